@@ -1,0 +1,70 @@
+import { DTypeError } from './errors';
+
+/** The element types a {@link Tensor} can hold: `float32` (default), `float64`, and `int32` for indices and labels. */
+export type DType = 'float32' | 'float64' | 'int32';
+
+/** The typed array that backs a tensor of any dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+/** Every dtype nabla knows, in promotion order. */
+export const DTYPES: readonly DType[] = ['int32', 'float32', 'float64'];
+
+/**
+ * Allocate a zero-filled typed array of `size` elements for `dtype`.
+ *
+ * @example
+ * ```ts
+ * allocate('float64', 3); // Float64Array [0, 0, 0]
+ * ```
+ */
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    default:
+      throw new DTypeError(`allocate: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);
+  }
+}
+
+/**
+ * Whether `dtype` is a floating-point dtype (the only kind that can require gradients).
+ *
+ * @example
+ * ```ts
+ * isFloatingDType('float32'); // true
+ * isFloatingDType('int32'); // false
+ * ```
+ */
+export function isFloatingDType(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/**
+ * The dtype of a binary op's result, following PyTorch's promotion: int32 < float32 < float64.
+ *
+ * @example
+ * ```ts
+ * promoteTypes('int32', 'float32'); // 'float32'
+ * promoteTypes('float32', 'float64'); // 'float64'
+ * ```
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
+}
+
+/** The dtype a typed array holds. */
+export function dtypeOfArray(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return 'int32';
+}
+
+/** Throw unless `dtype` is one of nabla's dtypes; `fn` and `arg` name the caller in the message. */
+export function checkDType(fn: string, arg: string, dtype: unknown): DType {
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32') return dtype;
+  throw new DTypeError(`${fn}: ${arg} must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
+}

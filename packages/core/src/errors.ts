@@ -1,0 +1,100 @@
+/**
+ * The base class of every error nabla throws on bad input. Messages name the function, the argument
+ * and what was wrong with it.
+ *
+ * @example
+ * ```ts
+ * try { matmul(zeros([2, 3]), zeros([4, 5])); } catch (e) { e instanceof NablaError; } // true
+ * ```
+ */
+export class NablaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Shapes that do not fit: broadcasting, matmul alignment, reshape sizes.
+ *
+ * @example
+ * ```ts
+ * add(zeros([2, 3]), zeros([4])); // throws ShapeError: add: shapes [2,3] and [4] cannot be broadcast
+ * ```
+ */
+export class ShapeError extends NablaError {}
+
+/**
+ * A dtype that an op does not accept, or mixed dtypes where they are not allowed.
+ *
+ * @example
+ * ```ts
+ * zeros([2], { dtype: 'int32' }).requiresGrad = true; // throws DTypeError
+ * ```
+ */
+export class DTypeError extends NablaError {}
+
+/**
+ * An axis outside `[-ndim, ndim)`, or repeated where axes must be distinct.
+ *
+ * @example
+ * ```ts
+ * sum(zeros([2, 3]), 2); // throws AxisError: sum: axis 2 is out of range for a tensor of 2 dims
+ * ```
+ */
+export class AxisError extends NablaError {}
+
+/**
+ * An index that is out of range or not an integer.
+ *
+ * @example
+ * ```ts
+ * indexSelect(zeros([3]), 0, tensor([5], { dtype: 'int32' })); // throws IndexError
+ * ```
+ */
+export class IndexError extends NablaError {}
+
+/**
+ * An argument value outside its allowed range (a negative size, a zero step, a bad option).
+ *
+ * @example
+ * ```ts
+ * arange(0, 10, 0); // throws ValueError: arange: step must be nonzero, got 0
+ * ```
+ */
+export class ValueError extends NablaError {}
+
+/**
+ * Misuse of automatic differentiation: `backward()` on a non-scalar without a gradient, a second
+ * backward through a released graph, asking for the gradient of a tensor that does not require one.
+ *
+ * @example
+ * ```ts
+ * const y = mul(tensor([1, 2], { requiresGrad: true }), 2);
+ * y.backward(); // throws AutogradError: backward: ... non-scalar ...
+ * ```
+ */
+export class AutogradError extends NablaError {}
+
+/**
+ * Thrown inside {@link detectAnomaly} when an op produces a NaN or an infinity, naming the op and
+ * whether it happened in the forward or the backward pass.
+ *
+ * @example
+ * ```ts
+ * detectAnomaly(() => log(tensor([-1])));
+ * // throws AnomalyError: detectAnomaly: forward of op "log" produced NaN ...
+ * ```
+ */
+export class AnomalyError extends NablaError {
+  /** The name of the op that produced the first non-finite value. */
+  readonly op: string;
+  /** Whether the value appeared in the forward or in the backward pass. */
+  readonly phase: 'forward' | 'backward';
+
+  constructor(message: string, op: string, phase: 'forward' | 'backward') {
+    super(message);
+    this.op = op;
+    this.phase = phase;
+  }
+}

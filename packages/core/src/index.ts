@@ -1,0 +1,119 @@
+// @nablajs/core: tensors, ops and reverse-mode automatic differentiation.
+
+export { detectAnomaly } from './autograd/anomaly';
+export { type BackwardOptions, type GradientsOptions, backward, gradients } from './autograd/backward';
+export { grad, valueAndGrad, vjp } from './autograd/functional';
+export { type GradcheckOptions, gradcheck, gradgradcheck } from './autograd/gradcheck';
+export {
+  type CreationOptions,
+  type TensorOptions,
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  tensor,
+  zeros,
+  zerosLike,
+} from './creation';
+export { DTYPES, type DType, type TypedArray, allocate, isFloatingDType, promoteTypes } from './dtype';
+export {
+  AnomalyError,
+  AutogradError,
+  AxisError,
+  DTypeError,
+  IndexError,
+  NablaError,
+  ShapeError,
+  ValueError,
+} from './errors';
+export { formatTensor } from './format';
+export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
+export { type Kernel, getBackend, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
+export { type GradNode, type OpContext, type OpSpec, applyOp, getOp, listOps, registerOp } from './op';
+export { abs } from './ops/abs';
+export { add } from './ops/add';
+export { argmax, argmin } from './ops/argmax';
+export { avgPool2d } from './ops/avg-pool2d';
+export { cast } from './ops/cast';
+export { chunk } from './ops/chunk';
+export { clamp } from './ops/clamp';
+export { clone } from './ops/clone';
+export { eq, ge, gt, le, lt, ne } from './ops/compare';
+export { cat, concat } from './ops/concat';
+export { conv2d } from './ops/conv2d';
+export { cos } from './ops/cos';
+export { div } from './ops/div';
+export { dot } from './ops/dot';
+export { elu } from './ops/elu';
+export { exp } from './ops/exp';
+export { broadcastTo, expand } from './ops/expand';
+export { expm1 } from './ops/expm1';
+export { flatten } from './ops/flatten';
+export { gather } from './ops/gather';
+export { type GeluApproximation, gelu } from './ops/gelu';
+export { indexSelect } from './ops/index-select';
+export { leakyRelu } from './ops/leaky-relu';
+export { log } from './ops/log';
+export { logSigmoid } from './ops/log-sigmoid';
+export { logSoftmax } from './ops/log-softmax';
+export { log1p } from './ops/log1p';
+export { logsumexp } from './ops/logsumexp';
+export { maskedSelect } from './ops/masked-select';
+export { matmul } from './ops/matmul';
+export { amax, max, maxWithIndices } from './ops/max';
+export { maxPool2d } from './ops/max-pool2d';
+export { maximum } from './ops/maximum';
+export { mean } from './ops/mean';
+export { amin, min, minWithIndices } from './ops/min';
+export { minimum } from './ops/minimum';
+export { mul } from './ops/mul';
+export { neg } from './ops/neg';
+export { norm } from './ops/norm';
+export { oneHot } from './ops/one-hot';
+export { outer } from './ops/outer';
+export { pad } from './ops/pad';
+export { permute } from './ops/permute';
+export { pow } from './ops/pow';
+export { prod } from './ops/prod';
+export { reciprocal } from './ops/reciprocal';
+export { relu } from './ops/relu';
+export { reshape } from './ops/reshape';
+export { rsqrt } from './ops/rsqrt';
+export { scatterAdd } from './ops/scatter-add';
+export { sigmoid } from './ops/sigmoid';
+export { sign } from './ops/sign';
+export { silu } from './ops/silu';
+export { sin } from './ops/sin';
+export { type SliceSpec, slice } from './ops/slice';
+export { softmax } from './ops/softmax';
+export { softplus } from './ops/softplus';
+export { split } from './ops/split';
+export { sqrt } from './ops/sqrt';
+export { square } from './ops/square';
+export { squeeze } from './ops/squeeze';
+export { stack } from './ops/stack';
+export { sub } from './ops/sub';
+export { sum } from './ops/sum';
+export { take } from './ops/take';
+export { tanh } from './ops/tanh';
+export { tile } from './ops/tile';
+export { transpose } from './ops/transpose';
+export { unsqueeze } from './ops/unsqueeze';
+export { type VarianceOptions, std, variance } from './ops/variance';
+export { where } from './ops/where';
+export {
+  type GeneratorState,
+  Generator,
+  type RandomOptions,
+  defaultGenerator,
+  manualSeed,
+  rand,
+  randint,
+  randn,
+  randperm,
+} from './random';
+export { type Shape, broadcastShapes, shapeSize } from './shape';
+export { type Axis, type GradHook, type NestedArray, type TensorLike, Tensor, asTensor } from './tensor';

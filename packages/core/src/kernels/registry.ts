@@ -1,0 +1,82 @@
+import { ValueError } from '../errors';
+
+/** A kernel: a plain function over typed arrays. Its exact signature is the one of the cpu kernel it replaces. */
+// biome-ignore lint/suspicious/noExplicitAny: kernels of every signature live in one table
+export type Kernel = (...args: any[]) => any;
+
+const backends = new Map<string, Map<string, Kernel>>([['cpu', new Map()]]);
+let activeName = 'cpu';
+let activeOverrides: Map<string, Kernel> | null = null;
+
+/**
+ * Register `kernel` under `name` for `backend`; the cpu kernels are the defaults every other backend
+ * falls back to, so a backend registers only the kernels it makes faster.
+ *
+ * @example
+ * ```ts
+ * registerKernel('add', myFasterAdd, 'wasm');
+ * setBackend('wasm'); // add now runs myFasterAdd; every other op keeps its cpu kernel
+ * ```
+ */
+export function registerKernel(name: string, kernel: Kernel, backend = 'cpu'): void {
+  let table = backends.get(backend);
+  if (!table) {
+    table = new Map();
+    backends.set(backend, table);
+  }
+  table.set(name, kernel);
+}
+
+/**
+ * The kernel `name` of the active backend, or `cpuDefault` when the backend does not replace it.
+ * Ops call this on every run, so switching backends needs no change to ops or gradients.
+ *
+ * @example
+ * ```ts
+ * const kernel = resolveKernel('add', addCpu);
+ * ```
+ */
+export function resolveKernel<K extends Kernel>(name: string, cpuDefault: K): K {
+  if (activeOverrides === null) return cpuDefault;
+  return (activeOverrides.get(name) as K | undefined) ?? cpuDefault;
+}
+
+/**
+ * Make `name` the active backend. `cpu` always exists; other backends exist once they registered a kernel.
+ *
+ * @example
+ * ```ts
+ * setBackend('cpu');
+ * ```
+ */
+export function setBackend(name: string): void {
+  const table = backends.get(name);
+  if (!table)
+    throw new ValueError(`setBackend: unknown backend ${JSON.stringify(name)}; registered: ${[...backends.keys()].join(', ')}`);
+  activeName = name;
+  activeOverrides = name === 'cpu' ? null : table;
+}
+
+/**
+ * The name of the active backend.
+ *
+ * @example
+ * ```ts
+ * getBackend(); // 'cpu'
+ * ```
+ */
+export function getBackend(): string {
+  return activeName;
+}
+
+/**
+ * The names of every registered backend.
+ *
+ * @example
+ * ```ts
+ * listBackends(); // ['cpu']
+ * ```
+ */
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}

@@ -1,0 +1,32 @@
+import { type DType, allocate, isFloatingDType } from '../dtype';
+import { DTypeError } from '../errors';
+import { type UnaryFn, mapUnary } from '../kernels/cpu/unary';
+import { resolveKernel } from '../kernels/registry';
+import { type OpContext, registerOp } from '../op';
+import { Tensor } from '../tensor';
+
+/**
+ * Define an elementwise unary op from its scalar function and its VJP. Integer inputs are promoted to
+ * float32 (as PyTorch does for `exp`, `log`, ...) unless `keepsInt` is set.
+ */
+export function defineUnary(
+  name: string,
+  fn: UnaryFn,
+  backward: ((g: Tensor, ctx: OpContext<undefined>) => Tensor | null) | null,
+  options: { keepsInt?: boolean } = {},
+): (x: Tensor) => Tensor {
+  const op = registerOp<undefined>({
+    name,
+    forward: ([x]) => {
+      const dtype: DType = isFloatingDType(x.dtype) || options.keepsInt ? x.dtype : 'float32';
+      const out = allocate(dtype, x.size);
+      resolveKernel(name, mapUnary)(x.data, out, fn);
+      return new Tensor(out, x.shape, dtype);
+    },
+    backward: backward === null ? undefined : (g, ctx) => [backward(g, ctx)],
+  });
+  return (x: Tensor) => {
+    if (!(x instanceof Tensor)) throw new DTypeError(`${name}: x must be a Tensor, got ${typeof x}`);
+    return op([x], undefined);
+  };
+}

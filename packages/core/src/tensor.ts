@@ -1,0 +1,658 @@
+import { backward as runBackward, type BackwardOptions } from './autograd/backward';
+import { type DType, type TypedArray, allocate, dtypeOfArray, isFloatingDType } from './dtype';
+import { AutogradError, DTypeError, ShapeError, ValueError } from './errors';
+import { formatTensor } from './format';
+import type { GradNode } from './op';
+import { abs } from './ops/abs';
+import { add } from './ops/add';
+import { argmax, argmin } from './ops/argmax';
+import { cast } from './ops/cast';
+import { chunk } from './ops/chunk';
+import { clamp } from './ops/clamp';
+import { clone } from './ops/clone';
+import { eq, ge, gt, le, lt, ne } from './ops/compare';
+import { cos } from './ops/cos';
+import { div } from './ops/div';
+import { dot } from './ops/dot';
+import { elu } from './ops/elu';
+import { exp } from './ops/exp';
+import { expand } from './ops/expand';
+import { expm1 } from './ops/expm1';
+import { flatten } from './ops/flatten';
+import { gather } from './ops/gather';
+import { type GeluApproximation, gelu } from './ops/gelu';
+import { indexSelect } from './ops/index-select';
+import { leakyRelu } from './ops/leaky-relu';
+import { log } from './ops/log';
+import { log1p } from './ops/log1p';
+import { logSigmoid } from './ops/log-sigmoid';
+import { logSoftmax } from './ops/log-softmax';
+import { logsumexp } from './ops/logsumexp';
+import { matmul } from './ops/matmul';
+import { max, maxWithIndices } from './ops/max';
+import { maximum } from './ops/maximum';
+import { mean } from './ops/mean';
+import { min, minWithIndices } from './ops/min';
+import { minimum } from './ops/minimum';
+import { mul } from './ops/mul';
+import { neg } from './ops/neg';
+import { norm } from './ops/norm';
+import { permute } from './ops/permute';
+import { pow } from './ops/pow';
+import { prod } from './ops/prod';
+import { reciprocal } from './ops/reciprocal';
+import { relu } from './ops/relu';
+import { reshape } from './ops/reshape';
+import { rsqrt } from './ops/rsqrt';
+import { sigmoid } from './ops/sigmoid';
+import { sign } from './ops/sign';
+import { silu } from './ops/silu';
+import { sin } from './ops/sin';
+import { type SliceSpec, slice } from './ops/slice';
+import { softmax } from './ops/softmax';
+import { softplus } from './ops/softplus';
+import { split } from './ops/split';
+import { sqrt } from './ops/sqrt';
+import { square } from './ops/square';
+import { squeeze } from './ops/squeeze';
+import { std, type VarianceOptions, variance } from './ops/variance';
+import { sub } from './ops/sub';
+import { sum } from './ops/sum';
+import { tanh } from './ops/tanh';
+import { tile } from './ops/tile';
+import { transpose } from './ops/transpose';
+import { unsqueeze } from './ops/unsqueeze';
+import { type Shape, formatShape, shapeSize, shapesEqual } from './shape';
+
+/** A tensor, or a plain number that ops turn into a 0-d tensor of a matching dtype. */
+export type TensorLike = Tensor | number;
+
+/** The axis argument of a reduction: one axis, several, or `undefined`/`null` for all of them. */
+export type Axis = number | readonly number[] | null | undefined;
+
+/** A nested array of numbers, as returned by {@link Tensor.toArray}. */
+export type NestedArray = number | NestedArray[];
+
+/**
+ * A gradient hook: sees the gradient computed for a tensor during backward and may return a
+ * replacement (same shape) or nothing to keep it.
+ */
+export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+
+/**
+ * An n-dimensional array of numbers with reverse-mode automatic differentiation.
+ *
+ * A tensor has a `shape`, a `dtype` and contiguous row-major `data`. When it takes part in a graph
+ * (because an input required gradients), `gradFn` records the op that produced it, and
+ * {@link Tensor.backward} accumulates gradients into the leaves' `grad`.
+ *
+ * Create tensors with {@link tensor}, {@link zeros}, {@link randn} and friends rather than with `new`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * x.grad?.toArray(); // [[2, 4], [6, 8]]
+ * ```
+ */
+export class Tensor {
+  /** The size of each dimension, outermost first. */
+  readonly shape: readonly number[];
+  /** The element type. */
+  readonly dtype: DType;
+  /** The elements in row-major order. Writing to it changes the tensor in place (optimizers do). */
+  data: TypedArray;
+  /** The node of the autograd graph that produced this tensor, or `null` for a leaf. */
+  gradFn: GradNode | null = null;
+  private requiresGradFlag = false;
+  private gradValue: Tensor | null = null;
+  private retainsGradFlag = false;
+  private hooks: GradHook[] | null = null;
+
+  /**
+   * Wrap `data` (not copied) as a tensor of `shape`. Prefer {@link tensor} in user code.
+   *
+   * @param data - the elements, row-major; its length must equal the product of `shape`
+   * @param shape - the size of each dimension
+   * @param dtype - defaults to the dtype of `data`
+   */
+  constructor(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)) {
+    const size = shapeSize(shape);
+    if (data.length !== size)
+      throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    if (dtypeOfArray(data) !== dtype)
+      throw new DTypeError(`Tensor: data is a ${data.constructor.name} but dtype is ${dtype}`);
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Whether gradients flow to this tensor. Only floating-point tensors can require gradients. */
+  get requiresGrad(): boolean {
+    return this.requiresGradFlag;
+  }
+
+  set requiresGrad(flag: boolean) {
+    if (flag && !isFloatingDType(this.dtype))
+      throw new DTypeError(`Tensor.requiresGrad: only float32 and float64 tensors can require gradients, this one is ${this.dtype}`);
+    if (!flag && this.gradFn !== null)
+      throw new AutogradError('Tensor.requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
+    this.requiresGradFlag = flag;
+  }
+
+  /** Whether this tensor is a leaf of the graph (created by the user, not by an op that records). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /**
+   * The gradient accumulated by {@link Tensor.backward}, or `null`. Assign a tensor of the same shape
+   * and dtype, or `null` to clear it.
+   */
+  get grad(): Tensor | null {
+    return this.gradValue;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null) {
+      if (!(value instanceof Tensor)) throw new ValueError('Tensor.grad: assign a Tensor or null');
+      if (!shapesEqual(value.shape, this.shape))
+        throw new ShapeError(
+          `Tensor.grad: assigned gradient has shape ${formatShape(value.shape)} but the tensor has shape ${formatShape(this.shape)}`,
+        );
+      if (value.dtype !== this.dtype)
+        throw new DTypeError(`Tensor.grad: assigned gradient is ${value.dtype} but the tensor is ${this.dtype}`);
+    }
+    this.gradValue = value;
+  }
+
+  /**
+   * Set {@link Tensor.requiresGrad} in place and return this tensor, like PyTorch's `requires_grad_`.
+   *
+   * @example
+   * ```ts
+   * const w = zeros([3]).requiresGrad_();
+   * ```
+   */
+  requiresGrad_(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** @internal Called by the op runtime when this tensor is produced by a recorded op. */
+  _attachGradFn(node: GradNode): void {
+    this.gradFn = node;
+    this.requiresGradFlag = true;
+  }
+
+  /** Whether a non-leaf keeps its gradient after backward (see {@link Tensor.retainGrad}). */
+  get retainsGrad(): boolean {
+    return this.retainsGradFlag;
+  }
+
+  /**
+   * Keep this non-leaf tensor's gradient in `grad` after backward (leaves always keep theirs).
+   *
+   * @example
+   * ```ts
+   * const h = x.mul(2); h.retainGrad(); h.sum().backward(); h.grad; // ones
+   * ```
+   */
+  retainGrad(): this {
+    if (!this.requiresGradFlag) throw new AutogradError('Tensor.retainGrad: the tensor does not require gradients');
+    this.retainsGradFlag = true;
+    return this;
+  }
+
+  /**
+   * Register `hook` to see, and optionally replace, this tensor's gradient during backward.
+   * Returns a function that removes the hook.
+   *
+   * @example
+   * ```ts
+   * const remove = x.registerHook((g) => g.mul(2)); // doubles the gradient reaching x
+   * remove();
+   * ```
+   */
+  registerHook(hook: GradHook): () => void {
+    if (!this.requiresGradFlag)
+      throw new AutogradError('Tensor.registerHook: cannot register a hook on a tensor that does not require gradients');
+    if (this.hooks === null) this.hooks = [];
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks?.indexOf(hook) ?? -1;
+      if (i >= 0) this.hooks?.splice(i, 1);
+    };
+  }
+
+  /** @internal The registered gradient hooks. */
+  _hooks(): readonly GradHook[] | null {
+    return this.hooks;
+  }
+
+  /**
+   * Backpropagate from this tensor, accumulating gradients into the `grad` of every leaf that requires
+   * one. A non-scalar tensor needs `grad`, the gradient of some scalar with respect to it.
+   *
+   * @param grad - the upstream gradient (default: 1 for a one-element tensor)
+   * @param options - `retainGraph` keeps the graph for another backward; `createGraph` records the
+   * backward pass itself so that gradients of gradients can be taken
+   *
+   * @example
+   * ```ts
+   * const x = tensor([3], { requiresGrad: true });
+   * x.pow(2).sum().backward();
+   * x.grad?.item(); // 6
+   * ```
+   */
+  backward(grad?: Tensor | null, options: BackwardOptions = {}): void {
+    runBackward(this, grad ?? null, options);
+  }
+
+  /**
+   * A tensor over the same data that is cut from the graph and does not require gradients.
+   *
+   * @example
+   * ```ts
+   * const frozen = w.detach();
+   * ```
+   */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.dtype);
+  }
+
+  /**
+   * The value of a one-element tensor as a number.
+   *
+   * @example
+   * ```ts
+   * tensor([[5]]).item(); // 5
+   * ```
+   */
+  item(): number {
+    if (this.data.length !== 1)
+      throw new ValueError(`Tensor.item: only one-element tensors have an item, this one has shape ${formatShape(this.shape)}`);
+    return this.data[0];
+  }
+
+  /**
+   * The elements as nested arrays following the shape (a number for a 0-d tensor).
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray(); // [[1, 2], [3, 4]]
+   * ```
+   */
+  toArray(): NestedArray {
+    if (this.shape.length === 0) return this.data[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const out: NestedArray[] = new Array(n);
+      if (dim === this.shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = this.data[offset + i];
+        return out;
+      }
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * A printout like PyTorch's: `tensor([[1., 2.], [3., 4.]])`, elided with `...` when large.
+   *
+   * @example
+   * ```ts
+   * String(tensor([1, 2])); // 'tensor([1., 2.])'
+   * ```
+   */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** A fresh array of the same dtype and size as this tensor (helper for kernels). */
+  _alloc(): TypedArray {
+    return allocate(this.dtype, this.data.length);
+  }
+
+  // ---- conversions -------------------------------------------------------------------------
+
+  /** A copy of this tensor converted to `dtype` (differentiable between float dtypes). */
+  to(dtype: DType): Tensor {
+    return cast(this, dtype);
+  }
+  /** A float32 copy (see {@link Tensor.to}). */
+  float(): Tensor {
+    return cast(this, 'float32');
+  }
+  /** A float64 copy (see {@link Tensor.to}). */
+  double(): Tensor {
+    return cast(this, 'float64');
+  }
+  /** An int32 copy, truncating toward zero. */
+  int(): Tensor {
+    return cast(this, 'int32');
+  }
+  /** A copy that stays in the graph (gradients flow back to this tensor). */
+  clone(): Tensor {
+    return clone(this);
+  }
+
+  // ---- elementwise ---------------------------------------------------------------------------
+
+  /** See {@link add}. */
+  add(other: TensorLike): Tensor {
+    return add(this, other);
+  }
+  /** See {@link sub}. */
+  sub(other: TensorLike): Tensor {
+    return sub(this, other);
+  }
+  /** See {@link mul}. */
+  mul(other: TensorLike): Tensor {
+    return mul(this, other);
+  }
+  /** See {@link div}. */
+  div(other: TensorLike): Tensor {
+    return div(this, other);
+  }
+  /** See {@link neg}. */
+  neg(): Tensor {
+    return neg(this);
+  }
+  /** See {@link pow}. */
+  pow(exponent: TensorLike): Tensor {
+    return pow(this, exponent);
+  }
+  /** See {@link exp}. */
+  exp(): Tensor {
+    return exp(this);
+  }
+  /** See {@link log}. */
+  log(): Tensor {
+    return log(this);
+  }
+  /** See {@link log1p}. */
+  log1p(): Tensor {
+    return log1p(this);
+  }
+  /** See {@link expm1}. */
+  expm1(): Tensor {
+    return expm1(this);
+  }
+  /** See {@link sqrt}. */
+  sqrt(): Tensor {
+    return sqrt(this);
+  }
+  /** See {@link rsqrt}. */
+  rsqrt(): Tensor {
+    return rsqrt(this);
+  }
+  /** See {@link square}. */
+  square(): Tensor {
+    return square(this);
+  }
+  /** See {@link reciprocal}. */
+  reciprocal(): Tensor {
+    return reciprocal(this);
+  }
+  /** See {@link abs}. */
+  abs(): Tensor {
+    return abs(this);
+  }
+  /** See {@link sign}. */
+  sign(): Tensor {
+    return sign(this);
+  }
+  /** See {@link sin}. */
+  sin(): Tensor {
+    return sin(this);
+  }
+  /** See {@link cos}. */
+  cos(): Tensor {
+    return cos(this);
+  }
+  /** See {@link clamp}. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return clamp(this, min, max);
+  }
+  /** See {@link maximum}. */
+  maximum(other: TensorLike): Tensor {
+    return maximum(this, other);
+  }
+  /** See {@link minimum}. */
+  minimum(other: TensorLike): Tensor {
+    return minimum(this, other);
+  }
+  /** See {@link eq}. */
+  eq(other: TensorLike): Tensor {
+    return eq(this, other);
+  }
+  /** See {@link ne}. */
+  ne(other: TensorLike): Tensor {
+    return ne(this, other);
+  }
+  /** See {@link lt}. */
+  lt(other: TensorLike): Tensor {
+    return lt(this, other);
+  }
+  /** See {@link le}. */
+  le(other: TensorLike): Tensor {
+    return le(this, other);
+  }
+  /** See {@link gt}. */
+  gt(other: TensorLike): Tensor {
+    return gt(this, other);
+  }
+  /** See {@link ge}. */
+  ge(other: TensorLike): Tensor {
+    return ge(this, other);
+  }
+
+  // ---- activations ---------------------------------------------------------------------------
+
+  /** See {@link relu}. */
+  relu(): Tensor {
+    return relu(this);
+  }
+  /** See {@link leakyRelu}. */
+  leakyRelu(negativeSlope?: number): Tensor {
+    return leakyRelu(this, negativeSlope);
+  }
+  /** See {@link elu}. */
+  elu(alpha?: number): Tensor {
+    return elu(this, alpha);
+  }
+  /** See {@link gelu}. */
+  gelu(approximate?: GeluApproximation): Tensor {
+    return gelu(this, approximate);
+  }
+  /** See {@link silu}. */
+  silu(): Tensor {
+    return silu(this);
+  }
+  /** See {@link sigmoid}. */
+  sigmoid(): Tensor {
+    return sigmoid(this);
+  }
+  /** See {@link tanh}. */
+  tanh(): Tensor {
+    return tanh(this);
+  }
+  /** See {@link softplus}. */
+  softplus(beta?: number, threshold?: number): Tensor {
+    return softplus(this, beta, threshold);
+  }
+  /** See {@link logSigmoid}. */
+  logSigmoid(): Tensor {
+    return logSigmoid(this);
+  }
+  /** See {@link softmax}. */
+  softmax(axis?: number): Tensor {
+    return softmax(this, axis);
+  }
+  /** See {@link logSoftmax}. */
+  logSoftmax(axis?: number): Tensor {
+    return logSoftmax(this, axis);
+  }
+  /** See {@link logsumexp}. */
+  logsumexp(axis?: Axis, keepdims?: boolean): Tensor {
+    return logsumexp(this, axis, keepdims);
+  }
+
+  // ---- reductions ----------------------------------------------------------------------------
+
+  /** See {@link sum}. */
+  sum(axis?: Axis, keepdims?: boolean): Tensor {
+    return sum(this, axis, keepdims);
+  }
+  /** See {@link mean}. */
+  mean(axis?: Axis, keepdims?: boolean): Tensor {
+    return mean(this, axis, keepdims);
+  }
+  /** See {@link max}. */
+  max(axis?: Axis, keepdims?: boolean): Tensor {
+    return max(this, axis, keepdims);
+  }
+  /** See {@link min}. */
+  min(axis?: Axis, keepdims?: boolean): Tensor {
+    return min(this, axis, keepdims);
+  }
+  /** See {@link maxWithIndices}. */
+  maxWithIndices(axis: number, keepdims?: boolean): { values: Tensor; indices: Tensor } {
+    return maxWithIndices(this, axis, keepdims);
+  }
+  /** See {@link minWithIndices}. */
+  minWithIndices(axis: number, keepdims?: boolean): { values: Tensor; indices: Tensor } {
+    return minWithIndices(this, axis, keepdims);
+  }
+  /** See {@link prod}. */
+  prod(axis?: Axis, keepdims?: boolean): Tensor {
+    return prod(this, axis, keepdims);
+  }
+  /** See {@link variance}. */
+  var(axis?: Axis, options?: VarianceOptions): Tensor {
+    return variance(this, axis, options);
+  }
+  /** See {@link std}. */
+  std(axis?: Axis, options?: VarianceOptions): Tensor {
+    return std(this, axis, options);
+  }
+  /** See {@link argmax}. */
+  argmax(axis?: number | null, keepdims?: boolean): Tensor {
+    return argmax(this, axis, keepdims);
+  }
+  /** See {@link argmin}. */
+  argmin(axis?: number | null, keepdims?: boolean): Tensor {
+    return argmin(this, axis, keepdims);
+  }
+  /** See {@link norm}. */
+  norm(p?: number, axis?: Axis, keepdims?: boolean): Tensor {
+    return norm(this, p, axis, keepdims);
+  }
+
+  // ---- shape ---------------------------------------------------------------------------------
+
+  /** See {@link reshape}. */
+  reshape(shape: readonly number[]): Tensor {
+    return reshape(this, shape);
+  }
+  /** See {@link flatten}. */
+  flatten(startDim?: number, endDim?: number): Tensor {
+    return flatten(this, startDim, endDim);
+  }
+  /** See {@link squeeze}. */
+  squeeze(axis?: Axis): Tensor {
+    return squeeze(this, axis);
+  }
+  /** See {@link unsqueeze}. */
+  unsqueeze(axis: number): Tensor {
+    return unsqueeze(this, axis);
+  }
+  /** See {@link transpose}. */
+  transpose(dim0: number, dim1: number): Tensor {
+    return transpose(this, dim0, dim1);
+  }
+  /** See {@link permute}. */
+  permute(dims: readonly number[]): Tensor {
+    return permute(this, dims);
+  }
+  /** The tensor with all its dimensions reversed (the matrix transpose for 2-D), like PyTorch's `.T`. */
+  get T(): Tensor {
+    return permute(this, this.shape.map((_, i) => this.shape.length - 1 - i));
+  }
+  /** See {@link expand}. */
+  expand(shape: readonly number[]): Tensor {
+    return expand(this, shape);
+  }
+  /** See {@link split}. */
+  split(sizeOrSections: number | readonly number[], axis?: number): Tensor[] {
+    return split(this, sizeOrSections, axis);
+  }
+  /** See {@link chunk}. */
+  chunk(chunks: number, axis?: number): Tensor[] {
+    return chunk(this, chunks, axis);
+  }
+  /** See {@link slice}. */
+  slice(spec: SliceSpec): Tensor {
+    return slice(this, spec);
+  }
+  /** See {@link indexSelect}. */
+  indexSelect(axis: number, index: Tensor): Tensor {
+    return indexSelect(this, axis, index);
+  }
+  /** See {@link gather}. */
+  gather(axis: number, index: Tensor): Tensor {
+    return gather(this, axis, index);
+  }
+  /** See {@link tile}. */
+  tile(reps: readonly number[]): Tensor {
+    return tile(this, reps);
+  }
+
+  // ---- linear algebra ------------------------------------------------------------------------
+
+  /** See {@link matmul}. */
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+  /** See {@link dot}. */
+  dot(other: Tensor): Tensor {
+    return dot(this, other);
+  }
+}
+
+/**
+ * Turn a {@link TensorLike} into a tensor: a number becomes a 0-d tensor whose dtype follows `like`
+ * (an integer stays int32 next to an int32 tensor; anything else is float32 or `like`'s float dtype).
+ *
+ * @example
+ * ```ts
+ * asTensor(2, zeros([3], { dtype: 'float64' })).dtype; // 'float64'
+ * ```
+ */
+export function asTensor(value: TensorLike, like?: Tensor): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== 'number')
+    throw new ValueError(`asTensor: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
+  let dtype: DType = 'float32';
+  if (like !== undefined) {
+    if (isFloatingDType(like.dtype)) dtype = like.dtype;
+    else if (Number.isInteger(value)) dtype = 'int32';
+  }
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(data, [], dtype);
+}

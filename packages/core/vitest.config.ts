@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+import { sourceAliases } from '../../vitest.shared';
+
+export default defineProject({
+  resolve: { alias: sourceAliases },
+  test: { name: 'core', include: ['src/**/*.test.ts'] },
+});

@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+import { sourceAliases } from '../vitest.shared';
+
+export default defineProject({
+  resolve: { alias: sourceAliases },
+  test: { name: 'cross-package', include: ['**/*.test.ts'], testTimeout: 60_000 },
+});
