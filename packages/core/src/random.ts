@@ -171,7 +171,10 @@ function fillRandom(fn: string, shape: readonly number[], options: RandomOptions
  * ```
  */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  return fillRandom('rand', shape, options, (g) => g.uniform());
+  // NOTE: a double above 1 - 2^-25 rounds up to 1 when stored as float32; cap it at the largest
+  // float32 below 1 so that rand stays in [0, 1) as PyTorch's does.
+  const top = options.dtype === 'float64' ? 1 : 1 - 2 ** -24;
+  return fillRandom('rand', shape, options, (g) => Math.min(g.uniform(), top));
 }
 
 /**

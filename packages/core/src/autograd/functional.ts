@@ -1,6 +1,6 @@
+import { zerosLike } from '../creation';
 import { AutogradError } from '../errors';
 import { enableGrad } from '../grad-mode';
-import { zerosLike } from '../creation';
 import { Tensor } from '../tensor';
 import { gradients } from './backward';
 
@@ -21,7 +21,9 @@ function prepareArgs(fn: string, args: readonly Tensor[], argnums: Argnums) {
 
 function differentiate(fn: string, value: Tensor, inputs: readonly Tensor[], idx: number[], nested: boolean) {
   if (!(value instanceof Tensor) || value.size !== 1)
-    throw new AutogradError(`${fn}: the function must return a one-element Tensor, got ${value instanceof Tensor ? `shape [${value.shape.join(',')}]` : typeof value}`);
+    throw new AutogradError(
+      `${fn}: the function must return a one-element Tensor, got ${value instanceof Tensor ? `shape [${value.shape.join(',')}]` : typeof value}`,
+    );
   const wrt = idx.map((i) => inputs[i]);
   const grads = value.requiresGrad
     ? gradients([value], wrt, null, { createGraph: nested, allowUnused: true })
@@ -41,9 +43,15 @@ function differentiate(fn: string, value: Tensor, inputs: readonly Tensor[], idx
  * ```
  */
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: number): (...args: A) => Tensor;
-export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: readonly number[]): (...args: A) => Tensor[];
+export function grad<A extends Tensor[]>(
+  f: (...args: A) => Tensor,
+  argnums: readonly number[],
+): (...args: A) => Tensor[];
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => Tensor;
-export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: Argnums = 0): (...args: A) => Tensor | Tensor[] {
+export function grad<A extends Tensor[]>(
+  f: (...args: A) => Tensor,
+  argnums: Argnums = 0,
+): (...args: A) => Tensor | Tensor[] {
   const vg = valueAndGrad(f, argnums as readonly number[]) as (...args: A) => [Tensor, Tensor | Tensor[]];
   return (...args: A) => vg(...args)[1];
 }
@@ -57,8 +65,14 @@ export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: Arg
  * // loss 5, g [2, 4]
  * ```
  */
-export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: readonly number[]): (...args: A) => [Tensor, Tensor[]];
-export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums?: number): (...args: A) => [Tensor, Tensor];
+export function valueAndGrad<A extends Tensor[]>(
+  f: (...args: A) => Tensor,
+  argnums: readonly number[],
+): (...args: A) => [Tensor, Tensor[]];
+export function valueAndGrad<A extends Tensor[]>(
+  f: (...args: A) => Tensor,
+  argnums?: number,
+): (...args: A) => [Tensor, Tensor];
 export function valueAndGrad<A extends Tensor[]>(
   f: (...args: A) => Tensor,
   argnums: Argnums = 0,

@@ -1,5 +1,5 @@
 import { ValueError } from '../errors';
-import { noGrad } from '../grad-mode';
+import { enableGrad, noGrad } from '../grad-mode';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
 import { gradients } from './backward';
@@ -108,16 +108,24 @@ export function gradgradcheck(
   const probe = f(...inputs);
   const v = randomLike(probe, new Generator(seed + 1));
   const w = wrt.map((t, i) => randomLike(t, new Generator(seed + 2 + i)));
-  const firstOrder = (...xs: Tensor[]): Tensor => {
-    const out = f(...xs);
-    const gs = gradients([out], xs.filter((t) => t.requiresGrad), [v], { createGraph: true, allowUnused: true });
-    let total: Tensor | null = null;
-    gs.forEach((g, i) => {
-      if (g === null) return;
-      const term = g.mul(w[i]).sum();
-      total = total === null ? term : total.add(term);
+  // NOTE: gradcheck evaluates its finite differences under noGrad, but the first-order gradients
+  // must be recorded to be differentiated, so this function turns recording back on.
+  const firstOrder = (...xs: Tensor[]): Tensor =>
+    enableGrad(() => {
+      const out = f(...xs);
+      const gs = gradients(
+        [out],
+        xs.filter((t) => t.requiresGrad),
+        [v],
+        { createGraph: true, allowUnused: true },
+      );
+      let total: Tensor | null = null;
+      gs.forEach((g, i) => {
+        if (g === null) return;
+        const term = g.mul(w[i]).sum();
+        total = total === null ? term : total.add(term);
+      });
+      return total ?? new Tensor(new Float64Array(1), [], 'float64');
     });
-    return total ?? new Tensor(new Float64Array(1), [], 'float64');
-  };
   return gradcheck(firstOrder, inputs, options);
 }

@@ -2,7 +2,11 @@ import type { Tensor } from '../tensor';
 import { mul } from './mul';
 import { defineUnary } from './unary';
 
-const expOp = defineUnary('exp', Math.exp, (g, { output }) => mul(g, output));
+const expOp = defineUnary('exp', Math.exp, (g, { output }) => mul(g, output), {
+  kernel: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+  },
+});
 
 /**
  * Elementwise `e^x`.

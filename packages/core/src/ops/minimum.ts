@@ -1,0 +1,46 @@
+import { allocate, type DType, promoteTypes } from '../dtype';
+import { extremumShareKernel, minimumKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
+import { registerOp } from '../op';
+import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
+import { Tensor, type TensorLike } from '../tensor';
+import { binaryOperands, sumToShape } from './binary';
+import { mul } from './mul';
+
+/** The share of the gradient that goes to `first` (1, 0.5 on ties, or 0), as a constant of `dtype`. */
+function share(first: Tensor, second: Tensor, shape: readonly number[], dtype: DType): Tensor {
+  const out = allocate(dtype, shapeSize(shape));
+  extremumShareKernel(first.data, first.shape, second.data, second.shape, out, shape, false);
+  return new Tensor(out, shape, dtype);
+}
+
+const minimumOp = registerOp<undefined>({
+  name: 'minimum',
+  forward: ([a, b]) => {
+    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'minimum');
+    const dtype = promoteTypes(a.dtype, b.dtype);
+    const out = allocate(dtype, shapeSize(shape));
+    resolveKernel('minimum', minimumKernel)(a.data, a.shape, b.data, b.shape, out, shape);
+    return new Tensor(out, shape, dtype);
+  },
+  backward: (g, { inputs: [a, b] }) => [
+    a.requiresGrad ? sumToShape(mul(g, share(a, b, g.shape, g.dtype)), a.shape) : null,
+    b.requiresGrad ? sumToShape(mul(g, share(b, a, g.shape, g.dtype)), b.shape) : null,
+  ],
+});
+
+/**
+ * Elementwise smaller of `a` and `b`, with NumPy broadcasting, like `torch.minimum`; NaN if either is NaN.
+ * Either operand may be a number.
+ *
+ * Gradient: `g` goes to the smaller operand; on ties it is split evenly (`g/2` each), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * minimum(tensor([1, 5, 3]), tensor([4, 2, 3])).toArray(); // [1, 2, 3]
+ * ```
+ */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = binaryOperands(a, b);
+  return minimumOp([ta, tb], undefined);
+}

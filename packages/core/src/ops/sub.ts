@@ -1,0 +1,39 @@
+import { allocate, promoteTypes } from '../dtype';
+import { subKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
+import { registerOp } from '../op';
+import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
+import { Tensor, type TensorLike } from '../tensor';
+import { binaryOperands, sumToShape } from './binary';
+import { neg } from './neg';
+
+const subOp = registerOp<undefined>({
+  name: 'sub',
+  forward: ([a, b]) => {
+    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'sub');
+    const dtype = promoteTypes(a.dtype, b.dtype);
+    const out = allocate(dtype, shapeSize(shape));
+    resolveKernel('sub', subKernel)(a.data, a.shape, b.data, b.shape, out, shape);
+    return new Tensor(out, shape, dtype);
+  },
+  backward: (g, { inputs: [a, b] }) => [
+    a.requiresGrad ? sumToShape(g, a.shape) : null,
+    b.requiresGrad ? sumToShape(neg(g), b.shape) : null,
+  ],
+});
+
+/**
+ * Elementwise `a - b`, with NumPy broadcasting. Either operand may be a number.
+ *
+ * Gradient: `d(a - b)/da = 1`, `d(a - b)/db = -1`, each summed back over broadcast dimensions.
+ *
+ * @example
+ * ```ts
+ * sub(tensor([5, 7]), tensor([1, 2])).toArray(); // [4, 5]
+ * sub(1, tensor([0.25, 0.5])).toArray(); // [0.75, 0.5]
+ * ```
+ */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = binaryOperands(a, b);
+  return subOp([ta, tb], undefined);
+}

@@ -1,0 +1,112 @@
+import { allocate, type DType, isFloatingDType } from '../dtype';
+import { ValueError } from '../errors';
+import { varianceKernel } from '../kernels/cpu/reduce';
+import { resolveKernel } from '../kernels/registry';
+import { registerOp } from '../op';
+import { reducedShape, shapeSize } from '../shape';
+import { type Axis, Tensor } from '../tensor';
+import { mean } from './mean';
+import { mul } from './mul';
+import { reshape } from './reshape';
+import { sqrt } from './sqrt';
+import { sub } from './sub';
+import { type ReduceAttrs, reducedCount, reductionAxes } from './sum';
+
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions {
+  /** Keep the reduced axes as size-1 dimensions (default false). */
+  keepdims?: boolean;
+  /** Divide by `N - 1` (Bessel's correction, the default, like PyTorch) rather than by `N`. */
+  unbiased?: boolean;
+  /** Divide by `N - correction`; overrides `unbiased` (PyTorch's `correction`). */
+  correction?: number;
+}
+
+function resolveCorrection(fn: string, options: VarianceOptions): number {
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`${fn}: options must be an object like { unbiased: false }, got ${String(options)}`);
+  const { unbiased = true, correction } = options;
+  if (correction !== undefined) {
+    if (typeof correction !== 'number' || !Number.isFinite(correction))
+      throw new ValueError(`${fn}: correction must be a finite number, got ${String(correction)}`);
+    return correction;
+  }
+  if (typeof unbiased !== 'boolean') throw new ValueError(`${fn}: unbiased must be a boolean, got ${String(unbiased)}`);
+  return unbiased ? 1 : 0;
+}
+
+interface VarianceAttrs extends ReduceAttrs {
+  readonly correction: number;
+}
+
+/** `N - correction`, clamped at 0 like PyTorch (the result is then Infinity or NaN). */
+function divisorOf(shape: readonly number[], { axes, correction }: VarianceAttrs): number {
+  return Math.max(0, reducedCount(shape, axes) - correction);
+}
+
+const varianceOp = registerOp<VarianceAttrs>({
+  name: 'variance',
+  forward: ([x], attrs) => {
+    const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
+    const shape = reducedShape(x.shape, attrs.axes, attrs.keepdims);
+    const out = allocate(dtype, shapeSize(shape));
+    resolveKernel('variance', varianceKernel)(x.data, x.shape, attrs.axes, out, divisorOf(x.shape, attrs));
+    return new Tensor(out, shape, dtype);
+  },
+  backward: (g, { inputs: [x], attrs }) => {
+    // Written with tensor ops (the mean is recomputed in the graph) so that second derivatives work.
+    const centered = sub(x, mean(x, attrs.axes, true));
+    const scale = mul(reshape(g, reducedShape(x.shape, attrs.axes, true)), 2 / divisorOf(x.shape, attrs));
+    return [mul(centered, scale)];
+  },
+});
+
+function varianceOf(fn: string, x: Tensor, axis: Axis, options: VarianceOptions): Tensor {
+  const axes = reductionAxes(fn, x, axis);
+  const correction = resolveCorrection(fn, options);
+  return varianceOp([x], { axes, keepdims: options.keepdims ?? false, correction });
+}
+
+/**
+ * The variance over `axis` (one axis, several, or all of them when omitted), like `torch.var`:
+ * `sum((x - mean)²) / (N - correction)`, unbiased (`correction = 1`) by default. An int32 input gives
+ * a float32 result. The forward is one fused two-pass kernel; the gradient is written with tensor ops,
+ * so gradients of any order work.
+ *
+ * Gradient: `2 (x - mean) / (N - correction)` times the upstream gradient.
+ *
+ * @param x - the tensor to reduce
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param options - `keepdims`, `unbiased` (default true) or `correction` (overrides `unbiased`)
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3, 4]);
+ * variance(x).item(); // 1.6666666 (divides by N - 1 = 3)
+ * variance(x, null, { unbiased: false }).item(); // 1.25
+ * variance(tensor([[1, 3], [2, 6]]), 1).toArray(); // [2, 8]
+ * ```
+ */
+export function variance(x: Tensor, axis?: Axis, options: VarianceOptions = {}): Tensor {
+  return varianceOf('variance', x, axis, options);
+}
+
+/**
+ * The standard deviation over `axis`, `sqrt(variance(x, axis, options))`, like `torch.std`; unbiased
+ * by default.
+ *
+ * Gradient: `(x - mean) / ((N - correction) · std)` times the upstream gradient; infinite (NaN) where
+ * the standard deviation is 0, as in PyTorch.
+ *
+ * @param x - the tensor to reduce
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param options - `keepdims`, `unbiased` (default true) or `correction` (overrides `unbiased`)
+ *
+ * @example
+ * ```ts
+ * std(tensor([2, 4, 4, 4, 5, 5, 7, 9]), null, { unbiased: false }).item(); // 2
+ * ```
+ */
+export function std(x: Tensor, axis?: Axis, options: VarianceOptions = {}): Tensor {
+  return sqrt(varianceOf('std', x, axis, options));
+}
