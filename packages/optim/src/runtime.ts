@@ -1,0 +1,231 @@
+import { DTypeError, type Tensor, type TypedArray, ValueError, allocate, enableGrad, isFloatingDType, noGrad } from '@nablajs/core';
+import { decodeState, encodeState, stateMismatch } from './state';
+import type {
+  Closure,
+  HyperValue,
+  Hyperparams,
+  Optimizer,
+  OptimizerStateDict,
+  ParamGroup,
+  ParamsInput,
+  StepContext,
+  StepHook,
+  UpdateRule,
+} from './types';
+
+/** How to build a named optimizer from an update rule: what {@link defineOptimizer} takes. */
+export interface OptimizerDefinition {
+  /** The registered name, used in messages and state dicts (`adam`). */
+  name: string;
+  /** Every hyperparameter with its default (PyTorch's), `lr` included. Options not listed here are rejected. */
+  defaults: Hyperparams;
+  /** Check one group's hyperparameters; throw a `ValueError` naming the optimizer and option. */
+  validate?: (hp: Readonly<Hyperparams>) => void;
+  /** The update rule; its blocks read the group's hyperparameters at every step. */
+  rule: UpdateRule<unknown>;
+}
+
+/** An optimizer factory: `name(params, options)`, as every optimizer package exports. */
+export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (
+  params: ParamsInput,
+  options?: O,
+) => Optimizer;
+
+interface GroupSlot {
+  group: ParamGroup;
+  state: unknown;
+  buffers: TypedArray[];
+  updates: (TypedArray | null)[];
+  ctx: StepContext;
+}
+
+/**
+ * Turn an update rule into a PyTorch-shaped optimizer factory: parameter groups with their own
+ * hyperparameters, `step(closure?)`, `zeroGrad`, `stateDict` / `loadStateDict` and step hooks. The
+ * runtime copies each gradient into a buffer it owns, lets the rule turn it into the update in place,
+ * and adds the update to the parameter: the one place that writes parameters.
+ *
+ * @example
+ * ```ts
+ * export const signSgd = defineOptimizer({
+ *   name: 'signSgd',
+ *   defaults: { lr: 0.01 },
+ *   rule: chain(scaleBySign(), scaleByLearningRate()),
+ * });
+ * const opt = signSgd(model.parameters(), { lr: 0.001 });
+ * ```
+ */
+export function defineOptimizer<O extends object = Partial<Hyperparams>>(definition: OptimizerDefinition): OptimizerFactory<O> {
+  return (params: ParamsInput, options?: O) =>
+    new RuleOptimizer(definition, params, (options ?? {}) as Partial<Hyperparams>, definition.name);
+}
+
+const groupKeys = new Set(['params']);
+
+class RuleOptimizer implements Optimizer {
+  readonly name: string;
+  readonly defaults: Readonly<Hyperparams>;
+  readonly paramGroups: ParamGroup[] = [];
+  private readonly slots: GroupSlot[] = [];
+  private readonly before: StepHook[] = [];
+  private readonly after: StepHook[] = [];
+  private readonly definition: OptimizerDefinition;
+
+  constructor(definition: OptimizerDefinition, params: ParamsInput, options: Partial<Hyperparams>, name: string) {
+    this.name = name;
+    this.definition = definition;
+    this.checkOptionNames(options, 'options');
+    const defaults = { ...definition.defaults, ...options } as Hyperparams;
+    definition.validate?.(defaults);
+    this.defaults = Object.freeze(defaults);
+    if (!Array.isArray(params) || params.length === 0)
+      throw new ValueError(`${name}: params must be a non-empty array of tensors or of parameter groups`);
+    const groups = isTensorList(params) ? [{ params }] : (params as readonly ({ params: readonly Tensor[] } & Partial<Hyperparams>)[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  private checkOptionNames(options: object, where: string): void {
+    for (const key of Object.keys(options)) {
+      if (groupKeys.has(key)) continue;
+      if (!(key in this.definition.defaults))
+        throw new ValueError(
+          `${this.name}: unknown option ${JSON.stringify(key)} in ${where}; valid options: ${Object.keys(this.definition.defaults).join(', ')}`,
+        );
+    }
+  }
+
+  addParamGroup(input: { params: readonly Tensor[] } & Partial<Hyperparams>): void {
+    if (input === null || typeof input !== 'object' || !Array.isArray(input.params))
+      throw new ValueError(`${this.name}: a parameter group must be an object with a params array`);
+    const { params, ...overrides } = input;
+    this.checkOptionNames(overrides, `parameter group ${this.paramGroups.length}`);
+    const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
+    params.forEach((p, i) => {
+      if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
+        throw new ValueError(`${this.name}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`);
+      if (!isFloatingDType(p.dtype))
+        throw new DTypeError(`${this.name}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`);
+      if (!p.isLeaf) throw new ValueError(`${this.name}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`);
+      if (seen.has(p)) throw new ValueError(`${this.name}: params[${i}] appears in more than one parameter group`);
+      seen.add(p);
+    });
+    const hp = { ...this.defaults, ...overrides } as Hyperparams;
+    this.definition.validate?.(hp);
+    const group = { ...hp, params: [...params] } as ParamGroup;
+    const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);
+    const buffers = group.params.map((p) => allocate(p.dtype, p.size));
+    this.paramGroups.push(group);
+    this.slots.push({ group, state, buffers, updates: new Array(buffers.length).fill(null), ctx: { params: group.params, hp: group as unknown as Hyperparams } });
+  }
+
+  step(closure?: Closure): number | undefined {
+    let loss: number | undefined;
+    if (closure !== undefined) {
+      if (typeof closure !== 'function') throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
+      const value = enableGrad(closure);
+      if (typeof value === 'number') loss = value;
+      else if (value !== null && typeof value === 'object' && 'item' in value) loss = value.item();
+      else throw new ValueError(`${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`);
+    }
+    for (const hook of [...this.before]) hook(this);
+    noGrad(() => {
+      for (const slot of this.slots) this.updateGroup(slot);
+    });
+    for (const hook of [...this.after]) hook(this);
+    return loss;
+  }
+
+  private updateGroup(slot: GroupSlot): void {
+    const { group, buffers, updates } = slot;
+    const params = group.params;
+    let any = false;
+    for (let i = 0; i < params.length; i++) {
+      const g = params[i].grad;
+      if (g === null) {
+        updates[i] = null;
+        continue;
+      }
+      buffers[i].set(g.data);
+      updates[i] = buffers[i];
+      any = true;
+    }
+    if (!any) return;
+    this.definition.rule.update(updates, slot.state, slot.ctx);
+    for (let i = 0; i < params.length; i++) {
+      const u = updates[i];
+      if (u === null) continue;
+      const d = params[i].data;
+      for (let j = 0; j < d.length; j++) d[j] += u[j];
+    }
+  }
+
+  zeroGrad(setToNone = true): void {
+    for (const group of this.paramGroups)
+      for (const p of group.params) {
+        if (setToNone) p.grad = null;
+        else p.grad?.data.fill(0);
+      }
+  }
+
+  stateDict(): OptimizerStateDict {
+    let index = 0;
+    return {
+      name: this.name,
+      paramGroups: this.paramGroups.map((g) => {
+        const { params, ...hp } = g;
+        return { ...(encodeState(hp) as Record<string, unknown>), params: params.map(() => index++) };
+      }),
+      state: this.slots.map((s) => encodeState(s.state)),
+    };
+  }
+
+  loadStateDict(sd: OptimizerStateDict): void {
+    const fn = `${this.name}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
+      throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
+    if (sd.name !== this.name) throw new ValueError(`${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is ${JSON.stringify(this.name)}`);
+    if (sd.paramGroups.length !== this.paramGroups.length || sd.state.length !== this.slots.length)
+      throw new ValueError(`${fn}: the state has ${sd.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+    const decoded = sd.state.map(decodeState);
+    const hps: Record<string, unknown>[] = [];
+    sd.paramGroups.forEach((g, i) => {
+      const count = this.paramGroups[i].params.length;
+      if (!Array.isArray(g.params) || g.params.length !== count)
+        throw new ValueError(`${fn}: group ${i} of the state has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters, this optimizer's has ${count}`);
+      const { params: _ignored, ...hp } = g;
+      this.checkOptionNames(hp, `group ${i} of the state`);
+      const restored = { ...this.paramGroups[i], ...(decodeState(hp) as Record<string, HyperValue>) } as Hyperparams;
+      this.definition.validate?.(restored);
+      hps.push(restored);
+      const mismatch = stateMismatch(this.slots[i].state, decoded[i]);
+      if (mismatch !== null) throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
+    });
+    // Everything checked: only now change the optimizer.
+    this.slots.forEach((slot, i) => {
+      const { params: _p, ...hp } = hps[i] as Record<string, unknown>;
+      Object.assign(slot.group, hp);
+      slot.state = decoded[i];
+    });
+  }
+
+  onBeforeStep(hook: StepHook): () => void {
+    return subscribe(this.before, hook);
+  }
+
+  onAfterStep(hook: StepHook): () => void {
+    return subscribe(this.after, hook);
+  }
+}
+
+function subscribe(list: StepHook[], hook: StepHook): () => void {
+  list.push(hook);
+  return () => {
+    const i = list.indexOf(hook);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+function isTensorList(params: ParamsInput): params is readonly Tensor[] {
+  const first = params[0] as unknown;
+  return first !== null && typeof first === 'object' && 'data' in (first as object) && 'shape' in (first as object);
+}

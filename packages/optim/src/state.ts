@@ -1,0 +1,102 @@
+import { ValueError, type TypedArray } from '@nablajs/core';
+
+type Encoded = null | boolean | number | string | { $typed: string; data: number[] } | { $number: string } | Encoded[] | { [k: string]: Encoded };
+
+/**
+ * Encode rule state (numbers, booleans, strings, typed arrays, arrays and objects of those) as
+ * JSON-safe data: typed arrays become `{ $typed, data }` and non-finite numbers `{ $number }`.
+ * Every finite number survives a JSON round trip exactly, so a decoded state continues bit for bit.
+ *
+ * @example
+ * ```ts
+ * encodeState({ step: [3], m: [new Float64Array([0.1])] });
+ * // { step: [3], m: [{ $typed: 'float64', data: [0.1] }] }
+ * ```
+ */
+export function encodeState(value: unknown): Encoded {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value instanceof Float32Array) return { $typed: 'float32', data: Array.from(value) };
+  if (value instanceof Float64Array) return { $typed: 'float64', data: Array.from(value) };
+  if (value instanceof Int32Array) return { $typed: 'int32', data: Array.from(value) };
+  if (Array.isArray(value)) return value.map(encodeState);
+  if (typeof value === 'object') {
+    const out: { [k: string]: Encoded } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = encodeState(v);
+    return out;
+  }
+  throw new ValueError(`encodeState: cannot encode a value of type ${typeof value}`);
+}
+
+/**
+ * Decode what {@link encodeState} produced, allocating fresh typed arrays.
+ *
+ * @example
+ * ```ts
+ * decodeState(JSON.parse(JSON.stringify(encodeState(state))));
+ * ```
+ */
+export function decodeState(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(decodeState);
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.$typed === 'string' && Array.isArray(obj.data)) {
+    const data = obj.data as number[];
+    if (obj.$typed === 'float32') return Float32Array.from(data);
+    if (obj.$typed === 'float64') return Float64Array.from(data);
+    if (obj.$typed === 'int32') return Int32Array.from(data);
+    throw new ValueError(`decodeState: unknown typed array kind ${JSON.stringify(obj.$typed)}`);
+  }
+  if (typeof obj.$number === 'string' && Object.keys(obj).length === 1) return Number(obj.$number);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = decodeState(v);
+  return out;
+}
+
+function isTyped(v: unknown): v is TypedArray {
+  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array;
+}
+
+/**
+ * Check that `incoming` has the structure of `current` (same keys, array lengths, typed array kinds
+ * and lengths; `null` may stand for a buffer not yet allocated). Returns the first difference as a
+ * path and a reason, or `null` when they match.
+ *
+ * @example
+ * ```ts
+ * stateMismatch([new Float64Array(2)], [new Float64Array(3)]); // '[0]: length 3, expected 2'
+ * ```
+ */
+export function stateMismatch(current: unknown, incoming: unknown, path = ''): string | null {
+  if (current === null || incoming === null) return null;
+  if (isTyped(current)) {
+    if (!isTyped(incoming)) return `${path || 'state'}: expected a typed array`;
+    if (incoming.constructor !== current.constructor)
+      return `${path || 'state'}: ${incoming.constructor.name}, expected ${current.constructor.name}`;
+    if (incoming.length !== current.length) return `${path || 'state'}: length ${incoming.length}, expected ${current.length}`;
+    return null;
+  }
+  if (Array.isArray(current)) {
+    if (!Array.isArray(incoming)) return `${path || 'state'}: expected an array`;
+    if (incoming.length !== current.length) return `${path || 'state'}: ${incoming.length} entries, expected ${current.length}`;
+    for (let i = 0; i < current.length; i++) {
+      const m = stateMismatch(current[i], incoming[i], `${path}[${i}]`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  if (typeof current === 'object') {
+    if (typeof incoming !== 'object' || Array.isArray(incoming) || isTyped(incoming)) return `${path || 'state'}: expected an object`;
+    const a = Object.keys(current as object).sort();
+    const b = Object.keys(incoming as object).sort();
+    if (a.join() !== b.join()) return `${path || 'state'}: keys {${b.join(', ')}}, expected {${a.join(', ')}}`;
+    for (const k of a) {
+      const m = stateMismatch((current as Record<string, unknown>)[k], (incoming as Record<string, unknown>)[k], `${path}.${k}`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  if (typeof current !== typeof incoming) return `${path || 'state'}: a ${typeof incoming}, expected a ${typeof current}`;
+  return null;
+}

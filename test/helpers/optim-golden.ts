@@ -1,0 +1,143 @@
+// Rebuilds the problems of test/fixtures/optimizers.json and replays PyTorch's protocol with a nabla
+// optimizer, comparing losses and parameter checkpoints at the fixture README's tolerances.
+import { type DType, type Tensor, logsumexp, matmul } from '@nablajs/core';
+import type { HyperValue, Optimizer, ParamsInput } from '@nablajs/optim';
+import { type FixtureTensor, fromFixture, loadFixture } from './fixtures';
+
+/** One case of optimizers.json. */
+export interface OptimizerCase {
+  id: string;
+  config: string;
+  optimizer: string;
+  hyperparams: Record<string, unknown>;
+  dtype: 'float64' | 'float32';
+  problem: Record<string, unknown> & { name: string };
+  params: { name: string; init: FixtureTensor }[];
+  steps: number;
+  trajectory: {
+    checkpoints: number[];
+    params: { step: number; values: Record<string, FixtureTensor> }[];
+    losses: number[];
+    final_loss: number;
+    lbfgs?: { closure_calls: number[]; func_evals: number[]; n_iter: number[] };
+  };
+}
+
+/** Every case of optimizers.json. */
+export function optimizerCases(): OptimizerCase[] {
+  return (loadFixture('optimizers.json') as { cases: OptimizerCase[] }).cases;
+}
+
+/** PyTorch keyword arguments in snake_case -> nabla options in lowerCamelCase (`weight_decay` -> `weightDecay`). */
+export function toOptions(kwargs: Record<string, unknown>): Record<string, HyperValue> {
+  const out: Record<string, HyperValue> = {};
+  for (const [k, v] of Object.entries(kwargs)) out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v as HyperValue;
+  return out;
+}
+
+/** The loss of a fixture problem as a function of its parameters (in the fixture's order). */
+export function problemLoss(problem: OptimizerCase['problem'], dtype: DType): (params: Tensor[]) => Tensor {
+  const t = (v: unknown) => fromFixture(v as FixtureTensor).to(dtype);
+  switch (problem.name) {
+    case 'rosenbrock2d': {
+      const a = problem.a as number;
+      const b = problem.b as number;
+      return ([xy]) => {
+        const x = xy.slice([[0, 1]]);
+        const y = xy.slice([[1, 2]]);
+        return x.neg().add(a).square().add(y.sub(x.square()).square().mul(b)).sum();
+      };
+    }
+    case 'quadratic': {
+      const A = t(problem.A);
+      const bv = t(problem.b);
+      return ([x]) => x.dot(matmul(A, x)).mul(0.5).sub(bv.dot(x));
+    }
+    case 'mlp': {
+      const X = t(problem.X);
+      const y = fromFixture(problem.y as FixtureTensor);
+      const n = X.shape[0];
+      return ([W1, b1, W2, b2]) => {
+        const logits = X.matmul(W1.T).add(b1).tanh().matmul(W2.T).add(b2);
+        const picked = logits.gather(1, y.reshape([n, 1])).reshape([n]);
+        return logsumexp(logits, 1).sub(picked).mean();
+      };
+    }
+    default:
+      throw new Error(`unknown fixture problem ${problem.name}`);
+  }
+}
+
+/** The README's tolerance for a case: relative to max(1, |expected|). */
+export function optimizerTolerance(c: OptimizerCase): number {
+  if (c.dtype === 'float32') return 1e-5;
+  return c.optimizer === 'LBFGS' ? 1e-7 : 1e-10;
+}
+
+/** Fresh leaf parameters for a case, in the fixture's order. */
+export function caseParams(c: OptimizerCase): Tensor[] {
+  return c.params.map((p) => fromFixture(p.init, { requiresGrad: true }));
+}
+
+/**
+ * Replay a case with `factory` (non-LBFGS protocol: zeroGrad, loss, backward, step; LBFGS: step(closure))
+ * and assert losses, checkpoints and the final loss. Returns the optimizer for further checks.
+ */
+export function replayCase(
+  c: OptimizerCase,
+  // biome-ignore lint/suspicious/noExplicitAny: any factory, whatever its options type
+  factory: (params: ParamsInput, options: any) => Optimizer,
+): Optimizer {
+  const params = caseParams(c);
+  const f = problemLoss(c.problem, c.dtype);
+  const tol = optimizerTolerance(c);
+  const opt = factory(params, toOptions(c.hyperparams));
+  const closure = () => {
+    opt.zeroGrad();
+    const loss = f(params);
+    loss.backward();
+    return loss;
+  };
+  let checkpoint = 0;
+  for (let k = 1; k <= c.steps; k++) {
+    let loss: number;
+    if (c.optimizer === 'LBFGS') {
+      loss = opt.step(closure) as number;
+    } else {
+      loss = closure().item();
+      opt.step();
+    }
+    closeNumbers([loss], [c.trajectory.losses[k - 1]], tol, `${c.id}: loss before step ${k}`);
+    const cp = c.trajectory.params[checkpoint];
+    if (cp !== undefined && cp.step === k) {
+      c.params.forEach((p, i) => {
+        closeNumbers(params[i].data, cp.values[p.name].data as number[], tol, `${c.id}: ${p.name} after step ${k}`);
+      });
+      checkpoint++;
+    }
+  }
+  closeNumbers([f(params).item()], [c.trajectory.final_loss], tol, `${c.id}: final loss`);
+  return opt;
+}
+
+/**
+ * Assert `|a - b| <= rel * max(1, |b|)` elementwise; the message names the worst element, both values
+ * and how far past the bound it is.
+ */
+export function closeNumbers(actual: ArrayLike<number>, expected: readonly number[], rel: number, label: string): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+  let worst = -1;
+  let worstRatio = 1;
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    const ratio = Number.isNaN(err) ? Number.POSITIVE_INFINITY : err / (rel * Math.max(1, Math.abs(expected[i])));
+    if (ratio > worstRatio) {
+      worstRatio = ratio;
+      worst = i;
+    }
+  }
+  if (worst >= 0)
+    throw new Error(
+      `${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (${worstRatio.toExponential(2)}x the tolerance ${rel} * max(1, |b|))`,
+    );
+}
