@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Tensor } from '@nablajs/core';
+import {
+  type LoadSafetensorsOptions,
+  loadSafetensors,
+  type SafetensorsContents,
+  SafetensorsError,
+  saveSafetensors,
+} from './safetensors';
+
+/**
+ * The file-system calls {@link writeFileAtomic} makes, so that tests can inject a failure at any step. Each has the
+ * signature of its `node:fs` namesake.
+ *
+ * @example
+ * ```ts
+ * const failingWrite: AtomicWriteFs = { ...defaultAtomicWriteFs, writeSync: () => { throw new Error('disk full'); } };
+ * ```
+ */
+export interface AtomicWriteFs {
+  openSync: (path: string, flags: string, mode?: number) => number;
+  writeSync: (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+  fsyncSync: (fd: number) => void;
+  closeSync: (fd: number) => void;
+  renameSync: (from: string, to: string) => void;
+  unlinkSync: (path: string) => void;
+}
+
+/**
+ * The real `node:fs` functions used by {@link saveFile}.
+ *
+ * @example
+ * ```ts
+ * writeFileAtomic('out.bin', bytes, defaultAtomicWriteFs);
+ * ```
+ */
+export const defaultAtomicWriteFs: AtomicWriteFs = {
+  openSync: (path, flags, mode) => nodeFs.openSync(path, flags, mode),
+  writeSync: (fd, buffer, offset, length) => nodeFs.writeSync(fd, buffer, offset, length),
+  fsyncSync: (fd) => nodeFs.fsyncSync(fd),
+  closeSync: (fd) => nodeFs.closeSync(fd),
+  renameSync: (from, to) => nodeFs.renameSync(from, to),
+  unlinkSync: (path) => nodeFs.unlinkSync(path),
+};
+
+/**
+ * Write `bytes` to `path` atomically: write a temporary file in the same directory (`.<name>.<random>.tmp`), flush
+ * it to disk with fsync, then rename it over `path`. A crash or an error at any step leaves the old file (if any)
+ * untouched, and on an error the temporary file is removed before the error is rethrown.
+ *
+ * @param path - the target file
+ * @param bytes - the whole new content
+ * @param fs - the file-system calls (defaults to `node:fs`; injectable for tests)
+ *
+ * @example
+ * ```ts
+ * writeFileAtomic('weights.safetensors', saveSafetensors(model.stateDict()));
+ * ```
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicWriteFs = defaultAtomicWriteFs): void {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // 'wx' fails if the name is taken, so a stale temporary file of another writer is never overwritten.
+  const fd = fs.openSync(temp, 'wx', 0o666);
+  let open = true;
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      const n = fs.writeSync(fd, bytes, written, bytes.length - written);
+      if (!(n > 0)) throw new Error(`writeFileAtomic: writing ${temp} made no progress (${n} bytes written)`);
+      written += n;
+    }
+    fs.fsyncSync(fd);
+    open = false;
+    fs.closeSync(fd);
+    fs.renameSync(temp, path);
+  } catch (error) {
+    if (open) ignoreErrors(() => fs.closeSync(fd));
+    ignoreErrors(() => fs.unlinkSync(temp));
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+// NOTE: the rename is durable only once the directory entry is flushed; not every platform can fsync a directory.
+function syncDirectory(dir: string): void {
+  ignoreErrors(() => {
+    const fd = nodeFs.openSync(dir, 'r');
+    try {
+      nodeFs.fsyncSync(fd);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  });
+}
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Cleanup after a failure: the original error is the one worth reporting.
+  }
+}
+
+/**
+ * Options of {@link saveFile}.
+ *
+ * @example
+ * ```ts
+ * saveFile('model.safetensors', model.stateDict(), undefined, { fs: defaultAtomicWriteFs });
+ * ```
+ */
+export interface SaveFileOptions {
+  /** The file-system calls used for the atomic write; defaults to {@link defaultAtomicWriteFs}. */
+  fs?: AtomicWriteFs;
+}
+
+/**
+ * Save a state dict to a safetensors file, atomically (see {@link writeFileAtomic}): readers of `path` see either
+ * the old file or the complete new one, never a truncated file. The bytes are those of {@link saveSafetensors}.
+ * Node only; in a browser use `saveSafetensors` and store the bytes yourself.
+ *
+ * @param path - the file to write (replaced if it exists)
+ * @param stateDict - tensors by name, e.g. `model.stateDict()`
+ * @param metadata - optional string pairs stored in the header's `__metadata__`
+ * @param options - `fs`: the file-system calls to use (for tests that simulate a failure)
+ *
+ * @example
+ * ```ts
+ * import { saveFile, loadFile } from '@nablajs/nn/node';
+ * saveFile('model.safetensors', model.stateDict(), { epoch: '3' });
+ * model.loadStateDict(loadFile('model.safetensors').tensors);
+ * ```
+ *
+ * @see https://huggingface.co/docs/safetensors (the format) and torch.save for the PyTorch counterpart
+ */
+export function saveFile(
+  path: string,
+  stateDict: Record<string, Tensor> | ReadonlyMap<string, Tensor>,
+  metadata?: Record<string, string>,
+  options: SaveFileOptions = {},
+): void {
+  writeFileAtomic(path, saveSafetensors(stateDict, metadata), options.fs);
+}
+
+/**
+ * Load a safetensors file: read it whole and parse it with {@link loadSafetensors}. A malformed file throws a
+ * {@link SafetensorsError} whose message names the path; file-system errors (a missing file) are Node's own.
+ *
+ * @param path - the file to read
+ * @param options - as for `loadSafetensors` (`maxHeaderBytes`)
+ * @returns `{ tensors, metadata }`, prototype-free objects
+ *
+ * @example
+ * ```ts
+ * const { tensors, metadata } = loadFile('model.safetensors');
+ * model.loadStateDict(tensors);
+ * ```
+ *
+ * @see https://huggingface.co/docs/safetensors (the format) and torch.load for the PyTorch counterpart
+ */
+export function loadFile(path: string, options?: LoadSafetensorsOptions): SafetensorsContents {
+  const bytes = nodeFs.readFileSync(path);
+  try {
+    return loadSafetensors(bytes, options);
+  } catch (error) {
+    if (error instanceof SafetensorsError)
+      throw new SafetensorsError(`${error.message.replace(/^loadSafetensors:/, `loadFile(${JSON.stringify(path)}):`)}`);
+    throw error;
+  }
+}
