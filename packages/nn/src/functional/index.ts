@@ -1,0 +1,33 @@
+// The functional namespace (`F`): the stateless forms of the layers and losses, like
+// `torch.nn.functional`. Core's activations, convolution and pooling are re-exported here so that
+// `F.relu`, `F.conv2d` and `F.softmax` read as they do in PyTorch.
+
+export {
+  avgPool2d,
+  conv2d,
+  elu,
+  gelu,
+  leakyRelu,
+  logSigmoid,
+  logSoftmax,
+  maxPool2d,
+  relu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  tanh,
+} from '@nablajs/core';
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy';
+export { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss';
+export { crossEntropy, nllLoss } from '../losses/cross-entropy';
+export { hingeEmbeddingLoss } from '../losses/hinge-embedding-loss';
+export { klDiv } from '../losses/kl-div';
+export { l1Loss } from '../losses/l1-loss';
+export { marginRankingLoss } from '../losses/margin-ranking-loss';
+export { mseLoss } from '../losses/mse-loss';
+export { huberLoss, smoothL1Loss } from '../losses/smooth-l1-loss';
+export { dropout } from './dropout';
+export { embedding } from './embedding';
+export { linear } from './linear';
+export { batchNorm, layerNorm } from './normalization';

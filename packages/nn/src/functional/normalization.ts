@@ -1,0 +1,125 @@
+import { add, div, mean, mul, reshape, ShapeError, sqrt, sub, type Tensor, ValueError, variance } from '@nablajs/core';
+import { checkFloating, checkNumberIn, describeShape, sameShape } from './check';
+
+function checkAffine(fn: string, name: string, t: Tensor | null | undefined, shape: readonly number[]): Tensor | null {
+  if (t === undefined || t === null) return null;
+  checkFloating(fn, name, t);
+  if (!sameShape(t.shape, shape))
+    throw new ShapeError(`${fn}: ${name} must have shape ${describeShape(shape)}, got ${describeShape(t.shape)}`);
+  return t;
+}
+
+function checkEps(fn: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+    throw new ValueError(`${fn}: eps must be a finite number >= 0, got ${String(eps)}`);
+  return eps;
+}
+
+/**
+ * Layer normalisation over the trailing dimensions `normalizedShape`, like
+ * `torch.nn.functional.layer_norm`: `y = (x - E[x]) / sqrt(Var[x] + eps) · weight + bias`, where the
+ * mean and the **biased** variance (divided by n) are taken over the last `normalizedShape.length`
+ * dimensions, eps sits inside the square root, and `weight` and `bias` (optional) have the shape
+ * `normalizedShape`. Gradients flow to `x`, `weight` and `bias`.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html
+ *
+ * @example
+ * ```ts
+ * layerNorm(tensor([[1, 2, 3]]), [3]).toArray(); // [[-1.2247, 0, 1.2247]]
+ * ```
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  checkFloating('layerNorm', 'input', x);
+  checkEps('layerNorm', eps);
+  const k = normalizedShape.length;
+  if (k === 0) throw new ShapeError('layerNorm: normalizedShape must name at least one dimension, got []');
+  if (k > x.ndim || !sameShape(x.shape.slice(x.ndim - k), normalizedShape))
+    throw new ShapeError(
+      `layerNorm: input of shape ${describeShape(x.shape)} does not end with normalizedShape ${describeShape(normalizedShape)}`,
+    );
+  const w = checkAffine('layerNorm', 'weight', weight, normalizedShape);
+  const b = checkAffine('layerNorm', 'bias', bias, normalizedShape);
+  const axes = normalizedShape.map((_, i) => x.ndim - k + i);
+  const mu = mean(x, axes, true);
+  const sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
+  let y = div(sub(x, mu), sqrt(add(sigma2, eps)));
+  if (w !== null) y = mul(y, w);
+  if (b !== null) y = add(y, b);
+  return y;
+}
+
+/**
+ * Batch normalisation over axis 1 of `x` (`[N, C]`, `[N, C, L]` or `[N, C, H, W]`), like
+ * `torch.nn.functional.batch_norm`: `y = (x - μ_c) / sqrt(σ²_c + eps) · weight_c + bias_c`.
+ *
+ * In training, `μ` and `σ²` are the batch mean and the **biased** batch variance per channel, and the
+ * running buffers (when given) are updated **in place** with the **unbiased** variance:
+ * `running = (1 - momentum) · running + momentum · batchStatistic`. Otherwise the running statistics
+ * are used and must be given. `weight`, `bias` and the buffers have shape `[C]`.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+ *
+ * @example
+ * ```ts
+ * const runningMean = zeros([2]);
+ * const runningVar = ones([2]);
+ * batchNorm(tensor([[1, 10], [3, 30]]), runningMean, runningVar, null, null, true);
+ * // [[-1, -1], [1, 1]] (approximately); runningMean is now [0.2, 2], runningVar [1.1, 20.9]
+ * ```
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  const fn = 'batchNorm';
+  checkFloating(fn, 'input', x);
+  checkEps(fn, eps);
+  checkNumberIn(fn, 'momentum', momentum, 0, 1);
+  if (x.ndim < 2 || x.ndim > 4)
+    throw new ShapeError(`${fn}: input must be [N, C], [N, C, L] or [N, C, H, W], got shape ${describeShape(x.shape)}`);
+  const channels = x.shape[1];
+  const w = checkAffine(fn, 'weight', weight, [channels]);
+  const b = checkAffine(fn, 'bias', bias, [channels]);
+  const rm = checkAffine(fn, 'runningMean', runningMean, [channels]);
+  const rv = checkAffine(fn, 'runningVar', runningVar, [channels]);
+  const axes = x.shape.map((_, d) => d).filter((d) => d !== 1);
+  const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
+  let mu: Tensor;
+  let sigma2: Tensor;
+  if (training) {
+    const count = x.size / Math.max(channels, 1);
+    if (count <= 1)
+      throw new ValueError(
+        `${fn}: expected more than 1 value per channel when training, got input shape ${describeShape(x.shape)}`,
+      );
+    mu = mean(x, axes, true);
+    sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
+    const unbiased = count / (count - 1);
+    for (let c = 0; c < channels; c++) {
+      if (rm !== null) rm.data[c] = (1 - momentum) * rm.data[c] + momentum * mu.data[c];
+      if (rv !== null) rv.data[c] = (1 - momentum) * rv.data[c] + momentum * sigma2.data[c] * unbiased;
+    }
+  } else {
+    if (rm === null || rv === null)
+      throw new ValueError(`${fn}: runningMean and runningVar are required when not training`);
+    mu = reshape(rm.detach(), perChannel);
+    sigma2 = reshape(rv.detach(), perChannel);
+  }
+  let y = div(sub(x, mu), sqrt(add(sigma2, eps)));
+  if (w !== null) y = mul(y, reshape(w, perChannel));
+  if (b !== null) y = add(y, reshape(b, perChannel));
+  return y;
+}

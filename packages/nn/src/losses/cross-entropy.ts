@@ -1,0 +1,207 @@
+import {
+  add,
+  allocate,
+  DTypeError,
+  div,
+  gather,
+  IndexError,
+  isFloatingDType,
+  logSoftmax,
+  mul,
+  neg,
+  reshape,
+  ShapeError,
+  squeeze,
+  sum,
+  Tensor,
+  unsqueeze,
+  ValueError,
+} from '@nablajs/core';
+import { checkFloating, checkNumberIn, checkTensor, describeShape, sameShape } from '../functional/check';
+import { checkReduction, type Reduction } from './reduction';
+
+/**
+ * Options of {@link nllLoss}.
+ *
+ * @example
+ * ```ts
+ * const options: NLLLossOptions = { weight: tensor([1, 5]), ignoreIndex: -1 };
+ * ```
+ */
+export interface NLLLossOptions {
+  /** A rescaling weight per class, a 1-D tensor of length C (receives no gradient). */
+  weight?: Tensor | null;
+  /** A target value that is ignored: it adds nothing to the loss nor to the mean's denominator (default -100). */
+  ignoreIndex?: number;
+  /** `'mean'` (default; a weighted mean, see {@link crossEntropy}), `'sum'` or `'none'`. */
+  reduction?: Reduction;
+}
+
+/**
+ * Options of {@link crossEntropy}.
+ *
+ * @example
+ * ```ts
+ * const options: CrossEntropyOptions = { labelSmoothing: 0.1, reduction: 'sum' };
+ * ```
+ */
+export interface CrossEntropyOptions extends NLLLossOptions {
+  /** Mix the one-hot target with the uniform distribution: `ε` in `[0, 1]` (default 0). */
+  labelSmoothing?: number;
+}
+
+interface Parsed {
+  readonly classAxis: number;
+  readonly numClasses: number;
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly reduction: Reduction;
+}
+
+function parseCommon(fn: string, input: Tensor, target: Tensor, options: NLLLossOptions): Parsed {
+  const reduction = checkReduction(fn, options.reduction);
+  checkFloating(fn, 'input', input);
+  checkTensor(fn, 'target', target);
+  if (input.ndim === 0) throw new ShapeError(`${fn}: input must have a class dimension, got a 0-d tensor`);
+  const classAxis = input.ndim === 1 ? 0 : 1;
+  const numClasses = input.shape[classAxis];
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex)) throw new ValueError(`${fn}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  const weight = options.weight ?? null;
+  if (weight !== null) {
+    checkFloating(fn, 'weight', weight);
+    if (weight.ndim !== 1 || weight.shape[0] !== numClasses)
+      throw new ShapeError(
+        `${fn}: weight must be a 1-D tensor with one entry per class (${numClasses}), got shape ${describeShape(weight.shape)}`,
+      );
+  }
+  return { classAxis, numClasses, weight, ignoreIndex, reduction };
+}
+
+/** `weight` viewed so that it broadcasts along the class axis of an input with `ndim` dims. */
+function classWeight(weight: Tensor, classAxis: number, ndim: number): Tensor {
+  const shape = new Array<number>(ndim).fill(1);
+  shape[classAxis] = weight.shape[0];
+  return reshape(weight.detach(), shape);
+}
+
+/**
+ * The weighted negative log-likelihood of class-index targets, from log-probabilities `logp`, with
+ * PyTorch's label smoothing: `ℓᵢ = (1-ε)·(-w[tᵢ] log p[i,tᵢ]) + (ε/C)·Σ_c (-w[c] log p[i,c])`, with ignored
+ * targets contributing 0. The mean divides the sum by `Σᵢ w[tᵢ]` over the non-ignored targets.
+ */
+function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smoothing: number): Tensor {
+  const { classAxis, numClasses, weight, ignoreIndex, reduction } = p;
+  const expected = logp.shape.filter((_, d) => d !== classAxis);
+  if (target.dtype !== 'int32')
+    throw new DTypeError(
+      `${fn}: target must be int32 class indices of shape ${describeShape(expected)}` +
+        (fn === 'crossEntropy' ? ` or float class probabilities of shape ${describeShape(logp.shape)}` : '') +
+        `, got ${target.dtype} of shape ${describeShape(target.shape)}`,
+    );
+  if (!sameShape(target.shape, expected))
+    throw new ShapeError(
+      `${fn}: target has shape ${describeShape(target.shape)} but input of shape ${describeShape(logp.shape)} needs class indices of shape ${describeShape(expected)}`,
+    );
+  const n = target.size;
+  const safe = new Int32Array(n);
+  const perSample = allocate(logp.dtype, n);
+  const mask = allocate(logp.dtype, n);
+  const w = weight?.data;
+  let denominator = 0;
+  for (let i = 0; i < n; i++) {
+    const t = target.data[i];
+    if (t === ignoreIndex) continue;
+    if (t < 0 || t >= numClasses)
+      throw new IndexError(
+        `${fn}: target ${t} is out of range for ${numClasses} classes (expected [0, ${numClasses}) or ignoreIndex ${ignoreIndex})`,
+      );
+    safe[i] = t;
+    mask[i] = 1;
+    perSample[i] = w === undefined ? 1 : w[t];
+    denominator += perSample[i];
+  }
+  const index = unsqueeze(new Tensor(safe, target.shape, 'int32'), classAxis);
+  const picked = squeeze(gather(logp, classAxis, index), classAxis);
+  let loss = neg(mul(picked, new Tensor(perSample, target.shape, logp.dtype)));
+  if (smoothing > 0) {
+    const weighted = weight === null ? logp : mul(logp, classWeight(weight, classAxis, logp.ndim));
+    const smooth = mul(neg(sum(weighted, classAxis)), new Tensor(mask, target.shape, logp.dtype));
+    loss = add(mul(loss, 1 - smoothing), mul(smooth, smoothing / numClasses));
+  }
+  if (reduction === 'none') return loss;
+  if (reduction === 'sum') return sum(loss);
+  return div(sum(loss), denominator);
+}
+
+/**
+ * The cross entropy between class-probability targets `q` and `log p`: `ℓᵢ = -Σ_c w[c] q'[i,c] log p[i,c]`
+ * with `q' = (1-ε) q + ε/C`; the mean divides by the number of samples (not by the weights).
+ */
+function classProbabilityLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smoothing: number): Tensor {
+  const { classAxis, numClasses, weight, ignoreIndex, reduction } = p;
+  if (ignoreIndex >= 0)
+    throw new ValueError(`${fn}: ignoreIndex (${ignoreIndex}) is not supported with class-probability targets`);
+  const q = smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / numClasses) : target;
+  let terms = mul(logp, q);
+  if (weight !== null) terms = mul(terms, classWeight(weight, classAxis, logp.ndim));
+  if (reduction === 'none') return neg(sum(terms, classAxis));
+  if (reduction === 'sum') return neg(sum(terms));
+  return div(neg(sum(terms)), logp.size / numClasses);
+}
+
+/**
+ * The negative log-likelihood loss of log-probabilities `input` (`[N, C]`, `[C]` or `[N, C, d1, ...]`)
+ * and int32 class indices `target` (`[N]`, `[]` or `[N, d1, ...]`), like
+ * `torch.nn.functional.nll_loss`: `ℓᵢ = -w[tᵢ] · input[i, tᵢ]`. The mean divides by `Σᵢ w[tᵢ]` over the
+ * non-ignored targets; targets equal to `ignoreIndex` contribute nothing. Pair it with `logSoftmax`, or
+ * use {@link crossEntropy} on logits directly.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
+ *
+ * @example
+ * ```ts
+ * const logp = logSoftmax(tensor([[2, 0, 1]]), 1);
+ * nllLoss(logp, tensor([0], { dtype: 'int32' })).item(); // 0.4076 = -log softmax(x)[0]
+ * ```
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  const p = parseCommon('nllLoss', input, target, options);
+  return classIndexLoss('nllLoss', input, target, p, 0);
+}
+
+/**
+ * The cross-entropy loss between logits `input` and `target`, like `torch.nn.functional.cross_entropy`.
+ * `input` is `[N, C]`, `[C]` or `[N, C, d1, ...]` (classes on axis 1). `target` is either int32 class
+ * indices of the input's shape without the class axis, or float class probabilities of the input's
+ * shape. The log-probabilities come from the fused, stable `logSoftmax` (never `log(softmax(x))`).
+ *
+ * With class indices, `ℓᵢ = (1-ε)·(-w[tᵢ] log p[i,tᵢ]) + (ε/C)·Σ_c (-w[c] log p[i,c])` where
+ * `ε = labelSmoothing`; the `'mean'` reduction divides by `Σᵢ w[tᵢ]` over the non-ignored targets (not
+ * by N), and targets equal to `ignoreIndex` (-100) are left out of both sums. With probabilities `q`,
+ * `ℓᵢ = -Σ_c w[c] ((1-ε) q[i,c] + ε/C) log p[i,c]` and the mean divides by N; `q` gets a gradient.
+ * The class weight gets none.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
+ *
+ * @example
+ * ```ts
+ * const logits = tensor([[2, 0, 1], [0, 3, 0]], { requiresGrad: true });
+ * const loss = crossEntropy(logits, tensor([0, 1], { dtype: 'int32' }));
+ * loss.backward(); // logits.grad = (softmax(logits) - onehot) / 2
+ * crossEntropy(logits, tensor([[0.9, 0.05, 0.05], [0, 1, 0]])); // probability targets
+ * ```
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const p = parseCommon('crossEntropy', input, target, options);
+  const smoothing = checkNumberIn('crossEntropy', 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
+  const logp = logSoftmax(input, p.classAxis);
+  if (isFloatingDType(target.dtype) && target.ndim === input.ndim) {
+    if (!sameShape(target.shape, input.shape))
+      throw new ShapeError(
+        `crossEntropy: class-probability target has shape ${describeShape(target.shape)} but input has shape ${describeShape(input.shape)}; they must be equal`,
+      );
+    return classProbabilityLoss('crossEntropy', logp, target, p, smoothing);
+  }
+  return classIndexLoss('crossEntropy', logp, target, p, smoothing);
+}

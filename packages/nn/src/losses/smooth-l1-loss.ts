@@ -1,0 +1,81 @@
+import { abs, gt, lt, mul, square, sub, type Tensor, where } from '@nablajs/core';
+import { checkFloating, checkNumberIn, checkPositive, checkSameShape } from '../functional/check';
+import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+
+/**
+ * Options of {@link smoothL1Loss}.
+ *
+ * @example
+ * ```ts
+ * const options: SmoothL1LossOptions = { beta: 0.5 };
+ * ```
+ */
+export interface SmoothL1LossOptions extends ReductionOptions {
+  /** Where the loss changes from quadratic to linear (default 1, must be >= 0; 0 gives the L1 loss). */
+  beta?: number;
+}
+
+/**
+ * Options of {@link huberLoss}.
+ *
+ * @example
+ * ```ts
+ * const options: HuberLossOptions = { delta: 2, reduction: 'none' };
+ * ```
+ */
+export interface HuberLossOptions extends ReductionOptions {
+  /** Where the loss changes from quadratic to linear (default 1, must be > 0). */
+  delta?: number;
+}
+
+function checkPair(fn: string, input: Tensor, target: Tensor): Tensor {
+  checkFloating(fn, 'input', input);
+  checkFloating(fn, 'target', target);
+  checkSameShape(fn, input, target);
+  return sub(input, target);
+}
+
+/**
+ * The smooth L1 loss, like `torch.nn.functional.smooth_l1_loss`: with `d = x - y`,
+ * `ℓ = 0.5 d² / β` where `|d| < β` and `|d| - 0.5 β` elsewhere, then reduced. `β = 0` is the L1 loss.
+ * It equals {@link huberLoss} divided by `β`. The shapes must be equal.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.SmoothL1Loss.html
+ *
+ * @example
+ * ```ts
+ * smoothL1Loss(tensor([0.5, 3]), tensor([0, 0]), { reduction: 'none' }).toArray(); // [0.125, 2.5]
+ * ```
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  const reduction = checkReduction('smoothL1Loss', options.reduction);
+  const beta = checkNumberIn('smoothL1Loss', 'beta', options.beta ?? 1, 0, Number.POSITIVE_INFINITY);
+  const d = checkPair('smoothL1Loss', input, target);
+  const a = abs(d);
+  // NOTE: with beta = 0 the quadratic branch would divide by zero, and its NaN gradient would leak
+  // through `where`; PyTorch also falls back to the plain L1 loss there.
+  if (beta === 0) return applyReduction(a, reduction);
+  const loss = where(lt(a, beta), mul(square(d), 0.5 / beta), sub(a, 0.5 * beta));
+  return applyReduction(loss, reduction);
+}
+
+/**
+ * The Huber loss, like `torch.nn.functional.huber_loss`: with `d = x - y`, `ℓ = 0.5 d²` where
+ * `|d| <= δ` and `δ (|d| - 0.5 δ)` elsewhere, then reduced. `huberLoss(δ) = δ · smoothL1Loss(β = δ)`.
+ * The shapes must be equal.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.HuberLoss.html
+ *
+ * @example
+ * ```ts
+ * huberLoss(tensor([0.5, 3]), tensor([0, 0]), { reduction: 'none', delta: 2 }).toArray(); // [0.125, 4]
+ * ```
+ */
+export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  const reduction = checkReduction('huberLoss', options.reduction);
+  const delta = checkPositive('huberLoss', 'delta', options.delta ?? 1);
+  const d = checkPair('huberLoss', input, target);
+  const a = abs(d);
+  const loss = where(gt(a, delta), mul(sub(a, 0.5 * delta), delta), mul(square(d), 0.5));
+  return applyReduction(loss, reduction);
+}
