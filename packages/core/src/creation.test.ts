@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError, ValueError, arange, eye, full, linspace, ones, onesLike, tensor, zeros, zerosLike } from './index';
+import { arange, eye, full, linspace, ones, onesLike, ShapeError, tensor, ValueError, zeros, zerosLike } from './index';
 
 describe('tensor()', () => {
   it('infers the shape of nested arrays and defaults to float32', () => {

@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, allocate, checkDType, dtypeOfArray } from './dtype';
+import { allocate, checkDType, type DType, dtypeOfArray, type TypedArray } from './dtype';
 import { ShapeError, ValueError } from './errors';
 import { checkShape, formatShape, shapeSize } from './shape';
 import { type NestedArray, Tensor } from './tensor';
@@ -37,7 +37,9 @@ function inferShape(values: NestedArray): number[] {
 function flattenInto(fn: string, values: NestedArray, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
     if (typeof values !== 'number')
-      throw new ValueError(`${fn}: values must be numbers or nested arrays of numbers, found ${JSON.stringify(values)}`);
+      throw new ValueError(
+        `${fn}: values must be numbers or nested arrays of numbers, found ${JSON.stringify(values)}`,
+      );
     out.push(values);
     return;
   }
@@ -59,14 +61,18 @@ function flattenInto(fn: string, values: NestedArray, shape: number[], dim: numb
  * const w = tensor([0.5], { requiresGrad: true });
  * ```
  */
-export function tensor(values: number | NestedArray | TypedArray | readonly number[], options: TensorOptions = {}): Tensor {
+export function tensor(
+  values: number | NestedArray | TypedArray | readonly number[],
+  options: TensorOptions = {},
+): Tensor {
   let flat: ArrayLike<number>;
   let shape: number[];
   let dtype: DType;
   if (ArrayBuffer.isView(values)) {
     flat = values as TypedArray;
     shape = [(values as TypedArray).length];
-    dtype = options.dtype === undefined ? dtypeOfArray(values as TypedArray) : checkDType('tensor', 'dtype', options.dtype);
+    dtype =
+      options.dtype === undefined ? dtypeOfArray(values as TypedArray) : checkDType('tensor', 'dtype', options.dtype);
   } else {
     shape = typeof values === 'number' ? [] : inferShape(values as NestedArray);
     const out: number[] = [];
@@ -77,7 +83,9 @@ export function tensor(values: number | NestedArray | TypedArray | readonly numb
   if (options.shape !== undefined) {
     const wanted = checkShape('tensor', 'shape', options.shape);
     if (shapeSize(wanted) !== flat.length)
-      throw new ShapeError(`tensor: shape ${formatShape(wanted)} needs ${shapeSize(wanted)} values, got ${flat.length}`);
+      throw new ShapeError(
+        `tensor: shape ${formatShape(wanted)} needs ${shapeSize(wanted)} values, got ${flat.length}`,
+      );
     shape = wanted;
   }
   const data = allocate(dtype, flat.length);
@@ -102,7 +110,8 @@ export function tensor(values: number | NestedArray | TypedArray | readonly numb
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
   const s = checkShape('full', 'shape', shape);
   const dtype = checkDType('full', 'dtype', options.dtype ?? 'float32');
-  if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`full: an int32 fill value must be an integer, got ${value}`);
+  if (dtype === 'int32' && !Number.isInteger(value))
+    throw new ValueError(`full: an int32 fill value must be an integer, got ${value}`);
   const data = allocate(dtype, shapeSize(s));
   if (value !== 0) data.fill(value);
   return finish(data, s, dtype, options.requiresGrad);
@@ -205,7 +214,8 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
  * ```
  */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = checkDType('linspace', 'dtype', options.dtype ?? 'float32');
   const data = allocate(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;

@@ -1,24 +1,24 @@
 // @nablajs/core: tensors, ops and reverse-mode automatic differentiation.
 
 export { detectAnomaly } from './autograd/anomaly';
-export { type BackwardOptions, type GradientsOptions, backward, gradients } from './autograd/backward';
+export { type BackwardOptions, backward, type GradientsOptions, gradients } from './autograd/backward';
 export { grad, valueAndGrad, vjp } from './autograd/functional';
 export { type GradcheckOptions, gradcheck, gradgradcheck } from './autograd/gradcheck';
 export {
-  type CreationOptions,
-  type TensorOptions,
   arange,
+  type CreationOptions,
   eye,
   full,
   fullLike,
   linspace,
   ones,
   onesLike,
+  type TensorOptions,
   tensor,
   zeros,
   zerosLike,
 } from './creation';
-export { DTYPES, type DType, type TypedArray, allocate, isFloatingDType, promoteTypes } from './dtype';
+export { allocate, DTYPES, type DType, isFloatingDType, promoteTypes, type TypedArray } from './dtype';
 export {
   AnomalyError,
   AutogradError,
@@ -31,19 +31,19 @@ export {
 } from './errors';
 export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
-export { type Kernel, getBackend, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
-export { type GradNode, type OpContext, type OpSpec, applyOp, getOp, listOps, registerOp } from './op';
+export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
+export { applyOp, type GradNode, getOp, listOps, type OpContext, type OpSpec, registerOp } from './op';
 export { abs } from './ops/abs';
 export { add } from './ops/add';
 export { argmax, argmin } from './ops/argmax';
-export { avgPool2d } from './ops/avg-pool2d';
+export { type AvgPool2dOptions, avgPool2d } from './ops/avg-pool2d';
 export { cast } from './ops/cast';
 export { chunk } from './ops/chunk';
 export { clamp } from './ops/clamp';
 export { clone } from './ops/clone';
 export { eq, ge, gt, le, lt, ne } from './ops/compare';
 export { cat, concat } from './ops/concat';
-export { conv2d } from './ops/conv2d';
+export { type Conv2dOptions, conv2d, type Size2d } from './ops/conv2d';
 export { cos } from './ops/cos';
 export { div } from './ops/div';
 export { dot } from './ops/dot';
@@ -62,9 +62,9 @@ export { logSoftmax } from './ops/log-softmax';
 export { log1p } from './ops/log1p';
 export { logsumexp } from './ops/logsumexp';
 export { maskedSelect } from './ops/masked-select';
-export { matmul } from './ops/matmul';
-export { amax, max, maxWithIndices } from './ops/max';
-export { maxPool2d } from './ops/max-pool2d';
+export { type MatmulTransposeOptions, matmul, matmulTransposed } from './ops/matmul';
+export { amax, max, maxWithIndices, type ValuesAndIndices } from './ops/max';
+export { type MaxPool2dOptions, maxPool2d } from './ops/max-pool2d';
 export { maximum } from './ops/maximum';
 export { mean } from './ops/mean';
 export { amin, min, minWithIndices } from './ops/min';
@@ -102,18 +102,18 @@ export { tanh } from './ops/tanh';
 export { tile } from './ops/tile';
 export { transpose } from './ops/transpose';
 export { unsqueeze } from './ops/unsqueeze';
-export { type VarianceOptions, std, variance } from './ops/variance';
+export { std, type VarianceOptions, variance } from './ops/variance';
 export { where } from './ops/where';
 export {
-  type GeneratorState,
-  Generator,
-  type RandomOptions,
   defaultGenerator,
+  Generator,
+  type GeneratorState,
   manualSeed,
+  type RandomOptions,
   rand,
   randint,
   randn,
   randperm,
 } from './random';
-export { type Shape, broadcastShapes, shapeSize } from './shape';
-export { type Axis, type GradHook, type NestedArray, type TensorLike, Tensor, asTensor } from './tensor';
+export { broadcastShapes, type Shape, shapeSize } from './shape';
+export { type Axis, asTensor, type GradHook, type NestedArray, Tensor, type TensorLike } from './tensor';

@@ -63,7 +63,9 @@ export function registerOp<A>(
   options: { override?: boolean } = {},
 ): (inputs: readonly Tensor[], attrs: A) => Tensor {
   if (registry.has(spec.name) && !options.override)
-    throw new NablaError(`registerOp: an op named ${JSON.stringify(spec.name)} is already registered; pass { override: true } to replace it`);
+    throw new NablaError(
+      `registerOp: an op named ${JSON.stringify(spec.name)} is already registered; pass { override: true } to replace it`,
+    );
   registry.set(spec.name, spec as OpSpec<unknown>);
   return (inputs, attrs) => applyOp(spec, inputs, attrs);
 }
@@ -129,8 +131,8 @@ export function checkFinite(t: Tensor, op: string, phase: 'forward' | 'backward'
   const data = t.data;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v !== v || v === Infinity || v === -Infinity) {
-      const what = v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    if (!Number.isFinite(v)) {
+      const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
       throw new AnomalyError(
         `detectAnomaly: ${phase} of op ${JSON.stringify(op)} produced ${what} at flat index ${i} of a tensor of shape [${t.shape.join(',')}]`,
         op,

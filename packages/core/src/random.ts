@@ -1,4 +1,4 @@
-import { type DType, allocate, checkDType, isFloatingDType } from './dtype';
+import { allocate, checkDType, type DType, isFloatingDType } from './dtype';
 import { ValueError } from './errors';
 import { checkShape, shapeSize } from './shape';
 import { Tensor } from './tensor';
@@ -150,7 +150,12 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
-function fillRandom(fn: string, shape: readonly number[], options: RandomOptions, draw: (g: Generator) => number): Tensor {
+function fillRandom(
+  fn: string,
+  shape: readonly number[],
+  options: RandomOptions,
+  draw: (g: Generator) => number,
+): Tensor {
   const s = checkShape(fn, 'shape', shape);
   const dtype = checkDType(fn, 'dtype', options.dtype ?? 'float32');
   if (!isFloatingDType(dtype)) throw new ValueError(`${fn}: dtype must be float32 or float64, got ${dtype}`);

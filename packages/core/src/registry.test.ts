@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  NablaError,
-  Tensor,
   add,
   getBackend,
   getOp,
@@ -9,10 +7,12 @@ import {
   listBackends,
   listOps,
   mul,
+  NablaError,
   registerKernel,
   registerOp,
   setBackend,
   sum,
+  Tensor,
   tensor,
 } from './index';
 
@@ -25,7 +25,12 @@ describe('op registry', () => {
   it('runs a user op with its own VJP through the same machinery, gradients of gradients included', () => {
     const cube = registerOp<undefined>({
       name: 'test.cube',
-      forward: ([x]) => new Tensor(x.data.map((v) => v ** 3), x.shape, x.dtype),
+      forward: ([x]) =>
+        new Tensor(
+          x.data.map((v) => v ** 3),
+          x.shape,
+          x.dtype,
+        ),
       backward: (g, { inputs: [x] }) => [mul(g, mul(3, mul(x, x)))],
     });
     const x = tensor([2, -1], { dtype: 'float64', requiresGrad: true });

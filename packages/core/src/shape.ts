@@ -97,13 +97,18 @@ export function normalizeAxis(axis: number, ndim: number, fn = 'axis'): number {
  * normalizeAxes(undefined, 2); // [0, 1]
  * ```
  */
-export function normalizeAxes(axis: number | readonly number[] | null | undefined, ndim: number, fn = 'axis'): number[] {
+export function normalizeAxes(
+  axis: number | readonly number[] | null | undefined,
+  ndim: number,
+  fn = 'axis',
+): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(a, ndim, fn));
   const sorted = [...out].sort((x, y) => x - y);
   for (let i = 1; i < sorted.length; i++)
-    if (sorted[i] === sorted[i - 1]) throw new AxisError(`${fn}: axis ${sorted[i]} appears more than once in ${JSON.stringify(list)}`);
+    if (sorted[i] === sorted[i - 1])
+      throw new AxisError(`${fn}: axis ${sorted[i]} appears more than once in ${JSON.stringify(list)}`);
   return ndim === 0 ? [] : sorted;
 }
 

@@ -1,5 +1,5 @@
-import { backward as runBackward, type BackwardOptions } from './autograd/backward';
-import { type DType, type TypedArray, allocate, dtypeOfArray, isFloatingDType } from './dtype';
+import { type BackwardOptions, backward as runBackward } from './autograd/backward';
+import { allocate, type DType, dtypeOfArray, isFloatingDType, type TypedArray } from './dtype';
 import { AutogradError, DTypeError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
 import type { GradNode } from './op';
@@ -24,12 +24,12 @@ import { type GeluApproximation, gelu } from './ops/gelu';
 import { indexSelect } from './ops/index-select';
 import { leakyRelu } from './ops/leaky-relu';
 import { log } from './ops/log';
-import { log1p } from './ops/log1p';
 import { logSigmoid } from './ops/log-sigmoid';
 import { logSoftmax } from './ops/log-softmax';
+import { log1p } from './ops/log1p';
 import { logsumexp } from './ops/logsumexp';
 import { matmul } from './ops/matmul';
-import { max, maxWithIndices } from './ops/max';
+import { max, maxWithIndices, type ValuesAndIndices } from './ops/max';
 import { maximum } from './ops/maximum';
 import { mean } from './ops/mean';
 import { min, minWithIndices } from './ops/min';
@@ -55,14 +55,14 @@ import { split } from './ops/split';
 import { sqrt } from './ops/sqrt';
 import { square } from './ops/square';
 import { squeeze } from './ops/squeeze';
-import { std, type VarianceOptions, variance } from './ops/variance';
 import { sub } from './ops/sub';
 import { sum } from './ops/sum';
 import { tanh } from './ops/tanh';
 import { tile } from './ops/tile';
 import { transpose } from './ops/transpose';
 import { unsqueeze } from './ops/unsqueeze';
-import { type Shape, formatShape, shapeSize, shapesEqual } from './shape';
+import { std, type VarianceOptions, variance } from './ops/variance';
+import { formatShape, type Shape, shapeSize, shapesEqual } from './shape';
 
 /** A tensor, or a plain number that ops turn into a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -77,6 +77,7 @@ export type NestedArray = number | NestedArray[];
  * A gradient hook: sees the gradient computed for a tensor during backward and may return a
  * replacement (same shape) or nothing to keep it.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may be a function that returns nothing
 export type GradHook = (grad: Tensor) => Tensor | undefined | void;
 
 /**
@@ -143,9 +144,12 @@ export class Tensor {
     return this.requiresGradFlag;
   }
 
+  /** Turn gradient tracking on or off for a leaf (float dtypes only). */
   set requiresGrad(flag: boolean) {
     if (flag && !isFloatingDType(this.dtype))
-      throw new DTypeError(`Tensor.requiresGrad: only float32 and float64 tensors can require gradients, this one is ${this.dtype}`);
+      throw new DTypeError(
+        `Tensor.requiresGrad: only float32 and float64 tensors can require gradients, this one is ${this.dtype}`,
+      );
     if (!flag && this.gradFn !== null)
       throw new AutogradError('Tensor.requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
     this.requiresGradFlag = flag;
@@ -164,6 +168,7 @@ export class Tensor {
     return this.gradValue;
   }
 
+  /** Assign a gradient of the same shape and dtype, or `null` to clear it. */
   set grad(value: Tensor | null) {
     if (value !== null) {
       if (!(value instanceof Tensor)) throw new ValueError('Tensor.grad: assign a Tensor or null');
@@ -227,7 +232,9 @@ export class Tensor {
    */
   registerHook(hook: GradHook): () => void {
     if (!this.requiresGradFlag)
-      throw new AutogradError('Tensor.registerHook: cannot register a hook on a tensor that does not require gradients');
+      throw new AutogradError(
+        'Tensor.registerHook: cannot register a hook on a tensor that does not require gradients',
+      );
     if (this.hooks === null) this.hooks = [];
     this.hooks.push(hook);
     return () => {
@@ -282,7 +289,9 @@ export class Tensor {
    */
   item(): number {
     if (this.data.length !== 1)
-      throw new ValueError(`Tensor.item: only one-element tensors have an item, this one has shape ${formatShape(this.shape)}`);
+      throw new ValueError(
+        `Tensor.item: only one-element tensors have an item, this one has shape ${formatShape(this.shape)}`,
+      );
     return this.data[0];
   }
 
@@ -531,11 +540,11 @@ export class Tensor {
     return min(this, axis, keepdims);
   }
   /** See {@link maxWithIndices}. */
-  maxWithIndices(axis: number, keepdims?: boolean): { values: Tensor; indices: Tensor } {
+  maxWithIndices(axis: number, keepdims?: boolean): ValuesAndIndices {
     return maxWithIndices(this, axis, keepdims);
   }
   /** See {@link minWithIndices}. */
-  minWithIndices(axis: number, keepdims?: boolean): { values: Tensor; indices: Tensor } {
+  minWithIndices(axis: number, keepdims?: boolean): ValuesAndIndices {
     return minWithIndices(this, axis, keepdims);
   }
   /** See {@link prod}. */
@@ -591,7 +600,10 @@ export class Tensor {
   }
   /** The tensor with all its dimensions reversed (the matrix transpose for 2-D), like PyTorch's `.T`. */
   get T(): Tensor {
-    return permute(this, this.shape.map((_, i) => this.shape.length - 1 - i));
+    return permute(
+      this,
+      this.shape.map((_, i) => this.shape.length - 1 - i),
+    );
   }
   /** See {@link expand}. */
   expand(shape: readonly number[]): Tensor {

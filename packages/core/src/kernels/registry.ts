@@ -52,7 +52,9 @@ export function resolveKernel<K extends Kernel>(name: string, cpuDefault: K): K 
 export function setBackend(name: string): void {
   const table = backends.get(name);
   if (!table)
-    throw new ValueError(`setBackend: unknown backend ${JSON.stringify(name)}; registered: ${[...backends.keys()].join(', ')}`);
+    throw new ValueError(
+      `setBackend: unknown backend ${JSON.stringify(name)}; registered: ${[...backends.keys()].join(', ')}`,
+    );
   activeName = name;
   activeOverrides = name === 'cpu' ? null : table;
 }

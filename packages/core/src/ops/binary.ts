@@ -1,10 +1,10 @@
-import { type DType, allocate, promoteTypes } from '../dtype';
-import { broadcastBinary, type BinaryFn } from '../kernels/cpu/binary';
+import { allocate, type DType, promoteTypes } from '../dtype';
+import { type BinaryFn, broadcastBinary } from '../kernels/cpu/binary';
 import { resolveKernel } from '../kernels/registry';
 import { broadcastShapes, shapesEqual } from '../shape';
-import { Tensor, type TensorLike, asTensor } from '../tensor';
-import { sum } from './sum';
+import { asTensor, Tensor, type TensorLike } from '../tensor';
 import { reshape } from './reshape';
+import { sum } from './sum';
 
 /**
  * Turn the two operands of a binary op into tensors of one dtype (PyTorch's promotion), converting
@@ -20,15 +20,12 @@ export function binaryOperands(a: TensorLike, b: TensorLike): [Tensor, Tensor, D
  * Run the elementwise binary kernel `name` (default body `fn`) over `a` and `b` broadcast together,
  * producing a tensor of `dtype`.
  */
-export function elementwiseBinary(
-  fnName: string,
-  a: Tensor,
-  b: Tensor,
-  dtype: DType,
-  fn: BinaryFn,
-): Tensor {
+export function elementwiseBinary(fnName: string, a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn): Tensor {
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, fnName);
-  const out = allocate(dtype, shape.reduce((p, d) => p * d, 1));
+  const out = allocate(
+    dtype,
+    shape.reduce((p, d) => p * d, 1),
+  );
   const kernel = resolveKernel(fnName, broadcastBinary);
   kernel(a.data, a.shape, b.data, b.shape, out, shape, fn);
   return new Tensor(out, shape, dtype);

@@ -1,4 +1,4 @@
-import { type DType, allocate, checkDType, isFloatingDType } from '../dtype';
+import { allocate, checkDType, type DType, isFloatingDType } from '../dtype';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
 

@@ -31,6 +31,12 @@ export interface Conv2dOptions {
 /**
  * Parse a {@link Size2d} argument into `[height, width]`, checking that both are integers `>= min`.
  * `fn` and `arg` name the caller in errors.
+ *
+ * @example
+ * ```ts
+ * pair('conv2d', 'stride', 2, 1); // [2, 2]
+ * pair('conv2d', 'padding', [1, 0], 0); // [1, 0]
+ * ```
  */
 export function pair(fn: string, arg: string, value: Size2d, min: number): [number, number] {
   const list = typeof value === 'number' ? [value, value] : Array.isArray(value) ? [...value] : null;

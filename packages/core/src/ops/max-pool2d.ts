@@ -45,6 +45,11 @@ function pooledSize(
 /**
  * Check the arguments of a 2-D pooling of `x` (`[N, C, H, W]` or `[C, H, W]`) and compute its
  * geometry; `fn` names the caller in errors.
+ *
+ * @example
+ * ```ts
+ * poolGeometry('maxPool2d', zeros([1, 3, 8, 8]), { kernelSize: 2 }).outH; // 4
+ * ```
  */
 export function poolGeometry(
   fn: string,

@@ -92,9 +92,17 @@ const placeOp: (inputs: readonly Tensor[], attrs: PickAttrs) => Tensor = registe
  * occurrence on ties), then pick the values with a differentiable op whose gradient goes entirely to
  * that index.
  */
+/** The result of {@link maxWithIndices} and {@link minWithIndices}, like PyTorch's `(values, indices)`. */
+export interface ValuesAndIndices {
+  /** The extreme values along the axis. */
+  values: Tensor;
+  /** Their positions along the axis (int32; the first one on ties). */
+  indices: Tensor;
+}
+
 export function defineExtremumWithIndices(
   name: 'maxWithIndices' | 'minWithIndices',
-): (x: Tensor, axis: number, keepdims: boolean) => { values: Tensor; indices: Tensor } {
+): (x: Tensor, axis: number, keepdims: boolean) => ValuesAndIndices {
   const kind = name === 'maxWithIndices' ? 'max' : 'min';
   return (x, axis, keepdims) => {
     if (typeof axis !== 'number') throw new AxisError(`${name}: axis must be one integer, got ${JSON.stringify(axis)}`);
@@ -167,6 +175,6 @@ export const amax: typeof max = max;
  * indices.toArray(); // [1, 0]
  * ```
  */
-export function maxWithIndices(x: Tensor, axis: number, keepdims = false): { values: Tensor; indices: Tensor } {
+export function maxWithIndices(x: Tensor, axis: number, keepdims = false): ValuesAndIndices {
   return maxWithIndicesFn(x, axis, keepdims);
 }

@@ -1,5 +1,5 @@
 import type { Axis, Tensor } from '../tensor';
-import { defineExtremum, defineExtremumWithIndices } from './max';
+import { defineExtremum, defineExtremumWithIndices, type ValuesAndIndices } from './max';
 
 const minFn = defineExtremum('min');
 const minWithIndicesFn = defineExtremumWithIndices('minWithIndices');
@@ -58,6 +58,6 @@ export const amin: typeof min = min;
  * indices.toArray(); // [1, 0]
  * ```
  */
-export function minWithIndices(x: Tensor, axis: number, keepdims = false): { values: Tensor; indices: Tensor } {
+export function minWithIndices(x: Tensor, axis: number, keepdims = false): ValuesAndIndices {
   return minWithIndicesFn(x, axis, keepdims);
 }

@@ -1,4 +1,4 @@
-import { type TypedArray, allocate, promoteTypes } from '../dtype';
+import { allocate, promoteTypes, type TypedArray } from '../dtype';
 import { broadcastBinary } from '../kernels/cpu/binary';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';

@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors';
 import { registerOp } from '../op';
-import { type Shape, formatShape, shapeSize, shapesEqual } from '../shape';
+import { formatShape, type Shape, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 
 /** Resolve a requested shape with at most one `-1` against `size` elements; `fn` names the caller in errors. */
@@ -19,10 +19,14 @@ export function resolveShape(fn: string, size: number, from: Shape, shape: reado
   const out = [...shape];
   if (infer >= 0) {
     if (known === 0 || size % known !== 0)
-      throw new ShapeError(`${fn}: cannot reshape a tensor of shape ${formatShape(from)} (${size} elements) into ${formatShape(shape)}`);
+      throw new ShapeError(
+        `${fn}: cannot reshape a tensor of shape ${formatShape(from)} (${size} elements) into ${formatShape(shape)}`,
+      );
     out[infer] = size / known;
   } else if (known !== size) {
-    throw new ShapeError(`${fn}: cannot reshape a tensor of shape ${formatShape(from)} (${size} elements) into ${formatShape(shape)} (${known} elements)`);
+    throw new ShapeError(
+      `${fn}: cannot reshape a tensor of shape ${formatShape(from)} (${size} elements) into ${formatShape(shape)} (${known} elements)`,
+    );
   }
   return out;
 }

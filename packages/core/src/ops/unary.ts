@@ -1,6 +1,6 @@
-import { type DType, type TypedArray, allocate, isFloatingDType } from '../dtype';
+import { allocate, type DType, isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError } from '../errors';
-import { type UnaryFn, mapUnary } from '../kernels/cpu/unary';
+import { mapUnary, type UnaryFn } from '../kernels/cpu/unary';
 import { resolveKernel } from '../kernels/registry';
 import { type OpContext, registerOp } from '../op';
 import { Tensor } from '../tensor';

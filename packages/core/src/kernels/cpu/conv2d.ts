@@ -38,6 +38,12 @@ function validRange(offset: number, stride: number, size: number, outSize: numbe
  * Unfold `channels` planes of `x` (starting at `xOffset`) into columns: row `(c, ki, kj)` of `cols`
  * (`[channels * kH * kW, outH * outW]`) holds the input pixel each output position sees through that
  * kernel tap, or 0 in the padding.
+ *
+ * @example
+ * ```ts
+ * const cols = new Float64Array(1 * 2 * 2 * 4); // 1 channel, 2x2 kernel, 2x2 output
+ * im2col(new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, 1, geometry, cols); // geometry of a 3x3 input
+ * ```
  */
 export function im2col(x: TypedArray, xOffset: number, channels: number, g: Conv2dGeometry, cols: Float64Array): void {
   const { height: H, width: W, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
@@ -65,7 +71,12 @@ export function im2col(x: TypedArray, xOffset: number, channels: number, g: Conv
   }
 }
 
-/** The adjoint of {@link im2col}: add every column entry back onto the input pixel it came from. */
+/** The adjoint of {@link im2col}: add every column entry back onto the input pixel it came from. *
+ * @example
+ * ```ts
+ * col2im(cols, 1, geometry, gradInput, 0); // gradInput[p] += every column entry read from pixel p
+ * ```
+ */
 export function col2im(
   cols: Float64Array,
   channels: number,
@@ -97,6 +108,11 @@ export function col2im(
  * The cpu kernel of conv2d: for each sample and group, unfold the input with {@link im2col} and
  * multiply the group's weights `[outChannels/groups, inChannels/groups·kH·kW]` by the columns, then
  * add the bias. `out` (`[batch, outChannels, outH, outW]`) is overwritten.
+ *
+ * @example
+ * ```ts
+ * conv2dKernel(x.data, w.data, null, out, geometry); // out: [batch, outChannels, outH, outW]
+ * ```
  */
 export function conv2dKernel(
   x: TypedArray,
@@ -136,6 +152,11 @@ export function conv2dKernel(
  * The gradient of conv2d with respect to its input (a transposed convolution): for each sample and
  * group, `Wᵀ · grad` gives the gradient of the columns, folded back with {@link col2im}.
  * `gradInput` (`[batch, inChannels, height, width]`) must be zero-filled.
+ *
+ * @example
+ * ```ts
+ * conv2dInputGradKernel(grad.data, w.data, gradInput, geometry);
+ * ```
  */
 export function conv2dInputGradKernel(
   grad: TypedArray,
@@ -167,6 +188,11 @@ export function conv2dInputGradKernel(
 /**
  * The gradient of conv2d with respect to its weight: `grad · colsᵀ` summed over the batch, per group.
  * `gradWeight` (`[outChannels, inChannels/groups, kH, kW]`) is overwritten.
+ *
+ * @example
+ * ```ts
+ * conv2dWeightGradKernel(x.data, grad.data, gradWeight, geometry);
+ * ```
  */
 export function conv2dWeightGradKernel(
   x: TypedArray,

@@ -22,6 +22,12 @@ export interface Pool2dGeometry {
  * The cpu kernel of maxPool2d: the maximum of each window (padding counts as -Infinity) and, in
  * `indices`, its flat position `y·width + x` inside the input plane. The first maximum wins ties and
  * a NaN wins over numbers, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const indices = new Int32Array(out.length);
+ * maxPool2dKernel(x.data, out, indices, geometry); // indices[i] = y * width + x of each window's max
+ * ```
  */
 export function maxPool2dKernel(x: TypedArray, out: TypedArray, indices: Int32Array, g: Pool2dGeometry): void {
   const { height: H, width: W, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
@@ -58,7 +64,12 @@ export function maxPool2dKernel(x: TypedArray, out: TypedArray, indices: Int32Ar
   }
 }
 
-/** `out[plane, i] = x[plane, indices[plane, i]]`: reads each window's saved argmax (the forward of max pooling, or its gradient's gradient). */
+/** `out[plane, i] = x[plane, indices[plane, i]]`: reads each window's saved argmax (the forward of max pooling, or its gradient's gradient). *
+ * @example
+ * ```ts
+ * maxPool2dGatherKernel(h.data, indices, out, geometry);
+ * ```
+ */
 export function maxPool2dGatherKernel(x: TypedArray, indices: Int32Array, out: TypedArray, g: Pool2dGeometry): void {
   const inPlane = g.height * g.width;
   const outPlane = g.outH * g.outW;
@@ -73,7 +84,12 @@ export function maxPool2dGatherKernel(x: TypedArray, indices: Int32Array, out: T
   }
 }
 
-/** `gradInput[plane, indices[plane, i]] += grad[plane, i]`: the gradient of max pooling (zero-filled `gradInput`). */
+/** `gradInput[plane, indices[plane, i]] += grad[plane, i]`: the gradient of max pooling (zero-filled `gradInput`). *
+ * @example
+ * ```ts
+ * maxPool2dScatterKernel(grad.data, indices, gradInput, geometry);
+ * ```
+ */
 export function maxPool2dScatterKernel(
   grad: TypedArray,
   indices: Int32Array,
@@ -133,6 +149,11 @@ function avgDivisors(g: Pool2dGeometry, countIncludePad: boolean, divisorOverrid
  * The cpu kernel of avgPool2d: the sum of each window divided like PyTorch does (the window clipped
  * to the padded input when `countIncludePad`, to the input otherwise, or `divisorOverride` unless it
  * is 0). A window that lies entirely in the padding gives 0.
+ *
+ * @example
+ * ```ts
+ * avgPool2dKernel(x.data, out, geometry, true, 0); // count_include_pad=True, no divisor override
+ * ```
  */
 export function avgPool2dKernel(
   x: TypedArray,
@@ -163,7 +184,12 @@ export function avgPool2dKernel(
   }
 }
 
-/** The gradient of avgPool2d: spread each upstream value over its window, divided like the forward (zero-filled `gradInput`). */
+/** The gradient of avgPool2d: spread each upstream value over its window, divided like the forward (zero-filled `gradInput`). *
+ * @example
+ * ```ts
+ * avgPool2dBackwardKernel(grad.data, gradInput, geometry, true, 0);
+ * ```
+ */
 export function avgPool2dBackwardKernel(
   grad: TypedArray,
   gradInput: TypedArray,
