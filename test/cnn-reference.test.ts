@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { noGrad, type Tensor } from '@nablajs/core';
+import {
+  AvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  crossEntropy,
+  Flatten,
+  Linear,
+  loadSafetensors,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  saveSafetensors,
+} from '@nablajs/nn';
 import { describe, expect, it } from 'vitest';
-import { ReLU } from '../packages/nn/src/layers/activations';
-// NOTE: relative imports of nn's source files until packages/nn/src/index.ts exports them; then use '@nablajs/nn'.
-import { BatchNorm2d } from '../packages/nn/src/layers/batch-norm';
-import { Conv2d } from '../packages/nn/src/layers/conv';
-import { Flatten } from '../packages/nn/src/layers/flatten';
-import { Linear } from '../packages/nn/src/layers/linear';
-import { AvgPool2d, MaxPool2d } from '../packages/nn/src/layers/pooling';
-import { crossEntropy } from '../packages/nn/src/losses/cross-entropy';
-import { loadSafetensors, saveSafetensors } from '../packages/nn/src/safetensors';
-import { Sequential } from '../packages/nn/src/sequential';
 import { closeTo, equalInts, type FixtureTensor, fromFixture, loadFixture, opsTolerance } from './helpers/fixtures';
 
 /** test/fixtures/cnn_reference.json, written by scripts/fixtures/make_cnn_fixture.py (see test/fixtures/README.md). */

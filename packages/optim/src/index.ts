@@ -1,8 +1,65 @@
 // @nablajs/optim: the optimizer plugin host. (The lead wires this barrel.)
+
+export { chain } from './chain';
+export {
+  createOptimizer,
+  definePlugin,
+  listOptimizers,
+  listPlugins,
+  type OptimizerPlugin,
+  type PluginEvents,
+  pluginOf,
+  resetRegistry,
+  usePlugin,
+} from './plugin';
+export { defineOptimizer, type OptimizerDefinition, type OptimizerFactory } from './runtime';
+export {
+  type CosineAnnealingLROptions,
+  type CosineAnnealingWarmRestartsOptions,
+  cosineAnnealingLR,
+  cosineAnnealingWarmRestarts,
+  type WarmRestartsScheduler,
+} from './schedulers/cosine-annealing';
+export { type CyclicLROptions, cyclicLR } from './schedulers/cyclic-lr';
+export { type LambdaLROptions, type LrLambda, lambdaLR, multiplicativeLR } from './schedulers/lambda-lr';
+export {
+  type ConstantLROptions,
+  constantLR,
+  type LinearLROptions,
+  linearLR,
+  type PolynomialLROptions,
+  polynomialLR,
+} from './schedulers/linear-lr';
+export { type OneCycleLROptions, oneCycleLR } from './schedulers/one-cycle-lr';
+export { type ReduceLROnPlateauOptions, reduceLROnPlateau } from './schedulers/reduce-lr-on-plateau';
+export type {
+  JsonValue as SchedulerJsonValue,
+  MetricScheduler,
+  Scheduler,
+  SchedulerBase,
+  SchedulerStateDict,
+} from './schedulers/scheduler';
+export { chainedScheduler, type SequentialLROptions, sequentialLR } from './schedulers/sequential-lr';
+export {
+  type ExponentialLROptions,
+  exponentialLR,
+  type MultiStepLROptions,
+  multiStepLR,
+  type StepLROptions,
+  stepLR,
+} from './schedulers/step-lr';
+export { decodeState, encodeState, stateMismatch } from './state';
+export {
+  addDecoupledWeightDecay,
+  addScaledParams,
+  addWeightDecay,
+  flipIfMaximize,
+  scaleByLearningRate,
+} from './transforms/basic';
 export type {
   Closure,
-  HyperValue,
   Hyperparams,
+  HyperValue,
   Optimizer,
   OptimizerStateDict,
   ParamGroup,
@@ -11,9 +68,4 @@ export type {
   StepHook,
   UpdateRule,
 } from './types';
-export { chain } from './chain';
-export { type PluginEvents, type OptimizerPlugin, createOptimizer, definePlugin, listOptimizers, listPlugins, pluginOf, resetRegistry, usePlugin } from './plugin';
-export { type OptimizerDefinition, type OptimizerFactory, defineOptimizer } from './runtime';
-export { decodeState, encodeState, stateMismatch } from './state';
-export { addDecoupledWeightDecay, addScaledParams, addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
-export { type NumberBounds, checkBoolean, checkNumber, checkTuple } from './validate';
+export { checkBoolean, checkNumber, checkTuple, type NumberBounds } from './validate';

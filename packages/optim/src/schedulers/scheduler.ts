@@ -32,6 +32,11 @@ export interface SchedulerStateDict {
  * What every scheduler has: the optimizer it drives, the hyperparameter `key`, PyTorch's `last_epoch`,
  * `getLastLr()` and a JSON-safe state.
  *
+ * Base values (PyTorch's `base_lrs`) are the value of `key` each group had when the first scheduler was
+ * attached to it (PyTorch's `group['initial_lr']`, shared by every later scheduler of that group, as
+ * `sequentialLR` needs). They are kept by the schedulers (and in their state dicts), never written onto the
+ * param groups.
+ *
  * @example
  * ```ts
  * const s: SchedulerBase = stepLR(opt, { stepSize: 10 });
@@ -205,7 +210,15 @@ export function nonNegative(fn: string, name: string, value: unknown): number {
 }
 
 /** Throw unless `value` is a number in `[lo, hi]`, with `(lo` when `loOpen` and `hi)` when `hiOpen`. */
-export function inRange(fn: string, name: string, value: unknown, lo: number, hi: number, loOpen = false, hiOpen = false) {
+export function inRange(
+  fn: string,
+  name: string,
+  value: unknown,
+  lo: number,
+  hi: number,
+  loOpen = false,
+  hiOpen = false,
+) {
   const ok =
     typeof value === 'number' &&
     (loOpen ? value > lo : value >= lo) &&
@@ -227,7 +240,9 @@ export function bool(fn: string, name: string, value: unknown): boolean {
 /** Throw unless `value` is one of `choices`. */
 export function oneOf<T extends string>(fn: string, name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
-    throw new ValueError(`${fn}: ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${show(value)}`);
+    throw new ValueError(
+      `${fn}: ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${show(value)}`,
+    );
   return value as T;
 }
 
@@ -347,7 +362,8 @@ export function checkStateHeader(fn: string, state: unknown, key: string, groups
     throw new ValueError(`${fn}: loadStateDict expects a state object, got ${show(state)}`);
   const s = state as SchedulerStateDict;
   if (s.name !== fn) throw new ValueError(`${fn}: cannot load the state of a ${show(s.name)} scheduler`);
-  if (s.key !== key) throw new ValueError(`${fn}: the state drives key ${show(s.key)}, this scheduler drives '${key}'`);
+  if (s.key !== key)
+    throw new ValueError(`${fn}: the state drives ${show(s.key)}, but this scheduler drives ${show(key)}`);
   stateNumber(fn, s, 'lastEpoch');
   stateNumbers(fn, s, 'lastValues', groups);
   return s;
@@ -437,7 +453,10 @@ export function createScheduler(
       return lastEpoch;
     },
     step(epoch?: number): void {
-      if (epoch === undefined) return advance();
+      if (epoch === undefined) {
+        advance();
+        return;
+      }
       if (!options.epochArgument) throw new ValueError(`${name}: step() takes no argument, got ${show(epoch)}`);
       nonNegative(name, 'epoch', epoch);
       stepTo(epoch);

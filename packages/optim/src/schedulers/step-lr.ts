@@ -1,6 +1,6 @@
+import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { checkTarget, createScheduler, nonNegativeInt, positive, positiveInt, type Scheduler, show } from './scheduler';
-import { ValueError } from '@nablajs/core';
 
 /** Options of {@link stepLR} (PyTorch's `StepLR` kwargs in lowerCamelCase). */
 export interface StepLROptions {
@@ -69,7 +69,7 @@ export function multiStepLR(optimizer: Optimizer, options: MultiStepLROptions): 
   checkTarget(name, optimizer, key);
   if (!Array.isArray(milestones))
     throw new ValueError(`${name}: milestones must be an array of non-negative integers, got ${show(milestones)}`);
-  milestones.forEach((m, i) => nonNegativeInt(name, `milestones[${i}]`, m));
+  for (let i = 0; i < milestones.length; i++) nonNegativeInt(name, `milestones[${i}]`, milestones[i]);
   positive(name, 'gamma', gamma);
   const counts = new Map<number, number>();
   for (const m of milestones) counts.set(m, (counts.get(m) ?? 0) + 1);

@@ -1,0 +1,78 @@
+// @nablajs/nn: modules, layers, initialisers, losses and weights on disk, with torch.nn semantics.
+// The Node-only file API lives in @nablajs/nn/node.
+
+import * as F from './functional/index';
+import * as init from './init';
+
+export type { FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
+export { calculateGain } from './init';
+export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
+export { Conv1d, type Conv1dOptions, Conv2d, type Conv2dOptions } from './layers/conv';
+export { Dropout, type DropoutOptions } from './layers/dropout';
+export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { Flatten, Unflatten } from './layers/flatten';
+export { Identity } from './layers/identity';
+export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';
+export { Linear, type LinearOptions } from './layers/linear';
+export {
+  AdaptiveAvgPool2d,
+  type AdaptiveSize2d,
+  AvgPool2d,
+  type AvgPool2dOptions,
+  MaxPool2d,
+  type MaxPool2dOptions,
+} from './layers/pooling';
+export type { FloatDType, Size2d } from './layers/util';
+export {
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from './losses/binary-cross-entropy';
+export { type CosineEmbeddingLossOptions, cosineEmbeddingLoss } from './losses/cosine-embedding-loss';
+export { type CrossEntropyOptions, crossEntropy, type NLLLossOptions, nllLoss } from './losses/cross-entropy';
+export { type HingeEmbeddingLossOptions, hingeEmbeddingLoss } from './losses/hinge-embedding-loss';
+export { type KLDivOptions, klDiv } from './losses/kl-div';
+export { l1Loss } from './losses/l1-loss';
+export { type MarginRankingLossOptions, marginRankingLoss } from './losses/margin-ranking-loss';
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CosineEmbeddingLoss,
+  CrossEntropyLoss,
+  HingeEmbeddingLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MarginRankingLoss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from './losses/modules';
+export { mseLoss } from './losses/mse-loss';
+export type { Reduction, ReductionOptions } from './losses/reduction';
+export { type HuberLossOptions, huberLoss, type SmoothL1LossOptions, smoothL1Loss } from './losses/smooth-l1-loss';
+export {
+  type BufferOptions,
+  type ForwardHook,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  Module,
+  parameter,
+} from './module';
+export { ModuleDict } from './module-dict';
+export { ModuleList } from './module-list';
+export {
+  type LoadSafetensorsOptions,
+  loadSafetensors,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  type SafetensorsContents,
+  type SafetensorsDType,
+  SafetensorsError,
+  saveSafetensors,
+} from './safetensors';
+export { Sequential } from './sequential';
+export { type ShapeMismatch, StateDictError } from './state-dict-error';
+export { type SummaryOptions, summary } from './summary';
+export { F, init };

@@ -1,0 +1,233 @@
+import { ones, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
+import { batchNorm } from '../functional/normalization';
+import { Module } from '../module';
+import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape } from './util';
+
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}, with PyTorch's defaults. */
+export interface BatchNormOptions {
+  /** Added to the variance inside the square root (default 1e-5). */
+  eps?: number;
+  /**
+   * The weight of the new batch in the running statistics, `running = (1 - momentum)·running +
+   * momentum·batch` (default 0.1); `null` uses a cumulative average (`momentum = 1 / numBatchesTracked`).
+   */
+  momentum?: number | null;
+  /** Learn a per-channel `weight` (init 1) and `bias` (init 0) (default true). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true); without them, batch statistics are always used. */
+  trackRunningStats?: boolean;
+  /** The parameters' and buffers' dtype (default float32). */
+  dtype?: FloatDType;
+}
+
+interface BatchNormState {
+  numFeatures: number;
+  eps: number;
+  momentum: number | null;
+  affine: boolean;
+  trackRunningStats: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  numBatchesTracked: Tensor | null;
+}
+
+function createBatchNorm(
+  module: Module,
+  label: string,
+  numFeatures: number,
+  options: BatchNormOptions,
+): BatchNormState {
+  checkInt(label, 'numFeatures', numFeatures, 1);
+  const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`${label}: eps must be a number >= 0, got ${eps}`);
+  if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)))
+    throw new ValueError(`${label}: momentum must be in [0, 1] or null, got ${momentum}`);
+  const dtype = checkFloatDType(label, options.dtype);
+  return {
+    numFeatures,
+    eps,
+    momentum,
+    affine,
+    trackRunningStats,
+    weight: module.registerParameter('weight', affine ? ones([numFeatures], { dtype }) : null),
+    bias: module.registerParameter('bias', affine ? zeros([numFeatures], { dtype }) : null),
+    runningMean: module.registerBuffer('runningMean', trackRunningStats ? zeros([numFeatures], { dtype }) : null),
+    runningVar: module.registerBuffer('runningVar', trackRunningStats ? ones([numFeatures], { dtype }) : null),
+    numBatchesTracked: module.registerBuffer(
+      'numBatchesTracked',
+      trackRunningStats ? zeros([], { dtype: 'int32' }) : null,
+    ),
+  };
+}
+
+// PyTorch's _BatchNorm.forward: count the batch, pick the momentum, and decide between batch and running statistics.
+function runBatchNorm(label: string, s: BatchNormState, training: boolean, input: Tensor): Tensor {
+  if (input.shape[1] !== s.numFeatures)
+    throw new ShapeError(
+      `${label}: input has ${input.shape[1]} channels in dimension 1, expected ${s.numFeatures} (input shape ${formatShape(input.shape)})`,
+    );
+  const useBatchStats = training || (s.runningMean === null && s.runningVar === null);
+  if (useBatchStats && input.size / s.numFeatures <= 1)
+    throw new ValueError(
+      `${label}: expected more than 1 value per channel when training, got input shape ${formatShape(input.shape)}`,
+    );
+  let factor = s.momentum ?? 0;
+  if (training && s.trackRunningStats && s.numBatchesTracked !== null) {
+    s.numBatchesTracked.data[0] += 1;
+    factor = s.momentum ?? 1 / s.numBatchesTracked.data[0];
+  }
+  const track = !training || s.trackRunningStats;
+  return batchNorm(
+    input,
+    track ? s.runningMean : null,
+    track ? s.runningVar : null,
+    s.weight,
+    s.bias,
+    useBatchStats,
+    factor,
+    s.eps,
+  );
+}
+
+function extraRepr(s: BatchNormState): string {
+  return `${s.numFeatures}, eps=${s.eps}, momentum=${s.momentum}, affine=${s.affine}, trackRunningStats=${s.trackRunningStats}`;
+}
+
+/**
+ * Batch normalisation of `[N, C]` or `[N, C, L]` inputs over the batch (and length) per channel, like
+ * `torch.nn.BatchNorm1d`: `y = (x - μ) / √(σ² + eps) · weight + bias`.
+ *
+ * In training mode `μ` and `σ²` are the batch mean and **biased** variance, and the buffers are updated
+ * as `runningMean = (1 - momentum)·runningMean + momentum·μ`, `runningVar` likewise with the
+ * **unbiased** batch variance, and `numBatchesTracked += 1`. In eval mode the running statistics are used.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm1d(16);
+ * bn.forward(randn([32, 16])); // normalised per feature; runningMean moved towards the batch mean
+ * bn.eval().forward(randn([1, 16])); // uses the running statistics
+ * ```
+ */
+export class BatchNorm1d extends Module {
+  /** The number of channels `C`. */
+  readonly numFeatures: number;
+  /** The variance offset. */
+  readonly eps: number;
+  /** The running-average factor, or null for a cumulative average. */
+  readonly momentum: number | null;
+  /** Whether `weight` and `bias` are learned. */
+  readonly affine: boolean;
+  /** Whether running statistics are kept. */
+  readonly trackRunningStats: boolean;
+  /** The per-channel scale `[C]` (init 1), or null. */
+  readonly weight: Tensor | null;
+  /** The per-channel shift `[C]` (init 0), or null. */
+  readonly bias: Tensor | null;
+  /** Buffer: the running mean `[C]` (init 0), or null. */
+  readonly runningMean: Tensor | null;
+  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
+  readonly runningVar: Tensor | null;
+  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
+  readonly numBatchesTracked: Tensor | null;
+  private readonly state: BatchNormState;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    const s = createBatchNorm(this, `BatchNorm1d(${numFeatures})`, numFeatures, options);
+    this.state = s;
+    this.numFeatures = s.numFeatures;
+    this.eps = s.eps;
+    this.momentum = s.momentum;
+    this.affine = s.affine;
+    this.trackRunningStats = s.trackRunningStats;
+    this.weight = s.weight;
+    this.bias = s.bias;
+    this.runningMean = s.runningMean;
+    this.runningVar = s.runningVar;
+    this.numBatchesTracked = s.numBatchesTracked;
+  }
+
+  /** Normalise a `[N, C]` or `[N, C, L]` input. */
+  forward(input: Tensor): Tensor {
+    const label = `BatchNorm1d(${this.numFeatures})`;
+    checkInput(label, input);
+    if (input.ndim !== 2 && input.ndim !== 3)
+      throw new ShapeError(
+        `${label}: expected a 2-D [N, C] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`,
+      );
+    return runBatchNorm(label, this.state, this.training, input);
+  }
+
+  override extraRepr(): string {
+    return extraRepr(this.state);
+  }
+}
+
+/**
+ * Batch normalisation of `[N, C, H, W]` inputs over the batch and spatial dimensions per channel, like
+ * `torch.nn.BatchNorm2d`; the same statistics and running updates as {@link BatchNorm1d}.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm2d(8);
+ * bn.forward(randn([4, 8, 16, 16])).shape; // [4, 8, 16, 16]
+ * ```
+ */
+export class BatchNorm2d extends Module {
+  /** The number of channels `C`. */
+  readonly numFeatures: number;
+  /** The variance offset. */
+  readonly eps: number;
+  /** The running-average factor, or null for a cumulative average. */
+  readonly momentum: number | null;
+  /** Whether `weight` and `bias` are learned. */
+  readonly affine: boolean;
+  /** Whether running statistics are kept. */
+  readonly trackRunningStats: boolean;
+  /** The per-channel scale `[C]` (init 1), or null. */
+  readonly weight: Tensor | null;
+  /** The per-channel shift `[C]` (init 0), or null. */
+  readonly bias: Tensor | null;
+  /** Buffer: the running mean `[C]` (init 0), or null. */
+  readonly runningMean: Tensor | null;
+  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
+  readonly runningVar: Tensor | null;
+  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
+  readonly numBatchesTracked: Tensor | null;
+  private readonly state: BatchNormState;
+
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    const s = createBatchNorm(this, `BatchNorm2d(${numFeatures})`, numFeatures, options);
+    this.state = s;
+    this.numFeatures = s.numFeatures;
+    this.eps = s.eps;
+    this.momentum = s.momentum;
+    this.affine = s.affine;
+    this.trackRunningStats = s.trackRunningStats;
+    this.weight = s.weight;
+    this.bias = s.bias;
+    this.runningMean = s.runningMean;
+    this.runningVar = s.runningVar;
+    this.numBatchesTracked = s.numBatchesTracked;
+  }
+
+  /** Normalise a `[N, C, H, W]` input. */
+  forward(input: Tensor): Tensor {
+    const label = `BatchNorm2d(${this.numFeatures})`;
+    checkInput(label, input);
+    if (input.ndim !== 4)
+      throw new ShapeError(`${label}: expected a 4-D input [N, C, H, W], got shape ${formatShape(input.shape)}`);
+    return runBatchNorm(label, this.state, this.training, input);
+  }
+
+  override extraRepr(): string {
+    return extraRepr(this.state);
+  }
+}

@@ -1,0 +1,102 @@
+import { DTypeError, type Generator, IndexError, Tensor, ValueError, zeros } from '@nablajs/core';
+import { embedding } from '../functional/embedding';
+import { normal } from '../init';
+import { Module } from '../module';
+import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
+
+/** Options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /** A row that is returned but never trained (its gradient is zero) and initialised to zeros; negative counts from the end. */
+  paddingIdx?: number | null;
+  /** The weight's dtype (default float32). */
+  dtype?: FloatDType;
+  /** The generator of the initial weights (default: core's global generator). */
+  generator?: Generator;
+}
+
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, like `torch.nn.Embedding`: int32
+ * indices of any shape `[...]` give `[..., embeddingDim]`. The weight is initialised from `N(0, 1)`,
+ * with the `paddingIdx` row set to zeros; that row's gradient is always zero.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.Embedding.html
+ *
+ * @example
+ * ```ts
+ * const emb = new Embedding(10, 3, { paddingIdx: 0 });
+ * emb.forward(tensor([[1, 2, 0]], { dtype: 'int32' })).shape; // [1, 3, 3]
+ * ```
+ */
+export class Embedding extends Module {
+  /** The number of rows. */
+  readonly numEmbeddings: number;
+  /** The size of each row. */
+  readonly embeddingDim: number;
+  /** The padding row (non-negative), or null. */
+  readonly paddingIdx: number | null;
+  /** The table, `[numEmbeddings, embeddingDim]`. */
+  readonly weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    const label = `Embedding(${numEmbeddings}, ${embeddingDim})`;
+    this.numEmbeddings = checkInt(label, 'numEmbeddings', numEmbeddings, 1);
+    this.embeddingDim = checkInt(label, 'embeddingDim', embeddingDim, 1);
+    this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
+    const dtype = checkFloatDType(label, options.dtype);
+    this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
+    normal(this.weight, 0, 1, { generator: generatorOf(options) });
+    if (this.paddingIdx !== null)
+      this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+  }
+
+  /**
+   * An Embedding whose table is a copy of `embeddings` (`[numEmbeddings, embeddingDim]`), frozen unless
+   * `freeze` is false, like `torch.nn.Embedding.from_pretrained`. The padding row is not zeroed.
+   *
+   * @example
+   * ```ts
+   * const emb = Embedding.fromPretrained(tensor([[1, 2], [3, 4]]));
+   * emb.weight.requiresGrad; // false
+   * ```
+   */
+  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+    if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
+      throw new ValueError('Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim]');
+    if (embeddings.dtype !== 'float32' && embeddings.dtype !== 'float64')
+      throw new DTypeError(`Embedding.fromPretrained: embeddings must be float32 or float64, got ${embeddings.dtype}`);
+    const [num, dim] = embeddings.shape;
+    const emb = new Embedding(num, dim, { paddingIdx: options.paddingIdx, dtype: embeddings.dtype });
+    emb.weight.data.set(embeddings.data);
+    if (options.freeze ?? true) emb.weight.requiresGrad = false;
+    return emb;
+  }
+
+  /** The rows of the table at `input` (int32 indices in `[0, numEmbeddings)`). */
+  forward(input: Tensor): Tensor {
+    const label = `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
+    checkInput(label, input);
+    if (input.dtype !== 'int32')
+      throw new DTypeError(
+        `${label}: input must be an int32 tensor of indices, got ${input.dtype} (input shape ${formatShape(input.shape)})`,
+      );
+    const data = input.data;
+    for (let i = 0; i < data.length; i++)
+      if (data[i] < 0 || data[i] >= this.numEmbeddings)
+        throw new IndexError(
+          `${label}: index ${data[i]} is out of range for ${this.numEmbeddings} embeddings (expected [0, ${this.numEmbeddings}); input shape ${formatShape(input.shape)})`,
+        );
+    return embedding(input, this.weight, this.paddingIdx);
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
+  }
+}
+
+function resolvePaddingIdx(label: string, paddingIdx: number | null | undefined, num: number): number | null {
+  if (paddingIdx === undefined || paddingIdx === null) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
+    throw new ValueError(`${label}: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
+  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}

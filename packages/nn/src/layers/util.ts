@@ -1,0 +1,65 @@
+// Argument checks shared by the layers. Messages name the layer, the argument and the value.
+
+import { type DType, defaultGenerator, type Generator, ShapeError, Tensor, ValueError } from '@nablajs/core';
+
+/** A size given once for both spatial dimensions, or as `[height, width]`. */
+export type Size2d = number | readonly [number, number];
+
+/** The dtypes a layer's parameters can have. */
+export type FloatDType = 'float32' | 'float64';
+
+/** `[2,5]`: a shape as printed in error messages. */
+export function formatShape(shape: readonly number[]): string {
+  return JSON.stringify(shape);
+}
+
+/** Check that `value` is an integer `>= min`. */
+export function checkInt(layer: string, arg: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new ValueError(`${layer}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Parse a {@link Size2d} into `[height, width]`, each an integer `>= min`. */
+export function toPair(layer: string, arg: string, value: unknown, min: number): [number, number] {
+  const list = typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : null;
+  if (
+    list === null ||
+    list.length !== 2 ||
+    !list.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= min)
+  )
+    throw new ValueError(
+      `${layer}: ${arg} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`,
+    );
+  return [list[0], list[1]];
+}
+
+/** Check a parameter dtype option (default float32). */
+export function checkFloatDType(layer: string, dtype: unknown): FloatDType {
+  const d = dtype ?? 'float32';
+  if (d !== 'float32' && d !== 'float64')
+    throw new ValueError(`${layer}: dtype must be 'float32' or 'float64', got ${JSON.stringify(d)}`);
+  return d;
+}
+
+/** The generator a layer draws its initial weights from: the given one, else core's global one now. */
+export function generatorOf(options: { generator?: Generator }): Generator {
+  return options.generator ?? defaultGenerator();
+}
+
+/** Check that a forward input is a Tensor. */
+export function checkInput(layer: string, x: unknown, name = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor))
+    throw new ValueError(`${layer}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** Check that `x` has one of the allowed numbers of dimensions; `expected` describes them. */
+export function checkNdim(layer: string, x: Tensor, allowed: readonly number[], expected: string): void {
+  if (!allowed.includes(x.ndim))
+    throw new ShapeError(`${layer}: expected ${expected} input, got shape ${formatShape(x.shape)}`);
+}
+
+/** Check that a float forward input is float32 or float64. */
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}

@@ -1,0 +1,629 @@
+import { AutogradError, DTypeError, isFloatingDType, Tensor, ValueError } from '@nablajs/core';
+import { type ShapeMismatch, StateDictError } from './state-dict-error';
+
+/**
+ * A forward hook: sees a module's inputs and output after each `forward` call and may return a
+ * replacement output (`undefined` keeps it).
+ */
+export type ForwardHook<M extends Module = Module> = (
+  module: M,
+  inputs: Parameters<M['forward']>,
+  output: ReturnType<M['forward']>,
+) => ReturnType<M['forward']> | undefined;
+
+/** Options of {@link Module.loadStateDict}. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly (default true). Shape mismatches always throw. */
+  strict?: boolean;
+}
+
+/** What {@link Module.loadStateDict} reports: the keys that did not match (always empty with `strict`). */
+export interface LoadStateDictResult {
+  /** Names the module has but the state dict lacks (those tensors kept their values). */
+  missingKeys: string[];
+  /** Names in the state dict that the module does not have (ignored). */
+  unexpectedKeys: string[];
+}
+
+/** Options of {@link Module.registerBuffer}. */
+export interface BufferOptions {
+  /** Whether the buffer is part of {@link Module.stateDict} (default true). */
+  persistent?: boolean;
+}
+
+/**
+ * Make a trainable parameter from `value`, like `torch.nn.Parameter`: a new leaf tensor holding a
+ * copy of the values (the caller's tensor is not touched) that requires gradients.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html
+ *
+ * @example
+ * ```ts
+ * class Scale extends Module {
+ *   readonly s = this.registerParameter('s', parameter(ones([1])));
+ *   forward(x: Tensor): Tensor { return x.mul(this.s); }
+ * }
+ * ```
+ */
+export function parameter(value: Tensor, requiresGrad = true): Tensor {
+  if (!(value instanceof Tensor)) throw new ValueError('parameter: value must be a Tensor');
+  if (requiresGrad && !isFloatingDType(value.dtype))
+    throw new DTypeError(`parameter: only float32 and float64 tensors can be trainable parameters, got ${value.dtype}`);
+  const t = new Tensor(value.data.slice(), value.shape, value.dtype);
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function copyOf(t: Tensor): Tensor {
+  return new Tensor(t.data.slice(), t.shape, t.dtype);
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+interface HookState {
+  hooks: ForwardHook<Module>[];
+  /** The own `forward` property the instance had before the wrapper was installed, if any. */
+  ownForward: PropertyDescriptor | undefined;
+}
+
+/**
+ * The base class of every layer and model, like `torch.nn.Module`: it holds parameters, buffers and
+ * child modules registered by name, and gives them stable dotted names (`'net.0.weight'`).
+ *
+ * Subclasses implement `forward` and are invoked as `module.forward(x)`. (A JavaScript class instance
+ * cannot be made callable like PyTorch's `model(x)` without a Proxy, which would slow every call and
+ * confuse debuggers, so `forward` is the one way in.) Forward hooks work by installing, on the
+ * instance, an own-property `forward` wrapper that calls the class's `forward` and then the hooks; it
+ * is removed again with the last hook, so a module without hooks pays nothing.
+ *
+ * Registration is explicit and returns the value, which keeps TypeScript field types:
+ * `this.weight = this.registerParameter('weight', t)`, `this.registerBuffer(...)`,
+ * `this.registerModule(...)`. Names are kept in registration order.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html
+ *
+ * @example
+ * ```ts
+ * class Mlp extends Module {
+ *   readonly net = this.registerModule('net', new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3)));
+ *   forward(x: Tensor): Tensor {
+ *     return this.net.forward(x);
+ *   }
+ * }
+ * const model = new Mlp();
+ * model.namedParameters().map(([name]) => name); // ['net.0.weight', 'net.0.bias', 'net.2.weight', 'net.2.bias']
+ * const y = model.forward(randn([2, 4])); // shape [2, 3]
+ * ```
+ */
+export abstract class Module {
+  /** Whether the module is in training mode (see {@link Module.train} and {@link Module.eval}). */
+  training = true;
+  private readonly parameterMap = new Map<string, Tensor | null>();
+  private readonly bufferMap = new Map<string, Tensor | null>();
+  private readonly nonPersistent = new Set<string>();
+  private readonly moduleMap = new Map<string, Module | null>();
+  private hookState: HookState | null = null;
+
+  /** Compute the module's output. Call it directly: `module.forward(x)`. */
+  abstract forward(...inputs: unknown[]): unknown;
+
+  // ---- registration ----------------------------------------------------------------------------
+
+  private checkName(fn: string, name: string, own: Map<string, unknown>): void {
+    if (typeof name !== 'string' || name === '')
+      throw new ValueError(`${this.typeName()}.${fn}: name must be a non-empty string, got ${JSON.stringify(name)}`);
+    if (name.includes('.'))
+      throw new ValueError(`${this.typeName()}.${fn}: name must not contain ".", got ${JSON.stringify(name)}`);
+    if (name === '__proto__') throw new ValueError(`${this.typeName()}.${fn}: "__proto__" is not a valid name`);
+    for (const [kind, map] of [
+      ['parameter', this.parameterMap],
+      ['buffer', this.bufferMap],
+      ['submodule', this.moduleMap],
+    ] as const)
+      if (map !== own && map.has(name))
+        throw new ValueError(`${this.typeName()}.${fn}: ${JSON.stringify(name)} is already registered as a ${kind}`);
+  }
+
+  /**
+   * Register `tensor` as a parameter called `name` and return it. The tensor itself is kept (not
+   * copied) and made to require gradients; it must be a float leaf. `null` registers an absent
+   * parameter (a Linear without bias), which is skipped by {@link Module.parameters} and
+   * {@link Module.stateDict}. Registering the same name again replaces the parameter.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_parameter
+   *
+   * @example
+   * ```ts
+   * this.weight = this.registerParameter('weight', zeros([outFeatures, inFeatures]));
+   * ```
+   */
+  registerParameter(name: string, tensor: Tensor): Tensor;
+  registerParameter(name: string, tensor: null): null;
+  registerParameter(name: string, tensor: Tensor | null): Tensor | null;
+  registerParameter(name: string, tensor: Tensor | null): Tensor | null {
+    this.checkName('registerParameter', name, this.parameterMap);
+    if (tensor !== null) {
+      if (!(tensor instanceof Tensor))
+        throw new ValueError(
+          `${this.typeName()}.registerParameter: parameter ${JSON.stringify(name)} must be a Tensor or null`,
+        );
+      if (!isFloatingDType(tensor.dtype))
+        throw new DTypeError(
+          `${this.typeName()}.registerParameter: parameter ${JSON.stringify(name)} must be float32 or float64, got ${tensor.dtype}`,
+        );
+      if (!tensor.isLeaf)
+        throw new AutogradError(
+          `${this.typeName()}.registerParameter: parameter ${JSON.stringify(name)} must be a leaf tensor (it was computed by an op); use parameter(t) or t.detach()`,
+        );
+      tensor.requiresGrad = true;
+    }
+    this.parameterMap.set(name, tensor);
+    return tensor;
+  }
+
+  /**
+   * Register `tensor` as a buffer called `name` (state that is not trained, such as BatchNorm's running
+   * mean) and return it. Persistent buffers (the default) appear in {@link Module.stateDict}.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_buffer
+   *
+   * @example
+   * ```ts
+   * this.runningMean = this.registerBuffer('runningMean', zeros([numFeatures]));
+   * ```
+   */
+  registerBuffer(name: string, tensor: Tensor, options?: BufferOptions): Tensor;
+  registerBuffer(name: string, tensor: null, options?: BufferOptions): null;
+  registerBuffer(name: string, tensor: Tensor | null, options?: BufferOptions): Tensor | null;
+  registerBuffer(name: string, tensor: Tensor | null, options: BufferOptions = {}): Tensor | null {
+    this.checkName('registerBuffer', name, this.bufferMap);
+    if (tensor !== null && !(tensor instanceof Tensor))
+      throw new ValueError(
+        `${this.typeName()}.registerBuffer: buffer ${JSON.stringify(name)} must be a Tensor or null`,
+      );
+    this.bufferMap.set(name, tensor);
+    if (options.persistent === false) this.nonPersistent.add(name);
+    else this.nonPersistent.delete(name);
+    return tensor;
+  }
+
+  /**
+   * Register `module` as a child called `name` and return it. Its parameters then appear under
+   * `name.` in {@link Module.namedParameters} and {@link Module.stateDict}.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_module
+   *
+   * @example
+   * ```ts
+   * this.encoder = this.registerModule('encoder', new Linear(784, 64));
+   * ```
+   */
+  registerModule<M extends Module>(name: string, module: M): M;
+  registerModule(name: string, module: null): null;
+  registerModule<M extends Module>(name: string, module: M | null): M | null;
+  registerModule<M extends Module>(name: string, module: M | null): M | null {
+    this.checkName('registerModule', name, this.moduleMap);
+    if (module !== null && !(module instanceof Module))
+      throw new ValueError(`${this.typeName()}.registerModule: child ${JSON.stringify(name)} must be a Module or null`);
+    if ((module as Module | null) === this)
+      throw new ValueError(`${this.typeName()}.registerModule: a module cannot be its own child`);
+    this.moduleMap.set(name, module);
+    return module;
+  }
+
+  /** Remove a registered child (used by containers). Returns whether it was there. */
+  protected unregisterModule(name: string): boolean {
+    return this.moduleMap.delete(name);
+  }
+
+  // ---- traversal -------------------------------------------------------------------------------
+
+  /**
+   * This module and every module below it, each once, as `[dottedName, module]` pairs in registration
+   * order (this module first, named `prefix`).
+   *
+   * @example
+   * ```ts
+   * model.namedModules().map(([name]) => name); // ['', 'net', 'net.0', 'net.1', 'net.2']
+   * ```
+   */
+  namedModules(prefix = ''): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, name: string): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([name, m]);
+      for (const [childName, child] of m.moduleMap) if (child !== null) visit(child, join(name, childName));
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /**
+   * This module and every module below it, each once (see {@link Module.namedModules}).
+   *
+   * @example
+   * ```ts
+   * model.modules().filter((m) => m instanceof Linear).length;
+   * ```
+   */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /**
+   * The direct children, each once, as `[name, module]` pairs in registration order.
+   *
+   * @example
+   * ```ts
+   * new Sequential(new Linear(2, 2), new ReLU()).namedChildren().map(([n]) => n); // ['0', '1']
+   * ```
+   */
+  namedChildren(): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    const seen = new Set<Module>();
+    for (const [name, child] of this.moduleMap)
+      if (child !== null && !seen.has(child)) {
+        seen.add(child);
+        out.push([name, child]);
+      }
+    return out;
+  }
+
+  /**
+   * The direct children, each once.
+   *
+   * @example
+   * ```ts
+   * model.children().length;
+   * ```
+   */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  private namedTensors(which: 'parameterMap' | 'bufferMap', prefix: string, recurse: boolean): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    const owners: Array<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [moduleName, m] of owners)
+      for (const [name, t] of m[which])
+        if (t !== null && !seen.has(t)) {
+          seen.add(t);
+          out.push([join(moduleName, name), t]);
+        }
+    return out;
+  }
+
+  /**
+   * Every parameter, each once (shared ones under their first name), as `[dottedName, tensor]` pairs:
+   * this module's own in registration order, then each child's under `childName.`.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.named_parameters
+   *
+   * @example
+   * ```ts
+   * new Linear(2, 3).namedParameters().map(([n, p]) => [n, p.shape]); // [['weight', [3, 2]], ['bias', [3]]]
+   * ```
+   */
+  namedParameters(prefix = '', recurse = true): Array<[string, Tensor]> {
+    return this.namedTensors('parameterMap', prefix, recurse);
+  }
+
+  /**
+   * Every parameter, each once, in the order of {@link Module.namedParameters} (what an optimizer takes).
+   *
+   * @example
+   * ```ts
+   * const opt = sgd(model.parameters(), { lr: 0.1 });
+   * ```
+   */
+  parameters(recurse = true): Tensor[] {
+    return this.namedParameters('', recurse).map(([, t]) => t);
+  }
+
+  /**
+   * Every buffer, each once, as `[dottedName, tensor]` pairs (BatchNorm's `runningMean`, ...).
+   *
+   * @example
+   * ```ts
+   * new BatchNorm1d(4).namedBuffers().map(([n]) => n); // ['runningMean', 'runningVar', 'numBatchesTracked']
+   * ```
+   */
+  namedBuffers(prefix = '', recurse = true): Array<[string, Tensor]> {
+    return this.namedTensors('bufferMap', prefix, recurse);
+  }
+
+  /**
+   * Every buffer, each once (see {@link Module.namedBuffers}).
+   *
+   * @example
+   * ```ts
+   * model.buffers().length;
+   * ```
+   */
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, t]) => t);
+  }
+
+  /**
+   * The module at a dotted path below this one (`''` is this module), like PyTorch's `get_submodule`.
+   *
+   * @example
+   * ```ts
+   * model.getSubmodule('net.0'); // the first Linear
+   * ```
+   */
+  getSubmodule(target: string): Module {
+    if (target === '') return this;
+    let m: Module = this;
+    for (const part of target.split('.')) {
+      const child = m.moduleMap.get(part);
+      if (child === undefined || child === null)
+        throw new ValueError(
+          `${this.typeName()}.getSubmodule: ${m.typeName()} has no submodule ${JSON.stringify(part)} (path ${JSON.stringify(target)})`,
+        );
+      m = child;
+    }
+    return m;
+  }
+
+  // ---- modes and gradients ---------------------------------------------------------------------
+
+  /**
+   * Set training mode on this module and every module below it, like PyTorch's `train(mode)`; returns this.
+   * It changes Dropout (active only in training) and BatchNorm (batch statistics vs running statistics).
+   *
+   * @example
+   * ```ts
+   * model.train(); // before a training epoch
+   * ```
+   */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean')
+      throw new ValueError(`${this.typeName()}.train: mode must be a boolean, got ${mode}`);
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /**
+   * Set evaluation mode, the same as `train(false)`; returns this.
+   *
+   * @example
+   * ```ts
+   * model.eval(); const y = noGrad(() => model.forward(x));
+   * ```
+   */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Clear the gradient of every parameter (set it to `null`, like PyTorch's default `set_to_none=True`).
+   *
+   * @example
+   * ```ts
+   * model.zeroGrad(); loss.backward();
+   * ```
+   */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Freeze (`false`) or unfreeze (`true`) every parameter of this module and its children by setting
+   * their `requiresGrad`, like PyTorch's `Module.requires_grad_`; returns this.
+   *
+   * @example
+   * ```ts
+   * model.getSubmodule('encoder').requiresGrad_(false); // fine-tune only the rest
+   * ```
+   */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad = flag;
+    return this;
+  }
+
+  /**
+   * Call `fn` on every child module (recursively, children first) and then on this one, like PyTorch's
+   * `apply`; returns this. Typically used to initialise weights.
+   *
+   * @example
+   * ```ts
+   * model.apply((m) => { if (m instanceof Linear) init.xavierUniform(m.weight); });
+   * ```
+   */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  // ---- hooks -----------------------------------------------------------------------------------
+
+  /**
+   * Call `hook(module, inputs, output)` after every `forward` of this module; a hook that returns a
+   * value replaces the output. Returns a function that removes the hook.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_forward_hook
+   *
+   * @example
+   * ```ts
+   * const remove = layer.registerForwardHook((m, [x], y) => { console.log(y.shape); });
+   * model.forward(x);
+   * remove();
+   * ```
+   */
+  registerForwardHook(hook: ForwardHook<this>): () => void {
+    if (typeof hook !== 'function')
+      throw new ValueError(`${this.typeName()}.registerForwardHook: hook must be a function`);
+    if (this.hookState === null) {
+      const ownForward = Object.getOwnPropertyDescriptor(this, 'forward');
+      const state: HookState = { hooks: [], ownForward };
+      const inner = this.forward;
+      const wrapper = (...inputs: unknown[]): unknown => {
+        let output = inner.apply(this, inputs);
+        for (const h of [...state.hooks]) {
+          const replaced = h(this, inputs, output);
+          if (replaced !== undefined) output = replaced;
+        }
+        return output;
+      };
+      Object.defineProperty(this, 'forward', { value: wrapper, writable: true, configurable: true, enumerable: false });
+      this.hookState = state;
+    }
+    const state = this.hookState;
+    const entry = hook as unknown as ForwardHook<Module>;
+    state.hooks.push(entry);
+    return () => {
+      const i = state.hooks.indexOf(entry);
+      if (i < 0) return;
+      state.hooks.splice(i, 1);
+      if (state.hooks.length === 0 && this.hookState === state) {
+        if (state.ownForward !== undefined) Object.defineProperty(this, 'forward', state.ownForward);
+        else delete (this as { forward?: unknown }).forward;
+        this.hookState = null;
+      }
+    };
+  }
+
+  // ---- state dicts -----------------------------------------------------------------------------
+
+  /** Every state-dict entry as `[dottedName, the module's own tensor]`, shared tensors under every name. */
+  private stateEntries(prefix: string, out: Array<[string, Tensor]>, visiting: Set<Module>): void {
+    if (visiting.has(this)) return;
+    visiting.add(this);
+    for (const [name, t] of this.parameterMap) if (t !== null) out.push([join(prefix, name), t]);
+    for (const [name, t] of this.bufferMap)
+      if (t !== null && !this.nonPersistent.has(name)) out.push([join(prefix, name), t]);
+    for (const [name, child] of this.moduleMap)
+      if (child !== null) child.stateEntries(join(prefix, name), out, visiting);
+    visiting.delete(this);
+  }
+
+  /**
+   * The parameters and persistent buffers as a plain object keyed by dotted names (`'net.0.weight'`),
+   * like PyTorch's `state_dict`. Each value is a **copy** (a new tensor with its own data that does
+   * not require gradients), so a saved state dict does not change as training goes on; PyTorch returns
+   * detached views instead. A tensor shared by two modules appears under both names.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.state_dict
+   *
+   * @example
+   * ```ts
+   * const sd = model.stateDict();
+   * Object.keys(sd); // ['net.0.weight', 'net.0.bias', 'net.2.weight', 'net.2.bias']
+   * ```
+   */
+  stateDict(): Record<string, Tensor> {
+    const entries: Array<[string, Tensor]> = [];
+    this.stateEntries('', entries, new Set());
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of entries) out[name] = copyOf(t);
+    return out;
+  }
+
+  /**
+   * Copy the values of a state dict into this module's parameters and buffers, like PyTorch's
+   * `load_state_dict`. Values are written into the existing tensors' data (the same Tensor objects
+   * stay, so an optimizer holding them keeps working), converted to each tensor's dtype.
+   *
+   * Everything is checked before anything is written: missing keys, unexpected keys and shape
+   * mismatches are collected and thrown together as one {@link StateDictError}, leaving the module
+   * untouched. With `strict: false`, missing and unexpected keys are allowed and returned instead,
+   * but shape mismatches still throw (as in PyTorch).
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict
+   *
+   * @example
+   * ```ts
+   * fresh.loadStateDict(model.stateDict());
+   * const { missingKeys } = backbone.loadStateDict(checkpoint, { strict: false });
+   * ```
+   */
+  loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    if (stateDict === null || typeof stateDict !== 'object')
+      throw new ValueError(`${this.typeName()}.loadStateDict: stateDict must be an object of tensors`);
+    const entries: Array<[string, Tensor]> = [];
+    this.stateEntries('', entries, new Set());
+    const expected = new Map(entries);
+    const given = Object.keys(stateDict);
+    for (const key of given)
+      if (!(stateDict[key] instanceof Tensor))
+        throw new ValueError(`${this.typeName()}.loadStateDict: entry ${JSON.stringify(key)} is not a Tensor`);
+    const missingKeys = [...expected.keys()].filter((k) => !Object.hasOwn(stateDict, k));
+    const unexpectedKeys = given.filter((k) => !expected.has(k));
+    const shapeMismatches: ShapeMismatch[] = [];
+    for (const [key, target] of expected) {
+      if (!Object.hasOwn(stateDict, key)) continue;
+      const source = stateDict[key];
+      if (!sameShape(source.shape, target.shape))
+        shapeMismatches.push({ key, expected: [...target.shape], got: [...source.shape] });
+    }
+    if (strict && missingKeys.length + unexpectedKeys.length + shapeMismatches.length > 0)
+      throw new StateDictError(this.typeName(), missingKeys, unexpectedKeys, shapeMismatches);
+    if (shapeMismatches.length > 0) throw new StateDictError(this.typeName(), [], [], shapeMismatches);
+    for (const [key, target] of expected) {
+      if (!Object.hasOwn(stateDict, key)) continue;
+      const source = stateDict[key];
+      if (source.data === target.data) continue;
+      if (source.dtype === target.dtype) target.data.set(source.data);
+      else if (target.dtype === 'int32')
+        for (let i = 0; i < target.size; i++) target.data[i] = Math.trunc(source.data[i]);
+      else for (let i = 0; i < target.size; i++) target.data[i] = source.data[i];
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing --------------------------------------------------------------------------------
+
+  /** The name printed for this module: its class name. */
+  protected typeName(): string {
+    return this.constructor.name;
+  }
+
+  /**
+   * The layer's settings as shown by {@link Module.toString}, e.g. `'inFeatures=4, outFeatures=8, bias=true'`
+   * (PyTorch's `extra_repr`). Override it in a layer; the default is empty.
+   *
+   * @example
+   * ```ts
+   * new Linear(4, 8).extraRepr(); // 'inFeatures=4, outFeatures=8, bias=true'
+   * ```
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * A nested printout of the module tree, like PyTorch's `print(model)`.
+   *
+   * @example
+   * ```ts
+   * String(new Sequential(new Linear(4, 8), new ReLU()));
+   * // Sequential(
+   * //   (0): Linear(inFeatures=4, outFeatures=8, bias=true)
+   * //   (1): ReLU()
+   * // )
+   * ```
+   */
+  toString(): string {
+    const extra = this.extraRepr();
+    const lines: string[] = [];
+    for (const [name, child] of this.moduleMap) {
+      const text = child === null ? 'null' : child.toString();
+      lines.push(`(${name}): ${text.split('\n').join('\n  ')}`);
+    }
+    if (lines.length === 0) return `${this.typeName()}(${extra})`;
+    const head = extra === '' ? [] : extra.split('\n');
+    return `${this.typeName()}(\n  ${[...head, ...lines].join('\n  ')}\n)`;
+  }
+}
