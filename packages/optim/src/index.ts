@@ -49,6 +49,7 @@ export {
   stepLR,
 } from './schedulers/step-lr';
 export { decodeState, encodeState, stateMismatch } from './state';
+export { type AdamState, scaleByAdam } from './transforms/adam';
 export {
   addDecoupledWeightDecay,
   addScaledParams,
@@ -63,6 +64,7 @@ export type {
   Optimizer,
   OptimizerStateDict,
   ParamGroup,
+  ParamGroupInput,
   ParamsInput,
   StepContext,
   StepHook,

@@ -1,12 +1,22 @@
-import { DTypeError, type Tensor, type TypedArray, ValueError, allocate, enableGrad, isFloatingDType, noGrad } from '@nablajs/core';
+import {
+  allocate,
+  DTypeError,
+  enableGrad,
+  isFloatingDType,
+  noGrad,
+  type Tensor,
+  type TypedArray,
+  ValueError,
+} from '@nablajs/core';
 import { decodeState, encodeState, stateMismatch } from './state';
 import type {
   Closure,
-  HyperValue,
   Hyperparams,
+  HyperValue,
   Optimizer,
   OptimizerStateDict,
   ParamGroup,
+  ParamGroupInput,
   ParamsInput,
   StepContext,
   StepHook,
@@ -26,10 +36,7 @@ export interface OptimizerDefinition {
 }
 
 /** An optimizer factory: `name(params, options)`, as every optimizer package exports. */
-export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (
-  params: ParamsInput,
-  options?: O,
-) => Optimizer;
+export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (params: ParamsInput, options?: O) => Optimizer;
 
 interface GroupSlot {
   group: ParamGroup;
@@ -55,7 +62,9 @@ interface GroupSlot {
  * const opt = signSgd(model.parameters(), { lr: 0.001 });
  * ```
  */
-export function defineOptimizer<O extends object = Partial<Hyperparams>>(definition: OptimizerDefinition): OptimizerFactory<O> {
+export function defineOptimizer<O extends object = Partial<Hyperparams>>(
+  definition: OptimizerDefinition,
+): OptimizerFactory<O> {
   return (params: ParamsInput, options?: O) =>
     new RuleOptimizer(definition, params, (options ?? {}) as Partial<Hyperparams>, definition.name);
 }
@@ -80,7 +89,9 @@ class RuleOptimizer implements Optimizer {
     this.defaults = Object.freeze(defaults);
     if (!Array.isArray(params) || params.length === 0)
       throw new ValueError(`${name}: params must be a non-empty array of tensors or of parameter groups`);
-    const groups = isTensorList(params) ? [{ params }] : (params as readonly ({ params: readonly Tensor[] } & Partial<Hyperparams>)[]);
+    const groups = isTensorList(params)
+      ? [{ params }]
+      : (params as readonly ({ params: readonly Tensor[] } & Partial<Hyperparams>)[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -94,18 +105,24 @@ class RuleOptimizer implements Optimizer {
     }
   }
 
-  addParamGroup(input: { params: readonly Tensor[] } & Partial<Hyperparams>): void {
+  addParamGroup(input: ParamGroupInput): void {
     if (input === null || typeof input !== 'object' || !Array.isArray(input.params))
       throw new ValueError(`${this.name}: a parameter group must be an object with a params array`);
-    const { params, ...overrides } = input;
+    const { params, ...rest } = input;
+    const overrides = rest as Partial<Hyperparams>;
     this.checkOptionNames(overrides, `parameter group ${this.paramGroups.length}`);
     const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
     params.forEach((p, i) => {
       if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
         throw new ValueError(`${this.name}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`);
       if (!isFloatingDType(p.dtype))
-        throw new DTypeError(`${this.name}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`);
-      if (!p.isLeaf) throw new ValueError(`${this.name}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`);
+        throw new DTypeError(
+          `${this.name}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`,
+        );
+      if (!p.isLeaf)
+        throw new ValueError(
+          `${this.name}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`,
+        );
       if (seen.has(p)) throw new ValueError(`${this.name}: params[${i}] appears in more than one parameter group`);
       seen.add(p);
     });
@@ -115,17 +132,27 @@ class RuleOptimizer implements Optimizer {
     const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);
     const buffers = group.params.map((p) => allocate(p.dtype, p.size));
     this.paramGroups.push(group);
-    this.slots.push({ group, state, buffers, updates: new Array(buffers.length).fill(null), ctx: { params: group.params, hp: group as unknown as Hyperparams } });
+    this.slots.push({
+      group,
+      state,
+      buffers,
+      updates: new Array(buffers.length).fill(null),
+      ctx: { params: group.params, hp: group as unknown as Hyperparams },
+    });
   }
 
   step(closure?: Closure): number | undefined {
     let loss: number | undefined;
     if (closure !== undefined) {
-      if (typeof closure !== 'function') throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
+      if (typeof closure !== 'function')
+        throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
       const value = enableGrad(closure);
       if (typeof value === 'number') loss = value;
       else if (value !== null && typeof value === 'object' && 'item' in value) loss = value.item();
-      else throw new ValueError(`${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`);
+      else
+        throw new ValueError(
+          `${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`,
+        );
     }
     for (const hook of [...this.before]) hook(this);
     noGrad(() => {
@@ -183,22 +210,30 @@ class RuleOptimizer implements Optimizer {
     const fn = `${this.name}.loadStateDict`;
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
       throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
-    if (sd.name !== this.name) throw new ValueError(`${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is ${JSON.stringify(this.name)}`);
+    if (sd.name !== this.name)
+      throw new ValueError(
+        `${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is ${JSON.stringify(this.name)}`,
+      );
     if (sd.paramGroups.length !== this.paramGroups.length || sd.state.length !== this.slots.length)
-      throw new ValueError(`${fn}: the state has ${sd.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      throw new ValueError(
+        `${fn}: the state has ${sd.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     const decoded = sd.state.map(decodeState);
     const hps: Record<string, unknown>[] = [];
     sd.paramGroups.forEach((g, i) => {
       const count = this.paramGroups[i].params.length;
       if (!Array.isArray(g.params) || g.params.length !== count)
-        throw new ValueError(`${fn}: group ${i} of the state has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters, this optimizer's has ${count}`);
+        throw new ValueError(
+          `${fn}: group ${i} of the state has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters, this optimizer's has ${count}`,
+        );
       const { params: _ignored, ...hp } = g;
       this.checkOptionNames(hp, `group ${i} of the state`);
       const restored = { ...this.paramGroups[i], ...(decodeState(hp) as Record<string, HyperValue>) } as Hyperparams;
       this.definition.validate?.(restored);
       hps.push(restored);
       const mismatch = stateMismatch(this.slots[i].state, decoded[i]);
-      if (mismatch !== null) throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
+      if (mismatch !== null)
+        throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
     });
     // Everything checked: only now change the optimizer.
     this.slots.forEach((slot, i) => {

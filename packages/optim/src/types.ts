@@ -24,8 +24,18 @@ export interface ParamGroup {
   [name: string]: HyperValue | Tensor[];
 }
 
+/** A parameter group as passed to a factory or to `addParamGroup`: its parameters and any hyperparameters it overrides. */
+export interface ParamGroupInput {
+  /** The group's parameters. */
+  params: readonly Tensor[];
+  /** The group's learning rate (default: the optimizer's). */
+  lr?: number;
+  /** Any other hyperparameter the group overrides. */
+  [name: string]: HyperValue | readonly Tensor[] | undefined;
+}
+
 /** What optimizer factories accept: a list of parameters, or a list of groups with their own hyperparameters. */
-export type ParamsInput = readonly Tensor[] | readonly ({ params: readonly Tensor[] } & Partial<Hyperparams>)[];
+export type ParamsInput = readonly Tensor[] | readonly ParamGroupInput[];
 
 /** What a step rule sees besides the updates. */
 export interface StepContext {
@@ -86,7 +96,7 @@ export interface Optimizer {
   /** Clear the gradients of every parameter: set to null (default) or fill with zeros. */
   zeroGrad(setToNone?: boolean): void;
   /** Add a group of parameters with its own hyperparameters (the defaults fill the rest). */
-  addParamGroup(group: { params: readonly Tensor[] } & Partial<Hyperparams>): void;
+  addParamGroup(group: ParamGroupInput): void;
   /** The state as plain JSON-safe data. */
   stateDict(): OptimizerStateDict;
   /** Restore a state from {@link Optimizer.stateDict}; on error, nothing changes. */
