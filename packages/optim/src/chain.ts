@@ -1,6 +1,5 @@
-import type { TypedArray } from '@nablajs/core';
+import type { Tensor, TypedArray } from '@nablajs/core';
 import type { Hyperparams, StepContext, UpdateRule } from './types';
-import type { Tensor } from '@nablajs/core';
 
 /**
  * Compose update rules left to right, as Optax's `chain`: each rule transforms the updates that the

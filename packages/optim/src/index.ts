@@ -49,6 +49,7 @@ export {
   stepLR,
 } from './schedulers/step-lr';
 export { decodeState, encodeState, stateMismatch } from './state';
+export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
 export { type AdamState, scaleByAdam } from './transforms/adam';
 export {
   addDecoupledWeightDecay,
@@ -57,6 +58,8 @@ export {
   flipIfMaximize,
   scaleByLearningRate,
 } from './transforms/basic';
+export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
+export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {
   Closure,
   Hyperparams,

@@ -1,7 +1,15 @@
 import { NablaError, tensor } from '@nablajs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chain } from './chain';
-import { createOptimizer, definePlugin, listOptimizers, listPlugins, pluginOf, resetRegistry, usePlugin } from './plugin';
+import {
+  createOptimizer,
+  definePlugin,
+  listOptimizers,
+  listPlugins,
+  pluginOf,
+  resetRegistry,
+  usePlugin,
+} from './plugin';
 import { defineOptimizer } from './runtime';
 import { scaleByLearningRate } from './transforms/basic';
 
@@ -25,7 +33,9 @@ describe('plugin registry', () => {
 
   it('names the registered optimizers when one is unknown', () => {
     usePlugin(plugin);
-    expect(() => createOptimizer('adamm', [tensor([1], { requiresGrad: true })])).toThrow(/unknown optimizer "adamm"; registered: plain/);
+    expect(() => createOptimizer('adamm', [tensor([1], { requiresGrad: true })])).toThrow(
+      /unknown optimizer "adamm"; registered: plain/,
+    );
   });
 
   it('refuses a name registered by another plugin unless overridden', () => {
@@ -40,7 +50,9 @@ describe('plugin registry', () => {
 
   it('checks the plugin shape', () => {
     expect(() => definePlugin({ name: '', optimizers: {} })).toThrow(/name must be a non-empty string/);
-    expect(() => definePlugin({ name: 'x', optimizers: { bad: 3 as never } })).toThrow(/"bad" of plugin "x" is not a factory/);
+    expect(() => definePlugin({ name: 'x', optimizers: { bad: 3 as never } })).toThrow(
+      /"bad" of plugin "x" is not a factory/,
+    );
   });
 
   it('resetRegistry forgets everything', () => {

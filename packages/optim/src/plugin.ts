@@ -18,6 +18,7 @@ export interface OptimizerPlugin {
   /** The optimizers it provides, by the name they are created with. */
   readonly optimizers: Readonly<Record<string, OptimizerFactory>>;
   /** Called by a training loop that uses the plugin, with its event API; may return a teardown function. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: setup may return nothing or a teardown function
   readonly setup?: (events: PluginEvents) => void | (() => void);
 }
 
@@ -40,7 +41,9 @@ export function definePlugin(plugin: OptimizerPlugin): OptimizerPlugin {
     throw new ValueError(`definePlugin: plugin ${JSON.stringify(plugin.name)} needs an optimizers object`);
   for (const [name, factory] of Object.entries(plugin.optimizers))
     if (typeof factory !== 'function')
-      throw new ValueError(`definePlugin: optimizer ${JSON.stringify(name)} of plugin ${JSON.stringify(plugin.name)} is not a factory function`);
+      throw new ValueError(
+        `definePlugin: optimizer ${JSON.stringify(name)} of plugin ${JSON.stringify(plugin.name)} is not a factory function`,
+      );
   if (plugin.setup !== undefined && typeof plugin.setup !== 'function')
     throw new ValueError(`definePlugin: setup of plugin ${JSON.stringify(plugin.name)} must be a function`);
   return Object.freeze({ ...plugin, optimizers: Object.freeze({ ...plugin.optimizers }) });
@@ -61,7 +64,9 @@ export function usePlugin(plugin: OptimizerPlugin, options: { override?: boolean
   const checked = plugins.get(plugin.name) === plugin ? plugin : definePlugin(plugin);
   if (!options.override) {
     if (plugins.has(checked.name) && plugins.get(checked.name) !== plugin)
-      throw new NablaError(`usePlugin: a plugin named ${JSON.stringify(checked.name)} is already registered; pass { override: true } to replace it`);
+      throw new NablaError(
+        `usePlugin: a plugin named ${JSON.stringify(checked.name)} is already registered; pass { override: true } to replace it`,
+      );
     for (const name of Object.keys(checked.optimizers)) {
       const existing = optimizers.get(name);
       if (existing && existing.plugin !== checked.name)
@@ -71,7 +76,8 @@ export function usePlugin(plugin: OptimizerPlugin, options: { override?: boolean
     }
   }
   plugins.set(checked.name, plugin);
-  for (const [name, factory] of Object.entries(checked.optimizers)) optimizers.set(name, { factory, plugin: checked.name });
+  for (const [name, factory] of Object.entries(checked.optimizers))
+    optimizers.set(name, { factory, plugin: checked.name });
 }
 
 /**
@@ -82,7 +88,11 @@ export function usePlugin(plugin: OptimizerPlugin, options: { override?: boolean
  * createOptimizer('sgd', model.parameters(), { lr: 0.1, momentum: 0.9 });
  * ```
  */
-export function createOptimizer(name: string, params: ParamsInput, options: Record<string, HyperValue> = {}): Optimizer {
+export function createOptimizer(
+  name: string,
+  params: ParamsInput,
+  options: Record<string, HyperValue> = {},
+): Optimizer {
   const entry = optimizers.get(name);
   if (entry === undefined) {
     const known = [...optimizers.keys()].sort();

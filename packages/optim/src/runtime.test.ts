@@ -1,4 +1,4 @@
-import { DTypeError, type Tensor, ValueError, tensor } from '@nablajs/core';
+import { DTypeError, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { defineOptimizer } from './runtime';
@@ -169,7 +169,9 @@ describe('optimizer runtime', () => {
     expect(() => sgd([])).toThrow(/non-empty array/);
     expect(() => sgd([param([1])], { lr: -1 })).toThrow(ValueError);
     expect(() => sgd([param([1])], { lr: -1 })).toThrow('test-sgd: lr must be in [0, inf), got -1');
-    expect(() => sgd([param([1])], { momentum: 0.9 } as never)).toThrow(/unknown option "momentum".*valid options: lr, weightDecay, maximize/);
+    expect(() => sgd([param([1])], { momentum: 0.9 } as never)).toThrow(
+      /unknown option "momentum".*valid options: lr, weightDecay, maximize/,
+    );
     expect(() => sgd([tensor([1], { dtype: 'int32' })])).toThrow(DTypeError);
     const p = param([1]);
     expect(() => sgd([p, p])).toThrow(/more than one parameter group/);

@@ -127,6 +127,8 @@ class RuleOptimizer implements Optimizer {
       seen.add(p);
     });
     const hp = { ...this.defaults, ...overrides } as Hyperparams;
+    // NOTE: tuples (betas, etas) are copied so that editing one group's never reaches the defaults.
+    for (const [key, value] of Object.entries(hp)) if (Array.isArray(value)) hp[key] = [...value];
     this.definition.validate?.(hp);
     const group = { ...hp, params: [...params] } as ParamGroup;
     const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);

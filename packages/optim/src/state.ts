@@ -1,6 +1,14 @@
-import { ValueError, type TypedArray } from '@nablajs/core';
+import { type TypedArray, ValueError } from '@nablajs/core';
 
-type Encoded = null | boolean | number | string | { $typed: string; data: number[] } | { $number: string } | Encoded[] | { [k: string]: Encoded };
+type Encoded =
+  | null
+  | boolean
+  | number
+  | string
+  | { $typed: string; data: number[] }
+  | { $number: string }
+  | Encoded[]
+  | { [k: string]: Encoded };
 
 /**
  * Encode rule state (numbers, booleans, strings, typed arrays, arrays and objects of those) as
@@ -74,12 +82,14 @@ export function stateMismatch(current: unknown, incoming: unknown, path = ''): s
     if (!isTyped(incoming)) return `${path || 'state'}: expected a typed array`;
     if (incoming.constructor !== current.constructor)
       return `${path || 'state'}: ${incoming.constructor.name}, expected ${current.constructor.name}`;
-    if (incoming.length !== current.length) return `${path || 'state'}: length ${incoming.length}, expected ${current.length}`;
+    if (incoming.length !== current.length)
+      return `${path || 'state'}: length ${incoming.length}, expected ${current.length}`;
     return null;
   }
   if (Array.isArray(current)) {
     if (!Array.isArray(incoming)) return `${path || 'state'}: expected an array`;
-    if (incoming.length !== current.length) return `${path || 'state'}: ${incoming.length} entries, expected ${current.length}`;
+    if (incoming.length !== current.length)
+      return `${path || 'state'}: ${incoming.length} entries, expected ${current.length}`;
     for (let i = 0; i < current.length; i++) {
       const m = stateMismatch(current[i], incoming[i], `${path}[${i}]`);
       if (m !== null) return m;
@@ -87,16 +97,22 @@ export function stateMismatch(current: unknown, incoming: unknown, path = ''): s
     return null;
   }
   if (typeof current === 'object') {
-    if (typeof incoming !== 'object' || Array.isArray(incoming) || isTyped(incoming)) return `${path || 'state'}: expected an object`;
+    if (typeof incoming !== 'object' || Array.isArray(incoming) || isTyped(incoming))
+      return `${path || 'state'}: expected an object`;
     const a = Object.keys(current as object).sort();
     const b = Object.keys(incoming as object).sort();
     if (a.join() !== b.join()) return `${path || 'state'}: keys {${b.join(', ')}}, expected {${a.join(', ')}}`;
     for (const k of a) {
-      const m = stateMismatch((current as Record<string, unknown>)[k], (incoming as Record<string, unknown>)[k], `${path}.${k}`);
+      const m = stateMismatch(
+        (current as Record<string, unknown>)[k],
+        (incoming as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
       if (m !== null) return m;
     }
     return null;
   }
-  if (typeof current !== typeof incoming) return `${path || 'state'}: a ${typeof incoming}, expected a ${typeof current}`;
+  if (typeof current !== typeof incoming)
+    return `${path || 'state'}: a ${typeof incoming}, expected a ${typeof current}`;
   return null;
 }

@@ -63,7 +63,13 @@ export function checkBoolean(fn: string, name: string, value: unknown): boolean 
  * checkTuple('adam', 'betas', hp.betas, 2, { min: 0, max: 1, maxInclusive: false });
  * ```
  */
-export function checkTuple(fn: string, name: string, value: unknown, length: number, bounds: NumberBounds = {}): number[] {
+export function checkTuple(
+  fn: string,
+  name: string,
+  value: unknown,
+  length: number,
+  bounds: NumberBounds = {},
+): number[] {
   if (!Array.isArray(value) || value.length !== length)
     throw new ValueError(`${fn}: ${name} must be an array of ${length} numbers, got ${format(value)}`);
   return value.map((v, i) => checkNumber(fn, `${name}[${i}]`, v, bounds));

@@ -1,0 +1,18 @@
+// @nablajs/optim-adagrad: Adagrad (lr decay, initial accumulator).
+import { definePlugin } from '@nablajs/optim';
+import { adagrad } from './adagrad';
+
+export { type AdagradOptions, adagrad } from './adagrad';
+
+/**
+ * The `@nablajs/optim-adagrad` plugin: registers `adagrad` by name.
+ *
+ * @example
+ * ```ts
+ * import adagradPlugin from '@nablajs/optim-adagrad';
+ * import { createOptimizer, usePlugin } from '@nablajs/optim';
+ * usePlugin(adagradPlugin);
+ * const opt = createOptimizer('adagrad', params, { lr: 0.1 });
+ * ```
+ */
+export default definePlugin({ name: '@nablajs/optim-adagrad', optimizers: { adagrad } });

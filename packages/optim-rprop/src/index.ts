@@ -1,0 +1,20 @@
+// @nablajs/optim-rprop: resilient backpropagation.
+import { definePlugin } from '@nablajs/optim';
+import { rprop } from './rprop';
+
+export { descend } from './descend';
+export { type RpropOptions, rprop } from './rprop';
+export { type RpropState, scaleByRprop } from './scale-by-rprop';
+
+/**
+ * The `@nablajs/optim-rprop` plugin: registers `rprop` by name.
+ *
+ * @example
+ * ```ts
+ * import rpropPlugin from '@nablajs/optim-rprop';
+ * import { createOptimizer, usePlugin } from '@nablajs/optim';
+ * usePlugin(rpropPlugin);
+ * const opt = createOptimizer('rprop', params, { lr: 0.01 });
+ * ```
+ */
+export default definePlugin({ name: '@nablajs/optim-rprop', optimizers: { rprop } });

@@ -1,0 +1,453 @@
+// @nablajs/optim/testkit: a conformance suite for optimizer factories, for plugin authors.
+import { type DType, matmul, NablaError, type Tensor, type TypedArray, tensor } from '@nablajs/core';
+import type { Optimizer, ParamsInput } from './types';
+
+/**
+ * An optimizer factory as the testkit calls it: `factory(params, options)`, where `params` is a list
+ * of tensors or of parameter groups. Every nabla factory (`sgd`, `adam`, `lbfgs`, ...) fits.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any factory, whatever its options type
+export type ConformanceFactory = (params: ParamsInput, options?: any) => Optimizer;
+
+/** The checks of {@link checkOptimizerConformance}, by id. */
+export const CONFORMANCE_CHECKS = {
+  'convex-quadratic': 'decreases a convex quadratic',
+  rosenbrock: 'decreases the Rosenbrock function',
+  'param-groups': 'respects per-group hyperparameters (a group with lr 0 does not move)',
+  'null-grads': 'skips parameters whose grad is null (no move, no state advance)',
+  'state-dict': 'round-trips stateDict through JSON with identical continuation',
+  deterministic: 'is deterministic',
+  'grads-untouched': 'leaves gradients untouched',
+  'invalid-options': 'rejects invalid options',
+  'closure-loss': "returns the closure's loss from step(closure)",
+  hooks: 'fires onBeforeStep / onAfterStep hooks in order, and unsubscribes them',
+} as const;
+
+/** The id of one conformance check. */
+export type ConformanceCheck = keyof typeof CONFORMANCE_CHECKS;
+
+/** Options of {@link checkOptimizerConformance}. */
+export interface ConformanceOptions {
+  /** The optimizer's name, used in messages. */
+  name: string;
+  /** Options passed to every factory call (default `{}`: the optimizer's defaults). */
+  options?: Record<string, unknown>;
+  /**
+   * Options that the factory must reject by throwing, each merged over `options`. `{ lr: -1 }` and an
+   * unknown option name are always checked too. The error message must name one of the entry's keys.
+   */
+  invalidOptions?: Record<string, unknown>[];
+  /** The dtype of the test parameters (default `'float64'`). */
+  dtype?: 'float32' | 'float64';
+  /** Steps for the descent checks (default 30); the other checks take a few steps. */
+  steps?: number;
+  /**
+   * Checks that do not apply, with the reason given in the docs of the row (e.g. L-BFGS has a single
+   * parameter group and treats a null gradient as zero, as PyTorch's). They are reported as skipped.
+   */
+  skip?: readonly ConformanceCheck[];
+}
+
+/** What {@link checkOptimizerConformance} returns. */
+export interface ConformanceResult {
+  /** The ids of the checks that passed. */
+  passed: string[];
+  /** One entry per failed check: its id and what went wrong. */
+  failures: { check: string; message: string }[];
+  /** The ids of the checks skipped on request. */
+  skipped: string[];
+}
+
+class CheckFailure extends Error {}
+
+function fail(message: string): never {
+  throw new CheckFailure(message);
+}
+
+function param(values: readonly number[], dtype: DType): Tensor {
+  return tensor(values, { dtype, requiresGrad: true });
+}
+
+function copies(params: readonly Tensor[]): TypedArray[] {
+  return params.map((p) => p.data.slice());
+}
+
+/** The first index where `a` and `b` differ bit for bit (NaN equals NaN), or -1. */
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return 0;
+  for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j]) && !(a[j] === 0 && b[j] === 0)) return j;
+  return -1;
+}
+
+function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  const j = firstDifference(actual, expected);
+  if (j >= 0) fail(`${what}: element ${j} is ${actual[j]}, expected ${expected[j]} (bit for bit)`);
+}
+
+function moved(params: readonly Tensor[], before: readonly TypedArray[]): boolean {
+  return params.some((p, i) => firstDifference(p.data, before[i]) >= 0);
+}
+
+function lossValue(loss: Tensor | number): number {
+  return typeof loss === 'number' ? loss : loss.item();
+}
+
+type Loss = () => Tensor;
+
+/** `closure` for `step(closure)`: clear the gradients, compute the loss, backward, return it. */
+function closureOf(params: readonly Tensor[], loss: Loss, onGrads?: () => void): () => Tensor {
+  return () => {
+    for (const p of params) p.grad = null;
+    const l = loss();
+    l.backward();
+    onGrads?.();
+    return l;
+  };
+}
+
+function run(opt: Optimizer, params: readonly Tensor[], loss: Loss, steps: number): number[] {
+  const closure = closureOf(params, loss);
+  const losses: number[] = [];
+  for (let k = 0; k < steps; k++) {
+    const l = opt.step(closure);
+    losses.push(typeof l === 'number' ? l : Number.NaN);
+  }
+  return losses;
+}
+
+/** A convex quadratic `½ xᵀAx - bᵀx` in 4 variables (A symmetric, diagonally dominant, so SPD). */
+function quadratic(x: Tensor, dtype: DType): Loss {
+  const A = tensor(
+    [
+      [3, 1, 0, 0],
+      [1, 2, 0.5, 0],
+      [0, 0.5, 1.5, 0.2],
+      [0, 0, 0.2, 1],
+    ],
+    { dtype },
+  );
+  const b = tensor([1, -1, 0.5, 0.25], { dtype });
+  return () => x.dot(matmul(A, x)).mul(0.5).sub(b.dot(x));
+}
+
+/** `Σ w (x - c)²`: a separable convex bowl for the multi-parameter checks. */
+function bowl(x: Tensor, center: readonly number[], weights: readonly number[], dtype: DType): () => Tensor {
+  const c = tensor(center, { dtype });
+  const w = tensor(weights, { dtype });
+  return () => x.sub(c).square().mul(w).sum();
+}
+
+/** Rosenbrock `(1 - x)² + 100 (y - x²)²`, from the classic start (-1.2, 1). */
+function rosenbrock(xy: Tensor): Loss {
+  return () => {
+    const x = xy.slice([[0, 1]]);
+    const y = xy.slice([[1, 2]]);
+    return x.neg().add(1).square().add(y.sub(x.square()).square().mul(100)).sum();
+  };
+}
+
+interface Context {
+  factory: ConformanceFactory;
+  options: Record<string, unknown>;
+  invalid: Record<string, unknown>[];
+  dtype: DType;
+  steps: number;
+}
+
+/** Two parameters and a separable loss over them, fresh each call. */
+function twoParams(dtype: DType): { a: Tensor; b: Tensor; fa: () => Tensor; fb: () => Tensor } {
+  const a = param([0.5, -1, 2], dtype);
+  const b = param([1, 2, -0.5, 0.25], dtype);
+  return {
+    a,
+    b,
+    fa: bowl(a, [1, 0.5, -1], [1, 2, 0.5], dtype),
+    fb: bowl(b, [-1, 0, 0.5, 1], [0.5, 1, 3, 1.5], dtype),
+  };
+}
+
+function both(fa: () => Tensor, fb: () => Tensor): Loss {
+  return () => fa().add(fb());
+}
+
+function checkDescent(ctx: Context, problem: 'quadratic' | 'rosenbrock'): void {
+  const x = problem === 'quadratic' ? param([1, -2, 0.5, 3], ctx.dtype) : param([-1.2, 1], ctx.dtype);
+  const f = problem === 'quadratic' ? quadratic(x, ctx.dtype) : rosenbrock(x);
+  const start = f().item();
+  const opt = ctx.factory([x], ctx.options);
+  run(opt, [x], f, ctx.steps);
+  const end = f().item();
+  if (!(end < start)) fail(`the loss went from ${start} to ${end} after ${ctx.steps} steps`);
+}
+
+function checkParamGroups(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const a0 = a.data.slice();
+  const b0 = b.data.slice();
+  const opt = ctx.factory([{ params: [a], lr: 0 }, { params: [b] }], ctx.options);
+  if (opt.paramGroups.length !== 2) fail(`expected 2 parameter groups, got ${opt.paramGroups.length}`);
+  if (opt.paramGroups[0].lr !== 0) fail(`group 0 should have lr 0, got ${opt.paramGroups[0].lr}`);
+  const ref = twoParams(ctx.dtype);
+  const single = ctx.factory([ref.b], ctx.options);
+  if (opt.paramGroups[1].lr !== single.paramGroups[0].lr)
+    fail(`group 1 should inherit lr ${single.paramGroups[0].lr} from the options, got ${opt.paramGroups[1].lr}`);
+  const steps = 5;
+  run(opt, [a, b], both(fa, fb), steps);
+  run(single, [ref.b], ref.fb, steps);
+  expectSame(a.data, a0, `the parameter of group 0 (lr 0) moved after ${steps} steps`);
+  if (firstDifference(b.data, b0) < 0) fail(`the parameter of group 1 did not move in ${steps} steps`);
+  expectSame(b.data, ref.b.data, 'group 1 differs from the same parameter optimized alone with the same options');
+}
+
+function checkNullGrads(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const opt = ctx.factory([a, b], ctx.options);
+  run(opt, [a, b], both(fa, fb), 3);
+  const frozen = b.data.slice();
+  run(opt, [a, b], fa, 3);
+  if (b.grad !== null) fail('the parameter without a gradient got one from step()');
+  expectSame(b.data, frozen, 'a parameter whose grad is null moved');
+  run(opt, [a, b], both(fa, fb), 3);
+  // The same run without the steps where b had no gradient: b's trajectory must be identical.
+  const ref = twoParams(ctx.dtype);
+  const refOpt = ctx.factory([ref.a, ref.b], ctx.options);
+  run(refOpt, [ref.a, ref.b], both(ref.fa, ref.fb), 6);
+  expectSame(
+    b.data,
+    ref.b.data,
+    "a parameter's state advanced while its grad was null (its trajectory differs from a run without those steps)",
+  );
+}
+
+function checkStateDict(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const opt = ctx.factory([a, b], ctx.options);
+  run(opt, [a, b], both(fa, fb), 4);
+  let json: string;
+  try {
+    json = JSON.stringify(opt.stateDict());
+  } catch (e) {
+    fail(`stateDict() is not JSON-safe: ${(e as Error).message}`);
+  }
+  const copy = twoParams(ctx.dtype);
+  copy.a.data.set(a.data);
+  copy.b.data.set(b.data);
+  const restored = ctx.factory([copy.a, copy.b], ctx.options);
+  restored.loadStateDict(JSON.parse(json));
+  const l1 = run(opt, [a, b], both(fa, fb), 4);
+  const l2 = run(restored, [copy.a, copy.b], both(copy.fa, copy.fb), 4);
+  expectSame(copy.a.data, a.data, 'after loadStateDict and 4 more steps, parameter 0');
+  expectSame(copy.b.data, b.data, 'after loadStateDict and 4 more steps, parameter 1');
+  expectSame(l2, l1, 'after loadStateDict, the losses returned by step(closure)');
+}
+
+function checkDeterministic(ctx: Context): void {
+  const runs = [0, 1].map(() => {
+    const { a, b, fa, fb } = twoParams(ctx.dtype);
+    run(ctx.factory([a, b], ctx.options), [a, b], both(fa, fb), 8);
+    return [a.data, b.data];
+  });
+  expectSame(runs[1][0], runs[0][0], 'two identical runs differ: parameter 0');
+  expectSame(runs[1][1], runs[0][1], 'two identical runs differ: parameter 1');
+}
+
+function checkGradsUntouched(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const params = [a, b];
+  let seen: { grad: Tensor | null; data: TypedArray | null }[] = [];
+  const record = () => {
+    seen = params.map((p) => ({ grad: p.grad, data: p.grad === null ? null : p.grad.data.slice() }));
+  };
+  const opt = ctx.factory(params, ctx.options);
+  const closure = closureOf(params, both(fa, fb), record);
+  for (let k = 0; k < 3; k++) {
+    opt.step(closure);
+    params.forEach((p, i) => {
+      if (p.grad !== seen[i].grad) fail(`step() replaced the grad tensor of parameter ${i}`);
+      if (p.grad !== null)
+        expectSame(p.grad.data, seen[i].data as TypedArray, `step() changed the gradient of parameter ${i}`);
+    });
+  }
+}
+
+function checkInvalidOptions(ctx: Context): void {
+  const entries = [{ lr: -1 }, { thisOptionDoesNotExist: 1 }, ...ctx.invalid];
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const { a } = twoParams(ctx.dtype);
+    try {
+      ctx.factory([a], { ...ctx.options, ...entry });
+      problems.push(`${JSON.stringify(entry)} was accepted`);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (!Object.keys(entry).some((k) => message.includes(k)))
+        problems.push(
+          `${JSON.stringify(entry)} was rejected with a message that names none of its options: ${message}`,
+        );
+    }
+  }
+  if (problems.length > 0) fail(problems.join('; '));
+}
+
+function checkClosureLoss(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const opt = ctx.factory([a, b], ctx.options);
+  const values: number[] = [];
+  const inner = closureOf([a, b], both(fa, fb));
+  for (let k = 0; k < 3; k++) {
+    values.length = 0;
+    const returned = opt.step(() => {
+      const l = inner();
+      values.push(lossValue(l));
+      return l;
+    });
+    if (values.length === 0) fail('step(closure) did not call the closure');
+    if (!Object.is(returned, values[0]))
+      fail(`step ${k + 1}: step(closure) returned ${String(returned)}, the closure's first loss was ${values[0]}`);
+  }
+}
+
+function checkHooks(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const params = [a, b];
+  const opt = ctx.factory(params, ctx.options);
+  const events: string[] = [];
+  let before = copies(params);
+  const hook = (label: string, check?: () => void) => (o: Optimizer) => {
+    if (o !== opt) fail(`the ${label} hook did not receive the optimizer`);
+    check?.();
+    events.push(label);
+  };
+  const offs = [
+    opt.onBeforeStep(
+      hook('before 1', () => {
+        if (moved(params, before)) fail('onBeforeStep fired after the parameters were updated');
+      }),
+    ),
+    opt.onBeforeStep(hook('before 2')),
+    opt.onAfterStep(
+      hook('after 1', () => {
+        if (!moved(params, before)) fail('onAfterStep fired before the parameters were updated');
+      }),
+    ),
+    opt.onAfterStep(hook('after 2')),
+  ];
+  const closure = closureOf(params, both(fa, fb));
+  opt.step(closure);
+  const expected = ['before 1', 'before 2', 'after 1', 'after 2'];
+  if (events.join() !== expected.join())
+    fail(`hooks fired as [${events.join(', ')}], expected [${expected.join(', ')}]`);
+  for (const off of offs) {
+    if (typeof off !== 'function') fail('onBeforeStep / onAfterStep did not return an unsubscribe function');
+    off();
+  }
+  events.length = 0;
+  before = copies(params);
+  opt.step(closure);
+  if (events.length > 0) fail(`hooks still fired after unsubscribing: [${events.join(', ')}]`);
+}
+
+const RUNNERS: Record<ConformanceCheck, (ctx: Context) => void> = {
+  'convex-quadratic': (ctx) => checkDescent(ctx, 'quadratic'),
+  rosenbrock: (ctx) => checkDescent(ctx, 'rosenbrock'),
+  'param-groups': checkParamGroups,
+  'null-grads': checkNullGrads,
+  'state-dict': checkStateDict,
+  deterministic: checkDeterministic,
+  'grads-untouched': checkGradsUntouched,
+  'invalid-options': checkInvalidOptions,
+  'closure-loss': checkClosureLoss,
+  hooks: checkHooks,
+};
+
+/**
+ * Run the optimizer conformance suite on `factory`, synchronously, and report every check. An
+ * optimizer conforms when it:
+ * - decreases a convex quadratic and the Rosenbrock function (`steps` steps of `step(closure)` from a
+ *   fixed start, with `options` or the optimizer's defaults);
+ * - respects per-group hyperparameters: with groups `[{ params: [a], lr: 0 }, { params: [b] }]`, `a`
+ *   does not move and `b` moves exactly as when optimized alone;
+ * - skips parameters whose `grad` is null: they do not move, and their state does not advance (their
+ *   later trajectory equals that of a run without those steps);
+ * - round-trips `stateDict()` through `JSON.stringify` / `JSON.parse` into a fresh optimizer that
+ *   then continues bit for bit like the original;
+ * - is deterministic (two identical runs agree bit for bit);
+ * - leaves gradients untouched (same tensors, same values after `step`);
+ * - rejects every `invalidOptions` entry (plus `{ lr: -1 }` and an unknown option name) by throwing an
+ *   error whose message names the option;
+ * - returns the closure's (first) loss from `step(closure)`;
+ * - fires `onBeforeStep` hooks before the update and `onAfterStep` hooks after it, in registration
+ *   order, each receiving the optimizer, and not after their unsubscribe function is called.
+ *
+ * All checks call `step(closure)`, so closure-only optimizers such as L-BFGS can be checked too.
+ *
+ * @example
+ * ```ts
+ * import { checkOptimizerConformance } from '@nablajs/optim/testkit';
+ * const result = checkOptimizerConformance(signSgd, { name: 'signSgd', options: { lr: 0.01 } });
+ * expect(result.failures).toEqual([]);
+ * ```
+ */
+export function checkOptimizerConformance(factory: ConformanceFactory, options: ConformanceOptions): ConformanceResult {
+  if (typeof factory !== 'function') throw new NablaError('checkOptimizerConformance: factory must be a function');
+  if (options === null || typeof options !== 'object' || typeof options.name !== 'string')
+    throw new NablaError('checkOptimizerConformance: options.name (the optimizer name) is required');
+  const steps = options.steps ?? 30;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new NablaError(`checkOptimizerConformance: steps must be an integer >= 1, got ${steps}`);
+  const ctx: Context = {
+    factory,
+    options: options.options ?? {},
+    invalid: options.invalidOptions ?? [],
+    dtype: options.dtype ?? 'float64',
+    steps,
+  };
+  const skip = new Set<string>(options.skip ?? []);
+  for (const id of skip)
+    if (!(id in RUNNERS))
+      throw new NablaError(
+        `checkOptimizerConformance: unknown check ${JSON.stringify(id)} in skip; checks: ${Object.keys(RUNNERS).join(', ')}`,
+      );
+  const result: ConformanceResult = { passed: [], failures: [], skipped: [] };
+  for (const [id, runner] of Object.entries(RUNNERS)) {
+    if (skip.has(id)) {
+      result.skipped.push(id);
+      continue;
+    }
+    try {
+      runner(ctx);
+      result.passed.push(id);
+    } catch (e) {
+      const message =
+        e instanceof CheckFailure ? e.message : `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      result.failures.push({ check: id, message: `${options.name}: ${message}` });
+    }
+  }
+  return result;
+}
+
+/**
+ * Like {@link checkOptimizerConformance}, but throw an error listing every failure (and return the
+ * result when all checks pass), for use in any test runner.
+ *
+ * @example
+ * ```ts
+ * it('signSgd conforms', () => {
+ *   assertOptimizerConformance(signSgd, { name: 'signSgd', invalidOptions: [{ lr: 'fast' }] });
+ * });
+ * ```
+ */
+export function assertOptimizerConformance(
+  factory: ConformanceFactory,
+  options: ConformanceOptions,
+): ConformanceResult {
+  const result = checkOptimizerConformance(factory, options);
+  if (result.failures.length > 0)
+    throw new NablaError(
+      `${options.name} fails ${result.failures.length} conformance check(s):\n` +
+        result.failures
+          .map((f) => `- ${f.check} (${CONFORMANCE_CHECKS[f.check as ConformanceCheck]}): ${f.message}`)
+          .join('\n'),
+    );
+  return result;
+}

@@ -1,0 +1,49 @@
+import { ValueError } from '@nablajs/core';
+import { clipCoefficient, globalNorm } from '../clip';
+import type { UpdateRule } from '../types';
+import { checkNumber } from '../validate';
+
+/**
+ * Clip the updates of a parameter group by their global norm, as a chainable block: with
+ * `total = ‖(‖u_1‖_p, …, ‖u_n‖_p)‖_p` over every parameter of the group that has an update,
+ *
+ * `u ← u · min(1, maxNorm / (total + 1e-6))`.
+ *
+ * Placed first in a chain it clips the gradients (the runtime's copies: `param.grad` is left alone)
+ * exactly as {@link clipGradNorm} before `step()` would, to the last bit, including PyTorch's `1e-6`
+ * and multiplying by the coefficient even when it is 1. Optax's `clip_by_global_norm` differs
+ * slightly (no `1e-6`, and no multiplication when the norm is below `maxNorm`); nabla follows
+ * PyTorch. Parameters without a gradient this step (`null` updates) do not count.
+ *
+ * Allocates nothing per step.
+ *
+ * @param maxNorm - the largest allowed global norm (≥ 0)
+ * @param normType - the order p of the norm (any p > 0, or `Infinity`); default 2
+ *
+ * @see https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html
+ * @see https://optax.readthedocs.io/en/latest/api/transformations.html#optax.clip_by_global_norm
+ * @example
+ * ```ts
+ * const clippedSgd = defineOptimizer({
+ *   name: 'clippedSgd',
+ *   defaults: { lr: 0.1 },
+ *   rule: chain(clipByGlobalNorm(1.0), scaleByLearningRate()),
+ * });
+ * ```
+ */
+export function clipByGlobalNorm(maxNorm: number, normType = 2): UpdateRule<null> {
+  checkNumber('clipByGlobalNorm', 'maxNorm', maxNorm, { min: 0 });
+  if (typeof normType !== 'number' || !(normType > 0))
+    throw new ValueError(`clipByGlobalNorm: normType must be a number > 0 or Infinity, got ${String(normType)}`);
+  return {
+    init: () => null,
+    update(updates) {
+      const coef = clipCoefficient(maxNorm, globalNorm(updates, normType));
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i];
+        if (u === null) continue;
+        for (let j = 0; j < u.length; j++) u[j] *= coef;
+      }
+    },
+  };
+}
