@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chain, defineOptimizer, flipIfMaximize, addWeightDecay, scaleByLearningRate } from '../packages/optim/src/index';
+import {
+  addWeightDecay,
+  chain,
+  defineOptimizer,
+  flipIfMaximize,
+  scaleByLearningRate,
+} from '../packages/optim/src/index';
 import { optimizerCases, replayCase } from './helpers/optim-golden';
 
 const plainSgd = defineOptimizer({
@@ -9,7 +15,13 @@ const plainSgd = defineOptimizer({
 });
 
 describe('harness smoke', () => {
-  for (const id of ['sgd_plain/rosenbrock2d', 'sgd_plain/quadratic', 'sgd_plain/mlp', 'sgd_weight_decay/mlp', 'sgd_maximize/mlp']) {
+  for (const id of [
+    'sgd_plain/rosenbrock2d',
+    'sgd_plain/quadratic',
+    'sgd_plain/mlp',
+    'sgd_weight_decay/mlp',
+    'sgd_maximize/mlp',
+  ]) {
     it(id, () => {
       const c = optimizerCases().find((x) => x.id === id)!;
       expect(c).toBeDefined();

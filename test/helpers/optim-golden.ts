@@ -1,7 +1,7 @@
 // Rebuilds the problems of test/fixtures/optimizers.json and replays PyTorch's protocol with a nabla
 // optimizer, comparing losses and parameter checkpoints at the fixture README's tolerances.
-import { type DType, type Tensor, logsumexp, matmul } from '@nablajs/core';
-import type { HyperValue, Optimizer, ParamsInput } from '@nablajs/optim';
+import { type DType, logsumexp, matmul, type Tensor } from '@nablajs/core';
+import { decodeState, type HyperValue, type Optimizer, type ParamsInput } from '@nablajs/optim';
 import { type FixtureTensor, fromFixture, loadFixture } from './fixtures';
 
 /** One case of optimizers.json. */
@@ -31,7 +31,8 @@ export function optimizerCases(): OptimizerCase[] {
 /** PyTorch keyword arguments in snake_case -> nabla options in lowerCamelCase (`weight_decay` -> `weightDecay`). */
 export function toOptions(kwargs: Record<string, unknown>): Record<string, HyperValue> {
   const out: Record<string, HyperValue> = {};
-  for (const [k, v] of Object.entries(kwargs)) out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v as HyperValue;
+  for (const [k, v] of Object.entries(kwargs))
+    out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v as HyperValue;
   return out;
 }
 
@@ -125,7 +126,8 @@ export function replayCase(
  * and how far past the bound it is.
  */
 export function closeNumbers(actual: ArrayLike<number>, expected: readonly number[], rel: number, label: string): void {
-  if (actual.length !== expected.length) throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
   let worst = -1;
   let worstRatio = 1;
   for (let i = 0; i < expected.length; i++) {
@@ -140,4 +142,44 @@ export function closeNumbers(actual: ArrayLike<number>, expected: readonly numbe
     throw new Error(
       `${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (${worstRatio.toExponential(2)}x the tolerance ${rel} * max(1, |b|))`,
     );
+}
+
+type TorchState = Record<string, number | { data: number[] }>;
+
+/**
+ * Compare PyTorch's `final_state` with the state of the rule block at `block` in the recipe's chain,
+ * read through `stateDict()`; `keys` maps PyTorch's key names to the block's fields. The keys present
+ * (non-null) on our side must be exactly PyTorch's.
+ */
+export function checkFinalState(c: OptimizerCase, opt: Optimizer, block: number, keys: Record<string, string>): void {
+  const torch = (c as unknown as { final_state: Record<string, TorchState> }).final_state;
+  const state = (decodeState(opt.stateDict().state[0]) as unknown[])[block] as Record<string, unknown[]>;
+  const tol = optimizerTolerance(c);
+  c.params.forEach((p, i) => {
+    const ours: Record<string, unknown> = {};
+    for (const [torchKey, field] of Object.entries(keys)) {
+      const value = state[field][i];
+      if (value !== null && value !== undefined) ours[torchKey] = value;
+    }
+    const expected = torch[p.name];
+    const got = Object.keys(ours).sort().join(', ');
+    const want = Object.keys(expected).sort().join(', ');
+    if (got !== want) throw new Error(`${c.id}: state keys of ${p.name} are {${got}}, PyTorch has {${want}}`);
+    for (const [key, want] of Object.entries(expected)) {
+      const label = `${c.id}: final_state ${p.name}.${key}`;
+      if (typeof want === 'number') closeNumbers([ours[key] as number], [want], tol, label);
+      else closeNumbers(ours[key] as ArrayLike<number>, want.data, tol, label);
+    }
+  });
+}
+
+/** The fixture cases of `configs` (float64 and float32), checking that the three problems and `float32Ids` are there. */
+export function casesOf(configs: readonly string[], float32Ids: readonly string[] = []): OptimizerCase[] {
+  const cases = optimizerCases().filter((c) => configs.includes(c.config));
+  for (const config of configs)
+    for (const problem of ['rosenbrock2d', 'quadratic', 'mlp'])
+      if (!cases.some((c) => c.id === `${config}/${problem}`))
+        throw new Error(`missing fixture case ${config}/${problem}`);
+  for (const id of float32Ids) if (!cases.some((c) => c.id === id)) throw new Error(`missing fixture case ${id}`);
+  return cases;
 }
