@@ -6,7 +6,14 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const report = 'test-results.json';
 rmSync(report, { force: true });
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('npx', ['--no-install', ...args], { stdio: 'inherit', shell: process.platform === 'win32' });
 let passed = 0;
 let failed = 0;

@@ -1,5 +1,15 @@
 // The code of docs/guides/custom-ops.md, run as written, so that the guide cannot drift from the API.
-import { type Tensor, gradcheck, gradgradcheck, registerKernel, registerOp, setBackend, tensor, Tensor as T, add } from '@nablajs/core';
+import {
+  add,
+  gradcheck,
+  gradgradcheck,
+  registerKernel,
+  registerOp,
+  setBackend,
+  Tensor as T,
+  type Tensor,
+  tensor,
+} from '@nablajs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const softAbsOp = registerOp<number>({
@@ -26,7 +36,12 @@ describe('guide: custom ops', () => {
   it('a wrong VJP is caught by gradcheck', () => {
     const bad = registerOp<undefined>({
       name: 'guide.badSquare',
-      forward: ([x]) => new T(x.data.map((v) => v * v), x.shape, x.dtype),
+      forward: ([x]) =>
+        new T(
+          x.data.map((v) => v * v),
+          x.shape,
+          x.dtype,
+        ),
       backward: (g, { inputs: [x] }) => [g.mul(x)], // missing the factor 2
     });
     const x = tensor([1.5, -0.5], { dtype: 'float64', requiresGrad: true });

@@ -33,6 +33,7 @@ export function fitLine(steps = 200, lr = 0.1, seed = 0): FitResult {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { w, b, losses } = fitLine();
-  for (const step of [0, 10, 50, 100, 199]) console.log(`step ${String(step).padStart(3)}  loss ${losses[step].toFixed(6)}`);
+  for (const step of [0, 10, 50, 100, 199])
+    console.log(`step ${String(step).padStart(3)}  loss ${losses[step].toFixed(6)}`);
   console.log(`fitted y = ${w.toFixed(4)} x + ${b.toFixed(4)}   (true: y = 2x + 1)`);
 }
