@@ -1,7 +1,6 @@
-import { allocate, type DType, promoteTypes } from '../dtype';
-import { type BinaryFn, broadcastBinary } from '../kernels/cpu/binary';
+import { allocate, type DType, promoteTypes, type TypedArray } from '../dtype';
 import { resolveKernel } from '../kernels/registry';
-import { broadcastShapes, shapesEqual } from '../shape';
+import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
 import { asTensor, Tensor, type TensorLike } from '../tensor';
 import { reshape } from './reshape';
 import { sum } from './sum';
@@ -16,18 +15,31 @@ export function binaryOperands(a: TensorLike, b: TensorLike): [Tensor, Tensor, D
   return [ta, tb, promoteTypes(ta.dtype, tb.dtype)];
 }
 
+/** The signature shared by the binary elementwise kernels: `out` is allocated for `outShape`. */
+export type BinaryKernel = (
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
+) => void;
+
 /**
- * Run the elementwise binary kernel `name` (default body `fn`) over `a` and `b` broadcast together,
- * producing a tensor of `dtype`.
+ * The forward of a broadcasting binary op: the broadcast shape (a {@link ShapeError} naming `name`
+ * otherwise), an output of `dtype` (default: the promoted dtype), and the active backend's kernel
+ * `name` (falling back to `cpuKernel`).
  */
-export function elementwiseBinary(fnName: string, a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn): Tensor {
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, fnName);
-  const out = allocate(
-    dtype,
-    shape.reduce((p, d) => p * d, 1),
-  );
-  const kernel = resolveKernel(fnName, broadcastBinary);
-  kernel(a.data, a.shape, b.data, b.shape, out, shape, fn);
+export function elementwiseBinary(
+  name: string,
+  a: Tensor,
+  b: Tensor,
+  cpuKernel: BinaryKernel,
+  dtype: DType = promoteTypes(a.dtype, b.dtype),
+): Tensor {
+  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, name);
+  const out = allocate(dtype, shapeSize(shape));
+  resolveKernel(name, cpuKernel)(a.data, a.shape, b.data, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
 }
 

@@ -1,23 +1,18 @@
-import { allocate, type DType, isFloatingDType, promoteTypes } from '../dtype';
+import { type DType, isFloatingDType, promoteTypes } from '../dtype';
 import { divKernel } from '../kernels/cpu/elementwise';
-import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
-import { Tensor, type TensorLike } from '../tensor';
-import { binaryOperands, sumToShape } from './binary';
+import type { Tensor, TensorLike } from '../tensor';
+import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
 import { mul } from './mul';
 import { neg } from './neg';
 
 const divOp = registerOp<undefined>({
   name: 'div',
   forward: ([a, b]) => {
-    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'div');
     const promoted = promoteTypes(a.dtype, b.dtype);
     // True division, as in PyTorch: integer operands give a float32 result.
     const dtype: DType = isFloatingDType(promoted) ? promoted : 'float32';
-    const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('div', divKernel)(a.data, a.shape, b.data, b.shape, out, shape);
-    return new Tensor(out, shape, dtype);
+    return elementwiseBinary('div', a, b, divKernel, dtype);
   },
   backward: (g, { inputs: [a, b], output }) => {
     if (!a.requiresGrad && !b.requiresGrad) return [null, null];

@@ -1,10 +1,9 @@
-import { allocate, type DType, promoteTypes } from '../dtype';
+import { allocate, type DType } from '../dtype';
 import { extremumShareKernel, maximumKernel } from '../kernels/cpu/elementwise';
-import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
+import { shapeSize } from '../shape';
 import { Tensor, type TensorLike } from '../tensor';
-import { binaryOperands, sumToShape } from './binary';
+import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
 import { mul } from './mul';
 
 /** The share of the gradient that goes to `first` (1, 0.5 on ties, or 0), as a constant of `dtype`. */
@@ -16,13 +15,7 @@ function share(first: Tensor, second: Tensor, shape: readonly number[], dtype: D
 
 const maximumOp = registerOp<undefined>({
   name: 'maximum',
-  forward: ([a, b]) => {
-    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'maximum');
-    const dtype = promoteTypes(a.dtype, b.dtype);
-    const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('maximum', maximumKernel)(a.data, a.shape, b.data, b.shape, out, shape);
-    return new Tensor(out, shape, dtype);
-  },
+  forward: ([a, b]) => elementwiseBinary('maximum', a, b, maximumKernel),
   backward: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? sumToShape(mul(g, share(a, b, g.shape, g.dtype)), a.shape) : null,
     b.requiresGrad ? sumToShape(mul(g, share(b, a, g.shape, g.dtype)), b.shape) : null,

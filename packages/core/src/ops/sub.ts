@@ -1,21 +1,12 @@
-import { allocate, promoteTypes } from '../dtype';
 import { subKernel } from '../kernels/cpu/elementwise';
-import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
-import { Tensor, type TensorLike } from '../tensor';
-import { binaryOperands, sumToShape } from './binary';
+import type { Tensor, TensorLike } from '../tensor';
+import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
 import { neg } from './neg';
 
 const subOp = registerOp<undefined>({
   name: 'sub',
-  forward: ([a, b]) => {
-    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'sub');
-    const dtype = promoteTypes(a.dtype, b.dtype);
-    const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('sub', subKernel)(a.data, a.shape, b.data, b.shape, out, shape);
-    return new Tensor(out, shape, dtype);
-  },
+  forward: ([a, b]) => elementwiseBinary('sub', a, b, subKernel),
   backward: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? sumToShape(g, a.shape) : null,
     b.requiresGrad ? sumToShape(neg(g), b.shape) : null,

@@ -6,11 +6,55 @@ import { broadcastBinary, broadcastStrides } from './binary';
 // They share one signature so that a faster backend can replace any of them:
 // (a, aShape, b, bShape, out, outShape) => void, with `out` already allocated for `outShape`.
 
+const addFn = (x: number, y: number) => x + y;
+const mulFn = (x: number, y: number) => x * y;
 const subFn = (x: number, y: number) => x - y;
 const divFn = (x: number, y: number) => x / y;
 // NOTE: the isNaN test keeps a NaN in `x`; a NaN in `y` already wins because the comparison is false.
 const maximumFn = (x: number, y: number) => (Number.isNaN(x) || x > y ? x : y);
 const minimumFn = (x: number, y: number) => (Number.isNaN(x) || x < y ? x : y);
+
+/** The cpu kernel of `add`: `out = a + b`. */
+export function addKernel(
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
+): void {
+  const n = out.length;
+  if (a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+  } else if (b.length === 1 && a.length === n) {
+    const y = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] + y;
+  } else if (a.length === 1 && b.length === n) {
+    const x = a[0];
+    for (let i = 0; i < n; i++) out[i] = x + b[i];
+  } else broadcastBinary(a, aShape, b, bShape, out, outShape, addFn);
+}
+
+/** The cpu kernel of `mul`: `out = a * b`. */
+export function mulKernel(
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
+): void {
+  const n = out.length;
+  if (a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  } else if (b.length === 1 && a.length === n) {
+    const y = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] * y;
+  } else if (a.length === 1 && b.length === n) {
+    const x = a[0];
+    for (let i = 0; i < n; i++) out[i] = x * b[i];
+  } else broadcastBinary(a, aShape, b, bShape, out, outShape, mulFn);
+}
 
 /** The cpu kernel of `sub`: `out = a - b`. */
 export function subKernel(
