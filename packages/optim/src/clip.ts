@@ -13,6 +13,12 @@ export interface ClipGradNormOptions {
 /**
  * The p-norm of one array: `(Σ|x|^p)^(1/p)`, `max|x|` for `p = Infinity`.
  * The common orders have their own loops (no `Math.pow` for p = 1 and 2).
+ *
+ * @example
+ * ```ts
+ * vectorNorm([3, -4], 2); // 5
+ * vectorNorm([3, -4], Infinity); // 4
+ * ```
  */
 export function vectorNorm(x: ArrayLike<number>, p: number): number {
   const n = x.length;
@@ -45,6 +51,11 @@ export function vectorNorm(x: ArrayLike<number>, p: number): number {
  * The global p-norm of several arrays, computed as PyTorch's `clip_grad_norm_` does: the p-norm of the
  * per-array p-norms (equal to the p-norm of all elements concatenated). `null` entries are ignored.
  * Allocates nothing.
+ *
+ * @example
+ * ```ts
+ * globalNorm([new Float64Array([3, 4]), null, new Float64Array([12])], 2); // 13
+ * ```
  */
 export function globalNorm(arrays: readonly (ArrayLike<number> | null)[], p: number): number {
   if (p === Number.POSITIVE_INFINITY) {
@@ -67,7 +78,14 @@ export function globalNorm(arrays: readonly (ArrayLike<number> | null)[], p: num
   return p === 2 ? Math.sqrt(s) : p === 1 ? s : s ** (1 / p);
 }
 
-/** PyTorch's clipping coefficient: `min(1, maxNorm / (total + 1e-6))`. */
+/**
+ * PyTorch's clipping coefficient: `min(1, maxNorm / (total + 1e-6))`.
+ *
+ * @example
+ * ```ts
+ * clipCoefficient(1, 13); // 1 / (13 + 1e-6)
+ * ```
+ */
 export function clipCoefficient(maxNorm: number, total: number): number {
   const coef = maxNorm / (total + 1e-6);
   // NOTE: PyTorch clamps with `max=1.0`; a NaN coefficient stays NaN, as there (and as with Math.min).

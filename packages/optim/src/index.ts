@@ -1,6 +1,8 @@
 // @nablajs/optim: the optimizer plugin host. (The lead wires this barrel.)
 
 export { chain } from './chain';
+export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
+export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export {
   createOptimizer,
   definePlugin,
@@ -49,6 +51,7 @@ export {
   stepLR,
 } from './schedulers/step-lr';
 export { decodeState, encodeState, stateMismatch } from './state';
+export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
 export { type AdamState, scaleByAdam } from './transforms/adam';
 export {
@@ -58,6 +61,8 @@ export {
   flipIfMaximize,
   scaleByLearningRate,
 } from './transforms/basic';
+export { clipByGlobalNorm } from './transforms/clip-by-global-norm';
+export { type LookaheadOptions, type LookaheadState, lookahead } from './transforms/lookahead';
 export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
 export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {

@@ -3,7 +3,7 @@ import {
   DTypeError,
   enableGrad,
   isFloatingDType,
-  noGrad,
+  setGradEnabled,
   type Tensor,
   type TypedArray,
   ValueError,
@@ -156,11 +156,15 @@ class RuleOptimizer implements Optimizer {
           `${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`,
         );
     }
-    for (const hook of [...this.before]) hook(this);
-    noGrad(() => {
-      for (const slot of this.slots) this.updateGroup(slot);
-    });
-    for (const hook of [...this.after]) hook(this);
+    // NOTE: no closures or array copies here unless hooks exist: a step allocates nothing.
+    if (this.before.length > 0) for (const hook of this.before.slice()) hook(this);
+    const recording = setGradEnabled(false);
+    try {
+      for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
+    } finally {
+      setGradEnabled(recording);
+    }
+    if (this.after.length > 0) for (const hook of this.after.slice()) hook(this);
     return loss;
   }
 

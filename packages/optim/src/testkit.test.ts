@@ -4,7 +4,7 @@ import { chain } from './chain';
 import { defineOptimizer } from './runtime';
 import { assertOptimizerConformance, checkOptimizerConformance } from './testkit';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
-import type { Hyperparams, StepContext, UpdateRule } from './types';
+import type { Hyperparams, ParamsInput, StepContext, UpdateRule } from './types';
 import { checkNumber } from './validate';
 
 const defaults = { lr: 1e-3, maximize: false, weightDecay: 0 };
@@ -147,7 +147,7 @@ describe('checkOptimizerConformance', () => {
   it('reports divergence, wrong closure losses and misbehaving hooks on a hand-written optimizer', () => {
     const result = checkOptimizerConformance(sgd, { name: 'sgd-diverging', options: { lr: 0.5 } });
     expect(failed(result)).toContain('rosenbrock');
-    const broken = (params: never, options: never) => {
+    const broken = (params: ParamsInput, options?: Partial<Hyperparams>) => {
       const opt = sgd(params, options);
       const step = opt.step.bind(opt);
       opt.step = (closure) => {

@@ -1,0 +1,584 @@
+import {
+  allocate,
+  type DType,
+  DTypeError,
+  enableGrad,
+  isFloatingDType,
+  type Tensor,
+  type TypedArray,
+  ValueError,
+} from '@nablajs/core';
+import {
+  type Closure,
+  checkNumber,
+  decodeState,
+  encodeState,
+  type Hyperparams,
+  type HyperValue,
+  type Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type StepHook,
+} from '@nablajs/optim';
+import { strongWolfe } from './strong-wolfe';
+
+/** Options of {@link lbfgs}: PyTorch's `torch.optim.LBFGS` keyword arguments in lowerCamelCase. */
+export interface LbfgsOptions {
+  /** The step length of every inner iteration (the first one ever is scaled by `min(1, 1/‖g‖₁)`). PyTorch default: 1. */
+  lr?: number;
+  /** The largest number of inner iterations per `step()`. PyTorch default: 20. */
+  maxIter?: number;
+  /** The largest number of closure evaluations per `step()`. PyTorch default: `floor(maxIter * 5 / 4)`. */
+  maxEval?: number | null;
+  /** Stop when `max|g| ≤ toleranceGrad` (first-order optimality). PyTorch default: 1e-7. */
+  toleranceGrad?: number;
+  /** Stop when the loss, the step or the directional derivative changes by less than this. PyTorch default: 1e-9. */
+  toleranceChange?: number;
+  /** How many curvature pairs `(s, y)` to keep. PyTorch default: 100. */
+  historySize?: number;
+  /** `'strong_wolfe'` for a line search satisfying the strong Wolfe conditions, or `null` for fixed steps. PyTorch default: null. */
+  lineSearchFn?: 'strong_wolfe' | null;
+}
+
+/** The L-BFGS optimizer: an {@link Optimizer} with PyTorch's cumulative evaluation counters. */
+export interface LbfgsOptimizer extends Optimizer {
+  /** Closure evaluations since creation (PyTorch's `state['func_evals']`). */
+  readonly funcEvals: number;
+  /** Inner iterations since creation (PyTorch's `state['n_iter']`). */
+  readonly nIter: number;
+}
+
+/** L-BFGS's state, global to its one group (PyTorch keeps it on the first parameter). Plain data. */
+interface LbfgsState {
+  funcEvals: number;
+  nIter: number;
+  /** The last search direction (flat), or null before the first iteration. */
+  d: TypedArray | null;
+  /** The last step length, or null before the first iteration. */
+  t: number | null;
+  /** The stored gradient differences y, oldest first. */
+  oldDirs: TypedArray[];
+  /** The stored steps s, oldest first. */
+  oldStps: TypedArray[];
+  /** 1 / (y·s) for each stored pair. */
+  ro: number[];
+  /** The scale of the initial inverse Hessian, y·s / y·y of the newest pair. */
+  hDiag: number;
+  /** The flat gradient at the start of the last iteration. */
+  prevFlatGrad: TypedArray | null;
+  /** The loss at the start of the last iteration. */
+  prevLoss: number | null;
+}
+
+const NAME = 'lbfgs';
+
+const DEFAULTS = {
+  lr: 1,
+  maxIter: 20,
+  maxEval: null as number | null,
+  toleranceGrad: 1e-7,
+  toleranceChange: 1e-9,
+  historySize: 100,
+  lineSearchFn: null as 'strong_wolfe' | null,
+};
+
+const OPTION_NAMES = Object.keys(DEFAULTS);
+
+function validate(hp: Readonly<Record<string, unknown>>): void {
+  checkNumber(NAME, 'lr', hp.lr, { min: 0 });
+  checkNumber(NAME, 'maxIter', hp.maxIter, { min: 1, integer: true });
+  checkNumber(NAME, 'maxEval', hp.maxEval, { min: 1, integer: true });
+  checkNumber(NAME, 'toleranceGrad', hp.toleranceGrad, { min: 0 });
+  checkNumber(NAME, 'toleranceChange', hp.toleranceChange, { min: 0 });
+  checkNumber(NAME, 'historySize', hp.historySize, { min: 1, integer: true });
+  if (hp.lineSearchFn !== null && hp.lineSearchFn !== 'strong_wolfe')
+    throw new ValueError(
+      `${NAME}: lineSearchFn must be 'strong_wolfe' or null, got ${JSON.stringify(hp.lineSearchFn)}`,
+    );
+}
+
+function checkOptionNames(options: object, where: string): void {
+  for (const key of Object.keys(options))
+    if (!OPTION_NAMES.includes(key))
+      throw new ValueError(
+        `${NAME}: unknown option ${JSON.stringify(key)} in ${where}; valid options: ${OPTION_NAMES.join(', ')}`,
+      );
+}
+
+function freshState(): LbfgsState {
+  return {
+    funcEvals: 0,
+    nIter: 0,
+    d: null,
+    t: null,
+    oldDirs: [],
+    oldStps: [],
+    ro: [],
+    hDiag: 1,
+    prevFlatGrad: null,
+    prevLoss: null,
+  };
+}
+
+function dot(a: TypedArray, b: TypedArray): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
+  return s;
+}
+
+function maxAbs(a: TypedArray): number {
+  let m = 0;
+  for (let j = 0; j < a.length; j++) {
+    const v = Math.abs(a[j]);
+    if (v > m || Number.isNaN(v)) m = v;
+    if (Number.isNaN(m)) return m;
+  }
+  return m;
+}
+
+function lossOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value !== null && typeof value === 'object' && 'item' in value && typeof value.item === 'function')
+    return value.item();
+  throw new ValueError(`${NAME}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`);
+}
+
+class Lbfgs implements LbfgsOptimizer {
+  readonly name = NAME;
+  readonly defaults: Readonly<Hyperparams>;
+  readonly paramGroups: ParamGroup[];
+  private readonly params: Tensor[];
+  private readonly numel: number;
+  private readonly dtype: DType;
+  private state: LbfgsState = freshState();
+  private readonly before: StepHook[] = [];
+  private readonly after: StepHook[] = [];
+  // Scratch buffers (not state): reused across steps.
+  private readonly flatGrad: TypedArray;
+  private readonly xInit: TypedArray;
+  private spareY: TypedArray | null = null;
+  private spareS: TypedArray | null = null;
+  private al: Float64Array = new Float64Array(0);
+
+  constructor(input: ParamsInput, options: LbfgsOptions) {
+    if (options === null || typeof options !== 'object') throw new ValueError(`${NAME}: options must be an object`);
+    checkOptionNames(options, 'options');
+    const merged = { ...DEFAULTS, ...options } as Record<string, HyperValue>;
+    if (merged.maxEval === null || merged.maxEval === undefined)
+      merged.maxEval = Math.floor(((merged.maxIter as number) * 5) / 4);
+    validate(merged);
+    this.defaults = Object.freeze(merged as Hyperparams);
+    if (!Array.isArray(input) || input.length === 0)
+      throw new ValueError(`${NAME}: params must be a non-empty array of tensors or of one parameter group`);
+    let params: readonly Tensor[];
+    let overrides: Record<string, unknown> = {};
+    if (isTensorList(input)) params = input;
+    else {
+      const groups = input as readonly unknown[];
+      if (groups.length !== 1)
+        throw new ValueError(
+          `${NAME}: L-BFGS supports a single parameter group (as PyTorch's LBFGS), got ${groups.length}; pass one list of parameters`,
+        );
+      const group = groups[0] as { params: readonly Tensor[] } & Record<string, unknown>;
+      if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
+        throw new ValueError(`${NAME}: a parameter group must be an object with a params array`);
+      ({ params, ...overrides } = group);
+      checkOptionNames(overrides, 'parameter group 0');
+    }
+    if (params.length === 0) throw new ValueError(`${NAME}: params must not be empty`);
+    const seen = new Set<Tensor>();
+    params.forEach((p, i) => {
+      if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
+        throw new ValueError(`${NAME}: params[${i}] is not a Tensor`);
+      if (!isFloatingDType(p.dtype))
+        throw new DTypeError(`${NAME}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`);
+      if (p.dtype !== params[0].dtype)
+        throw new DTypeError(
+          `${NAME}: params[${i}] is ${p.dtype} but params[0] is ${params[0].dtype}; L-BFGS flattens all parameters into one vector of one dtype`,
+        );
+      if (!p.isLeaf)
+        throw new ValueError(
+          `${NAME}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`,
+        );
+      if (seen.has(p)) throw new ValueError(`${NAME}: params[${i}] appears twice`);
+      seen.add(p);
+    });
+    const hp = { ...this.defaults, ...overrides } as Hyperparams;
+    if (!('maxEval' in overrides) && 'maxIter' in overrides) hp.maxEval = Math.floor(((hp.maxIter as number) * 5) / 4);
+    validate(hp);
+    this.params = [...params];
+    this.paramGroups = [{ ...hp, params: this.params } as ParamGroup];
+    this.dtype = params[0].dtype;
+    this.numel = this.params.reduce((n, p) => n + p.size, 0);
+    this.flatGrad = allocate(this.dtype, this.numel);
+    this.xInit = allocate(this.dtype, this.numel);
+  }
+
+  get funcEvals(): number {
+    return this.state.funcEvals;
+  }
+
+  get nIter(): number {
+    return this.state.nIter;
+  }
+
+  private group(): ParamGroup {
+    return this.paramGroups[0];
+  }
+
+  /** Copy every gradient into `out` (zeros where a gradient is null), PyTorch's `_gather_flat_grad`. */
+  private gatherFlatGrad(out: TypedArray): void {
+    let offset = 0;
+    for (const p of this.params) {
+      const g = p.grad;
+      if (g === null) out.fill(0, offset, offset + p.size);
+      else out.set(g.data, offset);
+      offset += p.size;
+    }
+  }
+
+  /** `p ← p + t·d` over the flat view, PyTorch's `_add_grad`. */
+  private addStep(t: number, d: TypedArray): void {
+    let offset = 0;
+    for (const p of this.params) {
+      const data = p.data;
+      for (let j = 0; j < data.length; j++) data[j] += t * d[offset + j];
+      offset += data.length;
+    }
+  }
+
+  private copyParamsTo(out: TypedArray): void {
+    let offset = 0;
+    for (const p of this.params) {
+      out.set(p.data, offset);
+      offset += p.size;
+    }
+  }
+
+  private setParams(x: TypedArray): void {
+    let offset = 0;
+    for (const p of this.params) {
+      p.data.set(x.subarray(offset, offset + p.size));
+      offset += p.size;
+    }
+  }
+
+  private evaluate(closure: Closure): number {
+    return lossOf(enableGrad(closure));
+  }
+
+  step(closure?: Closure): number {
+    if (typeof closure !== 'function')
+      throw new ValueError(
+        `${NAME}.step: L-BFGS re-evaluates the loss several times per step and needs a closure, got ${closure === undefined ? 'none' : typeof closure}; ` +
+          'call opt.step(() => { opt.zeroGrad(); const loss = f(); loss.backward(); return loss; })',
+      );
+    const group = this.group();
+    validate(group);
+    const lr = group.lr;
+    const maxIter = group.maxIter as number;
+    const maxEval = group.maxEval as number;
+    const toleranceGrad = group.toleranceGrad as number;
+    const toleranceChange = group.toleranceChange as number;
+    const historySize = group.historySize as number;
+    const lineSearch = group.lineSearchFn === 'strong_wolfe';
+    const state = this.state;
+    const flatGrad = this.flatGrad;
+
+    const origLoss = this.evaluate(closure);
+    let loss = origLoss;
+    let currentEvals = 1;
+    state.funcEvals += 1;
+    for (const hook of [...this.before]) hook(this);
+
+    this.gatherFlatGrad(flatGrad);
+    let optCond = maxAbs(flatGrad) <= toleranceGrad;
+    if (optCond) {
+      for (const hook of [...this.after]) hook(this);
+      return origLoss;
+    }
+
+    let { d, t, hDiag, prevFlatGrad, prevLoss } = state;
+    const { oldDirs, oldStps, ro } = state;
+    if (this.al.length < historySize) this.al = new Float64Array(historySize);
+    const al = this.al;
+
+    let nIter = 0;
+    while (nIter < maxIter) {
+      nIter++;
+      state.nIter++;
+
+      // The search direction.
+      if (state.nIter === 1) {
+        d ??= allocate(this.dtype, this.numel);
+        for (let j = 0; j < d.length; j++) d[j] = -flatGrad[j];
+        oldDirs.length = 0;
+        oldStps.length = 0;
+        ro.length = 0;
+        hDiag = 1;
+      } else {
+        // Update the memory with the last step s = t·d and gradient change y.
+        const dir = d as TypedArray;
+        this.spareY ??= allocate(this.dtype, this.numel);
+        this.spareS ??= allocate(this.dtype, this.numel);
+        const y = this.spareY;
+        const s = this.spareS;
+        const prev = prevFlatGrad as TypedArray;
+        const step = t as number;
+        for (let j = 0; j < y.length; j++) {
+          y[j] = flatGrad[j] - prev[j];
+          s[j] = dir[j] * step;
+        }
+        const ys = dot(y, s);
+        if (ys > 1e-10) {
+          // NOTE: PyTorch drops one pair when exactly full; `while` also copes with a lowered historySize.
+          this.spareY = null;
+          this.spareS = null;
+          while (oldDirs.length >= historySize) {
+            this.spareY = oldDirs.shift() as TypedArray;
+            this.spareS = oldStps.shift() as TypedArray;
+            ro.shift();
+          }
+          oldDirs.push(y);
+          oldStps.push(s);
+          ro.push(1 / ys);
+          hDiag = ys / dot(y, y);
+        }
+
+        // Two-loop recursion: d = -H·g, with H the L-BFGS inverse Hessian approximation.
+        const numOld = oldDirs.length;
+        for (let j = 0; j < dir.length; j++) dir[j] = -flatGrad[j];
+        for (let i = numOld - 1; i >= 0; i--) {
+          al[i] = dot(oldStps[i], dir) * ro[i];
+          const a = -al[i];
+          const yi = oldDirs[i];
+          for (let j = 0; j < dir.length; j++) dir[j] += a * yi[j];
+        }
+        for (let j = 0; j < dir.length; j++) dir[j] *= hDiag;
+        for (let i = 0; i < numOld; i++) {
+          const be = dot(oldDirs[i], dir) * ro[i];
+          const c = al[i] - be;
+          const si = oldStps[i];
+          for (let j = 0; j < dir.length; j++) dir[j] += c * si[j];
+        }
+      }
+      const dir = d as TypedArray;
+
+      prevFlatGrad ??= allocate(this.dtype, this.numel);
+      prevFlatGrad.set(flatGrad);
+      prevLoss = loss;
+
+      // The step length: the first iteration ever is scaled down by the gradient's l1 norm.
+      if (state.nIter === 1) {
+        let l1 = 0;
+        for (let j = 0; j < flatGrad.length; j++) l1 += Math.abs(flatGrad[j]);
+        t = Math.min(1, 1 / l1) * lr;
+      } else t = lr;
+
+      const gtd = dot(flatGrad, dir);
+      if (gtd > -toleranceChange) break;
+
+      let lsFuncEvals = 0;
+      if (lineSearch) {
+        const xInit = this.xInit;
+        this.copyParamsTo(xInit);
+        const objective = (step: number) => {
+          this.addStep(step, dir);
+          const f = this.evaluate(closure);
+          const g = allocate(this.dtype, this.numel);
+          this.gatherFlatGrad(g);
+          this.setParams(xInit);
+          return { f, g };
+        };
+        const result = strongWolfe(objective, t, dir, loss, flatGrad, gtd);
+        loss = result.f;
+        flatGrad.set(result.g);
+        t = result.t;
+        lsFuncEvals = result.evals;
+        this.addStep(t, dir);
+        optCond = maxAbs(flatGrad) <= toleranceGrad;
+      } else {
+        this.addStep(t, dir);
+        if (nIter !== maxIter) {
+          // NOTE: no re-evaluation after the last iteration (PyTorch: useless in a stochastic setting).
+          loss = this.evaluate(closure);
+          this.gatherFlatGrad(flatGrad);
+          optCond = maxAbs(flatGrad) <= toleranceGrad;
+          lsFuncEvals = 1;
+        }
+      }
+      currentEvals += lsFuncEvals;
+      state.funcEvals += lsFuncEvals;
+
+      // Stopping conditions.
+      if (nIter === maxIter) break;
+      if (currentEvals >= maxEval) break;
+      if (optCond) break;
+      let stepMax = 0;
+      for (let j = 0; j < dir.length; j++) {
+        const v = Math.abs(dir[j] * t);
+        if (v > stepMax || Number.isNaN(v)) stepMax = v;
+      }
+      if (stepMax <= toleranceChange) break;
+      if (Math.abs(loss - (prevLoss as number)) < toleranceChange) break;
+    }
+
+    Object.assign(state, { d, t, hDiag, prevFlatGrad, prevLoss });
+    for (const hook of [...this.after]) hook(this);
+    return origLoss;
+  }
+
+  zeroGrad(setToNone = true): void {
+    for (const p of this.params) {
+      if (setToNone) p.grad = null;
+      else p.grad?.data.fill(0);
+    }
+  }
+
+  addParamGroup(_group: ParamGroupInput): void {
+    throw new ValueError(`${NAME}.addParamGroup: L-BFGS supports a single parameter group (as PyTorch's LBFGS)`);
+  }
+
+  stateDict(): OptimizerStateDict {
+    const { params, ...hp } = this.group();
+    return {
+      name: NAME,
+      paramGroups: [{ ...(encodeState(hp) as Record<string, unknown>), params: params.map((_, i) => i) }],
+      state: [encodeState(this.state)],
+    };
+  }
+
+  loadStateDict(sd: OptimizerStateDict): void {
+    const fn = `${NAME}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
+      throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
+    if (sd.name !== NAME)
+      throw new ValueError(`${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is "${NAME}"`);
+    if (sd.paramGroups.length !== 1 || sd.state.length !== 1)
+      throw new ValueError(`${fn}: the state has ${sd.paramGroups.length} parameter groups, L-BFGS has exactly 1`);
+    const { params, ...encodedHp } = sd.paramGroups[0];
+    if (!Array.isArray(params) || params.length !== this.params.length)
+      throw new ValueError(
+        `${fn}: the state has ${Array.isArray(params) ? params.length : 'no'} parameters, this optimizer has ${this.params.length}`,
+      );
+    checkOptionNames(encodedHp, 'the state');
+    const hp = { ...this.group(), ...(decodeState(encodedHp) as Record<string, HyperValue>) };
+    validate(hp);
+    const state = this.checkState(decodeState(sd.state[0]), fn);
+    // Everything checked: only now change the optimizer.
+    const { params: _p, ...restored } = hp;
+    Object.assign(this.group(), restored);
+    this.state = state;
+    this.spareY = null;
+    this.spareS = null;
+  }
+
+  private checkState(value: unknown, fn: string): LbfgsState {
+    const bad = (what: string): never => {
+      throw new ValueError(`${fn}: the saved state does not fit these parameters (${what})`);
+    };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad('expected an object');
+    const s = value as Record<string, unknown>;
+    const expected = Object.keys(freshState()).sort().join(', ');
+    if (Object.keys(s).sort().join(', ') !== expected)
+      bad(`keys {${Object.keys(s).sort().join(', ')}}, expected {${expected}}`);
+    const kind = this.flatGrad.constructor;
+    const vector = (v: unknown, path: string, nullable: boolean): void => {
+      if (v === null && nullable) return;
+      if (!(v instanceof Float32Array || v instanceof Float64Array)) {
+        bad(`${path}: expected a typed array`);
+        return;
+      }
+      if (v.constructor !== kind) bad(`${path}: ${v.constructor.name}, expected ${kind.name}`);
+      if (v.length !== this.numel) bad(`${path}: length ${v.length}, expected ${this.numel}`);
+    };
+    for (const k of ['funcEvals', 'nIter'])
+      if (typeof s[k] !== 'number' || !Number.isInteger(s[k]) || (s[k] as number) < 0) bad(`${k}: expected a count`);
+    if (typeof s.hDiag !== 'number') bad('hDiag: expected a number');
+    if (s.t !== null && typeof s.t !== 'number') bad('t: expected a number or null');
+    if (s.prevLoss !== null && typeof s.prevLoss !== 'number') bad('prevLoss: expected a number or null');
+    vector(s.d, 'd', true);
+    vector(s.prevFlatGrad, 'prevFlatGrad', true);
+    if (!Array.isArray(s.oldDirs) || !Array.isArray(s.oldStps) || !Array.isArray(s.ro))
+      return bad('history: expected arrays');
+    if (s.oldStps.length !== s.oldDirs.length || s.ro.length !== s.oldDirs.length)
+      bad(`history: ${s.oldDirs.length} directions, ${s.oldStps.length} steps and ${s.ro.length} ro values`);
+    for (let i = 0; i < s.oldDirs.length; i++) vector(s.oldDirs[i], `oldDirs[${i}]`, false);
+    for (let i = 0; i < s.oldStps.length; i++) vector(s.oldStps[i], `oldStps[${i}]`, false);
+    if (s.ro.some((r) => typeof r !== 'number')) bad('ro: expected numbers');
+    if ((s.nIter as number) > 0 && (s.d === null || s.prevFlatGrad === null || s.t === null))
+      bad('d, t and prevFlatGrad must be set once nIter > 0');
+    return s as unknown as LbfgsState;
+  }
+
+  onBeforeStep(hook: StepHook): () => void {
+    return subscribe(this.before, hook);
+  }
+
+  onAfterStep(hook: StepHook): () => void {
+    return subscribe(this.after, hook);
+  }
+}
+
+function subscribe(list: StepHook[], hook: StepHook): () => void {
+  list.push(hook);
+  return () => {
+    const i = list.indexOf(hook);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+function isTensorList(params: ParamsInput): params is readonly Tensor[] {
+  const first = params[0] as unknown;
+  return first !== null && typeof first === 'object' && 'data' in (first as object) && 'shape' in (first as object);
+}
+
+/**
+ * L-BFGS (Liu & Nocedal, 1989), exactly as PyTorch's `torch.optim.LBFGS` (after minFunc): a
+ * quasi-Newton method that keeps the last `historySize` curvature pairs and needs a closure, which it
+ * calls several times per `step(closure)`.
+ *
+ * Each `step(closure)` evaluates the loss and gradient g, returns at once if `max|g| ≤ toleranceGrad`,
+ * then runs up to `maxIter` inner iterations:
+ * - store the pair `s = t·d`, `y = g - g_prev` when `y·s > 1e-10` (dropping the oldest beyond
+ *   `historySize`) and set `H_diag = y·s / y·y`;
+ * - the direction `d = -H·g` by the two-loop recursion (`d = -g` on the very first iteration);
+ * - the step `t = min(1, 1/‖g‖₁)·lr` on the very first iteration, `lr` after; with
+ *   `lineSearchFn: 'strong_wolfe'`, t comes from a strong Wolfe line search (c1 = 1e-4, c2 = 0.9,
+ *   at most 25 evaluations);
+ * - `x ← x + t·d`; without a line search the closure is re-evaluated except after the last iteration.
+ *
+ * It stops when `g·d > -toleranceChange`, after `maxIter` iterations or `maxEval` evaluations, when
+ * `max|g| ≤ toleranceGrad`, `max|t·d| ≤ toleranceChange` or `|loss - prevLoss| < toleranceChange`.
+ * The state (direction, step, history, H_diag, previous gradient and loss, and the counters
+ * `funcEvals` / `nIter`) persists across steps and is saved by `stateDict()`.
+ *
+ * Defaults (PyTorch's): `lr = 1`, `maxIter = 20`, `maxEval = floor(maxIter·5/4)`, `toleranceGrad = 1e-7`,
+ * `toleranceChange = 1e-9`, `historySize = 100`, `lineSearchFn = null`.
+ *
+ * Like PyTorch's: one parameter group only (`addParamGroup` throws), all parameters of one dtype and
+ * flattened into one vector; a parameter whose gradient is null counts as a zero gradient (it can
+ * still move through the history); `step()` without a closure throws. Hooks: `onBeforeStep` hooks
+ * run after the first closure evaluation (as in every nabla optimizer), `onAfterStep` hooks at the end.
+ * Memory: about `(2·historySize + 5)` copies of the parameters.
+ *
+ * @see https://pytorch.org/docs/stable/generated/torch.optim.LBFGS.html
+ * @see Nocedal & Wright, Numerical Optimization (2006), algorithms 7.4 (two-loop recursion) and 3.5-3.6 (line search)
+ * @example
+ * ```ts
+ * const opt = lbfgs([x], { lineSearchFn: 'strong_wolfe' });
+ * for (let i = 0; i < 10; i++) {
+ *   const loss = opt.step(() => {
+ *     opt.zeroGrad();
+ *     const l = f(x);
+ *     l.backward();
+ *     return l;
+ *   });
+ * }
+ * ```
+ */
+export function lbfgs(params: ParamsInput, options: LbfgsOptions = {}): LbfgsOptimizer {
+  return new Lbfgs(params, options);
+}
