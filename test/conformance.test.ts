@@ -1,5 +1,10 @@
 // One conformance suite over every optimizer we ship: a new optimizer adds one row.
-import { type ConformanceFactory, type ConformanceOptions, checkOptimizerConformance } from '@nablajs/optim/testkit';
+import {
+  CONFORMANCE_CHECKS,
+  type ConformanceFactory,
+  type ConformanceOptions,
+  checkOptimizerConformance,
+} from '@nablajs/optim/testkit';
 import { adadelta } from '@nablajs/optim-adadelta';
 import { adagrad } from '@nablajs/optim-adagrad';
 import { adam, adamax, adamw, nadam, radam } from '@nablajs/optim-adam';
