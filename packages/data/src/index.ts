@@ -1,0 +1,37 @@
+// @nablajs/data: datasets and loaders. The Node-only MNIST file reader lives in @nablajs/data/node.
+export { type Collated, defaultCollate } from './collate';
+export { DataLoader, type DataLoaderOptions } from './data-loader';
+export { type Digits, type LoadDigitsOptions, loadDigits } from './digits/load-digits';
+export { type IdxArray, IdxError, parseIdx } from './mnist/idx';
+export { type Mnist, type MnistFromIdxOptions, type MnistOptions, mnistFromIdx } from './mnist/mnist-from-idx';
+export {
+  type RandomSplitOptions,
+  randomSplit,
+  type SplitTrainValTestOptions,
+  splitTrainValTest,
+  type TrainValTestSplit,
+} from './random-split';
+export { type Standardized, Standardizer, type StandardizerState, standardize } from './standardizer';
+export { Subset } from './subset';
+export { type CirclesOptions, circles } from './synthetic/circles';
+export type { ClassificationOptions, SyntheticData, SyntheticOptions } from './synthetic/common';
+export { type LinearRegressionOptions, linearRegression } from './synthetic/linear-regression';
+export { moons } from './synthetic/moons';
+export { type TwoSpiralsOptions, twoSpirals } from './synthetic/two-spirals';
+export { xor } from './synthetic/xor';
+export { TensorDataset } from './tensor-dataset';
+export {
+  beale,
+  himmelblau,
+  illConditioned,
+  type Point2d,
+  type QuadraticOptions,
+  quadratic,
+  rosenbrock,
+  saddle,
+  TEST_FUNCTIONS,
+  type TestFunction,
+  type TestFunctionName,
+  testFunction,
+} from './test-functions';
+export type { Dataset, Sample } from './types';

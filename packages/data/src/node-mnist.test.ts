@@ -1,0 +1,138 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdxError } from './mnist/idx';
+import { bundledMnistTestDir, loadMnist } from './node-mnist';
+
+let dir: string;
+
+/** An IDX file of unsigned bytes: magic 0x0000 08 <ndim>, big-endian dimensions, then `data`. */
+function idxBytes(shape: number[], data: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x0800 + shape.length);
+  shape.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d);
+  });
+  out.set(data, 4 + 4 * shape.length);
+  return out;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nabla-mnist-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function fresh(name: string): string {
+  const d = join(dir, name);
+  mkdirSync(d);
+  return d;
+}
+
+describe('loadMnist on the bundled MNIST test set', () => {
+  const { images, labels } = loadMnist(bundledMnistTestDir());
+
+  it('reads 10,000 images of 28x28 and their labels', () => {
+    expect(images.shape).toEqual([10000, 784]);
+    expect(images.dtype).toBe('float32');
+    expect(labels.shape).toEqual([10000]);
+    expect(labels.dtype).toBe('int32');
+  });
+
+  it('has the known labels: first and last ten, class counts of the MNIST test set', () => {
+    expect(Array.from(labels.data.subarray(0, 10))).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    expect(Array.from(labels.data.subarray(9990))).toEqual([7, 8, 9, 0, 1, 2, 3, 4, 5, 6]);
+    const counts = new Array(10).fill(0);
+    for (const v of labels.data) counts[v]++;
+    expect(counts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+  });
+
+  it('has the known pixel statistics (sum 264923200 on the 0..255 scale)', () => {
+    let sum = 0;
+    for (const v of images.data) sum += v;
+    expect(sum / images.size).toBeCloseTo(0.1325146, 6);
+    const raw = loadMnist(bundledMnistTestDir(), { normalize: false });
+    let rawSum = 0;
+    for (const v of raw.images.data) rawSum += v;
+    expect(rawSum).toBe(264923200);
+    expect(Math.max(...raw.images.data.subarray(0, 784 * 10))).toBe(255);
+  });
+
+  it('gives [N, 1, 28, 28] with shape image', () => {
+    expect(loadMnist(bundledMnistTestDir(), { shape: 'image' }).images.shape).toEqual([10000, 1, 28, 28]);
+  });
+});
+
+describe('loadMnist file handling', () => {
+  const images = idxBytes([2, 2, 2], [0, 255, 0, 255, 1, 2, 3, 4]);
+  const labels = idxBytes([2], [3, 4]);
+
+  it('reads uncompressed files and gzip files, detecting gzip by its magic bytes', () => {
+    const plain = fresh('plain');
+    writeFileSync(join(plain, 'train-images-idx3-ubyte'), images);
+    writeFileSync(join(plain, 'train-labels-idx1-ubyte'), labels);
+    const a = loadMnist(plain, { split: 'train', normalize: false });
+    expect(a.images.toArray()).toEqual([
+      [0, 255, 0, 255],
+      [1, 2, 3, 4],
+    ]);
+    const gz = fresh('gz');
+    writeFileSync(join(gz, 'train-images-idx3-ubyte.gz'), gzipSync(images));
+    writeFileSync(join(gz, 'train-labels-idx1-ubyte'), gzipSync(labels)); // gzip without the .gz name
+    expect(loadMnist(gz, { split: 'train' }).labels.toArray()).toEqual([3, 4]);
+  });
+
+  it('names a missing file and lists what the directory holds', () => {
+    const partial = fresh('partial');
+    copyFileSync(join(bundledMnistTestDir(), 't10k-images-idx3-ubyte.gz'), join(partial, 't10k-images-idx3-ubyte.gz'));
+    writeFileSync(join(partial, 'notes.txt'), 'x');
+    expect(() => loadMnist(partial)).toThrow(IdxError);
+    expect(() => loadMnist(partial)).toThrow(
+      /loadMnist: t10k-labels-idx1-ubyte \(or t10k-labels-idx1-ubyte.gz\) is missing from .*partial; it holds: notes.txt, t10k-images-idx3-ubyte.gz/,
+    );
+    expect(() => loadMnist(partial, { split: 'train' })).toThrow(
+      /train-images-idx3-ubyte \(or train-images-idx3-ubyte.gz\) is missing/,
+    );
+    expect(() => loadMnist(fresh('empty'))).toThrow(/is missing from .*empty; it is empty/);
+    expect(() => loadMnist(join(dir, 'nope'))).toThrow(/loadMnist: .*nope is not a directory/);
+  });
+
+  it('names a truncated file', () => {
+    const truncated = fresh('truncated');
+    const real = gunzipSync(readFileSync(join(bundledMnistTestDir(), 't10k-images-idx3-ubyte.gz')));
+    writeFileSync(join(truncated, 't10k-images-idx3-ubyte'), real.subarray(0, real.length - 784));
+    copyFileSync(
+      join(bundledMnistTestDir(), 't10k-labels-idx1-ubyte.gz'),
+      join(truncated, 't10k-labels-idx1-ubyte.gz'),
+    );
+    expect(() => loadMnist(truncated)).toThrow(
+      /t10k-images-idx3-ubyte is truncated: the header says shape \[10000,28,28\] \(7840000 bytes of data\) but only 7839216 bytes follow it/,
+    );
+    const badGzip = fresh('bad-gzip');
+    const gz = readFileSync(join(bundledMnistTestDir(), 't10k-labels-idx1-ubyte.gz'));
+    writeFileSync(join(badGzip, 't10k-labels-idx1-ubyte.gz'), gz.subarray(0, gz.length - 100));
+    writeFileSync(join(badGzip, 't10k-images-idx3-ubyte'), images);
+    expect(() => loadMnist(badGzip)).toThrow(/t10k-labels-idx1-ubyte.gz is not a valid gzip file/);
+  });
+
+  it('names both files when their counts differ', () => {
+    const mismatched = fresh('mismatched');
+    writeFileSync(join(mismatched, 't10k-images-idx3-ubyte'), images);
+    copyFileSync(
+      join(bundledMnistTestDir(), 't10k-labels-idx1-ubyte.gz'),
+      join(mismatched, 't10k-labels-idx1-ubyte.gz'),
+    );
+    expect(() => loadMnist(mismatched)).toThrow(
+      /t10k-images-idx3-ubyte holds 2 images but .*t10k-labels-idx1-ubyte.gz holds 10000 labels/,
+    );
+  });
+
+  it('rejects an unknown split', () => {
+    expect(() => loadMnist(dir, { split: 'test' as 't10k' })).toThrow(/split must be 'train' or 't10k', got "test"/);
+  });
+});
