@@ -1,0 +1,300 @@
+import { defaultGenerator, Generator, ValueError } from '@nablajs/core';
+import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
+import { type BatchSource, batchSource, isTensorData, type TrainData } from './batches';
+import { createContext, type LoopContext, resetBatch } from './context';
+import { checkLoss, checkModel, evaluateSource, inEvalMode, type LossFn, lossValue } from './evaluate';
+import { checkTrainPlugin, EventBus, isOptimizerPlugin, setupOptimizerPlugin, subscribePlugin } from './events';
+import { type MetricFn, type MetricsOptions, RunningMean, validationName } from './metrics';
+import { hasMetrics, metricsPlugin } from './plugins/metrics';
+import { optimizerStep } from './plugins/optimizer-step';
+import type { Logs, Trainable, TrainPlugin } from './types';
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  /** The model to train: an nn `Module` or anything {@link Trainable}. */
+  model: Trainable;
+  /**
+   * The training data: an iterable of `[inputs, targets]` batches, iterated again every epoch (an array, a
+   * `DataLoader`), or `{ x, y }` tensors batched by the loop with `batchSize` and `shuffle`.
+   */
+  data: TrainData;
+  /** The loss function, `(output, targets) => scalar` (`crossEntropy`, `mseLoss`, ...). */
+  loss: LossFn;
+  /** The optimizer, stepped by the built-in plugin on `step`; `null` when a plugin of yours updates the parameters. */
+  optimizer: Optimizer | null;
+  /** The index of the epoch at which training ends (Keras' `epochs`): epochs `initialEpoch .. epochs-1` run. */
+  epochs: number;
+  /** Validation data, same forms as `data` (`{ x, y }` uses `batchSize`, never shuffled), evaluated after every epoch. */
+  validation?: TrainData;
+  /** Training plugins (and optimizer plugins with a `setup`), subscribed in this order after the built-ins. */
+  plugins?: ReadonlyArray<TrainPlugin | OptimizerPlugin>;
+  /** Metrics to compute on the training batches and on the validation data (adds {@link metricsPlugin} first). */
+  metrics?: MetricsOptions;
+  /** For `{ x, y }` data: 1 (stochastic), n (mini-batch) or `'full'` (default: batch gradient descent). */
+  batchSize?: number | 'full';
+  /** For `{ x, y }` data: reshuffle the samples every epoch (default true, as Keras' `fit`). */
+  shuffle?: boolean;
+  /** The generator that shuffles `{ x, y }` data (default: the global generator, seeded by `manualSeed`). */
+  generator?: Generator;
+  /** The epoch to start from, when resuming (Keras' `initial_epoch`). Default 0. */
+  initialEpoch?: number;
+  /** The optimizer steps already taken, when resuming (`ctx.globalStep` starts here). Default 0. */
+  initialStep?: number;
+  /** Where the loop reports what it decided (why it stopped); default: nowhere. */
+  log?: (message: string) => void;
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  /** One {@link Logs} per finished epoch. */
+  history: Logs[];
+  /** Why a plugin stopped training early, or null when every epoch ran. */
+  stopReason: string | null;
+}
+
+const now: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
+
+function checkCount(fn: string, name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new ValueError(
+      `${fn}: ${name} must be an integer >= ${min}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+function checkOptimizer(fn: string, optimizer: unknown): Optimizer | null {
+  if (optimizer === null) return null;
+  if (optimizer === undefined)
+    throw new ValueError(`${fn}: optimizer is required; pass null to update the parameters in a plugin on 'step'`);
+  const o = optimizer as Partial<Optimizer>;
+  if (
+    typeof o !== 'object' ||
+    typeof o.step !== 'function' ||
+    typeof o.zeroGrad !== 'function' ||
+    !Array.isArray(o.paramGroups)
+  )
+    throw new ValueError(`${fn}: optimizer must be an optimizer (with step, zeroGrad, paramGroups) or null`);
+  return optimizer as Optimizer;
+}
+
+/** Everything {@link fit} checks before the first event: a bad argument throws here, before any step. */
+interface Plan {
+  model: Trainable;
+  loss: LossFn;
+  optimizer: Optimizer | null;
+  epochs: number;
+  initialEpoch: number;
+  train: BatchSource;
+  validation: BatchSource | null;
+  plugins: (TrainPlugin | OptimizerPlugin)[];
+  metrics: Record<string, MetricFn>;
+  generator: Generator;
+  log: (message: string) => void;
+  initialStep: number;
+}
+
+function plan(fn: string, options: FitOptions): Plan {
+  if (typeof options !== 'object' || options === null) throw new ValueError(`${fn}: expected an options object`);
+  const model = checkModel(fn, options.model);
+  const loss = checkLoss(fn, options.loss);
+  const optimizer = checkOptimizer(fn, options.optimizer);
+  const epochs = checkCount(fn, 'epochs', options.epochs, 1);
+  const initialEpoch = checkCount(fn, 'initialEpoch', options.initialEpoch ?? 0, 0);
+  if (initialEpoch > epochs)
+    throw new ValueError(`${fn}: initialEpoch (${initialEpoch}) is past the last epoch (epochs = ${epochs})`);
+  const initialStep = checkCount(fn, 'initialStep', options.initialStep ?? 0, 0);
+  const tensorData = isTensorData(options.data);
+  const train = batchSource(fn, 'data', options.data, {
+    batchSize: options.batchSize,
+    shuffle: options.shuffle ?? (tensorData ? true : undefined),
+  });
+  let validation: BatchSource | null = null;
+  if (options.validation !== undefined) {
+    const tensorValidation = isTensorData(options.validation);
+    validation = batchSource(
+      fn,
+      'validation',
+      options.validation,
+      tensorValidation ? { batchSize: options.batchSize } : {},
+    );
+  }
+  if (options.generator !== undefined && !(options.generator instanceof Generator))
+    throw new ValueError(`${fn}: generator must be a Generator from @nablajs/core`);
+  if (options.log !== undefined && typeof options.log !== 'function')
+    throw new ValueError(`${fn}: log must be a function (message) => void`);
+  const given = options.plugins ?? [];
+  if (!Array.isArray(given)) throw new ValueError(`${fn}: plugins must be an array`);
+  const plugins: (TrainPlugin | OptimizerPlugin)[] = [];
+  if (options.metrics !== undefined) plugins.push(metricsPlugin(options.metrics));
+  if (optimizer !== null) plugins.push(optimizerStep());
+  given.forEach((p, i) => {
+    plugins.push(isOptimizerPlugin(p) ? p : checkTrainPlugin(fn, p, i));
+  });
+  const metrics: Record<string, MetricFn> = {};
+  for (const p of plugins)
+    if (hasMetrics(p))
+      for (const [name, metric] of Object.entries(p.metrics)) {
+        if (name in metrics && metrics[name] !== metric)
+          throw new ValueError(`${fn}: two plugins define the metric '${name}'`);
+        metrics[name] = metric;
+      }
+  return {
+    model,
+    loss,
+    optimizer,
+    epochs,
+    initialEpoch,
+    initialStep,
+    train,
+    validation,
+    plugins,
+    metrics,
+    generator: options.generator ?? defaultGenerator(),
+    log: options.log ?? (() => {}),
+  };
+}
+
+function zeroGrads(model: Trainable, optimizer: Optimizer | null): void {
+  optimizer?.zeroGrad();
+  for (const p of model.parameters()) p.grad = null;
+}
+
+/**
+ * Train a model: for each epoch, for each batch, forward, loss, backward and an optimizer step, with an
+ * event at every stage that plugins subscribe to; returns the per-epoch history.
+ *
+ * Per batch, in this order: `batchStart`; the forward pass in training mode and `loss = lossFn(output,
+ * targets)`, then `afterForward`; `beforeBackward`; the gradients are zeroed (unless a plugin deferred it,
+ * as gradient accumulation does) and `loss.backward()` runs, then `afterBackward`; `beforeStep`; `step` (the
+ * built-in {@link optimizerStep} calls `optimizer.step()` unless the step was skipped); `ctx.globalStep`
+ * advances if the step was not skipped; `afterStep`; `batchEnd`. Around them: `trainStart`, `epochStart`,
+ * then after the batches `validationStart` / `validationEnd` (model in eval mode, no gradients, loss and
+ * metrics over the validation data as `valLoss`, `val<Metric>`), `epochEnd`, and finally `trainEnd`.
+ *
+ * Handlers run in subscription order: the built-ins first (the metrics of `options.metrics`, the optimizer
+ * step), then `plugins` in the order given. A plugin stops training with `ctx.stopTraining(reason)` (the
+ * current batch finishes, then validation and `epochEnd` run for the partial epoch, as in Keras), skips a
+ * step with `ctx.skipStep()`, changes hyperparameters through `ctx.optimizer.paramGroups`, and adds numbers
+ * to `ctx.batchLogs` / `ctx.epochLogs`.
+ *
+ * History: one {@link Logs} per epoch with `loss` (the mean over the epoch's batches, weighted by batch
+ * size), the metrics, `valLoss` and the validation metrics, `lr` (param group 0 after the epoch's last
+ * step, before `epochEnd` plugins change it), `epochTime` (ms, validation included) and `stepsPerSecond`
+ * (optimizer steps per second of the training batches), and whatever plugins added. An epoch in which no
+ * batch ran (training was stopped before it) is not logged.
+ *
+ * Every argument is checked before the first event, so bad input throws before any step. Follows Keras'
+ * `Model.fit` (https://keras.io/api/models/model_training_apis/#fit-method) and PyTorch Lightning's
+ * `Trainer.fit` hooks (https://lightning.ai/docs/pytorch/stable/common/lightning_module.html#hooks).
+ *
+ * @example
+ * ```ts
+ * const model = new Linear(1, 1);
+ * const { history } = await fit({
+ *   model,
+ *   data: { x, y },
+ *   loss: mseLoss,
+ *   optimizer: sgd(model.parameters(), { lr: 0.1 }),
+ *   epochs: 50,
+ *   batchSize: 16,
+ *   plugins: [progressBar(), earlyStopping({ monitor: 'loss', patience: 3 })],
+ * });
+ * history.at(-1)?.loss;
+ * ```
+ */
+export async function fit(options: FitOptions): Promise<FitResult> {
+  const fn = 'fit';
+  const p = plan(fn, options);
+  const { model, optimizer, train } = p;
+  const bus = new EventBus();
+  const teardowns: (() => void)[] = [];
+  const wasTraining = (model as { training?: unknown }).training;
+  try {
+    for (const plugin of p.plugins)
+      teardowns.push(isOptimizerPlugin(plugin) ? setupOptimizerPlugin(bus, plugin) : subscribePlugin(bus, plugin));
+    if (bus.listenerCount('step') === 0)
+      throw new ValueError(
+        `${fn}: optimizer is null and no plugin handles 'step', so the parameters would never change; pass an optimizer or a plugin with a step handler`,
+      );
+    const ctx = createContext({
+      model,
+      optimizer,
+      lossFn: p.loss,
+      epochs: p.epochs,
+      initialEpoch: p.initialEpoch,
+      initialStep: p.initialStep,
+      plugins: p.plugins.filter((plugin): plugin is TrainPlugin => !isOptimizerPlugin(plugin)),
+    });
+    ctx.batchesPerEpoch = train.batchesPerEpoch;
+    await bus.emit('trainStart', ctx);
+    for (let epoch = p.initialEpoch; epoch < p.epochs && !ctx.stopRequested; epoch++) {
+      const logs = await runEpoch(fn, p, bus, ctx, epoch);
+      if (logs !== null) (ctx.history as Logs[]).push(logs);
+    }
+    if (ctx.stopRequested) p.log(`${fn}: stopped at epoch ${ctx.epoch}: ${ctx.stopReason}`);
+    await bus.emit('trainEnd', ctx);
+    return { history: [...ctx.history], stopReason: ctx.stopReason };
+  } finally {
+    for (const teardown of teardowns.reverse()) teardown();
+    if (typeof wasTraining === 'boolean') model.train(wasTraining);
+  }
+}
+
+/** One epoch: its batches, validation and `epochEnd`; returns its logs, or null when no batch ran. */
+async function runEpoch(fn: string, p: Plan, bus: EventBus, ctx: LoopContext, epoch: number): Promise<Logs | null> {
+  const { model, optimizer } = p;
+  const start = now();
+  ctx.epoch = epoch;
+  ctx.batch = 0;
+  ctx.epochLogs = {};
+  const lossMean = new RunningMean();
+  let steps = 0;
+  let batches = 0;
+  model.train(true);
+  await bus.emit('epochStart', ctx);
+  for (const [inputs, targets] of ctx.stopRequested ? [] : p.train.epoch(p.generator)) {
+    resetBatch(ctx, batches);
+    ctx.inputs = inputs;
+    ctx.targets = targets;
+    await bus.emit('batchStart', ctx);
+    ctx.output = model.forward(inputs);
+    ctx.loss = p.loss(ctx.output, targets);
+    await bus.emit('afterForward', ctx);
+    const value = lossValue(fn, ctx.loss);
+    lossMean.add(value, inputs.shape[0]);
+    ctx.batchLogs.loss = value;
+    ctx.epochLogs.loss = lossMean.value;
+    await bus.emit('beforeBackward', ctx);
+    lossValue(fn, ctx.loss);
+    if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
+    ctx.loss.backward();
+    await bus.emit('afterBackward', ctx);
+    await bus.emit('beforeStep', ctx);
+    await bus.emit('step', ctx);
+    if (!ctx.stepSkipped) {
+      ctx.globalStep++;
+      steps++;
+    }
+    await bus.emit('afterStep', ctx);
+    await bus.emit('batchEnd', ctx);
+    batches++;
+    if (ctx.stopRequested) break;
+  }
+  if (batches === 0) return null;
+  const trainTime = now() - start;
+  ctx.epochLogs.loss = lossMean.value;
+  if (optimizer !== null && optimizer.paramGroups.length > 0) ctx.epochLogs.lr = optimizer.paramGroups[0].lr;
+  if (p.validation !== null) {
+    const source = p.validation;
+    model.eval();
+    await bus.emit('validationStart', ctx);
+    const val = inEvalMode(model, () => evaluateSource(fn, model, p.loss, source, p.metrics));
+    for (const [name, value] of Object.entries(val)) ctx.epochLogs[validationName(name)] = value;
+    await bus.emit('validationEnd', ctx);
+  }
+  ctx.epochLogs.epochTime = now() - start;
+  ctx.epochLogs.stepsPerSecond = trainTime > 0 ? steps / (trainTime / 1000) : 0;
+  await bus.emit('epochEnd', ctx);
+  return { ...ctx.epochLogs };
+}

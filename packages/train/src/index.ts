@@ -1,0 +1,32 @@
+// @nablajs/train: one training loop, many plugins. File-based plugins live in @nablajs/train/node.
+
+export type { Batch, BatchingOptions, TensorData, TrainData } from './batches';
+export { type ContextOptions, createContext, type LoopContext } from './context';
+export { type EvaluateOptions, evaluate, type LossFn, type PredictData, predict } from './evaluate';
+export { EventBus, isTrainEvent, subscribePlugin } from './events';
+export { type FitOptions, type FitResult, fit } from './fit';
+export { accuracy, type MetricFn, type MetricsOptions, RunningMean, resolveMetrics, validationName } from './metrics';
+export {
+  type EarlyStoppingOptions,
+  type EarlyStoppingPlugin,
+  type EarlyStoppingState,
+  earlyStopping,
+} from './plugins/early-stopping';
+export { gradientAccumulation } from './plugins/gradient-accumulation';
+export { type GradientClippingOptions, gradientClipping } from './plugins/gradient-clipping';
+export { type GradientMonitorOptions, type GradientMonitorPlugin, gradientMonitor } from './plugins/gradient-monitor';
+export { type LrSchedulerOptions, type LrSchedulerPlugin, lrScheduler } from './plugins/lr-scheduler';
+export { type MetricsPlugin, metricsPlugin } from './plugins/metrics';
+export { type NanGuardOptions, type NanGuardPlugin, type NonFiniteGradient, nanGuard } from './plugins/nan-guard';
+export { optimizerStep } from './plugins/optimizer-step';
+export { type ProgressBarOptions, type ProgressWriter, progressBar } from './plugins/progress-bar';
+export { Trainer, type TrainerFitOptions, type TrainerOptions } from './trainer';
+export {
+  type EventHandler,
+  type Logs,
+  TRAIN_EVENTS,
+  type Trainable,
+  type TrainContext,
+  type TrainEvent,
+  type TrainPlugin,
+} from './types';

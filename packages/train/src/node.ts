@@ -1,0 +1,2 @@
+// @nablajs/train: the lead wires this barrel.
+export {};

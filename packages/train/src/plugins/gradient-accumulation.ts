@@ -1,0 +1,46 @@
+import { ValueError } from '@nablajs/core';
+import { canDeferZeroGrad } from '../context';
+import type { TrainPlugin } from '../types';
+
+/**
+ * Accumulate gradients over `k` batches and take one optimizer step per `k` batches, for an effective
+ * batch `k` times larger than what fits at once. Follows PyTorch Lightning's `accumulate_grad_batches`:
+ *
+ * - the loss is divided by `k` before backward (the logged loss is not), so the accumulated gradient is
+ *   the mean of the `k` batch gradients, as one batch of `k` times the size would give with a mean loss;
+ * - gradients are zeroed only before the first batch of each window of `k` (batches `0, k, 2k, ...` of the
+ *   epoch), and the step is skipped (`ctx.skipStep()`) on every other batch, so `globalStep` counts
+ *   optimizer steps;
+ * - windows restart every epoch, and the last batch of the epoch always steps (a shorter last window, its
+ *   loss still divided by `k`, as in Lightning), when the loop knows the number of batches.
+ *
+ * Other plugins see the skipped steps: gradient clipping and the gradient monitor act only on the batches
+ * that step, i.e. on the accumulated gradient. See
+ * https://lightning.ai/docs/pytorch/stable/common/trainer.html#accumulate-grad-batches.
+ *
+ * @example
+ * ```ts
+ * // batches of 16, one update per 64 samples
+ * await fit({ model, data: { x, y }, batchSize: 16, loss, optimizer, epochs: 5, plugins: [gradientAccumulation(4)] });
+ * ```
+ */
+export function gradientAccumulation(k: number): TrainPlugin {
+  const fn = 'gradientAccumulation';
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
+    throw new ValueError(`${fn}: k must be a positive integer, got ${k}`);
+  return {
+    name: 'gradientAccumulation',
+    batchStart(ctx) {
+      if (k === 1) return;
+      if (!canDeferZeroGrad(ctx))
+        throw new ValueError(`${fn}: needs the context of @nablajs/train's fit (with deferZeroGrad)`);
+      const b = ctx.batch;
+      if (b % k !== 0) ctx.deferZeroGrad();
+      const last = ctx.batchesPerEpoch !== null && b + 1 >= ctx.batchesPerEpoch;
+      if ((b + 1) % k !== 0 && !last) ctx.skipStep();
+    },
+    beforeBackward(ctx) {
+      if (k !== 1 && ctx.loss !== null) ctx.loss = ctx.loss.div(k);
+    },
+  };
+}
