@@ -3,9 +3,9 @@
 export { SafetensorsError } from './safetensors';
 export {
   type AtomicWriteFs,
-  type SaveFileOptions,
   defaultAtomicWriteFs,
   loadFile,
+  type SaveFileOptions,
   saveFile,
   writeFileAtomic,
 } from './safetensors-node';
