@@ -174,6 +174,40 @@ describe('captureCheckpoint / encodeCheckpoint / decodeCheckpoint / restoreCheck
     expect(s.nested).toEqual([{ $typed: 'float64', data: [0.1, 0.2] }]);
   });
 
+  it('stores tensors in states with their shape and dtype, and refuses class instances at capture', () => {
+    const model = new Linear(1, 1, { generator: new Generator(0) });
+    const weights = tensor(
+      [
+        [1.5, -2],
+        [0.25, 3],
+      ],
+      { dtype: 'float64' },
+    );
+    let restored: unknown = null;
+    const holder: Stateful = {
+      stateDict: () => ({ weights }),
+      loadStateDict(s) {
+        restored = s;
+      },
+    };
+    const ckpt = decodeCheckpoint(
+      encodeCheckpoint(captureCheckpoint({ model, states: { holder } }, { epoch: 0, globalStep: 0 })),
+    );
+    restoreCheckpoint(ckpt, { model, states: { holder } });
+    const back = (restored as { weights: Tensor }).weights;
+    expect(back).not.toBe(weights);
+    expect(back.shape).toEqual([2, 2]);
+    expect(back.dtype).toBe('float64');
+    expect(back.toArray()).toEqual([
+      [1.5, -2],
+      [0.25, 3],
+    ]);
+    const bad: Stateful = { stateDict: () => ({ seen: new Map() }), loadStateDict: () => {} };
+    expect(() => captureCheckpoint({ model, states: { bad } }, { epoch: 0, globalStep: 0 })).toThrow(
+      /captureCheckpoint: states\.bad\.seen is a Map; states hold plain objects, arrays, numbers, strings, booleans, typed arrays and tensors/,
+    );
+  });
+
   it('does not alias the captured state: a checkpoint restored twice gives independent buffers', () => {
     const holder: { buf: Float64Array } = { buf: new Float64Array([1, 2]) };
     const stateful: Stateful = {
@@ -378,7 +412,7 @@ describe('encodeCheckpoint on bad states', () => {
 });
 
 describe('the stateful convention', () => {
-  it('recognises schedulers and stateful plugins, and refuses duplicate names', () => {
+  it('recognises schedulers and stateful plugins, and numbers repeated names in order', () => {
     const model = new Linear(1, 1, { generator: new Generator(0) });
     const scheduler = stepLR(adam(model.parameters()), { stepSize: 1 });
     expect(isStateful(scheduler)).toBe(true);
@@ -386,6 +420,10 @@ describe('the stateful convention', () => {
     const a: TrainPlugin & Stateful = { name: 'a', stateDict: () => 1, loadStateDict: () => {} };
     const plain: TrainPlugin = { name: 'plain', batchEnd: () => {} };
     expect(Object.keys(statefulPlugins([plain, a]))).toEqual(['a']);
-    expect(() => statefulPlugins([a, { ...a }])).toThrow(/two stateful plugins are named "a"/);
+    const b = { ...a };
+    const c = { ...a };
+    expect(statefulPlugins([a, plain, b, a, c])).toEqual({ a, 'a#2': b, 'a#3': c });
+    expect(statefulPlugins([a, plain, b, a, c]).a).toBe(a);
+    expect(statefulPlugins([a, plain, b, a, c])['a#2']).toBe(b);
   });
 });

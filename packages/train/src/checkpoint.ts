@@ -1,12 +1,4 @@
-import {
-  type DType,
-  type Generator,
-  type GeneratorState,
-  NablaError,
-  Tensor,
-  type TypedArray,
-  ValueError,
-} from '@nablajs/core';
+import { type DType, type Generator, type GeneratorState, NablaError, Tensor, ValueError } from '@nablajs/core';
 import { loadSafetensors, saveSafetensors } from '@nablajs/nn';
 import type { Optimizer, OptimizerStateDict } from '@nablajs/optim';
 import type { Logs, Trainable, TrainContext, TrainPlugin } from './types';
@@ -51,18 +43,19 @@ export class CheckpointError extends NablaError {}
  * checkpoint. A training plugin that has both (an LR-scheduler plugin, early stopping, the checkpoint plugin itself)
  * is saved under its `name` and restored on resume; `@nablajs/optim` schedulers fit as they are. The state may hold
  * numbers (NaN and infinities included), strings, booleans, null, `Float32Array` / `Float64Array` / `Int32Array`,
- * and arrays and plain objects of those; `stateDict()` must return a snapshot, not live buffers.
+ * tensors (restored as new tensors), and arrays and plain objects of those; `stateDict()` must return a snapshot,
+ * not live buffers.
  *
  * Follows `state_dict()` / `load_state_dict()` of PyTorch's schedulers and Lightning's stateful callbacks.
  *
  * @example
  * ```ts
+ * let seen = 0;
  * const counter: TrainPlugin & Stateful = {
  *   name: 'counter',
- *   seen: 0,
- *   batchEnd() { this.seen++; },
- *   stateDict() { return { seen: this.seen }; },
- *   loadStateDict(state: { seen: number }) { this.seen = state.seen; },
+ *   batchEnd() { seen++; },
+ *   stateDict: () => ({ seen }),
+ *   loadStateDict: (state) => { seen = (state as { seen: number }).seen; },
  * };
  * ```
  *
@@ -248,7 +241,7 @@ export function captureCheckpoint(target: CheckpointTarget, position: Checkpoint
   const model = modelState(target.model);
   const states: Record<string, unknown> = {};
   for (const [key, stateful] of Object.entries(target.states ?? {}))
-    states[key] = structuredClone(stateful.stateDict());
+    states[key] = copyState(stateful.stateDict(), `states.${key}`);
   return {
     version: CHECKPOINT_VERSION,
     epoch: position.epoch,
@@ -262,6 +255,30 @@ export function captureCheckpoint(target: CheckpointTarget, position: Checkpoint
     epochStartRng: epochStartRng === null ? null : structuredClone([...epochStartRng]),
     history: structuredClone([...(position.history ?? [])]),
   };
+}
+
+/**
+ * A deep copy of a state (so that a checkpoint never aliases live buffers), checking that it holds only what a
+ * checkpoint can store: plain objects, arrays, primitives, typed arrays and tensors.
+ */
+function copyState(value: unknown, path: string): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
+      throw new CheckpointError(`captureCheckpoint: ${path} is a ${typeof value}, which a checkpoint cannot store`);
+    return value;
+  }
+  if (value instanceof Tensor) return new Tensor(value.data.slice(), [...value.shape], value.dtype);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as Uint8Array).slice();
+  if (Array.isArray(value)) return value.map((v, i) => copyState(v, `${path}[${i}]`));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw new CheckpointError(
+      `captureCheckpoint: ${path} is a ${value.constructor?.name ?? 'class instance'}; states hold plain objects, ` +
+        'arrays, numbers, strings, booleans, typed arrays and tensors',
+    );
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = copyState(v, `${path}.${k}`);
+  return out;
 }
 
 function checkTarget(fn: string, target: CheckpointTarget): void {
@@ -359,7 +376,7 @@ export function restoreCheckpoint(
       if (!Object.hasOwn(checkpoint.states, key)) continue;
       const stateful = states[key];
       const before = stateful.stateDict();
-      stateful.loadStateDict(structuredClone(checkpoint.states[key]));
+      stateful.loadStateDict(copyState(checkpoint.states[key], `states.${key}`));
       undo.push(() => stateful.loadStateDict(before));
     }
     generators.forEach((g, i) => {
@@ -407,8 +424,10 @@ function checkSignature(checkpoint: Checkpoint, model: Trainable, source: string
 }
 
 /**
- * Collect the stateful plugins of a run by name (see {@link Stateful}), for {@link captureCheckpoint}. Two
- * stateful plugins with the same name are an error: their states would overwrite each other.
+ * Collect the stateful plugins of a run by name (see {@link Stateful}), for {@link captureCheckpoint}. A name that
+ * repeats gets its rank as a suffix (`lrScheduler`, `lrScheduler#2`, ...), so two plugins of one kind keep
+ * separate states as long as the resumed run lists them in the same order (a scheduler refuses the state of
+ * another kind, so a swap fails loudly). The same plugin object listed twice counts once.
  *
  * @param plugins - the run's plugins
  * @returns the stateful ones, by `name`
@@ -420,14 +439,14 @@ function checkSignature(checkpoint: Checkpoint, model: Trainable, source: string
  */
 export function statefulPlugins(plugins: readonly TrainPlugin[]): Record<string, Stateful> {
   const out: Record<string, Stateful> = {};
+  const seen = new Set<TrainPlugin>();
+  const counts = new Map<string, number>();
   for (const plugin of plugins) {
-    if (!isStateful(plugin)) continue;
-    if (Object.hasOwn(out, plugin.name))
-      throw new ValueError(
-        `statefulPlugins: two stateful plugins are named ${JSON.stringify(plugin.name)}; ` +
-          'their checkpoint states would collide, so give one a different name',
-      );
-    out[plugin.name] = plugin;
+    if (!isStateful(plugin) || seen.has(plugin)) continue;
+    seen.add(plugin);
+    const count = (counts.get(plugin.name) ?? 0) + 1;
+    counts.set(plugin.name, count);
+    out[count === 1 ? plugin.name : `${plugin.name}#${count}`] = plugin;
   }
   return out;
 }
@@ -436,6 +455,11 @@ export function statefulPlugins(plugins: readonly TrainPlugin[]): Record<string,
  * The plugins of a run, when the loop exposes them on the context (`ctx.plugins`); an empty list otherwise.
  *
  * @internal
+ *
+ * @example
+ * ```ts
+ * const states = statefulPlugins(contextPlugins(ctx));
+ * ```
  */
 export function contextPlugins(ctx: TrainContext): readonly TrainPlugin[] {
   const plugins = (ctx as { plugins?: unknown }).plugins;
@@ -449,6 +473,7 @@ const STATE_PREFIX = 'state.';
 const MARK_NUMBER = 'nabla:number';
 const MARK_TYPED = 'nabla:typed';
 const MARK_ENCODED = 'nabla:encoded';
+const MARK_TENSOR = 'nabla:tensor';
 const TYPED_DTYPES: Record<string, DType> = { float32: 'float32', float64: 'float64', int32: 'int32' };
 const METADATA_FIELDS = ['position', 'signature', 'optimizer', 'states', 'rng', 'history'] as const;
 
@@ -463,7 +488,9 @@ function pack(value: unknown, path: string, tensors: Map<string, Tensor>): Json 
   if (typeof value === 'number') return Number.isFinite(value) ? value : { [MARK_NUMBER]: String(value) };
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array)
-    return { [MARK_TYPED]: addTensor(value.slice(), tensors) };
+    return { [MARK_TYPED]: addTensor(new Tensor(value.slice(), [value.length]), tensors) };
+  if (value instanceof Tensor)
+    return { [MARK_TENSOR]: addTensor(new Tensor(value.data.slice(), [...value.shape], value.dtype), tensors) };
   if (ArrayBuffer.isView(value))
     throw new CheckpointError(
       `encodeCheckpoint: ${path} is a ${value.constructor.name}; checkpoints store Float32Array, Float64Array and Int32Array`,
@@ -479,8 +506,14 @@ function pack(value: unknown, path: string, tensors: Map<string, Tensor>): Json 
           : dtype === 'float64'
             ? new Float64Array(obj.data)
             : new Int32Array(obj.data);
-      return { [MARK_ENCODED]: addTensor(data, tensors) };
+      return { [MARK_ENCODED]: addTensor(new Tensor(data, [data.length]), tensors) };
     }
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null)
+      throw new CheckpointError(
+        `encodeCheckpoint: ${path} is a ${obj.constructor?.name ?? 'class instance'}; states hold plain objects, ` +
+          'arrays, numbers, strings, booleans, typed arrays and tensors',
+      );
     const out: { [key: string]: Json } = {};
     for (const key of Object.keys(obj)) {
       if (key.startsWith('nabla:'))
@@ -494,9 +527,9 @@ function pack(value: unknown, path: string, tensors: Map<string, Tensor>): Json 
   throw new CheckpointError(`encodeCheckpoint: ${path} is a ${typeof value}, which a checkpoint cannot store`);
 }
 
-function addTensor(data: TypedArray, tensors: Map<string, Tensor>): string {
+function addTensor(tensor: Tensor, tensors: Map<string, Tensor>): string {
   const name = `${STATE_PREFIX}${tensors.size}`;
-  tensors.set(name, new Tensor(data, [data.length]));
+  tensors.set(name, tensor);
   return name;
 }
 
@@ -510,12 +543,13 @@ function unpack(value: unknown, tensors: Record<string, Tensor>, fail: (problem:
     if (text !== 'NaN' && text !== 'Infinity' && text !== '-Infinity') fail(`bad non-finite number ${String(text)}`);
     return Number(text);
   }
-  if (keys.length === 1 && (keys[0] === MARK_TYPED || keys[0] === MARK_ENCODED)) {
+  if (keys.length === 1 && (keys[0] === MARK_TYPED || keys[0] === MARK_ENCODED || keys[0] === MARK_TENSOR)) {
     const name = obj[keys[0]];
     if (typeof name !== 'string' || !Object.hasOwn(tensors, name) || !name.startsWith(STATE_PREFIX))
       fail(`a state refers to the missing tensor ${JSON.stringify(name)}`);
     const t = tensors[name];
     if (keys[0] === MARK_TYPED) return t.data.slice();
+    if (keys[0] === MARK_TENSOR) return new Tensor(t.data.slice(), [...t.shape], t.dtype);
     return { $typed: t.dtype, data: Array.from(t.data) };
   }
   const out: Record<string, unknown> = {};

@@ -228,8 +228,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     });
     ctx.batchesPerEpoch = train.batchesPerEpoch;
     await bus.emit('trainStart', ctx);
-    for (let epoch = p.initialEpoch; epoch < p.epochs && !ctx.stopRequested; epoch++) {
-      const logs = await runEpoch(fn, p, bus, ctx, epoch);
+    // A plugin that restores a checkpoint at trainStart sets where the run continues: ctx.epoch, and ctx.batch
+    // (the batches of that epoch already run) for a checkpoint taken mid-epoch.
+    const firstEpoch = ctx.epoch;
+    const skipBatches = ctx.batch;
+    for (let epoch = firstEpoch; epoch < p.epochs && !ctx.stopRequested; epoch++) {
+      const logs = await runEpoch(fn, p, bus, ctx, epoch, epoch === firstEpoch ? skipBatches : 0);
       if (logs !== null) (ctx.history as Logs[]).push(logs);
     }
     if (ctx.stopRequested) p.log(`${fn}: stopped at epoch ${ctx.epoch}: ${ctx.stopReason}`);
@@ -242,7 +246,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 }
 
 /** One epoch: its batches, validation and `epochEnd`; returns its logs, or null when no batch ran. */
-async function runEpoch(fn: string, p: Plan, bus: EventBus, ctx: LoopContext, epoch: number): Promise<Logs | null> {
+async function runEpoch(
+  fn: string,
+  p: Plan,
+  bus: EventBus,
+  ctx: LoopContext,
+  epoch: number,
+  skip = 0,
+): Promise<Logs | null> {
   const { model, optimizer } = p;
   const start = now();
   ctx.epoch = epoch;
@@ -254,6 +265,11 @@ async function runEpoch(fn: string, p: Plan, bus: EventBus, ctx: LoopContext, ep
   model.train(true);
   await bus.emit('epochStart', ctx);
   for (const [inputs, targets] of ctx.stopRequested ? [] : p.train.epoch(p.generator)) {
+    // Batches already run before a mid-epoch checkpoint: drawn (so the data order is the same), not run again.
+    if (batches < skip) {
+      batches++;
+      continue;
+    }
     resetBatch(ctx, batches);
     ctx.inputs = inputs;
     ctx.targets = targets;

@@ -1,10 +1,36 @@
 // @nablajs/train: one training loop, many plugins. File-based plugins live in @nablajs/train/node.
 
 export type { Batch, BatchingOptions, TensorData, TrainData } from './batches';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointPosition,
+  type CheckpointTarget,
+  captureCheckpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  isStateful,
+  modelSignature,
+  type RestoreCheckpointOptions,
+  restoreCheckpoint,
+  type Stateful,
+  statefulPlugins,
+  type TensorSignature,
+} from './checkpoint';
 export { type ContextOptions, createContext, type LoopContext } from './context';
 export { type EvaluateOptions, evaluate, type LossFn, type PredictData, predict } from './evaluate';
 export { EventBus, isTrainEvent, subscribePlugin } from './events';
 export { type FitOptions, type FitResult, fit } from './fit';
+export {
+  type CsvLoggerOptions,
+  csvLogger,
+  type JsonLinesLoggerOptions,
+  jsonLinesLogger,
+  type LogWriter,
+  memoryWriter,
+} from './logger';
 export { accuracy, type MetricFn, type MetricsOptions, RunningMean, resolveMetrics, validationName } from './metrics';
 export {
   type EarlyStoppingOptions,

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeCheckpoint } from './checkpoint';
 import { type FitOptions, fit } from './fit';
 import { checkpoint, latestCheckpoint, loadCheckpoint, resumeFrom } from './node-checkpoint';
+import { earlyStopping } from './plugins/early-stopping';
 import { lrScheduler } from './plugins/lr-scheduler';
 import type { TrainPlugin } from './types';
 
@@ -121,6 +122,28 @@ describe('checkpoint (Node plugin)', () => {
       initialStep: 10,
     });
     expect([...first.losses, ...second.losses]).toEqual(reference.losses);
+  });
+
+  it('saves and restores the stateful plugins of the run by name, with no states option', async () => {
+    // mode 'max' on a falling loss: the best stays at epoch 0, so a restored state is told apart from a fresh one.
+    const options = { monitor: 'loss', mode: 'max', patience: 10, restoreBestWeights: true } as const;
+    const dir = freshDir();
+    const run = makeRun();
+    const stopper = earlyStopping(options);
+    const first = await fitRun(run, 2, [stopper, checkpoint({ dir, ...saved(run) })]);
+    const ckpt = loadCheckpoint(join(dir, 'epoch-0001-step-00000010.safetensors'));
+    const state = ckpt.states.earlyStopping as { best: number; bestEpoch: number; wait: number; bestWeights: unknown };
+    expect(state).toMatchObject({ best: first.history[0].loss, bestEpoch: 0, wait: 1 });
+    expect((state.bestWeights as Record<string, { data: unknown }>)['0.weight'].data).toBeInstanceOf(Float32Array);
+
+    const again = makeRun();
+    const fresh = earlyStopping(options);
+    await fitRun(again, 3, [fresh, checkpoint({ dir, resume: 'latest', ...saved(again) })], {
+      initialEpoch: 2,
+      initialStep: 10,
+    });
+    expect(again.losses).toHaveLength(5);
+    expect([fresh.best, fresh.bestEpoch, fresh.wait]).toEqual([first.history[0].loss, 0, 2]);
   });
 
   it('stores the position, history, optimizer, scheduler and generators, and its own best score', async () => {
@@ -287,6 +310,25 @@ describe('checkpoint (Node plugin)', () => {
     expect(files(dir)).toEqual(['epoch-0000-step-00000005.safetensors']);
     expect(loadCheckpoint(join(dir, 'epoch-0000-step-00000005.safetensors')).epoch).toBe(1);
     expect(existsSync(join(dir, 'epoch-0001-step-00000010.safetensors'))).toBe(false);
+  });
+
+  it('refuses to run before a stateful plugin that changes its state when checkpoints are taken', async () => {
+    const run = makeRun();
+    const plugins = [checkpoint({ dir: freshDir(), ...saved(run) }), lrScheduler(run.scheduler)];
+    await expect(
+      fit({
+        model: run.model,
+        data: { x, y },
+        batchSize: 8,
+        loss: (out: Tensor, t: Tensor) => crossEntropy(out, t),
+        optimizer: run.optimizer,
+        epochs: 1,
+        plugins: [run.recorder, ...plugins],
+      }),
+    ).rejects.toThrow(
+      /^checkpoint: the stateful plugin "lrScheduler" comes after checkpoint\(\) and changes its state at epochEnd, so the checkpoints would miss that change; list checkpoint\(\) after it$/,
+    );
+    expect(run.losses).toEqual([]);
   });
 
   it('checks its options and a missing monitor', async () => {

@@ -9,6 +9,7 @@ import {
   contextPlugins,
   decodeCheckpoint,
   encodeCheckpoint,
+  isStateful,
   restoreCheckpoint,
   type Stateful,
   statefulPlugins,
@@ -45,9 +46,12 @@ export interface SaveCheckpointOptions {
  * @see https://pytorch.org/tutorials/recipes/recipes/saving_and_loading_a_general_checkpoint.html
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint, options: SaveCheckpointOptions = {}): void {
-  const bytes = encodeCheckpoint(checkpoint);
+  writeBytes(path, encodeCheckpoint(checkpoint), options.fs ?? defaultAtomicWriteFs);
+}
+
+function writeBytes(path: string, bytes: Uint8Array, fs: AtomicWriteFs): void {
   try {
-    writeFileAtomic(path, bytes, options.fs ?? defaultAtomicWriteFs);
+    writeFileAtomic(path, bytes, fs);
   } catch (error) {
     throw new CheckpointError(
       `saveCheckpoint: could not write ${path} (any previous file is untouched): ${reason(error)}`,
@@ -79,6 +83,7 @@ export function loadCheckpoint(path: string): Checkpoint {
 }
 
 const PLUGIN_NAME = 'checkpoint';
+const BEST_NAME = 'best.safetensors';
 const CHECKPOINT_NAME = /^epoch-(\d+)-step-(\d+)\.safetensors$/;
 
 /** A periodic checkpoint file found in a directory, with the epoch and step its name carries. */
@@ -344,10 +349,15 @@ function autoMode(monitor: string): 'min' | 'max' {
  *
  * When training starts it checks, before any step, that `dir` is writable and, when resuming, that the checkpoint
  * is readable and was saved from this model; a fresh run refuses a directory that already holds checkpoints unless
- * `overwrite` is set. It is stateful itself (it saves its best score). Place it after the plugins that change state
- * at an epoch's end (schedulers, early stopping), as Lightning runs `ModelCheckpoint` last.
+ * `overwrite` is set. It is stateful itself (it saves its best score). Place it after the plugins that change
+ * state at an epoch's end (schedulers, early stopping), as Lightning runs `ModelCheckpoint` last; listed before a
+ * stateful plugin that changes its state when it saves, it fails when training starts.
  *
- * The file is one safetensors file (see `encodeCheckpoint`); read it with {@link loadCheckpoint}.
+ * Resuming needs a loop that continues where the checkpoint says (`fit` reads `ctx.epoch` and `ctx.batch` after
+ * `trainStart`); a mid-epoch checkpoint replays the data loader's order for that epoch, which holds for loaders
+ * that draw their order when an epoch starts (`DataLoader`), and the resumed epoch's mean logs cover only the
+ * batches run after resuming. The file is one safetensors file (see `encodeCheckpoint`); read it with
+ * {@link loadCheckpoint}.
  *
  * @param options - `dir`, `every`, `everySteps`, `keepLast`, `monitor`, `mode`, `saveBest`, `resume`, `overwrite`,
  *   `generators`, `states`, `strict`, `fs`
@@ -393,13 +403,16 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
   let epochStartRng: GeneratorState[] | null = null;
   let lastSavedStep = -1;
 
-  const save = (ctx: TrainContext, path: string, epoch: number, batch: number) => {
+  /** Encode the run's state once and write it to every path (a periodic checkpoint and best.safetensors). */
+  const save = (ctx: TrainContext, paths: readonly string[], epoch: number, batch: number) => {
+    // At an epoch's end the loop has not yet appended the epoch's logs to the history.
     const history = ctx.history.length > ctx.epoch || batch > 0 ? ctx.history : [...ctx.history, { ...ctx.epochLogs }];
     const ckpt = captureCheckpoint(
       { model: ctx.model, optimizer: ctx.optimizer, generators, states: runStates(ctx, options.states ?? {}, plugin) },
       { epoch, batch, globalStep: ctx.globalStep, history, epochStartRng },
     );
-    saveCheckpoint(path, ckpt, { fs });
+    const bytes = encodeCheckpoint(ckpt);
+    for (const path of paths) writeBytes(path, bytes, fs);
   };
 
   const prune = () => {
@@ -417,6 +430,8 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
     name: PLUGIN_NAME,
 
     trainStart(ctx) {
+      runStates(ctx, options.states ?? {}, plugin); // a states name taken by a plugin fails now, not at the first save
+      checkOrder(ctx, plugin, every > 0 || options.saveBest === true, everySteps > 0);
       prepareDirectory(dir, fs);
       const existing = listCheckpoints(dir);
       const path = resume === 'latest' ? (existing.at(-1)?.path ?? null) : resume === false ? null : resume;
@@ -443,7 +458,7 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
     batchEnd(ctx) {
       if (everySteps === 0 || ctx.globalStep === lastSavedStep || ctx.globalStep % everySteps !== 0) return;
       lastSavedStep = ctx.globalStep;
-      save(ctx, join(dir, checkpointName(ctx.epoch, ctx.globalStep)), ctx.epoch, ctx.batch + 1);
+      save(ctx, [join(dir, checkpointName(ctx.epoch, ctx.globalStep))], ctx.epoch, ctx.batch + 1);
       prune();
     },
 
@@ -463,12 +478,14 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
           state.bestEpoch = ctx.epoch;
         }
       }
-      if (every > 0 && (ctx.epoch + 1) % every === 0) {
-        lastSavedStep = ctx.globalStep;
-        save(ctx, join(dir, checkpointName(ctx.epoch, ctx.globalStep)), ctx.epoch + 1, 0);
-        prune();
-      }
-      if (options.saveBest && improved) save(ctx, join(dir, 'best.safetensors'), ctx.epoch + 1, 0);
+      const paths: string[] = [];
+      const periodic = every > 0 && (ctx.epoch + 1) % every === 0;
+      if (periodic) paths.push(join(dir, checkpointName(ctx.epoch, ctx.globalStep)));
+      if (options.saveBest && improved) paths.push(join(dir, BEST_NAME));
+      if (paths.length === 0) return;
+      if (periodic) lastSavedStep = ctx.globalStep;
+      save(ctx, paths, ctx.epoch + 1, 0);
+      if (periodic) prune();
     },
 
     stateDict(): CheckpointPluginState {
@@ -485,6 +502,25 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
     },
   };
   return plugin;
+}
+
+/**
+ * A stateful plugin that runs after the checkpoint plugin at an event where it saves would change its state after
+ * the save: the checkpoint would hold the state of the step before, and a resumed run would diverge.
+ */
+function checkOrder(ctx: TrainContext, self: TrainPlugin, atEpochEnd: boolean, atBatchEnd: boolean): void {
+  const plugins = contextPlugins(ctx);
+  const at = plugins.indexOf(self);
+  if (at < 0) return;
+  for (const later of plugins.slice(at + 1)) {
+    if (!isStateful(later)) continue;
+    const event = atEpochEnd && later.epochEnd ? 'epochEnd' : atBatchEnd && later.batchEnd ? 'batchEnd' : null;
+    if (event !== null)
+      throw new ValueError(
+        `checkpoint: the stateful plugin ${JSON.stringify(later.name)} comes after checkpoint() and changes its ` +
+          `state at ${event}, so the checkpoints would miss that change; list checkpoint() after it`,
+      );
+  }
 }
 
 /** Create `dir` if needed and prove it writable, so that a bad directory fails before any training step. */

@@ -1,0 +1,144 @@
+// End-to-end training on real data: the accuracy targets of issue 5, and determinism.
+import { Generator, Tensor } from '@nablajs/core';
+import { DataLoader, loadDigits, randomSplit, TensorDataset } from '@nablajs/data';
+import { bundledMnistTestDir, loadMnist } from '@nablajs/data/node';
+import { Conv2d, crossEntropy, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@nablajs/nn';
+import { adam } from '@nablajs/optim-adam';
+import { fit, type Logs } from '@nablajs/train';
+import { describe, expect, it } from 'vitest';
+
+const loss = (output: Tensor, targets: Tensor) => crossEntropy(output, targets);
+
+/** The numbers of an epoch that do not depend on the machine's speed. */
+function deterministic(history: readonly Logs[]) {
+  return history.map(({ loss, accuracy, valLoss, valAccuracy, lr }) => ({ loss, accuracy, valLoss, valAccuracy, lr }));
+}
+
+function seconds(start: number): string {
+  return ((performance.now() - start) / 1000).toFixed(1);
+}
+
+/** The digits MLP 64 -> 64 -> 10 with Adam on a seeded 80/20 split, batch 32. */
+async function trainDigits(seed: number, epochs: number) {
+  const { images, labels } = loadDigits();
+  const [train, test] = randomSplit(new TensorDataset(images, labels), [0.8, 0.2], { generator: new Generator(seed) });
+  const init = new Generator(seed + 1);
+  const model = new Sequential(
+    new Linear(64, 64, { generator: init }),
+    new ReLU(),
+    new Linear(64, 10, { generator: init }),
+  );
+  // biome-ignore lint/suspicious/noFocusedTests: fit is nabla's training loop, not a focused test
+  const { history } = await fit({
+    model,
+    data: new DataLoader(train, { batchSize: 32, shuffle: true, generator: new Generator(seed + 2) }),
+    validation: new DataLoader(test, { batchSize: 512 }),
+    loss,
+    optimizer: adam(model.parameters(), { lr: 1e-3 }),
+    epochs,
+    metrics: { accuracy: true },
+  });
+  return { history, trainSize: train.length, testSize: test.length };
+}
+
+describe('digits (1797 bundled 8x8 images)', () => {
+  it('an MLP 64 -> 64 -> 10 with Adam reaches at least 95% test accuracy within 30 epochs, identically twice', async () => {
+    const start = performance.now();
+    const first = await trainDigits(42, 30);
+    const time = seconds(start);
+    expect(first.trainSize).toBe(1438);
+    expect(first.testSize).toBe(359);
+    const accuracies = first.history.map((h) => h.valAccuracy);
+    const reached = accuracies.findIndex((a) => a >= 0.95);
+    const final = accuracies[accuracies.length - 1];
+    console.log(
+      `digits MLP: ${(final * 100).toFixed(2)}% test accuracy after 30 epochs (95% first at epoch ${reached + 1}), ${time} s`,
+    );
+    expect(reached).toBeGreaterThanOrEqual(0);
+    expect(final).toBeGreaterThanOrEqual(0.95);
+    expect(first.history[29].loss).toBeLessThan(first.history[0].loss / 5);
+
+    const second = await trainDigits(42, 30);
+    expect(deterministic(second.history)).toEqual(deterministic(first.history));
+    const other = await trainDigits(7, 2);
+    expect(other.history[1].loss).not.toBe(first.history[1].loss);
+  }, 120_000);
+});
+
+/**
+ * The bundled MNIST test set split 8,000 / 2,000 (first / last), pixels scaled to [0, 1] and then standardised
+ * with the mean and standard deviation of the 8,000 training images.
+ */
+function mnist(shape: 'flat' | 'image') {
+  const { images, labels } = loadMnist(bundledMnistTestDir(), { shape });
+  const perImage = images.size / images.shape[0];
+  const pixels = images.data as Float32Array;
+  const trainPixels = pixels.subarray(0, 8000 * perImage);
+  let sum = 0;
+  for (const v of trainPixels) sum += v;
+  const mean = sum / trainPixels.length;
+  let squares = 0;
+  for (const v of trainPixels) squares += (v - mean) ** 2;
+  const std = Math.sqrt(squares / trainPixels.length);
+  const scaled = pixels.map((v) => (v - mean) / std);
+  const part = (from: number, to: number) =>
+    new TensorDataset(
+      new Tensor(scaled.slice(from * perImage, to * perImage), [to - from, ...images.shape.slice(1)]),
+      new Tensor((labels.data as Int32Array).slice(from, to), [to - from], 'int32'),
+    );
+  return { train: part(0, 8000), test: part(8000, 10000), mean, std };
+}
+
+async function trainMnist(model: Sequential, shape: 'flat' | 'image') {
+  const { train, test, mean, std } = mnist(shape);
+  // The 8,000 first test images: close to the (0.1307, 0.3081) of the MNIST training set that PyTorch's examples use.
+  expect(mean).toBeCloseTo(0.130088, 5);
+  expect(std).toBeCloseTo(0.307749, 5);
+  // biome-ignore lint/suspicious/noFocusedTests: fit is nabla's training loop, not a focused test
+  const { history } = await fit({
+    model,
+    data: new DataLoader(train, { batchSize: 64, shuffle: true, generator: new Generator(1) }),
+    validation: new DataLoader(test, { batchSize: 500 }),
+    loss,
+    optimizer: adam(model.parameters(), { lr: 1e-3 }),
+    epochs: 10,
+    metrics: { accuracy: true },
+  });
+  return history;
+}
+
+describe('MNIST test set, 8,000 / 2,000, Adam lr 1e-3, batch 64, 10 epochs', () => {
+  it('an MLP 784 -> 128 -> 10 reaches at least 94% on the last 2,000', async () => {
+    const start = performance.now();
+    const init = new Generator(0);
+    const model = new Sequential(
+      new Linear(784, 128, { generator: init }),
+      new ReLU(),
+      new Linear(128, 10, { generator: init }),
+    );
+    const history = await trainMnist(model, 'flat');
+    const final = history[9].valAccuracy;
+    console.log(`MNIST MLP: ${(final * 100).toFixed(2)}% on the last 2,000 after 10 epochs, ${seconds(start)} s`);
+    expect(history).toHaveLength(10);
+    expect(final).toBeGreaterThanOrEqual(0.94);
+  }, 300_000);
+
+  it('a small CNN (conv 8, pool, conv 16, pool, linear) reaches at least 97% on the last 2,000', async () => {
+    const start = performance.now();
+    const init = new Generator(0);
+    const model = new Sequential(
+      new Conv2d(1, 8, 3, { padding: 1, generator: init }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(8, 16, 3, { padding: 1, generator: init }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Linear(16 * 7 * 7, 10, { generator: init }),
+    );
+    const history = await trainMnist(model, 'image');
+    const final = history[9].valAccuracy;
+    console.log(`MNIST CNN: ${(final * 100).toFixed(2)}% on the last 2,000 after 10 epochs, ${seconds(start)} s`);
+    expect(final).toBeGreaterThanOrEqual(0.97);
+  }, 600_000);
+});
