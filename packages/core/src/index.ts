@@ -5,6 +5,13 @@ export { type BackwardOptions, backward, type GradientsOptions, gradients } from
 export { grad, valueAndGrad, vjp } from './autograd/functional';
 export { type GradcheckOptions, gradcheck, gradgradcheck } from './autograd/gradcheck';
 export {
+  getNumThreads,
+  initWasmBackend,
+  isWasmSimdSupported,
+  setNumThreads,
+  wasmMemoryBytes,
+} from './backends/wasm/index';
+export {
   arange,
   type CreationOptions,
   eye,

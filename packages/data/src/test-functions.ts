@@ -26,7 +26,12 @@ export interface TestFunction {
   /** The minimum value (`-Infinity` for a function unbounded below). */
   readonly minimum: number;
   /** A box that shows the interesting part of the function. */
-  readonly bounds: { readonly x: Point2d; readonly y: Point2d };
+  readonly bounds: {
+    /** The x range `[lo, hi]`. */
+    readonly x: Point2d;
+    /** The y range `[lo, hi]`. */
+    readonly y: Point2d;
+  };
 }
 
 /** Split `xy` (`[..., 2]`) into its x and y coordinates (`[...]` each); `name` names the caller in errors. */

@@ -4,7 +4,7 @@
 import * as F from './functional/index';
 import * as init from './init';
 
-export type { FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
+export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
 export { calculateGain } from './init';
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';

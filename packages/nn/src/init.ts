@@ -94,6 +94,14 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+/** The fans of a weight tensor, as {@link calculateFanInAndFanOut} returns them. */
+export interface FanInAndFanOut {
+  /** Inputs per output unit: `shape[1]` times the receptive field size. */
+  fanIn: number;
+  /** Outputs per input unit: `shape[0]` times the receptive field size. */
+  fanOut: number;
+}
+
 /**
  * The fan-in and fan-out of a weight, as PyTorch computes them: for a weight of shape
  * `[out, in, ...kernel]`, `fanIn = in · prod(kernel)` and `fanOut = out · prod(kernel)`. Needs at least 2 dims.
@@ -103,10 +111,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * calculateFanInAndFanOut(zeros([8, 3, 5, 5])); // { fanIn: 75, fanOut: 200 }
  * ```
  */
-export function calculateFanInAndFanOut(
-  tensor: Tensor,
-  fn = 'calculateFanInAndFanOut',
-): { fanIn: number; fanOut: number } {
+export function calculateFanInAndFanOut(tensor: Tensor, fn = 'calculateFanInAndFanOut'): FanInAndFanOut {
   checkTensor(fn, tensor, false);
   if (tensor.shape.length < 2)
     throw new ValueError(

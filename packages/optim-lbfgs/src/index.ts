@@ -3,9 +3,15 @@ import { definePlugin, type OptimizerFactory } from '@nablajs/optim';
 import { lbfgs } from './lbfgs';
 
 export { type LbfgsOptimizer, type LbfgsOptions, lbfgs } from './lbfgs';
-export { cubicInterpolate, type DirectionalObjective, type LineSearchResult, strongWolfe } from './strong-wolfe';
+export {
+  cubicInterpolate,
+  type DirectionalObjective,
+  type Evaluation,
+  type LineSearchResult,
+  strongWolfe,
+} from './strong-wolfe';
 
-/** The `@nablajs/optim-lbfgs` plugin: registers `lbfgs` by name for {@link createOptimizer}. */
+/** The `@nablajs/optim-lbfgs` plugin: registers `lbfgs` by name for `createOptimizer` (from `@nablajs/optim`). */
 export default definePlugin({
   name: '@nablajs/optim-lbfgs',
   optimizers: { lbfgs: lbfgs as OptimizerFactory },

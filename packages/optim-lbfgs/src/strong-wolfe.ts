@@ -50,13 +50,25 @@ export function cubicInterpolate(
 }
 
 /** Evaluate the objective at `x + t·d`: its value and a fresh copy of its flat gradient. */
-export type DirectionalObjective = (t: number) => { f: number; g: TypedArray };
+export type DirectionalObjective = (t: number) => Evaluation;
+
+/** The loss and gradient at one point along the search direction. */
+export interface Evaluation {
+  /** The loss. */
+  f: number;
+  /** The gradient (flat). */
+  g: TypedArray;
+}
 
 /** What {@link strongWolfe} returns: the accepted step, its loss and gradient, and how many evaluations it spent. */
 export interface LineSearchResult {
+  /** The loss at the accepted step. */
   f: number;
+  /** The gradient at the accepted step. */
   g: TypedArray;
+  /** The accepted step length. */
   t: number;
+  /** How many times the objective was evaluated. */
   evals: number;
 }
 

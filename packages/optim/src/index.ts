@@ -50,7 +50,14 @@ export {
   type StepLROptions,
   stepLR,
 } from './schedulers/step-lr';
-export { decodeState, encodeState, stateMismatch } from './state';
+export {
+  decodeState,
+  type Encoded,
+  type EncodedNumber,
+  type EncodedTypedArray,
+  encodeState,
+  stateMismatch,
+} from './state';
 export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
 export { type AdamState, scaleByAdam } from './transforms/adam';
@@ -74,6 +81,7 @@ export type {
   ParamGroup,
   ParamGroupInput,
   ParamsInput,
+  SavedParamGroup,
   StepContext,
   StepHook,
   UpdateRule,

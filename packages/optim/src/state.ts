@@ -1,12 +1,27 @@
 import { type TypedArray, ValueError } from '@nablajs/core';
 
-type Encoded =
+/** A typed array encoded by {@link encodeState}. */
+export interface EncodedTypedArray {
+  /** Which typed array: `float32`, `float64` or `int32`. */
+  $typed: string;
+  /** Its elements. */
+  data: number[];
+}
+
+/** A non-finite number encoded by {@link encodeState}. */
+export interface EncodedNumber {
+  /** `'Infinity'`, `'-Infinity'` or `'NaN'`. */
+  $number: string;
+}
+
+/** Rule state encoded as JSON-safe data by {@link encodeState}. */
+export type Encoded =
   | null
   | boolean
   | number
   | string
-  | { $typed: string; data: number[] }
-  | { $number: string }
+  | EncodedTypedArray
+  | EncodedNumber
   | Encoded[]
   | { [k: string]: Encoded };
 

@@ -67,12 +67,20 @@ export type Closure = () => Tensor | number;
 /** A function called before or after every optimizer step. */
 export type StepHook = (optimizer: Optimizer) => void;
 
+/** One parameter group in a state dict: its hyperparameters and the indices of its parameters. */
+export interface SavedParamGroup {
+  /** The indices of the group's parameters, counted across all groups. */
+  params: number[];
+  /** The group's hyperparameters (encoded like the rule state). */
+  [name: string]: unknown;
+}
+
 /** The serialised state of an optimizer: plain JSON-safe data. */
 export interface OptimizerStateDict {
   /** The optimizer's registered name. */
   name: string;
   /** Per group: its hyperparameters and the indices of its parameters (counted across all groups). */
-  paramGroups: ({ params: number[] } & Record<string, unknown>)[];
+  paramGroups: SavedParamGroup[];
   /** Per group: the rule's state, encoded as JSON-safe data. */
   state: unknown[];
 }

@@ -128,7 +128,13 @@ export function evaluate(options: EvaluateOptions): Logs {
 }
 
 /** What {@link predict} accepts: one tensor of inputs, `{ x }` data, or an iterable of batches or input tensors. */
-export type PredictData = Tensor | { readonly x: Tensor } | Iterable<Batch | Tensor>;
+export type PredictData = Tensor | InputsOnly | Iterable<Batch | Tensor>;
+
+/** Inputs given as `{ x }`, like the tensor form of {@link fit}'s data. */
+export interface InputsOnly {
+  /** The inputs, one sample per row. */
+  readonly x: Tensor;
+}
 
 /**
  * The model's outputs for some inputs, in eval mode without gradients, as Keras' `Model.predict`: a tensor

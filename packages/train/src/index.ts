@@ -20,7 +20,7 @@ export {
   type TensorSignature,
 } from './checkpoint';
 export { type ContextOptions, createContext, type LoopContext } from './context';
-export { type EvaluateOptions, evaluate, type LossFn, type PredictData, predict } from './evaluate';
+export { type EvaluateOptions, evaluate, type InputsOnly, type LossFn, type PredictData, predict } from './evaluate';
 export { EventBus, isTrainEvent, subscribePlugin } from './events';
 export { type FitOptions, type FitResult, fit } from './fit';
 export {
@@ -29,6 +29,7 @@ export {
   type JsonLinesLoggerOptions,
   jsonLinesLogger,
   type LogWriter,
+  type MemoryWriter,
   memoryWriter,
 } from './logger';
 export { accuracy, type MetricFn, type MetricsOptions, RunningMean, resolveMetrics, validationName } from './metrics';
@@ -37,6 +38,7 @@ export {
   type EarlyStoppingPlugin,
   type EarlyStoppingState,
   earlyStopping,
+  type SavedTensor,
 } from './plugins/early-stopping';
 export { gradientAccumulation } from './plugins/gradient-accumulation';
 export { type GradientClippingOptions, gradientClipping } from './plugins/gradient-clipping';
@@ -50,6 +52,7 @@ export { Trainer, type TrainerFitOptions, type TrainerOptions } from './trainer'
 export {
   type EventHandler,
   type Logs,
+  type PluginHandlers,
   TRAIN_EVENTS,
   type Trainable,
   type TrainContext,

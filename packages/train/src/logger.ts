@@ -17,6 +17,12 @@ export interface LogWriter {
   close?(): void | Promise<void>;
 }
 
+/** A {@link LogWriter} that keeps what it is given in memory. */
+export interface MemoryWriter extends LogWriter {
+  /** Every line written so far, without the newline. */
+  readonly lines: string[];
+}
+
 /**
  * A {@link LogWriter} that keeps the lines in memory, in `lines` (without their `\n`; a write of several lines
  * adds each).
@@ -28,7 +34,7 @@ export interface LogWriter {
  * writer.lines[0]; // 'epoch,accuracy,loss'
  * ```
  */
-export function memoryWriter(): LogWriter & { readonly lines: string[] } {
+export function memoryWriter(): MemoryWriter {
   const lines: string[] = [];
   return {
     lines,

@@ -97,8 +97,43 @@ export interface TrainContext {
 /** An event handler. It may be async; the loop awaits it. */
 export type EventHandler = (ctx: TrainContext) => void | Promise<void>;
 
+/** The handlers a training plugin may have, one per event, named after it. */
+export interface PluginHandlers {
+  /** Once, before the first epoch. */
+  readonly trainStart?: EventHandler;
+  /** At the start of every epoch. */
+  readonly epochStart?: EventHandler;
+  /** At the start of every batch, before the forward pass. */
+  readonly batchStart?: EventHandler;
+  /** After the forward pass: `ctx.output` and `ctx.loss` are set. */
+  readonly afterForward?: EventHandler;
+  /** Just before `loss.backward()`. */
+  readonly beforeBackward?: EventHandler;
+  /** After `loss.backward()`: gradients are in place (clipping, gradient statistics). */
+  readonly afterBackward?: EventHandler;
+  /** Just before the optimizer step. */
+  readonly beforeStep?: EventHandler;
+  /** The step itself: the built-in optimizer-step plugin runs here, and so does a user's own update rule. */
+  readonly step?: EventHandler;
+  /** After the step (schedulers stepping per batch, averaging). */
+  readonly afterStep?: EventHandler;
+  /** At the end of every batch (progress, logs). */
+  readonly batchEnd?: EventHandler;
+  /** Before the validation pass of an epoch. */
+  readonly validationStart?: EventHandler;
+  /** After the validation pass: validation numbers are in `ctx.epochLogs`. */
+  readonly validationEnd?: EventHandler;
+  /** At the end of every epoch: `ctx.epochLogs` holds the epoch's numbers. */
+  readonly epochEnd?: EventHandler;
+  /** Once, after the last epoch (or after training was stopped). */
+  readonly trainEnd?: EventHandler;
+}
+
 /**
  * A training plugin: an object with a name and a handler for each event it needs, named after the
  * event (`batchEnd(ctx) { ... }`). The optimizer's own update is the built-in plugin on `step`.
  */
-export type TrainPlugin = { readonly name: string } & { readonly [E in TrainEvent]?: EventHandler };
+export interface TrainPlugin extends PluginHandlers {
+  /** The plugin's name (used in messages, checkpoints and logs). */
+  readonly name: string;
+}

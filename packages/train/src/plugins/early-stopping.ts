@@ -35,6 +35,16 @@ export interface EarlyStoppingPlugin extends TrainPlugin {
   loadStateDict(state: EarlyStoppingState): void;
 }
 
+/** A tensor saved as plain data: its shape, dtype and elements. */
+export interface SavedTensor {
+  /** The shape. */
+  shape: number[];
+  /** The dtype. */
+  dtype: Tensor['dtype'];
+  /** The elements, row-major. */
+  data: Tensor['data'];
+}
+
 /** The checkpointed state of {@link earlyStopping} (plain data; weights as typed arrays). */
 export interface EarlyStoppingState {
   /** The best value so far. */
@@ -46,7 +56,7 @@ export interface EarlyStoppingState {
   /** Epochs since the last improvement. */
   wait: number;
   /** The best weights, when `restoreBestWeights` keeps them. */
-  bestWeights: Record<string, { shape: number[]; dtype: Tensor['dtype']; data: Tensor['data'] }> | null;
+  bestWeights: Record<string, SavedTensor> | null;
 }
 
 function copyState(model: Trainable): Record<string, Tensor> {

@@ -1,0 +1,298 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './main';
+import { type CompareResult, CSV_COLUMNS, parseCsvLine } from './results';
+
+const fixtures = fileURLToPath(new URL('./__fixtures__', import.meta.url));
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with fake streams (not terminals). */
+async function run(args: string[], cwd: string): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('usage errors: exit code 2, the valid values on stderr, nothing written', () => {
+  it('an unknown optimizer', async () => {
+    const r = await run(['compare', '--task', 'quadratic', '--optimizers', 'sgd adamm', '--out', 'out'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^nabla: unknown optimizer "adamm"; valid optimizers: adadelta, adagrad, adam, /);
+    expect(r.stderr).toContain('rmsprop');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('an unknown task', async () => {
+    const r = await run(['compare', '--task', 'rosenbrok', '--out', 'out'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'unknown task "rosenbrok"; valid tasks: digits-mlp, mnist-mlp, mnist-cnn, spirals, linear-regression, rosenbrock, beale, himmelblau, saddle, quadratic',
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('an unknown option', async () => {
+    const r = await run(['compare', '--task', 'quadratic', '--lr', '0.1'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option --lr; valid options: --task, --optimizers, /);
+  });
+
+  it('an unknown hyperparameter', async () => {
+    const r = await run(['compare', '--task', 'quadratic', '--optimizers', 'adam:beta1=0.9', '--out', 'out'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'unknown hyperparameter "beta1" for optimizer adam; valid hyperparameters of adam: lr, betas, eps, weightDecay, amsgrad, maximize',
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('an unknown schedule, command, and options that do not fit the task', async () => {
+    expect((await run(['compare', '--task', 'quadratic', '--schedule', 'cosinus'], dir)).stderr).toMatch(
+      /unknown schedule "cosinus"; valid schedules: none, step, /,
+    );
+    const command = await run(['comapre'], dir);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "comapre"; valid commands: compare, help');
+    expect((await run(['compare', '--task', 'rosenbrock', '--epochs', '3'], dir)).stderr).toContain(
+      '--epochs does not apply to the 2-D function task rosenbrock; use --steps',
+    );
+    expect((await run(['compare', '--task', 'spirals', '--data', '.'], dir)).stderr).toContain(
+      '--data applies to the MNIST tasks (mnist-mlp, mnist-cnn), not to spirals',
+    );
+  });
+
+  it('leaves an existing --out untouched, and refuses one with foreign files', async () => {
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'report.html'), 'old');
+    const bad = await run(['compare', '--task', 'quadratic', '--optimizers', 'nope', '--out', 'out'], dir);
+    expect(bad.code).toBe(2);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('old');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const foreign = await run(['compare', '--task', 'quadratic', '--out', 'out'], dir);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain('holds files that nabla compare did not write (notes.txt)');
+  });
+});
+
+describe('help', () => {
+  it('nabla --help lists the commands, tasks, optimizers with their defaults, schedules and options', async () => {
+    const r = await run(['--help'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('nabla compare [options]');
+    for (const task of ['digits-mlp', 'mnist-cnn', 'spirals', 'linear-regression', 'beale', 'saddle', 'quadratic'])
+      expect(r.stdout).toContain(`  ${task}`);
+    expect(r.stdout).toMatch(
+      / {2}sgd +lr=0\.001 momentum=0 dampening=0 weightDecay=0 nesterov=false maximize=false {2}\[@nablajs\/optim-sgd\]/,
+    );
+    expect(r.stdout).toMatch(/ {2}adam +lr=0\.001 betas=\[0\.9,0\.999\] eps=1e-8/);
+    expect(r.stdout).toContain('warmup-cosine');
+    expect(r.stdout).toContain('onecycle:maxLr=');
+    for (const option of [
+      '--task',
+      '--optimizers',
+      '--epochs',
+      '--steps',
+      '--batch-size',
+      '--seed',
+      '--schedule',
+      '--target-loss',
+      '--out',
+      '--plugin',
+      '--quiet',
+      '--json',
+    ])
+      expect(r.stdout).toContain(option);
+  });
+
+  it('nabla compare --help with --plugin lists the plugin optimizers too', async () => {
+    const r = await run(['compare', '--plugin', join(fixtures, 'sign-sgd.mjs'), '--help'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ {2}signSgd +lr=0\.01 {2}\[sign-sgd-fixture\]/);
+  });
+});
+
+describe('a comparison', () => {
+  it('prints the table, writes report.html, results.json and results.csv that agree', async () => {
+    const r = await run(
+      [
+        'compare',
+        '--task',
+        'quadratic',
+        '--optimizers',
+        'sgd:lr=0.015 momentum@sgd:lr=0.015,momentum=0.9',
+        '--optimizers',
+        'adam:lr=0.05',
+        '--steps',
+        '50',
+        '--quiet',
+        '--out',
+        'out',
+      ],
+      dir,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/optimizer +final f +best f +final \(x, y\) +steps to f <= 1e-4 +wall time +steps\/s/);
+    expect(r.stdout).toMatch(/\n {0}sgd +[\d.e-]+ /);
+    expect(r.stdout).toContain('momentum');
+    const out = join(dir, 'out');
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as CompareResult;
+    expect(json.runs.map((x) => x.label)).toEqual(['sgd', 'momentum', 'adam']);
+    expect(json.settings).toMatchObject({ steps: 50, seed: 0, schedule: 'none', targetLoss: 1e-4 });
+    expect(json.command).toBe(
+      "nabla compare --task quadratic --optimizers 'sgd:lr=0.015 momentum@sgd:lr=0.015,momentum=0.9' --optimizers adam:lr=0.05 --steps 50 --quiet --out out",
+    );
+    expect(json.surface?.values).toHaveLength(101 * 101);
+
+    const lines = readFileSync(join(out, 'results.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    const rows = lines.slice(1).map(parseCsvLine);
+    expect(rows).toHaveLength(3 * 51);
+    for (const runJson of json.runs) {
+      const mine = rows.filter((row) => row[0] === runJson.label);
+      expect(mine.map((row) => Number(row[2]))).toEqual(runJson.steps.step);
+      expect(mine.map((row) => Number(row[4]))).toEqual(runJson.steps.loss);
+      expect(mine.map((row) => Number(row[9]))).toEqual(runJson.steps.lr);
+      expect(mine.map((row) => Number(row[10]))).toEqual(runJson.steps.x);
+      expect(mine.map((row) => Number(row[11]))).toEqual(runJson.steps.y);
+      expect(runJson.summary.finalLoss).toBe(runJson.steps.loss.at(-1));
+      expect(runJson.summary.bestLoss).toBe(Math.min(...runJson.steps.loss));
+    }
+
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/);
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    // contour, f per step, distance to the minimum, learning rate
+    expect(svgs).toHaveLength(4);
+    for (const svg of svgs) {
+      const labels = [...svg.matchAll(/<path class="series" data-label="([^"]*)"/g)].map((m) => m[1]);
+      expect(labels).toEqual(['sgd', 'momentum', 'adam']);
+    }
+    expect(html).toContain(json.command.replace(/'/g, '&#39;'));
+    expect(readdirNames(dir)).toEqual(['out']);
+  });
+
+  it('compares a model task and reports accuracy', async () => {
+    const r = await run(
+      [
+        'compare',
+        '--task',
+        'digits-mlp',
+        '--optimizers',
+        'sgd:lr=0.1 adam:lr=1e-3',
+        '--epochs',
+        '2',
+        '--limit',
+        '320',
+        '--quiet',
+        '--out',
+        'out',
+        '--json',
+      ],
+      dir,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.stdout) as CompareResult;
+    const written = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as CompareResult;
+    expect(printed.runs.map((x) => x.summary.finalLoss)).toEqual(written.runs.map((x) => x.summary.finalLoss));
+    expect(written.settings).toMatchObject({ epochs: 2, stepsPerEpoch: 10, steps: 20, batchSize: 32 });
+    for (const runJson of written.runs) {
+      expect(runJson.epochs.epoch).toEqual([1, 2]);
+      expect(runJson.summary.finalAccuracy).toBe(runJson.epochs.valAccuracy[1]);
+      expect(runJson.summary.finalAccuracy).toBeGreaterThan(0.2);
+    }
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    // loss per step, validation loss per epoch, validation accuracy per epoch, learning rate
+    expect(svgs).toHaveLength(4);
+    for (const svg of svgs) expect(svg.match(/<path class="series"/g)).toHaveLength(2);
+    const csv = readFileSync(join(dir, 'out', 'results.csv'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map(parseCsvLine);
+    const epochRows = csv.filter((row) => row[1] === 'epoch' && row[0] === 'adam');
+    expect(epochRows.map((row) => Number(row[8]))).toEqual(written.runs[1].epochs.valAccuracy);
+  });
+
+  it('puts the optimizers of a --plugin module beside the built-in ones', async () => {
+    const r = await run(
+      [
+        'compare',
+        '--task',
+        'quadratic',
+        '--plugin',
+        join(fixtures, 'sign-sgd.mjs'),
+        '--optimizers',
+        'signSgd:lr=0.01 sgd:lr=0.01',
+        '--steps',
+        '200',
+        '--json',
+        '--quiet',
+      ],
+      dir,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as CompareResult;
+    expect(result.settings.plugins).toEqual([join(fixtures, 'sign-sgd.mjs')]);
+    const sign = result.runs[0];
+    expect(sign).toMatchObject({ label: 'signSgd', optimizer: 'signSgd', hyperparams: { lr: 0.01 } });
+    // sign-SGD moves each coordinate by exactly lr per step: x from -1.5 toward 0.
+    expect(sign.steps.x![1]).toBeCloseTo(-1.49, 12);
+    expect(sign.steps.y![1]).toBeCloseTo(0.49, 12);
+    expect(sign.summary.finalLoss).toBeLessThan(0.01);
+  });
+
+  it('rejects a --plugin module without a plugin default export', async () => {
+    const r = await run(['compare', '--task', 'quadratic', '--plugin', join(fixtures, 'not-a-plugin.mjs')], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('must default-export an optimizer plugin');
+    const missing = await run(['compare', '--task', 'quadratic', '--plugin', './nope.js'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--plugin: ${join(dir, 'nope.js')} does not exist`);
+  });
+
+  it('shows progress as plain lines when stderr is not a terminal', async () => {
+    const r = await run(
+      ['compare', '--task', 'quadratic', '--optimizers', 'sgd:lr=0.01 adam:lr=0.05', '--steps', '100'],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('nabla compare: quadratic, 2 optimizers, 100 steps, seed 0');
+    expect(lines.filter((l) => /^ {2}sgd +\d+%/.test(l))).toHaveLength(9);
+    expect(lines.filter((l) => /^ {2}adam +done +loss /.test(l))).toHaveLength(1);
+    expect(r.stderr).not.toContain('\x1b[');
+  });
+});
+
+function readdirNames(path: string): string[] {
+  return readdirSync(path).sort();
+}

@@ -1,0 +1,126 @@
+import { listOptimizers, pluginOf } from '@nablajs/optim';
+import pkg from '../package.json';
+import { describeOptions } from './args';
+import { COMPARE_OPTIONS } from './compare';
+import { formatHyperparams, optimizerDefaults } from './optimizer-spec';
+import { describeSchedules } from './schedule';
+import { TASKS } from './tasks';
+
+/**
+ * The registered optimizers with their plugin and default hyperparameters, one per line.
+ *
+ * @example
+ * ```ts
+ * describeOptimizers(); // ['  adam      lr=0.001 betas=[0.9,0.999] ...  (@nablajs/optim-adam)', ...]
+ * ```
+ */
+export function describeOptimizers(): string[] {
+  const names = listOptimizers();
+  const width = Math.max(8, ...names.map((n) => n.length));
+  return names.map((name) => {
+    let defaults: string;
+    try {
+      defaults = formatHyperparams(optimizerDefaults(name));
+    } catch (error) {
+      defaults = `(defaults unavailable: ${(error as Error).message})`;
+    }
+    return `  ${name.padEnd(width)}  ${defaults}  [${pluginOf(name) ?? '?'}]`;
+  });
+}
+
+/**
+ * The tasks with their description and defaults.
+ *
+ * @example
+ * ```ts
+ * describeTasks().join('\n');
+ * ```
+ */
+export function describeTasks(): string[] {
+  const width = Math.max(...Object.keys(TASKS).map((n) => n.length));
+  return Object.values(TASKS).flatMap((t) => {
+    const d = t.defaults;
+    const length =
+      t.kind === 'function'
+        ? `${d.steps} steps`
+        : `${d.epochs} epoch${d.epochs === 1 ? '' : 's'}, batch ${d.batchSize}`;
+    return [
+      `  ${t.name.padEnd(width)}  ${t.description}`,
+      `  ${' '.repeat(width)}  defaults: ${length}, target loss ${d.targetLoss}, --optimizers '${d.optimizers}'`,
+    ];
+  });
+}
+
+/**
+ * The full help of `nabla compare`: options, tasks, registered optimizers with their defaults, the
+ * optimizer spec syntax, schedules, examples and exit codes.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(compareHelp());
+ * ```
+ */
+export function compareHelp(): string {
+  return [
+    'Usage: nabla compare [options]',
+    '',
+    'Train the same model from the same initial weights on the same data order (or, for a 2-D',
+    'function, walk from the same start) with each optimizer; show progress, print a table of the',
+    'final and best loss, accuracy, steps to the target loss, wall time and speed, and with --out',
+    'write a self-contained report.html (inline SVG charts) and results.json / results.csv.',
+    '',
+    'OPTIONS',
+    ...describeOptions(COMPARE_OPTIONS),
+    '  -h, --help  this help',
+    '',
+    'TASKS',
+    ...describeTasks(),
+    '',
+    'OPTIMIZERS (registered; default hyperparameters; plugin)',
+    ...describeOptimizers(),
+    '',
+    'OPTIMIZER SPECS: [label@]name[:key=value,key=value,...]',
+    "  sgd                                 defaults; shown as 'sgd'",
+    '  sgd:lr=0.1,momentum=0.9             hyperparameters (PyTorch names in camelCase; weight_decay works too)',
+    '  momentum@sgd:lr=0.1,momentum=0.9    a label, to show one optimizer several times (a@... b@...)',
+    '  adam:betas=[0.9,0.99]               lists as [a,b] or a/b; booleans true/false; null; strings as is',
+    '  Specs are separated by spaces (quote them) or given in repeated --optimizers flags. Without labels,',
+    '  an optimizer named twice is shown by its whole spec.',
+    '',
+    'SCHEDULES: name[:key=value,...]; stepped after every optimizer step; durations in epochs',
+    '  (in steps for runs given with --steps); plateau steps once per epoch with the validation loss',
+    "  (once per step with f for 2-D functions). Base values are each optimizer's own lr.",
+    ...describeSchedules().map((l) => `  ${l}`),
+    '',
+    'EXAMPLES',
+    "  nabla compare --task digits-mlp --optimizers 'sgd:lr=0.1 sgd:lr=0.05,momentum=0.9 rmsprop:lr=1e-3 adagrad:lr=0.05 adam:lr=1e-3' --epochs 10 --out out",
+    "  nabla compare --task rosenbrock --optimizers 'adam:lr=0.05 momentum@sgd:lr=2e-4,momentum=0.9' --steps 2000 --out out",
+    "  nabla compare --task spirals --schedule warmup-cosine:warmup=5 --optimizers 'adam:lr=1e-2 adamw:lr=1e-2'",
+    "  nabla compare --task mnist-mlp --data ./mnist --epochs 3 --plugin ./sign-sgd.js --optimizers 'signSgd:lr=1e-3 adam'",
+    '',
+    'EXIT CODES',
+    '  0 done; 1 the run failed; 2 a usage error (unknown task, optimizer, option, ...): nothing is written',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The help of `nabla`: the commands, then everything about `compare`.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(mainHelp());
+ * ```
+ */
+export function mainHelp(): string {
+  return [
+    `nabla: compare optimizers side by side (@nablajs/cli ${pkg.version})`,
+    '',
+    'Usage:',
+    '  nabla compare [options]   train with several optimizers and report (below)',
+    '  nabla help [command]      this help',
+    '  nabla --version           the version',
+    '',
+    compareHelp(),
+  ].join('\n');
+}

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NablaError } from '@nablajs/core';
+import { listPlugins, type OptimizerPlugin, usePlugin } from '@nablajs/optim';
+import adadelta from '@nablajs/optim-adadelta';
+import adagrad from '@nablajs/optim-adagrad';
+import adam from '@nablajs/optim-adam';
+import lamb from '@nablajs/optim-lamb';
+import lbfgs from '@nablajs/optim-lbfgs';
+import lion from '@nablajs/optim-lion';
+import rmsprop from '@nablajs/optim-rmsprop';
+import rprop from '@nablajs/optim-rprop';
+import sgd from '@nablajs/optim-sgd';
+import { UsageError } from './usage-error';
+
+/**
+ * The optimizer plugins that ship with nabla, registered by {@link registerBuiltinPlugins}.
+ *
+ * @example
+ * ```ts
+ * BUILTIN_PLUGINS.map((p) => p.name); // ['@nablajs/optim-sgd', '@nablajs/optim-adam', ...]
+ * ```
+ */
+export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
+  sgd,
+  adam,
+  rmsprop,
+  adagrad,
+  adadelta,
+  rprop,
+  lbfgs,
+  lion,
+  lamb,
+];
+
+/**
+ * Register every built-in optimizer plugin (again registering the same plugin object is a no-op).
+ *
+ * @example
+ * ```ts
+ * registerBuiltinPlugins();
+ * listOptimizers(); // ['adadelta', 'adagrad', 'adam', ...]
+ * ```
+ */
+export function registerBuiltinPlugins(): void {
+  const registered = new Set(listPlugins());
+  for (const plugin of BUILTIN_PLUGINS) if (!registered.has(plugin)) usePlugin(plugin);
+}
+
+function isPlugin(value: unknown): value is OptimizerPlugin {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as OptimizerPlugin).name === 'string' &&
+    typeof (value as OptimizerPlugin).optimizers === 'object' &&
+    (value as OptimizerPlugin).optimizers !== null
+  );
+}
+
+/**
+ * Load a user's optimizer plugin: `import()` the module at `path` (relative to `cwd`) and register its
+ * default export, an object made with `definePlugin` from `@nablajs/optim`. Its optimizers then sit
+ * beside the built-in ones. A missing file, a module without such a default export, or an optimizer
+ * name that is already taken is a {@link UsageError}.
+ *
+ * @example
+ * ```ts
+ * await loadUserPlugin('./sign-sgd.js', process.cwd());
+ * createOptimizer('signSgd', params, { lr: 0.01 });
+ * ```
+ */
+export async function loadUserPlugin(path: string, cwd: string): Promise<OptimizerPlugin> {
+  const file = resolve(cwd, path);
+  if (!existsSync(file)) throw new UsageError(`--plugin: ${file} does not exist`);
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw new UsageError(`--plugin: could not load ${file}: ${(error as Error).message}`);
+  }
+  const plugin = module.default;
+  if (!isPlugin(plugin))
+    throw new UsageError(
+      `--plugin: ${file} must default-export an optimizer plugin (export default definePlugin({ name, optimizers: { ... } }) from @nablajs/optim)`,
+    );
+  try {
+    usePlugin(plugin);
+  } catch (error) {
+    if (error instanceof NablaError) throw new UsageError(`--plugin ${path}: ${error.message}`);
+    throw error;
+  }
+  return plugin;
+}

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import {
+  contourChart,
+  contourLevels,
+  escapeXml,
+  formatTick,
+  lineChart,
+  logLevels,
+  marchingSquares,
+  niceTicks,
+  PALETTE,
+} from './svg';
+
+const seriesPaths = (svg: string): string[] => svg.match(/<path class="series"[^>]*>/g) ?? [];
+
+describe('ticks and levels', () => {
+  it('picks 1-2-5 steps covering the range', () => {
+    expect(niceTicks(0, 0.93, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 450, 6)).toEqual([0, 100, 200, 300, 400, 500]);
+    expect(niceTicks(-3, 3, 6)).toEqual([-3, -2, -1, 0, 1, 2, 3]);
+  });
+
+  it('formats ticks briefly', () => {
+    expect(formatTick(0.001)).toBe('0.001');
+    expect(formatTick(0.0001)).toBe('1e-4');
+    expect(formatTick(2500)).toBe('2500');
+    expect(formatTick(25000)).toBe('25k');
+    expect(formatTick(-1e7)).toBe('-1e7');
+  });
+
+  it('spaces levels in log scale', () => {
+    logLevels(1, 1000, 4).forEach((v, i) => {
+      expect(v).toBeCloseTo([1, 10, 100, 1000][i], 9);
+    });
+    // Above a minimum of 5: 5 + range * 10^(-3 + k).
+    contourLevels(5, 105, 4).forEach((v, i) => {
+      expect(v).toBeCloseTo(5 + [0.1, 1, 10, 100][i], 9);
+    });
+    // Both signs: symmetric around 0.
+    const sym = contourLevels(-100, 100, 5);
+    expect(sym[2]).toBeCloseTo(0, 12);
+    expect(sym[0]).toBeCloseTo(-sym[4], 9);
+  });
+});
+
+describe('marchingSquares', () => {
+  it('cuts the corner above the level at the interpolated points', () => {
+    // One cell: corners (0,0)=0, (1,0)=0, (0,1)=0, (1,1)=2; level 1 crosses the right and top edges halfway.
+    expect(marchingSquares([0, 0, 0, 2], 1, 1, 1)).toEqual([[1, 0.5, 0.5, 1]]);
+  });
+
+  it('draws a closed ring around a peak', () => {
+    // 2x2 cells, a peak of 4 in the middle: the level-2 contour is a diamond of 4 segments.
+    const segs = marchingSquares([0, 0, 0, 0, 4, 0, 0, 0, 0], 2, 2, 2);
+    expect(segs).toHaveLength(4);
+    const points = segs.flatMap(([a, b, c, d]) => [`${a},${b}`, `${c},${d}`]);
+    expect(new Set(points)).toEqual(new Set(['0.5,1', '1,0.5', '1.5,1', '1,1.5']));
+  });
+
+  it('skips cells entirely above or below and cells with NaN corners', () => {
+    expect(marchingSquares([0, 0, 0, 0], 1, 1, 1)).toEqual([]);
+    expect(marchingSquares([5, 5, 5, 5], 1, 1, 1)).toEqual([]);
+    expect(marchingSquares([0, Number.NaN, 0, 2], 1, 1, 1)).toEqual([]);
+  });
+});
+
+describe('lineChart', () => {
+  const series = [
+    { label: 'sgd', color: PALETTE[0], x: [0, 1, 2, 3], y: [1, 0.5, 0.25, 0.125] },
+    { label: 'a <b> & "c"', color: PALETTE[1], x: [0, 1, 2, 3], y: [1, 0.1, 0.01, 0.001] },
+  ];
+
+  it('draws one series path per series, with the points in plot coordinates', () => {
+    const svg = lineChart({
+      title: 'Loss',
+      xLabel: 'step',
+      yLabel: 'loss',
+      series,
+      width: 400,
+      height: 300,
+      legend: false,
+    });
+    expect(svg.startsWith('<svg class="chart"')).toBe(true);
+    expect(seriesPaths(svg)).toHaveLength(2);
+    // Frame: left 62, top 30, width 400-78=322, height 300-30-44=226; x in [0, 3], y in [0, 1] (nice ticks).
+    const first = /d="M([\d.]+),([\d.]+)L([\d.]+),([\d.]+)/.exec(seriesPaths(svg)[0])!;
+    expect(Number(first[1])).toBeCloseTo(62, 2);
+    expect(Number(first[2])).toBeCloseTo(30, 2);
+    expect(Number(first[3])).toBeCloseTo(62 + 322 / 3, 1);
+    expect(Number(first[4])).toBeCloseTo(30 + 226 / 2, 1);
+  });
+
+  it('escapes labels and never references a URL', () => {
+    const svg = lineChart({ title: 'T & <x>', xLabel: 'x', yLabel: 'y', series });
+    expect(svg).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
+    expect(svg).toContain('T &amp; &lt;x&gt;');
+    expect(svg).not.toMatch(/https?:/);
+    expect(escapeXml(`'`)).toBe('&#39;');
+  });
+
+  it('leaves out non-positive values on a log axis and breaks the line at them', () => {
+    const svg = lineChart({
+      title: 'L',
+      xLabel: 'x',
+      yLabel: 'y',
+      yScale: 'log',
+      legend: false,
+      series: [{ label: 's', color: '#000', x: [0, 1, 2, 3], y: [1, 0, 0.1, 0.01] }],
+    });
+    const d = /d="([^"]*)"/.exec(seriesPaths(svg)[0])![1];
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/L/g)).toHaveLength(1);
+    expect(svg).toContain('(log scale)');
+  });
+
+  it('says so when there is nothing to draw', () => {
+    const svg = lineChart({
+      title: 'L',
+      xLabel: 'x',
+      yLabel: 'y',
+      yScale: 'log',
+      series: [{ label: 's', color: '#000', x: [0], y: [-1] }],
+    });
+    expect(svg).toContain('no data above zero');
+    expect(seriesPaths(svg)).toHaveLength(1);
+  });
+
+  it('draws values of both signs on a symmetric log axis', () => {
+    const svg = lineChart({
+      title: 'L',
+      xLabel: 'x',
+      yLabel: 'y',
+      yScale: 'symlog',
+      series: [{ label: 's', color: '#000', x: [0, 1, 2], y: [1, -10, -1e6] }],
+    });
+    expect(svg).toContain('(symmetric log scale)');
+    expect(svg).toContain('>-1e6<');
+    expect(svg).toContain('>0<');
+  });
+
+  it('thins long series to a bounded number of points, keeping the extremes', () => {
+    const n = 20000;
+    const x = Array.from({ length: n }, (_, i) => i);
+    const y = x.map((i) => (i === 12345 ? 100 : 1 + Math.sin(i / 100)));
+    const svg = lineChart({ title: 'L', xLabel: 'x', yLabel: 'y', series: [{ label: 's', color: '#000', x, y }] });
+    const d = /d="([^"]*)"/.exec(seriesPaths(svg)[0])![1];
+    expect(d.split(/[ML]/).length).toBeLessThan(1600);
+    // The spike at 100 sets the top of the axis.
+    expect(svg).toContain('>100<');
+  });
+});
+
+describe('contourChart', () => {
+  it('draws filled cells, isolines, one path per trajectory and the minima', () => {
+    const svg = contourChart({
+      title: 'bowl',
+      f: (x, y) => x * x + y * y,
+      bounds: [
+        [-1, 1],
+        [-1, 1],
+      ],
+      resolution: 20,
+      minima: [[0, 0]],
+      series: [
+        { label: 'a', color: PALETTE[0], x: [0.8, 0.4, 0.1], y: [0.8, 0.4, 0.1] },
+        { label: 'b', color: PALETTE[1], x: [-0.8, -0.2], y: [0.5, 0.1] },
+      ],
+    });
+    expect(seriesPaths(svg)).toHaveLength(2);
+    expect(svg).toContain('class="isoline"');
+    expect((svg.match(/<rect /g) ?? []).length).toBeGreaterThan(20);
+    expect(svg).toContain('class="minimum"');
+    expect(svg).toMatch(/<clipPath id="clip-[0-9]+">/);
+    expect(svg).not.toMatch(/https?:/);
+  });
+
+  it('takes precomputed samples and checks their count', () => {
+    const values = Array.from({ length: 9 }, (_, k) => k);
+    const svg = contourChart({
+      title: 't',
+      values,
+      resolution: 2,
+      bounds: [
+        [0, 1],
+        [0, 1],
+      ],
+      series: [],
+    });
+    expect(svg).toContain('class="cells"');
+    expect(() =>
+      contourChart({
+        title: 't',
+        values: [1, 2],
+        resolution: 2,
+        bounds: [
+          [0, 1],
+          [0, 1],
+        ],
+        series: [],
+      }),
+    ).toThrow(/values must hold \(resolution \+ 1\)² = 9 samples, got 2/);
+  });
+});

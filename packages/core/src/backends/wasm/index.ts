@@ -1,0 +1,161 @@
+import { ValueError } from '../../errors';
+import { matmulKernel } from '../../kernels/cpu/matmul';
+import { registerKernel } from '../../kernels/registry';
+import { makeMatmulKernel } from './matmul';
+import { WasmHeap } from './memory';
+import { WASM_MODULE_BASE64, WASM_SHARED_MODULE_BASE64 } from './module.generated';
+import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
+import { WORKER_SOURCE } from './worker-source';
+
+// The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): it validates only where
+// WebAssembly SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+let runtime: WasmRuntime | null = null;
+let module: WebAssembly.Module | null = null;
+let initPromise: Promise<boolean> | null = null;
+
+/**
+ * Whether this runtime supports WebAssembly with 128-bit SIMD, which the wasm backend needs.
+ *
+ * @example
+ * ```ts
+ * if (!isWasmSimdSupported()) console.log('the wasm backend will fall back to the cpu kernels');
+ * ```
+ */
+export function isWasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compile and instantiate the embedded WebAssembly kernels and register them as the `wasm` backend;
+ * activate it with `setBackend('wasm')`. Asynchronous because browsers forbid compiling modules of
+ * more than 4 KB synchronously on the main thread. Resolves to `true` when the SIMD kernels are in
+ * use; where WebAssembly SIMD is missing it prints a warning, registers `wasm` as an alias of the cpu
+ * kernels (so `setBackend('wasm')` still works) and resolves to `false`. Calling it again is a no-op.
+ *
+ * The backend replaces the float32 matmul kernel (every transpose combination, used by `matmul`,
+ * `matmulTransposed`, linear layers and their gradients); float64 and int32 products, and every other
+ * op, keep the cpu kernels.
+ *
+ * @example
+ * ```ts
+ * await initWasmBackend();
+ * setBackend('wasm');
+ * matmul(randn([512, 512]), randn([512, 512])); // the SIMD kernel
+ * ```
+ */
+export function initWasmBackend(): Promise<boolean> {
+  if (initPromise === null) initPromise = initialize();
+  return initPromise;
+}
+
+async function initialize(): Promise<boolean> {
+  if (!isWasmSimdSupported()) {
+    console.warn(
+      'initWasmBackend: this JavaScript runtime has no WebAssembly SIMD support; the wasm backend runs the cpu kernels',
+    );
+    registerKernel('matmul', matmulKernel, 'wasm');
+    return false;
+  }
+  // A shared memory lets worker threads (setNumThreads) run on the same operands; it needs SharedArrayBuffer
+  // (in browsers: a cross-origin isolated page).
+  const shared = typeof SharedArrayBuffer === 'function';
+  const bytes = decodeBase64(shared ? WASM_SHARED_MODULE_BASE64 : WASM_MODULE_BASE64);
+  module = await WebAssembly.compile(bytes);
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
+    : new WebAssembly.Memory({ initial: 1 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const heap = new WasmHeap(memory, 1);
+  runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared);
+  registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
+  return true;
+}
+
+/**
+ * Use `n` threads (the calling one included) for the large kernels of the wasm backend: matmuls with
+ * enough rows are split by rows across Node `worker_threads` that share the backend's WebAssembly
+ * memory. Needs `initWasmBackend()` first, SharedArrayBuffer and `worker_threads` (and a thread that
+ * may block on `Atomics.wait`); elsewhere, or with `n = 1`, everything runs on the calling thread.
+ * Resolves to the number of threads in use. Workers do not keep a Node process alive.
+ *
+ * @example
+ * ```ts
+ * await initWasmBackend();
+ * await setNumThreads(2); // 2 on a machine with 2 cores
+ * ```
+ */
+export async function setNumThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS + 1)
+    throw new ValueError(`setNumThreads: n must be an integer from 1 to ${MAX_WORKERS + 1}, got ${n}`);
+  const rt = runtime;
+  if (rt === null || module === null) return 1;
+  if (n === 1 || !rt.shared) {
+    rt.setWorkers([]);
+    return 1;
+  }
+  let workerThreads: typeof import('node:worker_threads');
+  try {
+    workerThreads = await import('node:worker_threads');
+  } catch {
+    rt.setWorkers([]);
+    return 1;
+  }
+  const started: GemmWorker[] = [];
+  const memory = rt.heap.memory;
+  await Promise.all(
+    Array.from({ length: n - 1 }, (_, i) => {
+      const worker = new workerThreads.Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module, memory, slot: i + 1 },
+      });
+      worker.unref();
+      started.push(worker);
+      return new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      });
+    }),
+  );
+  rt.setWorkers(started);
+  return rt.threads;
+}
+
+/**
+ * The number of threads the wasm backend uses (1 until {@link setNumThreads} started workers).
+ *
+ * @example
+ * ```ts
+ * getNumThreads(); // 1
+ * ```
+ */
+export function getNumThreads(): number {
+  return runtime === null ? 1 : runtime.threads;
+}
+
+/**
+ * Bytes of WebAssembly memory the wasm backend holds (0 before {@link initWasmBackend}). It grows to
+ * fit the largest product seen and is then reused, so it stays flat over a training run.
+ *
+ * @example
+ * ```ts
+ * wasmMemoryBytes(); // e.g. 14876672 after a 1024 x 1024 product
+ * ```
+ */
+export function wasmMemoryBytes(): number {
+  return runtime === null ? 0 : runtime.heap.byteLength;
+}

@@ -1,0 +1,61 @@
+import type { TypedArray } from '../../dtype';
+import { matmulKernel } from '../../kernels/cpu/matmul';
+import { alignBytes, MAX_OPERAND_BYTES } from './memory';
+import type { WasmRuntime } from './runtime';
+
+// Below this many multiply-adds the three copies and the call cost more than the product itself.
+const MIN_WORK = 2048;
+
+/**
+ * The matmul kernel of the wasm backend, with the signature of the cpu kernel it replaces
+ * ({@link matmulKernel}). float32 products run the SIMD kernel: the operands are copied into the
+ * reused wasm arena, `C += op(A)·op(B)` runs there (split by rows across the worker threads when there
+ * are any), and the result is copied out. float64 and int32 arrays, tiny products and products too
+ * large for the arena go to the cpu kernel. Sums are in float32 (the cpu kernel sums in doubles), so
+ * results can differ from it in the last bits.
+ */
+export function makeMatmulKernel(runtime: WasmRuntime): typeof matmulKernel {
+  return function matmulWasm(
+    a: TypedArray,
+    aOffset: number,
+    b: TypedArray,
+    bOffset: number,
+    out: TypedArray,
+    outOffset: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+  ): void {
+    const aSize = m * k;
+    const bSize = k * n;
+    const cSize = m * n;
+    const aBytes = alignBytes(aSize * 4);
+    const bBytes = alignBytes(bSize * 4);
+    if (
+      !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) ||
+      m === 0 ||
+      n === 0 ||
+      k === 0 ||
+      cSize * k < MIN_WORK ||
+      aBytes + bBytes + cSize * 4 > MAX_OPERAND_BYTES
+    ) {
+      matmulKernel(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
+      return;
+    }
+    const heap = runtime.heap;
+    const aPtr = heap.arena(aBytes + bBytes + cSize * 4);
+    const bPtr = aPtr + aBytes;
+    const cPtr = bPtr + bBytes;
+    const f = heap.f32;
+    f.set(a.subarray(aOffset, aOffset + aSize), aPtr >> 2);
+    f.set(b.subarray(bOffset, bOffset + bSize), bPtr >> 2);
+    const c0 = cPtr >> 2;
+    if (accumulate) f.set(out.subarray(outOffset, outOffset + cSize), c0);
+    else f.fill(0, c0, c0 + cSize);
+    runtime.gemm(aPtr, transA ? 1 : k, transA ? m : 1, bPtr, transB ? 1 : n, transB ? k : 1, cPtr, n, m, k, n);
+    out.set(f.subarray(c0, c0 + cSize), outOffset);
+  };
+}
