@@ -29,6 +29,7 @@ import {
   setBackend,
   type Tensor,
 } from '../packages/core/src/index';
+import { enableNodeThreads } from '../packages/core/src/node';
 import { crossEntropy, Linear, ReLU, Sequential } from '../packages/nn/src/index';
 import { adam } from '../packages/optim-adam/src/index';
 
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
   console.warn = () => {};
   tf.enableProdMode();
   setWasmPaths(`${join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`);
+  enableNodeThreads();
   await initWasmBackend();
   await jaxInit('wasm');
 

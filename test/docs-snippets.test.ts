@@ -120,9 +120,9 @@ describe('guide: getting-started', () => {
     model.eval();
     const finalLoss = noGrad(() => mseLoss(model.forward(x), y).item());
     expect(first).toBeGreaterThan(0.3);
-    // "about 0.003 (the noise is 0.05²)"
+    // "below 0.01 (the noise alone is 0.05² = 0.0025)"
     expect(finalLoss).toBeGreaterThan(0.002);
-    expect(finalLoss).toBeLessThan(0.004);
+    expect(finalLoss).toBeLessThan(0.01);
   });
 
   it('optimizers by name', () => {

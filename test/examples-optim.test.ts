@@ -23,10 +23,10 @@ describe('examples/gd-vs-adam', () => {
     const { gd, adam } = compareOnLine({ steps: 150, lr: 0.1, xScale: 1 });
     expect(gd.losses[0]).toBe(adam.losses[0]); // same data, same start
     expect(gd.losses[0]).toBeGreaterThan(4);
-    // the noise has standard deviation 0.1: the best mean squared error is about 0.0087
-    expect(gd.losses[25]).toBeLessThan(0.01);
-    expect(adam.losses[25]).toBeGreaterThan(0.1);
-    expect(adam.losses[149]).toBeLessThan(0.01);
+    // the noise has standard deviation 0.1: the best mean squared error of a sample is about 0.01
+    expect(gd.losses[25]).toBeLessThan(0.0125);
+    expect(adam.losses[25]).toBeGreaterThan(5 * gd.losses[25]);
+    expect(adam.losses[149]).toBeLessThan(0.0125);
     for (const run of [gd, adam]) {
       expect(run.w).toBeCloseTo(2, 1);
       expect(run.b).toBeCloseTo(1, 1);
@@ -37,7 +37,7 @@ describe('examples/gd-vs-adam', () => {
     const { gd, adam } = compareOnLine({ steps: 150, lr: 0.1, xScale: 10 });
     expect(gd.losses[5]).toBeGreaterThan(1e10);
     expect(Number.isFinite(gd.w)).toBe(false);
-    expect(adam.losses[149]).toBeLessThan(0.01);
+    expect(adam.losses[149]).toBeLessThan(0.0125);
     expect(adam.w).toBeCloseTo(2, 2);
     expect(adam.b).toBeCloseTo(1, 1);
   });
@@ -159,9 +159,10 @@ describe('examples/custom-optimizer', () => {
     expect(registered).toContain('signSgd');
     // every element moves by exactly lr = 0.01 per step, so w needs 200 steps to go from 0 to 2
     expect(losses[100]).toBeGreaterThan(0.5);
-    expect(losses[299]).toBeLessThan(0.01);
-    expect(Math.abs(w - 2)).toBeLessThan(0.02);
-    expect(Math.abs(b - 1)).toBeLessThan(0.02);
+    expect(losses[299]).toBeLessThan(0.0125);
+    // the least-squares fit of a noisy sample is itself a few hundredths from (2, 1)
+    expect(Math.abs(w - 2)).toBeLessThan(0.03);
+    expect(Math.abs(b - 1)).toBeLessThan(0.03);
   });
 
   it('sign-sgd.mjs, the plain JavaScript copy for the CLI, is the same plugin and conforms too', async () => {

@@ -8,5 +8,4 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
-  shims: true,
 });

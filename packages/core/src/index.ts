@@ -9,8 +9,12 @@ export {
   initWasmBackend,
   isWasmSimdSupported,
   setNumThreads,
+  setWasmWorkerStarter,
+  type WasmWorkerData,
+  type WasmWorkerStarter,
   wasmMemoryBytes,
 } from './backends/wasm/index';
+export type { GemmWorker } from './backends/wasm/runtime';
 export {
   arange,
   type CreationOptions,

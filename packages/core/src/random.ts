@@ -73,19 +73,30 @@ export class Generator {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** A standard normal deviate (Box-Muller; the second value of each pair is kept for the next call). */
+  /**
+   * A standard normal deviate, by Marsaglia's polar method (pairs; the second value of each pair is
+   * kept for the next call).
+   */
   normal(): number {
     if (this.spare !== null) {
       const v = this.spare;
       this.spare = null;
       return v;
     }
+    // NOTE: Math.log, Math.sin and Math.cos may differ in the last bit between JavaScript engines;
+    // the polar method needs only a logarithm, and portableLog uses only IEEE-exact arithmetic, so
+    // the same seed gives the same normals in every engine.
     let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    let v = 0;
+    let s = 0;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const factor = Math.sqrt((-2 * portableLog(s)) / s);
+    this.spare = v * factor;
+    return u * factor;
   }
 
   /** An integer uniform in `[low, high)`. */
@@ -106,6 +117,53 @@ export class Generator {
     this.spare = state.spareNormal ?? null;
     return this;
   }
+}
+
+const LN2_HI = 6.9314718036912381649e-1;
+const LN2_LO = 1.90821492927058770002e-10;
+// Coefficients of the minimax polynomial for log((1+s)/(1-s)) on |s| < 0.1716 (Sun's fdlibm, e_log.c).
+const LG1 = 6.66666666666673513e-1;
+const LG2 = 3.999999999940941908e-1;
+const LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1;
+const LG5 = 1.818357216161805012e-1;
+const LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
+const bits = new DataView(new ArrayBuffer(8));
+
+/**
+ * The natural logarithm of a positive finite `x`, computed with +, -, *, / only (each correctly
+ * rounded by IEEE 754), so it gives the same bits in every JavaScript engine; accurate to < 1 ulp.
+ * Write `x = 2^k * m` with `m` in `[sqrt(2)/2, sqrt(2))`, then `log(m) = 2 atanh(f / (2 + f))` with
+ * `f = m - 1`, evaluated by the fdlibm polynomial.
+ */
+export function portableLog(x: number): number {
+  bits.setFloat64(0, x);
+  let hi = bits.getUint32(0);
+  let k = 0;
+  if (hi < 0x00100000) {
+    // subnormal: scale into the normal range first
+    bits.setFloat64(0, x * 18014398509481984);
+    hi = bits.getUint32(0);
+    k = -54;
+  }
+  k += (hi >>> 20) - 1023;
+  let mantHi = hi & 0x000fffff;
+  // NOTE: choose the exponent so that m lands in [sqrt(2)/2, sqrt(2)): 0x6a09e is sqrt(2)'s mantissa.
+  const i = (mantHi + 0x95f64) & 0x100000;
+  mantHi |= i ^ 0x3ff00000;
+  k += i >>> 20;
+  bits.setUint32(0, mantHi);
+  const m = bits.getFloat64(0);
+  const f = m - 1;
+  const s = f / (2 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  const r = t2 + t1;
+  const hfsq = 0.5 * f * f;
+  return k * LN2_HI - (hfsq - (s * (hfsq + r) + k * LN2_LO) - f);
 }
 
 function rotl(x: number, k: number): number {

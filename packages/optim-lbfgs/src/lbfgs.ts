@@ -48,6 +48,8 @@ export interface LbfgsOptimizer extends Optimizer {
   readonly funcEvals: number;
   /** Inner iterations since creation (PyTorch's `state['n_iter']`). */
   readonly nIter: number;
+  /** Always true: `step` must be given a closure (a training loop such as `fit` passes one). */
+  readonly requiresClosure: true;
 }
 
 /** L-BFGS's state, global to its one group (PyTorch keeps it on the first parameter). Plain data. */
@@ -147,6 +149,7 @@ function lossOf(value: unknown): number {
 
 class Lbfgs implements LbfgsOptimizer {
   readonly name = NAME;
+  readonly requiresClosure = true;
   readonly defaults: Readonly<Hyperparams>;
   readonly paramGroups: ParamGroup[];
   private readonly params: Tensor[];

@@ -1,13 +1,45 @@
-import type { TrainPlugin } from '../types';
+import { type Tensor, ValueError } from '@nablajs/core';
+import type { Closure, Optimizer } from '@nablajs/optim';
+import type { TrainContext, TrainPlugin } from '../types';
+
+/**
+ * Whether `optimizer` must be stepped with a closure: it says so with `requiresClosure: true` (L-BFGS does), or it
+ * is registered as `'lbfgs'`.
+ */
+function needsClosure(optimizer: Optimizer): boolean {
+  return (optimizer as { requiresClosure?: unknown }).requiresClosure === true || optimizer.name === 'lbfgs';
+}
+
+/** The closure of a batch: zero the gradients, forward, loss, backward on `ctx.inputs` / `ctx.targets`. */
+function batchClosure(ctx: TrainContext, optimizer: Optimizer): Closure {
+  const { inputs, targets } = ctx;
+  if (inputs === null || targets === null)
+    throw new ValueError(
+      `optimizerStep: ${optimizer.name} needs a closure, which re-runs the current batch, but the context has no batch (inputs or targets is null)`,
+    );
+  return (): Tensor => {
+    optimizer.zeroGrad();
+    for (const p of ctx.model.parameters()) p.grad = null;
+    const loss = ctx.lossFn(ctx.model.forward(inputs), targets);
+    loss.backward();
+    return loss;
+  };
+}
 
 /**
  * The built-in plugin on `step` that applies the optimizer's update rule: `ctx.optimizer.step()`, unless a
  * plugin skipped this batch's step (`ctx.skipStep()`, as the NaN guard and gradient accumulation do) or
  * there is no optimizer. `fit` subscribes it before the caller's plugins whenever an optimizer is given.
  *
+ * An optimizer that re-evaluates the loss during its step (L-BFGS, marked by `requiresClosure: true` or the name
+ * `'lbfgs'`) gets a closure that zeroes the gradients and re-runs forward, loss and backward on the current batch
+ * and returns the loss, as PyTorch Lightning does for `LBFGS`. Gradients changed by plugins on `afterBackward`
+ * (clipping) do not apply to those re-evaluations; `ctx.loss` stays the loss of the batch's first forward pass.
+ *
  * A custom update rule is a plugin on `step` exactly like this one, used with `optimizer: null` (and it
  * should honour `ctx.stepSkipped` the same way). Follows the `optimizer.step()` of PyTorch's training loop
- * (https://pytorch.org/tutorials/beginner/basics/optimization_tutorial.html).
+ * (https://pytorch.org/tutorials/beginner/basics/optimization_tutorial.html) and `optimizer.step(closure)` for
+ * L-BFGS (https://pytorch.org/docs/stable/optim.html#optimizer-step-closure).
  *
  * @example
  * ```ts
@@ -26,8 +58,10 @@ export function optimizerStep(): TrainPlugin {
   return {
     name: 'optimizerStep',
     step(ctx) {
-      if (ctx.stepSkipped || ctx.optimizer === null) return;
-      ctx.optimizer.step();
+      const optimizer = ctx.optimizer;
+      if (ctx.stepSkipped || optimizer === null) return;
+      if (needsClosure(optimizer)) optimizer.step(batchClosure(ctx, optimizer));
+      else optimizer.step();
     },
   };
 }

@@ -5,7 +5,6 @@ import { makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
 import { WASM_MODULE_BASE64, WASM_SHARED_MODULE_BASE64 } from './module.generated';
 import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
-import { WORKER_SOURCE } from './worker-source';
 
 // The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): it validates only where
 // WebAssembly SIMD is supported.
@@ -86,15 +85,45 @@ async function initialize(): Promise<boolean> {
   return true;
 }
 
+/** What a worker thread of the wasm backend is started with. */
+export interface WasmWorkerData {
+  /** The compiled kernel module. */
+  module: WebAssembly.Module;
+  /** The shared memory of the backend. */
+  memory: WebAssembly.Memory;
+  /** The worker's scratch slot (1 for the first worker). */
+  slot: number;
+}
+
+/** Starts one worker thread of the wasm backend and resolves once it is ready. */
+export type WasmWorkerStarter = (data: WasmWorkerData) => Promise<GemmWorker>;
+
+let startWorker: WasmWorkerStarter | null = null;
+
+/**
+ * Tell the wasm backend how to start worker threads. Node's is installed by `enableNodeThreads()`
+ * from `@nablajs/core/node`, which keeps `node:` imports out of the browser entry.
+ *
+ * @example
+ * ```ts
+ * setWasmWorkerStarter(myWebWorkerStarter);
+ * ```
+ */
+export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
+  startWorker = starter;
+}
+
 /**
  * Use `n` threads (the calling one included) for the large kernels of the wasm backend: matmuls with
- * enough rows are split by rows across Node `worker_threads` that share the backend's WebAssembly
- * memory. Needs `initWasmBackend()` first, SharedArrayBuffer and `worker_threads` (and a thread that
- * may block on `Atomics.wait`); elsewhere, or with `n = 1`, everything runs on the calling thread.
+ * enough rows are split by rows across worker threads that share the backend's WebAssembly memory.
+ * Needs `initWasmBackend()` first, SharedArrayBuffer, a way to start workers (in Node:
+ * `enableNodeThreads()` from `@nablajs/core/node`) and a thread that may block on `Atomics.wait`;
+ * otherwise, or with `n = 1`, everything runs on the calling thread.
  * Resolves to the number of threads in use. Workers do not keep a Node process alive.
  *
  * @example
  * ```ts
+ * enableNodeThreads(); // from '@nablajs/core/node'
  * await initWasmBackend();
  * await setNumThreads(2); // 2 on a machine with 2 cores
  * ```
@@ -108,28 +137,15 @@ export async function setNumThreads(n: number): Promise<number> {
     rt.setWorkers([]);
     return 1;
   }
-  let workerThreads: typeof import('node:worker_threads');
-  try {
-    workerThreads = await import('node:worker_threads');
-  } catch {
+  if (startWorker === null) {
     rt.setWorkers([]);
     return 1;
   }
-  const started: GemmWorker[] = [];
+  const starter = startWorker;
   const memory = rt.heap.memory;
-  await Promise.all(
-    Array.from({ length: n - 1 }, (_, i) => {
-      const worker = new workerThreads.Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, slot: i + 1 },
-      });
-      worker.unref();
-      started.push(worker);
-      return new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-      });
-    }),
+  const mod = module;
+  const started = await Promise.all(
+    Array.from({ length: n - 1 }, (_, i) => starter({ module: mod, memory, slot: i + 1 })),
   );
   rt.setWorkers(started);
   return rt.threads;

@@ -28,6 +28,7 @@ export const MAX_WORKERS = 15;
 
 /** A worker thread that runs `gemm` on a slice of rows when its slot's sequence number changes. */
 export interface GemmWorker {
+  /** Stop the worker. */
   terminate(): void;
 }
 
