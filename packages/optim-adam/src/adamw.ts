@@ -7,22 +7,13 @@ import {
   scaleByAdam,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import type { AdamOptions } from './adam';
 import { checkAdamFamily } from './validate';
 
-/** Options of {@link adamw}: PyTorch's `torch.optim.AdamW` keyword arguments in lowerCamelCase. */
-export interface AdamWOptions {
-  /** Learning rate. Default `1e-3`. */
-  lr?: number;
-  /** Decay rates `[β₁, β₂]` of the running averages of the gradient and of its square, each in [0, 1). Default `[0.9, 0.999]`. */
-  betas?: readonly number[];
-  /** Added to the bias-corrected `√v` in the denominator, for numerical stability. Default `1e-8`. */
-  eps?: number;
+/** Options of {@link adamw}: those of {@link adam}, with the weight decay decoupled (PyTorch's `torch.optim.AdamW`). */
+export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay: `p ← p·(1 - lr·weightDecay)` at every step. Default `0.01` (Adam's is 0). */
   weightDecay?: number;
-  /** Use the AMSGrad variant (the running maximum of `v` in the denominator). Default `false`. */
-  amsgrad?: boolean;
-  /** Maximize the objective (gradient ascent) instead of minimizing it. Default `false`. */
-  maximize?: boolean;
 }
 
 /**

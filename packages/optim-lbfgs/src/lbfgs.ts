@@ -9,12 +9,14 @@ import {
   ValueError,
 } from '@nablajs/core';
 import {
+  addHook,
   type Closure,
   checkNumber,
   decodeState,
   encodeState,
   type Hyperparams,
   type HyperValue,
+  isTensorList,
   type Optimizer,
   type OptimizerStateDict,
   type ParamGroup,
@@ -517,25 +519,12 @@ class Lbfgs implements LbfgsOptimizer {
   }
 
   onBeforeStep(hook: StepHook): () => void {
-    return subscribe(this.before, hook);
+    return addHook(this.before, hook);
   }
 
   onAfterStep(hook: StepHook): () => void {
-    return subscribe(this.after, hook);
+    return addHook(this.after, hook);
   }
-}
-
-function subscribe(list: StepHook[], hook: StepHook): () => void {
-  list.push(hook);
-  return () => {
-    const i = list.indexOf(hook);
-    if (i >= 0) list.splice(i, 1);
-  };
-}
-
-function isTensorList(params: ParamsInput): params is readonly Tensor[] {
-  const first = params[0] as unknown;
-  return first !== null && typeof first === 'object' && 'data' in (first as object) && 'shape' in (first as object);
 }
 
 /**

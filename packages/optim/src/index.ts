@@ -3,6 +3,7 @@
 export { chain } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
+export { addHook, isTensorList } from './hooks';
 export {
   createOptimizer,
   definePlugin,

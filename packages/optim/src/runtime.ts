@@ -8,6 +8,7 @@ import {
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
+import { addHook, isTensorList } from './hooks';
 import { decodeState, encodeState, stateMismatch } from './state';
 import type {
   Closure,
@@ -250,23 +251,10 @@ class RuleOptimizer implements Optimizer {
   }
 
   onBeforeStep(hook: StepHook): () => void {
-    return subscribe(this.before, hook);
+    return addHook(this.before, hook);
   }
 
   onAfterStep(hook: StepHook): () => void {
-    return subscribe(this.after, hook);
+    return addHook(this.after, hook);
   }
-}
-
-function subscribe(list: StepHook[], hook: StepHook): () => void {
-  list.push(hook);
-  return () => {
-    const i = list.indexOf(hook);
-    if (i >= 0) list.splice(i, 1);
-  };
-}
-
-function isTensorList(params: ParamsInput): params is readonly Tensor[] {
-  const first = params[0] as unknown;
-  return first !== null && typeof first === 'object' && 'data' in (first as object) && 'shape' in (first as object);
 }
