@@ -2,6 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'test', 'test/browser', 'packages/core/vitest.wasm.config.ts', 'test/vitest.wasm.config.ts'],
+    projects: [
+      'packages/*',
+      'test',
+      'test/browser',
+      'packages/core/vitest.wasm.config.ts',
+      'test/vitest.wasm.config.ts',
+    ],
   },
 });
