@@ -83,6 +83,12 @@ describe('the playground in Chromium', () => {
     expect(await page.locator('.racer').nth(0).locator('.hp[data-key="momentum"]').inputValue()).toBe('0');
   });
 
+  it('trains in the worker on the wasm backend (Chromium has WebAssembly SIMD)', async () => {
+    await freshPage();
+    await page.waitForFunction(() => document.getElementById('backend')?.textContent?.startsWith('backend: '));
+    expect(await page.locator('#backend').textContent()).toMatch(/^backend: wasm \(available: cpu, wasm\)/);
+  });
+
   it('races sgd and adam on Rosenbrock: both trajectories move and both losses fall', async () => {
     await freshPage();
     await page.selectOption('#task', 'rosenbrock');

@@ -1,6 +1,6 @@
 // The training worker: registers every optimizer plugin, builds races and runs them in time slices, so
 // that the page stays responsive and pause/step messages are handled between slices.
-import { getBackend, listBackends, setBackend, tensor } from '@nablajs/core';
+import { getBackend, initWasmBackend, listBackends, setBackend, tensor } from '@nablajs/core';
 import { createOptimizer, type HyperValue, listOptimizers, pluginOf, usePlugin } from '@nablajs/optim';
 import adadelta from '@nablajs/optim-adadelta';
 import adagrad from '@nablajs/optim-adagrad';
@@ -21,7 +21,12 @@ const scope = self as unknown as {
 };
 
 for (const plugin of [sgd, adam, rmsprop, adagrad, adadelta, rprop, lbfgs, lion, lamb]) usePlugin(plugin);
-if (listBackends().includes('wasm')) setBackend('wasm');
+// The wasm backend (WebAssembly SIMD matmul) where the browser has SIMD; the cpu kernels otherwise.
+// NOTE: not a top-level await: the message handler below must exist from the start, and each message
+// waits for this instead.
+const backendReady = initWasmBackend().then((ok) => {
+  if (ok) setBackend('wasm');
+});
 
 const SLICE_MS = 40;
 const GRID = 120;
@@ -146,9 +151,11 @@ function handle(message: ToWorker) {
 }
 
 scope.onmessage = (event) => {
-  try {
-    handle(event.data);
-  } catch (e) {
-    scope.postMessage({ type: 'error', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-  }
+  backendReady.then(() => {
+    try {
+      handle(event.data);
+    } catch (e) {
+      scope.postMessage({ type: 'error', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    }
+  });
 };
