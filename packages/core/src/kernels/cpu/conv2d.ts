@@ -1,4 +1,5 @@
 import type { TypedArray } from '../../dtype';
+import { resolveKernel } from '../registry';
 import { matmulKernel } from './matmul';
 
 /** Everything a 2-D convolution kernel needs to know about its operands' shapes (NCHW, OIHW). */
@@ -19,6 +20,42 @@ export interface Conv2dGeometry {
   readonly dilationW: number;
   readonly outH: number;
   readonly outW: number;
+}
+
+/** What the three convolution kernels share: group sizes, the column matrix and the active matmul kernel. */
+interface ConvPlan {
+  /** Input channels per group. */
+  cg: number;
+  /** Output channels per group. */
+  og: number;
+  /** Rows of the column matrix: `cg * kH * kW`. */
+  K: number;
+  /** Output positions: `outH * outW`. */
+  P: number;
+  /** Input positions: `height * width`. */
+  HW: number;
+  /** The column buffer (in the dtype of `like`), or null when the input stands in for its columns. */
+  cols: TypedArray | null;
+  /** The active backend's matmul (the wasm backend takes float32 products). */
+  matmul: typeof matmulKernel;
+}
+
+function convPlan(g: Conv2dGeometry, like: TypedArray): ConvPlan {
+  const cg = g.inChannels / g.groups;
+  const K = cg * g.kernelH * g.kernelW;
+  const P = g.outH * g.outW;
+  // NOTE: im2col only copies values, so columns in the input's own dtype lose nothing, and float32
+  // columns let a float32-only backend kernel (wasm) take the products.
+  const cols = isPointwise(g) ? null : like instanceof Float32Array ? new Float32Array(K * P) : new Float64Array(K * P);
+  return {
+    cg,
+    og: g.outChannels / g.groups,
+    K,
+    P,
+    HW: g.height * g.width,
+    cols,
+    matmul: resolveKernel('matmul', matmulKernel),
+  };
 }
 
 /** Whether the convolution is a plain per-pixel matrix product, so the input can stand in for its columns. */
@@ -45,7 +82,7 @@ function validRange(offset: number, stride: number, size: number, outSize: numbe
  * im2col(new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, 1, geometry, cols); // geometry of a 3x3 input
  * ```
  */
-export function im2col(x: TypedArray, xOffset: number, channels: number, g: Conv2dGeometry, cols: Float64Array): void {
+export function im2col(x: TypedArray, xOffset: number, channels: number, g: Conv2dGeometry, cols: TypedArray): void {
   const { height: H, width: W, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
   const P = outH * outW;
   let row = 0;
@@ -78,7 +115,7 @@ export function im2col(x: TypedArray, xOffset: number, channels: number, g: Conv
  * ```
  */
 export function col2im(
-  cols: Float64Array,
+  cols: TypedArray,
   channels: number,
   g: Conv2dGeometry,
   out: TypedArray,
@@ -121,21 +158,15 @@ export function conv2dKernel(
   out: TypedArray,
   g: Conv2dGeometry,
 ): void {
-  const cg = g.inChannels / g.groups;
-  const og = g.outChannels / g.groups;
-  const K = cg * g.kernelH * g.kernelW;
-  const P = g.outH * g.outW;
-  const HW = g.height * g.width;
-  const pointwise = isPointwise(g);
-  const cols = pointwise ? null : new Float64Array(K * P);
+  const { cg, og, K, P, HW, cols, matmul } = convPlan(g, x);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const xOffset = (n * g.inChannels + gi * cg) * HW;
       const outOffset = (n * g.outChannels + gi * og) * P;
-      if (cols === null) matmulKernel(weight, gi * og * K, x, xOffset, out, outOffset, og, K, P, false, false, false);
+      if (cols === null) matmul(weight, gi * og * K, x, xOffset, out, outOffset, og, K, P, false, false, false);
       else {
         im2col(x, xOffset, cg, g, cols);
-        matmulKernel(weight, gi * og * K, cols, 0, out, outOffset, og, K, P, false, false, false);
+        matmul(weight, gi * og * K, cols, 0, out, outOffset, og, K, P, false, false, false);
       }
     }
     if (bias !== null) {
@@ -164,21 +195,14 @@ export function conv2dInputGradKernel(
   gradInput: TypedArray,
   g: Conv2dGeometry,
 ): void {
-  const cg = g.inChannels / g.groups;
-  const og = g.outChannels / g.groups;
-  const K = cg * g.kernelH * g.kernelW;
-  const P = g.outH * g.outW;
-  const HW = g.height * g.width;
-  const pointwise = isPointwise(g);
-  const cols = pointwise ? null : new Float64Array(K * P);
+  const { cg, og, K, P, HW, cols, matmul } = convPlan(g, grad);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const xOffset = (n * g.inChannels + gi * cg) * HW;
       const gOffset = (n * g.outChannels + gi * og) * P;
-      if (cols === null)
-        matmulKernel(weight, gi * og * K, grad, gOffset, gradInput, xOffset, K, og, P, true, false, false);
+      if (cols === null) matmul(weight, gi * og * K, grad, gOffset, gradInput, xOffset, K, og, P, true, false, false);
       else {
-        matmulKernel(weight, gi * og * K, grad, gOffset, cols, 0, K, og, P, true, false, false);
+        matmul(weight, gi * og * K, grad, gOffset, cols, 0, K, og, P, true, false, false);
         col2im(cols, cg, g, gradInput, xOffset);
       }
     }
@@ -200,22 +224,16 @@ export function conv2dWeightGradKernel(
   gradWeight: TypedArray,
   g: Conv2dGeometry,
 ): void {
-  const cg = g.inChannels / g.groups;
-  const og = g.outChannels / g.groups;
-  const K = cg * g.kernelH * g.kernelW;
-  const P = g.outH * g.outW;
-  const HW = g.height * g.width;
-  const pointwise = isPointwise(g);
-  const cols = pointwise ? null : new Float64Array(K * P);
+  const { cg, og, K, P, HW, cols, matmul } = convPlan(g, x);
   gradWeight.fill(0);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const xOffset = (n * g.inChannels + gi * cg) * HW;
       const gOffset = (n * g.outChannels + gi * og) * P;
-      if (cols === null) matmulKernel(grad, gOffset, x, xOffset, gradWeight, gi * og * K, og, P, K, false, true, true);
+      if (cols === null) matmul(grad, gOffset, x, xOffset, gradWeight, gi * og * K, og, P, K, false, true, true);
       else {
         im2col(x, xOffset, cg, g, cols);
-        matmulKernel(grad, gOffset, cols, 0, gradWeight, gi * og * K, og, P, K, false, true, true);
+        matmul(grad, gOffset, cols, 0, gradWeight, gi * og * K, og, P, K, false, true, true);
       }
     }
   }
