@@ -50,6 +50,34 @@ function checkChildren(fn: string, state: SchedulerStateDict, internals: readonl
 }
 
 /**
+ * Checking and restoring the state of a scheduler made of sub-schedulers (sequentialLR, chainedScheduler):
+ * the header, `lastEpoch`, every child's state; `restore` receives the restored epoch and values.
+ */
+function compositeState(
+  fn: string,
+  optimizer: Optimizer,
+  key: string,
+  groups: number,
+  subs: readonly SchedulerInternals[],
+  restore: (lastEpoch: number, lastValues: number[]) => void,
+): { checkState: (state: SchedulerStateDict) => void; applyState: (state: SchedulerStateDict) => void } {
+  return {
+    checkState(state) {
+      const s = checkStateHeader(fn, state, key, groups);
+      stateNumber(fn, s, 'lastEpoch', true);
+      checkChildren(fn, s, subs);
+    },
+    applyState(state) {
+      const children = state.schedulers as unknown as SchedulerStateDict[];
+      for (let i = 0; i < subs.length; i++) subs[i].applyState(children[i]);
+      const values = [...state.lastValues];
+      restore(state.lastEpoch, values);
+      writeValues(optimizer, key, values);
+    },
+  };
+}
+
+/**
  * Run schedulers one after the other, switching at the milestones; each one after the first restarts at
  * its epoch 0 from the base values.
  *
@@ -121,18 +149,10 @@ export function sequentialLR(optimizer: Optimizer, options: SequentialLROptions)
     lastValues = subsList[idx].getLastLr();
   };
 
-  const checkState = (state: SchedulerStateDict) => {
-    const s = checkStateHeader(name, state, key, groups);
-    stateNumber(name, s, 'lastEpoch', true);
-    checkChildren(name, s, subs);
-  };
-  const applyState = (state: SchedulerStateDict) => {
-    const children = state.schedulers as unknown as SchedulerStateDict[];
-    for (let i = 0; i < subs.length; i++) subs[i].applyState(children[i]);
-    lastEpoch = state.lastEpoch;
-    lastValues = [...state.lastValues];
-    writeValues(optimizer, key, lastValues);
-  };
+  const { checkState, applyState } = compositeState(name, optimizer, key, groups, subs, (epoch, values) => {
+    lastEpoch = epoch;
+    lastValues = values;
+  });
 
   const scheduler: Scheduler = {
     name,
@@ -205,18 +225,10 @@ export function chainedScheduler(schedulers: readonly Scheduler[], optimizer?: O
   let lastEpoch = 0;
   let lastValues = readValues(name, opt, key);
 
-  const checkState = (state: SchedulerStateDict) => {
-    const s = checkStateHeader(name, state, key, groups);
-    stateNumber(name, s, 'lastEpoch', true);
-    checkChildren(name, s, subs);
-  };
-  const applyState = (state: SchedulerStateDict) => {
-    const children = state.schedulers as unknown as SchedulerStateDict[];
-    for (let i = 0; i < subs.length; i++) subs[i].applyState(children[i]);
-    lastEpoch = state.lastEpoch;
-    lastValues = [...state.lastValues];
-    writeValues(opt, key, lastValues);
-  };
+  const { checkState, applyState } = compositeState(name, opt, key, groups, subs, (epoch, values) => {
+    lastEpoch = epoch;
+    lastValues = values;
+  });
 
   const scheduler: Scheduler = {
     name,
