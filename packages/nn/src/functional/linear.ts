@@ -1,4 +1,4 @@
-import { add, matmul, ShapeError, type Tensor, transpose } from '@nablajs/core';
+import { add, matmulTransposed, reshape, ShapeError, type Tensor } from '@nablajs/core';
 import { checkFloating, describeShape } from './check';
 
 /**
@@ -26,7 +26,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new ShapeError(
       `linear: input has ${x.ndim === 0 ? 'no' : x.shape[x.ndim - 1]} features in its last dimension, expected ${inFeatures} (input shape ${describeShape(x.shape)}, weight shape ${describeShape(weight.shape)})`,
     );
-  const y = matmul(x, transpose(weight, 0, 1));
+  // x·Wᵀ read transposed by the kernel: no copy of the weight forward, none of its gradient backward.
+  const y =
+    x.ndim === 1
+      ? reshape(matmulTransposed(reshape(x, [1, inFeatures]), weight, { transB: true }), [outFeatures])
+      : matmulTransposed(x, weight, { transB: true });
   if (bias === undefined || bias === null) return y;
   checkFloating('linear', 'bias', bias);
   if (bias.ndim !== 1 || bias.shape[0] !== outFeatures)
