@@ -1,9 +1,11 @@
 import { ValueError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
 import { registerKernel } from '../../kernels/registry';
+import { registerElementwiseKernels } from './elementwise';
 import { makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
 import { WASM_MODULE_BASE64, WASM_SHARED_MODULE_BASE64 } from './module.generated';
+import { registerOptimKernels } from './optim';
 import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
 
 // The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): it validates only where
@@ -79,9 +81,11 @@ async function initialize(): Promise<boolean> {
     ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
     : new WebAssembly.Memory({ initial: 1 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const heap = new WasmHeap(memory, 1);
+  const heap = new WasmHeap(memory, 1, shared);
   runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared);
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
+  registerElementwiseKernels(runtime);
+  registerOptimKernels(runtime);
   return true;
 }
 

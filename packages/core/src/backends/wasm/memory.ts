@@ -1,3 +1,4 @@
+import type { TypedArray } from '../../dtype';
 import { MATMUL_PARAMS } from './module.generated';
 
 const PAGE = 65536;
@@ -17,35 +18,62 @@ export interface MatmulScratch {
   readonly tile: number;
 }
 
+/** Bytes at the start of memory kept for the worker threads' control block. */
+const CONTROL_BYTES = 1024;
+
+/** The smallest block the allocator hands out (and the alignment of every block). */
+const MIN_BLOCK = 64;
+
 function align(bytes: number): number {
   return Math.ceil(bytes / 64) * 64;
 }
 
+/** The size class of a request: blocks are powers of two from {@link MIN_BLOCK} bytes. */
+function sizeClass(bytes: number): number {
+  return Math.max(MIN_BLOCK, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+}
+
 /**
- * The wasm backend's memory: one `WebAssembly.Memory` laid out as a fixed scratch area per thread
- * (packed panels) followed by one operand arena. Kernels run one at a time and copy their operands
- * in and their result out, so the arena is reused by every call: it is grown to the largest call seen
- * and never beyond, which bounds memory over a training run by its largest product.
+ * The wasm backend's memory: one `WebAssembly.Memory` holding the worker threads' control block, one
+ * matmul scratch area per thread, an operand arena for kernels whose operands live in JavaScript
+ * memory, and the blocks of arrays that live in wasm memory (see {@link WasmHeap.alloc}).
+ *
+ * Blocks come in power-of-two size classes; a freed block goes to its class's free list and the next
+ * request of that class reuses it, so a training loop that allocates the same shapes every step stops
+ * growing the memory after its first step. The memory only grows; a shared memory (the default where
+ * `SharedArrayBuffer` exists) keeps every view valid when it grows, a non-shared one does not, so
+ * arrays are only placed in a shared memory ({@link WasmHeap.resident}).
  */
 export class WasmHeap {
   readonly memory: WebAssembly.Memory;
-  private readonly arenaStart: number;
+  /** Whether arrays may live here: only in a shared memory, whose views survive `grow`. */
+  readonly resident: boolean;
+  private top: number;
+  private readonly free = new Map<number, number[]>();
   private readonly scratch: MatmulScratch[] = [];
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private arenaPtr = 0;
+  private arenaBytes = 0;
+  private liveBytes = 0;
   private f32View: Float32Array;
 
-  constructor(memory: WebAssembly.Memory, threads: number) {
+  constructor(memory: WebAssembly.Memory, threads: number, shared: boolean) {
     this.memory = memory;
-    let offset = 1024;
-    for (let t = 0; t < threads; t++) {
-      const packA = offset;
+    this.resident = shared;
+    this.top = CONTROL_BYTES;
+    this.buffers.add(memory.buffer);
+    this.f32View = new Float32Array(memory.buffer);
+    this.setThreads(threads);
+  }
+
+  /** Make sure there is matmul scratch for `threads` threads (scratch is never given back). */
+  setThreads(threads: number): void {
+    while (this.scratch.length < threads) {
+      const packA = this.alloc(MATMUL_SCRATCH_BYTES);
       const packB = packA + align(MATMUL_PARAMS.MC * MATMUL_PARAMS.KC * 4);
       const tile = packB + align(MATMUL_PARAMS.KC * MATMUL_PARAMS.NC * 4);
       this.scratch.push({ packA, packB, tile });
-      offset += MATMUL_SCRATCH_BYTES + 64;
     }
-    this.arenaStart = align(offset);
-    this.ensure(this.arenaStart);
-    this.f32View = new Float32Array(memory.buffer);
   }
 
   /** The scratch area of thread `t` (0 is the calling thread). */
@@ -60,11 +88,52 @@ export class WasmHeap {
 
   /**
    * Reserve `bytes` of operand space and return its byte address (64-byte aligned). The space is
-   * only valid until the next call: every kernel call starts again at the same address.
+   * only valid until the next call: every kernel call that copies its operands in reuses it.
    */
   arena(bytes: number): number {
-    this.ensure(this.arenaStart + bytes);
-    return this.arenaStart;
+    if (bytes > this.arenaBytes) {
+      if (this.arenaBytes > 0) this.release(this.arenaPtr, this.arenaBytes);
+      this.arenaBytes = sizeClass(bytes);
+      this.arenaPtr = this.alloc(this.arenaBytes);
+    }
+    return this.arenaPtr;
+  }
+
+  /**
+   * A block of at least `bytes` bytes (64-byte aligned, contents undefined); give it back with
+   * {@link WasmHeap.release} and the same byte count.
+   */
+  alloc(bytes: number): number {
+    const cls = sizeClass(bytes);
+    this.liveBytes += cls;
+    const list = this.free.get(cls);
+    if (list !== undefined && list.length > 0) return list.pop() as number;
+    const ptr = this.top;
+    this.top += cls;
+    this.ensure(this.top);
+    return ptr;
+  }
+
+  /** Give back a block from {@link WasmHeap.alloc} (`bytes` as requested then). */
+  release(ptr: number, bytes: number): void {
+    const cls = sizeClass(bytes);
+    this.liveBytes -= cls;
+    let list = this.free.get(cls);
+    if (list === undefined) {
+      list = [];
+      this.free.set(cls, list);
+    }
+    list.push(ptr);
+  }
+
+  /**
+   * The byte address of `arr` when it is a view into this memory, else -1: kernels use arrays that
+   * live here in place and copy the others into the {@link WasmHeap.arena}.
+   */
+  pointerOf(arr: TypedArray): number {
+    const buffer = arr.buffer;
+    if (buffer === this.memory.buffer || this.buffers.has(buffer)) return arr.byteOffset;
+    return -1;
   }
 
   /** A float32 view of the whole memory (refreshed after the memory grew). */
@@ -79,9 +148,18 @@ export class WasmHeap {
     return this.memory.buffer.byteLength;
   }
 
+  /** Bytes in blocks currently handed out (scratch and arena included). */
+  get allocatedBytes(): number {
+    return this.liveBytes;
+  }
+
   private ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes > have) {
+      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      // A shared memory's views stay valid after growing; remember its new buffer object as well.
+      this.buffers.add(this.memory.buffer);
+    }
   }
 }
 

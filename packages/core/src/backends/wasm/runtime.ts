@@ -1,4 +1,4 @@
-import { WasmHeap } from './memory';
+import type { WasmHeap } from './memory';
 import { MATMUL_PARAMS } from './module.generated';
 
 /** The exports of the kernels module (see scripts/wasm). */
@@ -37,7 +37,7 @@ export interface GemmWorker {
  * rows are split by rows: each thread packs its own panels into its own scratch area.
  */
 export class WasmRuntime {
-  heap: WasmHeap;
+  readonly heap: WasmHeap;
   readonly exports: KernelExports;
   readonly shared: boolean;
   private workers: GemmWorker[] = [];
@@ -56,13 +56,13 @@ export class WasmRuntime {
   }
 
   /**
-   * Replace the worker threads (already running, worker i waiting on slot i + 1) and lay the heap out
-   * again with one scratch area per thread (nothing lives in wasm memory between kernel calls).
+   * Replace the worker threads (already running, worker i waiting on slot i + 1), with one matmul
+   * scratch area per thread.
    */
   setWorkers(workers: GemmWorker[]): void {
     for (const w of this.workers) w.terminate();
     this.workers = workers;
-    this.heap = new WasmHeap(this.heap.memory, workers.length + 1);
+    this.heap.setThreads(workers.length + 1);
     this.control =
       workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, (MAX_WORKERS + 1) * SLOT_WORDS) : null;
   }
