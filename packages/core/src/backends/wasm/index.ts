@@ -89,6 +89,14 @@ async function initialize(): Promise<boolean> {
   return true;
 }
 
+/**
+ * The backend's runtime (module exports, heap, threads) once {@link initWasmBackend} resolved with SIMD,
+ * else null. Internal: for the backend's own kernels and tests, not exported from the package.
+ */
+export function getWasmRuntime(): WasmRuntime | null {
+  return runtime;
+}
+
 /** What a worker thread of the wasm backend is started with. */
 export interface WasmWorkerData {
   /** The compiled kernel module. */
