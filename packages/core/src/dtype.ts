@@ -1,4 +1,5 @@
 import { DTypeError } from './errors';
+import { getBufferPool } from './lifetime';
 
 /** The element types a {@link Tensor} can hold: `float32` (default), `float64`, and `int32` for indices and labels. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -10,7 +11,9 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 export const DTYPES: readonly DType[] = ['int32', 'float32', 'float64'];
 
 /**
- * Allocate a zero-filled typed array of `size` elements for `dtype`.
+ * Allocate a zero-filled typed array of `size` elements for `dtype`. With the wasm backend active, large
+ * float32 arrays are views into its WebAssembly memory (see `initWasmBackend`); otherwise, and for
+ * other dtypes, ordinary typed arrays.
  *
  * @example
  * ```ts
@@ -18,6 +21,11 @@ export const DTYPES: readonly DType[] = ['int32', 'float32', 'float64'];
  * ```
  */
 export function allocate(dtype: DType, size: number): TypedArray {
+  const pool = getBufferPool();
+  if (pool !== null) {
+    const pooled = pool.allocate(dtype, size);
+    if (pooled !== null) return pooled;
+  }
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

@@ -77,6 +77,20 @@ export class ValueError extends NablaError {}
 export class AutogradError extends NablaError {}
 
 /**
+ * Thrown when a tensor is used after it was disposed: by {@link Tensor.dispose}, at the end of the
+ * {@link tidy} scope that created it, or (for a gradient living in wasm memory) by an optimizer's
+ * `zeroGrad()`. Its memory may already hold another tensor's values, so nabla refuses to read it.
+ *
+ * @example
+ * ```ts
+ * const t = ones([3]);
+ * t.dispose();
+ * t.sum(); // throws DisposedError: Tensor of shape [3] (float32) was disposed ...
+ * ```
+ */
+export class DisposedError extends NablaError {}
+
+/**
  * Thrown inside {@link detectAnomaly} when an op produces a NaN or an infinity, naming the op and
  * whether it happened in the forward or the backward pass.
  *

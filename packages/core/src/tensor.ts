@@ -1,7 +1,8 @@
 import { type BackwardOptions, backward as runBackward } from './autograd/backward';
 import { allocate, type DType, dtypeOfArray, isFloatingDType, type TypedArray } from './dtype';
-import { AutogradError, DTypeError, ShapeError, ValueError } from './errors';
+import { AutogradError, DisposedError, DTypeError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
+import { getBufferPool, trackInScope, untrack } from './lifetime';
 import type { GradNode } from './op';
 import { abs } from './ops/abs';
 import { add } from './ops/add';
@@ -102,12 +103,12 @@ export class Tensor {
   readonly shape: readonly number[];
   /** The element type. */
   readonly dtype: DType;
-  /** The elements in row-major order. Writing to it changes the tensor in place (optimizers do). */
-  data: TypedArray;
+  private dataArray: TypedArray | null;
   /** The node of the autograd graph that produced this tensor, or `null` for a leaf. */
   gradFn: GradNode | null = null;
   private requiresGradFlag = false;
   private gradValue: Tensor | null = null;
+  private gradOwned = false;
   private retainsGradFlag = false;
   private hooks: GradHook[] | null = null;
 
@@ -124,9 +125,55 @@ export class Tensor {
       throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
     if (dtypeOfArray(data) !== dtype)
       throw new DTypeError(`Tensor: data is a ${data.constructor.name} but dtype is ${dtype}`);
-    this.data = data;
+    this.dataArray = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
+    const pool = getBufferPool();
+    if (pool !== null) pool.retain(data);
+    trackInScope(this);
+  }
+
+  /**
+   * The elements in row-major order. Writing to its elements changes the tensor in place (optimizers
+   * do). Throws a {@link DisposedError} once the tensor was disposed.
+   */
+  get data(): TypedArray {
+    const data = this.dataArray;
+    if (data === null)
+      throw new DisposedError(
+        `Tensor of shape ${formatShape(this.shape)} (${this.dtype}) was disposed (by dispose(), at the end of the tidy() that created it, or by zeroGrad() for a gradient in wasm memory); its memory may be reused. Keep it with keep() or return it from tidy(), or clone() it first`,
+      );
+    return data;
+  }
+
+  /** Whether {@link Tensor.dispose} (or the end of its {@link tidy} scope) released this tensor. */
+  get isDisposed(): boolean {
+    return this.dataArray === null;
+  }
+
+  /**
+   * Release this tensor now: with the wasm backend its block of WebAssembly memory goes back to the
+   * pool as soon as no other tensor shares it (views such as reshapes or `detach()` share it); with
+   * the cpu backend the garbage collector frees the array as usual. Using the tensor afterwards
+   * throws a {@link DisposedError}. Disposing twice does nothing. Its gradient is not disposed.
+   *
+   * Not needed for correctness: a tensor nobody references is freed by the garbage collector
+   * anyway. It makes memory reuse immediate; {@link tidy} does it for every temporary of a step.
+   *
+   * @example
+   * ```ts
+   * const t = randn([1024, 1024]);
+   * t.dispose();
+   * t.isDisposed; // true
+   * ```
+   */
+  dispose(): void {
+    const data = this.dataArray;
+    if (data === null) return;
+    this.dataArray = null;
+    this.gradFn = null;
+    const pool = getBufferPool();
+    if (pool !== null) pool.release(data);
   }
 
   /** The number of elements. */
@@ -179,7 +226,25 @@ export class Tensor {
       if (value.dtype !== this.dtype)
         throw new DTypeError(`Tensor.grad: assigned gradient is ${value.dtype} but the tensor is ${this.dtype}`);
     }
+    this._replaceGrad(value, false);
+  }
+
+  /**
+   * Store `value` as the gradient; `owned` marks one that backward() created (internal). A tensor
+   * stored as a gradient is taken out of any {@link tidy} scope. An owned gradient in wasm memory is
+   * disposed when it is replaced or cleared (zeroGrad), so its block is reused at once.
+   *
+   * @internal
+   */
+  _replaceGrad(value: Tensor | null, owned: boolean, disposeOld = true): void {
+    const old = this.gradValue;
+    if (disposeOld && old !== null && old !== value && this.gradOwned) {
+      const pool = getBufferPool();
+      if (pool !== null && old.dataArray !== null && pool.owns(old.dataArray)) old.dispose();
+    }
+    if (value !== null) untrack(value);
     this.gradValue = value;
+    this.gradOwned = owned;
   }
 
   /**

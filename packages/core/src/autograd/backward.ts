@@ -1,3 +1,4 @@
+import { allocate } from '../dtype';
 import { onesLike } from '../creation';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
@@ -209,9 +210,15 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   if (prev === null) {
     // NOTE: the incoming gradient may be shared (an add passes the same tensor to both inputs, and the
     // caller may hold the seed), so a plain backward stores a copy the tensor owns.
-    t.grad = createGraph ? gd : new Tensor(gd.data.slice(), gd.shape, gd.dtype);
+    if (createGraph) t._replaceGrad(gd, true);
+    else {
+      const data = allocate(gd.dtype, gd.size);
+      data.set(gd.data);
+      t._replaceGrad(new Tensor(data, gd.shape, gd.dtype), true);
+    }
   } else if (createGraph || prev.requiresGrad) {
-    t.grad = add(prev, gd);
+    // The sum depends on the previous gradient when it is part of a graph: keep that one alive.
+    t._replaceGrad(add(prev, gd), true, false);
   } else {
     const dst = prev.data;
     const src = gd.data;

@@ -8,8 +8,8 @@ const MIN_WORK = 2048;
 
 /**
  * The matmul kernel of the wasm backend, with the signature of the cpu kernel it replaces
- * ({@link matmulKernel}). float32 products run the SIMD kernel: the operands are copied into the
- * reused wasm arena, `C += op(A)·op(B)` runs there (split by rows across the worker threads when there
+ * ({@link matmulKernel}). float32 products run the SIMD kernel: operands that live in wasm memory are
+ * read in place, the others are copied into the reused wasm arena, `C += op(A)·op(B)` runs there (split by rows across the worker threads when there
  * are any), and the result is copied out. float64 and int32 arrays, tiny products and products too
  * large for the arena go to the cpu kernel. Sums are in float32 (the cpu kernel sums in doubles), so
  * results can differ from it in the last bits.
@@ -45,17 +45,35 @@ export function makeMatmulKernel(runtime: WasmRuntime): typeof matmulKernel {
       matmulKernel(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
       return;
     }
+    // Operands that live in wasm memory (tensors allocated while the backend is active) are used in
+    // place; the others are copied into the arena.
     const heap = runtime.heap;
-    const aPtr = heap.arena(aBytes + bBytes + cSize * 4);
-    const bPtr = aPtr + aBytes;
-    const cPtr = bPtr + bBytes;
+    const aHome = heap.pointerOf(a);
+    const bHome = heap.pointerOf(b);
+    const cHome = heap.pointerOf(out);
+    const arena = heap.arena((aHome < 0 ? aBytes : 0) + (bHome < 0 ? bBytes : 0) + (cHome < 0 ? cSize * 4 : 0));
+    let next = arena;
+    let aPtr = aHome + aOffset * 4;
+    let bPtr = bHome + bOffset * 4;
+    let cPtr = cHome + outOffset * 4;
     const f = heap.f32;
-    f.set(a.subarray(aOffset, aOffset + aSize), aPtr >> 2);
-    f.set(b.subarray(bOffset, bOffset + bSize), bPtr >> 2);
-    const c0 = cPtr >> 2;
-    if (accumulate) f.set(out.subarray(outOffset, outOffset + cSize), c0);
-    else f.fill(0, c0, c0 + cSize);
+    if (aHome < 0) {
+      aPtr = next;
+      next += aBytes;
+      f.set(a.subarray(aOffset, aOffset + aSize), aPtr >> 2);
+    }
+    if (bHome < 0) {
+      bPtr = next;
+      next += bBytes;
+      f.set(b.subarray(bOffset, bOffset + bSize), bPtr >> 2);
+    }
+    const c0 = (cHome < 0 ? next : cPtr) >> 2;
+    if (cHome < 0) {
+      cPtr = next;
+      if (accumulate) f.set(out.subarray(outOffset, outOffset + cSize), c0);
+    }
+    if (!accumulate) f.fill(0, c0, c0 + cSize);
     runtime.gemm(aPtr, transA ? 1 : k, transA ? m : 1, bPtr, transB ? 1 : n, transB ? k : 1, cPtr, n, m, k, n);
-    out.set(f.subarray(c0, c0 + cSize), outOffset);
+    if (cHome < 0) out.set(f.subarray(c0, c0 + cSize), outOffset);
   };
 }

@@ -156,7 +156,9 @@ export class WasmHeap {
   private ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
-      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      // Grow by at least a quarter (and 1 MiB): few grow calls, each of which makes a new buffer object.
+      const pages = Math.max(Math.ceil((bytes - have) / PAGE), Math.ceil(have / 4 / PAGE), 16);
+      this.memory.grow(pages);
       // A shared memory's views stay valid after growing; remember its new buffer object as well.
       this.buffers.add(this.memory.buffer);
     }

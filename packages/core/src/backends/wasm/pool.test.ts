@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { backward } from '../../autograd/backward';
+import { allocate } from '../../dtype';
+import { getBackend, setBackend } from '../../kernels/registry';
+import { getBufferPool } from '../../lifetime';
+import { matmul } from '../../ops/matmul';
+import { sum } from '../../ops/sum';
+import { manualSeed, randn } from '../../random';
+import { Tensor } from '../../tensor';
+import { tidy } from '../../tidy';
+import { getWasmRuntime, initWasmBackend, wasmMemoryBytes } from './index';
+import { MIN_POOLED_ELEMENTS, type WasmBufferPool } from './pool';
+
+const resident = (t: Tensor | Float32Array) =>
+  (getWasmRuntime()?.heap.pointerOf(t instanceof Tensor ? t.data : t) ?? -1) >= 0;
+
+describe('wasm tensor memory (pool)', () => {
+  let previous = 'cpu';
+  let pool: WasmBufferPool;
+  beforeAll(async () => {
+    previous = getBackend();
+    expect(await initWasmBackend()).toBe(true);
+    pool = getBufferPool() as WasmBufferPool;
+    expect(pool).not.toBeNull();
+  });
+  beforeEach(() => setBackend('wasm'));
+  afterAll(() => setBackend(previous));
+
+  it('puts large float32 arrays in wasm memory, and only those', () => {
+    expect(resident(allocate('float32', MIN_POOLED_ELEMENTS) as Float32Array)).toBe(true);
+    expect(resident(allocate('float32', MIN_POOLED_ELEMENTS - 1) as Float32Array)).toBe(false);
+    expect(getWasmRuntime()?.heap.pointerOf(allocate('float64', 4096))).toBe(-1);
+    setBackend('cpu');
+    expect(resident(allocate('float32', 4096) as Float32Array)).toBe(false);
+  });
+
+  it('hands out zero-filled blocks even when reusing a dirty one', () => {
+    const a = tidy(() => {
+      const t = randn([1000]);
+      return Array.from(t.data).some((v) => v !== 0);
+    });
+    expect(a).toBe(true);
+    const fresh = allocate('float32', 1000);
+    expect(resident(fresh as Float32Array)).toBe(true);
+    expect(fresh.every((v) => v === 0)).toBe(true);
+  });
+
+  it('frees a block when its last tensor is disposed, not before', () => {
+    const t = tidy(() => randn([64, 64]).add(0));
+    const view = t.reshape([4096]);
+    const live = pool.liveBlocks;
+    t.dispose();
+    expect(pool.liveBlocks).toBe(live); // the view still holds it
+    view.dispose();
+    expect(pool.liveBlocks).toBe(live - 1);
+  });
+
+  it('a training loop in tidy reuses the same blocks: memory and live blocks stay flat', () => {
+    manualSeed(3);
+    const w1 = randn([64, 128], { requiresGrad: true });
+    const w2 = randn([128, 10], { requiresGrad: true });
+    const x = randn([32, 64]);
+    expect(resident(w1) && resident(x)).toBe(true);
+    const step = () =>
+      tidy(() => {
+        w1.grad = null;
+        w2.grad = null;
+        const loss = sum(matmul(matmul(x, w1).relu(), w2).square());
+        loss.backward();
+        for (const w of [w1, w2]) {
+          const d = w.data;
+          const g = (w.grad as Tensor).data;
+          for (let i = 0; i < d.length; i++) d[i] -= 1e-6 * g[i];
+        }
+        return loss.item();
+      });
+    const losses = [step(), step()];
+    const bytes = wasmMemoryBytes();
+    const blocks = pool.liveBlocks;
+    for (let i = 0; i < 200; i++) losses.push(step());
+    expect(wasmMemoryBytes()).toBe(bytes);
+    expect(pool.liveBlocks).toBe(blocks);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+    expect(resident(w1.grad as Tensor)).toBe(true);
+  });
+
+  it('replacing a gradient that backward created gives its block back', () => {
+    const w = randn([40, 40], { requiresGrad: true });
+    sum(w.square()).backward();
+    const old = w.grad as Tensor;
+    expect(resident(old)).toBe(true);
+    const live = pool.liveBlocks;
+    w.grad = null; // what zeroGrad() does
+    expect(old.isDisposed).toBe(true);
+    expect(pool.liveBlocks).toBe(live - 1);
+    // A gradient the user assigned is the user's: never disposed by nabla.
+    const mine = randn([40, 40]);
+    w.grad = mine;
+    w.grad = null;
+    expect(mine.isDisposed).toBe(false);
+  });
+
+  it('outside tidy, allocations past the unscoped limit go to JavaScript memory and stay correct', () => {
+    const saved = pool.unscopedLimit;
+    pool.unscopedLimit = pool.pooledBytes + 4096 * 4;
+    try {
+      const a = randn([64, 64]);
+      const b = randn([64, 64]);
+      expect(resident(a)).toBe(true);
+      expect(resident(b)).toBe(false);
+      const c = matmul(a, b); // one operand in place, the other copied
+      setBackend('cpu');
+      const ref = matmul(new Tensor(a.data.slice(), a.shape), b);
+      for (let i = 0; i < ref.size; i++) expect(c.data[i]).toBeCloseTo(ref.data[i], 3);
+    } finally {
+      pool.unscopedLimit = saved;
+    }
+  });
+
+  it('gradients accumulate in place across backward calls', () => {
+    const w = randn([30, 30], { requiresGrad: true });
+    backward(sum(w.mul(2)));
+    backward(sum(w.mul(3)));
+    expect((w.grad as Tensor).data.every((v) => v === 5)).toBe(true);
+  });
+});

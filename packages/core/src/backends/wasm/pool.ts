@@ -1,0 +1,106 @@
+import type { DType, TypedArray } from '../../dtype';
+import { getBackend } from '../../kernels/registry';
+import { type BufferPool, inScope } from '../../lifetime';
+import type { WasmHeap } from './memory';
+
+/** Arrays smaller than this (elements) stay in JavaScript memory: for them a block costs more than it saves. */
+export const MIN_POOLED_ELEMENTS = 256;
+
+/** The default cap on the bytes of tensor blocks (1 GiB); past it new tensors use JavaScript memory. */
+export const DEFAULT_POOL_LIMIT_BYTES = 1 << 30;
+
+/**
+ * The default cap on blocks for arrays allocated outside any `tidy` scope (64 MiB): enough for the
+ * parameters and optimizer state a program creates first, while the temporaries of a loop without
+ * `tidy`, which only the garbage collector frees, soon go to JavaScript memory instead.
+ */
+export const DEFAULT_UNSCOPED_LIMIT_BYTES = 64 << 20;
+
+interface Block {
+  readonly bytes: number;
+  readonly token: object;
+  refs: number;
+}
+
+/**
+ * Tensor memory of the wasm backend: float32 arrays of 256 elements or more that `allocate()` creates
+ * while the `wasm` backend is active are views into the backend's shared WebAssembly memory, so its
+ * kernels read and write them in place, with no copy per op.
+ *
+ * A block goes back to the heap's free lists (and is reused by the next array of its size class)
+ * when the last tensor over it is disposed ({@link Tensor.dispose}, the end of a `tidy`), or when the
+ * garbage collector has collected its array (a FinalizationRegistry, which runs between tasks, so
+ * never inside a synchronous loop). The pool never holds more than `limit` bytes of blocks, and
+ * outside `tidy` scopes no more than `unscopedLimit`: past them, arrays come from ordinary JavaScript
+ * memory (kernels then copy them), so memory stays bounded even when nothing is disposed.
+ */
+export class WasmBufferPool implements BufferPool {
+  private readonly heap: WasmHeap;
+  private readonly blocks = new Map<number, Block>();
+  private readonly registry: FinalizationRegistry<number>;
+  limit: number;
+  unscopedLimit: number;
+
+  constructor(heap: WasmHeap, limit = DEFAULT_POOL_LIMIT_BYTES, unscopedLimit = DEFAULT_UNSCOPED_LIMIT_BYTES) {
+    this.heap = heap;
+    this.limit = limit;
+    this.unscopedLimit = unscopedLimit;
+    this.registry = new FinalizationRegistry((ptr: number) => this.free(ptr));
+  }
+
+  allocate(dtype: DType, size: number): TypedArray | null {
+    if (dtype !== 'float32' || size < MIN_POOLED_ELEMENTS || getBackend() !== 'wasm') return null;
+    const bytes = size * 4;
+    if (this.pooledBytes + bytes > (inScope() ? this.limit : this.unscopedLimit)) return null;
+    const ptr = this.heap.alloc(bytes);
+    const array = new Float32Array(this.heap.memory.buffer, ptr, size);
+    array.fill(0);
+    const token = {};
+    this.blocks.set(ptr, { bytes, token, refs: 0 });
+    this.registry.register(array, ptr, token);
+    this.pooledBytes += bytes;
+    return array;
+  }
+
+  retain(data: TypedArray): void {
+    const block = this.blockOf(data);
+    if (block !== undefined) block.refs++;
+  }
+
+  release(data: TypedArray): void {
+    const block = this.blockOf(data);
+    if (block === undefined) return;
+    if (--block.refs <= 0) {
+      this.registry.unregister(block.token);
+      this.free(data.byteOffset);
+    }
+  }
+
+  owns(data: TypedArray): boolean {
+    return this.blockOf(data) !== undefined;
+  }
+
+  /** Bytes in tensor blocks now (not counting the kernels' scratch and arena). */
+  pooledBytes = 0;
+
+  /** The number of tensor blocks handed out and not yet given back. */
+  get liveBlocks(): number {
+    return this.blocks.size;
+  }
+
+  private blockOf(data: TypedArray): Block | undefined {
+    if (data.length < MIN_POOLED_ELEMENTS) return undefined;
+    const ptr = this.heap.pointerOf(data);
+    if (ptr < 0) return undefined;
+    const block = this.blocks.get(ptr);
+    return block !== undefined && block.bytes === data.byteLength ? block : undefined;
+  }
+
+  private free(ptr: number): void {
+    const block = this.blocks.get(ptr);
+    if (block === undefined) return;
+    this.blocks.delete(ptr);
+    this.pooledBytes -= block.bytes;
+    this.heap.release(ptr, block.bytes);
+  }
+}
