@@ -53,7 +53,7 @@ export class WasmBufferPool implements BufferPool {
     const bytes = size * 4;
     if (this.pooledBytes + bytes > (inScope() ? this.limit : this.unscopedLimit)) return null;
     const ptr = this.heap.alloc(bytes);
-    const array = new Float32Array(this.heap.memory.buffer, ptr, size);
+    const array = new Float32Array(this.heap.f32.buffer, ptr, size);
     array.fill(0);
     const token = {};
     this.blocks.set(ptr, { bytes, token, refs: 0 });

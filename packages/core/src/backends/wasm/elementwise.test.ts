@@ -1,0 +1,450 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TypedArray } from '../../dtype';
+import * as activations from '../../kernels/cpu/activations';
+import * as elementwise from '../../kernels/cpu/elementwise';
+import { meanKernel, sumKernel } from '../../kernels/cpu/reduce';
+import { softmaxBackwardKernel, softmaxKernel } from '../../kernels/cpu/softmax';
+import { mapUnary } from '../../kernels/cpu/unary';
+import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernels/registry';
+import { broadcastShapes, shapeSize } from '../../shape';
+import { ELEMENTWISE_LIMITS } from './elementwise';
+import { getWasmRuntime, initWasmBackend } from './index';
+
+const SPECIALS = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-45, -3e38, 3.4e38, 1, -1];
+
+/** Deterministic values in [-scale, scale) from a small LCG, with every `every`-th one a special value. */
+function values(size: number, seed: number, scale = 4, every = 0): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 31 - 1) * scale;
+    if (every > 0 && i % every === every - 1) out[i] = SPECIALS[(s >>> 8) % SPECIALS.length];
+  }
+  return out;
+}
+
+const bits = new Int32Array(1);
+const asFloat = new Float32Array(bits.buffer);
+/** Float32 values mapped to integers in their order, so that the difference counts ulps (-0 and 0 are 0 apart). */
+function ordinal(x: number): number {
+  asFloat[0] = x;
+  return bits[0] < 0 ? -2147483648 - bits[0] : bits[0];
+}
+/** The largest distance in float32 ulps between two arrays (NaN matches NaN only). */
+function maxUlps(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (Number.isNaN(x[i]) || Number.isNaN(y[i])) {
+      if (Number.isNaN(x[i]) !== Number.isNaN(y[i])) return Number.POSITIVE_INFINITY;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(ordinal(x[i]) - ordinal(y[i])));
+  }
+  return worst;
+}
+/** The indices where two arrays differ bit for bit (any NaN matches any NaN). */
+function mismatches(x: ArrayLike<number>, y: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < y.length; i++) if (!Object.is(x[i], y[i])) out.push(i);
+  return out;
+}
+
+const LENGTHS = [1, 3, 5, 17, 64, 67, 1023, 4099];
+
+// Each case runs twice: with every operand living in wasm memory (used in place) and with plain
+// JavaScript arrays (copied through the arena). The size limits are lowered so that even one element
+// goes through the wasm kernel.
+type Mode = 'resident' | 'copy';
+const MODES: Mode[] = ['resident', 'copy'];
+
+describe('wasm elementwise kernels', () => {
+  const saved = { minElements: ELEMENTWISE_LIMITS.minElements, copy: { ...ELEMENTWISE_LIMITS.copy } };
+  const blocks: [number, number][] = [];
+  let previous = 'cpu';
+
+  beforeAll(async () => {
+    previous = getBackend();
+    expect(await initWasmBackend()).toBe(true);
+    ELEMENTWISE_LIMITS.minElements = 1;
+    for (const family of Object.keys(ELEMENTWISE_LIMITS.copy) as (keyof typeof ELEMENTWISE_LIMITS.copy)[])
+      ELEMENTWISE_LIMITS.copy[family] = 0;
+  });
+  afterEach(() => {
+    const heap = getWasmRuntime()?.heap;
+    for (const [ptr, bytes] of blocks.splice(0)) heap?.release(ptr, bytes);
+  });
+  afterAll(() => {
+    ELEMENTWISE_LIMITS.minElements = saved.minElements;
+    Object.assign(ELEMENTWISE_LIMITS.copy, saved.copy);
+    setBackend(previous);
+  });
+
+  /** A float32 array holding `data`, in wasm memory for the resident mode. */
+  function place(data: Float32Array, mode: Mode): Float32Array {
+    if (mode === 'copy') return data.slice();
+    const heap = getWasmRuntime()?.heap;
+    if (!heap) throw new Error('no wasm runtime');
+    const bytes = Math.max(4, data.length * 4);
+    const ptr = heap.alloc(bytes);
+    blocks.push([ptr, bytes]);
+    const arr = new Float32Array(heap.memory.buffer, ptr, data.length);
+    arr.set(data);
+    expect(heap.pointerOf(arr)).toBe(ptr);
+    return arr;
+  }
+
+  /** The wasm backend's kernel `name` (failing if it is the cpu one). */
+  function wasm<K extends Kernel>(name: string, cpu: K): K {
+    setBackend('wasm');
+    const kernel = resolveKernel(name, cpu);
+    expect(kernel).not.toBe(cpu);
+    return kernel;
+  }
+
+  const binaries: [string, Kernel][] = [
+    ['add', elementwise.addKernel],
+    ['sub', elementwise.subKernel],
+    ['mul', elementwise.mulKernel],
+    ['div', elementwise.divKernel],
+    ['maximum', elementwise.maximumKernel],
+    ['minimum', elementwise.minimumKernel],
+  ];
+  const broadcasts: [number[], number[]][] = [
+    [[37], [37]],
+    [[1023], [1]],
+    [[1], [1023]],
+    [[33, 67], [67]],
+    [[67], [33, 67]],
+    [
+      [33, 67],
+      [33, 1],
+    ],
+    [
+      [33, 1],
+      [33, 67],
+    ],
+    [[2, 3, 5], [5]],
+    [
+      [4, 1, 6],
+      [4, 6, 1],
+    ],
+    [
+      [2, 9, 7],
+      [1, 9, 7],
+    ],
+    [
+      [5, 1, 33],
+      [1, 7, 33],
+    ], // three blocks: the cpu kernel
+  ];
+
+  for (const mode of MODES)
+    for (const [name, cpu] of binaries)
+      it(`${name} (${mode}): bit-identical to the cpu kernel for same shapes, scalars and broadcasts, NaN, ±Infinity and ±0 included`, () => {
+        const kernel = wasm(name, cpu);
+        for (const [aShape, bShape] of broadcasts) {
+          const shape = broadcastShapes(aShape, bShape, name);
+          const a = values(shapeSize(aShape), 1 + aShape.length, 4, 7);
+          const b = values(shapeSize(bShape), 2 + bShape[0], 4, 5);
+          b[0] = a[0]; // a tie
+          const expected = new Float32Array(shapeSize(shape));
+          cpu(a, aShape, b, bShape, expected, shape);
+          const out = place(new Float32Array(expected.length).fill(99), mode);
+          kernel(place(a, mode), aShape, place(b, mode), bShape, out, shape);
+          expect(mismatches(out, expected), `${name} ${aShape} ${bShape}`).toEqual([]);
+        }
+      });
+
+  it('mixes operands in wasm memory with JavaScript arrays (only the latter are copied)', () => {
+    const a = values(33 * 67, 11, 4, 9);
+    const b = values(67, 12);
+    const expected = new Float32Array(33 * 67);
+    elementwise.addKernel(a, [33, 67], b, [67], expected, [33, 67]);
+    const out = new Float32Array(33 * 67);
+    wasm('add', elementwise.addKernel)(place(a, 'resident'), [33, 67], b, [67], out, [33, 67]);
+    expect(mismatches(out, expected)).toEqual([]);
+    const residentOut = place(new Float32Array(33 * 67), 'resident');
+    wasm('add', elementwise.addKernel)(a, [33, 67], place(b, 'resident'), [67], residentOut, [33, 67]);
+    expect(mismatches(residentOut, expected)).toEqual([]);
+  });
+
+  it('maximum and minimum follow the cpu kernel on NaN and signed zeros', () => {
+    const a = new Float32Array([Number.NaN, 1, 0, -0, 0, Number.NEGATIVE_INFINITY, 2, Number.NaN]);
+    const b = new Float32Array([
+      1,
+      Number.NaN,
+      -0,
+      0,
+      0,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+    ]);
+    for (const [name, cpu] of binaries.slice(4)) {
+      const expected = new Float32Array(8);
+      const out = new Float32Array(8);
+      cpu(a, [8], b, [8], expected, [8]);
+      wasm(name, cpu)(a, [8], b, [8], out, [8]);
+      expect(mismatches(out, expected)).toEqual([]);
+      expect(Object.is(out[2], -0)).toBe(true); // the second operand wins a tie, as in the cpu kernel
+    }
+  });
+
+  const expCpu = (x: TypedArray, out: TypedArray) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+  };
+  const unaries: [string, Kernel, unknown[]][] = [
+    ['relu', activations.reluKernel, []],
+    ['leakyRelu', activations.leakyReluKernel, [0.01]],
+    ['leakyRelu', activations.leakyReluKernel, [-1.5]],
+    ['clamp', elementwise.clampKernel, [-0.3, 0.7]],
+    ['clamp', elementwise.clampKernel, [0.1, Number.POSITIVE_INFINITY]],
+    ['neg', mapUnary, [(x: number) => -x]],
+    ['abs', mapUnary, [Math.abs]],
+    ['square', mapUnary, [(x: number) => x * x]],
+    ['sqrt', mapUnary, [Math.sqrt]],
+    ['reciprocal', mapUnary, [(x: number) => 1 / x]],
+    ['rsqrt', mapUnary, [(x: number) => 1 / Math.sqrt(x)]],
+    ['exp', expCpu, []],
+    ['sigmoid', activations.sigmoidKernel, []],
+    ['silu', activations.siluKernel, []],
+    ['powScalar', elementwise.powScalarKernel, [2]],
+    ['powScalar', elementwise.powScalarKernel, [-1]],
+    ['powScalar', elementwise.powScalarKernel, [3]], // the cpu kernel
+  ];
+  for (const mode of MODES)
+    for (const [name, cpu, extra] of unaries)
+      it(`${name}(${extra.filter((e) => typeof e === 'number')}) (${mode}): the cpu kernel's results, bit for bit, at every length`, () => {
+        const kernel = wasm(name, cpu);
+        for (const n of LENGTHS) {
+          const x = values(n, n, 30, 3);
+          const expected = new Float32Array(n);
+          cpu(x, expected, ...extra);
+          const out = place(new Float32Array(n).fill(99), mode);
+          kernel(place(x, mode), out, ...extra);
+          expect(mismatches(out, expected), `${name} n=${n}`).toEqual([]);
+        }
+      });
+
+  it('relu keeps NaN, turns -0 and -Infinity into 0, like the cpu kernel and PyTorch', () => {
+    const x = new Float32Array([Number.NaN, -0, 0, -1, 2, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38]);
+    const out = new Float32Array(8);
+    wasm('relu', activations.reluKernel)(x, out);
+    expect(Array.from(out)).toEqual([Number.NaN, 0, 0, 0, 2, Number.POSITIVE_INFINITY, 0, x[7]]);
+    const cpu = new Float32Array(8);
+    activations.reluKernel(x, cpu);
+    expect(Array.from(cpu)).toEqual(Array.from(out));
+    expect(Object.is(out[1], 0)).toBe(true);
+  });
+
+  const gradients: [string, Kernel, unknown[]][] = [
+    ['thresholdBackward', activations.thresholdBackwardKernel, [0]],
+    ['thresholdBackward', activations.thresholdBackwardKernel, [0.1]], // not a float32 value: the cpu kernel
+    ['leakyReluBackward', activations.leakyReluBackwardKernel, [0.01]],
+    ['clampBackward', elementwise.clampBackwardKernel, [-0.5, 0.5]],
+    ['clampBackward', elementwise.clampBackwardKernel, [Number.NEGATIVE_INFINITY, 0.3]],
+    ['sigmoidBackward', activations.sigmoidBackwardKernel, []],
+    ['tanhBackward', activations.tanhBackwardKernel, []],
+    ['siluBackward', activations.siluBackwardKernel, []],
+  ];
+  for (const mode of MODES)
+    for (const [name, cpu, extra] of gradients)
+      it(`${name}(${extra}) (${mode}): the cpu kernel's results, bit for bit, at every length`, () => {
+        const kernel = wasm(name, cpu);
+        for (const n of LENGTHS) {
+          const g = values(n, 3 * n + 1, 2, 5);
+          const x = values(n, n + 7, 1, 4);
+          if (n > 2) x[1] = Math.fround(0.1); // above 0.1 only in float32
+          const expected = new Float32Array(n);
+          cpu(g, x, expected, ...extra);
+          const out = place(new Float32Array(n).fill(99), mode);
+          kernel(place(g, mode), place(x, mode), out, ...extra);
+          expect(mismatches(out, expected), `${name} n=${n}`).toEqual([]);
+        }
+      });
+
+  it('exp is within 1 ulp of Math.exp from -110 to 90 and exact at the edges of float32', () => {
+    const n = 200_000;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = -110 + (200 * i) / n + ((i * 7919) % 1000) * 1e-6;
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      1e-30,
+      -1e-30,
+      88.72283,
+      88.72284,
+      88.7229,
+      89,
+      100,
+      1e30,
+      -87.33655,
+      -87.3366,
+      -103.27892,
+      -103.972,
+      -103.973,
+      -104,
+      -150,
+      -1e30,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ];
+    x.set(edges);
+    const expected = Float32Array.from(x, Math.exp);
+    const out = new Float32Array(n);
+    wasm('exp', expCpu)(x, out);
+    expect(maxUlps(out, expected)).toBeLessThanOrEqual(1);
+    expect(mismatches(out, expected).length).toBeLessThanOrEqual(n * 1e-4);
+    expect(Array.from(out.subarray(0, edges.length))).toEqual(Array.from(expected.subarray(0, edges.length)));
+    expect(out[0]).toBe(1);
+    expect(out[edges.length - 1]).toBe(0);
+    expect(out[edges.length - 2]).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  const reductions: [number[], number[]][] = [
+    [[128, 256], [0]], // a bias gradient: 16-column blocks
+    [[128, 256], [1]],
+    [[37, 21], [0]], // 16 + 4 + 1 columns
+    [[37, 21], [1]],
+    [[1023], [0]],
+    [[5], [0]],
+    [
+      [3, 5, 67],
+      [0, 1],
+    ],
+    [
+      [67, 3, 5],
+      [1, 2],
+    ],
+    [[7, 13, 9], [1]], // a middle axis: outer x n x inner
+    [[6, 1, 10], [1]], // size-1 axis only: a copy
+    [
+      [4, 6, 8],
+      [0, 2],
+    ], // two blocks: the cpu kernel
+  ];
+  for (const mode of MODES)
+    it(`sum and mean (${mode}): the cpu kernel's float32 results over contiguous axes`, () => {
+      const sum = wasm('sum', sumKernel);
+      const mean = wasm('mean', meanKernel);
+      for (const [shape, axes] of reductions) {
+        const x = values(shapeSize(shape), shape[0] + 13, 10, 0);
+        const outShape = shape.filter((_, d) => !axes.includes(d));
+        const size = shapeSize(outShape);
+        const count = shapeSize(shape) / size;
+        for (const [kernel, cpu, extra] of [
+          [sum, sumKernel, []],
+          [mean, meanKernel, [count]],
+        ] as const) {
+          const expected = new Float32Array(size);
+          cpu(x, shape, axes, expected, ...(extra as [number]));
+          const out = place(new Float32Array(size).fill(99), mode);
+          kernel(place(x, mode), shape, axes, out, ...(extra as [number]));
+          // Sums along a row run in four lanes (another order than the cpu's) but in float64: at most 1 ulp.
+          expect(maxUlps(out, expected), `${shape} ${axes}`).toBeLessThanOrEqual(1);
+        }
+      }
+    });
+
+  it('sum propagates NaN and infinities; column sums are bit-identical (same order as the cpu kernel)', () => {
+    const x = values(64 * 40, 5, 3, 0);
+    x[3] = Number.NaN;
+    x[40 + 5] = Number.POSITIVE_INFINITY;
+    x[80 + 5] = Number.NEGATIVE_INFINITY;
+    x[80 + 6] = Number.POSITIVE_INFINITY;
+    const expected = new Float32Array(40);
+    const out = new Float32Array(40);
+    sumKernel(x, [64, 40], [0], expected);
+    wasm('sum', sumKernel)(x, [64, 40], [0], out);
+    expect(mismatches(out, expected)).toEqual([]);
+    expect([Number.isNaN(out[3]), Number.isNaN(out[5]), out[6]]).toEqual([true, true, Number.POSITIVE_INFINITY]);
+  });
+
+  /** Rows of softmax inputs: random, large, with NaN, with +Infinity, all -Infinity, with some -Infinity. */
+  function softmaxInput(rows: number, n: number, seed: number): Float32Array {
+    const x = values(rows * n, seed, 8, 0);
+    const row = (r: number) => x.subarray((r % rows) * n, (r % rows) * n + n);
+    row(1).forEach((v, i, a) => {
+      a[i] = v * 200;
+    });
+    row(2)[n - 1] = Number.NaN;
+    row(3)[0] = Number.POSITIVE_INFINITY;
+    row(4).fill(Number.NEGATIVE_INFINITY);
+    row(5)[n >> 1] = Number.NEGATIVE_INFINITY;
+    return x;
+  }
+
+  for (const mode of MODES)
+    for (const log of [false, true])
+      it(`${log ? 'logSoftmax' : 'softmax'} forward and backward (${mode}): the cpu kernel's results within 1 ulp`, () => {
+        const forward = wasm(log ? 'logSoftmax' : 'softmax', softmaxKernel);
+        const backward = wasm(log ? 'logSoftmaxBackward' : 'softmaxBackward', softmaxBackwardKernel);
+        for (const n of [1, 3, 5, 10, 17, 1000]) {
+          const rows = 7;
+          const x = softmaxInput(rows, n, n);
+          const expected = new Float32Array(rows * n);
+          softmaxKernel(x, rows, n, 1, expected, log);
+          const y = place(new Float32Array(rows * n).fill(99), mode);
+          forward(place(x, mode), rows, n, 1, y, log);
+          expect(maxUlps(y, expected), `forward n=${n}`).toBeLessThanOrEqual(1);
+          const g = values(rows * n, 2 * n, 1, 0);
+          const expectedGrad = new Float32Array(rows * n);
+          softmaxBackwardKernel(g, expected, rows, n, 1, expectedGrad, log);
+          const grad = place(new Float32Array(rows * n).fill(99), mode);
+          backward(place(g, mode), place(expected, mode), rows, n, 1, grad, log);
+          expect(maxUlps(grad, expectedGrad), `backward n=${n}`).toBeLessThanOrEqual(1);
+        }
+      });
+
+  it('softmax along a middle axis runs the cpu kernel', () => {
+    const x = values(4 * 5 * 6, 3, 5, 0);
+    const expected = new Float32Array(120);
+    const out = new Float32Array(120);
+    softmaxKernel(x, 4, 5, 6, expected, false);
+    wasm('softmax', softmaxKernel)(x, 4, 5, 6, out, false);
+    expect(out).toEqual(expected);
+  });
+
+  it('hands float64 and int32 arrays to the cpu kernels unchanged', () => {
+    const a = Float64Array.from(values(300, 1), (v) => v + 1e-12);
+    const b = Float64Array.from(values(300, 2));
+    const expected = new Float64Array(300);
+    const out = new Float64Array(300);
+    elementwise.addKernel(a, [300], b, [300], expected, [300]);
+    wasm('add', elementwise.addKernel)(a, [300], b, [300], out, [300]);
+    expect(out).toEqual(expected);
+    const ai = Int32Array.from({ length: 300 }, (_, i) => i - 150);
+    const outI = new Int32Array(300);
+    wasm('relu', activations.reluKernel)(ai, outI);
+    expect(Array.from(outI)).toEqual(Array.from(ai, (v) => Math.max(v, 0)));
+    const sumOut = new Float64Array(1);
+    wasm('sum', sumKernel)(a, [300], [0], sumOut);
+    const sumRef = new Float64Array(1);
+    sumKernel(a, [300], [0], sumRef);
+    expect(sumOut).toEqual(sumRef);
+  });
+
+  it('below the size limit and without copies allowed, runs the cpu kernel on JavaScript arrays', () => {
+    ELEMENTWISE_LIMITS.minElements = 64;
+    ELEMENTWISE_LIMITS.copy.binary = Number.POSITIVE_INFINITY;
+    try {
+      const a = values(100, 4);
+      const expected = new Float32Array(100);
+      const out = new Float32Array(100);
+      elementwise.addKernel(a, [100], a, [100], expected, [100]);
+      wasm('add', elementwise.addKernel)(a, [100], a, [100], out, [100]);
+      expect(out).toEqual(expected);
+      const resident = place(a, 'resident');
+      const residentOut = place(new Float32Array(100), 'resident');
+      wasm('add', elementwise.addKernel)(resident, [100], resident, [100], residentOut, [100]);
+      expect(residentOut).toEqual(expected);
+    } finally {
+      ELEMENTWISE_LIMITS.minElements = 1;
+      ELEMENTWISE_LIMITS.copy.binary = 0;
+    }
+  });
+});
