@@ -1,4 +1,4 @@
-import { defaultGenerator, Generator, ValueError } from '@nablajs/core';
+import { defaultGenerator, endScope, Generator, getBackend, startScope, tidy, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { type BatchSource, batchSource, isTensorData, type TrainData } from './batches';
 import { createContext, type LoopContext, resetBatch } from './context';
@@ -42,6 +42,15 @@ export interface FitOptions {
   initialStep?: number;
   /** Where the loop reports what it decided (why it stopped); default: nowhere. */
   log?: (message: string) => void;
+  /**
+   * Dispose the tensors created during each batch (and each validation pass) when it ends, as
+   * `tidy` in @nablajs/core does: with the wasm backend this reuses the same blocks of WebAssembly
+   * memory every step. Parameters, gradients, optimizer state and the batches themselves are never
+   * disposed; a plugin that keeps a tensor of a batch (`ctx.output`, `ctx.loss`) past `batchEnd` must
+   * `keep()` or `clone()` it. Default `'auto'`: on when the wasm backend is active, off on the cpu
+   * backend (where the garbage collector frees memory as well).
+   */
+  tidy?: boolean | 'auto';
 }
 
 /** What {@link fit} returns. */
@@ -92,6 +101,7 @@ interface Plan {
   generator: Generator;
   log: (message: string) => void;
   initialStep: number;
+  tidy: boolean;
 }
 
 function plan(fn: string, options: FitOptions): Plan {
@@ -104,6 +114,9 @@ function plan(fn: string, options: FitOptions): Plan {
   if (initialEpoch > epochs)
     throw new ValueError(`${fn}: initialEpoch (${initialEpoch}) is past the last epoch (epochs = ${epochs})`);
   const initialStep = checkCount(fn, 'initialStep', options.initialStep ?? 0, 0);
+  const tidyOption = options.tidy ?? 'auto';
+  if (tidyOption !== 'auto' && typeof tidyOption !== 'boolean')
+    throw new ValueError(`${fn}: tidy must be true, false or 'auto', got ${JSON.stringify(tidyOption)}`);
   const tensorData = isTensorData(options.data);
   const train = batchSource(fn, 'data', options.data, {
     batchSize: options.batchSize,
@@ -152,6 +165,7 @@ function plan(fn: string, options: FitOptions): Plan {
     metrics,
     generator: options.generator ?? defaultGenerator(),
     log: options.log ?? (() => {}),
+    tidy: tidyOption === 'auto' ? getBackend() === 'wasm' : tidyOption,
   };
 }
 
@@ -270,30 +284,36 @@ async function runEpoch(
       batches++;
       continue;
     }
-    resetBatch(ctx, batches);
-    ctx.inputs = inputs;
-    ctx.targets = targets;
-    await bus.emit('batchStart', ctx);
-    ctx.output = model.forward(inputs);
-    ctx.loss = p.loss(ctx.output, targets);
-    await bus.emit('afterForward', ctx);
-    const value = lossValue(fn, ctx.loss);
-    lossMean.add(value, inputs.shape[0]);
-    ctx.batchLogs.loss = value;
-    ctx.epochLogs.loss = lossMean.value;
-    await bus.emit('beforeBackward', ctx);
-    lossValue(fn, ctx.loss);
-    if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
-    ctx.loss.backward();
-    await bus.emit('afterBackward', ctx);
-    await bus.emit('beforeStep', ctx);
-    await bus.emit('step', ctx);
-    if (!ctx.stepSkipped) {
-      ctx.globalStep++;
-      steps++;
+    // The batch's temporaries (activations, their gradients, the loss) are disposed when it ends.
+    const scope = p.tidy ? startScope() : null;
+    try {
+      resetBatch(ctx, batches);
+      ctx.inputs = inputs;
+      ctx.targets = targets;
+      await bus.emit('batchStart', ctx);
+      ctx.output = model.forward(inputs);
+      ctx.loss = p.loss(ctx.output, targets);
+      await bus.emit('afterForward', ctx);
+      const value = lossValue(fn, ctx.loss);
+      lossMean.add(value, inputs.shape[0]);
+      ctx.batchLogs.loss = value;
+      ctx.epochLogs.loss = lossMean.value;
+      await bus.emit('beforeBackward', ctx);
+      lossValue(fn, ctx.loss);
+      if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
+      ctx.loss.backward();
+      await bus.emit('afterBackward', ctx);
+      await bus.emit('beforeStep', ctx);
+      await bus.emit('step', ctx);
+      if (!ctx.stepSkipped) {
+        ctx.globalStep++;
+        steps++;
+      }
+      await bus.emit('afterStep', ctx);
+      await bus.emit('batchEnd', ctx);
+    } finally {
+      if (scope !== null) endScope(scope);
     }
-    await bus.emit('afterStep', ctx);
-    await bus.emit('batchEnd', ctx);
     batches++;
     if (ctx.stopRequested) break;
   }
@@ -305,7 +325,8 @@ async function runEpoch(
     const source = p.validation;
     model.eval();
     await bus.emit('validationStart', ctx);
-    const val = inEvalMode(model, () => evaluateSource(fn, model, p.loss, source, p.metrics));
+    const evaluate = () => inEvalMode(model, () => evaluateSource(fn, model, p.loss, source, p.metrics));
+    const val = p.tidy ? tidy(evaluate) : evaluate();
     for (const [name, value] of Object.entries(val)) ctx.epochLogs[validationName(name)] = value;
     await bus.emit('validationEnd', ctx);
   }
