@@ -9,7 +9,12 @@
  * The case: one `step()` over 1M float32 parameters in ten tensors of 100,000, with fixed gradients,
  * for SGD with momentum 0.9, Adam and RMSprop (PyTorch defaults otherwise, lr 1e-3), beside
  * tfjs-core's `tf.train.momentum`, `tf.train.adam` and `tf.train.rmsprop` (`applyGradients` on ten
- * `tf.variable`s, decay 0.99 and epsilon 1e-8 to match PyTorch's RMSprop). Reported:
+ * `tf.variable`s, decay 0.99 and epsilon 1e-8 to match PyTorch's RMSprop). nabla runs three ways:
+ * - chain: fused updates off (`setFusedUpdates(false)`), the rule's chain of blocks, one pass each;
+ * - fused: the default on the cpu backend, one JavaScript kernel call per parameter;
+ * - wasm: the wasm backend active, parameters, gradients and state in WebAssembly memory (made by
+ *   `allocate()` while the backend is active), so the SIMD kernels update them in place.
+ * Reported:
  * - ns per parameter: the median time of one step divided by 1M (each optimizer is warmed up, then
  *   stepped until about half a second has been spent, at least 10 steps);
  * - bytes allocated per step after warm-up: see `allocationPerStep` (method in bench/README.md).
@@ -38,6 +43,7 @@ if (process.env.NABLA_OPTIM_BENCH_CHILD !== '1') {
 }
 
 const core = await import('@nablajs/core');
+const optim = await import('@nablajs/optim');
 
 const TENSORS = 10;
 const SIZE = 100_000;
@@ -60,11 +66,18 @@ function filled(seed: number, scale: number): Float32Array {
 const initial = Array.from({ length: TENSORS }, (_, i) => filled(1000 + i, 1));
 const gradients = Array.from({ length: TENSORS }, (_, i) => filled(2000 + i, 0.1));
 
+/** `data` copied into an array from `allocate()`: in wasm memory while the wasm backend is active. */
+function allocated(data: Float32Array): Float32Array {
+  const out = core.allocate('float32', data.length) as Float32Array;
+  out.set(data);
+  return out;
+}
+
 function nablaParams(): Tensor[] {
   return initial.map((data, i) => {
-    const p = new core.Tensor(data.slice(), [SIZE], 'float32');
+    const p = new core.Tensor(allocated(data), [SIZE], 'float32');
     p.requiresGrad = true;
-    p.grad = new core.Tensor(gradients[i].slice(), [SIZE], 'float32');
+    p.grad = new core.Tensor(allocated(gradients[i]), [SIZE], 'float32');
     return p;
   });
 }
@@ -182,6 +195,10 @@ async function contenders(): Promise<Contender[]> {
 
 interface Row {
   optimizer: string;
+  /** The chain of update blocks (fused updates off): the path before fused kernels. */
+  chainNsPerParam: number | null;
+  /** nabla-wasm: the SIMD kernels on arrays in wasm memory (null where WebAssembly SIMD is missing). */
+  wasmNsPerParam: number | null;
   nablaNsPerParam: number | null;
   nablaBytesPerStep: number | null;
   nablaLowerBound: boolean;
@@ -191,15 +208,24 @@ interface Row {
   note?: string;
 }
 
-async function benchNabla(factory: OptimizerFactory, options: Partial<Hyperparams>) {
-  const params = nablaParams();
-  const opt: Optimizer = factory(params as ParamsInput, options);
-  const step = () => {
-    opt.step();
-  };
-  const ms = timeStep(step);
-  const alloc = await allocationPerStep(step, 50);
-  return { nsPerParam: (ms * 1e6) / TOTAL, alloc };
+type NablaMode = 'chain' | 'fused' | 'wasm';
+
+async function benchNabla(factory: OptimizerFactory, options: Partial<Hyperparams>, mode: NablaMode = 'fused') {
+  if (mode === 'wasm') core.setBackend('wasm');
+  const fused = optim.setFusedUpdates(mode !== 'chain');
+  try {
+    const params = nablaParams();
+    const opt: Optimizer = factory(params as ParamsInput, options);
+    const step = () => {
+      opt.step();
+    };
+    const ms = timeStep(step);
+    const alloc = await allocationPerStep(step, 50);
+    return { nsPerParam: (ms * 1e6) / TOTAL, alloc };
+  } finally {
+    optim.setFusedUpdates(fused);
+    core.setBackend('cpu');
+  }
 }
 
 async function benchTfjs(make: () => tf.Optimizer) {
@@ -232,12 +258,15 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
   const rows: Row[] = [];
-  for (const c of await contenders()) {
+  const all = await contenders();
+  for (const c of all) {
     const tfjs = await benchTfjs(c.tfjs);
     if ('skip' in c.nabla) {
       console.log(`note: skipping nabla ${c.label}: ${c.nabla.skip}`);
       rows.push({
         optimizer: c.label,
+        chainNsPerParam: null,
+        wasmNsPerParam: null,
         nablaNsPerParam: null,
         nablaBytesPerStep: null,
         nablaLowerBound: false,
@@ -248,9 +277,12 @@ async function main(): Promise<void> {
       });
       continue;
     }
-    const nabla = await benchNabla(c.nabla.factory, c.nabla.options);
+    const chain = await benchNabla(c.nabla.factory, c.nabla.options, 'chain');
+    const nabla = await benchNabla(c.nabla.factory, c.nabla.options, 'fused');
     rows.push({
       optimizer: c.label,
+      chainNsPerParam: chain.nsPerParam,
+      wasmNsPerParam: null,
       nablaNsPerParam: nabla.nsPerParam,
       nablaBytesPerStep: nabla.alloc.bytes,
       nablaLowerBound: nabla.alloc.lowerBound,
@@ -259,17 +291,29 @@ async function main(): Promise<void> {
       tfjsLowerBound: tfjs.alloc.lowerBound,
     });
   }
+  // The wasm backend last, so that its initialisation (a WebAssembly memory, a buffer pool) cannot
+  // disturb the allocation figures of the JavaScript paths.
+  if (await core.initWasmBackend()) {
+    for (const [i, c] of all.entries())
+      if (!('skip' in c.nabla))
+        rows[i].wasmNsPerParam = (await benchNabla(c.nabla.factory, c.nabla.options, 'wasm')).nsPerParam;
+  } else {
+    console.log('note: no WebAssembly SIMD here; the nabla-wasm column is n/a');
+  }
 
   const header = [
     `Optimizer step, 1M float32 parameters in ${TENSORS} tensors of ${SIZE.toLocaleString('en-US')}; node ${process.version}, ` +
       `${cpus()[0]?.model ?? 'unknown cpu'}; tfjs-core ${tf.version_core} (cpu backend).`,
     '',
-    '| optimizer | nabla ns/param | tfjs-cpu ns/param | speed-up (tfjs / nabla) | nabla bytes/step | tfjs-cpu bytes/step |',
-    '|---|---:|---:|---:|---:|---:|',
+    '"nabla chain": fused updates off (the rule\'s blocks, one pass each); "nabla": fused JavaScript kernels (the default);',
+    '"nabla-wasm": the wasm backend, arrays in WebAssembly memory, SIMD kernels in place. Bytes/step are the default path\'s.',
+    '',
+    '| optimizer | nabla chain ns/param | nabla ns/param | nabla-wasm ns/param | tfjs-cpu ns/param | speed-up (tfjs / nabla) | nabla bytes/step | tfjs-cpu bytes/step |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const lines = rows.map((r) => {
     const ratio = r.nablaNsPerParam === null ? 'n/a' : `${(r.tfjsNsPerParam / r.nablaNsPerParam).toFixed(2)}x`;
-    return `| ${r.optimizer} | ${fmtNs(r.nablaNsPerParam)} | ${fmtNs(r.tfjsNsPerParam)} | ${ratio} | ${fmtBytes(r.nablaBytesPerStep, r.nablaLowerBound)} | ${fmtBytes(r.tfjsBytesPerStep, r.tfjsLowerBound)} |`;
+    return `| ${r.optimizer} | ${fmtNs(r.chainNsPerParam)} | ${fmtNs(r.nablaNsPerParam)} | ${fmtNs(r.wasmNsPerParam)} | ${fmtNs(r.tfjsNsPerParam)} | ${ratio} | ${fmtBytes(r.nablaBytesPerStep, r.nablaLowerBound)} | ${fmtBytes(r.tfjsBytesPerStep, r.tfjsLowerBound)} |`;
   });
   console.log([...header, ...lines].join('\n'));
   mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });

@@ -9,24 +9,31 @@ import {
   AnomalyError,
   allocate,
   arange,
+  DisposedError,
   detectAnomaly,
   eye,
   Generator,
+  getBackend,
   grad,
   gradcheck,
   gradgradcheck,
   gradients,
+  initWasmBackend,
   linspace,
   matmulTransposed,
   noGrad,
   ones,
   onesLike,
+  randint,
   randn,
+  setBackend,
   type Tensor,
   type TypedArray,
   tensor,
+  tidy,
   valueAndGrad,
   vjp,
+  wasmMemoryBytes,
   zeros,
 } from '@nablajs/core';
 import {
@@ -960,6 +967,42 @@ describe('guide: performance', () => {
     const direct = matmulTransposed(a, b, { transB: true });
     expect(direct.shape).toEqual([3, 5]);
     for (let i = 0; i < 15; i++) expect(direct.data[i]).toBeCloseTo(viaT.data[i], 5);
+  });
+});
+
+describe('guide: wasm-backend', () => {
+  it('a training loop in tidy keeps wasm memory flat, and a stale tensor throws DisposedError', async () => {
+    expect(await initWasmBackend()).toBe(true);
+    const previous = getBackend();
+    setBackend('wasm');
+    try {
+      const g = new Generator(5);
+      const model = new Sequential(new Linear(20, 64), new ReLU(), new Linear(64, 3));
+      const opt = adam(model.parameters(), { lr: 1e-2 });
+      const x = randn([64, 20], { generator: g });
+      const y = randint(0, 3, [64], { generator: g });
+      const losses: number[] = [];
+      const sizes: number[] = [];
+      let stale: Tensor | null = null;
+      for (let step = 0; step < 60; step++) {
+        const loss = tidy(() => {
+          opt.zeroGrad();
+          const out = model.forward(x);
+          stale = out;
+          const l = crossEntropy(out, y);
+          l.backward();
+          opt.step();
+          return l.item();
+        });
+        losses.push(loss);
+        sizes.push(wasmMemoryBytes());
+      }
+      expect(losses[59]).toBeLessThan(losses[0]);
+      expect(new Set(sizes.slice(2)).size).toBe(1);
+      expect(() => (stale as unknown as Tensor).sum()).toThrow(DisposedError);
+    } finally {
+      setBackend(previous);
+    }
   });
 });
 

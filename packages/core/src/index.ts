@@ -34,6 +34,7 @@ export {
   AnomalyError,
   AutogradError,
   AxisError,
+  DisposedError,
   DTypeError,
   IndexError,
   NablaError,
@@ -42,6 +43,7 @@ export {
 } from './errors';
 export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
+export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export { applyOp, type GradNode, getOp, listOps, type OpContext, type OpSpec, registerOp } from './op';
 export { abs } from './ops/abs';
@@ -128,3 +130,4 @@ export {
 } from './random';
 export { broadcastShapes, type Shape, shapeSize } from './shape';
 export { type Axis, asTensor, type GradHook, type NestedArray, Tensor, type TensorLike } from './tensor';
+export { endScope, keep, startScope, type TidyScope, tidy } from './tidy';

@@ -6,7 +6,7 @@ import { reshape } from './ops/reshape';
 import { sum } from './ops/sum';
 import { randn } from './random';
 import { Tensor } from './tensor';
-import { keep, tidy } from './tidy';
+import { endScope, keep, startScope, tidy } from './tidy';
 
 // Runs on both backends (projects core and core-wasm): the lifetime rules are the same on each.
 describe('tidy / keep / dispose', () => {
@@ -117,5 +117,16 @@ describe('tidy / keep / dispose', () => {
     t.dispose();
     expect(t.isDisposed).toBe(true);
     expect(Array.from(view.data)).toEqual(values);
+  });
+
+  it('startScope / endScope work across an await', async () => {
+    const scope = startScope();
+    const a = tensor([1, 2]).mul(2);
+    await Promise.resolve();
+    const b = a.add(1);
+    endScope(scope, [b]);
+    expect(a.isDisposed).toBe(true);
+    expect(b.toArray()).toEqual([3, 5]);
+    expect(() => endScope({} as never)).toThrow(/endScope: scope must come from startScope/);
   });
 });

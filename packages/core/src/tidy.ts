@@ -83,3 +83,48 @@ export function keep<T extends Tensor>(tensor: T): T {
   untrack(tensor);
   return tensor;
 }
+
+/** A scope opened by {@link startScope}, closed by {@link endScope}. */
+export interface TidyScope {
+  /** The tensors created since the scope opened (and not kept). */
+  readonly values: ReadonlySet<unknown>;
+}
+
+/**
+ * Open a {@link tidy} scope by hand, for code that cannot run inside one synchronous function (a
+ * training loop that awaits between its steps). Every tensor created until {@link endScope} is
+ * disposed then, except those passed to it or kept; while the scope is open, tensors created by any
+ * other code (a timer, another async task) are recorded in it too, so keep such code out of it.
+ *
+ * @example
+ * ```ts
+ * const scope = startScope();
+ * try {
+ *   const loss = crossEntropy(model.forward(x), y);
+ *   loss.backward();
+ *   await report(loss.item());
+ * } finally {
+ *   endScope(scope);
+ * }
+ * ```
+ */
+export function startScope(): TidyScope {
+  return { values: openScope() };
+}
+
+/**
+ * Close a scope from {@link startScope}: dispose what was created in it, except `survivors` (which
+ * move to the enclosing scope, if any). Scopes must be closed innermost first.
+ *
+ * @example
+ * ```ts
+ * const scope = startScope();
+ * const y = x.mul(2).add(1);
+ * endScope(scope, [y]); // the x.mul(2) temporary is disposed, y is not
+ * ```
+ */
+export function endScope(scope: TidyScope, survivors: readonly Tensor[] = []): void {
+  if (scope === null || typeof scope !== 'object' || !(scope.values instanceof Set))
+    throw new ValueError('endScope: scope must come from startScope()');
+  closeScope(scope.values as Set<ScopedValue>, new Set<ScopedValue>(survivors));
+}

@@ -9,6 +9,7 @@ import {
   scaleByAdagrad,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import { fusedAdagrad } from './fused';
 
 /** Options of {@link adagrad}: PyTorch's `torch.optim.Adagrad` keyword arguments in lowerCamelCase. */
 export interface AdagradOptions {
@@ -46,7 +47,8 @@ function validateAdagrad(hp: Readonly<Hyperparams>): void {
  * ```
  *
  * Defaults: `lr = 0.01`, `lrDecay = 0`, `weightDecay = 0`, `initialAccumulatorValue = 0`,
- * `eps = 1e-10`, `maximize = false`. Recipe:
+ * `eps = 1e-10`, `maximize = false`. Runs as one fused kernel per parameter
+ * (`adagradUpdate`, replaceable by a backend); the recipe it matches, run when fused updates are off:
  * `chain(flipIfMaximize(), addWeightDecay(), scaleByAdagrad(), scaleByLearningRate())`. State per
  * parameter: `step` and `sum`.
  *
@@ -65,4 +67,6 @@ export const adagrad = defineOptimizer<AdagradOptions>({
   defaults: { lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
   validate: validateAdagrad,
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdagrad(), scaleByLearningRate()),
+  // The state of the stateful block is entry 2 of the chain's.
+  fused: fusedAdagrad(2),
 });

@@ -7,6 +7,7 @@ import {
   scaleByAdam,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import { fusedAdam } from './fused';
 import { checkAdamFamily } from './validate';
 
 /** Options of {@link adam}: PyTorch's `torch.optim.Adam` keyword arguments in lowerCamelCase. */
@@ -45,7 +46,9 @@ export interface AdamOptions {
  * 2018, "On the Convergence of Adam and Beyond") keeps the maximum of the **un-corrected** `v` and still
  * divides by `√(1-β₂ᵗ)`, where the paper uses no bias correction. nabla follows PyTorch in all three.
  *
- * Recipe: `chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate())`.
+ * Runs as one fused kernel per parameter (`adamUpdate`, replaceable by a backend); the recipe it
+ * matches, run when fused updates are off:
+ * `chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate())`.
  *
  * @example
  * ```ts
@@ -61,4 +64,6 @@ export const adam: OptimizerFactory<AdamOptions> = defineOptimizer<AdamOptions>(
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
   validate: (hp) => checkAdamFamily('adam', hp, ['amsgrad', 'maximize']),
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate()),
+  // The state of scaleByAdam() is entry 2 of the chain's.
+  fused: fusedAdam(2, false),
 });

@@ -8,6 +8,7 @@ import {
   scaleByLearningRate,
 } from '@nablajs/optim';
 import type { AdamOptions } from './adam';
+import { fusedAdam } from './fused';
 import { checkAdamFamily } from './validate';
 
 /** Options of {@link adamw}: those of {@link adam}, with the weight decay decoupled (PyTorch's `torch.optim.AdamW`). */
@@ -36,7 +37,9 @@ export interface AdamWOptions extends AdamOptions {
  * decay follows any learning-rate schedule. It is scaled by `lr` only, never by the bias-corrected
  * step size. nabla follows PyTorch. With `maximize`, the decay still shrinks `p`.
  *
- * Recipe: `chain(flipIfMaximize(), scaleByAdam(), addDecoupledWeightDecay(), scaleByLearningRate())`.
+ * Runs as one fused kernel per parameter (`adamUpdate`, replaceable by a backend); the recipe it
+ * matches, run when fused updates are off:
+ * `chain(flipIfMaximize(), scaleByAdam(), addDecoupledWeightDecay(), scaleByLearningRate())`.
  *
  * @example
  * ```ts
@@ -49,4 +52,6 @@ export const adamw: OptimizerFactory<AdamWOptions> = defineOptimizer<AdamWOption
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false },
   validate: (hp) => checkAdamFamily('adamw', hp, ['amsgrad', 'maximize']),
   rule: chain(flipIfMaximize(), scaleByAdam(), addDecoupledWeightDecay(), scaleByLearningRate()),
+  // The state of scaleByAdam() is entry 1 of the chain's.
+  fused: fusedAdam(1, true),
 });

@@ -9,6 +9,7 @@ import {
   scaleByLearningRate,
   scaleByRms,
 } from '@nablajs/optim';
+import { fusedRmsprop } from './fused';
 
 /** Options of {@link rmsprop}: PyTorch's `torch.optim.RMSprop` keyword arguments in lowerCamelCase. */
 export interface RmspropOptions {
@@ -50,7 +51,8 @@ function validateRmsprop(hp: Readonly<Hyperparams>): void {
  * ```
  *
  * Defaults: `lr = 0.01`, `alpha = 0.99`, `eps = 1e-8`, `weightDecay = 0`, `momentum = 0`,
- * `centered = false`, `maximize = false`. Recipe:
+ * `centered = false`, `maximize = false`. Runs as one fused kernel per parameter
+ * (`rmspropUpdate`, replaceable by a backend); the recipe it matches, run when fused updates are off:
  * `chain(flipIfMaximize(), addWeightDecay(), scaleByRms(), scaleByLearningRate())`. State per
  * parameter: `step`, `squareAvg`, and `gradAvg` (centered) and `momentumBuffer` (momentum > 0).
  *
@@ -71,4 +73,6 @@ export const rmsprop = defineOptimizer<RmspropOptions>({
   defaults: { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
   validate: validateRmsprop,
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByRms(), scaleByLearningRate()),
+  // The state of the stateful block is entry 2 of the chain's.
+  fused: fusedRmsprop(2),
 });

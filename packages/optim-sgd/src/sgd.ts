@@ -10,6 +10,7 @@ import {
   scaleByLearningRate,
   traceMomentum,
 } from '@nablajs/optim';
+import { fusedSgd } from './fused';
 
 /** Options of {@link sgd}: PyTorch's `torch.optim.SGD` keyword arguments in lowerCamelCase. */
 export interface SgdOptions {
@@ -53,7 +54,9 @@ function validateSgd(hp: Readonly<Hyperparams>): void {
  * ```
  *
  * Defaults: `lr = 1e-3`, `momentum = 0`, `dampening = 0`, `weightDecay = 0`, `nesterov = false`,
- * `maximize = false`. Recipe: `chain(flipIfMaximize(), addWeightDecay(), traceMomentum(), scaleByLearningRate())`.
+ * `maximize = false`. Runs as one fused kernel per parameter (`sgdUpdate`, replaceable by a
+ * backend); the recipe it matches, run when fused updates are off:
+ * `chain(flipIfMaximize(), addWeightDecay(), traceMomentum(), scaleByLearningRate())`.
  * State per parameter: `momentumBuffer` (PyTorch's `momentum_buffer`), only once momentum is used.
  *
  * Papers: Robbins & Monro 1951 (stochastic approximation); Polyak 1964 (momentum); Nesterov 1983 and
@@ -77,4 +80,6 @@ export const sgd = defineOptimizer<SgdOptions>({
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
   validate: validateSgd,
   rule: chain(flipIfMaximize(), addWeightDecay(), traceMomentum(), scaleByLearningRate()),
+  // The state of the stateful block is entry 2 of the chain's.
+  fused: fusedSgd(2),
 });

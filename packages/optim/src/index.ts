@@ -3,6 +3,8 @@
 export { chain } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
+export { fusedUpdatesEnabled, setFusedUpdates } from './fused';
+export { checkFusedUpdate, type FusedCheckOptions, type FusedCheckResult } from './fused-check';
 export { addHook, isTensorList } from './hooks';
 export {
   createOptimizer,
@@ -75,6 +77,7 @@ export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
 export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {
   Closure,
+  FusedUpdate,
   Hyperparams,
   HyperValue,
   Optimizer,

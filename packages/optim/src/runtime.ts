@@ -8,10 +8,12 @@ import {
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
+import { fusedUpdatesEnabled } from './fused';
 import { addHook, isTensorList } from './hooks';
 import { decodeState, encodeState, stateMismatch } from './state';
 import type {
   Closure,
+  FusedUpdate,
   Hyperparams,
   HyperValue,
   Optimizer,
@@ -34,6 +36,12 @@ export interface OptimizerDefinition {
   validate?: (hp: Readonly<Hyperparams>) => void;
   /** The update rule; its blocks read the group's hyperparameters at every step. */
   rule: UpdateRule<unknown>;
+  /**
+   * Optional fused step: the whole update of one group in place (typically one kernel per parameter)
+   * on the rule's own state. Runs instead of `rule` when it returns true; returns false, changing
+   * nothing, for configurations it does not handle (the rule then runs). See {@link FusedUpdate}.
+   */
+  fused?: FusedUpdate;
 }
 
 /** An optimizer factory: `name(params, options)`, as every optimizer package exports. */
@@ -42,7 +50,8 @@ export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (params:
 interface GroupSlot {
   group: ParamGroup;
   state: unknown;
-  buffers: TypedArray[];
+  /** Update buffers, allocated at the group's first step on the rule's path (never on the fused one). */
+  buffers: (TypedArray | null)[];
   updates: (TypedArray | null)[];
   ctx: StepContext;
 }
@@ -51,7 +60,9 @@ interface GroupSlot {
  * Turn an update rule into a PyTorch-shaped optimizer factory: parameter groups with their own
  * hyperparameters, `step(closure?)`, `zeroGrad`, `stateDict` / `loadStateDict` and step hooks. The
  * runtime copies each gradient into a buffer it owns, lets the rule turn it into the update in place,
- * and adds the update to the parameter: the one place that writes parameters.
+ * and adds the update to the parameter: the one place that writes parameters. A definition may add a
+ * `fused` step that does all of that in one pass per parameter on the same state (see
+ * {@link FusedUpdate}); the runtime prefers it whenever it accepts the group's configuration.
  *
  * @example
  * ```ts
@@ -71,6 +82,42 @@ export function defineOptimizer<O extends object = Partial<Hyperparams>>(
 }
 
 const groupKeys = new Set(['params']);
+
+function isTypedArray(v: unknown): v is TypedArray {
+  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isTypedArray(v);
+}
+
+/**
+ * Put a decoded state (already checked against `current` by `stateMismatch`) into the current one:
+ * typed arrays are copied into the arrays that exist (which `allocate()` made, in wasm memory where
+ * the backend keeps them, so the fused kernels keep updating them in place), and arrays the current
+ * state does not have yet come from `allocate()` too. Returns the restored state.
+ */
+function restoreInto(current: unknown, incoming: unknown): unknown {
+  if (isTypedArray(incoming)) {
+    let target = current;
+    if (!isTypedArray(target) || target.constructor !== incoming.constructor || target.length !== incoming.length) {
+      const dtype =
+        incoming instanceof Float32Array ? 'float32' : incoming instanceof Float64Array ? 'float64' : 'int32';
+      target = allocate(dtype, incoming.length);
+    }
+    (target as TypedArray).set(incoming);
+    return target;
+  }
+  if (Array.isArray(incoming) && Array.isArray(current) && current.length === incoming.length) {
+    for (let i = 0; i < incoming.length; i++) current[i] = restoreInto(current[i], incoming[i]);
+    return current;
+  }
+  if (isPlainObject(incoming) && isPlainObject(current)) {
+    for (const key of Object.keys(incoming)) current[key] = restoreInto(current[key], incoming[key]);
+    return current;
+  }
+  return incoming;
+}
 
 class RuleOptimizer implements Optimizer {
   readonly name: string;
@@ -133,7 +180,7 @@ class RuleOptimizer implements Optimizer {
     this.definition.validate?.(hp);
     const group = { ...hp, params: [...params] } as ParamGroup;
     const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);
-    const buffers = group.params.map((p) => allocate(p.dtype, p.size));
+    const buffers: (TypedArray | null)[] = new Array(group.params.length).fill(null);
     this.paramGroups.push(group);
     this.slots.push({
       group,
@@ -170,17 +217,22 @@ class RuleOptimizer implements Optimizer {
   }
 
   private updateGroup(slot: GroupSlot): void {
+    const fused = this.definition.fused;
+    if (fused !== undefined && fusedUpdatesEnabled() && fused(slot.state, slot.ctx)) return;
     const { group, buffers, updates } = slot;
     const params = group.params;
     let any = false;
     for (let i = 0; i < params.length; i++) {
-      const g = params[i].grad;
+      const p = params[i];
+      const g = p.grad;
       if (g === null) {
         updates[i] = null;
         continue;
       }
-      buffers[i].set(g.data);
-      updates[i] = buffers[i];
+      let buffer = buffers[i];
+      if (buffer === null) buffer = buffers[i] = allocate(p.dtype, p.size);
+      buffer.set(g.data);
+      updates[i] = buffer;
       any = true;
     }
     if (!any) return;
@@ -246,7 +298,7 @@ class RuleOptimizer implements Optimizer {
     this.slots.forEach((slot, i) => {
       const { params: _p, ...hp } = hps[i] as Record<string, unknown>;
       Object.assign(slot.group, hp);
-      slot.state = decoded[i];
+      slot.state = restoreInto(slot.state, decoded[i]);
     });
   }
 

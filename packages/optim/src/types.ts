@@ -61,6 +61,34 @@ export interface UpdateRule<S = unknown> {
   update(updates: readonly (TypedArray | null)[], state: S, ctx: StepContext): void;
 }
 
+/**
+ * A fused step for one parameter group: the whole update (every block of the rule and the parameter
+ * write) done in place on the parameters' data, usually one kernel call per parameter, instead of the
+ * rule's separate passes over update buffers. It receives the **rule's own state object** (for a
+ * `chain(...)` the array of its blocks' states) and must leave it exactly as the rule would, so that
+ * `stateDict()` / `loadStateDict()` and switching between the two paths keep working.
+ *
+ * It returns `true` when it did the step, or `false`, **before changing anything**, when the group's
+ * current configuration is one it does not handle: the runtime then runs the rule as usual. It must
+ * read the hyperparameters from `ctx.hp` at every call (schedulers change them), skip parameters whose
+ * `grad` is null without advancing their state, and allocate nothing in the steady state.
+ *
+ * @example
+ * ```ts
+ * // signSgd = chain(scaleBySign(), scaleByLearningRate()), fused: p ← p - lr·sign(g).
+ * const fusedSignSgd: FusedUpdate = (_state, ctx) => {
+ *   const lr = ctx.hp.lr;
+ *   for (const p of ctx.params) {
+ *     if (p.grad === null) continue;
+ *     const g = p.grad.data;
+ *     for (let j = 0; j < g.length; j++) p.data[j] -= lr * Math.sign(g[j]);
+ *   }
+ *   return true;
+ * };
+ * ```
+ */
+export type FusedUpdate = (state: unknown, ctx: StepContext) => boolean;
+
 /** A loss-computing closure for {@link Optimizer.step}: zero the gradients, compute the loss, backward, return it. */
 export type Closure = () => Tensor | number;
 

@@ -23,8 +23,21 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/** Options of {@link serveStatic}. */
+export interface ServeOptions {
+  /**
+   * Send `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`,
+   * which make the pages cross-origin isolated (SharedArrayBuffer, wasm threads). Default true.
+   */
+  isolated?: boolean;
+}
+
 /** Serve the files under `root` on 127.0.0.1 at a port the OS picks. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+export async function serveStatic(root: string, options: ServeOptions = {}): Promise<StaticServer> {
+  const isolation: Record<string, string> =
+    options.isolated === false
+      ? {}
+      : { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
   const base = normalize(root + sep);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
@@ -44,8 +57,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
       // cross-origin isolation, so that SharedArrayBuffer (wasm threads) is available, as on a real deployment
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
+      ...isolation,
     });
     createReadStream(file).pipe(res);
   });

@@ -1,5 +1,5 @@
-import { allocate } from '../dtype';
 import { onesLike } from '../creation';
+import { allocate } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
 import { checkFinite } from '../op';

@@ -1,11 +1,14 @@
-import { ValueError } from '../../errors';
+import { NablaError, ValueError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
 import { registerKernel } from '../../kernels/registry';
+import { setBufferPool } from '../../lifetime';
+import { startWebWorker, webWorkersAvailable } from './browser-threads';
 import { registerElementwiseKernels } from './elementwise';
 import { makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
 import { WASM_MODULE_BASE64, WASM_SHARED_MODULE_BASE64 } from './module.generated';
 import { registerOptimKernels } from './optim';
+import { WasmBufferPool } from './pool';
 import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
 
 // The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): it validates only where
@@ -83,6 +86,7 @@ async function initialize(): Promise<boolean> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const heap = new WasmHeap(memory, 1, shared);
   runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared);
+  if (heap.resident) setBufferPool(new WasmBufferPool(heap));
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
   registerElementwiseKernels(runtime);
   registerOptimKernels(runtime);
@@ -110,15 +114,18 @@ export interface WasmWorkerData {
 /** Starts one worker thread of the wasm backend and resolves once it is ready. */
 export type WasmWorkerStarter = (data: WasmWorkerData) => Promise<GemmWorker>;
 
-let startWorker: WasmWorkerStarter | null = null;
+// Web Workers from a Blob URL where the runtime has them (browsers: a page or a worker); Node's
+// worker_threads starter is installed by enableNodeThreads() from @nablajs/core/node.
+let startWorker: WasmWorkerStarter | null = webWorkersAvailable() ? startWebWorker : null;
 
 /**
- * Tell the wasm backend how to start worker threads. Node's is installed by `enableNodeThreads()`
- * from `@nablajs/core/node`, which keeps `node:` imports out of the browser entry.
+ * Tell the wasm backend how to start worker threads, or `null` for none (then {@link setNumThreads}
+ * keeps one thread). Browsers start with a Web Worker starter installed; Node's is installed by
+ * `enableNodeThreads()` from `@nablajs/core/node`, which keeps `node:` imports out of the browser entry.
  *
  * @example
  * ```ts
- * setWasmWorkerStarter(myWebWorkerStarter);
+ * setWasmWorkerStarter(myWorkerStarter);
  * ```
  */
 export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
@@ -126,18 +133,31 @@ export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
 }
 
 /**
- * Use `n` threads (the calling one included) for the large kernels of the wasm backend: matmuls with
- * enough rows are split by rows across worker threads that share the backend's WebAssembly memory.
- * Needs `initWasmBackend()` first, SharedArrayBuffer, a way to start workers (in Node:
- * `enableNodeThreads()` from `@nablajs/core/node`) and a thread that may block on `Atomics.wait`;
- * otherwise, or with `n = 1`, everything runs on the calling thread.
- * Resolves to the number of threads in use. Workers do not keep a Node process alive.
+ * Use `n` threads (the calling one included) for the large kernels of the wasm backend: a large
+ * enough matmul is split by rows or by columns across worker threads that share the backend's
+ * WebAssembly memory; smaller ones stay on the calling thread. Resolves to the number of threads in
+ * use.
+ *
+ * Needs `initWasmBackend()` first, a shared memory (SharedArrayBuffer: in browsers, a cross-origin
+ * isolated page, served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`) and a way to start workers: in browsers Web Workers
+ * are started from a Blob URL (no extra file), in Node call `enableNodeThreads()` from
+ * `@nablajs/core/node`. Without these, or with `n = 1`, it resolves to 1 and everything runs on the
+ * calling thread; it rejects only when a worker fails to start.
+ *
+ * Waiting: between products the workers spin on `Atomics.load` for 2 ms, then sleep in
+ * `Atomics.wait` (waking a sleeping thread can cost more than a mid-size product, so in a training
+ * loop they keep one core busy each). The calling thread computes its own part, then waits for the
+ * workers' parts the same way, except on a browser's main thread, where `Atomics.wait` is forbidden:
+ * there it only spins, until they are done (about as long as its own part took). Run the model in a
+ * dedicated worker to keep the page responsive during long products. Node workers do not keep a
+ * process alive.
  *
  * @example
  * ```ts
- * enableNodeThreads(); // from '@nablajs/core/node'
+ * enableNodeThreads(); // in Node, from '@nablajs/core/node'; browsers need nothing
  * await initWasmBackend();
- * await setNumThreads(2); // 2 on a machine with 2 cores
+ * await setNumThreads(2); // 2 (1 without SharedArrayBuffer)
  * ```
  */
 export async function setNumThreads(n: number): Promise<number> {
@@ -145,21 +165,23 @@ export async function setNumThreads(n: number): Promise<number> {
     throw new ValueError(`setNumThreads: n must be an integer from 1 to ${MAX_WORKERS + 1}, got ${n}`);
   const rt = runtime;
   if (rt === null || module === null) return 1;
-  if (n === 1 || !rt.shared) {
-    rt.setWorkers([]);
-    return 1;
-  }
-  if (startWorker === null) {
-    rt.setWorkers([]);
-    return 1;
-  }
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
   const starter = startWorker;
+  await rt.stopWorkers();
+  if (n === 1 || !rt.shared || !isolated || starter === null) return 1;
   const memory = rt.heap.memory;
   const mod = module;
-  const started = await Promise.all(
+  const started = await Promise.allSettled(
     Array.from({ length: n - 1 }, (_, i) => starter({ module: mod, memory, slot: i + 1 })),
   );
-  rt.setWorkers(started);
+  const workers: GemmWorker[] = [];
+  for (const r of started) if (r.status === 'fulfilled') workers.push(r.value);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw new NablaError(`setNumThreads: could not start ${n - 1} worker threads: ${String(failed.reason)}`);
+  }
+  rt.setWorkers(workers);
   return rt.threads;
 }
 

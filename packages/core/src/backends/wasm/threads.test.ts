@@ -1,10 +1,16 @@
 // Node only: the wasm backend's worker threads, started through @nablajs/core/node.
 import { isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NablaError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
 import { resolveKernel, setBackend } from '../../kernels/registry';
 import { enableNodeThreads } from '../../node';
-import { getNumThreads, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
+import { webWorkersAvailable } from './browser-threads';
+import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
+import { MATMUL_PARAMS } from './module.generated';
+import { canBlock, DEFAULT_SPIN_US, MIN_PART_WORK, SLOT_WORDS, splitProduct } from './runtime';
+
+const { MR, NR } = MATMUL_PARAMS;
 
 /** Deterministic values in [-1, 1) from a small LCG. */
 function lcg(size: number, seed: number): Float32Array {
@@ -17,10 +23,70 @@ function lcg(size: number, seed: number): Float32Array {
   return out;
 }
 
+function wasmMatmul(): typeof matmulKernel {
+  setBackend('wasm');
+  const kernel = resolveKernel('matmul', matmulKernel);
+  setBackend('cpu');
+  return kernel;
+}
+
+/** Sleep long enough that a spinning worker gives up and sleeps in Atomics.wait. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Worker 1's `done` word: the sequence number of the last part it ran. */
+function worker1Done(): number {
+  const memory = getWasmRuntime()?.heap.memory as WebAssembly.Memory;
+  return Atomics.load(new Int32Array(memory.buffer, 0, 2 * SLOT_WORDS), SLOT_WORDS + 1);
+}
+
+describe('splitProduct', () => {
+  it('keeps products with too little work on one thread', () => {
+    expect(splitProduct(1024, 1024, 1024, 1).parts).toBe(1);
+    expect(splitProduct(64, 64, 64, 2).parts).toBe(1);
+    // exactly enough for two parts
+    expect(splitProduct(100, MIN_PART_WORK / 1000, 20, 2).parts).toBe(2);
+    expect(splitProduct(100, MIN_PART_WORK / 1000 - 1, 20, 2).parts).toBe(1);
+  });
+
+  it('splits the larger of m and n into whole register tiles that cover it', () => {
+    for (const [m, k, n, threads] of [
+      [1024, 1024, 1024, 2],
+      [128, 784, 256, 2],
+      [784, 128, 256, 2],
+      [128, 256, 784, 3],
+      [9, 2000, 1001, 2],
+      [1001, 2000, 9, 4],
+      [203, 310, 150, 16],
+    ]) {
+      const { parts, byRows, size } = splitProduct(m, k, n, threads);
+      expect(parts, `${m}x${k}x${n}`).toBeGreaterThan(1);
+      expect(parts).toBeLessThanOrEqual(threads);
+      expect(byRows).toBe(m >= n);
+      const dim = byRows ? m : n;
+      expect(size % (byRows ? MR : NR)).toBe(0);
+      // every part but the last is full, and the last is not empty
+      expect((parts - 1) * size).toBeLessThan(dim);
+      expect(parts * size).toBeGreaterThanOrEqual(dim);
+      expect((m * n * k) / parts).toBeGreaterThanOrEqual(MIN_PART_WORK);
+    }
+  });
+
+  it('splits the other dimension when the larger one has too few tiles', () => {
+    // the 14 columns make 1 tile of 8, the 12 rows 2 tiles of 5
+    expect(splitProduct(12, 100_000, 14, 2)).toEqual({ parts: 2, byRows: true, size: 10 });
+    expect(splitProduct(6, 100_000, 9, 2)).toEqual({ parts: 1, byRows: true, size: 6 });
+  });
+});
+
 describe('wasm backend threads (Node)', () => {
   beforeAll(async () => {
     expect(isMainThread).toBe(true);
     expect(await initWasmBackend()).toBe(true);
+    // Node has no Web Workers: no default starter, until enableNodeThreads()
+    expect(webWorkersAvailable()).toBe(false);
+    expect(await setNumThreads(2)).toBe(1);
     enableNodeThreads();
   });
   afterAll(async () => {
@@ -29,10 +95,12 @@ describe('wasm backend threads (Node)', () => {
     setBackend('cpu');
   });
 
+  it('may block in Atomics.wait on the main thread of Node', () => {
+    expect(canBlock()).toBe(true);
+  });
+
   it('splits products across worker threads with the same results', async () => {
-    setBackend('wasm');
-    const kernel = resolveKernel('matmul', matmulKernel);
-    setBackend('cpu');
+    const kernel = wasmMatmul();
     const m = 203;
     const k = 310;
     const n = 150;
@@ -43,11 +111,123 @@ describe('wasm backend threads (Node)', () => {
     const threads = await setNumThreads(2);
     expect(threads).toBe(2);
     expect(getNumThreads()).toBe(2);
+    const before = worker1Done();
     const two = new Float32Array(m * n);
     for (let r = 0; r < 3; r++) kernel(a, 0, b, 0, two, 0, m, k, n, true, false, false);
     // Rows are independent, so splitting them changes no bit.
     expect(two).toEqual(one);
+    expect(worker1Done()).not.toBe(before);
     expect(await setNumThreads(1)).toBe(1);
     expect(getNumThreads()).toBe(1);
+  });
+
+  it('gives the 1-thread bits for awkward shapes split by rows or by columns, every transpose', async () => {
+    const kernel = wasmMatmul();
+    // m < 2 MR (columns), odd n, n < NR with many rows (rows), m and n not multiples of the tiles
+    const shapes = [
+      [3, 700, 1001],
+      [9, 1500, 257],
+      [1200, 700, 5],
+      [37, 400, 333],
+      [333, 250, 37],
+      [64, 300, 517],
+    ];
+    const cases = shapes.flatMap(([m, k, n]) =>
+      [0, 1, 2, 3].map((t) => ({ m, k, n, transA: (t & 1) === 1, transB: (t & 2) === 2 })),
+    );
+    const operands = cases.map(({ m, k, n }, i) => [
+      lcg(m * k, 3 * i + 1),
+      lcg(k * n, 3 * i + 2),
+      lcg(m * n, 3 * i + 3),
+    ]);
+    const run = () =>
+      cases.map(({ m, k, n, transA, transB }, i) => {
+        const [a, b, c] = operands[i];
+        const out = Float32Array.from(c);
+        kernel(a, 0, b, 0, out, 0, m, k, n, transA, transB, i % 2 === 0);
+        return out;
+      });
+    const one = run();
+    expect(await setNumThreads(2)).toBe(2);
+    for (const { m, k, n } of cases) expect(splitProduct(m, k, n, 2).parts, `${m}x${k}x${n}`).toBe(2);
+    const before = worker1Done();
+    const two = run();
+    expect(worker1Done() - before).toBe(cases.length);
+    for (let i = 0; i < cases.length; i++) expect(two[i], JSON.stringify(cases[i])).toEqual(one[i]);
+    await setNumThreads(1);
+  });
+
+  it('hands over many parts in a row, to spinning and to sleeping workers, without losing one', async () => {
+    const kernel = wasmMatmul();
+    const m = 40;
+    const k = 200;
+    const n = 200; // 1.6M multiply-adds: 2 parts of 104 and 96 columns
+    const a = lcg(m * k, 21);
+    const b = lcg(k * n, 22);
+    const one = new Float32Array(m * n);
+    kernel(a, 0, b, 0, one, 0, m, k, n, false, true, false);
+    expect(await setNumThreads(2)).toBe(2);
+    const rt = getWasmRuntime() as NonNullable<ReturnType<typeof getWasmRuntime>>;
+    expect(rt.spinMicros).toBe(DEFAULT_SPIN_US);
+    const out = new Float32Array(m * n);
+    const before = worker1Done();
+    const wokenBefore = rt.wakeups(1);
+    let mismatches = 0;
+    const check = () => {
+      out.fill(Number.NaN);
+      kernel(a, 0, b, 0, out, 0, m, k, n, false, true, false);
+      if (!out.every((v, i) => v === one[i])) mismatches++;
+    };
+    try {
+      // back to back: the worker is spinning when the next part comes
+      for (let r = 0; r < 500; r++) check();
+      // no spinning, and pauses: the worker sleeps in Atomics.wait and each part must wake it
+      rt.spinMicros = 0;
+      for (let r = 0; r < 40; r++) {
+        check();
+        if (r % 2 === 1) await pause(2);
+      }
+    } finally {
+      rt.spinMicros = DEFAULT_SPIN_US;
+    }
+    expect(mismatches).toBe(0);
+    expect(worker1Done() - before).toBe(540);
+    expect(rt.wakeups(1) - wokenBefore).toBeGreaterThan(0);
+    await setNumThreads(1);
+  });
+
+  it('replaces its workers when the count changes, more threads than cores included', async () => {
+    const kernel = wasmMatmul();
+    const m = 300;
+    const k = 300;
+    const n = 300;
+    const a = lcg(m * k, 31);
+    const b = lcg(k * n, 32);
+    const one = new Float32Array(m * n);
+    kernel(a, 0, b, 0, one, 0, m, k, n, false, false, false);
+    for (const threads of [3, 2, 4, 2]) {
+      expect(await setNumThreads(threads)).toBe(threads);
+      expect(getNumThreads()).toBe(threads);
+      const out = new Float32Array(m * n);
+      for (let r = 0; r < 5; r++) kernel(a, 0, b, 0, out, 0, m, k, n, false, false, false);
+      expect(out, `${threads} threads`).toEqual(one);
+    }
+    expect(await setNumThreads(1)).toBe(1);
+  });
+
+  it('rejects naming the cause when a worker fails to start, and stays on one thread', async () => {
+    setWasmWorkerStarter(() => Promise.reject(new Error('no threads here')));
+    try {
+      const started = setNumThreads(2);
+      await expect(started).rejects.toThrow(NablaError);
+      await expect(setNumThreads(3)).rejects.toThrow(
+        /^setNumThreads: could not start 2 worker threads: Error: no threads here$/,
+      );
+      expect(getNumThreads()).toBe(1);
+    } finally {
+      enableNodeThreads();
+    }
+    expect(await setNumThreads(2)).toBe(2);
+    await setNumThreads(1);
   });
 });

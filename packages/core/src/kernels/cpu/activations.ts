@@ -42,7 +42,7 @@ export function reluKernel(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < n; i++) {
     const v = x[i];
     const r = (v + Math.abs(v)) * 0.5;
-    out[i] = r === r || v !== v ? r : 0;
+    out[i] = r === 0 || r > 0 || Number.isNaN(v) ? r : 0;
   }
 }
 

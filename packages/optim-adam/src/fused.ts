@@ -1,0 +1,46 @@
+import { adamUpdateKernel, allocate, resolveKernel } from '@nablajs/core';
+import type { AdamState, FusedUpdate } from '@nablajs/optim';
+
+/**
+ * The fused step of {@link adam} (`decoupled = false`: L2 decay on the gradient) or {@link adamw}
+ * (`decoupled = true`): one `adamUpdate` kernel call per parameter with a gradient, on the
+ * `scaleByAdam()` state found at `stateIndex` in the chain's state, which it advances exactly as the
+ * chain would (per-parameter step counters, AMSGrad's `vmax` allocated the first time it is on).
+ * Declines (returns false) only for `biasCorrection: false`, which the chain's block also supports.
+ *
+ * @example
+ * ```ts
+ * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate()),
+ *   fused: fusedAdam(2, false) });
+ * ```
+ */
+export function fusedAdam(stateIndex: number, decoupled: boolean): FusedUpdate {
+  return (state, ctx) => {
+    const hp = ctx.hp;
+    if (hp.biasCorrection === false) return false;
+    const s = (state as unknown[])[stateIndex] as AdamState;
+    const betas = hp.betas as readonly number[];
+    const b1 = betas[0];
+    const b2 = betas[1];
+    const lr = hp.lr;
+    const eps = hp.eps as number;
+    const wd = hp.weightDecay as number;
+    const amsgrad = hp.amsgrad === true;
+    const maximize = hp.maximize === true;
+    const kernel = resolveKernel('adamUpdate', adamUpdateKernel);
+    const params = ctx.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      const g = p.grad;
+      if (g === null) continue;
+      const t = ++s.step[i];
+      let vmax = null;
+      if (amsgrad) {
+        vmax = s.vmax[i];
+        if (vmax === null) vmax = s.vmax[i] = allocate(p.dtype, p.size);
+      }
+      kernel(p.data, g.data, s.m[i], s.v[i], vmax, t, lr, b1, b2, eps, wd, decoupled, maximize);
+    }
+    return true;
+  };
+}
