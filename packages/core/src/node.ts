@@ -2,7 +2,14 @@
 import { Worker } from 'node:worker_threads';
 import { setWasmWorkerStarter, type WasmWorkerData } from './backends/wasm/index';
 import type { GemmWorker } from './backends/wasm/runtime';
-import { WORKER_SOURCE } from './backends/wasm/worker-source';
+import { WORKER_LOOP } from './backends/wasm/worker-source';
+
+// The Node worker's source lives here, in the /node entry, so that the browser entry never contains a
+// require of a Node built-in (the browser bundle test checks every chunk).
+const WORKER_SOURCE = `${WORKER_LOOP}
+const { workerData, parentPort } = require('node:worker_threads');
+nablaGemmWorker(workerData.module, workerData.memory, workerData.slot, () => parentPort.postMessage('ready'));
+`;
 
 function startNodeWorker(data: WasmWorkerData): Promise<GemmWorker> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });

@@ -9,7 +9,7 @@ import { MAX_WORKERS, SLOT_WORDS, SPIN_WORD } from './runtime';
  * the control block's spin word says (so that the next product starts without a wake-up), then sleeps
  * in `Atomics.wait`, counting the times it had to be woken in its word of slot 0.
  */
-const WORKER_LOOP = `
+export const WORKER_LOOP = `
 function nablaGemmWorker(module, memory, slot, ready) {
   const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
   const ctl = new Int32Array(memory.buffer, 0, ${(MAX_WORKERS + 1) * SLOT_WORDS});
@@ -36,12 +36,6 @@ function nablaGemmWorker(module, memory, slot, ready) {
     Atomics.notify(ctl, base + 1);
   }
 }
-`;
-
-/** The source of a gemm worker for Node `worker_threads` (run with `eval: true` and `workerData` = {module, memory, slot}). */
-export const WORKER_SOURCE = `${WORKER_LOOP}
-const { workerData, parentPort } = require('node:worker_threads');
-nablaGemmWorker(workerData.module, workerData.memory, workerData.slot, () => parentPort.postMessage('ready'));
 `;
 
 /**
