@@ -145,7 +145,7 @@ export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
  * `@nablajs/core/node`. Without these, or with `n = 1`, it resolves to 1 and everything runs on the
  * calling thread; it rejects only when a worker fails to start.
  *
- * Waiting: between products the workers spin on `Atomics.load` for 2 ms, then sleep in
+ * Waiting: between products the workers spin on `Atomics.load` for up to 10 ms, then sleep in
  * `Atomics.wait` (waking a sleeping thread can cost more than a mid-size product, so in a training
  * loop they keep one core busy each). The calling thread computes its own part, then waits for the
  * workers' parts the same way, except on a browser's main thread, where `Atomics.wait` is forbidden:

@@ -37,11 +37,11 @@ export const SPIN_WORD = 0;
  * spinning when the next product comes avoid that, and training loops call products every few
  * milliseconds.
  */
-export const DEFAULT_SPIN_US = 2000;
+export const DEFAULT_SPIN_US = 10_000;
 
 /**
- * Multiply-adds one part of a split product must have to pay for handing it to another thread (a few
- * microseconds of work when that thread is spinning; a sleeping one is woken while the caller works).
+ * Multiply-adds one part of a split product must have (about 20 µs of work) to pay for handing it to
+ * another thread; smaller products run on the calling thread.
  */
 export const MIN_PART_WORK = 400_000;
 
