@@ -1,5 +1,5 @@
-import { adagradUpdateKernel, getBackend, registerKernel, setBackend } from '@nablajs/core';
-import { checkFusedUpdate, type FusedCheckOptions } from '@nablajs/optim';
+import { adagradUpdateKernel } from '@nablajs/core';
+import { checkFusedUpdate, type FusedCheckOptions, spyOnKernel } from '@nablajs/optim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adagrad } from './adagrad';
 
@@ -7,28 +7,15 @@ import { adagrad } from './adagrad';
 // float32 rounding in float32, with the same state layout, on every option combination, with
 // hyperparameters changed between steps and a run that switches paths at every step.
 
-let calls = 0;
-registerKernel(
-  'adagradUpdate',
-  (...args: Parameters<typeof adagradUpdateKernel>) => {
-    calls++;
-    adagradUpdateKernel(...args);
-  },
-  'adagrad-spy',
-);
-let previous = 'cpu';
-beforeEach(() => {
-  previous = getBackend();
-  setBackend('adagrad-spy');
-  calls = 0;
-});
-afterEach(() => setBackend(previous));
+const spy = spyOnKernel('adagradUpdate', adagradUpdateKernel);
+beforeEach(spy.start);
+afterEach(spy.stop);
 
 function check(options: FusedCheckOptions): void {
   const result = checkFusedUpdate(adagrad, options);
   expect(result.failures).toEqual([]);
   if (options.dtype !== 'float32') expect(result.maxError).toBe(0);
-  expect(calls).toBeGreaterThan(0);
+  expect(spy.calls).toBeGreaterThan(0);
 }
 
 describe('adagrad: fused step vs chain', () => {

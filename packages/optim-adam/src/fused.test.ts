@@ -1,5 +1,5 @@
-import { adamUpdateKernel, getBackend, registerKernel, setBackend } from '@nablajs/core';
-import { checkFusedUpdate, type FusedCheckOptions } from '@nablajs/optim';
+import { adamUpdateKernel } from '@nablajs/core';
+import { checkFusedUpdate, type FusedCheckOptions, spyOnKernel } from '@nablajs/optim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adam } from './adam';
 import { adamw } from './adamw';
@@ -8,29 +8,16 @@ import { adamw } from './adamw';
 // float32 rounding in float32, with the same state layout, on every option combination, with
 // hyperparameters changed between steps and a run that switches paths at every step.
 
-let calls = 0;
-registerKernel(
-  'adamUpdate',
-  (...args: Parameters<typeof adamUpdateKernel>) => {
-    calls++;
-    adamUpdateKernel(...args);
-  },
-  'adam-spy',
-);
-let previous = 'cpu';
-beforeEach(() => {
-  previous = getBackend();
-  setBackend('adam-spy');
-  calls = 0;
-});
-afterEach(() => setBackend(previous));
+const spy = spyOnKernel('adamUpdate', adamUpdateKernel);
+beforeEach(spy.start);
+afterEach(spy.stop);
 
 function check(factory: typeof adam, options: FusedCheckOptions): void {
   const result = checkFusedUpdate(factory, options);
   expect(result.failures).toEqual([]);
   if (options.dtype !== 'float32') expect(result.maxError).toBe(0);
   // The fused path ran: one kernel call per parameter with a gradient, in two of the three runs.
-  expect(calls).toBeGreaterThan(0);
+  expect(spy.calls).toBeGreaterThan(0);
 }
 
 for (const [name, factory] of [
@@ -69,6 +56,6 @@ for (const [name, factory] of [
       check(factory, { steps: 4, sizes: [5, 6, 7] });
       // Steps 1-4 of the fused run and steps 1 and 3 of the alternating one; parameter i has no
       // gradient at step k when (k + i) % 4 === 0: 3, 2, 2, 2 gradients at steps 1 to 4.
-      expect(calls).toBe(3 + 2 + 2 + 2 + (3 + 2));
+      expect(spy.calls).toBe(3 + 2 + 2 + 2 + (3 + 2));
     });
   });

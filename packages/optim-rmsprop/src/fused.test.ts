@@ -1,5 +1,5 @@
-import { getBackend, registerKernel, rmspropUpdateKernel, setBackend } from '@nablajs/core';
-import { checkFusedUpdate, type FusedCheckOptions } from '@nablajs/optim';
+import { rmspropUpdateKernel } from '@nablajs/core';
+import { checkFusedUpdate, type FusedCheckOptions, spyOnKernel } from '@nablajs/optim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmsprop } from './rmsprop';
 
@@ -7,28 +7,15 @@ import { rmsprop } from './rmsprop';
 // float32 rounding in float32, with the same state layout, on every option combination, with
 // hyperparameters changed between steps and a run that switches paths at every step.
 
-let calls = 0;
-registerKernel(
-  'rmspropUpdate',
-  (...args: Parameters<typeof rmspropUpdateKernel>) => {
-    calls++;
-    rmspropUpdateKernel(...args);
-  },
-  'rmsprop-spy',
-);
-let previous = 'cpu';
-beforeEach(() => {
-  previous = getBackend();
-  setBackend('rmsprop-spy');
-  calls = 0;
-});
-afterEach(() => setBackend(previous));
+const spy = spyOnKernel('rmspropUpdate', rmspropUpdateKernel);
+beforeEach(spy.start);
+afterEach(spy.stop);
 
 function check(options: FusedCheckOptions): void {
   const result = checkFusedUpdate(rmsprop, options);
   expect(result.failures).toEqual([]);
   if (options.dtype !== 'float32') expect(result.maxError).toBe(0);
-  expect(calls).toBeGreaterThan(0);
+  expect(spy.calls).toBeGreaterThan(0);
 }
 
 describe('rmsprop: fused step vs chain', () => {

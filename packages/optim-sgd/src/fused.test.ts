@@ -1,5 +1,5 @@
-import { getBackend, registerKernel, setBackend, sgdUpdateKernel } from '@nablajs/core';
-import { checkFusedUpdate, type FusedCheckOptions } from '@nablajs/optim';
+import { sgdUpdateKernel } from '@nablajs/core';
+import { checkFusedUpdate, type FusedCheckOptions, spyOnKernel } from '@nablajs/optim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sgd } from './sgd';
 
@@ -7,28 +7,15 @@ import { sgd } from './sgd';
 // rounding in float32, with the same state layout, on every option combination, with hyperparameters
 // changed between steps and a run that switches paths at every step.
 
-let calls = 0;
-registerKernel(
-  'sgdUpdate',
-  (...args: Parameters<typeof sgdUpdateKernel>) => {
-    calls++;
-    sgdUpdateKernel(...args);
-  },
-  'sgd-spy',
-);
-let previous = 'cpu';
-beforeEach(() => {
-  previous = getBackend();
-  setBackend('sgd-spy');
-  calls = 0;
-});
-afterEach(() => setBackend(previous));
+const spy = spyOnKernel('sgdUpdate', sgdUpdateKernel);
+beforeEach(spy.start);
+afterEach(spy.stop);
 
 function check(options: FusedCheckOptions): void {
   const result = checkFusedUpdate(sgd, options);
   expect(result.failures).toEqual([]);
   if (options.dtype !== 'float32') expect(result.maxError).toBe(0);
-  expect(calls).toBeGreaterThan(0);
+  expect(spy.calls).toBeGreaterThan(0);
 }
 
 const momenta = [

@@ -1,4 +1,4 @@
-import { type DType, Tensor, ValueError } from '@nablajs/core';
+import { type DType, getBackend, type Kernel, registerKernel, setBackend, Tensor, ValueError } from '@nablajs/core';
 import { setFusedUpdates } from './fused';
 import type { OptimizerFactory } from './runtime';
 import { type Encoded, encodeState } from './state';
@@ -185,4 +185,55 @@ export function checkFusedUpdate(
     }
     for (const key of Object.keys(e)) compareEncoded(a[key], e[key], `${where}.${key}`);
   }
+}
+
+/** A kernel spy from {@link spyOnKernel}. */
+export interface KernelSpy {
+  /** Calls of the kernel since the last {@link KernelSpy.start}. */
+  readonly calls: number;
+  /** Make the spy's backend active (the kernel counts its calls) and reset the count. */
+  start(): void;
+  /** Restore the backend that was active before {@link KernelSpy.start}. */
+  stop(): void;
+}
+
+/**
+ * Count the calls of kernel `name` while `start()`..`stop()` are in effect: a backend named
+ * `<name>-spy` whose `name` kernel counts, then runs `kernel`. With {@link checkFusedUpdate} it
+ * shows that a fused step really runs its kernel rather than falling back to the chain.
+ *
+ * @example
+ * ```ts
+ * const spy = spyOnKernel('adamUpdate', adamUpdateKernel);
+ * spy.start();
+ * checkFusedUpdate(adam, { dtype: 'float64' });
+ * spy.stop();
+ * spy.calls; // > 0
+ * ```
+ */
+export function spyOnKernel(name: string, kernel: Kernel): KernelSpy {
+  const backend = `${name}-spy`;
+  let calls = 0;
+  let previous = 'cpu';
+  registerKernel(
+    name,
+    (...args: unknown[]) => {
+      calls++;
+      return kernel(...args);
+    },
+    backend,
+  );
+  return {
+    get calls() {
+      return calls;
+    },
+    start() {
+      previous = getBackend();
+      setBackend(backend);
+      calls = 0;
+    },
+    stop() {
+      setBackend(previous);
+    },
+  };
 }

@@ -4,7 +4,13 @@ export { chain } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, setFusedUpdates } from './fused';
-export { checkFusedUpdate, type FusedCheckOptions, type FusedCheckResult } from './fused-check';
+export {
+  checkFusedUpdate,
+  type FusedCheckOptions,
+  type FusedCheckResult,
+  type KernelSpy,
+  spyOnKernel,
+} from './fused-check';
 export { addHook, isTensorList } from './hooks';
 export {
   createOptimizer,

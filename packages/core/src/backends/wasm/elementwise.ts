@@ -105,43 +105,18 @@ class Placement {
   out = 0;
   private copyOut = false;
   private readonly heap: WasmHeap;
-  // NOTE: the memory's `buffer` getter costs tens of nanoseconds per call; arrays living in wasm memory
-  // almost always share one buffer object (a new one appears only when the memory grows), so it is
-  // remembered here and only a miss asks the heap.
-  private known: ArrayBufferLike | null = null;
-  // A float32 view of the memory: an older view of a shared memory stays valid below its length, and
-  // one of a non-shared memory that grew is detached (length 0), so a length check says when to renew it.
-  private view: Float32Array;
 
   constructor(heap: WasmHeap) {
     this.heap = heap;
-    this.view = heap.f32;
-  }
-
-  /** The byte address of `arr` in wasm memory, or -1 when it lives elsewhere. */
-  private address(arr: Float32Array): number {
-    const buffer = arr.buffer;
-    if (buffer === this.known) return arr.byteOffset;
-    // Arrays live in a shared memory only: an ordinary ArrayBuffer is JavaScript memory.
-    if (this.heap.resident && !(buffer instanceof SharedArrayBuffer)) return -1;
-    const ptr = this.heap.pointerOf(arr);
-    if (ptr >= 0) this.known = buffer;
-    return ptr;
-  }
-
-  /** A float32 view of the memory covering bytes below `end`. */
-  private f32(end: number): Float32Array {
-    if (end > this.view.length * 4) this.view = this.heap.f32;
-    return this.view;
   }
 
   /** Place `a` (and `b`) and `out`; false when a copy is needed but `copy` is false or it is too large. */
   place(copy: boolean, out: Float32Array, a: Float32Array, b?: Float32Array): boolean {
-    const po = this.address(out);
+    const po = this.heap.pointerOf(out);
     if (po < 0 && !copy) return false;
-    const pa = this.address(a);
+    const pa = this.heap.pointerOf(a);
     if (pa < 0 && !copy) return false;
-    const pb = b === undefined ? 0 : this.address(b);
+    const pb = b === undefined ? 0 : this.heap.pointerOf(b);
     this.copyOut = po < 0;
     if (pa >= 0 && pb >= 0 && po >= 0) {
       this.a = pa;
@@ -157,7 +132,7 @@ class Placement {
     if (bytes > MAX_OPERAND_BYTES) return false;
     // NOTE: the arena may grow the memory, so the view is taken after it.
     const at = this.heap.arena(bytes);
-    const f32 = this.f32(at + bytes);
+    const f32 = this.heap.f32;
     this.a = pa < 0 ? at : pa;
     this.b = pb < 0 ? at + aBytes : pb;
     this.out = po < 0 ? at + aBytes + bBytes : po;
@@ -170,7 +145,7 @@ class Placement {
   finish(out: Float32Array): void {
     if (this.copyOut) {
       const start = this.out >> 2;
-      out.set(this.f32(this.out + out.length * 4).subarray(start, start + out.length));
+      out.set(this.heap.f32.subarray(start, start + out.length));
     }
   }
 }

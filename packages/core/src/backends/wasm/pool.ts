@@ -40,6 +40,8 @@ export class WasmBufferPool implements BufferPool {
   private readonly registry: FinalizationRegistry<number>;
   limit: number;
   unscopedLimit: number;
+  /** Bytes in tensor blocks now (not counting the kernels' scratch and arena). */
+  pooledBytes = 0;
 
   constructor(heap: WasmHeap, limit = DEFAULT_POOL_LIMIT_BYTES, unscopedLimit = DEFAULT_UNSCOPED_LIMIT_BYTES) {
     this.heap = heap;
@@ -79,9 +81,6 @@ export class WasmBufferPool implements BufferPool {
   owns(data: TypedArray): boolean {
     return this.blockOf(data) !== undefined;
   }
-
-  /** Bytes in tensor blocks now (not counting the kernels' scratch and arena). */
-  pooledBytes = 0;
 
   /** The number of tensor blocks handed out and not yet given back. */
   get liveBlocks(): number {
