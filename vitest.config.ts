@@ -7,6 +7,7 @@ export default defineConfig({
       'test',
       'test/browser',
       'packages/core/vitest.wasm.config.ts',
+      'packages/core/vitest.wasm-fma.config.ts',
       'test/vitest.wasm.config.ts',
     ],
   },

@@ -9,6 +9,8 @@
  * `warmupMs = 0` there is no warm-up call at all (for cases where one run takes seconds).
  */
 export function measure(run: () => void, budgetMs = 400, warmupMs = 150, minRuns = 3): number {
+  budgetMs *= budgetScale;
+  warmupMs *= budgetScale;
   if (warmupMs > 0) {
     const warmStart = performance.now();
     do run();
@@ -26,6 +28,16 @@ export function measure(run: () => void, budgetMs = 400, warmupMs = 150, minRuns
   return median(times);
 }
 
+let budgetScale = 1;
+
+/**
+ * Scale every time budget of {@link measure} and {@link measureAsync} (the bench runs each case in
+ * several rounds, each with a part of the budget).
+ */
+export function setBudgetScale(scale: number): void {
+  budgetScale = scale;
+}
+
 /** {@link measure} for asynchronous runs (jax-js, whose results are awaited). */
 export async function measureAsync(
   run: () => Promise<void>,
@@ -33,6 +45,7 @@ export async function measureAsync(
   warmupRuns = 3,
   minRuns = 3,
 ): Promise<number> {
+  budgetMs *= budgetScale;
   for (let i = 0; i < warmupRuns; i++) await run();
   const times: number[] = [];
   let spent = 0;
@@ -46,7 +59,8 @@ export async function measureAsync(
   return median(times);
 }
 
-function median(times: number[]): number {
+/** The median of `times` (sorts it). */
+export function median(times: number[]): number {
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
 }

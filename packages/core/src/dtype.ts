@@ -11,9 +11,34 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 export const DTYPES: readonly DType[] = ['int32', 'float32', 'float64'];
 
 /**
+ * Small arrays (more than 64 and at most 1024 bytes) are views into shared 8 KB slabs: V8 keeps typed
+ * arrays of up to 64 bytes on its heap, but gives every larger one its own ArrayBuffer and backing
+ * store, which costs about 600 ns, more than an op on 64 floats (a view on an existing buffer: 30-100
+ * ns). Slabs are bump-allocated and never reused, so every array starts zeroed, and a slab is freed by
+ * the GC once none of its arrays is reachable; a long-lived small array keeps at most its 8 KB slab.
+ */
+const SLAB_BYTES = 8192;
+const SLAB_MIN_BYTES = 65;
+const SLAB_MAX_BYTES = 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/** Reserve `bytes` in the current slab (a new one when it is full): the offset, in {@link slab}. */
+function fromSlab(bytes: number): number {
+  if (slabUsed + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed = (at + bytes + 7) & ~7; // 8-byte aligned, for Float64Array views
+  return at;
+}
+
+/**
  * Allocate a zero-filled typed array of `size` elements for `dtype`. With the wasm backend active, large
- * float32 arrays are views into its WebAssembly memory (see `initWasmBackend`); otherwise, and for
- * other dtypes, ordinary typed arrays.
+ * float32 arrays are views into its WebAssembly memory (see `initWasmBackend`); small arrays (65 to
+ * 1024 bytes) are views into shared slabs, so that allocating one costs no more than a small op. The
+ * result may therefore not start at byte 0 of its `buffer`: use `byteOffset` and `byteLength`.
  *
  * @example
  * ```ts
@@ -28,10 +53,22 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
   switch (dtype) {
     case 'float32':
+      if (size * 4 >= SLAB_MIN_BYTES && size * 4 <= SLAB_MAX_BYTES) {
+        const at = fromSlab(size * 4);
+        return new Float32Array(slab, at, size);
+      }
       return new Float32Array(size);
     case 'float64':
+      if (size * 8 >= SLAB_MIN_BYTES && size * 8 <= SLAB_MAX_BYTES) {
+        const at = fromSlab(size * 8);
+        return new Float64Array(slab, at, size);
+      }
       return new Float64Array(size);
     case 'int32':
+      if (size * 4 >= SLAB_MIN_BYTES && size * 4 <= SLAB_MAX_BYTES) {
+        const at = fromSlab(size * 4);
+        return new Int32Array(slab, at, size);
+      }
       return new Int32Array(size);
     default:
       throw new DTypeError(`allocate: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);

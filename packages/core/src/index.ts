@@ -6,10 +6,14 @@ export { grad, valueAndGrad, vjp } from './autograd/functional';
 export { type GradcheckOptions, gradcheck, gradgradcheck } from './autograd/gradcheck';
 export {
   getNumThreads,
+  getWasmBackendInfo,
   initWasmBackend,
+  isWasmRelaxedSimdSupported,
   isWasmSimdSupported,
   setNumThreads,
   setWasmWorkerStarter,
+  type WasmBackendInfo,
+  type WasmBackendOptions,
   type WasmWorkerData,
   type WasmWorkerStarter,
   wasmMemoryBytes,

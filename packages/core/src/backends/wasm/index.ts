@@ -6,7 +6,13 @@ import { startWebWorker, webWorkersAvailable } from './browser-threads';
 import { registerElementwiseKernels } from './elementwise';
 import { makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
-import { WASM_MODULE_BASE64, WASM_SHARED_MODULE_BASE64 } from './module.generated';
+import {
+  MATMUL_FMA_PARAMS,
+  WASM_FMA_GEMM_BASE64,
+  WASM_FMA_SHARED_GEMM_BASE64,
+  WASM_MODULE_BASE64,
+  WASM_SHARED_MODULE_BASE64,
+} from './module.generated';
 import { registerOptimKernels } from './optim';
 import { WasmBufferPool } from './pool';
 import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
@@ -17,9 +23,19 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+// The smallest module using a relaxed SIMD instruction (f32x4.relaxed_madd of its v128 parameter with
+// itself): it validates only where relaxed SIMD is on (Chrome 114+, Node 22+, Node 20 with
+// --experimental-wasm-relaxed-simd).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133,
+  2, 11,
+]);
+
 let runtime: WasmRuntime | null = null;
-let module: WebAssembly.Module | null = null;
+/** The module whose `gemm` worker threads run (the relaxed-SIMD gemm module when it is in use). */
+let gemmModule: WebAssembly.Module | null = null;
 let initPromise: Promise<boolean> | null = null;
+let initRelaxed: boolean | undefined;
 
 /**
  * Whether this runtime supports WebAssembly with 128-bit SIMD, which the wasm backend needs.
@@ -37,6 +53,66 @@ export function isWasmSimdSupported(): boolean {
   }
 }
 
+/**
+ * Whether this runtime supports WebAssembly relaxed SIMD, whose fused multiply-add the wasm backend's
+ * matmul uses when it can (see {@link initWasmBackend}).
+ *
+ * @example
+ * ```ts
+ * isWasmRelaxedSimdSupported(); // true in Chrome 114+ and Node 22+, false in Node 20 without a flag
+ * ```
+ */
+export function isWasmRelaxedSimdSupported(): boolean {
+  try {
+    return isWasmSimdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link initWasmBackend}. */
+export interface WasmBackendOptions {
+  /**
+   * Use relaxed SIMD's fused multiply-add in matmul (and so in conv2d) where the runtime supports it
+   * (default `true`). Fused products round once instead of twice, so results can differ in the last
+   * bits from the plain SIMD kernel, and, since relaxed SIMD lets the engine choose, between machines
+   * (CPUs without FMA compute a multiply and an add). Pass `false` for the same bits everywhere.
+   */
+  relaxedSimd?: boolean;
+}
+
+/** What the wasm backend runs with, from {@link getWasmBackendInfo}. */
+export interface WasmBackendInfo {
+  /** Whether the SIMD kernels are in use (false before {@link initWasmBackend}, or without SIMD). */
+  readonly simd: boolean;
+  /** Whether matmul uses the relaxed-SIMD fused multiply-add kernel. */
+  readonly relaxedSimd: boolean;
+  /** Whether the backend's memory is shared, which worker threads need. */
+  readonly sharedMemory: boolean;
+  /** Threads in use, the calling one included. */
+  readonly threads: number;
+}
+
+/**
+ * What the wasm backend runs with: SIMD, relaxed SIMD (fused multiply-add matmul), shared memory and
+ * threads.
+ *
+ * @example
+ * ```ts
+ * await initWasmBackend();
+ * getWasmBackendInfo(); // e.g. { simd: true, relaxedSimd: true, sharedMemory: true, threads: 1 }
+ * ```
+ */
+export function getWasmBackendInfo(): WasmBackendInfo {
+  const rt = runtime;
+  return {
+    simd: rt !== null,
+    relaxedSimd: rt?.fma ?? false,
+    sharedMemory: rt?.shared ?? false,
+    threads: rt?.threads ?? 1,
+  };
+}
+
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -49,11 +125,14 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * activate it with `setBackend('wasm')`. Asynchronous because browsers forbid compiling modules of
  * more than 4 KB synchronously on the main thread. Resolves to `true` when the SIMD kernels are in
  * use; where WebAssembly SIMD is missing it prints a warning, registers `wasm` as an alias of the cpu
- * kernels (so `setBackend('wasm')` still works) and resolves to `false`. Calling it again is a no-op.
+ * kernels (so `setBackend('wasm')` still works) and resolves to `false`. Calling it again returns the
+ * first call's promise (a different `options.relaxedSimd` then throws: it is fixed once compiled).
  *
- * The backend replaces the float32 matmul kernel (every transpose combination, used by `matmul`,
- * `matmulTransposed`, linear layers and their gradients); float64 and int32 products, and every other
- * op, keep the cpu kernels.
+ * The backend replaces float32 kernels of the cpu backend: matmul in every transpose combination (so
+ * also linear layers, conv2d through its column matrix, and their gradients), the elementwise and
+ * broadcasting ops, sums and means, softmax and log-softmax, and the fused optimizer updates. Other
+ * dtypes and ops keep the cpu kernels (docs/guides/wasm-backend.md lists them). Where the runtime has
+ * relaxed SIMD, matmul uses its fused multiply-add unless `options.relaxedSimd` is `false`.
  *
  * @example
  * ```ts
@@ -62,12 +141,22 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * matmul(randn([512, 512]), randn([512, 512])); // the SIMD kernel
  * ```
  */
-export function initWasmBackend(): Promise<boolean> {
-  if (initPromise === null) initPromise = initialize();
+export function initWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
+  const relaxed = options.relaxedSimd;
+  if (relaxed !== undefined && typeof relaxed !== 'boolean')
+    throw new ValueError(`initWasmBackend: options.relaxedSimd must be a boolean, got ${String(relaxed)}`);
+  if (initPromise === null) {
+    initRelaxed = relaxed ?? true;
+    initPromise = initialize(initRelaxed);
+  } else if (relaxed !== undefined && relaxed !== initRelaxed) {
+    throw new ValueError(
+      `initWasmBackend: the backend was already initialized with relaxedSimd: ${initRelaxed}; options.relaxedSimd: ${relaxed} would need a new process or page`,
+    );
+  }
   return initPromise;
 }
 
-async function initialize(): Promise<boolean> {
+async function initialize(relaxed: boolean): Promise<boolean> {
   if (!isWasmSimdSupported()) {
     console.warn(
       'initWasmBackend: this JavaScript runtime has no WebAssembly SIMD support; the wasm backend runs the cpu kernels',
@@ -79,13 +168,19 @@ async function initialize(): Promise<boolean> {
   // (in browsers: a cross-origin isolated page).
   const shared = typeof SharedArrayBuffer === 'function';
   const bytes = decodeBase64(shared ? WASM_SHARED_MODULE_BASE64 : WASM_MODULE_BASE64);
-  module = await WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(bytes);
   const memory = shared
     ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
     : new WebAssembly.Memory({ initial: 1 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  let fma: KernelExports | null = null;
+  gemmModule = module;
+  if (relaxed && isWasmRelaxedSimdSupported()) {
+    gemmModule = await WebAssembly.compile(decodeBase64(shared ? WASM_FMA_SHARED_GEMM_BASE64 : WASM_FMA_GEMM_BASE64));
+    fma = (await WebAssembly.instantiate(gemmModule, { env: { memory } })).exports as unknown as KernelExports;
+  }
   const heap = new WasmHeap(memory, 1, shared);
-  runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared);
+  runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared, fma, MATMUL_FMA_PARAMS);
   if (heap.resident) setBufferPool(new WasmBufferPool(heap));
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
   registerElementwiseKernels(runtime);
@@ -103,7 +198,7 @@ export function getWasmRuntime(): WasmRuntime | null {
 
 /** What a worker thread of the wasm backend is started with. */
 export interface WasmWorkerData {
-  /** The compiled kernel module. */
+  /** The compiled module whose `gemm` export the worker runs (the relaxed-SIMD gemm when in use). */
   module: WebAssembly.Module;
   /** The shared memory of the backend. */
   memory: WebAssembly.Memory;
@@ -164,13 +259,13 @@ export async function setNumThreads(n: number): Promise<number> {
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS + 1)
     throw new ValueError(`setNumThreads: n must be an integer from 1 to ${MAX_WORKERS + 1}, got ${n}`);
   const rt = runtime;
-  if (rt === null || module === null) return 1;
+  if (rt === null || gemmModule === null) return 1;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
   const starter = startWorker;
   await rt.stopWorkers();
   if (n === 1 || !rt.shared || !isolated || starter === null) return 1;
   const memory = rt.heap.memory;
-  const mod = module;
+  const mod = gemmModule;
   const started = await Promise.allSettled(
     Array.from({ length: n - 1 }, (_, i) => starter({ module: mod, memory, slot: i + 1 })),
   );

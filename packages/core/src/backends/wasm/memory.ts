@@ -1,11 +1,14 @@
 import type { TypedArray } from '../../dtype';
-import { MATMUL_PARAMS } from './module.generated';
+import { MATMUL_FMA_PARAMS, MATMUL_PARAMS } from './module.generated';
 
 const PAGE = 65536;
 
+// The plain and the relaxed-SIMD gemm share their block sizes; only the register tile differs.
+const TILE_FLOATS = Math.max(MATMUL_PARAMS.MR * MATMUL_PARAMS.NR, MATMUL_FMA_PARAMS.MR * MATMUL_FMA_PARAMS.NR);
+
 /** Bytes of one thread's matmul scratch: the packed A block, the packed B block and an edge tile. */
 export const MATMUL_SCRATCH_BYTES = align(
-  (MATMUL_PARAMS.MC * MATMUL_PARAMS.KC + MATMUL_PARAMS.KC * MATMUL_PARAMS.NC + MATMUL_PARAMS.MR * MATMUL_PARAMS.NR) * 4,
+  (MATMUL_PARAMS.MC * MATMUL_PARAMS.KC + MATMUL_PARAMS.KC * MATMUL_PARAMS.NC + TILE_FLOATS) * 4,
 );
 
 /** The largest operand area the backend uses (1 GiB); bigger products stay on the cpu kernel. */

@@ -45,6 +45,12 @@ export const DEFAULT_SPIN_US = 10_000;
  */
 export const MIN_PART_WORK = 400_000;
 
+/** The register tile of a gemm: MR rows by NR columns of C per micro-kernel call. */
+export interface RegisterTile {
+  readonly MR: number;
+  readonly NR: number;
+}
+
 /** A worker thread that runs `gemm` on a part of a product when its slot's sequence number changes. */
 export interface GemmWorker {
   /** Stop the worker (a promise, as Node's, is awaited before its slot is used again). */
@@ -83,8 +89,14 @@ export interface Split {
  * repeats the packing of B, splitting columns that of A); parts are whole register tiles (MR rows or
  * NR columns) and each has at least {@link MIN_PART_WORK} multiply-adds, else fewer threads run.
  */
-export function splitProduct(m: number, k: number, n: number, threads: number): Split {
-  const { MR, NR } = MATMUL_PARAMS;
+export function splitProduct(
+  m: number,
+  k: number,
+  n: number,
+  threads: number,
+  tile: RegisterTile = MATMUL_PARAMS,
+): Split {
+  const { MR, NR } = tile;
   const work = Math.min(threads, Math.floor((m * n * k) / MIN_PART_WORK));
   if (work <= 1) return { parts: 1, byRows: true, size: m };
   const rowTiles = Math.floor(m / MR);
@@ -112,18 +124,36 @@ export function splitProduct(m: number, k: number, n: number, threads: number): 
  */
 export class WasmRuntime {
   readonly heap: WasmHeap;
+  /** The exports of the kernels module (elementwise, optimizer and plain-SIMD gemm kernels). */
   readonly exports: KernelExports;
   readonly shared: boolean;
+  /** Whether products use the relaxed-SIMD (fused multiply-add) gemm instead of the module's own. */
+  readonly fma: boolean;
+  private readonly gemmKernel: KernelExports['gemm'];
+  private readonly tile: RegisterTile;
   private workers: GemmWorker[] = [];
   private control: Int32Array | null = null;
   private sequence = 0;
   private blocking = true;
   private spinUs = DEFAULT_SPIN_US;
 
-  constructor(exports: KernelExports, heap: WasmHeap, shared: boolean) {
+  /**
+   * `fmaGemm`: the exports of the relaxed-SIMD gemm module instantiated on the same memory, whose
+   * `gemm` (register tile `fmaTile`) then replaces the kernels module's.
+   */
+  constructor(
+    exports: KernelExports,
+    heap: WasmHeap,
+    shared: boolean,
+    fmaGemm: KernelExports | null = null,
+    fmaTile: RegisterTile = MATMUL_PARAMS,
+  ) {
     this.exports = exports;
     this.heap = heap;
     this.shared = shared;
+    this.fma = fmaGemm !== null;
+    this.gemmKernel = (fmaGemm ?? exports).gemm;
+    this.tile = fmaGemm === null ? MATMUL_PARAMS : fmaTile;
   }
 
   /** Threads in use, the calling thread included. */
@@ -186,10 +216,10 @@ export class WasmRuntime {
     n: number,
   ): void {
     const ctl = this.control;
-    const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1);
+    const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1, this.tile);
     if (ctl === null || split === null || split.parts <= 1) {
       const s = this.heap.scratchOf(0);
-      this.exports.gemm(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, s.tile);
+      this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, s.tile);
       return;
     }
     const { parts, byRows, size } = split;
@@ -225,8 +255,8 @@ export class WasmRuntime {
       Atomics.notify(ctl, base);
     }
     const s = this.heap.scratchOf(0);
-    if (byRows) this.exports.gemm(a, ars, acs, b, brs, bcs, c, ldc, size, k, n, s.packA, s.packB, s.tile);
-    else this.exports.gemm(a, ars, acs, b, brs, bcs, c, ldc, m, k, size, s.packA, s.packB, s.tile);
+    if (byRows) this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, size, k, n, s.packA, s.packB, s.tile);
+    else this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, size, s.packA, s.packB, s.tile);
     for (let t = 1; t < parts; t++) this.awaitDone(ctl, t * SLOT_WORDS + 1, seq);
   }
 

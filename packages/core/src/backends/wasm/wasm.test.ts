@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValueError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
@@ -7,7 +8,9 @@ import { sum } from '../../ops/sum';
 import { Tensor } from '../../tensor';
 import {
   getNumThreads,
+  getWasmBackendInfo,
   initWasmBackend,
+  isWasmRelaxedSimdSupported,
   isWasmSimdSupported,
   setNumThreads,
   setWasmWorkerStarter,
@@ -54,6 +57,16 @@ const wasmMatmul = () => {
   return kernel;
 };
 
+/** Whether this CPU has fused multiply-add (read from /proc/cpuinfo on x86-64 Linux; arm64 always has it). */
+function cpuHasFma(): boolean {
+  if (process.arch === 'arm64') return true;
+  const flags = readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('flags'));
+  if (flags === undefined) throw new Error('wasm.test: /proc/cpuinfo has no flags line');
+  return flags.split(/\s+/).includes('fma');
+}
+
 describe('wasm backend', () => {
   let previous = 'cpu';
   beforeAll(async () => {
@@ -72,7 +85,8 @@ describe('wasm backend', () => {
     expect(resolveKernel('matmul', matmulKernel)).toBe(matmulKernel);
   });
 
-  // Edge tiles in both dimensions (m, n not multiples of 5 and 8), k across a 256-block boundary.
+  // Edge tiles in both dimensions (m, n not multiples of the register tile, 5 x 8 or 6 x 8 with
+  // relaxed SIMD), k across a 256-block boundary.
   const shapes: [number, number, number][] = [
     [7, 13, 29],
     [5, 8, 64],
@@ -170,6 +184,36 @@ describe('wasm backend', () => {
     setWasmWorkerStarter(null);
     expect(await setNumThreads(2)).toBe(1);
     expect(getNumThreads()).toBe(1);
+  });
+
+  it('uses the fused multiply-add gemm exactly when relaxed SIMD is on', () => {
+    // Each entry of C is a1·b1 + a2·b2 with a1·b1 = -(1 + 2^-11) (exact in float32) and
+    // a2·b2 = 1 + 2^-11 + 2^-24, which float32 rounds (a tie, to even) to 1 + 2^-11. A multiply then
+    // an add gives 0; a fused multiply-add rounds once and gives 2^-24.
+    const info = getWasmBackendInfo();
+    expect(info.simd).toBe(true);
+    expect(info.relaxedSimd).toBe(isWasmRelaxedSimdSupported());
+    const [m, k, n] = [32, 2, 32];
+    const a = new Float32Array(m * k);
+    const b = new Float32Array(k * n);
+    for (let i = 0; i < m; i++) a.set([-(1 + 2 ** -11), 1 + 2 ** -12], i * k);
+    b.fill(1, 0, n).fill(1 + 2 ** -12, n);
+    const out = new Float32Array(m * n).fill(7);
+    wasmMatmul()(a, 0, b, 0, out, 0, m, k, n, false, false, false);
+    // relaxed_madd is fused where the CPU has FMA (x86-64 FMA3, every arm64), else a multiply and an add.
+    const fused = info.relaxedSimd && cpuHasFma();
+    expect(new Set(out)).toEqual(new Set([fused ? 2 ** -24 : 0]));
+  });
+
+  it('rejects bad or conflicting initWasmBackend options', () => {
+    expect(() => initWasmBackend({ relaxedSimd: 'yes' as unknown as boolean })).toThrow(
+      /initWasmBackend: options.relaxedSimd must be a boolean, got yes/,
+    );
+    // The setup initialised the backend with the default (relaxed SIMD wherever available).
+    expect(() => initWasmBackend({ relaxedSimd: false })).toThrow(
+      /initWasmBackend: the backend was already initialized with relaxedSimd: true/,
+    );
+    expect(getWasmBackendInfo().relaxedSimd).toBe(isWasmRelaxedSimdSupported());
   });
 
   it('rejects a bad thread count', async () => {
