@@ -407,8 +407,9 @@ function lossAgreement(): { ok: boolean; lines: string[] } {
     const last = spread((l) => l[l.length - 1]);
     const agree = first < 1e-3;
     ok &&= agree;
+    const columns = new Set(runs.map((r) => r.what)).size;
     lines.push(
-      `- ${model}, ${runs.length} columns: first loss spread ${first.toExponential(1)} (${agree ? 'same model' : '**MISMATCH: not the same model**'}), last checked loss spread ${last.toExponential(1)}`,
+      `- ${model}, ${columns} columns (${runs.length} runs over the rounds): first loss spread ${first.toExponential(1)} (${agree ? 'same model' : '**MISMATCH: not the same model**'}), last checked loss spread ${last.toExponential(1)}`,
     );
   }
   return { ok, lines };

@@ -14,11 +14,13 @@ import {
   eye,
   Generator,
   getBackend,
+  getWasmBackendInfo,
   grad,
   gradcheck,
   gradgradcheck,
   gradients,
   initWasmBackend,
+  isWasmRelaxedSimdSupported,
   linspace,
   matmulTransposed,
   noGrad,
@@ -971,6 +973,14 @@ describe('guide: performance', () => {
 });
 
 describe('guide: wasm-backend', () => {
+  it('relaxed SIMD: the info says which gemm runs, and the choice is fixed once compiled', async () => {
+    expect(await initWasmBackend()).toBe(true);
+    const info = getWasmBackendInfo();
+    expect(info.simd).toBe(true);
+    expect(info.relaxedSimd).toBe(isWasmRelaxedSimdSupported());
+    expect(() => initWasmBackend({ relaxedSimd: false })).toThrow(/already initialized with relaxedSimd: true/);
+  });
+
   it('a training loop in tidy keeps wasm memory flat, and a stale tensor throws DisposedError', async () => {
     expect(await initWasmBackend()).toBe(true);
     const previous = getBackend();

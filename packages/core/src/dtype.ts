@@ -40,15 +40,18 @@ function fromSlab(bytes: number): number {
  * 1024 bytes) are views into shared slabs, so that allocating one costs no more than a small op. The
  * result may therefore not start at byte 0 of its `buffer`: use `byteOffset` and `byteLength`.
  *
+ * With `zeroed: false` the contents are unspecified (a reused wasm block keeps old values): for
+ * kernels that write every element of their output, which then skip a pass over it.
+ *
  * @example
  * ```ts
  * allocate('float64', 3); // Float64Array [0, 0, 0]
  * ```
  */
-export function allocate(dtype: DType, size: number): TypedArray {
+export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
   const pool = getBufferPool();
   if (pool !== null) {
-    const pooled = pool.allocate(dtype, size);
+    const pooled = pool.allocate(dtype, size, zeroed);
     if (pooled !== null) return pooled;
   }
   switch (dtype) {

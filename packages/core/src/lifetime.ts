@@ -6,8 +6,8 @@ import type { DType, TypedArray } from './dtype';
  * `dispose()` and `tidy()` can give a block back the moment its last tensor is gone.
  */
 export interface BufferPool {
-  /** A zero-filled array of the pool, or null to use ordinary JavaScript memory. */
-  allocate(dtype: DType, size: number): TypedArray | null;
+  /** An array of the pool (zero-filled when `zeroed`), or null to use ordinary JavaScript memory. */
+  allocate(dtype: DType, size: number, zeroed: boolean): TypedArray | null;
   /** Count one more tensor over `data` (ignored when `data` is not one of the pool's arrays). */
   retain(data: TypedArray): void;
   /** Count one tensor fewer over `data`; the block is reused once none is left. */

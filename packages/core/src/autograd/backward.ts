@@ -212,7 +212,7 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
     // caller may hold the seed), so a plain backward stores a copy the tensor owns.
     if (createGraph) t._replaceGrad(gd, true);
     else {
-      const data = allocate(gd.dtype, gd.size);
+      const data = allocate(gd.dtype, gd.size, false);
       data.set(gd.data);
       t._replaceGrad(new Tensor(data, gd.shape, gd.dtype), true);
     }

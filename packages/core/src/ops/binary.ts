@@ -38,7 +38,7 @@ export function elementwiseBinary(
   dtype: DType = promoteTypes(a.dtype, b.dtype),
 ): Tensor {
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, name);
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shapeSize(shape), false); // binary kernels write every element
   resolveKernel(name, cpuKernel)(a.data, a.shape, b.data, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
 }

@@ -70,7 +70,7 @@ const matmulOp: (inputs: readonly Tensor[], attrs: MatmulAttrs) => Tensor = regi
     const batch = shapesEqual(aBatch, bBatch) ? aBatch : broadcastShapes(aBatch, bBatch, 'matmul');
     const dtype = promoteTypes(a.dtype, b.dtype);
     const outShape = [...batch, m, n];
-    const out = allocate(dtype, shapeSize(outShape));
+    const out = allocate(dtype, shapeSize(outShape), false); // every product overwrites its block
     const kernel = resolveKernel('matmul', matmulKernel);
     const count = shapeSize(batch);
     const bOffsets = batchOffsets(bBatch, batch, k * n);

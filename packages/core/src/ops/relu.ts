@@ -11,7 +11,7 @@ const thresholdBackwardOp: (inputs: readonly Tensor[], threshold: number) => Ten
   name: 'thresholdBackward',
   forward: ([g, x], threshold) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('thresholdBackward', thresholdBackwardKernel)(g.data, x.data, out, threshold);
     return new Tensor(out, x.shape, dtype);
   },

@@ -20,7 +20,7 @@ export function defineUnary(
     name,
     forward: ([x]) => {
       const dtype: DType = isFloatingDType(x.dtype) || options.keepsInt ? x.dtype : 'float32';
-      const out = allocate(dtype, x.size);
+      const out = allocate(dtype, x.size, false); // unary kernels write every element
       // NOTE: a loop of the op's own (options.kernel) stays monomorphic and is several times faster
       // than mapUnary, whose call to fn sees every unary op.
       if (options.kernel) resolveKernel(name, options.kernel)(x.data, out);

@@ -45,6 +45,43 @@ describe('wasm tensor memory (pool)', () => {
     expect(fresh.every((v) => v === 0)).toBe(true);
   });
 
+  it('skips the zero-fill only when asked, and ops that skip it overwrite every element', () => {
+    // A dirty block of 64 x 64 floats goes back to the pool; the next allocation of that size reuses it.
+    const dirty = tidy(() => {
+      const t = new Tensor(allocate('float32', 64 * 64), [64, 64], 'float32');
+      t.data.fill(7);
+      return getWasmRuntime()?.heap.pointerOf(t.data);
+    });
+    const raw = tidy(() => {
+      const t = new Tensor(allocate('float32', 64 * 64, false), [64, 64], 'float32');
+      expect(getWasmRuntime()?.heap.pointerOf(t.data)).toBe(dirty);
+      const stale = t.data.every((v) => v === 7); // not zeroed: the caller said it overwrites
+      t.data.fill(7);
+      return stale;
+    });
+    expect(raw).toBe(true);
+    // matmul, add and relu allocate without the fill; their results must not show the old 7s.
+    const a = new Tensor(
+      Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 5) - 2),
+      [64, 64],
+      'float32',
+    );
+    const eye = new Tensor(
+      Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 65 === 0 ? 1 : 0)),
+      [64, 64],
+      'float32',
+    );
+    tidy(() => {
+      const prod = matmul(a, eye);
+      expect(Array.from(prod.data)).toEqual(Array.from(a.data));
+    });
+    tidy(() => {
+      const zero = new Tensor(new Float32Array(64 * 64), [64, 64], 'float32');
+      expect(Array.from(a.add(zero).data)).toEqual(Array.from(a.data));
+      expect(Array.from(zero.relu().data).every((v) => v === 0)).toBe(true);
+    });
+  });
+
   it('frees a block when its last tensor is disposed, not before', () => {
     const t = tidy(() => randn([64, 64]).add(0));
     const view = t.reshape([4096]);

@@ -50,13 +50,13 @@ export class WasmBufferPool implements BufferPool {
     this.registry = new FinalizationRegistry((ptr: number) => this.free(ptr));
   }
 
-  allocate(dtype: DType, size: number): TypedArray | null {
+  allocate(dtype: DType, size: number, zeroed = true): TypedArray | null {
     if (dtype !== 'float32' || size < MIN_POOLED_ELEMENTS || getBackend() !== 'wasm') return null;
     const bytes = size * 4;
     if (this.pooledBytes + bytes > (inScope() ? this.limit : this.unscopedLimit)) return null;
     const ptr = this.heap.alloc(bytes);
     const array = new Float32Array(this.heap.f32.buffer, ptr, size);
-    array.fill(0);
+    if (zeroed) array.fill(0); // a reused block holds an earlier tensor's values
     const token = {};
     this.blocks.set(ptr, { bytes, token, refs: 0 });
     this.registry.register(array, ptr, token);
