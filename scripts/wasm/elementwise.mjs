@@ -9,8 +9,11 @@
 // kernel rounds a double more than once (a product with a JavaScript number, `g * y * (1 - y)`, exp) is
 // computed in f64x2 halves with the cpu kernel's own operations and demoted once, so it matches too; exp
 // is a float64 polynomial accurate to 4e-14, so its float32 result is the cpu's (Math.exp's) except
-// within 4e-14 of a rounding boundary. Sums accumulate in float64 as the cpu kernels do (row sums in
-// four lanes, another order, so their float32 result can differ by 1 ulp in rare cases).
+// within 4e-14 of a rounding boundary. Likewise tanh, elu and softplus, built on this file's expm1 and
+// log1p (relative error below 1.3e-13 where Math.tanh, Math.expm1 and Math.log1p have ~1e-16): their
+// float32 result is the cpu's except within 1.3e-13 of a rounding boundary, where it is 1 ulp away.
+// Sums accumulate in float64 as the cpu kernels do (row sums in four lanes, another order, so their
+// float32 result can differ by 1 ulp in rare cases).
 
 // ---- small helpers for the text ------------------------------------------------------------------
 
@@ -65,12 +68,12 @@ const EXP_Q = [
 ];
 
 /**
- * Statements setting the f64x2 local `dst` to exp of the f64x2 local `src` (`dst` may be `src`), using
- * the scratch locals $q0..$q3: x = k ln2 + r with |r| <= ln2/2, exp(r) = 1 + r q(r) with q evaluated by
- * Estrin's scheme (pairs, then r^2, r^4, r^8: a short dependency chain), times 2^k built in the exponent
- * bits. NaN stays NaN; above EXP_HI it is +Infinity, below EXP_LO 0.
+ * Statements reducing the f64x2 local `src` for exp and expm1, using the scratch locals $q0..$q3:
+ * x = k ln2 + r with |r| <= ln2/2, leaving r in $q2, q(r) in $q3 (exp(r) = 1 + r q(r), q evaluated by
+ * Estrin's scheme: pairs, then r^2, r^4, r^8, a short dependency chain) and 2^k, built in the exponent
+ * bits, in $q0.
  */
-function exp64(src, dst) {
+function expReduce(src) {
   const r = get('q2');
   const pair = (i) => `(f64x2.add ${f64s(EXP_Q[i])} (f64x2.mul ${f64s(EXP_Q[i + 1])} ${r}))`;
   // $q1 holds r^2, then r^4.
@@ -88,11 +91,79 @@ function exp64(src, dst) {
     set('q3', `(f64x2.add ${q03} (f64x2.mul ${q47} (f64x2.mul ${get('q1')} ${get('q1')})))`),
     set('q1', `(f64x2.mul ${get('q1')} ${get('q1')})`),
     set('q3', `(f64x2.add ${get('q3')} (f64x2.mul ${f64s(EXP_Q[8])} (f64x2.mul ${get('q1')} ${get('q1')})))`),
-    set('q3', `(f64x2.mul (f64x2.add ${f64s(1)} (f64x2.mul ${r} ${get('q3')})) ${get('q0')})`),
+  ];
+}
+
+/**
+ * Statements setting the f64x2 local `dst` to exp of the f64x2 local `src` (`dst` may be `src`), using
+ * the scratch locals $q0..$q3: 2^k (1 + r q(r)) from {@link expReduce}. NaN stays NaN; above EXP_HI it
+ * is +Infinity, below EXP_LO 0.
+ */
+function exp64(src, dst) {
+  return [
+    ...expReduce(src),
+    set('q3', `(f64x2.mul (f64x2.add ${f64s(1)} (f64x2.mul ${get('q2')} ${get('q3')})) ${get('q0')})`),
     set('q3', `(v128.bitselect ${f64s(Number.POSITIVE_INFINITY)} ${get('q3')} (f64x2.gt ${get(src)} ${f64s(EXP_HI)}))`),
     set(dst, `(v128.andnot ${get('q3')} (f64x2.lt ${get(src)} ${f64s(EXP_LO)}))`),
   ].join('\n      ');
 }
+
+// Below this |x|, x + x^2/2 (one rounding that counts) is expm1(x) rounded as Math.expm1 rounds it,
+// except within 2^-54 relative of a tie: x itself where Math.expm1 gives x.
+const EXPM1_SMALL = 2 ** -27;
+
+/**
+ * Statements setting the f64x2 local `dst` to exp(x) - 1 of the f64x2 local `src` (`dst` may be `src`),
+ * using the scratch locals $q0..$q3, to ~1.3e-13 relative: (2^k - 1) + 2^k r q(r) from
+ * {@link expReduce}. Both terms are exact or rounded once and, with |r| <= ln2/2, cancel by at most a
+ * factor 2.5 (k = 1, r = -ln2/2), so small x keeps its relative precision where 2^k (1 + r q) - 1 would
+ * lose it all. NaN stays NaN, -0 stays -0; above EXP_HI it is +Infinity, below EXP_LO -1.
+ */
+function expm164(src, dst) {
+  return [
+    ...expReduce(src),
+    set(
+      'q3',
+      `(f64x2.add (f64x2.sub ${get('q0')} ${f64s(1)}) (f64x2.mul ${get('q0')} (f64x2.mul ${get('q2')} ${get('q3')})))`,
+    ),
+    set('q3', `(v128.bitselect ${f64s(Number.POSITIVE_INFINITY)} ${get('q3')} (f64x2.gt ${get(src)} ${f64s(EXP_HI)}))`),
+    set('q3', `(v128.bitselect ${f64s(-1)} ${get('q3')} (f64x2.lt ${get(src)} ${f64s(EXP_LO)}))`),
+    // NOTE: q(0) is 1 + 2^-52, not 1: r q(r) would turn Math.expm1's exact x into a neighbour, and
+    // alpha x exactly halfway between two float32 values (elu with alpha = 2.5, say) would round the
+    // other way. x + x^2/2 has the sign of x there but for x = -0 (it gives +0): the sign bit is put back.
+    set(
+      dst,
+      `(v128.bitselect (v128.or (f64x2.add ${get(src)} (f64x2.mul (f64x2.mul ${get(src)} ${get(src)}) ${f64s(0.5)})) (v128.and ${get(src)} ${f64s(-0)})) ${get('q3')} (f64x2.lt (f64x2.abs ${get(src)}) ${f64s(EXPM1_SMALL)}))`,
+    ),
+  ].join('\n      ');
+}
+
+// log1p(u) = 2 atanh(s) with s = u / (2 + u) = s P(s^2), P(w) = sum of 2 w^i / (2i + 1): for u in [0, 1],
+// s <= 1/3 and the terms past i = 15 are below 2e-17 of the sum.
+const LOG1P_P = Array.from({ length: 16 }, (_, i) => 2 / (2 * i + 1));
+
+/**
+ * Statements setting the f64x2 local `dst` to log(1 + u) for the f64x2 local `u` in [0, 1] (to ~1e-16
+ * relative, tiny u included: s is u rounded twice, never a difference), using $t2, $q0 and $q1. P runs
+ * as two Horner chains in w^2 (even and odd terms), half as long as one.
+ */
+function log1pUnit(u, dst) {
+  const chain = (first) => {
+    let p = f64s(LOG1P_P[LOG1P_P.length - 2 + first]);
+    for (let i = LOG1P_P.length - 4 + first; i >= 0; i -= 2)
+      p = `(f64x2.add (f64x2.mul ${p} ${get('q1')}) ${f64s(LOG1P_P[i])})`;
+    return p;
+  };
+  return [
+    set('t2', `(f64x2.div ${get(u)} (f64x2.add ${f64s(2)} ${get(u)}))`),
+    set('q0', `(f64x2.mul ${get('t2')} ${get('t2')})`),
+    set('q1', `(f64x2.mul ${get('q0')} ${get('q0')})`),
+    set(dst, `(f64x2.mul ${get('t2')} (f64x2.add ${chain(0)} (f64x2.mul ${get('q0')} ${chain(1)})))`),
+  ].join('\n      ');
+}
+
+// The largest double whose Math.exp is finite: the cpu's softplus is log1p(Infinity) = Infinity above it.
+const EXP_MAX = 709.782712893384;
 
 /**
  * `$ew_log`: the natural log of a double >= 1 (or NaN or +Infinity, returned as is), to ~1e-16:
@@ -301,6 +372,58 @@ const MAPS = [
         set('t1', `(v128.bitselect ${get(x)} (f64x2.mul ${get(x)} ${get('t0')}) ${nonNegative(x)})`),
       ],
       expr: `(f64x2.div ${get('t1')} (f64x2.add ${f64s(1)} ${get('t0')}))`,
+    })),
+  },
+  {
+    name: 'tanh',
+    inputs: 1,
+    body: via64(['v0'], ([x]) => ({
+      stmts: [
+        // tanh |x| = e / (e + 2) with e = expm1(2 |x|): no cancellation for small |x|. Past 22 it is 1 in
+        // double (as Math.tanh's), and clamping there keeps e finite (Infinity / Infinity would be NaN).
+        set('t1', `(f64x2.mul (f64x2.min (f64x2.abs ${get(x)}) ${f64s(22)}) ${f64s(2)})`),
+        expm164('t1', 't1'),
+        set('t1', `(f64x2.div ${get('t1')} (f64x2.add ${get('t1')} ${f64s(2)}))`),
+      ],
+      // The sign of x (so -0 stays -0; NaN stays NaN whatever its sign).
+      expr: `(v128.or ${get('t1')} (v128.and ${get(x)} ${f64s(-0)}))`,
+    })),
+  },
+  {
+    name: 'elu',
+    inputs: 1,
+    params: [['alpha', 'f64']],
+    setup: [set('s0', `(f64x2.splat ${get('alpha')})`)],
+    body: [
+      via64(['v0'], ([x]) => ({ stmts: [expm164(x, 't0')], expr: `(f64x2.mul ${get('s0')} ${get('t0')})` }), 't1'),
+      set('r', `(v128.bitselect ${get('v0')} ${get('t1')} (f32x4.gt ${get('v0')} ${ZERO}))`),
+    ].join('\n      '),
+  },
+  {
+    name: 'softplus',
+    inputs: 1,
+    params: [
+      ['beta', 'f64'],
+      ['threshold', 'f64'],
+    ],
+    setup: [set('s0', `(f64x2.splat ${get('beta')})`), set('s1', `(f64x2.splat ${get('threshold')})`)],
+    body: via64(['v0'], ([x]) => ({
+      stmts: [
+        // y = x beta rounded as the cpu kernel's, so that the switch to the linear regime is the same.
+        set('t1', `(f64x2.mul ${get(x)} ${get('s0')})`),
+        // log(1 + e^y) = max(y, 0) + log1p(e^-|y|): e^-|y| <= 1 never overflows, and for y < 0 the small
+        // result keeps its relative precision.
+        ...expNegAbs('t1'),
+        log1pUnit('t0', 't0'),
+        set('t0', `(f64x2.add (f64x2.max ${get('t1')} ${f64s(0)}) ${get('t0')})`),
+        // NOTE: where e^y overflows, the cpu kernel's log1p(Infinity) is Infinity (threshold >= 709 only).
+        set(
+          't0',
+          `(v128.bitselect ${f64s(Number.POSITIVE_INFINITY)} ${get('t0')} (f64x2.gt ${get('t1')} ${f64s(EXP_MAX)}))`,
+        ),
+        set('t0', `(f64x2.div ${get('t0')} ${get('s0')})`),
+      ],
+      expr: `(v128.bitselect ${get(x)} ${get('t0')} (f64x2.gt ${get('t1')} ${get('s1')}))`,
     })),
   },
   {

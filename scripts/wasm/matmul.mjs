@@ -47,9 +47,11 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
     return lines.join('\n      ');
   };
   const load = [];
+  const zero = [];
   const store = [];
   for (const r of range(MR)) {
     for (const v of range(NV)) {
+      zero.push(`(local.set ${acc(r, v)} (v128.const i64x2 0 0))`);
       load.push(`(local.set ${acc(r, v)} (v128.load offset=${v * 16} (local.get $cr)))`);
       store.push(`(v128.store offset=${v * 16} (local.get $cr) (local.get ${acc(r, v)}))`);
     }
@@ -59,12 +61,16 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
     }
   }
   return `
-  (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32)
+  ;; The MR x NR tile at $c (row stride $ldc) += the panels' product; with $zero, = the product (C is
+  ;; not read).
+  (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $zero i32)
     (local $ldcb i32) (local $cr i32) (local $a v128) (local $blocks i32)
     ${locals.join(' ')}
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $cr (local.get $c))
-    ${load.join('\n    ')}
+    (if (local.get $zero)
+      (then ${zero.join('\n      ')})
+      (else ${load.join('\n      ')}))
     (local.set $blocks (i32.div_u (local.get $kc) (i32.const ${UNROLL})))
     (if (local.get $blocks) (then (loop $unrolled
       ${range(UNROLL).map(step).join('\n      ')}
@@ -84,7 +90,7 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
 }
 
 /** The packing routines and the blocked driver `gemm`. */
-function driver({ MR, NR, KC, MC, NC }) {
+function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
   return `
   ;; Copy an mc x kc block of op(A) (starting at $a) into panels of MR rows: panel, then p, then row; zero-padded.
   (func $packA (param $a i32) (param $ars i32) (param $acs i32) (param $mc i32) (param $kc i32) (param $dst i32)
@@ -99,6 +105,22 @@ function driver({ MR, NR, KC, MC, NC }) {
       (if (i32.gt_u (local.get $mr) (i32.const ${MR})) (then (local.set $mr (i32.const ${MR}))))
       (local.set $row (i32.add (local.get $a) (i32.mul (local.get $ir) (local.get $arsb))))
       (local.set $p (i32.const 0))
+      (if (i32.eq (local.get $mr) (i32.const ${PACK_UNROLL ? MR : -1}))
+        (then
+          ;; A full panel: the MR loads and stores of each p unrolled (no inner loop, no padding).
+          (block $fdone (loop $fs
+            (br_if $fdone (i32.ge_u (local.get $p) (local.get $kc)))
+            (local.set $src (local.get $row))
+            ${range(MR)
+              .map(
+                (r) =>
+                  `(f32.store offset=${r * 4} (local.get $dst) (f32.load (local.get $src)))${r < MR - 1 ? '\n            (local.set $src (i32.add (local.get $src) (local.get $arsb)))' : ''}`,
+              )
+              .join('\n            ')}
+            (local.set $dst (i32.add (local.get $dst) (i32.const ${MR * 4})))
+            (local.set $row (i32.add (local.get $row) (local.get $acsb)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $fs)))))
       (block $pdone (loop $ps
         (br_if $pdone (i32.ge_u (local.get $p) (local.get $kc)))
         (local.set $src (local.get $row))
@@ -173,15 +195,17 @@ function driver({ MR, NR, KC, MC, NC }) {
       (local.set $jr (i32.add (local.get $jr) (i32.const ${NR})))
       (br $panels))))
 
-  ;; C (m x n, row stride ldc) += op(A) · op(B). $pa, $pb: packing buffers of ${MC * KC} and ${KC * NC} floats;
-  ;; $tile: ${MR * NR} floats of scratch for edge tiles.
+  ;; C (m x n, row stride ldc) += op(A) · op(B), or with $overwrite, C = op(A) · op(B) (C is not read,
+  ;; so it needs no zero-filling first; k must then be above 0). $pa, $pb: packing buffers of ${MC * KC}
+  ;; and ${KC * NC} floats, followed by ${MR * NR} floats of scratch for edge tiles.
   (func $gemm (export "gemm")
     (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $brs i32) (param $bcs i32)
     (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $pa i32) (param $pb i32) (param $tile i32)
+    (param $pa i32) (param $pb i32) (param $overwrite i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $cptr i32) (local $r i32) (local $q i32)
-    (local $t i32) (local $o i32)
+    (local $t i32) (local $o i32) (local $tile i32) (local $first i32)
+    (local.set $tile (i32.add (local.get $pb) (i32.const ${KC * NC * 4})))
     (local.set $jc (i32.const 0))
     (block $jdone (loop $jloop
       (br_if $jdone (i32.ge_u (local.get $jc) (local.get $n)))
@@ -192,6 +216,8 @@ function driver({ MR, NR, KC, MC, NC }) {
         (br_if $pdone (i32.ge_u (local.get $pc) (local.get $k)))
         (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
         (if (i32.gt_u (local.get $kc) (i32.const ${KC})) (then (local.set $kc (i32.const ${KC}))))
+        ;; The first k block writes C when overwriting; the later ones add to it.
+        (local.set $first (i32.and (local.get $overwrite) (i32.eqz (local.get $pc))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs))
             (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
@@ -223,14 +249,14 @@ function driver({ MR, NR, KC, MC, NC }) {
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $cptr) (local.get $ldc)))
+                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)))
                 (else
-                  ;; An edge tile: compute the full tile into scratch, then add its valid part to C.
-                  (memory.fill (local.get $tile) (i32.const 0) (i32.const ${MR * NR * 4}))
+                  ;; An edge tile: compute the full tile into scratch, then write (first block when
+                  ;; overwriting) or add its valid part to C.
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $tile) (i32.const ${NR}))
+                    (local.get $kc) (local.get $tile) (i32.const ${NR}) (i32.const 1))
                   (local.set $r (i32.const 0))
                   (block $rdone (loop $rloop
                     (br_if $rdone (i32.ge_u (local.get $r) (local.get $mr)))
@@ -239,7 +265,9 @@ function driver({ MR, NR, KC, MC, NC }) {
                     (local.set $q (i32.const 0))
                     (block $qdone (loop $qloop
                       (br_if $qdone (i32.ge_u (local.get $q) (local.get $nr)))
-                      (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))
+                      (if (local.get $first)
+                        (then (f32.store (local.get $o) (f32.load (local.get $t))))
+                        (else (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))))
                       (local.set $o (i32.add (local.get $o) (i32.const 4)))
                       (local.set $t (i32.add (local.get $t) (i32.const 4)))
                       (local.set $q (i32.add (local.get $q) (i32.const 1)))

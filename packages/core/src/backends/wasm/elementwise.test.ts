@@ -305,6 +305,153 @@ describe('wasm elementwise kernels', () => {
     expect(out[edges.length - 2]).toBe(Number.POSITIVE_INFINITY);
   });
 
+  // tanh, elu and softplus compute their own expm1 and log1p in float64 where the cpu kernels call
+  // Math.tanh, Math.expm1 and Math.log1p: equal but near float32 rounding boundaries, there 1 ulp away.
+  const accurate: [string, Kernel, unknown[]][] = [
+    ['tanh', activations.tanhKernel, []],
+    ['elu', activations.eluKernel, [1]],
+    ['elu', activations.eluKernel, [0.3]],
+    ['elu', activations.eluKernel, [-2.5]],
+    ['softplus', activations.softplusKernel, [1, 20]],
+    ['softplus', activations.softplusKernel, [2, 5]],
+    ['softplus', activations.softplusKernel, [-0.7, 20]],
+    // Never linear: past e^709.78 the cpu kernel's log1p(e^βx) is Infinity.
+    ['softplus', activations.softplusKernel, [0.5, Number.POSITIVE_INFINITY]],
+  ];
+  // Inputs where a formula goes wrong: signed zeros, NaN, infinities, subnormals, tiny |x| (cancellation
+  // in e^x - 1 or log(1 + e^x)), the switch of exp's reduction (±ln2/2), tanh's saturation, the
+  // linear regime's threshold (2.5 for β = 2, threshold = 5) and e^(0.5 x) overflowing near 1419.57.
+  const EDGES = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    0,
+    -0,
+    1e-45,
+    -1e-45,
+    1e-40,
+    -1e-38,
+    1e-30,
+    -1e-20,
+    1e-10,
+    -1e-10,
+    3e-8,
+    -1e-5,
+    4e-4,
+    -0.1733,
+    0.17329,
+    0.34657,
+    -0.34658,
+    0.5,
+    -0.5,
+    1,
+    -1,
+    2.5,
+    5,
+    -5,
+    9,
+    9.1,
+    -9.01,
+    19,
+    -20,
+    20,
+    20.5,
+    22,
+    -22.5,
+    30,
+    -30,
+    -87,
+    -88.8,
+    -104,
+    1000,
+    -1000,
+    1419.5,
+    1419.6,
+    -1e10,
+    3.4e38,
+    -3.4e38,
+  ];
+
+  /** 120000 float32 values: both signs across every binade from 1e-45 to 3e38, a grid over [-30, 30], EDGES first. */
+  function sweep(): Float32Array {
+    const half = 60_000;
+    const x = new Float32Array(2 * half);
+    for (let i = 0; i < half; i++) {
+      x[i] = (i % 2 === 0 ? 1 : -1) * 2 ** (-149 + (277 * i) / half);
+      x[half + i] = -30 + (60 * i) / half + ((i * 7919) % 1000) * 1e-7;
+    }
+    x.set(EDGES);
+    return x;
+  }
+
+  for (const mode of MODES)
+    for (const [name, cpu, extra] of accurate)
+      it(`${name}(${extra}) (${mode}): within 1 ulp of the cpu kernel at every length, NaN, ±Infinity and ±0 exact`, () => {
+        const kernel = wasm(name, cpu);
+        for (const n of LENGTHS) {
+          const x = values(n, n, 30, 3);
+          const expected = new Float32Array(n);
+          cpu(x, expected, ...extra);
+          const out = place(new Float32Array(n).fill(99), mode);
+          kernel(place(x, mode), out, ...extra);
+          expect(maxUlps(out, expected), `${name} n=${n}`).toBeLessThanOrEqual(1);
+          const specials = Array.from(x.keys()).filter((i) => i % 3 === 2);
+          expect(
+            specials.filter((i) => !Object.is(out[i], expected[i])),
+            `${name} n=${n}`,
+          ).toEqual([]);
+        }
+      });
+
+  for (const mode of MODES)
+    for (const [name, cpu, extra] of accurate)
+      it(`${name}(${extra}) (${mode}): within 1 ulp of the cpu kernel from 1e-45 to 3e38, exact at the edges`, () => {
+        const x = sweep();
+        const n = x.length;
+        const expected = new Float32Array(n);
+        cpu(x, expected, ...extra);
+        const out = place(new Float32Array(n).fill(99), mode);
+        wasm(name, cpu)(place(x, mode), out, ...extra);
+        expect(maxUlps(out, expected)).toBeLessThanOrEqual(1);
+        expect(mismatches(out, expected).length).toBeLessThanOrEqual(n * 1e-4);
+        expect(mismatches(out.subarray(0, EDGES.length), expected.subarray(0, EDGES.length))).toEqual([]);
+      });
+
+  it("tanh, elu and softplus keep the cpu kernels' values where they are known exactly", () => {
+    const tiny = [1e-45, -1e-40, 1e-30, -1e-20, 1e-10, -1e-10, 3e-8, -1e-5];
+    const x = new Float32Array([
+      ...tiny,
+      0,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      9.1,
+      -30,
+      1000,
+    ]);
+    const at = (i: number) => tiny.length + i;
+    const out = new Float32Array(x.length);
+    wasm('tanh', activations.tanhKernel)(x, out);
+    // tanh x = x (1 - x²/3 ...): x itself in float32 for |x| < 4e-4, which cancelling formulas miss.
+    expect(Array.from(out.subarray(0, tiny.length))).toEqual(Array.from(x.subarray(0, tiny.length)));
+    expect([Object.is(out[at(0)], 0), Object.is(out[at(1)], -0), Number.isNaN(out[at(2)])]).toEqual([true, true, true]);
+    expect(Array.from(out.subarray(at(3)))).toEqual([1, -1, 1, -1, 1]);
+    wasm('elu', activations.eluKernel)(x, out, 0.5);
+    // elu x = 0.5 (x + x²/2 ...): 0.5 x in float32 for negative |x| <= 1e-10, x itself for positive x.
+    expect(Array.from(out.subarray(0, 6))).toEqual(
+      Array.from(x.subarray(0, 6), (v) => (v > 0 ? v : Math.fround(0.5 * v))),
+    );
+    expect([Object.is(out[at(0)], 0), Object.is(out[at(1)], -0), Number.isNaN(out[at(2)])]).toEqual([true, true, true]);
+    expect(Array.from(out.subarray(at(3)))).toEqual([Number.POSITIVE_INFINITY, -0.5, x[at(5)], -0.5, 1000]);
+    wasm('softplus', activations.softplusKernel)(x, out, 1, 20);
+    // log(1 + e^x) for x = -30 is e^-30 to float32 precision, which log of a rounded 1 + e^x loses.
+    expect(out[at(6)]).toBe(Math.fround(Math.exp(-30)));
+    expect(out[at(7)]).toBe(1000);
+    expect(out[at(0)]).toBe(Math.fround(Math.LN2));
+    expect([Number.isNaN(out[at(2)]), out[at(3)], out[at(4)]]).toEqual([true, Number.POSITIVE_INFINITY, 0]);
+  });
+
   const reductions: [number[], number[]][] = [
     [[128, 256], [0]], // a bias gradient: 16-column blocks
     [[128, 256], [1]],

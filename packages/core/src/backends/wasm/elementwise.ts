@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../dtype';
 import {
+  eluKernel,
   leakyReluBackwardKernel,
   leakyReluKernel,
   reluKernel,
@@ -7,7 +8,9 @@ import {
   sigmoidKernel,
   siluBackwardKernel,
   siluKernel,
+  softplusKernel,
   tanhBackwardKernel,
+  tanhKernel,
   thresholdBackwardKernel,
 } from '../../kernels/cpu/activations';
 import {
@@ -57,6 +60,9 @@ interface ElementwiseExports {
   ew_exp: Map1;
   ew_sigmoid: Map1;
   ew_silu: Map1;
+  ew_tanh: Map1;
+  ew_elu: Map1;
+  ew_softplus: Map1;
   ew_threshold_backward: Map2;
   ew_leaky_relu_backward: Map2;
   ew_clamp_backward: Map2;
@@ -295,7 +301,8 @@ function expCpu(x: TypedArray, out: TypedArray): void {
  * `minimum` (same shapes, scalars, row and column vectors), cheap unary ops and activations and their
  * gradients, `sum` and `mean` over leading, trailing or middle contiguous axes, and softmax and
  * log-softmax with their gradients along the last axis. float64 and int32 arrays, small arrays and
- * other layouts keep the cpu kernels; results are the cpu kernels' (see scripts/wasm/elementwise.mjs).
+ * other layouts keep the cpu kernels; results are the cpu kernels' (see scripts/wasm/elementwise.mjs),
+ * within 1 ulp for exp, `tanh`, `elu` and `softplus`.
  *
  * @example
  * ```ts
@@ -331,6 +338,10 @@ export function registerElementwiseKernels(runtime: WasmRuntime): void {
     ['exp', ex.ew_exp, expCpu, 'exp'],
     ['sigmoid', ex.ew_sigmoid, sigmoidKernel, 'exp'],
     ['silu', ex.ew_silu, siluKernel, 'exp'],
+    // Within 1 ulp of the cpu kernels (Math.tanh, Math.expm1, Math.log1p of Math.exp), not bit for bit.
+    ['tanh', ex.ew_tanh, tanhKernel, 'exp'],
+    ['elu', ex.ew_elu, eluKernel as UnaryCpu, 'exp'],
+    ['softplus', ex.ew_softplus, softplusKernel as UnaryCpu, 'exp'],
   ];
   for (const [name, fn, cpu, family, accepts] of maps)
     registerKernel(name, mapKernel(place, fn, cpu, family, accepts), 'wasm');

@@ -72,8 +72,21 @@ export function makeMatmulKernel(runtime: WasmRuntime): typeof matmulKernel {
       cPtr = next;
       if (accumulate) f.set(out.subarray(outOffset, outOffset + cSize), c0);
     }
-    if (!accumulate) f.fill(0, c0, c0 + cSize);
-    runtime.gemm(aPtr, transA ? 1 : k, transA ? m : 1, bPtr, transB ? 1 : n, transB ? k : 1, cPtr, n, m, k, n);
+    // Without accumulate the gemm overwrites C (it never reads it), so C needs no zero-filling.
+    runtime.gemm(
+      aPtr,
+      transA ? 1 : k,
+      transA ? m : 1,
+      bPtr,
+      transB ? 1 : n,
+      transB ? k : 1,
+      cPtr,
+      n,
+      m,
+      k,
+      n,
+      !accumulate,
+    );
     if (cHome < 0) out.set(f.subarray(c0, c0 + cSize), outOffset);
   };
 }

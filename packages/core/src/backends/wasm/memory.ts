@@ -17,8 +17,8 @@ export const MAX_OPERAND_BYTES = 1 << 30;
 /** Where one thread's matmul scratch lives in wasm memory (byte addresses). */
 export interface MatmulScratch {
   readonly packA: number;
+  /** The packed B block, followed by the edge-tile scratch (the gemm finds it there). */
   readonly packB: number;
-  readonly tile: number;
 }
 
 /** Bytes at the start of memory kept for the worker threads' control block. */
@@ -74,8 +74,7 @@ export class WasmHeap {
     while (this.scratch.length < threads) {
       const packA = this.alloc(MATMUL_SCRATCH_BYTES);
       const packB = packA + align(MATMUL_PARAMS.MC * MATMUL_PARAMS.KC * 4);
-      const tile = packB + align(MATMUL_PARAMS.KC * MATMUL_PARAMS.NC * 4);
-      this.scratch.push({ packA, packB, tile });
+      this.scratch.push({ packA, packB });
     }
   }
 

@@ -17,7 +17,7 @@ export interface KernelExports {
     n: number,
     packA: number,
     packB: number,
-    tile: number,
+    overwrite: number,
   ): void;
 }
 
@@ -201,7 +201,10 @@ export class WasmRuntime {
     return this.control === null ? 0 : Atomics.load(this.control, t);
   }
 
-  /** `C += op(A)·op(B)` on operands already in wasm memory (see scripts/wasm/matmul.mjs for the arguments). */
+  /**
+   * `C += op(A)·op(B)`, or with `overwrite`, `C = op(A)·op(B)` without reading C (k > 0), on operands
+   * already in wasm memory (see scripts/wasm/matmul.mjs for the arguments).
+   */
   gemm(
     a: number,
     ars: number,
@@ -214,12 +217,14 @@ export class WasmRuntime {
     m: number,
     k: number,
     n: number,
+    overwrite = false,
   ): void {
+    const ow = overwrite ? 1 : 0;
     const ctl = this.control;
     const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1, this.tile);
     if (ctl === null || split === null || split.parts <= 1) {
       const s = this.heap.scratchOf(0);
-      this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, s.tile);
+      this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, ow);
       return;
     }
     const { parts, byRows, size } = split;
@@ -250,13 +255,13 @@ export class WasmRuntime {
       ctl[base + 11] = k;
       ctl[base + 13] = s.packA;
       ctl[base + 14] = s.packB;
-      ctl[base + 15] = s.tile;
+      ctl[base + 15] = ow;
       Atomics.store(ctl, base, seq);
       Atomics.notify(ctl, base);
     }
     const s = this.heap.scratchOf(0);
-    if (byRows) this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, size, k, n, s.packA, s.packB, s.tile);
-    else this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, size, s.packA, s.packB, s.tile);
+    if (byRows) this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, size, k, n, s.packA, s.packB, ow);
+    else this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, size, s.packA, s.packB, ow);
     for (let t = 1; t < parts; t++) this.awaitDone(ctl, t * SLOT_WORDS + 1, seq);
   }
 
