@@ -58,6 +58,7 @@ describe('wasm backend threads in Chromium', () => {
       expect(r.crossOriginIsolated, r.where).toBe(true);
       expect(r.sharedArrayBuffer, r.where).toBe(true);
       expect(r.simd, r.where).toBe(true);
+      expect(r.relaxedSimd, r.where).toBe(true); // Chromium 114+ has relaxed SIMD on by default
       expect(r.resolved, r.where).toBe(2);
       expect(r.threads, r.where).toBe(2);
       // splitting rows or columns changes no bit; and the products are right

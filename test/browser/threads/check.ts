@@ -1,6 +1,14 @@
 // What the page and its dedicated worker both run: the wasm backend's matmul on 1 thread, then
 // setNumThreads(2) and the same products again; the report goes back to Playwright.
-import { getNumThreads, initWasmBackend, matmulTransposed, setBackend, setNumThreads, tensor } from '@nablajs/core';
+import {
+  getNumThreads,
+  getWasmBackendInfo,
+  initWasmBackend,
+  matmulTransposed,
+  setBackend,
+  setNumThreads,
+  tensor,
+} from '@nablajs/core';
 import { getWasmRuntime } from '../../../packages/core/src/backends/wasm/index';
 import { SLOT_WORDS } from '../../../packages/core/src/backends/wasm/runtime';
 
@@ -10,6 +18,11 @@ export interface ThreadsReport {
   crossOriginIsolated: boolean;
   sharedArrayBuffer: boolean;
   simd: boolean;
+  /**
+   * Whether matmul uses the relaxed-SIMD (fused multiply-add) gemm; the workers must then run the same
+   * one, or the 2-thread products would not be bit for bit the 1-thread ones.
+   */
+  relaxedSimd: boolean;
   /** What setNumThreads(2) resolved to, and getNumThreads() after it. */
   resolved: number;
   threads: number;
@@ -57,6 +70,7 @@ export async function runThreadsCheck(where: string): Promise<ThreadsReport> {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer === 'function',
     simd: false,
+    relaxedSimd: false,
     resolved: 0,
     threads: 0,
     identical: [],
@@ -66,6 +80,7 @@ export async function runThreadsCheck(where: string): Promise<ThreadsReport> {
   };
   try {
     report.simd = await initWasmBackend();
+    report.relaxedSimd = getWasmBackendInfo().relaxedSimd;
     setBackend('cpu');
     const cpu = products();
     setBackend('wasm');
