@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TypedArray } from '../../dtype';
 import * as activations from '../../kernels/cpu/activations';
 import * as elementwise from '../../kernels/cpu/elementwise';
-import { meanKernel, sumKernel } from '../../kernels/cpu/reduce';
+import { maxKernel, meanKernel, minKernel, sumKernel } from '../../kernels/cpu/reduce';
 import { softmaxBackwardKernel, softmaxKernel } from '../../kernels/cpu/softmax';
 import { mapUnary } from '../../kernels/cpu/unary';
 import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernels/registry';
@@ -509,6 +509,152 @@ describe('wasm elementwise kernels', () => {
     wasm('sum', sumKernel)(x, [64, 40], [0], out);
     expect(mismatches(out, expected)).toEqual([]);
     expect([Number.isNaN(out[3]), Number.isNaN(out[5]), out[6]]).toEqual([true, true, Number.POSITIVE_INFINITY]);
+  });
+
+  // Groups whose extremum is NaN, ±0 (ties of -0 and 0 in different lanes), ±Infinity or an ordinary
+  // value, at odd lengths, for every layout the wasm kernels take (and two they hand to the cpu kernel).
+  const extremumLayouts: [number[], number[]][] = [
+    ...reductions,
+    [[128, 1000], [1]],
+    [[128, 1000], [0]],
+    [[9, 1], [0]], // one column: the partial vector only
+    [[3, 19], [1]], // 16 + 3 per row
+    [
+      [11, 5, 3],
+      [0, 1, 2],
+    ], // all axes: one row
+    [[2, 33, 17], [1]], // a middle axis, 16 + 1 columns
+    [[5, 7, 6], [2]],
+  ];
+  /** x with sparse NaN (`nan` false: none), zeros of both signs, infinities and duplicated values. */
+  function extremumInput(size: number, seed: number, nan: boolean): Float32Array {
+    const x = values(size, seed, 3, 0);
+    let s = seed;
+    for (let i = 0; i < size; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const pick = s >>> 24;
+      if (pick < 40) x[i] = pick % 2 === 0 ? 0 : -0;
+      else if (pick < 44) x[i] = pick % 2 === 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+      else if (pick < 46 && nan) x[i] = Number.NaN;
+      else if (pick < 60 && i > 0) x[i] = x[i - 1];
+      else if (pick < 130) x[i] = -Math.abs(x[i]); // many groups with a max of ±0
+    }
+    return x;
+  }
+  // As they come, negated, and with one sign only (zeros keep theirs): then most maxima (minima) are ±0.
+  const signs: [string, (v: number) => number][] = [
+    ['mixed', (v) => v],
+    ['negated', (v) => -v],
+    ['non-positive', (v) => (v === 0 ? v : -Math.abs(v))],
+    ['non-negative', (v) => (v === 0 ? v : Math.abs(v))],
+  ];
+  const extrema: [string, Kernel][] = [
+    ['max', maxKernel],
+    ['min', minKernel],
+  ];
+  for (const mode of MODES)
+    for (const [name, cpu] of extrema)
+      it(`${name} (${mode}): bit-identical to the cpu kernel over contiguous axes, NaN, ±Infinity and ±0 included`, () => {
+        const kernel = wasm(name, cpu);
+        for (const [shape, axes] of extremumLayouts)
+          for (const nan of [false, true])
+            for (const [how, f] of signs) {
+              const x = extremumInput(shapeSize(shape), shape[0] + shape.length, nan).map(f);
+              const size = shapeSize(shape.filter((_, d) => !axes.includes(d)));
+              const expected = new Float32Array(size);
+              cpu(x, shape, axes, expected);
+              const out = place(new Float32Array(size).fill(99), mode);
+              kernel(place(x, mode), shape, axes, out);
+              expect(mismatches(out, expected), `${name} ${shape} ${axes} nan=${nan} ${how}`).toEqual([]);
+            }
+      });
+
+  it('max and min keep the cpu kernel’s first zero in a row, whichever lane holds it', () => {
+    // Row 0: -0 (lane 1) before 0 (lane 0 of the next vector); row 1: the other way round; 9 columns.
+    const x = new Float32Array([
+      ...[-1, -0, -2, -3, 0, -4, -5, -6, -7],
+      ...[-1, -2, 0, -3, -0, -4, -0, -6, -7],
+      ...[-0, -0, -0, 0, 0, 0, -0, -0, 0],
+      ...[0, -0, 0, -0, 0, -0, 0, -0, 0],
+    ]);
+    const out = new Float32Array(4);
+    wasm('max', maxKernel)(x, [4, 9], [1], out);
+    expect(Array.from(out, (v) => Object.is(v, -0))).toEqual([true, false, true, false]);
+    const negated = x.map((v) => -v);
+    wasm('min', minKernel)(negated, [4, 9], [1], out);
+    expect(Array.from(out, (v) => Object.is(v, -0))).toEqual([false, true, false, true]);
+    // Down the columns the cpu kernel keeps the earlier of tied rows too.
+    const cols = new Float32Array(9);
+    const expected = new Float32Array(9);
+    wasm('max', maxKernel)(x, [4, 9], [0], cols);
+    maxKernel(x, [4, 9], [0], expected);
+    expect(mismatches(cols, expected)).toEqual([]);
+    expect(Array.from(cols, (v) => Object.is(v, -0))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('max and min return the NaN the cpu kernel returns, payload included (the first in a row, the last down a column)', () => {
+    const x = values(6 * 21, 9, 2, 0);
+    const u = new Uint32Array(x.buffer);
+    // Quiet NaNs with payloads, and a signalling one (the cpu kernel's double round trip quiets it).
+    u[5] = 0x7fc00001;
+    u[17] = 0xffc12345;
+    u[21 + 20] = 0x7fa00000;
+    u[2 * 21 + 1] = 0xffc00abc;
+    u[2 * 21 + 2] = 0x7fc00002;
+    u[4 * 21 + 1] = 0x7fc00003;
+    x[5 * 21 + 3] = Number.POSITIVE_INFINITY;
+    x[5 * 21 + 4] = Number.NEGATIVE_INFINITY;
+    for (const [name, cpu] of extrema)
+      for (const [shape, axes] of [
+        [[6, 21], [1]],
+        [[6, 21], [0]],
+        [[2, 3, 21], [1]],
+        [[126], [0]],
+      ] as [number[], number[]][]) {
+        const size = shapeSize(shape.filter((_, d) => !axes.includes(d)));
+        const expected = new Float32Array(size);
+        const out = new Float32Array(size);
+        cpu(x, shape, axes, expected);
+        wasm(name, cpu)(x, shape, axes, out);
+        expect(Array.from(new Uint32Array(out.buffer)), `${name} ${shape} ${axes}`).toEqual(
+          Array.from(new Uint32Array(expected.buffer)),
+        );
+      }
+    const rows = new Float32Array(6);
+    wasm('max', maxKernel)(x, [6, 21], [1], rows);
+    expect(Array.from(new Uint32Array(rows.buffer).subarray(0, 3))).toEqual([0x7fc00001, 0x7fe00000, 0xffc00abc]);
+    expect(rows[5]).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('max and min of an empty input, float64 and int32 arrays, and two reduced blocks run the cpu kernel', () => {
+    for (const [name, cpu] of extrema) {
+      const kernel = wasm(name, cpu);
+      const empty = new Float32Array(3).fill(99);
+      kernel(new Float32Array(0), [3, 0], [1], empty);
+      const emptyRef = new Float32Array(3);
+      cpu(new Float32Array(0), [3, 0], [1], emptyRef);
+      expect(mismatches(empty, emptyRef)).toEqual([]);
+      for (const x of [
+        Float64Array.from(values(300, 4, 3, 3), (v) => v + 1e-12),
+        Int32Array.from({ length: 300 }, (_, i) => (i * 37) % 101),
+      ]) {
+        const out = new (x.constructor as Float64ArrayConstructor)(20);
+        const ref = new (x.constructor as Float64ArrayConstructor)(20);
+        kernel(x, [20, 15], [1], out);
+        cpu(x, [20, 15], [1], ref);
+        expect(mismatches(out, ref)).toEqual([]);
+      }
+    }
   });
 
   /** Rows of softmax inputs: random, large, with NaN, with +Infinity, all -Infinity, with some -Infinity. */

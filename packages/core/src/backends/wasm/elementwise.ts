@@ -24,7 +24,7 @@ import {
   powScalarKernel,
   subKernel,
 } from '../../kernels/cpu/elementwise';
-import { meanKernel, reduceLayout, sumKernel } from '../../kernels/cpu/reduce';
+import { maxKernel, meanKernel, minKernel, reduceLayout, sumKernel } from '../../kernels/cpu/reduce';
 import { softmaxBackwardKernel, softmaxKernel } from '../../kernels/cpu/softmax';
 import { mapUnary } from '../../kernels/cpu/unary';
 import { registerKernel } from '../../kernels/registry';
@@ -46,6 +46,10 @@ type Binary = (
   rows: number,
   cols: number,
 ) => void;
+
+// A reduction of a contiguous rows x n array over n, and of outer x n x inner over n.
+type ReduceRows = (x: number, out: number, rows: number, n: number) => void;
+type ReduceCols = (x: number, out: number, outer: number, n: number, inner: number) => void;
 
 interface ElementwiseExports {
   ew_relu: Map1;
@@ -77,6 +81,10 @@ interface ElementwiseExports {
   ew_minimum: Binary;
   ew_sum_rows(x: number, out: number, rows: number, n: number, divisor: number): void;
   ew_sum_cols(x: number, out: number, outer: number, n: number, inner: number, divisor: number): void;
+  ew_max_rows: ReduceRows;
+  ew_min_rows: ReduceRows;
+  ew_max_cols: ReduceCols;
+  ew_min_cols: ReduceCols;
   ew_softmax(x: number, out: number, rows: number, n: number, log: number): void;
   ew_softmax_backward(g: number, y: number, out: number, rows: number, n: number, log: number): void;
 }
@@ -299,10 +307,11 @@ function expCpu(x: TypedArray, out: TypedArray): void {
  * Register the wasm backend's elementwise, reduction and softmax kernels, each with the signature of
  * the cpu kernel it replaces, for float32 arrays: broadcasting `add`, `sub`, `mul`, `div`, `maximum`,
  * `minimum` (same shapes, scalars, row and column vectors), cheap unary ops and activations and their
- * gradients, `sum` and `mean` over leading, trailing or middle contiguous axes, and softmax and
- * log-softmax with their gradients along the last axis. float64 and int32 arrays, small arrays and
- * other layouts keep the cpu kernels; results are the cpu kernels' (see scripts/wasm/elementwise.mjs),
- * within 1 ulp for exp, `tanh`, `elu` and `softplus`.
+ * gradients, `sum`, `mean`, `max` and `min` over leading, trailing or middle contiguous axes, and
+ * softmax and log-softmax with their gradients along the last axis. float64 and int32 arrays, small
+ * arrays and other layouts keep the cpu kernels; results are the cpu kernels' (see
+ * scripts/wasm/elementwise.mjs), bit for bit for `max` and `min` (NaN payloads and signed zeros
+ * included), within 1 ulp for exp, `tanh`, `elu` and `softplus`.
  *
  * @example
  * ```ts
@@ -367,37 +376,59 @@ export function registerElementwiseKernels(runtime: WasmRuntime): void {
     'wasm',
   );
 
-  /** Run a sum (divided by `divisor`) on wasm when its layout is one contiguous reduced block. */
+  /**
+   * Run a reduction on wasm when its layout is one contiguous reduced block: `rows` when the reduced
+   * axes are the last ones, else `cols`. False (nothing done) when the cpu kernel has to run.
+   */
   const reduce = (
     x: TypedArray,
     shape: readonly number[],
     axes: readonly number[],
     out: TypedArray,
-    divisor: number,
+    rows: ReduceRows,
+    cols: ReduceCols,
   ) => {
-    if (!worthIt(x.length, x, x, out)) return false;
+    // NOTE: an empty input never gets here (n >= 1 in the wasm kernels): the cpu kernel fills the identity.
+    if (x.length === 0 || !worthIt(x.length, x, x, out)) return false;
     const layout = reduceLayout(shape, axes);
     if (!layout.simple || !place.place(copies('reduce', x.length), out as Float32Array, x as Float32Array))
       return false;
-    if (layout.inner === 1) ex.ew_sum_rows(place.a, place.out, layout.outer, layout.n, divisor);
-    else ex.ew_sum_cols(place.a, place.out, layout.outer, layout.n, layout.inner, divisor);
+    if (layout.inner === 1) rows(place.a, place.out, layout.outer, layout.n);
+    else cols(place.a, place.out, layout.outer, layout.n, layout.inner);
     place.finish(out as Float32Array);
     return true;
   };
+  /** The sum kernels dividing by `divisor` (1 for a sum, the count for a mean). */
+  const sums = (divisor: number): [ReduceRows, ReduceCols] => [
+    (x, out, rows, n) => ex.ew_sum_rows(x, out, rows, n, divisor),
+    (x, out, outer, n, inner) => ex.ew_sum_cols(x, out, outer, n, inner, divisor),
+  ];
   registerKernel(
     'sum',
     (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray) => {
-      if (!reduce(x, shape, axes, out, 1)) sumKernel(x, shape, axes, out);
+      if (!reduce(x, shape, axes, out, ...sums(1))) sumKernel(x, shape, axes, out);
     },
     'wasm',
   );
   registerKernel(
     'mean',
     (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray, count: number) => {
-      if (!reduce(x, shape, axes, out, count)) meanKernel(x, shape, axes, out, count);
+      if (!reduce(x, shape, axes, out, ...sums(count))) meanKernel(x, shape, axes, out, count);
     },
     'wasm',
   );
+  const extrema: [string, ReduceRows, ReduceCols, typeof maxKernel][] = [
+    ['max', ex.ew_max_rows, ex.ew_max_cols, maxKernel],
+    ['min', ex.ew_min_rows, ex.ew_min_cols, minKernel],
+  ];
+  for (const [name, rows, cols, cpu] of extrema)
+    registerKernel(
+      name,
+      (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray) => {
+        if (!reduce(x, shape, axes, out, rows, cols)) cpu(x, shape, axes, out);
+      },
+      'wasm',
+    );
 
   const softmax: typeof softmaxKernel = (x, outer, n, inner, out, log) => {
     if (inner !== 1 || n === 0 || !worthIt(out.length, x, x, out)) softmaxKernel(x, outer, n, inner, out, log);
