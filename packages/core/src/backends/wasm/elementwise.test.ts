@@ -102,6 +102,19 @@ describe('wasm elementwise kernels', () => {
     return kernel;
   }
 
+  /**
+   * The same `n` values (every third one a NaN, ±Infinity or ±0) through the cpu kernel and the wasm
+   * `kernel`, its operands placed per `mode`: the input and both outputs.
+   */
+  function unaryPair(kernel: Kernel, cpu: Kernel, n: number, mode: Mode, extra: unknown[]) {
+    const x = values(n, n, 30, 3);
+    const expected = new Float32Array(n);
+    cpu(x, expected, ...extra);
+    const out = place(new Float32Array(n).fill(99), mode);
+    kernel(place(x, mode), out, ...extra);
+    return { x, out, expected };
+  }
+
   const binaries: [string, Kernel][] = [
     ['add', elementwise.addKernel],
     ['sub', elementwise.subKernel],
@@ -218,11 +231,7 @@ describe('wasm elementwise kernels', () => {
       it(`${name}(${extra.filter((e) => typeof e === 'number')}) (${mode}): the cpu kernel's results, bit for bit, at every length`, () => {
         const kernel = wasm(name, cpu);
         for (const n of LENGTHS) {
-          const x = values(n, n, 30, 3);
-          const expected = new Float32Array(n);
-          cpu(x, expected, ...extra);
-          const out = place(new Float32Array(n).fill(99), mode);
-          kernel(place(x, mode), out, ...extra);
+          const { out, expected } = unaryPair(kernel, cpu, n, mode, extra);
           expect(mismatches(out, expected), `${name} n=${n}`).toEqual([]);
         }
       });
@@ -389,11 +398,7 @@ describe('wasm elementwise kernels', () => {
       it(`${name}(${extra}) (${mode}): within 1 ulp of the cpu kernel at every length, NaN, ±Infinity and ±0 exact`, () => {
         const kernel = wasm(name, cpu);
         for (const n of LENGTHS) {
-          const x = values(n, n, 30, 3);
-          const expected = new Float32Array(n);
-          cpu(x, expected, ...extra);
-          const out = place(new Float32Array(n).fill(99), mode);
-          kernel(place(x, mode), out, ...extra);
+          const { x, out, expected } = unaryPair(kernel, cpu, n, mode, extra);
           expect(maxUlps(out, expected), `${name} n=${n}`).toBeLessThanOrEqual(1);
           const specials = Array.from(x.keys()).filter((i) => i % 3 === 2);
           expect(
