@@ -142,6 +142,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * ```
  */
 export function initWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`initWasmBackend: options must be an object, got ${String(options)}`);
   const relaxed = options.relaxedSimd;
   if (relaxed !== undefined && typeof relaxed !== 'boolean')
     throw new ValueError(`initWasmBackend: options.relaxedSimd must be a boolean, got ${String(relaxed)}`);

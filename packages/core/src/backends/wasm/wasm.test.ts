@@ -206,6 +206,9 @@ describe('wasm backend', () => {
   });
 
   it('rejects bad or conflicting initWasmBackend options', () => {
+    expect(() => initWasmBackend(null as unknown as object)).toThrow(
+      /initWasmBackend: options must be an object, got null/,
+    );
     expect(() => initWasmBackend({ relaxedSimd: 'yes' as unknown as boolean })).toThrow(
       /initWasmBackend: options.relaxedSimd must be a boolean, got yes/,
     );
