@@ -74,11 +74,35 @@ function crossEntropy(logits: JArray, y: JArray): JArray {
 }
 
 /**
- * Runs a jitted train step `step(params, m, v, x, y, alpha, invSqrtBc2) -> [params, m, v, loss]`:
- * {@link CHECK_STEPS} steps with their losses checked, then timed steps (each awaited until all its
- * outputs are ready). Returns steps per second.
+ * Jits one Adam train step of `loss` (`step(params, m, v, x, y, alpha, invSqrtBc2) -> [params, m, v,
+ * [loss]]`) and runs it: {@link CHECK_STEPS} steps with their losses checked, then timed steps (each
+ * awaited until all its outputs are ready). Returns steps per second.
  */
 async function trainStepsPerSecond(
+  what: string,
+  params: JArray[],
+  x: JArray,
+  y: JArray,
+  loss: (p: JArray[], x: JArray, y: JArray) => JArray,
+  budgetMs: number,
+): Promise<number> {
+  const step = jit((p: JArray[], m: JArray[], v: JArray[], x: JArray, y: JArray, a: JArray, s: JArray): JArray[][] => {
+    const [value, g] = valueAndGrad(loss)(
+      p.map((t) => t.ref),
+      x,
+      y,
+    );
+    return [...adamUpdate(p, m, v, g, a, s), [value]];
+  });
+  try {
+    return await timeTrainSteps(what, params, x, y, step, budgetMs);
+  } finally {
+    step.dispose();
+  }
+}
+
+/** Runs the jitted `step` of {@link trainStepsPerSecond}: steps per second. */
+async function timeTrainSteps(
   what: string,
   params: JArray[],
   x: JArray,
@@ -133,17 +157,7 @@ export async function jaxMlpStepsPerSecond(): Promise<number> {
     const h2 = nn.relu(np.matmul(h1, p[2]).add(p[3]));
     return crossEntropy(np.matmul(h2, p[4]).add(p[5]), y);
   };
-  const step = jit((p: JArray[], m: JArray[], v: JArray[], x: JArray, y: JArray, a: JArray, s: JArray): JArray[][] => {
-    const [value, g] = valueAndGrad(loss)(
-      p.map((t) => t.ref),
-      x,
-      y,
-    );
-    return [...adamUpdate(p, m, v, g, a, s), [value]];
-  });
-  const perSecond = await trainStepsPerSecond('jax-js MLP', params, x, y, step, 600);
-  step.dispose();
-  return perSecond;
+  return trainStepsPerSecond('jax-js MLP', params, x, y, loss, 600);
 }
 
 /** 2x2 max pooling with stride 2 on NCHW (even sides): a reshape and a max over the window axes. */
@@ -174,17 +188,7 @@ export async function jaxCnnStepsPerSecond(): Promise<number> {
     const a2 = maxPool2(nn.relu(lax.conv(a1, p[2], [1, 1], pad).add(p[3].reshape([1, c2, 1, 1]))));
     return crossEntropy(np.matmul(a2.reshape([batch, flat]), p[4]).add(p[5]), y);
   };
-  const step = jit((p: JArray[], m: JArray[], v: JArray[], x: JArray, y: JArray, a: JArray, s: JArray): JArray[][] => {
-    const [value, g] = valueAndGrad(loss)(
-      p.map((t) => t.ref),
-      x,
-      y,
-    );
-    return [...adamUpdate(p, m, v, g, a, s), [value]];
-  });
-  const perSecond = await trainStepsPerSecond('jax-js CNN', params, x, y, step, 600);
-  step.dispose();
-  return perSecond;
+  return trainStepsPerSecond('jax-js CNN', params, x, y, loss, 600);
 }
 
 /** One jitted Adam update over 1M float32 parameters (10 x 100k) with fixed gradients: ms per step. */

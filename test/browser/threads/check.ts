@@ -11,6 +11,7 @@ import {
 } from '@nablajs/core';
 import { getWasmRuntime } from '../../../packages/core/src/backends/wasm/index';
 import { SLOT_WORDS } from '../../../packages/core/src/backends/wasm/runtime';
+import { lcgValues } from '../../../packages/core/src/backends/wasm/test-utils';
 
 /** What one context (the page or a worker) found. */
 export interface ThreadsReport {
@@ -44,21 +45,10 @@ const CASES: [number, number, number, boolean, boolean][] = [
   [9, 200, 1001, true, false],
 ];
 
-/** Deterministic values in [-1, 1) from a small LCG. */
-function lcg(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 function products(): Float32Array[] {
   return CASES.map(([m, k, n, transA, transB], i) => {
-    const a = tensor(lcg(m * k, 2 * i + 1), { shape: transA ? [k, m] : [m, k] });
-    const b = tensor(lcg(k * n, 2 * i + 2), { shape: transB ? [n, k] : [k, n] });
+    const a = tensor(lcgValues(m * k, 2 * i + 1), { shape: transA ? [k, m] : [m, k] });
+    const b = tensor(lcgValues(k * n, 2 * i + 2), { shape: transB ? [n, k] : [k, n] });
     return Float32Array.from(matmulTransposed(a, b, { transA, transB }).data);
   });
 }

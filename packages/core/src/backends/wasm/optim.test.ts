@@ -5,6 +5,7 @@ import { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKe
 import { getBackend, resolveKernel, setBackend } from '../../kernels/registry';
 import { getWasmRuntime, initWasmBackend } from './index';
 import type { WasmRuntime } from './runtime';
+import { lcgValues } from './test-utils';
 
 // The fused optimizer updates of the wasm backend against (1) an emulation of their f32 formulas in
 // JavaScript, with Math.fround after every operation: wasm's f32 operations are correctly rounded and
@@ -14,17 +15,6 @@ import type { WasmRuntime } from './runtime';
 // moves the results by far more than the tolerance.
 
 const f = Math.fround;
-
-/** Deterministic values in [lo, hi) from a small LCG. */
-function lcg(size: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
 
 let rt: WasmRuntime;
 const blocks: [number, number][] = [];
@@ -217,10 +207,10 @@ for (const lrDecay of [0, 0.2])
 
 /** Fresh arrays for `c`: the parameter, a gradient (replaced each step) and the state. */
 function freshArrays(c: UpdateCase, n: number, seed: number): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = { p: lcg(n, seed), g: lcg(n, seed + 1, -0.5, 0.5) };
+  const out: Record<string, Float32Array> = { p: lcgValues(n, seed), g: lcgValues(n, seed + 1, -0.5, 0.5) };
   let k = 2;
   for (const [name, start] of Object.entries(c.state))
-    out[name] = start === 'zero' ? new Float32Array(n) : lcg(n, seed + k++, 0, 0.5);
+    out[name] = start === 'zero' ? new Float32Array(n) : lcgValues(n, seed + k++, 0, 0.5);
   return out;
 }
 
@@ -285,7 +275,7 @@ describe('wasm fused optimizer updates', () => {
         const emul = copyArrays(init, (x) => x);
         const cpu = copyArrays(init, (x) => x);
         for (let t = 1; t <= STEPS; t++) {
-          const g = lcg(n, 1000 * t + n, -0.5, 0.5);
+          const g = lcgValues(n, 1000 * t + n, -0.5, 0.5);
           for (const a of [wasm, emul, cpu]) at(a, 'g').set(g);
           c.run('wasm', wasm, t);
           c.emulate(emul, t);
@@ -307,7 +297,7 @@ describe('wasm fused optimizer updates', () => {
     const n = 37;
     for (const layout of ['js', 'state-in-js', 'float64'] as const) {
       const make = (seed: number, lo = -1, hi = 1): TypedArray => {
-        const v = lcg(n, seed, lo, hi);
+        const v = lcgValues(n, seed, lo, hi);
         if (layout === 'float64') return Float64Array.from(v);
         return layout === 'state-in-js' && seed < 100 ? resident(v) : v;
       };

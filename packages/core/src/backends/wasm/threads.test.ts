@@ -9,19 +9,9 @@ import { webWorkersAvailable } from './browser-threads';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
 import { canBlock, DEFAULT_SPIN_US, MIN_PART_WORK, SLOT_WORDS, splitProduct } from './runtime';
+import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;
-
-/** Deterministic values in [-1, 1) from a small LCG. */
-function lcg(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function wasmMatmul(): typeof matmulKernel {
   setBackend('wasm');
@@ -104,8 +94,8 @@ describe('wasm backend threads (Node)', () => {
     const m = 203;
     const k = 310;
     const n = 150;
-    const a = lcg(m * k, 10);
-    const b = lcg(k * n, 11);
+    const a = lcgValues(m * k, 10);
+    const b = lcgValues(k * n, 11);
     const one = new Float32Array(m * n);
     kernel(a, 0, b, 0, one, 0, m, k, n, true, false, false);
     const threads = await setNumThreads(2);
@@ -136,9 +126,9 @@ describe('wasm backend threads (Node)', () => {
       [0, 1, 2, 3].map((t) => ({ m, k, n, transA: (t & 1) === 1, transB: (t & 2) === 2 })),
     );
     const operands = cases.map(({ m, k, n }, i) => [
-      lcg(m * k, 3 * i + 1),
-      lcg(k * n, 3 * i + 2),
-      lcg(m * n, 3 * i + 3),
+      lcgValues(m * k, 3 * i + 1),
+      lcgValues(k * n, 3 * i + 2),
+      lcgValues(m * n, 3 * i + 3),
     ]);
     const run = () =>
       cases.map(({ m, k, n, transA, transB }, i) => {
@@ -162,8 +152,8 @@ describe('wasm backend threads (Node)', () => {
     const m = 40;
     const k = 200;
     const n = 200; // 1.6M multiply-adds: 2 parts of 104 and 96 columns
-    const a = lcg(m * k, 21);
-    const b = lcg(k * n, 22);
+    const a = lcgValues(m * k, 21);
+    const b = lcgValues(k * n, 22);
     const one = new Float32Array(m * n);
     kernel(a, 0, b, 0, one, 0, m, k, n, false, true, false);
     expect(await setNumThreads(2)).toBe(2);
@@ -201,8 +191,8 @@ describe('wasm backend threads (Node)', () => {
     const m = 300;
     const k = 300;
     const n = 300;
-    const a = lcg(m * k, 31);
-    const b = lcg(k * n, 32);
+    const a = lcgValues(m * k, 31);
+    const b = lcgValues(k * n, 32);
     const one = new Float32Array(m * n);
     kernel(a, 0, b, 0, one, 0, m, k, n, false, false, false);
     for (const threads of [3, 2, 4, 2]) {

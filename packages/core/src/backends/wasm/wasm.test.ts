@@ -16,17 +16,7 @@ import {
   setWasmWorkerStarter,
   wasmMemoryBytes,
 } from './index';
-
-/** Deterministic values in [-1, 1) from a small LCG. */
-function lcg(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { lcgValues } from './test-utils';
 
 /** op(A)·op(B) in doubles, the reference. */
 function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean) {
@@ -99,8 +89,8 @@ describe('wasm backend', () => {
       for (const tb of [false, true])
         it(`computes op(A)·op(B) for m=${m} k=${k} n=${n} transA=${ta} transB=${tb}, at offsets, with accumulate`, () => {
           const kernel = wasmMatmul();
-          const a = lcg(m * k + 3, 1 + m);
-          const b = lcg(k * n + 5, 2 + n);
+          const a = lcgValues(m * k + 3, 1 + m);
+          const b = lcgValues(k * n + 5, 2 + n);
           const aCopy = a.slice();
           const bCopy = b.slice();
           const ref = reference(a.subarray(3), b.subarray(5), m, k, n, ta, tb);
@@ -121,8 +111,8 @@ describe('wasm backend', () => {
 
   it('hands float64 and int32 products to the cpu kernel, exactly', () => {
     const kernel = wasmMatmul();
-    const a = Float64Array.from(lcg(40 * 50, 3), (v) => v + 1e-12);
-    const b = Float64Array.from(lcg(50 * 60, 4));
+    const a = Float64Array.from(lcgValues(40 * 50, 3), (v) => v + 1e-12);
+    const b = Float64Array.from(lcgValues(50 * 60, 4));
     const x = new Float64Array(40 * 60);
     const y = new Float64Array(40 * 60);
     kernel(a, 0, b, 0, x, 0, 40, 50, 60, false, true, false);
@@ -137,8 +127,8 @@ describe('wasm backend', () => {
 
   it('runs matmul and its gradients through the wasm kernel', () => {
     setBackend('wasm');
-    const a = new Tensor(lcg(48 * 70, 5), [2, 24, 70], 'float32').requiresGrad_();
-    const w = new Tensor(lcg(40 * 70, 6), [40, 70], 'float32').requiresGrad_();
+    const a = new Tensor(lcgValues(48 * 70, 5), [2, 24, 70], 'float32').requiresGrad_();
+    const w = new Tensor(lcgValues(40 * 70, 6), [40, 70], 'float32').requiresGrad_();
     const y = matmulTransposed(a, w, { transB: true });
     sum(y).backward();
     setBackend('cpu');
@@ -153,8 +143,8 @@ describe('wasm backend', () => {
 
   it('propagates NaN and infinity like IEEE float32 sums', () => {
     const kernel = wasmMatmul();
-    const a = lcg(20 * 30, 7);
-    const b = lcg(30 * 20, 8);
+    const a = lcgValues(20 * 30, 7);
+    const b = lcgValues(30 * 20, 8);
     a[3] = Number.NaN; // row 0
     a[30 * 5] = Number.POSITIVE_INFINITY; // row 5, column 0
     b.fill(1, 0, 20); // row 0 of B: all positive
@@ -167,7 +157,7 @@ describe('wasm backend', () => {
 
   it('reuses its memory: a long run of products does not grow it beyond the largest one', () => {
     const kernel = wasmMatmul();
-    const big = lcg(300 * 300, 9);
+    const big = lcgValues(300 * 300, 9);
     const out = new Float32Array(300 * 300);
     kernel(big, 0, big, 0, out, 0, 300, 300, 300, false, false, false);
     const after = wasmMemoryBytes();
