@@ -71,7 +71,7 @@ import {
   flipIfMaximize,
   linearLR,
   listOptimizers,
-  lookahead,
+  lookaheadSync,
   type Optimizer,
   oneCycleLR,
   pluginOf,
@@ -808,8 +808,8 @@ describe('guide: schedulers-and-transforms', () => {
   it('lookahead syncs the fast weights to the slow ones every k steps', () => {
     const lookaheadAdam = defineOptimizer({
       name: 'lookaheadAdam',
-      defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8 },
-      rule: lookahead(chain(scaleByAdam(), scaleByLearningRate()), { k: 5, alpha: 0.5 }),
+      defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, amsgrad: false, k: 5, alpha: 0.5 },
+      rule: chain(scaleByAdam(), scaleByLearningRate(), lookaheadSync()),
     });
     const p = tensor([0], { dtype: 'float64', requiresGrad: true });
     const opt = lookaheadAdam([p], { lr: 0.1 });

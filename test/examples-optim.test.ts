@@ -1,7 +1,9 @@
 // Smoke tests of the optimizer examples: each example's exported functions, run with small step
+
 // counts, must reach the outcomes their READMEs describe.
 import { tensor } from '@nablajs/core';
 import type { OptimizerFactory } from '@nablajs/optim';
+import { stepContext } from '@nablajs/optim';
 import { checkOptimizerConformance } from '@nablajs/optim/testkit';
 import { describe, expect, it } from 'vitest';
 import { checkSignSgd, fitLineWithSignSgd } from '../examples/custom-optimizer/main';
@@ -148,7 +150,7 @@ describe('examples/custom-optimizer', () => {
   it('scaleBySign keeps only signs and skips null updates', () => {
     const rule = scaleBySign();
     const u = new Float64Array([-3, 0, 0.25, -0]);
-    rule.update([u, null], null, { params: [], hp: { lr: 1 } });
+    rule.update([u, null], null, stepContext([], { lr: 1 }));
     expect(Array.from(u)).toEqual([-1, 0, 1, -0]);
   });
 

@@ -1,4 +1,5 @@
 import { type Tensor, tensor } from '@nablajs/core';
+import { stepContext } from '@nablajs/optim';
 import { chain, createOptimizer, resetRegistry, usePlugin } from '@nablajs/optim';
 import { assertOptimizerConformance } from '@nablajs/optim/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ describe('scaleByAdadelta', () => {
     const ps = [tensor(new Float64Array(1))];
     const rule = chain(scaleByAdadelta());
     const state = rule.init(ps, { lr: 1 });
-    const ctx = { params: ps, hp: { lr: 1, rho: 0.5, eps: 0.25 } };
+    const ctx = stepContext(ps, { lr: 1, rho: 0.5, eps: 0.25 });
     const u = new Float64Array([1]);
     rule.update([u], state, ctx);
     // v = 0.5; delta = sqrt(0 + 0.25) / sqrt(0.5 + 0.25) * 1; a = 0.5 * delta²

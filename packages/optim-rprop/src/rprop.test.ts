@@ -1,4 +1,5 @@
 import { type Tensor, tensor } from '@nablajs/core';
+import { stepContext } from '@nablajs/optim';
 import { createOptimizer, resetRegistry, usePlugin } from '@nablajs/optim';
 import { assertOptimizerConformance } from '@nablajs/optim/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -137,7 +138,7 @@ describe('rprop', () => {
 describe('descend', () => {
   it('negates every update and skips missing ones', () => {
     const u = new Float64Array([1, -2]);
-    descend().update([u, null], null, { params: [], hp: { lr: 1 } });
+    descend().update([u, null], null, stepContext([], { lr: 1 }));
     expect(Array.from(u)).toEqual([-1, 2]);
   });
 });

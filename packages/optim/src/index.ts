@@ -1,7 +1,8 @@
 // @nablajs/optim: the optimizer plugin host. (The lead wires this barrel.)
 
-export { chain } from './chain';
+export { chain, mergeCouplings } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
+export { type StepContextOptions, stepContext } from './context';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, setFusedUpdates } from './fused';
 export {
@@ -20,10 +21,18 @@ export {
   type OptimizerPlugin,
   type PluginEvents,
   pluginOf,
+  registeredFactory,
   resetRegistry,
   usePlugin,
 } from './plugin';
-export { defineOptimizer, type OptimizerDefinition, type OptimizerFactory } from './runtime';
+export { default } from './plugin-default';
+export {
+  checkAgainstDefaults,
+  defineOptimizer,
+  definitionOf,
+  type OptimizerDefinition,
+  type OptimizerFactory,
+} from './runtime';
 export {
   type CosineAnnealingLROptions,
   type CosineAnnealingWarmRestartsOptions,
@@ -78,7 +87,7 @@ export {
   scaleByLearningRate,
 } from './transforms/basic';
 export { clipByGlobalNorm } from './transforms/clip-by-global-norm';
-export { type LookaheadOptions, type LookaheadState, lookahead } from './transforms/lookahead';
+export { type LookaheadOptions, type LookaheadState, lookahead, lookaheadSync } from './transforms/lookahead';
 export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
 export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {
@@ -91,9 +100,12 @@ export type {
   ParamGroup,
   ParamGroupInput,
   ParamsInput,
+  RuleCouplings,
+  RulePass,
   SavedParamGroup,
   StepContext,
   StepHook,
   UpdateRule,
 } from './types';
 export { checkBoolean, checkNumber, checkTuple, type NumberBounds } from './validate';
+export { defineWrapper, type WrapperDefinition, type WrapperFactory, type WrapperOptions } from './wrapper';

@@ -16,7 +16,8 @@ export interface OptimizerPlugin {
   /** The plugin's name (`@nablajs/optim-adam`, or any unique string). */
   readonly name: string;
   /** The optimizers it provides, by the name they are created with. */
-  readonly optimizers: Readonly<Record<string, OptimizerFactory>>;
+  // biome-ignore lint/suspicious/noExplicitAny: any factory, whatever its options type
+  readonly optimizers: Readonly<Record<string, OptimizerFactory<any>>>;
   /** Called by a training loop that uses the plugin, with its event API; may return a teardown function. */
   // biome-ignore lint/suspicious/noConfusingVoidType: setup may return nothing or a teardown function
   readonly setup?: (events: PluginEvents) => void | (() => void);
@@ -91,7 +92,7 @@ export function usePlugin(plugin: OptimizerPlugin, options: { override?: boolean
 export function createOptimizer(
   name: string,
   params: ParamsInput,
-  options: Record<string, HyperValue> = {},
+  options: Readonly<Record<string, HyperValue | Readonly<Record<string, HyperValue>>>> = {},
 ): Optimizer {
   const entry = optimizers.get(name);
   if (entry === undefined) {
@@ -100,7 +101,19 @@ export function createOptimizer(
       `createOptimizer: unknown optimizer ${JSON.stringify(name)}; registered: ${known.length > 0 ? known.join(', ') : '(none: call usePlugin first)'}`,
     );
   }
-  return entry.factory(params, options);
+  return entry.factory(params, options as Record<string, HyperValue>);
+}
+
+/**
+ * The factory registered as `name`, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * registeredFactory('adam')?.(params, { lr: 1e-3 });
+ * ```
+ */
+export function registeredFactory(name: string): OptimizerFactory | undefined {
+  return optimizers.get(name)?.factory;
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   enableGrad,
   isFloatingDType,
   setGradEnabled,
-  type Tensor,
+  Tensor,
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
@@ -25,6 +25,7 @@ import type {
   StepHook,
   UpdateRule,
 } from './types';
+import { checkBoolean, checkNumber, checkTuple } from './validate';
 
 /** How to build a named optimizer from an update rule: what {@link defineOptimizer} takes. */
 export interface OptimizerDefinition {
@@ -52,8 +53,12 @@ interface GroupSlot {
   state: unknown;
   /** Update buffers, allocated at the group's first step on the rule's path (never on the fused one). */
   buffers: (TypedArray | null)[];
+  /** Tensor views of `buffers`, made on first use by `ctx.updateTensor`. */
+  views: (Tensor | null)[];
   updates: (TypedArray | null)[];
   ctx: StepContext;
+  /** Whether the group has any gradient this step. */
+  active: boolean;
 }
 
 /**
@@ -77,8 +82,52 @@ interface GroupSlot {
 export function defineOptimizer<O extends object = Partial<Hyperparams>>(
   definition: OptimizerDefinition,
 ): OptimizerFactory<O> {
-  return (params: ParamsInput, options?: O) =>
+  const factory = (params: ParamsInput, options?: O) =>
     new RuleOptimizer(definition, params, (options ?? {}) as Partial<Hyperparams>, definition.name);
+  definitions.set(factory, definition);
+  return factory;
+}
+
+const definitions = new WeakMap<object, OptimizerDefinition>();
+
+/**
+ * The definition behind a factory made by {@link defineOptimizer} (its name, defaults, validation and
+ * rule), or `undefined` for a hand-written factory. Wrappers use it to wrap an optimizer by name.
+ *
+ * @example
+ * ```ts
+ * definitionOf(adam)?.defaults; // { lr: 0.001, betas: [0.9, 0.999], ... }
+ * ```
+ */
+export function definitionOf(factory: unknown): OptimizerDefinition | undefined {
+  return typeof factory === 'function' ? definitions.get(factory) : undefined;
+}
+
+/**
+ * The checks every optimizer made by {@link defineOptimizer} runs before its own `validate`: `lr` is a
+ * number ≥ 0, and every hyperparameter has the type of its default (a number that is not NaN for a
+ * number, true or false for a flag, a string for a string, as many numbers for a tuple).
+ *
+ * @example
+ * ```ts
+ * checkAgainstDefaults('adam', { lr: 1e-3, betas: [0.9, 0.999] }, { lr: -1, betas: [0.9, 0.999] }); // throws: adam: lr must be in [0, inf), got -1
+ * ```
+ */
+export function checkAgainstDefaults(name: string, defaults: Readonly<Hyperparams>, hp: Readonly<Hyperparams>): void {
+  checkNumber(name, 'lr', hp.lr, { min: 0 });
+  for (const [key, d] of Object.entries(defaults)) {
+    if (key === 'lr' || !(key in hp)) continue;
+    const v = hp[key];
+    if (typeof d === 'number') checkNumber(name, key, v);
+    else if (typeof d === 'boolean') checkBoolean(name, key, v);
+    else if (typeof d === 'string') {
+      if (typeof v !== 'string') throw new ValueError(`${name}: ${key} must be a string, got ${JSON.stringify(v)}`);
+    } else if (Array.isArray(d)) checkTuple(name, key, v, d.length);
+  }
+}
+
+function hasPasses(rule: UpdateRule<unknown>): boolean {
+  return (rule.passes !== undefined && rule.passes.length > 0) || (rule.blocks?.some(hasPasses) ?? false);
 }
 
 const groupKeys = new Set(['params']);
@@ -127,13 +176,23 @@ class RuleOptimizer implements Optimizer {
   private readonly before: StepHook[] = [];
   private readonly after: StepHook[] = [];
   private readonly definition: OptimizerDefinition;
+  private readonly staged: boolean;
+  private readonly global: Record<string, unknown> = {};
+  private closure: Closure | null = null;
+  private currentMode: 'train' | 'eval' = 'train';
+  /** True when the rule calls `ctx.evaluate()`: `step` needs a closure. */
+  readonly requiresClosure: boolean;
 
   constructor(definition: OptimizerDefinition, params: ParamsInput, options: Partial<Hyperparams>, name: string) {
     this.name = name;
     this.definition = definition;
+    this.staged = hasPasses(definition.rule);
+    this.requiresClosure = definition.rule.couples?.closure === true;
+    if (options === null || typeof options !== 'object' || Array.isArray(options))
+      throw new ValueError(`${name}: options must be an object, got ${options === null ? 'null' : typeof options}`);
     this.checkOptionNames(options, 'options');
     const defaults = { ...definition.defaults, ...options } as Hyperparams;
-    definition.validate?.(defaults);
+    this.validate(defaults);
     this.defaults = Object.freeze(defaults);
     if (!Array.isArray(params) || params.length === 0)
       throw new ValueError(`${name}: params must be a non-empty array of tensors or of parameter groups`);
@@ -141,6 +200,38 @@ class RuleOptimizer implements Optimizer {
       ? [{ params }]
       : (params as readonly ({ params: readonly Tensor[] } & Partial<Hyperparams>)[]);
     for (const g of groups) this.addParamGroup(g);
+  }
+
+  private validate(hp: Readonly<Hyperparams>): void {
+    // The optimizer's own checks first: their messages are the more specific.
+    this.definition.validate?.(hp);
+    checkAgainstDefaults(this.name, this.definition.defaults, hp);
+  }
+
+  get mode(): 'train' | 'eval' | undefined {
+    return this.definition.rule.couples?.trainEval === true ? this.currentMode : undefined;
+  }
+
+  train(): void {
+    this.setMode('train');
+  }
+
+  eval(): void {
+    this.setMode('eval');
+  }
+
+  private setMode(mode: 'train' | 'eval'): void {
+    if (this.currentMode === mode) return;
+    const rule = this.definition.rule;
+    if (rule.setMode !== undefined) {
+      const recording = setGradEnabled(false);
+      try {
+        for (const slot of this.slots) rule.setMode(mode, slot.state, slot.ctx);
+      } finally {
+        setGradEnabled(recording);
+      }
+    }
+    this.currentMode = mode;
   }
 
   private checkOptionNames(options: object, where: string): void {
@@ -177,48 +268,110 @@ class RuleOptimizer implements Optimizer {
     const hp = { ...this.defaults, ...overrides } as Hyperparams;
     // NOTE: tuples (betas, etas) are copied so that editing one group's never reaches the defaults.
     for (const [key, value] of Object.entries(hp)) if (Array.isArray(value)) hp[key] = [...value];
-    this.definition.validate?.(hp);
+    this.validate(hp);
     const group = { ...hp, params: [...params] } as ParamGroup;
     const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);
     const buffers: (TypedArray | null)[] = new Array(group.params.length).fill(null);
+    const updates: (TypedArray | null)[] = new Array(buffers.length).fill(null);
+    const views: (Tensor | null)[] = new Array(buffers.length).fill(null);
+    const slots = this.slots;
+    const groupIndex = slots.length;
+    const ctx: StepContext = {
+      params: group.params,
+      hp: group as unknown as Hyperparams,
+      groupIndex,
+      get groupCount() {
+        return slots.length;
+      },
+      global: this.global,
+      updateTensor: (i: number): Tensor => {
+        const u = updates[i];
+        if (u === null || u === undefined)
+          throw new ValueError(
+            `${this.name}: updateTensor(${i}): parameter ${i} of group ${groupIndex} has no update this step`,
+          );
+        let view = views[i];
+        if (view === null || view.data !== u) view = views[i] = new Tensor(u, group.params[i].shape);
+        return view;
+      },
+      evaluate: (): number => this.evaluate(),
+    };
     this.paramGroups.push(group);
-    this.slots.push({
-      group,
-      state,
-      buffers,
-      updates: new Array(buffers.length).fill(null),
-      ctx: { params: group.params, hp: group as unknown as Hyperparams },
-    });
+    slots.push({ group, state, buffers, views, updates, ctx, active: false });
+  }
+
+  private evaluate(): number {
+    const closure = this.closure;
+    if (closure === null)
+      throw new ValueError(`${this.name}.step: this optimizer re-evaluates the loss within a step; pass a closure`);
+    return this.callClosure(closure);
+  }
+
+  private callClosure(closure: Closure): number {
+    const value = enableGrad(closure);
+    if (typeof value === 'number') return value;
+    if (value !== null && typeof value === 'object' && 'item' in value) return value.item();
+    throw new ValueError(
+      `${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`,
+    );
   }
 
   step(closure?: Closure): number | undefined {
     let loss: number | undefined;
-    if (closure !== undefined) {
-      if (typeof closure !== 'function')
-        throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
-      const value = enableGrad(closure);
-      if (typeof value === 'number') loss = value;
-      else if (value !== null && typeof value === 'object' && 'item' in value) loss = value.item();
-      else
-        throw new ValueError(
-          `${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`,
-        );
-    }
+    if (closure !== undefined && typeof closure !== 'function')
+      throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
+    if (this.requiresClosure && closure === undefined)
+      throw new ValueError(
+        `${this.name}.step: closure is required (this optimizer re-evaluates the loss and gradients within a step); pass step(() => { zero the grads; loss = f(); loss.backward(); return loss; })`,
+      );
+    if (this.mode === 'eval')
+      throw new ValueError(
+        `${this.name}.step: the optimizer is in eval mode (its parameters are at the evaluation point); call optimizer.train() before stepping`,
+      );
+    if (closure !== undefined) loss = this.callClosure(closure);
     // NOTE: no closures or array copies here unless hooks exist: a step allocates nothing.
     if (this.before.length > 0) for (const hook of this.before.slice()) hook(this);
     const recording = setGradEnabled(false);
+    this.closure = closure ?? null;
     try {
-      for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
+      if (this.staged) this.stepStaged();
+      else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
     } finally {
+      this.closure = null;
       setGradEnabled(recording);
     }
     if (this.after.length > 0) for (const hook of this.after.slice()) hook(this);
     return loss;
   }
 
-  private updateGroup(slot: GroupSlot): void {
-    const fused = this.definition.fused;
-    if (fused !== undefined && fusedUpdatesEnabled() && fused(slot.state, slot.ctx)) return;
+  /** A step of a rule with passes: every group's updates first, then the rule block by block over all groups. */
+  private stepStaged(): void {
+    for (const slot of this.slots) slot.active = this.loadUpdates(slot);
+    this.runStaged(
+      this.definition.rule,
+      this.slots.map((s) => s.state),
+    );
+    for (const slot of this.slots) if (slot.active) this.applyUpdates(slot);
+  }
+
+  private runStaged(rule: UpdateRule<unknown>, states: unknown[]): void {
+    const slots = this.slots;
+    if (rule.blocks !== undefined && rule.blocks.some(hasPasses)) {
+      rule.blocks.forEach((block, b) => {
+        this.runStaged(
+          block,
+          states.map((s) => (s as unknown[])[b]),
+        );
+      });
+      return;
+    }
+    for (const pass of rule.passes ?? [])
+      for (let g = 0; g < slots.length; g++) if (slots[g].active) pass(slots[g].updates, states[g], slots[g].ctx);
+    for (let g = 0; g < slots.length; g++) if (slots[g].active) rule.update(slots[g].updates, states[g], slots[g].ctx);
+  }
+
+  /** Copy each gradient into its update buffer (`null` for a parameter without one); whether any was copied. */
+  private loadUpdates(slot: GroupSlot): boolean {
     const { group, buffers, updates } = slot;
     const params = group.params;
     let any = false;
@@ -235,14 +388,27 @@ class RuleOptimizer implements Optimizer {
       updates[i] = buffer;
       any = true;
     }
-    if (!any) return;
-    this.definition.rule.update(updates, slot.state, slot.ctx);
+    return any;
+  }
+
+  /** The one place that writes parameters: `p += u` for every update. */
+  private applyUpdates(slot: GroupSlot): void {
+    const { group, updates } = slot;
+    const params = group.params;
     for (let i = 0; i < params.length; i++) {
       const u = updates[i];
       if (u === null) continue;
       const d = params[i].data;
       for (let j = 0; j < d.length; j++) d[j] += u[j];
     }
+  }
+
+  private updateGroup(slot: GroupSlot): void {
+    const fused = this.definition.fused;
+    if (fused !== undefined && fusedUpdatesEnabled() && fused(slot.state, slot.ctx)) return;
+    if (!this.loadUpdates(slot)) return;
+    this.definition.rule.update(slot.updates, slot.state, slot.ctx);
+    this.applyUpdates(slot);
   }
 
   zeroGrad(setToNone = true): void {
@@ -262,6 +428,8 @@ class RuleOptimizer implements Optimizer {
         return { ...(encodeState(hp) as Record<string, unknown>), params: params.map(() => index++) };
       }),
       state: this.slots.map((s) => encodeState(s.state)),
+      ...(Object.keys(this.global).length > 0 ? { global: encodeState(this.global) } : {}),
+      ...(this.mode !== undefined ? { mode: this.mode } : {}),
     };
   }
 
@@ -288,13 +456,22 @@ class RuleOptimizer implements Optimizer {
       const { params: _ignored, ...hp } = g;
       this.checkOptionNames(hp, `group ${i} of the state`);
       const restored = { ...this.paramGroups[i], ...(decodeState(hp) as Record<string, HyperValue>) } as Hyperparams;
-      this.definition.validate?.(restored);
+      this.validate(restored);
       hps.push(restored);
       const mismatch = stateMismatch(this.slots[i].state, decoded[i]);
       if (mismatch !== null)
         throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
     });
+    const global = sd.global === undefined ? {} : decodeState(sd.global);
+    if (global === null || typeof global !== 'object' || Array.isArray(global))
+      throw new ValueError(`${fn}: global must be an object, got ${JSON.stringify(sd.global)}`);
+    if (sd.mode !== undefined && sd.mode !== 'train' && sd.mode !== 'eval')
+      throw new ValueError(`${fn}: mode must be 'train' or 'eval', got ${JSON.stringify(sd.mode)}`);
     // Everything checked: only now change the optimizer.
+    for (const key of Object.keys(this.global)) delete this.global[key];
+    Object.assign(this.global, global);
+    // NOTE: the mode is restored without moving the parameters: they come from the same checkpoint.
+    if (sd.mode !== undefined && this.mode !== undefined) this.currentMode = sd.mode;
     this.slots.forEach((slot, i) => {
       const { params: _p, ...hp } = hps[i] as Record<string, unknown>;
       Object.assign(slot.group, hp);

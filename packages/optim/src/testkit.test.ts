@@ -130,7 +130,8 @@ describe('checkOptimizerConformance', () => {
     const lax = defineOptimizer({ name: 'lax', defaults, rule: chain(scaleByLearningRate()) });
     const result = checkOptimizerConformance(lax, { name: 'lax', invalidOptions: [{ weightDecay: -1 }] });
     expect(failed(result)).toEqual(['invalid-options']);
-    expect(result.failures[0].message).toMatch(/\{"lr":-1\} was accepted; \{"weightDecay":-1\} was accepted/);
+    // defineOptimizer rejects lr < 0 and ill-typed options by default; the rest is the rule's validate.
+    expect(result.failures[0].message).toBe('lax: {"weightDecay":-1} was accepted');
     const vague = defineOptimizer({
       name: 'vague',
       defaults,

@@ -37,13 +37,54 @@ export interface ParamGroupInput {
 /** What optimizer factories accept: a list of parameters, or a list of groups with their own hyperparameters. */
 export type ParamsInput = readonly Tensor[] | readonly ParamGroupInput[];
 
-/** What a step rule sees besides the updates. */
+/** What a step rule sees besides the updates. One context per parameter group, the same object at every step. */
 export interface StepContext {
   /** The group's parameters, aligned with the updates, before this step changes them. */
   readonly params: readonly Tensor[];
   /** The group's current hyperparameters (schedulers may have changed them since the last step). */
   readonly hp: Readonly<Hyperparams>;
+  /** This group's index in `optimizer.paramGroups`. */
+  readonly groupIndex: number;
+  /** How many parameter groups the optimizer has now. */
+  readonly groupCount: number;
+  /**
+   * Plain data shared by every group of the optimizer and kept across steps, saved in the state dict
+   * (`global`): where a rule keeps statistics that span groups (Prodigy's `d`). Rules name their keys
+   * after themselves (`prodigy.d`) so that blocks of one chain do not collide.
+   */
+  readonly global: Record<string, unknown>;
+  /**
+   * `updates[i]` viewed as a {@link Tensor} of parameter `i`'s shape, without a copy: core ops on it
+   * (under no-grad) let a rule work on whole matrices (`matmul` runs on the backend's kernel), and
+   * writing `view.data` writes the update. Throws when `updates[i]` is `null`.
+   */
+  updateTensor(i: number): Tensor;
+  /**
+   * Re-evaluate the closure given to `step(closure)` (with gradients enabled): the parameters' `grad`
+   * then hold fresh gradients at the parameters' current values. Returns the loss. Only for rules that
+   * declare `couples: { closure: true }`; throws when `step` was called without a closure.
+   */
+  evaluate(): number;
 }
+
+/** Which properties of a rule couple its parameters, groups or steps; the runtime and the testkit read them. */
+export interface RuleCouplings {
+  /** The rule calls `ctx.evaluate()`: `step` must be given a closure, and `optimizer.requiresClosure` is true. */
+  readonly closure?: boolean;
+  /** The rule reduces statistics across parameters or groups (`passes`, `ctx.global`): a parameter's step depends on the others. */
+  readonly global?: boolean;
+  /** The rule keeps two points (`setMode`): `optimizer.train()` / `optimizer.eval()` swap the parameters between them. */
+  readonly trainEval?: boolean;
+}
+
+/**
+ * One pass of a rule over every parameter group, run before any group's `update` of the same rule
+ * (see {@link UpdateRule.passes}).
+ */
+export type RulePass<S = unknown> = {
+  // NOTE: declared as a method so that a rule's passes are checked bivariantly, like `update`.
+  pass(updates: readonly (TypedArray | null)[], state: S, ctx: StepContext): void;
+}['pass'];
 
 /**
  * An update rule, as in Optax: `init` builds the state for a group of parameters, and `update` turns
@@ -53,12 +94,49 @@ export interface StepContext {
  *
  * State must be plain data (numbers, booleans, typed arrays, arrays and objects of those) so that it
  * can be saved, loaded and cloned without code of its own.
+ *
+ * Beyond elementwise rules, a rule may:
+ * - work on whole matrices with core ops through `ctx.updateTensor(i)` (Muon, SOAP);
+ * - reduce across all parameters and groups: each function of `passes` visits every group before any
+ *   group's `update` runs, keeping per-step sums in `ctx.global` (Prodigy, SAM's gradient norm);
+ * - re-evaluate the loss and gradients within a step with `ctx.evaluate()` (SAM), declaring
+ *   `couples: { closure: true }`;
+ * - keep two points and swap the parameters between them on `optimizer.train()` / `optimizer.eval()`
+ *   with `setMode` (Schedule-Free).
+ *
+ * @example
+ * ```ts
+ * // sign descent: u ← -lr·sign(g)
+ * const signDescent: UpdateRule<null> = {
+ *   init: () => null,
+ *   update(updates, _state, ctx) {
+ *     for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) u[j] = -ctx.hp.lr * Math.sign(u[j]);
+ *   },
+ * };
+ * ```
  */
 export interface UpdateRule<S = unknown> {
   /** Build the state for `params` (called once per parameter group). */
   init(params: readonly Tensor[], hp: Readonly<Hyperparams>): S;
   /** Transform `updates` in place. Must not allocate in the steady state. */
   update(updates: readonly (TypedArray | null)[], state: S, ctx: StepContext): void;
+  /**
+   * Passes over every group that run, in order, before any group's `update` in the same step: pass 1
+   * visits groups 0, 1, ..., then pass 2 does, and so on. A pass reduces statistics across groups into
+   * `ctx.global`, or perturbs the parameters before `ctx.evaluate()`. Groups without any gradient this
+   * step are skipped, as in `update`.
+   */
+  readonly passes?: readonly RulePass<S>[];
+  /**
+   * Move the group's parameters to the point of `mode` (`'eval'`: where the loss is evaluated, such as
+   * Schedule-Free's average `x`; `'train'`: where gradients are taken). Called once per group by
+   * `optimizer.train()` / `optimizer.eval()` when the mode changes. Declare `couples: { trainEval: true }`.
+   */
+  setMode?(mode: 'train' | 'eval', state: S, ctx: StepContext): void;
+  /** What the rule couples (closure, global statistics, train/eval points); none when absent. */
+  readonly couples?: RuleCouplings;
+  /** Set by {@link chain}: the blocks, which the runtime runs block by block over all groups when any has `passes`. */
+  readonly blocks?: readonly UpdateRule<unknown>[];
 }
 
 /**
@@ -103,7 +181,16 @@ export interface SavedParamGroup {
   [name: string]: unknown;
 }
 
-/** The serialised state of an optimizer: plain JSON-safe data. */
+/**
+ * The serialised state of an optimizer: plain JSON-safe data.
+ *
+ * @example
+ * ```ts
+ * const saved = JSON.stringify(opt.stateDict());
+ * const fresh = adam(model.parameters());
+ * fresh.loadStateDict(JSON.parse(saved)); // continues bit for bit
+ * ```
+ */
 export interface OptimizerStateDict {
   /** The optimizer's registered name. */
   name: string;
@@ -111,11 +198,24 @@ export interface OptimizerStateDict {
   paramGroups: SavedParamGroup[];
   /** Per group: the rule's state, encoded as JSON-safe data. */
   state: unknown[];
+  /** The rule's cross-group data ({@link StepContext.global}), when it keeps any. */
+  global?: unknown;
+  /** `'train'` or `'eval'` for an optimizer with two points (Schedule-Free): the point the parameters were at. */
+  mode?: 'train' | 'eval';
 }
 
 /**
  * An optimizer, as every factory returns it (PyTorch's shape): `step`, `zeroGrad`, `paramGroups`,
  * `addParamGroup`, `stateDict` / `loadStateDict`, and step hooks.
+ *
+ * @example
+ * ```ts
+ * const opt: Optimizer = adam(model.parameters(), { lr: 1e-3 });
+ * opt.zeroGrad();
+ * loss.backward();
+ * opt.step();
+ * opt.paramGroups[0].lr = 1e-4; // schedulers do this
+ * ```
  */
 export interface Optimizer {
   /** The registered name (`sgd`, `adam`, ...). */
@@ -124,6 +224,16 @@ export interface Optimizer {
   readonly defaults: Readonly<Hyperparams>;
   /** The parameter groups, with writable hyperparameters. */
   readonly paramGroups: ParamGroup[];
+  /**
+   * True when `step` must be given a closure (L-BFGS, SAM): it re-evaluates the loss within a step.
+   * Training loops such as `fit` pass one. Absent or false otherwise.
+   */
+  readonly requiresClosure?: boolean;
+  /**
+   * `'train'` or `'eval'` for an optimizer that keeps two points (Schedule-Free); absent otherwise. A
+   * new optimizer is in `'train'` mode.
+   */
+  readonly mode?: 'train' | 'eval';
   /**
    * Update every parameter that has a gradient. With a closure, call it first (with gradients
    * enabled) and return its loss.
@@ -141,4 +251,14 @@ export interface Optimizer {
   onBeforeStep(hook: StepHook): () => void;
   /** Call `hook` after every step; returns a function that removes it. */
   onAfterStep(hook: StepHook): () => void;
+  /**
+   * Put the parameters at the point where gradients are taken (before training steps). Does nothing
+   * for optimizers with one point; `fit` calls it before training and after validation.
+   */
+  train?(): void;
+  /**
+   * Put the parameters at the point to evaluate (before validation, checkpoints and at the end of
+   * training). Does nothing for optimizers with one point.
+   */
+  eval?(): void;
 }

@@ -1,11 +1,12 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { stepContext } from '../context';
 import type { Hyperparams, StepContext } from '../types';
 import { scaleByAdagrad } from './adagrad';
 
 const params = (...sizes: number[]): Tensor[] => sizes.map((n) => tensor(new Float64Array(n)));
 const base = { lr: 0.01, lrDecay: 0, eps: 1e-10, initialAccumulatorValue: 0 };
-const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams> = {}): StepContext => ({ params: ps, hp: { ...base, ...hp } });
+const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams> = {}): StepContext => stepContext(ps, { ...base, ...hp });
 
 describe('scaleByAdagrad', () => {
   it('starts the sum at initialAccumulatorValue and scales by sqrt(sum) + eps', () => {

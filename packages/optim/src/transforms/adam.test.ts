@@ -1,5 +1,6 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { stepContext } from '../context';
 import type { Hyperparams } from '../types';
 import { type AdamState, scaleByAdam } from './adam';
 
@@ -16,7 +17,7 @@ function run(params: Tensor[], grads: (number[] | null)[], h: Hyperparams, state
   const rule = scaleByAdam();
   const s = state ?? rule.init(params, h);
   const updates = grads.map((g) => (g === null ? null : Float64Array.from(g)));
-  rule.update(updates, s, { params, hp: h });
+  rule.update(updates, s, stepContext(params, h));
   return { state: s, updates, rule };
 }
 
@@ -47,7 +48,7 @@ describe('scaleByAdam', () => {
     expect(first.updates[0]![0]).toBeCloseTo(2 / 2.1, 15);
     const u2 = [4];
     const updates = [Float64Array.from(u2)];
-    first.rule.update(updates, first.state, { params: [p], hp: h });
+    first.rule.update(updates, first.state, stepContext([p], h));
     // step 2: m = 0.5*1 + 0.5*4 = 2.5; v = 0.75*1 + 0.25*16 = 4.75
     // m̂ = 2.5/(1-0.25) = 3.3333; √v/√(1-0.5625) = 2.17945/0.661438 = 3.29502; u = 3.3333/(3.29502+0.1)
     const expected = 2.5 / 0.75 / (Math.sqrt(4.75) / Math.sqrt(1 - 0.5625) + 0.1);
@@ -62,7 +63,7 @@ describe('scaleByAdam', () => {
     // step 1: v = 0.5*16 = 8, vmax = 8
     expect(state.vmax[0]![0]).toBe(8);
     const updates = [Float64Array.from([0])];
-    rule.update(updates, state, { params: [p], hp: h });
+    rule.update(updates, state, stepContext([p], h));
     // step 2: m = 0.5*2 + 0 = 1; v = 0.5*8 = 4 < vmax = 8 (kept, not bias corrected);
     // u = (1/(1-0.25)) / (√8/√(1-0.25)) = (4/3) / 3.26599 = 0.408248
     expect(state.v[0][0]).toBe(4);
@@ -76,7 +77,7 @@ describe('scaleByAdam', () => {
     const { state, rule } = run([a, b], [[1, 1], null], hp());
     expect(state.step).toEqual([1, 0]);
     expect(Array.from(state.m[1])).toEqual([0]);
-    rule.update([null, Float64Array.from([1])], state, { params: [a, b], hp: hp() });
+    rule.update([null, Float64Array.from([1])], state, stepContext([a, b], hp()));
     expect(state.step).toEqual([1, 1]);
   });
 
@@ -86,7 +87,7 @@ describe('scaleByAdam', () => {
     expect(state.vmax[0]).toBeNull();
     const h2 = hp({ betas: [0.5, 0.5], eps: 1, amsgrad: true });
     const updates = [Float64Array.from([1])];
-    rule.update(updates, state, { params: [p], hp: h2 });
+    rule.update(updates, state, stepContext([p], h2));
     // m = 0.5*0.1 + 0.5*1 = 0.55; v = 0.5*0.001 + 0.5 = 0.5005; vmax allocated now, = v
     expect(state.m[0][0]).toBeCloseTo(0.55, 15);
     expect(state.vmax[0]![0]).toBeCloseTo(0.5005, 15);

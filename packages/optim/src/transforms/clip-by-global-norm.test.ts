@@ -2,6 +2,7 @@ import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain';
 import { clipGradNorm } from '../clip';
+import { stepContext } from '../context';
 import { defineOptimizer } from '../runtime';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './basic';
 import { clipByGlobalNorm } from './clip-by-global-norm';
@@ -33,7 +34,7 @@ describe('clipByGlobalNorm', () => {
   it('clips the updates by their global norm (hand computation)', () => {
     const rule = clipByGlobalNorm(1);
     const u = [new Float64Array([3, 4]), null, new Float64Array([12])];
-    rule.update(u, rule.init([], { lr: 1 }), { params: [], hp: { lr: 1 } });
+    rule.update(u, rule.init([], { lr: 1 }), stepContext([], { lr: 1 }));
     const c = 1 / (13 + 1e-6);
     expect(Array.from(u[0]!)).toEqual([3 * c, 4 * c]);
     expect(Array.from(u[2]!)).toEqual([12 * c]);
@@ -42,7 +43,7 @@ describe('clipByGlobalNorm', () => {
   it('supports other norm orders', () => {
     const rule = clipByGlobalNorm(2, Number.POSITIVE_INFINITY);
     const u = [new Float64Array([3, -4])];
-    rule.update(u, null, { params: [], hp: { lr: 1 } });
+    rule.update(u, null, stepContext([], { lr: 1 }));
     const c = 2 / (4 + 1e-6);
     expect(Array.from(u[0])).toEqual([3 * c, -4 * c]);
   });

@@ -1,66 +1,52 @@
 import { allocate, type Tensor, type TypedArray } from '@nablajs/core';
 import type { Hyperparams, StepContext, UpdateRule } from '../types';
 import { checkNumber } from '../validate';
+import { defineWrapper, type WrapperFactory } from '../wrapper';
 
-/** Options of {@link lookahead}. */
-export interface LookaheadOptions {
-  /** Synchronise the slow weights every `k` steps of the inner rule (an integer ≥ 1). Default 5. */
-  k?: number;
-  /** The slow weights' step size toward the fast weights, in [0, 1]. Default 0.5. */
-  alpha?: number;
-}
-
-/** The state of {@link lookahead}: plain data, saved and restored with the optimizer. */
-export interface LookaheadState<S> {
+/** The state of {@link lookaheadSync}: plain data, saved and restored with the optimizer. */
+export interface LookaheadState {
   /** Per parameter: the slow weights, in the parameter's dtype (the parameter values at `init`). */
   slow: TypedArray[];
   /** Per parameter: inner steps taken (a parameter without a gradient does not count the step). */
   steps: number[];
-  /** The inner rule's state. */
-  inner: S;
 }
 
 /**
- * Lookahead (Zhang, Lucas, Hinton & Ba, 2019), as a chainable block: the parameters are the *fast*
- * weights, moved by `inner` at every step; the state keeps *slow* weights φ (initialised to the
- * parameters). Every `k`-th step of a parameter, after the inner update θ ← θ + u:
+ * Lookahead's synchronisation (Zhang, Lucas, Hinton & Ba, 2019) as a block chained after any rule:
+ * the parameters are the *fast* weights, moved by the rules before it; the state keeps *slow* weights
+ * φ (the parameters at `init`). Every `k`-th step of a parameter, after the fast update θ ← θ + u:
  *
  * `φ ← φ + α (θ - φ)`, then `θ ← φ`,
  *
  * expressed as the update `u ← φ_new - θ_old`, so that the runtime's `θ_old + u` lands on the synced
- * value. The slow weights are then set to exactly that stored value, so fast and slow weights are
- * equal after a sync (they may differ from the paper's `φ + α(θ - φ)` by one rounding).
- *
- * Steps are counted per parameter: one without a gradient this step (`null`) neither moves nor counts.
- * Allocates one buffer per parameter at `init`, nothing per step.
- *
- * @param inner - the fast optimizer's rule, e.g. Adam's chain
- * @param options - `k` (default 5) and `alpha` (default 0.5), the paper's defaults
+ * value; the slow weights then take exactly that stored value (fast and slow weights are equal after a
+ * sync; they may differ from the paper's `φ + α(θ - φ)` by one rounding). `k` (an integer ≥ 1) and
+ * `alpha` (in [0, 1]) are read from the group's hyperparameters at every step. Steps are counted per
+ * parameter: one without a gradient this step neither moves nor counts.
  *
  * @see https://arxiv.org/abs/1907.08610
  * @example
  * ```ts
  * const lookaheadSgd = defineOptimizer({
  *   name: 'lookaheadSgd',
- *   defaults: { lr: 0.1, maximize: false, weightDecay: 0 },
- *   rule: lookahead(chain(flipIfMaximize(), addWeightDecay(), scaleByLearningRate()), { k: 5, alpha: 0.5 }),
+ *   defaults: { lr: 0.1, k: 5, alpha: 0.5 },
+ *   rule: chain(scaleByLearningRate(), lookaheadSync()),
  * });
  * ```
  */
-export function lookahead<S>(inner: UpdateRule<S>, options: LookaheadOptions = {}): UpdateRule<LookaheadState<S>> {
-  const k = checkNumber('lookahead', 'k', options.k ?? 5, { min: 1, integer: true });
-  const alpha = checkNumber('lookahead', 'alpha', options.alpha ?? 0.5, { min: 0, max: 1 });
+export function lookaheadSync(): UpdateRule<LookaheadState> {
   return {
-    init(params: readonly Tensor[], hp: Readonly<Hyperparams>): LookaheadState<S> {
+    init(params: readonly Tensor[]): LookaheadState {
       const slow = params.map((p) => {
         const s = allocate(p.dtype, p.size);
         s.set(p.data);
         return s;
       });
-      return { slow, steps: params.map(() => 0), inner: inner.init(params, hp) };
+      return { slow, steps: params.map(() => 0) };
     },
-    update(updates: readonly (TypedArray | null)[], state: LookaheadState<S>, ctx: StepContext): void {
-      inner.update(updates, state.inner, ctx);
+    update(updates: readonly (TypedArray | null)[], state: LookaheadState, ctx: StepContext): void {
+      const k = ctx.hp.k as number;
+      const alpha = ctx.hp.alpha as number;
       const steps = state.steps;
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i];
@@ -79,3 +65,46 @@ export function lookahead<S>(inner: UpdateRule<S>, options: LookaheadOptions = {
     },
   };
 }
+
+/** Options of {@link lookahead}: the wrapped optimizer by name, its options, and Lookahead's own. */
+export interface LookaheadOptions {
+  /** The registered name of the fast optimizer (`'adam'`, `'sgd'`, ...). Required. */
+  inner?: string;
+  /** The fast optimizer's own options (`{ lr: 1e-3, betas: [0.9, 0.99] }`). */
+  innerOptions?: Readonly<Record<string, import('../types').HyperValue>>;
+  /** Synchronise the slow weights every `k` steps (an integer ≥ 1). Default 5, the paper's. */
+  k?: number;
+  /** The slow weights' step toward the fast weights, in [0, 1]. Default 0.5, the paper's. */
+  alpha?: number;
+  /** Any option of the inner optimizer, given directly (`lr`). */
+  [name: string]: unknown;
+}
+
+/**
+ * Lookahead (Zhang, Lucas, Hinton & Ba, 2019, "Lookahead Optimizer: k steps forward, 1 step back")
+ * around any registered optimizer, by name: the inner optimizer moves the fast weights θ at every
+ * step; every `k` steps the slow weights move `φ ← φ + α (θ - φ)` and the fast weights restart from
+ * them (`θ ← φ`), as {@link lookaheadSync} describes. Defaults `k = 5`, `alpha = 0.5` (the paper's).
+ *
+ * `k`, `alpha` and every option of the inner optimizer are per group and appear in `paramGroups`; an
+ * inner option whose name is also Lookahead's (RMSprop's `alpha`) is `inner.alpha` there. The paper's
+ * code keeps the slow weights per parameter and counts steps per optimizer; nabla counts them per
+ * parameter (a parameter without a gradient does not count), which is the same when all have gradients.
+ *
+ * @see https://arxiv.org/abs/1907.08610
+ * @example
+ * ```ts
+ * usePlugin(adamPlugin);
+ * const opt = lookahead(model.parameters(), { inner: 'adam', innerOptions: { betas: [0.9, 0.99] }, k: 5, alpha: 0.5 });
+ * ```
+ */
+export const lookahead: WrapperFactory<LookaheadOptions> = defineWrapper<LookaheadOptions>({
+  name: 'lookahead',
+  innerOption: 'inner',
+  defaults: { k: 5, alpha: 0.5 },
+  validate(hp: Readonly<Hyperparams>) {
+    checkNumber('lookahead', 'k', hp.k, { min: 1, integer: true });
+    checkNumber('lookahead', 'alpha', hp.alpha, { min: 0, max: 1 });
+  },
+  after: lookaheadSync() as UpdateRule<unknown>,
+});

@@ -1,10 +1,11 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { stepContext } from '../context';
 import type { Hyperparams, StepContext } from '../types';
 import { traceMomentum } from './momentum';
 
 const params = (...sizes: number[]): Tensor[] => sizes.map((n) => tensor(new Float64Array(n)));
-const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams>): StepContext => ({ params: ps, hp: { lr: 0.1, ...hp } });
+const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams>): StepContext => stepContext(ps, { lr: 0.1, ...hp });
 
 describe('traceMomentum', () => {
   it('starts the buffer at the gradient itself, without the (1 - dampening) factor', () => {

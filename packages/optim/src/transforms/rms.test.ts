@@ -1,11 +1,12 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { stepContext } from '../context';
 import type { Hyperparams, StepContext } from '../types';
 import { scaleByRms } from './rms';
 
 const params = (...sizes: number[]): Tensor[] => sizes.map((n) => tensor(new Float64Array(n)));
 const base = { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false };
-const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams> = {}): StepContext => ({ params: ps, hp: { ...base, ...hp } });
+const ctxOf = (ps: Tensor[], hp: Partial<Hyperparams> = {}): StepContext => stepContext(ps, { ...base, ...hp });
 
 describe('scaleByRms', () => {
   it('scales by sqrt(v) + eps with v = alpha * v + (1 - alpha) * g², no bias correction', () => {

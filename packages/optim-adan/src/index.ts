@@ -1,0 +1,2 @@
+// @nablajs/optim-adan: placeholder until the package lands.
+export {};

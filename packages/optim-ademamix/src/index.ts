@@ -1,0 +1,2 @@
+// @nablajs/optim-ademamix: placeholder until the package lands.
+export {};

@@ -1,0 +1,2 @@
+// @nablajs/optim-muon: placeholder until the package lands.
+export {};

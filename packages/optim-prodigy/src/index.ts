@@ -1,0 +1,2 @@
+// @nablajs/optim-prodigy: placeholder until the package lands.
+export {};

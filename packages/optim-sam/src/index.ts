@@ -1,0 +1,2 @@
+// @nablajs/optim-sam: placeholder until the package lands.
+export {};

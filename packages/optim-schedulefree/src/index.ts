@@ -1,0 +1,2 @@
+// @nablajs/optim-schedulefree: placeholder until the package lands.
+export {};

@@ -1,0 +1,2 @@
+// @nablajs/optim-soap: placeholder until the package lands.
+export {};

@@ -1,0 +1,154 @@
+import { ValueError } from '@nablajs/core';
+import { chain } from './chain';
+import { registeredFactory } from './plugin';
+import { defineOptimizer, definitionOf, type OptimizerDefinition } from './runtime';
+import type { Hyperparams, HyperValue, Optimizer, ParamsInput, StepContext, UpdateRule } from './types';
+
+/** What {@link defineWrapper} takes: a rule that runs around another optimizer, named at construction. */
+export interface WrapperDefinition {
+  /** The registered name of the wrapper (`lookahead`, `sam`). */
+  name: string;
+  /** The option that names the wrapped optimizer (`inner` for Lookahead, `base` for SAM); `<option>Options` holds its options. */
+  innerOption: string;
+  /** The wrapped optimizer when the option is not given; without it the option is required. */
+  defaultInner?: string;
+  /** The wrapper's own hyperparameters with their defaults (`k`, `alpha`); they are per group like the inner ones. */
+  defaults: Record<string, HyperValue>;
+  /** Check the wrapper's own hyperparameters of one group; throw a `ValueError` naming the option. */
+  validate?: (hp: Readonly<Hyperparams>) => void;
+  /** A block that runs before the inner rule (SAM's perturbation and re-evaluation). */
+  before?: UpdateRule<unknown>;
+  /** A block that runs after the inner rule, on its updates (Lookahead's synchronisation). */
+  after?: UpdateRule<unknown>;
+}
+
+/** The options of a wrapper factory: its own hyperparameters, the inner optimizer's name and `<option>Options`. */
+export type WrapperOptions = Record<string, HyperValue | Readonly<Record<string, HyperValue>> | undefined>;
+
+/** A factory made by {@link defineWrapper}: `name(params, { inner: 'adam', innerOptions: {...}, ...own })`. */
+export type WrapperFactory<O extends object = WrapperOptions> = (params: ParamsInput, options?: O) => Optimizer;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function hpView(hp: Readonly<Hyperparams>, renames: ReadonlyMap<string, string>): Readonly<Hyperparams> {
+  return new Proxy(hp as Hyperparams, {
+    get(target, key) {
+      const renamed = typeof key === 'string' ? renames.get(key) : undefined;
+      return Reflect.get(target, renamed ?? key);
+    },
+    has(target, key) {
+      const renamed = typeof key === 'string' ? renames.get(key) : undefined;
+      return Reflect.has(target, renamed ?? key);
+    },
+  });
+}
+
+/**
+ * `rule` reading its hyperparameters through `renames` (inner name → group key): how a wrapped
+ * optimizer whose option names clash with the wrapper's (RMSprop's `alpha` under Lookahead) reads
+ * `inner.alpha` from the shared group.
+ */
+function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, string>): UpdateRule<unknown> {
+  if (renames.size === 0) return rule;
+  const contexts = new WeakMap<StepContext, StepContext>();
+  const map = (ctx: StepContext): StepContext => {
+    let mapped = contexts.get(ctx);
+    if (mapped === undefined) {
+      mapped = Object.create(ctx, { hp: { value: hpView(ctx.hp, renames) } }) as StepContext;
+      contexts.set(ctx, mapped);
+    }
+    return mapped;
+  };
+  const setMode = rule.setMode;
+  return {
+    init: (params, hp) => rule.init(params, hpView(hp, renames)),
+    update: (updates, state, ctx) => rule.update(updates, state, map(ctx)),
+    passes: rule.passes?.map((pass) => (updates, state, ctx) => pass(updates, state, map(ctx))),
+    setMode: setMode === undefined ? undefined : (mode, state, ctx) => setMode.call(rule, mode, state, map(ctx)),
+    couples: rule.couples,
+    blocks: rule.blocks?.map((b) => namespaced(b, renames)),
+  };
+}
+
+/**
+ * Define an optimizer that wraps any optimizer registered by {@link defineOptimizer}, named at
+ * construction with its own options: `lookahead(params, { inner: 'adam', innerOptions: { betas: [0.9,
+ * 0.99] }, k: 5 })`. The result is one optimizer whose groups hold the wrapper's hyperparameters and the
+ * inner optimizer's side by side (`opt.paramGroups[0].k`, `opt.paramGroups[0].lr`), so every one of them
+ * is per group, saved in the state dict and can follow a scheduler. An inner option whose name clashes
+ * with the wrapper's own (RMSprop's `alpha` under Lookahead's `alpha`) is kept as `<innerOption>.<name>`
+ * (`inner.alpha`). Its rule is `chain(before, inner, after)`, so the inner optimizer runs exactly as it
+ * does alone, on the same state layout.
+ *
+ * @example
+ * ```ts
+ * export const lookahead = defineWrapper({
+ *   name: 'lookahead',
+ *   innerOption: 'inner',
+ *   defaults: { k: 5, alpha: 0.5 },
+ *   after: lookaheadSync(),
+ * });
+ * const opt = lookahead(model.parameters(), { inner: 'adam', innerOptions: { lr: 1e-3 }, k: 6 });
+ * ```
+ */
+export function defineWrapper<O extends object = WrapperOptions>(definition: WrapperDefinition): WrapperFactory<O> {
+  const { name, innerOption } = definition;
+  const optionsKey = `${innerOption}Options`;
+  return (params: ParamsInput, options?: O): Optimizer => {
+    const opts = (options ?? {}) as Record<string, unknown>;
+    if (!isRecord(opts)) throw new ValueError(`${name}: options must be an object`);
+    const innerName = opts[innerOption] ?? definition.defaultInner;
+    if (typeof innerName !== 'string' || innerName.length === 0)
+      throw new ValueError(
+        `${name}: ${innerOption} must name a registered optimizer (such as 'adam'), got ${JSON.stringify(innerName)}`,
+      );
+    const factory = registeredFactory(innerName);
+    if (factory === undefined)
+      throw new ValueError(
+        `${name}: ${innerOption} ${JSON.stringify(innerName)} is not a registered optimizer; register its plugin with usePlugin first`,
+      );
+    const inner: OptimizerDefinition | undefined = definitionOf(factory);
+    if (inner === undefined)
+      throw new ValueError(
+        `${name}: ${innerOption} ${JSON.stringify(innerName)} cannot be wrapped: it is not an update rule made with defineOptimizer`,
+      );
+    const renames = new Map<string, string>();
+    for (const key of Object.keys(inner.defaults))
+      if (key in definition.defaults || key === innerOption || key === optionsKey)
+        renames.set(key, `${innerOption}.${key}`);
+    const innerOptions = opts[optionsKey] ?? {};
+    if (!isRecord(innerOptions))
+      throw new ValueError(`${name}: ${optionsKey} must be an object of ${innerName}'s options`);
+    const merged: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(opts)) if (key !== innerOption && key !== optionsKey) merged[key] = value;
+    for (const [key, value] of Object.entries(innerOptions)) {
+      if (!(key in inner.defaults))
+        throw new ValueError(
+          `${name}: unknown option ${JSON.stringify(key)} in ${optionsKey} for ${innerName}; valid options: ${Object.keys(inner.defaults).join(', ')}`,
+        );
+      merged[renames.get(key) ?? key] = value;
+    }
+    const defaults: Hyperparams = { lr: inner.defaults.lr };
+    for (const [key, value] of Object.entries(inner.defaults)) defaults[renames.get(key) ?? key] = value;
+    Object.assign(defaults, definition.defaults, { [innerOption]: innerName });
+    const rules = [definition.before, namespaced(inner.rule, renames), definition.after].filter(
+      (r): r is UpdateRule<unknown> => r !== undefined,
+    );
+    const wrapped = defineOptimizer({
+      name,
+      defaults,
+      validate(hp) {
+        if (hp[innerOption] !== innerName)
+          throw new ValueError(
+            `${name}: ${innerOption} is ${JSON.stringify(innerName)} for the whole optimizer; a group cannot set ${JSON.stringify(hp[innerOption])}`,
+          );
+        definition.validate?.(hp);
+        inner.validate?.(hpView(hp, renames));
+      },
+      rule: chain(...rules),
+    });
+    return wrapped(params, merged as Partial<Hyperparams>);
+  };
+}
