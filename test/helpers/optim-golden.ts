@@ -23,9 +23,9 @@ export interface OptimizerCase {
   };
 }
 
-/** Every case of optimizers.json. */
-export function optimizerCases(): OptimizerCase[] {
-  return (loadFixture('optimizers.json') as { cases: OptimizerCase[] }).cases;
+/** Every case of optimizers.json, or of another fixture file in the same format (`optim-muon.json`). */
+export function optimizerCases(file = 'optimizers.json'): OptimizerCase[] {
+  return (loadFixture(file) as { cases: OptimizerCase[] }).cases;
 }
 
 /** PyTorch keyword arguments in snake_case -> nabla options in lowerCamelCase (`weight_decay` -> `weightDecay`). */
@@ -64,13 +64,18 @@ export function problemLoss(problem: OptimizerCase['problem'], dtype: DType): (p
         return logsumexp(logits, 1).sub(picked).mean();
       };
     }
+    case 'lstsq': {
+      const X = t(problem.X);
+      const Y = t(problem.Y);
+      return ([W]) => matmul(X, W).sub(Y).square().mean();
+    }
     default:
       throw new Error(`unknown fixture problem ${problem.name}`);
   }
 }
 
 /** The README's tolerance for a case: relative to max(1, |expected|). */
-export function optimizerTolerance(c: OptimizerCase): number {
+export function optimizerTolerance(c: Pick<OptimizerCase, 'dtype' | 'optimizer'>): number {
   if (c.dtype === 'float32') return 1e-5;
   return c.optimizer === 'LBFGS' ? 1e-7 : 1e-10;
 }
@@ -88,11 +93,12 @@ export function replayCase(
   c: OptimizerCase,
   // biome-ignore lint/suspicious/noExplicitAny: any factory, whatever its options type
   factory: (params: ParamsInput, options: any) => Optimizer,
+  replay: { closure?: boolean; options?: Record<string, unknown> } = {},
 ): Optimizer {
   const params = caseParams(c);
   const f = problemLoss(c.problem, c.dtype);
   const tol = optimizerTolerance(c);
-  const opt = factory(params, toOptions(c.hyperparams));
+  const opt = factory(params, replay.options ?? toOptions(c.hyperparams));
   const closure = () => {
     opt.zeroGrad();
     const loss = f(params);
@@ -102,7 +108,7 @@ export function replayCase(
   let checkpoint = 0;
   for (let k = 1; k <= c.steps; k++) {
     let loss: number;
-    if (c.optimizer === 'LBFGS') {
+    if (c.optimizer === 'LBFGS' || replay.closure === true) {
       loss = opt.step(closure) as number;
     } else {
       loss = closure().item();
