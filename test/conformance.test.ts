@@ -34,7 +34,10 @@ const rows: Record<string, Row> = {
   // Rprop's minimum step size (1e-6, PyTorch's) moves a group whose lr is 0 from its second step on.
   rprop: [rprop, { skip: ['param-groups'], invalidOptions: [{ etas: [1.5, 1.2] }] }],
   // PyTorch's L-BFGS takes one parameter group and treats a missing gradient as zero.
-  lbfgs: [lbfgs, { options: { lineSearchFn: 'strong_wolfe' }, skip: ['param-groups', 'null-grads'] }],
+  lbfgs: [
+    lbfgs,
+    { options: { lineSearchFn: 'strong_wolfe' }, skip: ['param-groups', 'null-grads'], couples: { closure: true, global: true } },
+  ],
   lion: [lion, {}],
   lamb: [lamb, {}],
   'adam-float32': [adam, { dtype: 'float32' }],

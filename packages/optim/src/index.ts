@@ -32,6 +32,7 @@ export {
   definitionOf,
   type OptimizerDefinition,
   type OptimizerFactory,
+  type RuleOptimizerFactory,
 } from './runtime';
 export {
   type CosineAnnealingLROptions,
@@ -100,6 +101,7 @@ export type {
   ParamGroup,
   ParamGroupInput,
   ParamsInput,
+  RuleBasedOptimizer,
   RuleCouplings,
   RulePass,
   SavedParamGroup,

@@ -21,6 +21,8 @@ import type {
   ParamGroup,
   ParamGroupInput,
   ParamsInput,
+  RuleBasedOptimizer,
+  RuleCouplings,
   StepContext,
   StepHook,
   UpdateRule,
@@ -47,6 +49,21 @@ export interface OptimizerDefinition {
 
 /** An optimizer factory: `name(params, options)`, as every optimizer package exports. */
 export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (params: ParamsInput, options?: O) => Optimizer;
+
+/**
+ * A factory made by {@link defineOptimizer}: returns a {@link RuleBasedOptimizer}, whose `train()`,
+ * `eval()`, `requiresClosure` and `couples` are always present.
+ *
+ * @example
+ * ```ts
+ * const signSgd: RuleOptimizerFactory = defineOptimizer({ name: 'signSgd', defaults: { lr: 0.01 }, rule });
+ * signSgd(params).couples; // { closure: false, global: false, trainEval: false }
+ * ```
+ */
+export type RuleOptimizerFactory<O extends object = Partial<Hyperparams>> = (
+  params: ParamsInput,
+  options?: O,
+) => RuleBasedOptimizer;
 
 interface GroupSlot {
   group: ParamGroup;
@@ -81,9 +98,9 @@ interface GroupSlot {
  */
 export function defineOptimizer<O extends object = Partial<Hyperparams>>(
   definition: OptimizerDefinition,
-): OptimizerFactory<O> {
+): RuleOptimizerFactory<O> {
   const factory = (params: ParamsInput, options?: O) =>
-    new RuleOptimizer(definition, params, (options ?? {}) as Partial<Hyperparams>, definition.name);
+    new RuleOptimizer(definition, params, (options === undefined ? {} : options) as Partial<Hyperparams>, definition.name);
   definitions.set(factory, definition);
   return factory;
 }
@@ -168,7 +185,7 @@ function restoreInto(current: unknown, incoming: unknown): unknown {
   return incoming;
 }
 
-class RuleOptimizer implements Optimizer {
+class RuleOptimizer implements RuleBasedOptimizer {
   readonly name: string;
   readonly defaults: Readonly<Hyperparams>;
   readonly paramGroups: ParamGroup[] = [];
@@ -182,12 +199,20 @@ class RuleOptimizer implements Optimizer {
   private currentMode: 'train' | 'eval' = 'train';
   /** True when the rule calls `ctx.evaluate()`: `step` needs a closure. */
   readonly requiresClosure: boolean;
+  /** What the rule couples, as it declares (all false when it declares nothing). */
+  readonly couples: Required<RuleCouplings>;
 
   constructor(definition: OptimizerDefinition, params: ParamsInput, options: Partial<Hyperparams>, name: string) {
     this.name = name;
     this.definition = definition;
     this.staged = hasPasses(definition.rule);
-    this.requiresClosure = definition.rule.couples?.closure === true;
+    const couples = definition.rule.couples;
+    this.couples = Object.freeze({
+      closure: couples?.closure === true,
+      global: couples?.global === true,
+      trainEval: couples?.trainEval === true,
+    });
+    this.requiresClosure = this.couples.closure;
     if (options === null || typeof options !== 'object' || Array.isArray(options))
       throw new ValueError(`${name}: options must be an object, got ${options === null ? 'null' : typeof options}`);
     this.checkOptionNames(options, 'options');

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { defineOptimizer } from './runtime';
 import { assertOptimizerConformance, checkOptimizerConformance } from './testkit';
+import { scaleByAdam } from './transforms/adam';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
-import type { Hyperparams, ParamsInput, StepContext, UpdateRule } from './types';
+import { clipByGlobalNorm } from './transforms/clip-by-global-norm';
+import type { Hyperparams, Optimizer, ParamsInput, StepContext, UpdateRule } from './types';
 import { checkNumber } from './validate';
 
 const defaults = { lr: 1e-3, maximize: false, weightDecay: 0 };
@@ -83,6 +85,8 @@ describe('checkOptimizerConformance', () => {
         'rosenbrock',
         'param-groups',
         'null-grads',
+        'closure-required',
+        'train-eval',
         'state-dict',
         'deterministic',
         'grads-untouched',
@@ -171,6 +175,96 @@ describe('checkOptimizerConformance', () => {
     expect(() => checkOptimizerConformance(sgd, { name: 'x', skip: ['nope' as never] })).toThrow(
       /unknown check "nope"/,
     );
+  });
+});
+
+describe('checkOptimizerConformance and couplings', () => {
+  it("passes the guide's recipe chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate()) (a coupled rule)", () => {
+    const clippedAdam = defineOptimizer({
+      name: 'clippedAdam',
+      defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, amsgrad: false },
+      rule: chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate()),
+    });
+    const result = checkOptimizerConformance(clippedAdam, { name: 'clippedAdam' });
+    expect(result.failures).toEqual([]);
+  });
+
+  it("null-grads catches a coupled rule that advances the frozen parameter's own state", () => {
+    /** Global-norm scaling that also counts a step for every parameter, with or without a gradient. */
+    const leaky: UpdateRule<{ steps: number[] }> = {
+      init: (params) => ({ steps: params.map(() => 0) }),
+      couples: { global: true },
+      update(updates, state, ctx) {
+        for (let i = 0; i < updates.length; i++) state.steps[i] += 1;
+        for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) u[j] *= -ctx.hp.lr;
+      },
+    };
+    const result = checkOptimizerConformance(define('leaky', leaky), { name: 'leaky' });
+    expect(failed(result)).toEqual(['null-grads']);
+    expect(result.failures[0].message).toMatch(
+      /the state of a parameter whose grad was null advanced: state\[0\]\[0\]\.steps\[1\]/,
+    );
+  });
+
+  it('closure-required: a rule that needs a closure passes; one that says so but steps anyway is reported', () => {
+    /** Re-evaluates once and descends along the fresh gradient. */
+    const twice: UpdateRule<null> = {
+      init: () => null,
+      couples: { closure: true, global: true },
+      passes: [
+        (updates, _s, ctx) => {
+          if (ctx.groupIndex === 0) ctx.evaluate();
+          ctx.params.forEach((p, i) => {
+            const u = updates[i];
+            if (u !== null && p.grad !== null) u.set(p.grad.data);
+          });
+        },
+      ],
+      update(updates, _s, ctx) {
+        for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) u[j] *= -ctx.hp.lr;
+      },
+    };
+    expect(checkOptimizerConformance(define('twice', twice), { name: 'twice' }).failures).toEqual([]);
+    // Says it needs a closure, but steps without one.
+    const liar = (params: ParamsInput, options?: Partial<Hyperparams>): Optimizer => {
+      const opt = sgd(params, options);
+      const wrapper: Optimizer = {
+        name: opt.name,
+        defaults: opt.defaults,
+        paramGroups: opt.paramGroups,
+        requiresClosure: true,
+        step: (c) => opt.step(c),
+        zeroGrad: (s) => opt.zeroGrad(s),
+        addParamGroup: (g) => opt.addParamGroup(g),
+        stateDict: () => opt.stateDict(),
+        loadStateDict: (sd) => opt.loadStateDict(sd),
+        onBeforeStep: (h) => opt.onBeforeStep(() => h(wrapper)),
+        onAfterStep: (h) => opt.onAfterStep(() => h(wrapper)),
+      };
+      return wrapper;
+    };
+    const result = checkOptimizerConformance(liar, { name: 'liar' });
+    expect(failed(result)).toEqual(['closure-required']);
+    expect(result.failures[0].message).toMatch(/step\(\) without a closure did not throw/);
+  });
+
+  it('train-eval: a two-point rule passes; one whose train() does not undo eval() is reported', () => {
+    const offset = (undo: boolean): UpdateRule<null> => ({
+      init: () => null,
+      couples: { trainEval: true },
+      update(updates, _s, ctx) {
+        for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) u[j] *= -ctx.hp.lr;
+      },
+      setMode(mode, _s, ctx) {
+        if (mode === 'train' && !undo) return;
+        const d = mode === 'eval' ? 0.25 : -0.25;
+        for (const p of ctx.params) for (let j = 0; j < p.size; j++) p.data[j] += d;
+      },
+    });
+    expect(checkOptimizerConformance(define('two-point', offset(true)), { name: 'two-point' }).failures).toEqual([]);
+    const result = checkOptimizerConformance(define('one-way', offset(false)), { name: 'one-way' });
+    expect(failed(result)).toEqual(['train-eval']);
+    expect(result.failures[0].message).toMatch(/eval\(\) then train\(\) did not restore parameter 0/);
   });
 });
 

@@ -1,6 +1,6 @@
 // @nablajs/optim/testkit: a conformance suite for optimizer factories, for plugin authors.
 import { type DType, matmul, NablaError, type Tensor, type TypedArray, tensor } from '@nablajs/core';
-import type { Optimizer, ParamsInput } from './types';
+import type { Optimizer, ParamsInput, RuleCouplings } from './types';
 
 /**
  * An optimizer factory as the testkit calls it: `factory(params, options)`, where `params` is a list
@@ -15,6 +15,10 @@ export const CONFORMANCE_CHECKS = {
   rosenbrock: 'decreases the Rosenbrock function',
   'param-groups': 'respects per-group hyperparameters (a group with lr 0 does not move)',
   'null-grads': 'skips parameters whose grad is null (no move, no state advance)',
+  'closure-required':
+    'requires a closure exactly when it says so (requiresClosure); without one, step() throws and changes nothing',
+  'train-eval':
+    'swaps the parameters between its train and eval points and back, refuses to step in eval mode, keeps the mode in its state dict (no-ops for one point)',
   'state-dict': 'round-trips stateDict through JSON with identical continuation',
   deterministic: 'is deterministic',
   'grads-untouched': 'leaves gradients untouched',
@@ -46,6 +50,17 @@ export interface ConformanceOptions {
    * parameter group and treats a null gradient as zero, as PyTorch's). They are reported as skipped.
    */
   skip?: readonly ConformanceCheck[];
+  /**
+   * What the optimizer couples, when its instances do not say so themselves in `couples` (a
+   * hand-written optimizer). Rules made with `defineOptimizer` declare it; this overrides it.
+   * - `global`: a parameter's step depends on the other parameters (a global norm, Prodigy's `d`):
+   *   `param-groups` then checks that a group with lr 0 stays still and the other moves, but not that it
+   *   moves as when optimized alone, and `null-grads` checks that the frozen parameter's own state does
+   *   not change rather than comparing trajectories.
+   * - `closure`: `step()` without a closure must throw and change nothing.
+   * - `trainEval`: `train()` / `eval()` must move the parameters between two points and back.
+   */
+  couples?: RuleCouplings;
 }
 
 /** What {@link checkOptimizerConformance} returns. */
@@ -147,6 +162,7 @@ function rosenbrock(xy: Tensor): Loss {
 }
 
 interface Context {
+  couples: Required<RuleCouplings>;
   factory: ConformanceFactory;
   options: Record<string, unknown>;
   invalid: Record<string, unknown>[];
@@ -196,7 +212,40 @@ function checkParamGroups(ctx: Context): void {
   run(single, [ref.b], ref.fb, steps);
   expectSame(a.data, a0, `the parameter of group 0 (lr 0) moved after ${steps} steps`);
   if (firstDifference(b.data, b0) < 0) fail(`the parameter of group 1 did not move in ${steps} steps`);
-  expectSame(b.data, ref.b.data, 'group 1 differs from the same parameter optimized alone with the same options');
+  // NOTE: a rule that couples parameters (a global norm) legitimately moves b differently beside a.
+  if (!ctx.couples.global)
+    expectSame(b.data, ref.b.data, 'group 1 differs from the same parameter optimized alone with the same options');
+}
+
+/**
+ * The leaves of an encoded state that belong to the parameter of `size` at `index` among `count`
+ * parameters: typed arrays of that size, and entry `index` of every per-parameter list (an array of
+ * `count` entries). Returns them as JSON strings by path.
+ */
+function leavesOf(
+  state: unknown,
+  size: number,
+  index: number,
+  count: number,
+  path = '',
+  out = new Map<string, string>(),
+) {
+  if (state === null || typeof state !== 'object') return out;
+  const typed = state as { $typed?: string; data?: unknown[] };
+  if (typeof typed.$typed === 'string' && Array.isArray(typed.data)) {
+    if (typed.data.length === size) out.set(path, JSON.stringify(typed.data));
+    return out;
+  }
+  if (Array.isArray(state)) {
+    state.forEach((v, i) => {
+      const p = `${path}[${i}]`;
+      if (state.length === count && i === index && (v === null || typeof v !== 'object')) out.set(p, JSON.stringify(v));
+      else leavesOf(v, size, index, count, p, out);
+    });
+    return out;
+  }
+  for (const [k, v] of Object.entries(state)) leavesOf(v, size, index, count, `${path}.${k}`, out);
+  return out;
 }
 
 function checkNullGrads(ctx: Context): void {
@@ -204,11 +253,19 @@ function checkNullGrads(ctx: Context): void {
   const opt = ctx.factory([a, b], ctx.options);
   run(opt, [a, b], both(fa, fb), 3);
   const frozen = b.data.slice();
+  const stateBefore = leavesOf(JSON.parse(JSON.stringify(opt.stateDict().state)), b.size, 1, 2);
   run(opt, [a, b], fa, 3);
   if (b.grad !== null) fail('the parameter without a gradient got one from step()');
   expectSame(b.data, frozen, 'a parameter whose grad is null moved');
+  const stateAfter = leavesOf(JSON.parse(JSON.stringify(opt.stateDict().state)), b.size, 1, 2);
+  for (const [path, value] of stateBefore)
+    if (stateAfter.get(path) !== value)
+      fail(
+        `the state of a parameter whose grad was null advanced: state${path} went from ${value} to ${stateAfter.get(path)}`,
+      );
+  if (ctx.couples.global) return;
   run(opt, [a, b], both(fa, fb), 3);
-  // The same run without the steps where b had no gradient: b's trajectory must be identical.
+  // Parameters are independent: b's trajectory must equal that of a run without the steps where it had no gradient.
   const ref = twoParams(ctx.dtype);
   const refOpt = ctx.factory([ref.a, ref.b], ctx.options);
   run(refOpt, [ref.a, ref.b], both(ref.fa, ref.fb), 6);
@@ -217,6 +274,94 @@ function checkNullGrads(ctx: Context): void {
     ref.b.data,
     "a parameter's state advanced while its grad was null (its trajectory differs from a run without those steps)",
   );
+}
+
+function checkClosureRequired(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const params = [a, b];
+  const opt = ctx.factory(params, ctx.options);
+  const says = opt.requiresClosure === true;
+  if (says !== ctx.couples.closure)
+    fail(
+      `requiresClosure is ${String(opt.requiresClosure)}, but the optimizer ${ctx.couples.closure ? 'couples' : 'does not couple'} a closure`,
+    );
+  run(opt, params, both(fa, fb), 2);
+  const before = copies(params);
+  const state = JSON.stringify(opt.stateDict());
+  for (const p of params) p.grad = null;
+  both(fa, fb)().backward();
+  if (says) {
+    let threw = false;
+    try {
+      opt.step();
+    } catch {
+      threw = true;
+    }
+    if (!threw) fail('step() without a closure did not throw, though requiresClosure is true');
+    if (moved(params, before)) fail('step() without a closure threw but moved the parameters');
+    if (JSON.stringify(opt.stateDict()) !== state) fail('step() without a closure threw but changed the state');
+  } else {
+    opt.step();
+    if (!moved(params, before)) fail('step() without a closure, after backward(), did not move the parameters');
+  }
+}
+
+function checkTrainEval(ctx: Context): void {
+  const { a, b, fa, fb } = twoParams(ctx.dtype);
+  const params = [a, b];
+  const opt = ctx.factory(params, ctx.options);
+  run(opt, params, both(fa, fb), 4);
+  const trainPoint = copies(params);
+  if (!ctx.couples.trainEval) {
+    if (opt.mode !== undefined) fail(`mode is ${String(opt.mode)} for an optimizer with one point`);
+    opt.eval?.();
+    opt.train?.();
+    if (moved(params, trainPoint)) fail('train() / eval() moved the parameters of an optimizer with one point');
+    return;
+  }
+  if (typeof opt.eval !== 'function' || typeof opt.train !== 'function')
+    fail('an optimizer with train and eval points must have train() and eval()');
+  if (opt.mode !== 'train') fail(`a fresh optimizer should be in train mode, got ${String(opt.mode)}`);
+  opt.eval();
+  const mode = opt.mode as string | undefined;
+  if (mode !== 'eval') fail(`after eval(), mode is ${String(mode)}`);
+  if (!moved(params, trainPoint)) fail('eval() did not move the parameters to the evaluation point');
+  const evalPoint = copies(params);
+  const state = JSON.stringify(opt.stateDict());
+  let threw = false;
+  try {
+    opt.step(closureOf(params, both(fa, fb)));
+  } catch {
+    threw = true;
+  }
+  if (!threw) fail('step() in eval mode did not throw');
+  if (moved(params, evalPoint) || JSON.stringify(opt.stateDict()) !== state)
+    fail('step() in eval mode threw but changed the parameters or the state');
+  const saved = JSON.parse(state) as ReturnType<Optimizer['stateDict']>;
+  if (saved.mode !== 'eval') fail(`the state dict saved in eval mode has mode ${JSON.stringify(saved.mode)}`);
+  opt.train();
+  const tol = ctx.dtype === 'float32' ? 1e-6 : 1e-12;
+  params.forEach((p, i) => {
+    for (let j = 0; j < p.size; j++)
+      if (Math.abs(p.data[j] - trainPoint[i][j]) > tol * Math.max(1, Math.abs(trainPoint[i][j])))
+        fail(
+          `eval() then train() did not restore parameter ${i}: element ${j} is ${p.data[j]}, was ${trainPoint[i][j]}`,
+        );
+  });
+  // A checkpoint taken in eval mode: parameters and state from the same moment, then train() and on.
+  const copy = twoParams(ctx.dtype);
+  copy.a.data.set(evalPoint[0]);
+  copy.b.data.set(evalPoint[1]);
+  const restored = ctx.factory([copy.a, copy.b], ctx.options);
+  restored.loadStateDict(saved);
+  if (restored.mode !== 'eval') fail(`a state dict saved in eval mode loads in mode ${String(restored.mode)}`);
+  restored.train?.();
+  params.forEach((p, i) => {
+    const q = [copy.a, copy.b][i];
+    for (let j = 0; j < p.size; j++)
+      if (Math.abs(q.data[j] - p.data[j]) > tol * Math.max(1, Math.abs(p.data[j])))
+        fail(`a checkpoint taken in eval mode, loaded and put in train mode, differs at parameter ${i}`);
+  });
 }
 
 function checkStateDict(ctx: Context): void {
@@ -352,6 +497,8 @@ const RUNNERS: Record<ConformanceCheck, (ctx: Context) => void> = {
   rosenbrock: (ctx) => checkDescent(ctx, 'rosenbrock'),
   'param-groups': checkParamGroups,
   'null-grads': checkNullGrads,
+  'closure-required': checkClosureRequired,
+  'train-eval': checkTrainEval,
   'state-dict': checkStateDict,
   deterministic: checkDeterministic,
   'grads-untouched': checkGradsUntouched,
@@ -366,9 +513,10 @@ const RUNNERS: Record<ConformanceCheck, (ctx: Context) => void> = {
  * - decreases a convex quadratic and the Rosenbrock function (`steps` steps of `step(closure)` from a
  *   fixed start, with `options` or the optimizer's defaults);
  * - respects per-group hyperparameters: with groups `[{ params: [a], lr: 0 }, { params: [b] }]`, `a`
- *   does not move and `b` moves exactly as when optimized alone;
- * - skips parameters whose `grad` is null: they do not move, and their state does not advance (their
- *   later trajectory equals that of a run without those steps);
+ *   does not move and `b` moves (exactly as when optimized alone, unless the rule couples parameters);
+ * - skips parameters whose `grad` is null: they do not move, and their own state (typed arrays of their
+ *   size, their entry in per-parameter lists) does not change; for a rule that does not couple
+ *   parameters, their later trajectory also equals that of a run without those steps;
  * - round-trips `stateDict()` through `JSON.stringify` / `JSON.parse` into a fresh optimizer that
  *   then continues bit for bit like the original;
  * - is deterministic (two identical runs agree bit for bit);
@@ -376,10 +524,17 @@ const RUNNERS: Record<ConformanceCheck, (ctx: Context) => void> = {
  * - rejects every `invalidOptions` entry (plus `{ lr: -1 }` and an unknown option name) by throwing an
  *   error whose message names the option;
  * - returns the closure's (first) loss from `step(closure)`;
+ * - requires a closure exactly when `requiresClosure` says so: then `step()` without one throws and
+ *   changes nothing, otherwise `step()` after `backward()` moves the parameters;
+ * - for an optimizer with train and eval points (`couples.trainEval`): `eval()` moves the parameters,
+ *   `train()` brings them back, `step()` in eval mode throws and changes nothing, and a state dict saved in
+ *   eval mode loads in eval mode and continues; for any other optimizer `train()` / `eval()` change nothing;
  * - fires `onBeforeStep` hooks before the update and `onAfterStep` hooks after it, in registration
  *   order, each receiving the optimizer, and not after their unsubscribe function is called.
  *
- * All checks call `step(closure)`, so closure-only optimizers such as L-BFGS can be checked too.
+ * All checks call `step(closure)`, so closure-only optimizers such as L-BFGS can be checked too. The
+ * checks read what the optimizer couples from its `couples` (rules declare it) or from
+ * `options.couples` (a hand-written optimizer).
  *
  * @example
  * ```ts
@@ -395,7 +550,23 @@ export function checkOptimizerConformance(factory: ConformanceFactory, options: 
   const steps = options.steps ?? 30;
   if (!Number.isInteger(steps) || steps < 1)
     throw new NablaError(`checkOptimizerConformance: steps must be an integer >= 1, got ${steps}`);
+  const probe = (() => {
+    try {
+      return factory(
+        [tensor([0.5, -1, 2], { dtype: options.dtype ?? 'float64', requiresGrad: true })],
+        options.options ?? {},
+      );
+    } catch {
+      return null;
+    }
+  })();
+  const declared = options.couples ?? probe?.couples ?? {};
   const ctx: Context = {
+    couples: {
+      closure: declared.closure === true || probe?.requiresClosure === true,
+      global: declared.global === true,
+      trainEval: declared.trainEval === true || probe?.mode !== undefined,
+    },
     factory,
     options: options.options ?? {},
     invalid: options.invalidOptions ?? [],

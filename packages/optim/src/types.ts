@@ -230,6 +230,12 @@ export interface Optimizer {
    */
   readonly requiresClosure?: boolean;
   /**
+   * What the optimizer's rule couples (closure, statistics across parameters, train/eval points), as
+   * its rule declares; the testkit selects its checks by it. Absent for a hand-written optimizer that
+   * does not say.
+   */
+  readonly couples?: RuleCouplings;
+  /**
    * `'train'` or `'eval'` for an optimizer that keeps two points (Schedule-Free); absent otherwise. A
    * new optimizer is in `'train'` mode.
    */
@@ -261,4 +267,27 @@ export interface Optimizer {
    * training). Does nothing for optimizers with one point.
    */
   eval?(): void;
+}
+
+/**
+ * An optimizer made by `defineOptimizer` or `defineWrapper`: an {@link Optimizer} whose `train()`,
+ * `eval()`, `requiresClosure` and `couples` are always there.
+ *
+ * @example
+ * ```ts
+ * const opt: RuleBasedOptimizer = adamwScheduleFree(model.parameters());
+ * opt.train();
+ * // ... steps ...
+ * opt.eval(); // evaluate or save at the averaged point
+ * ```
+ */
+export interface RuleBasedOptimizer extends Optimizer {
+  /** True when the rule calls `ctx.evaluate()`: `step` needs a closure. */
+  readonly requiresClosure: boolean;
+  /** What the rule couples, as it declares (each false when it declares nothing). */
+  readonly couples: Required<RuleCouplings>;
+  /** Put the parameters at the training point (no-op for a rule with one point). */
+  train(): void;
+  /** Put the parameters at the evaluation point (no-op for a rule with one point). */
+  eval(): void;
 }

@@ -2,7 +2,7 @@ import { ValueError } from '@nablajs/core';
 import { chain } from './chain';
 import { registeredFactory } from './plugin';
 import { defineOptimizer, definitionOf, type OptimizerDefinition } from './runtime';
-import type { Hyperparams, HyperValue, Optimizer, ParamsInput, StepContext, UpdateRule } from './types';
+import type { Hyperparams, HyperValue, ParamsInput, RuleBasedOptimizer, StepContext, UpdateRule } from './types';
 
 /** What {@link defineWrapper} takes: a rule that runs around another optimizer, named at construction. */
 export interface WrapperDefinition {
@@ -26,7 +26,7 @@ export interface WrapperDefinition {
 export type WrapperOptions = Record<string, HyperValue | Readonly<Record<string, HyperValue>> | undefined>;
 
 /** A factory made by {@link defineWrapper}: `name(params, { inner: 'adam', innerOptions: {...}, ...own })`. */
-export type WrapperFactory<O extends object = WrapperOptions> = (params: ParamsInput, options?: O) => Optimizer;
+export type WrapperFactory<O extends object = WrapperOptions> = (params: ParamsInput, options?: O) => RuleBasedOptimizer;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -96,7 +96,7 @@ function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, stri
 export function defineWrapper<O extends object = WrapperOptions>(definition: WrapperDefinition): WrapperFactory<O> {
   const { name, innerOption } = definition;
   const optionsKey = `${innerOption}Options`;
-  return (params: ParamsInput, options?: O): Optimizer => {
+  return (params: ParamsInput, options?: O): RuleBasedOptimizer => {
     const opts = (options ?? {}) as Record<string, unknown>;
     if (!isRecord(opts)) throw new ValueError(`${name}: options must be an object`);
     const innerName = opts[innerOption] ?? definition.defaultInner;

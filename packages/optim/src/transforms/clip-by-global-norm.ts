@@ -37,6 +37,8 @@ export function clipByGlobalNorm(maxNorm: number, normType = 2): UpdateRule<null
     throw new ValueError(`clipByGlobalNorm: normType must be a number > 0 or Infinity, got ${String(normType)}`);
   return {
     init: () => null,
+    // NOTE: the norm is over every parameter of the group: one parameter's update depends on the others.
+    couples: { global: true },
     update(updates) {
       const coef = clipCoefficient(maxNorm, globalNorm(updates, normType));
       for (let i = 0; i < updates.length; i++) {
