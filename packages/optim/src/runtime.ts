@@ -100,7 +100,12 @@ export function defineOptimizer<O extends object = Partial<Hyperparams>>(
   definition: OptimizerDefinition,
 ): RuleOptimizerFactory<O> {
   const factory = (params: ParamsInput, options?: O) =>
-    new RuleOptimizer(definition, params, (options === undefined ? {} : options) as Partial<Hyperparams>, definition.name);
+    new RuleOptimizer(
+      definition,
+      params,
+      (options === undefined ? {} : options) as Partial<Hyperparams>,
+      definition.name,
+    );
   definitions.set(factory, definition);
   return factory;
 }
@@ -381,7 +386,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
 
   private runStaged(rule: UpdateRule<unknown>, states: unknown[]): void {
     const slots = this.slots;
-    if (rule.blocks !== undefined && rule.blocks.some(hasPasses)) {
+    if (rule.blocks?.some(hasPasses)) {
       rule.blocks.forEach((block, b) => {
         this.runStaged(
           block,
