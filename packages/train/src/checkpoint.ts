@@ -238,7 +238,20 @@ export function captureCheckpoint(target: CheckpointTarget, position: Checkpoint
       `captureCheckpoint: a mid-epoch checkpoint (batch ${batch}) needs position.epochStartRng with one state per ` +
         `generator (${generators.length}), got ${epochStartRng === null ? 'none' : epochStartRng.length}`,
     );
-  const model = modelState(target.model);
+  // NOTE: an optimizer with two points (Schedule-Free) is saved at its evaluation point, as its authors advise:
+  // the model's parameters and the optimizer's state then describe the same moment, in eval mode, and a restored
+  // run calls train() (fit does) to continue exactly where this one does after its own train().
+  const optimizer = target.optimizer ?? null;
+  const swap = optimizer !== null && optimizer.mode === 'train' && typeof optimizer.eval === 'function';
+  if (swap) optimizer.eval?.();
+  let model: ReturnType<typeof modelState>;
+  let optimizerState: OptimizerStateDict | null;
+  try {
+    model = modelState(target.model);
+    optimizerState = optimizer ? optimizer.stateDict() : null;
+  } finally {
+    if (swap) optimizer.train?.();
+  }
   const states: Record<string, unknown> = {};
   for (const [key, stateful] of Object.entries(target.states ?? {}))
     states[key] = copyState(stateful.stateDict(), `states.${key}`);
@@ -249,7 +262,7 @@ export function captureCheckpoint(target: CheckpointTarget, position: Checkpoint
     globalStep: position.globalStep,
     signature: Object.entries(model).map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype })),
     model,
-    optimizer: target.optimizer ? target.optimizer.stateDict() : null,
+    optimizer: optimizerState,
     states,
     rng: generators.map((g) => g.getState()),
     epochStartRng: epochStartRng === null ? null : structuredClone([...epochStartRng]),

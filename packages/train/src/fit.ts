@@ -242,6 +242,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     });
     ctx.batchesPerEpoch = train.batchesPerEpoch;
     await bus.emit('trainStart', ctx);
+    // NOTE: an optimizer with two points (Schedule-Free) trains at one and is evaluated, checkpointed and left at
+    // the other; a checkpoint restored at trainStart may have left it in eval mode.
+    optimizer?.train?.();
     // A plugin that restores a checkpoint at trainStart sets where the run continues: ctx.epoch, and ctx.batch
     // (the batches of that epoch already run) for a checkpoint taken mid-epoch.
     const firstEpoch = ctx.epoch;
@@ -251,6 +254,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       if (logs !== null) (ctx.history as Logs[]).push(logs);
     }
     if (ctx.stopRequested) p.log(`${fn}: stopped at epoch ${ctx.epoch}: ${ctx.stopReason}`);
+    optimizer?.eval?.();
     await bus.emit('trainEnd', ctx);
     return { history: [...ctx.history], stopReason: ctx.stopReason };
   } finally {
@@ -277,6 +281,7 @@ async function runEpoch(
   let steps = 0;
   let batches = 0;
   model.train(true);
+  optimizer?.train?.();
   await bus.emit('epochStart', ctx);
   for (const [inputs, targets] of ctx.stopRequested ? [] : p.train.epoch(p.generator)) {
     // Batches already run before a mid-epoch checkpoint: drawn (so the data order is the same), not run again.
@@ -324,6 +329,7 @@ async function runEpoch(
   if (p.validation !== null) {
     const source = p.validation;
     model.eval();
+    optimizer?.eval?.();
     await bus.emit('validationStart', ctx);
     const evaluate = () => inEvalMode(model, () => evaluateSource(fn, model, p.loss, source, p.metrics));
     const val = p.tidy ? tidy(evaluate) : evaluate();

@@ -3,21 +3,32 @@ import type { Closure, Optimizer } from '@nablajs/optim';
 import type { TrainContext, TrainPlugin } from '../types';
 
 /**
- * Whether `optimizer` must be stepped with a closure: it says so with `requiresClosure: true` (L-BFGS does), or it
- * is registered as `'lbfgs'`.
+ * Whether `optimizer` must be stepped with a closure: it says so with `requiresClosure: true` (L-BFGS and SAM do),
+ * or it is registered as `'lbfgs'`.
  */
 function needsClosure(optimizer: Optimizer): boolean {
-  return (optimizer as { requiresClosure?: unknown }).requiresClosure === true || optimizer.name === 'lbfgs';
+  return optimizer.requiresClosure === true || optimizer.name === 'lbfgs';
 }
 
-/** The closure of a batch: zero the gradients, forward, loss, backward on `ctx.inputs` / `ctx.targets`. */
+/**
+ * The closure of a batch. Its first call returns the loss that the loop has just computed, whose gradients are
+ * already in place (after the `afterBackward` plugins, such as clipping): the optimizer's own first evaluation
+ * costs nothing. Every later call zeroes the gradients and re-runs forward, loss and backward on `ctx.inputs` /
+ * `ctx.targets` at the parameters' current values.
+ */
 function batchClosure(ctx: TrainContext, optimizer: Optimizer): Closure {
   const { inputs, targets } = ctx;
   if (inputs === null || targets === null)
     throw new ValueError(
       `optimizerStep: ${optimizer.name} needs a closure, which re-runs the current batch, but the context has no batch (inputs or targets is null)`,
     );
+  let first = ctx.loss;
   return (): Tensor => {
+    if (first !== null) {
+      const loss = first;
+      first = null;
+      return loss;
+    }
     optimizer.zeroGrad();
     for (const p of ctx.model.parameters()) p.grad = null;
     const loss = ctx.lossFn(ctx.model.forward(inputs), targets);
@@ -31,10 +42,12 @@ function batchClosure(ctx: TrainContext, optimizer: Optimizer): Closure {
  * plugin skipped this batch's step (`ctx.skipStep()`, as the NaN guard and gradient accumulation do) or
  * there is no optimizer. `fit` subscribes it before the caller's plugins whenever an optimizer is given.
  *
- * An optimizer that re-evaluates the loss during its step (L-BFGS, marked by `requiresClosure: true` or the name
- * `'lbfgs'`) gets a closure that zeroes the gradients and re-runs forward, loss and backward on the current batch
- * and returns the loss, as PyTorch Lightning does for `LBFGS`. Gradients changed by plugins on `afterBackward`
- * (clipping) do not apply to those re-evaluations; `ctx.loss` stays the loss of the batch's first forward pass.
+ * An optimizer that re-evaluates the loss during its step (L-BFGS, SAM: marked by `requiresClosure: true`, or the
+ * name `'lbfgs'`) gets a closure over the current batch, as PyTorch Lightning gives one. Its first call returns the
+ * loss the loop has just computed (the gradients are in place, so the optimizer's first evaluation costs no extra
+ * forward pass); every later call zeroes the gradients, re-runs forward, loss and backward at the current
+ * parameters and returns the loss. Gradients changed by plugins on `afterBackward` (clipping) apply to the first
+ * evaluation only; `ctx.loss` stays the loss of the batch's first forward pass.
  *
  * A custom update rule is a plugin on `step` exactly like this one, used with `optimizer: null` (and it
  * should honour `ctx.stepSkipped` the same way). Follows the `optimizer.step()` of PyTorch's training loop
