@@ -1,8 +1,7 @@
 import { Tensor } from '@nablajs/core';
-import { createOptimizer } from '@nablajs/optim';
 import pkg from '../package.json';
 import { type OptionDef, type ParsedArgs, parseArgs } from './args';
-import { parseOptimizerSpecs, type ResolvedOptimizer, resolveOptimizers } from './optimizer-spec';
+import { createSpecOptimizer, parseOptimizerSpecs, type ResolvedOptimizer, resolveOptimizers } from './optimizer-spec';
 import { checkOutDir, writeOutDir } from './output-dir';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
 import { ProgressDisplay, type TextOutput } from './progress';
@@ -227,7 +226,7 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
   for (const o of optimizers) {
     const probe = new Tensor(new Float64Array(2), [2], 'float64');
     probe.requiresGrad = true;
-    const opt = createOptimizer(o.name, [probe], o.options);
+    const opt = createSpecOptimizer(o, [probe]);
     attachSchedule(schedule, opt, {
       totalSteps: Math.max(2, steps ?? 100),
       unit: 1,

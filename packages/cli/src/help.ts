@@ -2,7 +2,7 @@ import { listOptimizers, pluginOf } from '@nablajs/optim';
 import pkg from '../package.json';
 import { describeOptions } from './args';
 import { COMPARE_OPTIONS } from './compare';
-import { formatHyperparams, optimizerDefaults } from './optimizer-spec';
+import { describeWrapper, formatHyperparams, optimizerDefaults } from './optimizer-spec';
 import { describeSchedules } from './schedule';
 import { TASKS } from './tasks';
 
@@ -20,7 +20,7 @@ export function describeOptimizers(): string[] {
   return names.map((name) => {
     let defaults: string;
     try {
-      defaults = formatHyperparams(optimizerDefaults(name));
+      defaults = describeWrapper(name) ?? formatHyperparams(optimizerDefaults(name));
     } catch (error) {
       defaults = `(defaults unavailable: ${(error as Error).message})`;
     }

@@ -1,5 +1,14 @@
 import { ValueError, zeros } from '@nablajs/core';
-import { createOptimizer, type Hyperparams, type HyperValue, listOptimizers } from '@nablajs/optim';
+import {
+  createOptimizer,
+  type Hyperparams,
+  type HyperValue,
+  listOptimizers,
+  type Optimizer,
+  type ParamsInput,
+  registeredFactory,
+  wrapperDefinitionOf,
+} from '@nablajs/optim';
 import { formatValue, parseKeyValues } from './spec-values';
 import { UsageError, validList } from './usage-error';
 
@@ -11,7 +20,9 @@ import { UsageError, validList } from './usage-error';
  * - `momentum@sgd:lr=0.1,momentum=0.9`: the same, shown as `momentum` (to compare one optimizer
  *   with itself under different settings);
  * - values: numbers (`1e-3`), booleans, `null`, lists (`betas=[0.9,0.99]` or `betas=0.9/0.99`),
- *   strings (`lineSearchFn=strong_wolfe`); PyTorch's snake_case names work (`weight_decay`).
+ *   strings (`lineSearchFn=strong_wolfe`); PyTorch's snake_case names work (`weight_decay`);
+ * - wrappers name the optimizer they wrap and give its options with a dot:
+ *   `lookahead:inner=adam,inner.betas=[0.9,0.99],k=5`, `sam:base=sgd,base.lr=0.1,base.momentum=0.9,rho=0.05`.
  */
 export interface OptimizerSpec {
   /** The name shown in the table, the legend and the result files (unique within a comparison). */
@@ -84,17 +95,81 @@ export function parseOptimizerSpecs(values: readonly string[]): OptimizerSpec[] 
 }
 
 /**
+ * The options to pass to the optimizer's factory: a dotted key `inner.betas` becomes `innerOptions.betas`, the
+ * options of the optimizer that a wrapper wraps; every other key passes through.
+ *
+ * @example
+ * ```ts
+ * factoryOptions({ inner: 'adam', 'inner.betas': [0.9, 0.99], k: 5 });
+ * // { inner: 'adam', innerOptions: { betas: [0.9, 0.99] }, k: 5 }
+ * ```
+ */
+export function factoryOptions(
+  options: Readonly<Record<string, HyperValue>>,
+): Record<string, HyperValue | Record<string, HyperValue>> {
+  const out: Record<string, HyperValue | Record<string, HyperValue>> = {};
+  for (const [key, value] of Object.entries(options)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) {
+      out[key] = value;
+      continue;
+    }
+    const nestKey = `${key.slice(0, dot)}Options`;
+    const nested = (out[nestKey] ?? {}) as Record<string, HyperValue>;
+    nested[key.slice(dot + 1)] = value;
+    out[nestKey] = nested;
+  }
+  return out;
+}
+
+/**
+ * Build the optimizer of a spec over `params` (wrapped optimizers' dotted options nested, see {@link factoryOptions}).
+ *
+ * @example
+ * ```ts
+ * createSpecOptimizer(parseOptimizerSpec('lookahead:inner=sgd,inner.lr=0.1'), model.parameters());
+ * ```
+ */
+export function createSpecOptimizer(spec: Pick<OptimizerSpec, 'name' | 'options'>, params: ParamsInput): Optimizer {
+  return createOptimizer(spec.name, params, factoryOptions(spec.options));
+}
+
+/**
  * The default hyperparameters of a registered optimizer (read from an optimizer built on a dummy
- * parameter, so that they are the plugin's own).
+ * parameter, so that they are the plugin's own). A wrapper's defaults depend on the optimizer it wraps:
+ * give it in `options` (`{ inner: 'adam' }`).
  *
  * @example
  * ```ts
  * optimizerDefaults('sgd'); // { lr: 0.001, momentum: 0, dampening: 0, ... }
+ * optimizerDefaults('lookahead', { inner: 'adam' }); // { lr: 0.001, betas: [...], ..., k: 5, alpha: 0.5, inner: 'adam' }
  * ```
  */
-export function optimizerDefaults(name: string): Hyperparams {
+export function optimizerDefaults(name: string, options: Readonly<Record<string, HyperValue>> = {}): Hyperparams {
   const probe = zeros([1], { requiresGrad: true });
-  return { ...createOptimizer(name, [probe]).defaults };
+  const wrapper = wrapperDefinitionOf(registeredFactory(name));
+  const selection: Record<string, HyperValue> = {};
+  if (wrapper !== undefined && options[wrapper.innerOption] !== undefined)
+    selection[wrapper.innerOption] = options[wrapper.innerOption];
+  return { ...createOptimizer(name, [probe], selection).defaults };
+}
+
+/**
+ * How `--help` shows a wrapper's options: `inner=<optimizer> inner.<option>=... k=5 alpha=0.5`; `undefined`
+ * for an optimizer that wraps nothing.
+ *
+ * @example
+ * ```ts
+ * describeWrapper('lookahead'); // 'inner=<optimizer> inner.<option>=<value> k=5 alpha=0.5'
+ * ```
+ */
+export function describeWrapper(name: string): string | undefined {
+  const wrapper = wrapperDefinitionOf(registeredFactory(name));
+  if (wrapper === undefined) return undefined;
+  const inner = wrapper.innerOption;
+  const own = formatHyperparams(wrapper.defaults);
+  const first = wrapper.defaultInner === undefined ? `${inner}=<optimizer>` : `${inner}=${wrapper.defaultInner}`;
+  return `${first} ${inner}.<option>=<value> ${own}`.trim();
 }
 
 /**
@@ -112,15 +187,19 @@ export function resolveOptimizers(specs: readonly OptimizerSpec[]): ResolvedOpti
   return specs.map((spec) => {
     if (!registered.includes(spec.name))
       throw new UsageError(`unknown optimizer ${JSON.stringify(spec.name)}${validList('optimizers', registered)}`);
-    const defaults = optimizerDefaults(spec.name);
-    for (const key of Object.keys(spec.options))
-      if (!Object.hasOwn(defaults, key))
-        throw new UsageError(
-          `unknown hyperparameter ${JSON.stringify(key)} for optimizer ${spec.name}${validList(`hyperparameters of ${spec.name}`, Object.keys(defaults))}`,
-        );
     try {
+      const wrapper = wrapperDefinitionOf(registeredFactory(spec.name));
+      const defaults = optimizerDefaults(spec.name, spec.options);
+      for (const key of Object.keys(spec.options)) {
+        const dot = key.indexOf('.');
+        if (dot >= 0 && wrapper !== undefined && key.slice(0, dot) === wrapper.innerOption) continue;
+        if (!Object.hasOwn(defaults, key))
+          throw new UsageError(
+            `unknown hyperparameter ${JSON.stringify(key)} for optimizer ${spec.name}${validList(`hyperparameters of ${spec.name}`, Object.keys(defaults))}`,
+          );
+      }
       const probe = zeros([1], { requiresGrad: true });
-      const opt = createOptimizer(spec.name, [probe], spec.options);
+      const opt = createSpecOptimizer(spec, [probe]);
       return { ...spec, hyperparams: { ...opt.defaults } };
     } catch (error) {
       if (error instanceof ValueError) throw new UsageError(`optimizer ${spec.label}: ${error.message}`);

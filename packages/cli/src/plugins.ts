@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NablaError } from '@nablajs/core';
-import { listPlugins, type OptimizerPlugin, usePlugin } from '@nablajs/optim';
+import optim, { listPlugins, type OptimizerPlugin, usePlugin } from '@nablajs/optim';
 import adadelta from '@nablajs/optim-adadelta';
 import adagrad from '@nablajs/optim-adagrad';
 import adam from '@nablajs/optim-adam';
@@ -32,6 +32,7 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   lbfgs,
   lion,
   lamb,
+  optim,
 ];
 
 /**

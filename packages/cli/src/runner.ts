@@ -1,7 +1,7 @@
 import { Generator, type Tensor, tensor } from '@nablajs/core';
-import { type Closure, createOptimizer, type Optimizer } from '@nablajs/optim';
+import type { Closure } from '@nablajs/optim';
 import { fit, type TrainContext, type TrainPlugin } from '@nablajs/train';
-import type { ResolvedOptimizer } from './optimizer-spec';
+import { createSpecOptimizer, type ResolvedOptimizer } from './optimizer-spec';
 import { type EpochSeries, type RunResult, type StepSeries, smooth, summarize } from './results';
 import { attachSchedule, type RunLength, type ScheduleSpec } from './schedule';
 import { PALETTE } from './svg';
@@ -52,9 +52,6 @@ export interface FunctionRunOptions {
   /** The value of f whose first crossing the summary reports. */
   targetLoss: number;
 }
-
-/** Optimizers that re-evaluate the loss inside `step(closure)` (the runner hands them a closure). */
-const CLOSURE_OPTIMIZERS = new Set(['lbfgs']);
 
 const now = () => performance.now();
 
@@ -118,7 +115,7 @@ export async function runModelTask(
   for (const [index, spec] of optimizers.entries()) {
     const model = data.buildModel(new Generator(options.seed));
     model.loadStateDict(initial);
-    const optimizer = createOptimizer(spec.name, model.parameters(), spec.options);
+    const optimizer = createSpecOptimizer(spec, model.parameters());
     const schedule = attachSchedule(options.schedule, optimizer, run);
     const steps: StepSeries = { step: [], loss: [], smoothedLoss: [], lr: [] };
     const epochSeries = emptyEpochs();
@@ -168,9 +165,9 @@ export async function runModelTask(
         if (!ctx.stopRequested) schedule.afterUnit(logs.valLoss ?? logs.loss);
       },
     };
+    // fit() hands a closure to optimizers that re-evaluate the loss (L-BFGS, SAM) and moves two-point
+    // optimizers (Schedule-Free) to their evaluation point for validation.
     const plugins: TrainPlugin[] = [recorder];
-    const needsClosure = CLOSURE_OPTIMIZERS.has(spec.name);
-    if (needsClosure) plugins.unshift(closureStep(optimizer, model, data.loss));
     events.start(spec.label, totalSteps);
     const started = now();
     const { stopReason } = await fit({
@@ -178,7 +175,7 @@ export async function runModelTask(
       data: data.train,
       validation: data.validation ?? undefined,
       loss: data.loss,
-      optimizer: needsClosure ? null : optimizer,
+      optimizer,
       epochs,
       batchSize: options.batchSize,
       shuffle: true,
@@ -220,9 +217,9 @@ async function warmUpModel(
   spec: ResolvedOptimizer | undefined,
   options: ModelRunOptions,
 ): Promise<void> {
-  if (spec === undefined || CLOSURE_OPTIMIZERS.has(spec.name)) return;
+  if (spec === undefined) return;
   const model = data.buildModel(new Generator(options.seed));
-  const optimizer = createOptimizer(spec.name, model.parameters(), spec.options);
+  const optimizer = createSpecOptimizer(spec, model.parameters());
   const stop: TrainPlugin = {
     name: 'nabla-compare-warm-up',
     afterStep(ctx: TrainContext) {
@@ -246,29 +243,11 @@ function isClassifier(data: ModelTaskData): boolean {
   return data.train.y.dtype === 'int32';
 }
 
-/** The optimizer step for optimizers that need a closure: re-run the forward pass on the current batch. */
-function closureStep(optimizer: Optimizer, model: Network, loss: ModelTaskData['loss']): TrainPlugin {
-  return {
-    name: 'nabla-compare-closure-step',
-    step(ctx: TrainContext) {
-      if (ctx.stepSkipped || ctx.inputs === null || ctx.targets === null) return;
-      const inputs = ctx.inputs;
-      const targets = ctx.targets;
-      const closure: Closure = () => {
-        optimizer.zeroGrad();
-        const value = loss(model.forward(inputs), targets);
-        value.backward();
-        return value;
-      };
-      optimizer.step(closure);
-    },
-  };
-}
-
 /**
  * Walk each optimizer over a 2-D test function from its start, for `steps` steps: the parameter is one
  * float64 tensor `[x, y]`, every step zeroes the gradient, evaluates f, backpropagates and steps (with
- * a closure, so that L-BFGS works too). A run stops early when f or the point stops being finite.
+ * a closure, so that L-BFGS and SAM work too). An optimizer with train and eval points (Schedule-Free) is
+ * recorded at its eval point. A run stops early when f or the point stops being finite.
  *
  * @example
  * ```ts
@@ -286,17 +265,26 @@ export function runFunctionTask(
   warmUpFunction(task, optimizers[0]);
   return optimizers.map((spec, index) => {
     const xy = tensor([task.fn.start[0], task.fn.start[1]], { dtype: 'float64', requiresGrad: true });
-    const optimizer = createOptimizer(spec.name, [xy], spec.options);
+    const optimizer = createSpecOptimizer(spec, [xy]);
     const schedule = attachSchedule(options.schedule, optimizer, run);
     const steps: StepSeries = { step: [], loss: [], smoothedLoss: [], lr: [], x: [], y: [] };
     const record = (step: number, value: number) => {
       steps.step.push(step);
       steps.loss.push(value);
       steps.lr.push(optimizer.paramGroups[0].lr);
-      steps.x!.push(xy.data[0]);
-      steps.y!.push(xy.data[1]);
+      steps.x!.push(point[0]);
+      steps.y!.push(point[1]);
     };
-    const evaluate = () => task.fn.f(xy).item();
+    // NOTE: a two-point optimizer (Schedule-Free) is judged, and drawn, at its evaluation point.
+    const evaluate = () => {
+      optimizer.eval?.();
+      const value = task.fn.f(xy).item();
+      point[0] = xy.data[0];
+      point[1] = xy.data[1];
+      optimizer.train?.();
+      return value;
+    };
+    const point = [xy.data[0], xy.data[1]];
     const closure: Closure = () => {
       optimizer.zeroGrad();
       const value = task.fn.f(xy);
@@ -316,7 +304,7 @@ export function runFunctionTask(
       schedule.afterUnit(value);
       record(step, value);
       if (step % 10 === 0 || step === options.steps) events.update(spec.label, { step, loss: value, epoch: null });
-      if (!Number.isFinite(value) || !Number.isFinite(xy.data[0]) || !Number.isFinite(xy.data[1])) {
+      if (!Number.isFinite(value) || !Number.isFinite(point[0]) || !Number.isFinite(point[1])) {
         stopReason = `diverged: f is ${value} at step ${step}`;
         break;
       }
@@ -342,7 +330,7 @@ export function runFunctionTask(
 function warmUpFunction(task: FunctionTask, spec: ResolvedOptimizer | undefined): void {
   if (spec === undefined) return;
   const xy = tensor([task.fn.start[0], task.fn.start[1]], { dtype: 'float64', requiresGrad: true });
-  const optimizer = createOptimizer(spec.name, [xy], spec.options);
+  const optimizer = createSpecOptimizer(spec, [xy]);
   for (let i = 0; i < 50; i++)
     optimizer.step(() => {
       optimizer.zeroGrad();

@@ -261,3 +261,33 @@ function captureError(fn: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
+
+describe('wrapper specs', () => {
+  it('parse the wrapped optimizer and its dotted options: lookahead:inner=adam,inner.betas=[0.9,0.99],k=5', () => {
+    const spec = parseOptimizerSpec('lookahead:inner=adam,inner.betas=[0.9,0.99],inner.weight_decay=0.01,k=5');
+    expect(spec.options).toEqual({ inner: 'adam', 'inner.betas': [0.9, 0.99], 'inner.weightDecay': 0.01, k: 5 });
+    const [resolved] = resolveOptimizers([spec]);
+    expect(resolved.hyperparams).toMatchObject({
+      inner: 'adam',
+      betas: [0.9, 0.99],
+      weightDecay: 0.01,
+      k: 5,
+      alpha: 0.5,
+    });
+  });
+
+  it('reject an unknown wrapped optimizer, an unknown inner option and a missing inner, naming them', () => {
+    expect(() => resolveOptimizers([parseOptimizerSpec('lookahead:inner=nope')])).toThrow(
+      /optimizer lookahead: lookahead: inner "nope" is not a registered optimizer/,
+    );
+    expect(() => resolveOptimizers([parseOptimizerSpec('lookahead:inner=adam,inner.rho=1')])).toThrow(
+      /unknown option "rho" in innerOptions for adam/,
+    );
+    expect(() => resolveOptimizers([parseOptimizerSpec('lookahead:k=5')])).toThrow(
+      /inner must name a registered optimizer/,
+    );
+    expect(() => resolveOptimizers([parseOptimizerSpec('lookahead:inner=adam,kk=5')])).toThrow(
+      /unknown hyperparameter "kk" for optimizer lookahead/,
+    );
+  });
+});

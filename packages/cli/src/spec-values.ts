@@ -1,7 +1,7 @@
 import type { HyperValue } from '@nablajs/optim';
 import { UsageError } from './usage-error';
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
@@ -38,7 +38,10 @@ export function splitTopLevel(text: string, separator: string): string[] {
  * ```
  */
 export function camelCase(key: string): string {
-  return key.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return key
+    .split('.')
+    .map((part) => part.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+    .join('.');
 }
 
 function parseNumber(text: string): number | undefined {
@@ -80,8 +83,9 @@ export function parseValue(text: string, where = 'value'): HyperValue {
 }
 
 /**
- * Parse `key=value,key=value` into an object (keys in snake_case become camelCase). `where` names
- * the spec in error messages.
+ * Parse `key=value,key=value` into an object (keys in snake_case become camelCase). A key may have one
+ * dot, `inner.betas`, for an option of the optimizer that a wrapper wraps. `where` names the spec in
+ * error messages.
  *
  * @example
  * ```ts

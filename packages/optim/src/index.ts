@@ -87,6 +87,7 @@ export {
   flipIfMaximize,
   scaleByLearningRate,
 } from './transforms/basic';
+export { cautious } from './transforms/cautious';
 export { clipByGlobalNorm } from './transforms/clip-by-global-norm';
 export { type LookaheadOptions, type LookaheadState, lookahead, lookaheadSync } from './transforms/lookahead';
 export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
@@ -110,4 +111,10 @@ export type {
   UpdateRule,
 } from './types';
 export { checkBoolean, checkNumber, checkTuple, type NumberBounds } from './validate';
-export { defineWrapper, type WrapperDefinition, type WrapperFactory, type WrapperOptions } from './wrapper';
+export {
+  defineWrapper,
+  type WrapperDefinition,
+  type WrapperFactory,
+  type WrapperOptions,
+  wrapperDefinitionOf,
+} from './wrapper';

@@ -96,7 +96,7 @@ function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, stri
 export function defineWrapper<O extends object = WrapperOptions>(definition: WrapperDefinition): WrapperFactory<O> {
   const { name, innerOption } = definition;
   const optionsKey = `${innerOption}Options`;
-  return (params: ParamsInput, options?: O): RuleBasedOptimizer => {
+  const factory = (params: ParamsInput, options?: O): RuleBasedOptimizer => {
     const opts = (options ?? {}) as Record<string, unknown>;
     if (!isRecord(opts)) throw new ValueError(`${name}: options must be an object`);
     const innerName = opts[innerOption] ?? definition.defaultInner;
@@ -151,4 +151,21 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
     });
     return wrapped(params, merged as Partial<Hyperparams>);
   };
+  wrappers.set(factory, definition);
+  return factory;
+}
+
+const wrappers = new WeakMap<object, WrapperDefinition>();
+
+/**
+ * The definition behind a factory made by {@link defineWrapper} (its `innerOption`, own defaults and
+ * blocks), or `undefined` for any other factory. The command line reads it to list a wrapper's options.
+ *
+ * @example
+ * ```ts
+ * wrapperDefinitionOf(lookahead)?.innerOption; // 'inner'
+ * ```
+ */
+export function wrapperDefinitionOf(factory: unknown): WrapperDefinition | undefined {
+  return typeof factory === 'function' ? wrappers.get(factory) : undefined;
 }
