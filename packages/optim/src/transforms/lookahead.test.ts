@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chain } from '../chain';
 import { definePlugin, resetRegistry, usePlugin } from '../plugin';
 import { defineOptimizer } from '../runtime';
+import { stepLR } from '../schedulers/step-lr';
 import { checkNumber } from '../validate';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './basic';
 import { type LookaheadState, lookahead, lookaheadSync } from './lookahead';
@@ -159,6 +160,18 @@ describe('lookahead', () => {
       return Array.from(ps[0].data);
     };
     expect(run(true)).not.toEqual(run(false));
+  });
+
+  it('follows a scheduler on its own hyperparameter (key: alpha), per group, and saves it', () => {
+    const ps = fresh();
+    const opt = lookahead([{ params: [ps[0]] }, { params: [ps[1]], alpha: 0.8 }], { inner: 'plainSgd', k: 1 });
+    const sched = stepLR(opt, { stepSize: 1, gamma: 0.5, key: 'alpha' });
+    opt.zeroGrad();
+    loss(ps).backward();
+    opt.step();
+    sched.step();
+    expect(opt.paramGroups.map((g) => g.alpha)).toEqual([0.25, 0.4]);
+    expect(opt.stateDict().paramGroups.map((g) => g.alpha)).toEqual([0.25, 0.4]);
   });
 
   it('equals the inner optimizer alone when alpha is 1', () => {
