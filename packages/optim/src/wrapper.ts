@@ -128,7 +128,12 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
         throw new ValueError(
           `${name}: unknown option ${JSON.stringify(key)} in ${optionsKey} for ${innerName}; valid options: ${Object.keys(inner.defaults).join(', ')}`,
         );
-      merged[renames.get(key) ?? key] = value;
+      const target = renames.get(key) ?? key;
+      if (target in merged)
+        throw new ValueError(
+          `${name}: option ${JSON.stringify(key)} of ${innerName} is given twice, at the top level and in ${optionsKey}; give it once`,
+        );
+      merged[target] = value;
     }
     const defaults: Hyperparams = { lr: inner.defaults.lr };
     for (const [key, value] of Object.entries(inner.defaults)) defaults[renames.get(key) ?? key] = value;

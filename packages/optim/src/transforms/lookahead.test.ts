@@ -209,6 +209,9 @@ describe('lookahead', () => {
       'rmsLike: alpha must be in [0, 1], got 2',
     );
     expect(() => lookahead(ps, { inner: 'plainSgd', lr: -1 })).toThrow('lookahead: lr must be in [0, inf), got -1');
+    expect(() => lookahead(ps, { inner: 'plainSgd', lr: 0.1, innerOptions: { lr: 0.2 } })).toThrow(
+      'lookahead: option "lr" of plainSgd is given twice, at the top level and in innerOptions; give it once',
+    );
     expect(() => lookahead([{ params: [ps[0]], inner: 'rmsLike' }], { inner: 'plainSgd' })).toThrow(
       'lookahead: inner is "plainSgd" for the whole optimizer',
     );
