@@ -1,4 +1,4 @@
-import { Tensor, type TypedArray, ValueError } from '@nablajs/core';
+import { keep, Tensor, type TypedArray, ValueError } from '@nablajs/core';
 import type { Hyperparams, StepContext } from './types';
 
 /** Options of {@link stepContext}. */
@@ -44,7 +44,7 @@ export function stepContext(
       const u = updates[i];
       if (u === null || u === undefined)
         throw new ValueError(`stepContext: updateTensor(${i}): no update ${i} was given`);
-      return new Tensor(u, params[i].shape);
+      return keep(new Tensor(u, params[i].shape));
     },
     evaluate:
       options.evaluate ??

@@ -1,6 +1,6 @@
 // The parts of the contract beyond elementwise rules: passes over every group, ctx.global, whole-matrix
 // views, closure re-evaluation, train/eval points, and default validation.
-import { matmul, type Tensor, tensor, ValueError } from '@nablajs/core';
+import { matmul, type Tensor, tensor, tidy, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { stepContext } from './context';
@@ -133,6 +133,28 @@ describe('whole-matrix rules', () => {
       [1, 0, 0],
       [0, 8, 0],
     ]);
+  });
+
+  it('the view survives a tidy() around step(): a second step inside another tidy() still works', () => {
+    const negate = defineOptimizer({
+      name: 'negateView',
+      defaults: { lr: 1 },
+      rule: {
+        init: () => null,
+        update(updates, _s, ctx) {
+          updates.forEach((u, i) => {
+            if (u !== null) u.set(ctx.updateTensor(i).neg().data);
+          });
+        },
+      },
+    });
+    const p = param([1, 2]);
+    const opt = negate([p]);
+    for (let k = 0; k < 2; k++) {
+      setGrad(p, [1, 1]);
+      tidy(() => opt.step());
+    }
+    expect(Array.from(p.data)).toEqual([-1, 0]);
   });
 
   it('updateTensor of a parameter without an update throws a named error', () => {

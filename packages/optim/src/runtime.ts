@@ -3,6 +3,7 @@ import {
   DTypeError,
   enableGrad,
   isFloatingDType,
+  keep,
   setGradEnabled,
   Tensor,
   type TypedArray,
@@ -321,7 +322,8 @@ class RuleOptimizer implements RuleBasedOptimizer {
             `${this.name}: updateTensor(${i}): parameter ${i} of group ${groupIndex} has no update this step`,
           );
         let view = views[i];
-        if (view === null || view.data !== u) view = views[i] = new Tensor(u, group.params[i].shape);
+        // NOTE: kept out of any tidy() scope open around step(): the view lives as long as its buffer.
+        if (view === null || view.data !== u) view = views[i] = keep(new Tensor(u, group.params[i].shape));
         return view;
       },
       evaluate: (): number => this.evaluate(),
