@@ -1,4 +1,6 @@
 // One conformance suite over every optimizer we ship: a new optimizer adds one row.
+
+import optimPlugin, { lookahead, usePlugin } from '@nablajs/optim';
 import {
   CONFORMANCE_CHECKS,
   type ConformanceFactory,
@@ -7,14 +9,24 @@ import {
 } from '@nablajs/optim/testkit';
 import { adadelta } from '@nablajs/optim-adadelta';
 import { adagrad } from '@nablajs/optim-adagrad';
-import { adam, adamax, adamw, nadam, radam } from '@nablajs/optim-adam';
+import adamPlugin, { adam, adamax, adamw, cautiousAdamw, nadam, radam } from '@nablajs/optim-adam';
+import { adan } from '@nablajs/optim-adan';
+import { ademamix } from '@nablajs/optim-ademamix';
 import { lamb } from '@nablajs/optim-lamb';
 import { lbfgs } from '@nablajs/optim-lbfgs';
 import { lion } from '@nablajs/optim-lion';
+import { muon } from '@nablajs/optim-muon';
 import { rmsprop } from '@nablajs/optim-rmsprop';
 import { rprop } from '@nablajs/optim-rprop';
-import { asgd, sgd } from '@nablajs/optim-sgd';
-import { describe, expect, it } from 'vitest';
+import { sam } from '@nablajs/optim-sam';
+import { adamwScheduleFree, sgdScheduleFree } from '@nablajs/optim-schedulefree';
+import sgdPlugin, { asgd, sgd } from '@nablajs/optim-sgd';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The wrappers (lookahead, sam) find the optimizers they wrap by name.
+beforeAll(() => {
+  for (const plugin of [optimPlugin, sgdPlugin, adamPlugin]) usePlugin(plugin, { override: true });
+});
 
 type Row = [factory: ConformanceFactory, options: Omit<ConformanceOptions, 'name'>];
 
@@ -36,11 +48,27 @@ const rows: Record<string, Row> = {
   // PyTorch's L-BFGS takes one parameter group and treats a missing gradient as zero.
   lbfgs: [
     lbfgs,
-    { options: { lineSearchFn: 'strong_wolfe' }, skip: ['param-groups', 'null-grads'], couples: { closure: true, global: true } },
+    {
+      options: { lineSearchFn: 'strong_wolfe' },
+      skip: ['param-groups', 'null-grads'],
+      couples: { closure: true, global: true },
+    },
   ],
   lion: [lion, {}],
   lamb: [lamb, {}],
   'adam-float32': [adam, { dtype: 'float32' }],
+  cautiousAdamw: [cautiousAdamw, { options: { lr: 0.01 } }],
+  adan: [adan, { options: { lr: 0.01, maxGradNorm: 0.5 }, invalidOptions: [{ betas: [0.9, 0.9, 1] }] }],
+  ademamix: [ademamix, { options: { lr: 0.01, alphaWarmup: 10, beta3Warmup: 10 }, invalidOptions: [{ alpha: -1 }] }],
+  // The testkit's parameters are vectors, which Muon sends to its AdamW fallback, whose rate is adamwLr: a group
+  // with lr 0 (Muon's rate) still moves. A group with lr 0 and adamwLr 0 stays still (optim-muon's tests).
+  muon: [muon, { options: { lr: 0.02, adamwLr: 0.05 }, skip: ['param-groups'], invalidOptions: [{ nsSteps: -1 }] }],
+  sgdScheduleFree: [sgdScheduleFree, { options: { lr: 1e-3 }, invalidOptions: [{ momentum: 1.5 }] }],
+  adamwScheduleFree: [adamwScheduleFree, { options: { lr: 0.05 }, invalidOptions: [{ warmupSteps: -1 }] }],
+  'adamwScheduleFree-float32': [adamwScheduleFree, { options: { lr: 0.05 }, dtype: 'float32' }],
+  sam: [sam, { options: { base: 'sgd', lr: 0.002, momentum: 0.9 }, invalidOptions: [{ rho: -1 }] }],
+  'asam-adam': [sam, { options: { base: 'adam', lr: 0.05, rho: 0.5, adaptive: true } }],
+  lookahead: [lookahead, { options: { inner: 'adam', lr: 0.05 }, invalidOptions: [{ k: 0 }, { alpha: 2 }] }],
 };
 
 describe('optimizer conformance', () => {

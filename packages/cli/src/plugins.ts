@@ -6,11 +6,16 @@ import optim, { listPlugins, type OptimizerPlugin, usePlugin } from '@nablajs/op
 import adadelta from '@nablajs/optim-adadelta';
 import adagrad from '@nablajs/optim-adagrad';
 import adam from '@nablajs/optim-adam';
+import adan from '@nablajs/optim-adan';
+import ademamix from '@nablajs/optim-ademamix';
 import lamb from '@nablajs/optim-lamb';
 import lbfgs from '@nablajs/optim-lbfgs';
 import lion from '@nablajs/optim-lion';
+import muon from '@nablajs/optim-muon';
 import rmsprop from '@nablajs/optim-rmsprop';
 import rprop from '@nablajs/optim-rprop';
+import sam from '@nablajs/optim-sam';
+import schedulefree from '@nablajs/optim-schedulefree';
 import sgd from '@nablajs/optim-sgd';
 import { UsageError } from './usage-error';
 
@@ -33,6 +38,11 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   lion,
   lamb,
   optim,
+  muon,
+  schedulefree,
+  sam,
+  adan,
+  ademamix,
 ];
 
 /**
