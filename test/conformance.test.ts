@@ -16,6 +16,7 @@ import { lamb } from '@nablajs/optim-lamb';
 import { lbfgs } from '@nablajs/optim-lbfgs';
 import { lion } from '@nablajs/optim-lion';
 import { muon } from '@nablajs/optim-muon';
+import { prodigy } from '@nablajs/optim-prodigy';
 import { rmsprop } from '@nablajs/optim-rmsprop';
 import { rprop } from '@nablajs/optim-rprop';
 import { sam } from '@nablajs/optim-sam';
@@ -68,6 +69,8 @@ const rows: Record<string, Row> = {
   'adamwScheduleFree-float32': [adamwScheduleFree, { options: { lr: 0.05 }, dtype: 'float32' }],
   sam: [sam, { options: { base: 'sgd', lr: 0.002, momentum: 0.9 }, invalidOptions: [{ rho: -1 }] }],
   'asam-adam': [sam, { options: { base: 'adam', lr: 0.05, rho: 0.5, adaptive: true } }],
+  prodigy: [prodigy, { invalidOptions: [{ d0: -1 }, { growthRate: 0.5 }] }],
+  'prodigy-float32': [prodigy, { dtype: 'float32', options: { useBiasCorrection: true, weightDecay: 0.01 } }],
   lookahead: [lookahead, { options: { inner: 'adam', lr: 0.05 }, invalidOptions: [{ k: 0 }, { alpha: 2 }] }],
 };
 

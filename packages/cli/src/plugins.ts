@@ -12,6 +12,7 @@ import lamb from '@nablajs/optim-lamb';
 import lbfgs from '@nablajs/optim-lbfgs';
 import lion from '@nablajs/optim-lion';
 import muon from '@nablajs/optim-muon';
+import prodigy from '@nablajs/optim-prodigy';
 import rmsprop from '@nablajs/optim-rmsprop';
 import rprop from '@nablajs/optim-rprop';
 import sam from '@nablajs/optim-sam';
@@ -43,6 +44,7 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   sam,
   adan,
   ademamix,
+  prodigy,
 ];
 
 /**
