@@ -1,6 +1,5 @@
 import { type Tensor, tensor } from '@nablajs/core';
-import { stepContext } from '@nablajs/optim';
-import { chain, createOptimizer, resetRegistry, usePlugin } from '@nablajs/optim';
+import { chain, createOptimizer, resetRegistry, stepContext, usePlugin } from '@nablajs/optim';
 import { assertOptimizerConformance } from '@nablajs/optim/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import adadeltaPlugin, { adadelta, scaleByAdadelta } from './index';

@@ -1,6 +1,5 @@
 import { type Tensor, tensor } from '@nablajs/core';
-import { stepContext } from '@nablajs/optim';
-import { createOptimizer, resetRegistry, usePlugin } from '@nablajs/optim';
+import { createOptimizer, resetRegistry, stepContext, usePlugin } from '@nablajs/optim';
 import { assertOptimizerConformance } from '@nablajs/optim/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import rpropPlugin, { descend, rprop } from './index';

@@ -26,7 +26,10 @@ export interface WrapperDefinition {
 export type WrapperOptions = Record<string, HyperValue | Readonly<Record<string, HyperValue>> | undefined>;
 
 /** A factory made by {@link defineWrapper}: `name(params, { inner: 'adam', innerOptions: {...}, ...own })`. */
-export type WrapperFactory<O extends object = WrapperOptions> = (params: ParamsInput, options?: O) => RuleBasedOptimizer;
+export type WrapperFactory<O extends object = WrapperOptions> = (
+  params: ParamsInput,
+  options?: O,
+) => RuleBasedOptimizer;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
