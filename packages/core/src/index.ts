@@ -1,5 +1,20 @@
-// @nablajs/core: tensors, ops and reverse-mode automatic differentiation.
-
+/**
+ * `@nablajs/core`: tensors (float32, float64, int32) with NumPy broadcasting, ~90 differentiable ops,
+ * reverse-mode automatic differentiation with gradients of gradients, the functional `grad` /
+ * `valueAndGrad` / `vjp`, seeded randomness, `gradcheck`, registries for user ops and kernels, and a
+ * WebAssembly SIMD backend. Node-only parts are in `@nablajs/core/node`.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@nablajs/core';
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * String(x.grad); // tensor([2., 4., 6.])
+ * ```
+ *
+ * @packageDocumentation
+ * @mergeModuleWith <project>
+ */
 export { detectAnomaly } from './autograd/anomaly';
 export { type BackwardOptions, backward, type GradientsOptions, gradients } from './autograd/backward';
 export { grad, valueAndGrad, vjp } from './autograd/functional';
@@ -73,6 +88,8 @@ export { gather } from './ops/gather';
 export { type GeluApproximation, gelu } from './ops/gelu';
 export { indexSelect } from './ops/index-select';
 export { leakyRelu } from './ops/leaky-relu';
+export { type EighOptions, type EighResult, eigh } from './ops/linalg/eigh';
+export { type QRMode, type QROptions, type QRResult, qr } from './ops/linalg/qr';
 export { log } from './ops/log';
 export { logSigmoid } from './ops/log-sigmoid';
 export { logSoftmax } from './ops/log-softmax';
