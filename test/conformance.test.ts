@@ -22,6 +22,7 @@ import { rprop } from '@nablajs/optim-rprop';
 import { sam } from '@nablajs/optim-sam';
 import { adamwScheduleFree, sgdScheduleFree } from '@nablajs/optim-schedulefree';
 import sgdPlugin, { asgd, sgd } from '@nablajs/optim-sgd';
+import { soap } from '@nablajs/optim-soap';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The wrappers (lookahead, sam) find the optimizers they wrap by name.
@@ -71,6 +72,11 @@ const rows: Record<string, Row> = {
   'asam-adam': [sam, { options: { base: 'adam', lr: 0.05, rho: 0.5, adaptive: true } }],
   prodigy: [prodigy, { invalidOptions: [{ d0: -1 }, { growthRate: 0.5 }] }],
   'prodigy-float32': [prodigy, { dtype: 'float32', options: { useBiasCorrection: true, weightDecay: 0.01 } }],
+  soap: [soap, { invalidOptions: [{ preconditionFrequency: 0 }] }],
+  'soap-1d-float32': [
+    soap,
+    { dtype: 'float32', options: { lr: 0.01, precondition1d: true, preconditionFrequency: 2, eps: 1e-6 } },
+  ],
   lookahead: [lookahead, { options: { inner: 'adam', lr: 0.05 }, invalidOptions: [{ k: 0 }, { alpha: 2 }] }],
 };
 

@@ -18,6 +18,7 @@ import rprop from '@nablajs/optim-rprop';
 import sam from '@nablajs/optim-sam';
 import schedulefree from '@nablajs/optim-schedulefree';
 import sgd from '@nablajs/optim-sgd';
+import soap from '@nablajs/optim-soap';
 import { UsageError } from './usage-error';
 
 /**
@@ -45,6 +46,7 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   adan,
   ademamix,
   prodigy,
+  soap,
 ];
 
 /**
