@@ -9,7 +9,7 @@ import {
   type Tolerance,
 } from './helpers/fixtures';
 
-// PyTorch 1.13.1 reference values for eigh and qr (see test/fixtures/README-linalg.md).
+// PyTorch 1.13.1 reference values for eigh and qr (see test/fixtures/README.md, section linalg.json).
 
 interface EighCase {
   id: string;
