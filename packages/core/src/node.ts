@@ -1,4 +1,10 @@
-// @nablajs/core/node: what only works in Node.js, kept out of the browser entry.
+/**
+ * `@nablajs/core/node`: what only works in Node.js, kept out of the browser entry: `enableNodeThreads`
+ * lets the wasm backend run its kernels on `worker_threads`.
+ *
+ * @packageDocumentation
+ * @module @nablajs/core/node
+ */
 import { Worker } from 'node:worker_threads';
 import { setWasmWorkerStarter, type WasmWorkerData } from './backends/wasm/index';
 import type { GemmWorker } from './backends/wasm/runtime';

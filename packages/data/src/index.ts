@@ -1,4 +1,18 @@
-// @nablajs/data: datasets and loaders. The Node-only MNIST file reader lives in @nablajs/data/node.
+/**
+ * `@nablajs/data`: datasets, a seeded `DataLoader`, splits, standardisation, synthetic sets, 2-D test
+ * functions, the bundled UCI digits and an MNIST IDX parser. The Node-only MNIST file reader is in
+ * `@nablajs/data/node`.
+ *
+ * @example
+ * ```ts
+ * import { DataLoader, loadDigits, TensorDataset } from '@nablajs/data';
+ * const { images, labels } = loadDigits();
+ * const loader = new DataLoader(new TensorDataset(images, labels), { batchSize: 32, shuffle: true });
+ * ```
+ *
+ * @packageDocumentation
+ * @mergeModuleWith <project>
+ */
 export { type Collated, defaultCollate } from './collate';
 export { DataLoader, type DataLoaderOptions } from './data-loader';
 export { type Digits, type LoadDigitsOptions, loadDigits } from './digits/load-digits';

@@ -1,6 +1,16 @@
-// @nablajs/nn: modules, layers, initialisers, losses and weights on disk, with torch.nn semantics.
-// The Node-only file API lives in @nablajs/nn/node.
-
+/**
+ * `@nablajs/nn`: modules, layers, initialisers, losses, state dicts and safetensors, with `torch.nn`
+ * semantics and PyTorch's default initialisation. The Node-only file API is in `@nablajs/nn/node`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, ReLU, Sequential } from '@nablajs/nn';
+ * const model = new Sequential(new Linear(4, 16), new ReLU(), new Linear(16, 1));
+ * ```
+ *
+ * @packageDocumentation
+ * @mergeModuleWith <project>
+ */
 import * as F from './functional/index';
 import * as init from './init';
 

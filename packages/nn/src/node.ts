@@ -1,5 +1,10 @@
-// @nablajs/nn/node: the Node-only file API for safetensors (atomic saves). Browsers use the bytes API
-// of @nablajs/nn (saveSafetensors / loadSafetensors).
+/**
+ * `@nablajs/nn/node`: the Node-only file API for safetensors, with atomic saves (`saveFile`, `loadFile`,
+ * `writeFileAtomic`). Browsers use the bytes API of `@nablajs/nn` (`saveSafetensors` / `loadSafetensors`).
+ *
+ * @packageDocumentation
+ * @module @nablajs/nn/node
+ */
 export { SafetensorsError } from './safetensors';
 export {
   type AtomicWriteFs,

@@ -20,11 +20,17 @@ import {
  * ```
  */
 export interface AtomicWriteFs {
+  /** Open `path` with `flags` (`'wx'` for the temporary file) and return a file descriptor, as `fs.openSync`. */
   openSync: (path: string, flags: string, mode?: number) => number;
+  /** Write `length` bytes of `buffer` from `offset`; returns how many were written, as `fs.writeSync`. */
   writeSync: (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+  /** Flush the file to disk, as `fs.fsyncSync`. */
   fsyncSync: (fd: number) => void;
+  /** Close the file descriptor, as `fs.closeSync`. */
   closeSync: (fd: number) => void;
+  /** Rename `from` to `to`, replacing `to` atomically, as `fs.renameSync`. */
   renameSync: (from: string, to: string) => void;
+  /** Remove `path` (the temporary file, after a failure), as `fs.unlinkSync`. */
   unlinkSync: (path: string) => void;
 }
 

@@ -1,4 +1,14 @@
-// @nablajs/optim-adadelta: Adadelta.
+/**
+ * `@nablajs/optim-adadelta`: Adadelta, exact to PyTorch's `Adadelta`.
+ *
+ * @example
+ * ```ts
+ * import { adadelta } from '@nablajs/optim-adadelta';
+ * const opt = adadelta(model.parameters());
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { adadelta } from './adadelta';
 

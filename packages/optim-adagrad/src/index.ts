@@ -1,4 +1,15 @@
-// @nablajs/optim-adagrad: Adagrad (lr decay, initial accumulator).
+/**
+ * `@nablajs/optim-adagrad`: Adagrad (learning-rate decay, initial accumulator), exact to PyTorch's
+ * `Adagrad`.
+ *
+ * @example
+ * ```ts
+ * import { adagrad } from '@nablajs/optim-adagrad';
+ * const opt = adagrad(model.parameters(), { lr: 0.05 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { adagrad } from './adagrad';
 

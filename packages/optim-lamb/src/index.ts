@@ -1,4 +1,15 @@
-// @nablajs/optim-lamb: LAMB (You et al. 2019), layer-wise adaptive large-batch optimization.
+/**
+ * `@nablajs/optim-lamb`: LAMB (You et al. 2019): Adam's direction with decoupled weight decay, scaled per
+ * parameter tensor by the trust ratio, for large-batch training.
+ *
+ * @example
+ * ```ts
+ * import { lamb } from '@nablajs/optim-lamb';
+ * const opt = lamb(model.parameters(), { lr: 2e-3, weightDecay: 0.01 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { lamb } from './lamb';
 

@@ -1,4 +1,21 @@
-// @nablajs/optim-lbfgs: L-BFGS with an optional strong Wolfe line search, exact to PyTorch.
+/**
+ * `@nablajs/optim-lbfgs`: L-BFGS with an optional strong Wolfe line search, exact to PyTorch's `LBFGS`;
+ * `step` takes a closure.
+ *
+ * @example
+ * ```ts
+ * import { lbfgs } from '@nablajs/optim-lbfgs';
+ * const opt = lbfgs([xy], { lineSearchFn: 'strong_wolfe' });
+ * opt.step(() => {
+ *   opt.zeroGrad();
+ *   const loss = f(xy);
+ *   loss.backward();
+ *   return loss;
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin, type OptimizerFactory } from '@nablajs/optim';
 import { lbfgs } from './lbfgs';
 

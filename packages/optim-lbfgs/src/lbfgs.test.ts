@@ -248,7 +248,7 @@ describe('lbfgs', () => {
       skip: ['param-groups', 'null-grads'],
     });
     expect(result.failures).toEqual([]);
-    expect(result.passed.length).toBe(8);
+    expect(result.passed.length).toBe(10);
     const fixed = checkOptimizerConformance(lbfgs, {
       name: 'lbfgs',
       options: { lr: 0.1 },

@@ -1,4 +1,15 @@
-// @nablajs/optim-lion: Lion (Chen et al. 2023), evolved sign momentum.
+/**
+ * `@nablajs/optim-lion`: Lion, EvoLved Sign Momentum (Chen et al. 2023): the sign of interpolated
+ * momentum, with decoupled weight decay.
+ *
+ * @example
+ * ```ts
+ * import { lion } from '@nablajs/optim-lion';
+ * const opt = lion(model.parameters(), { lr: 3e-5, weightDecay: 0.1 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { lion } from './lion';
 

@@ -1,4 +1,14 @@
-// @nablajs/optim-rmsprop: RMSprop (centered, momentum).
+/**
+ * `@nablajs/optim-rmsprop`: RMSprop (centered, momentum), exact to PyTorch's `RMSprop`.
+ *
+ * @example
+ * ```ts
+ * import { rmsprop } from '@nablajs/optim-rmsprop';
+ * const opt = rmsprop(model.parameters(), { lr: 1e-3 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { rmsprop } from './rmsprop';
 

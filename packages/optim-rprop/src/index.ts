@@ -1,4 +1,14 @@
-// @nablajs/optim-rprop: resilient backpropagation.
+/**
+ * `@nablajs/optim-rprop`: resilient backpropagation, exact to PyTorch's `Rprop`, for full-batch training.
+ *
+ * @example
+ * ```ts
+ * import { rprop } from '@nablajs/optim-rprop';
+ * const opt = rprop(model.parameters(), { lr: 0.01 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { rprop } from './rprop';
 

@@ -1,4 +1,15 @@
-// @nablajs/optim-sgd: stochastic gradient descent (momentum, dampening, Nesterov) and averaged SGD.
+/**
+ * `@nablajs/optim-sgd`: stochastic gradient descent with momentum, dampening, Nesterov and weight
+ * decay (`sgd`), and averaged SGD (`asgd`), exact to PyTorch's `SGD` and `ASGD`.
+ *
+ * @example
+ * ```ts
+ * import { sgd } from '@nablajs/optim-sgd';
+ * const opt = sgd(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 import { definePlugin } from '@nablajs/optim';
 import { asgd } from './asgd';
 import { sgd } from './sgd';

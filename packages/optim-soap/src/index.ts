@@ -26,7 +26,7 @@ import { definePlugin } from '@nablajs/optim';
 import { soap } from './soap';
 
 export { mergeDims, type SoapLayout, soapLayout } from './layout';
-export { type SoapParamState, type SoapState, scaleBySoap } from './scale-by-soap';
+export { type FloatArray, type SoapParamState, type SoapState, scaleBySoap } from './scale-by-soap';
 export { type SoapOptions, soap } from './soap';
 
 /**

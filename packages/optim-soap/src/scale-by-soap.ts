@@ -3,7 +3,15 @@ import type { Hyperparams, StepContext, UpdateRule } from '@nablajs/optim';
 import { soapLayout } from './layout';
 
 /** A floating-point typed array: SOAP's state has the parameter's dtype. */
-type FloatArray = Float32Array | Float64Array;
+/**
+ * A floating-point typed array in the parameter's dtype: how SOAP keeps its moments, factors and bases.
+ *
+ * @example
+ * ```ts
+ * const expAvg: FloatArray = new Float64Array(6);
+ * ```
+ */
+export type FloatArray = Float32Array | Float64Array;
 
 /**
  * The SOAP state of one parameter (the reference's `state[p]`), created at its first step. Arrays

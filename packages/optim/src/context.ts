@@ -1,7 +1,18 @@
 import { keep, Tensor, type TypedArray, ValueError } from '@nablajs/core';
 import type { Hyperparams, StepContext } from './types';
 
-/** Options of {@link stepContext}. */
+/**
+ * Options of {@link stepContext}.
+ *
+ * @example
+ * ```ts
+ * // Two groups sharing one `global`, as an optimizer's do; a fake closure for ctx.evaluate().
+ * const global = {};
+ * const options: StepContextOptions = { updates: [u0], global, groupIndex: 0, groupCount: 2, evaluate: () => 0.5 };
+ * const ctx0 = stepContext([p0], hp, options);
+ * const ctx1 = stepContext([p1], hp, { updates: [u1], global, groupIndex: 1, groupCount: 2 });
+ * ```
+ */
 export interface StepContextOptions {
   /** The updates that `updateTensor(i)` views (default: none, and `updateTensor` throws). */
   updates?: readonly (TypedArray | null)[];

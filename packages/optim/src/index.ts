@@ -1,5 +1,22 @@
-// @nablajs/optim: the optimizer plugin host. (The lead wires this barrel.)
-
+/**
+ * `@nablajs/optim`: the optimizer plugin host: the update-rule contract (`UpdateRule`, `chain`), the
+ * runtime that turns a rule into a PyTorch-shaped optimizer (`defineOptimizer`, `defineWrapper`), the
+ * plugin registry (`definePlugin`, `usePlugin`, `createOptimizer`), shared rule blocks, clipping, weight
+ * averaging and learning-rate schedulers. The conformance testkit is in `@nablajs/optim/testkit`.
+ *
+ * @example
+ * ```ts
+ * import { chain, defineOptimizer, scaleByAdam, scaleByLearningRate } from '@nablajs/optim';
+ * const myAdam = defineOptimizer({
+ *   name: 'myAdam',
+ *   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, amsgrad: false },
+ *   rule: chain(scaleByAdam(), scaleByLearningRate()),
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ * @mergeModuleWith <project>
+ */
 export { chain, mergeCouplings } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type StepContextOptions, stepContext } from './context';

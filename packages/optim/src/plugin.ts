@@ -5,13 +5,39 @@ import type { HyperValue, Optimizer, ParamsInput } from './types';
 /**
  * The event API a host (the training loop) offers to a plugin's `setup`: subscribe to an event by
  * name, get back a function that unsubscribes.
+ *
+ * @example
+ * ```ts
+ * // In a plugin's setup: count the steps (fit passes its TrainContext as the payload).
+ * setup(events: PluginEvents) {
+ *   let steps = 0;
+ *   const off = events.on('afterStep', () => steps++);
+ *   return () => {
+ *     off();
+ *     console.log(`${steps} steps`);
+ *   };
+ * }
+ * ```
  */
 export interface PluginEvents {
   /** Subscribe `handler` to `event`; returns a function that removes the subscription. */
   on(event: string, handler: (payload: unknown) => void): () => void;
 }
 
-/** A plugin: a named bundle of optimizers, and optionally a setup that subscribes to training-loop events. */
+/**
+ * A plugin: a named bundle of optimizers, and optionally a setup that subscribes to training-loop events.
+ *
+ * @example
+ * ```ts
+ * const plugin: OptimizerPlugin = definePlugin({
+ *   name: 'custom-optimizers',
+ *   optimizers: { signum, normalizedSgd },
+ *   // Optional: given to fit({ plugins: [plugin] }), it subscribes to the loop's events.
+ *   setup: (events) => events.on('epochEnd', () => console.log('epoch done')),
+ * });
+ * usePlugin(plugin); // createOptimizer('signum', params) now works
+ * ```
+ */
 export interface OptimizerPlugin {
   /** The plugin's name (`@nablajs/optim-adam`, or any unique string). */
   readonly name: string;

@@ -328,3 +328,21 @@ describe('default validation', () => {
     expect(() => plain(p, null as unknown as object)).toThrow('plain: options must be an object');
   });
 });
+
+describe('defineOptimizer checks its definition', () => {
+  it('names what is missing, at definition time', () => {
+    const rule = scaleByLearningRate();
+    expect(() => defineOptimizer({ name: '', defaults: { lr: 1 }, rule })).toThrow(
+      'defineOptimizer: name must be a non-empty string',
+    );
+    expect(() => defineOptimizer({ name: 'x', defaults: {} as never, rule })).toThrow(
+      'defineOptimizer: x: defaults.lr must be a number',
+    );
+    expect(() => defineOptimizer({ name: 'x', defaults: { lr: 1 } } as never)).toThrow(
+      'defineOptimizer: x: rule must be an update rule with init and update functions',
+    );
+    expect(() => defineOptimizer({ name: 'x', defaults: { lr: 1 }, rule, validate: 3 as never })).toThrow(
+      'defineOptimizer: x: validate must be a function',
+    );
+  });
+});

@@ -30,7 +30,21 @@ import type {
 } from './types';
 import { checkBoolean, checkNumber, checkTuple } from './validate';
 
-/** How to build a named optimizer from an update rule: what {@link defineOptimizer} takes. */
+/**
+ * How to build a named optimizer from an update rule: what {@link defineOptimizer} takes.
+ *
+ * @example
+ * ```ts
+ * const definition: OptimizerDefinition = {
+ *   name: 'signum',
+ *   defaults: { lr: 0.01, momentum: 0.9, weightDecay: 0 }, // every option, lr included
+ *   validate: (hp) => checkNumber('signum', 'momentum', hp.momentum, { min: 0, max: 1, maxInclusive: false }),
+ *   rule: chain(scaleBySignum(), scaleByLearningRate()),
+ * };
+ * const signum = defineOptimizer(definition);
+ * definitionOf(signum) === definition; // true: wrappers find the rule of a registered optimizer this way
+ * ```
+ */
 export interface OptimizerDefinition {
   /** The registered name, used in messages and state dicts (`adam`). */
   name: string;
@@ -48,7 +62,16 @@ export interface OptimizerDefinition {
   fused?: FusedUpdate;
 }
 
-/** An optimizer factory: `name(params, options)`, as every optimizer package exports. */
+/**
+ * An optimizer factory: `name(params, options)`, as every optimizer package exports.
+ *
+ * @example
+ * ```ts
+ * const factory: OptimizerFactory<AdamOptions> = adam;
+ * const opt = factory(model.parameters(), { lr: 3e-4 });
+ * const grouped = factory([{ params: weights, weightDecay: 0.01 }, { params: biases }], { lr: 3e-4 });
+ * ```
+ */
 export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (params: ParamsInput, options?: O) => Optimizer;
 
 /**
@@ -100,6 +123,7 @@ interface GroupSlot {
 export function defineOptimizer<O extends object = Partial<Hyperparams>>(
   definition: OptimizerDefinition,
 ): RuleOptimizerFactory<O> {
+  checkDefinition(definition);
   const factory = (params: ParamsInput, options?: O) =>
     new RuleOptimizer(
       definition,
@@ -112,6 +136,25 @@ export function defineOptimizer<O extends object = Partial<Hyperparams>>(
 }
 
 const definitions = new WeakMap<object, OptimizerDefinition>();
+
+/** A clear error for a malformed definition, at definition time rather than at the first step. */
+function checkDefinition(definition: OptimizerDefinition): void {
+  if (definition === null || typeof definition !== 'object')
+    throw new ValueError('defineOptimizer: expected a definition object { name, defaults, rule }');
+  const { name, defaults, rule, validate, fused } = definition;
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ValueError('defineOptimizer: name must be a non-empty string');
+  if (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))
+    throw new ValueError(`defineOptimizer: ${name}: defaults must be an object of hyperparameters`);
+  if (typeof defaults.lr !== 'number')
+    throw new ValueError(`defineOptimizer: ${name}: defaults.lr must be a number (the default learning rate)`);
+  if (rule === null || typeof rule !== 'object' || typeof rule.init !== 'function' || typeof rule.update !== 'function')
+    throw new ValueError(`defineOptimizer: ${name}: rule must be an update rule with init and update functions`);
+  if (validate !== undefined && typeof validate !== 'function')
+    throw new ValueError(`defineOptimizer: ${name}: validate must be a function`);
+  if (fused !== undefined && typeof fused !== 'function')
+    throw new ValueError(`defineOptimizer: ${name}: fused must be a function`);
+}
 
 /**
  * The definition behind a factory made by {@link defineOptimizer} (its name, defaults, validation and

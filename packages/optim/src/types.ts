@@ -37,7 +37,23 @@ export interface ParamGroupInput {
 /** What optimizer factories accept: a list of parameters, or a list of groups with their own hyperparameters. */
 export type ParamsInput = readonly Tensor[] | readonly ParamGroupInput[];
 
-/** What a step rule sees besides the updates. One context per parameter group, the same object at every step. */
+/**
+ * What a step rule sees besides the updates. One context per parameter group, the same object at every step.
+ *
+ * @example
+ * ```ts
+ * // Inside a rule's update: the group's hyperparameters, parameters and updates.
+ * update(updates, state, ctx) {
+ *   const beta = ctx.hp.momentum as number; // read at every step: schedulers change it
+ *   for (let i = 0; i < updates.length; i++) {
+ *     if (updates[i] === null) continue; // no gradient this step
+ *     const g = ctx.updateTensor(i); // updates[i] as a Tensor of ctx.params[i].shape, no copy
+ *     const norm = g.norm().item();
+ *     if (norm > 0) updates[i].set(g.div(norm).data);
+ *   }
+ * }
+ * ```
+ */
 export interface StepContext {
   /** The group's parameters, aligned with the updates, before this step changes them. */
   readonly params: readonly Tensor[];
@@ -67,7 +83,20 @@ export interface StepContext {
   evaluate(): number;
 }
 
-/** Which properties of a rule couple its parameters, groups or steps; the runtime and the testkit read them. */
+/**
+ * Which properties of a rule couple its parameters, groups or steps; the runtime and the testkit read them.
+ *
+ * @example
+ * ```ts
+ * const rule: UpdateRule<State> = {
+ *   init,
+ *   passes: [extrapolate], // moves every group to a look-ahead point: groups are coupled
+ *   update, // calls ctx.evaluate() once, then puts the parameters back
+ *   couples: { closure: true, global: true },
+ * };
+ * defineOptimizer({ name: 'extragradient', defaults: { lr: 0.01 }, rule })(params).requiresClosure; // true
+ * ```
+ */
 export interface RuleCouplings {
   /** The rule calls `ctx.evaluate()`: `step` must be given a closure, and `optimizer.requiresClosure` is true. */
   readonly closure?: boolean;
@@ -80,9 +109,25 @@ export interface RuleCouplings {
 /**
  * One pass of a rule over every parameter group, run before any group's `update` of the same rule
  * (see {@link UpdateRule.passes}).
+ *
+ * @example
+ * ```ts
+ * // Two passes: reset a sum (every group writes the same 0), then add each group's squares to it.
+ * const passes: RulePass<null>[] = [
+ *   (_updates, _state, ctx) => {
+ *     ctx.global['mine.sumSq'] = 0;
+ *   },
+ *   (updates, _state, ctx) => {
+ *     let sum = ctx.global['mine.sumSq'] as number;
+ *     for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) sum += u[j] * u[j];
+ *     ctx.global['mine.sumSq'] = sum;
+ *   },
+ * ];
+ * ```
  */
 export type RulePass<S = unknown> = {
   // NOTE: declared as a method so that a rule's passes are checked bivariantly, like `update`.
+  /** Visit one group: read `updates` (and the parameters), write per-step statistics into `ctx.global` or `state`. */
   pass(updates: readonly (TypedArray | null)[], state: S, ctx: StepContext): void;
 }['pass'];
 

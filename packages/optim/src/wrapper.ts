@@ -4,7 +4,22 @@ import { registeredFactory } from './plugin';
 import { defineOptimizer, definitionOf, type OptimizerDefinition } from './runtime';
 import type { Hyperparams, HyperValue, ParamsInput, RuleBasedOptimizer, StepContext, UpdateRule } from './types';
 
-/** What {@link defineWrapper} takes: a rule that runs around another optimizer, named at construction. */
+/**
+ * What {@link defineWrapper} takes: a rule that runs around another optimizer, named at construction.
+ *
+ * @example
+ * ```ts
+ * // Grokfast: amplify the slow part of the gradient before any optimizer sees it.
+ * const definition: WrapperDefinition = {
+ *   name: 'grokfast',
+ *   innerOption: 'inner', // grokfast(params, { inner: 'adam', innerOptions: { ... } })
+ *   defaults: { alpha: 0.98, lamb: 2 },
+ *   validate: (hp) => checkNumber('grokfast', 'alpha', hp.alpha, { min: 0, max: 1 }),
+ *   before: amplifySlowGradients(),
+ * };
+ * export const grokfast = defineWrapper(definition);
+ * ```
+ */
 export interface WrapperDefinition {
   /** The registered name of the wrapper (`lookahead`, `sam`). */
   name: string;
@@ -22,10 +37,33 @@ export interface WrapperDefinition {
   after?: UpdateRule<unknown>;
 }
 
-/** The options of a wrapper factory: its own hyperparameters, the inner optimizer's name and `<option>Options`. */
+/**
+ * The options of a wrapper factory: its own hyperparameters, the inner optimizer's name and `<option>Options`.
+ *
+ * @example
+ * ```ts
+ * const options: WrapperOptions = {
+ *   inner: 'rmsprop', // the innerOption: a registered optimizer
+ *   innerOptions: { lr: 1e-3, alpha: 0.9 }, // RMSprop's alpha: 'inner.alpha' in the groups (Lookahead has one)
+ *   k: 5,
+ *   alpha: 0.5, // Lookahead's own
+ * };
+ * lookahead(model.parameters(), options);
+ * ```
+ */
 export type WrapperOptions = Record<string, HyperValue | Readonly<Record<string, HyperValue>> | undefined>;
 
-/** A factory made by {@link defineWrapper}: `name(params, { inner: 'adam', innerOptions: {...}, ...own })`. */
+/**
+ * A factory made by {@link defineWrapper}: `name(params, { inner: 'adam', innerOptions: {...}, ...own })`.
+ *
+ * @example
+ * ```ts
+ * const factory: WrapperFactory<LookaheadOptions> = lookahead;
+ * usePlugin(adamPlugin); // the inner optimizer is found by name
+ * const opt = factory(model.parameters(), { inner: 'adam', innerOptions: { lr: 1e-3 }, k: 6 });
+ * opt.paramGroups[0].k; // 6, beside Adam's lr, betas, ...
+ * ```
+ */
 export type WrapperFactory<O extends object = WrapperOptions> = (
   params: ParamsInput,
   options?: O,

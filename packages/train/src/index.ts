@@ -1,5 +1,17 @@
-// @nablajs/train: one training loop, many plugins. File-based plugins live in @nablajs/train/node.
-
+/**
+ * `@nablajs/train`: one training loop (`fit`, `Trainer`) with ordered events, and its plugins: metrics,
+ * schedulers, clipping, accumulation, a gradient monitor, a NaN guard, early stopping, progress, loggers,
+ * checkpoints. The file-based plugins are in `@nablajs/train/node`.
+ *
+ * @example
+ * ```ts
+ * import { fit } from '@nablajs/train';
+ * const { history } = await fit({ model, data: { x, y }, loss: mseLoss, optimizer, epochs: 10 });
+ * ```
+ *
+ * @packageDocumentation
+ * @mergeModuleWith <project>
+ */
 export type { Batch, BatchingOptions, TensorData, TrainData } from './batches';
 export {
   CHECKPOINT_FORMAT,

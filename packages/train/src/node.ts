@@ -1,4 +1,11 @@
-// @nablajs/train/node: the file-based plugins (checkpoints, log files), for Node only.
+/**
+ * `@nablajs/train/node`: the file-based plugins, for Node only: checkpoints on disk (`checkpoint`,
+ * `latestCheckpoint`, `loadCheckpoint`, `resumeFrom`) and log files (`csvFileLogger`,
+ * `jsonLinesFileLogger`).
+ *
+ * @packageDocumentation
+ * @module @nablajs/train/node
+ */
 export {
   type CheckpointOptions,
   checkpoint,
