@@ -1,13 +1,14 @@
 import { allocate, type TypedArray, ValueError } from '@nablajs/core';
 import {
+  type ClosureOptimizer,
   checkBoolean,
   checkNumber,
   defineWrapper,
   type Hyperparams,
   type HyperValue,
+  type ParamsInput,
   type StepContext,
   type UpdateRule,
-  type WrapperFactory,
 } from '@nablajs/optim';
 
 /** The state of {@link samPerturbation} for one parameter group: plain data, saved in the state dict. */
@@ -260,7 +261,7 @@ export interface SamOptions {
  * });
  * ```
  */
-export const sam: WrapperFactory<SamOptions> = defineWrapper<SamOptions>({
+export const sam = defineWrapper<SamOptions>({
   name: 'sam',
   innerOption: 'base',
   defaults: { rho: 0.05, adaptive: false },
@@ -270,4 +271,4 @@ export const sam: WrapperFactory<SamOptions> = defineWrapper<SamOptions>({
     checkBoolean('sam', 'adaptive', hp.adaptive);
   },
   before: samPerturbation() as UpdateRule<unknown>,
-});
+}) as (params: ParamsInput, options?: SamOptions) => ClosureOptimizer;

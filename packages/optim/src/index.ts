@@ -111,6 +111,7 @@ export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
 export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {
   Closure,
+  ClosureOptimizer,
   FusedUpdate,
   Hyperparams,
   HyperValue,

@@ -336,3 +336,25 @@ export interface RuleBasedOptimizer extends Optimizer {
   /** Put the parameters at the evaluation point (no-op for a rule with one point). */
   eval(): void;
 }
+
+/**
+ * An optimizer whose rule re-evaluates the loss within a step (SAM): its type says that `step` takes a
+ * closure, and `requiresClosure` is `true`.
+ *
+ * @example
+ * ```ts
+ * const opt: ClosureOptimizer = sam(model.parameters(), { base: 'sgd', baseOptions: { lr: 0.1 } });
+ * opt.step(() => {
+ *   opt.zeroGrad();
+ *   const loss = lossFn(model.forward(x), y);
+ *   loss.backward();
+ *   return loss;
+ * });
+ * ```
+ */
+export interface ClosureOptimizer extends RuleBasedOptimizer {
+  /** Always true. */
+  readonly requiresClosure: true;
+  /** Call the closure (gradients at the current point), run the rule (which calls it again), return the first loss. */
+  step(closure: Closure): number;
+}
