@@ -9,6 +9,7 @@ import {
   optimizerCases,
   optimizerTolerance,
   replayCase,
+  stateDictViaJson,
 } from './helpers/optim-golden';
 
 const factories = { Adam: adam, AdamW: adamw, Adamax: adamax, NAdam: nadam, RAdam: radam } as const;
@@ -25,7 +26,7 @@ const stateKeys: Record<string, string> = {
 
 /** The state of the one stateful block of the recipe (the others' states are null), through a JSON round trip. */
 function ruleState(opt: Optimizer): Record<string, unknown[]> {
-  const sd = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+  const sd = stateDictViaJson(opt);
   const chainState = decodeState(sd.state[0]) as unknown[];
   const stateful = chainState.filter((s) => s !== null);
   expect(stateful).toHaveLength(1);

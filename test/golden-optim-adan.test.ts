@@ -6,11 +6,13 @@ import { adan } from '@nablajs/optim-adan';
 import { describe, expect, it } from 'vitest';
 import {
   closeNumbers,
+  expectEveryProblemInBothDtypes,
+  fixtureGroups,
   type OptimizerCase,
   optimizerCases,
   optimizerTolerance,
   replayCase,
-  toOptions,
+  stateDictViaJson,
 } from './helpers/optim-golden';
 
 type TorchState = Record<string, { data: number[] }>;
@@ -27,19 +29,12 @@ const cases = optimizerCases('optim-adan.json') as AdanCase[];
 function factoryOf(c: AdanCase) {
   const groups = c.param_groups;
   if (groups === undefined) return adan;
-  return (params: ParamsInput, options: object) =>
-    adan(
-      groups.map(({ params: idx, ...over }) => ({
-        params: idx.map((i) => (params as readonly Tensor[])[i]),
-        ...toOptions(over),
-      })),
-      options,
-    );
+  return (params: ParamsInput, options: object) => adan(fixtureGroups(c, groups, params as readonly Tensor[]), options);
 }
 
 /** Compare the state of scaleByAdan (block 1 of the recipe), after a JSON round trip, with PyTorch's. */
 function checkFinalState(c: AdanCase, opt: Optimizer): void {
-  const sd = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+  const sd = stateDictViaJson(opt);
   const tol = optimizerTolerance(c);
   const names = c.params.map((p) => p.name);
   let offset = 0;
@@ -67,9 +62,7 @@ describe('adan vs the authors’ Adan (sail-sg/Adan on PyTorch 1.13)', () => {
   it('covers the three problems in float64 and float32, weight decay both ways, clipping and groups', () => {
     expect(cases).toHaveLength(26);
     const has = (pred: (c: AdanCase) => boolean) => cases.some(pred);
-    for (const problem of ['rosenbrock2d', 'mlp', 'lstsq'])
-      for (const dtype of ['float64', 'float32'])
-        expect(has((c) => c.problem.name === problem && c.dtype === dtype)).toBe(true);
+    expectEveryProblemInBothDtypes(cases);
     expect(has((c) => (c.hyperparams.weight_decay as number) > 0 && c.hyperparams.no_prox === true)).toBe(true);
     expect(has((c) => (c.hyperparams.weight_decay as number) > 0 && c.hyperparams.no_prox === undefined)).toBe(true);
     // The clipping cases really clip (the reference's factor is below 1 at some steps).

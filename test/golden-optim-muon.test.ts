@@ -10,6 +10,7 @@ import {
   optimizerCases,
   optimizerTolerance,
   replayCase,
+  stateDictViaJson,
 } from './helpers/optim-golden';
 
 type MuonCase = OptimizerCase & {
@@ -26,7 +27,7 @@ const stateKeys: Record<string, [number, string]> = {
 };
 
 function checkFinalState(c: MuonCase, opt: Optimizer): void {
-  const sd = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+  const sd = stateDictViaJson(opt);
   const blocks = decodeState(sd.state[0]) as Record<string, unknown[]>[];
   const tol = optimizerTolerance(c);
   c.params.forEach((p, i) => {

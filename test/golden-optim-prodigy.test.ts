@@ -6,11 +6,13 @@ import { type ProdigyOptions, prodigy, prodigyStats } from '@nablajs/optim-prodi
 import { describe, expect, it } from 'vitest';
 import {
   closeNumbers,
+  expectEveryProblemInBothDtypes,
+  fixtureGroups,
   type OptimizerCase,
   optimizerCases,
   optimizerTolerance,
   replayCase,
-  toOptions,
+  stateDictViaJson,
 } from './helpers/optim-golden';
 
 interface ProdigyCase extends OptimizerCase {
@@ -34,22 +36,12 @@ const stateKeys: Record<string, string> = {
 function factoryFor(c: ProdigyCase): (params: ParamsInput, options: ProdigyOptions) => Optimizer {
   const groups = c.param_groups;
   if (groups === undefined) return prodigy;
-  const names = c.params.map((p) => p.name);
-  return (params, options) => {
-    const list = params as readonly Tensor[];
-    return prodigy(
-      groups.map(({ params: members, ...overrides }) => ({
-        ...toOptions(overrides),
-        params: members.map((name) => list[names.indexOf(name)]),
-      })),
-      options,
-    );
-  };
+  return (params, options) => prodigy(fixtureGroups(c, groups, params as readonly Tensor[]), options);
 }
 
 /** Our state of parameter `name`, wherever its group puts it, through a JSON round trip of the state dict. */
 function stateOf(c: ProdigyCase, opt: Optimizer): Map<string, Record<string, unknown>> {
-  const sd = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+  const sd = stateDictViaJson(opt);
   const names = c.params.map((p) => p.name);
   const out = new Map<string, Record<string, unknown>>();
   sd.paramGroups.forEach((group, g) => {
@@ -126,9 +118,7 @@ function checkD(c: ProdigyCase, opt: Optimizer): void {
 describe('Prodigy vs the authors’ prodigyopt (PyTorch 1.13)', () => {
   it('covers the three problems, both dtypes, the options and the two-group cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
-    for (const problem of ['rosenbrock2d', 'mlp', 'lstsq'])
-      for (const dtype of ['float64', 'float32'])
-        expect(cases.some((c) => c.problem.name === problem && c.dtype === dtype)).toBe(true);
+    expectEveryProblemInBothDtypes(cases);
     const options = new Set(cases.flatMap((c) => Object.keys(c.hyperparams)));
     for (const key of [
       'lr',

@@ -12,6 +12,7 @@ import {
   optimizerCases,
   optimizerTolerance,
   replayCase,
+  stateDictViaJson,
   toOptions,
 } from './helpers/optim-golden';
 
@@ -39,7 +40,7 @@ type TorchState = Record<string, Record<string, number | { data: number[] }>>;
 function checkFinalState(c: OptimizerCase, opt: Optimizer): void {
   const base = bases[c.hyperparams.base_optimizer as string];
   const torch = (c as unknown as { final_state: TorchState }).final_state;
-  const [samState, baseChain] = decodeState(JSON.parse(JSON.stringify(opt.stateDict())).state[0]) as [
+  const [samState, baseChain] = decodeState(stateDictViaJson(opt).state[0]) as [
     { old: Float64Array[] },
     Record<string, unknown[]>[],
   ];

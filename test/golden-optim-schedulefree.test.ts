@@ -4,7 +4,7 @@
 // y and at x, and the final state (z, exp_avg_sq, exp_avg, and the group counters k, lr_max, weight_sum,
 // scheduled_lr), per parameter group and through a scheduler that changes lr mid-run.
 import type { Tensor } from '@nablajs/core';
-import { decodeState, type Optimizer, type ParamGroupInput } from '@nablajs/optim';
+import { decodeState, type Optimizer } from '@nablajs/optim';
 import {
   adamwScheduleFree,
   type ScheduleFreeAdamState,
@@ -16,10 +16,12 @@ import type { FixtureTensor } from './helpers/fixtures';
 import {
   caseParams,
   closeNumbers,
+  fixtureGroups,
   type OptimizerCase,
   optimizerCases,
   optimizerTolerance,
   problemLoss,
+  stateDictViaJson,
   toOptions,
 } from './helpers/optim-golden';
 
@@ -52,18 +54,9 @@ function checkSnapshot(c: ScheduleFreeCase, params: Tensor[], snap: Snapshot, wh
 /** Replay a case: the reference protocol with the train/eval round trip at every checkpoint. */
 function replay(c: ScheduleFreeCase): { opt: Optimizer; params: Tensor[] } {
   const params = caseParams(c);
-  const byName = new Map(c.params.map((p, i) => [p.name, params[i]]));
   const f = problemLoss(c.problem, c.dtype);
   const tol = optimizerTolerance(c);
-  const input =
-    c.groups === undefined
-      ? params
-      : c.groups.map(
-          ({ params: names, ...hp }): ParamGroupInput => ({
-            params: names.map((n) => byName.get(n) as Tensor),
-            ...toOptions(hp),
-          }),
-        );
+  const input = c.groups === undefined ? params : fixtureGroups(c, c.groups, params);
   const opt = factories[c.nabla](input, toOptions(c.hyperparams));
   opt.train?.();
   const baseLrs = opt.paramGroups.map((g) => g.lr);
@@ -98,7 +91,7 @@ function replay(c: ScheduleFreeCase): { opt: Optimizer; params: Tensor[] } {
 /** The final state against the reference's: z / exp_avg_sq / exp_avg per parameter, and the group counters. */
 function checkFinalState(c: ScheduleFreeCase, opt: Optimizer): void {
   const tol = optimizerTolerance(c);
-  const sd = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+  const sd = stateDictViaJson(opt);
   expect(sd.mode).toBe('train');
   sd.paramGroups.forEach((group, g) => {
     const chainState = decodeState(sd.state[g]) as unknown[];

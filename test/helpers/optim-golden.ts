@@ -1,7 +1,8 @@
 // Rebuilds the problems of test/fixtures/optimizers.json and replays PyTorch's protocol with a nabla
 // optimizer, comparing losses and parameter checkpoints at the fixture README's tolerances.
 import { type DType, logsumexp, matmul, type Tensor } from '@nablajs/core';
-import { decodeState, type HyperValue, type Optimizer, type ParamsInput } from '@nablajs/optim';
+import { decodeState, type HyperValue, type Optimizer, type ParamGroupInput, type ParamsInput } from '@nablajs/optim';
+import { expect } from 'vitest';
 import { type FixtureTensor, fromFixture, loadFixture } from './fixtures';
 
 /** One case of optimizers.json. */
@@ -72,6 +73,29 @@ export function problemLoss(problem: OptimizerCase['problem'], dtype: DType): (p
     default:
       throw new Error(`unknown fixture problem ${problem.name}`);
   }
+}
+
+/** Assert that `cases` hold each problem of optim_common.py (rosenbrock2d, mlp, lstsq) in float64 and in float32. */
+export function expectEveryProblemInBothDtypes(cases: readonly OptimizerCase[]): void {
+  for (const problem of ['rosenbrock2d', 'mlp', 'lstsq'])
+    for (const dtype of ['float64', 'float32'])
+      expect(cases.some((c) => c.problem.name === problem && c.dtype === dtype)).toBe(true);
+}
+
+/**
+ * A fixture's parameter groups as nabla's over `params` (the case's parameters, in its order): each group
+ * lists its members by index or by parameter name; its other keys are snake_case overrides.
+ */
+export function fixtureGroups(
+  c: OptimizerCase,
+  groups: readonly ({ params: readonly (number | string)[] } & Record<string, unknown>)[],
+  params: readonly Tensor[],
+): ParamGroupInput[] {
+  const names = c.params.map((p) => p.name);
+  return groups.map(({ params: members, ...overrides }) => ({
+    params: members.map((m) => (typeof m === 'number' ? params[m] : params[names.indexOf(m)])),
+    ...toOptions(overrides),
+  }));
 }
 
 /** The README's tolerance for a case: relative to max(1, |expected|). */
@@ -175,6 +199,40 @@ export function checkFinalState(c: OptimizerCase, opt: Optimizer, block: number,
       const label = `${c.id}: final_state ${p.name}.${key}`;
       if (typeof want === 'number') closeNumbers([ours[key] as number], [want], tol, label);
       else closeNumbers(ours[key] as ArrayLike<number>, want.data, tol, label);
+    }
+  });
+}
+
+/** The optimizer's state dict after a JSON round trip, as a checkpoint file would hold it. */
+export function stateDictViaJson(opt: Optimizer): ReturnType<Optimizer['stateDict']> {
+  return JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<Optimizer['stateDict']>;
+}
+
+/** One parameter's state in a fixture's `final_state`: tensors as flat values, counters as numbers, None as null. */
+export type TorchParamState = Record<string, number | null | { data: number[] }>;
+
+/**
+ * Compare PyTorch's `final_state` with the state of the rule block at `block` in the recipe's chain, read
+ * through a JSON round trip of `stateDict()`; `keys` maps every PyTorch key to the block's field. PyTorch's
+ * keys must be exactly those of `keys`; a None must be null on our side and a counter equal.
+ */
+export function checkBlockState(
+  c: OptimizerCase & { final_state: Record<string, TorchParamState> },
+  opt: Optimizer,
+  block: number,
+  keys: Record<string, string>,
+): void {
+  const state = (decodeState(stateDictViaJson(opt).state[0]) as unknown[])[block] as Record<string, unknown[]>;
+  const tol = optimizerTolerance(c);
+  c.params.forEach((p, i) => {
+    const torch = c.final_state[p.name];
+    expect(Object.keys(torch).sort()).toEqual(Object.keys(keys).sort());
+    for (const [key, want] of Object.entries(torch)) {
+      const got = state[keys[key]][i];
+      const label = `${c.id}: final_state ${p.name}.${key}`;
+      if (want === null) expect(got, label).toBeNull();
+      else if (typeof want === 'number') expect(got, label).toBe(want);
+      else closeNumbers(got as ArrayLike<number>, want.data, tol, label);
     }
   });
 }
