@@ -9,7 +9,10 @@ import { NablaError } from '@nablajs/core';
  * throw new UsageError('unknown task "digit"; valid tasks: digits-mlp, spirals, ...');
  * ```
  */
-export class UsageError extends NablaError {}
+export class UsageError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'UsageError';
+}
 
 /**
  * `value` followed by `; valid X: a, b, c`: the tail every "unknown thing" message ends with.

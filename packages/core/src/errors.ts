@@ -10,7 +10,8 @@
 export class NablaError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    // NOTE: subclasses spell their name out as a field (set after this); new.target.name is for others.
+    this.name = new.target === NablaError ? 'NablaError' : new.target.name;
   }
 }
 
@@ -22,7 +23,10 @@ export class NablaError extends Error {
  * add(zeros([2, 3]), zeros([4])); // throws ShapeError: add: shapes [2,3] and [4] cannot be broadcast
  * ```
  */
-export class ShapeError extends NablaError {}
+export class ShapeError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'ShapeError';
+}
 
 /**
  * A dtype that an op does not accept, or mixed dtypes where they are not allowed.
@@ -32,7 +36,10 @@ export class ShapeError extends NablaError {}
  * zeros([2], { dtype: 'int32' }).requiresGrad = true; // throws DTypeError
  * ```
  */
-export class DTypeError extends NablaError {}
+export class DTypeError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'DTypeError';
+}
 
 /**
  * An axis outside `[-ndim, ndim)`, or repeated where axes must be distinct.
@@ -42,7 +49,10 @@ export class DTypeError extends NablaError {}
  * sum(zeros([2, 3]), 2); // throws AxisError: sum: axis 2 is out of range for a tensor of 2 dims
  * ```
  */
-export class AxisError extends NablaError {}
+export class AxisError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'AxisError';
+}
 
 /**
  * An index that is out of range or not an integer.
@@ -52,7 +62,10 @@ export class AxisError extends NablaError {}
  * indexSelect(zeros([3]), 0, tensor([5], { dtype: 'int32' })); // throws IndexError
  * ```
  */
-export class IndexError extends NablaError {}
+export class IndexError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'IndexError';
+}
 
 /**
  * An argument value outside its allowed range (a negative size, a zero step, a bad option).
@@ -62,7 +75,10 @@ export class IndexError extends NablaError {}
  * arange(0, 10, 0); // throws ValueError: arange: step must be nonzero, got 0
  * ```
  */
-export class ValueError extends NablaError {}
+export class ValueError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'ValueError';
+}
 
 /**
  * Misuse of automatic differentiation: `backward()` on a non-scalar without a gradient, a second
@@ -74,7 +90,10 @@ export class ValueError extends NablaError {}
  * y.backward(); // throws AutogradError: backward: ... non-scalar ...
  * ```
  */
-export class AutogradError extends NablaError {}
+export class AutogradError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'AutogradError';
+}
 
 /**
  * Thrown when a tensor is used after it was disposed: by {@link Tensor.dispose}, at the end of the
@@ -88,7 +107,10 @@ export class AutogradError extends NablaError {}
  * t.sum(); // throws DisposedError: Tensor of shape [3] (float32) was disposed ...
  * ```
  */
-export class DisposedError extends NablaError {}
+export class DisposedError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'DisposedError';
+}
 
 /**
  * Thrown inside {@link detectAnomaly} when an op produces a NaN or an infinity, naming the op and
@@ -101,6 +123,8 @@ export class DisposedError extends NablaError {}
  * ```
  */
 export class AnomalyError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'AnomalyError';
   /** The name of the op that produced the first non-finite value. */
   readonly op: string;
   /** Whether the value appeared in the forward or in the backward pass. */

@@ -15,7 +15,10 @@ import { type DType, NablaError, Tensor, type TypedArray } from '@nablajs/core';
  *
  * @see https://github.com/huggingface/safetensors#format
  */
-export class SafetensorsError extends NablaError {}
+export class SafetensorsError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'SafetensorsError';
+}
 
 /**
  * The element types of the safetensors format that nabla reads. Floating types load as `float32`

@@ -27,6 +27,8 @@ export interface ShapeMismatch {
  * ```
  */
 export class StateDictError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'StateDictError';
   /** Names the module has but the state dict lacks. */
   readonly missingKeys: readonly string[];
   /** Names in the state dict that the module does not have. */

@@ -36,7 +36,10 @@ export const CHECKPOINT_VERSION = 1;
  * }
  * ```
  */
-export class CheckpointError extends NablaError {}
+export class CheckpointError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'CheckpointError';
+}
 
 /**
  * The optional stateful convention: anything with `stateDict()` and `loadStateDict(state)` whose state belongs in a

@@ -9,7 +9,10 @@ import { NablaError } from '@nablajs/core';
  * try { parseIdx(new Uint8Array(3)); } catch (e) { e instanceof IdxError; } // true
  * ```
  */
-export class IdxError extends NablaError {}
+export class IdxError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'IdxError';
+}
 
 /** The contents of an IDX file of unsigned bytes. */
 export interface IdxArray {
