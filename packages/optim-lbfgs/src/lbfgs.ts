@@ -97,6 +97,9 @@ function validate(hp: Readonly<Record<string, unknown>>): void {
   checkNumber(NAME, 'toleranceGrad', hp.toleranceGrad, { min: 0 });
   checkNumber(NAME, 'toleranceChange', hp.toleranceChange, { min: 0 });
   checkNumber(NAME, 'historySize', hp.historySize, { min: 1, integer: true });
+  for (const key of ['lr', 'toleranceGrad', 'toleranceChange'])
+    if (!Number.isFinite(hp[key]))
+      throw new ValueError(`${NAME}: ${key} must be a finite number, got ${String(hp[key])}`);
   if (hp.lineSearchFn !== null && hp.lineSearchFn !== 'strong_wolfe')
     throw new ValueError(
       `${NAME}: lineSearchFn must be 'strong_wolfe' or null, got ${JSON.stringify(hp.lineSearchFn)}`,

@@ -319,6 +319,12 @@ describe('default validation', () => {
     const p = [param([1])];
     expect(() => plain(p, { lr: -1 })).toThrow('plain: lr must be in [0, inf), got -1');
     expect(() => plain(p, { beta: Number.NaN })).toThrow('plain: beta must be');
+    expect(() => plain(p, { lr: Number.POSITIVE_INFINITY })).toThrow(
+      'plain: lr must be a finite number >= 0, got Infinity',
+    );
+    expect(() => plain(p, { beta: Number.NEGATIVE_INFINITY })).toThrow(
+      'plain: beta must be a finite number, got -Infinity',
+    );
     expect(() => plain(p, { beta: '0.9' as unknown as number })).toThrow('plain: beta must be');
     expect(() => plain(p, { flag: 1 as unknown as boolean })).toThrow('plain: flag must be true or false, got 1');
     expect(() => plain(p, { pair: [1] })).toThrow('plain: pair must be an array of 2 numbers');

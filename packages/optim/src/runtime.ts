@@ -170,9 +170,10 @@ export function definitionOf(factory: unknown): OptimizerDefinition | undefined 
 }
 
 /**
- * The checks every optimizer made by {@link defineOptimizer} runs before its own `validate`: `lr` is a
- * number ≥ 0, and every hyperparameter has the type of its default (a number that is not NaN for a
- * number, true or false for a flag, a string for a string, as many numbers for a tuple).
+ * The checks every optimizer made by {@link defineOptimizer} runs after its own `validate`: `lr` is a
+ * finite number ≥ 0, and every hyperparameter has the type of its default (a number that is not NaN,
+ * and finite when its default is, for a number; true or false for a flag; a string for a string; as
+ * many numbers for a tuple).
  *
  * @example
  * ```ts
@@ -181,11 +182,16 @@ export function definitionOf(factory: unknown): OptimizerDefinition | undefined 
  */
 export function checkAgainstDefaults(name: string, defaults: Readonly<Hyperparams>, hp: Readonly<Hyperparams>): void {
   checkNumber(name, 'lr', hp.lr, { min: 0 });
+  if (!Number.isFinite(hp.lr)) throw new ValueError(`${name}: lr must be a finite number >= 0, got ${hp.lr}`);
   for (const [key, d] of Object.entries(defaults)) {
     if (key === 'lr' || !(key in hp)) continue;
     const v = hp[key];
-    if (typeof d === 'number') checkNumber(name, key, v);
-    else if (typeof d === 'boolean') checkBoolean(name, key, v);
+    if (typeof d === 'number') {
+      checkNumber(name, key, v);
+      // NOTE: an option whose default is finite must be finite (Prodigy's growthRate defaults to Infinity).
+      if (Number.isFinite(d) && !Number.isFinite(v))
+        throw new ValueError(`${name}: ${key} must be a finite number, got ${String(v)}`);
+    } else if (typeof d === 'boolean') checkBoolean(name, key, v);
     else if (typeof d === 'string') {
       if (typeof v !== 'string') throw new ValueError(`${name}: ${key} must be a string, got ${JSON.stringify(v)}`);
     } else if (Array.isArray(d)) checkTuple(name, key, v, d.length);
