@@ -3,6 +3,7 @@
 // vitest's JSON report, so that every run (local or CI) shows how many tests ran.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { countReport } from './count-report.mjs';
 
 const report = 'test-results.json';
 rmSync(report, { force: true });
@@ -19,10 +20,12 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 if (existsSync(report)) {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests ?? 0;
-  failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0);
-  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  const counts = countReport(JSON.parse(readFileSync(report, 'utf8')));
+  ({ passed, failed, skipped } = counts);
+  if (counts.broken.length > 0)
+    console.log(
+      `${counts.broken.length} test file${counts.broken.length === 1 ? '' : 's'} failed to load or in a hook: ${counts.broken.join(', ')}`,
+    );
 } else {
   failed = 1;
   console.error(`test: vitest wrote no ${report}`);
