@@ -15,3 +15,10 @@ export const sourceAliases = packages.flatMap((dir) => [
   { find: new RegExp(`^@nablajs/${dir}$`), replacement: join(root, 'packages', dir, 'src', 'index.ts') },
   { find: new RegExp(`^@nablajs/${dir}/(.+)$`), replacement: join(root, 'packages', dir, 'src', '$1.ts') },
 ]);
+
+/**
+ * Time limits for every project: no test may depend on the machine's speed, so the limits are sized for a
+ * machine several times slower than a loaded 2-core one (a heavy test takes seconds there, not minutes).
+ * They catch a hang, not a slow machine.
+ */
+export const timeouts = { testTimeout: 120_000, hookTimeout: 300_000 };

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.ts';
+import { sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 // Every test of core again on the wasm backend, in a Node started with relaxed SIMD on (Node 20 needs
 // the flag; Chrome 114+ and Node 22+ have it by default), so that matmul, conv2d and the threads run
@@ -9,6 +9,7 @@ export default defineProject({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: { alias: sourceAliases },
   test: {
+    ...timeouts,
     name: 'core-wasm-fma',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./vitest.wasm-fma.setup.ts'],

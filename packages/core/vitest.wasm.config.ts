@@ -1,10 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.ts';
+import { sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 // Every test of core again, with the wasm backend initialised and active (see vitest.wasm.setup.ts).
 export default defineProject({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: { alias: sourceAliases },
-  test: { name: 'core-wasm', include: ['src/**/*.test.ts'], setupFiles: ['./vitest.wasm.setup.ts'] },
+  test: {
+    ...timeouts,
+    name: 'core-wasm',
+    include: ['src/**/*.test.ts'],
+    setupFiles: ['./vitest.wasm.setup.ts'],
+  },
 });

@@ -1,7 +1,11 @@
 import { defineProject } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.ts';
+import { sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 export default defineProject({
   resolve: { alias: sourceAliases },
-  test: { name: 'optim-rprop', include: ['src/**/*.test.ts'] },
+  test: {
+    ...timeouts,
+    name: 'optim-rprop',
+    include: ['src/**/*.test.ts'],
+  },
 });

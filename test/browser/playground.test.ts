@@ -46,7 +46,7 @@ async function rows(): Promise<Row[]> {
 
 async function freshPage(): Promise<void> {
   await page.goto(`${server.url}index.html`);
-  await page.waitForSelector('#race-status[data-state="ready"]', { timeout: 30_000 });
+  await page.waitForSelector('#race-status[data-state="ready"]', { timeout: 120_000 });
 }
 
 async function setRacer(index: number, optimizer: string, options: Record<string, string>): Promise<void> {
@@ -116,7 +116,7 @@ describe('the playground in Chromium', () => {
           (tr) => (tr as HTMLElement).dataset.status === 'done',
         ),
       null,
-      { timeout: 60_000 },
+      { timeout: 120_000 },
     );
     const [sgd, adam] = await rows();
     for (const r of [sgd, adam]) {
@@ -236,7 +236,7 @@ describe('the playground in Chromium', () => {
           ['done', 'error'].includes((tr as HTMLElement).dataset.status ?? ''),
         ),
       null,
-      { timeout: 30_000 },
+      { timeout: 120_000 },
     );
     const [, , sign, explodes] = await rows();
     expect(sign.status).toBe('done');

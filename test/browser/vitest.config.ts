@@ -10,7 +10,7 @@ export default defineProject({
     name: 'browser',
     include: ['**/*.test.ts'],
     testTimeout: 120_000,
-    hookTimeout: 180_000,
+    hookTimeout: 900_000,
     fileParallelism: false,
   },
 });
