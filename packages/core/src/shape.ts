@@ -112,12 +112,23 @@ export function normalizeAxes(
   return ndim === 0 ? [] : sorted;
 }
 
-/** Throw a {@link ValueError} unless `shape` is an array of non-negative integers. */
+/** The most elements a tensor may have: the largest typed array JavaScript engines allow (2^32 - 1). */
+export const MAX_TENSOR_SIZE = 2 ** 32 - 1;
+
+/** Throw a {@link ValueError} unless `shape` is an array of non-negative integers with at most {@link MAX_TENSOR_SIZE} elements in all. */
+
 export function checkShape(fn: string, arg: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new ValueError(`${fn}: ${arg} must be an array of sizes, got ${String(shape)}`);
-  for (const d of shape)
+  let size = 1;
+  for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
       throw new ValueError(`${fn}: ${arg} must hold non-negative integers, got ${JSON.stringify(shape)}`);
+    size *= d;
+  }
+  if (size > MAX_TENSOR_SIZE)
+    throw new ValueError(
+      `${fn}: ${arg} ${JSON.stringify(shape)} has ${size} elements, more than the ${MAX_TENSOR_SIZE} a typed array can hold`,
+    );
   return [...shape];
 }
 

@@ -588,3 +588,11 @@ describe('a file written by another implementation (scripts/fixtures/make_safete
     expect({ ...again.metadata }).toEqual(expected.metadata);
   });
 });
+
+describe('loadSafetensors options', () => {
+  it('null options give a SafetensorsError, not a TypeError', () => {
+    const bytes = saveSafetensors({ w: tensor([1, 2]) });
+    expect(() => loadSafetensors(bytes, null as never)).toThrow(SafetensorsError);
+    expect(() => loadSafetensors(bytes, null as never)).toThrow('loadSafetensors: options must be an object');
+  });
+});

@@ -271,6 +271,8 @@ export function encodeData(data: TypedArray, out: Uint8Array, offset: number, ho
 export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsContents {
   if (!(bytes instanceof Uint8Array))
     throw new SafetensorsError(`loadSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  if (options === null || typeof options !== 'object')
+    throw new SafetensorsError(`loadSafetensors: options must be an object, got ${describe(options)}`);
   const maxHeaderBytes = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
   if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 2)
     throw new SafetensorsError(`loadSafetensors: maxHeaderBytes must be an integer >= 2, got ${maxHeaderBytes}`);

@@ -112,3 +112,13 @@ describe('mnistFromIdx', () => {
     expect(mnistFromIdx(images, idxBytes([3], [1, 12, 3]), { numClasses: 26 }).labels.toArray()).toEqual([1, 12, 3]);
   });
 });
+
+describe('mnistFromIdx with a crafted header', () => {
+  it('rejects images too large to address, even when the file holds none ([0, 2^32-1, 2^32-1])', () => {
+    const huge = idxBytes([0, 2 ** 32 - 1, 2 ** 32 - 1], []);
+    expect(() => mnistFromIdx(huge, idxBytes([0], []))).toThrow(IdxError);
+    expect(() => mnistFromIdx(huge, idxBytes([0], []))).toThrow(
+      'mnistFromIdx: the images file: images of 4294967295x4294967295 pixels exceed the limit of 16777216 pixels per image',
+    );
+  });
+});

@@ -68,6 +68,12 @@ export function mnistFromIdx(
     throw new IdxError(
       `mnistFromIdx: ${imagesName} holds ${n} images but ${labelsName} holds ${labels.shape[0]} labels; they must come from the same split`,
     );
+  // NOTE: an image of rows·cols pixels must be addressable: a crafted header with n = 0 holds no data to
+  // check its dimensions against.
+  if (!Number.isSafeInteger(rows * cols) || rows * cols > MAX_IMAGE_PIXELS)
+    throw new IdxError(
+      `mnistFromIdx: ${imagesName}: images of ${rows}x${cols} pixels exceed the limit of ${MAX_IMAGE_PIXELS} pixels per image`,
+    );
   const pixels = images.data;
   const data = type === 'float64' ? new Float64Array(pixels.length) : new Float32Array(pixels.length);
   if (normalize) for (let i = 0; i < pixels.length; i++) data[i] = pixels[i] / 255;
@@ -84,6 +90,9 @@ export function mnistFromIdx(
   const imageShape = shape === 'image' ? [n, 1, rows, cols] : [n, rows * cols];
   return { images: new Tensor(data, imageShape, type), labels: new Tensor(y, [n], 'int32') };
 }
+
+/** The most pixels one image may have (2^24, a 4096x4096 image; MNIST's are 28x28). */
+const MAX_IMAGE_PIXELS = 2 ** 24;
 
 function checkMagic(name: string, magic: number, expected: number, what: string): void {
   if (magic === expected) return;
