@@ -95,6 +95,15 @@ describe('saveFile / loadFile', () => {
 });
 
 describe('atomic save', () => {
+  it('removes the temporary files that killed saves left in the directory, and only those', () => {
+    const stale = ['.model.safetensors.0123456789ab.tmp', '.epoch-3.safetensors.deadbeef0042.tmp'];
+    const kept = ['notes.tmp', '.model.safetensors.tmp', '.x.0123456789ab.tmp.bak', 'data.0123456789ab.tmp'];
+    for (const name of [...stale, ...kept]) writeFileSync(join(dir, name), 'partial');
+    writeFileAtomic(join(dir, 'epoch-4.safetensors'), saveSafetensors(newState));
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'epoch-4.safetensors'].sort());
+    expect([...loadFile(join(dir, 'epoch-4.safetensors')).tensors.w.data]).toEqual([4, 5, 6, 7]);
+  });
+
   for (const step of ['writeSync', 'fsyncSync', 'closeSync', 'renameSync'] as const) {
     it(`a crash in ${step} keeps the old file intact and removes the temporary file`, () => {
       const path = join(dir, 'model.safetensors');

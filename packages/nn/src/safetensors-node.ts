@@ -54,7 +54,8 @@ export const defaultAtomicWriteFs: AtomicWriteFs = {
 /**
  * Write `bytes` to `path` atomically: write a temporary file in the same directory (`.<name>.<random>.tmp`), flush
  * it to disk with fsync, then rename it over `path`. A crash or an error at any step leaves the old file (if any)
- * untouched, and on an error the temporary file is removed before the error is rethrown.
+ * untouched, and on an error the temporary file is removed before the error is rethrown. After a successful write,
+ * temporary files of this pattern that earlier writes into the same directory left when killed are removed.
  *
  * @param path - the target file
  * @param bytes - the whole new content
@@ -87,6 +88,23 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicWrite
     throw error;
   }
   syncDirectory(dirname(path));
+  removeStaleTemporaries(dirname(path), fs);
+}
+
+/** The names {@link writeFileAtomic} gives its temporary files: `.<name>.<12 hex digits>.tmp`. */
+const TEMPORARY_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Remove the temporary files that writes killed before their rename left in `dir` (only names of
+ * {@link writeFileAtomic}'s pattern, `.<name>.<12 hex digits>.tmp`): without this, every killed save of a
+ * training loop would leave a checkpoint-sized file behind. Writers into one directory are assumed to take
+ * turns, as a training loop's saves do; a failure to list or remove is ignored.
+ */
+function removeStaleTemporaries(dir: string, fs: AtomicWriteFs): void {
+  ignoreErrors(() => {
+    for (const name of nodeFs.readdirSync(dir))
+      if (TEMPORARY_NAME.test(name)) ignoreErrors(() => fs.unlinkSync(join(dir, name)));
+  });
 }
 
 // NOTE: the rename is durable only once the directory entry is flushed; not every platform can fsync a directory.
