@@ -2,8 +2,20 @@
 // Runs the whole vitest suite, then prints one plain line `N passed, N failed` counted from
 // vitest's JSON report, so that every run (local or CI) shows how many tests ran.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { countReport } from './count-report.mjs';
+
+// The browser tests read the packages' dist builds: build the missing ones here, once, before any test runs,
+// rather than inside a test hook under a time limit.
+const packages = readdirSync('packages').filter((p) => existsSync(`packages/${p}/tsup.config.ts`));
+const missing = packages.filter((p) => !existsSync(`packages/${p}/dist/index.js`));
+if (missing.length > 0) {
+  console.log(`test: building ${missing.length} package(s) without a dist build first: ${missing.join(', ')}`);
+  for (const p of missing) {
+    const built = spawnSync('npx', ['--no-install', 'tsup'], { cwd: `packages/${p}`, stdio: 'ignore' });
+    if (built.status !== 0) console.log(`test: the build of packages/${p} failed; the browser tests will say more`);
+  }
+}
 
 const report = 'test-results.json';
 rmSync(report, { force: true });
