@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxError } from './mnist/idx';
-import { bundledMnistTestDir, loadMnist } from './node-mnist';
+import { bundledMnistTestDir, loadMnist, MNIST_MAX_BYTES } from './node-mnist';
 
 let dir: string;
 
@@ -134,5 +134,36 @@ describe('loadMnist file handling', () => {
 
   it('rejects an unknown split', () => {
     expect(() => loadMnist(dir, { split: 'test' as 't10k' })).toThrow(/split must be 'train' or 't10k', got "test"/);
+  });
+});
+
+describe('loadMnist and gzip bombs', () => {
+  it('stops decompressing at maxBytes with an IdxError naming the file and the limit', () => {
+    const d = fresh('bomb');
+    // A header claiming [500000, 28, 28] followed by 4 MiB of zeros: a few kilobytes compressed.
+    const header = idxBytes([500_000, 28, 28], []);
+    const bomb = new Uint8Array(header.length + 4 * 2 ** 20);
+    bomb.set(header);
+    const compressed = gzipSync(bomb);
+    expect(compressed.length).toBeLessThan(20_000);
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), compressed);
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), idxBytes([1], [3]));
+    expect(() => loadMnist(d, { maxBytes: 2 ** 20 })).toThrow(IdxError);
+    expect(() => loadMnist(d, { maxBytes: 2 ** 20 })).toThrow(
+      `t10k-images-idx3-ubyte.gz decompresses to more than maxBytes = ${2 ** 20} bytes`,
+    );
+    // Within the default limit it decompresses, and the IDX check names the missing pixels.
+    expect(() => loadMnist(d)).toThrow(IdxError);
+  });
+
+  it('checks maxBytes', () => {
+    expect(() => loadMnist(bundledMnistTestDir(), { maxBytes: 0 })).toThrow(
+      'loadMnist: maxBytes must be a positive integer, got 0',
+    );
+  });
+
+  it('the default limit holds the bundled test set, and MNIST_MAX_BYTES is 128 MiB', () => {
+    expect(MNIST_MAX_BYTES).toBe(2 ** 27);
+    expect(loadMnist(bundledMnistTestDir()).labels.shape).toEqual([10_000]);
   });
 });

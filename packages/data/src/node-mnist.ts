@@ -9,13 +9,29 @@ import { type Mnist, type MnistOptions, mnistFromIdx } from './mnist/mnist-from-
 export interface LoadMnistOptions extends MnistOptions {
   /** Which pair of files to read: `'t10k'` (the 10,000 test images, default) or `'train'` (60,000). */
   split?: 'train' | 't10k';
+  /**
+   * The most bytes a gzip-compressed file may decompress to (default {@link MNIST_MAX_BYTES}, 128 MiB: the
+   * largest MNIST file, the training images, is 47 MB). A file that would decompress past it is an
+   * {@link IdxError}, raised before more than this much is allocated.
+   */
+  maxBytes?: number;
 }
+
+/**
+ * The default limit of {@link LoadMnistOptions.maxBytes}: 128 MiB decompressed per file.
+ *
+ * @example
+ * ```ts
+ * loadMnist('/data/mnist', { split: 'train', maxBytes: 2 * MNIST_MAX_BYTES });
+ * ```
+ */
+export const MNIST_MAX_BYTES = 2 ** 27;
 
 /**
  * Read the bytes of `file` or of `file.gz`, decompressing gzip (detected by its magic bytes 1f 8b, not
  * by the name); an error names the missing file and lists what the directory holds.
  */
-function readIdxFile(dir: string, file: string): { path: string; bytes: Uint8Array } {
+function readIdxFile(dir: string, file: string, maxBytes: number): { path: string; bytes: Uint8Array } {
   const candidates = [file, `${file}.gz`];
   const found = candidates.map((name) => join(dir, name)).find((path) => existsSync(path));
   if (found === undefined) {
@@ -29,8 +45,13 @@ function readIdxFile(dir: string, file: string): { path: string; bytes: Uint8Arr
   let bytes: Uint8Array = readFileSync(found);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      // NOTE: bounded, so a small crafted file cannot make us allocate gigabytes (a gzip bomb).
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new IdxError(
+          `loadMnist: ${found} decompresses to more than maxBytes = ${maxBytes} bytes; raise maxBytes if the file is genuine`,
+        );
       throw new IdxError(
         `loadMnist: ${found} is not a valid gzip file (${(error as Error).message}); is it truncated?`,
       );
@@ -55,14 +76,16 @@ function readIdxFile(dir: string, file: string): { path: string; bytes: Uint8Arr
  * ```
  */
 export function loadMnist(dir: string, options: LoadMnistOptions = {}): Mnist {
-  const { split = 't10k', ...rest } = options;
+  const { split = 't10k', maxBytes = MNIST_MAX_BYTES, ...rest } = options;
   if (split !== 'train' && split !== 't10k')
     throw new IdxError(`loadMnist: split must be 'train' or 't10k', got ${JSON.stringify(split)}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1)
+    throw new IdxError(`loadMnist: maxBytes must be a positive integer, got ${String(maxBytes)}`);
   if (typeof dir !== 'string') throw new IdxError('loadMnist: dir must be a path (a string)');
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new IdxError(`loadMnist: ${root} is not a directory`);
-  const images = readIdxFile(root, `${split}-images-idx3-ubyte`);
-  const labels = readIdxFile(root, `${split}-labels-idx1-ubyte`);
+  const images = readIdxFile(root, `${split}-images-idx3-ubyte`, maxBytes);
+  const labels = readIdxFile(root, `${split}-labels-idx1-ubyte`, maxBytes);
   return mnistFromIdx(images.bytes, labels.bytes, { ...rest, imagesName: images.path, labelsName: labels.path });
 }
 

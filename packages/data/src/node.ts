@@ -5,4 +5,4 @@
  * @packageDocumentation
  * @module @nablajs/data/node
  */
-export { bundledMnistTestDir, type LoadMnistOptions, loadMnist } from './node-mnist';
+export { bundledMnistTestDir, type LoadMnistOptions, loadMnist, MNIST_MAX_BYTES } from './node-mnist';
