@@ -20,6 +20,7 @@
 export { chain, mergeCouplings } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type StepContextOptions, stepContext } from './context';
+export { checkAgainstDefaults } from './definition';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, setFusedUpdates } from './fused';
 export {
@@ -44,7 +45,6 @@ export {
 } from './plugin';
 export { default } from './plugin-default';
 export {
-  checkAgainstDefaults,
   defineOptimizer,
   definitionOf,
   type OptimizerDefinition,

@@ -9,9 +9,10 @@ import {
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
+import { checkAgainstDefaults, checkDefinition, hasPasses } from './definition';
 import { fusedUpdatesEnabled } from './fused';
 import { addHook, isTensorList } from './hooks';
-import { decodeState, encodeState, stateMismatch } from './state';
+import { decodeState, encodeState, restoreInto, stateMismatch } from './state';
 import type {
   Closure,
   FusedUpdate,
@@ -28,7 +29,6 @@ import type {
   StepHook,
   UpdateRule,
 } from './types';
-import { checkBoolean, checkNumber, checkTuple } from './validate';
 
 /**
  * How to build a named optimizer from an update rule: what {@link defineOptimizer} takes.
@@ -137,25 +137,6 @@ export function defineOptimizer<O extends object = Partial<Hyperparams>>(
 
 const definitions = new WeakMap<object, OptimizerDefinition>();
 
-/** A clear error for a malformed definition, at definition time rather than at the first step. */
-function checkDefinition(definition: OptimizerDefinition): void {
-  if (definition === null || typeof definition !== 'object')
-    throw new ValueError('defineOptimizer: expected a definition object { name, defaults, rule }');
-  const { name, defaults, rule, validate, fused } = definition;
-  if (typeof name !== 'string' || name.length === 0)
-    throw new ValueError('defineOptimizer: name must be a non-empty string');
-  if (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))
-    throw new ValueError(`defineOptimizer: ${name}: defaults must be an object of hyperparameters`);
-  if (typeof defaults.lr !== 'number')
-    throw new ValueError(`defineOptimizer: ${name}: defaults.lr must be a number (the default learning rate)`);
-  if (rule === null || typeof rule !== 'object' || typeof rule.init !== 'function' || typeof rule.update !== 'function')
-    throw new ValueError(`defineOptimizer: ${name}: rule must be an update rule with init and update functions`);
-  if (validate !== undefined && typeof validate !== 'function')
-    throw new ValueError(`defineOptimizer: ${name}: validate must be a function`);
-  if (fused !== undefined && typeof fused !== 'function')
-    throw new ValueError(`defineOptimizer: ${name}: fused must be a function`);
-}
-
 /**
  * The definition behind a factory made by {@link defineOptimizer} (its name, defaults, validation and
  * rule), or `undefined` for a hand-written factory. Wrappers use it to wrap an optimizer by name.
@@ -169,76 +150,7 @@ export function definitionOf(factory: unknown): OptimizerDefinition | undefined 
   return typeof factory === 'function' ? definitions.get(factory) : undefined;
 }
 
-/**
- * The checks every optimizer made by {@link defineOptimizer} runs after its own `validate`: `lr` is a
- * finite number ≥ 0, and every hyperparameter has the type of its default (a number that is not NaN,
- * and finite when its default is, for a number; true or false for a flag; a string for a string; as
- * many numbers for a tuple).
- *
- * @example
- * ```ts
- * checkAgainstDefaults('adam', { lr: 1e-3, betas: [0.9, 0.999] }, { lr: -1, betas: [0.9, 0.999] }); // throws: adam: lr must be in [0, inf), got -1
- * ```
- */
-export function checkAgainstDefaults(name: string, defaults: Readonly<Hyperparams>, hp: Readonly<Hyperparams>): void {
-  checkNumber(name, 'lr', hp.lr, { min: 0 });
-  if (!Number.isFinite(hp.lr)) throw new ValueError(`${name}: lr must be a finite number >= 0, got ${hp.lr}`);
-  for (const [key, d] of Object.entries(defaults)) {
-    if (key === 'lr' || !(key in hp)) continue;
-    const v = hp[key];
-    if (typeof d === 'number') {
-      checkNumber(name, key, v);
-      // NOTE: an option whose default is finite must be finite (Prodigy's growthRate defaults to Infinity).
-      if (Number.isFinite(d) && !Number.isFinite(v))
-        throw new ValueError(`${name}: ${key} must be a finite number, got ${String(v)}`);
-    } else if (typeof d === 'boolean') checkBoolean(name, key, v);
-    else if (typeof d === 'string') {
-      if (typeof v !== 'string') throw new ValueError(`${name}: ${key} must be a string, got ${JSON.stringify(v)}`);
-    } else if (Array.isArray(d)) checkTuple(name, key, v, d.length);
-  }
-}
-
-function hasPasses(rule: UpdateRule<unknown>): boolean {
-  return (rule.passes !== undefined && rule.passes.length > 0) || (rule.blocks?.some(hasPasses) ?? false);
-}
-
 const groupKeys = new Set(['params']);
-
-function isTypedArray(v: unknown): v is TypedArray {
-  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isTypedArray(v);
-}
-
-/**
- * Put a decoded state (already checked against `current` by `stateMismatch`) into the current one:
- * typed arrays are copied into the arrays that exist (which `allocate()` made, in wasm memory where
- * the backend keeps them, so the fused kernels keep updating them in place), and arrays the current
- * state does not have yet come from `allocate()` too. Returns the restored state.
- */
-function restoreInto(current: unknown, incoming: unknown): unknown {
-  if (isTypedArray(incoming)) {
-    let target = current;
-    if (!isTypedArray(target) || target.constructor !== incoming.constructor || target.length !== incoming.length) {
-      const dtype =
-        incoming instanceof Float32Array ? 'float32' : incoming instanceof Float64Array ? 'float64' : 'int32';
-      target = allocate(dtype, incoming.length);
-    }
-    (target as TypedArray).set(incoming);
-    return target;
-  }
-  if (Array.isArray(incoming) && Array.isArray(current) && current.length === incoming.length) {
-    for (let i = 0; i < incoming.length; i++) current[i] = restoreInto(current[i], incoming[i]);
-    return current;
-  }
-  if (isPlainObject(incoming) && isPlainObject(current)) {
-    for (const key of Object.keys(incoming)) current[key] = restoreInto(current[key], incoming[key]);
-    return current;
-  }
-  return incoming;
-}
 
 class RuleOptimizer implements RuleBasedOptimizer {
   readonly name: string;

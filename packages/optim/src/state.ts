@@ -1,4 +1,4 @@
-import { type TypedArray, ValueError } from '@nablajs/core';
+import { allocate, type TypedArray, ValueError } from '@nablajs/core';
 
 /** A typed array encoded by {@link encodeState}. */
 export interface EncodedTypedArray {
@@ -130,4 +130,36 @@ export function stateMismatch(current: unknown, incoming: unknown, path = ''): s
   if (typeof current !== typeof incoming)
     return `${path || 'state'}: a ${typeof incoming}, expected a ${typeof current}`;
   return null;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isTyped(v);
+}
+
+/**
+ * Put a decoded state (already checked against `current` by `stateMismatch`) into the current one:
+ * typed arrays are copied into the arrays that exist (which `allocate()` made, in wasm memory where
+ * the backend keeps them, so the fused kernels keep updating them in place), and arrays the current
+ * state does not have yet come from `allocate()` too. Returns the restored state.
+ */
+export function restoreInto(current: unknown, incoming: unknown): unknown {
+  if (isTyped(incoming)) {
+    let target = current;
+    if (!isTyped(target) || target.constructor !== incoming.constructor || target.length !== incoming.length) {
+      const dtype =
+        incoming instanceof Float32Array ? 'float32' : incoming instanceof Float64Array ? 'float64' : 'int32';
+      target = allocate(dtype, incoming.length);
+    }
+    (target as TypedArray).set(incoming);
+    return target;
+  }
+  if (Array.isArray(incoming) && Array.isArray(current) && current.length === incoming.length) {
+    for (let i = 0; i < incoming.length; i++) current[i] = restoreInto(current[i], incoming[i]);
+    return current;
+  }
+  if (isPlainObject(incoming) && isPlainObject(current)) {
+    for (const key of Object.keys(incoming)) current[key] = restoreInto(current[key], incoming[key]);
+    return current;
+  }
+  return incoming;
 }

@@ -14,7 +14,24 @@
  * @packageDocumentation
  * @module @nablajs/optim/testkit
  */
-import { type DType, matmul, NablaError, type Tensor, type TypedArray, tensor } from '@nablajs/core';
+import { type DType, NablaError, type Tensor, type TypedArray, tensor } from '@nablajs/core';
+import {
+  both,
+  CheckFailure,
+  closureOf,
+  copies,
+  expectSame,
+  fail,
+  firstDifference,
+  leavesOf,
+  lossValue,
+  moved,
+  param,
+  quadratic,
+  rosenbrock,
+  run,
+  twoParams,
+} from './testkit-helpers';
 import type { Optimizer, ParamsInput, RuleCouplings } from './types';
 
 /**
@@ -105,94 +122,6 @@ export interface ConformanceResult {
   skipped: string[];
 }
 
-class CheckFailure extends Error {}
-
-function fail(message: string): never {
-  throw new CheckFailure(message);
-}
-
-function param(values: readonly number[], dtype: DType): Tensor {
-  return tensor(values, { dtype, requiresGrad: true });
-}
-
-function copies(params: readonly Tensor[]): TypedArray[] {
-  return params.map((p) => p.data.slice());
-}
-
-/** The first index where `a` and `b` differ bit for bit (NaN equals NaN), or -1. */
-function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return 0;
-  for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j]) && !(a[j] === 0 && b[j] === 0)) return j;
-  return -1;
-}
-
-function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  const j = firstDifference(actual, expected);
-  if (j >= 0) fail(`${what}: element ${j} is ${actual[j]}, expected ${expected[j]} (bit for bit)`);
-}
-
-function moved(params: readonly Tensor[], before: readonly TypedArray[]): boolean {
-  return params.some((p, i) => firstDifference(p.data, before[i]) >= 0);
-}
-
-function lossValue(loss: Tensor | number): number {
-  return typeof loss === 'number' ? loss : loss.item();
-}
-
-type Loss = () => Tensor;
-
-/** `closure` for `step(closure)`: clear the gradients, compute the loss, backward, return it. */
-function closureOf(params: readonly Tensor[], loss: Loss, onGrads?: () => void): () => Tensor {
-  return () => {
-    for (const p of params) p.grad = null;
-    const l = loss();
-    l.backward();
-    onGrads?.();
-    return l;
-  };
-}
-
-function run(opt: Optimizer, params: readonly Tensor[], loss: Loss, steps: number): number[] {
-  const closure = closureOf(params, loss);
-  const losses: number[] = [];
-  for (let k = 0; k < steps; k++) {
-    const l = opt.step(closure);
-    losses.push(typeof l === 'number' ? l : Number.NaN);
-  }
-  return losses;
-}
-
-/** A convex quadratic `½ xᵀAx - bᵀx` in 4 variables (A symmetric, diagonally dominant, so SPD). */
-function quadratic(x: Tensor, dtype: DType): Loss {
-  const A = tensor(
-    [
-      [3, 1, 0, 0],
-      [1, 2, 0.5, 0],
-      [0, 0.5, 1.5, 0.2],
-      [0, 0, 0.2, 1],
-    ],
-    { dtype },
-  );
-  const b = tensor([1, -1, 0.5, 0.25], { dtype });
-  return () => x.dot(matmul(A, x)).mul(0.5).sub(b.dot(x));
-}
-
-/** `Σ w (x - c)²`: a separable convex bowl for the multi-parameter checks. */
-function bowl(x: Tensor, center: readonly number[], weights: readonly number[], dtype: DType): () => Tensor {
-  const c = tensor(center, { dtype });
-  const w = tensor(weights, { dtype });
-  return () => x.sub(c).square().mul(w).sum();
-}
-
-/** Rosenbrock `(1 - x)² + 100 (y - x²)²`, from the classic start (-1.2, 1). */
-function rosenbrock(xy: Tensor): Loss {
-  return () => {
-    const x = xy.slice([[0, 1]]);
-    const y = xy.slice([[1, 2]]);
-    return x.neg().add(1).square().add(y.sub(x.square()).square().mul(100)).sum();
-  };
-}
-
 interface Context {
   couples: Required<RuleCouplings>;
   factory: ConformanceFactory;
@@ -200,22 +129,6 @@ interface Context {
   invalid: Record<string, unknown>[];
   dtype: DType;
   steps: number;
-}
-
-/** Two parameters and a separable loss over them, fresh each call. */
-function twoParams(dtype: DType): { a: Tensor; b: Tensor; fa: () => Tensor; fb: () => Tensor } {
-  const a = param([0.5, -1, 2], dtype);
-  const b = param([1, 2, -0.5, 0.25], dtype);
-  return {
-    a,
-    b,
-    fa: bowl(a, [1, 0.5, -1], [1, 2, 0.5], dtype),
-    fb: bowl(b, [-1, 0, 0.5, 1], [0.5, 1, 3, 1.5], dtype),
-  };
-}
-
-function both(fa: () => Tensor, fb: () => Tensor): Loss {
-  return () => fa().add(fb());
 }
 
 function checkDescent(ctx: Context, problem: 'quadratic' | 'rosenbrock'): void {
@@ -247,37 +160,6 @@ function checkParamGroups(ctx: Context): void {
   // NOTE: a rule that couples parameters (a global norm) legitimately moves b differently beside a.
   if (!ctx.couples.global)
     expectSame(b.data, ref.b.data, 'group 1 differs from the same parameter optimized alone with the same options');
-}
-
-/**
- * The leaves of an encoded state that belong to the parameter of `size` at `index` among `count`
- * parameters: typed arrays of that size, and entry `index` of every per-parameter list (an array of
- * `count` entries). Returns them as JSON strings by path.
- */
-function leavesOf(
-  state: unknown,
-  size: number,
-  index: number,
-  count: number,
-  path = '',
-  out = new Map<string, string>(),
-) {
-  if (state === null || typeof state !== 'object') return out;
-  const typed = state as { $typed?: string; data?: unknown[] };
-  if (typeof typed.$typed === 'string' && Array.isArray(typed.data)) {
-    if (typed.data.length === size) out.set(path, JSON.stringify(typed.data));
-    return out;
-  }
-  if (Array.isArray(state)) {
-    state.forEach((v, i) => {
-      const p = `${path}[${i}]`;
-      if (state.length === count && i === index && (v === null || typeof v !== 'object')) out.set(p, JSON.stringify(v));
-      else leavesOf(v, size, index, count, p, out);
-    });
-    return out;
-  }
-  for (const [k, v] of Object.entries(state)) leavesOf(v, size, index, count, `${path}.${k}`, out);
-  return out;
 }
 
 function checkNullGrads(ctx: Context): void {
