@@ -23,7 +23,8 @@
 import { definePlugin } from '@nablajs/optim';
 import { prodigy } from './prodigy';
 
-export { type ProdigyOptions, type ProdigyState, prodigy, scaleByProdigy } from './prodigy';
+export { type ProdigyOptions, prodigy } from './prodigy';
+export { type ProdigyState, scaleByProdigy } from './scale-by-prodigy';
 export { type ProdigyStats, prodigyD, prodigyStats } from './stats';
 
 /**

@@ -1,6 +1,6 @@
 import { ValueError } from '@nablajs/core';
 import { decodeState, type Optimizer } from '@nablajs/optim';
-import { PRODIGY_KEYS } from './prodigy';
+import { PRODIGY_KEYS } from './scale-by-prodigy';
 
 /** Prodigy's cross-group statistics, as {@link prodigyStats} reads them (the reference keeps them in every group). */
 export interface ProdigyStats {
