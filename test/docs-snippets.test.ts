@@ -28,6 +28,7 @@ import {
   onesLike,
   randint,
   randn,
+  SavedTensorModifiedError,
   setBackend,
   type Tensor,
   type TypedArray,
@@ -193,6 +194,27 @@ describe('guide: tensors-and-autodiff', () => {
       [14, 32],
       [32, 77],
     ]);
+  });
+
+  it('changing tensors in place: sub_ under noGrad, and a saved tensor changed through data', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    w.mul(w).sum().backward();
+    noGrad(() => w.sub_(w.grad!, { alpha: 0.1 }));
+    expect(Array.from(w.values)).toEqual([Math.fround(0.8), Math.fround(1.6)]);
+    expect(w.version).toBe(1);
+
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const s = x.mul(x).sum();
+    x.data[0] = 10;
+    expect(() => s.backward()).toThrow(SavedTensorModifiedError);
+    expect(() => s.backward()).toThrow(
+      /input 0 of op "mul" \(shape \[3\]\) was modified in place after the op saved it for backward: saved at version 0, now at version 1/,
+    );
+    const y = tensor([1, 2, 3], { requiresGrad: true });
+    const t = y.add(1).sum(); // saves nothing
+    y.data[0] = 10;
+    t.backward();
+    expect(y.grad!.toArray()).toEqual([1, 1, 1]);
   });
 
   it('gradients accumulate; backward frees the graph; non-scalar outputs need a gradient', () => {

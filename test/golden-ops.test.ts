@@ -221,7 +221,7 @@ describe('golden ops: forward values and vector-Jacobian products vs PyTorch', (
         inputs[name] = fromFixture(t, { requiresGrad: c.requires_grad.includes(name) });
 
       const result = OPS[baseId(c.id)](inputs);
-      const outputs: Record<string, Tensor> = 'values' in result ? { ...result } : { out: result as Tensor };
+      const outputs: Record<string, Tensor> = 'indices' in result ? { ...result } : { out: result as Tensor };
 
       for (const [name, want] of Object.entries(c.outputs)) {
         const got = outputs[name];

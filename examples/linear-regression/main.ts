@@ -23,8 +23,8 @@ export function fitLine(steps = 200, lr = 0.1, seed = 0): FitResult {
     b.grad = null;
     loss.backward();
     noGrad(() => {
-      w.data.set(w.sub(w.grad!.mul(lr)).data);
-      b.data.set(b.sub(b.grad!.mul(lr)).data);
+      w.sub_(w.grad!, { alpha: lr });
+      b.sub_(b.grad!, { alpha: lr });
     });
     losses.push(loss.item());
   }

@@ -266,7 +266,7 @@ export function sampleSurface(task: FunctionTask, resolution = 100): Surface {
     minima: task.fn.minima.map(([x, y]) => [x, y]),
     start: [task.fn.start[0], task.fn.start[1]],
     resolution: n,
-    values: Array.from(values.data),
+    values: Array.from(values.values),
   };
 }
 

@@ -126,7 +126,7 @@ export async function runModelTask(
     const recorder: TrainPlugin = {
       name: 'nabla-compare-recorder',
       afterForward(ctx: TrainContext) {
-        const value = ctx.loss?.data[0] ?? Number.NaN;
+        const value = ctx.loss?.values[0] ?? Number.NaN;
         stepLr = optimizer.paramGroups[0].lr;
         if (!Number.isFinite(value)) {
           ctx.skipStep();
@@ -279,12 +279,12 @@ export function runFunctionTask(
     const evaluate = () => {
       optimizer.eval?.();
       const value = task.fn.f(xy).item();
-      point[0] = xy.data[0];
-      point[1] = xy.data[1];
+      point[0] = xy.values[0];
+      point[1] = xy.values[1];
       optimizer.train?.();
       return value;
     };
-    const point = [xy.data[0], xy.data[1]];
+    const point = [xy.values[0], xy.values[1]];
     const closure: Closure = () => {
       optimizer.zeroGrad();
       const value = task.fn.f(xy);

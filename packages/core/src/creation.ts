@@ -235,7 +235,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
  */
 export function eye(n: number, m: number = n, options: CreationOptions = {}): Tensor {
   const t = zeros([n, m], { ...options, requiresGrad: false });
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = 1;
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }

@@ -96,6 +96,37 @@ export class AutogradError extends NablaError {
 }
 
 /**
+ * A tensor that an op saved for its backward was changed in place before that backward ran, so the
+ * gradient would be computed from the wrong values (PyTorch raises here too). `op` names the op,
+ * `savedVersion` and `version` are the tensor's {@link Tensor.version} when the op saved it and now.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const s = x.mul(x).sum();
+ * x.data[0] = 10;
+ * s.backward(); // throws SavedTensorModifiedError
+ * ```
+ */
+export class SavedTensorModifiedError extends AutogradError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'SavedTensorModifiedError';
+  constructor(
+    message: string,
+    /** The op whose saved tensor was modified. */
+    readonly op: string,
+    /** Which of its tensors: `input 0`, `input 1`, ... or `output`. */
+    readonly which: string,
+    /** The tensor's version when the op saved it. */
+    readonly savedVersion: number,
+    /** The tensor's version when backward reached the op. */
+    readonly version: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * Thrown when a tensor is used after it was disposed: by {@link Tensor.dispose}, at the end of the
  * {@link tidy} scope that created it, or (for a gradient living in wasm memory) by an optimizer's
  * `zeroGrad()`. Its memory may already hold another tensor's values, so nabla refuses to read it.

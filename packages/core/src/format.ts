@@ -263,10 +263,10 @@ export function formatTensor(t: Tensor): string {
     body = '[]';
   } else {
     const summarize = t.size > THRESHOLD;
-    const view: View = { data: t.data, shape: t.shape, strides: stridesFor(t.shape), offset: 0 };
+    const view: View = { data: t.values, shape: t.shape, strides: stridesFor(t.shape), offset: 0 };
     const shown: number[] = [];
     if (summarize) collectShown(view, summarize, shown);
-    const fmt = new Formatter(summarize ? shown : t.data, t.dtype !== 'int32');
+    const fmt = new Formatter(summarize ? shown : t.values, t.dtype !== 'int32');
     body = tensorString(view, PREFIX.length, summarize, fmt);
   }
   if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);

@@ -57,6 +57,7 @@ export {
   DTypeError,
   IndexError,
   NablaError,
+  SavedTensorModifiedError,
   ShapeError,
   ValueError,
 } from './errors';
@@ -64,7 +65,16 @@ export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
 export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
-export { applyOp, type GradNode, getOp, listOps, type OpContext, type OpSpec, registerOp } from './op';
+export {
+  applyOp,
+  type GradNode,
+  getOp,
+  listOps,
+  type OpContext,
+  type OpSaves,
+  type OpSpec,
+  registerOp,
+} from './op';
 export { abs } from './ops/abs';
 export { add } from './ops/add';
 export { argmax, argmin } from './ops/argmax';

@@ -1,4 +1,4 @@
-import { AnomalyError, NablaError } from './errors';
+import { AnomalyError, NablaError, SavedTensorModifiedError } from './errors';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode';
 import type { Tensor } from './tensor';
 
@@ -26,6 +26,29 @@ export interface OpSpec<A = undefined> {
    * input gets none). Omit it for non-differentiable ops (comparisons, argmax).
    */
   backward?(grad: Tensor, ctx: OpContext<A>): readonly (Tensor | null | undefined)[];
+  /**
+   * Which tensors the backward reads the values of (it may always read shapes and dtypes): the indices
+   * of those inputs, and whether it reads the output. Backward checks that these were not modified in
+   * place since the forward (see {@link Tensor.version}). Default: every input and the output, the safe
+   * choice; an op whose backward needs none of them (add, sum, reshape) declares
+   * `{ inputs: [], output: false }` so that changing its inputs afterwards is allowed, as in PyTorch.
+   */
+  readonly saves?: OpSaves;
+}
+
+/**
+ * What an op's backward reads the values of (see {@link OpSpec.saves}).
+ *
+ * @example
+ * ```ts
+ * const saves: OpSaves = { inputs: [1], output: false }; // indexSelect reads only its index
+ * ```
+ */
+export interface OpSaves {
+  /** The indices of the inputs whose values the backward reads (default: every input). */
+  readonly inputs?: readonly number[];
+  /** Whether the backward reads the output's values (default true). */
+  readonly output?: boolean;
 }
 
 /** A recorded application of an op: the node of the autograd graph that produced a tensor. */
@@ -40,6 +63,11 @@ export interface GradNode {
   readonly attrs: unknown;
   /** Set once a backward pass without `retainGraph` has gone through this node. */
   released: boolean;
+  /**
+   * The {@link Tensor.version} of each tensor the backward reads, when the op ran: one entry per input,
+   * then one for the output; -1 where the backward does not read it (see {@link OpSpec.saves}).
+   */
+  readonly savedVersions?: readonly number[];
 }
 
 const registry = new Map<string, OpSpec<unknown>>();
@@ -120,15 +148,63 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
       // NOTE: a forward may hand back an input unchanged (a reshape to the same shape); the output
       // must still be a node of its own, so it gets a fresh Tensor over the same data.
       if (inputs.includes(out)) out = out.detach();
-      out._attachGradFn({ spec: spec as OpSpec<unknown>, inputs, output: out, attrs, released: false });
+      out._attachGradFn({
+        spec: spec as OpSpec<unknown>,
+        inputs,
+        output: out,
+        attrs,
+        released: false,
+        savedVersions: savedVersions(spec, inputs, out),
+      });
     }
   }
   return out;
 }
 
+/** The versions of the tensors `spec`'s backward reads (-1 for the others), taken when the op runs. */
+function savedVersions(spec: OpSpec<unknown> | OpSpec<never>, inputs: readonly Tensor[], out: Tensor): number[] {
+  const saves = spec.saves;
+  const n = inputs.length;
+  const versions = new Array<number>(n + 1);
+  if (saves?.inputs === undefined) for (let i = 0; i < n; i++) versions[i] = inputs[i].version;
+  else {
+    versions.fill(-1, 0, n);
+    for (const i of saves.inputs) if (i < n) versions[i] = inputs[i].version;
+  }
+  versions[n] = saves?.output === false ? -1 : out.version;
+  return versions;
+}
+
+/**
+ * Throw a {@link SavedTensorModifiedError} if a tensor that `node`'s backward reads was modified in place
+ * since the op saved it (backward calls this before running the op's backward).
+ */
+export function checkSavedVersions(node: GradNode): void {
+  const saved = node.savedVersions;
+  if (saved === undefined) return;
+  const n = node.inputs.length;
+  for (let i = 0; i <= n; i++) {
+    const before = saved[i];
+    if (before < 0) continue;
+    const t = i < n ? node.inputs[i] : node.output;
+    if (t.isDisposed) continue;
+    const now = t.version;
+    if (now !== before) {
+      const which = i < n ? `input ${i}` : 'output';
+      throw new SavedTensorModifiedError(
+        `backward: ${which} of op ${JSON.stringify(node.spec.name)} (shape [${t.shape.join(',')}]) was modified in place after the op saved it for backward: saved at version ${before}, now at version ${now}. Its gradient would be computed from the new values; modify a clone() instead, or modify the tensor after backward. (Writes through .data count, as do in-place ops such as add_ and copy_.)`,
+        node.spec.name,
+        which,
+        before,
+        now,
+      );
+    }
+  }
+}
+
 /** Throw an {@link AnomalyError} if `t` holds a NaN or an infinity. */
 export function checkFinite(t: Tensor, op: string, phase: 'forward' | 'backward'): void {
-  const data = t.data;
+  const data = t.values;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

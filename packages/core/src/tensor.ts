@@ -2,6 +2,7 @@ import { type BackwardOptions, backward as runBackward } from './autograd/backwa
 import { allocate, type DType, dtypeOfArray, isFloatingDType, type TypedArray } from './dtype';
 import { AutogradError, DisposedError, DTypeError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
+import { isGradEnabled, setGradEnabled } from './grad-mode';
 import { getBufferPool, trackInScope, untrack } from './lifetime';
 import type { GradNode } from './op';
 import { abs } from './ops/abs';
@@ -64,6 +65,7 @@ import { transpose } from './ops/transpose';
 import { unsqueeze } from './ops/unsqueeze';
 import { std, type VarianceOptions, variance } from './ops/variance';
 import { formatShape, type Shape, shapeSize, shapesEqual } from './shape';
+import { type BufferVersion, fingerprintOf, newBufferVersion, syncVersion } from './version';
 
 /** A tensor, or a plain number that ops turn into a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -111,6 +113,7 @@ export class Tensor {
   private gradOwned = false;
   private retainsGradFlag = false;
   private hooks: GradHook[] | null = null;
+  private bufferVersion: BufferVersion | null = null;
 
   /**
    * Wrap `data` (not copied) as a tensor of `shape`. Prefer {@link tensor} in user code.
@@ -134,16 +137,108 @@ export class Tensor {
   }
 
   /**
-   * The elements in row-major order. Writing to its elements changes the tensor in place (optimizers
-   * do). Throws a {@link DisposedError} once the tensor was disposed.
+   * The elements in row-major order: the live buffer, so writing to it changes the tensor in place.
+   * Throws a {@link DisposedError} once the tensor was disposed.
+   *
+   * Writes through `data` are tracked: the first time `data` is handed out, nabla takes a fingerprint
+   * of the contents, and from then on a change of the contents counts as a write in
+   * {@link Tensor.version}. So a tensor that an op saved for backward and that is then changed through
+   * `data` makes that backward throw a {@link SavedTensorModifiedError} instead of computing a wrong
+   * gradient. Reading through `data` is always safe. Code that only reads, and wants no fingerprinting,
+   * uses {@link Tensor.values}; code that writes for speed writes through `values` and then calls
+   * {@link Tensor.markModified}.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([1, 2, 3], { requiresGrad: true });
+   * const s = x.mul(x).sum();
+   * x.data[0] = 10; // a write into a tensor that mul saved
+   * s.backward(); // throws SavedTensorModifiedError: ... op "mul" ... saved at version 0, now at version 1
+   * ```
    */
   get data(): TypedArray {
+    const data = this.values;
+    let record = this.bufferVersion;
+    if (record === null) record = this.bufferVersion = newBufferVersion();
+    if (!record.exposed) {
+      record.fingerprint = fingerprintOf(data);
+      record.stale = false;
+      record.exposed = true;
+    }
+    return data;
+  }
+
+  /**
+   * The elements in row-major order, for reading: the same live buffer as {@link Tensor.data} without
+   * the write tracking. Writing through `values` is not tracked; code that does so (an optimizer
+   * updating its parameters) must call {@link Tensor.markModified} afterwards, or a backward that saved
+   * the tensor computes with the new values without noticing.
+   *
+   * @example
+   * ```ts
+   * const y = tensor([1, 2]).exp();
+   * y.values[1]; // 7.389...
+   * ```
+   */
+  get values(): TypedArray {
     const data = this.dataArray;
     if (data === null)
       throw new DisposedError(
         `Tensor of shape ${formatShape(this.shape)} (${this.dtype}) was disposed (by dispose(), at the end of the tidy() that created it, or by zeroGrad() for a gradient in wasm memory); its memory may be reused. Keep it with keep() or return it from tidy(), or clone() it first`,
       );
     return data;
+  }
+
+  /**
+   * How many times this tensor's buffer was written in place, like PyTorch's `_version`: in-place ops
+   * (`add_`, `copy_`, `fill_`, ...), {@link Tensor.markModified}, and changes made through
+   * {@link Tensor.data} each count. Tensors that share a buffer (a reshape, `detach()`) share the count.
+   * Backward compares the versions of the tensors an op saved with the versions they had when it saved
+   * them.
+   *
+   * @example
+   * ```ts
+   * const x = zeros([3]);
+   * x.version; // 0
+   * x.add_(1);
+   * x.version; // 1
+   * ```
+   */
+  get version(): number {
+    const record = this.bufferVersion;
+    return record === null ? 0 : syncVersion(record, this.values);
+  }
+
+  /**
+   * Count one in-place write of this tensor's buffer (bumps {@link Tensor.version} for it and for the
+   * tensors that share its buffer). For code that writes through {@link Tensor.values} for speed, as
+   * the optimizers do; in-place ops call it themselves. Returns this tensor.
+   *
+   * @example
+   * ```ts
+   * const w = zeros([2]);
+   * w.values[0] = 1;
+   * w.markModified().version; // 1
+   * ```
+   */
+  markModified(): this {
+    let record = this.bufferVersion;
+    if (record === null) record = this.bufferVersion = newBufferVersion();
+    record.version++;
+    if (record.exposed) record.stale = true;
+    return this;
+  }
+
+  /**
+   * Share `source`'s buffer version (for views over the same buffer, such as reshape and detach).
+   *
+   * @internal
+   */
+  _shareVersion(source: Tensor): this {
+    let record = source.bufferVersion;
+    if (record === null) record = source.bufferVersion = newBufferVersion();
+    this.bufferVersion = record;
+    return this;
   }
 
   /** Whether {@link Tensor.dispose} (or the end of its {@link tidy} scope) released this tensor. */
@@ -178,7 +273,7 @@ export class Tensor {
 
   /** The number of elements. */
   get size(): number {
-    return this.data.length;
+    return this.values.length;
   }
 
   /** The number of dimensions. */
@@ -341,7 +436,7 @@ export class Tensor {
    * ```
    */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, this.dtype);
+    return new Tensor(this.values, this.shape, this.dtype)._shareVersion(this);
   }
 
   /**
@@ -353,11 +448,11 @@ export class Tensor {
    * ```
    */
   item(): number {
-    if (this.data.length !== 1)
+    if (this.values.length !== 1)
       throw new ValueError(
         `Tensor.item: only one-element tensors have an item, this one has shape ${formatShape(this.shape)}`,
       );
-    return this.data[0];
+    return this.values[0];
   }
 
   /**
@@ -369,12 +464,12 @@ export class Tensor {
    * ```
    */
   toArray(): NestedArray {
-    if (this.shape.length === 0) return this.data[0];
+    if (this.shape.length === 0) return this.values[0];
     const build = (dim: number, offset: number): NestedArray[] => {
       const n = this.shape[dim];
       const out: NestedArray[] = new Array(n);
       if (dim === this.shape.length - 1) {
-        for (let i = 0; i < n; i++) out[i] = this.data[offset + i];
+        for (let i = 0; i < n; i++) out[i] = this.values[offset + i];
         return out;
       }
       const stride = shapeSize(this.shape.slice(dim + 1));
@@ -398,7 +493,7 @@ export class Tensor {
 
   /** A fresh array of the same dtype and size as this tensor (helper for kernels). */
   _alloc(): TypedArray {
-    return allocate(this.dtype, this.data.length);
+    return allocate(this.dtype, this.values.length);
   }
 
   // ---- conversions -------------------------------------------------------------------------
@@ -422,6 +517,156 @@ export class Tensor {
   /** A copy that stays in the graph (gradients flow back to this tensor). */
   clone(): Tensor {
     return clone(this);
+  }
+
+  // ---- in place ------------------------------------------------------------------------------
+  // NOTE: like PyTorch, in-place ops bump the version (so a backward that saved this tensor throws),
+  // and are refused on a tensor that requires gradients while gradients are recorded: under noGrad()
+  // (an optimizer's update) they are fine. PyTorch records in-place ops on non-leaf tensors in the
+  // graph; nabla does not, and asks for the out-of-place op instead.
+
+  /** Run `compute` without recording, store its result (broadcast to this shape) in place, count the write. */
+  private inPlace(fn: string, compute: () => Tensor): this {
+    if (this.requiresGradFlag && isGradEnabled())
+      throw new AutogradError(
+        `Tensor.${fn}: cannot modify a tensor that requires gradients in place while gradients are recorded (${this.isLeaf ? 'a leaf: wrap the update in noGrad(), as an optimizer does' : 'a result of recorded ops: use the out-of-place op'})`,
+      );
+    const data = this.values;
+    const recording = isGradEnabled();
+    setGradEnabled(false);
+    let result: Tensor;
+    try {
+      result = compute();
+      if (!shapesEqual(result.shape, this.shape)) {
+        if (shapeSize(result.shape) > data.length || result.shape.length > this.shape.length)
+          throw new ShapeError(
+            `Tensor.${fn}: the result has shape ${formatShape(result.shape)}, which does not fit this tensor's shape ${formatShape(this.shape)}`,
+          );
+        result = expand(result, this.shape);
+      }
+      if (result.dtype !== this.dtype) {
+        if (!isFloatingDType(this.dtype) && isFloatingDType(result.dtype))
+          throw new DTypeError(
+            `Tensor.${fn}: the result is ${result.dtype} and cannot be stored in place in this ${this.dtype} tensor`,
+          );
+        result = cast(result, this.dtype);
+      }
+    } finally {
+      setGradEnabled(recording);
+    }
+    data.set(result.values);
+    return this.markModified();
+  }
+
+  /**
+   * Add `other` (broadcast to this shape), times `alpha`, in place, like PyTorch's `add_`. Bumps
+   * {@link Tensor.version}. On a tensor that requires gradients, only under {@link noGrad}.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([1, 2]);
+   * w.add_(tensor([10, 10]), { alpha: -0.1 }); // [0, 1]
+   * ```
+   */
+  add_(other: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    return this.inPlace('add_', () => add(this, alpha === 1 ? other : mul(other, alpha)));
+  }
+
+  /**
+   * Subtract `other` (broadcast to this shape), times `alpha`, in place, like PyTorch's `sub_`.
+   *
+   * @example
+   * ```ts
+   * noGrad(() => w.sub_(w.grad!, { alpha: 0.1 })); // a plain gradient step
+   * ```
+   */
+  sub_(other: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    return this.inPlace('sub_', () => sub(this, alpha === 1 ? other : mul(other, alpha)));
+  }
+
+  /**
+   * Multiply by `other` (broadcast to this shape) in place, like PyTorch's `mul_`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).mul_(3); // [3, 6]
+   * ```
+   */
+  mul_(other: TensorLike): this {
+    return this.inPlace('mul_', () => mul(this, other));
+  }
+
+  /**
+   * Divide by `other` (broadcast to this shape) in place, like PyTorch's `div_`.
+   *
+   * @example
+   * ```ts
+   * tensor([3, 6]).div_(3); // [1, 2]
+   * ```
+   */
+  div_(other: TensorLike): this {
+    return this.inPlace('div_', () => div(this, other));
+  }
+
+  /**
+   * Clamp every element into `[min, max]` in place, like PyTorch's `clamp_`.
+   *
+   * @example
+   * ```ts
+   * tensor([-2, 0.5, 2]).clamp_(-1, 1); // [-1, 0.5, 1]
+   * ```
+   */
+  clamp_(min?: number | null, max?: number | null): this {
+    return this.inPlace('clamp_', () => clamp(this, min, max));
+  }
+
+  /**
+   * Copy `src` (broadcast to this shape, converted to this dtype) into this tensor, like PyTorch's
+   * `copy_`.
+   *
+   * @example
+   * ```ts
+   * zeros([2, 2]).copy_(tensor([1, 2])); // [[1, 2], [1, 2]]
+   * ```
+   */
+  copy_(src: Tensor): this {
+    if (!(src instanceof Tensor)) throw new ValueError('Tensor.copy_: src must be a Tensor');
+    if (isFloatingDType(src.dtype) && !isFloatingDType(this.dtype))
+      throw new DTypeError(`Tensor.copy_: src is ${src.dtype} and cannot be copied into this ${this.dtype} tensor`);
+    return this.inPlace('copy_', () => (src.dtype === this.dtype ? src : cast(src, this.dtype)));
+  }
+
+  /**
+   * Set every element to `value` in place, like PyTorch's `fill_`.
+   *
+   * @example
+   * ```ts
+   * zeros([3]).fill_(7); // [7, 7, 7]
+   * ```
+   */
+  fill_(value: number): this {
+    if (typeof value !== 'number') throw new ValueError(`Tensor.fill_: value must be a number, got ${typeof value}`);
+    if (this.dtype === 'int32' && !Number.isInteger(value))
+      throw new DTypeError(`Tensor.fill_: ${value} cannot be stored in an int32 tensor`);
+    return this.inPlace('fill_', () => {
+      const out = allocate(this.dtype, this.size, false);
+      out.fill(value);
+      return new Tensor(out, this.shape, this.dtype);
+    });
+  }
+
+  /**
+   * Set every element to 0 in place, like PyTorch's `zero_`.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).zero_(); // [0, 0]
+   * ```
+   */
+  zero_(): this {
+    return this.fill_(0);
   }
 
   // ---- elementwise ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     const n = this.checkSize();
     let order: Int32Array;
     if (this.shuffle) {
-      order = randperm(n, { generator: this.generator ?? defaultGenerator() }).data as Int32Array;
+      order = randperm(n, { generator: this.generator ?? defaultGenerator() }).values as Int32Array;
     } else {
       order = new Int32Array(n);
       for (let i = 0; i < n; i++) order[i] = i;

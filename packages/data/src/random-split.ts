@@ -35,7 +35,7 @@ export function randomSplit<T>(
   const generator = checkGenerator('randomSplit', options.generator) ?? defaultGenerator();
   const n = dataset.length;
   const sizes = resolveLengths(n, lengths);
-  const order = randperm(n, { generator }).data as Int32Array;
+  const order = randperm(n, { generator }).values as Int32Array;
   const subsets: Subset<T>[] = [];
   let offset = 0;
   for (const size of sizes) {

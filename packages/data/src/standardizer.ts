@@ -54,7 +54,7 @@ export class Standardizer {
       );
     const n = x.shape[0];
     const features = x.size / n;
-    const data = x.data;
+    const data = x.values;
     const mean = new Float64Array(features);
     for (let i = 0; i < n; i++) for (let j = 0; j < features; j++) mean[j] += data[i * features + j];
     for (let j = 0; j < features; j++) mean[j] /= n;
@@ -112,8 +112,8 @@ export class Standardizer {
         `Standardizer.loadStateDict: mean has shape ${formatShape(mean.shape)} but std has shape ${formatShape(std.shape)}`,
       );
     for (let i = 0; i < std.size; i++)
-      if (!(std.data[i] > 0))
-        throw new ValueError(`Standardizer.loadStateDict: std must be positive, got ${std.data[i]} at ${i}`);
+      if (!(std.values[i] > 0))
+        throw new ValueError(`Standardizer.loadStateDict: std must be positive, got ${std.values[i]} at ${i}`);
     this.state = { mean: mean.clone(), std: std.clone() };
     return this;
   }

@@ -139,9 +139,9 @@ export function uniform(tensor: Tensor, a = 0, b = 1, options: InitOptions = {})
   checkFinite('uniform', 'b', b);
   if (a > b) throw new ValueError(`uniform: a must be <= b, got a = ${a} and b = ${b}`);
   const g = generatorOf(options);
-  const data = tensor.data;
+  const data = tensor.values;
   for (let i = 0; i < data.length; i++) data[i] = a + (b - a) * g.uniform();
-  return tensor;
+  return tensor.markModified();
 }
 
 /**
@@ -160,9 +160,9 @@ export function normal(tensor: Tensor, mean = 0, std = 1, options: InitOptions =
   checkFinite('normal', 'std', std);
   if (std < 0) throw new ValueError(`normal: std must be >= 0, got ${std}`);
   const g = generatorOf(options);
-  const data = tensor.data;
+  const data = tensor.values;
   for (let i = 0; i < data.length; i++) data[i] = mean + std * g.normal();
-  return tensor;
+  return tensor.markModified();
 }
 
 /**
@@ -179,8 +179,8 @@ export function constant(tensor: Tensor, value: number): Tensor {
   checkTensor('constant', tensor, false);
   if (typeof value !== 'number' || Number.isNaN(value))
     throw new ValueError(`constant: value must be a number, got ${value}`);
-  tensor.data.fill(value);
-  return tensor;
+  tensor.values.fill(value);
+  return tensor.markModified();
 }
 
 /**
@@ -195,8 +195,8 @@ export function constant(tensor: Tensor, value: number): Tensor {
  */
 export function zeros(tensor: Tensor): Tensor {
   checkTensor('zeros', tensor, false);
-  tensor.data.fill(0);
-  return tensor;
+  tensor.values.fill(0);
+  return tensor.markModified();
 }
 
 /**
@@ -211,8 +211,8 @@ export function zeros(tensor: Tensor): Tensor {
  */
 export function ones(tensor: Tensor): Tensor {
   checkTensor('ones', tensor, false);
-  tensor.data.fill(1);
-  return tensor;
+  tensor.values.fill(1);
+  return tensor.markModified();
 }
 
 /**
@@ -392,7 +392,7 @@ export function truncNormal(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2, op
   const hi = flip ? (mean - a) / std : (b - mean) / std;
   const cdfLo = normalCdf(lo);
   const cdfHi = normalCdf(hi);
-  const data = tensor.data;
+  const data = tensor.values;
   for (let i = 0; i < data.length; i++) {
     const z = normalPpf(cdfLo + (cdfHi - cdfLo) * g.uniform());
     const v = mean + std * (flip ? -z : z);
@@ -403,7 +403,7 @@ export function truncNormal(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2, op
     if (data[i] < a) data[i] = a;
     else if (data[i] > b) data[i] = b;
   }
-  return tensor;
+  return tensor.markModified();
 }
 
 /**
@@ -442,10 +442,10 @@ export function orthogonal(tensor: Tensor, gain = 1, options: InitOptions = {}):
       else A[j * n + i] = flat[i * cols + j];
     }
   const Q = householderQ(A, m, n);
-  const data = tensor.data;
+  const data = tensor.values;
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < cols; j++) data[i * cols + j] = gain * (rows >= cols ? Q[i * n + j] : Q[j * n + i]);
-  return tensor;
+  return tensor.markModified();
 }
 
 /**

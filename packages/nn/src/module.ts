@@ -49,13 +49,13 @@ export function parameter(value: Tensor, requiresGrad = true): Tensor {
   if (!(value instanceof Tensor)) throw new ValueError('parameter: value must be a Tensor');
   if (requiresGrad && !isFloatingDType(value.dtype))
     throw new DTypeError(`parameter: only float32 and float64 tensors can be trainable parameters, got ${value.dtype}`);
-  const t = new Tensor(value.data.slice(), value.shape, value.dtype);
+  const t = new Tensor(value.values.slice(), value.shape, value.dtype);
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
 
 function copyOf(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape, t.dtype);
+  return new Tensor(t.values.slice(), t.shape, t.dtype);
 }
 
 function join(prefix: string, name: string): string {
@@ -574,11 +574,12 @@ export abstract class Module {
     for (const [key, target] of expected) {
       if (!Object.hasOwn(stateDict, key)) continue;
       const source = stateDict[key];
-      if (source.data === target.data) continue;
-      if (source.dtype === target.dtype) target.data.set(source.data);
+      if (source.values === target.values) continue;
+      if (source.dtype === target.dtype) target.values.set(source.values);
       else if (target.dtype === 'int32')
-        for (let i = 0; i < target.size; i++) target.data[i] = Math.trunc(source.data[i]);
-      else for (let i = 0; i < target.size; i++) target.data[i] = source.data[i];
+        for (let i = 0; i < target.size; i++) target.values[i] = Math.trunc(source.values[i]);
+      else for (let i = 0; i < target.size; i++) target.values[i] = source.values[i];
+      target.markModified();
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -31,7 +31,7 @@ export function addProximalWeightDecay(): UpdateRule<null> {
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i];
         if (u === null) continue;
-        const p = ctx.params[i].data;
+        const p = ctx.params[i].values;
         if (shrink === 1) for (let j = 0; j < u.length; j++) u[j] += wd * p[j];
         else for (let j = 0; j < u.length; j++) u[j] = (u[j] + wd * p[j]) * shrink;
       }

@@ -27,7 +27,7 @@ export function scaleByTrustRatio(): UpdateRule<null> {
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i];
         if (u === null) continue;
-        const p = ctx.params[i].data;
+        const p = ctx.params[i].values;
         let pSq = 0;
         let uSq = 0;
         for (let j = 0; j < u.length; j++) {

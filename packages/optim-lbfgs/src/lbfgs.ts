@@ -242,7 +242,7 @@ class Lbfgs implements LbfgsOptimizer {
     for (const p of this.params) {
       const g = p.grad;
       if (g === null) out.fill(0, offset, offset + p.size);
-      else out.set(g.data, offset);
+      else out.set(g.values, offset);
       offset += p.size;
     }
   }
@@ -251,8 +251,9 @@ class Lbfgs implements LbfgsOptimizer {
   private addStep(t: number, d: TypedArray): void {
     let offset = 0;
     for (const p of this.params) {
-      const data = p.data;
+      const data = p.values;
       for (let j = 0; j < data.length; j++) data[j] += t * d[offset + j];
+      p.markModified();
       offset += data.length;
     }
   }
@@ -260,7 +261,7 @@ class Lbfgs implements LbfgsOptimizer {
   private copyParamsTo(out: TypedArray): void {
     let offset = 0;
     for (const p of this.params) {
-      out.set(p.data, offset);
+      out.set(p.values, offset);
       offset += p.size;
     }
   }
@@ -268,7 +269,8 @@ class Lbfgs implements LbfgsOptimizer {
   private setParams(x: TypedArray): void {
     let offset = 0;
     for (const p of this.params) {
-      p.data.set(x.subarray(offset, offset + p.size));
+      p.values.set(x.subarray(offset, offset + p.size));
+      p.markModified();
       offset += p.size;
     }
   }
@@ -440,8 +442,12 @@ class Lbfgs implements LbfgsOptimizer {
 
   zeroGrad(setToNone = true): void {
     for (const p of this.params) {
+      const g = p.grad;
       if (setToNone) p.grad = null;
-      else p.grad?.data.fill(0);
+      else if (g !== null) {
+        g.values.fill(0);
+        g.markModified();
+      }
     }
   }
 

@@ -66,7 +66,7 @@ export function scaleByAuxAdamW(): UpdateRule<AuxAdamWState> {
         const t = ++state.step[i];
         const bc1 = 1 - b1 ** t;
         const bc2 = 1 - b2 ** t;
-        const w = p.data;
+        const w = p.values;
         for (let j = 0; j < u.length; j++) {
           const g = u[j];
           m[j] = lerp(m[j], g, 1 - b1);

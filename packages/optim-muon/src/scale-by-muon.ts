@@ -87,7 +87,7 @@ export function scaleByMuon(): UpdateRule<MuonState> {
         const decay = lr * (hp.weightDecay as number);
         const [, rows, cols] = muonMatrixShape(p.shape);
         const step = lr * muonLrScale(rows, cols, hp.adjustLrFn as string | null);
-        const w = p.data;
+        const w = p.values;
         if (decay === 0) for (let j = 0; j < u.length; j++) u[j] = -step * u[j];
         else for (let j = 0; j < u.length; j++) u[j] = -decay * w[j] - step * u[j];
       }
@@ -119,14 +119,14 @@ function orthogonalize(u: TypedArray, i: number, ctx: StepContext): void {
   const view = keep(ctx.updateTensor(i));
   tidy(() => {
     if (batch === 1) {
-      u.set(zeropowerViaNewtonSchulz(view.reshape([rows, cols]), coefficients, steps, eps).data);
+      u.set(zeropowerViaNewtonSchulz(view.reshape([rows, cols]), coefficients, steps, eps).values);
       return;
     }
     const matrices = view.reshape([batch, rows, cols]);
     for (let k = 0; k < batch; k++) {
       // The slice copies matrix k before its block of u is overwritten (later blocks are still unread).
       const matrix = matrices.slice([[k, k + 1]]).reshape([rows, cols]);
-      u.set(zeropowerViaNewtonSchulz(matrix, coefficients, steps, eps).data, k * size);
+      u.set(zeropowerViaNewtonSchulz(matrix, coefficients, steps, eps).values, k * size);
     }
   });
 }

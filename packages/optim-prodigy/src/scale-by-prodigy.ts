@@ -202,7 +202,7 @@ function accumulateGroup(updates: readonly (TypedArray | null)[], state: Prodigy
   for (let i = 0; i < updates.length; i++) {
     const g = updates[i];
     if (g === null) continue;
-    const p = ctx.params[i].data;
+    const p = ctx.params[i].values;
     if (coupled) axpy(g, decay, p);
     if (state.expAvgSq[i] === null) initParam(state, i, ctx.params[i], sliceP, beta1);
     // NOTE: the reference keys m on beta1 > 0 at the parameter's first step; a later change to beta1 > 0 starts it at 0.
@@ -221,7 +221,7 @@ function accumulateGroup(updates: readonly (TypedArray | null)[], state: Prodigy
 }
 
 function initParam(state: ProdigyState, i: number, param: Tensor, sliceP: number, beta1: number): void {
-  const p = param.data;
+  const p = param.values;
   const n = slicedLength(param.size, sliceP);
   let any = false;
   for (let j = 0; j < p.length && !any; j++) any = p[j] !== 0;
@@ -307,7 +307,7 @@ export function scaleByProdigy(): UpdateRule<ProdigyState> {
         state.step[i] += 1;
         // With beta1 = 0 the reference steps along the gradient itself (L2 decay included).
         const m = useM ? (state.expAvg[i] as TypedArray) : u;
-        adamStep(u, ctx.params[i].data, m, state.expAvgSq[i] as TypedArray, c, dEps, decoupled ? -decay * sc.dlr : 0);
+        adamStep(u, ctx.params[i].values, m, state.expAvgSq[i] as TypedArray, c, dEps, decoupled ? -decay * sc.dlr : 0);
       }
     },
     couples: { global: true },

@@ -42,7 +42,7 @@ interface StepProgress {
 function restore({ ctx, state, updates }: Perturbed): void {
   for (let i = 0; i < updates.length; i++) {
     const old = state.old[i];
-    if (updates[i] !== null && old !== null) ctx.params[i].data.set(old);
+    if (updates[i] !== null && old !== null) ctx.params[i].values.set(old);
   }
 }
 
@@ -111,7 +111,7 @@ export function samPerturbation(): UpdateRule<SamState> {
         for (let i = 0; i < updates.length; i++) {
           const g = updates[i];
           if (g === null) continue;
-          const w = ctx.params[i].data;
+          const w = ctx.params[i].values;
           let sq = 0;
           for (let j = 0; j < g.length; j++) {
             const a = adaptive ? Math.abs(w[j]) * g[j] : g[j];
@@ -136,7 +136,7 @@ export function samPerturbation(): UpdateRule<SamState> {
           const g = updates[i];
           if (g === null) continue;
           const p = ctx.params[i];
-          const w = p.data;
+          const w = p.values;
           let old = state.old[i];
           if (old === null) old = state.old[i] = allocate(p.dtype, p.size);
           old.set(w);
@@ -167,7 +167,7 @@ export function samPerturbation(): UpdateRule<SamState> {
           if (u === null) continue;
           const fresh = ctx.params[i].grad;
           if (fresh === null) mutable[i] = null;
-          else u.set(fresh.data);
+          else u.set(fresh.values);
         }
       },
     ],

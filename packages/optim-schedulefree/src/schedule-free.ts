@@ -102,7 +102,7 @@ export function scheduleFree(beta: ScheduleFreeBeta = (hp) => hp.momentum as num
         const u = updates[i];
         if (u === null) continue;
         const p = ctx.params[i];
-        const y = p.data;
+        const y = p.values;
         let z = state.z[i];
         if (z === null) {
           z = state.z[i] = allocate(p.dtype, p.size);
@@ -124,7 +124,7 @@ export function scheduleFree(beta: ScheduleFreeBeta = (hp) => hp.momentum as num
       for (let i = 0; i < state.z.length; i++) {
         const z = state.z[i];
         if (z === null) continue;
-        const p = ctx.params[i].data;
+        const p = ctx.params[i].values;
         for (let j = 0; j < p.length; j++) p[j] = lerp(p[j], z[j], w);
       }
     },

@@ -84,7 +84,7 @@ export function scaleByAsgd(): UpdateRule<AsgdState> {
         const eta = state.eta[i];
         const mu = state.mu[i];
         const shrink = 1 - lambd * eta;
-        const p = ctx.params[i].data;
+        const p = ctx.params[i].values;
         const ax = state.ax[i];
         for (let j = 0; j < u.length; j++) {
           const pj = p[j];
@@ -167,7 +167,7 @@ export function asgdAverages(optimizer: Optimizer): Tensor[] {
   optimizer.paramGroups.forEach((group, g) => {
     const s = (decodeState(state[g]) as unknown[])[ASGD_BLOCK] as AsgdState;
     group.params.forEach((p, i) => {
-      const values = s.step[i] > 0 ? s.ax[i] : p.data;
+      const values = s.step[i] > 0 ? s.ax[i] : p.values;
       out.push(tensor(values, { dtype: p.dtype, shape: p.shape }));
     });
   });

@@ -64,7 +64,7 @@ function rotate(x: FloatArray, dims: readonly number[], qs: readonly (FloatArray
     const d = dims[k];
     const view: Tensor = new Tensor(cur, [d, size / d]);
     const q = qs[k];
-    cur = (q === null ? view.T : matmulTransposed(view, new Tensor(q, [d, d]), { transA: true, transB: back })).data;
+    cur = (q === null ? view.T : matmulTransposed(view, new Tensor(q, [d, d]), { transA: true, transB: back })).values;
   }
   return cur as FloatArray;
 }
@@ -88,8 +88,8 @@ function accumulateFactors(g: FloatArray, s: SoapParamState): void {
     // The data is ordered (dₖ, ..., d₀, ..., dₖ₋₁): viewed as [dₖ, rest], its Gram matrix is the mode-k one.
     const view: Tensor = new Tensor(cur, [d, size / d]);
     const m = s.gg[k];
-    if (m !== null) lerpInto(m, matmulTransposed(view, view, { transB: true }).data, w);
-    if (k < last) cur = view.T.data;
+    if (m !== null) lerpInto(m, matmulTransposed(view, view, { transB: true }).values, w);
+    if (k < last) cur = view.T.values;
   }
 }
 
@@ -97,7 +97,7 @@ function accumulateFactors(g: FloatArray, s: SoapParamState): void {
 function eigenbasis(m: FloatArray, d: number, out: FloatArray): void {
   const shifted = m.slice();
   for (let i = 0; i < d; i++) shifted[i * d + i] += EIGH_SHIFT;
-  const v = eigh(new Tensor(shifted, [d, d])).eigenvectors.data;
+  const v = eigh(new Tensor(shifted, [d, d])).eigenvectors.values;
   for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) out[r * d + c] = v[r * d + (d - 1 - c)];
 }
 
@@ -128,7 +128,7 @@ function refreshBases(s: SoapParamState): void {
     if (m === null || o === null) continue;
     const d = s.dims[k];
     const mt = new Tensor(m, [d, d]);
-    const qtm = matmulTransposed(new Tensor(o, [d, d]), mt, { transA: true }).data;
+    const qtm = matmulTransposed(new Tensor(o, [d, d]), mt, { transA: true }).values;
     const estimate = new Float64Array(d);
     for (let c = 0; c < d; c++) {
       let sum = 0;
@@ -140,7 +140,7 @@ function refreshBases(s: SoapParamState): void {
     permuteAxis(s.expAvgSq, s.dims, k, order);
     const sorted = o.slice();
     for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) sorted[r * d + c] = o[r * d + order[c]];
-    o.set(qr(matmul(mt, new Tensor(sorted, [d, d]))).q.data);
+    o.set(qr(matmul(mt, new Tensor(sorted, [d, d]))).q.values);
   }
 }
 
@@ -170,7 +170,7 @@ function initialState(p: Tensor, hp: Readonly<Hyperparams>): SoapParamState {
 
 /** The gradient in the preconditioner's layout: the update buffer itself, or its `(0, 3, 1, 2)` permutation. */
 function layoutGradient(view: Tensor, s: SoapParamState): FloatArray {
-  return (s.channelsLast ? permute(view, [0, 3, 1, 2]).data : view.data) as FloatArray;
+  return (s.channelsLast ? permute(view, [0, 3, 1, 2]).values : view.values) as FloatArray;
 }
 
 /**
@@ -254,7 +254,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
         let direction = rotate(ratio, s.dims, s.q, true);
         if (s.channelsLast) {
           const [a, b, c, d] = p.shape;
-          direction = permute(new Tensor(direction, [a, d, b, c]), [0, 2, 3, 1]).data as FloatArray;
+          direction = permute(new Tensor(direction, [a, d, b, c]), [0, 2, 3, 1]).values as FloatArray;
         }
         let divisor = 1;
         if (hp.normalizeGrads === true) {
@@ -264,7 +264,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
         }
         // The preconditioner update reads the gradient, which may live in `u`: it runs before `u` is written.
         updatePreconditioner(g, s);
-        const pd = p.data;
+        const pd = p.values;
         const decay = -lr * weightDecay;
         for (let j = 0; j < u.length; j++) {
           const p1 = pd[j] - stepSize * (direction[j] / divisor);

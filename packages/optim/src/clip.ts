@@ -109,7 +109,7 @@ function gradientsOf(fn: string, params: Iterable<Tensor> | Tensor): TypedArray[
   let i = 0;
   for (const p of list) {
     if (!(p instanceof Tensor)) throw new ValueError(`${fn}: params[${i}] is not a Tensor`);
-    if (p.grad !== null) out.push(p.grad.data);
+    if (p.grad !== null) out.push(p.grad.values);
     i++;
   }
   return out;

@@ -91,7 +91,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
   });
   let avgs: TypedArray[] = list.map((p) => {
     const a = allocate(p.dtype, p.size);
-    a.set(p.data);
+    a.set(p.values);
     return a;
   });
   let numUpdates = 0;
@@ -99,7 +99,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
 
   function current(): TypedArray[] {
     // While swapped, the averages live in the parameters.
-    return swapped ? list.map((p) => p.data) : avgs;
+    return swapped ? list.map((p) => p.values) : avgs;
   }
 
   return {
@@ -118,7 +118,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
       const d = warmup ? Math.min(decay, (1 + numUpdates) / (10 + numUpdates)) : decay;
       const w = 1 - d;
       for (let i = 0; i < list.length; i++) {
-        const p = list[i].data;
+        const p = list[i].values;
         const a = avgs[i];
         if (numUpdates === 0) a.set(p);
         else for (let j = 0; j < a.length; j++) a[j] += w * (p[j] - a[j]);
@@ -127,13 +127,14 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
     },
     swap() {
       for (let i = 0; i < list.length; i++) {
-        const p = list[i].data;
+        const p = list[i].values;
         const a = avgs[i];
         for (let j = 0; j < a.length; j++) {
           const t = p[j];
           p[j] = a[j];
           a[j] = t;
         }
+        list[i].markModified();
       }
       swapped = !swapped;
     },

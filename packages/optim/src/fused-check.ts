@@ -122,7 +122,7 @@ export function checkFusedUpdate(
       for (const run of runs.slice(1)) {
         const where = `step ${k}, ${run.path} path`;
         run.params.forEach((p, i) => {
-          compare(p.data, chain.params[i].data, `${where}, parameter ${i}`);
+          compare(p.values, chain.params[i].values, `${where}, parameter ${i}`);
         });
         compareEncoded(encodeState(run.opt.stateDict().state), chainState, `${where}, state`);
       }

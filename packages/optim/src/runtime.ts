@@ -221,6 +221,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
         for (const slot of this.slots) rule.setMode(mode, slot.state, slot.ctx);
       } finally {
         setGradEnabled(recording);
+        this.markParamsModified();
       }
     }
     this.currentMode = mode;
@@ -284,7 +285,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
           );
         let view = views[i];
         // NOTE: kept out of any tidy() scope open around step(): the view lives as long as its buffer.
-        if (view === null || view.data !== u) view = views[i] = keep(new Tensor(u, group.params[i].shape));
+        if (view === null || view.values !== u) view = views[i] = keep(new Tensor(u, group.params[i].shape));
         return view;
       },
       evaluate: (): number => this.evaluate(),
@@ -332,9 +333,18 @@ class RuleOptimizer implements RuleBasedOptimizer {
     } finally {
       this.closure = null;
       setGradEnabled(recording);
+      this.markParamsModified();
     }
     if (this.after.length > 0) for (const hook of this.after.slice()) hook(this);
     return loss;
+  }
+
+  /**
+   * Count the step's writes into the parameters (rules, fused kernels and setMode write them through
+   * `values`), so that a backward through a graph that saved a parameter before the step throws.
+   */
+  private markParamsModified(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.markModified();
   }
 
   /** A step of a rule with passes: every group's updates first, then the rule block by block over all groups. */
@@ -377,7 +387,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
       }
       let buffer = buffers[i];
       if (buffer === null) buffer = buffers[i] = allocate(p.dtype, p.size);
-      buffer.set(g.data);
+      buffer.set(g.values);
       updates[i] = buffer;
       any = true;
     }
@@ -391,7 +401,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
     for (let i = 0; i < params.length; i++) {
       const u = updates[i];
       if (u === null) continue;
-      const d = params[i].data;
+      const d = params[i].values;
       for (let j = 0; j < d.length; j++) d[j] += u[j];
     }
   }
@@ -407,8 +417,12 @@ class RuleOptimizer implements RuleBasedOptimizer {
   zeroGrad(setToNone = true): void {
     for (const group of this.paramGroups)
       for (const p of group.params) {
+        const g = p.grad;
         if (setToNone) p.grad = null;
-        else p.grad?.data.fill(0);
+        else if (g !== null) {
+          g.values.fill(0);
+          g.markModified();
+        }
       }
   }
 

@@ -13,7 +13,7 @@ export function param(values: readonly number[], dtype: DType): Tensor {
 }
 
 export function copies(params: readonly Tensor[]): TypedArray[] {
-  return params.map((p) => p.data.slice());
+  return params.map((p) => p.values.slice());
 }
 
 /** The first index where `a` and `b` differ bit for bit (NaN equals NaN), or -1. */
@@ -29,7 +29,7 @@ export function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number
 }
 
 export function moved(params: readonly Tensor[], before: readonly TypedArray[]): boolean {
-  return params.some((p, i) => firstDifference(p.data, before[i]) >= 0);
+  return params.some((p, i) => firstDifference(p.values, before[i]) >= 0);
 }
 
 export function lossValue(loss: Tensor | number): number {

@@ -143,8 +143,8 @@ function checkDescent(ctx: Context, problem: 'quadratic' | 'rosenbrock'): void {
 
 function checkParamGroups(ctx: Context): void {
   const { a, b, fa, fb } = twoParams(ctx.dtype);
-  const a0 = a.data.slice();
-  const b0 = b.data.slice();
+  const a0 = a.values.slice();
+  const b0 = b.values.slice();
   const opt = ctx.factory([{ params: [a], lr: 0 }, { params: [b] }], ctx.options);
   if (opt.paramGroups.length !== 2) fail(`expected 2 parameter groups, got ${opt.paramGroups.length}`);
   if (opt.paramGroups[0].lr !== 0) fail(`group 0 should have lr 0, got ${opt.paramGroups[0].lr}`);
@@ -155,22 +155,22 @@ function checkParamGroups(ctx: Context): void {
   const steps = 5;
   run(opt, [a, b], both(fa, fb), steps);
   run(single, [ref.b], ref.fb, steps);
-  expectSame(a.data, a0, `the parameter of group 0 (lr 0) moved after ${steps} steps`);
-  if (firstDifference(b.data, b0) < 0) fail(`the parameter of group 1 did not move in ${steps} steps`);
+  expectSame(a.values, a0, `the parameter of group 0 (lr 0) moved after ${steps} steps`);
+  if (firstDifference(b.values, b0) < 0) fail(`the parameter of group 1 did not move in ${steps} steps`);
   // NOTE: a rule that couples parameters (a global norm) legitimately moves b differently beside a.
   if (!ctx.couples.global)
-    expectSame(b.data, ref.b.data, 'group 1 differs from the same parameter optimized alone with the same options');
+    expectSame(b.values, ref.b.values, 'group 1 differs from the same parameter optimized alone with the same options');
 }
 
 function checkNullGrads(ctx: Context): void {
   const { a, b, fa, fb } = twoParams(ctx.dtype);
   const opt = ctx.factory([a, b], ctx.options);
   run(opt, [a, b], both(fa, fb), 3);
-  const frozen = b.data.slice();
+  const frozen = b.values.slice();
   const stateBefore = leavesOf(JSON.parse(JSON.stringify(opt.stateDict().state)), b.size, 1, 2);
   run(opt, [a, b], fa, 3);
   if (b.grad !== null) fail('the parameter without a gradient got one from step()');
-  expectSame(b.data, frozen, 'a parameter whose grad is null moved');
+  expectSame(b.values, frozen, 'a parameter whose grad is null moved');
   const stateAfter = leavesOf(JSON.parse(JSON.stringify(opt.stateDict().state)), b.size, 1, 2);
   for (const [path, value] of stateBefore)
     if (stateAfter.get(path) !== value)
@@ -184,8 +184,8 @@ function checkNullGrads(ctx: Context): void {
   const refOpt = ctx.factory([ref.a, ref.b], ctx.options);
   run(refOpt, [ref.a, ref.b], both(ref.fa, ref.fb), 6);
   expectSame(
-    b.data,
-    ref.b.data,
+    b.values,
+    ref.b.values,
     "a parameter's state advanced while its grad was null (its trajectory differs from a run without those steps)",
   );
 }
@@ -257,15 +257,17 @@ function checkTrainEval(ctx: Context): void {
   const tol = ctx.dtype === 'float32' ? 1e-6 : 1e-12;
   params.forEach((p, i) => {
     for (let j = 0; j < p.size; j++)
-      if (Math.abs(p.data[j] - trainPoint[i][j]) > tol * Math.max(1, Math.abs(trainPoint[i][j])))
+      if (Math.abs(p.values[j] - trainPoint[i][j]) > tol * Math.max(1, Math.abs(trainPoint[i][j])))
         fail(
-          `eval() then train() did not restore parameter ${i}: element ${j} is ${p.data[j]}, was ${trainPoint[i][j]}`,
+          `eval() then train() did not restore parameter ${i}: element ${j} is ${p.values[j]}, was ${trainPoint[i][j]}`,
         );
   });
   // A checkpoint taken in eval mode: parameters and state from the same moment, then train() and on.
   const copy = twoParams(ctx.dtype);
-  copy.a.data.set(evalPoint[0]);
-  copy.b.data.set(evalPoint[1]);
+  copy.a.values.set(evalPoint[0]);
+  copy.b.values.set(evalPoint[1]);
+  copy.a.markModified();
+  copy.b.markModified();
   const restored = ctx.factory([copy.a, copy.b], ctx.options);
   restored.loadStateDict(saved);
   if (restored.mode !== 'eval') fail(`a state dict saved in eval mode loads in mode ${String(restored.mode)}`);
@@ -273,7 +275,7 @@ function checkTrainEval(ctx: Context): void {
   params.forEach((p, i) => {
     const q = [copy.a, copy.b][i];
     for (let j = 0; j < p.size; j++)
-      if (Math.abs(q.data[j] - p.data[j]) > tol * Math.max(1, Math.abs(p.data[j])))
+      if (Math.abs(q.values[j] - p.values[j]) > tol * Math.max(1, Math.abs(p.values[j])))
         fail(`a checkpoint taken in eval mode, loaded and put in train mode, differs at parameter ${i}`);
   });
 }
@@ -289,14 +291,16 @@ function checkStateDict(ctx: Context): void {
     fail(`stateDict() is not JSON-safe: ${(e as Error).message}`);
   }
   const copy = twoParams(ctx.dtype);
-  copy.a.data.set(a.data);
-  copy.b.data.set(b.data);
+  copy.a.values.set(a.values);
+  copy.b.values.set(b.values);
+  copy.a.markModified();
+  copy.b.markModified();
   const restored = ctx.factory([copy.a, copy.b], ctx.options);
   restored.loadStateDict(JSON.parse(json));
   const l1 = run(opt, [a, b], both(fa, fb), 4);
   const l2 = run(restored, [copy.a, copy.b], both(copy.fa, copy.fb), 4);
-  expectSame(copy.a.data, a.data, 'after loadStateDict and 4 more steps, parameter 0');
-  expectSame(copy.b.data, b.data, 'after loadStateDict and 4 more steps, parameter 1');
+  expectSame(copy.a.values, a.values, 'after loadStateDict and 4 more steps, parameter 0');
+  expectSame(copy.b.values, b.values, 'after loadStateDict and 4 more steps, parameter 1');
   expectSame(l2, l1, 'after loadStateDict, the losses returned by step(closure)');
 }
 
@@ -304,7 +308,7 @@ function checkDeterministic(ctx: Context): void {
   const runs = [0, 1].map(() => {
     const { a, b, fa, fb } = twoParams(ctx.dtype);
     run(ctx.factory([a, b], ctx.options), [a, b], both(fa, fb), 8);
-    return [a.data, b.data];
+    return [a.values, b.values];
   });
   expectSame(runs[1][0], runs[0][0], 'two identical runs differ: parameter 0');
   expectSame(runs[1][1], runs[0][1], 'two identical runs differ: parameter 1');
@@ -315,7 +319,7 @@ function checkGradsUntouched(ctx: Context): void {
   const params = [a, b];
   let seen: { grad: Tensor | null; data: TypedArray | null }[] = [];
   const record = () => {
-    seen = params.map((p) => ({ grad: p.grad, data: p.grad === null ? null : p.grad.data.slice() }));
+    seen = params.map((p) => ({ grad: p.grad, data: p.grad === null ? null : p.grad.values.slice() }));
   };
   const opt = ctx.factory(params, ctx.options);
   const closure = closureOf(params, both(fa, fb), record);
@@ -324,7 +328,7 @@ function checkGradsUntouched(ctx: Context): void {
     params.forEach((p, i) => {
       if (p.grad !== seen[i].grad) fail(`step() replaced the grad tensor of parameter ${i}`);
       if (p.grad !== null)
-        expectSame(p.grad.data, seen[i].data as TypedArray, `step() changed the gradient of parameter ${i}`);
+        expectSame(p.grad.values, seen[i].data as TypedArray, `step() changed the gradient of parameter ${i}`);
     });
   }
 }

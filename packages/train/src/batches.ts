@@ -144,7 +144,7 @@ function tensorSource(fn: string, what: string, data: TensorData, options: Batch
         yield [x, y];
         return;
       }
-      const order = shuffle ? (randperm(n, { generator }).data as Int32Array) : sequence(n);
+      const order = shuffle ? (randperm(n, { generator }).values as Int32Array) : sequence(n);
       for (let b = 0; b < batches; b++) {
         const start = b * size;
         const end = Math.min(start + size, n);

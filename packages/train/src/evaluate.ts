@@ -61,7 +61,7 @@ export function lossValue(fn: string, loss: unknown): number {
     throw new ValueError(
       `${fn}: the loss must be a scalar, got shape [${loss.shape.join(',')}]; use reduction 'mean' or 'sum'`,
     );
-  return loss.data[0];
+  return loss.values[0];
 }
 
 /**

@@ -47,8 +47,8 @@ export function accuracy(output: Tensor, targets: Tensor): number {
     );
   const total = n * inner;
   if (total === 0) return 0;
-  const out = output.data;
-  const tgt = targets.data;
+  const out = output.values;
+  const tgt = targets.values;
   let correct = 0;
   for (let s = 0; s < n; s++) {
     const base = s * classes * inner;

@@ -2,7 +2,7 @@ import { onesLike } from '../creation';
 import { allocate } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
-import { checkFinite } from '../op';
+import { checkFinite, checkSavedVersions } from '../op';
 import { add } from '../ops/add';
 import { cast } from '../ops/cast';
 import { formatShape, shapesEqual } from '../shape';
@@ -173,6 +173,7 @@ function propagate(
         );
       const backwardFn = node.spec.backward;
       if (backwardFn === undefined) continue;
+      checkSavedVersions(node);
       // NOTE: with anomaly detection on, the ops inside a VJP are not checked one by one: the
       // report names the op whose backward this is, and the check runs on its results below.
       if (anomaly) setAnomalyEnabled(false);
@@ -213,15 +214,16 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
     if (createGraph) t._replaceGrad(gd, true);
     else {
       const data = allocate(gd.dtype, gd.size, false);
-      data.set(gd.data);
+      data.set(gd.values);
       t._replaceGrad(new Tensor(data, gd.shape, gd.dtype), true);
     }
   } else if (createGraph || prev.requiresGrad) {
     // The sum depends on the previous gradient when it is part of a graph: keep that one alive.
     t._replaceGrad(add(prev, gd), true, false);
   } else {
-    const dst = prev.data;
-    const src = gd.data;
+    const dst = prev.values;
+    const src = gd.values;
     for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+    prev.markModified();
   }
 }

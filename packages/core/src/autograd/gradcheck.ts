@@ -59,23 +59,23 @@ export function gradcheck(
   const analytic = out.requiresGrad ? gradients([out], wrt, [v], { allowUnused: true }) : wrt.map(() => null);
   const dot = (y: Tensor) => {
     let s = 0;
-    for (let i = 0; i < y.size; i++) s += y.data[i] * v.data[i];
+    for (let i = 0; i < y.size; i++) s += y.values[i] * v.values[i];
     return s;
   };
   for (let k = 0; k < wrt.length; k++) {
     const x = wrt[k];
     const a = analytic[k];
     for (let i = 0; i < x.size; i++) {
-      const orig = x.data[i];
+      const orig = x.values[i];
       const numeric = noGrad(() => {
-        x.data[i] = orig + eps;
+        x.values[i] = orig + eps;
         const up = dot(f(...inputs));
-        x.data[i] = orig - eps;
+        x.values[i] = orig - eps;
         const down = dot(f(...inputs));
-        x.data[i] = orig;
+        x.values[i] = orig;
         return (up - down) / (2 * eps);
       });
-      const got = a === null ? 0 : a.data[i];
+      const got = a === null ? 0 : a.values[i];
       if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
         if (!raiseException) return false;
         throw new ValueError(

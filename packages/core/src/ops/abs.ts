@@ -3,7 +3,7 @@ import { mul } from './mul';
 import { sign } from './sign';
 import { defineUnary } from './unary';
 
-const absOp = defineUnary('abs', Math.abs, (g, { inputs: [x] }) => mul(g, sign(x)), { keepsInt: true });
+const absOp = defineUnary('abs', Math.abs, (g, { inputs: [x] }) => mul(g, sign(x)), { keepsInt: true, saves: 'input' });
 
 /**
  * Elementwise absolute value. Integer tensors stay int32.

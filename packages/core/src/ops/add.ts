@@ -5,6 +5,7 @@ import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
 
 const addOp = registerOp<undefined>({
   name: 'add',
+  saves: { inputs: [], output: false },
   forward: ([a, b]) => elementwiseBinary('add', a, b, addKernel),
   backward: (g, { inputs: [a, b] }) => [sumToShape(g, a.shape), sumToShape(g, b.shape)],
 });

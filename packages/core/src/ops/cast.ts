@@ -4,12 +4,13 @@ import { Tensor } from '../tensor';
 
 const castOp = registerOp<DType>({
   name: 'cast',
+  saves: { inputs: [], output: false },
   forward: ([x], dtype) => {
     const data = allocate(dtype, x.size);
     if (dtype === 'int32') {
-      const src = x.data;
+      const src = x.values;
       for (let i = 0; i < src.length; i++) data[i] = Math.trunc(src[i]);
-    } else data.set(x.data);
+    } else data.set(x.values);
     return new Tensor(data, x.shape, dtype);
   },
   backward: (g, { inputs: [x] }) => [isFloatingDType(x.dtype) ? cast(g, x.dtype) : null],

@@ -3,7 +3,8 @@ import { Tensor } from '../tensor';
 
 const cloneOp = registerOp<undefined>({
   name: 'clone',
-  forward: ([x]) => new Tensor(x.data.slice(), x.shape, x.dtype),
+  saves: { inputs: [], output: false },
+  forward: ([x]) => new Tensor(x.values.slice(), x.shape, x.dtype),
   backward: (g) => [g],
 });
 

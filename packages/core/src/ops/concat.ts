@@ -9,6 +9,7 @@ import { narrow } from './slice';
 
 const concatOp = registerOp<number>({
   name: 'concat',
+  saves: { inputs: [], output: false },
   forward: (inputs, axis) => {
     let dtype: DType = inputs[0].dtype;
     for (const t of inputs) dtype = promoteTypes(dtype, t.dtype);
@@ -26,7 +27,7 @@ const concatOp = registerOp<number>({
     shape[axis] = total;
     const out = allocate(dtype, outer * total * inner);
     resolveKernel('concat', concatKernel)(
-      inputs.map((t) => t.data),
+      inputs.map((t) => t.values),
       blocks,
       outer,
       out,

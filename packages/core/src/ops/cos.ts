@@ -4,7 +4,7 @@ import { neg } from './neg';
 import { sin } from './sin';
 import { defineUnary } from './unary';
 
-const cosOp = defineUnary('cos', Math.cos, (g, { inputs: [x] }) => mul(g, neg(sin(x))));
+const cosOp = defineUnary('cos', Math.cos, (g, { inputs: [x] }) => mul(g, neg(sin(x))), { saves: 'input' });
 
 /**
  * Elementwise cosine (radians). Integer inputs give a float32 result.

@@ -8,6 +8,7 @@ import { neg } from './neg';
 
 const divOp = registerOp<undefined>({
   name: 'div',
+  saves: { inputs: [1], output: true },
   forward: ([a, b]) => {
     const promoted = promoteTypes(a.dtype, b.dtype);
     // True division, as in PyTorch: integer operands give a float32 result.

@@ -3,6 +3,7 @@ import { mul } from './mul';
 import { defineUnary } from './unary';
 
 const expOp = defineUnary('exp', Math.exp, (g, { output }) => mul(g, output), {
+  saves: 'output',
   kernel: (x, out) => {
     for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
   },

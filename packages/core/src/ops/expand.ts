@@ -9,10 +9,11 @@ import { sumToShape } from './binary';
 
 const expandOp = registerOp<readonly number[]>({
   name: 'expand',
+  saves: { inputs: [], output: false },
   forward: ([x], shape) => {
     if (shapesEqual(shape, x.shape)) return x;
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('expand', expandKernel)(x.data, x.shape, out, shape);
+    resolveKernel('expand', expandKernel)(x.values, x.shape, out, shape);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x] }) => [sumToShape(g, x.shape)],

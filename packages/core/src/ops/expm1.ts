@@ -3,7 +3,7 @@ import { add } from './add';
 import { mul } from './mul';
 import { defineUnary } from './unary';
 
-const expm1Op = defineUnary('expm1', Math.expm1, (g, { output }) => mul(g, add(output, 1)));
+const expm1Op = defineUnary('expm1', Math.expm1, (g, { output }) => mul(g, add(output, 1)), { saves: 'output' });
 
 /**
  * Elementwise `e^x - 1`, accurate for small `x` where `exp(x) - 1` would cancel.

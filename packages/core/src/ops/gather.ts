@@ -12,9 +12,10 @@ import { scatterAddOp } from './scatter-add';
 /** Apply the registered gather op without re-checking arguments (used by VJPs). */
 export const gatherOp: (inputs: readonly Tensor[], axis: number) => Tensor = registerOp<number>({
   name: 'gather',
+  saves: { inputs: [1], output: false },
   forward: ([x, index], axis) => {
     const out = allocate(x.dtype, shapeSize(index.shape));
-    resolveKernel('gather', gatherKernel)(x.data, x.shape, index.data as Int32Array, index.shape, axis, out);
+    resolveKernel('gather', gatherKernel)(x.values, x.shape, index.values as Int32Array, index.shape, axis, out);
     return new Tensor(out, index.shape, x.dtype);
   },
   backward: (g, { inputs: [x, index], attrs: axis }) => [

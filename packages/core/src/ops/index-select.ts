@@ -19,7 +19,7 @@ import { reshape } from './reshape';
 export function checkIndexTensor(fn: string, index: Tensor, bound: number, allowNegative = false): void {
   if (!(index instanceof Tensor)) throw new ValueError(`${fn}: index must be a Tensor, got ${typeof index}`);
   if (index.dtype !== 'int32') throw new DTypeError(`${fn}: index must be an int32 tensor, got ${index.dtype}`);
-  const data = index.data;
+  const data = index.values;
   const lo = allowNegative ? -bound : 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -47,12 +47,13 @@ interface IndexAddAttrs {
 
 const indexSelectOp: (inputs: readonly Tensor[], axis: number) => Tensor = registerOp<number>({
   name: 'indexSelect',
+  saves: { inputs: [1], output: false },
   forward: ([x, index], axis) => {
     const [outer, size, inner] = split3(x.shape, axis);
     const shape = [...x.shape];
     shape[axis] = index.size;
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('indexSelect', indexSelectKernel)(x.data, outer, size, inner, index.data as Int32Array, out);
+    resolveKernel('indexSelect', indexSelectKernel)(x.values, outer, size, inner, index.values as Int32Array, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x, index], attrs: axis }) => [
@@ -64,13 +65,21 @@ const indexSelectOp: (inputs: readonly Tensor[], axis: number) => Tensor = regis
 /** indexSelect's VJP: blocks of `g` added (accumulating repeats) into zeros at the selected positions. */
 const indexAddOp: (inputs: readonly Tensor[], attrs: IndexAddAttrs) => Tensor = registerOp<IndexAddAttrs>({
   name: 'indexSelectBackward',
+  saves: { inputs: [1], output: false },
   forward: ([g, index], { axis, size }) => {
     const [outer, n, inner] = split3(g.shape, axis);
     const shape = [...g.shape];
     shape[axis] = size;
     const out = allocate(g.dtype, shapeSize(shape));
     if (n > 0)
-      resolveKernel('indexSelectBackward', indexAddKernel)(g.data, outer, size, inner, index.data as Int32Array, out);
+      resolveKernel('indexSelectBackward', indexAddKernel)(
+        g.values,
+        outer,
+        size,
+        inner,
+        index.values as Int32Array,
+        out,
+      );
     return new Tensor(out, shape, g.dtype);
   },
   backward: (gg, { inputs: [, index], attrs }) => [indexSelectOp([gg, index], attrs.axis), null],

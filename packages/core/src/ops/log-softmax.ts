@@ -24,6 +24,7 @@ const logSoftmaxBackwardOp = registerOp<number>({
 
 const logSoftmaxOp = registerOp<number>({
   name: 'logSoftmax',
+  saves: { inputs: [], output: true },
   forward: ([x], axis) => softmaxForward('logSoftmax', x, axis, true),
   backward: (g, { output, attrs: axis }) => [logSoftmaxBackwardOp([g, output], axis)],
 });

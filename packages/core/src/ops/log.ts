@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor';
 import { div } from './div';
 import { defineUnary } from './unary';
 
-const logOp = defineUnary('log', Math.log, (g, { inputs: [x] }) => div(g, x));
+const logOp = defineUnary('log', Math.log, (g, { inputs: [x] }) => div(g, x), { saves: 'input' });
 
 /**
  * Elementwise natural logarithm; `log(0) = -Infinity` and negative inputs give NaN. Integer inputs give

@@ -3,7 +3,7 @@ import { add } from './add';
 import { div } from './div';
 import { defineUnary } from './unary';
 
-const log1pOp = defineUnary('log1p', Math.log1p, (g, { inputs: [x] }) => div(g, add(x, 1)));
+const log1pOp = defineUnary('log1p', Math.log1p, (g, { inputs: [x] }) => div(g, add(x, 1)), { saves: 'input' });
 
 /**
  * Elementwise `log(1 + x)`, accurate for small `x` where `log(1 + x)` would round `1 + x`.

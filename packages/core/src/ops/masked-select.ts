@@ -23,7 +23,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`maskedSelect: x must be a Tensor, got ${typeof x}`);
   if (!(mask instanceof Tensor)) throw new ValueError(`maskedSelect: mask must be a Tensor, got ${typeof mask}`);
   const shape = shapesEqual(x.shape, mask.shape) ? [...x.shape] : broadcastShapes(x.shape, mask.shape, 'maskedSelect');
-  const m = shapesEqual(mask.shape, shape) ? mask.data : expand(mask.detach(), shape).data;
+  const m = shapesEqual(mask.shape, shape) ? mask.data : expand(mask.detach(), shape).values;
   let count = 0;
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) count++;
   const positions = new Int32Array(count);

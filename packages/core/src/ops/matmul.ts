@@ -57,6 +57,7 @@ function batchOffsets(shape: Shape, outShape: Shape, matSize: number): number[] 
 
 const matmulOp: (inputs: readonly Tensor[], attrs: MatmulAttrs) => Tensor = registerOp<MatmulAttrs>({
   name: 'matmul',
+  saves: { output: false },
   forward: ([a, b], { transA, transB }) => {
     const ar = a.shape[a.ndim - 2];
     const ac = a.shape[a.ndim - 1];
@@ -76,13 +77,13 @@ const matmulOp: (inputs: readonly Tensor[], attrs: MatmulAttrs) => Tensor = regi
     const bOffsets = batchOffsets(bBatch, batch, k * n);
     if (!transA && shapesEqual(aBatch, batch) && shapeSize(bBatch) === 1) {
       // A batch of matrices times one matrix is a single product with the batch stacked into the rows.
-      kernel(a.data, 0, b.data, 0, out, 0, count * m, k, n, false, transB, false);
+      kernel(a.values, 0, b.values, 0, out, 0, count * m, k, n, false, transB, false);
     } else {
       const aOffsets = batchOffsets(aBatch, batch, m * k);
       for (let i = 0; i < count; i++) {
         const ao = aOffsets === null ? i * m * k : aOffsets[i];
         const bo = bOffsets === null ? i * k * n : bOffsets[i];
-        kernel(a.data, ao, b.data, bo, out, i * m * n, m, k, n, transA, transB, false);
+        kernel(a.values, ao, b.values, bo, out, i * m * n, m, k, n, transA, transB, false);
       }
     }
     return new Tensor(out, outShape, dtype);

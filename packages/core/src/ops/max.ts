@@ -38,12 +38,12 @@ export function defineExtremum(name: 'max' | 'min'): (x: Tensor, axis: Axis, kee
     forward: ([x], { axes, keepdims }) => {
       const shape = reducedShape(x.shape, axes, keepdims);
       const out = allocate(x.dtype, shapeSize(shape));
-      resolveKernel(name, kernel)(x.data, x.shape, axes, out);
+      resolveKernel(name, kernel)(x.values, x.shape, axes, out);
       return new Tensor(out, shape, x.dtype);
     },
     backward: (g, { inputs: [x], output, attrs }) => {
       const weights = allocate(g.dtype, x.size);
-      tieWeightsKernel(x.data, x.shape, attrs.axes, output.data, weights);
+      tieWeightsKernel(x.values, x.shape, attrs.axes, output.values, weights);
       return [mul(reshape(g, reducedShape(x.shape, attrs.axes, true)), new Tensor(weights, x.shape, g.dtype))];
     },
   });
@@ -70,7 +70,7 @@ const pickOp: (inputs: readonly Tensor[], attrs: PickAttrs) => Tensor = register
   forward: ([x], { axis, indices, fullShape, pickedShape }) => {
     const { outer, n, inner } = axisLayout(fullShape, axis);
     const out = allocate(x.dtype, shapeSize(pickedShape));
-    pickAlongAxisKernel(x.data, outer, n, inner, indices, out);
+    pickAlongAxisKernel(x.values, outer, n, inner, indices, out);
     return new Tensor(out, pickedShape, x.dtype);
   },
   backward: (g, { attrs }) => [placeOp([g], attrs)],
@@ -81,7 +81,7 @@ const placeOp: (inputs: readonly Tensor[], attrs: PickAttrs) => Tensor = registe
   forward: ([g], { axis, indices, fullShape }) => {
     const { outer, n, inner } = axisLayout(fullShape, axis);
     const out = allocate(g.dtype, shapeSize(fullShape));
-    placeAlongAxisKernel(g.data, outer, n, inner, indices, out);
+    placeAlongAxisKernel(g.values, outer, n, inner, indices, out);
     return new Tensor(out, fullShape, g.dtype);
   },
   backward: (gg, { attrs }) => [pickOp([gg], attrs)],
@@ -112,7 +112,7 @@ export function defineExtremumWithIndices(
     const { outer, n, inner } = axisLayout(x.shape, ax);
     const pickedShape = reducedShape(x.shape, axes, keepdims);
     const indices = new Int32Array(outer * inner);
-    resolveKernel(name, argReduceKernel)(kind, x.data, outer, n, inner, indices);
+    resolveKernel(name, argReduceKernel)(kind, x.values, outer, n, inner, indices);
     const values = pickOp([x], { axis: ax, indices, fullShape: x.shape, pickedShape });
     return { values, indices: new Tensor(indices, pickedShape, 'int32') };
   };

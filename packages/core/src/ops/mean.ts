@@ -9,11 +9,12 @@ import { expandReduced, type ReduceAttrs, reducedCount, reductionAxes } from './
 
 const meanOp = registerOp<ReduceAttrs>({
   name: 'mean',
+  saves: { inputs: [], output: false },
   forward: ([x], { axes, keepdims }) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('mean', meanKernel)(x.data, x.shape, axes, out, reducedCount(x.shape, axes));
+    resolveKernel('mean', meanKernel)(x.values, x.shape, axes, out, reducedCount(x.shape, axes));
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [

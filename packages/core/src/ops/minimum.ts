@@ -9,7 +9,7 @@ import { mul } from './mul';
 /** The share of the gradient that goes to `first` (1, 0.5 on ties, or 0), as a constant of `dtype`. */
 function share(first: Tensor, second: Tensor, shape: readonly number[], dtype: DType): Tensor {
   const out = allocate(dtype, shapeSize(shape));
-  extremumShareKernel(first.data, first.shape, second.data, second.shape, out, shape, false);
+  extremumShareKernel(first.values, first.shape, second.values, second.shape, out, shape, false);
   return new Tensor(out, shape, dtype);
 }
 

@@ -5,6 +5,7 @@ import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
 
 const mulOp = registerOp<undefined>({
   name: 'mul',
+  saves: { output: false },
   forward: ([a, b]) => elementwiseBinary('mul', a, b, mulKernel),
   backward: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? sumToShape(mul(g, b), a.shape) : null,

@@ -5,7 +5,7 @@ const negOp = defineUnary(
   'neg',
   (x) => -x,
   (g) => neg(g),
-  { keepsInt: true },
+  { keepsInt: true, saves: 'none' },
 );
 
 /**

@@ -32,16 +32,16 @@ function normBackward(g: Tensor, x: Tensor, out: Tensor, { p, axes }: NormAttrs)
   if (p === Infinity || p === -Infinity) {
     // Like PyTorch: sign(x) split evenly among the elements whose |x| attains the norm.
     const weights = allocate(g.dtype, x.size);
-    tieWeightsKernel(x.data, x.shape, axes, out.data, weights, true);
-    for (let i = 0; i < weights.length; i++) weights[i] *= Math.sign(x.data[i]);
+    tieWeightsKernel(x.values, x.shape, axes, out.values, weights, true);
+    for (let i = 0; i < weights.length; i++) weights[i] *= Math.sign(x.values[i]);
     return mul(reshape(g, kept), new Tensor(weights, x.shape, g.dtype));
   }
   // NOTE: a group whose norm is 0 is all zeros; dividing by (norm + 1) there makes its gradient 0, not NaN.
-  const safeNorm = add(reshape(out, kept), zeroMask(out.data, kept, out.dtype));
+  const safeNorm = add(reshape(out, kept), zeroMask(out.values, kept, out.dtype));
   const gk = reshape(g, kept);
   if (p === 2) return mul(x, div(gk, safeNorm));
   // sign(x)·|x|^(p-1), with |x| shifted to 1 where x = 0 so that p < 1 gives 0 there rather than 0·∞.
-  const signedPow = mul(sign(x), pow(add(abs(x), zeroMask(x.data, x.shape, x.dtype)), p - 1));
+  const signedPow = mul(sign(x), pow(add(abs(x), zeroMask(x.values, x.shape, x.dtype)), p - 1));
   return mul(signedPow, div(gk, pow(safeNorm, p - 1)));
 }
 
@@ -51,7 +51,7 @@ const normOp = registerOp<NormAttrs>({
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('norm', normKernel)(x.data, x.shape, axes, p, out);
+    resolveKernel('norm', normKernel)(x.values, x.shape, axes, p, out);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], output, attrs }) => [normBackward(g, x, output, attrs)],

@@ -9,7 +9,7 @@ const oneHotOp = registerOp<number>({
   name: 'oneHot',
   forward: ([indices], numClasses) => {
     const out = allocate('int32', indices.size * numClasses);
-    resolveKernel('oneHot', oneHotKernel)(indices.data, numClasses, out);
+    resolveKernel('oneHot', oneHotKernel)(indices.values, numClasses, out);
     return new Tensor(out, [...indices.shape, numClasses], 'int32');
   },
 });
@@ -30,7 +30,7 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be an int32 tensor, got ${indices.dtype}`);
   if (!Number.isInteger(numClasses) || numClasses < -1)
     throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
-  const idx = indices.data;
+  const idx = indices.values;
   let max = -1;
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];

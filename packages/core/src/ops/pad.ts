@@ -17,11 +17,12 @@ interface PadAttrs {
 
 const padOp = registerOp<PadAttrs>({
   name: 'pad',
+  saves: { inputs: [], output: false },
   forward: ([x], { before, shape, value }) => {
     const out = allocate(x.dtype, shapeSize(shape));
     if (value !== 0) out.fill(value);
     const steps = shape.map(() => 1);
-    resolveKernel('pad', sliceAssignKernel)(x.data, x.shape, out, shape, before, steps);
+    resolveKernel('pad', sliceAssignKernel)(x.values, x.shape, out, shape, before, steps);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [crop(g, attrs.before, x.shape)],

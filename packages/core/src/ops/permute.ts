@@ -12,10 +12,11 @@ function isIdentity(perm: readonly number[]): boolean {
 
 const permuteOp: (inputs: readonly Tensor[], perm: readonly number[]) => Tensor = registerOp<readonly number[]>({
   name: 'permute',
+  saves: { inputs: [], output: false },
   forward: ([x], perm) => {
     if (isIdentity(perm)) return x;
     const out = x._alloc();
-    resolveKernel('permute', permuteKernel)(x.data, x.shape, perm, out);
+    resolveKernel('permute', permuteKernel)(x.values, x.shape, perm, out);
     const shape = perm.map((p) => x.shape[p]);
     return new Tensor(out, shape, x.dtype);
   },

@@ -25,7 +25,7 @@ const powScalarOp = registerOp<number>({
         throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${exponent} on an int32 tensor)`);
     }
     const out = allocate(dtype, x.size);
-    resolveKernel('powScalar', powScalarKernel)(x.data, out, exponent);
+    resolveKernel('powScalar', powScalarKernel)(x.values, out, exponent);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs: exponent }) => {
@@ -43,10 +43,11 @@ const powOp = registerOp<undefined>({
     const dtype = promoteTypes(a.dtype, b.dtype);
     if (dtype === 'int32') {
       for (let i = 0; i < b.size; i++)
-        if (b.data[i] < 0) throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${b.data[i]} on int32 tensors)`);
+        if (b.values[i] < 0)
+          throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${b.values[i]} on int32 tensors)`);
     }
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('pow', powKernel)(a.data, a.shape, b.data, b.shape, out, shape);
+    resolveKernel('pow', powKernel)(a.values, a.shape, b.values, b.shape, out, shape);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [a, b], output }) => [

@@ -19,7 +19,7 @@ const prodOthersVjpOp: (inputs: readonly Tensor[], attrs: ReduceAttrs) => Tensor
   name: 'prodOthersVjp',
   forward: ([h, x], { axes }) => {
     const out = allocate(h.dtype, x.size);
-    prodOthersVjpKernel(h.data, x.data, x.shape, axes, out);
+    prodOthersVjpKernel(h.values, x.values, x.shape, axes, out);
     return new Tensor(out, x.shape, h.dtype);
   },
   backward: (u, { inputs: [h, x], attrs }) => {
@@ -36,7 +36,7 @@ const prodOthersOp = registerOp<ReduceAttrs>({
   name: 'prodOthers',
   forward: ([x], { axes }) => {
     const out = allocate(x.dtype, x.size);
-    prodOthersKernel(x.data, x.shape, axes, out);
+    prodOthersKernel(x.values, x.shape, axes, out);
     return new Tensor(out, x.shape, x.dtype);
   },
   backward: (h, { inputs: [x], attrs }) => [prodOthersVjpOp([h, x], attrs)],
@@ -47,13 +47,13 @@ const prodOp = registerOp<ReduceAttrs>({
   forward: ([x], { axes, keepdims }) => {
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('prod', prodKernel)(x.data, x.shape, axes, out);
+    resolveKernel('prod', prodKernel)(x.values, x.shape, axes, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], output, attrs }) => {
     const { axes } = attrs;
     // NOTE: out/x is the product of the others only when x has no zero; otherwise an exact op takes over.
-    if (!hasZero(x.data)) return [div(expandReduced(mul(g, output), x.shape, axes), x)];
+    if (!hasZero(x.values)) return [div(expandReduced(mul(g, output), x.shape, axes), x)];
     return [mul(expandReduced(g, x.shape, axes), prodOthersOp([x], attrs))];
   },
 });

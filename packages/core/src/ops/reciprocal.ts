@@ -8,6 +8,7 @@ const reciprocalOp = defineUnary(
   'reciprocal',
   (x) => 1 / x,
   (g, { output }) => mul(g, neg(square(output))),
+  { saves: 'output' },
 );
 
 /**

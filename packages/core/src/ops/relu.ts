@@ -12,7 +12,7 @@ const thresholdBackwardOp: (inputs: readonly Tensor[], threshold: number) => Ten
   forward: ([g, x], threshold) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('thresholdBackward', thresholdBackwardKernel)(g.data, x.data, out, threshold);
+    resolveKernel('thresholdBackward', thresholdBackwardKernel)(g.values, x.values, out, threshold);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => [g.requiresGrad ? thresholdBackwardOp([gg, x], attrs) : null, null],
@@ -20,9 +20,10 @@ const thresholdBackwardOp: (inputs: readonly Tensor[], threshold: number) => Ten
 
 const reluOp = registerOp<undefined>({
   name: 'relu',
+  saves: { output: false },
   forward: ([x]) => {
     const out = x._alloc();
-    resolveKernel('relu', reluKernel)(x.data, out);
+    resolveKernel('relu', reluKernel)(x.values, out);
     return new Tensor(out, x.shape, x.dtype);
   },
   backward: (g, { inputs: [x] }) => [thresholdBackwardOp([g, x], 0)],

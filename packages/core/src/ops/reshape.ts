@@ -33,7 +33,8 @@ export function resolveShape(fn: string, size: number, from: Shape, shape: reado
 
 const reshapeOp = registerOp<readonly number[]>({
   name: 'reshape',
-  forward: ([x], shape) => new Tensor(x.data, shape, x.dtype),
+  saves: { inputs: [], output: false },
+  forward: ([x], shape) => new Tensor(x.values, shape, x.dtype)._shareVersion(x),
   backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
 });
 

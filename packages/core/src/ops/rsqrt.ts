@@ -7,6 +7,7 @@ const rsqrtOp = defineUnary(
   'rsqrt',
   (x) => 1 / Math.sqrt(x),
   (g, { output }) => mul(g, mul(pow(output, 3), -0.5)),
+  { saves: 'output' },
 );
 
 /**

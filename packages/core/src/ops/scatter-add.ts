@@ -15,13 +15,13 @@ export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor =
   forward: ([x, index, src], axis) => {
     const dtype = promoteTypes(x.dtype, src.dtype);
     const out = allocate(dtype, x.size);
-    out.set(x.data);
+    out.set(x.values);
     resolveKernel('scatterAdd', scatterAddKernel)(
       out,
       x.shape,
-      index.data as Int32Array,
+      index.values as Int32Array,
       index.shape,
-      src.data,
+      src.values,
       src.shape,
       axis,
     );

@@ -14,7 +14,7 @@ const sigmoidBackwardOp = registerOp<undefined>({
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
     const out = allocate(dtype, y.size);
-    resolveKernel('sigmoidBackward', sigmoidBackwardKernel)(g.data, y.data, out);
+    resolveKernel('sigmoidBackward', sigmoidBackwardKernel)(g.values, y.values, out);
     return new Tensor(out, y.shape, dtype);
   },
   backward: (gg, { inputs: [g, y] }) => [
@@ -31,10 +31,11 @@ export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
 
 const sigmoidOp = registerOp<undefined>({
   name: 'sigmoid',
+  saves: { inputs: [], output: true },
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size);
-    resolveKernel('sigmoid', sigmoidKernel)(x.data, out);
+    resolveKernel('sigmoid', sigmoidKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { output }) => [sigmoidBackward(g, output)],

@@ -3,7 +3,7 @@ import { cos } from './cos';
 import { mul } from './mul';
 import { defineUnary } from './unary';
 
-const sinOp = defineUnary('sin', Math.sin, (g, { inputs: [x] }) => mul(g, cos(x)));
+const sinOp = defineUnary('sin', Math.sin, (g, { inputs: [x] }) => mul(g, cos(x)), { saves: 'input' });
 
 /**
  * Elementwise sine (radians). Integer inputs give a float32 result.

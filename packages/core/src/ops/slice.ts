@@ -28,10 +28,11 @@ interface SliceAttrs {
 
 const sliceOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = registerOp<SliceAttrs>({
   name: 'slice',
+  saves: { inputs: [], output: false },
   forward: ([x], attrs) => {
     if (shapesEqual(attrs.shape, x.shape)) return x;
     const out = allocate(x.dtype, shapeSize(attrs.shape));
-    resolveKernel('slice', sliceKernel)(x.data, x.shape, attrs.starts, attrs.steps, out, attrs.shape);
+    resolveKernel('slice', sliceKernel)(x.values, x.shape, attrs.starts, attrs.steps, out, attrs.shape);
     return new Tensor(out, attrs.shape, x.dtype);
   },
   backward: (g, { attrs }) => [sliceBackwardOp([g], attrs)],
@@ -40,10 +41,11 @@ const sliceOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = regist
 /** Slice's VJP: the gradient scattered into zeros of the sliced tensor's shape. Its own VJP is the slice. */
 const sliceBackwardOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = registerOp<SliceAttrs>({
   name: 'sliceBackward',
+  saves: { inputs: [], output: false },
   forward: ([g], attrs) => {
     if (shapesEqual(attrs.shape, attrs.full)) return g;
     const out = allocate(g.dtype, shapeSize(attrs.full));
-    resolveKernel('sliceBackward', sliceAssignKernel)(g.data, g.shape, out, attrs.full, attrs.starts, attrs.steps);
+    resolveKernel('sliceBackward', sliceAssignKernel)(g.values, g.shape, out, attrs.full, attrs.starts, attrs.steps);
     return new Tensor(out, attrs.full, g.dtype);
   },
   backward: (gg, { attrs }) => [sliceOp([gg], attrs)],

@@ -3,7 +3,7 @@ import { div } from './div';
 import { mul } from './mul';
 import { defineUnary } from './unary';
 
-const sqrtOp = defineUnary('sqrt', Math.sqrt, (g, { output }) => div(g, mul(output, 2)));
+const sqrtOp = defineUnary('sqrt', Math.sqrt, (g, { output }) => div(g, mul(output, 2)), { saves: 'output' });
 
 /**
  * Elementwise square root; negative inputs give NaN. Integer inputs give a float32 result.

@@ -6,7 +6,7 @@ const squareOp = defineUnary(
   'square',
   (x) => x * x,
   (g, { inputs: [x] }) => mul(g, mul(x, 2)),
-  { keepsInt: true },
+  { keepsInt: true, saves: 'input' },
 );
 
 /**

@@ -6,6 +6,7 @@ import { neg } from './neg';
 
 const subOp = registerOp<undefined>({
   name: 'sub',
+  saves: { inputs: [], output: false },
   forward: ([a, b]) => elementwiseBinary('sub', a, b, subKernel),
   backward: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? sumToShape(g, a.shape) : null,

@@ -40,10 +40,11 @@ export function expandReduced(g: Tensor, shape: readonly number[], axes: readonl
 
 const sumOp = registerOp<ReduceAttrs>({
   name: 'sum',
+  saves: { inputs: [], output: false },
   forward: ([x], { axes, keepdims }) => {
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('sum', sumKernel)(x.data, x.shape, axes, out);
+    resolveKernel('sum', sumKernel)(x.values, x.shape, axes, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [expandReduced(g, x.shape, attrs.axes)],

@@ -19,7 +19,7 @@ import { reshape } from './reshape';
 export function take(x: Tensor, index: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`take: x must be a Tensor, got ${typeof x}`);
   checkIndexTensor('take', index, x.size, true);
-  const src = index.data;
+  const src = index.values;
   const flat = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) flat[i] = src[i] < 0 ? src[i] + x.size : src[i];
   const picked = indexSelect(reshape(x, [x.size]), 0, new Tensor(flat, [flat.length], 'int32'));

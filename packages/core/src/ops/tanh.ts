@@ -12,7 +12,7 @@ const tanhBackwardOp = registerOp<undefined>({
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
     const out = allocate(dtype, y.size);
-    resolveKernel('tanhBackward', tanhBackwardKernel)(g.data, y.data, out);
+    resolveKernel('tanhBackward', tanhBackwardKernel)(g.values, y.values, out);
     return new Tensor(out, y.shape, dtype);
   },
   backward: (gg, { inputs: [g, y] }) => [
@@ -29,10 +29,11 @@ export function tanhBackward(g: Tensor, y: Tensor): Tensor {
 
 const tanhOp = registerOp<undefined>({
   name: 'tanh',
+  saves: { inputs: [], output: true },
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size);
-    resolveKernel('tanh', tanhKernel)(x.data, out);
+    resolveKernel('tanh', tanhKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { output }) => [tanhBackward(g, output)],

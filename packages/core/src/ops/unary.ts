@@ -14,7 +14,12 @@ export function defineUnary(
   name: string,
   fn: UnaryFn,
   backward: ((g: Tensor, ctx: OpContext<undefined>) => Tensor | null) | null,
-  options: { keepsInt?: boolean; kernel?: (x: TypedArray, out: TypedArray) => void } = {},
+  options: {
+    keepsInt?: boolean;
+    kernel?: (x: TypedArray, out: TypedArray) => void;
+    /** What the VJP reads: the input, the output, or neither (see `OpSpec.saves`); default both. */
+    saves?: 'input' | 'output' | 'none';
+  } = {},
 ): (x: Tensor) => Tensor {
   const op = registerOp<undefined>({
     name,
@@ -23,11 +28,15 @@ export function defineUnary(
       const out = allocate(dtype, x.size, false); // unary kernels write every element
       // NOTE: a loop of the op's own (options.kernel) stays monomorphic and is several times faster
       // than mapUnary, whose call to fn sees every unary op.
-      if (options.kernel) resolveKernel(name, options.kernel)(x.data, out);
-      else resolveKernel(name, mapUnary)(x.data, out, fn);
+      if (options.kernel) resolveKernel(name, options.kernel)(x.values, out);
+      else resolveKernel(name, mapUnary)(x.values, out, fn);
       return new Tensor(out, x.shape, dtype);
     },
     backward: backward === null ? undefined : (g, ctx) => [backward(g, ctx)],
+    saves:
+      options.saves === undefined
+        ? undefined
+        : { inputs: options.saves === 'input' ? [0] : [], output: options.saves === 'output' },
   });
   return (x: Tensor) => {
     if (!(x instanceof Tensor)) throw new DTypeError(`${name}: x must be a Tensor, got ${typeof x}`);

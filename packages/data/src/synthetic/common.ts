@@ -60,7 +60,7 @@ export function finishClassification(
   if (noise > 0) for (let i = 0; i < points.length; i++) points[i] += noise * generator.normal();
   const x = floatArray(dtype, 2 * n);
   const y = new Int32Array(n);
-  const order = shuffle ? (randperm(n, { generator }).data as Int32Array) : null;
+  const order = shuffle ? (randperm(n, { generator }).values as Int32Array) : null;
   for (let i = 0; i < n; i++) {
     const src = order ? order[i] : i;
     x[2 * i] = points[2 * src];

@@ -27,8 +27,8 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     const dim = weight.shape[1];
     const out = allocate(weight.dtype, indices.size * dim);
     for (let i = 0; i < indices.size; i++) {
-      const row = indices.data[i] * dim;
-      out.set(weight.data.subarray(row, row + dim), i * dim);
+      const row = indices.values[i] * dim;
+      out.set(weight.values.subarray(row, row + dim), i * dim);
     }
     return new Tensor(out, [...indices.shape, dim], weight.dtype);
   },
@@ -39,11 +39,11 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     let rows = reshape(g, [m, dim]);
     if (paddingIdx !== null) {
       const keep = allocate(g.dtype, m);
-      for (let i = 0; i < m; i++) keep[i] = indices.data[i] === paddingIdx ? 0 : 1;
+      for (let i = 0; i < m; i++) keep[i] = indices.values[i] === paddingIdx ? 0 : 1;
       rows = mul(rows, new Tensor(keep, [m, 1], g.dtype));
     }
     const index = new Int32Array(m * dim);
-    for (let i = 0; i < m; i++) index.fill(indices.data[i], i * dim, (i + 1) * dim);
+    for (let i = 0; i < m; i++) index.fill(indices.values[i], i * dim, (i + 1) * dim);
     const grad = scatterAdd(zeros([num, dim], { dtype: g.dtype }), 0, new Tensor(index, [m, dim], 'int32'), rows);
     return [grad, null];
   },
@@ -84,7 +84,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number |
     padding = paddingIdx < 0 ? paddingIdx + num : paddingIdx;
   }
   for (let i = 0; i < indices.size; i++) {
-    const v = indices.data[i];
+    const v = indices.values[i];
     if (v < 0 || v >= num)
       throw new IndexError(`${fn}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}))`);
   }

@@ -109,9 +109,11 @@ export function batchNorm(
     sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
     const unbiased = count / (count - 1);
     for (let c = 0; c < channels; c++) {
-      if (rm !== null) rm.data[c] = (1 - momentum) * rm.data[c] + momentum * mu.data[c];
-      if (rv !== null) rv.data[c] = (1 - momentum) * rv.data[c] + momentum * sigma2.data[c] * unbiased;
+      if (rm !== null) rm.values[c] = (1 - momentum) * rm.values[c] + momentum * mu.values[c];
+      if (rv !== null) rv.values[c] = (1 - momentum) * rv.values[c] + momentum * sigma2.values[c] * unbiased;
     }
+    rm?.markModified();
+    rv?.markModified();
   } else {
     if (rm === null || rv === null)
       throw new ValueError(`${fn}: runningMean and runningVar are required when not training`);

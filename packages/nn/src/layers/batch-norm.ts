@@ -75,8 +75,9 @@ function runBatchNorm(label: string, s: BatchNormState, training: boolean, input
     );
   let factor = s.momentum ?? 0;
   if (training && s.trackRunningStats && s.numBatchesTracked !== null) {
-    s.numBatchesTracked.data[0] += 1;
-    factor = s.momentum ?? 1 / s.numBatchesTracked.data[0];
+    s.numBatchesTracked.values[0] += 1;
+    s.numBatchesTracked.markModified();
+    factor = s.momentum ?? 1 / s.numBatchesTracked.values[0];
   }
   const track = !training || s.trackRunningStats;
   return batchNorm(

@@ -47,7 +47,8 @@ export class Embedding extends Module {
     this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
     normal(this.weight, 0, 1, { generator: generatorOf(options) });
     if (this.paddingIdx !== null)
-      this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+      this.weight.values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    this.weight.markModified();
   }
 
   /**
@@ -67,7 +68,8 @@ export class Embedding extends Module {
       throw new DTypeError(`Embedding.fromPretrained: embeddings must be float32 or float64, got ${embeddings.dtype}`);
     const [num, dim] = embeddings.shape;
     const emb = new Embedding(num, dim, { paddingIdx: options.paddingIdx, dtype: embeddings.dtype });
-    emb.weight.data.set(embeddings.data);
+    emb.weight.values.set(embeddings.values);
+    emb.weight.markModified();
     if (options.freeze ?? true) emb.weight.requiresGrad = false;
     return emb;
   }
@@ -80,7 +82,7 @@ export class Embedding extends Module {
       throw new DTypeError(
         `${label}: input must be an int32 tensor of indices, got ${input.dtype} (input shape ${formatShape(input.shape)})`,
       );
-    const data = input.data;
+    const data = input.values;
     for (let i = 0; i < data.length; i++)
       if (data[i] < 0 || data[i] >= this.numEmbeddings)
         throw new IndexError(

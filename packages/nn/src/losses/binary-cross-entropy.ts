@@ -53,8 +53,8 @@ const bceOp = registerOp<undefined>({
     const dtype = promoteTypes(x.dtype, y.dtype);
     const out = allocate(dtype, x.size);
     for (let i = 0; i < out.length; i++) {
-      const xi = x.data[i];
-      const yi = y.data[i];
+      const xi = x.values[i];
+      const yi = y.values[i];
       const logX = Math.max(Math.log(xi), -100);
       const log1mX = Math.max(Math.log1p(-xi), -100);
       out[i] = -(yi * logX + (1 - yi) * log1mX);
@@ -89,7 +89,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   checkFloating(fn, 'target', target);
   checkSameShape(fn, input, target);
   for (let i = 0; i < input.size; i++) {
-    const v = input.data[i];
+    const v = input.values[i];
     if (!(v >= 0 && v <= 1))
       throw new ValueError(
         `${fn}: every element of input must be in [0, 1] (a probability), got ${v} at flat index ${i}`,

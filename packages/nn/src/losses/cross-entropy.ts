@@ -107,10 +107,10 @@ function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smo
   const safe = new Int32Array(n);
   const perSample = allocate(logp.dtype, n);
   const mask = allocate(logp.dtype, n);
-  const w = weight?.data;
+  const w = weight?.values;
   let denominator = 0;
   for (let i = 0; i < n; i++) {
-    const t = target.data[i];
+    const t = target.values[i];
     if (t === ignoreIndex) continue;
     if (t < 0 || t >= numClasses)
       throw new IndexError(

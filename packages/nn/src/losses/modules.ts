@@ -24,7 +24,7 @@ import { type HuberLossOptions, huberLoss, type SmoothL1LossOptions, smoothL1Los
 function copyBuffer(fn: string, name: string, t: Tensor | null | undefined): Tensor | null {
   if (t === undefined || t === null) return null;
   checkFloating(fn, name, t);
-  return new Tensor(t.data.slice(), t.shape, t.dtype);
+  return new Tensor(t.values.slice(), t.shape, t.dtype);
 }
 
 /**

@@ -10,7 +10,7 @@ import { type Tensor, ValueError } from '@nablajs/core';
  */
 export function checkSignLabels(fn: string, y: Tensor): void {
   for (let i = 0; i < y.size; i++) {
-    const v = y.data[i];
+    const v = y.values[i];
     if (v !== 1 && v !== -1)
       throw new ValueError(`${fn}: every element of y must be 1 or -1, got ${v} at flat index ${i}`);
   }

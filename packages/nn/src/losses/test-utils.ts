@@ -88,7 +88,7 @@ export function expectValues(actual: Tensor, expected: number | readonly number[
   if (shape !== undefined) expect(actual.shape).toEqual(shape);
   expect(actual.size).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
-    const a = actual.data[i];
+    const a = actual.values[i];
     const b = want[i];
     if (!(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b))))
       throw new Error(`element ${i}: got ${a}, expected ${b} (tolerance ${tol})`);
@@ -104,10 +104,10 @@ export function expectValues(actual: Tensor, expected: number | readonly number[
  * ```
  */
 export function snapshot(...tensors: Tensor[]): () => void {
-  const copies = tensors.map((t) => Array.from(t.data));
+  const copies = tensors.map((t) => Array.from(t.values));
   return () => {
     tensors.forEach((t, k) => {
-      expect(Array.from(t.data)).toEqual(copies[k]);
+      expect(Array.from(t.values)).toEqual(copies[k]);
     });
   };
 }

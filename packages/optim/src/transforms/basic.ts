@@ -86,7 +86,7 @@ export function addScaledParams(updates: readonly (TypedArray | null)[], ctx: St
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i];
     if (u === null) continue;
-    const p = (ctx.params[i] as Tensor).data;
+    const p = (ctx.params[i] as Tensor).values;
     for (let j = 0; j < u.length; j++) u[j] += s * p[j];
   }
 }

@@ -47,7 +47,7 @@ export function cautious(): UpdateRule<null> {
         const u = updates[i];
         const grad = ctx.params[i].grad;
         if (u === null || grad === null) continue;
-        const g = grad.data;
+        const g = grad.values;
         let kept = 0;
         for (let j = 0; j < u.length; j++) if (agrees(u[j], flip ? -g[j] : g[j])) kept++;
         const mean = Math.max(kept / u.length, MIN_MASK_MEAN);

@@ -39,7 +39,7 @@ export function lookaheadSync(): UpdateRule<LookaheadState> {
     init(params: readonly Tensor[]): LookaheadState {
       const slow = params.map((p) => {
         const s = allocate(p.dtype, p.size);
-        s.set(p.data);
+        s.set(p.values);
         return s;
       });
       return { slow, steps: params.map(() => 0) };
@@ -53,7 +53,7 @@ export function lookaheadSync(): UpdateRule<LookaheadState> {
         if (u === null) continue;
         steps[i] += 1;
         if (steps[i] % k !== 0) continue;
-        const p = ctx.params[i].data;
+        const p = ctx.params[i].values;
         const s = state.slow[i];
         for (let j = 0; j < u.length; j++) {
           const fast = p[j] + u[j];

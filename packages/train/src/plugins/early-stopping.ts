@@ -62,11 +62,12 @@ export interface EarlyStoppingState {
 function copyState(model: Trainable): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   if (typeof model.stateDict === 'function') {
-    for (const [name, t] of Object.entries(model.stateDict())) out[name] = new Tensor(t.data.slice(), t.shape, t.dtype);
+    for (const [name, t] of Object.entries(model.stateDict()))
+      out[name] = new Tensor(t.values.slice(), t.shape, t.dtype);
     return out;
   }
   model.parameters().forEach((p, i) => {
-    out[`param${i}`] = new Tensor(p.data.slice(), p.shape, p.dtype);
+    out[`param${i}`] = new Tensor(p.values.slice(), p.shape, p.dtype);
   });
   return out;
 }
@@ -77,7 +78,8 @@ function restoreState(model: Trainable, state: Record<string, Tensor>): void {
     return;
   }
   model.parameters().forEach((p, i) => {
-    p.data.set(state[`param${i}`].data);
+    p.values.set(state[`param${i}`].values);
+    p.markModified();
   });
 }
 
@@ -173,7 +175,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
           : Object.fromEntries(
               Object.entries(bestWeights).map(([k, t]) => [
                 k,
-                { shape: [...t.shape], dtype: t.dtype, data: t.data.slice() },
+                { shape: [...t.shape], dtype: t.dtype, data: t.values.slice() },
               ]),
             );
       return { best, bestEpoch, stoppedEpoch, wait, bestWeights: weights };

@@ -124,7 +124,7 @@ export function gradientMonitor(options: GradientMonitorOptions = {}): GradientM
         const g = p.grad;
         if (g === null) continue;
         let s = 0;
-        const d = g.data;
+        const d = g.values;
         for (let i = 0; i < d.length; i++) s += d[i] * d[i];
         const key = level === 'layer' ? layerOf(name) : name;
         squares.set(key, (squares.get(key) ?? 0) + s);

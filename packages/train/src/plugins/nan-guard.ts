@@ -49,7 +49,7 @@ export function findNonFiniteGradient(ctx: TrainContext): NonFiniteGradient | nu
   for (const [name, p] of namedParametersOf(ctx.model)) {
     const g = p.grad;
     if (g === null) continue;
-    const d = g.data;
+    const d = g.values;
     for (let i = 0; i < d.length; i++)
       if (!Number.isFinite(d[i])) return { name, index: i, position: positionOf(i, g.shape), value: d[i] };
   }
@@ -90,7 +90,7 @@ export function nanGuard(options: NanGuardOptions = {}): NanGuardPlugin {
       return lastMessage;
     },
     afterBackward(ctx) {
-      const loss = ctx.batchLogs.loss ?? (ctx.loss?.size === 1 ? ctx.loss.data[0] : 0);
+      const loss = ctx.batchLogs.loss ?? (ctx.loss?.size === 1 ? ctx.loss.values[0] : 0);
       const bad = findNonFiniteGradient(ctx);
       if (Number.isFinite(loss) && bad === null) return;
       const where = `at epoch ${ctx.epoch}, batch ${ctx.batch}`;

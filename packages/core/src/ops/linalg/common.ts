@@ -66,7 +66,7 @@ export function maskMatrix(n: number, dtype: DType, keep: (i: number, j: number)
  * as exact zeros).
  */
 export function isAllZero(t: Tensor): boolean {
-  const data = t.data;
+  const data = t.values;
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
   return true;
 }

@@ -57,7 +57,7 @@ const triangularSolveOp: (inputs: readonly Tensor[], attrs: TriangularSolveAttrs
       const out = outputArray(b.dtype, count * n * p);
       const x = new Float64Array(n * p);
       for (let k = 0; k < count; k++) {
-        substitute(a.data, k * n * n, b.data, k * n * p, x, n, p, attrs);
+        substitute(a.values, k * n * n, b.values, k * n * p, x, n, p, attrs);
         out.set(x, k * n * p);
       }
       return new Tensor(out, b.shape, b.dtype);
