@@ -78,6 +78,7 @@ export {
 export { abs } from './ops/abs';
 export { add } from './ops/add';
 export { argmax, argmin } from './ops/argmax';
+export * from './ops/attention-ops';
 export { type AvgPool2dOptions, avgPool2d } from './ops/avg-pool2d';
 export { cast } from './ops/cast';
 export { chunk } from './ops/chunk';
@@ -120,6 +121,7 @@ export { oneHot } from './ops/one-hot';
 export { outer } from './ops/outer';
 export { pad } from './ops/pad';
 export { permute } from './ops/permute';
+export * from './ops/pooling-ops';
 export { pow } from './ops/pow';
 export { prod } from './ops/prod';
 export { reciprocal } from './ops/reciprocal';

@@ -14,6 +14,10 @@
 import * as F from './functional/index';
 import * as init from './init';
 
+// Issue 15's layers, one barrel per area.
+export * from './attention/index';
+export * from './extra/activations-losses';
+export * from './extra/norm-pool';
 export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
 export { calculateGain } from './init';
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
@@ -73,6 +77,7 @@ export {
 } from './module';
 export { ModuleDict } from './module-dict';
 export { ModuleList } from './module-list';
+export * from './recurrent/index';
 export {
   type LoadSafetensorsOptions,
   loadSafetensors,

@@ -18,6 +18,9 @@ export {
   softplus,
   tanh,
 } from '@nablajs/core';
+export * from '../attention/functional';
+export * from '../extra/activations-losses-functional';
+export * from '../extra/norm-pool-functional';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy';
 export { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss';
 export { crossEntropy, nllLoss } from '../losses/cross-entropy';
@@ -27,6 +30,7 @@ export { l1Loss } from '../losses/l1-loss';
 export { marginRankingLoss } from '../losses/margin-ranking-loss';
 export { mseLoss } from '../losses/mse-loss';
 export { huberLoss, smoothL1Loss } from '../losses/smooth-l1-loss';
+export * from '../recurrent/functional';
 export { dropout } from './dropout';
 export { embedding } from './embedding';
 export { linear } from './linear';
