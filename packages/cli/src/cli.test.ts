@@ -95,6 +95,20 @@ describe('usage errors: exit code 2, the valid values on stderr, nothing written
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain('holds files that nabla compare did not write (notes.txt)');
   });
+
+  it('refuses, before training, an --out that cannot be created (usage error, exit 2, no stack trace)', async () => {
+    writeFileSync(join(dir, 'plain.txt'), 'x');
+    const underFile = await run(['compare', '--task', 'quadratic', '--out', 'plain.txt/out'], dir);
+    expect(underFile.code).toBe(2);
+    expect(underFile.stderr).toMatch(/--out: .*plain\.txt\/out cannot be created: .*plain\.txt is not a directory/);
+    expect(underFile.stdout).not.toMatch(/done/);
+    // /proc refuses new directories even to root
+    const proc = await run(['compare', '--task', 'quadratic', '--out', '/proc/nope'], dir);
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toMatch(/--out: \/proc\/nope cannot be created: \/proc is not writable/);
+    expect(proc.stderr).not.toMatch(/\n\s+at /);
+    expect(proc.stdout).not.toMatch(/done/);
+  });
 });
 
 describe('help', () => {

@@ -34,7 +34,10 @@ export const OUTPUT_FILES = ['report.html', 'results.json', 'results.csv'] as co
  */
 export function checkOutDir(out: string, cwd: string): string {
   const dir = resolve(cwd, out);
-  if (!existsSync(dir)) return dir;
+  if (!existsSync(dir)) {
+    checkWritableParent(dir);
+    return dir;
+  }
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out: ${dir} exists and is not a directory`);
   const foreign = readdirSync(dir).filter((f) => !(OUTPUT_FILES as readonly string[]).includes(f));
   if (foreign.length > 0)
@@ -42,6 +45,24 @@ export function checkOutDir(out: string, cwd: string): string {
       `--out: ${dir} holds files that nabla compare did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); choose a new or empty directory`,
     );
   return dir;
+}
+
+/**
+ * Fail now, not after the run, when `dir` could not be created: its nearest existing ancestor must be a
+ * directory in which a directory can be made (tried with a temporary one, removed at once).
+ */
+function checkWritableParent(dir: string): void {
+  let parent = dirname(dir);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  if (!statSync(parent).isDirectory())
+    throw new UsageError(`--out: ${dir} cannot be created: ${parent} is not a directory`);
+  try {
+    rmSync(mkdtempSync(join(parent, '.nabla-out-check-')), { recursive: true, force: true });
+  } catch (e) {
+    throw new UsageError(
+      `--out: ${dir} cannot be created: ${parent} is not writable (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
 }
 
 /**
