@@ -138,22 +138,108 @@ describe('loadMnist file handling', () => {
 });
 
 describe('loadMnist and gzip bombs', () => {
-  it('stops decompressing at maxBytes with an IdxError naming the file and the limit', () => {
+  /** A gzip file of an IDX header and `zeroMembers` gzip members of 4 MiB of zeros each (about 4 KB apiece). */
+  function bomb(shape: number[], zeroMembers: number): Buffer {
+    const zeros = gzipSync(new Uint8Array(4 * 2 ** 20));
+    return Buffer.concat([gzipSync(idxBytes(shape, [])), ...new Array<Buffer>(zeroMembers).fill(zeros)]);
+  }
+  const labels = idxBytes([1], [3]);
+
+  it('fails before decompressing the data when the IDX header declares more than maxBytes', () => {
     const d = fresh('bomb');
-    // A header claiming [500000, 28, 28] followed by 4 MiB of zeros: a few kilobytes compressed.
-    const header = idxBytes([500_000, 28, 28], []);
-    const bomb = new Uint8Array(header.length + 4 * 2 ** 20);
-    bomb.set(header);
-    const compressed = gzipSync(bomb);
-    expect(compressed.length).toBeLessThan(20_000);
-    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), compressed);
-    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), idxBytes([1], [3]));
+    // [500000, 28, 28] and 392 MB of pixels that are really there: a genuine file, far too large, about 381 KB.
+    const file = bomb([500_000, 28, 28], 94);
+    expect(file.length).toBeLessThan(400_000);
+    expect(gunzipSync(file.subarray(0, 64 * 1024), { finishFlush: 2 }).length).toBeGreaterThan(2 ** 20);
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), file);
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), labels);
+    const path = join(d, 't10k-images-idx3-ubyte.gz');
+    const declared = `${path}: its IDX header declares shape [500000,28,28], 392000016 bytes with the header`;
     expect(() => loadMnist(d, { maxBytes: 2 ** 20 })).toThrow(IdxError);
     expect(() => loadMnist(d, { maxBytes: 2 ** 20 })).toThrow(
-      `t10k-images-idx3-ubyte.gz decompresses to more than maxBytes = ${2 ** 20} bytes`,
+      `loadMnist: ${declared}, more than maxBytes = 1048576; raise maxBytes if the file is genuine`,
     );
-    // Within the default limit it decompresses, and the IDX check names the missing pixels.
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => loadMnist(d)).toThrow(`loadMnist: ${declared}, more than maxBytes = 134217728`);
+    // The old loader decompressed up to the 128 MiB of maxBytes first; this one reads the header only.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+    // Proof that the data were never decompressed: with everything after the first kilobyte destroyed, the error
+    // is still the declared size, not a corrupt gzip stream.
+    const damaged = Buffer.from(file);
+    damaged.fill(0xff, 1024);
+    writeFileSync(path, damaged);
+    expect(() => loadMnist(d)).toThrow(declared);
+  });
+
+  it('with the default limit, a header declaring more data than the stream holds is a truncated file', () => {
+    const d = fresh('short-bomb');
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), bomb([100_000, 28, 28], 1));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), labels);
     expect(() => loadMnist(d)).toThrow(IdxError);
+    expect(() => loadMnist(d)).toThrow(
+      /t10k-images-idx3-ubyte\.gz is truncated: the header says shape \[100000,28,28\] \(78400000 bytes of data\) but only 4194304 bytes follow it/,
+    );
+  });
+
+  it('a stream longer than its header declares fails, having decompressed no more than the declared size', () => {
+    const d = fresh('long');
+    const images = idxBytes([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+    const long = new Uint8Array(images.length + 5);
+    long.set(images);
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), gzipSync(long));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), idxBytes([2], [3, 4]));
+    expect(() => loadMnist(d)).toThrow(IdxError);
+    expect(() => loadMnist(d)).toThrow(
+      /loadMnist: .*t10k-images-idx3-ubyte\.gz decompresses to more than the 24 bytes its IDX header declares \(shape \[2,2,2\]\); an IDX file ends with its data/,
+    );
+    // A bomb behind a small header stops at the header's size too.
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), bomb([2, 2, 2], 3));
+    expect(() => loadMnist(d)).toThrow(/decompresses to more than the 24 bytes its IDX header declares/);
+    // Uncompressed: within maxBytes parseIdx counts the extra bytes; beyond it the file is not even read.
+    rmSync(join(d, 't10k-images-idx3-ubyte.gz'));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte'), long);
+    expect(() => loadMnist(d)).toThrow(/t10k-images-idx3-ubyte has 5 bytes after the end of its data/);
+    expect(() => loadMnist(d, { maxBytes: 28 })).toThrow(
+      /loadMnist: .*t10k-images-idx3-ubyte holds 29 bytes, more than the 24 its IDX header declares \(shape \[2,2,2\]\)/,
+    );
+    expect(() => loadMnist(d, { maxBytes: 20 })).toThrow(
+      /its IDX header declares shape \[2,2,2\], 24 bytes with the header, more than maxBytes = 20/,
+    );
+  });
+
+  /** `n` bytes of a fixed LCG: incompressible, so their gzip file is larger than they are. */
+  function noise(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let s = 12345;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      out[i] = s >>> 24;
+    }
+    return out;
+  }
+
+  it('checks the header before the size: a large file that is not IDX, a gzip file larger than maxBytes', () => {
+    const d = fresh('not-idx');
+    writeFileSync(join(d, 't10k-images-idx3-ubyte'), new Uint8Array(4096).fill(7));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), labels);
+    expect(() => loadMnist(d, { maxBytes: 1024 })).toThrow(
+      /^loadMnist: .*t10k-images-idx3-ubyte has magic number 0x07070707, which is not IDX/,
+    );
+    rmSync(join(d, 't10k-images-idx3-ubyte'));
+    const compressed = gzipSync(idxBytes([64, 8, 8], noise(4096)));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), compressed);
+    expect(compressed.length).toBeGreaterThan(4120);
+    expect(() => loadMnist(d, { maxBytes: 4120 })).toThrow(
+      `is a gzip file of ${compressed.length} bytes, compressed already more than maxBytes = 4120; raise maxBytes`,
+    );
+  });
+
+  it('rejects a directory in place of a file, and options that are not an object', () => {
+    const d = fresh('dir-in-place');
+    mkdirSync(join(d, 't10k-images-idx3-ubyte'));
+    expect(() => loadMnist(d)).toThrow(/loadMnist: .*t10k-images-idx3-ubyte is not a regular file/);
+    expect(() => loadMnist(d, null as never)).toThrow(IdxError);
+    expect(() => loadMnist(d, null as never)).toThrow('loadMnist: options must be an object, got null');
   });
 
   it('checks maxBytes', () => {

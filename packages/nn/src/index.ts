@@ -81,6 +81,7 @@ export * from './recurrent/index';
 export {
   type LoadSafetensorsOptions,
   loadSafetensors,
+  SAFETENSORS_MAX_ENTRIES,
   SAFETENSORS_MAX_HEADER_BYTES,
   type SafetensorsContents,
   type SafetensorsDType,

@@ -86,6 +86,9 @@ describe('saveFile / loadFile', () => {
     expect(() => loadFile(path, { maxHeaderBytes: 8 })).toThrow(
       /loadFile\(.*\): header length 56 exceeds the limit of 8/,
     );
+    expect(() => loadFile(path, { maxEntries: 0 })).toThrow(
+      /^loadFile\(".*model\.safetensors"\): the header lists more than maxEntries = 0 entries/,
+    );
   });
 
   it('throws a missing directory error and creates nothing', () => {

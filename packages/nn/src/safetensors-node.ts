@@ -173,7 +173,7 @@ export function saveFile(
  * {@link SafetensorsError} whose message names the path; file-system errors (a missing file) are Node's own.
  *
  * @param path - the file to read
- * @param options - as for `loadSafetensors` (`maxHeaderBytes`)
+ * @param options - as for `loadSafetensors` (`maxHeaderBytes`, `maxEntries`)
  * @returns `{ tensors, metadata }`, prototype-free objects
  *
  * @example

@@ -5,6 +5,7 @@ import {
   decodeData,
   encodeData,
   loadSafetensors,
+  SAFETENSORS_MAX_ENTRIES,
   SAFETENSORS_MAX_HEADER_BYTES,
   SafetensorsError,
   saveSafetensors,
@@ -47,7 +48,11 @@ function headerOf(bytes: Uint8Array): { length: number; text: string } {
   return { length, text: new TextDecoder().decode(bytes.subarray(8, 8 + length)) };
 }
 
-function expectError(bytes: Uint8Array, pattern: RegExp, options?: { maxHeaderBytes?: number }): void {
+function expectError(
+  bytes: Uint8Array,
+  pattern: RegExp,
+  options?: { maxHeaderBytes?: number; maxEntries?: number },
+): void {
   let caught: unknown;
   try {
     loadSafetensors(bytes, options);
@@ -400,8 +405,15 @@ describe('loadSafetensors: malformed files', () => {
     expectError(build('[]'), /must start with '\{'/);
     expectError(build(''), /must start with '\{', got an empty header/);
     expectError(build('{'), /not valid JSON: expected a string key at character 1/);
-    expectError(build('{"a":1,}'), /not valid JSON: expected a string key/);
-    expectError(build('{"a":01}'), /not valid JSON: expected ',' or '\}'/);
+    expectError(build('{"__metadata__":{},}'), /not valid JSON: expected a string key/);
+    expectError(build('{"__metadata__":{"a":"b"}"c"}'), /not valid JSON: expected ',' or '\}'/);
+    expectError(
+      build('{"a":{"dtype":"F32","shape":[01],"data_offsets":[0,0]}}'),
+      /not valid JSON: expected ',' or '\]'/,
+    );
+    // The first problem in header order is reported: a wrong entry before a syntax error, and the reverse.
+    expectError(build('{"a":1,}'), /tensor "a" must be an object, got number 1/);
+    expectError(build('{"a":{"dtype":"F32",}, "b":5}'), /not valid JSON: expected a string key at character 20/);
     expectError(build('{"a":tru}'), /not valid JSON: unexpected "t"/);
     expectError(build('{"a":"x\ty"}'), /control character in a string/);
     expectError(build('{"a":"\\x"}'), /bad escape/);
@@ -594,5 +606,100 @@ describe('loadSafetensors options', () => {
     const bytes = saveSafetensors({ w: tensor([1, 2]) });
     expect(() => loadSafetensors(bytes, null as never)).toThrow(SafetensorsError);
     expect(() => loadSafetensors(bytes, null as never)).toThrow('loadSafetensors: options must be an object');
+  });
+});
+
+/** A file listing `n` tensors t0, t1, ... of one F32 element each, laid out in header order or in reverse. */
+function manyTensors(n: number, order: 'forward' | 'reverse' = 'forward'): Uint8Array {
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const slot = order === 'forward' ? i : n - 1 - i;
+    parts[i] = `"t${i}":{"dtype":"F32","shape":[1],"data_offsets":[${4 * slot},${4 * slot + 4}]}`;
+  }
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[order === 'forward' ? i : n - 1 - i] = i;
+  return build(`{${parts.join(',')}}`, new Uint8Array(data.buffer));
+}
+
+/** A file listing `n` empty F32 tensors: the most entries per header byte. */
+function manyEmptyTensors(n: number): Uint8Array {
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`;
+  return build(`{${parts.join(',')}}`);
+}
+
+describe('loadSafetensors: the number of entries', () => {
+  it('SAFETENSORS_MAX_ENTRIES is 2^17 and a file listing that many tensors loads', () => {
+    expect(SAFETENSORS_MAX_ENTRIES).toBe(131_072);
+    const { tensors } = loadSafetensors(manyEmptyTensors(SAFETENSORS_MAX_ENTRIES));
+    const names = Object.keys(tensors);
+    expect(names).toHaveLength(SAFETENSORS_MAX_ENTRIES);
+    expect(names[0]).toBe('t0');
+    expect(names.at(-1)).toBe(`t${SAFETENSORS_MAX_ENTRIES - 1}`);
+    const last = tensors[`t${SAFETENSORS_MAX_ENTRIES - 1}`];
+    expect(last.shape).toEqual([0]);
+    expect(last.dtype).toBe('float32');
+  });
+
+  it('one tensor more is a SafetensorsError naming the function, maxEntries and the limit', () => {
+    expectError(
+      manyEmptyTensors(SAFETENSORS_MAX_ENTRIES + 1),
+      /^loadSafetensors: the header lists more than maxEntries = 131072 entries \(the default limit is SAFETENSORS_MAX_ENTRIES = 131072\); raise maxEntries if the file is genuine$/,
+    );
+  });
+
+  it('maxEntries bounds tensors and metadata entries separately, and is checked', () => {
+    const three = manyTensors(3);
+    expect(Object.keys(loadSafetensors(three, { maxEntries: 3 }).tensors)).toEqual(['t0', 't1', 't2']);
+    expectError(three, /the header lists more than maxEntries = 2 entries/, { maxEntries: 2 });
+    expectError(build({ a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] } }), /more than maxEntries = 0/, {
+      maxEntries: 0,
+    });
+    expect(Object.keys(loadSafetensors(build({}), { maxEntries: 0 }).tensors)).toEqual([]);
+    const metadata = build({ __metadata__: { a: '1', b: '2', c: '3' } });
+    expect(loadSafetensors(metadata, { maxEntries: 3 }).metadata.c).toBe('3');
+    expectError(metadata, /^loadSafetensors: "__metadata__" holds more than maxEntries = 2 entries/, {
+      maxEntries: 2,
+    });
+    for (const bad of [-1, 1.5, Number.NaN, '10'])
+      expect(() => loadSafetensors(three, { maxEntries: bad as number })).toThrow(
+        /^loadSafetensors: maxEntries must be a non-negative integer, got/,
+      );
+    expect(() => loadSafetensors(three, { maxEntries: '10' as unknown as number })).toThrow('got "10"');
+  });
+
+  it('checks many entries in any order: tensors laid out in reverse order load, overlaps among them are found', () => {
+    const n = 20_000;
+    const { tensors } = loadSafetensors(manyTensors(n, 'reverse'));
+    expect(Object.keys(tensors)).toHaveLength(n);
+    for (const i of [0, 1, 9_999, n - 1]) expect([...tensors[`t${i}`].data]).toEqual([i]);
+    const text = headerOf(manyTensors(n, 'reverse')).text.replace(
+      `"t7":{"dtype":"F32","shape":[1],"data_offsets":[${4 * (n - 8)},${4 * (n - 7)}]}`,
+      `"t7":{"dtype":"F32","shape":[1],"data_offsets":[${4 * (n - 9)},${4 * (n - 8)}]}`,
+    );
+    expectError(
+      build(text, new Uint8Array(4 * n)),
+      /tensor "t8" \[79964, 79968\] overlaps tensor "t7" \[79964, 79968\]/,
+    );
+  });
+
+  it('reads plain entries and entries the general parser must take (escapes, extra fields, 1e1) alike', () => {
+    const text =
+      '{"plain":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' +
+      '"reordered":{"data_offsets":[8,16],"shape":[1,2],"dtype":"F32"},' +
+      '"escaped":{"\\u0064type":"F32","shape":[2],"data_offsets":[16,24]},' +
+      '"extra":{"dtype":"F32","shape":[2],"data_offsets":[24,32],"note":{"k":[1,2]}},' +
+      '"exponent":{"dtype":"F32","shape":[2e0],"data_offsets":[32,4e1]},' +
+      '"spaced":{ "dtype" : "F32" , "shape" : [ 2 ] , "data_offsets" : [ 40 , 48 ] }}';
+    const { tensors } = loadSafetensors(build(text, f32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)));
+    expect(Object.keys(tensors)).toEqual(['plain', 'reordered', 'escaped', 'extra', 'exponent', 'spaced']);
+    expect(tensors.reordered.shape).toEqual([1, 2]);
+    expect([...tensors.reordered.data]).toEqual([2, 3]);
+    expect([...tensors.escaped.data]).toEqual([4, 5]);
+    expect([...tensors.exponent.data]).toEqual([8, 9]);
+    expect([...tensors.spaced.data]).toEqual([10, 11]);
+    // -0 is a valid JSON integer for a dimension; it loads as 0.
+    const negativeZero = loadSafetensors(build('{"z":{"dtype":"F32","shape":[-0],"data_offsets":[0,0]}}'));
+    expect(Object.is(negativeZero.tensors.z.shape[0], 0)).toBe(true);
   });
 });

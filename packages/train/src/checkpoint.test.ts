@@ -374,6 +374,97 @@ describe('decodeCheckpoint on bad bytes', () => {
   });
 });
 
+/**
+ * Rewrite the metadata of a checkpoint file as a crafted file would, with a matching checksum (the CRC guards against
+ * accidents, not against an author): the checksum is the one decodeCheckpoint reports computing.
+ */
+function craft(bytes: Uint8Array, edit: (metadata: Record<string, string>) => void): Uint8Array {
+  const { tensors, metadata } = loadSafetensors(bytes);
+  const edited = { ...metadata };
+  edit(edited);
+  let computed: RegExpExecArray | null = null;
+  try {
+    decodeCheckpoint(saveSafetensors(tensors, edited));
+  } catch (error) {
+    computed = /checksum mismatch \(stored "[0-9a-f]*", computed "([0-9a-f]{8})"\)/.exec((error as Error).message);
+  }
+  expect(computed).not.toBeNull();
+  return saveSafetensors(tensors, { ...edited, checksum: (computed as RegExpExecArray)[1] });
+}
+
+describe('decodeCheckpoint on crafted metadata (cases found by test/fuzz-loaders.test.ts)', () => {
+  const model = new Linear(2, 2, { generator: new Generator(0) });
+  const withState = (state: unknown) =>
+    encodeCheckpoint(
+      captureCheckpoint(
+        { model, states: { s: { stateDict: () => state, loadStateDict: () => {} } } },
+        { epoch: 0, globalStep: 0 },
+      ),
+    );
+
+  it('refuses a stored array referenced twice, which would copy it once per reference', () => {
+    const bytes = withState({ w: new Float32Array(1000) });
+    const name = Object.keys(loadSafetensors(bytes).tensors).find((k) => k.startsWith('state.')) as string;
+    expect(decodeCheckpoint(bytes).states).toEqual({ s: { w: new Float32Array(1000) } });
+    const ref = JSON.stringify({ 'nabla:encoded': name });
+    const amplified = craft(bytes, (m) => {
+      m.states = `{"s":{"w":${ref},"copies":[${new Array(1000).fill(ref).join(',')}]}}`;
+    });
+    expect(() => decodeCheckpoint(amplified, 'x.safetensors')).toThrow(CheckpointError);
+    expect(() => decodeCheckpoint(amplified, 'x.safetensors')).toThrow(
+      `x.safetensors is not a readable checkpoint: the tensor "${name}" is referenced twice, but a checkpoint stores every array once`,
+    );
+  });
+
+  it('bounds the nesting of states at 100 levels, when encoding and when decoding', () => {
+    const nest = (depth: number): unknown => (depth === 0 ? 1 : [nest(depth - 1)]);
+    // states (level 0) > s (level 1) > 99 arrays: levels 1 to 99.
+    expect(decodeCheckpoint(withState(nest(99))).states).toEqual({ s: nest(99) });
+    expect(() => withState(nest(100))).toThrow(CheckpointError);
+    expect(() => withState(nest(100))).toThrow(
+      /^encodeCheckpoint: states\.s(\[0\]){99} is nested deeper than 100 levels/,
+    );
+    for (const depth of [100, 5000, 100_000]) {
+      const deep = craft(withState(1), (m) => {
+        m.states = `{"s":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      });
+      expect(() => decodeCheckpoint(deep, 'd')).toThrow(
+        'd is not a readable checkpoint: a state is nested deeper than 100 levels',
+      );
+    }
+  });
+
+  it('keeps a "__proto__" key of a state an own key, when decoding and when restoring', () => {
+    const crafted = craft(withState({ x: 1 }), (m) => {
+      m.states = '{"s":{"__proto__":{"polluted":1},"x":1}}';
+    });
+    const ckpt = decodeCheckpoint(crafted);
+    const decoded = (ckpt.states as Record<string, object>).s;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'x']);
+    expect((decoded as Record<string, unknown>).polluted).toBeUndefined();
+    let restored: unknown = null;
+    restoreCheckpoint(ckpt, {
+      model: new Linear(2, 2, { generator: new Generator(1) }),
+      states: { s: { stateDict: () => null, loadStateDict: (state) => (restored = state) } },
+    });
+    expect(Object.getPrototypeOf(restored)).toBe(Object.prototype);
+    expect(Object.keys(restored as object)).toEqual(['__proto__', 'x']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a signature that names a tensor twice (and so leaves another unnamed)', () => {
+    const crafted = craft(withState(1), (m) => {
+      const signature = JSON.parse(m.signature) as { name: string }[];
+      signature[1] = signature[0];
+      m.signature = JSON.stringify(signature);
+    });
+    expect(() => decodeCheckpoint(crafted, 's')).toThrow(
+      's is not a readable checkpoint: the signature names "weight" twice',
+    );
+  });
+});
+
 describe('encodeCheckpoint on bad states', () => {
   const model = new Linear(1, 1, { generator: new Generator(0) });
   const ckpt = (state: unknown): Checkpoint =>

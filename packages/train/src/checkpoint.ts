@@ -196,7 +196,7 @@ function modelState(model: Trainable): Record<string, Tensor> {
   if (typeof model.stateDict === 'function') return model.stateDict();
   const out: Record<string, Tensor> = {};
   model.parameters().forEach((p, i) => {
-    out[String(i)] = new Tensor(p.data.slice(), [...p.shape], p.dtype);
+    out[String(i)] = new Tensor(p.values.slice(), [...p.shape], p.dtype);
   });
   return out;
 }
@@ -207,7 +207,8 @@ function loadModelState(model: Trainable, state: Record<string, Tensor>): void {
     return;
   }
   model.parameters().forEach((p, i) => {
-    p.data.set(state[String(i)].data);
+    p.values.set(state[String(i)].values);
+    p.markModified();
   });
 }
 
@@ -283,7 +284,7 @@ function copyState(value: unknown, path: string): unknown {
       throw new CheckpointError(`captureCheckpoint: ${path} is a ${typeof value}, which a checkpoint cannot store`);
     return value;
   }
-  if (value instanceof Tensor) return new Tensor(value.data.slice(), [...value.shape], value.dtype);
+  if (value instanceof Tensor) return new Tensor(value.values.slice(), [...value.shape], value.dtype);
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as Uint8Array).slice();
   if (Array.isArray(value)) return value.map((v, i) => copyState(v, `${path}[${i}]`));
   const proto = Object.getPrototypeOf(value);
@@ -293,8 +294,18 @@ function copyState(value: unknown, path: string): unknown {
         'arrays, numbers, strings, booleans, typed arrays and tensors',
     );
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = copyState(v, `${path}.${k}`);
+  for (const [k, v] of Object.entries(value)) setOwn(out, k, copyState(v, `${path}.${k}`));
   return out;
+}
+
+/**
+ * `out[key] = value` as an own property for every key: assigning `__proto__` (a key JSON.parse keeps as an own
+ * property, so a crafted checkpoint can hold it) would replace the object's prototype instead.
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function checkTarget(fn: string, target: CheckpointTarget): void {
@@ -496,22 +507,33 @@ const METADATA_FIELDS = ['position', 'signature', 'optimizer', 'states', 'rng', 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
+ * The deepest nesting of arrays and objects a stored state may have. Real states are a few levels deep; the bound
+ * keeps a crafted file from building values so deep that copying them (`structuredClone`, as resuming does)
+ * overflows the stack.
+ */
+const MAX_STATE_DEPTH = 100;
+
+/**
  * Turn a value into JSON-safe data, moving typed arrays (and the `{ $typed, data }` encoding of optimizer states)
  * into tensors so that they are stored as exact binary data.
  */
-function pack(value: unknown, path: string, tensors: Map<string, Tensor>): Json {
+function pack(value: unknown, path: string, tensors: Map<string, Tensor>, depth = 0): Json {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : { [MARK_NUMBER]: String(value) };
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array)
     return { [MARK_TYPED]: addTensor(new Tensor(value.slice(), [value.length]), tensors) };
   if (value instanceof Tensor)
-    return { [MARK_TENSOR]: addTensor(new Tensor(value.data.slice(), [...value.shape], value.dtype), tensors) };
+    return { [MARK_TENSOR]: addTensor(new Tensor(value.values.slice(), [...value.shape], value.dtype), tensors) };
   if (ArrayBuffer.isView(value))
     throw new CheckpointError(
       `encodeCheckpoint: ${path} is a ${value.constructor.name}; checkpoints store Float32Array, Float64Array and Int32Array`,
     );
-  if (Array.isArray(value)) return value.map((v, i) => pack(v, `${path}[${i}]`, tensors));
+  if (depth >= MAX_STATE_DEPTH && typeof value === 'object')
+    throw new CheckpointError(
+      `encodeCheckpoint: ${path} is nested deeper than ${MAX_STATE_DEPTH} levels, more than a checkpoint stores`,
+    );
+  if (Array.isArray(value)) return value.map((v, i) => pack(v, `${path}[${i}]`, tensors, depth + 1));
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     const dtype = typeof obj.$typed === 'string' ? TYPED_DTYPES[obj.$typed] : undefined;
@@ -536,7 +558,7 @@ function pack(value: unknown, path: string, tensors: Map<string, Tensor>): Json 
         throw new CheckpointError(
           `encodeCheckpoint: ${path} has the key ${JSON.stringify(key)}; keys starting with "nabla:" are reserved`,
         );
-      out[key] = pack(obj[key], `${path}.${key}`, tensors);
+      out[key] = pack(obj[key], `${path}.${key}`, tensors, depth + 1);
     }
     return out;
   }
@@ -549,9 +571,24 @@ function addTensor(tensor: Tensor, tensors: Map<string, Tensor>): string {
   return name;
 }
 
-function unpack(value: unknown, tensors: Record<string, Tensor>, fail: (problem: string) => never): unknown {
+/**
+ * Undo {@link pack}. `used` holds the state tensors already referenced: `encodeCheckpoint` stores every array once,
+ * so a second reference marks a crafted file, and refusing it keeps the decoded size proportional to the file's
+ * (a few bytes of JSON repeating one reference would otherwise copy the tensor again and again).
+ */
+function unpack(
+  value: unknown,
+  tensors: Record<string, Tensor>,
+  fail: (problem: string) => never,
+  used: Set<string>,
+  depth = 0,
+): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => unpack(v, tensors, fail));
+  const tooDeep = () => fail(`a state is nested deeper than ${MAX_STATE_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    if (depth >= MAX_STATE_DEPTH) tooDeep();
+    return value.map((v) => unpack(v, tensors, fail, used, depth + 1));
+  }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
   if (keys.length === 1 && keys[0] === MARK_NUMBER) {
@@ -563,13 +600,18 @@ function unpack(value: unknown, tensors: Record<string, Tensor>, fail: (problem:
     const name = obj[keys[0]];
     if (typeof name !== 'string' || !Object.hasOwn(tensors, name) || !name.startsWith(STATE_PREFIX))
       fail(`a state refers to the missing tensor ${JSON.stringify(name)}`);
+    if (used.has(name))
+      fail(`the tensor ${JSON.stringify(name)} is referenced twice, but a checkpoint stores every array once`);
+    used.add(name);
     const t = tensors[name];
-    if (keys[0] === MARK_TYPED) return t.data.slice();
-    if (keys[0] === MARK_TENSOR) return new Tensor(t.data.slice(), [...t.shape], t.dtype);
-    return { $typed: t.dtype, data: Array.from(t.data) };
+    if (keys[0] === MARK_TYPED) return t.values.slice();
+    if (keys[0] === MARK_TENSOR) return new Tensor(t.values.slice(), [...t.shape], t.dtype);
+    return { $typed: t.dtype, data: Array.from(t.values) };
   }
+  // Markers stand for values, which pack writes at any depth it accepts; other objects count as a level.
+  if (depth >= MAX_STATE_DEPTH) tooDeep();
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = unpack(obj[key], tensors, fail);
+  for (const key of keys) setOwn(out, key, unpack(obj[key], tensors, fail, used, depth + 1));
   return out;
 }
 
@@ -648,9 +690,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
     );
 
   const parts: Record<string, unknown> = {};
+  const used = new Set<string>();
   for (const field of METADATA_FIELDS) {
     try {
-      parts[field] = unpack(JSON.parse(metadata[field]), tensors, fail);
+      parts[field] = unpack(JSON.parse(metadata[field]), tensors, fail, used);
     } catch (error) {
       if (error instanceof CheckpointError) throw error;
       fail(`the metadata field "${field}" is not valid JSON`);
@@ -710,6 +753,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 
 function readSignature(value: unknown, fail: (problem: string) => never): TensorSignature[] {
   if (!Array.isArray(value)) fail('the signature is not a list');
+  const seen = new Set<string>();
   return (value as unknown[]).map((entry, i) => {
     const e = entry as Partial<TensorSignature> | null;
     const ok =
@@ -721,6 +765,8 @@ function readSignature(value: unknown, fail: (problem: string) => never): Tensor
       typeof e.dtype === 'string' &&
       Object.hasOwn(TYPED_DTYPES, e.dtype);
     if (!ok) fail(`signature entry ${i} is malformed`);
+    if (seen.has(e!.name!)) fail(`the signature names ${JSON.stringify(e!.name)} twice`);
+    seen.add(e!.name!);
     return { name: e!.name!, shape: [...e!.shape!], dtype: e!.dtype! };
   });
 }
@@ -770,7 +816,7 @@ function checksum(metadata: Record<string, string>, tensors: ReadonlyMap<string,
   for (const name of [...tensors.keys()].sort()) {
     const t = tensors.get(name)!;
     crc = crc32Update(crc, encoder.encode(`${name}:${t.dtype}:${showShape(t.shape)}\n`));
-    crc = crc32Update(crc, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    crc = crc32Update(crc, new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength));
   }
   return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,5 +1,6 @@
+import { ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
-import { IdxError, parseIdx } from './idx';
+import { IdxError, parseIdx, readIdxHeader } from './idx';
 import { mnistFromIdx } from './mnist-from-idx';
 
 /** An IDX file of unsigned bytes: magic 0x0000 08 <ndim>, big-endian dimensions, then `data`. */
@@ -119,6 +120,26 @@ describe('mnistFromIdx with a crafted header', () => {
     expect(() => mnistFromIdx(huge, idxBytes([0], []))).toThrow(IdxError);
     expect(() => mnistFromIdx(huge, idxBytes([0], []))).toThrow(
       'mnistFromIdx: the images file: images of 4294967295x4294967295 pixels exceed the limit of 16777216 pixels per image',
+    );
+  });
+});
+
+describe('readIdxHeader', () => {
+  it('reads the declared sizes from the first bytes alone, and words errors for its caller', () => {
+    const header = readIdxHeader(idxBytes([500_000, 28, 28], []), 'big');
+    expect(header).toEqual({ magic: 0x00000803, shape: [500_000, 28, 28], headerBytes: 16, dataBytes: 392_000_000 });
+    expect(() => readIdxHeader(new Uint8Array([0, 0, 8, 2, 0, 0]), 'f', 'loadMnist')).toThrow(
+      /^loadMnist: f is truncated: 6 bytes, but the header of a 2-dimensional IDX file takes 12$/,
+    );
+    expect(() => readIdxHeader(new Uint8Array([0, 0, 8, 0]), 'f')).toThrow(
+      /^parseIdx: f has magic number .*: 0 dimensions/,
+    );
+  });
+
+  it('mnistFromIdx rejects options that are not an object with a ValueError', () => {
+    expect(() => mnistFromIdx(images, labels, null as never)).toThrow(ValueError);
+    expect(() => mnistFromIdx(images, labels, null as never)).toThrow(
+      'mnistFromIdx: options must be an object, got null',
     );
   });
 });

@@ -40,6 +40,65 @@ function hex32(value: number): string {
 }
 
 /**
+ * The header of an IDX file of unsigned bytes: its magic number, its shape, and the sizes it declares.
+ *
+ * @internal used by `loadMnist` to bound decompression before the data are read
+ */
+export interface IdxHeader {
+  /** The magic number, e.g. `0x00000803`. */
+  magic: number;
+  /** The size of each dimension. */
+  shape: number[];
+  /** The bytes of the header: 4 for the magic number and 4 per dimension. */
+  headerBytes: number;
+  /** The bytes of data the shape declares (the product of the dimensions; above 2^53 it is rounded). */
+  dataBytes: number;
+}
+
+/**
+ * Read and check the header of an IDX file of unsigned bytes from its first bytes (at least the 4 + 4 · ndim bytes
+ * of the header; the data need not follow): the magic number (two zero bytes, the type byte 0x08, the number of
+ * dimensions) and the big-endian dimension sizes. Errors start with `fn` and name the file by `name`.
+ *
+ * @internal shared by {@link parseIdx} and `loadMnist`
+ *
+ * @example
+ * ```ts
+ * readIdxHeader(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2]), 'labels').dataBytes; // 2
+ * ```
+ */
+export function readIdxHeader(bytes: Uint8Array, name: string, fn = 'parseIdx'): IdxHeader {
+  if (bytes.length < 4)
+    throw new IdxError(`${fn}: ${name} is truncated: ${bytes.length} bytes, too short for the 4-byte magic number`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0);
+  if (bytes[0] !== 0 || bytes[1] !== 0)
+    throw new IdxError(
+      `${fn}: ${name} has magic number ${hex32(magic)}, which is not IDX: an IDX file starts with two zero bytes, a type byte and the number of dimensions (0x00000803 for MNIST images, 0x00000801 for labels)`,
+    );
+  const type = bytes[2];
+  if (type !== UBYTE)
+    throw new IdxError(
+      `${fn}: ${name} has magic number ${hex32(magic)}: type byte 0x${type.toString(16).padStart(2, '0')} (${TYPE_NAMES[type] ?? 'unknown'}) is not supported; only 0x08 (unsigned byte) is`,
+    );
+  const ndim = bytes[3];
+  if (ndim === 0) throw new IdxError(`${fn}: ${name} has magic number ${hex32(magic)}: 0 dimensions`);
+  const headerBytes = 4 + 4 * ndim;
+  if (bytes.length < headerBytes)
+    throw new IdxError(
+      `${fn}: ${name} is truncated: ${bytes.length} bytes, but the header of a ${ndim}-dimensional IDX file takes ${headerBytes}`,
+    );
+  const shape: number[] = [];
+  let dataBytes = 1;
+  for (let d = 0; d < ndim; d++) {
+    const dim = view.getUint32(4 + 4 * d);
+    shape.push(dim);
+    dataBytes *= dim;
+  }
+  return { magic, shape, headerBytes, dataBytes };
+}
+
+/**
  * Parse an IDX file of unsigned bytes (LeCun's format of the MNIST files) from its (uncompressed) bytes,
  * checking everything: the magic number (two zero bytes, the type byte 0x08, the number of dimensions),
  * the big-endian dimension sizes, and that the length is exactly the header plus the data. Works in
@@ -60,29 +119,7 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
     throw new IdxError(
       `parseIdx: ${name} is gzip-compressed; decompress it first (loadMnist in @nablajs/data/node does)`,
     );
-  if (bytes.length < 4)
-    throw new IdxError(`parseIdx: ${name} is truncated: ${bytes.length} bytes, too short for the 4-byte magic number`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0);
-  if (bytes[0] !== 0 || bytes[1] !== 0)
-    throw new IdxError(
-      `parseIdx: ${name} has magic number ${hex32(magic)}, which is not IDX: an IDX file starts with two zero bytes, a type byte and the number of dimensions (0x00000803 for MNIST images, 0x00000801 for labels)`,
-    );
-  const type = bytes[2];
-  if (type !== UBYTE)
-    throw new IdxError(
-      `parseIdx: ${name} has magic number ${hex32(magic)}: type byte 0x${type.toString(16).padStart(2, '0')} (${TYPE_NAMES[type] ?? 'unknown'}) is not supported; only 0x08 (unsigned byte) is`,
-    );
-  const ndim = bytes[3];
-  if (ndim === 0) throw new IdxError(`parseIdx: ${name} has magic number ${hex32(magic)}: 0 dimensions`);
-  const headerBytes = 4 + 4 * ndim;
-  if (bytes.length < headerBytes)
-    throw new IdxError(
-      `parseIdx: ${name} is truncated: ${bytes.length} bytes, but the header of a ${ndim}-dimensional IDX file takes ${headerBytes}`,
-    );
-  const shape: number[] = [];
-  for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d));
-  const size = shape.reduce((a, b) => a * b, 1);
+  const { magic, shape, headerBytes, dataBytes: size } = readIdxHeader(bytes, name);
   const dataBytes = bytes.length - headerBytes;
   if (dataBytes < size)
     throw new IdxError(

@@ -1,4 +1,4 @@
-import { Tensor } from '@nablajs/core';
+import { Tensor, ValueError } from '@nablajs/core';
 import { checkFloatDType, checkInteger } from '../util';
 import { IdxError, parseIdx } from './idx';
 
@@ -52,6 +52,8 @@ export function mnistFromIdx(
   labelsBytes: Uint8Array,
   options: MnistFromIdxOptions = {},
 ): Mnist {
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`mnistFromIdx: options must be an object, got ${options === null ? 'null' : typeof options}`);
   const { normalize = true, shape = 'flat', dtype = 'float32', numClasses = 10 } = options;
   const imagesName = options.imagesName ?? 'the images file';
   const labelsName = options.labelsName ?? 'the labels file';
