@@ -1,1 +1,1 @@
-export {};
+export { gruCell, lstmCell, rnnReluCell, rnnTanhCell } from './cell-functions';
