@@ -71,6 +71,18 @@ describe('embedding', () => {
     );
   });
 
+  it('takes its options as an object: { paddingIdx } like the positional form, and leaves the weight alone without maxNorm', () => {
+    const w = randomTensor([4, 2], gen, { requiresGrad: true, scale: 5 });
+    const unchanged = snapshot(w);
+    const idx = intTensor([3], [3, 1, 3]);
+    const [a] = gradients([embedding(idx, w, { paddingIdx: 3 }).sum()], [w]);
+    const [b] = gradients([embedding(idx, w, 3).sum()], [w]);
+    expect(Array.from((a as Tensor).values)).toEqual(Array.from((b as Tensor).values));
+    expectValues(a as Tensor, [0, 0, 1, 1, 0, 0, 0, 0]);
+    embedding(idx, w, { maxNorm: null });
+    unchanged();
+  });
+
   it('does not mutate its inputs', () => {
     const w = randomTensor([3, 2], gen, { requiresGrad: true });
     const idx = intTensor([3], [0, 2, 0]);

@@ -1,5 +1,5 @@
 import { DTypeError, type Generator, IndexError, Tensor, ValueError, zeros } from '@nablajs/core';
-import { embedding } from '../functional/embedding';
+import { checkMaxNorm, checkNormType, embedding } from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
@@ -8,6 +8,13 @@ import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, ge
 export interface EmbeddingOptions {
   /** A row that is returned but never trained (its gradient is zero) and initialised to zeros; negative counts from the end. */
   paddingIdx?: number | null;
+  /**
+   * Renormalise, in place and without gradient, each looked-up row whose `normType`-norm exceeds this
+   * to `row · maxNorm / (‖row‖ + 1e-7)` before each lookup (default none), like PyTorch's `max_norm`.
+   */
+  maxNorm?: number | null;
+  /** The order of the norm compared with `maxNorm` (default 2); a positive number or Infinity. */
+  normType?: number;
   /** The weight's dtype (default float32). */
   dtype?: FloatDType;
   /** The generator of the initial weights (default: core's global generator). */
@@ -17,7 +24,10 @@ export interface EmbeddingOptions {
 /**
  * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, like `torch.nn.Embedding`: int32
  * indices of any shape `[...]` give `[..., embeddingDim]`. The weight is initialised from `N(0, 1)`,
- * with the `paddingIdx` row set to zeros; that row's gradient is always zero.
+ * with the `paddingIdx` row set to zeros; that row's gradient is always zero. With `maxNorm` (default
+ * none; `normType` default 2), every forward first rescales, in place and without gradient, the rows it
+ * looks up whose norm exceeds `maxNorm` to `row · maxNorm / (‖row‖ + 1e-7)` (PyTorch's
+ * `embedding_renorm_`), so a graph that saved the weight before that forward throws on backward.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.Embedding.html
  *
@@ -25,6 +35,7 @@ export interface EmbeddingOptions {
  * ```ts
  * const emb = new Embedding(10, 3, { paddingIdx: 0 });
  * emb.forward(tensor([[1, 2, 0]], { dtype: 'int32' })).shape; // [1, 3, 3]
+ * const capped = new Embedding(10, 3, { maxNorm: 1 }); // looked-up rows have norm <= 1
  * ```
  */
 export class Embedding extends Module {
@@ -34,6 +45,10 @@ export class Embedding extends Module {
   readonly embeddingDim: number;
   /** The padding row (non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** The largest norm of a looked-up row, or null (no renormalisation). */
+  readonly maxNorm: number | null;
+  /** The order of the norm compared with `maxNorm`. */
+  readonly normType: number;
   /** The table, `[numEmbeddings, embeddingDim]`. */
   readonly weight: Tensor;
 
@@ -43,6 +58,8 @@ export class Embedding extends Module {
     this.numEmbeddings = checkInt(label, 'numEmbeddings', numEmbeddings, 1);
     this.embeddingDim = checkInt(label, 'embeddingDim', embeddingDim, 1);
     this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
+    this.maxNorm = checkMaxNorm(label, options.maxNorm);
+    this.normType = checkNormType(label, options.normType);
     const dtype = checkFloatDType(label, options.dtype);
     this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
     normal(this.weight, 0, 1, { generator: generatorOf(options) });
@@ -61,13 +78,21 @@ export class Embedding extends Module {
    * emb.weight.requiresGrad; // false
    * ```
    */
-  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
+  static fromPretrained(
+    embeddings: Tensor,
+    options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {},
+  ): Embedding {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
       throw new ValueError('Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim]');
     if (embeddings.dtype !== 'float32' && embeddings.dtype !== 'float64')
       throw new DTypeError(`Embedding.fromPretrained: embeddings must be float32 or float64, got ${embeddings.dtype}`);
     const [num, dim] = embeddings.shape;
-    const emb = new Embedding(num, dim, { paddingIdx: options.paddingIdx, dtype: embeddings.dtype });
+    const emb = new Embedding(num, dim, {
+      paddingIdx: options.paddingIdx,
+      maxNorm: options.maxNorm,
+      normType: options.normType,
+      dtype: embeddings.dtype,
+    });
     emb.weight.values.set(embeddings.values);
     emb.weight.markModified();
     if (options.freeze ?? true) emb.weight.requiresGrad = false;
@@ -88,11 +113,20 @@ export class Embedding extends Module {
         throw new IndexError(
           `${label}: index ${data[i]} is out of range for ${this.numEmbeddings} embeddings (expected [0, ${this.numEmbeddings}); input shape ${formatShape(input.shape)})`,
         );
-    return embedding(input, this.weight, this.paddingIdx);
+    return embedding(input, this.weight, {
+      paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+    });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
+    const padding = this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`;
+    const norm =
+      this.maxNorm === null
+        ? ''
+        : `, maxNorm=${this.maxNorm}${this.normType === 2 ? '' : `, normType=${this.normType}`}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${padding}${norm}`;
   }
 }
 
