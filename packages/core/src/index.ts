@@ -126,6 +126,7 @@ export { pow } from './ops/pow';
 export { prod } from './ops/prod';
 export { reciprocal } from './ops/reciprocal';
 export { relu } from './ops/relu';
+export * from './ops/resample-ops';
 export { reshape } from './ops/reshape';
 export { rsqrt } from './ops/rsqrt';
 export { scatterAdd } from './ops/scatter-add';

@@ -17,6 +17,7 @@ import * as init from './init';
 // Issue 15's layers, one barrel per area.
 export * from './attention/index';
 export * from './extra/activations-losses';
+export * from './extra/conv-resample';
 export * from './extra/norm-pool';
 export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
 export { calculateGain } from './init';
