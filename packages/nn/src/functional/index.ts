@@ -20,6 +20,7 @@ export {
 } from '@nablajs/core';
 export * from '../attention/functional';
 export * from '../extra/activations-losses-functional';
+export * from '../extra/conv-resample-functional';
 export * from '../extra/norm-pool-functional';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy';
 export { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss';
