@@ -1,9 +1,24 @@
-import { avgPool2d, cat, maxPool2d, mean, ShapeError, slice, type Tensor, ValueError } from '@nablajs/core';
+import {
+  avgPool2d,
+  cat,
+  maxPool2d,
+  maxPool2dWithIndices,
+  mean,
+  ShapeError,
+  slice,
+  type Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { Module } from '../module';
 import { checkInput, formatShape, type Size2d, toPair } from './util';
 
 /** Options of {@link MaxPool2d}, with PyTorch's defaults. */
-export interface MaxPool2dOptions {
+export interface MaxPool2dOptions<R extends boolean = boolean> {
+  /**
+   * Also return each window's argmax as int32 flat indices `y·W + x` into its `H x W` input plane, as
+   * {@link MaxUnpool2d} expects: `forward` then returns `[values, indices]` (default false).
+   */
+  returnIndices?: R;
   /** Step between windows (default: the kernel size). */
   stride?: Size2d | null;
   /** Implicit -∞ padding on both sides, at most half the kernel (default 0). */
@@ -50,9 +65,11 @@ function sizeText(value: Size2d): string {
  * ```ts
  * new MaxPool2d(2).forward(randn([1, 3, 32, 32])).shape; // [1, 3, 16, 16]
  * new MaxPool2d(3, { stride: 2, padding: 1 });
+ * const [values, indices] = new MaxPool2d(2, { returnIndices: true }).forward(randn([1, 3, 8, 8]));
+ * new MaxUnpool2d(2).forward(values, indices).shape; // [1, 3, 8, 8]
  * ```
  */
-export class MaxPool2d extends Module {
+export class MaxPool2d<R extends boolean = false> extends Module {
   /** The window size. */
   readonly kernelSize: Size2d;
   /** The step between windows (the kernel size when not given). */
@@ -63,8 +80,10 @@ export class MaxPool2d extends Module {
   readonly dilation: Size2d;
   /** Whether output sizes are rounded up. */
   readonly ceilMode: boolean;
+  /** Whether `forward` returns `[values, indices]`. */
+  readonly returnIndices: R;
 
-  constructor(kernelSize: Size2d, options: MaxPool2dOptions = {}) {
+  constructor(kernelSize: Size2d, options: MaxPool2dOptions<R> = {}) {
     super();
     const label = `MaxPool2d(${JSON.stringify(kernelSize)})`;
     toPair(label, 'kernelSize', kernelSize, 1);
@@ -76,18 +95,22 @@ export class MaxPool2d extends Module {
     this.dilation = options.dilation ?? 1;
     toPair(label, 'dilation', this.dilation, 1);
     this.ceilMode = options.ceilMode ?? false;
+    this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
-  /** Max-pool `input`. */
-  forward(input: Tensor): Tensor {
+  /** Max-pool `input`: the pooled values, or `[values, indices]` with `returnIndices`. */
+  forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
     checkPoolInput(`MaxPool2d(${sizeText(this.kernelSize)})`, input);
-    return maxPool2d(input, {
+    const options = {
       kernelSize: this.kernelSize,
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
-    });
+    };
+    if (!this.returnIndices) return maxPool2d(input, options) as R extends true ? [Tensor, Tensor] : Tensor;
+    const { values, indices } = maxPool2dWithIndices(input, options);
+    return [values, indices] as R extends true ? [Tensor, Tensor] : Tensor;
   }
 
   override extraRepr(): string {
