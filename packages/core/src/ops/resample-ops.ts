@@ -1,1 +1,6 @@
-export {};
+// Convolution and resampling ops added for issue 15: transposed convolution, interpolation and the
+// non-constant padding modes.
+
+export { type ConvTranspose2dOptions, convTranspose2d, convTransposeOutputSize } from './conv-transpose';
+export { type InterpolateMode, type InterpolateOptions, interpolate } from './interpolate';
+export { circularPad, type PadMode, reflectionPad, replicationPad } from './pad-modes';

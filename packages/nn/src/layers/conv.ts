@@ -10,6 +10,7 @@ import {
   ValueError,
   zeros,
 } from '@nablajs/core';
+import { pad as padWithMode } from '../extra/pad-layers';
 import { kaimingUniform, uniform } from '../init';
 import { Module } from '../module';
 import {
@@ -39,6 +40,8 @@ export interface Conv2dOptions {
   dtype?: FloatDType;
   /** The generator of the initial weights (default: core's global generator). */
   generator?: Generator;
+  /** How the input is padded: `'zeros'` (default), `'reflect'`, `'replicate'` or `'circular'` (see {@link ConvPaddingMode}). */
+  paddingMode?: ConvPaddingMode;
 }
 
 /** Options of {@link Conv1d}, with PyTorch's defaults. */
@@ -57,6 +60,41 @@ export interface Conv1dOptions {
   dtype?: FloatDType;
   /** The generator of the initial weights (default: core's global generator). */
   generator?: Generator;
+  /** How the input is padded: `'zeros'` (default), `'reflect'`, `'replicate'` or `'circular'` (see {@link ConvPaddingMode}). */
+  paddingMode?: ConvPaddingMode;
+}
+
+/**
+ * How a convolution layer pads its input, as PyTorch's `padding_mode`: `'zeros'` pads with zeros inside
+ * the convolution; the others pad with `F.pad` in that mode (`'reflect'`, `'replicate'`, `'circular'`)
+ * and then convolve without padding.
+ *
+ * @example
+ * ```ts
+ * const mode: ConvPaddingMode = 'reflect';
+ * new Conv2d(3, 8, 3, { padding: 1, paddingMode: mode });
+ * ```
+ */
+export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+function checkPaddingMode(label: string, mode: unknown): ConvPaddingMode {
+  const m = mode ?? 'zeros';
+  if (m !== 'zeros' && m !== 'reflect' && m !== 'replicate' && m !== 'circular')
+    throw new ValueError(
+      `${label}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(m)}`,
+    );
+  return m;
+}
+
+/** Pad `x` in a non-zeros mode (as PyTorch does before such a convolution), naming the layer in errors. */
+function padInMode(label: string, x: Tensor, padding: number[], mode: Exclude<ConvPaddingMode, 'zeros'>): Tensor {
+  try {
+    return padWithMode(x, padding, { mode });
+  } catch (e) {
+    if (e instanceof ShapeError || e instanceof ValueError)
+      throw new (e instanceof ShapeError ? ShapeError : ValueError)(`${label}: paddingMode '${mode}': ${e.message}`);
+    throw e;
+  }
 }
 
 function checkChannels(label: string, inChannels: number, outChannels: number, groups: number): void {
@@ -95,7 +133,8 @@ function samePadding(kernel: readonly number[], dilation: readonly number[]): Ar
  * `H_out = floor((H + 2·padding - dilation·(kH - 1) - 1) / stride) + 1`.
  *
  * Initialised exactly as PyTorch does: weight and bias in `U(-1/√fanIn, 1/√fanIn)` with
- * `fanIn = inChannels / groups · kH · kW`.
+ * `fanIn = inChannels / groups · kH · kW`. With `paddingMode` `'reflect'`, `'replicate'` or `'circular'`
+ * (default `'zeros'`) the input is first padded by `F.pad` in that mode and convolved without padding.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
  *
@@ -120,6 +159,8 @@ export class Conv2d extends Module {
   readonly dilation: readonly [number, number];
   /** The number of channel groups. */
   readonly groups: number;
+  /** How the input is padded (PyTorch's `padding_mode`). */
+  readonly paddingMode: ConvPaddingMode;
   /** The filters, `[outChannels, inChannels / groups, kH, kW]`. */
   readonly weight: Tensor;
   /** The bias, `[outChannels]`, or null. */
@@ -134,6 +175,7 @@ export class Conv2d extends Module {
     this.outChannels = outChannels;
     this.groups = groups;
     this.kernelSize = toPair(label, 'kernelSize', kernelSize, 1);
+    this.paddingMode = checkPaddingMode(label, options.paddingMode);
     this.stride = toPair(label, 'stride', options.stride ?? 1, 1);
     this.dilation = toPair(label, 'dilation', options.dilation ?? 1, 1);
     const padding = options.padding ?? 0;
@@ -170,7 +212,17 @@ export class Conv2d extends Module {
       );
     let x = input;
     let padding: [number, number];
-    if (this.padding === 'same') {
+    if (this.paddingMode !== 'zeros') {
+      const [[top, bottom], [left, right]] =
+        this.padding === 'same'
+          ? samePadding(this.kernelSize, this.dilation)
+          : [
+              [this.padding[0], this.padding[0]],
+              [this.padding[1], this.padding[1]],
+            ];
+      x = padInMode(label, x, [left, right, top, bottom], this.paddingMode);
+      padding = [0, 0];
+    } else if (this.padding === 'same') {
       const [[top, bottom], [left, right]] = samePadding(this.kernelSize, this.dilation);
       if (top === bottom && left === right) padding = [top, left];
       else {
@@ -195,6 +247,7 @@ export class Conv2d extends Module {
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${formatShape(this.dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
+    if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
     return parts.join(', ');
   }
 }
@@ -203,7 +256,9 @@ export class Conv2d extends Module {
  * A 1-D convolution layer over `[N, C, L]` (or unbatched `[C, L]`) inputs, like `torch.nn.Conv1d`:
  * weight `[outChannels, inChannels / groups, kernelSize]`, bias `[outChannels]`, output
  * `[N, outChannels, L_out]` with `L_out = floor((L + 2·padding - dilation·(k - 1) - 1) / stride) + 1`.
- * It runs as a 2-D convolution of height 1. Initialised as PyTorch does (`U(±1/√fanIn)`).
+ * It runs as a 2-D convolution of height 1. Initialised as PyTorch does (`U(±1/√fanIn)`). With
+ * `paddingMode` `'reflect'`, `'replicate'` or `'circular'` (default `'zeros'`) the input is first padded
+ * by `F.pad` in that mode and convolved without padding.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.Conv1d.html
  *
@@ -228,6 +283,8 @@ export class Conv1d extends Module {
   readonly dilation: number;
   /** The number of channel groups. */
   readonly groups: number;
+  /** How the input is padded (PyTorch's `padding_mode`). */
+  readonly paddingMode: ConvPaddingMode;
   /** The filters, `[outChannels, inChannels / groups, kernelSize]`. */
   readonly weight: Tensor;
   /** The bias, `[outChannels]`, or null. */
@@ -242,6 +299,7 @@ export class Conv1d extends Module {
     this.outChannels = outChannels;
     this.groups = groups;
     this.kernelSize = checkInt(label, 'kernelSize', kernelSize, 1);
+    this.paddingMode = checkPaddingMode(label, options.paddingMode);
     this.stride = checkInt(label, 'stride', options.stride ?? 1, 1);
     this.dilation = checkInt(label, 'dilation', options.dilation ?? 1, 1);
     const padding = options.padding ?? 0;
@@ -273,7 +331,11 @@ export class Conv1d extends Module {
       );
     let x = unsqueeze(input, -2);
     let padding = 0;
-    if (this.padding === 'same') {
+    if (this.paddingMode !== 'zeros') {
+      const [[left, right]] =
+        this.padding === 'same' ? samePadding([this.kernelSize], [this.dilation]) : [[this.padding, this.padding]];
+      x = unsqueeze(padInMode(label, input, [left, right], this.paddingMode), -2);
+    } else if (this.padding === 'same') {
       const [[left, right]] = samePadding([this.kernelSize], [this.dilation]);
       if (left === right) padding = left;
       else x = pad(x, [left, right]);
@@ -295,6 +357,7 @@ export class Conv1d extends Module {
     if (this.dilation !== 1) parts.push(`dilation=${this.dilation}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
+    if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
     return parts.join(', ');
   }
 }

@@ -1,0 +1,414 @@
+import {
+  convTranspose2d,
+  convTransposeOutputSize,
+  DTypeError,
+  type Generator,
+  reshape,
+  ShapeError,
+  squeeze,
+  Tensor,
+  unsqueeze,
+  ValueError,
+  zeros,
+} from '@nablajs/core';
+import { kaimingUniform, uniform } from '../init';
+import {
+  checkFloatDType,
+  checkInput,
+  checkInt,
+  type FloatDType,
+  formatShape,
+  generatorOf,
+  type Size2d,
+  toPair,
+} from '../layers/util';
+import { Module } from '../module';
+
+/** Options of {@link ConvTranspose2d}, with PyTorch's defaults. */
+export interface ConvTranspose2dOptions {
+  /** Step of the convolution being transposed (default 1). */
+  stride?: Size2d;
+  /** `dilation·(k - 1) - padding` zeros of implicit padding on each side of the input (default 0). */
+  padding?: Size2d;
+  /** Extra size added to one side of the output, smaller than stride or dilation (default 0). */
+  outputPadding?: Size2d;
+  /** Split the channels into this many independent groups (default 1). */
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Size2d;
+  /** The parameters' dtype (default float32). */
+  dtype?: FloatDType;
+  /** The generator of the initial weights (default: core's global generator). */
+  generator?: Generator;
+}
+
+/** Options of {@link ConvTranspose1d}, with PyTorch's defaults. */
+export interface ConvTranspose1dOptions {
+  /** Step of the convolution being transposed (default 1). */
+  stride?: number;
+  /** `dilation·(k - 1) - padding` zeros of implicit padding on each end of the input (default 0). */
+  padding?: number;
+  /** Extra length added to one end of the output, smaller than stride or dilation (default 0). */
+  outputPadding?: number;
+  /** Split the channels into this many independent groups (default 1). */
+  groups?: number;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: number;
+  /** The parameters' dtype (default float32). */
+  dtype?: FloatDType;
+  /** The generator of the initial weights (default: core's global generator). */
+  generator?: Generator;
+}
+
+/** Options of {@link convTranspose1d}, with PyTorch's defaults. */
+export interface ConvTranspose1dFunctionalOptions {
+  /** Step (default 1). */
+  stride?: number;
+  /** Padding (default 0). */
+  padding?: number;
+  /** Output padding (default 0). */
+  outputPadding?: number;
+  /** Channel groups (default 1). */
+  groups?: number;
+  /** Dilation (default 1). */
+  dilation?: number;
+}
+
+/** The extra argument of a transposed convolution layer's forward: PyTorch's `output_size`. */
+export interface ConvTransposeForwardOptions {
+  /** The wanted spatial output size (or the full shape, batch and channels first); picks the output padding. */
+  outputSize?: readonly number[] | null;
+}
+
+function checkChannels(label: string, inChannels: number, outChannels: number, groups: number): void {
+  checkInt(label, 'inChannels', inChannels, 1);
+  checkInt(label, 'outChannels', outChannels, 1);
+  checkInt(label, 'groups', groups, 1);
+  if (inChannels % groups !== 0)
+    throw new ValueError(`${label}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+  if (outChannels % groups !== 0)
+    throw new ValueError(`${label}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+}
+
+function checkOutputPadding(
+  label: string,
+  outputPadding: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): void {
+  for (let i = 0; i < outputPadding.length; i++)
+    if (outputPadding[i] >= stride[i] && outputPadding[i] >= dilation[i])
+      throw new ValueError(
+        `${label}: outputPadding ${formatShape(outputPadding)} must be smaller than either stride ${formatShape(stride)} or dilation ${formatShape(dilation)}`,
+      );
+}
+
+/** PyTorch's init for transposed convs: kaimingUniform(a = √5) with fanIn = weight.shape[1]·k, U(±1/√fanIn) bias. */
+function initConvTranspose(weight: Tensor, bias: Tensor | null, generator: Generator): void {
+  kaimingUniform(weight, { a: Math.sqrt(5), generator });
+  if (bias !== null) {
+    const fanIn = weight.size / weight.shape[0];
+    const bound = 1 / Math.sqrt(fanIn);
+    uniform(bias, -bound, bound, { generator });
+  }
+}
+
+/** PyTorch's `_output_padding`: the output padding giving `outputSize`, or the layer's own. */
+function outputPaddingFor(
+  label: string,
+  input: Tensor,
+  spatial: number,
+  outputSize: readonly number[] | null | undefined,
+  geometry: {
+    kernel: readonly number[];
+    stride: readonly number[];
+    padding: readonly number[];
+    dilation: readonly number[];
+  },
+  own: readonly number[],
+): number[] {
+  if (outputSize === null || outputSize === undefined) return [...own];
+  if (!Array.isArray(outputSize) || !outputSize.every((v) => Number.isInteger(v) && v >= 0))
+    throw new ValueError(
+      `${label}: outputSize must be a list of non-negative integers, got ${JSON.stringify(outputSize)}`,
+    );
+  const nonSpatial = input.ndim === spatial + 2 ? 2 : 1;
+  const size = outputSize.length === spatial + nonSpatial ? outputSize.slice(nonSpatial) : [...outputSize];
+  if (size.length !== spatial)
+    throw new ValueError(
+      `${label}: outputSize must have ${spatial} or ${spatial + nonSpatial} elements (got ${outputSize.length}: ${formatShape(outputSize)})`,
+    );
+  const inSizes = input.shape.slice(input.ndim - spatial);
+  return size.map((want, i) => {
+    const { kernel, stride, padding, dilation } = geometry;
+    const min = convTransposeOutputSize(inSizes[i], kernel[i], stride[i], padding[i], dilation[i], 0);
+    const max = min + stride[i] - 1;
+    if (want < min || want > max)
+      throw new ValueError(
+        `${label}: requested an output size of ${formatShape(size)}, but valid sizes range from ${min} to ${max} in dim ${i} (for an input of shape ${formatShape(input.shape)})`,
+      );
+    return want - min;
+  });
+}
+
+/**
+ * A 2-D transposed convolution layer ("deconvolution", the gradient of a convolution with respect to its
+ * input) over `[N, C, H, W]` or unbatched `[C, H, W]` inputs, like `torch.nn.ConvTranspose2d`: weight
+ * `[inChannels, outChannels / groups, kH, kW]`, bias `[outChannels]`, output `[N, outChannels, H_out, W_out]`
+ * with `H_out = (H - 1)·stride - 2·padding + dilation·(kH - 1) + outputPadding + 1`.
+ * `forward(x, { outputSize })` picks the output padding that gives `outputSize`, as PyTorch's `output_size`.
+ *
+ * Initialised as PyTorch does: kaimingUniform(a = √5) on the weight, which with
+ * `fanIn = outChannels / groups · kH · kW` (the weight's dim 1 times the kernel) is `U(±1/√fanIn)`, and
+ * the bias in `U(±1/√fanIn)`. Defaults: stride 1, padding 0, outputPadding 0, groups 1, bias true,
+ * dilation 1, float32.
+ *
+ * See https://pytorch.org/docs/1.13/generated/torch.nn.ConvTranspose2d.html
+ *
+ * @example
+ * ```ts
+ * const up = new ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 });
+ * up.forward(randn([4, 16, 10, 10])).shape; // [4, 8, 20, 20]
+ * up.forward(randn([4, 16, 10, 10]), { outputSize: [19, 20] }).shape; // [4, 8, 19, 20]
+ * ```
+ */
+export class ConvTranspose2d extends Module {
+  /** Channels of the input. */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** `[kH, kW]`. */
+  readonly kernelSize: readonly [number, number];
+  /** `[strideH, strideW]`. */
+  readonly stride: readonly [number, number];
+  /** `[padH, padW]`. */
+  readonly padding: readonly [number, number];
+  /** `[outputPaddingH, outputPaddingW]`. */
+  readonly outputPadding: readonly [number, number];
+  /** `[dilationH, dilationW]`. */
+  readonly dilation: readonly [number, number];
+  /** The number of channel groups. */
+  readonly groups: number;
+  /** The filters, `[inChannels, outChannels / groups, kH, kW]`. */
+  readonly weight: Tensor;
+  /** The bias, `[outChannels]`, or null. */
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: ConvTranspose2dOptions = {}) {
+    super();
+    const label = `ConvTranspose2d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    const groups = options.groups ?? 1;
+    checkChannels(label, inChannels, outChannels, groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.kernelSize = toPair(label, 'kernelSize', kernelSize, 1);
+    this.stride = toPair(label, 'stride', options.stride ?? 1, 1);
+    this.padding = toPair(label, 'padding', options.padding ?? 0, 0);
+    this.outputPadding = toPair(label, 'outputPadding', options.outputPadding ?? 0, 0);
+    this.dilation = toPair(label, 'dilation', options.dilation ?? 1, 1);
+    checkOutputPadding(label, this.outputPadding, this.stride, this.dilation);
+    const dtype = checkFloatDType(label, options.dtype);
+    const [kH, kW] = this.kernelSize;
+    this.weight = this.registerParameter('weight', zeros([inChannels, outChannels / groups, kH, kW], { dtype }));
+    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
+    initConvTranspose(this.weight, this.bias, generatorOf(options));
+  }
+
+  private label(): string {
+    return `ConvTranspose2d(${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)})`;
+  }
+
+  /** Transpose-convolve a `[N, C, H, W]` or `[C, H, W]` input, optionally to a given `outputSize`. */
+  forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
+    const label = this.label();
+    checkInput(label, input);
+    if (input.ndim !== 3 && input.ndim !== 4)
+      throw new ShapeError(
+        `${label}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${formatShape(input.shape)}`,
+      );
+    const channels = input.shape[input.ndim - 3];
+    if (channels !== this.inChannels)
+      throw new ShapeError(
+        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
+      );
+    const outputPadding = outputPaddingFor(
+      label,
+      input,
+      2,
+      options.outputSize,
+      { kernel: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation },
+      this.outputPadding,
+    );
+    return convTranspose2d(input, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: [outputPadding[0], outputPadding[1]],
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    const parts = [
+      `${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}`,
+    ];
+    if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding=${formatShape(this.padding)}`);
+    if (this.outputPadding[0] !== 0 || this.outputPadding[1] !== 0)
+      parts.push(`outputPadding=${formatShape(this.outputPadding)}`);
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${formatShape(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
+
+/**
+ * A 1-D transposed convolution over `[N, C, L]` or unbatched `[C, L]` inputs, like PyTorch's
+ * `torch.nn.functional.conv_transpose1d`: weight `[C_in, C_out / groups, k]`, optional bias `[C_out]`,
+ * output length `(L - 1)·stride - 2·padding + dilation·(k - 1) + outputPadding + 1`. It runs as a 2-D
+ * transposed convolution of height 1. Defaults: stride 1, padding 0, outputPadding 0, groups 1, dilation 1.
+ *
+ * See https://pytorch.org/docs/1.13/generated/torch.nn.functional.conv_transpose1d.html
+ *
+ * @example
+ * ```ts
+ * F.convTranspose1d(randn([2, 4, 10]), randn([4, 3, 3]), null, { stride: 2 }).shape; // [2, 3, 21]
+ * ```
+ */
+export function convTranspose1d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: ConvTranspose1dFunctionalOptions = {},
+): Tensor {
+  const fn = 'convTranspose1d';
+  if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
+  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
+  if (input.ndim !== 2 && input.ndim !== 3)
+    throw new ShapeError(`${fn}: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`);
+  if (weight.ndim !== 3)
+    throw new ShapeError(
+      `${fn}: weight must be 3-D [inChannels, outChannels/groups, k], got shape ${formatShape(weight.shape)}`,
+    );
+  if (!(input.dtype === 'float32' || input.dtype === 'float64'))
+    throw new DTypeError(`${fn}: input must be float32 or float64, got ${input.dtype}`);
+  const stride = checkInt(fn, 'stride', options.stride ?? 1, 1);
+  const padding = checkInt(fn, 'padding', options.padding ?? 0, 0);
+  const outputPadding = checkInt(fn, 'outputPadding', options.outputPadding ?? 0, 0);
+  const dilation = checkInt(fn, 'dilation', options.dilation ?? 1, 1);
+  const [i, o, k] = weight.shape;
+  const y = convTranspose2d(unsqueeze(input, -2), reshape(weight, [i, o, 1, k]), bias, {
+    stride: [1, stride],
+    padding: [0, padding],
+    outputPadding: [0, outputPadding],
+    dilation: [1, dilation],
+    groups: options.groups ?? 1,
+  });
+  return squeeze(y, -2);
+}
+
+/**
+ * A 1-D transposed convolution layer over `[N, C, L]` or unbatched `[C, L]` inputs, like
+ * `torch.nn.ConvTranspose1d`: weight `[inChannels, outChannels / groups, kernelSize]`, bias
+ * `[outChannels]`, output length `L_out = (L - 1)·stride - 2·padding + dilation·(k - 1) + outputPadding + 1`.
+ * `forward(x, { outputSize })` picks the output padding that gives `outputSize`.
+ *
+ * Initialised as PyTorch does: kaimingUniform(a = √5), i.e. `U(±1/√fanIn)` with
+ * `fanIn = outChannels / groups · kernelSize`, and the bias in `U(±1/√fanIn)`. Defaults: stride 1,
+ * padding 0, outputPadding 0, groups 1, bias true, dilation 1, float32.
+ *
+ * See https://pytorch.org/docs/1.13/generated/torch.nn.ConvTranspose1d.html
+ *
+ * @example
+ * ```ts
+ * const up = new ConvTranspose1d(8, 4, 4, { stride: 2, padding: 1 });
+ * up.forward(randn([2, 8, 50])).shape; // [2, 4, 100]
+ * ```
+ */
+export class ConvTranspose1d extends Module {
+  /** Channels of the input. */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** The kernel length. */
+  readonly kernelSize: number;
+  /** The stride. */
+  readonly stride: number;
+  /** The padding. */
+  readonly padding: number;
+  /** The output padding. */
+  readonly outputPadding: number;
+  /** The dilation. */
+  readonly dilation: number;
+  /** The number of channel groups. */
+  readonly groups: number;
+  /** The filters, `[inChannels, outChannels / groups, kernelSize]`. */
+  readonly weight: Tensor;
+  /** The bias, `[outChannels]`, or null. */
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvTranspose1dOptions = {}) {
+    super();
+    const label = `ConvTranspose1d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    const groups = options.groups ?? 1;
+    checkChannels(label, inChannels, outChannels, groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.kernelSize = checkInt(label, 'kernelSize', kernelSize, 1);
+    this.stride = checkInt(label, 'stride', options.stride ?? 1, 1);
+    this.padding = checkInt(label, 'padding', options.padding ?? 0, 0);
+    this.outputPadding = checkInt(label, 'outputPadding', options.outputPadding ?? 0, 0);
+    this.dilation = checkInt(label, 'dilation', options.dilation ?? 1, 1);
+    checkOutputPadding(label, [this.outputPadding], [this.stride], [this.dilation]);
+    const dtype = checkFloatDType(label, options.dtype);
+    this.weight = this.registerParameter('weight', zeros([inChannels, outChannels / groups, kernelSize], { dtype }));
+    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
+    initConvTranspose(this.weight, this.bias, generatorOf(options));
+  }
+
+  /** Transpose-convolve a `[N, C, L]` or `[C, L]` input, optionally to a given `outputSize`. */
+  forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
+    const label = `ConvTranspose1d(${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize})`;
+    checkInput(label, input);
+    if (input.ndim !== 2 && input.ndim !== 3)
+      throw new ShapeError(
+        `${label}: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`,
+      );
+    const channels = input.shape[input.ndim - 2];
+    if (channels !== this.inChannels)
+      throw new ShapeError(
+        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
+      );
+    const [outputPadding] = outputPaddingFor(
+      label,
+      input,
+      1,
+      options.outputSize,
+      { kernel: [this.kernelSize], stride: [this.stride], padding: [this.padding], dilation: [this.dilation] },
+      [this.outputPadding],
+    );
+    return convTranspose1d(input, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${this.stride}`];
+    if (this.padding !== 0) parts.push(`padding=${this.padding}`);
+    if (this.outputPadding !== 0) parts.push(`outputPadding=${this.outputPadding}`);
+    if (this.dilation !== 1) parts.push(`dilation=${this.dilation}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
