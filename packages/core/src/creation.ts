@@ -1,5 +1,6 @@
-import { allocate, checkDType, type DType, dtypeOfArray, type TypedArray } from './dtype';
-import { ShapeError, ValueError } from './errors';
+import { allocate, checkDType, type DType, dtypeOfArray, isHalfDType, type TypedArray } from './dtype';
+import { DTypeError, ShapeError, ValueError } from './errors';
+import { bfloat16Bits, encodeHalf, float16Bits } from './half';
 import { checkShape, formatShape, shapeSize } from './shape';
 import { type NestedArray, Tensor } from './tensor';
 
@@ -52,13 +53,17 @@ function flattenInto(fn: string, values: NestedArray, shape: number[], dim: numb
 
 /**
  * Create a tensor from a number, (nested) arrays, or a typed array. Values are copied. Plain arrays
- * give float32 unless `dtype` says otherwise; a typed array keeps its own dtype.
+ * give float32 unless `dtype` says otherwise; a typed array keeps its own dtype. With `dtype:
+ * 'float16'` or `'bfloat16'` numbers are rounded to the half type (to nearest, ties to even, through
+ * float32 as in PyTorch), while a `Uint16Array` is taken as bit patterns (float16 unless `dtype` says
+ * `'bfloat16'`).
  *
  * @example
  * ```ts
  * const a = tensor([[1, 2], [3, 4]]); // shape [2, 2], float32
  * const b = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3], dtype: 'float64' });
  * const w = tensor([0.5], { requiresGrad: true });
+ * const h = tensor([0.1, 1e6], { dtype: 'bfloat16' }); // stored as Uint16Array [0x3dcd, 0x4974]
  * ```
  */
 export function tensor(
@@ -89,6 +94,16 @@ export function tensor(
     shape = wanted;
   }
   const data = allocate(dtype, flat.length);
+  if (isHalfDType(dtype)) {
+    // A Uint16Array holds bit patterns already; numbers are rounded to the half type.
+    if (flat instanceof Uint16Array) data.set(flat);
+    else encodeHalf(flat, dtype, data as Uint16Array);
+    return finish(data, shape, dtype, options.requiresGrad);
+  }
+  if (flat instanceof Uint16Array)
+    throw new DTypeError(
+      `tensor: a Uint16Array holds float16/bfloat16 bit patterns and needs dtype 'float16' or 'bfloat16', got ${dtype}`,
+    );
   if (dtype === 'int32') {
     for (let i = 0; i < flat.length; i++) {
       if (!Number.isInteger(flat[i]))
@@ -97,6 +112,13 @@ export function tensor(
   }
   data.set(flat);
   return finish(data, shape, dtype, options.requiresGrad);
+}
+
+/** What to store for `value` in an array of `dtype`: its bit pattern for the half types. */
+function halfBitsOrValue(dtype: DType, value: number): number {
+  if (dtype === 'float16') return float16Bits(value);
+  if (dtype === 'bfloat16') return bfloat16Bits(value);
+  return value;
 }
 
 /**
@@ -113,7 +135,7 @@ export function full(shape: readonly number[], value: number, options: CreationO
   if (dtype === 'int32' && !Number.isInteger(value))
     throw new ValueError(`full: an int32 fill value must be an integer, got ${value}`);
   const data = allocate(dtype, shapeSize(s));
-  if (value !== 0) data.fill(value);
+  if (value !== 0) data.fill(halfBitsOrValue(dtype, value));
   return finish(data, s, dtype, options.requiresGrad);
 }
 
@@ -200,8 +222,10 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   const allInts = Number.isInteger(lo) && Number.isInteger(step);
   const dtype = checkDType('arange', 'dtype', options.dtype ?? 'float32');
   if (dtype === 'int32' && !allInts) throw new ValueError('arange: int32 needs an integer start and step');
-  const data = allocate(dtype, n);
+  const data = isHalfDType(dtype) ? new Float64Array(n) : allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  if (isHalfDType(dtype))
+    return finish(encodeHalf(data, dtype, allocate(dtype, n) as Uint16Array), [n], dtype, options.requiresGrad);
   return finish(data, [n], dtype, options.requiresGrad);
 }
 
@@ -217,11 +241,13 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = checkDType('linspace', 'dtype', options.dtype ?? 'float32');
-  const data = allocate(dtype, steps);
+  const data = isHalfDType(dtype) ? new Float64Array(steps) : allocate(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: like PyTorch, fill the second half from the end so that the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  if (isHalfDType(dtype))
+    return finish(encodeHalf(data, dtype, allocate(dtype, steps) as Uint16Array), [steps], dtype, options.requiresGrad);
   return finish(data, [steps], dtype, options.requiresGrad);
 }
 
@@ -235,7 +261,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
  */
 export function eye(n: number, m: number = n, options: CreationOptions = {}): Tensor {
   const t = zeros([n, m], { ...options, requiresGrad: false });
-  for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = 1;
+  const one = halfBitsOrValue(t.dtype, 1);
+  for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = one;
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }

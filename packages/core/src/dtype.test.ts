@@ -39,7 +39,7 @@ describe('allocate', () => {
   });
 
   it('rejects an unknown dtype', () => {
-    expect(() => allocate('float16' as DType, 4)).toThrow(DTypeError);
-    expect(() => allocate('float16' as DType, 4)).toThrow(/allocate: unknown dtype "float16"/);
+    expect(() => allocate('float8' as DType, 4)).toThrow(DTypeError);
+    expect(() => allocate('float8' as DType, 4)).toThrow(/allocate: unknown dtype "float8"/);
   });
 });

@@ -1,14 +1,45 @@
 import { DTypeError } from './errors';
 import { getBufferPool } from './lifetime';
 
-/** The element types a {@link Tensor} can hold: `float32` (default), `float64`, and `int32` for indices and labels. */
-export type DType = 'float32' | 'float64' | 'int32';
+/**
+ * The element types a {@link Tensor} can hold: `float32` (default), `float64`, `int32` for indices and
+ * labels, and the half-precision storage types `float16` (IEEE 754 binary16: 5 exponent bits, 10
+ * mantissa bits, largest finite 65504, subnormals down to 2^-24) and `bfloat16` (brain float: float32's
+ * 8 exponent bits with 7 mantissa bits), like PyTorch's `torch.float16` and `torch.bfloat16`.
+ *
+ * A half tensor STORES its elements as 16-bit patterns: its {@link Tensor.values} is a `Uint16Array`
+ * of bit patterns (not numbers), while `item()`, `toArray()` and printing decode them. Arithmetic on
+ * half tensors upcasts them to float32, computes in float32, and rounds the result back to the half
+ * dtype (round to nearest, ties to even), like PyTorch's CPU half ops: half storage saves memory, not
+ * time (every op pays a decode and an encode pass). See the guide's "Half precision storage" section.
+ *
+ * @example
+ * ```ts
+ * const h = tensor([1, 2.5, 70000], { dtype: 'float16' });
+ * h.toArray(); // [1, 2.5, Infinity] (70000 overflows float16)
+ * h.values; // Uint16Array [0x3c00, 0x4100, 0x7c00]
+ * ```
+ */
+export type DType = 'float32' | 'float64' | 'int32' | 'float16' | 'bfloat16';
 
-/** The typed array that backs a tensor of any dtype. */
-export type TypedArray = Float32Array | Float64Array | Int32Array;
+/** The typed array that backs a tensor of any dtype (a `Uint16Array` of bit patterns for float16 and bfloat16). */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint16Array;
 
-/** Every dtype nabla knows, in promotion order. */
-export const DTYPES: readonly DType[] = ['int32', 'float32', 'float64'];
+/** Every dtype nabla knows (the half types first; see {@link promoteTypes} for the promotion rules). */
+export const DTYPES: readonly DType[] = ['int32', 'float16', 'bfloat16', 'float32', 'float64'];
+
+/**
+ * Whether `dtype` is one of the 16-bit storage types, `float16` or `bfloat16`.
+ *
+ * @example
+ * ```ts
+ * isHalfDType('bfloat16'); // true
+ * isHalfDType('float32'); // false
+ * ```
+ */
+export function isHalfDType(dtype: DType): dtype is 'float16' | 'bfloat16' {
+  return dtype === 'float16' || dtype === 'bfloat16';
+}
 
 /**
  * Small arrays (more than 64 and at most 1024 bytes) are views into shared 8 KB slabs: V8 keeps typed
@@ -73,6 +104,13 @@ export function allocate(dtype: DType, size: number, zeroed = true): TypedArray 
         return new Int32Array(slab, at, size);
       }
       return new Int32Array(size);
+    case 'float16':
+    case 'bfloat16':
+      if (size * 2 >= SLAB_MIN_BYTES && size * 2 <= SLAB_MAX_BYTES) {
+        const at = fromSlab(size * 2);
+        return new Uint16Array(slab, at, size);
+      }
+      return new Uint16Array(size);
     default:
       throw new DTypeError(`allocate: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(', ')}`);
   }
@@ -88,31 +126,57 @@ export function allocate(dtype: DType, size: number, zeroed = true): TypedArray 
  * ```
  */
 export function isFloatingDType(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
+  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
 /**
- * The dtype of a binary op's result, following PyTorch's promotion: int32 < float32 < float64.
+ * The dtype of a binary op's result, following PyTorch's promotion: int32 < float16, bfloat16 <
+ * float32 < float64, where float16 with bfloat16 gives float32 (neither holds the other), and an
+ * integer with a half type keeps the half type.
  *
  * @example
  * ```ts
  * promoteTypes('int32', 'float32'); // 'float32'
- * promoteTypes('float32', 'float64'); // 'float64'
+ * promoteTypes('float16', 'float32'); // 'float32'
+ * promoteTypes('float16', 'bfloat16'); // 'float32'
+ * promoteTypes('int32', 'bfloat16'); // 'bfloat16'
  * ```
  */
 export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (isHalfDType(a) && isHalfDType(b)) return 'float32';
   return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
 }
 
-/** The dtype a typed array holds. */
+/**
+ * The dtype a typed array holds. A `Uint16Array` is ambiguous (float16 or bfloat16 bit patterns): it
+ * reports `float16`; pass the dtype explicitly for bfloat16.
+ */
 export function dtypeOfArray(data: TypedArray): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Uint16Array) return 'float16';
   return 'int32';
+}
+
+/**
+ * Whether `data` is the kind of typed array that backs a tensor of `dtype` (a `Uint16Array` backs both
+ * half types).
+ *
+ * @example
+ * ```ts
+ * arrayMatchesDType(new Uint16Array(2), 'bfloat16'); // true
+ * arrayMatchesDType(new Float32Array(2), 'float64'); // false
+ * ```
+ */
+export function arrayMatchesDType(data: TypedArray, dtype: DType): boolean {
+  if (isHalfDType(dtype)) return data instanceof Uint16Array;
+  return dtypeOfArray(data) === dtype;
 }
 
 /** Throw unless `dtype` is one of nabla's dtypes; `fn` and `arg` name the caller in the message. */
 export function checkDType(fn: string, arg: string, dtype: unknown): DType {
-  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32') return dtype;
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32' || dtype === 'float16' || dtype === 'bfloat16')
+    return dtype;
   throw new DTypeError(`${fn}: ${arg} must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
 }

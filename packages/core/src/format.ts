@@ -1,3 +1,5 @@
+import { isHalfDType } from './dtype';
+import { decodeHalf } from './half';
 import type { Tensor } from './tensor';
 
 // Printing follows PyTorch's torch/_tensor_str.py with its default print options.
@@ -245,8 +247,8 @@ function addSuffixes(body: string, suffixes: readonly string[]): string {
  * Print a tensor like PyTorch's `repr`: `tensor([[ 0.1000, -2.5000], [ 3.0000,  4.0000]])` with every
  * element right-aligned to one width, 4 decimals (or `1.` for integer values, or `1.0000e+08` when
  * the magnitudes span more than 1000x or exceed 1e8), and `...` past 1000 elements (the first and
- * last 3 along each dimension). A non-default dtype (float64, int32), `requiresGrad=true` on a leaf
- * and `gradFn=<op>` on an op result are appended.
+ * last 3 along each dimension). A non-default dtype (float64, int32, float16, bfloat16; half values
+ * are printed decoded), `requiresGrad=true` on a leaf and `gradFn=<op>` on an op result are appended.
  *
  * @example
  * ```ts
@@ -263,10 +265,12 @@ export function formatTensor(t: Tensor): string {
     body = '[]';
   } else {
     const summarize = t.size > THRESHOLD;
-    const view: View = { data: t.values, shape: t.shape, strides: stridesFor(t.shape), offset: 0 };
+    // float16/bfloat16 store bit patterns: print the numbers they stand for.
+    const values = isHalfDType(t.dtype) ? decodeHalf(t.values as Uint16Array, t.dtype) : t.values;
+    const view: View = { data: values, shape: t.shape, strides: stridesFor(t.shape), offset: 0 };
     const shown: number[] = [];
     if (summarize) collectShown(view, summarize, shown);
-    const fmt = new Formatter(summarize ? shown : t.values, t.dtype !== 'int32');
+    const fmt = new Formatter(summarize ? shown : values, t.dtype !== 'int32');
     body = tensorString(view, PREFIX.length, summarize, fmt);
   }
   if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);

@@ -48,7 +48,16 @@ export {
   zeros,
   zerosLike,
 } from './creation';
-export { allocate, DTYPES, type DType, isFloatingDType, promoteTypes, type TypedArray } from './dtype';
+export {
+  allocate,
+  arrayMatchesDType,
+  DTYPES,
+  type DType,
+  isFloatingDType,
+  isHalfDType,
+  promoteTypes,
+  type TypedArray,
+} from './dtype';
 export {
   AnomalyError,
   AutogradError,
@@ -63,6 +72,7 @@ export {
 } from './errors';
 export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
+export { bfloat16Bits, bfloat16Value, decodeHalf, encodeHalf, float16Bits, float16Value } from './half';
 export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {

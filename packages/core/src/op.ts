@@ -1,6 +1,8 @@
+import { type DType, isFloatingDType, isHalfDType } from './dtype';
 import { AnomalyError, NablaError, SavedTensorModifiedError } from './errors';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode';
-import type { Tensor } from './tensor';
+import { decodeHalf, encodeHalf } from './half';
+import { Tensor } from './tensor';
 
 /** What an op's backward receives besides the upstream gradient. */
 export interface OpContext<A> {
@@ -34,6 +36,13 @@ export interface OpSpec<A = undefined> {
    * `{ inputs: [], output: false }` so that changing its inputs afterwards is allowed, as in PyTorch.
    */
   readonly saves?: OpSaves;
+  /**
+   * Whether the forward takes float16/bfloat16 inputs as they are (Uint16Array bit patterns). By
+   * default (false) {@link applyOp} hands the forward float32 copies of half inputs and rounds a
+   * float32 output back to the half dtype (see {@link applyOp}), so kernels never see half data; only
+   * ops that move bit patterns or convert (`cast`) set this.
+   */
+  readonly halfNative?: boolean;
 }
 
 /**
@@ -126,6 +135,16 @@ export function listOps(): string[] {
  * Run `spec` on `inputs` and, when gradients are being recorded and an input requires one, attach the
  * graph node that backward will use.
  *
+ * Half precision: unless the op is {@link OpSpec.halfNative}, float16/bfloat16 inputs reach the forward
+ * as float32 copies, and when every floating input has the same half dtype, the floating output is
+ * rounded back to it (to nearest, ties to even), like PyTorch's CPU half ops with float32 computation.
+ * Mixed inputs follow {@link promoteTypes} and are not rounded back (float16 with float32 gives
+ * float32, float16 with bfloat16 gives float32), except that a 0-d float input next to a dimensioned
+ * half tensor does not promote (PyTorch's rule for 0-d tensors and numbers): it is rounded to the half
+ * dtype and the result stays half. The recorded node's backward likewise sees float32 copies of the
+ * half inputs, output and upstream gradient (made with the differentiable `cast`, so gradients of
+ * gradients work), and backward casts the gradients it returns to the inputs' half dtype.
+ *
  * @example
  * ```ts
  * const y = applyOp(getOp('exp')!, [x], undefined);
@@ -133,10 +152,11 @@ export function listOps(): string[] {
  */
 export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const recording = isGradEnabled();
+  const half = spec.halfNative === true ? undefined : halfTarget(inputs);
   setGradEnabled(false);
   let out: Tensor;
   try {
-    out = spec.forward(inputs, attrs);
+    out = half === undefined ? spec.forward(inputs, attrs) : forwardUpcast(spec, inputs, attrs, half);
   } finally {
     setGradEnabled(recording);
   }
@@ -149,7 +169,7 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
       // must still be a node of its own, so it gets a fresh Tensor over the same data.
       if (inputs.includes(out)) out = out.detach();
       out._attachGradFn({
-        spec: spec as OpSpec<unknown>,
+        spec: (half === undefined ? spec : halfBackwardSpec(spec)) as OpSpec<unknown>,
         inputs,
         output: out,
         attrs,
@@ -159,6 +179,100 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
     }
   }
   return out;
+}
+
+/**
+ * Whether `inputs` hold a half tensor: `undefined` if none, else the half dtype to round a float32
+ * output back to (`null` when the floating inputs mix dtypes, so the output keeps its promoted dtype).
+ * 0-d float inputs next to a dimensioned half tensor do not count, like PyTorch's promotion of 0-d
+ * tensors and numbers ("category" rule): `halfTensor.mul(0.1)` stays half.
+ */
+function halfTarget(inputs: readonly Tensor[]): DType | null | undefined {
+  let half: DType | undefined;
+  let mixed = false;
+  let dimensioned = false;
+  for (let i = 0; i < inputs.length; i++) {
+    if (isHalfDType(inputs[i].dtype)) {
+      if (inputs[i].shape.length > 0) dimensioned = true;
+      half = inputs[i].dtype;
+    }
+  }
+  if (half === undefined) return undefined;
+  half = undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const d = inputs[i].dtype;
+    if (!isFloatingDType(d)) continue;
+    // As in PyTorch, a 0-d float tensor (or a number) next to a dimensioned half tensor does not promote.
+    if (dimensioned && inputs[i].shape.length === 0 && !isHalfDType(d)) continue;
+    if (isHalfDType(d)) {
+      if (half === undefined) half = d;
+      else if (half !== d) mixed = true;
+    } else mixed = true;
+  }
+  if (half === undefined) return null;
+  return mixed ? null : half;
+}
+
+/** Run `spec`'s forward on float32 copies of the half inputs and round a float32 output back to `half`. */
+function forwardUpcast<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A, half: DType | null): Tensor {
+  const copies = new Map<Tensor, Tensor>(); // one copy per tensor, so that x.mul(x) sees the same input twice
+  const up = inputs.map((t) => {
+    let copy = copies.get(t);
+    if (copy !== undefined) return copy;
+    if (isHalfDType(t.dtype)) copy = new Tensor(decodeHalf(t.values as Uint16Array, t.dtype), t.shape, 'float32');
+    else if (half !== null && isHalfDType(half) && t.shape.length === 0 && isFloatingDType(t.dtype)) {
+      // A 0-d float tensor that did not promote (see halfTarget) is rounded to the half dtype, as in PyTorch.
+      copy = new Tensor(decodeHalf(encodeHalf(t.values, half), half), [], 'float32');
+    } else copy = t;
+    copies.set(t, copy);
+    return copy;
+  });
+  const out = spec.forward(up, attrs);
+  const at = up.indexOf(out);
+  if (at >= 0 && up[at] !== inputs[at]) return inputs[at]; // the forward handed back an input unchanged
+  if (half === null || !isHalfDType(half) || !isFloatingDType(out.dtype) || isHalfDType(out.dtype)) return out;
+  return new Tensor(encodeHalf(out.values, half), out.shape, half);
+}
+
+const halfBackwardSpecs = new WeakMap<object, OpSpec<never>>();
+
+/**
+ * `spec` with a backward that sees float32 copies of its half inputs, output and upstream gradient
+ * (through the differentiable `cast` op, so gradients of gradients still work); backward casts the
+ * gradients it returns to each input's dtype, so they come out half, rounded once.
+ */
+function halfBackwardSpec<A>(spec: OpSpec<A>): OpSpec<A> {
+  const known = halfBackwardSpecs.get(spec);
+  if (known !== undefined) return known as unknown as OpSpec<A>;
+  const backward = spec.backward;
+  if (backward === undefined) return spec;
+  const wrapped: OpSpec<A> = {
+    ...spec,
+    backward: (grad, ctx) => {
+      const seen = new Map<Tensor, Tensor>();
+      const up = (t: Tensor): Tensor => {
+        if (!isHalfDType(t.dtype)) return t;
+        let f = seen.get(t);
+        if (f === undefined) {
+          f = applyOp(castSpec(), [t], 'float32');
+          // Backwards look at requiresGrad to skip gradients nobody needs: keep it on the copy.
+          if (t.requiresGrad && !f.requiresGrad) f.requiresGrad = true;
+          seen.set(t, f);
+        }
+        return f;
+      };
+      return backward(up(grad), { inputs: ctx.inputs.map(up), output: up(ctx.output), attrs: ctx.attrs });
+    },
+  };
+  halfBackwardSpecs.set(spec, wrapped as unknown as OpSpec<never>);
+  return wrapped;
+}
+
+/** The registered `cast` op (looked up lazily: ops/cast.ts imports this module). */
+function castSpec(): OpSpec<DType> {
+  const spec = registry.get('cast');
+  if (spec === undefined) throw new NablaError('applyOp: the cast op is not registered');
+  return spec as OpSpec<DType>;
 }
 
 /** The versions of the tensors `spec`'s backward reads (-1 for the others), taken when the op runs. */
@@ -204,7 +318,7 @@ export function checkSavedVersions(node: GradNode): void {
 
 /** Throw an {@link AnomalyError} if `t` holds a NaN or an infinity. */
 export function checkFinite(t: Tensor, op: string, phase: 'forward' | 'backward'): void {
-  const data = t.values;
+  const data = isHalfDType(t.dtype) ? decodeHalf(t.values as Uint16Array, t.dtype) : t.values;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

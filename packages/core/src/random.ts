@@ -1,5 +1,5 @@
-import { allocate, checkDType, type DType, isFloatingDType } from './dtype';
-import { ValueError } from './errors';
+import { allocate, checkDType, type DType, isFloatingDType, isHalfDType } from './dtype';
+import { DTypeError, ValueError } from './errors';
 import { checkShape, shapeSize } from './shape';
 import { Tensor } from './tensor';
 
@@ -217,6 +217,10 @@ function fillRandom(
   const s = checkShape(fn, 'shape', shape);
   const dtype = checkDType(fn, 'dtype', options.dtype ?? 'float32');
   if (!isFloatingDType(dtype)) throw new ValueError(`${fn}: dtype must be float32 or float64, got ${dtype}`);
+  if (isHalfDType(dtype))
+    throw new DTypeError(
+      `${fn}: dtype ${dtype} is a storage type; draw float32 values and convert them with .to('${dtype}')`,
+    );
   const g = options.generator ?? defaultGen;
   const data = allocate(dtype, shapeSize(s));
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
@@ -265,6 +269,10 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     throw new ValueError(`randint: low and high must be integers with low < high, got ${low} and ${high}`);
   const s = checkShape('randint', 'shape', shape);
   const dtype = checkDType('randint', 'dtype', options.dtype ?? 'int32');
+  if (isHalfDType(dtype))
+    throw new DTypeError(
+      `randint: dtype ${dtype} is a storage type; draw int32 or float32 values and convert them with .to('${dtype}')`,
+    );
   const g = options.generator ?? defaultGen;
   const data = allocate(dtype, shapeSize(s));
   for (let i = 0; i < data.length; i++) data[i] = g.integer(low, high);

@@ -1,8 +1,17 @@
 import { type BackwardOptions, backward as runBackward } from './autograd/backward';
-import { allocate, type DType, dtypeOfArray, isFloatingDType, type TypedArray } from './dtype';
+import {
+  allocate,
+  arrayMatchesDType,
+  type DType,
+  dtypeOfArray,
+  isFloatingDType,
+  isHalfDType,
+  type TypedArray,
+} from './dtype';
 import { AutogradError, DisposedError, DTypeError, ShapeError, ValueError } from './errors';
 import { formatTensor } from './format';
 import { isGradEnabled, setGradEnabled } from './grad-mode';
+import { bfloat16Bits, bfloat16Value, decodeHalf, float16Bits, float16Value } from './half';
 import { getBufferPool, trackInScope, untrack } from './lifetime';
 import type { GradNode } from './op';
 import { abs } from './ops/abs';
@@ -126,7 +135,7 @@ export class Tensor {
     const size = shapeSize(shape);
     if (data.length !== size)
       throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
-    if (dtypeOfArray(data) !== dtype)
+    if (!arrayMatchesDType(data, dtype))
       throw new DTypeError(`Tensor: data is a ${data.constructor.name} but dtype is ${dtype}`);
     this.dataArray = data;
     this.shape = Object.freeze([...shape]);
@@ -170,7 +179,8 @@ export class Tensor {
 
   /**
    * The elements in row-major order, for reading: the same live buffer as {@link Tensor.data} without
-   * the write tracking. Writing through `values` is not tracked; code that does so (an optimizer
+   * the write tracking. For a `float16` or `bfloat16` tensor this is a `Uint16Array` of bit patterns,
+   * not numbers (decode with `toArray()`, `item()` or `decodeHalf`; see {@link DType}). Writing through `values` is not tracked; code that does so (an optimizer
    * updating its parameters) must call {@link Tensor.markModified} afterwards, or a backward that saved
    * the tensor computes with the new values without noticing.
    *
@@ -290,7 +300,7 @@ export class Tensor {
   set requiresGrad(flag: boolean) {
     if (flag && !isFloatingDType(this.dtype))
       throw new DTypeError(
-        `Tensor.requiresGrad: only float32 and float64 tensors can require gradients, this one is ${this.dtype}`,
+        `Tensor.requiresGrad: only float32 and float64 tensors (and the half types float16 and bfloat16) can require gradients, this one is ${this.dtype}`,
       );
     if (!flag && this.gradFn !== null)
       throw new AutogradError('Tensor.requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
@@ -452,11 +462,15 @@ export class Tensor {
       throw new ValueError(
         `Tensor.item: only one-element tensors have an item, this one has shape ${formatShape(this.shape)}`,
       );
-    return this.values[0];
+    const v = this.values[0];
+    if (this.dtype === 'float16') return float16Value(v);
+    if (this.dtype === 'bfloat16') return bfloat16Value(v);
+    return v;
   }
 
   /**
-   * The elements as nested arrays following the shape (a number for a 0-d tensor).
+   * The elements as nested arrays following the shape (a number for a 0-d tensor). float16 and
+   * bfloat16 elements are decoded to numbers.
    *
    * @example
    * ```ts
@@ -464,12 +478,13 @@ export class Tensor {
    * ```
    */
   toArray(): NestedArray {
-    if (this.shape.length === 0) return this.values[0];
+    const values = isHalfDType(this.dtype) ? decodeHalf(this.values as Uint16Array, this.dtype) : this.values;
+    if (this.shape.length === 0) return values[0];
     const build = (dim: number, offset: number): NestedArray[] => {
       const n = this.shape[dim];
       const out: NestedArray[] = new Array(n);
       if (dim === this.shape.length - 1) {
-        for (let i = 0; i < n; i++) out[i] = this.values[offset + i];
+        for (let i = 0; i < n; i++) out[i] = values[offset + i];
         return out;
       }
       const stride = shapeSize(this.shape.slice(dim + 1));
@@ -652,7 +667,8 @@ export class Tensor {
       throw new DTypeError(`Tensor.fill_: ${value} cannot be stored in an int32 tensor`);
     return this.inPlace('fill_', () => {
       const out = allocate(this.dtype, this.size, false);
-      out.fill(value);
+      // A half tensor stores bit patterns: fill with the pattern of `value`.
+      out.fill(this.dtype === 'float16' ? float16Bits(value) : this.dtype === 'bfloat16' ? bfloat16Bits(value) : value);
       return new Tensor(out, this.shape, this.dtype);
     });
   }
@@ -958,7 +974,8 @@ export class Tensor {
 
 /**
  * Turn a {@link TensorLike} into a tensor: a number becomes a 0-d tensor whose dtype follows `like`
- * (an integer stays int32 next to an int32 tensor; anything else is float32 or `like`'s float dtype).
+ * (an integer stays int32 next to an int32 tensor; anything else is float32 or `like`'s float dtype;
+ * next to a float16/bfloat16 tensor the number is rounded to that dtype, as PyTorch 1.13's CPU ops do).
  *
  * @example
  * ```ts
@@ -975,6 +992,6 @@ export function asTensor(value: TensorLike, like?: Tensor): Tensor {
     else if (Number.isInteger(value)) dtype = 'int32';
   }
   const data = allocate(dtype, 1);
-  data[0] = value;
+  data[0] = dtype === 'float16' ? float16Bits(value) : dtype === 'bfloat16' ? bfloat16Bits(value) : value;
   return new Tensor(data, [], dtype);
 }

@@ -37,15 +37,29 @@ export function newBufferVersion(): BufferVersion {
  * @internal
  */
 export function fingerprintOf(data: TypedArray): number {
-  const words = new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2);
-  let h1 = 0x2545f491 ^ words.length;
-  let h2 = 0x9e3779b9 ^ Math.imul(words.length, 0x85ebca6b);
-  for (let i = 0; i < words.length; i++) {
+  const bytes = data.byteLength;
+  // 32-bit words where the view is aligned (every float32/float64/int32 array, most 16-bit ones), bytes for
+  // the rest (the tail of an odd-length 16-bit array, or one that starts at a 2-byte offset).
+  const aligned = (data.byteOffset & 3) === 0;
+  const n = aligned ? bytes >> 2 : 0;
+  const words = aligned ? new Int32Array(data.buffer, data.byteOffset, n) : new Int32Array(0);
+  let h1 = 0x2545f491 ^ bytes;
+  let h2 = 0x9e3779b9 ^ Math.imul(bytes, 0x85ebca6b);
+  for (let i = 0; i < n; i++) {
     const w = words[i];
     h1 = Math.imul(h1 ^ w, 0x01000193);
     h1 ^= h1 >>> 15;
     h2 = Math.imul(h2 + w, 0x5bd1e995);
     h2 ^= h2 >>> 13;
+  }
+  if (n * 4 < bytes) {
+    const tail = new Uint8Array(data.buffer, data.byteOffset + n * 4, bytes - n * 4);
+    for (let i = 0; i < tail.length; i++) {
+      h1 = Math.imul(h1 ^ (tail[i] + 0x100), 0x01000193);
+      h1 ^= h1 >>> 15;
+      h2 = Math.imul(h2 + tail[i] + 0x100, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);

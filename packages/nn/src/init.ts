@@ -1,7 +1,17 @@
 // Parameter initialisers, like torch.nn.init. Each one WRITES IN PLACE into `tensor.data` and returns
 // the same tensor; the trailing underscore of PyTorch's names (`kaiming_uniform_`) is dropped.
 
-import { DTypeError, defaultGenerator, type Generator, Tensor, ValueError } from '@nablajs/core';
+import {
+  DTypeError,
+  defaultGenerator,
+  encodeHalf,
+  type Generator,
+  isFloatingDType,
+  isHalfDType,
+  Tensor,
+  type TypedArray,
+  ValueError,
+} from '@nablajs/core';
 
 /** Options shared by the random initialisers. */
 export interface InitOptions {
@@ -39,8 +49,8 @@ export interface KaimingOptions extends InitOptions {
 
 function checkTensor(fn: string, tensor: Tensor, needsFloat: boolean): void {
   if (!(tensor instanceof Tensor)) throw new ValueError(`${fn}: tensor must be a Tensor`);
-  if (needsFloat && tensor.dtype !== 'float32' && tensor.dtype !== 'float64')
-    throw new DTypeError(`${fn}: tensor must be float32 or float64, got ${tensor.dtype}`);
+  if (needsFloat && !isFloatingDType(tensor.dtype))
+    throw new DTypeError(`${fn}: tensor must be float32, float64, float16 or bfloat16, got ${tensor.dtype}`);
 }
 
 function checkFinite(fn: string, name: string, value: number): void {
@@ -50,6 +60,18 @@ function checkFinite(fn: string, name: string, value: number): void {
 
 function generatorOf(options: InitOptions): Generator {
   return options.generator ?? defaultGenerator();
+}
+
+/** The numbers to fill: the tensor's own array, or float32 scratch for 16-bit storage (bit patterns). */
+function writable(tensor: Tensor): TypedArray {
+  return isHalfDType(tensor.dtype) ? new Float32Array(tensor.size) : tensor.values;
+}
+
+/** Store `data` (from {@link writable}) in `tensor`, rounding to 16-bit storage, and count the write. */
+function stored(tensor: Tensor, data: TypedArray): Tensor {
+  const dtype = tensor.dtype;
+  if (isHalfDType(dtype)) encodeHalf(data, dtype, tensor.values as Uint16Array);
+  return tensor.markModified();
 }
 
 /**
@@ -139,9 +161,9 @@ export function uniform(tensor: Tensor, a = 0, b = 1, options: InitOptions = {})
   checkFinite('uniform', 'b', b);
   if (a > b) throw new ValueError(`uniform: a must be <= b, got a = ${a} and b = ${b}`);
   const g = generatorOf(options);
-  const data = tensor.values;
+  const data = writable(tensor);
   for (let i = 0; i < data.length; i++) data[i] = a + (b - a) * g.uniform();
-  return tensor.markModified();
+  return stored(tensor, data);
 }
 
 /**
@@ -160,9 +182,9 @@ export function normal(tensor: Tensor, mean = 0, std = 1, options: InitOptions =
   checkFinite('normal', 'std', std);
   if (std < 0) throw new ValueError(`normal: std must be >= 0, got ${std}`);
   const g = generatorOf(options);
-  const data = tensor.values;
+  const data = writable(tensor);
   for (let i = 0; i < data.length; i++) data[i] = mean + std * g.normal();
-  return tensor.markModified();
+  return stored(tensor, data);
 }
 
 /**
@@ -179,8 +201,9 @@ export function constant(tensor: Tensor, value: number): Tensor {
   checkTensor('constant', tensor, false);
   if (typeof value !== 'number' || Number.isNaN(value))
     throw new ValueError(`constant: value must be a number, got ${value}`);
-  tensor.values.fill(value);
-  return tensor.markModified();
+  const data = writable(tensor);
+  data.fill(value);
+  return stored(tensor, data);
 }
 
 /**
@@ -195,8 +218,9 @@ export function constant(tensor: Tensor, value: number): Tensor {
  */
 export function zeros(tensor: Tensor): Tensor {
   checkTensor('zeros', tensor, false);
-  tensor.values.fill(0);
-  return tensor.markModified();
+  const data = writable(tensor);
+  data.fill(0);
+  return stored(tensor, data);
 }
 
 /**
@@ -211,8 +235,9 @@ export function zeros(tensor: Tensor): Tensor {
  */
 export function ones(tensor: Tensor): Tensor {
   checkTensor('ones', tensor, false);
-  tensor.values.fill(1);
-  return tensor.markModified();
+  const data = writable(tensor);
+  data.fill(1);
+  return stored(tensor, data);
 }
 
 /**
@@ -392,7 +417,7 @@ export function truncNormal(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2, op
   const hi = flip ? (mean - a) / std : (b - mean) / std;
   const cdfLo = normalCdf(lo);
   const cdfHi = normalCdf(hi);
-  const data = tensor.values;
+  const data = writable(tensor);
   for (let i = 0; i < data.length; i++) {
     const z = normalPpf(cdfLo + (cdfHi - cdfLo) * g.uniform());
     const v = mean + std * (flip ? -z : z);
@@ -403,7 +428,7 @@ export function truncNormal(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2, op
     if (data[i] < a) data[i] = a;
     else if (data[i] > b) data[i] = b;
   }
-  return tensor.markModified();
+  return stored(tensor, data);
 }
 
 /**
@@ -442,10 +467,10 @@ export function orthogonal(tensor: Tensor, gain = 1, options: InitOptions = {}):
       else A[j * n + i] = flat[i * cols + j];
     }
   const Q = householderQ(A, m, n);
-  const data = tensor.values;
+  const data = writable(tensor);
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < cols; j++) data[i * cols + j] = gain * (rows >= cols ? Q[i * n + j] : Q[j * n + i]);
-  return tensor.markModified();
+  return stored(tensor, data);
 }
 
 /**

@@ -1,4 +1,13 @@
-import { AutogradError, DTypeError, isFloatingDType, Tensor, ValueError } from '@nablajs/core';
+import {
+  AutogradError,
+  DTYPES,
+  type DType,
+  DTypeError,
+  isFloatingDType,
+  isHalfDType,
+  Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { type ShapeMismatch, StateDictError } from './state-dict-error';
 
 /**
@@ -432,6 +441,64 @@ export abstract class Module {
   }
 
   /**
+   * Convert every floating-point parameter and buffer of this module and its children to `dtype`
+   * (`float32`, `float64`, `float16` or `bfloat16`), like PyTorch's `Module.to(dtype)`; integer buffers
+   * (`numBatchesTracked`) are kept. Returns this.
+   *
+   * A tensor already of `dtype` is kept as it is. Otherwise, since a nabla tensor's dtype is fixed, the
+   * converted tensor is a NEW Tensor object (PyTorch instead swaps `param.data` and keeps the object):
+   * it replaces the old one in {@link Module.parameters}, {@link Module.buffers}, the state dict, and
+   * wherever the module's own fields hold the old tensor (`layer.weight`, and plain objects and arrays
+   * under its fields, such as an RNN's per-layer weights); a module's own floating `dtype` field (RNNs,
+   * attention) is set to `dtype`. It keeps `requiresGrad`, and a gradient is
+   * converted too (as PyTorch does); a tensor shared by several modules stays shared. Optimizers built
+   * before `to()` still hold the old tensors: build them after converting. Converting to a half dtype
+   * rounds to nearest even (see the core `DType`).
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.to
+   *
+   * @example
+   * ```ts
+   * const model = new Linear(4, 2).to('bfloat16');
+   * model.weight.dtype; // 'bfloat16'
+   * model.forward(x.to('bfloat16')); // computed in float32, rounded to bfloat16
+   * ```
+   */
+  to(dtype: DType): this {
+    if (!DTYPES.includes(dtype) || !isFloatingDType(dtype))
+      throw new DTypeError(
+        `${this.typeName()}.to: dtype must be one of float32, float64, float16, bfloat16, got ${JSON.stringify(dtype)}`,
+      );
+    const replaced = new Map<Tensor, Tensor>(); // shared, so that tied weights stay tied
+    for (const module of this.modules()) module.convertOwn(dtype, replaced);
+    return this;
+  }
+
+  /** Convert this module's own floating parameters and buffers to `dtype` (see {@link Module.to}). */
+  private convertOwn(dtype: DType, replaced: Map<Tensor, Tensor>): void {
+    for (const map of [this.parameterMap, this.bufferMap]) {
+      for (const [name, t] of map) {
+        if (t === null || t.dtype === dtype || !isFloatingDType(t.dtype)) continue;
+        let fresh = replaced.get(t);
+        if (fresh === undefined) {
+          fresh = t.detach().to(dtype);
+          if (t.requiresGrad) fresh.requiresGrad = true;
+          const grad = t.grad;
+          if (grad !== null) fresh.grad = grad.detach().to(dtype);
+          replaced.set(t, fresh);
+        }
+        map.set(name, fresh);
+      }
+    }
+    if (replaced.size > 0) replaceReferences(this, replaced, new Set(), 0);
+    // Layers that record their parameters' dtype (RNNs, attention) check inputs against it.
+    const fields = this as unknown as Record<string, unknown>;
+    const own = Object.getOwnPropertyDescriptor(this, 'dtype');
+    if (own?.writable && typeof fields.dtype === 'string' && isFloatingDType(fields.dtype as DType))
+      fields.dtype = dtype;
+  }
+
+  /**
    * Call `fn` on every child module (recursively, children first) and then on this one, like PyTorch's
    * `apply`; returns this. Typically used to initialise weights.
    *
@@ -576,6 +643,9 @@ export abstract class Module {
       const source = stateDict[key];
       if (source.values === target.values) continue;
       if (source.dtype === target.dtype) target.values.set(source.values);
+      // float16/bfloat16 hold bit patterns: convert (rounding to nearest even) rather than copy numbers.
+      else if (isHalfDType(source.dtype) || isHalfDType(target.dtype))
+        target.values.set(source.detach().to(target.dtype).values);
       else if (target.dtype === 'int32')
         for (let i = 0; i < target.size; i++) target.values[i] = Math.trunc(source.values[i]);
       else for (let i = 0; i < target.size; i++) target.values[i] = source.values[i];
@@ -626,5 +696,27 @@ export abstract class Module {
     if (lines.length === 0) return `${this.typeName()}(${extra})`;
     const head = extra === '' ? [] : extra.split('\n');
     return `${this.typeName()}(\n  ${[...head, ...lines].join('\n  ')}\n)`;
+  }
+}
+
+/**
+ * Point the fields of `holder` that hold a key of `replaced` at its new tensor: own fields, and the
+ * plain objects and arrays under them (a layer's parameter record, an RNN's per-layer weights), but not
+ * other modules (each converts its own) nor class instances.
+ */
+function replaceReferences(holder: object, replaced: Map<Tensor, Tensor>, seen: Set<object>, depth: number): void {
+  if (seen.has(holder) || depth > 4 || Object.isFrozen(holder)) return;
+  seen.add(holder);
+  const fields = holder as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value instanceof Tensor) {
+      const fresh = replaced.get(value);
+      if (fresh !== undefined) fields[key] = fresh;
+    } else if (value !== null && typeof value === 'object' && !(value instanceof Module)) {
+      const proto = Object.getPrototypeOf(value);
+      if (Array.isArray(value) || proto === Object.prototype || proto === null)
+        replaceReferences(value, replaced, seen, depth + 1);
+    }
   }
 }

@@ -64,6 +64,11 @@ export interface LoadSafetensorsOptions {
    * as soon as the parser reaches it. Defaults to {@link SAFETENSORS_MAX_ENTRIES} (131,072).
    */
   maxEntries?: number;
+  /**
+   * Load `F16` and `BF16` entries as nabla `float16` and `bfloat16` tensors (their bit patterns copied
+   * unchanged) instead of widening them to `float32`. Default `false`.
+   */
+  keepHalf?: boolean;
 }
 
 /**
@@ -133,7 +138,13 @@ const DTYPE_INFO: Record<SafetensorsDType, DTypeInfo> = {
 // Dtypes the format defines but nabla cannot represent: reported as unsupported rather than unknown.
 const UNSUPPORTED_DTYPES = new Set(['F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 
-const SAVE_DTYPES: Record<DType, SafetensorsDType> = { float64: 'F64', float32: 'F32', int32: 'I32' };
+const SAVE_DTYPES: Record<DType, SafetensorsDType> = {
+  float64: 'F64',
+  float32: 'F32',
+  int32: 'I32',
+  float16: 'F16',
+  bfloat16: 'BF16',
+};
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -260,6 +271,7 @@ export function encodeData(data: TypedArray, out: Uint8Array, offset: number, ho
   const view = new DataView(out.buffer, out.byteOffset + offset, data.byteLength);
   if (data instanceof Float64Array) for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i], true);
   else if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  else if (data instanceof Uint16Array) for (let i = 0; i < data.length; i++) view.setUint16(i * 2, data[i], true);
   else for (let i = 0; i < data.length; i++) view.setInt32(i * 4, data[i], true);
 }
 
@@ -283,7 +295,7 @@ export function encodeData(data: TypedArray, out: Uint8Array, offset: number, ho
  * `BOOL` load as int32).
  *
  * Data are copied out of `bytes` (the tensors never alias it). `F64` loads as `float64`; `F32`, `F16` and `BF16`
- * as `float32` (exactly); `I64`, `I32`, `I16`, `I8`, `U64`, `U32`, `U16`, `U8` and `BOOL` (bytes 0 or 1) as
+ * as `float32` (exactly; with `keepHalf`, `F16` and `BF16` load as `float16` and `bfloat16` bit patterns); `I64`, `I32`, `I16`, `I8`, `U64`, `U32`, `U16`, `U8` and `BOOL` (bytes 0 or 1) as
  * `int32`. Any tensor name is allowed, including `__proto__` or `constructor`: results are prototype-free objects,
  * so such names are ordinary keys and pollute nothing.
  *
@@ -352,6 +364,13 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptio
     const name = table.names[i];
     const begin = table.begins[i];
     const count = (table.ends[i] - begin) / DTYPE_INFO[dtype].bytes;
+    if (options.keepHalf === true && (dtype === 'F16' || dtype === 'BF16')) {
+      const bits = new Uint16Array(count);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, count * 2);
+      for (let k = 0; k < count; k++) bits[k] = view.getUint16(k * 2, true);
+      tensors[name] = new Tensor(bits, table.shape(i), dtype === 'F16' ? 'float16' : 'bfloat16');
+      continue;
+    }
     const data = decodeData(bytes, dataStart + begin, dtype, count, name, HOST_LITTLE_ENDIAN);
     tensors[name] = new Tensor(data, table.shape(i), DTYPE_INFO[dtype].nabla);
   }

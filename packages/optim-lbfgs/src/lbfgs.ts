@@ -4,6 +4,7 @@ import {
   DTypeError,
   enableGrad,
   isFloatingDType,
+  isHalfDType,
   type Tensor,
   type TypedArray,
   ValueError,
@@ -200,7 +201,7 @@ class Lbfgs implements LbfgsOptimizer {
     params.forEach((p, i) => {
       if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
         throw new ValueError(`${NAME}: params[${i}] is not a Tensor`);
-      if (!isFloatingDType(p.dtype))
+      if (!isFloatingDType(p.dtype) || isHalfDType(p.dtype))
         throw new DTypeError(`${NAME}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`);
       if (p.dtype !== params[0].dtype)
         throw new DTypeError(

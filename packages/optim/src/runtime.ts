@@ -3,6 +3,7 @@ import {
   DTypeError,
   enableGrad,
   isFloatingDType,
+  isHalfDType,
   keep,
   setGradEnabled,
   Tensor,
@@ -247,7 +248,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
     params.forEach((p, i) => {
       if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
         throw new ValueError(`${this.name}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`);
-      if (!isFloatingDType(p.dtype))
+      if (!isFloatingDType(p.dtype) || isHalfDType(p.dtype))
         throw new DTypeError(
           `${this.name}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`,
         );

@@ -1,5 +1,5 @@
 import { onesLike } from '../creation';
-import { allocate } from '../dtype';
+import { allocate, isHalfDType } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
 import { checkFinite, checkSavedVersions } from '../op';
@@ -217,7 +217,8 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
       data.set(gd.values);
       t._replaceGrad(new Tensor(data, gd.shape, gd.dtype), true);
     }
-  } else if (createGraph || prev.requiresGrad) {
+  } else if (createGraph || prev.requiresGrad || isHalfDType(prev.dtype)) {
+    // (a half gradient holds bit patterns: accumulate with the op, which rounds)
     // The sum depends on the previous gradient when it is part of a graph: keep that one alive.
     t._replaceGrad(add(prev, gd), true, false);
   } else {

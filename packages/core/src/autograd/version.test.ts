@@ -220,6 +220,26 @@ describe('fingerprints', () => {
     );
   });
 
+  it('see every element of 16-bit arrays, odd lengths and unaligned offsets included', () => {
+    const buffer = new ArrayBuffer(16);
+    for (const [offset, length] of [
+      [0, 3],
+      [2, 5],
+      [2, 1],
+      [0, 8],
+    ]) {
+      const a = new Uint16Array(buffer, offset, length);
+      a.fill(7);
+      const before = fingerprintOf(a as never);
+      for (let i = 0; i < length; i++) {
+        a[i] = 8;
+        expect(fingerprintOf(a as never), `offset ${offset}, length ${length}, element ${i}`).not.toBe(before);
+        a[i] = 7;
+        expect(fingerprintOf(a as never)).toBe(before);
+      }
+    }
+  });
+
   it('tell 0 from -0 (a write of a different bit pattern is a write)', () => {
     expect(fingerprintOf(new Float32Array([0]))).not.toBe(fingerprintOf(new Float32Array([-0])));
   });

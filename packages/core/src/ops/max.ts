@@ -1,5 +1,6 @@
-import { allocate } from '../dtype';
+import { allocate, isHalfDType } from '../dtype';
 import { AxisError, ValueError } from '../errors';
+import { decodeHalf } from '../half';
 import {
   argReduceKernel,
   axisLayout,
@@ -112,7 +113,9 @@ export function defineExtremumWithIndices(
     const { outer, n, inner } = axisLayout(x.shape, ax);
     const pickedShape = reducedShape(x.shape, axes, keepdims);
     const indices = new Int32Array(outer * inner);
-    resolveKernel(name, argReduceKernel)(kind, x.values, outer, n, inner, indices);
+    // float16/bfloat16 store bit patterns: compare the decoded numbers.
+    const src = isHalfDType(x.dtype) ? decodeHalf(x.values as Uint16Array, x.dtype) : x.values;
+    resolveKernel(name, argReduceKernel)(kind, src, outer, n, inner, indices);
     const values = pickOp([x], { axis: ax, indices, fullShape: x.shape, pickedShape });
     return { values, indices: new Tensor(indices, pickedShape, 'int32') };
   };

@@ -118,10 +118,13 @@ function padList(label: string, padding: unknown, pairs: 1 | 2, allowNegative: b
 abstract class PadNd extends Module {
   /** The padding, `[left, right]` (1-d) or `[left, right, top, bottom]` (2-d). */
   readonly padding: readonly number[];
+  /** The padding mode of `F.pad` this layer applies. */
   protected abstract readonly mode: PadMode;
+  /** The value of constant padding (0 for the other modes). */
   protected readonly fill: number;
 
   constructor(
+    /** The layer's name in error messages. */
     protected readonly label: string,
     padding: unknown,
     pairs: 1 | 2,
@@ -164,6 +167,7 @@ abstract class PadNd extends Module {
  * ```
  */
 export class ZeroPad2d extends PadNd {
+  /** Pads with mode `'constant'`. */
   protected readonly mode = 'constant';
   constructor(padding: number | readonly [number, number, number, number]) {
     super('ZeroPad2d', padding, 2, 0, true);
@@ -182,6 +186,7 @@ export class ZeroPad2d extends PadNd {
  * ```
  */
 export class ConstantPad2d extends PadNd {
+  /** Pads with mode `'constant'`. */
   protected readonly mode = 'constant';
   constructor(padding: number | readonly [number, number, number, number], value: number) {
     if (typeof value !== 'number') throw new ValueError(`ConstantPad2d: value must be a number, got ${typeof value}`);
@@ -202,6 +207,7 @@ export class ConstantPad2d extends PadNd {
  * ```
  */
 export class ReflectionPad1d extends PadNd {
+  /** Pads with mode `'reflect'`. */
   protected readonly mode = 'reflect';
   constructor(padding: number | readonly [number, number]) {
     super('ReflectionPad1d', padding, 1);
@@ -220,6 +226,7 @@ export class ReflectionPad1d extends PadNd {
  * ```
  */
 export class ReflectionPad2d extends PadNd {
+  /** Pads with mode `'reflect'`. */
   protected readonly mode = 'reflect';
   constructor(padding: number | readonly [number, number, number, number]) {
     super('ReflectionPad2d', padding, 2);
@@ -238,6 +245,7 @@ export class ReflectionPad2d extends PadNd {
  * ```
  */
 export class ReplicationPad1d extends PadNd {
+  /** Pads with mode `'replicate'`. */
   protected readonly mode = 'replicate';
   constructor(padding: number | readonly [number, number]) {
     super('ReplicationPad1d', padding, 1);
@@ -256,6 +264,7 @@ export class ReplicationPad1d extends PadNd {
  * ```
  */
 export class ReplicationPad2d extends PadNd {
+  /** Pads with mode `'replicate'`. */
   protected readonly mode = 'replicate';
   constructor(padding: number | readonly [number, number, number, number]) {
     super('ReplicationPad2d', padding, 2);

@@ -1,4 +1,18 @@
-import { add, div, mean, mul, reshape, ShapeError, sqrt, sub, type Tensor, ValueError, variance } from '@nablajs/core';
+import {
+  add,
+  div,
+  isHalfDType,
+  mean,
+  mul,
+  noGrad,
+  reshape,
+  ShapeError,
+  sqrt,
+  sub,
+  type Tensor,
+  ValueError,
+  variance,
+} from '@nablajs/core';
 import { checkFloating, checkNumberIn, describeShape, sameShape } from './check';
 
 function checkAffine(fn: string, name: string, t: Tensor | null | undefined, shape: readonly number[]): Tensor | null {
@@ -108,12 +122,22 @@ export function batchNorm(
     mu = mean(x, axes, true);
     sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
     const unbiased = count / (count - 1);
-    for (let c = 0; c < channels; c++) {
-      if (rm !== null) rm.values[c] = (1 - momentum) * rm.values[c] + momentum * mu.values[c];
-      if (rv !== null) rv.values[c] = (1 - momentum) * rv.values[c] + momentum * sigma2.values[c] * unbiased;
+    if ((rm !== null && isHalfDType(rm.dtype)) || (rv !== null && isHalfDType(rv.dtype)) || isHalfDType(x.dtype)) {
+      // 16-bit storage holds bit patterns, not numbers: update through ops, which decode and round back.
+      const m = mu;
+      const v = sigma2;
+      noGrad(() => {
+        rm?.copy_(add(mul(rm, 1 - momentum), mul(reshape(m, [channels]), momentum)));
+        rv?.copy_(add(mul(rv, 1 - momentum), mul(reshape(v, [channels]), momentum * unbiased)));
+      });
+    } else {
+      for (let c = 0; c < channels; c++) {
+        if (rm !== null) rm.values[c] = (1 - momentum) * rm.values[c] + momentum * mu.values[c];
+        if (rv !== null) rv.values[c] = (1 - momentum) * rv.values[c] + momentum * sigma2.values[c] * unbiased;
+      }
+      rm?.markModified();
+      rv?.markModified();
     }
-    rm?.markModified();
-    rv?.markModified();
   } else {
     if (rm === null || rv === null)
       throw new ValueError(`${fn}: runningMean and runningVar are required when not training`);
