@@ -48,7 +48,7 @@ describe('usage errors: exit code 2, the valid values on stderr, nothing written
     const r = await run(['compare', '--task', 'rosenbrok', '--out', 'out'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'unknown task "rosenbrok"; valid tasks: digits-mlp, mnist-mlp, mnist-cnn, spirals, linear-regression, rosenbrock, beale, himmelblau, saddle, quadratic',
+      'unknown task "rosenbrok"; valid tasks: digits-mlp, mnist-mlp, mnist-cnn, spirals, linear-regression, tiny-shakespeare, rosenbrock, beale, himmelblau, saddle, quadratic',
     );
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });

@@ -1,9 +1,33 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Generator, indexSelect, randperm, type Tensor } from '@nablajs/core';
-import { linearRegression, loadDigits, quadratic, TEST_FUNCTIONS, type TestFunction, twoSpirals } from '@nablajs/data';
-import { bundledMnistTestDir, loadMnist } from '@nablajs/data/node';
-import { Conv2d, crossEntropy, Flatten, Linear, MaxPool2d, type Module, mseLoss, ReLU, Sequential } from '@nablajs/nn';
+import { Generator, indexSelect, randperm, scaledDotProductAttention, Tensor } from '@nablajs/core';
+import {
+  linearRegression,
+  loadDigits,
+  quadratic,
+  sampleWindows,
+  TEST_FUNCTIONS,
+  type TestFunction,
+  twoSpirals,
+} from '@nablajs/data';
+import { bundledMnistTestDir, loadMnist, loadTinyShakespeareSync } from '@nablajs/data/node';
+import {
+  Conv2d,
+  crossEntropy,
+  Embedding,
+  F,
+  Flatten,
+  GELU,
+  init,
+  LayerNorm,
+  Linear,
+  MaxPool2d,
+  Module,
+  ModuleList,
+  mseLoss,
+  ReLU,
+  Sequential,
+} from '@nablajs/nn';
 import { UsageError, validList } from './usage-error';
 
 /** Inputs and targets, samples along the first dimension. */
@@ -123,13 +147,98 @@ function mnist(dataDir: string | null, shape: 'flat' | 'image'): { data: TensorP
   };
 }
 
+/** A pre-norm transformer block without biases: causal self-attention, then a 4x GELU MLP (nanoGPT's Block). */
+class CharGptBlock extends Module {
+  readonly ln1: LayerNorm;
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly ln2: LayerNorm;
+  readonly fc: Linear;
+  readonly gelu = new GELU();
+  readonly out: Linear;
+
+  constructor(
+    readonly width: number,
+    readonly heads: number,
+    generator: Generator,
+    depth: number,
+  ) {
+    super();
+    const linear = (i: number, o: number, std: number) => {
+      const l = new Linear(i, o, { bias: false });
+      init.normal(l.weight, 0, std, { generator });
+      return l;
+    };
+    const residual = 0.02 / Math.sqrt(2 * depth);
+    this.ln1 = this.registerModule('ln_1', new LayerNorm(width, { bias: false }));
+    this.qkv = this.registerModule('c_attn', linear(width, 3 * width, 0.02));
+    this.proj = this.registerModule('c_proj', linear(width, width, residual));
+    this.ln2 = this.registerModule('ln_2', new LayerNorm(width, { bias: false }));
+    this.fc = this.registerModule('c_fc', linear(width, 4 * width, 0.02));
+    this.registerModule('gelu', this.gelu);
+    this.out = this.registerModule('mlp_proj', linear(4 * width, width, residual));
+  }
+
+  forward(x: Tensor): Tensor {
+    const [b, t, c] = x.shape;
+    const [q, k, v] = this.qkv
+      .forward(this.ln1.forward(x))
+      .split(c, 2)
+      .map((z) => z.reshape([b, t, this.heads, c / this.heads]).transpose(1, 2));
+    const attended = scaledDotProductAttention(q, k, v, { isCausal: true }).transpose(1, 2).reshape([b, t, c]);
+    const h = x.add(this.proj.forward(attended));
+    return h.add(this.out.forward(this.gelu.forward(this.fc.forward(this.ln2.forward(h)))));
+  }
+}
+
+/**
+ * A character-level GPT (nanoGPT's model, no biases, no dropout): token and position embeddings, pre-norm
+ * blocks, a final LayerNorm and a head tied to the token embedding; weights from N(0, 0.02), the residual
+ * projections from N(0, 0.02 / sqrt(2 · depth)). Maps int32 ids `[B, T]` to logits `[B, vocab, T]`, the class
+ * axis second as PyTorch's cross-entropy over sequences wants, so that the runner's loss and accuracy apply.
+ */
+class CharGpt extends Module {
+  readonly wte: Embedding;
+  readonly wpe: Embedding;
+  readonly blocks: ModuleList;
+  readonly lnF: LayerNorm;
+
+  constructor(vocab: number, context: number, width: number, depth: number, heads: number, generator: Generator) {
+    super();
+    this.wte = this.registerModule('wte', new Embedding(vocab, width, { generator }));
+    this.wpe = this.registerModule('wpe', new Embedding(context, width, { generator }));
+    init.normal(this.wte.weight, 0, 0.02, { generator });
+    init.normal(this.wpe.weight, 0, 0.02, { generator });
+    const blocks = Array.from({ length: depth }, () => new CharGptBlock(width, heads, generator, depth));
+    this.blocks = this.registerModule('h', new ModuleList(blocks));
+    this.lnF = this.registerModule('ln_f', new LayerNorm(width, { bias: false }));
+  }
+
+  forward(idx: Tensor): Tensor {
+    const t = idx.shape[1];
+    const pos = new Tensor(
+      Int32Array.from({ length: t }, (_, i) => i),
+      [t],
+      'int32',
+    );
+    let x = this.wte.forward(idx).add(this.wpe.forward(pos));
+    for (const block of this.blocks) x = (block as CharGptBlock).forward(x);
+    return F.linear(this.lnF.forward(x), this.wte.weight).transpose(1, 2);
+  }
+}
+
+/** `count` random windows of `context` ids of `tokens` (inputs and the targets one id later), as one TensorPair. */
+function windows(tokens: Int32Array, count: number, context: number, generator: Generator): TensorPair {
+  return sampleWindows(tokens, { batchSize: count, contextLength: context, generator });
+}
+
 function functionTask(name: string, fn: TestFunction, description: string, defaults: TaskDefaults): FunctionTask {
   return { kind: 'function', name, description, fn, defaults };
 }
 
 /**
  * Every task of `nabla compare`, by name: networks trained with `fit` (digits, MNIST, spirals, a
- * line) and 2-D test functions (each optimizer walks from the function's customary start).
+ * line, a character-level GPT on tiny Shakespeare) and 2-D test functions (each optimizer walks from the function's customary start).
  *
  * @example
  * ```ts
@@ -284,6 +393,37 @@ export const TASKS: Readonly<Record<string, Task>> = {
         buildModel: (generator) => new Linear(1, 1, { generator }),
         loss: (output, targets) => mseLoss(output, targets),
         details: [describeSizes(data, null), 'model: Linear(1, 1); the best possible loss is the noise variance, 0.01'],
+      };
+    },
+  },
+  'tiny-shakespeare': {
+    kind: 'model',
+    name: 'tiny-shakespeare',
+    description:
+      "character-level GPT on the bundled tiny Shakespeare (nanoGPT's CPU run: 4 layers, 4 heads, width 128, context 64); 24000 windows",
+    classification: true,
+    usesDataDir: false,
+    defaults: {
+      optimizers: 'adamw:lr=1e-3,betas=[0.9,0.99],weightDecay=0.1 adam:lr=1e-3,betas=[0.9,0.99]',
+      epochs: 1,
+      batchSize: 12,
+      targetLoss: 2,
+    },
+    load({ seed, limit }) {
+      const { vocab, train, val } = loadTinyShakespeareSync();
+      const context = 64;
+      // 2000 steps of 12 windows, as nanoGPT's 2000 iterations of get_batch; 240 validation windows (20 batches)
+      const trainSet = windows(train, limit ?? 24000, context, new Generator(seed));
+      const validation = windows(val, 240, context, new Generator(seed + 1));
+      return {
+        train: trainSet,
+        validation,
+        buildModel: (generator) => new CharGpt(vocab.size, context, 128, 4, 4, generator),
+        loss: classify,
+        details: [
+          `${trainSet.x.shape[0]} training windows of ${context} characters (first 90% of the text), ${validation.x.shape[0]} validation windows (last 10%); ${vocab.size} characters`,
+          'model: GPT, 4 pre-norm blocks (4-head causal self-attention, MLP 128-512-128 with GELU), width 128, head tied to the embedding; 804096 parameters; loss in nats per character, accuracy of the next character',
+        ],
       };
     },
   },

@@ -48,4 +48,7 @@ export {
   type TestFunctionName,
   testFunction,
 } from './test-functions';
+export { CharVocab, UnknownCharacterError } from './text/char-vocab';
+export { type SampleWindowsOptions, sampleWindows, type Windows } from './text/sample-windows';
+export { loadTinyShakespeare, type TinyShakespeare } from './text/tiny-shakespeare';
 export type { Dataset, Sample } from './types';
