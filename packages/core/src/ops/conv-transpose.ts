@@ -1,12 +1,12 @@
-import { allocate, isFloatingDType, promoteTypes } from '../dtype';
-import { DTypeError, ShapeError, ValueError } from '../errors';
+import { allocate, promoteTypes } from '../dtype';
+import { ShapeError, ValueError } from '../errors';
 import { type Conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradKernel } from '../kernels/cpu/conv2d';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { add } from './add';
-import { conv2d, pair, type Size2d } from './conv2d';
+import { checkConvArgs, conv2d, type Size2d } from './conv2d';
 import { pad } from './pad';
 import { reshape } from './reshape';
 import { crop } from './slice';
@@ -121,31 +121,8 @@ export function convTranspose2d(
   options: ConvTranspose2dOptions = {},
 ): Tensor {
   const fn = 'convTranspose2d';
-  if (!(x instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
-  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
-  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
-    throw new ValueError(`${fn}: bias must be a Tensor, null or undefined`);
-  const b = bias ?? null;
-  for (const [name, t] of [
-    ['input', x],
-    ['weight', weight],
-    ['bias', b],
-  ] as const)
-    if (t !== null && !isFloatingDType(t.dtype))
-      throw new DTypeError(`${fn}: ${name} must be float32 or float64, got ${t.dtype}`);
-  if (x.ndim !== 3 && x.ndim !== 4)
-    throw new ShapeError(`${fn}: expected a 3-D (unbatched) or 4-D (batched) input, got shape ${formatShape(x.shape)}`);
-  if (weight.ndim !== 4)
-    throw new ShapeError(
-      `${fn}: weight must be 4-D [inChannels, outChannels/groups, kH, kW], got shape ${formatShape(weight.shape)}`,
-    );
-  const [strideH, strideW] = pair(fn, 'stride', options.stride ?? 1, 1);
-  const [padH, padW] = pair(fn, 'padding', options.padding ?? 0, 0);
-  const [dilationH, dilationW] = pair(fn, 'dilation', options.dilation ?? 1, 1);
-  const [opH, opW] = pair(fn, 'outputPadding', options.outputPadding ?? 0, 0);
-  const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`${fn}: groups must be a positive integer, got ${groups}`);
+  const { b, window, opH, opW, groups } = checkConvArgs(fn, x, weight, bias, options, true);
+  const { strideH, strideW, padH, padW, dilationH, dilationW } = window;
   if ((opH >= strideH && opH >= dilationH) || (opW >= strideW && opW >= dilationW))
     throw new ValueError(
       `${fn}: outputPadding ${formatShape([opH, opW])} must be smaller than either stride ${formatShape([strideH, strideW])} or dilation ${formatShape([dilationH, dilationW])}`,
@@ -184,12 +161,7 @@ export function convTranspose2d(
     groups,
     kernelH,
     kernelW,
-    strideH,
-    strideW,
-    padH,
-    padW,
-    dilationH,
-    dilationW,
+    ...window,
     outH: height,
     outW: width,
   };

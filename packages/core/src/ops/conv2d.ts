@@ -49,6 +49,57 @@ export function pair(fn: string, arg: string, value: Size2d, min: number): [numb
   return [list[0], list[1]];
 }
 
+/** Stride, padding and dilation of a 2-D convolution, as parsed by {@link checkConvArgs}. */
+export interface ConvWindow2d {
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+}
+
+/**
+ * Check the arguments shared by {@link conv2d} and `convTranspose2d` (`transposed`): tensors, float dtypes,
+ * a 3-D or 4-D input, a 4-D weight, then parse stride, padding, dilation, the output padding (transposed
+ * only, else `[0, 0]`) and groups, in that order. `fn` names the caller in errors.
+ */
+export function checkConvArgs(
+  fn: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: Conv2dOptions & { outputPadding?: Size2d },
+  transposed: boolean,
+): { b: Tensor | null; window: ConvWindow2d; opH: number; opW: number; groups: number } {
+  if (!(x instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
+  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
+    throw new ValueError(`${fn}: bias must be a Tensor, null or undefined`);
+  const b = bias ?? null;
+  for (const [name, t] of [
+    ['input', x],
+    ['weight', weight],
+    ['bias', b],
+  ] as const)
+    if (t !== null && !isFloatingDType(t.dtype))
+      throw new DTypeError(`${fn}: ${name} must be float32 or float64, got ${t.dtype}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new ShapeError(`${fn}: expected a 3-D (unbatched) or 4-D (batched) input, got shape ${formatShape(x.shape)}`);
+  if (weight.ndim !== 4) {
+    const layout = transposed ? '[inChannels, outChannels/groups, kH, kW]' : '[outChannels, inChannels/groups, kH, kW]';
+    throw new ShapeError(`${fn}: weight must be 4-D ${layout}, got shape ${formatShape(weight.shape)}`);
+  }
+  const [strideH, strideW] = pair(fn, 'stride', options.stride ?? 1, 1);
+  const [padH, padW] = pair(fn, 'padding', options.padding ?? 0, 0);
+  const [dilationH, dilationW] = pair(fn, 'dilation', options.dilation ?? 1, 1);
+  const [opH, opW] = transposed ? pair(fn, 'outputPadding', options.outputPadding ?? 0, 0) : [0, 0];
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(`${fn}: groups must be a positive integer, got ${groups}`);
+  return { b, window: { strideH, strideW, padH, padW, dilationH, dilationW }, opH, opW, groups };
+}
+
 const conv2dOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => Tensor = registerOp<Conv2dGeometry>({
   name: 'conv2d',
   forward: (inputs, g) => {
@@ -123,32 +174,8 @@ const conv2dWeightGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => 
  * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError('conv2d: input must be a Tensor');
-  if (!(weight instanceof Tensor)) throw new ValueError('conv2d: weight must be a Tensor');
-  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
-    throw new ValueError('conv2d: bias must be a Tensor, null or undefined');
-  const b = bias ?? null;
-  for (const [name, t] of [
-    ['input', x],
-    ['weight', weight],
-    ['bias', b],
-  ] as const)
-    if (t !== null && !isFloatingDType(t.dtype))
-      throw new DTypeError(`conv2d: ${name} must be float32 or float64, got ${t.dtype}`);
-  if (x.ndim !== 3 && x.ndim !== 4)
-    throw new ShapeError(
-      `conv2d: expected a 3-D (unbatched) or 4-D (batched) input, got shape ${formatShape(x.shape)}`,
-    );
-  if (weight.ndim !== 4)
-    throw new ShapeError(
-      `conv2d: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got shape ${formatShape(weight.shape)}`,
-    );
-  const [strideH, strideW] = pair('conv2d', 'stride', options.stride ?? 1, 1);
-  const [padH, padW] = pair('conv2d', 'padding', options.padding ?? 0, 0);
-  const [dilationH, dilationW] = pair('conv2d', 'dilation', options.dilation ?? 1, 1);
-  const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
+  const { b, window, groups } = checkConvArgs('conv2d', x, weight, bias, options, false);
+  const { strideH, strideW, padH, padW, dilationH, dilationW } = window;
   const unbatched = x.ndim === 3;
   const [batch, inChannels, height, width] = unbatched ? [1, ...x.shape] : x.shape;
   const [outChannels, perGroup, kernelH, kernelW] = weight.shape;
@@ -179,12 +206,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     groups,
     kernelH,
     kernelW,
-    strideH,
-    strideW,
-    padH,
-    padW,
-    dilationH,
-    dilationW,
+    ...window,
     outH: Math.floor((height + 2 * padH - effH) / strideH) + 1,
     outW: Math.floor((width + 2 * padW - effW) / strideW) + 1,
   };

@@ -1,11 +1,9 @@
-import { allocate, isFloatingDType, type TypedArray } from '../dtype';
+import { isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors';
-import { resolveKernel } from '../kernels/registry';
-import { registerOp } from '../op';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { pair, type Size2d } from './conv2d';
-import { type PlaneIndexAttrs, planeGatherOp } from './pool-plane';
+import { type PlaneIndexAttrs, planeScatterOp } from './pool-plane';
 
 /** Options of {@link maxUnpool2d}, with PyTorch's defaults. */
 export interface MaxUnpool2dOptions {
@@ -42,16 +40,10 @@ export function maxUnpool2dKernel(
 
 // NOTE: the gradient is a gather of the upstream gradient at the indices (PyTorch's too), which is the
 // adjoint of the forward only when indices do not repeat; with repeats each copy gets the gradient.
-const maxUnpool2dOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) => Tensor = registerOp<PlaneIndexAttrs>({
-  name: 'maxUnpool2d',
-  saves: { inputs: [], output: false },
-  forward: ([x], a) => {
-    const out = allocate(x.dtype, a.planes * a.plane);
-    resolveKernel('maxUnpool2d', maxUnpool2dKernel)(x.values, a.indices, out, a.planes, a.plane);
-    return new Tensor(out, a.planeShape, x.dtype);
-  },
-  backward: (g, { attrs }) => [planeGatherOp([g], { ...attrs, fill: 0 })],
-});
+const maxUnpool2dOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) => Tensor = planeScatterOp(
+  'maxUnpool2d',
+  maxUnpool2dKernel,
+);
 
 /**
  * The partial inverse of 2-D max pooling, like `torch.nn.functional.max_unpool2d`: each value of

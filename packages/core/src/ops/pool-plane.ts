@@ -89,15 +89,28 @@ export const planeGatherOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) 
   },
 );
 
-/** Scatter-add `src` (shape `indexShape`) into zero planes of shape `planeShape` at the saved indices. */
-export const planeScatterAddOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) => Tensor =
-  registerOp<PlaneIndexAttrs>({
-    name: 'poolPlaneScatterAdd',
+/**
+ * A scatter op into zero planes of shape `planeShape` at the saved indices, computed by `kernel`
+ * (`out[p, indices[p, i]] (+)= src[p, i]`), whose gradient is the gather at the same indices.
+ */
+export function planeScatterOp(
+  name: string,
+  kernel: (src: TypedArray, indices: Int32Array, out: TypedArray, planes: number, plane: number) => void,
+): (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) => Tensor {
+  return registerOp<PlaneIndexAttrs>({
+    name,
     saves: { inputs: [], output: false },
     forward: ([src], a) => {
       const out = allocate(src.dtype, a.planes * a.plane);
-      resolveKernel('poolPlaneScatterAdd', planeScatterAddKernel)(src.values, a.indices, out, a.planes, a.plane);
+      resolveKernel(name, kernel)(src.values, a.indices, out, a.planes, a.plane);
       return new Tensor(out, a.planeShape, src.dtype);
     },
     backward: (g, { attrs }) => [planeGatherOp([g], { ...attrs, fill: 0 })],
   });
+}
+
+/** Scatter-add `src` (shape `indexShape`) into zero planes of shape `planeShape` at the saved indices. */
+export const planeScatterAddOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) => Tensor = planeScatterOp(
+  'poolPlaneScatterAdd',
+  planeScatterAddKernel,
+);

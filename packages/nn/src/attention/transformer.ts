@@ -126,6 +126,55 @@ function applyActivation(activation: TransformerActivation, x: Tensor): Tensor {
   return activation(x);
 }
 
+/**
+ * Check the arguments of an encoder (one attention) or decoder (two) layer and register its submodules on
+ * `layer` in PyTorch's order: the attentions, `linear1`, `dropout`, `linear2`, `norm1..`, `dropout1..`
+ * (one norm and one dropout per attention plus one for the feed-forward block).
+ */
+function buildLayer(
+  layer: Module,
+  label: string,
+  dModel: number,
+  nhead: number,
+  options: TransformerLayerOptions,
+  attentionNames: readonly string[],
+) {
+  checkModel(label, dModel, nhead);
+  const o = resolveOptions(label, options);
+  const generator = (options as WithInitGenerator)[INIT_GENERATOR] ?? generatorOf(options);
+  const { dtype, dropout, batchFirst } = o;
+  const attentionOptions = { dropout, batchFirst, dtype, generator: o.generator, [INIT_GENERATOR]: generator };
+  const attention = attentionNames.map((name) =>
+    layer.registerModule(name, new MultiheadAttention(dModel, nhead, attentionOptions)),
+  );
+  const linear1 = layer.registerModule('linear1', new Linear(dModel, o.dimFeedforward, { dtype, generator }));
+  const ffDropout = layer.registerModule('dropout', new Dropout(dropout, { generator: o.generator }));
+  const linear2 = layer.registerModule('linear2', new Linear(o.dimFeedforward, dModel, { dtype, generator }));
+  const blocks = Array.from({ length: attentionNames.length + 1 }, (_, i) => i + 1);
+  const norms = blocks.map((i) =>
+    layer.registerModule(`norm${i}`, new LayerNorm(dModel, { eps: o.layerNormEps, dtype })),
+  );
+  const dropouts = blocks.map((i) =>
+    layer.registerModule(`dropout${i}`, new Dropout(dropout, { generator: o.generator })),
+  );
+  return { o, attention, linear1, dropout: ffDropout, linear2, norms, dropouts };
+}
+
+/** The feed-forward block `linear2(dropout(activation(linear1(x))))` of either layer. */
+function feedForward(
+  layer: { linear1: Linear; dropout: Dropout; linear2: Linear; activation: TransformerActivation },
+  x: Tensor,
+): Tensor {
+  return layer.linear2.forward(layer.dropout.forward(applyActivation(layer.activation, layer.linear1.forward(x))));
+}
+
+/** The residual blocks of either layer: pre-LN `x = x + block(norm(x))` or post-LN `x = norm(x + block(x))`. */
+function residualBlocks(x: Tensor, normFirst: boolean, blocks: [LayerNorm, (x: Tensor) => Tensor][]): Tensor {
+  let y = x;
+  for (const [norm, block] of blocks) y = normFirst ? y.add(block(norm.forward(y))) : norm.forward(y.add(block(y)));
+  return y;
+}
+
 function checkSequence(label: string, name: string, x: unknown, dModel: number): asserts x is Tensor {
   if (!(x instanceof Tensor))
     throw new ValueError(`${label}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -183,25 +232,16 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
-    const label = 'TransformerEncoderLayer';
-    checkModel(label, dModel, nhead);
-    const o = resolveOptions(label, options);
-    this.options = o;
+    const parts = buildLayer(this, 'TransformerEncoderLayer', dModel, nhead, options, ['self_attn']);
+    this.options = parts.o;
     this.dModel = dModel;
     this.nhead = nhead;
-    this.normFirst = o.normFirst;
-    this.activation = o.activation;
-    const generator = (options as WithInitGenerator)[INIT_GENERATOR] ?? generatorOf(options);
-    const { dtype, dropout, batchFirst } = o;
-    const attention = { dropout, batchFirst, dtype, generator: o.generator, [INIT_GENERATOR]: generator };
-    this.self_attn = this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, attention));
-    this.linear1 = this.registerModule('linear1', new Linear(dModel, o.dimFeedforward, { dtype, generator }));
-    this.dropout = this.registerModule('dropout', new Dropout(dropout, { generator: o.generator }));
-    this.linear2 = this.registerModule('linear2', new Linear(o.dimFeedforward, dModel, { dtype, generator }));
-    this.norm1 = this.registerModule('norm1', new LayerNorm(dModel, { eps: o.layerNormEps, dtype }));
-    this.norm2 = this.registerModule('norm2', new LayerNorm(dModel, { eps: o.layerNormEps, dtype }));
-    this.dropout1 = this.registerModule('dropout1', new Dropout(dropout, { generator: o.generator }));
-    this.dropout2 = this.registerModule('dropout2', new Dropout(dropout, { generator: o.generator }));
+    this.normFirst = parts.o.normFirst;
+    this.activation = parts.o.activation;
+    [this.self_attn] = parts.attention;
+    ({ linear1: this.linear1, dropout: this.dropout, linear2: this.linear2 } = parts);
+    [this.norm1, this.norm2] = parts.norms;
+    [this.dropout1, this.dropout2] = parts.dropouts;
   }
 
   /**
@@ -220,19 +260,11 @@ export class TransformerEncoderLayer extends Module {
         this.self_attn.forward(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false })
           .output,
       );
-    const ff = (x: Tensor) =>
-      this.dropout2.forward(
-        this.linear2.forward(this.dropout.forward(applyActivation(this.activation, this.linear1.forward(x)))),
-      );
-    let x = src;
-    if (this.normFirst) {
-      x = x.add(sa(this.norm1.forward(x)));
-      x = x.add(ff(this.norm2.forward(x)));
-    } else {
-      x = this.norm1.forward(x.add(sa(x)));
-      x = this.norm2.forward(x.add(ff(x)));
-    }
-    return x;
+    const ff = (x: Tensor) => this.dropout2.forward(feedForward(this, x));
+    return residualBlocks(src, this.normFirst, [
+      [this.norm1, sa],
+      [this.norm2, ff],
+    ]);
   }
 
   /**
@@ -313,28 +345,16 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
-    const label = 'TransformerDecoderLayer';
-    checkModel(label, dModel, nhead);
-    const o = resolveOptions(label, options);
-    this.options = o;
+    const parts = buildLayer(this, 'TransformerDecoderLayer', dModel, nhead, options, ['self_attn', 'multihead_attn']);
+    this.options = parts.o;
     this.dModel = dModel;
     this.nhead = nhead;
-    this.normFirst = o.normFirst;
-    this.activation = o.activation;
-    const generator = (options as WithInitGenerator)[INIT_GENERATOR] ?? generatorOf(options);
-    const { dtype, dropout, batchFirst } = o;
-    const attention = { dropout, batchFirst, dtype, generator: o.generator, [INIT_GENERATOR]: generator };
-    this.self_attn = this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, attention));
-    this.multihead_attn = this.registerModule('multihead_attn', new MultiheadAttention(dModel, nhead, attention));
-    this.linear1 = this.registerModule('linear1', new Linear(dModel, o.dimFeedforward, { dtype, generator }));
-    this.dropout = this.registerModule('dropout', new Dropout(dropout, { generator: o.generator }));
-    this.linear2 = this.registerModule('linear2', new Linear(o.dimFeedforward, dModel, { dtype, generator }));
-    this.norm1 = this.registerModule('norm1', new LayerNorm(dModel, { eps: o.layerNormEps, dtype }));
-    this.norm2 = this.registerModule('norm2', new LayerNorm(dModel, { eps: o.layerNormEps, dtype }));
-    this.norm3 = this.registerModule('norm3', new LayerNorm(dModel, { eps: o.layerNormEps, dtype }));
-    this.dropout1 = this.registerModule('dropout1', new Dropout(dropout, { generator: o.generator }));
-    this.dropout2 = this.registerModule('dropout2', new Dropout(dropout, { generator: o.generator }));
-    this.dropout3 = this.registerModule('dropout3', new Dropout(dropout, { generator: o.generator }));
+    this.normFirst = parts.o.normFirst;
+    this.activation = parts.o.activation;
+    [this.self_attn, this.multihead_attn] = parts.attention;
+    ({ linear1: this.linear1, dropout: this.dropout, linear2: this.linear2 } = parts);
+    [this.norm1, this.norm2, this.norm3] = parts.norms;
+    [this.dropout1, this.dropout2, this.dropout3] = parts.dropouts;
   }
 
   /**
@@ -368,21 +388,12 @@ export class TransformerDecoderLayer extends Module {
           needWeights: false,
         }).output,
       );
-    const ff = (x: Tensor) =>
-      this.dropout3.forward(
-        this.linear2.forward(this.dropout.forward(applyActivation(this.activation, this.linear1.forward(x)))),
-      );
-    let x = tgt;
-    if (this.normFirst) {
-      x = x.add(sa(this.norm1.forward(x)));
-      x = x.add(mha(this.norm2.forward(x)));
-      x = x.add(ff(this.norm3.forward(x)));
-    } else {
-      x = this.norm1.forward(x.add(sa(x)));
-      x = this.norm2.forward(x.add(mha(x)));
-      x = this.norm3.forward(x.add(ff(x)));
-    }
-    return x;
+    const ff = (x: Tensor) => this.dropout3.forward(feedForward(this, x));
+    return residualBlocks(tgt, this.normFirst, [
+      [this.norm1, sa],
+      [this.norm2, mha],
+      [this.norm3, ff],
+    ]);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   where,
 } from '@nablajs/core';
 import { checkFloating, describeShape } from '../functional/check';
+import { checkFinite } from '../layers/util';
 
 // The piecewise activations are composed from core ops so that they need no VJP of their own. Where a
 // piece is constant (outside hardtanh's band, left of hardswish's ramp), the composite takes its value
@@ -27,13 +28,6 @@ import { checkFloating, describeShape } from '../functional/check';
 export const SELU_ALPHA = 1.6732632423543772;
 /** SELU's scale λ, PyTorch's constant (Klambauer et al., 2017). */
 export const SELU_SCALE = 1.0507009873554805;
-
-/** Throw a ValueError naming `fn` and `name` unless `value` is a finite number. */
-export function checkFinite(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ValueError(`${fn}: ${name} must be a finite number, got ${JSON.stringify(value)}`);
-  return value;
-}
 
 /** `x` clamped into `[lo, hi]` where `lo < x < hi` fails, with gradient `1` strictly inside and `0` elsewhere. */
 function band(x: Tensor, lo: number, hi: number, inside: Tensor): Tensor {

@@ -1,7 +1,8 @@
 import { full, type Tensor, ValueError } from '@nablajs/core';
-import { checkFloatDType, checkInput, checkInt, type FloatDType } from '../layers/util';
+import { ElementwiseActivation } from '../layers/activations';
+import { checkAxis, checkFinite, checkFloatDType, checkInput, checkInt, type FloatDType } from '../layers/util';
 import { Module } from '../module';
-import { celu, checkFinite, glu, hardsigmoid, hardswish, hardtanh, mish, prelu, relu6, selu } from './act-functional';
+import { celu, glu, hardsigmoid, hardswish, hardtanh, mish, prelu, relu6, selu } from './act-functional';
 
 /**
  * Options of {@link PReLU}.
@@ -120,11 +121,9 @@ export class Hardtanh extends Module {
  * new ReLU6().forward(tensor([-1, 3, 8])).toArray(); // [0, 3, 6]
  * ```
  */
-export class ReLU6 extends Module {
-  /** ReLU6 of `input`. */
-  forward(input: Tensor): Tensor {
-    checkInput('ReLU6', input);
-    return relu6(input);
+export class ReLU6 extends ElementwiseActivation {
+  constructor() {
+    super('ReLU6', relu6);
   }
 }
 
@@ -139,11 +138,9 @@ export class ReLU6 extends Module {
  * new Hardswish().forward(tensor([-4, 4])).toArray(); // [0, 4]
  * ```
  */
-export class Hardswish extends Module {
-  /** Hardswish of `input`. */
-  forward(input: Tensor): Tensor {
-    checkInput('Hardswish', input);
-    return hardswish(input);
+export class Hardswish extends ElementwiseActivation {
+  constructor() {
+    super('Hardswish', hardswish);
   }
 }
 
@@ -158,11 +155,9 @@ export class Hardswish extends Module {
  * new Hardsigmoid().forward(tensor([-4, 0, 4])).toArray(); // [0, 0.5, 1]
  * ```
  */
-export class Hardsigmoid extends Module {
-  /** Hardsigmoid of `input`. */
-  forward(input: Tensor): Tensor {
-    checkInput('Hardsigmoid', input);
-    return hardsigmoid(input);
+export class Hardsigmoid extends ElementwiseActivation {
+  constructor() {
+    super('Hardsigmoid', hardsigmoid);
   }
 }
 
@@ -176,11 +171,9 @@ export class Hardsigmoid extends Module {
  * new Mish().forward(tensor([0])).toArray(); // [0]
  * ```
  */
-export class Mish extends Module {
-  /** Mish of `input`. */
-  forward(input: Tensor): Tensor {
-    checkInput('Mish', input);
-    return mish(input);
+export class Mish extends ElementwiseActivation {
+  constructor() {
+    super('Mish', mish);
   }
 }
 
@@ -196,11 +189,9 @@ export class Mish extends Module {
  * new SELU().forward(tensor([0])).toArray(); // [0]
  * ```
  */
-export class SELU extends Module {
-  /** SELU of `input`. */
-  forward(input: Tensor): Tensor {
-    checkInput('SELU', input);
-    return selu(input);
+export class SELU extends ElementwiseActivation {
+  constructor() {
+    super('SELU', selu);
   }
 }
 
@@ -279,9 +270,7 @@ export class GLU extends Module {
 
   constructor(options: GLUOptions = {}) {
     super();
-    const dim = options.dim ?? -1;
-    if (!Number.isInteger(dim)) throw new ValueError(`GLU: dim must be an integer, got ${JSON.stringify(dim)}`);
-    this.dim = dim;
+    this.dim = checkAxis('GLU', 'dim', options.dim ?? -1);
   }
 
   /** GLU of `input` along the axis. */

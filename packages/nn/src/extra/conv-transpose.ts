@@ -9,19 +9,9 @@ import {
   Tensor,
   unsqueeze,
   ValueError,
-  zeros,
 } from '@nablajs/core';
-import { kaimingUniform, uniform } from '../init';
-import {
-  checkFloatDType,
-  checkInput,
-  checkInt,
-  type FloatDType,
-  formatShape,
-  generatorOf,
-  type Size2d,
-  toPair,
-} from '../layers/util';
+import { checkChannels, checkConvInput, createConvParameters } from '../layers/conv';
+import { checkInt, type FloatDType, formatShape, type Size2d, toPair } from '../layers/util';
 import { Module } from '../module';
 
 /** Options of {@link ConvTranspose2d}, with PyTorch's defaults. */
@@ -84,16 +74,6 @@ export interface ConvTransposeForwardOptions {
   outputSize?: readonly number[] | null;
 }
 
-function checkChannels(label: string, inChannels: number, outChannels: number, groups: number): void {
-  checkInt(label, 'inChannels', inChannels, 1);
-  checkInt(label, 'outChannels', outChannels, 1);
-  checkInt(label, 'groups', groups, 1);
-  if (inChannels % groups !== 0)
-    throw new ValueError(`${label}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
-  if (outChannels % groups !== 0)
-    throw new ValueError(`${label}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
-}
-
 function checkOutputPadding(
   label: string,
   outputPadding: readonly number[],
@@ -105,16 +85,6 @@ function checkOutputPadding(
       throw new ValueError(
         `${label}: outputPadding ${formatShape(outputPadding)} must be smaller than either stride ${formatShape(stride)} or dilation ${formatShape(dilation)}`,
       );
-}
-
-/** PyTorch's init for transposed convs: kaimingUniform(a = √5) with fanIn = weight.shape[1]·k, U(±1/√fanIn) bias. */
-function initConvTranspose(weight: Tensor, bias: Tensor | null, generator: Generator): void {
-  kaimingUniform(weight, { a: Math.sqrt(5), generator });
-  if (bias !== null) {
-    const fanIn = weight.size / weight.shape[0];
-    const bound = 1 / Math.sqrt(fanIn);
-    uniform(bias, -bound, bound, { generator });
-  }
 }
 
 /** PyTorch's `_output_padding`: the output padding giving `outputSize`, or the layer's own. */
@@ -212,11 +182,8 @@ export class ConvTranspose2d extends Module {
     this.outputPadding = toPair(label, 'outputPadding', options.outputPadding ?? 0, 0);
     this.dilation = toPair(label, 'dilation', options.dilation ?? 1, 1);
     checkOutputPadding(label, this.outputPadding, this.stride, this.dilation);
-    const dtype = checkFloatDType(label, options.dtype);
-    const [kH, kW] = this.kernelSize;
-    this.weight = this.registerParameter('weight', zeros([inChannels, outChannels / groups, kH, kW], { dtype }));
-    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
-    initConvTranspose(this.weight, this.bias, generatorOf(options));
+    const shape = [inChannels, outChannels / groups, ...this.kernelSize];
+    ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
 
   private label(): string {
@@ -226,16 +193,7 @@ export class ConvTranspose2d extends Module {
   /** Transpose-convolve a `[N, C, H, W]` or `[C, H, W]` input, optionally to a given `outputSize`. */
   forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
     const label = this.label();
-    checkInput(label, input);
-    if (input.ndim !== 3 && input.ndim !== 4)
-      throw new ShapeError(
-        `${label}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${formatShape(input.shape)}`,
-      );
-    const channels = input.shape[input.ndim - 3];
-    if (channels !== this.inChannels)
-      throw new ShapeError(
-        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
-      );
+    checkConvInput(label, input, ['H', 'W'], this.inChannels);
     const outputPadding = outputPaddingFor(
       label,
       input,
@@ -366,25 +324,14 @@ export class ConvTranspose1d extends Module {
     this.outputPadding = checkInt(label, 'outputPadding', options.outputPadding ?? 0, 0);
     this.dilation = checkInt(label, 'dilation', options.dilation ?? 1, 1);
     checkOutputPadding(label, [this.outputPadding], [this.stride], [this.dilation]);
-    const dtype = checkFloatDType(label, options.dtype);
-    this.weight = this.registerParameter('weight', zeros([inChannels, outChannels / groups, kernelSize], { dtype }));
-    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
-    initConvTranspose(this.weight, this.bias, generatorOf(options));
+    const shape = [inChannels, outChannels / groups, kernelSize];
+    ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
 
   /** Transpose-convolve a `[N, C, L]` or `[C, L]` input, optionally to a given `outputSize`. */
   forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
     const label = `ConvTranspose1d(${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize})`;
-    checkInput(label, input);
-    if (input.ndim !== 2 && input.ndim !== 3)
-      throw new ShapeError(
-        `${label}: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`,
-      );
-    const channels = input.shape[input.ndim - 2];
-    if (channels !== this.inChannels)
-      throw new ShapeError(
-        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
-      );
+    checkConvInput(label, input, ['L'], this.inChannels);
     const [outputPadding] = outputPaddingFor(
       label,
       input,

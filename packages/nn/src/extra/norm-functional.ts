@@ -14,20 +14,7 @@ import {
   variance,
 } from '@nablajs/core';
 import { checkFloating, checkNumberIn, describeShape, sameShape } from '../functional/check';
-
-function checkPerChannel(fn: string, name: string, t: Tensor | null | undefined, shape: readonly number[]) {
-  if (t === undefined || t === null) return null;
-  checkFloating(fn, name, t);
-  if (!sameShape(t.shape, shape))
-    throw new ShapeError(`${fn}: ${name} must have shape ${describeShape(shape)}, got ${describeShape(t.shape)}`);
-  return t;
-}
-
-function checkEps(fn: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
-    throw new ValueError(`${fn}: eps must be a finite number >= 0, got ${String(eps)}`);
-  return eps;
-}
+import { checkAffine, checkEps } from '../functional/normalization';
 
 /** `[C]` -> `[1, C, 1, ...]` for an input of `ndim` dims. */
 function perChannel(t: Tensor, ndim: number): Tensor {
@@ -71,8 +58,8 @@ export function groupNorm(
       `${fn}: numGroups ${numGroups} does not divide the ${channels} channels of input shape ${describeShape(x.shape)}`,
     );
   checkEps(fn, eps);
-  const w = checkPerChannel(fn, 'weight', weight, [channels]);
-  const b = checkPerChannel(fn, 'bias', bias, [channels]);
+  const w = checkAffine(fn, 'weight', weight, [channels]);
+  const b = checkAffine(fn, 'bias', bias, [channels]);
   const spatial = x.shape.slice(2).reduce((a, d) => a * d, 1);
   // NOTE: PyTorch's check (`_verify_batch_size` on [N·C/G, G, *]), kept as it is.
   if (((batch * channels) / numGroups) * spatial === 1)
@@ -128,10 +115,10 @@ export function instanceNorm(
   checkEps(fn, eps);
   checkNumberIn(fn, 'momentum', momentum, 0, 1);
   const [batch, channels] = x.shape;
-  const w = checkPerChannel(fn, 'weight', weight, [channels]);
-  const b = checkPerChannel(fn, 'bias', bias, [channels]);
-  const rm = checkPerChannel(fn, 'runningMean', runningMean, [channels]);
-  const rv = checkPerChannel(fn, 'runningVar', runningVar, [channels]);
+  const w = checkAffine(fn, 'weight', weight, [channels]);
+  const b = checkAffine(fn, 'bias', bias, [channels]);
+  const rm = checkAffine(fn, 'runningMean', runningMean, [channels]);
+  const rv = checkAffine(fn, 'runningVar', runningVar, [channels]);
   const spatialAxes = x.shape.slice(2).map((_, i) => i + 2);
   const count = x.shape.slice(2).reduce((a, d) => a * d, 1);
   let mu: Tensor;
@@ -208,7 +195,7 @@ export function rmsNorm(
       `${fn}: input of shape ${describeShape(x.shape)} does not end with normalizedShape ${describeShape(normalizedShape)}`,
     );
   const e = eps === null || eps === undefined ? machineEpsilon(x.dtype) : checkEps(fn, eps);
-  const w = checkPerChannel(fn, 'weight', weight, normalizedShape);
+  const w = checkAffine(fn, 'weight', weight, normalizedShape);
   const axes = normalizedShape.map((_, i) => x.ndim - k + i);
   const y = mul(x, rsqrt(add(mean(square(x), axes, true), e)));
   return w === null ? y : mul(y, w);

@@ -1,4 +1,7 @@
 import { ones, reshape, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
+import { checkEps } from '../functional/normalization';
+import { checkNormalizedShape, checkTrailingShape } from '../layers/layer-norm';
+import { RunningStatsNorm, type RunningStatsState, registerRunningStats } from '../layers/running-stats';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape } from '../layers/util';
 import { Module } from '../module';
 import { groupNorm, instanceNorm, rmsNorm } from './norm-functional';
@@ -11,12 +14,6 @@ export interface GroupNormOptions {
   affine?: boolean;
   /** The parameters' dtype (default float32). */
   dtype?: FloatDType;
-}
-
-function checkEps(label: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
-    throw new ValueError(`${label}: eps must be a finite number >= 0, got ${String(eps)}`);
-  return eps;
 }
 
 /**
@@ -99,18 +96,7 @@ export interface InstanceNormOptions {
   dtype?: FloatDType;
 }
 
-interface InstanceNormState {
-  numFeatures: number;
-  eps: number;
-  momentum: number;
-  affine: boolean;
-  trackRunningStats: boolean;
-  weight: Tensor | null;
-  bias: Tensor | null;
-  runningMean: Tensor | null;
-  runningVar: Tensor | null;
-  numBatchesTracked: Tensor | null;
-}
+type InstanceNormState = RunningStatsState<number>;
 
 function createInstanceNorm(
   module: Module,
@@ -125,20 +111,13 @@ function createInstanceNorm(
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
     throw new ValueError(`${label}: momentum must be in [0, 1], got ${momentum}`);
   const affine = options.affine ?? false;
-  const track = options.trackRunningStats ?? false;
+  const trackRunningStats = options.trackRunningStats ?? false;
   const dtype = checkFloatDType(label, options.dtype);
-  return {
-    numFeatures,
-    eps,
-    momentum,
-    affine,
-    trackRunningStats: track,
-    weight: module.registerParameter('weight', affine ? ones([numFeatures], { dtype }) : null),
-    bias: module.registerParameter('bias', affine ? zeros([numFeatures], { dtype }) : null),
-    runningMean: module.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null),
-    runningVar: module.registerBuffer('running_var', track ? ones([numFeatures], { dtype }) : null),
-    numBatchesTracked: module.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null),
-  };
+  return registerRunningStats(module, { numFeatures, eps, momentum, affine, trackRunningStats }, dtype, [
+    'running_mean',
+    'running_var',
+    'num_batches_tracked',
+  ]);
 }
 
 // PyTorch's _InstanceNorm.forward: an unbatched input gets a batch of one; instance statistics in
@@ -176,8 +155,24 @@ function runInstanceNorm(
   return unbatched ? reshape(y, input.shape) : y;
 }
 
-function instanceRepr(s: InstanceNormState): string {
-  return `${s.numFeatures}, eps=${s.eps}, momentum=${s.momentum}, affine=${s.affine}, trackRunningStats=${s.trackRunningStats}`;
+/**
+ * The shared body of {@link InstanceNorm1d} and {@link InstanceNorm2d}: `rank` is the number of spatial
+ * dimensions (1 or 2). Buffers `running_mean`, `running_var` and `num_batches_tracked` (never incremented,
+ * as in PyTorch 1.13).
+ */
+export abstract class InstanceNormNd extends RunningStatsNorm<number> {
+  private readonly rank: 1 | 2;
+
+  protected constructor(numFeatures: number, options: InstanceNormOptions, rank: 1 | 2) {
+    super((m) => createInstanceNorm(m, `InstanceNorm${rank}d(${numFeatures})`, numFeatures, options));
+    this.rank = rank;
+  }
+
+  /** Normalise a `[N, C, *]` or `[C, *]` input with `rank` spatial dimensions `*`. */
+  forward(input: Tensor): Tensor {
+    const label = `InstanceNorm${this.rank}d(${this.numFeatures})`;
+    return runInstanceNorm(label, this.state, this.training, input, this.rank + 1);
+  }
 }
 
 /**
@@ -200,52 +195,9 @@ function instanceRepr(s: InstanceNormState): string {
  * norm.forward(randn([2, 4, 16])).shape; // [2, 4, 16]
  * ```
  */
-export class InstanceNorm1d extends Module {
-  /** The number of channels `C`. */
-  readonly numFeatures: number;
-  /** The variance offset. */
-  readonly eps: number;
-  /** The running-average factor. */
-  readonly momentum: number;
-  /** Whether `weight` and `bias` are learned. */
-  readonly affine: boolean;
-  /** Whether running statistics are kept. */
-  readonly trackRunningStats: boolean;
-  /** The per-channel scale `[C]` (init 1), or null. */
-  readonly weight: Tensor | null;
-  /** The per-channel shift `[C]` (init 0), or null. */
-  readonly bias: Tensor | null;
-  /** Buffer `running_mean`: the running mean `[C]` (init 0), or null. */
-  readonly runningMean: Tensor | null;
-  /** Buffer `running_var`: the running unbiased variance `[C]` (init 1), or null. */
-  readonly runningVar: Tensor | null;
-  /** Buffer `num_batches_tracked` (a 0-d int32 tensor, never incremented, as in PyTorch 1.13), or null. */
-  readonly numBatchesTracked: Tensor | null;
-  private readonly state: InstanceNormState;
-
+export class InstanceNorm1d extends InstanceNormNd {
   constructor(numFeatures: number, options: InstanceNormOptions = {}) {
-    super();
-    const s = createInstanceNorm(this, `InstanceNorm1d(${numFeatures})`, numFeatures, options);
-    this.state = s;
-    this.numFeatures = s.numFeatures;
-    this.eps = s.eps;
-    this.momentum = s.momentum;
-    this.affine = s.affine;
-    this.trackRunningStats = s.trackRunningStats;
-    this.weight = s.weight;
-    this.bias = s.bias;
-    this.runningMean = s.runningMean;
-    this.runningVar = s.runningVar;
-    this.numBatchesTracked = s.numBatchesTracked;
-  }
-
-  /** Normalise a `[N, C, L]` or `[C, L]` input. */
-  forward(input: Tensor): Tensor {
-    return runInstanceNorm(`InstanceNorm1d(${this.numFeatures})`, this.state, this.training, input, 2);
-  }
-
-  override extraRepr(): string {
-    return instanceRepr(this.state);
+    super(numFeatures, options, 1);
   }
 }
 
@@ -263,52 +215,9 @@ export class InstanceNorm1d extends Module {
  * norm.eval().forward(randn([3, 8, 8])); // normalised with the running statistics
  * ```
  */
-export class InstanceNorm2d extends Module {
-  /** The number of channels `C`. */
-  readonly numFeatures: number;
-  /** The variance offset. */
-  readonly eps: number;
-  /** The running-average factor. */
-  readonly momentum: number;
-  /** Whether `weight` and `bias` are learned. */
-  readonly affine: boolean;
-  /** Whether running statistics are kept. */
-  readonly trackRunningStats: boolean;
-  /** The per-channel scale `[C]` (init 1), or null. */
-  readonly weight: Tensor | null;
-  /** The per-channel shift `[C]` (init 0), or null. */
-  readonly bias: Tensor | null;
-  /** Buffer `running_mean`: the running mean `[C]` (init 0), or null. */
-  readonly runningMean: Tensor | null;
-  /** Buffer `running_var`: the running unbiased variance `[C]` (init 1), or null. */
-  readonly runningVar: Tensor | null;
-  /** Buffer `num_batches_tracked` (a 0-d int32 tensor, never incremented, as in PyTorch 1.13), or null. */
-  readonly numBatchesTracked: Tensor | null;
-  private readonly state: InstanceNormState;
-
+export class InstanceNorm2d extends InstanceNormNd {
   constructor(numFeatures: number, options: InstanceNormOptions = {}) {
-    super();
-    const s = createInstanceNorm(this, `InstanceNorm2d(${numFeatures})`, numFeatures, options);
-    this.state = s;
-    this.numFeatures = s.numFeatures;
-    this.eps = s.eps;
-    this.momentum = s.momentum;
-    this.affine = s.affine;
-    this.trackRunningStats = s.trackRunningStats;
-    this.weight = s.weight;
-    this.bias = s.bias;
-    this.runningMean = s.runningMean;
-    this.runningVar = s.runningVar;
-    this.numBatchesTracked = s.numBatchesTracked;
-  }
-
-  /** Normalise a `[N, C, H, W]` or `[C, H, W]` input. */
-  forward(input: Tensor): Tensor {
-    return runInstanceNorm(`InstanceNorm2d(${this.numFeatures})`, this.state, this.training, input, 3);
-  }
-
-  override extraRepr(): string {
-    return instanceRepr(this.state);
+    super(numFeatures, options, 2);
   }
 }
 
@@ -349,12 +258,8 @@ export class RMSNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1))
-      throw new ValueError(
-        `RMSNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`,
-      );
-    this.normalizedShape = Object.freeze([...shape]);
+    const shape = checkNormalizedShape('RMSNorm', normalizedShape);
+    this.normalizedShape = shape;
     const eps = options.eps ?? null;
     this.eps = eps === null ? null : checkEps(this.label(), eps);
     this.elementwiseAffine = options.elementwiseAffine ?? true;
@@ -368,13 +273,7 @@ export class RMSNorm extends Module {
 
   /** Normalise `input` (shape `[*, ...normalizedShape]`) over its trailing dimensions. */
   forward(input: Tensor): Tensor {
-    checkInput(this.label(), input);
-    const k = this.normalizedShape.length;
-    const tail = input.shape.slice(input.ndim - k);
-    if (input.ndim < k || !tail.every((d, i) => d === this.normalizedShape[i]))
-      throw new ShapeError(
-        `${this.label()}: expected an input of shape [*, ${this.normalizedShape.join(', ')}], got ${formatShape(input.shape)}`,
-      );
+    checkTrailingShape(this.label(), input, this.normalizedShape);
     return rmsNorm(input, this.normalizedShape, this.weight, this.eps);
   }
 

@@ -8,8 +8,8 @@ import {
   type Tensor,
   ValueError,
 } from '@nablajs/core';
-import type { AdaptiveSize2d } from '../layers/pooling';
-import { checkInput, checkInt, formatShape, type Size2d, toPair } from '../layers/util';
+import { type AdaptiveSize2d, checkAdaptiveSize2d, checkWindow2d, windowRepr } from '../layers/pooling';
+import { checkInput, checkInt, type Size2d, sizeText } from '../layers/util';
 import { Module } from '../module';
 
 /**
@@ -69,8 +69,17 @@ function checkHalfKernel(label: string, kernel: number, padding: number): void {
     );
 }
 
-function sizeText(value: Size2d): string {
-  return typeof value === 'number' ? String(value) : formatShape(value);
+/** Check a 1-D `kernelSize` and the `stride` and `padding` options (at most half the kernel), with their defaults. */
+function checkWindow1d(
+  label: string,
+  kernelSize: number,
+  options: { stride?: number | null; padding?: number },
+): { kernelSize: number; stride: number; padding: number } {
+  checkInt(label, 'kernelSize', kernelSize, 1);
+  const stride = checkInt(label, 'stride', options.stride ?? kernelSize, 1);
+  const padding = checkInt(label, 'padding', options.padding ?? 0, 0);
+  checkHalfKernel(label, kernelSize, padding);
+  return { kernelSize, stride, padding };
 }
 
 /**
@@ -106,11 +115,12 @@ export class MaxPool1d<R extends boolean = false> extends Module {
   constructor(kernelSize: number, options: MaxPool1dOptions<R> = {}) {
     super();
     const label = `MaxPool1d(${JSON.stringify(kernelSize)})`;
-    this.kernelSize = checkInt(label, 'kernelSize', kernelSize, 1);
-    this.stride = checkInt(label, 'stride', options.stride ?? kernelSize, 1);
-    this.padding = checkInt(label, 'padding', options.padding ?? 0, 0);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = checkWindow1d(label, kernelSize, options));
     this.dilation = checkInt(label, 'dilation', options.dilation ?? 1, 1);
-    checkHalfKernel(label, this.kernelSize, this.padding);
     this.returnIndices = (options.returnIndices ?? false) as R;
     this.ceilMode = options.ceilMode ?? false;
   }
@@ -163,10 +173,11 @@ export class AvgPool1d extends Module {
   constructor(kernelSize: number, options: AvgPool1dOptions = {}) {
     super();
     const label = `AvgPool1d(${JSON.stringify(kernelSize)})`;
-    this.kernelSize = checkInt(label, 'kernelSize', kernelSize, 1);
-    this.stride = checkInt(label, 'stride', options.stride ?? kernelSize, 1);
-    this.padding = checkInt(label, 'padding', options.padding ?? 0, 0);
-    checkHalfKernel(label, this.kernelSize, this.padding);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = checkWindow1d(label, kernelSize, options));
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
   }
@@ -243,13 +254,7 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
 
   constructor(outputSize: AdaptiveSize2d, options: AdaptiveMaxPool2dOptions<R> = {}) {
     super();
-    const pair =
-      typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize : null;
-    if (pair === null || pair.length !== 2 || !pair.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
-      throw new ValueError(
-        `AdaptiveMaxPool2d: outputSize must be a positive integer or a pair of positive integers or nulls, got ${JSON.stringify(outputSize)}`,
-      );
-    this.outputSize = [pair[0], pair[1]];
+    this.outputSize = checkAdaptiveSize2d('AdaptiveMaxPool2d', outputSize);
     this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
@@ -290,13 +295,11 @@ export class MaxUnpool2d extends Module {
 
   constructor(kernelSize: Size2d, options: MaxUnpool2dOptions = {}) {
     super();
-    const label = `MaxUnpool2d(${JSON.stringify(kernelSize)})`;
-    toPair(label, 'kernelSize', kernelSize, 1);
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    toPair(label, 'stride', this.stride, 1);
-    this.padding = options.padding ?? 0;
-    toPair(label, 'padding', this.padding, 0);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = checkWindow2d(`MaxUnpool2d(${JSON.stringify(kernelSize)})`, kernelSize, options));
   }
 
   /** Unpool `input` (`[N, C, H, W]` or `[C, H, W]`) at `indices` (int32, the input's shape). */
@@ -308,6 +311,6 @@ export class MaxUnpool2d extends Module {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${sizeText(this.kernelSize)}, stride=${sizeText(this.stride)}, padding=${sizeText(this.padding)}`;
+    return windowRepr(this);
   }
 }

@@ -15,7 +15,13 @@ import {
 } from '@nablajs/core';
 import { checkFloating, checkNumberIn, describeShape, sameShape } from './check';
 
-function checkAffine(fn: string, name: string, t: Tensor | null | undefined, shape: readonly number[]): Tensor | null {
+/** Check an optional affine or running-statistic tensor: floating, of shape `shape`; null when absent. */
+export function checkAffine(
+  fn: string,
+  name: string,
+  t: Tensor | null | undefined,
+  shape: readonly number[],
+): Tensor | null {
   if (t === undefined || t === null) return null;
   checkFloating(fn, name, t);
   if (!sameShape(t.shape, shape))
@@ -23,7 +29,8 @@ function checkAffine(fn: string, name: string, t: Tensor | null | undefined, sha
   return t;
 }
 
-function checkEps(fn: string, eps: unknown): number {
+/** Check that `eps` is a finite number `>= 0`. */
+export function checkEps(fn: string, eps: unknown): number {
   if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
     throw new ValueError(`${fn}: eps must be a finite number >= 0, got ${String(eps)}`);
   return eps;

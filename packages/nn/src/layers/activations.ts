@@ -14,12 +14,37 @@ import {
   ValueError,
 } from '@nablajs/core';
 import { Module } from '../module';
-import { checkInput } from './util';
+import { checkAxis, checkFinite, checkInput } from './util';
 
-function checkNumber(layer: string, arg: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ValueError(`${layer}: ${arg} must be a finite number, got ${JSON.stringify(value)}`);
-  return value;
+/**
+ * The base of the parameter-free elementwise activation layers ({@link ReLU}, {@link SiLU}, {@link Sigmoid},
+ * {@link Tanh}, `ReLU6`, `Hardswish`, `Hardsigmoid`, `Mish`, `SELU`): `forward` checks that the input is a
+ * Tensor, naming the layer, and applies the function given to the constructor.
+ *
+ * @example
+ * ```ts
+ * class Square extends ElementwiseActivation {
+ *   constructor() {
+ *     super('Square', square);
+ *   }
+ * }
+ * ```
+ */
+export abstract class ElementwiseActivation extends Module {
+  readonly #label: string;
+  readonly #fn: (input: Tensor) => Tensor;
+
+  protected constructor(label: string, fn: (input: Tensor) => Tensor) {
+    super();
+    this.#label = label;
+    this.#fn = fn;
+  }
+
+  /** The activation of `input`, elementwise. */
+  forward(input: Tensor): Tensor {
+    checkInput(this.#label, input);
+    return this.#fn(input);
+  }
 }
 
 /**
@@ -32,11 +57,9 @@ function checkNumber(layer: string, arg: string, value: unknown): number {
  * new ReLU().forward(tensor([-1, 2])).toArray(); // [0, 2]
  * ```
  */
-export class ReLU extends Module {
-  /** `max(0, input)`. */
-  forward(input: Tensor): Tensor {
-    checkInput('ReLU', input);
-    return relu(input);
+export class ReLU extends ElementwiseActivation {
+  constructor() {
+    super('ReLU', relu);
   }
 }
 
@@ -56,7 +79,7 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01) {
     super();
-    this.negativeSlope = checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
+    this.negativeSlope = checkFinite('LeakyReLU', 'negativeSlope', negativeSlope);
   }
 
   /** Leaky ReLU of `input`. */
@@ -86,7 +109,7 @@ export class ELU extends Module {
 
   constructor(alpha = 1) {
     super();
-    this.alpha = checkNumber('ELU', 'alpha', alpha);
+    this.alpha = checkFinite('ELU', 'alpha', alpha);
   }
 
   /** ELU of `input`. */
@@ -144,11 +167,9 @@ export class GELU extends Module {
  * new SiLU().forward(tensor([0, 1])); // [0, 0.731]
  * ```
  */
-export class SiLU extends Module {
-  /** `input·σ(input)`. */
-  forward(input: Tensor): Tensor {
-    checkInput('SiLU', input);
-    return silu(input);
+export class SiLU extends ElementwiseActivation {
+  constructor() {
+    super('SiLU', silu);
   }
 }
 
@@ -162,11 +183,9 @@ export class SiLU extends Module {
  * new Sigmoid().forward(tensor([0])).toArray(); // [0.5]
  * ```
  */
-export class Sigmoid extends Module {
-  /** `σ(input)`. */
-  forward(input: Tensor): Tensor {
-    checkInput('Sigmoid', input);
-    return sigmoid(input);
+export class Sigmoid extends ElementwiseActivation {
+  constructor() {
+    super('Sigmoid', sigmoid);
   }
 }
 
@@ -180,11 +199,9 @@ export class Sigmoid extends Module {
  * new Tanh().forward(tensor([0])).toArray(); // [0]
  * ```
  */
-export class Tanh extends Module {
-  /** `tanh(input)`. */
-  forward(input: Tensor): Tensor {
-    checkInput('Tanh', input);
-    return tanh(input);
+export class Tanh extends ElementwiseActivation {
+  constructor() {
+    super('Tanh', tanh);
   }
 }
 
@@ -207,8 +224,8 @@ export class Softplus extends Module {
 
   constructor(beta = 1, threshold = 20) {
     super();
-    this.beta = checkNumber('Softplus', 'beta', beta);
-    this.threshold = checkNumber('Softplus', 'threshold', threshold);
+    this.beta = checkFinite('Softplus', 'beta', beta);
+    this.threshold = checkFinite('Softplus', 'threshold', threshold);
   }
 
   /** Softplus of `input`. */
@@ -239,8 +256,7 @@ export class Softmax extends Module {
 
   constructor(axis = -1) {
     super();
-    if (!Number.isInteger(axis)) throw new ValueError(`Softmax: axis must be an integer, got ${JSON.stringify(axis)}`);
-    this.axis = axis;
+    this.axis = checkAxis('Softmax', 'axis', axis);
   }
 
   /** Softmax of `input` along the axis. */
@@ -271,9 +287,7 @@ export class LogSoftmax extends Module {
 
   constructor(axis = -1) {
     super();
-    if (!Number.isInteger(axis))
-      throw new ValueError(`LogSoftmax: axis must be an integer, got ${JSON.stringify(axis)}`);
-    this.axis = axis;
+    this.axis = checkAxis('LogSoftmax', 'axis', axis);
   }
 
   /** Log-softmax of `input` along the axis. */

@@ -1,6 +1,7 @@
-import { ones, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
+import { ShapeError, type Tensor, ValueError } from '@nablajs/core';
 import { batchNorm } from '../functional/normalization';
-import { Module } from '../module';
+import type { Module } from '../module';
+import { RunningStatsNorm, type RunningStatsState, registerRunningStats } from './running-stats';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape } from './util';
 
 /** Options of {@link BatchNorm1d} and {@link BatchNorm2d}, with PyTorch's defaults. */
@@ -20,18 +21,7 @@ export interface BatchNormOptions {
   dtype?: FloatDType;
 }
 
-interface BatchNormState {
-  numFeatures: number;
-  eps: number;
-  momentum: number | null;
-  affine: boolean;
-  trackRunningStats: boolean;
-  weight: Tensor | null;
-  bias: Tensor | null;
-  runningMean: Tensor | null;
-  runningVar: Tensor | null;
-  numBatchesTracked: Tensor | null;
-}
+type BatchNormState = RunningStatsState<number | null>;
 
 function createBatchNorm(
   module: Module,
@@ -45,21 +35,11 @@ function createBatchNorm(
   if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)))
     throw new ValueError(`${label}: momentum must be in [0, 1] or null, got ${momentum}`);
   const dtype = checkFloatDType(label, options.dtype);
-  return {
-    numFeatures,
-    eps,
-    momentum,
-    affine,
-    trackRunningStats,
-    weight: module.registerParameter('weight', affine ? ones([numFeatures], { dtype }) : null),
-    bias: module.registerParameter('bias', affine ? zeros([numFeatures], { dtype }) : null),
-    runningMean: module.registerBuffer('runningMean', trackRunningStats ? zeros([numFeatures], { dtype }) : null),
-    runningVar: module.registerBuffer('runningVar', trackRunningStats ? ones([numFeatures], { dtype }) : null),
-    numBatchesTracked: module.registerBuffer(
-      'numBatchesTracked',
-      trackRunningStats ? zeros([], { dtype: 'int32' }) : null,
-    ),
-  };
+  return registerRunningStats(module, { numFeatures, eps, momentum, affine, trackRunningStats }, dtype, [
+    'runningMean',
+    'runningVar',
+    'numBatchesTracked',
+  ]);
 }
 
 // PyTorch's _BatchNorm.forward: count the batch, pick the momentum, and decide between batch and running statistics.
@@ -92,10 +72,6 @@ function runBatchNorm(label: string, s: BatchNormState, training: boolean, input
   );
 }
 
-function extraRepr(s: BatchNormState): string {
-  return `${s.numFeatures}, eps=${s.eps}, momentum=${s.momentum}, affine=${s.affine}, trackRunningStats=${s.trackRunningStats}`;
-}
-
 /**
  * Batch normalisation of `[N, C]` or `[N, C, L]` inputs over the batch (and length) per channel, like
  * `torch.nn.BatchNorm1d`: `y = (x - μ) / √(σ² + eps) · weight + bias`.
@@ -113,43 +89,9 @@ function extraRepr(s: BatchNormState): string {
  * bn.eval().forward(randn([1, 16])); // uses the running statistics
  * ```
  */
-export class BatchNorm1d extends Module {
-  /** The number of channels `C`. */
-  readonly numFeatures: number;
-  /** The variance offset. */
-  readonly eps: number;
-  /** The running-average factor, or null for a cumulative average. */
-  readonly momentum: number | null;
-  /** Whether `weight` and `bias` are learned. */
-  readonly affine: boolean;
-  /** Whether running statistics are kept. */
-  readonly trackRunningStats: boolean;
-  /** The per-channel scale `[C]` (init 1), or null. */
-  readonly weight: Tensor | null;
-  /** The per-channel shift `[C]` (init 0), or null. */
-  readonly bias: Tensor | null;
-  /** Buffer: the running mean `[C]` (init 0), or null. */
-  readonly runningMean: Tensor | null;
-  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
-  readonly runningVar: Tensor | null;
-  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
-  readonly numBatchesTracked: Tensor | null;
-  private readonly state: BatchNormState;
-
+export class BatchNorm1d extends RunningStatsNorm<number | null> {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super();
-    const s = createBatchNorm(this, `BatchNorm1d(${numFeatures})`, numFeatures, options);
-    this.state = s;
-    this.numFeatures = s.numFeatures;
-    this.eps = s.eps;
-    this.momentum = s.momentum;
-    this.affine = s.affine;
-    this.trackRunningStats = s.trackRunningStats;
-    this.weight = s.weight;
-    this.bias = s.bias;
-    this.runningMean = s.runningMean;
-    this.runningVar = s.runningVar;
-    this.numBatchesTracked = s.numBatchesTracked;
+    super((m) => createBatchNorm(m, `BatchNorm1d(${numFeatures})`, numFeatures, options));
   }
 
   /** Normalise a `[N, C]` or `[N, C, L]` input. */
@@ -161,10 +103,6 @@ export class BatchNorm1d extends Module {
         `${label}: expected a 2-D [N, C] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`,
       );
     return runBatchNorm(label, this.state, this.training, input);
-  }
-
-  override extraRepr(): string {
-    return extraRepr(this.state);
   }
 }
 
@@ -180,43 +118,9 @@ export class BatchNorm1d extends Module {
  * bn.forward(randn([4, 8, 16, 16])).shape; // [4, 8, 16, 16]
  * ```
  */
-export class BatchNorm2d extends Module {
-  /** The number of channels `C`. */
-  readonly numFeatures: number;
-  /** The variance offset. */
-  readonly eps: number;
-  /** The running-average factor, or null for a cumulative average. */
-  readonly momentum: number | null;
-  /** Whether `weight` and `bias` are learned. */
-  readonly affine: boolean;
-  /** Whether running statistics are kept. */
-  readonly trackRunningStats: boolean;
-  /** The per-channel scale `[C]` (init 1), or null. */
-  readonly weight: Tensor | null;
-  /** The per-channel shift `[C]` (init 0), or null. */
-  readonly bias: Tensor | null;
-  /** Buffer: the running mean `[C]` (init 0), or null. */
-  readonly runningMean: Tensor | null;
-  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
-  readonly runningVar: Tensor | null;
-  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
-  readonly numBatchesTracked: Tensor | null;
-  private readonly state: BatchNormState;
-
+export class BatchNorm2d extends RunningStatsNorm<number | null> {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super();
-    const s = createBatchNorm(this, `BatchNorm2d(${numFeatures})`, numFeatures, options);
-    this.state = s;
-    this.numFeatures = s.numFeatures;
-    this.eps = s.eps;
-    this.momentum = s.momentum;
-    this.affine = s.affine;
-    this.trackRunningStats = s.trackRunningStats;
-    this.weight = s.weight;
-    this.bias = s.bias;
-    this.runningMean = s.runningMean;
-    this.runningVar = s.runningVar;
-    this.numBatchesTracked = s.numBatchesTracked;
+    super((m) => createBatchNorm(m, `BatchNorm2d(${numFeatures})`, numFeatures, options));
   }
 
   /** Normalise a `[N, C, H, W]` input. */
@@ -226,9 +130,5 @@ export class BatchNorm2d extends Module {
     if (input.ndim !== 4)
       throw new ShapeError(`${label}: expected a 4-D input [N, C, H, W], got shape ${formatShape(input.shape)}`);
     return runBatchNorm(label, this.state, this.training, input);
-  }
-
-  override extraRepr(): string {
-    return extraRepr(this.state);
   }
 }

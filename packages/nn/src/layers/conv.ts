@@ -97,7 +97,8 @@ function padInMode(label: string, x: Tensor, padding: number[], mode: Exclude<Co
   }
 }
 
-function checkChannels(label: string, inChannels: number, outChannels: number, groups: number): void {
+/** Check the channel counts and groups of a (transposed) convolution layer; shared with ConvTranspose. */
+export function checkChannels(label: string, inChannels: number, outChannels: number, groups: number): void {
   checkInt(label, 'inChannels', inChannels, 1);
   checkInt(label, 'outChannels', outChannels, 1);
   checkInt(label, 'groups', groups, 1);
@@ -107,14 +108,55 @@ function checkChannels(label: string, inChannels: number, outChannels: number, g
     throw new ValueError(`${label}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
 }
 
-/** PyTorch's default conv init: kaimingUniform(a = √5) on the weight, U(±1/√fanIn) on the bias. */
-function initConv(weight: Tensor, bias: Tensor | null, generator: Generator): void {
+/**
+ * Check the dtype, then register `weight` (of `weightShape`) and `bias` (`[outChannels]`, unless
+ * `options.bias` is false) on `module` with PyTorch's default conv init: kaimingUniform(a = √5) on the
+ * weight, U(±1/√fanIn) on the bias, `fanIn = weight.size / weight.shape[0]` (for transposed convs the
+ * weight's dim 1 times the kernel). Shared with ConvTranspose.
+ */
+export function createConvParameters(
+  module: Module,
+  label: string,
+  weightShape: readonly number[],
+  outChannels: number,
+  options: { bias?: boolean; dtype?: FloatDType; generator?: Generator },
+): { weight: Tensor; bias: Tensor | null } {
+  const dtype = checkFloatDType(label, options.dtype);
+  const weight = module.registerParameter('weight', zeros([...weightShape], { dtype }));
+  const bias = module.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
+  const generator = generatorOf(options);
   kaimingUniform(weight, { a: Math.sqrt(5), generator });
   if (bias !== null) {
     const fanIn = weight.size / weight.shape[0];
     const bound = 1 / Math.sqrt(fanIn);
     uniform(bias, -bound, bound, { generator });
   }
+  return { weight, bias };
+}
+
+/**
+ * Check a (transposed) convolution layer's forward input: a Tensor with `spatial.length + 1` (unbatched) or
+ * `spatial.length + 2` dims and `inChannels` channels. Shared with ConvTranspose.
+ */
+export function checkConvInput(
+  label: string,
+  input: unknown,
+  spatial: readonly string[],
+  inChannels: number,
+): asserts input is Tensor {
+  checkInput(label, input);
+  const n = spatial.length + 1;
+  if (input.ndim !== n && input.ndim !== n + 1) {
+    const dims = spatial.join(', ');
+    throw new ShapeError(
+      `${label}: expected a ${n}-D [C, ${dims}] or ${n + 1}-D [N, C, ${dims}] input, got shape ${formatShape(input.shape)}`,
+    );
+  }
+  const channels = input.shape[input.ndim - n];
+  if (channels !== inChannels)
+    throw new ShapeError(
+      `${label}: input has ${channels} channels, expected ${inChannels} (input shape ${formatShape(input.shape)})`,
+    );
 }
 
 /** Explicit [before, after] padding per spatial dim for 'same', or the symmetric numbers. */
@@ -186,11 +228,8 @@ export class Conv2d extends Module {
         );
       this.padding = 'same';
     } else this.padding = padding === 'valid' ? [0, 0] : toPair(label, 'padding', padding, 0);
-    const dtype = checkFloatDType(label, options.dtype);
-    const [kH, kW] = this.kernelSize;
-    this.weight = this.registerParameter('weight', zeros([outChannels, inChannels / groups, kH, kW], { dtype }));
-    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
-    initConv(this.weight, this.bias, generatorOf(options));
+    const shape = [outChannels, inChannels / groups, ...this.kernelSize];
+    ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
 
   private label(): string {
@@ -200,16 +239,7 @@ export class Conv2d extends Module {
   /** Convolve a `[N, C, H, W]` or `[C, H, W]` input. */
   forward(input: Tensor): Tensor {
     const label = this.label();
-    checkInput(label, input);
-    if (input.ndim !== 3 && input.ndim !== 4)
-      throw new ShapeError(
-        `${label}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${formatShape(input.shape)}`,
-      );
-    const channels = input.shape[input.ndim - 3];
-    if (channels !== this.inChannels)
-      throw new ShapeError(
-        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
-      );
+    checkConvInput(label, input, ['H', 'W'], this.inChannels);
     let x = input;
     let padding: [number, number];
     if (this.paddingMode !== 'zeros') {
@@ -310,25 +340,14 @@ export class Conv1d extends Module {
         );
       this.padding = 'same';
     } else this.padding = padding === 'valid' ? 0 : checkInt(label, 'padding', padding, 0);
-    const dtype = checkFloatDType(label, options.dtype);
-    this.weight = this.registerParameter('weight', zeros([outChannels, inChannels / groups, kernelSize], { dtype }));
-    this.bias = this.registerParameter('bias', (options.bias ?? true) ? zeros([outChannels], { dtype }) : null);
-    initConv(this.weight, this.bias, generatorOf(options));
+    const shape = [outChannels, inChannels / groups, kernelSize];
+    ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
 
   /** Convolve a `[N, C, L]` or `[C, L]` input. */
   forward(input: Tensor): Tensor {
     const label = `Conv1d(${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize})`;
-    checkInput(label, input);
-    if (input.ndim !== 2 && input.ndim !== 3)
-      throw new ShapeError(
-        `${label}: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape ${formatShape(input.shape)}`,
-      );
-    const channels = input.shape[input.ndim - 2];
-    if (channels !== this.inChannels)
-      throw new ShapeError(
-        `${label}: input has ${channels} channels, expected ${this.inChannels} (input shape ${formatShape(input.shape)})`,
-      );
+    checkConvInput(label, input, ['L'], this.inChannels);
     let x = unsqueeze(input, -2);
     let padding = 0;
     if (this.paddingMode !== 'zeros') {

@@ -15,6 +15,31 @@ export interface LayerNormOptions {
   dtype?: FloatDType;
 }
 
+/** Check a `normalizedShape` argument (a positive integer or a non-empty list of them) and freeze it as a list. */
+export function checkNormalizedShape(layer: string, normalizedShape: unknown): readonly number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1))
+    throw new ValueError(
+      `${layer}: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`,
+    );
+  return Object.freeze([...shape]);
+}
+
+/** Check that a forward input is a Tensor of shape `[*, ...normalizedShape]`. */
+export function checkTrailingShape(
+  layer: string,
+  input: unknown,
+  normalizedShape: readonly number[],
+): asserts input is Tensor {
+  checkInput(layer, input);
+  const k = normalizedShape.length;
+  const tail = input.shape.slice(input.ndim - k);
+  if (input.ndim < k || !tail.every((d, i) => d === normalizedShape[i]))
+    throw new ShapeError(
+      `${layer}: expected an input of shape [*, ${normalizedShape.join(', ')}], got ${formatShape(input.shape)}`,
+    );
+}
+
 /**
  * Layer normalisation over the trailing dimensions `normalizedShape`, like `torch.nn.LayerNorm`:
  * `y = (x - E[x]) / √(Var[x] + eps) · weight + bias`, with the mean and the biased variance taken per
@@ -42,12 +67,8 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1))
-      throw new ValueError(
-        `LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`,
-      );
-    this.normalizedShape = Object.freeze([...shape]);
+    const shape = checkNormalizedShape('LayerNorm', normalizedShape);
+    this.normalizedShape = shape;
     const { eps = 1e-5, elementwiseAffine = true } = options;
     if (typeof eps !== 'number' || !(eps >= 0))
       throw new ValueError(`${this.label()}: eps must be a number >= 0, got ${eps}`);
@@ -67,13 +88,7 @@ export class LayerNorm extends Module {
 
   /** Normalise `input` (shape `[*, ...normalizedShape]`) over its trailing dimensions. */
   forward(input: Tensor): Tensor {
-    checkInput(this.label(), input);
-    const k = this.normalizedShape.length;
-    const tail = input.shape.slice(input.ndim - k);
-    if (input.ndim < k || !tail.every((d, i) => d === this.normalizedShape[i]))
-      throw new ShapeError(
-        `${this.label()}: expected an input of shape [*, ${this.normalizedShape.join(', ')}], got ${formatShape(input.shape)}`,
-      );
+    checkTrailingShape(this.label(), input, this.normalizedShape);
     return layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 

@@ -10,7 +10,7 @@ import {
   ValueError,
 } from '@nablajs/core';
 import { Module } from '../module';
-import { checkInput, formatShape, type Size2d, toPair } from './util';
+import { checkInput, formatShape, type Size2d, sizeText, toPair } from './util';
 
 /** Options of {@link MaxPool2d}, with PyTorch's defaults. */
 export interface MaxPool2dOptions<R extends boolean = boolean> {
@@ -51,8 +51,41 @@ function checkPoolInput(label: string, input: unknown): asserts input is Tensor 
     );
 }
 
-function sizeText(value: Size2d): string {
-  return typeof value === 'number' ? String(value) : formatShape(value);
+/** The checked window of a 2-D pooling (or unpooling) layer: `stride` defaults to `kernelSize`, `padding` to 0. */
+export interface Window2d {
+  kernelSize: Size2d;
+  stride: Size2d;
+  padding: Size2d;
+}
+
+/** Check a 2-D `kernelSize` and the `stride` and `padding` options, filling in their defaults. */
+export function checkWindow2d(
+  label: string,
+  kernelSize: Size2d,
+  options: { stride?: Size2d | null; padding?: Size2d },
+): Window2d {
+  toPair(label, 'kernelSize', kernelSize, 1);
+  const stride = options.stride ?? kernelSize;
+  toPair(label, 'stride', stride, 1);
+  const padding = options.padding ?? 0;
+  toPair(label, 'padding', padding, 0);
+  return { kernelSize, stride, padding };
+}
+
+/** `kernelSize=…, stride=…, padding=…`: the start of a pooling layer's repr. */
+export function windowRepr(w: Window2d): string {
+  return `kernelSize=${sizeText(w.kernelSize)}, stride=${sizeText(w.stride)}, padding=${sizeText(w.padding)}`;
+}
+
+/** Check an adaptive pooling's `outputSize` ({@link AdaptiveSize2d}) and return it as a pair. */
+export function checkAdaptiveSize2d(layer: string, outputSize: unknown): readonly [number | null, number | null] {
+  const pair =
+    typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize : null;
+  if (pair === null || pair.length !== 2 || !pair.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
+    throw new ValueError(
+      `${layer}: outputSize must be a positive integer or a pair of positive integers or nulls, got ${JSON.stringify(outputSize)}`,
+    );
+  return [pair[0], pair[1]];
 }
 
 /**
@@ -86,12 +119,11 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   constructor(kernelSize: Size2d, options: MaxPool2dOptions<R> = {}) {
     super();
     const label = `MaxPool2d(${JSON.stringify(kernelSize)})`;
-    toPair(label, 'kernelSize', kernelSize, 1);
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    toPair(label, 'stride', this.stride, 1);
-    this.padding = options.padding ?? 0;
-    toPair(label, 'padding', this.padding, 0);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = checkWindow2d(label, kernelSize, options));
     this.dilation = options.dilation ?? 1;
     toPair(label, 'dilation', this.dilation, 1);
     this.ceilMode = options.ceilMode ?? false;
@@ -114,7 +146,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${sizeText(this.kernelSize)}, stride=${sizeText(this.stride)}, padding=${sizeText(this.padding)}, dilation=${sizeText(this.dilation)}, ceilMode=${this.ceilMode}`;
+    return `${windowRepr(this)}, dilation=${sizeText(this.dilation)}, ceilMode=${this.ceilMode}`;
   }
 }
 
@@ -147,12 +179,11 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2d, options: AvgPool2dOptions = {}) {
     super();
     const label = `AvgPool2d(${JSON.stringify(kernelSize)})`;
-    toPair(label, 'kernelSize', kernelSize, 1);
-    this.kernelSize = kernelSize;
-    this.stride = options.stride ?? kernelSize;
-    toPair(label, 'stride', this.stride, 1);
-    this.padding = options.padding ?? 0;
-    toPair(label, 'padding', this.padding, 0);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = checkWindow2d(label, kernelSize, options));
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
     this.divisorOverride = options.divisorOverride ?? null;
@@ -174,7 +205,7 @@ export class AvgPool2d extends Module {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${sizeText(this.kernelSize)}, stride=${sizeText(this.stride)}, padding=${sizeText(this.padding)}`;
+    return windowRepr(this);
   }
 }
 
@@ -219,13 +250,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: AdaptiveSize2d) {
     super();
-    const pair =
-      typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize : null;
-    if (pair === null || pair.length !== 2 || !pair.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
-      throw new ValueError(
-        `AdaptiveAvgPool2d: outputSize must be a positive integer or a pair of positive integers or nulls, got ${JSON.stringify(outputSize)}`,
-      );
-    this.outputSize = [pair[0], pair[1]];
+    this.outputSize = checkAdaptiveSize2d('AdaptiveAvgPool2d', outputSize);
   }
 
   /** Pool `input` (`[N, C, H, W]` or `[C, H, W]`) to `outputSize`. */

@@ -13,11 +13,30 @@ export function formatShape(shape: readonly number[]): string {
   return JSON.stringify(shape);
 }
 
+/** A {@link Size2d} as printed in labels and reprs: `2` or `[2,3]`. */
+export function sizeText(value: Size2d): string {
+  return typeof value === 'number' ? String(value) : formatShape(value);
+}
+
 /** Check that `value` is an integer `>= min`. */
 export function checkInt(layer: string, arg: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
     throw new ValueError(`${layer}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** Check that `value` is a finite number (an activation's slope, scale, bound, ...). */
+export function checkFinite(layer: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValueError(`${layer}: ${arg} must be a finite number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Check that `value` is an integer (an axis, negative ones counting from the end). */
+export function checkAxis(layer: string, arg: string, value: unknown): number {
+  if (!Number.isInteger(value))
+    throw new ValueError(`${layer}: ${arg} must be an integer, got ${JSON.stringify(value)}`);
+  return value as number;
 }
 
 /** Parse a {@link Size2d} into `[height, width]`, each an integer `>= min`. */

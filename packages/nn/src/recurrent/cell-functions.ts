@@ -8,12 +8,13 @@ import {
   sigmoid,
   split,
   sub,
-  type Tensor,
+  Tensor,
   tanh,
   ValueError,
 } from '@nablajs/core';
 import { checkFloating, describeShape } from '../functional/check';
 import { linear } from '../functional/linear';
+import { formatShape } from '../layers/util';
 
 /**
  * The state of an LSTM: the hidden state `h` and the cell state `c` (PyTorch's tuple `(h, c)`).
@@ -127,7 +128,49 @@ function checkCellArgs(
   return hiddenSize;
 }
 
-function summedBias(biasIh: Tensor | null | undefined, biasHh: Tensor | null | undefined): Tensor | null {
+/**
+ * Check a recurrent module's `input`: a Tensor of the module's `dtype` with `unbatchedNdim` dims (or one more,
+ * batched) and `inputSize` features in its last dimension. `label` names the module in errors.
+ */
+export function checkRecurrentInput(
+  label: string,
+  input: unknown,
+  dtype: string,
+  inputSize: number,
+  unbatchedNdim: number,
+): asserts input is Tensor {
+  if (!(input instanceof Tensor))
+    throw new ValueError(`${label}: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
+  if (input.dtype !== dtype)
+    throw new DTypeError(`${label}: input has dtype ${input.dtype} but the module's parameters are ${dtype}`);
+  if (input.ndim !== unbatchedNdim && input.ndim !== unbatchedNdim + 1)
+    throw new ShapeError(
+      `${label}: expected a ${unbatchedNdim}-D (unbatched) or ${unbatchedNdim + 1}-D (batched) input, got shape ${formatShape(input.shape)}`,
+    );
+  if (input.shape[input.ndim - 1] !== inputSize)
+    throw new ShapeError(
+      `${label}: input has ${input.shape[input.ndim - 1]} features in its last dimension, expected inputSize ${inputSize} (input shape ${formatShape(input.shape)})`,
+    );
+}
+
+/**
+ * The `[h, c]` of an LSTM layer's or cell's `hx`, given as `{ h, c }` or PyTorch's pair `[h, c]`
+ * (`[undefined, undefined]` when absent), checked to hold both.
+ */
+export function lstmStateParts(label: string, hx: unknown): [unknown, unknown] {
+  if (hx === undefined || hx === null) return [undefined, undefined];
+  let h0: unknown;
+  let c0: unknown;
+  if (Array.isArray(hx) && hx.length === 2) [h0, c0] = hx;
+  else if (typeof hx === 'object' && !Array.isArray(hx)) ({ h: h0, c: c0 } = hx as LSTMState);
+  else throw new ValueError(`${label}: hx must be { h, c } or [h, c], got ${String(hx)}`);
+  if (h0 === undefined || h0 === null || c0 === undefined || c0 === null)
+    throw new ValueError(`${label}: hx must hold both h and c`);
+  return [h0, c0];
+}
+
+/** `biasIh + biasHh`, or the one given, or null. */
+export function summedBias(biasIh: Tensor | null | undefined, biasHh: Tensor | null | undefined): Tensor | null {
   const a = biasIh ?? null;
   const b = biasHh ?? null;
   if (a === null) return b;

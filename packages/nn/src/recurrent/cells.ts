@@ -1,9 +1,17 @@
-import { add, DTypeError, type Generator, reshape, ShapeError, Tensor, ValueError, zeros } from '@nablajs/core';
+import { DTypeError, type Generator, reshape, ShapeError, Tensor, ValueError, zeros } from '@nablajs/core';
 import { linear } from '../functional/linear';
 import { uniform } from '../init';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
 import { Module } from '../module';
-import { gruStep, type LSTMState, lstmStep, rnnStep } from './cell-functions';
+import {
+  checkRecurrentInput,
+  gruStep,
+  type LSTMState,
+  lstmStateParts,
+  lstmStep,
+  rnnStep,
+  summedBias,
+} from './cell-functions';
 
 /** Options of {@link LSTMCell} and {@link GRUCell} (PyTorch's keyword arguments). */
 export interface RNNCellBaseOptions {
@@ -97,18 +105,7 @@ export abstract class RNNCellBase extends Module {
     states: ReadonlyArray<readonly [string, unknown]>,
   ): { x: Tensor; states: Tensor[]; unbatched: boolean } {
     const label = this.label;
-    if (!(input instanceof Tensor))
-      throw new ValueError(`${label}: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
-    if (input.dtype !== this.dtype)
-      throw new DTypeError(`${label}: input has dtype ${input.dtype} but the module's parameters are ${this.dtype}`);
-    if (input.ndim !== 1 && input.ndim !== 2)
-      throw new ShapeError(
-        `${label}: expected a 1-D (unbatched) or 2-D (batched) input, got shape ${formatShape(input.shape)}`,
-      );
-    if (input.shape[input.ndim - 1] !== this.inputSize)
-      throw new ShapeError(
-        `${label}: input has ${input.shape[input.ndim - 1]} features in its last dimension, expected inputSize ${this.inputSize} (input shape ${formatShape(input.shape)})`,
-      );
+    checkRecurrentInput(label, input, this.dtype, this.inputSize, 1);
     const unbatched = input.ndim === 1;
     const batch = unbatched ? 1 : input.shape[0];
     const want = unbatched ? [this.hiddenSize] : [batch, this.hiddenSize];
@@ -182,7 +179,7 @@ export class RNNCell extends RNNCellBase {
       states: [h],
       unbatched,
     } = this.prepare(input, [['hx', hx]]);
-    const bias = this.biasIh === null || this.biasHh === null ? null : add(this.biasIh, this.biasHh);
+    const bias = summedBias(this.biasIh, this.biasHh);
     return this.unbatch(rnnStep(linear(x, this.weightIh, bias), h, this.weightHh, this.nonlinearity), unbatched);
   }
 
@@ -214,15 +211,7 @@ export class LSTMCell extends RNNCellBase {
 
   /** One step from `input` (`[batch, inputSize]` or `[inputSize]`) and `hx = { h, c }` (or `[h, c]`; zeros by default). */
   forward(input: Tensor, hx?: LSTMState | readonly [Tensor, Tensor] | null): LSTMState {
-    let h0: unknown;
-    let c0: unknown;
-    if (hx !== undefined && hx !== null) {
-      if (Array.isArray(hx) && hx.length === 2) [h0, c0] = hx;
-      else if (typeof hx === 'object' && !Array.isArray(hx)) ({ h: h0, c: c0 } = hx as LSTMState);
-      else throw new ValueError(`${this.label}: hx must be { h, c } or [h, c], got ${String(hx)}`);
-      if (h0 === undefined || h0 === null || c0 === undefined || c0 === null)
-        throw new ValueError(`${this.label}: hx must hold both h and c`);
-    }
+    const [h0, c0] = lstmStateParts(this.label, hx);
     const {
       x,
       states: [h, c],
@@ -231,7 +220,7 @@ export class LSTMCell extends RNNCellBase {
       ['h', h0],
       ['c', c0],
     ]);
-    const bias = this.biasIh === null || this.biasHh === null ? null : add(this.biasIh, this.biasHh);
+    const bias = summedBias(this.biasIh, this.biasHh);
     const next = lstmStep(linear(x, this.weightIh, bias), h, c, this.weightHh, null, this.hiddenSize);
     return { h: this.unbatch(next.h, unbatched), c: this.unbatch(next.c, unbatched) };
   }

@@ -17,7 +17,7 @@ import { linear } from '../functional/linear';
 import { uniform } from '../init';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
 import { Module } from '../module';
-import { gruStep, lstmStep, rnnStep } from './cell-functions';
+import { checkRecurrentInput, gruStep, lstmStep, rnnStep } from './cell-functions';
 
 /** The recurrence a {@link RNNBase} runs (PyTorch's `mode`). */
 export type RNNMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -233,18 +233,7 @@ export abstract class RNNBase extends Module {
    */
   protected run(input: unknown, h0?: unknown, c0?: unknown): RNNRunResult {
     const label = this.label;
-    if (!(input instanceof Tensor))
-      throw new ValueError(`${label}: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
-    if (input.dtype !== this.dtype)
-      throw new DTypeError(`${label}: input has dtype ${input.dtype} but the module's parameters are ${this.dtype}`);
-    if (input.ndim !== 2 && input.ndim !== 3)
-      throw new ShapeError(
-        `${label}: expected a 2-D (unbatched) or 3-D (batched) input, got shape ${formatShape(input.shape)}`,
-      );
-    if (input.shape[input.ndim - 1] !== this.inputSize)
-      throw new ShapeError(
-        `${label}: input has ${input.shape[input.ndim - 1]} features in its last dimension, expected inputSize ${this.inputSize} (input shape ${formatShape(input.shape)})`,
-      );
+    checkRecurrentInput(label, input, this.dtype, this.inputSize, 2);
     const unbatched = input.ndim === 2;
     const seqLen = unbatched ? input.shape[0] : input.shape[this.batchFirst ? 1 : 0];
     const batch = unbatched ? 1 : input.shape[this.batchFirst ? 0 : 1];

@@ -1,5 +1,5 @@
 import { type Tensor, ValueError } from '@nablajs/core';
-import type { LSTMState } from './cell-functions';
+import { type LSTMState, lstmStateParts } from './cell-functions';
 import { RNNBase, type RNNBaseOptions } from './rnn-base';
 
 // A caller without types may still pass projSize to RNN or GRU; RNNBase rejects it as PyTorch does.
@@ -111,15 +111,7 @@ export class LSTM extends RNNBase {
    * `c` is `[numLayers * numDirections, batch, hiddenSize]`; both zeros by default.
    */
   forward(input: Tensor, hx?: LSTMState | readonly [Tensor, Tensor] | null): LSTMOutput {
-    let h0: unknown;
-    let c0: unknown;
-    if (hx !== undefined && hx !== null) {
-      if (Array.isArray(hx) && hx.length === 2) [h0, c0] = hx;
-      else if (typeof hx === 'object' && !Array.isArray(hx)) ({ h: h0, c: c0 } = hx as LSTMState);
-      else throw new ValueError(`${this.label}: hx must be { h, c } or [h, c], got ${String(hx)}`);
-      if (h0 === undefined || h0 === null || c0 === undefined || c0 === null)
-        throw new ValueError(`${this.label}: hx must hold both h and c`);
-    }
+    const [h0, c0] = lstmStateParts(this.label, hx);
     const { output, h, c } = this.run(input, h0, c0);
     return { output, h, c: c as Tensor };
   }

@@ -1,0 +1,89 @@
+import { ones, type Tensor, zeros } from '@nablajs/core';
+import { Module } from '../module';
+import type { FloatDType } from './util';
+
+/** The options and tensors of a per-channel normalisation layer with optional running statistics. */
+export interface RunningStatsState<M extends number | null = number | null> {
+  numFeatures: number;
+  eps: number;
+  momentum: M;
+  affine: boolean;
+  trackRunningStats: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  numBatchesTracked: Tensor | null;
+}
+
+/**
+ * Register a per-channel `weight` (init 1) and `bias` (init 0) when `affine`, and the running mean (init 0),
+ * running variance (init 1) and 0-d int32 batch counter when `trackRunningStats`, under the buffer names
+ * `names` (`[mean, var, count]`), and return the whole state.
+ */
+export function registerRunningStats<M extends number | null>(
+  module: Module,
+  options: Omit<RunningStatsState<M>, 'weight' | 'bias' | 'runningMean' | 'runningVar' | 'numBatchesTracked'>,
+  dtype: FloatDType,
+  names: readonly [string, string, string],
+): RunningStatsState<M> {
+  const { numFeatures: n, affine, trackRunningStats: track } = options;
+  return {
+    ...options,
+    weight: module.registerParameter('weight', affine ? ones([n], { dtype }) : null),
+    bias: module.registerParameter('bias', affine ? zeros([n], { dtype }) : null),
+    runningMean: module.registerBuffer(names[0], track ? zeros([n], { dtype }) : null),
+    runningVar: module.registerBuffer(names[1], track ? ones([n], { dtype }) : null),
+    numBatchesTracked: module.registerBuffer(names[2], track ? zeros([], { dtype: 'int32' }) : null),
+  };
+}
+
+/**
+ * The shared base of BatchNorm and InstanceNorm layers: exposes the options, parameters and running-statistic
+ * buffers built by `create` (called once with the new module), and prints them in `extraRepr`.
+ */
+export abstract class RunningStatsNorm<M extends number | null = number | null> extends Module {
+  /** The number of channels `C`. */
+  readonly numFeatures: number;
+  /** The variance offset. */
+  readonly eps: number;
+  /** The running-average factor (BatchNorm: or null for a cumulative average). */
+  readonly momentum: M;
+  /** Whether `weight` and `bias` are learned. */
+  readonly affine: boolean;
+  /** Whether running statistics are kept. */
+  readonly trackRunningStats: boolean;
+  /** The per-channel scale `[C]` (init 1), or null. */
+  readonly weight: Tensor | null;
+  /** The per-channel shift `[C]` (init 0), or null. */
+  readonly bias: Tensor | null;
+  /** Buffer: the running mean `[C]` (init 0), or null. */
+  readonly runningMean: Tensor | null;
+  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
+  readonly runningVar: Tensor | null;
+  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
+  readonly numBatchesTracked: Tensor | null;
+  /** The same values, as one record for the forward helpers. @internal */
+  protected readonly state: RunningStatsState<M>;
+
+  protected constructor(create: (module: Module) => RunningStatsState<M>) {
+    super();
+    const s = create(this);
+    this.state = s;
+    this.numFeatures = s.numFeatures;
+    this.eps = s.eps;
+    this.momentum = s.momentum;
+    this.affine = s.affine;
+    this.trackRunningStats = s.trackRunningStats;
+    this.weight = s.weight;
+    this.bias = s.bias;
+    this.runningMean = s.runningMean;
+    this.runningVar = s.runningVar;
+    this.numBatchesTracked = s.numBatchesTracked;
+  }
+
+  override extraRepr(): string {
+    const s = this.state;
+    return `${s.numFeatures}, eps=${s.eps}, momentum=${s.momentum}, affine=${s.affine}, trackRunningStats=${s.trackRunningStats}`;
+  }
+}
