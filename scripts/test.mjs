@@ -16,6 +16,10 @@ if (missing.length > 0) {
     if (built.status !== 0) console.log(`test: the build of packages/${p} failed; the browser tests will say more`);
   }
 }
+// Likewise the playground bundle (examples/playground/dist), which the browser tests serve: built here when it
+// is missing or older than its sources (the playground's files and the sources of the packages it bundles).
+const playground = spawnSync(process.execPath, ['scripts/build-playground.mjs', '--if-stale'], { stdio: 'inherit' });
+if (playground.status !== 0) console.log('test: the playground build failed; the browser tests will say more');
 
 const report = 'test-results.json';
 rmSync(report, { force: true });

@@ -18,13 +18,12 @@ const root = mkdtempSync(join(tmpdir(), 'nabla-examples-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('examples/spirals', () => {
-  it('a 2 -> 32 -> 32 -> 2 tanh MLP separates two spirals: > 90% on independent test points in a few seconds', async () => {
+  it('a 2 -> 32 -> 32 -> 2 tanh MLP separates two spirals: > 90% on independent test points', async () => {
     const r = await trainSpirals({ epochs: 60 });
     console.log(`spirals: ${(r.testAccuracy * 100).toFixed(1)}% test accuracy, ${r.seconds.toFixed(1)} s`);
     expect(r.history).toHaveLength(60);
     expect(r.history[0].valAccuracy).toBeLessThan(0.7); // not separable at the start
     expect(r.testAccuracy).toBeGreaterThan(0.9);
-    expect(r.seconds).toBeLessThan(20);
     const map = decisionMap(r.model, 16).split('\n');
     expect(map).toHaveLength(16);
     // the centre is where the spirals meet; both classes appear on the map

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-import { sourceAliases, timeouts } from '../vitest.shared.ts';
+import { sharedWorker, sourceAliases, timeouts } from '../vitest.shared.ts';
 
 // The PyTorch fixtures of the core ops again, on the wasm backend (see vitest.wasm.setup.ts).
 export default defineProject({
@@ -8,8 +8,9 @@ export default defineProject({
   resolve: { alias: sourceAliases },
   test: {
     ...timeouts,
+    ...sharedWorker,
     name: 'cross-package-wasm',
     include: ['golden-ops.test.ts'],
-    setupFiles: ['./vitest.wasm.setup.ts'],
+    setupFiles: [...sharedWorker.setupFiles, './vitest.wasm.setup.ts'],
   },
 });

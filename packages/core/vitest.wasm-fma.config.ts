@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-import { sourceAliases, timeouts } from '../../vitest.shared.ts';
+import { sharedWorker, sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 // Every test of core again on the wasm backend, in a Node started with relaxed SIMD on (Node 20 needs
 // the flag; Chrome 114+ and Node 22+ have it by default), so that matmul, conv2d and the threads run
@@ -10,9 +10,10 @@ export default defineProject({
   resolve: { alias: sourceAliases },
   test: {
     ...timeouts,
+    ...sharedWorker,
     name: 'core-wasm-fma',
     include: ['src/**/*.test.ts'],
-    setupFiles: ['./vitest.wasm-fma.setup.ts'],
+    setupFiles: [...sharedWorker.setupFiles, './vitest.wasm-fma.setup.ts'],
     execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-import { sourceAliases, timeouts } from '../../vitest.shared.ts';
+import { sharedWorker, sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 // Every test of core again, with the wasm backend initialised and active (see vitest.wasm.setup.ts).
 export default defineProject({
@@ -8,8 +8,9 @@ export default defineProject({
   resolve: { alias: sourceAliases },
   test: {
     ...timeouts,
+    ...sharedWorker,
     name: 'core-wasm',
     include: ['src/**/*.test.ts'],
-    setupFiles: ['./vitest.wasm.setup.ts'],
+    setupFiles: [...sharedWorker.setupFiles, './vitest.wasm.setup.ts'],
   },
 });

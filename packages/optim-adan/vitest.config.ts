@@ -1,10 +1,11 @@
 import { defineProject } from 'vitest/config';
-import { sourceAliases, timeouts } from '../../vitest.shared.ts';
+import { sharedWorker, sourceAliases, timeouts } from '../../vitest.shared.ts';
 
 export default defineProject({
   resolve: { alias: sourceAliases },
   test: {
     ...timeouts,
+    ...sharedWorker,
     name: 'optim-adan',
     include: ['src/**/*.test.ts'],
   },

@@ -1,9 +1,10 @@
 // Nothing Node-only in what browsers load: the published ESM builds of the browser packages (dist, built
-// by `pnpm run build`; built here with the package's tsup config when missing) and the playground bundle.
+// by `pnpm run build`, or by the test command when missing) and the playground bundle (built by
+// `pnpm run playground`, or by the test command when missing or older than its sources).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlayground, ensureDist, ROOT } from './helpers/build';
+import { playgroundDist, ROOT, requireDist } from './helpers/build';
 
 const BROWSER_PACKAGES = readdirSync(join(ROOT, 'packages')).filter((p) => p !== 'cli');
 // `import ... from "node:fs"`, `require("fs")`, `import("path")`: any Node built-in, prefixed or not
@@ -22,8 +23,8 @@ function esmClosure(dist: string, entry: string): string[] {
   return [...seen];
 }
 
-beforeAll(async () => {
-  await ensureDist(BROWSER_PACKAGES);
+beforeAll(() => {
+  requireDist(BROWSER_PACKAGES);
 });
 
 describe('browser bundles', () => {
@@ -41,8 +42,8 @@ describe('browser bundles', () => {
     expect(texts.some((t) => NODE_IMPORT.test(t))).toBe(true);
   });
 
-  it('the playground bundle imports no Node built-in and fetches nothing from a CDN', async () => {
-    const dist = await buildPlayground();
+  it('the playground bundle imports no Node built-in and fetches nothing from a CDN', () => {
+    const dist = playgroundDist();
     const assets = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.js'));
     expect(assets.some((f) => f.startsWith('worker'))).toBe(true);
     for (const file of assets) {

@@ -3,14 +3,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium, recordingContext } from './helpers/browser';
-import { ensureDist, ROOT } from './helpers/build';
+import { ROOT, requireDist } from './helpers/build';
 import { type StaticServer, serveStatic } from './helpers/server';
 
 let server: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  await ensureDist(['core', 'nn', 'optim', 'optim-sgd']);
+  requireDist(['core', 'nn', 'optim', 'optim-sgd']);
   server = await serveStatic(ROOT);
   browser = await launchChromium();
 });

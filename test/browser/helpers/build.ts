@@ -1,6 +1,6 @@
-// Builds for the browser tests: the playground (its own vite.config.ts), and the package test suites
-// bundled into one page with a tiny vitest stand-in.
-import { spawn } from 'node:child_process';
+// What the browser tests load: the playground bundle and the packages' dist builds, built before the tests by
+// the test command (scripts/test.mjs) and only read here; and the package test suites bundled into one page
+// with a tiny vitest stand-in.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -10,11 +10,19 @@ import { sourceAliases } from '../../../vitest.shared.ts';
 /** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-/** Build the playground into `examples/playground/dist` (as `node scripts/build-playground.mjs` does). */
-export async function buildPlayground(): Promise<string> {
-  const root = join(ROOT, 'examples', 'playground');
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-  return join(root, 'dist');
+/**
+ * The playground bundle, `examples/playground/dist`: the test command builds it before the tests when it is
+ * missing or older than its sources; a test only reads it. Throws, saying what to run, when it is missing.
+ */
+export function playgroundDist(): string {
+  const dist = join(ROOT, 'examples', 'playground', 'dist');
+  const assets = join(dist, 'assets');
+  if (!existsSync(join(dist, 'index.html')) || !existsSync(assets) || readdirSync(assets).length === 0)
+    throw new Error(
+      'the playground bundle examples/playground/dist is missing: build it with `pnpm run playground` ' +
+        '(node scripts/build-playground.mjs), or run the tests with the test command `pnpm test`, which builds it first',
+    );
+  return dist;
 }
 
 /** Resolve a package the way vitest itself resolves it (pnpm keeps vitest's dependencies out of the root). */
@@ -72,16 +80,15 @@ export async function buildSuites(files: readonly string[], outDir: string): Pro
   });
 }
 
-/** Build a package's dist with its own tsup config (what `pnpm run build` does), unless it is there already. */
-export async function ensureDist(packages: readonly string[]): Promise<void> {
+/**
+ * Check that each of `packages` has its dist build (what `pnpm run build` makes; the test command builds the
+ * missing ones before the tests); throws, naming those without one and saying what to run.
+ */
+export function requireDist(packages: readonly string[]): void {
   const missing = packages.filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')));
-  await Promise.all(
-    missing.map(
-      (p) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn('npx', ['--no-install', 'tsup'], { cwd: join(ROOT, 'packages', p), stdio: 'ignore' });
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsup failed in packages/${p}`))));
-        }),
-    ),
-  );
+  if (missing.length > 0)
+    throw new Error(
+      `no dist build of ${missing.map((p) => `packages/${p}`).join(', ')}: run \`pnpm run build\`, or run the tests ` +
+        'with the test command `pnpm test`, which builds the missing ones first',
+    );
 }
