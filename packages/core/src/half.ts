@@ -45,22 +45,30 @@ function bf16FromF32Bits(u: number): number {
 }
 
 let f16Table: Float32Array | null = null;
+let f16Words: Uint32Array | null = null;
 
 /** All 65536 float16 values, decoded once on first use. */
 function float16Table(): Float32Array {
   if (f16Table !== null) return f16Table;
-  const table = new Float32Array(65536);
+  // NOTE: built as float32 bit patterns, never through a JS number, so that a NaN keeps its sign and
+  // payload (sign | 0x7f800000 | mantissa << 13, as PyTorch widens it): engines may canonicalise a NaN
+  // that passes through a double.
+  const words = new Uint32Array(65536);
+  const one = new Float32Array(1);
+  const oneBits = new Uint32Array(one.buffer);
   for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
     const exp = (h >>> 10) & 0x1f;
     const mant = h & 0x3ff;
-    let v: number;
-    if (exp === 0) v = mant * 2 ** -24;
-    else if (exp === 31) v = mant === 0 ? Number.POSITIVE_INFINITY : Number.NaN;
-    else v = (1024 + mant) * 2 ** (exp - 25);
-    table[h] = h & 0x8000 ? -v : v;
+    if (exp === 31) words[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
+    else {
+      one[0] = exp === 0 ? mant * 2 ** -24 : (1024 + mant) * 2 ** (exp - 25);
+      words[h] = (sign | oneBits[0]) >>> 0;
+    }
   }
-  f16Table = table;
-  return table;
+  f16Table = new Float32Array(words.buffer);
+  f16Words = words;
+  return f16Table;
 }
 
 /**
@@ -166,7 +174,11 @@ export function decodeHalf<T extends Float32Array | Float64Array = Float32Array>
   const dst = (out ?? new Float32Array(n)) as T;
   if (dtype === 'float16') {
     const table = float16Table();
-    for (let i = 0; i < n; i++) dst[i] = table[bits[i]];
+    if (dst instanceof Float32Array && dst.byteOffset % 4 === 0 && f16Words !== null) {
+      const words = new Uint32Array(dst.buffer, dst.byteOffset, n);
+      const table32 = f16Words;
+      for (let i = 0; i < n; i++) words[i] = table32[bits[i]];
+    } else for (let i = 0; i < n; i++) dst[i] = table[bits[i]];
   } else if (dst instanceof Float32Array && dst.byteOffset % 4 === 0) {
     const words = new Uint32Array(dst.buffer, dst.byteOffset, n);
     for (let i = 0; i < n; i++) words[i] = bits[i] << 16;
