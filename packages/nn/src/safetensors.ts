@@ -1,4 +1,4 @@
-import { type DType, NablaError, Tensor, type TypedArray } from '@nablajs/core';
+import { type DType, float16Value, NablaError, Tensor, type TypedArray } from '@nablajs/core';
 
 /**
  * The error thrown for every malformed or unsupported safetensors file, and for a state dict that cannot be
@@ -612,7 +612,7 @@ export function decodeData(
     }
     case 'F16': {
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = halfToNumber(view.getUint16(i * 2, true));
+      for (let i = 0; i < count; i++) out[i] = float16Value(view.getUint16(i * 2, true));
       return out;
     }
     case 'I32': {
@@ -695,15 +695,6 @@ function outOfRange(name: string, dtype: SafetensorsDType, index: number, value:
     `loadSafetensors: ${dtype} tensor ${quote(name)} holds ${value} at element ${index}, ` +
       'outside the int32 range [-2147483648, 2147483647] that nabla integer tensors hold',
   );
-}
-
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
