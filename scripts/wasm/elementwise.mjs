@@ -18,8 +18,8 @@
 
 // ---- small helpers for the text ------------------------------------------------------------------
 
-const get = (name) => `(local.get $${name})`;
-const set = (name, expr) => `(local.set $${name} ${expr})`;
+export const get = (name) => `(local.get $${name})`;
+export const set = (name, expr) => `(local.set $${name} ${expr})`;
 
 function num(x) {
   if (Number.isNaN(x)) return 'nan';
@@ -27,18 +27,18 @@ function num(x) {
   if (x === Number.NEGATIVE_INFINITY) return '-inf';
   return Object.is(x, -0) ? '-0' : String(x);
 }
-const f32s = (x) => `(v128.const f32x4 ${num(x)} ${num(x)} ${num(x)} ${num(x)})`;
-const f64s = (x) => `(v128.const f64x2 ${num(x)} ${num(x)})`;
+export const f32s = (x) => `(v128.const f32x4 ${num(x)} ${num(x)} ${num(x)} ${num(x)})`;
+export const f64s = (x) => `(v128.const f64x2 ${num(x)} ${num(x)})`;
 
 /** The f32x4 made of the demoted lanes of two f64x2 values (low half first). */
-const joinHalves = (lo, hi) =>
+export const joinHalves = (lo, hi) =>
   `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${lo}) (f32x4.demote_f64x2_zero ${hi}))`;
 /** The two upper f32 lanes of a vector promoted to f64x2 (`f64x2.promote_low_f32x4` gives the lower two). */
-const promoteHigh = (v) =>
+export const promoteHigh = (v) =>
   `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`;
 
 /** Locals every generated function declares (unused ones cost nothing). */
-const SCRATCH = [
+export const SCRATCH = [
   '(local $r v128) (local $t0 v128) (local $t1 v128) (local $t2 v128)',
   '(local $d0 v128) (local $d1 v128) (local $d2 v128) (local $hlo v128) (local $hhi v128)',
   '(local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)',
@@ -100,7 +100,7 @@ function expReduce(src) {
  * the scratch locals $q0..$q3: 2^k (1 + r q(r)) from {@link expReduce}. NaN stays NaN; above EXP_HI it
  * is +Infinity, below EXP_LO 0.
  */
-function exp64(src, dst) {
+export function exp64(src, dst) {
   return [
     ...expReduce(src),
     set('q3', `(f64x2.mul (f64x2.add ${f64s(1)} (f64x2.mul ${get('q2')} ${get('q3')})) ${get('q0')})`),
@@ -120,7 +120,7 @@ const EXPM1_SMALL = 2 ** -27;
  * factor 2.5 (k = 1, r = -ln2/2), so small x keeps its relative precision where 2^k (1 + r q) - 1 would
  * lose it all. NaN stays NaN, -0 stays -0; above EXP_HI it is +Infinity, below EXP_LO -1.
  */
-function expm164(src, dst) {
+export function expm164(src, dst) {
   return [
     ...expReduce(src),
     set(
@@ -199,7 +199,7 @@ function logFunction() {
  * half is promoted into $d0, $d1, ...; `body(names)` returns { stmts, expr } over those names (it may use
  * $t0..$t2 and, through exp64, $q0..$q3); the two results are demoted once and joined.
  */
-function via64(inputs, body, dst = 'r') {
+export function via64(inputs, body, dst = 'r') {
   const out = [];
   for (const [half, promote] of [
     ['hlo', (v) => `(f64x2.promote_low_f32x4 ${v})`],
@@ -287,7 +287,7 @@ function streamLoop({ streams, loads, body, store, fill = 0, label }) {
 /** Store the vector `$src` to the stream `ptr`, whole or partial. */
 const storeTo = (ptr, src) => (partial) => (partial ? storeTail(ptr, src) : `(v128.store ${get(ptr)} ${get(src)})`);
 
-const LOOP_LOCALS = '(local $end i32) (local $rem i32) (local $count i32)';
+export const LOOP_LOCALS = '(local $end i32) (local $rem i32) (local $count i32)';
 
 // ---- elementwise maps over contiguous arrays ----------------------------------------------------------
 
@@ -296,7 +296,7 @@ const LOOP_LOCALS = '(local $end i32) (local $rem i32) (local $count i32)';
  * statements computing $r from the input vectors $v0, $v1, ... (params are f64 or f32 locals, splatted
  * by `setup` before the loop into $s0, $s1, ...).
  */
-function mapFunction({ name, inputs, params = [], setup = [], body }) {
+export function mapFunction({ name, inputs, params = [], setup = [], body }) {
   const ins = Array.from({ length: inputs }, (_, i) => i);
   return `
   (func $ew_${name} (export "ew_${name}") ${ins.map((i) => `(param $p${i} i32)`).join(' ')} (param $out i32) (param $n i32)
@@ -313,7 +313,7 @@ function mapFunction({ name, inputs, params = [], setup = [], body }) {
     })})`;
 }
 
-const ZERO = f32s(0);
+export const ZERO = f32s(0);
 // Parameters shared by an activation and its gradient, splatted before the loop into $s0 (and $s1).
 const SLOPE = { params: [['slope', 'f64']], setup: [set('s0', `(f64x2.splat ${get('slope')})`)] };
 const BOUNDS = {
@@ -536,7 +536,7 @@ const accumulate = (v, lo, hi) =>
     set(hi, `(f64x2.add ${get(hi)} ${promoteHigh(get(v))})`),
   ].join('\n      ');
 /** The f64 sum of the four lanes of the f64x2 accumulators `lo` and `hi`. */
-const laneSum = (lo, hi) =>
+export const laneSum = (lo, hi) =>
   `(f64.add (f64x2.extract_lane 0 (f64x2.add ${get(lo)} ${get(hi)})) (f64x2.extract_lane 1 (f64x2.add ${get(lo)} ${get(hi)})))`;
 
 /**

@@ -108,6 +108,7 @@ export { flatten } from './ops/flatten';
 export { gather } from './ops/gather';
 export { type GeluApproximation, gelu } from './ops/gelu';
 export { indexSelect } from './ops/index-select';
+export { layerNorm } from './ops/layer-norm';
 export { leakyRelu } from './ops/leaky-relu';
 export { type EighOptions, type EighResult, eigh } from './ops/linalg/eigh';
 export { type QRMode, type QROptions, type QRResult, qr } from './ops/linalg/qr';

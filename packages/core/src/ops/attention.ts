@@ -1,6 +1,8 @@
-import { allocate, type TypedArray } from '../dtype';
+import { allocate } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { noGrad } from '../grad-mode';
+import { attentionSoftmaxKernel } from '../kernels/cpu/attention';
+import { matmulKernel } from '../kernels/cpu/matmul';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { defaultGenerator, type Generator } from '../random';
@@ -10,8 +12,7 @@ import { sumToShape } from './binary';
 import { expand } from './expand';
 import { matmul } from './matmul';
 import { mul } from './mul';
-import { sub } from './sub';
-import { sum } from './sum';
+import { softmaxBackward } from './softmax';
 import { transpose } from './transpose';
 import { where } from './where';
 
@@ -41,57 +42,6 @@ interface WeightsAttrs {
   readonly causal: boolean;
 }
 
-/**
- * The attention-weights kernel: for each batch entry `b`, row `i` of `out` is
- * `softmax(scale · q[b,i]·k[b,j] + bias[b,i,j])` over `j`, with `j > i` left out when `causal`. Every
- * operand is contiguous and already broadcast to the batch. The row max is subtracted before `exp`; a
- * row whose every score is -Infinity gives NaN (as PyTorch's math path does).
- */
-export function attentionWeightsKernel(
-  q: TypedArray,
-  k: TypedArray,
-  bias: TypedArray | null,
-  batch: number,
-  l: number,
-  s: number,
-  e: number,
-  scale: number,
-  causal: boolean,
-  out: TypedArray,
-): void {
-  const row = new Float64Array(s);
-  for (let b = 0; b < batch; b++) {
-    const qb = b * l * e;
-    const kb = b * s * e;
-    for (let i = 0; i < l; i++) {
-      const qi = qb + i * e;
-      const o = (b * l + i) * s;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < s; j++) {
-        let v: number;
-        if (causal && j > i) v = Number.NEGATIVE_INFINITY;
-        else {
-          const kj = kb + j * e;
-          let dot = 0;
-          for (let t = 0; t < e; t++) dot += q[qi + t] * k[kj + t];
-          v = dot * scale;
-          if (bias !== null) v += bias[o + j];
-        }
-        row[j] = v;
-        if (v > max || Number.isNaN(v)) max = v;
-      }
-      // NOTE: with max = -Infinity (a fully masked row) every `row[j] - max` is NaN, as in PyTorch.
-      let total = 0;
-      for (let j = 0; j < s; j++) {
-        const w = Math.exp(row[j] - max);
-        row[j] = w;
-        total += w;
-      }
-      for (let j = 0; j < s; j++) out[o + j] = row[j] / total;
-    }
-  }
-}
-
 // P = softmax(scale · Q Kᵀ + bias) along the last axis, with the causal mask applied in the kernel.
 // Its VJP reads the saved output P: dS = P ∘ (dP − rowsum(dP ∘ P)), then dQ = scale · dS K,
 // dK = scale · dSᵀ Q and dBias = dS, each summed back over broadcast dimensions. Written with tensor
@@ -112,14 +62,17 @@ const weightsOp = registerOp<WeightsAttrs>({
     const bb = bias === null ? null : expand(bias, [...batchShape, l, s]);
     const batch = shapeSize(batchShape);
     const out = allocate(q.dtype, batch * l * s, false);
-    resolveKernel('scaledDotProductAttentionWeights', attentionWeightsKernel)(
-      qb.values,
-      kb.values,
+    // The scores Q Kᵀ of each batch entry by the matmul kernel (the backend's), then the fused softmax.
+    const matmulK = resolveKernel('matmul', matmulKernel);
+    const qv = qb.values;
+    const kv = kb.values;
+    for (let i = 0; i < batch; i++) matmulK(qv, i * l * e, kv, i * s * e, out, i * l * s, l, e, s, false, true, false);
+    resolveKernel('attentionSoftmax', attentionSoftmaxKernel)(
+      out,
       bb === null ? null : bb.values,
-      batch,
+      batch * l,
       l,
       s,
-      e,
       scale,
       causal,
       out,
@@ -129,7 +82,7 @@ const weightsOp = registerOp<WeightsAttrs>({
   backward: (dP, { inputs, output: P, attrs: { scale } }) => {
     const [q, k] = inputs;
     const bias = inputs.length > 2 ? inputs[2] : null;
-    const dS = mul(P, sub(dP, sum(mul(dP, P), [-1], true)));
+    const dS = softmaxBackward(dP, P, -1);
     return [
       q.requiresGrad ? sumToShape(mul(matmul(dS, k), scale), q.shape) : null,
       k.requiresGrad ? sumToShape(mul(matmul(transpose(dS, -2, -1), q), scale), k.shape) : null,

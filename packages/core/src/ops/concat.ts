@@ -25,7 +25,7 @@ const concatOp = registerOp<number>({
       blocks.push(t.shape[axis] * inner);
     }
     shape[axis] = total;
-    const out = allocate(dtype, outer * total * inner);
+    const out = allocate(dtype, outer * total * inner, false);
     resolveKernel('concat', concatKernel)(
       inputs.map((t) => t.values),
       blocks,

@@ -12,7 +12,7 @@ const expandOp = registerOp<readonly number[]>({
   saves: { inputs: [], output: false },
   forward: ([x], shape) => {
     if (shapesEqual(shape, x.shape)) return x;
-    const out = allocate(x.dtype, shapeSize(shape));
+    const out = allocate(x.dtype, shapeSize(shape), false);
     resolveKernel('expand', expandKernel)(x.values, x.shape, out, shape);
     return new Tensor(out, shape, x.dtype);
   },

@@ -38,7 +38,7 @@ const geluBackwardOp: (inputs: readonly Tensor[], tanhApproximation: boolean) =>
   name: 'geluBackward',
   forward: ([g, x], tanhApproximation) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('geluBackward', geluBackwardKernel)(g.values, x.values, out, tanhApproximation);
     return new Tensor(out, x.shape, dtype);
   },
@@ -52,7 +52,7 @@ const geluOp = registerOp<boolean>({
   name: 'gelu',
   forward: ([x], tanhApproximation) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('gelu', geluKernel)(x.values, out, tanhApproximation);
     return new Tensor(out, x.shape, dtype);
   },

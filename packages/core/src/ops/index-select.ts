@@ -52,7 +52,7 @@ const indexSelectOp: (inputs: readonly Tensor[], axis: number) => Tensor = regis
     const [outer, size, inner] = split3(x.shape, axis);
     const shape = [...x.shape];
     shape[axis] = index.size;
-    const out = allocate(x.dtype, shapeSize(shape));
+    const out = allocate(x.dtype, shapeSize(shape), false);
     resolveKernel('indexSelect', indexSelectKernel)(x.values, outer, size, inner, index.values as Int32Array, out);
     return new Tensor(out, shape, x.dtype);
   },

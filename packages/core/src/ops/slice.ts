@@ -31,7 +31,7 @@ const sliceOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = regist
   saves: { inputs: [], output: false },
   forward: ([x], attrs) => {
     if (shapesEqual(attrs.shape, x.shape)) return x;
-    const out = allocate(x.dtype, shapeSize(attrs.shape));
+    const out = allocate(x.dtype, shapeSize(attrs.shape), false);
     resolveKernel('slice', sliceKernel)(x.values, x.shape, attrs.starts, attrs.steps, out, attrs.shape);
     return new Tensor(out, attrs.shape, x.dtype);
   },

@@ -20,7 +20,7 @@ export function softmaxAxis(fn: string, x: Tensor, axis: number): number {
 /** Run the softmax kernel (`log` for log-softmax) along `axis`; int32 inputs give float32. */
 export function softmaxForward(name: string, x: Tensor, axis: number, log: boolean): Tensor {
   const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-  const out = allocate(dtype, x.size);
+  const out = allocate(dtype, x.size, false);
   const { outer, n, inner } = axisLayout(x.shape, axis);
   resolveKernel(name, softmaxKernel)(x.values, outer, n, inner, out, log);
   return new Tensor(out, x.shape, dtype);
@@ -28,7 +28,7 @@ export function softmaxForward(name: string, x: Tensor, axis: number, log: boole
 
 /** Run the fused VJP kernel of softmax (`log` for log-softmax) on the upstream gradient `g` and the output `y`. */
 export function softmaxBackwardForward(name: string, g: Tensor, y: Tensor, axis: number, log: boolean): Tensor {
-  const out = allocate(y.dtype, y.size);
+  const out = allocate(y.dtype, y.size, false);
   const { outer, n, inner } = axisLayout(y.shape, axis);
   resolveKernel(name, softmaxBackwardKernel)(g.values, y.values, outer, n, inner, out, log);
   return new Tensor(out, y.shape, y.dtype);
@@ -52,6 +52,15 @@ const softmaxBackwardOp: (inputs: readonly Tensor[], axis: number) => Tensor = r
     ];
   },
 });
+
+/**
+ * The VJP of softmax along `axis` from the upstream gradient `g` and the softmax output `y`,
+ * `y · (g - sum(g · y, axis))`, as one fused kernel that is itself differentiable (internal: the
+ * attention op's backward uses it).
+ */
+export function softmaxBackward(g: Tensor, y: Tensor, axis: number): Tensor {
+  return softmaxBackwardOp([g, y], normalizeAxis(axis, y.ndim, 'softmaxBackward'));
+}
 
 const softmaxOp = registerOp<number>({
   name: 'softmax',

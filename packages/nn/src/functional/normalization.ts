@@ -2,6 +2,7 @@ import {
   add,
   div,
   isHalfDType,
+  layerNorm as coreLayerNorm,
   mean,
   mul,
   noGrad,
@@ -57,23 +58,7 @@ export function layerNorm(
   bias?: Tensor | null,
   eps = 1e-5,
 ): Tensor {
-  checkFloating('layerNorm', 'input', x);
-  checkEps('layerNorm', eps);
-  const k = normalizedShape.length;
-  if (k === 0) throw new ShapeError('layerNorm: normalizedShape must name at least one dimension, got []');
-  if (k > x.ndim || !sameShape(x.shape.slice(x.ndim - k), normalizedShape))
-    throw new ShapeError(
-      `layerNorm: input of shape ${describeShape(x.shape)} does not end with normalizedShape ${describeShape(normalizedShape)}`,
-    );
-  const w = checkAffine('layerNorm', 'weight', weight, normalizedShape);
-  const b = checkAffine('layerNorm', 'bias', bias, normalizedShape);
-  const axes = normalizedShape.map((_, i) => x.ndim - k + i);
-  const mu = mean(x, axes, true);
-  const sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
-  let y = div(sub(x, mu), sqrt(add(sigma2, eps)));
-  if (w !== null) y = mul(y, w);
-  if (b !== null) y = add(y, b);
-  return y;
+  return coreLayerNorm(x, normalizedShape, weight, bias, eps);
 }
 
 /**

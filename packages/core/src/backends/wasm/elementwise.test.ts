@@ -9,6 +9,7 @@ import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernel
 import { broadcastShapes, shapeSize } from '../../shape';
 import { ELEMENTWISE_LIMITS } from './elementwise';
 import { getWasmRuntime, initWasmBackend } from './index';
+import { maxUlps, placeOperand } from './test-utils';
 
 const SPECIALS = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-45, -3e38, 3.4e38, 1, -1];
 
@@ -24,25 +25,6 @@ function values(size: number, seed: number, scale = 4, every = 0): Float32Array 
   return out;
 }
 
-const bits = new Int32Array(1);
-const asFloat = new Float32Array(bits.buffer);
-/** Float32 values mapped to integers in their order, so that the difference counts ulps (-0 and 0 are 0 apart). */
-function ordinal(x: number): number {
-  asFloat[0] = x;
-  return bits[0] < 0 ? -2147483648 - bits[0] : bits[0];
-}
-/** The largest distance in float32 ulps between two arrays (NaN matches NaN only). */
-function maxUlps(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (Number.isNaN(x[i]) || Number.isNaN(y[i])) {
-      if (Number.isNaN(x[i]) !== Number.isNaN(y[i])) return Number.POSITIVE_INFINITY;
-      continue;
-    }
-    worst = Math.max(worst, Math.abs(ordinal(x[i]) - ordinal(y[i])));
-  }
-  return worst;
-}
 /** The indices where two arrays differ bit for bit (any NaN matches any NaN). */
 function mismatches(x: ArrayLike<number>, y: ArrayLike<number>): number[] {
   const out: number[] = [];
@@ -82,15 +64,10 @@ describe('wasm elementwise kernels', () => {
 
   /** A float32 array holding `data`, in wasm memory for the resident mode. */
   function place(data: Float32Array, mode: Mode): Float32Array {
-    if (mode === 'copy') return data.slice();
     const heap = getWasmRuntime()?.heap;
     if (!heap) throw new Error('no wasm runtime');
-    const bytes = Math.max(4, data.length * 4);
-    const ptr = heap.alloc(bytes);
-    blocks.push([ptr, bytes]);
-    const arr = new Float32Array(heap.memory.buffer, ptr, data.length);
-    arr.set(data);
-    expect(heap.pointerOf(arr)).toBe(ptr);
+    const arr = placeOperand(heap, data, mode, blocks);
+    if (mode === 'resident') expect(heap.pointerOf(arr)).toBe(blocks[blocks.length - 1][0]);
     return arr;
   }
 

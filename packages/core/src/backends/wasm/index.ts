@@ -13,6 +13,7 @@ import {
   WASM_MODULE_BASE64,
   WASM_SHARED_MODULE_BASE64,
 } from './module.generated';
+import { registerNnKernels } from './nn-kernels';
 import { registerOptimKernels } from './optim';
 import { WasmBufferPool } from './pool';
 import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
@@ -186,6 +187,7 @@ async function initialize(relaxed: boolean): Promise<boolean> {
   if (heap.resident) setBufferPool(new WasmBufferPool(heap));
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
   registerElementwiseKernels(runtime);
+  registerNnKernels(runtime);
   registerOptimKernels(runtime);
   return true;
 }
