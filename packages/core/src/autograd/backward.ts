@@ -3,6 +3,8 @@ import { allocate, isHalfDType } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
 import { checkFinite, checkSavedVersions } from '../op';
+import { addKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
 import { add } from '../ops/add';
 import { cast } from '../ops/cast';
 import { formatShape, shapesEqual } from '../shape';
@@ -132,6 +134,9 @@ function propagate(
   const retainGraph = options.retainGraph ?? createGraph;
   const anomaly = isAnomalyEnabled();
   const pending = new Map<Tensor, Tensor>();
+  // Sums this backward made itself (no graph, nobody else holds them): a tensor used many times (a
+  // recurrent weight, once per step) gets its later contributions added in place, not a new sum each.
+  const owned = createGraph ? null : new Set<Tensor>();
   const found = new Map<Tensor, Tensor>();
   const wasRecording = isGradEnabled();
   setGradEnabled(createGraph);
@@ -195,7 +200,14 @@ function propagate(
           );
         if (anomaly) checkFinite(gi, node.spec.name, 'backward');
         const prev = pending.get(input);
-        pending.set(input, prev === undefined ? gi : add(prev, gi));
+        if (prev === undefined) pending.set(input, gi);
+        else if (owned !== null && owned.has(prev)) accumulateInPlace(prev, gi);
+        else {
+          const sum = add(prev, gi);
+          pending.set(input, sum);
+          // (a half gradient holds bit patterns: its sums always go through the op, which rounds)
+          if (!isHalfDType(sum.dtype) && sum !== prev && sum !== gi) owned?.add(sum);
+        }
       }
     }
     if (!retainGraph) for (const t of used) if (t.gradFn !== null) t.gradFn.released = true;
@@ -203,6 +215,12 @@ function propagate(
     setGradEnabled(wasRecording);
   }
   return found;
+}
+
+/** `acc += g` in place (same shape and dtype), through the backend's add kernel. */
+function accumulateInPlace(acc: Tensor, g: Tensor): void {
+  const data = acc.values;
+  resolveKernel('add', addKernel)(data, acc.shape, g.values, g.shape, data, acc.shape);
 }
 
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {

@@ -18,7 +18,7 @@ const clampBackwardOp: (inputs: readonly Tensor[], attrs: ClampAttrs) => Tensor 
   name: 'clampBackward',
   forward: ([g, x], { lo, hi }) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('clampBackward', clampBackwardKernel)(g.values, x.values, out, lo, hi);
     return new Tensor(out, x.shape, dtype);
   },
@@ -31,7 +31,7 @@ const clampOp = registerOp<ClampAttrs>({
     const integral = Number.isInteger(lo) || lo === -Infinity;
     const dtype: DType =
       isFloatingDType(x.dtype) || (integral && (Number.isInteger(hi) || hi === Infinity)) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     // NOTE: a float32 tensor is compared with its bounds rounded to float32, as PyTorch does.
     const l = dtype === 'float32' ? Math.fround(lo) : lo;
     const h = dtype === 'float32' ? Math.fround(hi) : hi;

@@ -15,7 +15,7 @@ const eluBackwardOp: (inputs: readonly Tensor[], alpha: number) => Tensor = regi
   name: 'eluBackward',
   forward: ([g, x], alpha) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('eluBackward', eluBackwardKernel)(g.values, x.values, out, alpha);
     return new Tensor(out, x.shape, dtype);
   },
@@ -29,7 +29,7 @@ const eluOp = registerOp<number>({
   name: 'elu',
   forward: ([x], alpha) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('elu', eluKernel)(x.values, out, alpha);
     return new Tensor(out, x.shape, dtype);
   },

@@ -10,7 +10,7 @@ const leakyReluBackwardOp: (inputs: readonly Tensor[], slope: number) => Tensor 
   name: 'leakyReluBackward',
   forward: ([g, x], slope) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('leakyReluBackward', leakyReluBackwardKernel)(g.values, x.values, out, slope);
     return new Tensor(out, x.shape, dtype);
   },
@@ -21,7 +21,7 @@ const leakyReluOp = registerOp<number>({
   name: 'leakyRelu',
   forward: ([x], slope) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('leakyRelu', leakyReluKernel)(x.values, out, slope);
     return new Tensor(out, x.shape, dtype);
   },

@@ -15,7 +15,7 @@ const logSigmoidBackwardOp: (inputs: readonly Tensor[], attrs: undefined) => Ten
   name: 'logSigmoidBackward',
   forward: ([g, x]) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('logSigmoidBackward', logSigmoidBackwardKernel)(g.values, x.values, out);
     return new Tensor(out, x.shape, dtype);
   },
@@ -33,7 +33,7 @@ const logSigmoidOp = registerOp<undefined>({
   name: 'logSigmoid',
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('logSigmoid', logSigmoidKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },

@@ -13,7 +13,7 @@ const sigmoidBackwardOp = registerOp<undefined>({
   name: 'sigmoidBackward',
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
-    const out = allocate(dtype, y.size);
+    const out = allocate(dtype, y.size, false);
     resolveKernel('sigmoidBackward', sigmoidBackwardKernel)(g.values, y.values, out);
     return new Tensor(out, y.shape, dtype);
   },
@@ -34,7 +34,7 @@ const sigmoidOp = registerOp<undefined>({
   saves: { inputs: [], output: true },
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('sigmoid', sigmoidKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },

@@ -15,7 +15,7 @@ const siluBackwardOp: (inputs: readonly Tensor[], attrs: undefined) => Tensor = 
   name: 'siluBackward',
   forward: ([g, x]) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('siluBackward', siluBackwardKernel)(g.values, x.values, out);
     return new Tensor(out, x.shape, dtype);
   },
@@ -34,7 +34,7 @@ const siluOp = registerOp<undefined>({
   name: 'silu',
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('silu', siluKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },

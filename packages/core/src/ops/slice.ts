@@ -1,4 +1,4 @@
-import { allocate } from '../dtype';
+import { allocate, type TypedArray } from '../dtype';
 import { IndexError, ValueError } from '../errors';
 import { sliceAssignKernel, sliceKernel } from '../kernels/cpu/slice';
 import { resolveKernel } from '../kernels/registry';
@@ -38,13 +38,54 @@ const sliceOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = regist
   backward: (g, { attrs }) => [sliceBackwardOp([g], attrs)],
 });
 
+/** The rows, row length, and covered range of a slice that differs from the full shape on one axis with step 1. */
+interface Block {
+  readonly outer: number;
+  readonly row: number;
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** The block a step-1 slice along a single axis covers in each outer row, or null for other slices. */
+function contiguousBlock(attrs: SliceAttrs): Block | null {
+  let axis = -1;
+  for (let d = 0; d < attrs.full.length; d++) {
+    if (attrs.shape[d] === attrs.full[d]) continue;
+    if (axis >= 0 || attrs.steps[d] !== 1) return null;
+    axis = d;
+  }
+  if (axis < 0) return null;
+  let outer = 1;
+  for (let d = 0; d < axis; d++) outer *= attrs.full[d];
+  let inner = 1;
+  for (let d = axis + 1; d < attrs.full.length; d++) inner *= attrs.full[d];
+  return {
+    outer,
+    row: attrs.full[axis] * inner,
+    begin: attrs.starts[axis] * inner,
+    end: (attrs.starts[axis] + attrs.shape[axis]) * inner,
+  };
+}
+
+/** Zero every element of `out` outside the block of each row (the slice's own elements are written next). */
+function zeroAround(out: TypedArray, { outer, row, begin, end }: Block): void {
+  for (let o = 0; o < outer; o++) {
+    const base = o * row;
+    if (begin > 0) out.fill(0, base, base + begin);
+    if (end < row) out.fill(0, base + end, base + row);
+  }
+}
+
 /** Slice's VJP: the gradient scattered into zeros of the sliced tensor's shape. Its own VJP is the slice. */
 const sliceBackwardOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = registerOp<SliceAttrs>({
   name: 'sliceBackward',
   saves: { inputs: [], output: false },
   forward: ([g], attrs) => {
     if (shapesEqual(attrs.shape, attrs.full)) return g;
-    const out = allocate(g.dtype, shapeSize(attrs.full));
+    const block = contiguousBlock(attrs);
+    const out = allocate(g.dtype, shapeSize(attrs.full), block === null);
+    // A slice along one axis with step 1 covers one block of each outer row: zero only around it.
+    if (block !== null) zeroAround(out, block);
     resolveKernel('sliceBackward', sliceAssignKernel)(g.values, g.shape, out, attrs.full, attrs.starts, attrs.steps);
     return new Tensor(out, attrs.full, g.dtype);
   },

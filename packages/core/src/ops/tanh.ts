@@ -11,7 +11,7 @@ const tanhBackwardOp = registerOp<undefined>({
   name: 'tanhBackward',
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
-    const out = allocate(dtype, y.size);
+    const out = allocate(dtype, y.size, false);
     resolveKernel('tanhBackward', tanhBackwardKernel)(g.values, y.values, out);
     return new Tensor(out, y.shape, dtype);
   },
@@ -32,7 +32,7 @@ const tanhOp = registerOp<undefined>({
   saves: { inputs: [], output: true },
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
-    const out = allocate(dtype, x.size);
+    const out = allocate(dtype, x.size, false);
     resolveKernel('tanh', tanhKernel)(x.values, out);
     return new Tensor(out, x.shape, dtype);
   },
