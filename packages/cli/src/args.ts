@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs as parseNodeArgs } from 'node:util';
 import { UsageError, validList } from './usage-error';
 
 /** The kind of value an option takes. */
@@ -11,13 +12,16 @@ export interface OptionDef {
   type: OptionType;
   /** The placeholder in the help (`N`, `DIR`, `SPECS`). */
   value?: string;
-  /** The smallest allowed value of an `integer`. */
+  /** The smallest allowed value of an `integer` (default 0). */
   min?: number;
   /** The allowed values of a `choice`. */
   choices?: readonly string[];
   /** What it does, for the help. */
   description: string;
-  /** The default, as shown in the help. */
+  /**
+   * The default, as shown in the help (`per task`, `0`). Only the help shows it: {@link parseArgs} leaves
+   * an option that was not given out of its `values`, so that a command can tell "not given" from "given".
+   */
   default?: string;
 }
 
@@ -34,14 +38,26 @@ export interface ParsedArgs {
   help: boolean;
 }
 
+type NodeOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** One option occurrence, as `node:util`'s `parseArgs` reports it with `tokens: true`. */
+interface OptionToken {
+  kind: 'option';
+  name: string;
+  rawName: string;
+  value?: string;
+  inlineValue?: boolean;
+}
+
 function convert(def: OptionDef, raw: string): OptionValue {
   const flag = `--${def.name}`;
   switch (def.type) {
     case 'integer': {
       const min = def.min ?? 0;
-      if (!/^[+-]?\d+$/.test(raw.trim()) || Number(raw) < min)
+      const n = Number(raw);
+      if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min)
         throw new UsageError(`${flag}: expected an integer >= ${min}, got ${JSON.stringify(raw)}`);
-      return Number(raw);
+      return n;
     }
     case 'number': {
       const n = Number(raw);
@@ -58,11 +74,87 @@ function convert(def: OptionDef, raw: string): OptionValue {
   }
 }
 
+/** The option table `node:util`'s parser reads: flags are booleans, lists repeat, `-h` is `--help`. */
+function nodeOptions(defs: readonly OptionDef[]): NodeOptions {
+  const options: NodeOptions = {};
+  for (const def of defs)
+    options[def.name] =
+      def.type === 'flag'
+        ? { type: 'boolean' }
+        : def.type === 'list'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' };
+  options.help = { type: 'boolean', short: 'h' };
+  return options;
+}
+
 /**
- * Parse command-line arguments against option definitions: `--name value`, `--name=value`, flags
- * without a value, repeatable `list` options, `-h` / `--help`, and `--` to end the options. An unknown
- * option, a missing or malformed value, or an option given twice is a {@link UsageError} (exit code 2)
- * that lists the valid options.
+ * `node:util` refuses `--seed -1` as ambiguous (the value looks like an option) and asks for `--seed=-1`;
+ * nabla's options accept a value that starts with one dash (a negative number, `-`) after a space too, so
+ * such a pair is handed over in the `=` form. A value starting with `--` still counts as a missing value.
+ */
+function joinDashValues(argv: readonly string[], byName: ReadonlyMap<string, OptionDef>): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const def = arg.startsWith('--') && !arg.includes('=') ? byName.get(arg.slice(2)) : undefined;
+    if (def === undefined || def.type === 'flag' || i + 1 >= argv.length) {
+      args.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next.startsWith('-') && !next.startsWith('--')) args.push(`${arg}=${next}`);
+    else args.push(arg, next);
+    i++;
+  }
+  return args;
+}
+
+function helpNames(defs: readonly OptionDef[]): string[] {
+  return [...defs.map((d) => `--${d.name}`), '--help'];
+}
+
+/**
+ * The one-line {@link UsageError} for arguments that `node:util`'s strict parser refused. The strict
+ * parser's message is long and its wording varies between Node versions, so the offending option is
+ * found again, by name, in the tokens of a lenient parse of the same arguments.
+ */
+function explain(error: Error, args: string[], defs: readonly OptionDef[], options: NodeOptions): UsageError {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  const { tokens } = parseNodeArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const { name, rawName, value, inlineValue } = token as OptionToken;
+    const def = byName.get(name);
+    if (name !== 'help' && (def === undefined || !rawName.startsWith('--')))
+      return new UsageError(`unknown option ${rawName}${validList('options', helpNames(defs))}`);
+    if (def === undefined || def.type === 'flag') {
+      if (value !== undefined) return new UsageError(`${rawName} takes no value, got ${JSON.stringify(value)}`);
+      continue;
+    }
+    if (value === undefined || (!inlineValue && value.startsWith('-') && value.length > 1))
+      return new UsageError(`--${name} needs a value${def.value ? ` (${def.value})` : ''}`);
+  }
+  return new UsageError(error.message.split('\n')[0]);
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+}
+
+/**
+ * Parse command-line arguments against option definitions, with `node:util`'s `parseArgs` in strict
+ * mode: `--name value`, `--name=value` (a value that starts with one dash, such as `-1`, works both
+ * ways), flags without a value, repeatable `list` options, `-h` / `--help`, and `--` to end the options
+ * (what follows is positional). Values are converted by type: `integer` (at least `min`, default 0),
+ * `number` (finite), `choice` (one of `choices`), `string` and `list` as given. An option that is not
+ * given is absent from `values` (the `default` of a definition is for the help only). An unknown option,
+ * a missing or malformed value, a value given to a flag, or an option given twice is a one-line
+ * {@link UsageError} (exit code 2) that names the option; an unknown option's message lists the valid ones.
  *
  * @example
  * ```ts
@@ -74,53 +166,35 @@ function convert(def: OptionDef, raw: string): OptionValue {
  */
 export function parseArgs(argv: readonly string[], defs: readonly OptionDef[]): ParsedArgs {
   const byName = new Map(defs.map((d) => [d.name, d]));
+  const options = nodeOptions(defs);
+  const args = joinDashValues(argv, byName);
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
+  } catch (error) {
+    if (isParseArgsError(error)) throw explain(error, args, defs, options);
+    throw error;
+  }
   const values: Record<string, OptionValue> = {};
-  const positionals: string[] = [];
   let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') {
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const { name, value } = token as OptionToken;
+    const def = byName.get(name);
+    if (def === undefined) {
       help = true;
       continue;
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(arg.startsWith('--') ? 2 : 1, eq < 0 ? undefined : eq);
-    const def = byName.get(name);
-    if (def === undefined || !arg.startsWith('--'))
-      throw new UsageError(
-        `unknown option ${eq < 0 ? arg : arg.slice(0, eq)}${validList('options', [...defs.map((d) => `--${d.name}`), '--help'])}`,
-      );
-    let raw: string;
-    if (def.type === 'flag') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value, got ${JSON.stringify(arg.slice(eq + 1))}`);
-      if (values[name] !== undefined) throw new UsageError(`--${name} is given twice`);
-      values[name] = true;
-      continue;
-    }
-    if (eq >= 0) raw = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length || (argv[i + 1].startsWith('--') && argv[i + 1].length > 2))
-        throw new UsageError(`--${name} needs a value${def.value ? ` (${def.value})` : ''}`);
-      raw = argv[++i];
-    }
     if (def.type === 'list') {
       const list = (values[name] as string[] | undefined) ?? [];
-      list.push(raw);
+      list.push(value ?? '');
       values[name] = list;
-    } else {
-      if (values[name] !== undefined) throw new UsageError(`--${name} is given twice`);
-      values[name] = convert(def, raw);
+      continue;
     }
+    if (values[name] !== undefined) throw new UsageError(`--${name} is given twice`);
+    values[name] = def.type === 'flag' ? true : convert(def, value ?? '');
   }
-  return { values, positionals, help };
+  return { values, positionals: parsed.positionals, help };
 }
 
 /**
@@ -128,7 +202,8 @@ export function parseArgs(argv: readonly string[], defs: readonly OptionDef[]): 
  *
  * @example
  * ```ts
- * describeOptions(defs).join('\n');
+ * describeOptions([{ name: 'seed', type: 'integer', value: 'N', description: 'the seed', default: '0' }]);
+ * // ['  --seed N  the seed (default: 0)']
  * ```
  */
 export function describeOptions(defs: readonly OptionDef[]): string[] {

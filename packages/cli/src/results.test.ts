@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutDir, writeOutDir } from './output-dir';
-import { ProgressDisplay } from './progress';
 import {
   type CompareResult,
   type EpochSeries,
@@ -203,40 +202,5 @@ describe('the output directory', () => {
     writeFileSync(join(dir, 'file'), '');
     expect(() => checkOutDir('file', dir)).toThrow(/--out: .*file exists and is not a directory/);
     expect(() => checkOutDir('.', dir)).toThrow(/holds files that nabla compare did not write \(file, prev\)/);
-  });
-});
-
-describe('ProgressDisplay', () => {
-  const result = fakeResult().runs[1];
-
-  it('redraws one line per optimizer in place on a terminal', () => {
-    let text = '';
-    const progress = new ProgressDisplay({ write: (t: string) => (text += t), isTTY: true, columns: 120 }, [
-      'sgd',
-      'adam',
-    ]);
-    expect(text).toBe('\r\x1b[2K  sgd       waiting\n\r\x1b[2K  adam      waiting\n');
-    text = '';
-    progress.start('sgd', 100);
-    const expected = `\x1b[2A\r\x1b[2K  sgd       [${'-'.repeat(20)}]   0%  step 0/100  loss -  `;
-    expect(text.startsWith(expected)).toBe(true);
-    expect(text.endsWith('ms\n\r\x1b[2K  adam      waiting\n')).toBe(true);
-    text = '';
-    progress.end('sgd', { ...result, label: 'sgd' });
-    expect(text).toContain('\x1b[2A');
-    expect(text).toContain('  sgd       done     loss inf  2 steps in 1.5s');
-    expect(text.split('\n')).toHaveLength(3);
-  });
-
-  it('prints plain lines elsewhere: every tenth of a run and at the end', () => {
-    const lines: string[] = [];
-    const progress = new ProgressDisplay({ write: (t: string) => lines.push(t) }, ['sgd']);
-    progress.start('sgd', 50);
-    for (let step = 1; step <= 50; step++) progress.update('sgd', { step, loss: 1 / step, epoch: null });
-    progress.end('sgd', { ...result, label: 'sgd' });
-    expect(lines).toHaveLength(10);
-    expect(lines[0]).toMatch(/^ {2}sgd +10% {2}step 5\/50 {2}loss 0.2 {2}\d+ms\n$/);
-    expect(lines[9]).toMatch(/^ {2}sgd +done/);
-    expect(lines.join('')).not.toContain('\x1b');
   });
 });
