@@ -1,17 +1,32 @@
 // The page: builds the race from the form, sends it to the worker, and draws what the worker reports.
 import './style.css';
 import { EXAMPLE_CUSTOM } from './custom-example';
-import { type ContourView, contourImage, drawBoundary, drawContour, drawCurves, PALETTE } from './plots';
 import {
+  CLASS_COLORS,
+  type ContourView,
+  contourImage,
+  DASHES,
+  drawBoundaryFrame,
+  drawContour,
+  drawCurves,
+  PALETTE,
+  setBoundary,
+  svg,
+} from './plots';
+import {
+  DIVERGENCE_FACTOR,
   type FromWorker,
+  MAX_SEEDS,
   type OptimizerInfo,
   type RacerReport,
   type RacerSpec,
   type ScheduleSpec,
   SPIRAL_BOX,
+  START_JITTER,
   type TaskName,
   type ToWorker,
 } from './protocol';
+import { defaultLr, TASK_DEFAULTS } from './tuning';
 
 type HyperValue = RacerSpec['options'][string];
 
@@ -22,10 +37,12 @@ const statusLine = $<HTMLParagraphElement>('race-status');
 const customCode = $<HTMLTextAreaElement>('custom-code');
 const customStatus = $<HTMLParagraphElement>('custom-status');
 const maxStepsInput = $<HTMLInputElement>('max-steps');
+const seedsInput = $<HTMLInputElement>('seeds');
+const paceSelect = $<HTMLSelectElement>('pace');
 const resultsBody = document.querySelector<HTMLTableSectionElement>('#results tbody')!;
-const contourCanvas = $<HTMLCanvasElement>('contour');
-const lossCanvas = $<HTMLCanvasElement>('loss-curves');
-const accCanvas = $<HTMLCanvasElement>('acc-curves');
+const contourPlot = document.getElementById('contour') as unknown as SVGSVGElement;
+const lossPlot = document.getElementById('loss-curves') as unknown as SVGSVGElement;
+const accPlot = document.getElementById('acc-curves') as unknown as SVGSVGElement;
 const buttons = ['start', 'pause', 'step', 'reset', 'define-custom'].map((id) => $<HTMLButtonElement>(id));
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -39,16 +56,20 @@ let running = false;
 /** What the page keeps per racer between reports. */
 interface Track {
   color: string;
+  dash: string;
   label: string;
+  /** Quadruples `step, median, q1, q3` of the loss over the seeds, from step 1 on. */
   losses: number[];
+  /** Quadruples `step, median, q1, q3` of the accuracy. */
   accuracies: number[];
-  path: number[];
+  /** Per seed, the points `x, y` visited (2-D functions). */
+  paths: number[][];
   last: RacerReport | null;
-  boundary: { size: number; values: number[] } | null;
 }
 let tracks = new Map<string, Track>();
-let contour: { view: ContourView; image: HTMLCanvasElement } | null = null;
-let spirals: { points: number[]; labels: number[] } | null = null;
+let contour: ContourView | null = null;
+/** The task, seeds and length of the race set up last. */
+let raced: { task: TaskName; seeds: number; maxSteps: number } = { task: 'rosenbrock', seeds: 1, maxSteps: 1000 };
 let frame = 0;
 let generation = 0;
 
@@ -89,6 +110,36 @@ function markDirty() {
   if (!running) statusLine.textContent = 'Press Start or Step to race with the new settings.';
 }
 
+const TASK_NAMES: Record<TaskName, string> = {
+  rosenbrock: 'Rosenbrock',
+  beale: 'Beale',
+  himmelblau: 'Himmelblau',
+  saddle: 'the saddle',
+  illConditioned: 'the ill-conditioned quadratic',
+  spirals: 'the two spirals',
+  digits: 'the digits',
+};
+
+const isFunction = (task: TaskName) => task !== 'spirals' && task !== 'digits';
+const currentTask = () => taskSelect.value as TaskName;
+
+/** Set a card's lr input to the race default of its optimizer on the current task (or the optimizer's own default). */
+function applyTaskLr(card: HTMLElement) {
+  const name = card.querySelector<HTMLSelectElement>('.optimizer')!.value;
+  const input = card.querySelector<HTMLInputElement>('.hp[data-key="lr"]');
+  const info = optimizers.find((o) => o.name === name);
+  if (input === null || info === undefined || typeof info.defaults.lr !== 'number') return;
+  const task = currentTask();
+  const tuned = defaultLr(task, name);
+  input.value = String(tuned ?? info.defaults.lr);
+  input.dataset.pytorchDefault = String(info.defaults.lr);
+  input.dataset.tuned = tuned === undefined ? 'false' : 'true';
+  input.title =
+    tuned === undefined
+      ? `the optimizer's default (${info.defaults.lr}): not tuned for ${TASK_NAMES[task]}`
+      : `tuned for ${TASK_NAMES[task]} by a sweep (see the README); the optimizer's (PyTorch's) default is ${info.defaults.lr}`;
+}
+
 function renderHyperparams(card: HTMLElement, name: string) {
   const box = card.querySelector<HTMLDivElement>('.hps')!;
   box.replaceChildren();
@@ -113,6 +164,7 @@ function renderHyperparams(card: HTMLElement, name: string) {
     label.append(input);
     box.append(label);
   }
+  applyTaskLr(card);
 }
 
 function renderSchedule(card: HTMLElement, kind: ScheduleSpec['kind']) {
@@ -138,9 +190,11 @@ function addRacer(name: string, options: Record<string, HyperValue> = {}) {
   const card = document.createElement('div');
   card.className = 'racer';
   card.dataset.id = id;
-  const color = PALETTE[(nextId - 2) % PALETTE.length];
+  const index = nextId - 2;
+  const color = PALETTE[index % PALETTE.length];
   card.style.setProperty('--color', color);
   card.dataset.color = color;
+  card.dataset.dash = DASHES[index % DASHES.length];
   card.innerHTML = `
     <header><select class="optimizer" aria-label="optimizer"></select>
       <button type="button" class="remove" title="Remove">✕</button></header>
@@ -196,6 +250,16 @@ function readRacers(): RacerSpec[] {
   });
 }
 
+/** The number of seeds in the input, clamped to 1..MAX_SEEDS (and written back when it was out of range). */
+function readSeeds(): number {
+  const n = Math.max(1, Math.min(MAX_SEEDS, Math.round(Number(seedsInput.value) || 1)));
+  seedsInput.value = String(n);
+  return n;
+}
+
+const readMaxSteps = () =>
+  Math.max(1, Math.round(Number(maxStepsInput.value) || TASK_DEFAULTS[currentTask()].maxSteps));
+
 function setup(): boolean {
   let racers: RacerSpec[];
   try {
@@ -212,23 +276,29 @@ function setup(): boolean {
   const cards = new Map(
     Array.from(racersBox.querySelectorAll<HTMLDivElement>('.racer')).map((c) => [c.dataset.id!, c]),
   );
+  const seeds = readSeeds();
+  raced = { task: currentTask(), seeds, maxSteps: readMaxSteps() };
   tracks = new Map(
-    racers.map((r) => [
-      r.id,
-      {
-        color: cards.get(r.id)!.dataset.color!,
-        label: r.label,
-        losses: [],
-        accuracies: [],
-        path: [],
-        last: null,
-        boundary: null,
-      },
-    ]),
+    racers.map((r) => {
+      const lr = r.options.lr;
+      return [
+        r.id,
+        {
+          color: cards.get(r.id)!.dataset.color!,
+          dash: cards.get(r.id)!.dataset.dash ?? '',
+          label: typeof lr === 'number' ? `${r.label} (lr ${lr})` : r.label,
+          losses: [],
+          accuracies: [],
+          paths: Array.from({ length: seeds }, () => []),
+          last: null,
+        },
+      ];
+    }),
   );
   buildTable();
+  buildLegend();
   generation++;
-  send({ type: 'setup', setup: { task: taskSelect.value as TaskName, racers, seed: 0 }, generation });
+  send({ type: 'setup', setup: { task: raced.task, racers, seed: 0, seeds }, generation });
   dirty = false;
   return true;
 }
@@ -239,24 +309,56 @@ function buildTable() {
     const row = resultsBody.insertRow();
     row.dataset.racer = id;
     row.style.setProperty('--color', t.color);
-    row.innerHTML = `<td class="swatch"></td><td>${t.label}</td><td class="step"></td><td class="loss"></td>
+    row.innerHTML = `<td class="swatch"></td><td class="name"></td><td class="step"></td><td class="loss"></td>
       <td class="initial"></td><td class="accuracy"></td><td class="point"></td><td class="status"></td>`;
+    row.querySelector('.name')!.textContent = t.label;
   }
-  const boundaries = $<HTMLDivElement>('boundaries');
-  boundaries.replaceChildren();
+  $<HTMLDivElement>('boundaries').replaceChildren();
+}
+
+/** The legend shared by every plot: a line sample per racer (color and dash) and its flags. */
+function buildLegend() {
+  const list = $<HTMLUListElement>('legend-items');
+  list.replaceChildren();
   for (const [id, t] of tracks) {
-    const canvas = document.createElement('canvas');
-    canvas.width = 200;
-    canvas.height = 200;
-    canvas.dataset.racer = id;
-    canvas.style.setProperty('--color', t.color);
-    canvas.title = t.label;
-    boundaries.append(canvas);
+    const item = document.createElement('li');
+    item.className = 'legend-item';
+    item.dataset.racer = id;
+    const sample = svg('svg', { width: 30, height: 10, 'aria-hidden': 'true' });
+    sample.append(
+      svg('line', { x1: 1, x2: 29, y1: 5, y2: 5, stroke: t.color, 'stroke-width': 2.5, 'stroke-dasharray': t.dash }),
+    );
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = t.label;
+    const flag = document.createElement('span');
+    flag.className = 'flag';
+    item.append(sample, name, flag);
+    list.append(item);
   }
+  const { seeds } = raced;
+  $('legend-note').textContent =
+    (seeds > 1
+      ? `Curves: median over ${seeds} seeds, band = IQR (interquartile range, 25th to 75th percentile). `
+      : 'Curves: one seed (set Seeds above 1 for a median, band = IQR). ') +
+    `× = a seed diverged (NaN, infinity, or a loss above ${DIVERGENCE_FACTOR} × |its initial loss|) and stopped; ` +
+    'diverged seeds are left out of the median from then on.';
 }
 
 const fmt = (v: number | null) =>
-  v === null || Number.isNaN(v) ? '–' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toFixed(4);
+  v === null || Number.isNaN(v)
+    ? '–'
+    : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+      ? v.toExponential(3)
+      : v.toFixed(4);
+
+const fmtPoint = (v: number) => (Math.abs(v) < 1e4 ? v.toFixed(3) : v.toExponential(2));
+
+function statusText(r: RacerReport): string {
+  if (r.status === 'running' && r.diverged > 0) return `running (${r.diverged}/${r.seeds} seeds diverged)`;
+  if (r.error !== null) return r.error;
+  return r.status;
+}
 
 function updateTable() {
   for (const [id, t] of tracks) {
@@ -265,54 +367,94 @@ function updateTable() {
     if (r === null || row === null) continue;
     row.dataset.step = String(r.step);
     row.dataset.loss = String(r.loss);
+    row.dataset.lossQ1 = String(r.lossIqr[0]);
+    row.dataset.lossQ3 = String(r.lossIqr[1]);
     row.dataset.initialLoss = String(r.initialLoss);
     row.dataset.accuracy = r.accuracy === null ? '' : String(r.accuracy);
     row.dataset.status = r.status;
-    row.dataset.pathLength = String(t.path.length / 2);
+    row.dataset.seeds = String(r.seeds);
+    row.dataset.diverged = String(r.diverged);
+    row.dataset.pathLength = String(t.paths[0].length / 2);
     if (r.position.length === 2) {
       row.dataset.x = String(r.position[0]);
       row.dataset.y = String(r.position[1]);
     }
     row.querySelector('.step')!.textContent = String(r.step);
-    row.querySelector('.loss')!.textContent = fmt(r.loss);
+    row.querySelector('.loss')!.textContent =
+      r.seeds > 1 && !Number.isNaN(r.loss)
+        ? `${fmt(r.loss)} [${fmt(r.lossIqr[0])}, ${fmt(r.lossIqr[1])}]`
+        : fmt(r.loss);
     row.querySelector('.initial')!.textContent = fmt(r.initialLoss);
     row.querySelector('.accuracy')!.textContent = r.accuracy === null ? '–' : `${(100 * r.accuracy).toFixed(1)}%`;
     row.querySelector('.point')!.textContent =
-      r.position.length === 2 ? `(${r.position[0].toFixed(3)}, ${r.position[1].toFixed(3)})` : `lr ${fmt(r.lr)}`;
+      r.position.length === 2 ? `(${fmtPoint(r.position[0])}, ${fmtPoint(r.position[1])})` : `lr ${fmt(r.lr)}`;
     const status = row.querySelector<HTMLTableCellElement>('.status')!;
-    status.textContent = r.error ?? r.status;
+    status.textContent = statusText(r);
     status.className = r.error ? 'status error' : 'status';
+    const item = document.querySelector<HTMLLIElement>(`#legend-items li[data-racer="${id}"]`);
+    if (item) {
+      item.dataset.status = r.status;
+      item.querySelector('.flag')!.textContent =
+        r.diverged > 0
+          ? `diverged (${r.diverged}/${r.seeds} seed${r.seeds > 1 ? 's' : ''})`
+          : r.status === 'error'
+            ? 'error'
+            : '';
+    }
   }
 }
+
+const divergedSteps = (t: Track) => (t.last?.divergedAt ?? []).filter((s): s is number => s !== null);
 
 function draw() {
   frame = 0;
   updateTable();
-  const task = taskSelect.value as TaskName;
-  if (contour !== null)
+  const { task, seeds, maxSteps } = raced;
+  const all = [...tracks.entries()];
+  if (contour !== null && isFunction(task))
     drawContour(
-      contourCanvas,
-      contour.image,
-      contour.view,
-      [...tracks.values()].map((t) => ({ color: t.color, points: t.path })),
+      contourPlot,
+      contour,
+      all.map(([id, t]) => ({
+        id,
+        color: t.color,
+        label: t.label,
+        paths: t.paths,
+        diverged: (t.last?.divergedAt ?? []).map((s) => s !== null),
+      })),
     );
-  const positive = [...tracks.values()].every((t) => t.losses.every((v) => !(v <= 0)));
-  drawCurves(
-    lossCanvas,
-    [...tracks.values()].map((t) => ({ color: t.color, points: t.losses })),
-    { log: positive },
-  );
-  if (task === 'spirals' || task === 'digits')
+  const series = (pick: (t: Track) => number[]) =>
+    all.map(([id, t]) => ({
+      id,
+      color: t.color,
+      dash: t.dash,
+      label: t.label,
+      points: pick(t),
+      band: seeds > 1,
+      divergedSteps: divergedSteps(t),
+    }));
+  const lossSeries = series((t) => t.losses);
+  const positive = lossSeries.every((s) => s.points.every((v, i) => i % 4 === 0 || Number.isNaN(v) || v > 0));
+  drawCurves(lossPlot, lossSeries, {
+    xLabel: isFunction(task) ? 'step' : 'step (full batch: 1 step = 1 epoch)',
+    yLabel: isFunction(task) ? 'f(x, y)' : 'train loss (cross-entropy)',
+    log: positive,
+    minSteps: Math.min(maxSteps, 100),
+    clipBelow: task === 'saddle' ? -2.25 : undefined,
+  });
+  if (!isFunction(task))
     drawCurves(
-      accCanvas,
-      [...tracks.values()].map((t) => ({ color: t.color, points: t.accuracies })),
-      { log: false, yMin: 0, yMax: 1 },
+      accPlot,
+      series((t) => t.accuracies).map((s) => ({ ...s, divergedSteps: [] })),
+      {
+        xLabel: 'step (full batch: 1 step = 1 epoch)',
+        yLabel: task === 'spirals' ? 'train accuracy' : 'held-out accuracy',
+        log: false,
+        yMin: 0,
+        yMax: 1,
+        minSteps: Math.min(maxSteps, 100),
+      },
     );
-  if (task === 'spirals' && spirals !== null)
-    for (const [id, t] of tracks) {
-      const canvas = document.querySelector<HTMLCanvasElement>(`#boundaries canvas[data-racer="${id}"]`);
-      if (canvas) drawBoundary(canvas, t.boundary, spirals, SPIRAL_BOX);
-    }
 }
 
 function scheduleDraw() {
@@ -323,10 +465,14 @@ function absorb(reports: RacerReport[]) {
   for (const r of reports) {
     const t = tracks.get(r.id);
     if (t === undefined) continue;
-    const first = r.step - r.losses.length;
-    for (let i = 0; i < r.losses.length; i++) t.losses.push(first + i + 1, r.losses[i]);
+    const steps = r.losses.length / 3;
+    const first = r.step - steps;
+    for (let i = 0; i < steps; i++)
+      t.losses.push(first + i + 1, r.losses[3 * i], r.losses[3 * i + 1], r.losses[3 * i + 2]);
     t.accuracies.push(...r.accuracies);
-    t.path.push(...r.path);
+    r.paths.forEach((p, s) => {
+      t.paths[s]?.push(...p);
+    });
     t.last = r;
   }
 }
@@ -337,21 +483,81 @@ function setRunning(value: boolean, message: string) {
   statusLine.textContent = message;
 }
 
+function seedsNote(task: TaskName): string {
+  return isFunction(task)
+    ? `2-D functions are deterministic: seed 1 starts at ●, seeds 2 and up start slightly off it ` +
+        `(Gaussian, σ = ${100 * START_JITTER}% of the plot's width), so the band shows how much the start matters.`
+    : 'Each seed draws other initial weights (the data stay the same); the curves show the median over the seeds with the interquartile band.';
+}
+
 function onTaskChange() {
-  const task = taskSelect.value as TaskName;
-  const isFunction = task !== 'spirals' && task !== 'digits';
-  $('contour-figure').hidden = !isFunction;
+  const task = currentTask();
+  const defaults = TASK_DEFAULTS[task];
+  $('contour-figure').hidden = !isFunction(task);
   $('boundaries-figure').hidden = task !== 'spirals';
-  $('acc-figure').hidden = isFunction;
+  $('acc-figure').hidden = isFunction(task);
   $('acc-caption').textContent =
-    task === 'spirals' ? 'Training accuracy (full batch of 300 points)' : 'Held-out accuracy (397 digits)';
-  $('task-info').textContent = isFunction
-    ? ''
-    : task === 'spirals'
-      ? '300 points, full batch'
-      : '1400 train / 397 test, full batch';
+    task === 'spirals'
+      ? 'Training accuracy (full batch of 300 points), median over the seeds'
+      : 'Held-out accuracy (397 digits), median over the seeds';
+  $('loss-caption').textContent =
+    task === 'saddle'
+      ? 'f(x, y) per step; f is unbounded below, so the axis stops at -2.25 (the lowest f in the box) and a run below it is drawn on the bottom edge'
+      : isFunction(task)
+        ? 'f(x, y) per step (log scale)'
+        : 'Training loss per step (full batch, log scale)';
+  $('task-info').textContent =
+    (isFunction(task) ? '' : task === 'spirals' ? '300 points, full batch. ' : '1400 train / 397 test, full batch. ') +
+    `The learning rates start at values tuned for ${TASK_NAMES[task]} (hover an lr for the optimizer's own default).`;
+  maxStepsInput.value = String(defaults.maxSteps);
+  seedsInput.value = String(defaults.seeds);
+  paceSelect.value = String(defaults.stepsPerSecond);
+  $('seeds-note').textContent = seedsNote(task);
+  for (const card of Array.from(racersBox.querySelectorAll<HTMLDivElement>('.racer'))) applyTaskLr(card);
   contour = null;
   markDirty();
+}
+
+function buildBoundaries(data: { points: number[]; labels: number[] }) {
+  const box = $<HTMLDivElement>('boundaries');
+  box.replaceChildren();
+  for (const [id, t] of tracks) {
+    const map = svg('svg', { width: 230, height: 230, class: 'plot', 'data-racer': id, role: 'img' });
+    map.id = `boundary-${id}`;
+    map.style.setProperty('--color', t.color);
+    drawBoundaryFrame(map, data, SPIRAL_BOX, { text: t.label, color: t.color });
+    box.append(map);
+  }
+  const legend = $<HTMLDivElement>('class-legend');
+  legend.replaceChildren();
+  for (const c of [0, 1]) {
+    const item = document.createElement('span');
+    item.className = 'class-item';
+    item.dataset.class = String(c);
+    const sample = svg('svg', { width: 28, height: 16, 'aria-hidden': 'true' });
+    sample.append(
+      svg('rect', {
+        class: 'class-swatch',
+        x: 0,
+        y: 0,
+        width: 28,
+        height: 16,
+        fill: CLASS_COLORS.fill[c],
+        stroke: '#999',
+      }),
+      svg('circle', {
+        class: `class-point class-${c}`,
+        cx: 14,
+        cy: 8,
+        r: 4,
+        fill: CLASS_COLORS.point[c],
+        stroke: CLASS_COLORS.stroke,
+        'stroke-width': 1,
+      }),
+    );
+    item.append(sample, ` class ${c} (${c === 0 ? 'hollow' : 'filled'} points, its region shaded)`);
+    legend.append(item);
+  }
 }
 
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -370,11 +576,12 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'setup':
       if (m.generation !== generation) return;
       if (m.grid !== null) {
-        contour = { view: m.grid, image: contourImage(m.grid) };
+        contour = { image: contourImage(m.grid), bounds: m.grid.bounds, minima: m.grid.minima, start: m.grid.start };
         $('contour-caption').textContent =
-          `${taskSelect.selectedOptions[0].text}: f = ${m.grid.formula}; × minima, ● start`;
+          `${taskSelect.selectedOptions[0].text}: f = ${m.grid.formula}; ${m.grid.minima.length > 0 ? '× minima, ' : ''}● start` +
+          (raced.seeds > 1 ? '; thin lines: seeds 2 and up' : '');
       } else contour = null;
-      spirals = m.spirals;
+      if (m.spirals !== null) buildBoundaries(m.spirals);
       absorb(m.reports);
       scheduleDraw();
       return;
@@ -382,10 +589,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       if (m.generation !== generation) return;
       absorb(m.reports);
       for (const b of m.boundaries) {
-        const t = tracks.get(b.id);
-        if (t) t.boundary = { size: b.size, values: b.values };
+        const map = document.getElementById(`boundary-${b.id}`) as unknown as SVGSVGElement | null;
+        if (map) setBoundary(map, b);
       }
-      if (running && !m.running) setRunning(false, 'Finished: every optimizer stopped.');
+      if (running && m.finished) setRunning(false, 'Finished: every optimizer stopped.');
       if (m.stepsPerSecond > 0) $('speed').textContent = `${Math.round(m.stepsPerSecond)} race steps/s in the worker`;
       scheduleDraw();
       return;
@@ -418,7 +625,8 @@ worker.onerror = (e) => {
 
 $('start').addEventListener('click', () => {
   if (dirty && !setup()) return;
-  send({ type: 'run', maxSteps: Number(maxStepsInput.value) || 500 });
+  raced.maxSteps = readMaxSteps();
+  send({ type: 'run', maxSteps: raced.maxSteps, stepsPerSecond: Number(paceSelect.value) });
   setRunning(true, 'Racing…');
 });
 $('pause').addEventListener('click', () => {
@@ -427,7 +635,7 @@ $('pause').addEventListener('click', () => {
 });
 $('step').addEventListener('click', () => {
   if (dirty && !setup()) return;
-  send({ type: 'step', count: 1, maxSteps: Number(maxStepsInput.value) || 500 });
+  send({ type: 'step', count: 1, maxSteps: readMaxSteps() });
   setRunning(false, 'Stepped once.');
 });
 $('reset').addEventListener('click', () => {
@@ -442,6 +650,10 @@ $('define-custom').addEventListener('click', () => {
   send({ type: 'defineCustom', code: customCode.value });
 });
 taskSelect.addEventListener('change', onTaskChange);
+seedsInput.addEventListener('change', markDirty);
+paceSelect.addEventListener('change', () => {
+  if (running) send({ type: 'run', maxSteps: readMaxSteps(), stepsPerSecond: Number(paceSelect.value) });
+});
 customCode.value = EXAMPLE_CUSTOM;
 onTaskChange();
 send({ type: 'hello' });

@@ -28,28 +28,57 @@ export interface RacerSpec {
 export interface RaceSetup {
   task: TaskName;
   racers: RacerSpec[];
+  /** The data seed (the spirals' points, the digits' train/test split); default 0. */
   seed?: number;
+  /**
+   * How many runs each optimizer makes (default 1, at most {@link MAX_SEEDS}): on the models, run `s` draws
+   * its initial weights from seed `s`; on the 2-D functions, run 0 starts at the function's start and run
+   * `s > 0` at a point perturbed by {@link START_JITTER} of the plot's width (Gaussian, seed `s`).
+   */
+  seeds?: number;
 }
 
-/** One racer's progress since the previous report. */
+/** The most seeds (runs per optimizer) the playground offers. */
+export const MAX_SEEDS = 10;
+
+/** The standard deviation of the start-point perturbation of seeds 2.. on the 2-D functions, as a fraction of the plot's width. */
+export const START_JITTER = 0.01;
+
+/** A run is `diverged` when its loss is NaN or infinite, its point is not finite, or its loss exceeds this times |initial loss|. */
+export const DIVERGENCE_FACTOR = 10;
+
+/** A racer's state: `running` while any of its seeds runs, then `diverged` when any seed diverged, `error` when one threw. */
+export type RacerStatus = 'running' | 'done' | 'diverged' | 'error';
+
+/** One racer's progress since the previous report, aggregated over its seeds. */
 export interface RacerReport {
   id: string;
   step: number;
+  /** How many seeds (runs) the racer has. */
+  seeds: number;
+  /** The median over the seeds that did not diverge (or fail) of the latest loss; NaN when none is left. */
   loss: number;
+  /** The interquartile range `[q1, q3]` of the same losses. */
+  lossIqr: [number, number];
+  /** The median of the seeds' first losses (the loss at the start). */
   initialLoss: number;
-  /** Training accuracy (spirals) or held-out accuracy (digits); null for 2-D functions. */
+  /** Training accuracy (spirals) or held-out accuracy (digits), median over the seeds left; null for 2-D functions. */
   accuracy: number | null;
   lr: number;
-  /** The current point, for 2-D functions. */
+  /** The current point of seed 1, for 2-D functions. */
   position: number[];
-  status: 'running' | 'done' | 'diverged' | 'error';
+  status: RacerStatus;
   error: string | null;
-  /** The losses of the steps taken since the previous report. */
+  /** How many seeds diverged. */
+  diverged: number;
+  /** Per seed, the step at which it diverged, or null. */
+  divergedAt: (number | null)[];
+  /** Triples `median, q1, q3` of the losses, one per step taken since the previous report (the seeds left). */
   losses: number[];
-  /** Pairs `step, accuracy` measured since the previous report. */
+  /** Quadruples `step, median, q1, q3` of the accuracy, measured since the previous report. */
   accuracies: number[];
-  /** Points `x, y` visited since the previous report (2-D functions). */
-  path: number[];
+  /** Per seed, the points `x, y` visited since the previous report (2-D functions). */
+  paths: number[][];
 }
 
 /** An optimizer the worker can race, with its defaults (PyTorch's) read from a dummy instance. */
@@ -63,7 +92,7 @@ export interface OptimizerInfo {
 export type ToWorker =
   | { type: 'hello' }
   | { type: 'setup'; setup: RaceSetup; generation: number }
-  | { type: 'run'; maxSteps: number }
+  | { type: 'run'; maxSteps: number; stepsPerSecond: number }
   | { type: 'pause' }
   | { type: 'step'; count: number; maxSteps: number }
   | { type: 'defineCustom'; code: string };
@@ -89,7 +118,8 @@ export type FromWorker =
   | {
       type: 'progress';
       generation: number;
-      running: boolean;
+      /** Whether every racer has stopped (done, diverged or failed). */
+      finished: boolean;
       reports: RacerReport[];
       boundaries: { id: string; size: number; values: number[] }[];
       stepsPerSecond: number;

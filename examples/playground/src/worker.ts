@@ -38,6 +38,8 @@ let maxSteps = 1000;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let lastBoundary = 0;
 let generation = 0;
+/** The pace (race steps per second, 0: unlimited), and the steps taken since the pace's clock started. */
+let pace = { stepsPerSecond: 0, since: 0, steps: 0 };
 
 function info(name: string): OptimizerInfo {
   // NOTE: the defaults are PyTorch's, read from an instance rather than copied into the page.
@@ -72,7 +74,7 @@ function post(stepsTaken: number, elapsed: number, force = false) {
   scope.postMessage({
     type: 'progress',
     generation,
-    running,
+    finished: race.finished,
     reports: race.report(),
     boundaries: boundaries(force || !running),
     stepsPerSecond: elapsed > 0 ? (stepsTaken * 1000) / elapsed : 0,
@@ -83,11 +85,15 @@ function slice() {
   timer = null;
   if (race === null || !running) return;
   const start = performance.now();
+  // NOTE: at a set pace, a slice takes the steps due since the pace's clock started, then waits a frame
+  const allowed =
+    pace.stepsPerSecond > 0 ? Math.floor(((start - pace.since) * pace.stepsPerSecond) / 1000) - pace.steps : Infinity;
   let steps = 0;
-  while (performance.now() - start < SLICE_MS && race.stepAll(maxSteps)) steps++;
+  while (steps < allowed && performance.now() - start < SLICE_MS && race.stepAll(maxSteps)) steps++;
+  pace.steps += steps;
   if (race.finished) running = false;
-  post(steps, performance.now() - start);
-  if (running) timer = setTimeout(slice, 0);
+  if (steps > 0 || !running) post(steps, performance.now() - start);
+  if (running) timer = setTimeout(slice, pace.stepsPerSecond > 0 ? 16 : 0);
 }
 
 function handle(message: ToWorker) {
@@ -119,6 +125,7 @@ function handle(message: ToWorker) {
     }
     case 'run':
       maxSteps = message.maxSteps;
+      pace = { stepsPerSecond: message.stepsPerSecond, since: performance.now(), steps: 0 };
       if (race !== null && !running) {
         running = true;
         timer = setTimeout(slice, 0);
