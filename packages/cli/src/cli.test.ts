@@ -3,28 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './main';
 import { type CompareResult, CSV_COLUMNS, parseCsvLine } from './results';
+import { runCaptured as run } from './test-cli';
 
 const fixtures = fileURLToPath(new URL('./__fixtures__', import.meta.url));
-
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI in-process with fake streams (not terminals). */
-async function run(args: string[], cwd: string): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 beforeEach(() => {
@@ -169,13 +151,42 @@ describe('a comparison', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/optimizer +final f +best f +final \(x, y\) +steps to f <= 1e-4 +wall time +steps\/s/);
-    expect(r.stdout).toMatch(/\n {0}sgd +[\d.e-]+ /);
-    expect(r.stdout).toContain('momentum');
+    expect(r.stdout).toMatch(
+      /optimizer +status +f \(final \/ best\) +final \(x, y\) +steps to f <= 1e-4 +time to target +time\/step\n/,
+    );
+    expect(r.stdout).toMatch(/\nsgd +ok +[\d.e-]+ \/ [\d.e-]+ +\(/);
+    expect(r.stdout).toMatch(/\nmomentum +ok /);
+    expect(r.stdout).toContain('target: f <= 1e-4; time/step: the median time of one optimizer step.');
+    expect(r.stdout).toContain('wrote ');
     const out = join(dir, 'out');
+    expect(readdirNames(out)).toEqual(['report.html', 'results.csv', 'results.json', 'runs.csv']);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as CompareResult;
     expect(json.runs.map((x) => x.label)).toEqual(['sgd', 'momentum', 'adam']);
-    expect(json.settings).toMatchObject({ steps: 50, seed: 0, schedule: 'none', targetLoss: 1e-4 });
+    expect(json.runs.map((x) => [x.seed, x.status, x.divergedAt])).toEqual([
+      [0, 'ok', null],
+      [0, 'ok', null],
+      [0, 'ok', null],
+    ]);
+    expect(json.settings).toMatchObject({
+      steps: 50,
+      seed: 0,
+      seeds: [0],
+      divergeFactor: 10,
+      schedule: 'none',
+      targetLoss: 1e-4,
+    });
+    // The runs ran in a shuffled order after an untimed warm-up of every optimizer, then a timing repeat each.
+    expect(json.order?.map((o) => o.label).sort()).toEqual(['adam', 'momentum', 'sgd']);
+    expect(json.timing?.warmUp?.runs.map((w) => w.label)).toEqual(['sgd', 'momentum', 'adam']);
+    expect(json.timing?.warmUp?.runs.every((w) => w.steps > 0)).toBe(true);
+    expect(json.timing?.repeats.map((t) => t.label).sort()).toEqual(['adam', 'momentum', 'sgd']);
+    expect(json.aggregates?.map((a) => [a.label, a.finalLoss.mean, a.seeds])).toEqual(
+      json.runs.map((x) => [x.label, x.summary.finalLoss, [0]]),
+    );
+    for (const runJson of json.runs) {
+      expect(runJson.steps.timeMs).toHaveLength(51);
+      expect(runJson.summary.medianStepMs).toBeGreaterThan(0);
+    }
     expect(json.command).toBe(
       "nabla compare --task quadratic --optimizers 'sgd:lr=0.015 momentum@sgd:lr=0.015,momentum=0.9' --optimizers adam:lr=0.05 --steps 50 --quiet --out out",
     );
@@ -184,14 +195,17 @@ describe('a comparison', () => {
     const lines = readFileSync(join(out, 'results.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     const rows = lines.slice(1).map(parseCsvLine);
+    const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     expect(rows).toHaveLength(3 * 51);
     for (const runJson of json.runs) {
-      const mine = rows.filter((row) => row[0] === runJson.label);
-      expect(mine.map((row) => Number(row[2]))).toEqual(runJson.steps.step);
-      expect(mine.map((row) => Number(row[4]))).toEqual(runJson.steps.loss);
-      expect(mine.map((row) => Number(row[9]))).toEqual(runJson.steps.lr);
-      expect(mine.map((row) => Number(row[10]))).toEqual(runJson.steps.x);
-      expect(mine.map((row) => Number(row[11]))).toEqual(runJson.steps.y);
+      const mine = rows.filter((row) => row[col('optimizer')] === runJson.label);
+      expect(mine.every((row) => row[col('seed')] === '0')).toBe(true);
+      expect(mine.map((row) => Number(row[col('step')]))).toEqual(runJson.steps.step);
+      expect(mine.map((row) => Number(row[col('timeMs')]))).toEqual(runJson.steps.timeMs);
+      expect(mine.map((row) => Number(row[col('loss')]))).toEqual(runJson.steps.loss);
+      expect(mine.map((row) => Number(row[col('lr')]))).toEqual(runJson.steps.lr);
+      expect(mine.map((row) => Number(row[col('x')]))).toEqual(runJson.steps.x);
+      expect(mine.map((row) => Number(row[col('y')]))).toEqual(runJson.steps.y);
       expect(runJson.summary.finalLoss).toBe(runJson.steps.loss.at(-1));
       expect(runJson.summary.bestLoss).toBe(Math.min(...runJson.steps.loss));
     }
@@ -208,7 +222,23 @@ describe('a comparison', () => {
       expect(labels).toEqual(['sgd', 'momentum', 'adam']);
     }
     expect(html).toContain(json.command.replace(/'/g, '&#39;'));
+    // One seed: no bands, no markers.
+    expect(html).not.toContain('class="band"');
+    expect(html).not.toContain('class="diverged"');
     expect(readdirNames(dir)).toEqual(['out']);
+
+    const runsCsvLines = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n');
+    expect(runsCsvLines[0]).toBe(
+      'optimizer,seed,order,status,divergedAt,steps,finalF,bestF,finalX,finalY,stepsToTarget,timeToTargetMs,medianStepMs,wallTimeMs',
+    );
+    const runRows = runsCsvLines.slice(1).map(parseCsvLine);
+    expect(runRows.map((row) => row.slice(0, 2))).toEqual([
+      ['sgd', '0'],
+      ['momentum', '0'],
+      ['adam', '0'],
+    ]);
+    expect(runRows.map((row) => Number(row[2])).sort()).toEqual([1, 2, 3]);
+    expect(runRows.map((row) => Number(row[6]))).toEqual(json.runs.map((x) => x.summary.finalLoss));
   });
 
   it('compares a model task and reports accuracy', async () => {
@@ -236,6 +266,10 @@ describe('a comparison', () => {
     const written = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8')) as CompareResult;
     expect(printed.runs.map((x) => x.summary.finalLoss)).toEqual(written.runs.map((x) => x.summary.finalLoss));
     expect(written.settings).toMatchObject({ epochs: 2, stepsPerEpoch: 10, steps: 20, batchSize: 32 });
+    // Validation numbers where the task has a validation set.
+    expect(written.aggregates?.map((a) => a.finalValLoss?.mean)).toEqual(
+      written.runs.map((x) => x.epochs.valLoss.at(-1)),
+    );
     for (const runJson of written.runs) {
       expect(runJson.epochs.epoch).toEqual([1, 2]);
       expect(runJson.summary.finalAccuracy).toBe(runJson.epochs.valAccuracy[1]);
@@ -246,13 +280,22 @@ describe('a comparison', () => {
     // loss per step, validation loss per epoch, validation accuracy per epoch, learning rate
     expect(svgs).toHaveLength(4);
     for (const svg of svgs) expect(svg.match(/<path class="series"/g)).toHaveLength(2);
+    // Every loss says whether it is the training or the validation loss.
+    expect(svgs[0]).toContain('>train loss (smoothed) (log scale)<');
+    expect(svgs[1]).toContain('>validation loss (log scale)<');
+    expect(svgs[2]).toContain('>validation accuracy<');
+    expect(html).toMatch(
+      /<th class="num">val loss \(final \/ best\)<\/th>\n<th class="num">val accuracy \(final \/ best\)<\/th>\n<th class="num">steps to train loss &lt;= 0.1<\/th>/,
+    );
     const csv = readFileSync(join(dir, 'out', 'results.csv'), 'utf8')
       .trimEnd()
       .split('\n')
       .slice(1)
       .map(parseCsvLine);
-    const epochRows = csv.filter((row) => row[1] === 'epoch' && row[0] === 'adam');
-    expect(epochRows.map((row) => Number(row[8]))).toEqual(written.runs[1].epochs.valAccuracy);
+    const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+    const epochRows = csv.filter((row) => row[col('series')] === 'epoch' && row[col('optimizer')] === 'adam');
+    expect(epochRows.map((row) => Number(row[col('valAccuracy')]))).toEqual(written.runs[1].epochs.valAccuracy);
+    expect(epochRows.map((row) => row[col('seed')])).toEqual(['0', '0']);
   });
 
   it('puts the optimizers of a --plugin module beside the built-in ones', async () => {

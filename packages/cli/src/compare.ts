@@ -6,12 +6,41 @@ import { checkOutDir, writeOutDir } from './output-dir';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
 import { ProgressDisplay, type TextOutput } from './progress';
 import { renderReport } from './report';
-import { type CompareResult, type RunResult, resultsCsv, resultsJson, type Surface } from './results';
-import { modelRunLength, type RunEvents, runFunctionTask, runModelTask, silentEvents } from './runner';
+import { type CompareResult, type RunResult, resultsCsv, resultsJson, runsCsv, type Surface } from './results';
+import {
+  evaluateGrid,
+  functionTaskRunner,
+  modelRunLength,
+  modelTaskRunner,
+  type RunEvents,
+  silentEvents,
+  type TaskRunner,
+} from './runner';
 import { attachSchedule, parseSchedule } from './schedule';
 import { renderTable } from './table';
 import { type FunctionTask, getTask, type ModelTaskData, type Task } from './tasks';
+import { aggregateRuns, REPEAT_STEPS, runTrials } from './trials';
 import { UsageError } from './usage-error';
+
+/**
+ * The most seeds `--seeds` takes.
+ *
+ * @example
+ * ```ts
+ * MAX_SEEDS; // 100
+ * ```
+ */
+export const MAX_SEEDS = 100;
+
+/**
+ * The default of `--diverge-factor`: a run whose loss passes 10 times its initial loss has diverged.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_DIVERGE_FACTOR; // 10
+ * ```
+ */
+export const DEFAULT_DIVERGE_FACTOR = 10;
 
 /**
  * The options of `nabla compare`, as the parser and the help read them.
@@ -66,8 +95,24 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
     type: 'integer',
     min: 0,
     value: 'N',
-    description: 'seed of the data, its order and the initial weights',
+    description: 'the base seed: it draws the data and its split; run k of each optimizer uses seed N + k',
     default: '0',
+  },
+  {
+    name: 'seeds',
+    type: 'integer',
+    min: 1,
+    value: 'N',
+    description: `run every optimizer on N seeds (at most ${MAX_SEEDS}): each seed gives other initial weights and another data order; the table shows mean ± standard deviation, the charts the median and the interquartile range. The 2-D functions start from a fixed point, so their seeds differ only for an optimizer that draws random numbers`,
+    default: '1',
+  },
+  {
+    name: 'diverge-factor',
+    type: 'number',
+    value: 'X',
+    description:
+      'a run diverges, and stops there, when its loss is NaN or infinite or above X times its initial loss (X > 1; for a 2-D function, X times the larger of f at the start and the largest f in the plotted box); it is shown as diverged and left out of the means',
+    default: '10',
   },
   {
     name: 'schedule',
@@ -80,7 +125,7 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
     name: 'target-loss',
     type: 'number',
     value: 'X',
-    description: 'report the first step at which the (smoothed) loss is <= X',
+    description: 'report the first step (and the time) at which the smoothed train loss (f for 2-D functions) is <= X',
     default: 'per task',
   },
   {
@@ -95,7 +140,8 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
     name: 'out',
     type: 'string',
     value: 'DIR',
-    description: 'write report.html, results.json and results.csv into DIR',
+    description:
+      'write report.html, results.json, results.csv and runs.csv into DIR (checked before the run; each file written to a temporary file, then renamed)',
   },
   {
     name: 'plugin',
@@ -134,6 +180,10 @@ export interface ComparePlan {
   steps: number | null;
   batchSize: number | null;
   seed: number;
+  /** The seeds every optimizer runs on: `seed`, `seed + 1`, ... (`--seeds` of them). */
+  seeds: number[];
+  /** `--diverge-factor`. */
+  divergeFactor: number;
   schedule: ReturnType<typeof parseSchedule>;
   targetLoss: number;
   dataDir: string | null;
@@ -199,6 +249,16 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
   if (v.epochs !== undefined && v.steps !== undefined) throw new UsageError('give --epochs or --steps, not both');
   if (v.data !== undefined && !(task.kind === 'model' && task.usesDataDir))
     throw new UsageError(`--data applies to the MNIST tasks (mnist-mlp, mnist-cnn), not to ${task.name}`);
+  const seed = (v.seed as number | undefined) ?? 0;
+  const seedCount = (v.seeds as number | undefined) ?? 1;
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > MAX_SEEDS)
+    throw new UsageError(`--seeds: expected an integer from 1 to ${MAX_SEEDS}, got ${seedCount}`);
+  if (seed + seedCount - 1 > 2 ** 32 - 1)
+    throw new UsageError(
+      `--seed: expected an integer from 0 to ${2 ** 32 - seedCount} with --seeds ${seedCount} (seeds are 32-bit), got ${seed}`,
+    );
+  const divergeFactor = (v['diverge-factor'] as number | undefined) ?? DEFAULT_DIVERGE_FACTOR;
+  if (!(divergeFactor > 1)) throw new UsageError(`--diverge-factor: expected a number > 1, got ${divergeFactor}`);
   const optimizers = resolveOptimizers(
     parseOptimizerSpecs((v.optimizers as string[] | undefined) ?? [task.defaults.optimizers]),
   );
@@ -211,7 +271,9 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
     epochs,
     steps,
     batchSize: fn ? null : ((v['batch-size'] as number | undefined) ?? task.defaults.batchSize ?? 32),
-    seed: (v.seed as number | undefined) ?? 0,
+    seed,
+    seeds: Array.from({ length: seedCount }, (_, k) => seed + k),
+    divergeFactor,
     schedule,
     targetLoss: (v['target-loss'] as number | undefined) ?? task.defaults.targetLoss,
     dataDir: (v.data as string | undefined) ?? null,
@@ -249,14 +311,7 @@ export function sampleSurface(task: FunctionTask, resolution = 100): Surface {
   const [x0, x1] = task.fn.bounds.x;
   const [y0, y1] = task.fn.bounds.y;
   const n = resolution;
-  const points = new Float64Array((n + 1) * (n + 1) * 2);
-  for (let j = 0; j <= n; j++)
-    for (let i = 0; i <= n; i++) {
-      const k = j * (n + 1) + i;
-      points[2 * k] = x0 + ((x1 - x0) * i) / n;
-      points[2 * k + 1] = y0 + ((y1 - y0) * j) / n;
-    }
-  const values = task.fn.f(new Tensor(points, [(n + 1) * (n + 1), 2], 'float64'));
+  const values = evaluateGrid(task, n);
   return {
     formula: task.fn.formula,
     bounds: [
@@ -266,7 +321,7 @@ export function sampleSurface(task: FunctionTask, resolution = 100): Surface {
     minima: task.fn.minima.map(([x, y]) => [x, y]),
     start: [task.fn.start[0], task.fn.start[1]],
     resolution: n,
-    values: Array.from(values.values),
+    values: Array.from(values),
   };
 }
 
@@ -280,7 +335,8 @@ function chooseLossScale(plan: ComparePlan, runs: readonly RunResult[]): 'log' |
 }
 
 /**
- * Run a planned comparison: train (or walk) with every optimizer, then build the result.
+ * Run a planned comparison: every optimizer on every seed, after an untimed warm-up and in a shuffled
+ * order (see {@link runTrials}), then build the result with each optimizer's statistics.
  *
  * @example
  * ```ts
@@ -289,19 +345,19 @@ function chooseLossScale(plan: ComparePlan, runs: readonly RunResult[]): 'log' |
  */
 export async function runComparison(plan: ComparePlan, command: string, events: RunEvents): Promise<CompareResult> {
   const { task } = plan;
-  let runs: RunResult[];
+  let runner: TaskRunner;
   let details: string[];
   let surface: Surface | null = null;
   let stepsPerEpoch: number | null = null;
   let totalSteps: number;
   if (task.kind === 'function') {
     totalSteps = plan.steps ?? 100;
-    runs = runFunctionTask(
-      task,
-      plan.optimizers,
-      { steps: totalSteps, schedule: plan.schedule, targetLoss: plan.targetLoss },
-      events,
-    );
+    runner = functionTaskRunner(task, {
+      steps: totalSteps,
+      schedule: plan.schedule,
+      targetLoss: plan.targetLoss,
+      divergeFactor: plan.divergeFactor,
+    });
     surface = sampleSurface(task);
     details = [`f(x, y) = ${task.fn.formula}`, `start (${task.fn.start.join(', ')})`];
   } else {
@@ -320,14 +376,21 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
       seed: plan.seed,
       schedule: plan.schedule,
       targetLoss: plan.targetLoss,
+      divergeFactor: plan.divergeFactor,
     };
     const length = modelRunLength(data.train.x.shape[0], options);
     stepsPerEpoch = length.stepsPerEpoch;
     totalSteps = length.totalSteps;
-    runs = await runModelTask(data, plan.optimizers, options, events);
+    runner = modelTaskRunner(data, options);
     details = data.details;
   }
-  const partial: CompareResult = {
+  const outcome = await runTrials(
+    runner,
+    plan.optimizers,
+    { seeds: plan.seeds, orderSeed: plan.seed, repeatSteps: REPEAT_STEPS },
+    events,
+  );
+  const result: CompareResult = {
     tool: 'nabla compare',
     version: pkg.version,
     command,
@@ -346,23 +409,46 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
       stepsPerEpoch,
       batchSize: plan.batchSize,
       seed: plan.seed,
+      seeds: plan.seeds,
+      divergeFactor: plan.divergeFactor,
       schedule: plan.schedule.text,
       targetLoss: plan.targetLoss,
-      lossScale: 'log',
+      lossScale: chooseLossScale(plan, outcome.runs),
       plugins: plan.plugins,
       dataDir: plan.dataDir,
     },
+    order: outcome.order,
+    timing: outcome.timing,
     surface,
-    runs,
+    aggregates: [],
+    runs: outcome.runs,
   };
-  partial.settings.lossScale = chooseLossScale(plan, runs);
-  return partial;
+  result.aggregates = aggregateRuns(result);
+  return result;
+}
+
+/** The warning lines (on stderr) about runs that diverged: the run goes on, and the exit code stays 0. */
+function divergenceWarnings(result: CompareResult): string[] {
+  const lines: string[] = [];
+  for (const agg of result.aggregates ?? []) {
+    if (agg.diverged.length === 0) continue;
+    const runs = result.runs.filter((r) => r.label === agg.label);
+    if (runs.length === 1) lines.push(`nabla: warning: ${agg.label} ${runs[0].summary.stopReason ?? 'diverged'}`);
+    else
+      lines.push(
+        `nabla: warning: ${agg.label} diverged on ${agg.diverged.length} of ${runs.length} seeds (${agg.diverged.join(', ')}); ${
+          agg.diverged.length === runs.length ? 'it has no numbers to show' : 'those runs are left out of the means'
+        }`,
+      );
+  }
+  return lines;
 }
 
 /**
- * `nabla compare`: parse, plan, run with a progress display, print the table (or JSON), and write
- * `--out` atomically. Returns the exit code: 0 on success, 2 on a usage error (message on stderr,
- * nothing written), 1 when the run itself failed.
+ * `nabla compare`: parse and check everything (options, plugins, `--out`) before any training, run
+ * with a progress display, print the table (or JSON), write `--out` atomically, and warn on stderr
+ * about runs that diverged. Returns the exit code: 0 on success (runs that diverged included), 2 on a
+ * usage error (one line on stderr, nothing run or written), 1 when the run itself failed.
  *
  * @example
  * ```ts
@@ -374,30 +460,43 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
   const plugins = await loadPlugins(parsed, io.cwd);
   const plan = planComparison(parsed, io.cwd, plugins);
   const command = ['nabla', 'compare', ...argv].map(shellQuote).join(' ');
+  const seeds = plan.seeds;
+  // The header goes out before the display draws anything, so that a terminal redraw never covers it.
+  if (!plan.quiet)
+    io.stderr.write(
+      `nabla compare: ${plan.task.name}, ${plan.optimizers.length} optimizers, ${
+        plan.epochs !== null ? `${plan.epochs} epochs` : `${plan.steps} steps`
+      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}\n`,
+    );
   const progress = plan.quiet
     ? null
     : new ProgressDisplay(
         io.stderr,
         plan.optimizers.map((o) => o.label),
-        { epochs: plan.task.kind === 'model' ? (plan.epochs ?? null) : null },
+        {
+          epochs: plan.task.kind === 'model' ? (plan.epochs ?? null) : null,
+          runs: plan.optimizers.length * seeds.length,
+        },
       );
-  if (!plan.quiet)
-    io.stderr.write(
-      `nabla compare: ${plan.task.name}, ${plan.optimizers.length} optimizers, ${
-        plan.epochs !== null ? `${plan.epochs} epochs` : `${plan.steps} steps`
-      }, seed ${plan.seed}\n`,
-    );
   const result = await runComparison(plan, command, progress ?? silentEvents);
   progress?.close();
   if (plan.json) io.stdout.write(resultsJson(result));
   else io.stdout.write(`\n${renderTable(result)}`);
+  for (const line of divergenceWarnings(result)) io.stderr.write(`${line}\n`);
   if (plan.outDir !== null) {
-    writeOutDir(plan.outDir, {
-      'report.html': renderReport(result),
-      'results.json': resultsJson(result),
-      'results.csv': resultsCsv(result),
-    });
-    if (!plan.json) io.stdout.write(`\nwrote ${plan.outDir}/report.html, results.json, results.csv\n`);
+    try {
+      writeOutDir(plan.outDir, {
+        'report.html': renderReport(result),
+        'results.json': resultsJson(result),
+        'results.csv': resultsCsv(result),
+        'runs.csv': runsCsv(result),
+      });
+    } catch (error) {
+      // Checked before the run, so this is the disk (full, or the directory removed meanwhile): one line, no trace.
+      io.stderr.write(`nabla: --out ${plan.outDir}: could not write the results: ${(error as Error).message}\n`);
+      return 1;
+    }
+    if (!plan.json) io.stdout.write(`\nwrote ${plan.outDir}/report.html, results.json, results.csv, runs.csv\n`);
   }
   return 0;
 }

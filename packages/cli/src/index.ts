@@ -20,9 +20,17 @@ export type {
   CompareResult,
   CompareSettings,
   EpochSeries,
+  OptimizerAggregate,
+  RunRef,
   RunResult,
+  RunStatus,
   RunSummary,
   StepSeries,
+  StepTimeStat,
   Surface,
+  TargetStat,
   TaskInfo,
+  TimingInfo,
+  TimingRepeat,
 } from './results';
+export type { Band, MeanSd } from './stats';

@@ -1,15 +1,5 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './usage-error';
 
 /**
@@ -20,12 +10,18 @@ import { UsageError } from './usage-error';
  * OUTPUT_FILES.includes('report.html'); // true
  * ```
  */
-export const OUTPUT_FILES = ['report.html', 'results.json', 'results.csv'] as const;
+export const OUTPUT_FILES = ['report.html', 'results.json', 'results.csv', 'runs.csv'] as const;
+
+/**
+ * A temporary file of {@link writeOutDir} (`.results.json.tmp-…`): left behind only by a process killed
+ * while writing, and not counted as a foreign file.
+ */
+const TEMP_FILE = /^\.(?:report\.html|results\.json|results\.csv|runs\.csv)\.tmp-/;
 
 /**
  * Check `--out` before a run, so that a bad directory fails fast and nothing is written: it must be
- * missing, or a directory that holds only files `nabla compare` writes (it is then replaced as a
- * whole). Returns the absolute path.
+ * missing (and creatable), or a directory that holds only files `nabla compare` writes (they are then
+ * replaced). Returns the absolute path.
  *
  * @example
  * ```ts
@@ -39,7 +35,9 @@ export function checkOutDir(out: string, cwd: string): string {
     return dir;
   }
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out: ${dir} exists and is not a directory`);
-  const foreign = readdirSync(dir).filter((f) => !(OUTPUT_FILES as readonly string[]).includes(f));
+  const foreign = readdirSync(dir).filter(
+    (f) => !(OUTPUT_FILES as readonly string[]).includes(f) && !TEMP_FILE.test(f),
+  );
   if (foreign.length > 0)
     throw new UsageError(
       `--out: ${dir} holds files that nabla compare did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); choose a new or empty directory`,
@@ -66,9 +64,11 @@ function checkWritableParent(dir: string): void {
 }
 
 /**
- * Write `files` into `dir` all at once: into a fresh temporary directory beside it first, then one
- * rename puts it in place (a previous `dir` is moved aside and deleted after). If anything fails,
- * the temporary directory is removed and `dir` is left as it was.
+ * Write `files` into `dir`, each atomically: every file is first written in full to a temporary file in
+ * `dir` itself, and only when all of them are written is each renamed over its final name (a rename in
+ * one directory is atomic, so a reader sees the old file or the new one, never a part). Files of an
+ * earlier comparison that this one does not write are then removed. If writing fails, the temporary
+ * files (and `dir`, when this call created it) are removed and the previous files are left as they were.
  *
  * @example
  * ```ts
@@ -76,23 +76,22 @@ function checkWritableParent(dir: string): void {
  * ```
  */
 export function writeOutDir(dir: string, files: Readonly<Record<string, string>>): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const temp = mkdtempSync(join(parent, `.${basename(dir)}.tmp-`));
-  let old: string | null = null;
+  const created = mkdirSync(dir, { recursive: true });
+  const temps: [string, string][] = [];
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
-    // mkdtemp makes the directory private (0700); the output is an ordinary directory.
-    chmodSync(temp, 0o755);
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(temp, name), content);
-    if (existsSync(dir)) {
-      old = `${temp}.old`;
-      renameSync(dir, old);
+    for (const [name, content] of Object.entries(files)) {
+      const temp = join(dir, `.${name}.tmp-${tag}`);
+      temps.push([temp, join(dir, name)]);
+      writeFileSync(temp, content);
     }
-    renameSync(temp, dir);
+    for (const [temp, target] of temps) renameSync(temp, target);
   } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
-    if (old !== null && !existsSync(dir)) renameSync(old, dir);
+    for (const [temp] of temps) rmSync(temp, { force: true });
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
     throw error;
   }
-  if (old !== null) rmSync(old, { recursive: true, force: true });
+  for (const name of readdirSync(dir))
+    if ((OUTPUT_FILES as readonly string[]).includes(name) && !Object.hasOwn(files, name))
+      rmSync(join(dir, name), { force: true });
 }

@@ -10,7 +10,7 @@ describe('performance profiles', () => {
   });
 
   it('counts the fraction of tasks within tau of the best', () => {
-    const tasks = [
+    const tasks: Record<string, number | null>[] = [
       { sgd: 30, adam: 10 },
       { sgd: 5, adam: 10 },
       { sgd: null, adam: 7 },

@@ -1,7 +1,8 @@
 import { formatHyperparams } from './optimizer-spec';
-import type { CompareResult, RunResult } from './results';
+import type { CompareResult, OptimizerAggregate, RunResult } from './results';
 import { contourChart, escapeXml, lineChart, type Series } from './svg';
-import { formatDuration, formatNumber, summaryTable } from './table';
+import { formatDuration, formatNumber, formatTime, summaryTable } from './table';
+import { aggregatesOf, type CurveDefinition, curveDefinitions, hasValidation, plotted } from './trials';
 
 /** One chart of the report: its title and its inline `<svg>`. */
 export interface ReportChart {
@@ -13,11 +14,58 @@ export interface ReportChart {
   caption: string;
 }
 
-function series(
-  runs: readonly RunResult[],
-  pick: (r: RunResult) => { x: readonly number[]; y: readonly number[] },
+/** What the lines, bands and crosses of the charts are, for the captions. */
+function curveNote(result: CompareResult, aggregates: readonly OptimizerAggregate[]): string {
+  const seeds = Math.max(...aggregates.map((a) => a.seeds.length), 1);
+  const parts: string[] = [];
+  if (seeds > 1)
+    parts.push(
+      `Lines are the median over ${seeds} seeds, bands the interquartile range (25th to 75th percentile) of the runs that did not diverge.`,
+    );
+  if (result.runs.some((r) => r.status === 'diverged'))
+    parts.push('A cross marks where a run diverged: its curve stops at the step before.');
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+}
+
+/**
+ * The series of one chart: per optimizer, the median over its seeds with the interquartile band (when
+ * more than one run is drawn) and a cross where each diverged run stops.
+ */
+function chartSeries(
+  result: CompareResult,
+  aggregates: readonly OptimizerAggregate[],
+  definition: CurveDefinition,
 ): Series[] {
-  return runs.map((r) => ({ label: r.label, color: r.color, ...pick(r) }));
+  return aggregates.map((agg) => {
+    const band = agg.curves[definition.id] ?? { x: [], median: [], q1: [], q3: [] };
+    const runs = result.runs.filter((r) => r.label === agg.label);
+    const drawn = agg.diverged.length < runs.length ? runs.length - agg.diverged.length : runs.length;
+    const markers = runs
+      .filter((r) => r.status === 'diverged')
+      .flatMap((r) => {
+        const { x, y } = definition.pick(r);
+        const k = x.length - 1;
+        const seed = runs.length > 1 ? ` (seed ${r.seed ?? '?'})` : '';
+        return k >= 0
+          ? [{ x: x[k], y: y[k], title: `${agg.label}${seed} diverged at step ${r.divergedAt ?? '?'}` }]
+          : [];
+      });
+    return {
+      label: agg.label,
+      color: agg.color,
+      x: band.x,
+      y: band.median,
+      band: drawn > 1 ? { lo: band.q1, hi: band.q3 } : undefined,
+      markers,
+    };
+  });
+}
+
+/** The run of an optimizer whose path the contour plot draws: of those that did not diverge, the one with the median final f. */
+function representative(runs: readonly RunResult[]): RunResult {
+  const pool = runs.some((r) => r.status !== 'diverged') ? runs.filter((r) => r.status !== 'diverged') : runs;
+  const sorted = [...pool].sort((a, b) => (a.summary.finalLoss || 0) - (b.summary.finalLoss || 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /**
@@ -25,7 +73,9 @@ function series(
  * (validation loss when there is a validation set), accuracy per epoch (classification), the learning
  * rate per step. 2-D functions: the contour plot with every trajectory, f per step, the distance to
  * the nearest minimum (when there is one), the learning rate per step. Every chart has one
- * `<path class="series">` per optimizer.
+ * `<path class="series">` per optimizer: with several seeds, the median over them, over a
+ * `<path class="band">` of the interquartile range; a cross (`<path class="diverged">`) marks where a
+ * run diverged. Every loss axis says whether it is the training or the validation loss.
  *
  * @example
  * ```ts
@@ -34,6 +84,12 @@ function series(
  */
 export function reportCharts(result: CompareResult): ReportChart[] {
   const runs = result.runs;
+  const aggregates = aggregatesOf(result);
+  const definitions = new Map(curveDefinitions(result).map((d) => [d.id, d]));
+  const curves = (id: string) => chartSeries(result, aggregates, definitions.get(id)!);
+  const seeds = Math.max(...aggregates.map((a) => a.seeds.length), 1);
+  const legendNote = seeds > 1 ? `median of ${seeds} seeds; band: interquartile range` : undefined;
+  const note = curveNote(result, aggregates);
   const yScale = result.settings.lossScale;
   const charts: ReportChart[] = [];
   if (result.task.kind === 'function' && result.surface !== null) {
@@ -47,10 +103,28 @@ export function reportCharts(result: CompareResult): ReportChart[] {
         resolution: n,
         bounds: s.bounds,
         minima: s.minima,
-        series: series(runs, (r) => ({ x: r.steps.x ?? [], y: r.steps.y ?? [] })),
+        series: aggregates.map((agg) => {
+          const mine = runs.filter((r) => r.label === agg.label);
+          const run = representative(mine);
+          const k = plotted(run).steps;
+          const markers = mine
+            .filter((r) => r.status === 'diverged')
+            .flatMap((r) => {
+              const m = plotted(r).steps - 1;
+              return m >= 0 ? [{ x: r.steps.x?.[m] ?? Number.NaN, y: r.steps.y?.[m] ?? Number.NaN }] : [];
+            });
+          return {
+            label: agg.label,
+            color: agg.color,
+            x: (run.steps.x ?? []).slice(0, k),
+            y: (run.steps.y ?? []).slice(0, k),
+            markers,
+          };
+        }),
       }),
-      caption:
-        "Each optimizer's path from the start (circle) to its last iterate (square), over log-spaced contour levels of f; crosses mark the global minima.",
+      caption: `Each optimizer's path from the start (circle) to its last iterate (square), over log-spaced contour levels of f; crosses mark the global minima${
+        runs.some((r) => r.status === 'diverged') ? ', and coloured crosses where a run diverged' : ''
+      }.${seeds > 1 ? ' With several seeds, the path of the run with the median final f.' : ''}`,
     });
     charts.push({
       id: 'loss',
@@ -59,11 +133,12 @@ export function reportCharts(result: CompareResult): ReportChart[] {
         xLabel: 'step',
         yLabel: 'f(x, y)',
         yScale,
-        series: series(runs, (r) => ({ x: r.steps.step, y: r.steps.loss })),
+        legendNote,
+        series: curves('loss'),
       }),
-      caption: 'The value of the function after each step (step 0 is the start).',
+      caption: `The value of the function after each step (step 0 is the start).${note}`,
     });
-    if (s.minima.length > 0)
+    if (definitions.has('distance'))
       charts.push({
         id: 'distance',
         svg: lineChart({
@@ -71,56 +146,57 @@ export function reportCharts(result: CompareResult): ReportChart[] {
           xLabel: 'step',
           yLabel: 'distance',
           yScale: 'log',
-          series: series(runs, (r) => ({
-            x: r.steps.step,
-            y: (r.steps.x ?? []).map((x, i) =>
-              Math.min(...s.minima.map(([mx, my]) => Math.hypot(x - mx, (r.steps.y ?? [])[i] - my))),
-            ),
-          })),
+          legendNote,
+          series: curves('distance'),
         }),
-        caption: 'The Euclidean distance from each iterate to the closest global minimizer.',
+        caption: `The Euclidean distance from each iterate to the closest global minimizer.${note}`,
       });
   } else {
+    const val = hasValidation(runs);
     charts.push({
       id: 'loss',
       svg: lineChart({
-        title: 'Training loss per step (smoothed)',
+        title: 'Train loss per step (smoothed)',
         xLabel: 'step',
-        yLabel: 'loss',
+        yLabel: 'train loss (smoothed)',
         yScale,
-        series: series(runs, (r) => ({ x: r.steps.step, y: r.steps.smoothedLoss })),
+        legendNote,
+        series: curves('loss'),
       }),
-      caption: 'The loss of each training batch, smoothed by a bias-corrected moving average (factor 0.9).',
+      caption: `The training loss of each batch, smoothed by a bias-corrected moving average (factor 0.9).${note}`,
     });
-    const hasVal = runs.some((r) => r.epochs.valLoss.some(Number.isFinite));
     charts.push({
       id: 'epoch-loss',
       svg: lineChart({
-        title: hasVal ? 'Validation loss per epoch' : 'Training loss per epoch',
+        title: val.loss ? 'Validation loss per epoch' : 'Train loss per epoch',
         xLabel: 'epoch',
-        yLabel: 'loss',
+        yLabel: val.loss ? 'validation loss' : 'train loss (epoch mean)',
         yScale,
-        series: series(runs, (r) => ({ x: r.epochs.epoch, y: hasVal ? r.epochs.valLoss : r.epochs.loss })),
+        legendNote,
+        series: curves('epoch-loss'),
       }),
-      caption: hasVal
-        ? 'The loss on the held-out validation set after each epoch.'
-        : 'The mean training loss over each epoch.',
+      caption: `${
+        val.loss
+          ? 'The loss on the held-out validation set after each epoch.'
+          : 'The mean training loss over each epoch.'
+      }${note}`,
     });
-    if (result.task.classification) {
-      const hasValAcc = runs.some((r) => r.epochs.valAccuracy.some(Number.isFinite));
+    if (definitions.has('accuracy'))
       charts.push({
         id: 'accuracy',
         svg: lineChart({
-          title: hasValAcc ? 'Validation accuracy per epoch' : 'Training accuracy per epoch',
+          title: val.accuracy ? 'Validation accuracy per epoch' : 'Train accuracy per epoch',
           xLabel: 'epoch',
-          yLabel: 'accuracy',
-          series: series(runs, (r) => ({ x: r.epochs.epoch, y: hasValAcc ? r.epochs.valAccuracy : r.epochs.accuracy })),
+          yLabel: val.accuracy ? 'validation accuracy' : 'train accuracy',
+          legendNote,
+          series: curves('accuracy'),
         }),
-        caption: hasValAcc
-          ? 'The fraction of held-out samples classified correctly after each epoch.'
-          : 'The fraction of training samples classified correctly during each epoch.',
+        caption: `${
+          val.accuracy
+            ? 'The fraction of held-out samples classified correctly after each epoch.'
+            : 'The fraction of training samples classified correctly during each epoch.'
+        }${note}`,
       });
-    }
   }
   charts.push({
     id: 'lr',
@@ -129,7 +205,8 @@ export function reportCharts(result: CompareResult): ReportChart[] {
       xLabel: 'step',
       yLabel: 'learning rate',
       yScale: lrScale(runs),
-      series: series(runs, (r) => ({ x: r.steps.step, y: r.steps.lr })),
+      legendNote,
+      series: curves('lr'),
     }),
     caption:
       result.settings.schedule === 'none'
@@ -166,14 +243,19 @@ figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:
 figcaption{color:#555;font-size:12.5px;padding:4px 6px 2px}
 svg.chart{display:block;max-width:100%;height:auto}
 #chart-contour{grid-row:span 2}
-.note{color:#a33}
+.note{color:#a33;margin:6px 0}
+p.caption{color:#555;font-size:12.5px;margin:6px 0}
+td.status{color:#a33;font-weight:600}
 footer{margin-top:32px;color:#777;font-size:12px}
 `;
 
 /**
- * The self-contained HTML report of a comparison: the command line and settings, a legend with every
- * optimizer's hyperparameters, the summary table, and the charts of `reportCharts` as inline SVG.
- * No scripts, stylesheets, fonts or images are loaded from anywhere: the file works offline.
+ * The self-contained HTML report of a comparison: the command line and settings (seeds, the divergence
+ * rule, the run order, the warm-up and timing), a legend with every optimizer's hyperparameters, the
+ * summary table with its legend and notes (diverged runs, noisy timings), and the charts of
+ * `reportCharts` as inline SVG. No scripts, stylesheets, fonts or images are loaded from anywhere: the
+ * file works offline. It also renders results written before `--seeds` (their statistics are computed
+ * from their runs).
  *
  * @example
  * ```ts
@@ -184,6 +266,9 @@ export function renderReport(result: CompareResult): string {
   const { settings, task } = result;
   const table = summaryTable(result);
   const charts = reportCharts(result);
+  const aggregates = aggregatesOf(result);
+  const seeds = settings.seeds ?? [settings.seed];
+  const timing = result.timing;
   const settingRows: [string, string][] = [
     ['task', `${task.name}: ${task.description}`],
     ...task.details.map((d): [string, string] => ['', d]),
@@ -195,14 +280,53 @@ export function renderReport(result: CompareResult): string {
     ],
     ...(settings.batchSize !== null ? [['batch size', String(settings.batchSize)] as [string, string]] : []),
     [
-      'seed',
-      `${settings.seed} (the same initial weights${task.kind === 'model' ? ' and data order' : ''} for every optimizer)`,
+      seeds.length > 1 ? 'seeds' : 'seed',
+      `${seeds.join(', ')} (each seed gives every optimizer the same ${
+        task.kind === 'model' ? 'initial weights and data order; the data and its split come from seed ' : 'start'
+      }${task.kind === 'model' ? settings.seed : seeds.length > 1 ? '; the start is fixed, so seeds differ only for an optimizer that draws random numbers' : ''})`,
     ],
     ['schedule', settings.schedule],
-    ['target loss', `${formatNumber(settings.targetLoss)} (the "steps to" column)`],
+    ['target loss', `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns)`],
+    [
+      'divergence',
+      `a run stops as diverged when its ${task.kind === 'model' ? 'train loss' : 'f'} is NaN or infinite${
+        settings.divergeFactor !== undefined
+          ? ` or above ${formatNumber(settings.divergeFactor)} × its initial value`
+          : ''
+      }`,
+    ],
+    ...(result.order !== undefined
+      ? [
+          [
+            'run order',
+            `shuffled with seed ${settings.seed}: ${result.order.map((r) => (seeds.length > 1 ? `${r.label} (seed ${r.seed})` : r.label)).join(', ')}`,
+          ] as [string, string],
+        ]
+      : []),
+    ...(timing !== undefined
+      ? [
+          [
+            'timing',
+            `${
+              timing.warmUp !== null && timing.warmUp.runs.length > 0
+                ? `an untimed warm-up first, its results discarded: ${timing.warmUp.runs
+                    .map((w) => `${w.steps} steps of ${w.label}`)
+                    .join(', ')} (${formatDuration(timing.warmUp.ms)}); `
+                : ''
+            }time/step is the median over the steps${seeds.length > 1 ? ' and seeds' : ''}${
+              timing.repeats.length > 0
+                ? `; a repeat of ${timing.repeats[0].steps} steps per optimizer checks it (${timing.repeats
+                    .map((t) => `${t.label} ${formatTime(t.medianStepMs)}`)
+                    .join(', ')})`
+                : ''
+            }; a spread above ${Math.round(timing.spreadThreshold * 100)}% is noted`,
+          ] as [string, string],
+        ]
+      : []),
     ...(settings.plugins.length > 0 ? [['plugins', settings.plugins.join(', ')] as [string, string]] : []),
     ['created', `${result.createdAt} with @nablajs/cli ${result.version}, ${result.environment}`],
   ];
+  const optimizerCount = aggregates.length;
   const html: string[] = [];
   html.push(
     '<!DOCTYPE html>',
@@ -215,14 +339,16 @@ export function renderReport(result: CompareResult): string {
     '</head>',
     '<body><main>',
     `<h1>nabla compare: ${escapeXml(task.name)}</h1>`,
-    `<p class="lead">${escapeXml(task.description)}${/[.?!]$/.test(task.description) ? '' : '.'} ${result.runs.length} optimizer${result.runs.length === 1 ? '' : 's'}, the same starting point for each.</p>`,
+    `<p class="lead">${escapeXml(task.description)}${/[.?!]$/.test(task.description) ? '' : '.'} ${optimizerCount} optimizer${optimizerCount === 1 ? '' : 's'}${
+      seeds.length > 1 ? ` on ${seeds.length} seeds each` : ''
+    }, the same starting point for each${seeds.length > 1 ? ' on the same seed' : ''}.</p>`,
     `<pre>${escapeXml(result.command)}</pre>`,
     '<h2>Optimizers</h2>',
     '<table class="legend"><thead><tr><th>optimizer</th><th>name</th><th>hyperparameters</th></tr></thead><tbody>',
   );
-  for (const run of result.runs)
+  for (const agg of aggregates)
     html.push(
-      `<tr><td><span class="swatch" style="background:${escapeXml(run.color)}"></span>${escapeXml(run.label)}</td><td>${escapeXml(run.optimizer)}</td><td><code>${escapeXml(formatHyperparams(run.hyperparams))}</code></td></tr>`,
+      `<tr><td><span class="swatch" style="background:${escapeXml(agg.color)}"></span>${escapeXml(agg.label)}</td><td>${escapeXml(agg.optimizer)}</td><td><code>${escapeXml(formatHyperparams(agg.hyperparams))}</code></td></tr>`,
     );
   html.push('</tbody></table>', '<h2>Results</h2>', '<table class="summary"><thead><tr>');
   table.header.forEach((h, c) => {
@@ -230,21 +356,20 @@ export function renderReport(result: CompareResult): string {
   });
   html.push('</tr></thead><tbody>');
   table.rows.forEach((row, r) => {
-    const color = result.runs[r].color;
+    const color = aggregates[r].color;
     html.push(
       `<tr>${row
         .map((cell, c) =>
           c === 0
             ? `<td><span class="swatch" style="background:${escapeXml(color)}"></span>${escapeXml(cell)}</td>`
-            : `<td${table.numeric[c] ? ' class="num"' : ''}>${escapeXml(cell)}</td>`,
+            : `<td${table.numeric[c] ? ' class="num"' : ''}${c === 1 && cell !== 'ok' ? ' class="status"' : ''}>${escapeXml(cell)}</td>`,
         )
         .join('')}</tr>`,
     );
   });
   html.push('</tbody></table>');
-  for (const run of result.runs)
-    if (run.summary.stopReason !== null)
-      html.push(`<p class="note">${escapeXml(run.label)} stopped early: ${escapeXml(run.summary.stopReason)}</p>`);
+  for (const line of table.legend) html.push(`<p class="caption">${escapeXml(line)}</p>`);
+  for (const note of table.notes) html.push(`<p class="note">${escapeXml(note)}</p>`);
   html.push('<h2>Charts</h2>', '<div class="charts">');
   for (const chart of charts)
     html.push(
@@ -254,7 +379,9 @@ export function renderReport(result: CompareResult): string {
   for (const [k, v] of settingRows) html.push(`<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`);
   html.push(
     '</tbody></table>',
-    `<footer>Total training time ${formatDuration(result.runs.reduce((a, r) => a + r.summary.wallTimeMs, 0))}. Every number plotted is in results.json and results.csv beside this file.</footer>`,
+    `<footer>Total training time ${formatDuration(result.runs.reduce((a, r) => a + r.summary.wallTimeMs, 0))}${
+      timing?.warmUp ? ` (and ${formatDuration(timing.warmUp.ms)} of warm-up)` : ''
+    }. Every run is in results.json (with the medians and bands drawn here), results.csv (per step and epoch) and runs.csv (one row per run) beside this file.</footer>`,
     '</main></body>',
     '</html>',
     '',

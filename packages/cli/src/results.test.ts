@@ -145,17 +145,35 @@ describe('result files', () => {
   it('quotes CSV cells that need it and leaves NaN empty', () => {
     const lines = resultsCsv(fakeResult()).trimEnd().split('\n');
     expect(lines).toHaveLength(7);
-    expect(lines[1]).toBe('"a, ""quoted""",step,0,,1,1,,,,0.1,1,-1');
-    expect(parseCsvLine(lines[3])).toEqual(['a, "quoted"', 'step', '2', '', '', '', '', '', '', '0.1', '1', '-1']);
-    expect(parseCsvLine(lines[6])[4]).toBe('Infinity');
+    expect(lines[1]).toBe('"a, ""quoted""",,step,0,,,1,1,,,,0.1,1,-1');
+    expect(parseCsvLine(lines[3])).toEqual([
+      'a, "quoted"',
+      '',
+      'step',
+      '2',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '0.1',
+      '1',
+      '-1',
+    ]);
+    expect(parseCsvLine(lines[6])[6]).toBe('Infinity');
   });
 
   it('renders an aligned table', () => {
     const table = renderTable(fakeResult()).split('\n');
-    expect(table[0]).toMatch(/^optimizer +final f +best f +final \(x, y\) +steps to f <= 0.5 +wall time +steps\/s$/);
+    expect(table[0]).toMatch(
+      /^optimizer +status +f \(final \/ best\) +final \(x, y\) +steps to f <= 0.5 +time to target +time\/step$/,
+    );
     expect(table[1]).toMatch(/^-+ +-+/);
-    expect(table[2]).toMatch(/^a, "quoted" +NaN +0.25 +\(1, -1\) +1 +1.5s +1.3$/);
-    expect(table[3]).toMatch(/^b +inf +1 +\(1, -1\) +not reached +1.5s +1.3$/);
+    // A NaN or infinite final loss has no mean: '-' (diverged runs are flagged by their status).
+    expect(table[2]).toMatch(/^a, "quoted" +ok +- \/ 0.25 +\(1, -1\) +1 +- +-$/);
+    expect(table[3]).toMatch(/^b +ok +- \/ 1 +\(1, -1\) +not reached +not reached +-$/);
     expect(table[0].length).toBe(table[2].length);
   });
 

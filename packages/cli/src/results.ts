@@ -1,4 +1,5 @@
 import type { Hyperparams } from '@nablajs/optim';
+import { type Band, type MeanSd, median } from './stats';
 
 /**
  * What one optimizer did, step by step. For a model task, entry `i` is optimizer step `i + 1`: the
@@ -19,6 +20,11 @@ export interface StepSeries {
   x?: number[];
   /** 2-D functions: the y coordinate of the iterate. */
   y?: number[];
+  /**
+   * Milliseconds since the run started, at the end of the step (2-D functions: when the iterate was
+   * reached; 0 for the start). Absent in results written before it was recorded.
+   */
+  timeMs?: number[];
 }
 
 /** What one optimizer did, epoch by epoch (model tasks only; NaN where a value does not apply). */
@@ -59,12 +65,38 @@ export interface RunSummary {
   stepsPerSecond: number;
   /** Why the run ended early (`diverged: ...`), or null. */
   stopReason: string | null;
+  /**
+   * The median time of one optimizer step in milliseconds (model tasks: forward, loss, backward, update
+   * and metrics of one batch; 2-D functions: the optimizer's step with its closure). Absent when the
+   * steps were not timed one by one.
+   */
+  medianStepMs?: number;
+  /** Milliseconds from the start of the run to the end of step `stepsToTarget`, or null; absent when not timed. */
+  timeToTargetMs?: number | null;
 }
 
-/** Everything about one optimizer's run. */
+/**
+ * How a run ended: `ok` (it ran every step), `diverged` (its loss became NaN or infinite, or rose above
+ * `--diverge-factor` times its initial loss; it stopped at that step), or `stopped` (it ended early
+ * for another reason, given in `summary.stopReason`).
+ *
+ * @example
+ * ```ts
+ * const status: RunStatus = run.status ?? 'ok';
+ * ```
+ */
+export type RunStatus = 'ok' | 'diverged' | 'stopped';
+
+/** Everything about one run: one optimizer on one seed. */
 export interface RunResult {
-  /** The label (unique in the comparison). */
+  /** The label of the optimizer (unique in the comparison; shared by its runs on every seed). */
   label: string;
+  /** The seed of the run's initial weights and data order (absent in results written before `--seeds`). */
+  seed?: number;
+  /** How the run ended (absent in results written before it was recorded: read it as `ok`). */
+  status?: RunStatus;
+  /** The step at which the run diverged (its last recorded step), or null. */
+  divergedAt?: number | null;
   /** The registered optimizer name. */
   optimizer: string;
   /** Every hyperparameter it used. */
@@ -103,8 +135,15 @@ export interface CompareSettings {
   stepsPerEpoch: number | null;
   /** Batch size (model tasks), or null. */
   batchSize: number | null;
-  /** The seed of the initial weights, the data and its order. */
+  /** The base seed: it draws the data and its split, and run `k` of every optimizer uses seed `seed + k`. */
   seed: number;
+  /** The seeds every optimizer ran on (`seed`, `seed + 1`, ...; absent in results written before `--seeds`). */
+  seeds?: number[];
+  /**
+   * A run diverges when its loss is NaN or infinite, or (when the initial loss is positive) above this
+   * many times its initial loss.
+   */
+  divergeFactor?: number;
   /** The schedule, as given (`none` when constant). */
   schedule: string;
   /** The loss that `stepsToTarget` counts steps to. */
@@ -133,10 +172,173 @@ export interface CompareResult {
   task: TaskInfo;
   /** The settings. */
   settings: CompareSettings;
+  /** The timed runs in the order they ran (shuffled with the base seed, so that no optimizer always runs first). */
+  order?: RunRef[];
+  /** How the runs were timed: the untimed warm-up and the short timing repeats. */
+  timing?: TimingInfo;
   /** 2-D functions: what the contour plot needs (the drawn box, the minima, a grid of values). */
   surface: Surface | null;
-  /** One entry per optimizer, in the order given. */
+  /** The statistics of each optimizer over its seeds, in the order given (what the table and the charts show). */
+  aggregates?: OptimizerAggregate[];
+  /** Every run: the optimizers in the order given, each on every seed in turn. */
   runs: RunResult[];
+}
+
+/**
+ * One run of a comparison, named by its optimizer's label and its seed.
+ *
+ * @example
+ * ```ts
+ * result.order?.map((r: RunRef) => `${r.label}@${r.seed}`); // ['adam@1', 'sgd@0', 'sgd@1', 'adam@0']
+ * ```
+ */
+export interface RunRef {
+  /** The optimizer's label. */
+  label: string;
+  /** The seed. */
+  seed: number;
+}
+
+/**
+ * A short extra run of an optimizer that only measures its time per step (made when there is one seed).
+ *
+ * @example
+ * ```ts
+ * const repeat: TimingRepeat = { label: 'adam', steps: 50, medianStepMs: 0.27 };
+ * ```
+ */
+export interface TimingRepeat {
+  /** The optimizer's label. */
+  label: string;
+  /** The steps timed. */
+  steps: number;
+  /** Their median time in milliseconds. */
+  medianStepMs: number;
+}
+
+/**
+ * How a comparison was timed.
+ *
+ * @example
+ * ```ts
+ * result.timing?.warmUp?.runs[0]; // { label: 'sgd', steps: 450 }
+ * ```
+ */
+export interface TimingInfo {
+  /**
+   * The untimed warm-up before any timed run, so that no run pays for the JIT compiling the code: a
+   * run of the first optimizer (as long as a timed run, up to 500 steps or 2 s), then a few steps of
+   * each other one (up to 50, for its own update code); the optimizers and their steps, and how long
+   * it all took. Their results are discarded.
+   */
+  warmUp: {
+    /** The optimizers warmed up, in order, with the steps each made. */
+    runs: {
+      /** The optimizer's label. */
+      label: string;
+      /** The untimed steps it made. */
+      steps: number;
+    }[];
+    /** How long the whole warm-up took (ms). */
+    ms: number;
+  } | null;
+  /** The short timing repeats (one per optimizer, with one seed only; empty otherwise). */
+  repeats: TimingRepeat[];
+  /** A note is shown when an optimizer's median step times differ by more than this fraction (0.25: 25%). */
+  spreadThreshold: number;
+}
+
+/**
+ * An optimizer's count of runs that reached the target, and the median over those runs.
+ *
+ * @example
+ * ```ts
+ * const s: TargetStat = aggregate.stepsToTarget; // { median: 278, reached: 2, of: 3 }, shown as '278 (2/3)'
+ * ```
+ */
+export interface TargetStat {
+  /** The median over the runs that reached the target, or null when none did. */
+  median: number | null;
+  /** How many runs reached it (diverged runs never count). */
+  reached: number;
+  /** How many runs there were. */
+  of: number;
+}
+
+/**
+ * An optimizer's time per step over its runs.
+ *
+ * @example
+ * ```ts
+ * const t: StepTimeStat = aggregate.stepTime; // { medianMs: 0.27, samplesMs: [0.26, 0.27, 0.38], spread: 0.46, noisy: true }
+ * ```
+ */
+export interface StepTimeStat {
+  /** The median, over the runs that did not diverge, of each run's median step time, in milliseconds (NaN when none). */
+  medianMs: number;
+  /**
+   * Every median step time compared for the spread: one per run of 5 steps or more that did not diverge,
+   * plus the timing repeat with one seed.
+   */
+  samplesMs: number[];
+  /** `(max - min) / min` of `samplesMs`, or null with fewer than two. */
+  spread: number | null;
+  /** Whether `spread` is above the threshold of {@link TimingInfo.spreadThreshold}: the timings are noisy. */
+  noisy: boolean;
+}
+
+/**
+ * The statistics of one optimizer over its seeds. Runs that diverged are left out of every mean,
+ * median and curve (they are counted in `diverged`), unless every run diverged: the curves are then
+ * those of the diverged runs up to where they stopped.
+ *
+ * @example
+ * ```ts
+ * const [sgd] = result.aggregates ?? [];
+ * sgd.finalValLoss; // { mean: 0.45, sd: 0.009, n: 3 }
+ * sgd.curves.loss.median; // the median smoothed train loss at each step
+ * ```
+ */
+export interface OptimizerAggregate {
+  /** The optimizer's label. */
+  label: string;
+  /** The registered optimizer name. */
+  optimizer: string;
+  /** Its hyperparameters. */
+  hyperparams: Hyperparams;
+  /** The colour of its lines. */
+  color: string;
+  /** The seeds it ran on. */
+  seeds: number[];
+  /** The seeds on which it diverged. */
+  diverged: number[];
+  /** The final loss: the last epoch's mean training loss (model tasks) or f at the last iterate (2-D functions). */
+  finalLoss: MeanSd;
+  /** The best of those losses over each run. */
+  bestLoss: MeanSd;
+  /** The validation loss after the last epoch, or null when the task has no validation set. */
+  finalValLoss: MeanSd | null;
+  /** The lowest validation loss over each run, or null. */
+  bestValLoss: MeanSd | null;
+  /** The final accuracy (validation accuracy when measured, else training accuracy), or null. */
+  finalAccuracy: MeanSd | null;
+  /** The best accuracy over each run, or null. */
+  bestAccuracy: MeanSd | null;
+  /** 2-D functions: the median final point over the runs, or null. */
+  finalPoint: [number, number] | null;
+  /** The steps to the target loss. */
+  stepsToTarget: TargetStat;
+  /** The time to the target loss in milliseconds (from the start of the run). */
+  timeToTargetMs: TargetStat;
+  /** The time per step. */
+  stepTime: StepTimeStat;
+  /** The wall time of a run, in milliseconds. */
+  wallTimeMs: MeanSd;
+  /**
+   * The median and interquartile range of every plotted curve, by chart id (`loss`, `epoch-loss`,
+   * `accuracy`, `distance`, `lr`).
+   */
+  curves: Record<string, Band>;
 }
 
 /** The sampled surface of a 2-D function, for the contour plot. */
@@ -204,11 +406,12 @@ export function stepsToTarget(series: Pick<StepSeries, 'step' | 'smoothedLoss'>,
 /**
  * Summarise a run for the table: final and best loss (per epoch for model tasks, per iterate for 2-D
  * functions), final and best accuracy (validation accuracy when measured, else training accuracy),
- * steps to the target loss, wall time and speed.
+ * steps to the target loss, wall time and speed; with the step times, also the median step time and the
+ * time to the target (read from `steps.timeMs`).
  *
  * @example
  * ```ts
- * summarize({ steps, epochs, wallTimeMs: 1200, stopReason: null, stepCount: 450, targetLoss: 0.1 });
+ * summarize({ steps, epochs, wallTimeMs: 1200, stopReason: null, stepCount: 450, targetLoss: 0.1, stepTimesMs });
  * ```
  */
 export function summarize(input: {
@@ -218,8 +421,13 @@ export function summarize(input: {
   wallTimeMs: number;
   stopReason: string | null;
   targetLoss: number;
+  /** The duration of each optimizer step in milliseconds, when they were timed one by one. */
+  stepTimesMs?: readonly number[];
 }): RunSummary {
   const { steps, epochs } = input;
+  const toTarget = stepsToTarget(steps, input.targetLoss);
+  const timed = input.stepTimesMs !== undefined;
+  const targetIndex = toTarget === null ? -1 : steps.step.indexOf(toTarget);
   const byEpoch = epochs.epoch.length > 0;
   const losses = byEpoch ? epochs.loss : steps.loss;
   const accuracy = epochs.valAccuracy.some(Number.isFinite) ? epochs.valAccuracy : epochs.accuracy;
@@ -229,11 +437,13 @@ export function summarize(input: {
     bestLoss: minFinite(losses),
     finalAccuracy: hasAccuracy ? accuracy[accuracy.length - 1] : null,
     bestAccuracy: hasAccuracy ? maxFinite(accuracy) : null,
-    stepsToTarget: stepsToTarget(steps, input.targetLoss),
+    stepsToTarget: toTarget,
     steps: input.stepCount,
     wallTimeMs: input.wallTimeMs,
     stepsPerSecond: input.wallTimeMs > 0 ? input.stepCount / (input.wallTimeMs / 1000) : 0,
     stopReason: input.stopReason,
+    medianStepMs: timed ? median(input.stepTimesMs ?? []) : undefined,
+    timeToTargetMs: timed ? (targetIndex >= 0 ? (steps.timeMs?.[targetIndex] ?? null) : null) : undefined,
   };
 }
 
@@ -257,18 +467,21 @@ export function resultsJson(result: CompareResult): string {
 }
 
 /**
- * The columns of results.csv, in order.
+ * The columns of results.csv, in order: the optimizer's label and the run's seed, the series (`step`
+ * or `epoch`), then the numbers of that step or epoch.
  *
  * @example
  * ```ts
- * CSV_COLUMNS.join(','); // 'optimizer,series,step,epoch,loss,...'
+ * CSV_COLUMNS.join(','); // 'optimizer,seed,series,step,epoch,timeMs,loss,...'
  * ```
  */
 export const CSV_COLUMNS = [
   'optimizer',
+  'seed',
   'series',
   'step',
   'epoch',
+  'timeMs',
   'loss',
   'smoothedLoss',
   'accuracy',
@@ -279,15 +492,21 @@ export const CSV_COLUMNS = [
   'y',
 ] as const;
 
-function csvCell(value: string | number | undefined): string {
-  if (value === undefined) return '';
+function csvCell(value: string | number | null | undefined): string {
+  if (value === undefined || value === null) return '';
   if (typeof value === 'number') return Number.isNaN(value) ? '' : String(value);
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+function csvLine(columns: readonly string[], row: Record<string, string | number | null | undefined>): string {
+  return columns.map((c) => csvCell(row[c])).join(',');
+}
+
 /**
- * results.csv in long form: one row per optimizer step (`series` = `step`) and one per epoch
- * (`series` = `epoch`), with the columns of {@link CSV_COLUMNS}; cells that do not apply are empty.
+ * results.csv in long form: for every run (every optimizer on every seed), one row per optimizer step
+ * (`series` = `step`) and one per epoch (`series` = `epoch`), with the columns of {@link CSV_COLUMNS};
+ * `loss` is the training loss (of the batch, or the epoch's mean) or f for 2-D functions, `valLoss` and
+ * `valAccuracy` are measured on the validation set; cells that do not apply are empty.
  *
  * @example
  * ```ts
@@ -298,34 +517,124 @@ export function resultsCsv(result: CompareResult): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const run of result.runs) {
     const s = run.steps;
-    for (let i = 0; i < s.step.length; i++) {
-      const row: Record<string, string | number | undefined> = {
-        optimizer: run.label,
-        series: 'step',
-        step: s.step[i],
-        loss: s.loss[i],
-        smoothedLoss: s.smoothedLoss[i],
-        lr: s.lr[i],
-        x: s.x?.[i],
-        y: s.y?.[i],
-      };
-      lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
-    }
+    for (let i = 0; i < s.step.length; i++)
+      lines.push(
+        csvLine(CSV_COLUMNS, {
+          optimizer: run.label,
+          seed: run.seed,
+          series: 'step',
+          step: s.step[i],
+          timeMs: s.timeMs?.[i],
+          loss: s.loss[i],
+          smoothedLoss: s.smoothedLoss[i],
+          lr: s.lr[i],
+          x: s.x?.[i],
+          y: s.y?.[i],
+        }),
+      );
     const e = run.epochs;
-    for (let i = 0; i < e.epoch.length; i++) {
-      const row: Record<string, string | number | undefined> = {
+    for (let i = 0; i < e.epoch.length; i++)
+      lines.push(
+        csvLine(CSV_COLUMNS, {
+          optimizer: run.label,
+          seed: run.seed,
+          series: 'epoch',
+          step: e.step[i],
+          epoch: e.epoch[i],
+          loss: e.loss[i],
+          accuracy: e.accuracy[i],
+          valLoss: e.valLoss[i],
+          valAccuracy: e.valAccuracy[i],
+          lr: e.lr[i],
+        }),
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function lastValue(values: readonly number[]): number {
+  return values.length > 0 ? values[values.length - 1] : Number.NaN;
+}
+
+function hasFinite(values: readonly number[]): boolean {
+  return values.some((v) => Number.isFinite(v));
+}
+
+/**
+ * The columns of runs.csv for a comparison: one row per run. Model tasks: `finalTrainLoss`,
+ * `bestTrainLoss` (the epochs' mean training loss), `finalValLoss` and `bestValLoss` when there is a
+ * validation set, `finalValAccuracy` / `bestValAccuracy` (or `finalTrainAccuracy` / `bestTrainAccuracy`
+ * without one) for classification; 2-D functions: `finalF`, `bestF`, `finalX`, `finalY`.
+ *
+ * @example
+ * ```ts
+ * runsCsvColumns(result).slice(0, 4); // ['optimizer', 'seed', 'order', 'status']
+ * ```
+ */
+export function runsCsvColumns(result: CompareResult): string[] {
+  const fn = result.task.kind === 'function';
+  const hasVal = result.runs.some((r) => hasFinite(r.epochs.valLoss));
+  const accuracyOn = result.runs.some((r) => hasFinite(r.epochs.valAccuracy)) ? 'Val' : 'Train';
+  return [
+    'optimizer',
+    'seed',
+    'order',
+    'status',
+    'divergedAt',
+    'steps',
+    ...(fn ? ['finalF', 'bestF', 'finalX', 'finalY'] : ['finalTrainLoss', 'bestTrainLoss']),
+    ...(hasVal ? ['finalValLoss', 'bestValLoss'] : []),
+    ...(result.task.classification ? [`final${accuracyOn}Accuracy`, `best${accuracyOn}Accuracy`] : []),
+    'stepsToTarget',
+    'timeToTargetMs',
+    'medianStepMs',
+    'wallTimeMs',
+  ];
+}
+
+/**
+ * runs.csv: one row per run (every optimizer on every seed) with how it ended and its summary, the
+ * columns of {@link runsCsvColumns}; `order` is the run's position (from 1) in the shuffled order the
+ * runs were made in.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('runs.csv', runsCsv(result));
+ * ```
+ */
+export function runsCsv(result: CompareResult): string {
+  const columns = runsCsvColumns(result);
+  const lines = [columns.join(',')];
+  for (const run of result.runs) {
+    const s = run.summary;
+    const position = result.order?.findIndex((r) => r.label === run.label && r.seed === run.seed) ?? -1;
+    const valLoss = run.epochs.valLoss.filter((v) => Number.isFinite(v));
+    lines.push(
+      csvLine(columns, {
         optimizer: run.label,
-        series: 'epoch',
-        step: e.step[i],
-        epoch: e.epoch[i],
-        loss: e.loss[i],
-        accuracy: e.accuracy[i],
-        valLoss: e.valLoss[i],
-        valAccuracy: e.valAccuracy[i],
-        lr: e.lr[i],
-      };
-      lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
-    }
+        seed: run.seed,
+        order: position >= 0 ? position + 1 : undefined,
+        status: run.status ?? 'ok',
+        divergedAt: run.divergedAt,
+        steps: s.steps,
+        finalF: s.finalLoss,
+        bestF: s.bestLoss,
+        finalX: run.steps.x === undefined ? undefined : lastValue(run.steps.x),
+        finalY: run.steps.y === undefined ? undefined : lastValue(run.steps.y),
+        finalTrainLoss: s.finalLoss,
+        bestTrainLoss: s.bestLoss,
+        finalValLoss: lastValue(run.epochs.valLoss),
+        bestValLoss: valLoss.length > 0 ? Math.min(...valLoss) : undefined,
+        finalValAccuracy: s.finalAccuracy,
+        bestValAccuracy: s.bestAccuracy,
+        finalTrainAccuracy: s.finalAccuracy,
+        bestTrainAccuracy: s.bestAccuracy,
+        stepsToTarget: s.stepsToTarget,
+        timeToTargetMs: s.timeToTargetMs,
+        medianStepMs: s.medianStepMs,
+        wallTimeMs: s.wallTimeMs,
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -150,6 +150,110 @@ describe('lineChart', () => {
   });
 });
 
+describe('bands and divergence markers', () => {
+  const base = { title: 'L', xLabel: 'x', yLabel: 'y', width: 400, height: 300, legend: false } as const;
+
+  it('draws a band behind the line, from its upper edge out and its lower edge back, and fits the axis to it', () => {
+    const svg = lineChart({
+      ...base,
+      series: [
+        { label: 's', color: '#123456', x: [0, 1, 2], y: [1, 1, 1], band: { lo: [0.5, 0.5, 0.5], hi: [2, 2, 2] } },
+      ],
+    });
+    const band = /<path class="band" data-label="s" d="([^"]*)" fill="#123456" fill-opacity="0.18"/.exec(svg);
+    expect(band).not.toBeNull();
+    // One closed ring of 6 points: the upper edge left to right, then the lower edge right to left.
+    const points = band![1]
+      .replace(/Z$/, '')
+      .slice(1)
+      .split('L')
+      .map((p) => p.split(',').map(Number));
+    expect(points).toHaveLength(6);
+    expect(points[0][0]).toBeCloseTo(62, 2);
+    expect(points[2][0]).toBeCloseTo(62 + 322, 2);
+    expect(points[3][0]).toBeCloseTo(62 + 322, 2);
+    expect(points[5][0]).toBeCloseTo(62, 2);
+    expect(points[0][1]).toBeLessThan(points[5][1]);
+    // The band, not the line, sets the y range: the top tick is 2.
+    expect(svg).toContain('>2<');
+    // The band comes before the line, so the line is drawn over it.
+    expect(svg.indexOf('class="band"')).toBeLessThan(svg.indexOf('class="series"'));
+  });
+
+  it('breaks a band where an edge cannot be drawn', () => {
+    const svg = lineChart({
+      ...base,
+      yScale: 'log',
+      series: [
+        {
+          label: 's',
+          color: '#000',
+          x: [0, 1, 2, 3, 4],
+          y: [1, 1, 1, 1, 1],
+          band: { lo: [0.5, 0.5, 0, 0.5, 0.5], hi: [2, 2, 2, 2, 2] },
+        },
+      ],
+    });
+    const d = /<path class="band"[^>]* d="([^"]*)"/.exec(svg)![1];
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/Z/g)).toHaveLength(2);
+  });
+
+  it('marks where a run diverged with a cross and its tooltip, and says what the cross is in the legend', () => {
+    const svg = lineChart({
+      title: 'L',
+      xLabel: 'x',
+      yLabel: 'y',
+      legendNote: 'median of 3 seeds; band: interquartile range',
+      series: [
+        {
+          label: 'sgd',
+          color: '#aa0000',
+          x: [1, 2],
+          y: [2, 1.5],
+          markers: [
+            { x: 2, y: 1.5, title: 'sgd diverged at step 3' },
+            { x: 3, y: Number.NaN, title: 'off the chart' },
+          ],
+        },
+        { label: 'adam', color: '#0000aa', x: [1, 2, 3], y: [2, 1, 0.5] },
+      ],
+    });
+    const crosses = [
+      ...svg.matchAll(
+        /<path class="diverged" data-label="([^"]*)" d="([^"]*)" stroke="([^"]*)"[^>]*\/>(<title>[^<]*<\/title>)?/g,
+      ),
+    ];
+    expect(crosses.map((m) => [m[1], m[3], m[4]])).toEqual([
+      ['sgd', '#aa0000', '<title>sgd diverged at step 3</title>'],
+      ['sgd', '#aa0000', '<title>off the chart</title>'],
+    ]);
+    // A cross is two strokes; the first one is centred on the last point of the line.
+    const line = /<path class="series" data-label="sgd" d="M[\d.]+,[\d.]+L([\d.]+),([\d.]+)"/.exec(svg)!;
+    const cross = /^M([\d.]+),([\d.]+)L([\d.]+),([\d.]+)M/.exec(crosses[0][2])!;
+    expect((Number(cross[1]) + Number(cross[3])) / 2).toBeCloseTo(Number(line[1]), 1);
+    expect((Number(cross[2]) + Number(cross[4])) / 2).toBeCloseTo(Number(line[2]), 1);
+    expect(seriesPaths(svg)).toHaveLength(2);
+    expect(svg).toContain('class="legend">diverged</text>');
+    expect(svg).toContain('class="legend note">median of 3 seeds; band: interquartile range</text>');
+  });
+
+  it('draws a cross on a contour plot too', () => {
+    const svg = contourChart({
+      title: 'bowl',
+      f: (x, y) => x * x + y * y,
+      bounds: [
+        [-1, 1],
+        [-1, 1],
+      ],
+      resolution: 10,
+      series: [{ label: 'a', color: PALETTE[0], x: [0.8, 0.9], y: [0.8, 0.95], markers: [{ x: 0.9, y: 0.95 }] }],
+    });
+    expect(svg.match(/<path class="diverged" data-label="a"/g)).toHaveLength(1);
+    expect(svg).toContain('class="legend">diverged</text>');
+  });
+});
+
 describe('contourChart', () => {
   it('draws filled cells, isolines, one path per trajectory and the minima', () => {
     const svg = contourChart({

@@ -23,6 +23,23 @@ export const PALETTE = [
   '#bab0ac',
 ];
 
+/**
+ * A point marked with a cross on a chart: where a run diverged.
+ *
+ * @example
+ * ```ts
+ * const marker: Marker = { x: 12, y: 0.8, title: 'sgd (seed 2) diverged at step 13' };
+ * ```
+ */
+export interface Marker {
+  /** x, in data coordinates. */
+  x: number;
+  /** y, in data coordinates; a value the axis cannot show (NaN, infinite, <= 0 on a log axis) is put at the top edge. */
+  y: number;
+  /** A tooltip (`seed 2 diverged at step 40`). */
+  title?: string;
+}
+
 /** One line of a chart: a label and its points (non-finite values break the line). */
 export interface Series {
   /** The label, as in the legend. */
@@ -33,6 +50,13 @@ export interface Series {
   x: readonly number[];
   /** y values, aligned with `x`. */
   y: readonly number[];
+  /**
+   * A shaded band behind the line (the interquartile range over seeds), its lower and upper edges
+   * aligned with `x`; drawn as `<path class="band">`.
+   */
+  band?: { lo: readonly number[]; hi: readonly number[] };
+  /** Points marked with a cross in the series' colour (`<path class="diverged">`): where runs diverged. */
+  markers?: readonly Marker[];
 }
 
 /** Options of {@link lineChart}. */
@@ -56,6 +80,8 @@ export interface LineChartOptions {
   height?: number;
   /** Draw a legend inside the chart (default true). */
   legend?: boolean;
+  /** A short text at the end of the legend, saying what the lines and bands are (`median of 3 seeds; band: interquartile range`). */
+  legendNote?: string;
 }
 
 /** A two-dimensional objective and the paths of optimizers over it, for {@link contourChart}. */
@@ -238,37 +264,97 @@ function pathData(points: readonly ([number, number] | null)[]): string {
   return d;
 }
 
-function legendSvg(series: readonly Series[], x: number, y: number, width: number): string {
+type LegendEntry = { kind: 'line' | 'cross'; color: string; label: string } | { kind: 'text'; label: string };
+
+function legendEntries(series: readonly Series[], note: string | undefined): LegendEntry[] {
+  const entries: LegendEntry[] = series.map((s) => ({ kind: 'line', color: s.color, label: s.label }));
+  if (series.some((s) => (s.markers?.length ?? 0) > 0))
+    entries.push({ kind: 'cross', color: '#333', label: 'diverged' });
+  if (note !== undefined && note !== '') entries.push({ kind: 'text', label: note });
+  return entries;
+}
+
+function entryWidth(entry: LegendEntry): number {
+  const chars = entry.kind === 'text' ? entry.label.length : Math.min(entry.label.length, 40);
+  return (entry.kind === 'text' ? 0 : 26) + chars * (entry.kind === 'text' ? 6 : 7);
+}
+
+function crossPath(cx: number, cy: number, r: number): string {
+  return `M${px(cx - r)},${px(cy - r)}L${px(cx + r)},${px(cy + r)}M${px(cx - r)},${px(cy + r)}L${px(cx + r)},${px(cy - r)}`;
+}
+
+function legendSvg(entries: readonly LegendEntry[], x: number, y: number, width: number): string {
   const parts: string[] = [];
   let cx = x;
   let cy = y;
-  for (const s of series) {
-    const w = 26 + Math.min(s.label.length, 40) * 7;
+  for (const entry of entries) {
+    const w = entryWidth(entry);
     if (cx + w > x + width && cx > x) {
       cx = x;
       cy += 16;
     }
-    parts.push(
-      `<line x1="${px(cx)}" y1="${px(cy - 4)}" x2="${px(cx + 16)}" y2="${px(cy - 4)}" stroke="${escapeXml(s.color)}" stroke-width="3"/>`,
-      `<text x="${px(cx + 20)}" y="${px(cy)}" class="legend">${escapeXml(s.label.length > 40 ? `${s.label.slice(0, 39)}…` : s.label)}</text>`,
-    );
+    if (entry.kind === 'text') {
+      parts.push(`<text x="${px(cx)}" y="${px(cy)}" class="legend note">${escapeXml(entry.label)}</text>`);
+    } else {
+      parts.push(
+        entry.kind === 'line'
+          ? `<line x1="${px(cx)}" y1="${px(cy - 4)}" x2="${px(cx + 16)}" y2="${px(cy - 4)}" stroke="${escapeXml(entry.color)}" stroke-width="3"/>`
+          : `<path d="${crossPath(cx + 8, cy - 4, 4)}" stroke="${escapeXml(entry.color)}" stroke-width="2" fill="none"/>`,
+        `<text x="${px(cx + 20)}" y="${px(cy)}" class="legend">${escapeXml(entry.label.length > 40 ? `${entry.label.slice(0, 39)}…` : entry.label)}</text>`,
+      );
+    }
     cx += w + 8;
   }
   return `<g class="legend">${parts.join('')}</g>`;
 }
 
-function legendRows(series: readonly Series[], width: number): number {
+function legendRows(entries: readonly LegendEntry[], width: number): number {
   let rows = 1;
   let cx = 0;
-  for (const s of series) {
-    const w = 26 + Math.min(s.label.length, 40) * 7;
+  for (const entry of entries) {
+    const w = entryWidth(entry);
     if (cx + w > width && cx > 0) {
       rows++;
       cx = 0;
     }
     cx += w + 8;
   }
-  return series.length === 0 ? 0 : rows;
+  return entries.length === 0 ? 0 : rows;
+}
+
+/** The closed outlines of a band over the runs of points where both edges can be drawn, at most about 1,500 points. */
+function bandPath(
+  x: readonly number[],
+  lo: readonly number[],
+  hi: readonly number[],
+  point: (x: number, y: number) => [number, number] | null,
+): string {
+  const stride = Math.max(1, Math.ceil(x.length / 1500));
+  let d = '';
+  let upper: [number, number][] = [];
+  let lower: [number, number][] = [];
+  const flush = () => {
+    if (upper.length > 1) {
+      const ring = [...upper, ...lower.reverse()];
+      d += `M${ring.map(([a, b]) => `${px(a)},${px(b)}`).join('L')}Z`;
+    }
+    upper = [];
+    lower = [];
+  };
+  const indices: number[] = [];
+  for (let i = 0; i < x.length; i += stride) indices.push(i);
+  if (x.length > 0 && indices[indices.length - 1] !== x.length - 1) indices.push(x.length - 1);
+  for (const i of indices) {
+    const a = point(x[i], hi[i]);
+    const b = point(x[i], lo[i]);
+    if (a === null || b === null) flush();
+    else {
+      upper.push(a);
+      lower.push(b);
+    }
+  }
+  flush();
+  return d;
 }
 
 // NOTE: a <style> inside inline SVG applies to the whole HTML page, so every selector is scoped to svg.chart.
@@ -279,8 +365,11 @@ const STYLE =
 
 /**
  * A line chart as an inline `<svg>`: axes with ticks and grid, one `<path class="series">` per
- * series (so a chart of k optimizers holds exactly k series paths), an optional legend. Long series
- * are thinned to about 1,500 drawn points, keeping each bucket's extremes.
+ * series (so a chart of k optimizers holds exactly k series paths), behind it the series' band as a
+ * `<path class="band">` when it has one, its markers as crosses (`<path class="diverged">`), an optional
+ * legend (with a `diverged` entry when there are markers, and the legend note). The y range covers the
+ * lines, the bands and the markers. Long series are thinned to about 1,500 drawn points, keeping each
+ * bucket's extremes.
  *
  * @example
  * ```ts
@@ -295,7 +384,8 @@ export function lineChart(options: LineChartOptions): string {
   const height = options.height ?? 320;
   const log = options.yScale === 'log';
   const showLegend = options.legend ?? true;
-  const legendHeight = showLegend ? legendRows(options.series, width - 78) * 16 + 6 : 0;
+  const entries = legendEntries(options.series, options.legendNote);
+  const legendHeight = showLegend ? legendRows(entries, width - 78) * 16 + 6 : 0;
   const frame: Frame = {
     left: 62,
     top: 30 + legendHeight,
@@ -308,14 +398,23 @@ export function lineChart(options: LineChartOptions): string {
   let xMax = -Infinity;
   let yMin = Infinity;
   let yMax = -Infinity;
-  for (const s of options.series)
+  const include = (x: number, y: number) => {
+    if (!Number.isFinite(x) || !drawable(y)) return;
+    xMin = Math.min(xMin, x);
+    xMax = Math.max(xMax, x);
+    yMin = Math.min(yMin, y);
+    yMax = Math.max(yMax, y);
+  };
+  for (const s of options.series) {
     for (let i = 0; i < s.x.length; i++) {
-      if (!Number.isFinite(s.x[i]) || !drawable(s.y[i])) continue;
-      xMin = Math.min(xMin, s.x[i]);
-      xMax = Math.max(xMax, s.x[i]);
-      yMin = Math.min(yMin, s.y[i]);
-      yMax = Math.max(yMax, s.y[i]);
+      include(s.x[i], s.y[i]);
+      if (s.band !== undefined) {
+        include(s.x[i], s.band.lo[i]);
+        include(s.x[i], s.band.hi[i]);
+      }
     }
+    for (const m of s.markers ?? []) include(m.x, m.y);
+  }
   const empty = !Number.isFinite(xMin);
   if (empty) {
     xMin = 0;
@@ -363,7 +462,7 @@ export function lineChart(options: LineChartOptions): string {
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${px(frame.left)}" y="18" class="title">${escapeXml(options.title)}</text>`,
   );
-  if (showLegend) out.push(legendSvg(options.series, frame.left, 30 + 10, frame.width));
+  if (showLegend) out.push(legendSvg(entries, frame.left, 30 + 10, frame.width));
   out.push('<g class="grid">');
   for (const t of yTicks) {
     const y = sy(t);
@@ -385,22 +484,43 @@ export function lineChart(options: LineChartOptions): string {
     `<text x="${px(frame.left + frame.width / 2)}" y="${px(height - 8)}" text-anchor="middle" class="label">${escapeXml(options.xLabel)}</text>`,
     `<text transform="translate(14 ${px(frame.top + frame.height / 2)}) rotate(-90)" text-anchor="middle" class="label">${escapeXml(options.yLabel)}${log ? ' (log scale)' : symlog ? ' (symmetric log scale)' : ''}</text>`,
   );
+  const at = (x: number, y: number): [number, number] | null =>
+    Number.isFinite(x) && drawable(y) ? [sx(x), sy(y)] : null;
+  for (const s of options.series) {
+    if (s.band === undefined) continue;
+    const d = bandPath(s.x, s.band.lo, s.band.hi, at);
+    if (d !== '')
+      out.push(
+        `<path class="band" data-label="${escapeXml(s.label)}" d="${d}" fill="${escapeXml(s.color)}" fill-opacity="0.18" stroke="none"/>`,
+      );
+  }
   for (const s of options.series) {
     const { x, y } = thin(s.x, s.y, 1500);
-    const points = x.map((xi, i) =>
-      Number.isFinite(xi) && drawable(y[i]) ? ([sx(xi), sy(y[i])] as [number, number]) : null,
-    );
+    const points = x.map((xi, i) => at(xi, y[i]));
     const single = points.filter((p) => p !== null).length === 1;
     out.push(
       `<path class="series" data-label="${escapeXml(s.label)}" d="${pathData(points) || 'M0,0'}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="${single ? 6 : 1.8}" stroke-linecap="round" stroke-linejoin="round"/>`,
     );
   }
+  for (const s of options.series)
+    for (const m of s.markers ?? []) {
+      if (!Number.isFinite(m.x)) continue;
+      const [cx, cy] = at(m.x, m.y) ?? [sx(m.x), frame.top + 6];
+      out.push(markerSvg(s, m, cx, cy));
+    }
   if (empty)
     out.push(
       `<text x="${px(frame.left + frame.width / 2)}" y="${px(frame.top + frame.height / 2)}" text-anchor="middle" class="label">no data${log ? ' above zero' : ''}</text>`,
     );
   out.push('</svg>');
   return out.join('');
+}
+
+/** A cross in the series' colour over a white halo, with its tooltip. */
+function markerSvg(s: Series, m: Marker, cx: number, cy: number): string {
+  const d = crossPath(cx, cy, 5);
+  const title = m.title === undefined ? '' : `<title>${escapeXml(m.title)}</title>`;
+  return `<g class="marker"><path d="${d}" stroke="#fff" stroke-width="5" fill="none"/><path class="diverged" data-label="${escapeXml(s.label)}" d="${d}" stroke="${escapeXml(s.color)}" stroke-width="2.5" fill="none"/>${title}</g>`;
 }
 
 /**
@@ -554,7 +674,8 @@ export function contourChart(options: ContourChartOptions): string {
   const aspect = (y1 - y0) / (x1 - x0);
   const plotW = aspect > 1 ? size / aspect : size;
   const plotH = aspect > 1 ? size : size * aspect;
-  const legendHeight = showLegend ? legendRows(options.series, plotW) * 16 + 6 : 0;
+  const entries = legendEntries(options.series, undefined);
+  const legendHeight = showLegend ? legendRows(entries, plotW) * 16 + 6 : 0;
   const frame: Frame = { left: 52, top: 30 + legendHeight, width: plotW, height: plotH };
   const width = Math.max(frame.left + plotW + 20, 360);
   const height = frame.top + plotH + 44;
@@ -598,7 +719,7 @@ export function contourChart(options: ContourChartOptions): string {
     `<text x="${px(frame.left)}" y="18" class="title">${escapeXml(options.title)}</text>`,
     `<defs><clipPath id="${clipId}"><rect x="${px(frame.left)}" y="${px(frame.top)}" width="${px(frame.width)}" height="${px(frame.height)}"/></clipPath></defs>`,
   );
-  if (showLegend) out.push(legendSvg(options.series, frame.left, 40, plotW));
+  if (showLegend) out.push(legendSvg(entries, frame.left, 40, plotW));
 
   // Filled cells: the level of each cell's centre (mean of its corners), runs merged per row.
   const cw = frame.width / n;
@@ -679,6 +800,8 @@ export function contourChart(options: ContourChartOptions): string {
         `<rect x="${px(bx - 4)}" y="${px(by - 4)}" width="8" height="8" fill="${color}" stroke="#fff" stroke-width="1"/>`,
       );
     }
+    for (const m of s.markers ?? [])
+      if (Number.isFinite(m.x) && Number.isFinite(m.y)) out.push(markerSvg(s, m, sx(m.x), sy(m.y)));
   }
   out.push('</g>');
   for (const [mx, my] of options.minima ?? []) {

@@ -2,9 +2,9 @@ import { onesLike } from '../creation';
 import { allocate, isHalfDType } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
-import { checkFinite, checkSavedVersions } from '../op';
 import { addKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
+import { checkFinite, checkSavedVersions } from '../op';
 import { add } from '../ops/add';
 import { cast } from '../ops/cast';
 import { formatShape, shapesEqual } from '../shape';
@@ -201,7 +201,7 @@ function propagate(
         if (anomaly) checkFinite(gi, node.spec.name, 'backward');
         const prev = pending.get(input);
         if (prev === undefined) pending.set(input, gi);
-        else if (owned !== null && owned.has(prev)) accumulateInPlace(prev, gi);
+        else if (owned?.has(prev)) accumulateInPlace(prev, gi);
         else {
           const sum = add(prev, gi);
           pending.set(input, sum);

@@ -1,8 +1,8 @@
 import {
   add,
+  layerNorm as coreLayerNorm,
   div,
   isHalfDType,
-  layerNorm as coreLayerNorm,
   mean,
   mul,
   noGrad,
