@@ -32,5 +32,7 @@ export type {
   TaskInfo,
   TimingInfo,
   TimingRepeat,
+  TuneTrialResult,
+  TuningResult,
 } from './results';
 export type { Band, MeanSd } from './stats';

@@ -182,6 +182,53 @@ export interface CompareResult {
   aggregates?: OptimizerAggregate[];
   /** Every run: the optimizers in the order given, each on every seed in turn. */
   runs: RunResult[];
+  /** With `--tune`: the search of each tuned optimizer (its runs above use the chosen setting). */
+  tuning?: TuningResult[];
+}
+
+/**
+ * One setting tried by a `--tune` search, with its selection metric on each tuning seed.
+ *
+ * @example
+ * ```ts
+ * result.tuning?.[0].trials.map((t: TuneTrialResult) => [t.setting.lr, t.score]); // the sensitivity curve
+ * ```
+ */
+export interface TuneTrialResult {
+  /** The tuned hyperparameters of this trial (the others keep the optimizer's spec). */
+  setting: Record<string, number>;
+  /** The selection metric on each tuning seed (lower is better), null where the run diverged. */
+  metrics: (number | null)[];
+  /** The mean of `metrics`; null when any tuning seed diverged (such a setting is never chosen). */
+  score: number | null;
+}
+
+/**
+ * The `--tune` search of one optimizer: the space, the budget, the tuning seeds (never among the
+ * reported seeds), every trial, and the chosen setting, which the reported runs then use.
+ *
+ * @example
+ * ```ts
+ * result.tuning?.find((t: TuningResult) => t.optimizer === 'adam')?.chosen; // { lr: 0.00316 }
+ * ```
+ */
+export interface TuningResult {
+  /** The optimizer's label. */
+  optimizer: string;
+  /** The search space as written (`lr=1e-4..1e-1:log:8`). */
+  space: string;
+  /** Grid or seeded random search. */
+  mode: 'grid' | 'random';
+  /** The most trials the search could run. */
+  budget: number;
+  /** The seeds every trial ran on. */
+  seeds: number[];
+  /** What was minimised: `final validation loss`, `final train loss` or `final f`. */
+  metric: string;
+  /** Every trial, in the order run. */
+  trials: TuneTrialResult[];
+  /** The best setting, or null when every trial diverged (the optimizer then runs with its spec as given). */
+  chosen: Record<string, number> | null;
 }
 
 /**
