@@ -119,8 +119,13 @@ describe('help', () => {
       '--plugin',
       '--quiet',
       '--json',
+      '--tune SPACE',
+      '--tune-mode MODE',
+      '--tune-budget N',
+      '--tune-seeds K',
     ])
       expect(r.stdout).toContain(option);
+    expect(r.stdout).toContain("TUNING: --tune '[optimizer:]name=RANGE-OR-LIST[;name=...]'");
   });
 
   it('nabla compare --help with --plugin lists the plugin optimizers too', async () => {

@@ -17,9 +17,18 @@ import {
   type TaskRunner,
 } from './runner';
 import { attachSchedule, parseSchedule } from './schedule';
-import { renderTable } from './table';
+import { renderTable, seedRange } from './table';
 import { type FunctionTask, getTask, type ModelTaskData, type Task } from './tasks';
 import { aggregateRuns, REPEAT_STEPS, runTrials } from './trials';
+import { TUNING_SEED_OFFSET, type TuneMetric } from './tune';
+import {
+  DEFAULT_TUNE_BUDGET,
+  MAX_TUNE_BUDGET,
+  MAX_TUNE_SEEDS,
+  planTuning,
+  runTuning,
+  type TunePlan,
+} from './tune-search';
 import { UsageError } from './usage-error';
 
 /**
@@ -158,6 +167,37 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
       'y scale of the loss charts; auto: log when every loss is positive, else symlog (sign(y) log10(1 + |y|)) when |loss| passes 100, else linear',
     default: 'auto',
   },
+  {
+    name: 'tune',
+    type: 'list',
+    value: 'SPACE',
+    description:
+      "search hyperparameters before the comparison, e.g. 'lr=1e-4..1e-1:log:8' or 'lr=1e-3..1:4;momentum=0.8,0.9,0.95' (see TUNING); a prefix 'adam:' limits a space to the optimizer of that label or name",
+  },
+  {
+    name: 'tune-mode',
+    type: 'choice',
+    choices: ['grid', 'random'],
+    value: 'MODE',
+    description: `grid: every point of the grid (a seeded sample of --tune-budget points when it is larger); random: --tune-budget seeded draws`,
+    default: 'grid',
+  },
+  {
+    name: 'tune-budget',
+    type: 'integer',
+    min: 1,
+    value: 'N',
+    description: `the most trials per tuned optimizer (at most ${MAX_TUNE_BUDGET})`,
+    default: String(DEFAULT_TUNE_BUDGET),
+  },
+  {
+    name: 'tune-seeds',
+    type: 'integer',
+    min: 1,
+    value: 'K',
+    description: `the seeds every trial runs on (at most ${MAX_TUNE_SEEDS}): --seed + ${TUNING_SEED_OFFSET}, ..., never among the seeds the results are reported on`,
+    default: '1',
+  },
   { name: 'quiet', type: 'flag', description: 'no progress display' },
   { name: 'json', type: 'flag', description: 'print results.json to stdout instead of the table' },
 ];
@@ -191,6 +231,8 @@ export interface ComparePlan {
   outDir: string | null;
   plugins: string[];
   lossScale: 'auto' | 'log' | 'linear' | 'symlog';
+  /** The `--tune` searches, or null without `--tune`. */
+  tune: TunePlan | null;
   quiet: boolean;
   json: boolean;
 }
@@ -262,6 +304,16 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
   const optimizers = resolveOptimizers(
     parseOptimizerSpecs((v.optimizers as string[] | undefined) ?? [task.defaults.optimizers]),
   );
+  const tune = planTuning(
+    {
+      spaces: v.tune as string[] | undefined,
+      mode: v['tune-mode'] as TunePlan['mode'] | undefined,
+      budget: v['tune-budget'] as number | undefined,
+      seeds: v['tune-seeds'] as number | undefined,
+    },
+    optimizers,
+    seed,
+  );
   const schedule = parseSchedule((v.schedule as string | undefined) ?? 'none');
   const steps = (v.steps as number | undefined) ?? (fn ? (task.defaults.steps ?? 100) : null);
   const epochs = fn ? null : steps !== null ? null : ((v.epochs as number | undefined) ?? task.defaults.epochs ?? 1);
@@ -281,6 +333,7 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
     outDir: v.out === undefined ? null : checkOutDir(v.out as string, cwd),
     plugins,
     lossScale: (v['loss-scale'] as ComparePlan['lossScale'] | undefined) ?? 'auto',
+    tune,
     quiet: v.quiet === true,
     json: v.json === true,
   };
@@ -335,8 +388,10 @@ function chooseLossScale(plan: ComparePlan, runs: readonly RunResult[]): 'log' |
 }
 
 /**
- * Run a planned comparison: every optimizer on every seed, after an untimed warm-up and in a shuffled
- * order (see {@link runTrials}), then build the result with each optimizer's statistics.
+ * Run a planned comparison: with `--tune`, first each tuned optimizer's search on the tuning seeds
+ * (see {@link runTuning}); then every optimizer (a tuned one with its chosen setting) on every seed,
+ * after an untimed warm-up and in a shuffled order (see {@link runTrials}), and build the result with
+ * each optimizer's statistics and the searches.
  *
  * @example
  * ```ts
@@ -350,6 +405,7 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
   let surface: Surface | null = null;
   let stepsPerEpoch: number | null = null;
   let totalSteps: number;
+  let metric: TuneMetric = 'final f';
   if (task.kind === 'function') {
     totalSteps = plan.steps ?? 100;
     runner = functionTaskRunner(task, {
@@ -383,10 +439,12 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
     totalSteps = length.totalSteps;
     runner = modelTaskRunner(data, options);
     details = data.details;
+    metric = data.validation === null ? 'final train loss' : 'final validation loss';
   }
+  const tuned = plan.tune === null ? null : await runTuning(runner, plan.optimizers, plan.tune, metric, events);
   const outcome = await runTrials(
     runner,
-    plan.optimizers,
+    tuned?.optimizers ?? plan.optimizers,
     { seeds: plan.seeds, orderSeed: plan.seed, repeatSteps: REPEAT_STEPS },
     events,
   );
@@ -422,14 +480,23 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
     surface,
     aggregates: [],
     runs: outcome.runs,
+    ...(tuned === null ? {} : { tuning: tuned.tuning }),
   };
   result.aggregates = aggregateRuns(result);
   return result;
 }
 
-/** The warning lines (on stderr) about runs that diverged: the run goes on, and the exit code stays 0. */
+/**
+ * The warning lines (on stderr) about runs that diverged, and searches whose every trial diverged: the
+ * comparison goes on, and the exit code stays 0.
+ */
 function divergenceWarnings(result: CompareResult): string[] {
   const lines: string[] = [];
+  for (const t of result.tuning ?? [])
+    if (t.chosen === null)
+      lines.push(
+        `nabla: warning: every --tune trial of ${t.optimizer} diverged (${t.trials.length} trials); it ran with its spec as given`,
+      );
   for (const agg of result.aggregates ?? []) {
     if (agg.diverged.length === 0) continue;
     const runs = result.runs.filter((r) => r.label === agg.label);
@@ -442,6 +509,14 @@ function divergenceWarnings(result: CompareResult): string[] {
       );
   }
   return lines;
+}
+
+/** The header's words about `--tune`: `; tuning sgd (4 trials), adam (4 trials) on seed 1000`. */
+function tuneHeader(plan: ComparePlan): string {
+  const tune = plan.tune;
+  if (tune === null) return '';
+  const which = tune.optimizers.map((t) => `${plan.optimizers[t.index].label} (${t.trials.length} trials)`).join(', ');
+  return `; tuning ${which} on ${seedRange(tune.seeds)}`;
 }
 
 /**
@@ -466,7 +541,7 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
     io.stderr.write(
       `nabla compare: ${plan.task.name}, ${plan.optimizers.length} optimizers, ${
         plan.epochs !== null ? `${plan.epochs} epochs` : `${plan.steps} steps`
-      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}\n`,
+      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}\n`,
     );
   const progress = plan.quiet
     ? null

@@ -16,6 +16,8 @@ export interface RunEvents {
   update(label: string, progress: { step: number; loss: number; epoch: number | null }): void;
   /** A run of an optimizer ended. */
   end(label: string, result: RunResult): void;
+  /** A one-line message about work that has no row of its own (the `--tune` trials); optional. */
+  note?(text: string): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { CompareResult, OptimizerAggregate, RunResult, TargetStat } from './results';
+import type { CompareResult, OptimizerAggregate, RunResult, TargetStat, TuningResult } from './results';
 import type { MeanSd } from './stats';
 import { aggregatesOf, hasValidation } from './trials';
 
@@ -89,6 +89,67 @@ export function formatTime(ms: number): string {
   return formatDuration(ms);
 }
 
+/**
+ * A `--tune` setting as the table shows it: `lr=0.00316, momentum=0.9` (numbers as {@link formatNumber}).
+ *
+ * @example
+ * ```ts
+ * formatSetting({ lr: 0.0031623, momentum: 0.9 }); // 'lr=0.003162, momentum=0.9'
+ * ```
+ */
+export function formatSetting(setting: Readonly<Record<string, number>>): string {
+  return Object.entries(setting)
+    .map(([k, v]) => `${k}=${formatNumber(v)}`)
+    .join(', ');
+}
+
+/**
+ * Consecutive seeds in a few words: `seed 1000`, `seeds 1000-1002`.
+ *
+ * @example
+ * ```ts
+ * seedRange([1000, 1001]); // 'seeds 1000-1001'
+ * ```
+ */
+export function seedRange(seeds: readonly number[]): string {
+  return seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds[0]}-${seeds[seeds.length - 1]}`;
+}
+
+/**
+ * An optimizer's name in the table: its label, followed by the setting `--tune` chose for it, if any:
+ * `adam (lr=0.00316)`.
+ *
+ * @example
+ * ```ts
+ * tunedLabel('adam', result); // 'adam (lr=0.00316)' after --tune 'lr=...', else 'adam'
+ * ```
+ */
+export function tunedLabel(label: string, result: Pick<CompareResult, 'tuning'>): string {
+  const chosen = result.tuning?.find((t) => t.optimizer === label)?.chosen;
+  return chosen === null || chosen === undefined ? label : `${label} (${formatSetting(chosen)})`;
+}
+
+/**
+ * The line under the table about one `--tune` search: where it ran, what it chose, over how many trials
+ * and on what metric: `tuned adam on seeds 1000-1001: lr=0.00316 (8 trials, grid; final validation loss 0.21)`.
+ *
+ * @example
+ * ```ts
+ * result.tuning?.map(tuningLine);
+ * ```
+ */
+export function tuningLine(tuning: TuningResult): string {
+  const trials = `${tuning.trials.length} trial${tuning.trials.length === 1 ? '' : 's'}, ${tuning.mode}`;
+  const on = seedRange(tuning.seeds);
+  if (tuning.chosen === null)
+    return `tuned ${tuning.optimizer} on ${on}: every trial diverged (${trials}); it ran with its spec as given`;
+  const chosen = tuning.chosen;
+  const best = tuning.trials.find((t) => Object.entries(chosen).every(([k, v]) => t.setting[k] === v));
+  return `tuned ${tuning.optimizer} on ${on}: ${formatSetting(chosen)} (${trials}; ${tuning.metric} ${formatNumber(
+    best?.score ?? null,
+  )})`;
+}
+
 /** The header and the cells of the summary table, shared by the terminal and the HTML report. */
 export interface SummaryTable {
   /** Column titles. */
@@ -101,6 +162,8 @@ export interface SummaryTable {
   legend: string[];
   /** What to watch out for: runs that diverged or stopped early, noisy timings (one a line, without `note:`). */
   notes: string[];
+  /** With `--tune`: one line per tuned optimizer (see {@link tuningLine}). */
+  tuning: string[];
 }
 
 function seedsText(seeds: readonly number[]): string {
@@ -166,7 +229,7 @@ export function summaryTable(result: CompareResult): SummaryTable {
     const loss = fn || !val.loss ? [agg.finalLoss, agg.bestLoss] : [agg.finalValLoss, agg.bestValLoss];
     const point = agg.finalPoint;
     return [
-      agg.label,
+      tunedLabel(agg.label, result),
       statusCell(agg, runs),
       `${formatMeanSd(loss[0])} / ${formatMeanSd(loss[1])}`,
       ...(classification
@@ -218,12 +281,13 @@ export function summaryTable(result: CompareResult): SummaryTable {
         } (${formatTime(Math.min(...t.samplesMs))} to ${formatTime(Math.max(...t.samplesMs))}): the timings are noisy here (another program busy?), compare them with care.`,
       );
   }
-  return { header, numeric, rows, legend, notes };
+  return { header, numeric, rows, legend, notes, tuning: (result.tuning ?? []).map(tuningLine) };
 }
 
 /**
- * Render the summary table for a terminal: aligned columns, a rule under the header, the legend, and a
- * `note:` line for each run that diverged or stopped early and each noisy timing.
+ * Render the summary table for a terminal: aligned columns, a rule under the header, the line of each
+ * `--tune` search, the legend, and a `note:` line for each run that diverged or stopped early and each
+ * noisy timing.
  *
  * @example
  * ```ts
@@ -231,7 +295,7 @@ export function summaryTable(result: CompareResult): SummaryTable {
  * ```
  */
 export function renderTable(result: CompareResult): string {
-  const { header, numeric, rows, legend, notes } = summaryTable(result);
+  const { header, numeric, rows, legend, notes, tuning } = summaryTable(result);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) =>
     cells
@@ -239,6 +303,6 @@ export function renderTable(result: CompareResult): string {
       .join('  ')
       .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-  out.push('', ...legend, ...notes.map((n) => `note: ${n}`));
+  out.push('', ...tuning, ...legend, ...notes.map((n) => `note: ${n}`));
   return `${out.join('\n')}\n`;
 }

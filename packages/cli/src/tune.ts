@@ -2,6 +2,7 @@
 // (a grid, or seeded random draws, within a trial budget), the seeds tuning runs on (never the ones
 // results are reported on), and the choice of the best setting.
 import { Generator } from '@nablajs/core';
+import type { RunResult, TuningResult } from './results';
 import { camelCase } from './spec-values';
 import { UsageError } from './usage-error';
 
@@ -284,4 +285,61 @@ export function bestTrial(trials: readonly TuneTrial[]): number {
     }
   });
   return best;
+}
+
+/**
+ * What a search minimises: the final validation loss when the task has a validation set, else the final
+ * training loss (the last epoch's mean, as the table shows it), or f at the last iterate of a 2-D function.
+ *
+ * @example
+ * ```ts
+ * const metric: TuneMetric = data.validation === null ? 'final train loss' : 'final validation loss';
+ * ```
+ */
+export type TuneMetric = 'final validation loss' | 'final train loss' | 'final f';
+
+/**
+ * The selection metric of one tuning run (see {@link TuneMetric}): NaN when the run diverged or the
+ * metric is not finite, so that such a trial is never chosen (see {@link trialScore}).
+ *
+ * @example
+ * ```ts
+ * trialMetric(run, 'final validation loss'); // run.epochs.valLoss.at(-1)
+ * ```
+ */
+export function trialMetric(run: RunResult, metric: TuneMetric): number {
+  if (run.status === 'diverged') return Number.NaN;
+  const value = metric === 'final validation loss' ? (run.epochs.valLoss.at(-1) ?? Number.NaN) : run.summary.finalLoss;
+  return Number.isFinite(value) ? value : Number.NaN;
+}
+
+/**
+ * The record of one search for `result.tuning`: every trial in the order run (non-finite metrics and
+ * scores as null) and the setting {@link bestTrial} chooses, or null when every trial diverged.
+ *
+ * @example
+ * ```ts
+ * tuningResult([{ setting: { lr: 1 }, metrics: [Number.NaN] }, { setting: { lr: 0.1 }, metrics: [0.3] }], {
+ *   optimizer: 'adam', space: 'lr=0.1,1', mode: 'grid', budget: 16, seeds: [1000], metric: 'final f',
+ * }).chosen; // { lr: 0.1 }
+ * ```
+ */
+export function tuningResult(
+  trials: readonly TuneTrial[],
+  search: Omit<TuningResult, 'trials' | 'chosen'>,
+): TuningResult {
+  const best = bestTrial(trials);
+  return {
+    ...search,
+    seeds: [...search.seeds],
+    trials: trials.map((t) => {
+      const score = trialScore(t);
+      return {
+        setting: { ...t.setting },
+        metrics: t.metrics.map((m) => (Number.isFinite(m) ? m : null)),
+        score: Number.isFinite(score) ? score : null,
+      };
+    }),
+    chosen: best >= 0 ? { ...trials[best].setting } : null,
+  };
 }
