@@ -10,6 +10,7 @@ import { type CompareResult, type RunResult, resultsCsv, resultsJson, runsCsv, t
 import {
   evaluateGrid,
   functionTaskRunner,
+  isPlanarClassifier,
   modelRunLength,
   modelTaskRunner,
   type RunEvents,
@@ -17,6 +18,7 @@ import {
   type TaskRunner,
 } from './runner';
 import { attachSchedule, parseSchedule } from './schedule';
+import { type LabelledPoints, labelledPointsOf } from './svg-decision';
 import { renderTable, seedRange } from './table';
 import { type FunctionTask, getTask, type ModelTaskData, type Task } from './tasks';
 import { aggregateRuns, REPEAT_STEPS, runTrials } from './trials';
@@ -403,6 +405,7 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
   let runner: TaskRunner;
   let details: string[];
   let surface: Surface | null = null;
+  let points: LabelledPoints | null = null;
   let stepsPerEpoch: number | null = null;
   let totalSteps: number;
   let metric: TuneMetric = 'final f';
@@ -439,6 +442,7 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
     totalSteps = length.totalSteps;
     runner = modelTaskRunner(data, options);
     details = data.details;
+    if (isPlanarClassifier(data)) points = labelledPointsOf(data.train.x, data.train.y);
     metric = data.validation === null ? 'final train loss' : 'final validation loss';
   }
   const tuned = plan.tune === null ? null : await runTuning(runner, plan.optimizers, plan.tune, metric, events);
@@ -460,6 +464,7 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
       description: task.description,
       details,
       classification: task.kind === 'model' && task.classification,
+      ...(points === null ? {} : { points }),
     },
     settings: {
       epochs: plan.epochs,

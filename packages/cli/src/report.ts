@@ -1,7 +1,10 @@
 import { formatHyperparams } from './optimizer-spec';
-import type { CompareResult, OptimizerAggregate, RunResult } from './results';
-import { contourChart, escapeXml, lineChart, type Series } from './svg';
-import { formatDuration, formatNumber, formatTime, summaryTable } from './table';
+import type { CompareResult, OptimizerAggregate, RunResult, TuningResult } from './results';
+import { contourChart, escapeXml, type LineChartOptions, lineChartFigure, type Series } from './svg';
+import { decisionMapsChart } from './svg-decision';
+import { sensitivityCharts, sensitivityParameter, settingMatches } from './svg-sensitivity';
+import { seriesSwatchHtml } from './svg-style';
+import { formatDuration, formatNumber, formatSetting, formatTime, summaryTable } from './table';
 import { aggregatesOf, type CurveDefinition, curveDefinitions, hasValidation, plotted } from './trials';
 
 /** One chart of the report: its title and its inline `<svg>`. */
@@ -70,12 +73,15 @@ function representative(runs: readonly RunResult[]): RunResult {
 
 /**
  * The charts of a comparison. Model tasks: the smoothed training loss per step, the loss per epoch
- * (validation loss when there is a validation set), accuracy per epoch (classification), the learning
- * rate per step. 2-D functions: the contour plot with every trajectory, f per step, the distance to
- * the nearest minimum (when there is one), the learning rate per step. Every chart has one
- * `<path class="series">` per optimizer: with several seeds, the median over them, over a
- * `<path class="band">` of the interquartile range; a cross (`<path class="diverged">`) marks where a
- * run diverged. Every loss axis says whether it is the training or the validation loss.
+ * (validation loss when there is a validation set), accuracy per epoch (classification), the decision
+ * regions of each optimizer (`decision`, when the runs record a decision grid: a 2-D classification
+ * task such as spirals), the learning rate per step. 2-D functions: the contour plot with every
+ * trajectory, f per step, the distance to the nearest minimum (when there is one), the learning rate
+ * per step. Every line chart has one `<path class="series">` per optimizer, told apart by its colour,
+ * dash pattern and markers: with several seeds, the median over them, over a `<path class="band">` of
+ * the interquartile range; a cross (`<path class="diverged">`) marks where a run diverged. Its y axis
+ * fits the bulk of the values: a few far outside are clipped to its edge, marked, and the caption says
+ * so. Every loss axis says whether it is the training or the validation loss.
  *
  * @example
  * ```ts
@@ -92,6 +98,30 @@ export function reportCharts(result: CompareResult): ReportChart[] {
   const note = curveNote(result, aggregates);
   const yScale = result.settings.lossScale;
   const charts: ReportChart[] = [];
+  /** A chart per epoch of the validation `measure` when measured (`captions[0]`), else the training one. */
+  const perEpoch = (
+    id: string,
+    measure: 'loss' | 'accuracy',
+    validation: boolean,
+    scale: LineChartOptions['yScale'],
+    captions: [string, string],
+  ) =>
+    lineFigure(
+      id,
+      {
+        title: `${validation ? 'Validation' : 'Train'} ${measure} per epoch`,
+        xLabel: 'epoch',
+        yLabel: validation
+          ? `validation ${measure}`
+          : measure === 'loss'
+            ? 'train loss (epoch mean)'
+            : 'train accuracy',
+        yScale: scale,
+        legendNote,
+        series: curves(id),
+      },
+      `${captions[validation ? 0 : 1]}${note}`,
+    );
   if (result.task.kind === 'function' && result.surface !== null) {
     const s = result.surface;
     const n = s.resolution;
@@ -126,94 +156,119 @@ export function reportCharts(result: CompareResult): ReportChart[] {
         runs.some((r) => r.status === 'diverged') ? ', and coloured crosses where a run diverged' : ''
       }.${seeds > 1 ? ' With several seeds, the path of the run with the median final f.' : ''}`,
     });
-    charts.push({
-      id: 'loss',
-      svg: lineChart({
-        title: 'f at each iterate',
-        xLabel: 'step',
-        yLabel: 'f(x, y)',
-        yScale,
-        legendNote,
-        series: curves('loss'),
-      }),
-      caption: `The value of the function after each step (step 0 is the start).${note}`,
-    });
+    charts.push(
+      lineFigure(
+        'loss',
+        { title: 'f at each iterate', xLabel: 'step', yLabel: 'f(x, y)', yScale, legendNote, series: curves('loss') },
+        `The value of the function after each step (step 0 is the start).${note}`,
+      ),
+    );
     if (definitions.has('distance'))
-      charts.push({
-        id: 'distance',
-        svg: lineChart({
-          title: 'Distance to the nearest minimum',
-          xLabel: 'step',
-          yLabel: 'distance',
-          yScale: 'log',
-          legendNote,
-          series: curves('distance'),
-        }),
-        caption: `The Euclidean distance from each iterate to the closest global minimizer.${note}`,
-      });
+      charts.push(
+        lineFigure(
+          'distance',
+          {
+            title: 'Distance to the nearest minimum',
+            xLabel: 'step',
+            yLabel: 'distance',
+            yScale: 'log',
+            legendNote,
+            series: curves('distance'),
+          },
+          `The Euclidean distance from each iterate to the closest global minimizer.${note}`,
+        ),
+      );
   } else {
     const val = hasValidation(runs);
-    charts.push({
-      id: 'loss',
-      svg: lineChart({
-        title: 'Train loss per step (smoothed)',
-        xLabel: 'step',
-        yLabel: 'train loss (smoothed)',
-        yScale,
-        legendNote,
-        series: curves('loss'),
-      }),
-      caption: `The training loss of each batch, smoothed by a bias-corrected moving average (factor 0.9).${note}`,
-    });
-    charts.push({
-      id: 'epoch-loss',
-      svg: lineChart({
-        title: val.loss ? 'Validation loss per epoch' : 'Train loss per epoch',
-        xLabel: 'epoch',
-        yLabel: val.loss ? 'validation loss' : 'train loss (epoch mean)',
-        yScale,
-        legendNote,
-        series: curves('epoch-loss'),
-      }),
-      caption: `${
-        val.loss
-          ? 'The loss on the held-out validation set after each epoch.'
-          : 'The mean training loss over each epoch.'
-      }${note}`,
-    });
-    if (definitions.has('accuracy'))
-      charts.push({
-        id: 'accuracy',
-        svg: lineChart({
-          title: val.accuracy ? 'Validation accuracy per epoch' : 'Train accuracy per epoch',
-          xLabel: 'epoch',
-          yLabel: val.accuracy ? 'validation accuracy' : 'train accuracy',
+    charts.push(
+      lineFigure(
+        'loss',
+        {
+          title: 'Train loss per step (smoothed)',
+          xLabel: 'step',
+          yLabel: 'train loss (smoothed)',
+          yScale,
           legendNote,
-          series: curves('accuracy'),
-        }),
-        caption: `${
-          val.accuracy
-            ? 'The fraction of held-out samples classified correctly after each epoch.'
-            : 'The fraction of training samples classified correctly during each epoch.'
-        }${note}`,
-      });
+          series: curves('loss'),
+        },
+        `The training loss of each batch, smoothed by a bias-corrected moving average (factor 0.9).${note}`,
+      ),
+      perEpoch('epoch-loss', 'loss', val.loss, yScale, [
+        'The loss on the held-out validation set after each epoch.',
+        'The mean training loss over each epoch.',
+      ]),
+    );
+    if (definitions.has('accuracy'))
+      charts.push(
+        perEpoch('accuracy', 'accuracy', val.accuracy, undefined, [
+          'The fraction of held-out samples classified correctly after each epoch.',
+          'The fraction of training samples classified correctly during each epoch.',
+        ]),
+      );
+    const decision = decisionChart(result, aggregates);
+    if (decision !== null) charts.push(decision);
   }
-  charts.push({
-    id: 'lr',
-    svg: lineChart({
-      title: 'Learning rate per step',
-      xLabel: 'step',
-      yLabel: 'learning rate',
-      yScale: lrScale(runs),
-      legendNote,
-      series: curves('lr'),
-    }),
-    caption:
+  charts.push(
+    lineFigure(
+      'lr',
+      {
+        title: 'Learning rate per step',
+        xLabel: 'step',
+        yLabel: 'learning rate',
+        yScale: lrScale(runs),
+        legendNote,
+        series: curves('lr'),
+      },
       result.settings.schedule === 'none'
         ? 'The learning rate of each optimizer (constant: no schedule).'
         : `The learning rate of each optimizer under the schedule ${result.settings.schedule}.`,
-  });
+    ),
+  );
   return charts;
+}
+
+/** A line chart of the report, its caption saying so when points beyond the y axis were clipped to its edge. */
+function lineFigure(id: string, options: LineChartOptions, caption: string): ReportChart {
+  const { svg, clipped } = lineChartFigure(options);
+  const clip =
+    clipped > 0
+      ? ` The y axis fits the bulk of the values: ${clipped} point${clipped === 1 ? '' : 's'} beyond it ${clipped === 1 ? 'is' : 'are'} drawn at its edge, marked by a triangle (its value in the tooltip).`
+      : '';
+  return { id, svg, caption: `${caption}${clip}` };
+}
+
+/**
+ * 2-D classification tasks (spirals): each optimizer's decision regions after training, from the run
+ * with the median final loss (see {@link representative}), with the training points; null when the
+ * runs carry no decision grid.
+ */
+function decisionChart(result: CompareResult, aggregates: readonly OptimizerAggregate[]): ReportChart | null {
+  const maps = aggregates.flatMap((agg, index) => {
+    const run = representative(result.runs.filter((r) => r.label === agg.label));
+    const grid = run?.decisionGrid;
+    if (run === undefined || grid === undefined || grid.classes.length !== grid.resolution ** 2) return [];
+    const accuracy = run.summary.finalAccuracy;
+    const on = hasValidation([run]).accuracy ? 'val' : 'train';
+    return [
+      {
+        label: agg.label,
+        color: agg.color,
+        style: index,
+        note: accuracy === null ? undefined : `${on} accuracy ${(accuracy * 100).toFixed(1)}%`,
+        grid,
+      },
+    ];
+  });
+  if (maps.length === 0) return null;
+  const points = result.task.points;
+  const seeds = Math.max(...aggregates.map((a) => a.seeds.length), 1);
+  return {
+    id: 'decision',
+    svg: decisionMapsChart({ title: 'Decision regions after training', maps, points }),
+    caption: `The class each optimizer's trained network predicts over the input box (pale fills, one per class) and its decision boundary (in its colour)${
+      points === undefined ? '' : ', with the training points (hollow: class 0, filled: class 1)'
+    }.${seeds > 1 ? ' With several seeds, the run with the median final train loss.' : ''}`,
+  };
 }
 
 /** Log scale when learning rates span more than a factor of 20 and are all positive. */
@@ -236,7 +291,9 @@ th,td{padding:5px 10px;border-bottom:1px solid #eee;text-align:left;vertical-ali
 th{background:#fafafa;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#444}
-.swatch{display:inline-block;width:14px;height:4px;border-radius:2px;vertical-align:middle;margin-right:8px}
+.swatch{display:inline-block;width:24px;height:3px;vertical-align:middle}
+.glyph{display:inline-block;width:14px;margin:0 6px 0 -18px;font-size:9px;line-height:1;vertical-align:middle;text-align:center}
+.tuning td:first-child{white-space:nowrap}
 .settings td:first-child{color:#555;white-space:nowrap}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(580px,1fr));gap:16px}
 figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
@@ -249,11 +306,62 @@ td.status{color:#a33;font-weight:600}
 footer{margin-top:32px;color:#777;font-size:12px}
 `;
 
+/** A chart as a `<figure>` with its caption. */
+function figureHtml(chart: ReportChart): string {
+  return `<figure id="chart-${chart.id}">${chart.svg}<figcaption>${escapeXml(chart.caption)}</figcaption></figure>`;
+}
+
+/**
+ * The table of the `--tune` searches: per tuned optimizer, the space and mode, the trials run (of the
+ * budget, how many diverged), the tuning seeds, the metric, the chosen setting (saying so when it is
+ * at an end of the values tried: the best may lie beyond) and its score.
+ */
+function tuningTable(tuning: readonly TuningResult[], looks: ReadonlyMap<string, { color: string; style: number }>) {
+  const rows = tuning.map((t, k) => {
+    const look = looks.get(t.optimizer) ?? { color: '#999', style: k };
+    const diverged = t.trials.filter((trial) => trial.score === null).length;
+    const chosen = t.chosen;
+    let chosenText = 'none: every trial diverged, so it ran with its spec as given';
+    let score = '';
+    if (chosen !== null) {
+      const param = sensitivityParameter(t);
+      const tried = [...new Set(t.trials.map((trial) => trial.setting[param ?? '']))].sort((a, b) => a - b);
+      const value = param === null ? undefined : chosen[param];
+      const edge =
+        tried.length > 2 && value === tried[0]
+          ? ` (the lowest ${param} tried: the best may lie below)`
+          : tried.length > 2 && value === tried[tried.length - 1]
+            ? ` (the highest ${param} tried: the best may lie above)`
+            : '';
+      chosenText = `${formatSetting(chosen)}${edge}`;
+      score = formatNumber(t.trials.find((trial) => settingMatches(trial.setting, chosen))?.score ?? null);
+    }
+    const cells = [
+      `${t.space} (${t.mode})`,
+      `${t.trials.length} of ${t.budget}${diverged > 0 ? `, ${diverged} diverged` : ''}`,
+      t.seeds.join(', '),
+      t.seeds.length > 1 ? `${t.metric} (mean)` : t.metric,
+      chosenText,
+    ];
+    return `<tr><td>${seriesSwatchHtml(escapeXml(look.color), look.style)}${escapeXml(t.optimizer)}</td>${cells
+      .map((c) => `<td>${escapeXml(c)}</td>`)
+      .join('')}<td class="num">${escapeXml(score)}</td></tr>`;
+  });
+  return [
+    '<table class="tuning"><thead><tr><th>optimizer</th><th>search space</th><th>trials</th><th>tuning seeds</th><th>selected on</th><th>chosen</th><th class="num">its score</th></tr></thead><tbody>',
+    ...rows,
+    '</tbody></table>',
+    '<p class="caption">Each tuned optimizer tried the settings of its space on the tuning seeds, none of them a reported seed; a setting that diverged on any of them was never chosen. The reported runs above use the chosen setting.</p>',
+  ];
+}
+
 /**
  * The self-contained HTML report of a comparison: the command line and settings (seeds, the divergence
  * rule, the run order, the warm-up and timing), a legend with every optimizer's hyperparameters, the
- * summary table with its legend and notes (diverged runs, noisy timings), and the charts of
- * `reportCharts` as inline SVG. No scripts, stylesheets, fonts or images are loaded from anywhere: the
+ * summary table with its legend and notes (diverged runs, noisy timings), with `--tune` a table of
+ * each search and its chosen setting and the sensitivity curves (the metric of every setting tried),
+ * and the charts of `reportCharts` as inline SVG. Each optimizer's swatch shows its colour, dash
+ * pattern and marker, as in the charts. No scripts, stylesheets, fonts or images are loaded from anywhere: the
  * file works offline. It also renders results written before `--seeds` (their statistics are computed
  * from their runs).
  *
@@ -286,7 +394,10 @@ export function renderReport(result: CompareResult): string {
       }${task.kind === 'model' ? settings.seed : seeds.length > 1 ? '; the start is fixed, so seeds differ only for an optimizer that draws random numbers' : ''})`,
     ],
     ['schedule', settings.schedule],
-    ['target loss', `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns)`],
+    [
+      task.kind === 'model' ? 'target train loss' : 'target f',
+      `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns${task.kind === 'model' ? '; the smoothed train loss' : ''})`,
+    ],
     [
       'divergence',
       `a run stops as diverged when its ${task.kind === 'model' ? 'train loss' : 'f'} is NaN or infinite${
@@ -346,10 +457,11 @@ export function renderReport(result: CompareResult): string {
     '<h2>Optimizers</h2>',
     '<table class="legend"><thead><tr><th>optimizer</th><th>name</th><th>hyperparameters</th></tr></thead><tbody>',
   );
-  for (const agg of aggregates)
+  aggregates.forEach((agg, index) => {
     html.push(
-      `<tr><td><span class="swatch" style="background:${escapeXml(agg.color)}"></span>${escapeXml(agg.label)}</td><td>${escapeXml(agg.optimizer)}</td><td><code>${escapeXml(formatHyperparams(agg.hyperparams))}</code></td></tr>`,
+      `<tr><td>${seriesSwatchHtml(escapeXml(agg.color), index)}${escapeXml(agg.label)}</td><td>${escapeXml(agg.optimizer)}</td><td><code>${escapeXml(formatHyperparams(agg.hyperparams))}</code></td></tr>`,
     );
+  });
   html.push('</tbody></table>', '<h2>Results</h2>', '<table class="summary"><thead><tr>');
   table.header.forEach((h, c) => {
     html.push(`<th${table.numeric[c] ? ' class="num"' : ''}>${escapeXml(h)}</th>`);
@@ -361,7 +473,7 @@ export function renderReport(result: CompareResult): string {
       `<tr>${row
         .map((cell, c) =>
           c === 0
-            ? `<td><span class="swatch" style="background:${escapeXml(color)}"></span>${escapeXml(cell)}</td>`
+            ? `<td>${seriesSwatchHtml(escapeXml(color), r)}${escapeXml(cell)}</td>`
             : `<td${table.numeric[c] ? ' class="num"' : ''}${c === 1 && cell !== 'ok' ? ' class="status"' : ''}>${escapeXml(cell)}</td>`,
         )
         .join('')}</tr>`,
@@ -370,11 +482,12 @@ export function renderReport(result: CompareResult): string {
   html.push('</tbody></table>');
   for (const line of table.legend) html.push(`<p class="caption">${escapeXml(line)}</p>`);
   for (const note of table.notes) html.push(`<p class="note">${escapeXml(note)}</p>`);
-  html.push('<h2>Charts</h2>', '<div class="charts">');
-  for (const chart of charts)
-    html.push(
-      `<figure id="chart-${chart.id}">${chart.svg}<figcaption>${escapeXml(chart.caption)}</figcaption></figure>`,
-    );
+  if (result.tuning !== undefined && result.tuning.length > 0) {
+    const looks = new Map(aggregates.map((a, style) => [a.label, { color: a.color, style }]));
+    html.push('<h2>Tuning</h2>', ...tuningTable(result.tuning, looks), '<div class="charts">');
+    html.push(...sensitivityCharts(result.tuning, looks).map(figureHtml), '</div>');
+  }
+  html.push('<h2>Charts</h2>', '<div class="charts">', ...charts.map(figureHtml));
   html.push('</div>', '<h2>Settings</h2>', '<table class="settings"><tbody>');
   for (const [k, v] of settingRows) html.push(`<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`);
   html.push(

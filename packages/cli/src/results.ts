@@ -1,5 +1,6 @@
 import type { Hyperparams } from '@nablajs/optim';
 import { type Band, type MeanSd, median } from './stats';
+import type { DecisionGrid, LabelledPoints } from './svg-decision';
 
 /**
  * What one optimizer did, step by step. For a model task, entry `i` is optimizer step `i + 1`: the
@@ -109,6 +110,8 @@ export interface RunResult {
   epochs: EpochSeries;
   /** The summary. */
   summary: RunSummary;
+  /** 2-D classification tasks: the classes the trained model predicts over the input box (the report's decision map). */
+  decisionGrid?: DecisionGrid;
 }
 
 /** A description of the task, as the report and the result files show it. */
@@ -123,6 +126,8 @@ export interface TaskInfo {
   details: string[];
   /** Whether accuracy applies. */
   classification: boolean;
+  /** 2-D classification tasks: the training points and their classes, drawn over the decision maps. */
+  points?: LabelledPoints;
 }
 
 /** The settings a comparison ran with. */

@@ -6,6 +6,7 @@ import { type EpochSeries, type RunResult, type RunStatus, type StepSeries, smoo
 import { attachSchedule, type RunLength, type ScheduleSpec } from './schedule';
 import { median } from './stats';
 import { PALETTE } from './svg';
+import { decisionGridOf } from './svg-decision';
 import type { FunctionTask, ModelTaskData } from './tasks';
 
 /** What the runner tells the progress display. */
@@ -411,8 +412,23 @@ async function runModel(
       stepTimesMs: stepTimes,
     }),
   };
+  if (isPlanarClassifier(data)) result.decisionGrid = decisionGridOf((x) => model.forward(x), data.train.x, 60);
   events.end(spec.label, result);
   return result;
+}
+
+/**
+ * Whether a task's inputs are 2-D points with integer class labels: then the report draws each
+ * optimizer's decision regions.
+ *
+ * @example
+ * ```ts
+ * if (isPlanarClassifier(data)) result.task.points = labelledPointsOf(data.train.x, data.train.y);
+ * ```
+ */
+export function isPlanarClassifier(data: ModelTaskData): boolean {
+  const { x, y } = data.train;
+  return x.ndim === 2 && x.shape[1] === 2 && y.ndim === 1 && y.dtype === 'int32';
 }
 
 /**

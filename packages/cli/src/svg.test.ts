@@ -5,11 +5,14 @@ import {
   escapeXml,
   formatTick,
   lineChart,
+  lineChartFigure,
   logLevels,
   marchingSquares,
   niceTicks,
   PALETTE,
 } from './svg';
+import { robustRange } from './svg-range';
+import { DASHES, MARKER_SHAPES, seriesStyle, seriesSwatchHtml } from './svg-style';
 
 const seriesPaths = (svg: string): string[] => svg.match(/<path class="series"[^>]*>/g) ?? [];
 
@@ -145,8 +148,10 @@ describe('lineChart', () => {
     const svg = lineChart({ title: 'L', xLabel: 'x', yLabel: 'y', series: [{ label: 's', color: '#000', x, y }] });
     const d = /d="([^"]*)"/.exec(seriesPaths(svg)[0])![1];
     expect(d.split(/[ML]/).length).toBeLessThan(1600);
-    // The spike at 100 sets the top of the axis.
-    expect(svg).toContain('>100<');
+    // The spike at 100 is kept by the thinning, and clipped at the top of the axis (which stays at 2).
+    expect(svg).toContain('<title>s: 100 at x 12345, beyond the axis</title>');
+    expect(svg).toContain('>2<');
+    expect(svg).not.toContain('>100<');
   });
 });
 
@@ -303,5 +308,174 @@ describe('contourChart', () => {
         series: [],
       }),
     ).toThrow(/values must hold \(resolution \+ 1\)² = 9 samples, got 2/);
+  });
+});
+
+describe('series told apart by more than colour', () => {
+  // Six optimizers on exactly the same line: only the dashes and the markers can tell them apart.
+  const same = Array.from({ length: 6 }, (_, k) => ({
+    label: `opt${k}`,
+    color: PALETTE[k],
+    x: [0, 100, 200, 300, 400],
+    y: [0.05, 0.05, 0.05, 0.05, 0.05],
+  }));
+  const svg = lineChart({ title: 'lr', xLabel: 'step', yLabel: 'learning rate', series: same });
+
+  it('gives each of 6 series its own dash pattern and marker shape, and so does the legend', () => {
+    const dashes = seriesPaths(svg).map((p) => /stroke-dasharray="([^"]*)"/.exec(p)?.[1] ?? '');
+    expect(dashes).toEqual(DASHES.slice(0, 6));
+    expect(new Set(dashes).size).toBe(6);
+    const legend = /<g class="legend">(.*?)<\/g>/.exec(svg)![1];
+    const legendDashes = [...legend.matchAll(/<line [^>]*?(?:stroke-dasharray="([^"]*)")?\/>/g)].map((m) => m[1] ?? '');
+    expect(legendDashes).toEqual(dashes);
+    // Each series' markers, in the legend and along the line, have its own shape.
+    const groups = [...svg.matchAll(/<g class="series-marker" data-label="(opt\d)">(.*?)<\/g>/g)];
+    expect(groups.map((g) => g[1])).toEqual(same.map((s) => s.label));
+    const shapeOf = (markup: string) =>
+      markup.startsWith('<circle')
+        ? 'circle'
+        : markup.startsWith('<rect')
+          ? 'rect'
+          : markup.split(' d=')[1]?.split('L').length;
+    expect(new Set(groups.map((g) => `${shapeOf(g[2])}`)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(Array.from({ length: 30 }, (_, i) => JSON.stringify(seriesStyle(i)))).size).toBe(30);
+    expect(MARKER_SHAPES).toHaveLength(6);
+  });
+
+  it('shifts the markers of each series along the line, so that coinciding lines do not hide them', () => {
+    const xsOf = (label: string) => {
+      const group = new RegExp(`<g class="series-marker" data-label="${label}">(.*?)</g>`).exec(svg)![1];
+      // The centre of each marker: a circle's cx, a square's x plus half its width, a polygon's mean x.
+      return [...group.matchAll(/<(circle|rect|path) ([^>]*)\/>/g)].map(([, tag, attrs]) => {
+        const attr = (name: string) => Number(new RegExp(`\\b${name}="([^"]*)"`).exec(attrs)![1]);
+        if (tag === 'circle') return attr('cx');
+        if (tag === 'rect') return attr('x') + attr('width') / 2;
+        const xs = [.../d="([^"]*)"/.exec(attrs)![1].matchAll(/[ML]([\d.]+),/g)].map((m) => Number(m[1]));
+        return xs.reduce((sum, v) => sum + v, 0) / xs.length;
+      });
+    };
+    const all = same.map((s) => xsOf(s.label));
+    expect(all.every((xs) => xs.length >= 2)).toBe(true);
+    const flat = all.flat().map((x) => Math.round(x));
+    expect(new Set(flat).size).toBe(flat.length);
+  });
+
+  it('draws a dashed swatch and the marker glyph for the HTML tables', () => {
+    expect(seriesSwatchHtml('#123456', 0)).toBe(
+      '<span class="swatch" style="background:#123456"></span><span class="glyph" style="color:#123456">●</span>',
+    );
+    expect(seriesSwatchHtml('#123456', 1)).toMatch(
+      /repeating-linear-gradient\(90deg,#123456 0px 4.8px,transparent 4.8px 7.3px\)/,
+    );
+    expect(seriesSwatchHtml('#123456', 1)).toContain('■');
+  });
+});
+
+describe('a robust y range', () => {
+  it('keeps a whole loss curve, however steep its start, and ignores flat data', () => {
+    const loss = Array.from({ length: 450 }, (_, i) => 0.05 + 2.3 * Math.exp(-i / 30));
+    expect(robustRange(loss)).toMatchObject({ lo: Math.min(...loss), hi: Math.max(...loss), clipped: false });
+    expect(robustRange([0.1, 0.1, 0.1, 0])).toMatchObject({ lo: 0, hi: 0.1, clipped: false });
+    expect(robustRange([Number.NaN, 1, Number.POSITIVE_INFINITY])).toMatchObject({ lo: 1, hi: 1, clipped: false });
+  });
+
+  it('leaves out one spike far below the rest, in log space', () => {
+    const logF = Array.from({ length: 1500 }, (_, i) => 1 - i / 200);
+    logF[371] = -26.7;
+    const r = robustRange(logF);
+    expect(r.clipped).toBe(true);
+    expect(r.lo).toBeCloseTo(1 - 1499 / 200, 9);
+    expect(r.hi).toBe(1);
+    expect(r.min).toBe(-26.7);
+  });
+
+  it('does not let one 1e-27 point stretch a log axis: the point is clipped at the bottom and marked', () => {
+    const steps = Array.from({ length: 1500 }, (_, i) => i);
+    const decay = (rate: number, floor: number) => steps.map((i) => Math.max(floor, 12 * Math.exp(-i * rate)));
+    const lion = decay(0.02, 0.03);
+    lion[372] = 2.18e-27;
+    const options = {
+      title: 'f at each iterate',
+      xLabel: 'step',
+      yLabel: 'f(x, y)',
+      yScale: 'log' as const,
+      width: 400,
+      height: 300,
+      series: [
+        { label: 'sgd', color: PALETTE[0], x: steps, y: decay(0.01, 1e-4) },
+        { label: 'adam', color: PALETTE[1], x: steps, y: decay(0.012, 1e-7) },
+        { label: 'lion', color: PALETTE[2], x: steps, y: lion },
+      ],
+    };
+    const { svg, clipped } = lineChartFigure(options);
+    expect(clipped).toBe(1);
+    // The axis ends near the lowest other value (1e-7), not at 1e-27.
+    const ticks = [...svg.matchAll(/class="axis">([^<]*)</g)].map((m) => m[1]);
+    expect(ticks).toContain('1e-7');
+    expect(ticks.some((t) => /^1e-(1\d|2\d)$/.test(t))).toBe(false);
+    // The point sits on the bottom edge, under a triangle pointing down with its value as the tooltip.
+    const mark =
+      /<path class="clipped" data-label="lion" d="M([\d.]+),([\d.]+)L[\d.]+,([\d.]+)L[^"]*"[^>]*><title>([^<]*)<\/title>/.exec(
+        svg,
+      )!;
+    expect(mark[4]).toBe('lion: 2.18e-27 at step 372, beyond the axis');
+    const frame = /<rect x="62" y="([\d.]+)" width="322" height="([\d.]+)" fill="none"/.exec(svg)!;
+    const bottom = Number(frame[1]) + Number(frame[2]);
+    expect(Number(mark[2])).toBeCloseTo(bottom, 2);
+    expect(Number(mark[3])).toBeLessThan(bottom);
+    const lionPath = /<path class="series" data-label="lion" d="([^"]*)"/.exec(svg)![1];
+    expect(lionPath).toContain(`,${bottom}L`);
+    expect(svg).toContain('class="legend">beyond the axis (clipped)</text>');
+    // Without the robust range, the spike sets the axis.
+    const stretched = lineChartFigure({ ...options, robust: false });
+    expect(stretched.clipped).toBe(0);
+    expect(stretched.svg).not.toContain('class="clipped"');
+    expect(stretched.svg).toMatch(/class="axis">1e-2\d</);
+  });
+
+  it('clips nothing on an ordinary chart', () => {
+    const { svg, clipped } = lineChartFigure({
+      title: 'accuracy',
+      xLabel: 'epoch',
+      yLabel: 'validation accuracy',
+      series: [{ label: 'sgd', color: '#000', x: [1, 2, 3, 4], y: [0.1, 0.8, 0.9, 0.95] }],
+    });
+    expect(clipped).toBe(0);
+    expect(svg).not.toContain('clipped');
+  });
+});
+
+describe('a log x axis', () => {
+  it('spaces decades evenly, says so, and puts crosses whose y it cannot show at the top', () => {
+    const svg = lineChart({
+      title: 'S',
+      xLabel: 'lr',
+      yLabel: 'loss',
+      xScale: 'log',
+      width: 400,
+      height: 300,
+      legend: false,
+      series: [
+        {
+          label: 'a',
+          color: '#000',
+          x: [1e-3, 1e-2, 1e-1],
+          y: [1, 0.5, Number.NaN],
+          everyPoint: true,
+          markers: [{ x: 1e-1, y: Number.NaN }],
+          highlights: [{ x: 1e-2, y: 0.5, title: 'chosen' }],
+        },
+      ],
+    });
+    const [a, b] = [.../d="M([\d.]+),[\d.]+L([\d.]+),/.exec(seriesPaths(svg)[0])!].slice(1).map(Number);
+    const cross = /<path class="diverged" data-label="a" d="M([\d.]+),([\d.]+)L([\d.]+)/.exec(svg)!;
+    // Equal steps per decade: the cross at 1e-1 is as far right of 1e-2 as 1e-2 is of 1e-3.
+    expect((Number(cross[1]) + Number(cross[3])) / 2 - b).toBeCloseTo(b - a, 1);
+    expect(Number(cross[2]) + 5).toBeCloseTo(30 + 6, 1);
+    expect(svg).toContain('>lr (log scale)<');
+    expect(svg.match(/<g class="chosen" data-label="a">/g)).toHaveLength(1);
+    expect(svg).toContain('<title>chosen</title>');
+    // A marker at every drawable point.
+    expect(/<g class="series-marker" data-label="a">(.*?)<\/g>/.exec(svg)![1].match(/<circle/g)).toHaveLength(2);
   });
 });

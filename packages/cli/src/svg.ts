@@ -1,6 +1,9 @@
-// A small SVG plotting module: line charts (linear, log or symmetric log y) and contour plots with
-// trajectories. Output is plain inline SVG (no xmlns, no fonts, no scripts), so reports stay self-contained.
+// A small SVG plotting module: line charts (linear, log or symmetric log y; linear or log x) and contour
+// plots with trajectories. Output is plain inline SVG (no xmlns, no fonts, no scripts), so reports stay
+// self-contained.
 import { ValueError } from '@nablajs/core';
+import { robustRange } from './svg-range';
+import { markerShapeSvg, px, seriesStyle } from './svg-style';
 
 /**
  * The colours of the series, in order: Tableau 10, readable on white and distinct in print.
@@ -34,7 +37,10 @@ export const PALETTE = [
 export interface Marker {
   /** x, in data coordinates. */
   x: number;
-  /** y, in data coordinates; a value the axis cannot show (NaN, infinite, <= 0 on a log axis) is put at the top edge. */
+  /**
+   * y, in data coordinates; a value the axis cannot show (NaN, infinite, <= 0 on a log axis) puts the
+   * cross at the top edge (9 px lower for each series before it in the chart).
+   */
   y: number;
   /** A tooltip (`seed 2 diverged at step 40`). */
   title?: string;
@@ -57,6 +63,14 @@ export interface Series {
   band?: { lo: readonly number[]; hi: readonly number[] };
   /** Points marked with a cross in the series' colour (`<path class="diverged">`): where runs diverged. */
   markers?: readonly Marker[];
+  /** Points marked with a ring (`<g class="chosen">`): the chosen setting of a tuning search. */
+  highlights?: readonly Marker[];
+  /** The index of the series' dash pattern and marker shape (see {@link seriesStyle}); default: its position in the chart. */
+  style?: number;
+  /** Draw the series' marker at every point instead of a few along the line (a curve of a few measured points). */
+  everyPoint?: boolean;
+  /** Draw the line (default true); false leaves the points only (their markers, crosses and rings). */
+  line?: boolean;
 }
 
 /** Options of {@link lineChart}. */
@@ -74,6 +88,15 @@ export interface LineChartOptions {
    * log, `sign(y) log10(1 + |y|)`, for values of both signs spanning many decades.
    */
   yScale?: 'linear' | 'log' | 'symlog';
+  /** The x axis: `linear` (default) or `log` (log10; values <= 0 are left out). */
+  xScale?: 'linear' | 'log';
+  /**
+   * Fit the y axis to the bulk of the values and clip the few far outside to its edge (default true;
+   * see {@link robustRange}); false fits it to every value.
+   */
+  robust?: boolean;
+  /** The legend's label of the rings of {@link Series.highlights} (default `chosen`). */
+  highlightLabel?: string;
   /** Width in pixels (default 560). */
   width?: number;
   /** Height in pixels (default 320). */
@@ -128,11 +151,6 @@ interface Frame {
  */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A number in SVG coordinates: two decimals, no exponent. */
-function px(v: number): string {
-  return (Math.round(v * 100) / 100).toString();
 }
 
 /**
@@ -264,23 +282,73 @@ function pathData(points: readonly ([number, number] | null)[]): string {
   return d;
 }
 
-type LegendEntry = { kind: 'line' | 'cross'; color: string; label: string } | { kind: 'text'; label: string };
+/**
+ * An entry of a chart's legend: a series (its line with its dash pattern, and its marker shape when the
+ * chart draws markers), a symbol (`cross`: diverged, `clip`: clipped at the edge, `ring`: chosen), or
+ * a note.
+ */
+type LegendEntry =
+  | { kind: 'line'; color: string; label: string; style: number; marker: boolean }
+  | { kind: 'cross' | 'clip' | 'ring'; color: string; label: string }
+  | { kind: 'text'; label: string };
 
-function legendEntries(series: readonly Series[], note: string | undefined): LegendEntry[] {
-  const entries: LegendEntry[] = series.map((s) => ({ kind: 'line', color: s.color, label: s.label }));
+/** The legend of a chart: every series, then the symbols it uses, then the note. */
+function legendEntries(
+  series: readonly Series[],
+  options: { note?: string; markers: boolean; clipped?: boolean; highlightLabel?: string },
+): LegendEntry[] {
+  const entries: LegendEntry[] = series.map((s, i) => ({
+    kind: 'line',
+    color: s.color,
+    label: s.label,
+    style: s.style ?? i,
+    marker: options.markers,
+  }));
   if (series.some((s) => (s.markers?.length ?? 0) > 0))
     entries.push({ kind: 'cross', color: '#333', label: 'diverged' });
-  if (note !== undefined && note !== '') entries.push({ kind: 'text', label: note });
+  if (series.some((s) => (s.highlights?.length ?? 0) > 0))
+    entries.push({ kind: 'ring', color: '#333', label: options.highlightLabel ?? 'chosen' });
+  if (options.clipped) entries.push({ kind: 'clip', color: '#999', label: 'beyond the axis (clipped)' });
+  if (options.note !== undefined && options.note !== '') entries.push({ kind: 'text', label: options.note });
   return entries;
 }
 
 function entryWidth(entry: LegendEntry): number {
   const chars = entry.kind === 'text' ? entry.label.length : Math.min(entry.label.length, 40);
-  return (entry.kind === 'text' ? 0 : 26) + chars * (entry.kind === 'text' ? 6 : 7);
+  return (entry.kind === 'text' ? 0 : 30) + chars * (entry.kind === 'text' ? 6 : 7);
 }
 
 function crossPath(cx: number, cy: number, r: number): string {
   return `M${px(cx - r)},${px(cy - r)}L${px(cx + r)},${px(cy + r)}M${px(cx - r)},${px(cy + r)}L${px(cx + r)},${px(cy - r)}`;
+}
+
+/** A triangle with its tip at `(cx, edge)`, pointing out of the plot: up at the top edge (`side` 1), down at the bottom (-1). */
+function clipPath(cx: number, edge: number, side: number): string {
+  const base = edge + side * 7;
+  return `M${px(cx)},${px(edge)}L${px(cx + 4.5)},${px(base)}L${px(cx - 4.5)},${px(base)}Z`;
+}
+
+/** The ring drawn around a highlighted point (the chosen setting). */
+function ringSvg(cx: number, cy: number, color: string): string {
+  return `<circle cx="${px(cx)}" cy="${px(cy)}" r="7.5" fill="none" stroke="#222" stroke-width="3"/><circle cx="${px(cx)}" cy="${px(cy)}" r="7.5" fill="none" stroke="${color}" stroke-width="1.6"/>`;
+}
+
+function legendSymbol(entry: Exclude<LegendEntry, { kind: 'text' }>, cx: number, cy: number): string {
+  const color = escapeXml(entry.color);
+  switch (entry.kind) {
+    case 'line': {
+      const { dash, shape } = seriesStyle(entry.style);
+      return `<line x1="${px(cx)}" y1="${px(cy)}" x2="${px(cx + 24)}" y2="${px(cy)}" stroke="${color}" stroke-width="2.2" stroke-linecap="round"${dash === '' ? '' : ` stroke-dasharray="${dash}"`}/>${
+        entry.marker ? markerShapeSvg(shape, cx + 12, cy, 3.5, color) : ''
+      }`;
+    }
+    case 'cross':
+      return `<path d="${crossPath(cx + 12, cy, 4)}" stroke="${color}" stroke-width="2" fill="none"/>`;
+    case 'clip':
+      return `<path d="${clipPath(cx + 12, cy - 4, 1)}" fill="${color}" stroke="#222" stroke-width="0.8"/>`;
+    case 'ring':
+      return ringSvg(cx + 12, cy, color).replace(/r="7.5"/g, 'r="5"');
+  }
 }
 
 function legendSvg(entries: readonly LegendEntry[], x: number, y: number, width: number): string {
@@ -297,13 +365,11 @@ function legendSvg(entries: readonly LegendEntry[], x: number, y: number, width:
       parts.push(`<text x="${px(cx)}" y="${px(cy)}" class="legend note">${escapeXml(entry.label)}</text>`);
     } else {
       parts.push(
-        entry.kind === 'line'
-          ? `<line x1="${px(cx)}" y1="${px(cy - 4)}" x2="${px(cx + 16)}" y2="${px(cy - 4)}" stroke="${escapeXml(entry.color)}" stroke-width="3"/>`
-          : `<path d="${crossPath(cx + 8, cy - 4, 4)}" stroke="${escapeXml(entry.color)}" stroke-width="2" fill="none"/>`,
-        `<text x="${px(cx + 20)}" y="${px(cy)}" class="legend">${escapeXml(entry.label.length > 40 ? `${entry.label.slice(0, 39)}…` : entry.label)}</text>`,
+        legendSymbol(entry, cx, cy - 4),
+        `<text x="${px(cx + 29)}" y="${px(cy)}" class="legend">${escapeXml(entry.label.length > 40 ? `${entry.label.slice(0, 39)}…` : entry.label)}</text>`,
       );
     }
-    cx += w + 8;
+    cx += w + 12;
   }
   return `<g class="legend">${parts.join('')}</g>`;
 }
@@ -317,7 +383,7 @@ function legendRows(entries: readonly LegendEntry[], width: number): number {
       rows++;
       cx = 0;
     }
-    cx += w + 8;
+    cx += w + 12;
   }
   return entries.length === 0 ? 0 : rows;
 }
@@ -357,19 +423,85 @@ function bandPath(
   return d;
 }
 
-// NOTE: a <style> inside inline SVG applies to the whole HTML page, so every selector is scoped to svg.chart.
-const STYLE =
+/**
+ * The stylesheet inside every chart's `<svg>` (fonts and sizes of the title, axes, labels and legend).
+ * A `<style>` inside inline SVG applies to the whole HTML page, so every selector is scoped to `svg.chart`.
+ *
+ * @example
+ * ```ts
+ * `<svg class="chart" ...><style>${STYLE}</style>...</svg>`;
+ * ```
+ */
+export const STYLE =
   'svg.chart text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;fill:#333}' +
   'svg.chart .title{font-size:14px;font-weight:600}svg.chart .axis{font-size:11px;fill:#555}' +
   'svg.chart .label{font-size:12px}svg.chart .legend{font-size:11px}';
 
 /**
+ * A line chart and how many of its points lie beyond its y axis.
+ *
+ * @example
+ * ```ts
+ * const { svg, clipped }: LineChartFigure = lineChartFigure(options);
+ * ```
+ */
+export interface LineChartFigure {
+  /** The `<svg>` markup. */
+  svg: string;
+  /** The points of the lines that lie beyond the y axis and are drawn clipped to its edge (0 when none). */
+  clipped: number;
+}
+
+/** The symmetric log of {@link LineChartOptions.yScale}: `sign(v) log10(1 + |v|)`. */
+function symlogOf(v: number): number {
+  return Math.sign(v) * Math.log10(1 + Math.abs(v));
+}
+
+/**
+ * Where a series' markers go: `count` points spread evenly along the plot's width, shifted by the
+ * series' position (`phase` in [0, 1)) so that the markers of lines that coincide do not cover each
+ * other, each at the line's height there (interpolated between its drawn points, never at a clipped one).
+ */
+function markerPoints(
+  points: readonly ({ p: [number, number]; side: number } | null)[],
+  frame: Frame,
+  count: number,
+  phase: number,
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (let j = 0; j < count; j++) {
+    const target = frame.left + (frame.width * (j + phase)) / count;
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i];
+      const b = points[i + 1];
+      if (a === null || b === null || a.side !== 0 || b.side !== 0) continue;
+      const [ax, ay] = a.p;
+      const [bx, by] = b.p;
+      if (target < Math.min(ax, bx) || target > Math.max(ax, bx)) continue;
+      const t = bx === ax ? 0 : (target - ax) / (bx - ax);
+      out.push([ax + t * (bx - ax), ay + t * (by - ay)]);
+      break;
+    }
+  }
+  const drawn = points.filter((q) => q !== null && q.side === 0);
+  if (out.length === 0 && drawn.length === 1) out.push(drawn[0]!.p);
+  return out;
+}
+
+/**
  * A line chart as an inline `<svg>`: axes with ticks and grid, one `<path class="series">` per
- * series (so a chart of k optimizers holds exactly k series paths), behind it the series' band as a
- * `<path class="band">` when it has one, its markers as crosses (`<path class="diverged">`), an optional
- * legend (with a `diverged` entry when there are markers, and the legend note). The y range covers the
- * lines, the bands and the markers. Long series are thinned to about 1,500 drawn points, keeping each
- * bucket's extremes.
+ * series (so a chart of k optimizers holds exactly k series paths), each with its colour, its dash
+ * pattern and a few markers of its shape along it (see {@link seriesStyle}; the position in the chart by
+ * default), so that lines that coincide stay apart; behind it the series' band as a `<path class="band">`
+ * when it has one, its markers as crosses (`<path class="diverged">`), its highlights as rings
+ * (`<g class="chosen">`), and an optional legend (every series with its dash and marker, a `diverged`
+ * entry when there are crosses, the legend note).
+ *
+ * The y range is robust (see {@link robustRange}, in log space on a log axis): the bulk of the lines,
+ * bands and markers sets it, and a few points far outside, such as one spike, are drawn clipped to
+ * its edge with a triangle pointing out (`<path class="clipped">`, with the value as its tooltip)
+ * instead of squashing the axis; the legend then says so. Long series are thinned to about 1,500
+ * drawn points, keeping each bucket's extremes.
  *
  * @example
  * ```ts
@@ -380,30 +512,40 @@ const STYLE =
  * ```
  */
 export function lineChart(options: LineChartOptions): string {
+  return lineChartFigure(options).svg;
+}
+
+/**
+ * {@link lineChart}, with the number of points it clipped at the edge of its y axis (for a caption).
+ *
+ * @example
+ * ```ts
+ * const { svg, clipped } = lineChartFigure({ title: 'f', xLabel: 'step', yLabel: 'f', yScale: 'log', series });
+ * const caption = clipped > 0 ? 'Triangles mark points beyond the axis.' : '';
+ * ```
+ */
+export function lineChartFigure(options: LineChartOptions): LineChartFigure {
   const width = options.width ?? 560;
   const height = options.height ?? 320;
   const log = options.yScale === 'log';
+  const symlog = options.yScale === 'symlog';
+  const xLog = options.xScale === 'log';
   const showLegend = options.legend ?? true;
-  const entries = legendEntries(options.series, options.legendNote);
-  const legendHeight = showLegend ? legendRows(entries, width - 78) * 16 + 6 : 0;
-  const frame: Frame = {
-    left: 62,
-    top: 30 + legendHeight,
-    width: width - 62 - 16,
-    height: height - 30 - legendHeight - 44,
-  };
-
+  const ty = (v: number) => (log ? Math.log10(v) : symlog ? symlogOf(v) : v);
+  const fromTy = (u: number) => (log ? 10 ** u : symlog ? Math.sign(u) * (10 ** Math.abs(u) - 1) : u);
+  const tx = (v: number) => (xLog ? Math.log10(v) : v);
   const drawable = (v: number) => Number.isFinite(v) && (!log || v > 0);
+  const drawableX = (v: number) => Number.isFinite(v) && (!xLog || v > 0);
+
+  // The data range: x over every drawable point, y robust over the lines, bands, crosses and rings.
   let xMin = Infinity;
   let xMax = -Infinity;
-  let yMin = Infinity;
-  let yMax = -Infinity;
-  const include = (x: number, y: number) => {
-    if (!Number.isFinite(x) || !drawable(y)) return;
+  const ys: number[] = [];
+  const include = (x: number, y: number, always = false) => {
+    if (!drawableX(x) || !(always || drawable(y))) return;
     xMin = Math.min(xMin, x);
     xMax = Math.max(xMax, x);
-    yMin = Math.min(yMin, y);
-    yMax = Math.max(yMax, y);
+    if (drawable(y)) ys.push(ty(y));
   };
   for (const s of options.series) {
     for (let i = 0; i < s.x.length; i++) {
@@ -413,16 +555,26 @@ export function lineChart(options: LineChartOptions): string {
         include(s.x[i], s.band.hi[i]);
       }
     }
-    for (const m of s.markers ?? []) include(m.x, m.y);
+    // A cross whose y the axis cannot show goes at the top edge, so its x still counts.
+    for (const m of s.markers ?? []) include(m.x, m.y, true);
+    for (const h of s.highlights ?? []) include(h.x, h.y);
   }
-  const empty = !Number.isFinite(xMin);
+  const range = options.robust === false ? null : robustRange(ys);
+  let yMin = fromTy(range?.lo ?? Math.min(...ys));
+  let yMax = fromTy(range?.hi ?? Math.max(...ys));
+  const empty = ys.length === 0;
+  if (!Number.isFinite(xMin)) {
+    xMin = xLog ? 1 : 0;
+    xMax = xLog ? 10 : 1;
+  }
   if (empty) {
-    xMin = 0;
-    xMax = 1;
     yMin = log ? 1 : 0;
     yMax = log ? 10 : 1;
   }
-  if (xMax === xMin) xMax = xMin + 1;
+  if (xMax === xMin) {
+    xMin = xLog ? xMin / 2 : xMin;
+    xMax = xLog ? xMax * 2 : xMin + 1;
+  }
   if (yMax === yMin) {
     if (log) {
       yMin /= 2;
@@ -433,7 +585,6 @@ export function lineChart(options: LineChartOptions): string {
       yMax += pad;
     }
   }
-  const symlog = options.yScale === 'symlog';
   let yTicks: number[];
   if (symlog) {
     yTicks = symlogTicks(yMin, yMax);
@@ -441,19 +592,52 @@ export function lineChart(options: LineChartOptions): string {
     yMax = Math.max(yMax, yTicks[yTicks.length - 1]);
   } else if (log) {
     // Pad the data range by 4% in log space, then label what falls inside.
-    const span = Math.max(Math.log10(yMax) - Math.log10(yMin), 0.1);
-    yMin = 10 ** (Math.log10(yMin) - span * 0.04);
-    yMax = 10 ** (Math.log10(yMax) + span * 0.04);
+    [yMin, yMax] = padLog(yMin, yMax);
     yTicks = logTicks(yMin, yMax);
   } else {
     yTicks = niceTicks(yMin, yMax, 5);
     yMin = Math.min(yMin, yTicks[0]);
     yMax = Math.max(yMax, yTicks[yTicks.length - 1]);
   }
-  const xTicks = niceTicks(xMin, xMax, 6).filter((t) => t >= xMin - 1e-9 && t <= xMax + 1e-9);
-  const ty = (v: number) => (log ? Math.log10(v) : symlog ? Math.sign(v) * Math.log10(1 + Math.abs(v)) : v);
-  const sx = (v: number) => frame.left + ((v - xMin) / (xMax - xMin)) * frame.width;
-  const sy = (v: number) => frame.top + frame.height - ((ty(v) - ty(yMin)) / (ty(yMax) - ty(yMin))) * frame.height;
+  let xTicks: number[];
+  if (xLog) {
+    [xMin, xMax] = padLog(xMin, xMax);
+    xTicks = logTicks(xMin, xMax);
+  } else xTicks = niceTicks(xMin, xMax, 6).filter((t) => t >= xMin - 1e-9 && t <= xMax + 1e-9);
+
+  // Which side of the axis a value lies beyond: 1 above, -1 below, 0 on it.
+  const top = ty(yMax);
+  const bottom = ty(yMin);
+  const slack = (top - bottom) * 1e-9;
+  const sideOf = (v: number) => (ty(v) > top + slack ? 1 : ty(v) < bottom - slack ? -1 : 0);
+  let clipped = 0;
+  if (!empty)
+    for (const s of options.series)
+      for (let i = 0; i < s.x.length; i++) if (drawableX(s.x[i]) && drawable(s.y[i]) && sideOf(s.y[i]) !== 0) clipped++;
+
+  const entries = legendEntries(options.series, {
+    note: options.legendNote,
+    markers: true,
+    clipped: clipped > 0,
+    highlightLabel: options.highlightLabel,
+  });
+  const legendHeight = showLegend ? legendRows(entries, width - 78) * 16 + 6 : 0;
+  const frame: Frame = {
+    left: 62,
+    top: 30 + legendHeight,
+    width: width - 62 - 16,
+    height: height - 30 - legendHeight - 44,
+  };
+  const sx = (v: number) => frame.left + ((tx(v) - tx(xMin)) / (tx(xMax) - tx(xMin))) * frame.width;
+  const sy = (v: number) => frame.top + frame.height - ((ty(v) - bottom) / (top - bottom)) * frame.height;
+  /** A point in plot coordinates, its y clamped to the frame, and the side it was clipped at; null when it cannot be drawn. */
+  const place = (x: number, y: number): { p: [number, number]; side: number } | null => {
+    if (!drawableX(x) || !drawable(y)) return null;
+    const side = sideOf(y);
+    const cy = side > 0 ? frame.top : side < 0 ? frame.top + frame.height : sy(y);
+    return { p: [sx(x), cy], side };
+  };
+  const at = (x: number, y: number) => place(x, y)?.p ?? null;
 
   const out: string[] = [];
   out.push(
@@ -481,39 +665,88 @@ export function lineChart(options: LineChartOptions): string {
   out.push(
     '</g>',
     `<rect x="${px(frame.left)}" y="${px(frame.top)}" width="${px(frame.width)}" height="${px(frame.height)}" fill="none" stroke="#999"/>`,
-    `<text x="${px(frame.left + frame.width / 2)}" y="${px(height - 8)}" text-anchor="middle" class="label">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${px(frame.left + frame.width / 2)}" y="${px(height - 8)}" text-anchor="middle" class="label">${escapeXml(options.xLabel)}${xLog ? ' (log scale)' : ''}</text>`,
     `<text transform="translate(14 ${px(frame.top + frame.height / 2)}) rotate(-90)" text-anchor="middle" class="label">${escapeXml(options.yLabel)}${log ? ' (log scale)' : symlog ? ' (symmetric log scale)' : ''}</text>`,
   );
-  const at = (x: number, y: number): [number, number] | null =>
-    Number.isFinite(x) && drawable(y) ? [sx(x), sy(y)] : null;
   for (const s of options.series) {
-    if (s.band === undefined) continue;
+    if (s.band === undefined || s.line === false) continue;
     const d = bandPath(s.x, s.band.lo, s.band.hi, at);
     if (d !== '')
       out.push(
         `<path class="band" data-label="${escapeXml(s.label)}" d="${d}" fill="${escapeXml(s.color)}" fill-opacity="0.18" stroke="none"/>`,
       );
   }
-  for (const s of options.series) {
+  const markerCount = Math.max(2, Math.round(frame.width / 90));
+  const overlays: string[] = [];
+  options.series.forEach((s, index) => {
+    const { dash, shape } = seriesStyle(s.style ?? index);
+    const color = escapeXml(s.color);
+    const label = escapeXml(s.label);
     const { x, y } = thin(s.x, s.y, 1500);
-    const points = x.map((xi, i) => at(xi, y[i]));
+    const placed = x.map((xi, i) => place(xi, y[i]));
+    const points = placed.map((q) => q?.p ?? null);
     const single = points.filter((p) => p !== null).length === 1;
+    const stroke = s.line === false ? 'none' : color;
     out.push(
-      `<path class="series" data-label="${escapeXml(s.label)}" d="${pathData(points) || 'M0,0'}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="${single ? 6 : 1.8}" stroke-linecap="round" stroke-linejoin="round"/>`,
+      `<path class="series" data-label="${label}" d="${pathData(points) || 'M0,0'}" fill="none" stroke="${stroke}" stroke-width="${single ? 6 : 1.8}" stroke-linecap="round" stroke-linejoin="round"${dash === '' || single ? '' : ` stroke-dasharray="${dash}"`}/>`,
     );
-  }
-  for (const s of options.series)
+    const marks = s.everyPoint
+      ? placed.flatMap((q) => (q !== null && q.side === 0 ? [q.p] : []))
+      : markerPoints(placed, frame, markerCount, (index + 0.5) / Math.max(1, options.series.length));
+    if (marks.length > 0)
+      out.push(
+        `<g class="series-marker" data-label="${label}">${marks.map(([mx, my]) => markerShapeSvg(shape, mx, my, 3.5, color)).join('')}</g>`,
+      );
+    // One triangle per run of clipped points, at the farthest of the run.
+    let run: { i: number; side: number } | null = null;
+    const flush = () => {
+      if (run === null) return;
+      const [cx, cy] = placed[run.i]!.p;
+      const where = Number.isInteger(x[run.i]) ? String(x[run.i]) : formatTick(x[run.i]);
+      const title = `${s.label}: ${formatTick(y[run.i])} at ${options.xLabel} ${where}, beyond the axis`;
+      overlays.push(
+        `<path class="clipped" data-label="${label}" d="${clipPath(cx, cy, run.side > 0 ? 1 : -1)}" fill="${color}" stroke="#222" stroke-width="0.8"><title>${escapeXml(title)}</title></path>`,
+      );
+      run = null;
+    };
+    placed.forEach((q, i) => {
+      if (q === null || q.side === 0 || (run !== null && run.side !== q.side)) flush();
+      if (q === null || q.side === 0) return;
+      if (run === null || ty(y[i]) * q.side > ty(y[run.i]) * q.side) run = { i, side: q.side };
+    });
+    flush();
+  });
+  out.push(...overlays);
+  // A cross whose y the axis cannot show goes at the top edge, each series a little lower than the one
+  // before, so that the crosses of several series at the same x stay apart.
+  options.series.forEach((s, index) => {
     for (const m of s.markers ?? []) {
-      if (!Number.isFinite(m.x)) continue;
-      const [cx, cy] = at(m.x, m.y) ?? [sx(m.x), frame.top + 6];
+      if (!drawableX(m.x)) continue;
+      const [cx, cy] = at(m.x, m.y) ?? [sx(m.x), frame.top + 6 + 9 * index];
       out.push(markerSvg(s, m, cx, cy));
+    }
+  });
+  for (const s of options.series)
+    for (const h of s.highlights ?? []) {
+      const p = at(h.x, h.y);
+      if (p === null) continue;
+      const title = h.title === undefined ? '' : `<title>${escapeXml(h.title)}</title>`;
+      out.push(
+        `<g class="chosen" data-label="${escapeXml(s.label)}">${ringSvg(p[0], p[1], escapeXml(s.color))}${title}</g>`,
+      );
     }
   if (empty)
     out.push(
       `<text x="${px(frame.left + frame.width / 2)}" y="${px(frame.top + frame.height / 2)}" text-anchor="middle" class="label">no data${log ? ' above zero' : ''}</text>`,
     );
   out.push('</svg>');
-  return out.join('');
+  return { svg: out.join(''), clipped };
+}
+
+/** `[lo, hi]` (both > 0) padded by 4% of its span in log space (at least 0.1 decades). */
+function padLog(lo: number, hi: number): [number, number] {
+  const span = Math.max(Math.log10(hi) - Math.log10(lo), 0.1);
+  return [10 ** (Math.log10(lo) - span * 0.04), 10 ** (Math.log10(hi) + span * 0.04)];
 }
 
 /** A cross in the series' colour over a white halo, with its tooltip. */
@@ -674,7 +907,7 @@ export function contourChart(options: ContourChartOptions): string {
   const aspect = (y1 - y0) / (x1 - x0);
   const plotW = aspect > 1 ? size / aspect : size;
   const plotH = aspect > 1 ? size : size * aspect;
-  const entries = legendEntries(options.series, undefined);
+  const entries = legendEntries(options.series, { markers: false });
   const legendHeight = showLegend ? legendRows(entries, plotW) * 16 + 6 : 0;
   const frame: Frame = { left: 52, top: 30 + legendHeight, width: plotW, height: plotH };
   const width = Math.max(frame.left + plotW + 20, 360);
@@ -782,14 +1015,15 @@ export function contourChart(options: ContourChartOptions): string {
 
   // Trajectories (clipped) with their start and end markers, then the minima on top.
   out.push(`<g clip-path="url(#${clipId})">`);
-  for (const s of options.series) {
+  options.series.forEach((s, index) => {
+    const { dash } = seriesStyle(s.style ?? index);
     const { x, y } = thin(s.x, s.y, 3000);
     const points = x.map((xi, i) =>
       Number.isFinite(xi) && Number.isFinite(y[i]) ? ([sx(xi), sy(y[i])] as [number, number]) : null,
     );
     const color = escapeXml(s.color);
     out.push(
-      `<path class="series" data-label="${escapeXml(s.label)}" d="${pathData(points) || 'M0,0'}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" stroke-opacity="0.9"/>`,
+      `<path class="series" data-label="${escapeXml(s.label)}" d="${pathData(points) || 'M0,0'}" fill="none" stroke="${color}" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" stroke-opacity="0.9"${dash === '' ? '' : ` stroke-dasharray="${dash}"`}/>`,
     );
     const finite = points.filter((p): p is [number, number] => p !== null);
     if (finite.length > 0) {
@@ -802,7 +1036,7 @@ export function contourChart(options: ContourChartOptions): string {
     }
     for (const m of s.markers ?? [])
       if (Number.isFinite(m.x) && Number.isFinite(m.y)) out.push(markerSvg(s, m, sx(m.x), sy(m.y)));
-  }
+  });
   out.push('</g>');
   for (const [mx, my] of options.minima ?? []) {
     if (mx < x0 || mx > x1 || my < y0 || my > y1) continue;
