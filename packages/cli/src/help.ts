@@ -1,6 +1,7 @@
 import { listOptimizers, pluginOf } from '@nablajs/optim';
 import pkg from '../package.json';
 import { describeOptions } from './args';
+import { BENCHMARK_COMMAND_LINES } from './benchmark-help';
 import { COMPARE_OPTIONS } from './compare';
 import { describeWrapper, formatHyperparams, optimizerDefaults } from './optimizer-spec';
 import { describeSchedules } from './schedule';
@@ -142,6 +143,7 @@ export function mainHelp(): string {
     '',
     'Usage:',
     '  nabla compare [options]   train with several optimizers and report (below)',
+    ...BENCHMARK_COMMAND_LINES,
     '  nabla help [command]      this help',
     '  nabla --version           the version',
     '',

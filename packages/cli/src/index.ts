@@ -36,3 +36,4 @@ export type {
   TuningResult,
 } from './results';
 export type { Band, MeanSd } from './stats';
+export type { DecisionGrid, LabelledPoints } from './svg-decision';

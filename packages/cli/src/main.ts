@@ -1,18 +1,35 @@
 import { NablaError } from '@nablajs/core';
 import pkg from '../package.json';
-import { type OptionValue, parseArgs } from './args';
+import { type OptionDef, type OptionValue, parseArgs } from './args';
+import { benchmarkCommand } from './benchmark';
+import { benchmarkHelp, mergeHelp } from './benchmark-help';
+import { BENCHMARK_OPTIONS } from './benchmark-suite';
+import { trialWorker } from './benchmark-trial';
 import { type CliIO, COMPARE_OPTIONS, compareCommand, loadPlugins } from './compare';
 import { compareHelp, mainHelp } from './help';
+import { mergeCommand } from './merge';
 import { registerBuiltinPlugins } from './plugins';
 import { UsageError, validList } from './usage-error';
 
-const COMMANDS = ['compare', 'help'];
+// `__trial` (a worker of nabla benchmark's trial pool) is left out on purpose: it is not for people.
+const COMMANDS = ['compare', 'help', 'benchmark', 'merge'];
 
-async function helpFor(argv: readonly string[], io: CliIO): Promise<void> {
+/** Each command's help, and its options (to find the `--plugin` files named beside `--help`). */
+const HELP: Readonly<Record<string, { text: () => string; options: readonly OptionDef[] }>> = {
+  compare: { text: compareHelp, options: COMPARE_OPTIONS },
+  benchmark: { text: benchmarkHelp, options: BENCHMARK_OPTIONS },
+  merge: { text: mergeHelp, options: [] },
+};
+
+async function helpFor(
+  argv: readonly string[],
+  io: CliIO,
+  options: readonly OptionDef[] = COMPARE_OPTIONS,
+): Promise<void> {
   // Load the --plugin modules named beside --help, so that their optimizers are listed too.
   let plugins: OptionValue | undefined;
   try {
-    plugins = parseArgs(argv, COMPARE_OPTIONS).values.plugin;
+    plugins = parseArgs(argv, options).values.plugin;
   } catch {
     plugins = undefined;
   }
@@ -47,27 +64,30 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return 0;
     }
     if (command === '--help' || command === '-h' || command === 'help') {
-      if (rest[0] === 'compare') {
-        await helpFor(rest.slice(1), io);
-        io.stdout.write(compareHelp());
+      const topic = Object.hasOwn(HELP, rest[0] ?? '') ? HELP[rest[0]] : undefined;
+      if (topic !== undefined) {
+        await helpFor(rest.slice(1), io, topic.options);
+        io.stdout.write(topic.text());
       } else {
         await helpFor(rest, io);
         io.stdout.write(mainHelp());
       }
       return 0;
     }
-    if (command === 'compare') {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        await helpFor(rest, io);
-        io.stdout.write(compareHelp());
-        return 0;
-      }
-      return await compareCommand(rest, io);
+    if (Object.hasOwn(HELP, command) && (rest.includes('--help') || rest.includes('-h'))) {
+      await helpFor(rest, io, HELP[command].options);
+      io.stdout.write(HELP[command].text());
+      return 0;
     }
+    if (command === 'compare') return await compareCommand(rest, io);
+    if (command === 'benchmark') return await benchmarkCommand(rest, io);
+    if (command === 'merge') return await mergeCommand(rest, io);
+    if (command === '__trial') return await trialWorker(process.stdin, io);
     throw new UsageError(`unknown command ${JSON.stringify(command)}${validList('commands', COMMANDS)}`);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`nabla: ${error.message}\n(see nabla compare --help)\n`);
+      const topic = Object.hasOwn(HELP, argv[0] ?? '') ? argv[0] : 'compare';
+      io.stderr.write(`nabla: ${error.message}\n(see nabla ${topic} --help)\n`);
       return 2;
     }
     const message =

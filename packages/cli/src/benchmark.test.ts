@@ -1,0 +1,194 @@
+// `nabla benchmark` end to end on a tiny sweep: the same metrics, to the bit, with 1 job, 2 jobs and 2
+// shards merged; resuming skips finished trials; bad input is a usage error before anything runs.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchmarkResult } from './benchmark-report';
+import { metricsOf } from './benchmark-test-helpers';
+import { type Captured, runCaptured as run } from './test-cli';
+
+const plugin = fileURLToPath(new URL('./__fixtures__/sign-sgd.mjs', import.meta.url));
+
+// 3 tasks (a classifier with a validation set, a regression, a 2-D function) × 3 optimizers (one from a
+// plugin), a grid of 2 learning rates on 1 tuning seed, 2 reported seeds: 36 trials of a few steps each.
+const SWEEP = [
+  'benchmark',
+  '--tasks',
+  'digits-mlp,linear-regression quadratic',
+  '--optimizers',
+  'sgd adam signSgd',
+  '--plugin',
+  plugin,
+  '--steps',
+  '6',
+  '--limit',
+  '64',
+  '--seeds',
+  '2',
+  '--tune-budget',
+  '2',
+  '--lr-range',
+  '1e-2..1e-1',
+  '--tune-seeds',
+  '1',
+  '--quiet',
+];
+const TRIALS = 3 * 3 * (2 * 1 + 2);
+
+function results(dir: string): BenchmarkResult {
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchmarkResult;
+}
+
+describe('nabla benchmark on a tiny sweep', () => {
+  let dir: string;
+  let one: Captured;
+  let two: Captured;
+  let shards: Captured[];
+  let merged: Captured;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nabla-benchmark-'));
+    one = await run([...SWEEP, '--jobs', '1', '--out', 'one'], dir);
+    two = await run([...SWEEP, '--jobs', '2', '--out', 'two'], dir);
+    shards = [];
+    for (const s of ['1/2', '2/2'])
+      shards.push(await run([...SWEEP, '--jobs', '1', '--shard', s, '--out', `shard-${s[0]}`], dir));
+    merged = await run(['merge', 'shard-1', 'shard-2', '--out', 'merged'], dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every trial, stores each, and writes the report', () => {
+    for (const r of [one, two, ...shards, merged]) expect(r.stderr).toBe('');
+    expect([one.code, two.code, ...shards.map((s) => s.code), merged.code]).toEqual([0, 0, 0, 0, 0]);
+    expect(one.stdout).toContain(`${TRIALS} trials run, 0 skipped (already finished)`);
+    expect(readdirSync(join(dir, 'one', 'trials'))).toHaveLength(TRIALS);
+    const r = results(join(dir, 'one'));
+    expect(r.tool).toBe('nabla benchmark');
+    expect(r.tasks.map((t) => t.task.name)).toEqual(['digits-mlp', 'linear-regression', 'quadratic']);
+    expect(r.leaderboard.map((row) => row.name).sort()).toEqual(['adam', 'sgd', 'signSgd']);
+    expect(r.profiles.taus[0]).toBe(1);
+    expect(r.profiles.taus.at(-1)).toBe(4);
+    for (const task of r.tasks) {
+      expect(task.runs.map((run) => [run.label, run.seed])).toEqual([
+        ['sgd', 0],
+        ['sgd', 1],
+        ['adam', 0],
+        ['adam', 1],
+        ['signSgd', 0],
+        ['signSgd', 1],
+      ]);
+      expect(task.tuning?.map((t) => [t.optimizer, t.seeds, t.trials.map((trial) => trial.setting.lr)])).toEqual([
+        ['sgd', [1000], [0.01, 0.1]],
+        ['adam', [1000], [0.01, 0.1]],
+        ['signSgd', [1000], [0.01, 0.1]],
+      ]);
+      // The reported runs use the chosen learning rate, chosen on a seed they are not reported on.
+      for (const t of task.tuning ?? [])
+        for (const run of task.runs.filter((x) => x.label === t.optimizer))
+          expect(run.hyperparams.lr).toBe(t.chosen?.lr ?? run.hyperparams.lr);
+    }
+    const html = readFileSync(join(dir, 'one', 'report.html'), 'utf8');
+    for (const id of ['leaderboard', 'profile-time', 'profile-steps', 'task-digits-mlp', 'quadratic-contour'])
+      expect(html).toContain(`id="${id}"`);
+  });
+
+  it('gives the same metrics, to the bit, with 1 job, 2 jobs, or 2 shards merged', () => {
+    const reference = metricsOf(results(join(dir, 'one')));
+    expect(metricsOf(results(join(dir, 'two')))).toEqual(reference);
+    expect(metricsOf(results(join(dir, 'merged')))).toEqual(reference);
+    const keys = (d: string) => readdirSync(join(dir, d, 'trials')).sort();
+    expect(keys('two')).toEqual(keys('one'));
+    expect(keys('merged')).toEqual(keys('one'));
+  });
+
+  it('splits the sweep into disjoint shards, each marked when done', () => {
+    const a = readdirSync(join(dir, 'shard-1', 'trials'));
+    const b = readdirSync(join(dir, 'shard-2', 'trials'));
+    expect(a.length + b.length).toBe(TRIALS);
+    expect(a.filter((k) => b.includes(k))).toEqual([]);
+    expect(shards[0].stdout).toMatch(/^shard 1\/2: \d+ trials run, 0 skipped/);
+    expect(existsSync(join(dir, 'shard-1', 'report.html'))).toBe(false);
+    expect(readdirSync(join(dir, 'shard-2', 'shards'))).toEqual(['2-of-2.json']);
+  });
+
+  it('skips finished trials when run again, and runs only the missing ones', async () => {
+    const again = await run([...SWEEP, '--jobs', '1', '--out', 'one'], dir);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`0 trials run, ${TRIALS} skipped (already finished)`);
+    const trials = join(dir, 'one', 'trials');
+    for (const f of readdirSync(trials).slice(0, 3)) rmSync(join(trials, f));
+    const resumed = await run([...SWEEP.filter((a) => a !== '--quiet'), '--jobs', '1', '--out', 'one'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`${TRIALS - 3} finished trials found in`);
+    expect(resumed.stdout).toContain(`3 trials run, ${TRIALS - 3} skipped (already finished)`);
+    expect(metricsOf(results(join(dir, 'one')))).toEqual(metricsOf(results(join(dir, 'two'))));
+  });
+});
+
+describe('nabla benchmark: usage errors before anything runs', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nabla-benchmark-usage-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const expectUsage = (r: Captured, message: string | RegExp) => {
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const [line, hint, rest] = r.stderr.split('\n');
+    expect(line).toMatch(
+      typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message,
+    );
+    expect(hint).toBe('(see nabla benchmark --help)');
+    expect(rest).toBe('');
+  };
+
+  it('names an unknown task, a bad shard, zero jobs, a bad grid', async () => {
+    expectUsage(
+      await run(['benchmark', '--tasks', 'digits-mlp,rosenbrok', '--out', 'o'], dir),
+      /unknown task "rosenbrok"; valid tasks: digits-mlp, /,
+    );
+    for (const bad of ['0/2', '3/2', 'two', '1/2/3'])
+      expectUsage(
+        await run(['benchmark', '--shard', bad, '--out', 'o'], dir),
+        `--shard: expected i/n with 1 <= i <= n`,
+      );
+    expectUsage(
+      await run(['benchmark', '--jobs', '0', '--out', 'o'], dir),
+      '--jobs: expected an integer >= 1, got "0"',
+    );
+    expectUsage(
+      await run(['benchmark', '--tune-budget', '1', '--out', 'o'], dir),
+      'a grid needs at least 2 learning rates',
+    );
+    expectUsage(await run(['benchmark', '--lr-range', '0.1', '--out', 'o'], dir), '--lr-range: expected LO..HI');
+    expectUsage(await run(['benchmark', '--optimizers', 'adamm', '--out', 'o'], dir), 'unknown optimizer "adamm"');
+    expectUsage(await run(['benchmark', 'extra', '--out', 'o'], dir), 'benchmark takes no positional arguments');
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
+  it('refuses a corrupt trial file and an --out it did not write', async () => {
+    mkdirSync(join(dir, 'bad', 'trials'), { recursive: true });
+    writeFileSync(join(dir, 'bad', 'trials', '0123456789abcdef01234567.json'), '{"key": "0123');
+    expectUsage(
+      await run(['benchmark', '--quick', '--out', 'bad'], dir),
+      /bad\/trials\/0123456789abcdef01234567\.json: not a trial file/,
+    );
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine', 'notes.txt'), 'mine');
+    expectUsage(
+      await run(['benchmark', '--quick', '--out', 'mine'], dir),
+      'holds files that nabla benchmark did not write (notes.txt)',
+    );
+  });
+
+  it('prints its help, and main knows the commands', async () => {
+    const help = await run(['benchmark', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: nabla benchmark/);
+    expect(help.stdout).toContain('--shard I/N');
+    expect((await run(['help', 'merge'], dir)).stdout).toMatch(/^Usage: nabla merge DIR\.\.\. --out DIR/);
+    expect((await run(['benchmrk'], dir)).stderr).toContain('valid commands: compare, help, benchmark, merge');
+  });
+});
