@@ -8,7 +8,7 @@ import { sampleSurface } from './compare';
 import { formatHyperparams } from './optimizer-spec';
 import { DEFAULT_TAU_MAX, type LeaderboardRow, leaderboard, performanceProfiles, type TaskTimes } from './profiles';
 import { reportCharts } from './report';
-import type { CompareResult, RunResult, TuningResult } from './results';
+import { autoLossScale, type CompareResult, jsonNumber, type RunResult, type TuningResult } from './results';
 import { escapeXml, lineChart, type Series } from './svg';
 import { formatDuration, formatNumber, formatTime, summaryTable } from './table';
 import { type FunctionTask, getTask } from './tasks';
@@ -119,14 +119,6 @@ export function medianReached(values: readonly (number | null | undefined)[]): n
   return Number.isFinite(m) ? m : null;
 }
 
-function lossScale(runs: readonly RunResult[]): 'log' | 'linear' | 'symlog' {
-  const values = runs
-    .flatMap((r) => [...r.steps.smoothedLoss, ...r.epochs.loss, ...r.epochs.valLoss])
-    .filter(Number.isFinite);
-  if (values.every((v) => v > 0)) return 'log';
-  return values.some((v) => Math.abs(v) > 100) ? 'symlog' : 'linear';
-}
-
 function environment(): string {
   return `Node.js ${process.version} on ${process.platform}-${process.arch}`;
 }
@@ -173,7 +165,7 @@ function taskResult(
       divergeFactor: plan.divergeFactor,
       schedule: 'none',
       targetLoss: task.targetLoss,
-      lossScale: lossScale(runs),
+      lossScale: autoLossScale(runs),
       plugins: plan.plugins.map((p) => p.name),
       dataDir: null,
     },
@@ -253,12 +245,6 @@ export function benchmarkResult(
   };
 }
 
-/** JSON has no NaN or infinities: written as null and `"Infinity"` / `"-Infinity"`, as in compare's results.json. */
-function jsonNumber(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? null : String(value);
-  return value;
-}
-
 /**
  * results.json of a benchmark.
  *
@@ -320,6 +306,7 @@ function profileChart(result: BenchmarkResult, by: 'time' | 'steps'): string {
     title: `Performance profile: ${by === 'time' ? 'time' : 'steps'} to the target`,
     xLabel: `τ (${by === 'time' ? 'time' : 'steps'} / the best optimizer's on the task)`,
     yLabel: 'fraction of tasks within τ',
+    yDomain: [0, 1],
     series,
   });
 }
@@ -339,7 +326,7 @@ function tuningChart(task: CompareResult, optimizers: readonly OptimizerPlan[]):
     title: `Tuning: ${metric} against the learning rate`,
     xLabel: 'log10(lr)',
     yLabel: `${metric} (tuning seeds)`,
-    yScale: lossScale(task.runs),
+    yScale: autoLossScale(task.runs),
     series,
   });
 }

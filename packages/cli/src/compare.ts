@@ -6,7 +6,15 @@ import { checkOutDir, writeOutDir } from './output-dir';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
 import { ProgressDisplay, type TextOutput } from './progress';
 import { renderReport } from './report';
-import { type CompareResult, type RunResult, resultsCsv, resultsJson, runsCsv, type Surface } from './results';
+import {
+  autoLossScale,
+  type CompareResult,
+  type RunResult,
+  resultsCsv,
+  resultsJson,
+  runsCsv,
+  type Surface,
+} from './results';
 import {
   evaluateGrid,
   functionTaskRunner,
@@ -381,12 +389,7 @@ export function sampleSurface(task: FunctionTask, resolution = 100): Surface {
 }
 
 function chooseLossScale(plan: ComparePlan, runs: readonly RunResult[]): 'log' | 'linear' | 'symlog' {
-  if (plan.lossScale !== 'auto') return plan.lossScale;
-  const values = runs
-    .flatMap((r) => [...r.steps.smoothedLoss, ...r.epochs.loss, ...r.epochs.valLoss])
-    .filter(Number.isFinite);
-  if (values.every((v) => v > 0)) return 'log';
-  return values.some((v) => Math.abs(v) > 100) ? 'symlog' : 'linear';
+  return plan.lossScale !== 'auto' ? plan.lossScale : autoLossScale(runs);
 }
 
 /**

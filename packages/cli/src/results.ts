@@ -499,10 +499,35 @@ export function summarize(input: {
   };
 }
 
-/** JSON has no NaN or Infinity: write them as null, `"Infinity"` and `"-Infinity"`. */
-function jsonNumber(_key: string, value: unknown): unknown {
+/**
+ * The JSON replacer of the result files: JSON has no NaN or Infinity, so they are written as null,
+ * `"Infinity"` and `"-Infinity"`.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify({ a: Number.NaN, b: Number.POSITIVE_INFINITY }, jsonNumber); // '{"a":null,"b":"Infinity"}'
+ * ```
+ */
+export function jsonNumber(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? null : String(value);
   return value;
+}
+
+/**
+ * The loss axis that fits runs' losses: log when every finite loss is positive, else symlog when some
+ * exceed 100 in magnitude, else linear.
+ *
+ * @example
+ * ```ts
+ * autoLossScale(result.runs); // 'log' for cross-entropy losses
+ * ```
+ */
+export function autoLossScale(runs: readonly RunResult[]): 'log' | 'linear' | 'symlog' {
+  const values = runs
+    .flatMap((r) => [...r.steps.smoothedLoss, ...r.epochs.loss, ...r.epochs.valLoss])
+    .filter(Number.isFinite);
+  if (values.every((v) => v > 0)) return 'log';
+  return values.some((v) => Math.abs(v) > 100) ? 'symlog' : 'linear';
 }
 
 /**

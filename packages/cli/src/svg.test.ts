@@ -479,3 +479,16 @@ describe('a log x axis', () => {
     expect(/<g class="series-marker" data-label="a">(.*?)<\/g>/.exec(svg)![1].match(/<circle/g)).toHaveLength(2);
   });
 });
+
+describe('a fixed y domain', () => {
+  it('keeps a fraction axis at [0, 1] whatever the data (performance profiles)', () => {
+    const series = [{ label: 'sgd', color: PALETTE[0], x: [1, 2, 3], y: [0, 0, 0] }];
+    const ticksOf = (svg: string) => [...svg.matchAll(/class="axis">([^<]*)</g)].map((m) => Number(m[1]));
+    const fixed = ticksOf(lineChart({ title: 'p', xLabel: 'τ', yLabel: 'fraction', series, yDomain: [0, 1] }));
+    const free = ticksOf(lineChart({ title: 'p', xLabel: 'τ', yLabel: 'fraction', series }));
+    expect(Math.min(...fixed.filter((t) => t <= 0))).toBe(0);
+    expect(fixed).toContain(1);
+    // Without it, flat zeros get an axis of their own around 0 (below it too).
+    expect(free.some((t) => t < 0)).toBe(true);
+  });
+});

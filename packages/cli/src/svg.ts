@@ -95,6 +95,8 @@ export interface LineChartOptions {
    * see {@link robustRange}); false fits it to every value.
    */
   robust?: boolean;
+  /** A fixed y range `[lo, hi]` (linear axes), e.g. `[0, 1]` for fractions; the data then never widen it. */
+  yDomain?: [number, number];
   /** The legend's label of the rings of {@link Series.highlights} (default `chosen`). */
   highlightLabel?: string;
   /** Width in pixels (default 560). */
@@ -575,6 +577,7 @@ export function lineChartFigure(options: LineChartOptions): LineChartFigure {
     xMin = xLog ? xMin / 2 : xMin;
     xMax = xLog ? xMax * 2 : xMin + 1;
   }
+  if (options.yDomain !== undefined && !log) [yMin, yMax] = options.yDomain;
   if (yMax === yMin) {
     if (log) {
       yMin /= 2;
