@@ -10,6 +10,7 @@ import { DEFAULT_TAU_MAX, type LeaderboardRow, leaderboard, performanceProfiles,
 import { reportCharts } from './report';
 import { autoLossScale, type CompareResult, jsonNumber, type RunResult, type TuningResult } from './results';
 import { escapeXml, lineChart, type Series } from './svg';
+import { sensitivityCharts } from './svg-sensitivity';
 import { formatDuration, formatNumber, formatTime, summaryTable } from './table';
 import { type FunctionTask, getTask } from './tasks';
 import { aggregateRuns, SPREAD_THRESHOLD } from './trials';
@@ -311,26 +312,6 @@ function profileChart(result: BenchmarkResult, by: 'time' | 'steps'): string {
   });
 }
 
-function tuningChart(task: CompareResult, optimizers: readonly OptimizerPlan[]): string | null {
-  const tuning = task.tuning ?? [];
-  if (tuning.length === 0) return null;
-  const colorOf = new Map(optimizers.map((o) => [o.label, o.color]));
-  const series: Series[] = tuning.map((t) => ({
-    label: t.optimizer,
-    color: colorOf.get(t.optimizer) ?? '#777',
-    x: t.trials.map((trial) => Math.log10(trial.setting.lr)),
-    y: t.trials.map((trial) => trial.score ?? Number.NaN),
-  }));
-  const metric = tuning[0].metric;
-  return lineChart({
-    title: `Tuning: ${metric} against the learning rate`,
-    xLabel: 'log10(lr)',
-    yLabel: `${metric} (tuning seeds)`,
-    yScale: autoLossScale(task.runs),
-    series,
-  });
-}
-
 function tuningTable(task: CompareResult, optimizers: readonly OptimizerPlan[]): string {
   const tuning = task.tuning ?? [];
   if (tuning.length === 0) return '';
@@ -364,18 +345,12 @@ function taskSection(result: BenchmarkResult, task: CompareResult, targets: Task
     ),
   );
   const charts = reportCharts(task).filter((c) => c.id !== 'lr');
-  const tuned = tuningChart(task, result.plan.optimizers);
+  // The --tune sensitivity charts of compare's report: log lr axis, the chosen rate ringed, diverged ones crossed.
+  const looks = new Map(result.plan.optimizers.map((o, i) => [o.label, { color: o.color, style: i }]));
+  const tuned = sensitivityCharts(task.tuning ?? [], looks);
   const figures = [
     ...charts.map((c) => figure(`${task.task.name}-${c.id}`, c.svg, c.caption)),
-    ...(tuned === null || charts.some((c) => /tun|sensitiv/.test(c.id))
-      ? []
-      : [
-          figure(
-            `${task.task.name}-tuning`,
-            tuned,
-            'The selection metric of every learning rate tried, on the tuning seeds; gaps are learning rates that diverged.',
-          ),
-        ]),
+    ...tuned.map((c) => figure(`${task.task.name}-${c.id}`, c.svg, c.caption)),
   ];
   const best = Object.entries(targets.timeMs)
     .filter((e): e is [string, number] => e[1] !== null)

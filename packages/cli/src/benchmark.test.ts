@@ -91,6 +91,9 @@ describe('nabla benchmark on a tiny sweep', () => {
     const html = readFileSync(join(dir, 'one', 'report.html'), 'utf8');
     for (const id of ['leaderboard', 'profile-time', 'profile-steps', 'task-digits-mlp', 'quadratic-contour'])
       expect(html).toContain(`id="${id}"`);
+    // Each tuned task gets compare's sensitivity chart: the chosen learning rate ringed.
+    expect(html).toContain('id="digits-mlp-sensitivity-lr"');
+    expect(html).toContain('class="chosen"');
   });
 
   it('gives the same metrics, to the bit, with 1 job, 2 jobs, or 2 shards merged', () => {
