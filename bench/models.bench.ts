@@ -26,7 +26,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { GPT_SIZES, LSTM_SIZES } from './models/common';
 import { nablaGptStepsPerSecond, nablaLstmStepsPerSecond } from './models/nabla';
 import { tfGptStepsPerSecond, tfLstmStepsPerSecond } from './models/tfjs';
-import { formatRun, median, setBudgetScale, trainingRuns } from './wasm/common';
+import { formatRun, median, putSample, ratioOf, ratioText, setBudgetScale, trainingRuns } from './wasm/common';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -57,9 +57,7 @@ interface Row {
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)));
 
 function put(row: Row, column: Column, value: number): void {
-  const list = row.samples[column] ?? [];
-  list.push(value);
-  row.samples[column] = list;
+  putSample(row.samples, column, value);
 }
 
 /** tfjs-cpu is measured again after round 1 only if its first step rate was at least 1 step/s. */
@@ -74,15 +72,13 @@ function fmt(v: number | undefined): string {
   return v >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
 
-function ratioOf(r: Row, of: Column, to: Column): number | undefined {
-  const x = r.values[of];
-  const y = r.values[to];
-  return x === undefined || y === undefined ? undefined : x / y;
+/** How many times better column `of` is than `to` on row `r`. */
+function rowRatio(r: Row, of: Column, to: Column): number | undefined {
+  return ratioOf(r.values[of], r.values[to]);
 }
 
 function ratio(r: Row, of: Column, to: Column): string {
-  const q = ratioOf(r, of, to);
-  return q === undefined ? '—' : `${q.toFixed(2)}x`;
+  return ratioText(rowRatio(r, of, to));
 }
 
 /**
@@ -204,7 +200,7 @@ async function main(): Promise<void> {
     COLUMNS.map((c) => `- ${r.model}, ${c}: ${(r.samples[c] ?? []).map(fmt).join(', ')} steps/s`),
   );
 
-  const vsTfWasm = ratioOf(gpt, 'nabla-wasm 1T', 'tfjs-wasm');
+  const vsTfWasm = rowRatio(gpt, 'nabla-wasm 1T', 'tfjs-wasm');
   const met = vsTfWasm !== undefined && vsTfWasm >= TARGET_VS_TFJS_WASM;
   const target = `- transformer step, nabla-wasm 1 thread ≥ ${TARGET_VS_TFJS_WASM}x tfjs-wasm: ${vsTfWasm === undefined ? '—' : `${vsTfWasm.toFixed(2)}x`} (${fmt(gpt.values['nabla-wasm 1T'])} against ${fmt(gpt.values['tfjs-wasm'])} steps/s) — ${vsTfWasm === undefined ? '**not measured**' : met ? '**met**' : '**not met**'}`;
   const agreement = lossAgreement(rows);

@@ -28,7 +28,7 @@ import { getWasmBackendInfo, initWasmBackend, setBackend, setNumThreads } from '
 import { enableNodeThreads } from '@nablajs/core/node';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { formatRun, median, setBudgetScale, trainingRuns } from './wasm/common';
+import { formatRun, median, putSample, ratioOf, ratioText, setBudgetScale, trainingRuns } from './wasm/common';
 import { jaxAdamMs, jaxAddMicros, jaxCnnStepsPerSecond, jaxMatmulGflops, jaxMlpStepsPerSecond } from './wasm/jax';
 import {
   nablaAdamMs,
@@ -61,9 +61,7 @@ interface Row {
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)));
 
 function put(row: Row, column: Column, value: number): void {
-  const list = row.samples[column] ?? [];
-  list.push(value);
-  row.samples[column] = list;
+  putSample(row.samples, column, value);
 }
 
 /** Whether a column is slow enough on this case (under 2 GFLOP/s, or 1 step/s) to be measured in round 1 only. */
@@ -123,17 +121,13 @@ function fmt(v: number | undefined): string {
   return v.toFixed(2);
 }
 
-/** How many times better `of` is than `to` on row `r` (inverted for lower-is-better rows). */
-function ratioOf(r: Row, of: Column, to: Column): number | undefined {
-  const x = r.values[of];
-  const y = r.values[to];
-  if (x === undefined || y === undefined) return undefined;
-  return r.higherIsBetter ? x / y : y / x;
+/** How many times better column `of` is than `to` on row `r`. */
+function rowRatio(r: Row, of: Column, to: Column): number | undefined {
+  return ratioOf(r.values[of], r.values[to], r.higherIsBetter);
 }
 
 function ratio(r: Row, of: Column, to: Column): string {
-  const q = ratioOf(r, of, to);
-  return q === undefined ? '—' : `${q.toFixed(2)}x`;
+  return ratioText(rowRatio(r, of, to));
 }
 
 function cpuModel(): string {
@@ -353,7 +347,7 @@ function targetLines(mm: Row[], mlp: Row, addRow: Row, plain: PlainSimd): string
   out.push(
     `- matmul 1024³ A·B ≥ 45 GFLOP/s on 1 thread: ${fmt(w1)}${rounds(ab, 'nabla-wasm 1T')}; plain SIMD ${fmt(plain.matmul[1])} — ${verdict(w1 === undefined ? undefined : w1 >= 45)}`,
   );
-  const ahead = mm1024.map((r) => ({ r, q: ratioOf(r, 'nabla-wasm 1T', 'tfjs-wasm') }));
+  const ahead = mm1024.map((r) => ({ r, q: rowRatio(r, 'nabla-wasm 1T', 'tfjs-wasm') }));
   const allAhead = ahead.every((a) => a.q !== undefined && a.q > 1);
   out.push(
     `- matmul 1024³ ahead of tfjs-wasm in every transpose case (1 thread): ${ahead
@@ -371,11 +365,11 @@ function targetLines(mm: Row[], mlp: Row, addRow: Row, plain: PlainSimd): string
   out.push(
     `- MLP step ≥ 320 steps/s on 1 thread: ${fmt(s1)}${rounds(mlp, 'nabla-wasm 1T')}; plain SIMD ${fmt(plain.mlp[1])} — ${verdict(s1 === undefined ? undefined : s1 >= 320)}`,
   );
-  const vsJax = ratioOf(mlp, 'nabla-wasm 1T', 'jax-js wasm');
+  const vsJax = rowRatio(mlp, 'nabla-wasm 1T', 'jax-js wasm');
   out.push(
     `- MLP step ≥ 2x jax-js (jit), 1 thread: ${vsJax === undefined ? '—' : `${vsJax.toFixed(2)}x`} — ${verdict(vsJax === undefined ? undefined : vsJax >= 2)}`,
   );
-  const vsTf = ratioOf(mlp, 'nabla-wasm 1T', 'tfjs-wasm');
+  const vsTf = rowRatio(mlp, 'nabla-wasm 1T', 'tfjs-wasm');
   out.push(
     `- MLP step ≥ 10x tfjs-wasm, 1 thread: ${vsTf === undefined ? '—' : `${vsTf.toFixed(2)}x`} — ${verdict(vsTf === undefined ? undefined : vsTf >= 10)}`,
   );

@@ -230,3 +230,21 @@ export function formatRun(r: TrainingRun): string {
 
 /** Steps run (and their losses checked) before a train step is timed; they also warm it up. */
 export const CHECK_STEPS = 4;
+
+/** Append one round's measurement of `column` to a row's samples. */
+export function putSample<C extends string>(samples: Partial<Record<C, number[]>>, column: C, value: number): void {
+  const list = samples[column] ?? [];
+  list.push(value);
+  samples[column] = list;
+}
+
+/** How many times better `x` is than `y` (inverted when lower is better); undefined when either is missing. */
+export function ratioOf(x: number | undefined, y: number | undefined, higherIsBetter = true): number | undefined {
+  if (x === undefined || y === undefined) return undefined;
+  return higherIsBetter ? x / y : y / x;
+}
+
+/** A ratio as `2.35x`, or `—` when missing. */
+export function ratioText(q: number | undefined): string {
+  return q === undefined ? '—' : `${q.toFixed(2)}x`;
+}
