@@ -169,6 +169,7 @@ function taskResult(
       lossScale: autoLossScale(runs),
       plugins: plan.plugins.map((p) => p.name),
       dataDir: null,
+      ...(task.backend !== undefined ? { backend: task.backend } : {}),
     },
     timing: { warmUp: null, repeats: [], spreadThreshold: SPREAD_THRESHOLD },
     surface: info.kind === 'function' ? sampleSurface(info as FunctionTask) : null,
@@ -362,7 +363,7 @@ function taskSection(result: BenchmarkResult, task: CompareResult, targets: Task
       settings.epochs !== null
         ? `${settings.epochs} epochs of ${settings.stepsPerEpoch} steps, batch ${settings.batchSize}`
         : `${settings.steps} steps`,
-    )}; target ${escapeXml(formatNumber(settings.targetLoss))}; ${
+    )}${settings.backend !== undefined ? `; backend ${escapeXml(settings.backend)}` : ''}; target ${escapeXml(formatNumber(settings.targetLoss))}; ${
       best === undefined
         ? 'no optimizer reached the target on most seeds.'
         : `fastest to the target: ${escapeXml(best[0])} (${escapeXml(formatTime(best[1]))}, median over the seeds).`

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { HyperValue } from '@nablajs/optim';
 import pkg from '../package.json';
 import type { OptionDef, ParsedArgs } from './args';
+import { BACKEND_OPTION, type BackendChoice, type BackendName, resolveBackend } from './backend';
 import { COMPARE_OPTIONS, DEFAULT_DIVERGE_FACTOR, MAX_SEEDS } from './compare';
 import { type OptimizerSpec, parseOptimizerSpecs, resolveOptimizers } from './optimizer-spec';
 import { PALETTE } from './svg';
@@ -240,6 +241,7 @@ export const BENCHMARK_OPTIONS: readonly OptionDef[] = [
       'write report.html, results.json, sweep.json and trials/ (one file per finished trial) into DIR; run again to resume',
     default: 'benchmark-out',
   },
+  BACKEND_OPTION,
   compareOption('quiet'),
 ];
 
@@ -266,6 +268,8 @@ export interface TaskPlan {
   limit: number | null;
   /** The target of the time to target. */
   targetLoss: number;
+  /** The backend its trials train on (`--backend`, with `auto` resolved for the task). */
+  backend: BackendName;
 }
 
 /**
@@ -408,7 +412,13 @@ function listValues(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
 }
 
-function taskPlan(name: string, preset: 'quick' | 'full', steps: number | null, limit: number | null): TaskPlan {
+function taskPlan(
+  name: string,
+  preset: 'quick' | 'full',
+  steps: number | null,
+  limit: number | null,
+  backend: BackendChoice,
+): TaskPlan {
   const task = getTask(name);
   const suite = SUITE[name];
   const length: SuiteLength = suite?.[preset] ??
@@ -427,6 +437,7 @@ function taskPlan(name: string, preset: 'quick' | 'full', steps: number | null, 
     batchSize: fn ? null : (task.defaults.batchSize ?? 32),
     limit: fn ? null : (limit ?? length.limit ?? null),
     targetLoss: length.target,
+    backend: resolveBackend(backend, name),
   };
 }
 
@@ -516,7 +527,9 @@ export function planBenchmark(
     format: 1,
     version: pkg.version,
     preset,
-    tasks: names.map((name) => taskPlan(name, preset, steps, limit)),
+    tasks: names.map((name) =>
+      taskPlan(name, preset, steps, limit, (v.backend as BackendChoice | undefined) ?? 'auto'),
+    ),
     optimizers: resolved.map((o, i) => ({
       label: o.label,
       name: o.name,
@@ -573,6 +586,7 @@ export function trialDefinition(
     batchSize: task.batchSize,
     limit: task.limit,
     targetLoss: task.targetLoss,
+    backend: task.backend,
     divergeFactor: plan.divergeFactor,
     optimizer: { name: optimizer.name, options: { ...optimizer.options, ...setting }, plugin: optimizer.plugin },
     seed,
@@ -586,11 +600,11 @@ export function trialDefinition(
  *
  * @example
  * ```ts
- * trialTaskKey(definition); // '["digits-mlp",0,5,null,32,null]'
+ * trialTaskKey(definition); // '["digits-mlp",0,5,null,32,null,"wasm"]'
  * ```
  */
 export function trialTaskKey(d: TrialDefinition): string {
-  return JSON.stringify([d.task, d.dataSeed, d.epochs, d.steps, d.batchSize, d.limit]);
+  return JSON.stringify([d.task, d.dataSeed, d.epochs, d.steps, d.batchSize, d.limit, d.backend]);
 }
 
 /**

@@ -2,6 +2,8 @@
 // process (`nabla __trial`, which reads trial definitions as JSON lines on stdin and prints each result as
 // one line). Either way the result goes through the same JSON text, so that it is the same to the bit.
 import { createInterface } from 'node:readline';
+import { getBackend, setBackend } from '@nablajs/core';
+import { useBackend } from './backend';
 import { type TrialDefinition, trialTaskKey } from './benchmark-suite';
 import type { CliIO } from './compare';
 import { resolveOptimizers } from './optimizer-spec';
@@ -124,6 +126,16 @@ function loadTask(def: TrialDefinition): LoadedTask {
  * ```
  */
 export async function runTrial(def: TrialDefinition): Promise<TrialOutcome> {
+  const previous = getBackend();
+  await useBackend(def.backend);
+  try {
+    return await runLoaded(def);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function runLoaded(def: TrialDefinition): Promise<TrialOutcome> {
   const task = loadTask(def);
   const [spec] = resolveOptimizers([
     { label: def.optimizer.name, name: def.optimizer.name, options: def.optimizer.options, text: def.optimizer.name },

@@ -36,6 +36,14 @@ import { parseShard, shardOf, TrialStore, trialKey } from './sweep-store';
 import { formatDuration } from './table';
 import { shuffled } from './trials';
 
+/** `backend wasm`, or `backend wasm for digits-mlp, spirals; cpu for the others` when the tasks differ. */
+function backendSummary(plan: BenchmarkPlan): string {
+  const by = (name: string) => plan.tasks.filter((t) => t.backend === name).map((t) => t.name);
+  const wasm = by('wasm');
+  if (wasm.length === 0 || wasm.length === plan.tasks.length) return `backend ${wasm.length === 0 ? 'cpu' : 'wasm'}`;
+  return `backend wasm for ${wasm.join(', ')}; cpu for the others`;
+}
+
 /** Counts of a sweep's trials as it goes. */
 interface Tally {
   total: number;
@@ -185,7 +193,7 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
         plan.tuning.grid.length > 0
           ? `${plan.tuning.grid.length} learning rates × ${plan.tuneSeeds.length} tuning seed${plan.tuneSeeds.length > 1 ? 's' : ''}, then `
           : ''
-      }${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''} each), ${run.jobs} job${run.jobs > 1 ? 's' : ''}${
+      }${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''} each), ${run.jobs} job${run.jobs > 1 ? 's' : ''}, ${backendSummary(plan)}${
         finished.size > 0 ? `; ${finished.size} finished trials found in ${outDir}` : ''
       }\n`,
     );

@@ -348,7 +348,7 @@ describe('a comparison', () => {
     );
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe('nabla compare: quadratic, 2 optimizers, 100 steps, seed 0');
+    expect(lines[0]).toBe('nabla compare: quadratic, 2 optimizers, 100 steps, seed 0, backend cpu');
     // One line per tenth of the run, 100% included.
     expect(lines.filter((l) => /^ {2}sgd +\d+%/.test(l))).toHaveLength(10);
     expect(lines.filter((l) => /^ {2}adam +done +loss /.test(l))).toHaveLength(1);

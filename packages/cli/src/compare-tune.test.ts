@@ -92,7 +92,7 @@ describe('--tune on a 2-D function', () => {
     expect(cli.stdout).toMatch(/\ntuned sgd on seeds 1003-1004: lr=0\.01 \(5 trials, grid; final f [\d.e-]+\)\n/);
     expect(cli.stdout).toMatch(/\ntuned adam on seeds 1003-1004: lr=[\d.e-]+ \(5 trials, grid; final f [\d.e-]+\)\n/);
     expect(cli.stderr).toMatch(
-      /^nabla compare: quadratic, 2 optimizers, 30 steps, 2 seeds \(3-4\); tuning sgd \(5 trials\), adam \(5 trials\) on seeds 1003-1004\n/,
+      /^nabla compare: quadratic, 2 optimizers, 30 steps, 2 seeds \(3-4\); tuning sgd \(5 trials\), adam \(5 trials\) on seeds 1003-1004, backend cpu\n/,
     );
     expect(cli.stderr).toContain('\ntuning sgd: trial 1/5 (lr=0.001)\n');
     expect(cli.stderr).toContain('\ntuning adam: trial 5/5 (lr=10)\n');

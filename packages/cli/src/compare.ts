@@ -1,6 +1,7 @@
-import { Tensor } from '@nablajs/core';
+import { getBackend, setBackend, Tensor } from '@nablajs/core';
 import pkg from '../package.json';
 import { type OptionDef, type ParsedArgs, parseArgs } from './args';
+import { BACKEND_OPTION, type BackendChoice, type BackendName, resolveBackend, useBackend } from './backend';
 import { createSpecOptimizer, parseOptimizerSpecs, type ResolvedOptimizer, resolveOptimizers } from './optimizer-spec';
 import { checkOutDir, writeOutDir } from './output-dir';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
@@ -208,6 +209,7 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
     description: `the seeds every trial runs on (at most ${MAX_TUNE_SEEDS}): --seed + ${TUNING_SEED_OFFSET}, ..., never among the seeds the results are reported on`,
     default: '1',
   },
+  BACKEND_OPTION,
   { name: 'quiet', type: 'flag', description: 'no progress display' },
   { name: 'json', type: 'flag', description: 'print results.json to stdout instead of the table' },
 ];
@@ -243,6 +245,8 @@ export interface ComparePlan {
   lossScale: 'auto' | 'log' | 'linear' | 'symlog';
   /** The `--tune` searches, or null without `--tune`. */
   tune: TunePlan | null;
+  /** The backend the runs train on (`--backend`, with `auto` resolved for the task). */
+  backend: BackendName;
   quiet: boolean;
   json: boolean;
 }
@@ -329,6 +333,7 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
   const epochs = fn ? null : steps !== null ? null : ((v.epochs as number | undefined) ?? task.defaults.epochs ?? 1);
   const plan: ComparePlan = {
     task,
+    backend: resolveBackend((v.backend as BackendChoice | undefined) ?? 'auto', task.name),
     optimizers,
     epochs,
     steps,
@@ -404,6 +409,21 @@ function chooseLossScale(plan: ComparePlan, runs: readonly RunResult[]): 'log' |
  * ```
  */
 export async function runComparison(plan: ComparePlan, command: string, events: RunEvents): Promise<CompareResult> {
+  const previous = getBackend();
+  const backend = await useBackend(plan.backend);
+  try {
+    return await compareOn(plan, command, events, backend);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function compareOn(
+  plan: ComparePlan,
+  command: string,
+  events: RunEvents,
+  backend: string,
+): Promise<CompareResult> {
   const { task } = plan;
   let runner: TaskRunner;
   let details: string[];
@@ -482,6 +502,7 @@ export async function runComparison(plan: ComparePlan, command: string, events: 
       lossScale: chooseLossScale(plan, outcome.runs),
       plugins: plan.plugins,
       dataDir: plan.dataDir,
+      backend,
     },
     order: outcome.order,
     timing: outcome.timing,
@@ -549,7 +570,7 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
     io.stderr.write(
       `nabla compare: ${plan.task.name}, ${plan.optimizers.length} optimizers, ${
         plan.epochs !== null ? `${plan.epochs} epochs` : `${plan.steps} steps`
-      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}\n`,
+      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}, backend ${plan.backend}\n`,
     );
   const progress = plan.quiet
     ? null

@@ -394,6 +394,7 @@ export function renderReport(result: CompareResult): string {
       }${task.kind === 'model' ? settings.seed : seeds.length > 1 ? '; the start is fixed, so seeds differ only for an optimizer that draws random numbers' : ''})`,
     ],
     ['schedule', settings.schedule],
+    ...(settings.backend !== undefined ? [['backend', settings.backend] as [string, string]] : []),
     [
       task.kind === 'model' ? 'target train loss' : 'target f',
       `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns${task.kind === 'model' ? '; the smoothed train loss' : ''})`,

@@ -159,6 +159,11 @@ export interface CompareSettings {
   plugins: string[];
   /** The data directory (MNIST tasks), or null. */
   dataDir: string | null;
+  /**
+   * The backend the runs trained on (`cpu`, `wasm (SIMD)`, `wasm (relaxed SIMD)`; see `--backend`), absent in
+   * results written before `--backend`.
+   */
+  backend?: string;
 }
 
 /** A whole comparison: what results.json holds. */

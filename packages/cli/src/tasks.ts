@@ -81,6 +81,11 @@ export interface ModelTask {
   classification: boolean;
   /** Whether the task reads `--data`. */
   usesDataDir: boolean;
+  /**
+   * The backend `--backend auto` trains it on: the faster one as bench/backends.bench.ts measured it
+   * (bench/results-backends.md); cpu when absent.
+   */
+  preferredBackend?: 'cpu' | 'wasm';
   /** The defaults. */
   defaults: TaskDefaults;
   /** Build the data and the model factory; `seed` draws the data and its split, `dataDir` is `--data`. */
@@ -252,6 +257,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
     description: 'the bundled 8x8 UCI digits (1797 images), MLP 64-64-10 with ReLU, cross-entropy; 20% held out',
     classification: true,
     usesDataDir: false,
+    preferredBackend: 'wasm',
     defaults: {
       optimizers: 'sgd:lr=0.1 momentum@sgd:lr=0.05,momentum=0.9 rmsprop:lr=1e-3 adagrad:lr=0.05 adam:lr=1e-3',
       epochs: 10,
@@ -278,6 +284,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
     description: 'MNIST from --data DIR (default: the bundled test set, 10000 images), MLP 784-128-10 with ReLU',
     classification: true,
     usesDataDir: true,
+    preferredBackend: 'wasm',
     defaults: {
       optimizers: 'sgd:lr=0.1 momentum@sgd:lr=0.05,momentum=0.9 rmsprop:lr=1e-3 adam:lr=1e-3',
       epochs: 3,
@@ -305,6 +312,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
       'MNIST from --data DIR (default: the bundled test set), a small CNN: two 3x3 convolutions and max pools',
     classification: true,
     usesDataDir: true,
+    preferredBackend: 'wasm',
     defaults: {
       optimizers: 'momentum@sgd:lr=0.05,momentum=0.9 adam:lr=1e-3',
       epochs: 1,
@@ -344,6 +352,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
     description: 'two interlocking spirals (400 noisy points, 1.5 turns), MLP 2-64-64-2 with ReLU; 25% held out',
     classification: true,
     usesDataDir: false,
+    preferredBackend: 'wasm',
     defaults: {
       optimizers: 'sgd:lr=0.3 momentum@sgd:lr=0.1,momentum=0.9 rmsprop:lr=3e-3 adam:lr=1e-2',
       epochs: 100,
@@ -403,6 +412,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
       "character-level GPT on the bundled tiny Shakespeare (nanoGPT's CPU run: 4 layers, 4 heads, width 128, context 64); 24000 windows",
     classification: true,
     usesDataDir: false,
+    preferredBackend: 'wasm',
     defaults: {
       optimizers: 'adamw:lr=1e-3,betas=[0.9,0.99],weightDecay=0.1 adam:lr=1e-3,betas=[0.9,0.99]',
       epochs: 1,
