@@ -25,8 +25,9 @@ const IMAGES = join(ROOT, 'docs', 'images');
 const WIDTH = 1280;
 
 /**
- * The images: the README's quick-start comparison on the digits, and a 2-D function (Rosenbrock, with
- * Lion, whose spike near the minimum once stretched the f axis down to 1e-27).
+ * The images: the README's quick-start comparison on the digits, a 2-D function (Rosenbrock, with Lion,
+ * whose spike near the minimum once stretched the f axis down to 1e-27), and the two spirals on 3 seeds
+ * (median curves with their bands, and each optimizer's decision regions).
  */
 const IMAGES_TO_MAKE: { name: string; file: string; height: number; args: string[] }[] = [
   {
@@ -53,6 +54,21 @@ const IMAGES_TO_MAKE: { name: string; file: string; height: number; args: string
       'sgd:lr=2e-3 momentum@sgd:lr=5e-4,momentum=0.9 adam:lr=0.05 lion:lr=0.01',
       '--steps',
       '1500',
+    ],
+  },
+  {
+    name: 'spirals',
+    file: 'report-spirals.png',
+    height: 1960,
+    args: [
+      '--task',
+      'spirals',
+      '--optimizers',
+      'sgd:lr=0.3 momentum@sgd:lr=0.1,momentum=0.9 adam:lr=1e-2',
+      '--epochs',
+      '100',
+      '--seeds',
+      '3',
     ],
   },
 ];

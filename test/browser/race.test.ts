@@ -55,6 +55,21 @@ describe('Race', () => {
     expect(Math.max(...boundary)).toBeLessThanOrEqual(1);
   });
 
+  it('draws the decision map of the seed with the median loss, leaving out seeds that diverged', () => {
+    const race = new Race({ task: 'spirals', seeds: 3, racers: [racer('a', 'adam', { lr: 0.01 })] });
+    for (let i = 0; i < 60; i++) race.stepAll(600);
+    const losses = race.racers[0].runs.map((r) => r.loss);
+    expect(new Set(losses).size).toBe(3);
+    const order = [0, 1, 2].sort((x, y) => losses[x] - losses[y]);
+    expect(race.mapSeed('a')).toBe(order[1]);
+    const map = Array.from(race.boundary('a', 8)!);
+    expect(map).toEqual(Array.from(race.boundary('a', 8, order[1])!));
+    expect(map).not.toEqual(Array.from(race.boundary('a', 8, order[0])!));
+    race.racers[0].runs[order[1]].status = 'diverged';
+    expect(race.mapSeed('a')).toBe(order[0]);
+    expect(race.mapSeed('nobody')).toBeNull();
+  });
+
   it('reports a custom optimizer that throws at step time, and keeps the others running', () => {
     defineCustomOptimizer(`({ defineOptimizer }) => defineOptimizer({
       name: 'explodes', defaults: { lr: 0.1 },

@@ -534,6 +534,9 @@ export function drawBoundaryFrame(
   const ticks = linearTicks(-half, half, 3);
   axes(root, box, { ticks, map: px, label: 'x1' }, { ticks, map: py, label: 'x2' });
   root.append(svg('text', { class: 'map-title', x: box.left, y: 12, fill: title.color }, title.text));
+  root.append(
+    svg('text', { class: 'map-seed', x: box.left + box.width, y: 12, 'text-anchor': 'end', fill: '#555' }, ''),
+  );
   const points = svg('g', { class: 'class-points' });
   for (let i = 0; i < data.labels.length; i++) {
     const c = data.labels[i] === 1 ? 1 : 0;
@@ -552,7 +555,16 @@ export function drawBoundaryFrame(
   root.append(points);
 }
 
-/** Show a new decision raster in a map built by {@link drawBoundaryFrame}. */
-export function setBoundary(root: SVGSVGElement, grid: { size: number; values: number[] }): void {
+/**
+ * Show a new decision raster in a map built by {@link drawBoundaryFrame}, and which seed's model it is
+ * (`seed` is 0-based, shown from 1; nothing is said with a single seed).
+ */
+export function setBoundary(
+  root: SVGSVGElement,
+  grid: { size: number; values: number[]; seed?: number; seeds?: number },
+): void {
   root.querySelector('image.decision-map')?.setAttribute('href', boundaryImage(grid));
+  const label = root.querySelector('text.map-seed');
+  if (label)
+    label.textContent = grid.seed !== undefined && (grid.seeds ?? 1) > 1 ? `seed ${grid.seed + 1} (median)` : '';
 }

@@ -121,7 +121,8 @@ export type FromWorker =
       /** Whether every racer has stopped (done, diverged or failed). */
       finished: boolean;
       reports: RacerReport[];
-      boundaries: { id: string; size: number; values: number[] }[];
+      /** Per racer: the decision map of the model of seed `seed` (0-based; its median-loss seed) of `seeds`. */
+      boundaries: { id: string; size: number; seed: number; seeds: number; values: number[] }[];
       stepsPerSecond: number;
     }
   | { type: 'custom'; ok: true; optimizer: OptimizerInfo }

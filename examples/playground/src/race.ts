@@ -389,9 +389,28 @@ export class Race {
     return { points: Array.from(this.spirals.x.data), labels: Array.from(this.spirals.y.data) };
   }
 
-  /** `p(class 1)` of racer `id`'s model (seed 1's) on a `size x size` grid over `[-SPIRAL_BOX, SPIRAL_BOX]²`, row 0 at the top. */
-  boundary(id: string, size: number): Float32Array | null {
-    const model = this.racers.find((r) => r.spec.id === id)?.runs[0].model;
+  /**
+   * The seed (0-based) whose model racer `id`'s decision map shows: among its seeds that did not diverge or
+   * fail, the one with the median current loss (the lower middle one of an even count; the lower seed on a
+   * tie), as `nabla compare` picks the run with the median final loss. Seed 0 when every seed stopped;
+   * null for an unknown racer.
+   */
+  mapSeed(id: string): number | null {
+    const racer = this.racers.find((r) => r.spec.id === id);
+    if (!racer) return null;
+    const alive = racer.runs
+      .map((run, seed) => ({ seed, loss: run.loss, status: run.status }))
+      .filter((r) => (r.status === 'running' || r.status === 'done') && !Number.isNaN(r.loss))
+      .sort((a, b) => a.loss - b.loss || a.seed - b.seed);
+    return alive.length === 0 ? 0 : alive[(alive.length - 1) >> 1].seed;
+  }
+
+  /**
+   * `p(class 1)` of racer `id`'s model on a `size x size` grid over `[-SPIRAL_BOX, SPIRAL_BOX]²`, row 0 at the
+   * top: the model of seed `seed`, by default of {@link Race.mapSeed}'s.
+   */
+  boundary(id: string, size: number, seed = this.mapSeed(id) ?? 0): Float32Array | null {
+    const model = this.racers.find((r) => r.spec.id === id)?.runs[seed]?.model;
     if (!model || this.task !== 'spirals') return null;
     const xy = new Float32Array(size * size * 2);
     for (let row = 0; row < size; row++)

@@ -65,7 +65,16 @@ function boundaries(force: boolean) {
   if (!force && now - lastBoundary < 250) return [];
   lastBoundary = now;
   return race.racers
-    .map((r) => ({ id: r.spec.id, size: BOUNDARY, values: Array.from(race!.boundary(r.spec.id, BOUNDARY) ?? []) }))
+    .map((r) => {
+      const seed = race!.mapSeed(r.spec.id) ?? 0;
+      return {
+        id: r.spec.id,
+        size: BOUNDARY,
+        seed,
+        seeds: race!.seeds,
+        values: Array.from(race!.boundary(r.spec.id, BOUNDARY, seed) ?? []),
+      };
+    })
     .filter((b) => b.values.length > 0);
 }
 
