@@ -32,6 +32,7 @@ export {
   type WasmWorkerData,
   type WasmWorkerStarter,
   wasmMemoryBytes,
+  wasmTensorBytes,
 } from './backends/wasm/index';
 export type { GemmWorker } from './backends/wasm/runtime';
 export {

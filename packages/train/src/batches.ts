@@ -32,6 +32,12 @@ export interface BatchSource {
   readonly batchesPerEpoch: number | null;
   /** The batches of one epoch; `generator` orders them when the source shuffles. */
   epoch(generator: Generator): Iterable<Batch>;
+  /**
+   * Free a batch this source made itself (the rows gathered from `{ x, y }` data) once the loop is done with
+   * it, instead of leaving its memory to the garbage collector; absent for sources whose batches belong to
+   * the caller.
+   */
+  release?(batch: Batch): void;
 }
 
 function formatShape(shape: readonly number[]): string {
@@ -144,14 +150,29 @@ function tensorSource(fn: string, what: string, data: TensorData, options: Batch
         yield [x, y];
         return;
       }
-      const order = shuffle ? (randperm(n, { generator }).values as Int32Array) : sequence(n);
+      let order = sequence(n);
+      if (shuffle) {
+        const perm = randperm(n, { generator });
+        order = Int32Array.from(perm.values as Int32Array);
+        perm.dispose();
+      }
       for (let b = 0; b < batches; b++) {
         const start = b * size;
         const end = Math.min(start + size, n);
         const index = new Tensor(order.slice(start, end), [end - start], 'int32');
-        yield [indexSelect(x, 0, index), indexSelect(y, 0, index)];
+        const batch: Batch = [indexSelect(x, 0, index), indexSelect(y, 0, index)];
+        index.dispose();
+        yield batch;
       }
     },
+    // The gathered rows are this source's own (a single full batch is x and y themselves: never freed).
+    release:
+      batches === 1
+        ? undefined
+        : ([inputs, targets]: Batch) => {
+            inputs.dispose();
+            targets.dispose();
+          },
   };
 }
 

@@ -45,9 +45,10 @@ export interface FitOptions {
   /**
    * Dispose the tensors created during each batch (and each validation pass) when it ends, as
    * `tidy` in @nablajs/core does: with the wasm backend this reuses the same blocks of WebAssembly
-   * memory every step. Parameters, gradients, optimizer state and the batches themselves are never
-   * disposed; a plugin that keeps a tensor of a batch (`ctx.output`, `ctx.loss`) past `batchEnd` must
-   * `keep()` or `clone()` it. Default `'auto'`: on when the wasm backend is active, off on the cpu
+   * memory every step. The batches that fit gathers from `{ x, y }` data are freed too (the data itself
+   * never is, nor batches from an iterable you pass, nor parameters, gradients or optimizer state); a
+   * plugin that keeps a tensor of a batch (`ctx.inputs`, `ctx.output`, `ctx.loss`) past `batchEnd` must
+   * `clone()` it (or `keep()` one the batch computed). Default `'auto'`: on when the wasm backend is active, off on the cpu
    * backend (where the garbage collector frees memory as well).
    */
   tidy?: boolean | 'auto';
@@ -317,7 +318,11 @@ async function runEpoch(
       await bus.emit('afterStep', ctx);
       await bus.emit('batchEnd', ctx);
     } finally {
-      if (scope !== null) endScope(scope);
+      if (scope !== null) {
+        endScope(scope);
+        // Drawn before the scope opened (so a data loader's own state is never the scope's), freed now.
+        p.train.release?.([inputs, targets]);
+      }
     }
     batches++;
     if (ctx.stopRequested) break;

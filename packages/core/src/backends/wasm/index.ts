@@ -33,6 +33,8 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 ]);
 
 let runtime: WasmRuntime | null = null;
+/** The pool of tensor blocks in the backend's memory, when tensors live there (see {@link wasmTensorBytes}). */
+let tensorPool: WasmBufferPool | null = null;
 /** The module whose `gemm` worker threads run (the relaxed-SIMD gemm module when it is in use). */
 let gemmModule: WebAssembly.Module | null = null;
 let initPromise: Promise<boolean> | null = null;
@@ -184,7 +186,10 @@ async function initialize(relaxed: boolean): Promise<boolean> {
   }
   const heap = new WasmHeap(memory, 1, shared);
   runtime = new WasmRuntime(instance.exports as unknown as KernelExports, heap, shared, fma, MATMUL_FMA_PARAMS);
-  if (heap.resident) setBufferPool(new WasmBufferPool(heap));
+  if (heap.resident) {
+    tensorPool = new WasmBufferPool(heap);
+    setBufferPool(tensorPool);
+  }
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
   registerElementwiseKernels(runtime);
   registerNnKernels(runtime);
@@ -307,4 +312,21 @@ export function getNumThreads(): number {
  */
 export function wasmMemoryBytes(): number {
   return runtime === null ? 0 : runtime.heap.byteLength;
+}
+
+/**
+ * Bytes of WebAssembly memory that live tensors hold now (float32 tensors of 256 elements or more made
+ * on the wasm backend; 0 before {@link initWasmBackend}). Unlike {@link wasmMemoryBytes}, which only
+ * grows, it falls when tensors are disposed: the measure of a training loop's working set, and of what a
+ * loop leaves for the garbage collector.
+ *
+ * @example
+ * ```ts
+ * const before = wasmTensorBytes();
+ * tidy(() => matmul(randn([512, 512]), randn([512, 512])));
+ * wasmTensorBytes() === before; // true: tidy freed all three
+ * ```
+ */
+export function wasmTensorBytes(): number {
+  return tensorPool === null ? 0 : tensorPool.pooledBytes;
 }
