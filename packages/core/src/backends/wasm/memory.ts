@@ -22,7 +22,7 @@ export interface MatmulScratch {
 }
 
 /** Bytes at the start of memory kept for the worker threads' control block. */
-const CONTROL_BYTES = 1024;
+const CONTROL_BYTES = 2048;
 
 /** The smallest block the allocator hands out (and the alignment of every block). */
 const MIN_BLOCK = 64;

@@ -22,12 +22,34 @@ export interface KernelExports {
 }
 
 // The control block of the worker threads lives at the start of the (shared) memory, below the
-// scratch areas: 16 slots of 16 int32. Slot t (1 to 15) belongs to worker t: [sequence, done, the 14
-// arguments of gemm]. Slot 0 is shared: word SPIN_WORD holds how long idle threads spin (µs), and word
-// t (1 to 15) counts the times worker t fell asleep and had to be woken.
+// scratch areas: 16 slots of 16 int32, then the job. Slot t (1 to 15) belongs to worker t: [sequence,
+// chunks it ran, 11 unused words, its packA and packB scratch addresses, unused]. Slot 0 is shared: word
+// SPIN_WORD holds how long idle threads spin (µs), and word t (1 to 15) counts the times worker t fell
+// asleep and had to be woken. The job (from word JOB_WORD) is the product being computed, cut into
+// chunks that any thread claims: [claim, finished, a, ars, acs, b, brs, bcs, c, ldc, m, k, n, overwrite,
+// byRows, size, chunks]. The claim word holds the job's generation (upper bits) and the next chunk to
+// take (lower CHUNK_BITS bits); a thread takes chunk i by a compare-and-swap from i to i + 1 under the
+// generation it read, so a thread that wakes late can never take a chunk of a job that is over, and
+// the job's words stay put while any of its chunks is unfinished (the caller starts no new job before
+// `finished` reaches `chunks`).
 export const SLOT_WORDS = 16;
 export const MAX_WORKERS = 15;
 export const SPIN_WORD = 0;
+/** The first word of the job (see above). */
+export const JOB_WORD = (MAX_WORKERS + 1) * SLOT_WORDS;
+/** Words of the job. */
+export const JOB_WORDS = 17;
+/** Bits of the claim word that count chunks (at most 4095 chunks a product). */
+export const CHUNK_BITS = 12;
+/** Generations of the claim word (19 bits, so that the word stays a positive int32). */
+const GENERATIONS = 1 << 19;
+/**
+ * Chunks a product is cut into per thread, when it has the work and the register tiles for them: more
+ * chunks than threads let a thread that runs sooner or faster take over the share of one that is
+ * late (descheduled on a busy machine, or still waking up), at the cost of packing the operand that
+ * is not split once more per chunk.
+ */
+export const CHUNKS_PER_THREAD = 2;
 
 /**
  * How long (microseconds) an idle worker spins on `Atomics.load` before it sleeps in `Atomics.wait`,
@@ -40,7 +62,7 @@ export const SPIN_WORD = 0;
 export const DEFAULT_SPIN_US = 10_000;
 
 /**
- * Multiply-adds one part of a split product must have (about 20 µs of work) to pay for handing it to
+ * Multiply-adds one chunk of a split product must have (about 20 µs of work) to pay for handing it to
  * another thread; smaller products run on the calling thread.
  */
 export const MIN_PART_WORK = 400_000;
@@ -76,7 +98,7 @@ export function canBlock(): boolean {
   return blockingAllowed;
 }
 
-/** How one product is split: `parts` pieces along rows (`byRows`) or columns, `size` rows or columns each. */
+/** How one product is split: `parts` chunks along rows (`byRows`) or columns, `size` rows or columns each. */
 export interface Split {
   parts: number;
   byRows: boolean;
@@ -84,10 +106,11 @@ export interface Split {
 }
 
 /**
- * Split an `m x k · k x n` product over at most `threads` threads. Each thread packs the whole of
- * the operand that is not split, so the split goes along the larger of `m` and `n` (splitting rows
- * repeats the packing of B, splitting columns that of A); parts are whole register tiles (MR rows or
- * NR columns) and each has at least {@link MIN_PART_WORK} multiply-adds, else fewer threads run.
+ * Split an `m x k · k x n` product into chunks for `threads` threads: up to `perThread` chunks a thread
+ * ({@link CHUNKS_PER_THREAD}), which the threads claim one at a time. Each chunk packs the whole of the
+ * operand that is not split, so the split goes along the larger of `m` and `n` (splitting rows repeats
+ * the packing of B, splitting columns that of A); chunks are whole register tiles (MR rows or NR
+ * columns) and each has at least {@link MIN_PART_WORK} multiply-adds, else there are fewer.
  */
 export function splitProduct(
   m: number,
@@ -95,9 +118,11 @@ export function splitProduct(
   n: number,
   threads: number,
   tile: RegisterTile = MATMUL_PARAMS,
+  perThread = CHUNKS_PER_THREAD,
 ): Split {
   const { MR, NR } = tile;
-  const work = Math.min(threads, Math.floor((m * n * k) / MIN_PART_WORK));
+  if (threads <= 1) return { parts: 1, byRows: true, size: m };
+  const work = Math.min(threads * perThread, (1 << CHUNK_BITS) - 1, Math.floor((m * n * k) / MIN_PART_WORK));
   if (work <= 1) return { parts: 1, byRows: true, size: m };
   const rowTiles = Math.floor(m / MR);
   const colTiles = Math.floor(n / NR);
@@ -115,12 +140,14 @@ export function splitProduct(
 }
 
 /**
- * The instantiated module, its memory and the worker threads that share it. Large products are split
- * by rows or by columns ({@link splitProduct}); each thread packs its own panels into its own scratch
- * area. Hand-off goes through the control block: the caller writes a part's arguments and bumps the
- * slot's sequence number, the worker (spinning or woken by `Atomics.notify`) runs it and stores the
- * sequence number in `done`; the caller computes its own part meanwhile, then spins (and, where it
- * may block, sleeps) until every `done` matches.
+ * The instantiated module, its memory and the worker threads that share it. Large products are cut
+ * by rows or by columns into chunks ({@link splitProduct}); each thread packs its own panels into its
+ * own scratch area. Hand-off goes through the control block: the caller publishes the job and bumps
+ * each worker's sequence number (waking it with `Atomics.notify` if it sleeps), then claims chunks
+ * itself, like the workers, until none is left; then it spins (and, where it may block, sleeps) until
+ * every claimed chunk is finished. A worker that is late (descheduled by another program, or still
+ * waking) so takes fewer chunks or none, and the product never waits for a chunk nobody started:
+ * with a busy machine, two threads are not slower than one by more than a chunk.
  */
 export class WasmRuntime {
   readonly heap: WasmHeap;
@@ -134,6 +161,12 @@ export class WasmRuntime {
   private workers: GemmWorker[] = [];
   private control: Int32Array | null = null;
   private sequence = 0;
+  private generation = 0;
+  /**
+   * Whether the calling thread claims chunks too (true). Tests turn it off to have the workers compute
+   * every chunk; not part of the backend's API.
+   */
+  callerTakesChunks = true;
   private blocking = true;
   private spinUs = DEFAULT_SPIN_US;
 
@@ -178,11 +211,17 @@ export class WasmRuntime {
   setWorkers(workers: GemmWorker[]): void {
     this.workers = workers;
     this.heap.setThreads(workers.length + 1);
-    this.control =
-      workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, (MAX_WORKERS + 1) * SLOT_WORDS) : null;
+    this.control = workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
     if (this.control !== null) {
       this.blocking = canBlock();
       Atomics.store(this.control, SPIN_WORD, this.spinUs);
+      for (let t = 1; t <= workers.length; t++) {
+        const s = this.heap.scratchOf(t);
+        this.control[t * SLOT_WORDS + 13] = s.packA;
+        this.control[t * SLOT_WORDS + 14] = s.packB;
+      }
+      // No chunk left in the (no) current job, so a worker that wakes finds nothing to take.
+      Atomics.store(this.control, JOB_WORD + 16, 0);
     }
   }
 
@@ -196,9 +235,14 @@ export class WasmRuntime {
     if (this.control !== null) Atomics.store(this.control, SPIN_WORD, this.spinUs);
   }
 
-  /** How many times worker `t` (1 for the first) fell asleep and was woken for a part, since memory was made. */
+  /** How many times worker `t` (1 for the first) fell asleep and was woken for a product, since memory was made. */
   wakeups(t: number): number {
     return this.control === null ? 0 : Atomics.load(this.control, t);
+  }
+
+  /** How many chunks of products worker `t` (1 for the first) computed, since memory was made. */
+  chunksRun(t: number): number {
+    return this.control === null ? 0 : Atomics.load(this.control, t * SLOT_WORDS + 1);
   }
 
   /**
@@ -228,54 +272,90 @@ export class WasmRuntime {
       return;
     }
     const { parts, byRows, size } = split;
+    const job = JOB_WORD;
+    ctl[job + 2] = a;
+    ctl[job + 3] = ars;
+    ctl[job + 4] = acs;
+    ctl[job + 5] = b;
+    ctl[job + 6] = brs;
+    ctl[job + 7] = bcs;
+    ctl[job + 8] = c;
+    ctl[job + 9] = ldc;
+    ctl[job + 10] = m;
+    ctl[job + 11] = k;
+    ctl[job + 12] = n;
+    ctl[job + 13] = ow;
+    ctl[job + 14] = byRows ? 1 : 0;
+    ctl[job + 15] = size;
+    ctl[job + 16] = parts;
+    Atomics.store(ctl, job + 1, 0);
+    this.generation = (this.generation + 1) % GENERATIONS;
+    // Publishing the claim word last makes the words above visible to whoever claims a chunk.
+    Atomics.store(ctl, job, this.generation << CHUNK_BITS);
     this.sequence = (this.sequence + 1) | 0;
     const seq = this.sequence;
-    for (let t = 1; t < parts; t++) {
-      const at = t * size;
-      const s = this.heap.scratchOf(t);
-      const base = t * SLOT_WORDS;
-      if (byRows) {
-        ctl[base + 2] = a + at * ars * 4;
-        ctl[base + 5] = b;
-        ctl[base + 8] = c + at * ldc * 4;
-        ctl[base + 10] = Math.min(size, m - at);
-        ctl[base + 12] = n;
-      } else {
-        ctl[base + 2] = a;
-        ctl[base + 5] = b + at * bcs * 4;
-        ctl[base + 8] = c + at * 4;
-        ctl[base + 10] = m;
-        ctl[base + 12] = Math.min(size, n - at);
-      }
-      ctl[base + 3] = ars;
-      ctl[base + 4] = acs;
-      ctl[base + 6] = brs;
-      ctl[base + 7] = bcs;
-      ctl[base + 9] = ldc;
-      ctl[base + 11] = k;
-      ctl[base + 13] = s.packA;
-      ctl[base + 14] = s.packB;
-      ctl[base + 15] = ow;
-      Atomics.store(ctl, base, seq);
-      Atomics.notify(ctl, base);
+    const helpers = Math.min(this.workers.length, parts - 1);
+    for (let t = 1; t <= helpers; t++) {
+      Atomics.store(ctl, t * SLOT_WORDS, seq);
+      Atomics.notify(ctl, t * SLOT_WORDS);
     }
     const s = this.heap.scratchOf(0);
-    if (byRows) this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, size, k, n, s.packA, s.packB, ow);
-    else this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, size, s.packA, s.packB, ow);
-    for (let t = 1; t < parts; t++) this.awaitDone(ctl, t * SLOT_WORDS + 1, seq);
+    while (this.callerTakesChunks) {
+      const claim = Atomics.load(ctl, job);
+      const i = claim & ((1 << CHUNK_BITS) - 1);
+      if (i >= parts) break;
+      if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
+      const at = i * size;
+      if (byRows)
+        this.gemmKernel(
+          a + at * ars * 4,
+          ars,
+          acs,
+          b,
+          brs,
+          bcs,
+          c + at * ldc * 4,
+          ldc,
+          Math.min(size, m - at),
+          k,
+          n,
+          s.packA,
+          s.packB,
+          ow,
+        );
+      else
+        this.gemmKernel(
+          a,
+          ars,
+          acs,
+          b + at * bcs * 4,
+          brs,
+          bcs,
+          c + at * 4,
+          ldc,
+          m,
+          k,
+          Math.min(size, n - at),
+          s.packA,
+          s.packB,
+          ow,
+        );
+      Atomics.add(ctl, job + 1, 1);
+    }
+    this.awaitFinished(ctl, job + 1, parts);
   }
 
   /**
-   * Spin until `ctl[at]` is `seq` (the worker's part takes about as long as the caller's, so this is
-   * short); past the spin time, sleep in `Atomics.wait` where this thread may.
+   * Spin until `ctl[at]` (the job's finished chunks) is `parts`: the chunks still running were claimed
+   * by threads that run, so this is short; past the spin time, sleep in `Atomics.wait` where this thread may.
    */
-  private awaitDone(ctl: Int32Array, at: number, seq: number): void {
-    if (Atomics.load(ctl, at) === seq) return;
+  private awaitFinished(ctl: Int32Array, at: number, parts: number): void {
+    if (Atomics.load(ctl, at) === parts) return;
     const until = performance.now() + this.spinUs / 1000;
     let i = 0;
     for (;;) {
       const done = Atomics.load(ctl, at);
-      if (done === seq) return;
+      if (done === parts) return;
       if (this.blocking && (++i & 255) === 0 && performance.now() > until) Atomics.wait(ctl, at, done, 1);
     }
   }

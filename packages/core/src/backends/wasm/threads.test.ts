@@ -8,7 +8,7 @@ import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
-import { canBlock, DEFAULT_SPIN_US, MIN_PART_WORK, SLOT_WORDS, splitProduct } from './runtime';
+import { CHUNKS_PER_THREAD, canBlock, DEFAULT_SPIN_US, MIN_PART_WORK, splitProduct } from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;
@@ -25,10 +25,23 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Worker 1's `done` word: the sequence number of the last part it ran. */
-function worker1Done(): number {
-  const memory = getWasmRuntime()?.heap.memory as WebAssembly.Memory;
-  return Atomics.load(new Int32Array(memory.buffer, 0, 2 * SLOT_WORDS), SLOT_WORDS + 1);
+function runtime() {
+  return getWasmRuntime() as NonNullable<ReturnType<typeof getWasmRuntime>>;
+}
+
+/** The chunks worker 1 ran so far. */
+function worker1Chunks(): number {
+  return runtime().chunksRun(1);
+}
+
+/** Run `fn` with the workers computing every chunk (the caller only hands out and waits). */
+function workersOnly<T>(fn: () => T): T {
+  runtime().callerTakesChunks = false;
+  try {
+    return fn();
+  } finally {
+    runtime().callerTakesChunks = true;
+  }
 }
 
 describe('splitProduct', () => {
@@ -52,7 +65,7 @@ describe('splitProduct', () => {
     ]) {
       const { parts, byRows, size } = splitProduct(m, k, n, threads);
       expect(parts, `${m}x${k}x${n}`).toBeGreaterThan(1);
-      expect(parts).toBeLessThanOrEqual(threads);
+      expect(parts).toBeLessThanOrEqual(threads * CHUNKS_PER_THREAD);
       expect(byRows).toBe(m >= n);
       const dim = byRows ? m : n;
       expect(size % (byRows ? MR : NR)).toBe(0);
@@ -61,6 +74,9 @@ describe('splitProduct', () => {
       expect(parts * size).toBeGreaterThanOrEqual(dim);
       expect((m * n * k) / parts).toBeGreaterThanOrEqual(MIN_PART_WORK);
     }
+    // enough work and tiles: CHUNKS_PER_THREAD chunks a thread, so that a thread that is late hands over its share
+    expect(splitProduct(1024, 1024, 1024, 2).parts).toBe(2 * CHUNKS_PER_THREAD);
+    expect(splitProduct(1024, 1024, 1024, 2, undefined, 1).parts).toBe(2);
   });
 
   it('splits the other dimension when the larger one has too few tiles', () => {
@@ -101,12 +117,15 @@ describe('wasm backend threads (Node)', () => {
     const threads = await setNumThreads(2);
     expect(threads).toBe(2);
     expect(getNumThreads()).toBe(2);
-    const before = worker1Done();
     const two = new Float32Array(m * n);
     for (let r = 0; r < 3; r++) kernel(a, 0, b, 0, two, 0, m, k, n, true, false, false);
-    // Rows are independent, so splitting them changes no bit.
+    // Rows are independent, so splitting them changes no bit, whichever thread ran which chunk.
     expect(two).toEqual(one);
-    expect(worker1Done()).not.toBe(before);
+    const before = worker1Chunks();
+    const three = new Float32Array(m * n);
+    workersOnly(() => kernel(a, 0, b, 0, three, 0, m, k, n, true, false, false));
+    expect(three).toEqual(one);
+    expect(worker1Chunks() - before).toBe(splitProduct(m, k, n, 2).parts);
     expect(await setNumThreads(1)).toBe(1);
     expect(getNumThreads()).toBe(1);
   });
@@ -139,11 +158,13 @@ describe('wasm backend threads (Node)', () => {
       });
     const one = run();
     expect(await setNumThreads(2)).toBe(2);
-    for (const { m, k, n } of cases) expect(splitProduct(m, k, n, 2).parts, `${m}x${k}x${n}`).toBe(2);
-    const before = worker1Done();
+    for (const { m, k, n } of cases) expect(splitProduct(m, k, n, 2).parts, `${m}x${k}x${n}`).toBeGreaterThan(1);
     const two = run();
-    expect(worker1Done() - before).toBe(cases.length);
     for (let i = 0; i < cases.length; i++) expect(two[i], JSON.stringify(cases[i])).toEqual(one[i]);
+    const before = worker1Chunks();
+    const three = workersOnly(run);
+    expect(worker1Chunks() - before).toBe(cases.reduce((sum, { m, k, n }) => sum + splitProduct(m, k, n, 2).parts, 0));
+    for (let i = 0; i < cases.length; i++) expect(three[i], JSON.stringify(cases[i])).toEqual(one[i]);
     await setNumThreads(1);
   });
 
@@ -151,16 +172,18 @@ describe('wasm backend threads (Node)', () => {
     const kernel = wasmMatmul();
     const m = 40;
     const k = 200;
-    const n = 200; // 1.6M multiply-adds: 2 parts of 104 and 96 columns
+    const n = 200; // 1.6M multiply-adds: 4 chunks of 56, 56, 56 and 32 columns
     const a = lcgValues(m * k, 21);
     const b = lcgValues(k * n, 22);
     const one = new Float32Array(m * n);
     kernel(a, 0, b, 0, one, 0, m, k, n, false, true, false);
     expect(await setNumThreads(2)).toBe(2);
-    const rt = getWasmRuntime() as NonNullable<ReturnType<typeof getWasmRuntime>>;
+    const rt = runtime();
     expect(rt.spinMicros).toBe(DEFAULT_SPIN_US);
     const out = new Float32Array(m * n);
-    const before = worker1Done();
+    const parts = splitProduct(m, k, n, 2).parts;
+    expect(parts).toBe(4);
+    const before = worker1Chunks();
     const wokenBefore = rt.wakeups(1);
     let mismatches = 0;
     const check = () => {
@@ -169,21 +192,52 @@ describe('wasm backend threads (Node)', () => {
       if (!out.every((v, i) => v === one[i])) mismatches++;
     };
     try {
-      // back to back: the worker is spinning when the next part comes
+      // back to back: the worker is spinning when the next product comes (the caller takes chunks too)
       for (let r = 0; r < 500; r++) check();
-      // no spinning, and pauses: the worker sleeps in Atomics.wait and each part must wake it
+      // the worker alone: every chunk of every product is its
+      const own = worker1Chunks();
+      workersOnly(() => {
+        for (let r = 0; r < 100; r++) check();
+      });
+      expect(worker1Chunks() - own).toBe(100 * parts);
+      // no spinning, and pauses: the worker sleeps in Atomics.wait and each product must wake it
       rt.spinMicros = 0;
       for (let r = 0; r < 40; r++) {
-        check();
+        workersOnly(check);
         if (r % 2 === 1) await pause(2);
       }
     } finally {
       rt.spinMicros = DEFAULT_SPIN_US;
     }
     expect(mismatches).toBe(0);
-    expect(worker1Done() - before).toBe(540);
+    expect(worker1Chunks() - before).toBeGreaterThanOrEqual(140 * parts);
     expect(rt.wakeups(1) - wokenBefore).toBeGreaterThan(0);
     await setNumThreads(1);
+  });
+
+  it('never waits for a worker that does not come: the caller takes every chunk', async () => {
+    const kernel = wasmMatmul();
+    const m = 256;
+    const k = 256;
+    const n = 256;
+    const a = lcgValues(m * k, 41);
+    const b = lcgValues(k * n, 42);
+    const one = new Float32Array(m * n);
+    kernel(a, 0, b, 0, one, 0, m, k, n, false, false, false);
+    // A worker that starts and then never runs (as one descheduled for good would be).
+    setWasmWorkerStarter(() => Promise.resolve({ terminate() {} }));
+    try {
+      expect(await setNumThreads(2)).toBe(2);
+      expect(splitProduct(m, k, n, 2).parts).toBeGreaterThan(1);
+      const before = worker1Chunks();
+      const out = new Float32Array(m * n);
+      for (let r = 0; r < 20; r++) kernel(a, 0, b, 0, out, 0, m, k, n, false, false, false);
+      expect(out).toEqual(one);
+      expect(worker1Chunks()).toBe(before);
+      await setNumThreads(1);
+    } finally {
+      enableNodeThreads();
+    }
   });
 
   it('replaces its workers when the count changes, more threads than cores included', async () => {

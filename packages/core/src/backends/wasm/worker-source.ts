@@ -1,19 +1,22 @@
-import { MAX_WORKERS, SLOT_WORDS, SPIN_WORD } from './runtime';
+import { CHUNK_BITS, JOB_WORD, MAX_WORKERS, SLOT_WORDS, SPIN_WORD } from './runtime';
 
 /**
  * The loop of a gemm worker thread, as source text shared by Node `worker_threads` and browser Web
  * Workers: `nablaGemmWorker(module, memory, slot, ready)` instantiates the kernels module on the shared
  * memory, calls `ready()`, then watches its slot of the control block. Each new sequence number there
- * is one part of a product to compute, after which it stores the sequence number in the slot's `done`
- * word and wakes the caller. Between parts it spins on `Atomics.load` for as many microseconds as
- * the control block's spin word says (so that the next product starts without a wake-up), then sleeps
- * in `Atomics.wait`, counting the times it had to be woken in its word of slot 0.
+ * means a product was published: it claims chunks of the job (see runtime.ts for the protocol), as
+ * the caller does, until none is left, counting the chunks it ran in its slot, and wakes the caller
+ * when it finishes the last one. Between products it spins on `Atomics.load` for as many microseconds
+ * as the control block's spin word says (so that the next product starts without a wake-up), then
+ * sleeps in `Atomics.wait`, counting the times it had to be woken in its word of slot 0.
  */
 export const WORKER_LOOP = `
 function nablaGemmWorker(module, memory, slot, ready) {
   const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
-  const ctl = new Int32Array(memory.buffer, 0, ${(MAX_WORKERS + 1) * SLOT_WORDS});
+  const ctl = new Int32Array(memory.buffer, 0, ${JOB_WORD + 17});
   const base = slot * ${SLOT_WORDS};
+  const job = ${JOB_WORD};
+  const mask = ${(1 << CHUNK_BITS) - 1};
   let seen = Atomics.load(ctl, base);
   ready();
   for (;;) {
@@ -30,10 +33,25 @@ function nablaGemmWorker(module, memory, slot, ready) {
       }
     }
     seen = seq;
-    gemm(ctl[base + 2], ctl[base + 3], ctl[base + 4], ctl[base + 5], ctl[base + 6], ctl[base + 7], ctl[base + 8],
-      ctl[base + 9], ctl[base + 10], ctl[base + 11], ctl[base + 12], ctl[base + 13], ctl[base + 14], ctl[base + 15]);
-    Atomics.store(ctl, base + 1, seq);
-    Atomics.notify(ctl, base + 1);
+    const packA = ctl[base + 13];
+    const packB = ctl[base + 14];
+    for (;;) {
+      const claim = Atomics.load(ctl, job);
+      const chunk = claim & mask;
+      const chunks = Atomics.load(ctl, job + 16);
+      if (chunk >= chunks) break;
+      if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
+      const a = ctl[job + 2], ars = ctl[job + 3], acs = ctl[job + 4], b = ctl[job + 5], brs = ctl[job + 6];
+      const bcs = ctl[job + 7], c = ctl[job + 8], ldc = ctl[job + 9], m = ctl[job + 10], k = ctl[job + 11];
+      const n = ctl[job + 12], ow = ctl[job + 13], size = ctl[job + 15];
+      const at = chunk * size;
+      if (ctl[job + 14] === 1)
+        gemm(a + at * ars * 4, ars, acs, b, brs, bcs, c + at * ldc * 4, ldc, Math.min(size, m - at), k, n, packA, packB, ow);
+      else
+        gemm(a, ars, acs, b + at * bcs * 4, brs, bcs, c + at * 4, ldc, m, k, Math.min(size, n - at), packA, packB, ow);
+      Atomics.add(ctl, base + 1, 1);
+      if (Atomics.add(ctl, job + 1, 1) + 1 === chunks) Atomics.notify(ctl, job + 1);
+    }
   }
 }
 `;
