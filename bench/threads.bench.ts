@@ -10,11 +10,11 @@
  * and its hog: on 2 cores, about 1 quiet and 2 busy when nothing else runs) and writes
  * bench-results/threads.json. `NABLA_THREADS_ROUNDS=N` sets the rounds (default 3).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { getWasmBackendInfo, initWasmBackend, setBackend, setNumThreads } from '@nablajs/core';
 import { enableNodeThreads } from '@nablajs/core/node';
+import { startHog, stopHog } from './hog';
 import { median, setBudgetScale } from './wasm/common';
 import { nablaCnnStepsPerSecond, nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
 
@@ -25,24 +25,6 @@ const CASES: { name: string; unit: string; run: () => number }[] = [
   { name: 'CNN step', unit: 'steps/s', run: () => nablaCnnStepsPerSecond('CNN') },
   { name: 'matmul 1024³', unit: 'GFLOP/s', run: () => nablaMatmulGflops(1024, 1024, 1024, false, false) },
 ];
-
-/** Start one CPU-bound process (a busy loop), and wait until it runs. */
-async function startHog(): Promise<ChildProcess> {
-  const hog = spawn(process.execPath, ['-e', 'process.stdout.write("go\\n"); for (;;) {}'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve) => hog.stdout?.once('data', () => resolve()));
-  // Let the scheduler see it as a CPU-bound task before anything is timed.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return hog;
-}
-
-function stopHog(hog: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    hog.once('exit', () => resolve());
-    hog.kill('SIGKILL');
-  });
-}
 
 type Key = `${'quiet' | 'busy'} ${1 | 2}`;
 

@@ -7,7 +7,10 @@
  * - matmul N x N float32, N = 128 ... 1024, every transpose case at 1024, and the three products of
  *   the MLP's first layer (forward x·W, backward xᵀ·G and G·Wᵀ) (GFLOP/s, higher is better);
  * - one MLP train step, 784 -> 256 -> 128 -> 10, ReLU, softmax cross-entropy, Adam (lr 1e-3),
- *   batch 128 (steps/s, higher is better);
+ *   batch 128 (steps/s, higher is better), also run by two native references, PyTorch and a hand-written
+ *   NumPy step on 1 and 2 threads (Debian's /usr/bin/python3 running bench/native/mlp_step.py, one process
+ *   per library and thread count; "not available" when python3, torch or numpy is missing), and measured
+ *   a second time for every library beside one CPU-bound process (bench/hog.ts): the "busy" table;
  * - one CNN train step on 28x28 inputs, batch 64 (architecture in bench/wasm/common.ts) (steps/s);
  * - one Adam step over 1M float32 parameters (ms per step, which is also ns per parameter);
  * - per-op overhead of `add` on two 64-element float32 tensors (µs per op, lower is better).
@@ -16,7 +19,12 @@
  * are printed), so no column times a step that does not train. Each case is warmed up, then repeated
  * until its time budget is spent, and its median run is one measurement; every column is measured in
  * each of BENCH_ROUNDS rounds (default 3) and the median over rounds is reported. A child process
- * (bench/wasm/plain-simd.ts) measures nabla-wasm without relaxed SIMD. The cases live in bench/wasm/*.ts.
+ * (bench/wasm/plain-simd.ts) measures nabla-wasm without relaxed SIMD. The cases live in bench/wasm/*.ts
+ * and bench/native/.
+ *
+ * `NABLA_BENCH_QUICK=1` makes a short run to check that everything works (1 round unless BENCH_ROUNDS says
+ * otherwise, a quarter of the time budgets); it writes bench-results/wasm-quick.md instead of
+ * bench/results.md. `NABLA_BENCH_OUT=path` sets where the Markdown goes in either mode.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +36,18 @@ import { getWasmBackendInfo, initWasmBackend, setBackend, setNumThreads } from '
 import { enableNodeThreads } from '@nablajs/core/node';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { formatRun, median, putSample, ratioOf, ratioText, setBudgetScale, trainingRuns } from './wasm/common';
+import { hogCpuSeconds, startHog, stopHog } from './hog';
+import { NATIVE_LOSS_TOLERANCE, type NativeImpl, NativeReferences } from './native/native';
+import {
+  CHECK_STEPS,
+  formatRun,
+  median,
+  putSample,
+  ratioOf,
+  ratioText,
+  setBudgetScale,
+  trainingRuns,
+} from './wasm/common';
 import { jaxAdamMs, jaxAddMicros, jaxCnnStepsPerSecond, jaxMatmulGflops, jaxMlpStepsPerSecond } from './wasm/jax';
 import {
   nablaAdamMs,
@@ -44,6 +63,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const COLUMNS = ['nabla-cpu', 'nabla-wasm 1T', 'nabla-wasm 2T', 'tfjs-cpu', 'tfjs-wasm', 'jax-js wasm'] as const;
 type Column = (typeof COLUMNS)[number];
 
+/** The native references of the MLP step (bench/native/): library, thread count. */
+const NATIVE_COLUMNS = ['PyTorch 1T', 'PyTorch 2T', 'NumPy 1T', 'NumPy 2T'] as const;
+type NativeColumn = (typeof NATIVE_COLUMNS)[number];
+const NATIVE: Record<NativeColumn, [NativeImpl, number]> = {
+  'PyTorch 1T': ['torch', 1],
+  'PyTorch 2T': ['torch', 2],
+  'NumPy 1T': ['numpy', 1],
+  'NumPy 2T': ['numpy', 2],
+};
+/** The columns of the MLP step tables: every library of the main table, then the native references. */
+const MLP_COLUMNS = [...COLUMNS, ...NATIVE_COLUMNS] as const;
+type MlpColumn = (typeof MLP_COLUMNS)[number];
+type Samples = Partial<Record<MlpColumn, number[]>>;
+
 interface Row {
   case: string;
   higherIsBetter: boolean;
@@ -58,7 +91,10 @@ interface Row {
  * phase of a shared machine (seen here: the same product taking 49 ms, then 71 ms, a minute later)
  * lowers every library's numbers, not one column's. Each cell is the median over rounds.
  */
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)));
+const QUICK = process.env.NABLA_BENCH_QUICK === '1';
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3))));
+/** Where the Markdown goes: bench/results.md, except for a quick run (whose numbers are not worth keeping). */
+const OUT = process.env.NABLA_BENCH_OUT ?? (QUICK ? 'bench-results/wasm-quick.md' : join(here, 'results.md'));
 
 function put(row: Row, column: Column, value: number): void {
   putSample(row.samples, column, value);
@@ -166,7 +202,11 @@ async function main(): Promise<void> {
   const rows = [...mm, mlp, cnn, adamRow, addRow];
   const notes: string[] = [];
   const wasmInfo = getWasmBackendInfo();
-  setBudgetScale(ROUNDS === 1 ? 1 : 0.5);
+  const budgetScale = QUICK ? 0.25 : ROUNDS === 1 ? 1 : 0.5;
+  setBudgetScale(budgetScale);
+  const natives = new NativeReferences();
+  /** The native references' MLP steps/s, one per round (the other libraries' are in `mlp.samples`). */
+  const nativeQuiet: Samples = {};
 
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [column, backend, threads] of [
@@ -215,8 +255,42 @@ async function main(): Promise<void> {
     put(cnn, 'jax-js wasm', await jaxCnnStepsPerSecond());
     put(adamRow, 'jax-js wasm', await jaxAdamMs());
     put(addRow, 'jax-js wasm', await jaxAddMicros());
+
+    for (const column of NATIVE_COLUMNS) {
+      if (!natives.available(NATIVE[column][0])) continue;
+      log(`round ${round}/${ROUNDS}: ${column} (native reference)`);
+      const value = await mlpStepOf(column, natives, budgetScale);
+      if (value !== undefined) putSample(nativeQuiet, column, value);
+    }
+  }
+  const loadQuietEnd = loadavg();
+
+  // The busy phase: the MLP step of every library beside one CPU-bound process, in the same number of
+  // rounds, the order reversed every other round. tfjs-cpu, as above, in the first round only.
+  const busySamples: Samples = {};
+  const busyRounds: { loadStart: number; loadEnd: number; seconds: number; hogCpuSeconds?: number }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? [...MLP_COLUMNS] : [...MLP_COLUMNS].reverse();
+    const t0 = performance.now(); // from the hog's start, as its CPU time is
+    const hog = await startHog();
+    const loadStart = loadavg()[0];
+    try {
+      for (const column of order) {
+        if (column === 'tfjs-cpu' && round > 1) continue;
+        if (isNative(column) && !natives.available(NATIVE[column][0])) continue;
+        log(`busy round ${round}/${ROUNDS}: ${column}`);
+        const value = await mlpStepOf(column, natives, budgetScale);
+        if (value !== undefined) putSample(busySamples, column, value);
+      }
+    } finally {
+      const hogCpu = hogCpuSeconds(hog);
+      const seconds = (performance.now() - t0) / 1000;
+      busyRounds.push({ loadStart, loadEnd: loadavg()[0], seconds, hogCpuSeconds: hogCpu });
+      await stopHog(hog);
+    }
   }
   console.warn = warn;
+  natives.dispose();
   for (const r of rows)
     for (const c of COLUMNS) {
       const list = r.samples[c];
@@ -243,7 +317,10 @@ async function main(): Promise<void> {
 
   const targets = targetLines(mm, mlp, addRow, plain);
   const agreement = lossAgreement();
+  const nativeAgreement = nativeLossAgreement();
   const busy = loadBefore[0] > 0.5 * cores;
+  const mlpTables = mlpStepTables({ ...mlp.samples, ...nativeQuiet }, busySamples, natives);
+  const nativeLines = natives.describe();
   const md = [
     '# Benchmark results: the wasm backend',
     '',
@@ -252,18 +329,43 @@ async function main(): Promise<void> {
     '',
     `- date: ${date}`,
     `- machine: ${machine}`,
-    `- load average (1 / 5 / 15 min) before the run: ${load(loadBefore)}; after: ${load(loadAfter)}${busy ? ' — **the machine was busy before the run: numbers are low and noisy, and the 2-thread column measures contention**' : ''}`,
+    `- load average (1 / 5 / 15 min) before the run: ${load(loadBefore)}; at the end of the quiet rounds: ${load(loadQuietEnd)}; after the run (busy phase included): ${load(loadAfter)}${busy ? ' — **the machine was busy before the run: numbers are low and noisy, and the 2-thread column measures contention**' : ''}`,
     `- libraries: TensorFlow.js ${tf.version.tfjs} (tfjs-cpu, tfjs-wasm with SIMD, single-threaded in Node), jax-js ${jaxVersion()} (wasm device, \`init('wasm')\`; single-threaded in Node, which has no global \`Worker\`)`,
     `- nabla-wasm: ${wasmInfo.relaxedSimd ? 'relaxed SIMD on (matmul and conv2d use the fused multiply-add gemm; Node 20 needs `--experimental-wasm-relaxed-simd`, Chrome 114+ and Node 22+ have it by default); the plain-SIMD numbers are in their own table below' : '**relaxed SIMD off** (this Node does not support it): every nabla-wasm number is plain SIMD'}`,
     `- rounds: ${ROUNDS} (each cell is the median of one measurement per round; tfjs-cpu, and cases under 2 GFLOP/s, are measured in round 1 only)`,
-    `- whole run: ${seconds.toFixed(0)} s`,
+    `- native references (MLP step only; details under its table): ${natives.summary()}`,
+    `- whole run: ${seconds.toFixed(0)} s${QUICK ? ' (**quick run**, `NABLA_BENCH_QUICK=1`: a quarter of the time budgets; a check that everything runs, not numbers to keep)' : ''}`,
     ...notes.map((n) => `- ${n}`),
     '',
     ...table,
     '',
     'Each measurement is the median of repeated runs after a warm-up; each cell the median over rounds. Ratios above',
     '1 mean the first named is faster (for the ms and µs rows, the ratio is inverted so that above 1 still means',
-    'faster). "wasm 1T" is nabla-wasm on one thread.',
+    'faster). "wasm 1T" is nabla-wasm on one thread. The MLP row\'s native references (PyTorch, NumPy) are in the',
+    'next table.',
+    '',
+    '## MLP step: nabla, the JavaScript libraries and native references',
+    '',
+    'The MLP train step of the table above, with two native references beside it: PyTorch and the same step written',
+    "by hand in NumPy, run by Debian's `/usr/bin/python3` (bench/native/mlp_step.py, one process per library and",
+    'thread count, spawned in each round after jax-js). A native reference times batches of steps after a warm-up and',
+    'reports the median time per step over batches; it trains from the same batch and initial parameters.',
+    '',
+    ...mlpTables.quiet,
+    '',
+    ...nativeLines.map((n) => `- ${n}`),
+    `- ${nativeAgreement.line}`,
+    '',
+    '## MLP step beside one CPU-bound process',
+    '',
+    'After the rounds above, the MLP step of every library again, in as many rounds, each round beside one process',
+    'spinning in a busy loop (bench/hog.ts; started before the round and killed after it), the order of the',
+    'libraries reversed every other round (tfjs-cpu in the first round only). On 2 cores the hog takes about one, as',
+    'another job on a shared machine would; the 2-thread columns then share a core with it.',
+    '',
+    ...mlpTables.busyLoad(busyRounds),
+    '',
+    ...mlpTables.busy,
     '',
     '## nabla-wasm with plain SIMD only',
     '',
@@ -290,7 +392,11 @@ async function main(): Promise<void> {
     '  (bench/wasm/common.ts): forward, loss,',
     '  backward, update. nabla: `Sequential` of `Linear`/`ReLU`, `crossEntropy`, `@nablajs/optim-adam`. tfjs:',
     '  `tf.train.adam(...).minimize` + reading the loss. jax-js: forward, loss, `valueAndGrad` and a hand-written Adam',
-    '  (no optimizer library is installed) in one `jit`, each step awaited until all outputs are ready.',
+    '  (no optimizer library is installed) in one `jit`, each step awaited until all outputs are ready. Native',
+    '  references (MLP only): PyTorch, `nn.Sequential` of `nn.Linear`/`nn.ReLU`, `F.cross_entropy`, `torch.optim.Adam`,',
+    '  `torch.set_num_threads(t)`; NumPy, forward, softmax cross-entropy, backward and Adam written by hand in float32',
+    '  (Adam in the form `torch.optim.Adam` computes it), the thread count set through `OMP_NUM_THREADS` /',
+    '  `OPENBLAS_NUM_THREADS` before NumPy is loaded; each step reads the loss.',
     '- **CNN train step**: batch 64 of 1x28x28: conv 1->8 3x3 (padding 1) + ReLU + maxpool 2, conv 8->16 3x3 (padding 1)',
     '  + ReLU + maxpool 2, flatten (784), linear 784 -> 10, mean softmax cross-entropy, Adam (lr 1e-3); the same in',
     '  every library. nabla: `Conv2d`, `MaxPool2d`, `Flatten`, `Linear`. tfjs: NHWC, `tf.conv2d` + `tf.maxPool`; on',
@@ -318,19 +424,172 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
 
-  console.log(['', ...table, '', ...targets, '', ...agreement.lines].join('\n'));
-  writeFileSync(join(here, 'results.md'), md);
-  mkdirSync('bench-results', { recursive: true });
-  writeFileSync(
-    'bench-results/wasm.json',
-    `${JSON.stringify({ date, node: process.version, cpu: cpuModel(), cores, loadBefore, loadAfter, rounds: ROUNDS, wasm: wasmInfo, rows, plainSimd: plain, training: trainingRuns }, null, 2)}\n`,
+  console.log(
+    [
+      '',
+      ...table,
+      '',
+      ...mlpTables.quiet,
+      '',
+      ...mlpTables.busyLoad(busyRounds),
+      '',
+      ...mlpTables.busy,
+      '',
+      ...targets,
+      '',
+      ...agreement.lines,
+      `- ${nativeAgreement.line}`,
+      ...nativeLines.map((n) => `- ${n}`),
+    ].join('\n'),
   );
-  console.log(`\nwrote bench/results.md and bench-results/wasm.json (${seconds.toFixed(0)} s)`);
+  mkdirSync('bench-results', { recursive: true });
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, md);
+  const json = QUICK ? 'bench-results/wasm-quick.json' : 'bench-results/wasm.json';
+  writeFileSync(
+    json,
+    `${JSON.stringify(
+      {
+        date,
+        quick: QUICK,
+        node: process.version,
+        cpu: cpuModel(),
+        cores,
+        loadBefore,
+        loadQuietEnd,
+        loadAfter,
+        rounds: ROUNDS,
+        wasm: wasmInfo,
+        rows,
+        plainSimd: plain,
+        mlp: { quiet: { ...mlp.samples, ...nativeQuiet }, busy: busySamples, busyRounds },
+        native: { missing: Object.fromEntries(natives.missing), runs: Object.fromEntries(natives.firstRuns) },
+        nativeAgreement: nativeAgreement.rel,
+        training: trainingRuns,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${OUT} and ${json} (${seconds.toFixed(0)} s)`);
   if (!agreement.ok) {
     console.error('wasm.bench: the libraries do not compute the same first loss: the models differ (see above)');
     process.exit(1);
   }
+  if (!nativeAgreement.ok) {
+    console.error(
+      `wasm.bench: a native reference's first losses differ from nabla's by more than ${NATIVE_LOSS_TOLERANCE} relative`,
+    );
+    process.exit(1);
+  }
   process.exit(0);
+}
+
+function isNative(column: MlpColumn): column is NativeColumn {
+  return column in NATIVE;
+}
+
+/**
+ * One measurement of the MLP step of `column` (steps/s), with its library set up as the rounds of main()
+ * set it up; undefined when a native reference is not available.
+ */
+async function mlpStepOf(
+  column: MlpColumn,
+  natives: NativeReferences,
+  budgetScale: number,
+): Promise<number | undefined> {
+  switch (column) {
+    case 'nabla-cpu':
+    case 'nabla-wasm 1T':
+    case 'nabla-wasm 2T': {
+      setBackend(column === 'nabla-cpu' ? 'cpu' : 'wasm');
+      if (column !== 'nabla-cpu') await setNumThreads(column === 'nabla-wasm 2T' ? 2 : 1);
+      try {
+        return nablaMlpStepsPerSecond(`${column} MLP`);
+      } finally {
+        await setNumThreads(1);
+        setBackend('cpu');
+      }
+    }
+    case 'tfjs-cpu':
+    case 'tfjs-wasm':
+      await tf.setBackend(column === 'tfjs-cpu' ? 'cpu' : 'wasm');
+      await tf.ready();
+      tf.tensor([0]).dispose();
+      return tfMlpStepsPerSecond(`${column} MLP`);
+    case 'jax-js wasm':
+      return jaxMlpStepsPerSecond();
+    default: {
+      const [impl, threads] = NATIVE[column];
+      // The budgets of nabla's MLP step: measure(step, 600) after the default 150 ms of warm-up.
+      return natives.run(impl, threads, `${column} MLP`, 0.6 * budgetScale, 0.15 * budgetScale);
+    }
+  }
+}
+
+/**
+ * The two MLP step tables (quiet: the rounds of main(); busy: beside the hog), one row per library, with
+ * the rounds and the ratio of nabla-wasm 1T to each; and the load figures of the busy rounds.
+ */
+function mlpStepTables(quiet: Samples, busy: Samples, natives: NativeReferences) {
+  const med = (s: Samples, c: MlpColumn) => {
+    const list = s[c];
+    return list === undefined || list.length === 0 ? undefined : median([...list]);
+  };
+  const name = (c: MlpColumn) => (isNative(c) ? `${c} (native reference)` : c);
+  const cell = (s: Samples, c: MlpColumn) =>
+    isNative(c) && !natives.available(NATIVE[c][0]) ? 'not available' : fmt(med(s, c));
+  const rounds = (s: Samples, c: MlpColumn) => (s[c] ?? []).map(fmt).join(', ') || '—';
+  const vsNabla = (s: Samples, c: MlpColumn) => ratioText(ratioOf(med(s, 'nabla-wasm 1T'), med(s, c)));
+  const quietTable = [
+    '| library | steps/s | rounds (steps/s) | nabla-wasm 1T / this |',
+    '| --- | ---: | --- | ---: |',
+    ...MLP_COLUMNS.map((c) => `| ${name(c)} | ${cell(quiet, c)} | ${rounds(quiet, c)} | ${vsNabla(quiet, c)} |`),
+  ];
+  const busyTable = [
+    '| library | steps/s beside the hog | rounds (steps/s) | nabla-wasm 1T / this (both beside the hog) | beside the hog / quiet |',
+    '| --- | ---: | --- | ---: | ---: |',
+    ...MLP_COLUMNS.map(
+      (c) =>
+        `| ${name(c)} | ${cell(busy, c)} | ${rounds(busy, c)} | ${vsNabla(busy, c)} | ${ratioText(ratioOf(med(busy, c), med(quiet, c)))} |`,
+    ),
+  ];
+  const busyLoad = (list: { loadStart: number; loadEnd: number; seconds: number; hogCpuSeconds?: number }[]) => [
+    `Load during the busy rounds (1-minute load average when each round started -> when it ended; it counts this bench and its hog, about 2 on an otherwise idle machine; and the share of a core the hog got): ${list
+      .map(
+        (r, i) =>
+          `round ${i + 1}: ${r.loadStart.toFixed(2)} -> ${r.loadEnd.toFixed(2)} over ${r.seconds.toFixed(0)} s${r.hogCpuSeconds === undefined ? '' : `, hog ${(r.hogCpuSeconds / r.seconds).toFixed(2)} of a core`}`,
+      )
+      .join('; ')}.`,
+  ];
+  return { quiet: quietTable, busy: busyTable, busyLoad };
+}
+
+/**
+ * Every native reference's checked losses against nabla-wasm 1T's first run (same data, same parameters):
+ * the largest relative difference over the {@link CHECK_STEPS} steps, which must stay under
+ * {@link NATIVE_LOSS_TOLERANCE}.
+ */
+function nativeLossAgreement(): { ok: boolean; line: string; rel: Record<string, number> } {
+  const reference = trainingRuns.find((r) => r.what === 'nabla-wasm 1T MLP');
+  const rel: Record<string, number> = {};
+  for (const c of NATIVE_COLUMNS)
+    for (const run of trainingRuns.filter((r) => r.what === `${c} MLP`)) {
+      if (reference === undefined) continue;
+      const worst = Math.max(
+        ...run.losses.map((l, i) => Math.abs(l - reference.losses[i]) / Math.abs(reference.losses[i])),
+      );
+      rel[c] = Math.max(rel[c] ?? 0, worst);
+    }
+  const entries = Object.entries(rel);
+  const ok = entries.every(([, r]) => r <= NATIVE_LOSS_TOLERANCE);
+  const line =
+    entries.length === 0
+      ? 'native references: no losses to compare (not available)'
+      : `native references' first ${CHECK_STEPS} losses against nabla-wasm 1T's (largest relative difference over the steps and runs; must be under ${NATIVE_LOSS_TOLERANCE}): ${entries
+          .map(([c, r]) => `${c} ${r.toExponential(1)}`)
+          .join(', ')} — ${ok ? 'the same model and optimizer' : '**MISMATCH**'}`;
+  return { ok, line, rel };
 }
 
 /** The issue's targets, each computed from the table: reached / not reached. */
