@@ -67,6 +67,42 @@ export const DEFAULT_SPIN_US = 10_000;
  */
 export const MIN_PART_WORK = 400_000;
 
+/**
+ * When the threads of a product are late, and for how long products then stay on the calling thread:
+ * `solo` products to go, and `backoff`, the length of the next such stretch.
+ */
+export interface LatenessState {
+  solo: number;
+  backoff: number;
+}
+
+/** The first and the longest stretch of products kept on the calling thread after a late worker. */
+export const SOLO_BACKOFF = { first: 8, max: 1024 } as const;
+
+/**
+ * The lateness policy of split products. After a product whose caller, having run every chunk it could
+ * claim, waited for a chunk still running elsewhere for longer than one of its own chunks took (plus
+ * 50 µs for a wake-up), the worker is late: descheduled mid-chunk by another program on a busy
+ * machine. The next `backoff` products then run on the calling thread alone (the workers, not woken,
+ * stop spinning and sleep, leaving the cores to the caller and the other programs), and the next
+ * stretch doubles, up to {@link SOLO_BACKOFF}.max; a product whose threads were on time halves it.
+ * Pure, for the runtime and its tests.
+ *
+ * @example
+ * ```ts
+ * nextLateness({ solo: 0, backoff: 8 }, { ownMs: 0.2, ownChunks: 2, waitMs: 5 }); // { solo: 8, backoff: 16 }
+ * ```
+ */
+export function nextLateness(
+  state: LatenessState,
+  product: { ownMs: number; ownChunks: number; waitMs: number },
+): LatenessState {
+  const perChunk = product.ownChunks > 0 ? product.ownMs / product.ownChunks : product.ownMs;
+  if (product.waitMs > perChunk + 0.05)
+    return { solo: state.backoff, backoff: Math.min(SOLO_BACKOFF.max, state.backoff * 2) };
+  return { solo: 0, backoff: Math.max(SOLO_BACKOFF.first, state.backoff >> 1) };
+}
+
 /** The register tile of a gemm: MR rows by NR columns of C per micro-kernel call. */
 export interface RegisterTile {
   readonly MR: number;
@@ -167,6 +203,10 @@ export class WasmRuntime {
    * every chunk; not part of the backend's API.
    */
   callerTakesChunks = true;
+  /** Products left to run on the calling thread after a late worker, and the next stretch ({@link nextLateness}). */
+  lateness: LatenessState = { solo: 0, backoff: SOLO_BACKOFF.first };
+  /** Split products that ran on the calling thread alone because a worker had been late. */
+  soloProducts = 0;
   private blocking = true;
   private spinUs = DEFAULT_SPIN_US;
 
@@ -210,6 +250,7 @@ export class WasmRuntime {
    */
   setWorkers(workers: GemmWorker[]): void {
     this.workers = workers;
+    this.lateness = { solo: 0, backoff: SOLO_BACKOFF.first };
     this.heap.setThreads(workers.length + 1);
     this.control = workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
     if (this.control !== null) {
@@ -266,7 +307,12 @@ export class WasmRuntime {
     const ow = overwrite ? 1 : 0;
     const ctl = this.control;
     const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1, this.tile);
-    if (ctl === null || split === null || split.parts <= 1) {
+    const solo = split !== null && split.parts > 1 && this.lateness.solo > 0 && this.callerTakesChunks;
+    if (solo) {
+      this.lateness.solo--;
+      this.soloProducts++;
+    }
+    if (ctl === null || split === null || split.parts <= 1 || solo) {
       const s = this.heap.scratchOf(0);
       this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, ow);
       return;
@@ -300,6 +346,8 @@ export class WasmRuntime {
       Atomics.notify(ctl, t * SLOT_WORDS);
     }
     const s = this.heap.scratchOf(0);
+    const started = performance.now();
+    let own = 0;
     while (this.callerTakesChunks) {
       const claim = Atomics.load(ctl, job);
       const i = claim & ((1 << CHUNK_BITS) - 1);
@@ -341,8 +389,16 @@ export class WasmRuntime {
           ow,
         );
       Atomics.add(ctl, job + 1, 1);
+      own++;
     }
+    const claimed = performance.now();
     this.awaitFinished(ctl, job + 1, parts);
+    if (this.callerTakesChunks)
+      this.lateness = nextLateness(this.lateness, {
+        ownMs: claimed - started,
+        ownChunks: own,
+        waitMs: performance.now() - claimed,
+      });
   }
 
   /**

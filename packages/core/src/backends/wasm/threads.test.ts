@@ -8,7 +8,15 @@ import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
-import { CHUNKS_PER_THREAD, canBlock, DEFAULT_SPIN_US, MIN_PART_WORK, splitProduct } from './runtime';
+import {
+  CHUNKS_PER_THREAD,
+  canBlock,
+  DEFAULT_SPIN_US,
+  MIN_PART_WORK,
+  nextLateness,
+  SOLO_BACKOFF,
+  splitProduct,
+} from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;
@@ -83,6 +91,32 @@ describe('splitProduct', () => {
     // the 14 columns make 1 tile of 8, the 12 rows 2 tiles of 5
     expect(splitProduct(12, 100_000, 14, 2)).toEqual({ parts: 2, byRows: true, size: 10 });
     expect(splitProduct(6, 100_000, 9, 2)).toEqual({ parts: 1, byRows: true, size: 6 });
+  });
+});
+
+describe('nextLateness', () => {
+  const fresh = { solo: 0, backoff: SOLO_BACKOFF.first };
+
+  it('keeps the threads while the caller waits less than one of its chunks took', () => {
+    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1 })).toEqual(fresh);
+    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1.04 })).toEqual(fresh);
+  });
+
+  it('runs the next products alone after a late worker, doubling the stretch each time, up to the cap', () => {
+    let state = nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 5 });
+    expect(state).toEqual({ solo: SOLO_BACKOFF.first, backoff: 2 * SOLO_BACKOFF.first });
+    state = nextLateness(state, { ownMs: 2, ownChunks: 2, waitMs: 5 });
+    expect(state).toEqual({ solo: 2 * SOLO_BACKOFF.first, backoff: 4 * SOLO_BACKOFF.first });
+    for (let i = 0; i < 20; i++) state = nextLateness(state, { ownMs: 1, ownChunks: 1, waitMs: 30 });
+    expect(state).toEqual({ solo: SOLO_BACKOFF.max, backoff: SOLO_BACKOFF.max });
+  });
+
+  it('halves the stretch after a product on time, never below the first', () => {
+    expect(nextLateness({ solo: 0, backoff: 64 }, { ownMs: 1, ownChunks: 2, waitMs: 0 })).toEqual({
+      solo: 0,
+      backoff: 32,
+    });
+    expect(nextLateness(fresh, { ownMs: 1, ownChunks: 2, waitMs: 0 }).backoff).toBe(SOLO_BACKOFF.first);
   });
 });
 
@@ -238,6 +272,36 @@ describe('wasm backend threads (Node)', () => {
     } finally {
       enableNodeThreads();
     }
+  });
+
+  it('keeps the products after a late worker on the calling thread, with the same bits', async () => {
+    const kernel = wasmMatmul();
+    const m = 256;
+    const k = 256;
+    const n = 256;
+    const a = lcgValues(m * k, 51);
+    const b = lcgValues(k * n, 52);
+    const one = new Float32Array(m * n);
+    kernel(a, 0, b, 0, one, 0, m, k, n, false, false, false);
+    expect(await setNumThreads(2)).toBe(2);
+    const rt = runtime();
+    rt.lateness = { solo: 3, backoff: 16 };
+    const soloBefore = rt.soloProducts;
+    const chunksBefore = worker1Chunks();
+    const out = new Float32Array(m * n);
+    for (let r = 0; r < 3; r++) {
+      out.fill(Number.NaN);
+      kernel(a, 0, b, 0, out, 0, m, k, n, false, false, false);
+      expect(out).toEqual(one);
+    }
+    expect(rt.soloProducts - soloBefore).toBe(3);
+    expect(worker1Chunks()).toBe(chunksBefore);
+    expect(rt.lateness.solo).toBe(0);
+    // the stretch is over: the next product is split again (the worker alone, to see it)
+    workersOnly(() => kernel(a, 0, b, 0, out, 0, m, k, n, false, false, false));
+    expect(worker1Chunks() - chunksBefore).toBe(splitProduct(m, k, n, 2).parts);
+    expect(out).toEqual(one);
+    await setNumThreads(1);
   });
 
   it('replaces its workers when the count changes, more threads than cores included', async () => {
