@@ -238,9 +238,11 @@ export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
 
 /**
  * Use `n` threads (the calling one included) for the large kernels of the wasm backend: a large
- * enough matmul is split by rows or by columns across worker threads that share the backend's
- * WebAssembly memory; smaller ones stay on the calling thread. Resolves to the number of threads in
- * use.
+ * enough matmul is cut by rows or by columns into chunks that the calling thread and worker threads
+ * (sharing the backend's WebAssembly memory) claim one at a time, so a worker that another program
+ * delays hands its share to the others; after such a delay the next products stay on the calling
+ * thread for a while. Smaller products stay on the calling thread. Resolves to the number of threads
+ * in use.
  *
  * Needs `initWasmBackend()` first, a shared memory (SharedArrayBuffer: in browsers, a cross-origin
  * isolated page, served with `Cross-Origin-Opener-Policy: same-origin` and
