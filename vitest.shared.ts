@@ -43,6 +43,7 @@ export const sharedWorker = { isolate: false, setupFiles: [join(root, 'vitest.se
 export const slowFiles = [
   'cross-package:test/train-e2e.test.ts',
   'cross-package:test/docs-site.test.ts',
+  'cross-package:test/packaging/install.test.ts',
   'browser:test/browser/suites.test.ts',
   'browser:test/browser/playground.test.ts',
   'browser:test/browser/threads.test.ts',
