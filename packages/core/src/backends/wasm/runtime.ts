@@ -80,25 +80,27 @@ export interface LatenessState {
 export const SOLO_BACKOFF = { first: 8, max: 1024 } as const;
 
 /**
- * The lateness policy of split products. After a product whose caller, having run every chunk it could
- * claim, waited for a chunk still running elsewhere for longer than one of its own chunks took (plus
- * 50 µs for a wake-up), the worker is late: descheduled mid-chunk by another program on a busy
- * machine. The next `backoff` products then run on the calling thread alone (the workers, not woken,
- * stop spinning and sleep, leaving the cores to the caller and the other programs), and the next
- * stretch doubles, up to {@link SOLO_BACKOFF}.max; a product whose threads were on time halves it.
- * Pure, for the runtime and its tests.
+ * The lateness policy of split products. The workers were late for a product when its caller, having
+ * run every chunk it could claim, waited for a chunk still running elsewhere for longer than one of its
+ * own chunks took (plus 50 µs for a wake-up: a worker descheduled mid-chunk by another program), or
+ * when the product took at least 90% of the time the caller alone would have needed at its own pace
+ * (`parts` of its chunks: the workers barely helped). The next `backoff` products then run on the
+ * calling thread alone (the workers stop spinning and sleep, leaving the cores to the caller and the
+ * other programs), and the next stretch doubles, up to {@link SOLO_BACKOFF}.max; a product on time
+ * halves it. Pure, for the runtime and its tests.
  *
  * @example
  * ```ts
- * nextLateness({ solo: 0, backoff: 8 }, { ownMs: 0.2, ownChunks: 2, waitMs: 5 }); // { solo: 8, backoff: 16 }
+ * nextLateness({ solo: 0, backoff: 8 }, { ownMs: 0.2, ownChunks: 2, waitMs: 5, parts: 4 }); // { solo: 8, backoff: 16 }
  * ```
  */
 export function nextLateness(
   state: LatenessState,
-  product: { ownMs: number; ownChunks: number; waitMs: number },
+  product: { ownMs: number; ownChunks: number; waitMs: number; parts: number },
 ): LatenessState {
   const perChunk = product.ownChunks > 0 ? product.ownMs / product.ownChunks : product.ownMs;
-  if (product.waitMs > perChunk + 0.05)
+  const noGain = product.ownChunks > 0 && product.ownMs + product.waitMs >= 0.9 * perChunk * product.parts;
+  if (product.waitMs > perChunk + 0.05 || noGain)
     return { solo: state.backoff, backoff: Math.min(SOLO_BACKOFF.max, state.backoff * 2) };
   return { solo: 0, backoff: Math.max(SOLO_BACKOFF.first, state.backoff >> 1) };
 }
@@ -266,14 +268,17 @@ export class WasmRuntime {
     }
   }
 
-  /** How long (µs) idle threads spin before they sleep ({@link DEFAULT_SPIN_US} unless changed). */
+  /**
+   * How long (µs) idle threads spin before they sleep ({@link DEFAULT_SPIN_US} unless changed; while products
+   * stay on the calling thread after a late worker, workers do not spin at all).
+   */
   get spinMicros(): number {
     return this.spinUs;
   }
 
   set spinMicros(us: number) {
     this.spinUs = Math.max(0, Math.min(1_000_000, Math.round(us)));
-    if (this.control !== null) Atomics.store(this.control, SPIN_WORD, this.spinUs);
+    if (this.control !== null) Atomics.store(this.control, SPIN_WORD, this.lateness.solo > 0 ? 0 : this.spinUs);
   }
 
   /** How many times worker `t` (1 for the first) fell asleep and was woken for a product, since memory was made. */
@@ -311,6 +316,16 @@ export class WasmRuntime {
     if (solo) {
       this.lateness.solo--;
       this.soloProducts++;
+      // The stretch is over: wake the workers now, with nothing to do, so that they spin again and the next
+      // product finds them running rather than asleep (which would count as late again).
+      if (this.lateness.solo === 0 && ctl !== null) {
+        Atomics.store(ctl, SPIN_WORD, this.spinUs);
+        this.sequence = (this.sequence + 1) | 0;
+        for (let t = 1; t <= this.workers.length; t++) {
+          Atomics.store(ctl, t * SLOT_WORDS, this.sequence);
+          Atomics.notify(ctl, t * SLOT_WORDS);
+        }
+      }
     }
     if (ctl === null || split === null || split.parts <= 1 || solo) {
       const s = this.heap.scratchOf(0);
@@ -393,12 +408,17 @@ export class WasmRuntime {
     }
     const claimed = performance.now();
     this.awaitFinished(ctl, job + 1, parts);
-    if (this.callerTakesChunks)
+    if (this.callerTakesChunks) {
       this.lateness = nextLateness(this.lateness, {
         ownMs: claimed - started,
         ownChunks: own,
         waitMs: performance.now() - claimed,
+        parts,
       });
+      // While products stay on this thread, idle workers sleep instead of spinning: a spinning worker
+      // would take CPU time from this thread and the other programs that made it late.
+      if (this.lateness.solo > 0) Atomics.store(ctl, SPIN_WORD, 0);
+    }
   }
 
   /**

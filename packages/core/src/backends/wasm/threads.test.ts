@@ -98,25 +98,33 @@ describe('nextLateness', () => {
   const fresh = { solo: 0, backoff: SOLO_BACKOFF.first };
 
   it('keeps the threads while the caller waits less than one of its chunks took', () => {
-    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1 })).toEqual(fresh);
-    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1.04 })).toEqual(fresh);
+    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1, parts: 4 })).toEqual(fresh);
+    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 1.04, parts: 4 })).toEqual(fresh);
   });
 
   it('runs the next products alone after a late worker, doubling the stretch each time, up to the cap', () => {
-    let state = nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 5 });
+    let state = nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 5, parts: 4 });
     expect(state).toEqual({ solo: SOLO_BACKOFF.first, backoff: 2 * SOLO_BACKOFF.first });
-    state = nextLateness(state, { ownMs: 2, ownChunks: 2, waitMs: 5 });
+    state = nextLateness(state, { ownMs: 2, ownChunks: 2, waitMs: 5, parts: 4 });
     expect(state).toEqual({ solo: 2 * SOLO_BACKOFF.first, backoff: 4 * SOLO_BACKOFF.first });
-    for (let i = 0; i < 20; i++) state = nextLateness(state, { ownMs: 1, ownChunks: 1, waitMs: 30 });
+    for (let i = 0; i < 20; i++) state = nextLateness(state, { ownMs: 1, ownChunks: 1, waitMs: 30, parts: 4 });
     expect(state).toEqual({ solo: SOLO_BACKOFF.max, backoff: SOLO_BACKOFF.max });
   });
 
+  it('counts a product the workers barely helped with as late', () => {
+    // 4 chunks at 1 ms each would take the caller 4 ms alone: 3.7 ms is no gain, 2.5 ms is
+    expect(nextLateness(fresh, { ownMs: 3, ownChunks: 3, waitMs: 0.7, parts: 4 }).solo).toBe(SOLO_BACKOFF.first);
+    expect(nextLateness(fresh, { ownMs: 2, ownChunks: 2, waitMs: 0.5, parts: 4 })).toEqual(fresh);
+    // the caller ran every chunk: the workers did not come at all
+    expect(nextLateness(fresh, { ownMs: 4, ownChunks: 4, waitMs: 0, parts: 4 }).solo).toBe(SOLO_BACKOFF.first);
+  });
+
   it('halves the stretch after a product on time, never below the first', () => {
-    expect(nextLateness({ solo: 0, backoff: 64 }, { ownMs: 1, ownChunks: 2, waitMs: 0 })).toEqual({
+    expect(nextLateness({ solo: 0, backoff: 64 }, { ownMs: 1, ownChunks: 2, waitMs: 0, parts: 4 })).toEqual({
       solo: 0,
       backoff: 32,
     });
-    expect(nextLateness(fresh, { ownMs: 1, ownChunks: 2, waitMs: 0 }).backoff).toBe(SOLO_BACKOFF.first);
+    expect(nextLateness(fresh, { ownMs: 1, ownChunks: 2, waitMs: 0, parts: 4 }).backoff).toBe(SOLO_BACKOFF.first);
   });
 });
 

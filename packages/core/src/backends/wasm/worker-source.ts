@@ -25,7 +25,8 @@ function nablaGemmWorker(module, memory, slot, ready) {
       const until = performance.now() + Atomics.load(ctl, ${SPIN_WORD}) / 1000;
       let i = 0;
       while ((seq = Atomics.load(ctl, base)) === seen) {
-        if ((++i & 255) === 0 && performance.now() > until) break;
+        // A spin word of 0 (the caller keeps its products to itself for a while) ends the spin at once.
+        if ((++i & 255) === 0 && (performance.now() > until || Atomics.load(ctl, ${SPIN_WORD}) === 0)) break;
       }
       if (seq === seen) {
         if (Atomics.wait(ctl, base, seen) === 'ok') Atomics.add(ctl, slot, 1);
