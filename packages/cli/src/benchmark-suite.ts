@@ -23,7 +23,7 @@ import { UsageError } from './usage-error';
  *
  * @example
  * ```ts
- * const length: SuiteLength = { epochs: 5, target: 0.2, ms: 220 };
+ * const length: SuiteLength = { epochs: 5, target: 0.2, ms: 33 };
  * ```
  */
 export interface SuiteLength {
@@ -47,7 +47,7 @@ export interface SuiteLength {
  *
  * @example
  * ```ts
- * const task: SuiteTask = { quick: null, full: { epochs: 1, limit: 6000, target: 2.5, ms: 530_000 } };
+ * const task: SuiteTask = { quick: null, full: { epochs: 1, limit: 6000, target: 2.5, ms: 80_000 } };
  * ```
  */
 export interface SuiteTask {
@@ -65,15 +65,15 @@ export interface SuiteTask {
  *
  * @example
  * ```ts
- * SUITE['digits-mlp'].quick; // { epochs: 5, target: 0.2, ms: 220 }
+ * SUITE['digits-mlp'].quick; // { epochs: 5, target: 0.2, ms: 33 }
  * ```
  */
 export const SUITE: Readonly<Record<string, SuiteTask>> = {
-  'digits-mlp': { quick: { epochs: 5, target: 0.2, ms: 220 }, full: { epochs: 10, target: 0.1, ms: 200 } },
-  spirals: { quick: { epochs: 40, target: 0.1, ms: 670 }, full: { epochs: 100, target: 0.05, ms: 600 } },
-  'linear-regression': { quick: { epochs: 10, target: 0.02, ms: 7 }, full: { epochs: 20, target: 0.015, ms: 7 } },
-  'mnist-mlp': { quick: { epochs: 1, target: 0.4, ms: 1800 }, full: { epochs: 3, target: 0.3, ms: 4800 } },
-  'tiny-shakespeare': { quick: null, full: { epochs: 1, limit: 6000, target: 2.5, ms: 530_000 } },
+  'digits-mlp': { quick: { epochs: 5, target: 0.2, ms: 33 }, full: { epochs: 10, target: 0.1, ms: 90 } },
+  spirals: { quick: { epochs: 40, target: 0.1, ms: 67 }, full: { epochs: 100, target: 0.05, ms: 210 } },
+  'linear-regression': { quick: { epochs: 10, target: 0.02, ms: 3 }, full: { epochs: 20, target: 0.015, ms: 6 } },
+  'mnist-mlp': { quick: { epochs: 1, target: 0.4, ms: 170 }, full: { epochs: 3, target: 0.3, ms: 600 } },
+  'tiny-shakespeare': { quick: null, full: { epochs: 1, limit: 6000, target: 2.5, ms: 80_000 } },
   rosenbrock: { quick: { steps: 1500, target: 1e-3, ms: 70 }, full: { steps: 1500, target: 1e-3, ms: 70 } },
   beale: { quick: { steps: 1500, target: 0.1, ms: 40 }, full: { steps: 1500, target: 0.1, ms: 40 } },
   himmelblau: { quick: { steps: 500, target: 1e-3, ms: 20 }, full: { steps: 500, target: 1e-3, ms: 20 } },
@@ -643,7 +643,7 @@ export function trialGroups(plan: BenchmarkPlan): TrialGroup[] {
  *
  * @example
  * ```ts
- * trialMs('mnist-mlp', 'quick'); // 1800
+ * trialMs('mnist-mlp', 'quick'); // 170
  * ```
  */
 export function trialMs(task: string, preset: 'quick' | 'full'): number {

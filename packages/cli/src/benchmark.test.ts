@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { etaMs } from './benchmark';
 import type { BenchmarkResult } from './benchmark-report';
 import { metricsOf } from './benchmark-test-helpers';
 import { type Captured, runCaptured as run } from './test-cli';
@@ -193,5 +194,23 @@ describe('nabla benchmark: usage errors before anything runs', () => {
     expect(help.stdout).toContain('--shard I/N');
     expect((await run(['help', 'merge'], dir)).stdout).toMatch(/^Usage: nabla merge DIR\.\.\. --out DIR/);
     expect((await run(['benchmrk'], dir)).stderr).toContain('valid commands: compare, help, benchmark, merge');
+  });
+});
+
+describe('the ETA of a sweep', () => {
+  it('weighs trials by their expected duration, so long tasks run first do not inflate it', () => {
+    // the full preset's shape: 56 trials of about 80 s first, then 504 of about 0.1 s
+    const work = { total: 56 * 80_000 + 504 * 100, done: 56 * 80_000, ran: 56 * 80_000 };
+    const eta = etaMs(76 * 60_000, { total: 560, done: 56, ran: 56, skipped: 0, work });
+    // 76 minutes for 4480 s of expected work: the 50.4 s left take about 51 s (a count of trials said 685 min)
+    expect(eta).toBeCloseTo((76 * 60_000 * 50_400) / (56 * 80_000), 6);
+    expect(eta!).toBeLessThan(60_000);
+  });
+
+  it('counts only the trials run here, and says nothing before the first or after the last', () => {
+    const tally = { total: 10, done: 5, ran: 0, skipped: 5, work: { total: 1000, done: 500, ran: 0 } };
+    expect(etaMs(1000, tally)).toBeNull();
+    expect(etaMs(1000, { ...tally, ran: 1, done: 6, work: { total: 1000, done: 600, ran: 100 } })).toBe(4000);
+    expect(etaMs(1000, { ...tally, ran: 5, done: 10, work: { total: 1000, done: 1000, ran: 500 } })).toBeNull();
   });
 });

@@ -44,17 +44,44 @@ function backendSummary(plan: BenchmarkPlan): string {
   return `backend wasm for ${wasm.join(', ')}; cpu for the others`;
 }
 
-/** Counts of a sweep's trials as it goes. */
-interface Tally {
+/** Counts of a sweep's trials as it goes, and the same weighted by each trial's expected duration. */
+export interface Tally {
   total: number;
   done: number;
   ran: number;
   skipped: number;
+  /** Expected milliseconds ({@link trialWeight}) of all trials, of the finished ones, of those run here. */
+  work: { total: number; done: number; ran: number };
 }
 
 /**
- * Progress on stderr: on a terminal one line redrawn in place, elsewhere one line per tenth of the trials;
- * the ETA counts the trials run here (found ones cost nothing).
+ * What a trial of `task` is expected to cost, for the ETA: its suite estimate (`trialMs`), or 1 s for a
+ * task the suite does not time.
+ */
+function trialWeight(task: string, preset: 'quick' | 'full'): number {
+  const ms = trialMs(task, preset);
+  return Number.isFinite(ms) ? ms : 1000;
+}
+
+/**
+ * The time left in a sweep, in ms, after `elapsedMs`: the expected work left at the pace of the work run
+ * so far (null before any trial ran here, or when every trial is done).
+ *
+ * @example
+ * ```ts
+ * // 56 trials of 80 s done in 76 min, 504 of about 0.1 s left: about 50 s
+ * etaMs(76 * 60_000, { total: 560, done: 56, ran: 56, skipped: 0, work: { total: 56 * 80_000 + 50_400, done: 56 * 80_000, ran: 56 * 80_000 } });
+ * ```
+ */
+export function etaMs(elapsedMs: number, tally: Tally): number | null {
+  if (tally.work.ran <= 0 || tally.done >= tally.total) return null;
+  return (elapsedMs / tally.work.ran) * Math.max(0, tally.work.total - tally.work.done);
+}
+
+/**
+ * Progress on stderr: on a terminal one line redrawn in place, elsewhere one line per tenth of the trials.
+ * The ETA weighs each trial by its task's expected duration (the longest tasks run first, so a count of
+ * trials would overstate what is left) and counts only the trials run here (found ones cost nothing).
  */
 function progressReporter(out: TextOutput, tally: Tally, quiet: boolean): { tick(): void; close(): void } {
   const started = performance.now();
@@ -62,9 +89,9 @@ function progressReporter(out: TextOutput, tally: Tally, quiet: boolean): { tick
   let drawn = false;
   const line = () => {
     const elapsed = performance.now() - started;
-    const left = tally.total - tally.done;
-    const eta = tally.ran > 0 && left > 0 ? `, about ${formatDuration((elapsed / tally.ran) * left)} left` : '';
-    return `  ${tally.done}/${tally.total} trials (${Math.floor((100 * tally.done) / Math.max(1, tally.total))}%), ${formatDuration(elapsed)}${eta}`;
+    const eta = etaMs(elapsed, tally);
+    const etaText = eta === null ? '' : `, about ${formatDuration(eta)} left`;
+    return `  ${tally.done}/${tally.total} trials (${Math.floor((100 * tally.done) / Math.max(1, tally.total))}%), ${formatDuration(elapsed)}${etaText}`;
   };
   return {
     tick() {
@@ -123,6 +150,7 @@ async function runGroups(
   const pending = new Map<string, Promise<TrialOutcome>>();
   const obtain: ObtainTrial = (definition: TrialDefinition) => {
     const key = trialKey(definition as unknown as Record<string, unknown>);
+    const weight = trialWeight(definition.task, plan.preset);
     let promise = pending.get(key);
     if (promise === undefined) {
       promise = (async () => {
@@ -130,10 +158,13 @@ async function runGroups(
         if (finished.has(key)) {
           encoded = store.get(key)!.result;
           tally.skipped++;
+          tally.work.done += weight;
         } else {
           encoded = await pool.run(definition);
           store.put({ key, definition: definition as unknown as Record<string, unknown>, result: encoded });
           tally.ran++;
+          tally.work.ran += weight;
+          tally.work.done += weight;
         }
         tally.done++;
         tick();
@@ -181,7 +212,17 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
   const all = trialGroups(plan);
   const groups = shard === null ? all : shardOf(all, (g) => g.key, shard);
   const perGroup = plan.tuning.grid.length * plan.tuneSeeds.length + plan.seeds.length;
-  const tally: Tally = { total: groups.length * perGroup, done: 0, ran: 0, skipped: 0 };
+  const tally: Tally = {
+    total: groups.length * perGroup,
+    done: 0,
+    ran: 0,
+    skipped: 0,
+    work: {
+      total: groups.reduce((sum, g) => sum + perGroup * trialWeight(g.task.name, plan.preset), 0),
+      done: 0,
+      ran: 0,
+    },
+  };
   const command = ['nabla', 'benchmark', ...argv].map(shellQuote).join(' ');
   if (!run.quiet)
     io.stderr.write(
