@@ -64,7 +64,7 @@ describe('wasm backend threads in Chromium', () => {
       // splitting rows or columns changes no bit; and the products are right
       expect(r.identical, r.where).toEqual([true, true, true]);
       for (const d of r.cpuDiff) expect(d, r.where).toBeLessThan(1e-3);
-      // worker thread 1 ran parts of them (its slot's done word moved)
+      // worker thread 1 ran chunks of them (all of them once the caller hands every chunk to the workers)
       expect(r.workerParts, r.where).toBeGreaterThan(0);
       expect(r.back, r.where).toBe(1);
     }

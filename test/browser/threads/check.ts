@@ -10,7 +10,6 @@ import {
   tensor,
 } from '@nablajs/core';
 import { getWasmRuntime } from '../../../packages/core/src/backends/wasm/index';
-import { SLOT_WORDS } from '../../../packages/core/src/backends/wasm/runtime';
 import { lcgValues } from '../../../packages/core/src/backends/wasm/test-utils';
 
 /** What one context (the page or a worker) found. */
@@ -78,11 +77,21 @@ export async function runThreadsCheck(where: string): Promise<ThreadsReport> {
     report.resolved = await setNumThreads(2);
     report.threads = getNumThreads();
     const two = products();
-    report.identical = two.map((r, i) => r.length === one[i].length && r.every((v, j) => Object.is(v, one[i][j])));
+    // Then with the workers computing every chunk (the caller only hands them out), so that the worker's part
+    // is certain whatever the machine's load: a late worker otherwise leaves its chunks to the caller.
+    const runtime = getWasmRuntime();
+    const before = runtime?.chunksRun(1) ?? 0;
+    if (runtime) runtime.callerTakesChunks = false;
+    let workers: Float32Array[];
+    try {
+      workers = products();
+    } finally {
+      if (runtime) runtime.callerTakesChunks = true;
+    }
+    const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, j) => Object.is(v, b[j]));
+    report.identical = two.map((r, i) => same(r, one[i]) && same(workers[i], one[i]));
     report.cpuDiff = two.map((r, i) => r.reduce((worst, v, j) => Math.max(worst, Math.abs(v - cpu[i][j])), 0));
-    const memory = getWasmRuntime()?.heap.memory;
-    if (memory !== undefined && report.sharedArrayBuffer && memory.buffer instanceof SharedArrayBuffer)
-      report.workerParts = Atomics.load(new Int32Array(memory.buffer, 0, 2 * SLOT_WORDS), SLOT_WORDS + 1);
+    if (runtime && report.sharedArrayBuffer) report.workerParts = runtime.chunksRun(1) - before;
     report.back = await setNumThreads(1);
     setBackend('cpu');
   } catch (e) {
