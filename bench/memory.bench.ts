@@ -10,10 +10,13 @@
  * it prints a Markdown table (bench/results-memory.md holds the last one).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initWasmBackend, setBackend, wasmMemoryBytes, wasmTensorBytes } from '@nablajs/core';
+import { checkpoint } from '../packages/train/src/node-checkpoint';
 import { fitLoop, handTidyLoop, type SoakMeasure } from '../packages/train/src/test-utils';
 
 const MB = 1024 * 1024;
@@ -24,8 +27,16 @@ async function child(which: string, steps: number): Promise<void> {
   setBackend('wasm');
   const base = { tensor: wasmTensorBytes(), memory: wasmMemoryBytes() };
   const every = Math.max(1, Math.floor(steps / 10));
-  const m: SoakMeasure = which === 'fit' ? await fitLoop(steps, every) : handTidyLoop(steps, every);
-  console.log(JSON.stringify({ base, m }));
+  const dir = mkdtempSync(join(tmpdir(), 'nabla-soak-'));
+  try {
+    const m: SoakMeasure =
+      which === 'fit'
+        ? await fitLoop(steps, every, [checkpoint({ dir, every: 10, keepLast: 1 })])
+        : handTidyLoop(steps, every);
+    console.log(JSON.stringify({ base, m }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function main(): void {

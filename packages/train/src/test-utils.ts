@@ -2,9 +2,6 @@
 // training run written by hand with one tidy scope per step, and through fit() with every built-in
 // plugin on, each reporting the wasm memory it uses as it goes.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   endScope,
   Generator,
@@ -23,7 +20,6 @@ import { stepLR } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
 import { fit } from './fit';
 import { csvLogger, jsonLinesLogger } from './logger';
-import { checkpoint } from './node-checkpoint';
 import { earlyStopping } from './plugins/early-stopping';
 import { gradientAccumulation } from './plugins/gradient-accumulation';
 import { gradientClipping } from './plugins/gradient-clipping';
@@ -32,6 +28,7 @@ import { lrScheduler } from './plugins/lr-scheduler';
 import { metricsPlugin } from './plugins/metrics';
 import { nanGuard } from './plugins/nan-guard';
 import { progressBar } from './plugins/progress-bar';
+import type { TrainPlugin } from './types';
 
 /** The soak's data set and model sizes: 2048 samples of 64 features, 10 classes, MLP 64-128-10, batch 64. */
 export const SOAK = { samples: 2048, features: 64, hidden: 128, classes: 10, batchSize: 64 } as const;
@@ -125,16 +122,15 @@ export function handTidyLoop(steps: number, every = 1000): SoakMeasure {
 /**
  * Train the same MLP for `steps` steps with {@link fit} on `{ x, y }` data, with every built-in plugin on
  * (metrics, gradient clipping, gradient accumulation of 1 batch, a step schedule, NaN guard, gradient
- * monitor, early stopping on the train loss, a progress bar, CSV and JSON-lines loggers writing nowhere, and
- * a checkpoint every 10 epochs into a temporary directory, removed afterwards). Run it with the wasm
- * backend active.
+ * monitor, early stopping on the train loss, a progress bar, CSV and JSON-lines loggers writing nowhere),
+ * then `last` (in Node, the checkpoint plugin, which runs last). Run it with the wasm backend active.
  *
  * @example
  * ```ts
  * const fitted = await fitLoop(2000); // fitted.peakTensorBytes <= 2 * hand.peakTensorBytes
  * ```
  */
-export async function fitLoop(steps: number, every = 1000): Promise<SoakMeasure> {
+export async function fitLoop(steps: number, every = 1000, last: TrainPlugin[] = []): Promise<SoakMeasure> {
   const { x, y, model } = soakData(7);
   const optimizer = adam(model.parameters(), { lr: 1e-3 });
   const perEpoch = SOAK.samples / SOAK.batchSize;
@@ -142,45 +138,39 @@ export async function fitLoop(steps: number, every = 1000): Promise<SoakMeasure>
   const samples: [number, number][] = [];
   let peak = 0;
   let step = 0;
-  const dir = mkdtempSync(join(tmpdir(), 'nabla-soak-'));
   const nowhere = { write: () => {} };
-  try {
-    await fit({
-      model,
-      data: { x, y },
-      loss: crossEntropy,
-      optimizer,
-      epochs: Math.ceil(steps / perEpoch),
-      batchSize: SOAK.batchSize,
-      shuffle: true,
-      generator: new Generator(8),
-      plugins: [
-        metricsPlugin({ accuracy: true }),
-        gradientClipping({ maxNorm: 10 }),
-        gradientAccumulation(1),
-        lrScheduler(stepLR(optimizer, { stepSize: 10_000, gamma: 0.5 })),
-        nanGuard({ action: 'stop' }),
-        gradientMonitor({ every: 100 }),
-        earlyStopping({ monitor: 'loss', patience: 1_000_000 }),
-        progressBar({ stream: { write: () => true, isTTY: false } }),
-        csvLogger(nowhere),
-        jsonLinesLogger(nowhere),
-        {
-          name: 'soak-meter',
-          batchEnd(ctx) {
-            losses.push(ctx.batchLogs.loss as number);
-            step++;
-            peak = Math.max(peak, wasmTensorBytes());
-            if (step % every === 0) samples.push([step, wasmTensorBytes()]);
-            if (step >= steps) ctx.stopTraining('soak done');
-          },
+  await fit({
+    model,
+    data: { x, y },
+    loss: crossEntropy,
+    optimizer,
+    epochs: Math.ceil(steps / perEpoch),
+    batchSize: SOAK.batchSize,
+    shuffle: true,
+    generator: new Generator(8),
+    plugins: [
+      metricsPlugin({ accuracy: true }),
+      gradientClipping({ maxNorm: 10 }),
+      gradientAccumulation(1),
+      lrScheduler(stepLR(optimizer, { stepSize: 10_000, gamma: 0.5 })),
+      nanGuard({ action: 'stop' }),
+      gradientMonitor({ every: 100 }),
+      earlyStopping({ monitor: 'loss', patience: 1_000_000 }),
+      progressBar({ stream: { write: () => true, isTTY: false } }),
+      csvLogger(nowhere),
+      jsonLinesLogger(nowhere),
+      {
+        name: 'soak-meter',
+        batchEnd(ctx) {
+          losses.push(ctx.batchLogs.loss as number);
+          step++;
+          peak = Math.max(peak, wasmTensorBytes());
+          if (step % every === 0) samples.push([step, wasmTensorBytes()]);
+          if (step >= steps) ctx.stopTraining('soak done');
         },
-        // last, as the checkpoint plugin asks (after the plugins that change state at an epoch's end)
-        checkpoint({ dir, every: 10, keepLast: 1 }),
-      ],
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+      },
+      ...last,
+    ],
+  });
   return summarize(losses, samples, peak);
 }
