@@ -1,5 +1,13 @@
 import type { WasmHeap } from './memory';
 import { MATMUL_PARAMS } from './module.generated';
+import {
+  CHUNK_BITS,
+  type LatenessState,
+  nextLateness,
+  type RegisterTile,
+  SOLO_BACKOFF,
+  splitProduct,
+} from './product-split';
 
 /** The exports of the kernels module (see scripts/wasm). */
 export interface KernelExports {
@@ -39,18 +47,8 @@ export const SPIN_WORD = 0;
 export const JOB_WORD = (MAX_WORKERS + 1) * SLOT_WORDS;
 /** Words of the job. */
 export const JOB_WORDS = 17;
-/** Bits of the claim word that count chunks (at most 4095 chunks a product). */
-export const CHUNK_BITS = 12;
 /** Generations of the claim word (19 bits, so that the word stays a positive int32). */
 const GENERATIONS = 1 << 19;
-/**
- * Chunks a product is cut into per thread, when it has the work and the register tiles for them: more
- * chunks than threads let a thread that runs sooner or faster take over the share of one that is
- * late (descheduled on a busy machine, or still waking up), at the cost of packing the operand that
- * is not split once more per chunk.
- */
-export const CHUNKS_PER_THREAD = 2;
-
 /**
  * How long (microseconds) an idle worker spins on `Atomics.load` before it sleeps in `Atomics.wait`,
  * by default. Waking a sleeping thread is costly where it matters most: Linux puts the woken worker on
@@ -60,56 +58,6 @@ export const CHUNKS_PER_THREAD = 2;
  * milliseconds.
  */
 export const DEFAULT_SPIN_US = 10_000;
-
-/**
- * Multiply-adds one chunk of a split product must have (about 20 µs of work) to pay for handing it to
- * another thread; smaller products run on the calling thread.
- */
-export const MIN_PART_WORK = 400_000;
-
-/**
- * When the threads of a product are late, and for how long products then stay on the calling thread:
- * `solo` products to go, and `backoff`, the length of the next such stretch.
- */
-export interface LatenessState {
-  solo: number;
-  backoff: number;
-}
-
-/** The first and the longest stretch of products kept on the calling thread after a late worker. */
-export const SOLO_BACKOFF = { first: 8, max: 1024 } as const;
-
-/**
- * The lateness policy of split products. The workers were late for a product when its caller, having
- * run every chunk it could claim, waited for a chunk still running elsewhere for longer than one of its
- * own chunks took (plus 50 µs for a wake-up: a worker descheduled mid-chunk by another program), or
- * when the product took at least 90% of the time the caller alone would have needed at its own pace
- * (`parts` of its chunks: the workers barely helped). The next `backoff` products then run on the
- * calling thread alone (the workers stop spinning and sleep, leaving the cores to the caller and the
- * other programs), and the next stretch doubles, up to {@link SOLO_BACKOFF}.max; a product on time
- * halves it. Pure, for the runtime and its tests.
- *
- * @example
- * ```ts
- * nextLateness({ solo: 0, backoff: 8 }, { ownMs: 0.2, ownChunks: 2, waitMs: 5, parts: 4 }); // { solo: 8, backoff: 16 }
- * ```
- */
-export function nextLateness(
-  state: LatenessState,
-  product: { ownMs: number; ownChunks: number; waitMs: number; parts: number },
-): LatenessState {
-  const perChunk = product.ownChunks > 0 ? product.ownMs / product.ownChunks : product.ownMs;
-  const noGain = product.ownChunks > 0 && product.ownMs + product.waitMs >= 0.9 * perChunk * product.parts;
-  if (product.waitMs > perChunk + 0.05 || noGain)
-    return { solo: state.backoff, backoff: Math.min(SOLO_BACKOFF.max, state.backoff * 2) };
-  return { solo: 0, backoff: Math.max(SOLO_BACKOFF.first, state.backoff >> 1) };
-}
-
-/** The register tile of a gemm: MR rows by NR columns of C per micro-kernel call. */
-export interface RegisterTile {
-  readonly MR: number;
-  readonly NR: number;
-}
 
 /** A worker thread that runs `gemm` on a part of a product when its slot's sequence number changes. */
 export interface GemmWorker {
@@ -134,47 +82,6 @@ export function canBlock(): boolean {
     }
   }
   return blockingAllowed;
-}
-
-/** How one product is split: `parts` chunks along rows (`byRows`) or columns, `size` rows or columns each. */
-export interface Split {
-  parts: number;
-  byRows: boolean;
-  size: number;
-}
-
-/**
- * Split an `m x k · k x n` product into chunks for `threads` threads: up to `perThread` chunks a thread
- * ({@link CHUNKS_PER_THREAD}), which the threads claim one at a time. Each chunk packs the whole of the
- * operand that is not split, so the split goes along the larger of `m` and `n` (splitting rows repeats
- * the packing of B, splitting columns that of A); chunks are whole register tiles (MR rows or NR
- * columns) and each has at least {@link MIN_PART_WORK} multiply-adds, else there are fewer.
- */
-export function splitProduct(
-  m: number,
-  k: number,
-  n: number,
-  threads: number,
-  tile: RegisterTile = MATMUL_PARAMS,
-  perThread = CHUNKS_PER_THREAD,
-): Split {
-  const { MR, NR } = tile;
-  if (threads <= 1) return { parts: 1, byRows: true, size: m };
-  const work = Math.min(threads * perThread, (1 << CHUNK_BITS) - 1, Math.floor((m * n * k) / MIN_PART_WORK));
-  if (work <= 1) return { parts: 1, byRows: true, size: m };
-  const rowTiles = Math.floor(m / MR);
-  const colTiles = Math.floor(n / NR);
-  // The larger dimension, unless it has too few tiles for the threads and the other has more.
-  let byRows = m >= n;
-  if (byRows ? rowTiles < work && colTiles > rowTiles : colTiles < work && rowTiles > colTiles) byRows = !byRows;
-  const tiles = byRows ? rowTiles : colTiles;
-  const granule = byRows ? MR : NR;
-  const dim = byRows ? m : n;
-  let parts = Math.min(work, tiles);
-  if (parts <= 1) return { parts: 1, byRows: true, size: m };
-  const size = Math.ceil(dim / parts / granule) * granule;
-  parts = Math.ceil(dim / size);
-  return { parts, byRows, size };
 }
 
 /**
@@ -334,21 +241,8 @@ export class WasmRuntime {
     }
     const { parts, byRows, size } = split;
     const job = JOB_WORD;
-    ctl[job + 2] = a;
-    ctl[job + 3] = ars;
-    ctl[job + 4] = acs;
-    ctl[job + 5] = b;
-    ctl[job + 6] = brs;
-    ctl[job + 7] = bcs;
-    ctl[job + 8] = c;
-    ctl[job + 9] = ldc;
-    ctl[job + 10] = m;
-    ctl[job + 11] = k;
-    ctl[job + 12] = n;
-    ctl[job + 13] = ow;
-    ctl[job + 14] = byRows ? 1 : 0;
-    ctl[job + 15] = size;
-    ctl[job + 16] = parts;
+    // The job's words after claim and finished, in the order the worker reads them (see the layout above).
+    ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts], job + 2);
     Atomics.store(ctl, job + 1, 0);
     this.generation = (this.generation + 1) % GENERATIONS;
     // Publishing the claim word last makes the words above visible to whoever claims a chunk.

@@ -8,15 +8,8 @@ import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
-import {
-  CHUNKS_PER_THREAD,
-  canBlock,
-  DEFAULT_SPIN_US,
-  MIN_PART_WORK,
-  nextLateness,
-  SOLO_BACKOFF,
-  splitProduct,
-} from './runtime';
+import { CHUNKS_PER_THREAD, MIN_PART_WORK, nextLateness, SOLO_BACKOFF, splitProduct } from './product-split';
+import { canBlock, DEFAULT_SPIN_US } from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;

@@ -1,4 +1,5 @@
-import { CHUNK_BITS, JOB_WORD, SLOT_WORDS, SPIN_WORD } from './runtime';
+import { CHUNK_BITS } from './product-split';
+import { JOB_WORD, SLOT_WORDS, SPIN_WORD } from './runtime';
 
 /**
  * The loop of a gemm worker thread, as source text shared by Node `worker_threads` and browser Web
