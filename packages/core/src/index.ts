@@ -119,6 +119,7 @@ export { logSoftmax } from './ops/log-softmax';
 export { log1p } from './ops/log1p';
 export { logsumexp } from './ops/logsumexp';
 export { maskedSelect } from './ops/masked-select';
+export { type FusedActivation, type FusedLinearOptions, fusedLinear } from './ops/linear';
 export { type MatmulTransposeOptions, matmul, matmulTransposed } from './ops/matmul';
 export { amax, max, maxWithIndices, type ValuesAndIndices } from './ops/max';
 export { type MaxPool2dOptions, maxPool2d } from './ops/max-pool2d';

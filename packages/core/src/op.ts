@@ -43,6 +43,13 @@ export interface OpSpec<A = undefined> {
    * ops that move bit patterns or convert (`cast`) set this.
    */
   readonly halfNative?: boolean;
+  /**
+   * Whether every gradient the backward returns is a new tensor over a new buffer that nothing else
+   * references (not an input, not the incoming gradient, not a view, not one tensor for two inputs).
+   * A plain `backward()` then stores such a gradient as a leaf's `.grad` as it is, where it would
+   * otherwise copy it (PyTorch steals an incoming gradient nobody else holds the same way). Default false.
+   */
+  readonly ownsGrads?: boolean;
 }
 
 /**

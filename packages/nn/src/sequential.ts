@@ -1,5 +1,16 @@
 import { type Tensor, ValueError } from '@nablajs/core';
+import { ReLU } from './layers/activations';
+import { Linear } from './layers/linear';
 import { Module } from './module';
+
+/**
+ * Whether `m` is an instance of exactly `cls` whose `forward` is the class's own: not a subclass, and no
+ * forward hook (hooks install an own `forward` on the instance), so that fusing it with its neighbour
+ * changes nothing a user can observe but the speed.
+ */
+function isPlain(m: Module, cls: abstract new (...args: never[]) => Module): boolean {
+  return Object.getPrototypeOf(m) === cls.prototype && !Object.hasOwn(m, 'forward');
+}
 
 /**
  * A chain of modules applied in order, like `torch.nn.Sequential`: `forward(x)` feeds `x` to the first
@@ -66,7 +77,15 @@ export class Sequential extends Module {
   /** Apply each module in turn: `mN(...m1(m0(input)))`. */
   forward(input: Tensor): Tensor {
     let out: unknown = input;
-    for (const m of this.items) out = m.forward(out);
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i];
+      if (i + 1 < items.length && m instanceof Linear && isPlain(m, Linear) && isPlain(items[i + 1], ReLU)) {
+        // A Linear then a ReLU: one op (core's fusedLinear), the same values as the two modules' forwards.
+        out = m._forwardRelu(out as Tensor);
+        i++;
+      } else out = m.forward(out);
+    }
     return out as Tensor;
   }
 }

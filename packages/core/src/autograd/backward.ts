@@ -137,6 +137,9 @@ function propagate(
   // Sums this backward made itself (no graph, nobody else holds them): a tensor used many times (a
   // recurrent weight, once per step) gets its later contributions added in place, not a new sum each.
   const owned = createGraph ? null : new Set<Tensor>();
+  // Gradients that a leaf may keep as its `.grad` without a copy: the sums above, and what a backward of
+  // an op with `ownsGrads` returned (see OpSpec.ownsGrads), as long as nothing else got the same tensor.
+  const adoptable = createGraph ? null : new Set<Tensor>();
   const found = new Map<Tensor, Tensor>();
   const wasRecording = isGradEnabled();
   setGradEnabled(createGraph);
@@ -154,6 +157,7 @@ function propagate(
       pending.delete(t);
       const hooks = t._hooks();
       if (hooks !== null) {
+        adoptable?.delete(g); // a hook may keep the tensor it was given
         for (const hook of [...hooks]) {
           const replaced = hook(g);
           if (replaced instanceof Tensor) {
@@ -168,7 +172,7 @@ function propagate(
       if (targets !== null) {
         if (targets.has(t)) found.set(t, g);
       } else if (t.gradFn === null || t.retainsGrad) {
-        accumulateGrad(t, g, createGraph);
+        accumulateGrad(t, g, createGraph, t.gradFn === null && adoptable !== null && adoptable.has(g));
       }
       const node = t.gradFn;
       if (node === null) continue;
@@ -189,6 +193,7 @@ function propagate(
         if (anomaly) setAnomalyEnabled(true);
       }
       used.push(t);
+      const owns = adoptable !== null && node.spec.ownsGrads === true;
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i];
         let gi = inputGrads[i];
@@ -200,13 +205,18 @@ function propagate(
           );
         if (anomaly) checkFinite(gi, node.spec.name, 'backward');
         const prev = pending.get(input);
-        if (prev === undefined) pending.set(input, gi);
-        else if (owned?.has(prev)) accumulateInPlace(prev, gi);
+        if (prev === undefined) {
+          pending.set(input, gi);
+          if (owns && gi === inputGrads[i] && !inputGrads.some((o, j) => j !== i && o === gi)) adoptable.add(gi);
+        } else if (owned?.has(prev)) accumulateInPlace(prev, gi);
         else {
           const sum = add(prev, gi);
           pending.set(input, sum);
           // (a half gradient holds bit patterns: its sums always go through the op, which rounds)
-          if (!isHalfDType(sum.dtype) && sum !== prev && sum !== gi) owned?.add(sum);
+          if (!isHalfDType(sum.dtype) && sum !== prev && sum !== gi) {
+            owned?.add(sum);
+            adoptable?.add(sum);
+          }
         }
       }
     }
@@ -223,13 +233,14 @@ function accumulateInPlace(acc: Tensor, g: Tensor): void {
   resolveKernel('add', addKernel)(data, acc.shape, g.values, g.shape, data, acc.shape);
 }
 
-function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, adopt: boolean): void {
   const gd = g.dtype === t.dtype ? g : cast(g, t.dtype);
   const prev = t.grad;
   if (prev === null) {
     // NOTE: the incoming gradient may be shared (an add passes the same tensor to both inputs, and the
-    // caller may hold the seed), so a plain backward stores a copy the tensor owns.
-    if (createGraph) t._replaceGrad(gd, true);
+    // caller may hold the seed), so a plain backward stores a copy the tensor owns, unless propagate
+    // knows that nothing else holds it (`adopt`).
+    if (createGraph || (adopt && gd === g && !isHalfDType(g.dtype))) t._replaceGrad(gd, true);
     else {
       const data = allocate(gd.dtype, gd.size, false);
       data.set(gd.values);

@@ -58,6 +58,7 @@ function batchOffsets(shape: Shape, outShape: Shape, matSize: number): number[] 
 const matmulOp: (inputs: readonly Tensor[], attrs: MatmulAttrs) => Tensor = registerOp<MatmulAttrs>({
   name: 'matmul',
   saves: { output: false },
+  ownsGrads: true, // its gradients are new products (or their sums over broadcast batch dimensions)
   forward: ([a, b], { transA, transB }) => {
     const ar = a.shape[a.ndim - 2];
     const ac = a.shape[a.ndim - 1];

@@ -1,5 +1,5 @@
-import { type Generator, ShapeError, type Tensor, zeros } from '@nablajs/core';
-import { linear } from '../functional/linear';
+import { type FusedActivation, type Generator, ShapeError, type Tensor, zeros } from '@nablajs/core';
+import { linearWith } from '../functional/linear';
 import { kaimingUniform, uniform } from '../init';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
@@ -59,13 +59,26 @@ export class Linear extends Module {
 
   /** `input Wᵀ + b` over the last dimension of `input`. */
   forward(input: Tensor): Tensor {
+    return this.run(input, 'none');
+  }
+
+  /**
+   * `relu(forward(input))` as one op: what {@link Sequential} runs for a `Linear` followed by a `ReLU`.
+   *
+   * @internal
+   */
+  _forwardRelu(input: Tensor): Tensor {
+    return this.run(input, 'relu');
+  }
+
+  private run(input: Tensor, activation: FusedActivation): Tensor {
     const label = `Linear(${this.inFeatures}, ${this.outFeatures})`;
     checkInput(label, input);
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== this.inFeatures)
       throw new ShapeError(
         `${label}: input has ${input.ndim === 0 ? 'no' : input.shape[input.ndim - 1]} features in its last dimension, expected ${this.inFeatures} (input shape ${formatShape(input.shape)})`,
       );
-    return linear(input, this.weight, this.bias);
+    return linearWith(input, this.weight, this.bias, activation);
   }
 
   override extraRepr(): string {
