@@ -48,12 +48,17 @@ if (!WebAssembly.validate(relaxedProbe) && !process.execArgv.includes('--experim
   process.exit(run.status ?? 1);
 }
 
-/** The relaxed-SIMD gemm alone (packing, micro-kernel, driver), on a plain or shared `env.memory`. */
+/**
+ * The relaxed-SIMD gemm (packing, micro-kernel, driver) and the optimizer updates, on a plain or shared
+ * `env.memory`: the module the worker threads run, so that they can take chunks of an update as well as
+ * of a product (the updates are the kernels module's, to the bit).
+ */
 function fmaGemmWat(shared) {
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
   return `(module
   (import "env" "memory" ${memory})
 ${matmulWat(MATMUL_FMA_PARAMS)}
+${optimWat()}
 )
 `;
 }
@@ -104,13 +109,13 @@ export const WASM_SHARED_MODULE_BASE64 =
 ${wrap(shared.toString('base64'))};
 
 /**
- * The gemm alone, built with relaxed SIMD's fused multiply-add (\`f32x4.relaxed_madd\`), importing a
- * non-shared \`env.memory\`; base64. Used instead of the main module's gemm where relaxed SIMD validates.
+ * The gemm built with relaxed SIMD's fused multiply-add (\`f32x4.relaxed_madd\`), with the optimizer updates,
+ * importing a non-shared \`env.memory\`; base64. Used instead of the main module's gemm where relaxed SIMD validates.
  */
 export const WASM_FMA_GEMM_BASE64 =
 ${wrap(fmaPlain.toString('base64'))};
 
-/** The relaxed-SIMD gemm importing a shared \`env.memory\` (maximum 65536 pages); base64. */
+/** The relaxed-SIMD gemm and the updates importing a shared \`env.memory\` (maximum 65536 pages); base64. */
 export const WASM_FMA_SHARED_GEMM_BASE64 =
 ${wrap(fmaShared.toString('base64'))};
 `;

@@ -4,15 +4,8 @@ import { registerKernel } from '../../kernels/registry';
 import type { WasmHeap } from './memory';
 import type { WasmRuntime } from './runtime';
 
-// The fused optimizer updates of scripts/wasm/optim.mjs: `opt_<name>_<flags>(pointers..., n, scalars...)`.
-// biome-ignore lint/suspicious/noExplicitAny: one table for functions of several signatures
-type UpdateFn = (...args: any[]) => void;
-
-/** The module's `opt_<name>_<flags>` functions of one update, indexed by flags (undefined where not emitted). */
-function variants(runtime: WasmRuntime, name: string, count: number): (UpdateFn | undefined)[] {
-  const exports = runtime.exports as unknown as Record<string, UpdateFn | undefined>;
-  return Array.from({ length: count }, (_, flags) => exports[`opt_${name}_${flags}`]);
-}
+// The fused optimizer updates of scripts/wasm/optim.mjs, `opt_<name>_<flags>(pointers..., n, scalars...)`, run
+// through WasmRuntime.update (which shares a large one between the threads).
 
 /**
  * The byte address of `arr` when it is a float32 array of `n` elements living in wasm memory, 0 for an
@@ -30,7 +23,6 @@ function pointer(heap: WasmHeap, arr: TypedArray | null, n: number): number {
  * SIMD, when every array is float32 and lives in wasm memory; otherwise the cpu kernel.
  */
 export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKernel {
-  const fns = variants(runtime, 'adam', 6);
   const heap = runtime.heap;
   return function adamUpdateWasm(
     param,
@@ -58,13 +50,7 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
       return;
     }
     const flags = (vmax !== null ? 1 : 0) | (weightDecay !== 0 ? (decoupled ? 4 : 2) : 0);
-    (fns[flags] as UpdateFn)(
-      pp,
-      gp,
-      mp,
-      vp,
-      xp,
-      n,
+    runtime.update(`adam_${flags}`, [pp, gp, mp, vp, xp], n, [
       maximize ? -1 : 1,
       weightDecay,
       beta1,
@@ -75,7 +61,7 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
       1 / Math.sqrt(1 - beta2 ** step),
       eps,
       -lr,
-    );
+    ]);
   };
 }
 
@@ -84,7 +70,6 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
  * when every array is float32 and lives in wasm memory; otherwise the cpu kernel.
  */
 export function makeSgdUpdateKernel(runtime: WasmRuntime): typeof sgdUpdateKernel {
-  const fns = variants(runtime, 'sgd', 16);
   const heap = runtime.heap;
   return function sgdUpdateWasm(
     param,
@@ -108,7 +93,7 @@ export function makeSgdUpdateKernel(runtime: WasmRuntime): typeof sgdUpdateKerne
     }
     const buffered = momentumBuffer !== null;
     const flags = (weightDecay !== 0 ? 1 : 0) | (buffered ? (firstStep ? 2 : 4) : 0) | (buffered && nesterov ? 8 : 0);
-    (fns[flags] as UpdateFn)(pp, gp, bp, n, maximize ? -1 : 1, weightDecay, momentum, 1 - dampening, -lr);
+    runtime.update(`sgd_${flags}`, [pp, gp, bp], n, [maximize ? -1 : 1, weightDecay, momentum, 1 - dampening, -lr]);
   };
 }
 
@@ -117,7 +102,6 @@ export function makeSgdUpdateKernel(runtime: WasmRuntime): typeof sgdUpdateKerne
  * f32 SIMD, when every array is float32 and lives in wasm memory; otherwise the cpu kernel.
  */
 export function makeRmspropUpdateKernel(runtime: WasmRuntime): typeof rmspropUpdateKernel {
-  const fns = variants(runtime, 'rmsprop', 8);
   const heap = runtime.heap;
   return function rmspropUpdateWasm(
     param,
@@ -155,13 +139,7 @@ export function makeRmspropUpdateKernel(runtime: WasmRuntime): typeof rmspropUpd
       return;
     }
     const flags = (weightDecay !== 0 ? 1 : 0) | (gradAvg !== null ? 2 : 0) | (momentumBuffer !== null ? 4 : 0);
-    (fns[flags] as UpdateFn)(
-      pp,
-      gp,
-      sp,
-      ap,
-      bp,
-      n,
+    runtime.update(`rmsprop_${flags}`, [pp, gp, sp, ap, bp], n, [
       maximize ? -1 : 1,
       weightDecay,
       alpha,
@@ -169,7 +147,7 @@ export function makeRmspropUpdateKernel(runtime: WasmRuntime): typeof rmspropUpd
       eps,
       momentum,
       -lr,
-    );
+    ]);
   };
 }
 
@@ -178,7 +156,6 @@ export function makeRmspropUpdateKernel(runtime: WasmRuntime): typeof rmspropUpd
  * f32 SIMD, when every array is float32 and lives in wasm memory; otherwise the cpu kernel.
  */
 export function makeAdagradUpdateKernel(runtime: WasmRuntime): typeof adagradUpdateKernel {
-  const fns = variants(runtime, 'adagrad', 2);
   const heap = runtime.heap;
   return function adagradUpdateWasm(param, grad, sum, step, lr, lrDecay, eps, weightDecay, maximize) {
     const n = param.length;
@@ -190,7 +167,13 @@ export function makeAdagradUpdateKernel(runtime: WasmRuntime): typeof adagradUpd
       return;
     }
     const flags = weightDecay !== 0 ? 1 : 0;
-    (fns[flags] as UpdateFn)(pp, gp, sp, n, maximize ? -1 : 1, weightDecay, 1 / (1 + (step - 1) * lrDecay), eps, -lr);
+    runtime.update(`adagrad_${flags}`, [pp, gp, sp], n, [
+      maximize ? -1 : 1,
+      weightDecay,
+      1 / (1 + (step - 1) * lrDecay),
+      eps,
+      -lr,
+    ]);
   };
 }
 

@@ -46,7 +46,15 @@ export const SPIN_WORD = 0;
 /** The first word of the job (see above). */
 export const JOB_WORD = (MAX_WORKERS + 1) * SLOT_WORDS;
 /** Words of the job. */
-export const JOB_WORDS = 17;
+export const JOB_WORDS = 24;
+/**
+ * The job's kind word (job + 14: 1 a product split by rows, 0 by columns) for an optimizer update, whose
+ * words are [claim, finished, update index, pointer count, 5 pointers, scalar count, scalars 0 to 3,
+ * kind, size, chunks, scalars 4 to 9, elements]; the scalars are float32 bits.
+ */
+export const UPDATE_JOB = 2;
+/** Elements of an optimizer update below which it stays on the calling thread (a chunk then takes a few µs). */
+export const MIN_UPDATE_SPLIT = 1 << 16;
 /** Generations of the claim word (19 bits, so that the word stays a positive int32). */
 const GENERATIONS = 1 << 19;
 /**
@@ -118,6 +126,9 @@ export class WasmRuntime {
   soloProducts = 0;
   private blocking = true;
   private spinUs = DEFAULT_SPIN_US;
+  /** The names of the optimizer updates (`opt_<name>_<flags>`), sorted: a job names one by its index here. */
+  private readonly updateNames: string[];
+  private controlF32: Float32Array | null = null;
 
   /**
    * `fmaGemm`: the exports of the relaxed-SIMD gemm module instantiated on the same memory, whose
@@ -136,6 +147,9 @@ export class WasmRuntime {
     this.fma = fmaGemm !== null;
     this.gemmKernel = (fmaGemm ?? exports).gemm;
     this.tile = fmaGemm === null ? MATMUL_PARAMS : fmaTile;
+    this.updateNames = Object.keys(exports as object)
+      .filter((name) => name.startsWith('opt_'))
+      .sort();
   }
 
   /** Threads in use, the calling thread included. */
@@ -162,6 +176,7 @@ export class WasmRuntime {
     this.lateness = { solo: 0, backoff: SOLO_BACKOFF.first };
     this.heap.setThreads(workers.length + 1);
     this.control = workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
+    this.controlF32 = workers.length > 0 ? new Float32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
     if (this.control !== null) {
       this.blocking = canBlock();
       Atomics.store(this.control, SPIN_WORD, this.spinUs);
@@ -243,17 +258,7 @@ export class WasmRuntime {
     const job = JOB_WORD;
     // The job's words after claim and finished, in the order the worker reads them (see the layout above).
     ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts], job + 2);
-    Atomics.store(ctl, job + 1, 0);
-    this.generation = (this.generation + 1) % GENERATIONS;
-    // Publishing the claim word last makes the words above visible to whoever claims a chunk.
-    Atomics.store(ctl, job, this.generation << CHUNK_BITS);
-    this.sequence = (this.sequence + 1) | 0;
-    const seq = this.sequence;
-    const helpers = Math.min(this.workers.length, parts - 1);
-    for (let t = 1; t <= helpers; t++) {
-      Atomics.store(ctl, t * SLOT_WORDS, seq);
-      Atomics.notify(ctl, t * SLOT_WORDS);
-    }
+    this.publish(ctl, Math.min(this.workers.length, parts - 1));
     const s = this.heap.scratchOf(0);
     const started = performance.now();
     let own = 0;
@@ -312,6 +317,70 @@ export class WasmRuntime {
       // While products stay on this thread, idle workers sleep instead of spinning: a spinning worker
       // would take CPU time from this thread and the other programs that made it late.
       if (this.lateness.solo > 0) Atomics.store(ctl, SPIN_WORD, 0);
+    }
+  }
+
+  /**
+   * Run the optimizer update `opt_<name>` of the kernels module (`name` includes its flags) over `n`
+   * elements: `update(...pointers, n, ...scalars)`, in place. A large update on several threads is cut into
+   * chunks of whole SIMD vectors that any thread claims, as a product's are, with the same bits as on one
+   * thread (each element's arithmetic is the same whichever thread runs it). Pointers of 0 (an absent
+   * optional array) stay 0.
+   */
+  update(name: string, pointers: readonly number[], n: number, scalars: readonly number[]): void {
+    const exports = this.exports as unknown as Record<string, (...args: number[]) => void>;
+    const fn = exports[`opt_${name}`];
+    const ctl = this.control;
+    const f32 = this.controlF32;
+    const threads = this.workers.length + 1;
+    if (ctl === null || f32 === null || n < MIN_UPDATE_SPLIT || (this.lateness.solo > 0 && this.callerTakesChunks)) {
+      fn(...pointers, n, ...scalars);
+      return;
+    }
+    const index = this.updateNames.indexOf(`opt_${name}`);
+    const parts = 2 * threads;
+    const size = Math.ceil(n / parts / 4) * 4;
+    const chunks = Math.ceil(n / size);
+    const job = JOB_WORD;
+    ctl[job + 2] = index;
+    ctl[job + 3] = pointers.length;
+    for (let i = 0; i < pointers.length; i++) ctl[job + 4 + i] = pointers[i];
+    ctl[job + 9] = scalars.length;
+    for (let i = 0; i < scalars.length; i++) f32[i < 4 ? job + 10 + i : job + 13 + i] = scalars[i];
+    ctl[job + 14] = UPDATE_JOB;
+    ctl[job + 15] = size;
+    ctl[job + 16] = chunks;
+    ctl[job + 23] = n;
+    this.publish(ctl, Math.min(this.workers.length, chunks - 1));
+    const args = [...pointers, 0, ...scalars];
+    while (this.callerTakesChunks) {
+      const claim = Atomics.load(ctl, job);
+      const i = claim & ((1 << CHUNK_BITS) - 1);
+      if (i >= chunks) break;
+      if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
+      const at = i * size;
+      for (let p = 0; p < pointers.length; p++) args[p] = pointers[p] === 0 ? 0 : pointers[p] + at * 4;
+      args[pointers.length] = Math.min(size, n - at);
+      fn(...args);
+      Atomics.add(ctl, job + 1, 1);
+    }
+    this.awaitFinished(ctl, job + 1, chunks);
+  }
+
+  /**
+   * Publish the job whose words are written (its finished count reset, a new generation in the claim word,
+   * which makes the other words visible to whoever claims a chunk), and wake `helpers` workers.
+   */
+  private publish(ctl: Int32Array, helpers: number): void {
+    const job = JOB_WORD;
+    Atomics.store(ctl, job + 1, 0);
+    this.generation = (this.generation + 1) % GENERATIONS;
+    Atomics.store(ctl, job, this.generation << CHUNK_BITS);
+    this.sequence = (this.sequence + 1) | 0;
+    const seq = this.sequence;
+    for (let t = 1; t <= helpers; t++) {
+      Atomics.store(ctl, t * SLOT_WORDS, seq);
+      Atomics.notify(ctl, t * SLOT_WORDS);
     }
   }
 

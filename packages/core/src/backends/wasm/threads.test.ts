@@ -1,15 +1,17 @@
 // Node only: the wasm backend's worker threads, started through @nablajs/core/node.
 import { isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocate } from '../../dtype';
 import { NablaError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
+import { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from '../../kernels/cpu/optim';
 import { resolveKernel, setBackend } from '../../kernels/registry';
 import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
 import { CHUNKS_PER_THREAD, MIN_PART_WORK, nextLateness, SOLO_BACKOFF, splitProduct } from './product-split';
-import { canBlock, DEFAULT_SPIN_US } from './runtime';
+import { canBlock, DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;
@@ -248,6 +250,59 @@ describe('wasm backend threads (Node)', () => {
     expect(worker1Chunks() - before).toBeGreaterThanOrEqual(140 * parts);
     expect(rt.wakeups(1) - wokenBefore).toBeGreaterThan(0);
     await setNumThreads(1);
+  });
+
+  it('shares a large optimizer update between the threads with the 1-thread bits', async () => {
+    setBackend('wasm');
+    const adam = resolveKernel('adamUpdate', adamUpdateKernel);
+    const sgd = resolveKernel('sgdUpdate', sgdUpdateKernel);
+    const rmsprop = resolveKernel('rmspropUpdate', rmspropUpdateKernel);
+    const adagrad = resolveKernel('adagradUpdate', adagradUpdateKernel);
+    const n = 2 * MIN_UPDATE_SPLIT + 3; // ragged: the last chunk is short and ends in the scalar tail
+    /** Five arrays in wasm memory (the pool allocates there while the backend is wasm), from fixed values. */
+    const arrays = () =>
+      [0, 1, 2, 3, 4].map((i) => {
+        const a = allocate('float32', n, false) as Float32Array;
+        a.set(lcgValues(n, 60 + i));
+        if (i >= 2) for (let j = 0; j < n; j++) a[j] = Math.abs(a[j]); // second moments are not negative
+        return a;
+      });
+    /** Three steps of every update, each on its own arrays: the arrays afterwards. */
+    const run = () => {
+      const [pa, ga, ma, va, xa] = arrays();
+      const [ps, gs, bs] = arrays();
+      const [pr, gr, sr, ar, br] = arrays();
+      const [pg, gg, sg] = arrays();
+      for (let step = 1; step <= 3; step++) {
+        adam(pa, ga, ma, va, xa, step, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, false);
+        sgd(ps, gs, bs, step === 1, 0.01, 0.9, 0, 1e-4, true, false);
+        rmsprop(pr, gr, sr, ar, br, 0.01, 0.99, 1e-8, 0.001, 0.9, true);
+        adagrad(pg, gg, sg, step, 0.01, 0.001, 1e-10, 0.01, false);
+      }
+      return [pa, ma, va, xa, ps, bs, pr, sr, ar, br, pg, sg];
+    };
+    const one = run();
+    expect(await setNumThreads(2)).toBe(2);
+    const two = run();
+    const before = worker1Chunks();
+    const workers = workersOnly(run);
+    // Each of the 12 update calls is cut into 4 chunks (2 per thread), all of which worker 1 ran.
+    expect(worker1Chunks() - before).toBe(12 * 4);
+    await setNumThreads(1);
+    /** Elements whose bits differ (a loop: toEqual on arrays this long takes seconds). */
+    const differing = (x: Float32Array, y: Float32Array) => {
+      const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+      const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
+      let d = 0;
+      for (let j = 0; j < xi.length; j++) if (xi[j] !== yi[j]) d++;
+      return d;
+    };
+    for (let i = 0; i < one.length; i++) {
+      expect(differing(two[i], one[i]), `array ${i}, 2 threads`).toBe(0);
+      expect(differing(workers[i], one[i]), `array ${i}, workers only`).toBe(0);
+    }
+    expect(differing(one[0], arrays()[0])).toBeGreaterThan(n / 2); // the updates did change the parameters
+    setBackend('cpu');
   });
 
   it('never waits for a worker that does not come: the caller takes every chunk', async () => {

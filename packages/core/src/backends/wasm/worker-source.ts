@@ -1,20 +1,24 @@
 import { CHUNK_BITS } from './product-split';
-import { JOB_WORD, SLOT_WORDS, SPIN_WORD } from './runtime';
+import { JOB_WORD, JOB_WORDS, SLOT_WORDS, SPIN_WORD, UPDATE_JOB } from './runtime';
 
 /**
  * The loop of a gemm worker thread, as source text shared by Node `worker_threads` and browser Web
  * Workers: `nablaGemmWorker(module, memory, slot, ready)` instantiates the kernels module on the shared
  * memory, calls `ready()`, then watches its slot of the control block. Each new sequence number there
  * means a product was published: it claims chunks of the job (see runtime.ts for the protocol), as
- * the caller does, until none is left, counting the chunks it ran in its slot, and wakes the caller
+ * the caller does, until none is left (chunks of a product, or of an optimizer update), counting the chunks it ran in its slot, and wakes the caller
  * when it finishes the last one. Between products it spins on `Atomics.load` for as many microseconds
  * as the control block's spin word says (so that the next product starts without a wake-up), then
  * sleeps in `Atomics.wait`, counting the times it had to be woken in its word of slot 0.
  */
 export const WORKER_LOOP = `
 function nablaGemmWorker(module, memory, slot, ready) {
-  const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
-  const ctl = new Int32Array(memory.buffer, 0, ${JOB_WORD + 17});
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const gemm = exports.gemm;
+  // The optimizer updates, in the order of their sorted names (the caller numbers them the same way).
+  const updates = Object.keys(exports).filter((name) => name.startsWith('opt_')).sort().map((name) => exports[name]);
+  const ctl = new Int32Array(memory.buffer, 0, ${JOB_WORD + JOB_WORDS});
+  const ctlf = new Float32Array(memory.buffer, 0, ${JOB_WORD + JOB_WORDS});
   const base = slot * ${SLOT_WORDS};
   const job = ${JOB_WORD};
   const mask = ${(1 << CHUNK_BITS) - 1};
@@ -47,7 +51,16 @@ function nablaGemmWorker(module, memory, slot, ready) {
       const bcs = ctl[job + 7], c = ctl[job + 8], ldc = ctl[job + 9], m = ctl[job + 10], k = ctl[job + 11];
       const n = ctl[job + 12], ow = ctl[job + 13], size = ctl[job + 15];
       const at = chunk * size;
-      if (ctl[job + 14] === 1)
+      if (ctl[job + 14] === ${UPDATE_JOB}) {
+        // An optimizer update over elements [at, at + count): its pointers moved by at, then count, then the scalars.
+        const pointers = ctl[job + 3];
+        const scalars = ctl[job + 9];
+        const args = [];
+        for (let i = 0; i < pointers; i++) args.push(ctl[job + 4 + i] === 0 ? 0 : ctl[job + 4 + i] + at * 4);
+        args.push(Math.min(size, ctl[job + 23] - at));
+        for (let i = 0; i < scalars; i++) args.push(ctlf[i < 4 ? job + 10 + i : job + 13 + i]);
+        updates[ctl[job + 2]](...args);
+      } else if (ctl[job + 14] === 1)
         gemm(a + at * ars * 4, ars, acs, b, brs, bcs, c + at * ldc * 4, ldc, Math.min(size, m - at), k, n, packA, packB, ow);
       else
         gemm(a, ars, acs, b + at * bcs * 4, brs, bcs, c + at * 4, ldc, m, k, Math.min(size, n - at), packA, packB, ow);
