@@ -167,3 +167,22 @@ export class AnomalyError extends NablaError {
     this.phase = phase;
   }
 }
+
+/**
+ * WebGPU is not available: {@link initWebGpuBackend} found no `navigator.gpu` (Node.js, an old
+ * browser, a page that is not a secure context), no adapter, or its device request failed. The
+ * message names `initWebGpuBackend` and which of these happened.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await initWebGpuBackend();
+ * } catch (e) {
+ *   if (e instanceof WebGpuUnavailableError) console.log('staying on the cpu:', e.message);
+ * }
+ * ```
+ */
+export class WebGpuUnavailableError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'WebGpuUnavailableError';
+}

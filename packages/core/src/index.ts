@@ -36,6 +36,13 @@ export {
 } from './backends/wasm/index';
 export type { GemmWorker } from './backends/wasm/runtime';
 export {
+  initWebGpuBackend,
+  type WebGpuAdapterInfo,
+  type WebGpuBackendInfo,
+  type WebGpuInitOptions,
+  type WebGpuLimits,
+} from './backends/webgpu/init';
+export {
   arange,
   type CreationOptions,
   eye,
@@ -70,6 +77,7 @@ export {
   SavedTensorModifiedError,
   ShapeError,
   ValueError,
+  WebGpuUnavailableError,
 } from './errors';
 export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
@@ -113,13 +121,13 @@ export { layerNorm } from './ops/layer-norm';
 export { leakyRelu } from './ops/leaky-relu';
 export { type EighOptions, type EighResult, eigh } from './ops/linalg/eigh';
 export { type QRMode, type QROptions, type QRResult, qr } from './ops/linalg/qr';
+export { type FusedActivation, type FusedLinearOptions, fusedLinear } from './ops/linear';
 export { log } from './ops/log';
 export { logSigmoid } from './ops/log-sigmoid';
 export { logSoftmax } from './ops/log-softmax';
 export { log1p } from './ops/log1p';
 export { logsumexp } from './ops/logsumexp';
 export { maskedSelect } from './ops/masked-select';
-export { type FusedActivation, type FusedLinearOptions, fusedLinear } from './ops/linear';
 export { type MatmulTransposeOptions, matmul, matmulTransposed } from './ops/matmul';
 export { amax, max, maxWithIndices, type ValuesAndIndices } from './ops/max';
 export { type MaxPool2dOptions, maxPool2d } from './ops/max-pool2d';

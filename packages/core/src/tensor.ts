@@ -495,6 +495,58 @@ export class Tensor {
   }
 
   /**
+   * The elements in row-major order, read asynchronously: resolves with a copy of the buffer (a new
+   * typed array of the tensor's array type, which the caller may keep and change without touching the
+   * tensor), or rejects with the {@link DisposedError} that {@link Tensor.data} would throw. Like
+   * `data`, a `float16` or `bfloat16` tensor gives its `Uint16Array` of bit patterns (decode with
+   * {@link Tensor.toArrayAsync}).
+   *
+   * nabla's `data` is already a synchronous getter of the live array, so the asynchronous reads carry
+   * an `Async` suffix. On the cpu and wasm backends the values are already in memory and the promise
+   * resolves at once; a backend that keeps tensors on a GPU needs the wait (a copy back and a buffer
+   * mapping), and code written with these methods runs on every backend.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([1, 2, 3]);
+   * const values = await x.dataAsync(); // Float32Array [1, 2, 3], a copy
+   * values[0] = 10; // x is unchanged
+   * ```
+   */
+  async dataAsync(): Promise<TypedArray> {
+    return this.values.slice();
+  }
+
+  /**
+   * The elements as nested arrays following the shape, read asynchronously: resolves with what
+   * {@link Tensor.toArray} returns (float16 and bfloat16 decoded to numbers), or rejects with the error
+   * it would throw. See {@link Tensor.dataAsync} for why the asynchronous reads exist.
+   *
+   * @example
+   * ```ts
+   * await tensor([1, 2, 3, 4], { shape: [2, 2] }).toArrayAsync(); // [[1, 2], [3, 4]]
+   * ```
+   */
+  async toArrayAsync(): Promise<NestedArray> {
+    return this.toArray();
+  }
+
+  /**
+   * The value of a one-element tensor as a number, read asynchronously: resolves with what
+   * {@link Tensor.item} returns, or rejects with the error it would throw (a disposed tensor, more than
+   * one element). See {@link Tensor.dataAsync} for why the asynchronous reads exist.
+   *
+   * @example
+   * ```ts
+   * const loss = tensor([1, 2, 3]).square().mean();
+   * await loss.itemAsync(); // 4.666...
+   * ```
+   */
+  async itemAsync(): Promise<number> {
+    return this.item();
+  }
+
+  /**
    * A printout like PyTorch's: `tensor([[1., 2.], [3., 4.]])`, elided with `...` when large.
    *
    * @example

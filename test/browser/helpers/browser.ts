@@ -10,8 +10,17 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots and other artifacts of the browser tests (gitignored). */
 export const OUTPUT_DIR = join(import.meta.dirname, '..', '..', '..', 'test-output', 'browser');
 
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /**
+   * Turn on WebGPU on SwiftShader, Chromium's CPU implementation of Vulkan (adapter `google / swiftshader`):
+   * `--enable-unsafe-webgpu --use-webgpu-adapter=swiftshader`, without `--disable-gpu`. Default false.
+   */
+  webgpu?: boolean;
+}
+
 /** Start headless Chromium; throws a message saying how to install it when it is missing. */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
   mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -20,7 +29,7 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.webgpu === true ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : ['--disable-gpu']),
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',

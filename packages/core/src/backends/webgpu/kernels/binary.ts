@@ -1,0 +1,133 @@
+import { ShapeError, ValueError } from '../../../errors';
+import { broadcastStrides } from '../../../kernels/cpu/binary';
+import type { Comparison } from '../../../kernels/cpu/elementwise';
+import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import { checkArray, checkShape, groupsFor } from './common';
+import { WGSL_MATH } from './wgsl-math';
+
+// Binary elementwise kernels with NumPy broadcasting, each with the arguments of its cpu kernel in
+// kernels/cpu/elementwise.ts: (a, aShape, b, bShape, out, outShape), `out` allocated by the caller for
+// `outShape`. One shader per op: each thread finds its inputs' offsets from the output index and the
+// broadcast strides (0 along a broadcast dimension), which a small table holds.
+
+/** The binary ops, by the name of their cpu kernel's op (`shareMax`/`shareMin` are `extremumShareKernel`). */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'shareMax'
+  | 'shareMin'
+  | Comparison;
+
+const BODIES: Record<BinaryOp, string> = {
+  add: 'x + y',
+  sub: 'x - y',
+  mul: 'x * y',
+  div: 'x / y',
+  pow: 'pow_f(x, y)',
+  maximum: 'select(y, x, is_nan(x) || x > y)',
+  minimum: 'select(y, x, is_nan(x) || x < y)',
+  shareMax: 'select(select(select(0.0, 1.0, is_nan(x)), 0.5, x == y), 1.0, x > y)',
+  shareMin: 'select(select(select(0.0, 1.0, is_nan(x)), 0.5, x == y), 1.0, x < y)',
+  eq: 'select(0.0, 1.0, x == y)',
+  ne: 'select(0.0, 1.0, x != y)',
+  lt: 'select(0.0, 1.0, x < y)',
+  le: 'select(0.0, 1.0, x <= y)',
+  gt: 'select(0.0, 1.0, x > y)',
+  ge: 'select(0.0, 1.0, x >= y)',
+};
+
+const SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['rank', 'u32'],
+];
+
+function binarySource(op: BinaryOp): string {
+  return `${paramsWgsl(SPEC)}
+@group(0) @binding(1) var<storage, read> aIn: array<f32>;
+@group(0) @binding(2) var<storage, read> bIn: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// [outShape (rank), aStrides (rank), bStrides (rank)]
+@group(0) @binding(4) var<storage, read> table: array<u32>;
+${WGSL_MATH}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.n) { return; }
+  let rank = params.rank;
+  var rest = i;
+  var ai = 0u;
+  var bi = 0u;
+  for (var d = rank; d > 0u; d = d - 1u) {
+    let size = table[d - 1u];
+    let coord = rest % size;
+    rest = rest / size;
+    ai = ai + coord * table[rank + d - 1u];
+    bi = bi + coord * table[2u * rank + d - 1u];
+  }
+  let x = aIn[ai];
+  let y = bIn[bi];
+  out[i] = ${BODIES[op]};
+}`;
+}
+
+/**
+ * Run the binary op `op` with broadcasting: `out[i] = op(a[...], b[...])` over `outShape`, with the
+ * semantics of the op's cpu kernel (`addKernel`, `powKernel`, `maximumKernel` with NaN winning,
+ * `compareKernel`'s 1 or 0, `extremumShareKernel`'s 1, 0.5 or 0 as `shareMax`/`shareMin`).
+ *
+ * @example
+ * ```ts
+ * binaryWebGpu('add', a, [2, 3], b, [3], out, [2, 3]); // b added to each row of a
+ * ```
+ */
+export function binaryWebGpu(
+  op: BinaryOp,
+  a: GpuArray,
+  aShape: readonly number[],
+  b: GpuArray,
+  bShape: readonly number[],
+  out: GpuArray,
+  outShape: readonly number[],
+): void {
+  const fn = `binaryWebGpu(${String(op)})`;
+  if (!Object.hasOwn(BODIES, op))
+    throw new ValueError(`binaryWebGpu: op must be one of ${Object.keys(BODIES).join(', ')}, got ${String(op)}`);
+  const context = checkArray(fn, 'a', a, checkShape(fn, 'aShape', aShape));
+  checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
+  checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
+  const rank = outShape.length;
+  for (const [name, shape] of [
+    ['aShape', aShape],
+    ['bShape', bShape],
+  ] as const) {
+    if (shape.length > rank)
+      throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
+    shape.forEach((size, d) => {
+      const od = d + rank - shape.length;
+      if (size !== 1 && size !== outShape[od])
+        throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
+    });
+  }
+  const table = new Int32Array(3 * rank);
+  table.set(outShape, 0);
+  table.set(broadcastStrides(aShape, outShape), rank);
+  table.set(broadcastStrides(bShape, outShape), 2 * rank);
+  const pipeline = context.pipeline(`binary:${op}`, () => binarySource(op));
+  context.dispatch(
+    pipeline,
+    [
+      [a, 'read'],
+      [b, 'read'],
+      [out, 'write'],
+      [context.temporary(table), 'read'],
+    ],
+    SPEC,
+    [out.size, rank],
+    groupsFor(out.size),
+  );
+}

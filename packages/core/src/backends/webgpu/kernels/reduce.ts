@@ -1,0 +1,316 @@
+import { ValueError } from '../../../errors';
+import { type ReduceKind, reduceLayout } from '../../../kernels/cpu/reduce';
+import { type GpuArray, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import { checkArray, checkShape } from './common';
+import { WGSL_MATH } from './wgsl-math';
+
+// Reductions and softmax on the GPU. One 256-thread workgroup per output element (per row of a
+// softmax): each thread folds a strided share of the reduced elements, then the workgroup combines its
+// 256 partial results in a tree in workgroup memory (128 + 128, 64 + 64, ...), so any size works and
+// inactive threads contribute the identity. Sums are in float32 and in tree order (the cpu kernels sum
+// in doubles, in index order).
+
+const REDUCE_SPEC: ParamSpec = [
+  ['outCount', 'u32'],
+  ['redCount', 'u32'],
+  ['keptRank', 'u32'],
+  ['redRank', 'u32'],
+  ['divisor', 'f32'],
+];
+
+/** Per kind: the identity, how an element enters (`v` from `x`), and how two partial results combine. */
+const KINDS: Record<ReduceKind, { init: string; map: string; combine: string }> = {
+  sum: { init: '0.0', map: 'x', combine: 'p + q' },
+  prod: { init: '1.0', map: 'x', combine: 'p * q' },
+  max: { init: '-inf_f()', map: 'x', combine: 'select(p, q, q > p || is_nan(q))' },
+  min: { init: 'inf_f()', map: 'x', combine: 'select(p, q, q < p || is_nan(q))' },
+  sumAbs: { init: '0.0', map: 'abs(x)', combine: 'p + q' },
+  sumSquares: { init: '0.0', map: 'x * x', combine: 'p + q' },
+  maxAbs: { init: '-inf_f()', map: 'abs(x)', combine: 'select(p, q, q > p || is_nan(q))' },
+  minAbs: { init: 'inf_f()', map: 'abs(x)', combine: 'select(p, q, q < p || is_nan(q))' },
+};
+
+function reduceSource(kind: ReduceKind): string {
+  const { init, map, combine } = KINDS[kind];
+  return `${paramsWgsl(REDUCE_SPEC)}
+@group(0) @binding(1) var<storage, read> xIn: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// [keptSizes, keptStrides, redSizes, redStrides]
+@group(0) @binding(3) var<storage, read> table: array<u32>;
+var<workgroup> partial: array<f32, 256>;
+${WGSL_MATH}
+fn combine(p: f32, q: f32) -> f32 { return ${combine}; }
+
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  let o = wid.y * nwg.x + wid.x;
+  let kr = params.keptRank;
+  let rr = params.redRank;
+  var base = 0u;
+  var rest = o;
+  for (var d = kr; d > 0u; d = d - 1u) {
+    let size = table[d - 1u];
+    base = base + (rest % size) * table[kr + d - 1u];
+    rest = rest / size;
+  }
+  var acc = ${init};
+  if (o < params.outCount) {
+    for (var r = lid.x; r < params.redCount; r = r + 256u) {
+      var off = base;
+      var rem = r;
+      for (var d = rr; d > 0u; d = d - 1u) {
+        let size = table[2u * kr + d - 1u];
+        off = off + (rem % size) * table[2u * kr + rr + d - 1u];
+        rem = rem / size;
+      }
+      let x = xIn[off];
+      acc = combine(acc, ${map});
+    }
+  }
+  partial[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid.x < s) { partial[lid.x] = combine(partial[lid.x], partial[lid.x + s]); }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u && o < params.outCount) { out[o] = partial[0] / params.divisor; }
+}`;
+}
+
+/**
+ * `reduceKernel` on the GPU, with its arguments: reduce `x` (of `shape`) over the sorted, distinct `axes`
+ * into `out` (the reduced shape), dividing each result by `divisor` (1 except for a mean). NaN wins in
+ * max and min, as in the cpu kernel.
+ *
+ * @example
+ * ```ts
+ * reduceWebGpu('sum', x, [4, 5, 6], [0, 2], out); // out: [5]
+ * reduceWebGpu('sum', x, [4, 5, 6], [1], out, 5); // the mean over axis 1, out: [4, 6]
+ * ```
+ */
+export function reduceWebGpu(
+  kind: ReduceKind,
+  x: GpuArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: GpuArray,
+  divisor = 1,
+): void {
+  const fn = `reduceWebGpu(${String(kind)})`;
+  if (!Object.hasOwn(KINDS, kind))
+    throw new ValueError(`reduceWebGpu: kind must be one of ${Object.keys(KINDS).join(', ')}, got ${String(kind)}`);
+  const context = checkArray(fn, 'x', x, checkShape(fn, 'shape', shape));
+  axes.forEach((axis, i) => {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length || (i > 0 && axis <= axes[i - 1]))
+      throw new ValueError(`${fn}: axes must be sorted, distinct axes of a ${shape.length}-d shape, got [${axes}]`);
+  });
+  let outCount = 1;
+  for (let d = 0; d < shape.length; d++) if (!axes.includes(d)) outCount *= shape[d];
+  checkArray(fn, 'out', out, outCount);
+  if (outCount === 0) return;
+  // Merged dimensions (size-1 ones dropped), with the input stride of each.
+  const { sizes, reduced } = reduceLayout(shape, axes);
+  const strides = new Array<number>(sizes.length);
+  let s = 1;
+  for (let d = sizes.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= sizes[d];
+  }
+  const kept = sizes.map((_, d) => d).filter((d) => !reduced[d]);
+  const red = sizes.map((_, d) => d).filter((d) => reduced[d]);
+  const redCount = red.reduce((p, d) => p * sizes[d], 1);
+  const table = Int32Array.from([
+    ...kept.map((d) => sizes[d]),
+    ...kept.map((d) => strides[d]),
+    ...red.map((d) => sizes[d]),
+    ...red.map((d) => strides[d]),
+  ]);
+  const pipeline = context.pipeline(`reduce:${kind}`, () => reduceSource(kind));
+  context.dispatch(
+    pipeline,
+    [
+      [x, 'read'],
+      [out, 'write'],
+      [context.temporary(table), 'read'],
+    ],
+    REDUCE_SPEC,
+    [outCount, redCount, kept.length, red.length, divisor],
+    outCount,
+  );
+}
+
+/** `sumKernel` on the GPU. @example sumWebGpu(x, [2, 3], [1], out); */
+export function sumWebGpu(x: GpuArray, shape: readonly number[], axes: readonly number[], out: GpuArray): void {
+  reduceWebGpu('sum', x, shape, axes, out);
+}
+
+/** `meanKernel` on the GPU: the sum divided by `count`, the number of elements in each reduced group. @example meanWebGpu(x, [2, 3], [0], out, 2); */
+export function meanWebGpu(
+  x: GpuArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: GpuArray,
+  count: number,
+): void {
+  reduceWebGpu('sum', x, shape, axes, out, count);
+}
+
+/** `maxKernel` on the GPU (NaN wins). @example maxWebGpu(x, [2, 3], [1], out); */
+export function maxWebGpu(x: GpuArray, shape: readonly number[], axes: readonly number[], out: GpuArray): void {
+  reduceWebGpu('max', x, shape, axes, out);
+}
+
+/** `minKernel` on the GPU (NaN wins). @example minWebGpu(x, [2, 3], [1], out); */
+export function minWebGpu(x: GpuArray, shape: readonly number[], axes: readonly number[], out: GpuArray): void {
+  reduceWebGpu('min', x, shape, axes, out);
+}
+
+const SOFTMAX_SPEC: ParamSpec = [
+  ['outer', 'u32'],
+  ['n', 'u32'],
+  ['inner', 'u32'],
+  ['log', 'u32'],
+];
+
+/** Softmax (forward or backward): one workgroup per row `(o, j)`, whose elements are `n` apart by `inner`. */
+function softmaxSource(backward: boolean): string {
+  const inputs = backward
+    ? '@group(0) @binding(1) var<storage, read> gIn: array<f32>;\n@group(0) @binding(2) var<storage, read> yIn: array<f32>;\n@group(0) @binding(3) var<storage, read_write> out: array<f32>;'
+    : '@group(0) @binding(1) var<storage, read> xIn: array<f32>;\n@group(0) @binding(2) var<storage, read_write> out: array<f32>;';
+  const body = backward
+    ? `
+  var s = 0.0;
+  for (var r = lid.x; r < n; r = r + 256u) {
+    let e = base + r * inner;
+    if (logMode) { s = s + gIn[e]; } else { s = s + gIn[e] * yIn[e]; }
+  }
+  let total = tree_sum(s, lid.x);
+  if (inRange) {
+    for (var r = lid.x; r < n; r = r + 256u) {
+      let e = base + r * inner;
+      if (logMode) { out[e] = gIn[e] - exp(yIn[e]) * total; } else { out[e] = yIn[e] * (gIn[e] - total); }
+    }
+  }`
+    : `
+  var m = -inf_f();
+  for (var r = lid.x; r < n; r = r + 256u) {
+    let v = xIn[base + r * inner];
+    if (v > m || is_nan(v)) { m = v; }
+  }
+  partial[lid.x] = m;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w = w >> 1u) {
+    if (lid.x < w) { let q = partial[lid.x + w]; if (q > partial[lid.x] || is_nan(q)) { partial[lid.x] = q; } }
+    workgroupBarrier();
+  }
+  let rowMax = partial[0];
+  workgroupBarrier();
+  var s = 0.0;
+  for (var r = lid.x; r < n; r = r + 256u) { s = s + exp(xIn[base + r * inner] - rowMax); }
+  let total = tree_sum(s, lid.x);
+  if (inRange) {
+    let logTotal = log(total);
+    for (var r = lid.x; r < n; r = r + 256u) {
+      let e = base + r * inner;
+      if (logMode) { out[e] = xIn[e] - rowMax - logTotal; } else { out[e] = exp(xIn[e] - rowMax) / total; }
+    }
+  }`;
+  return `${paramsWgsl(SOFTMAX_SPEC)}${inputs}
+var<workgroup> partial: array<f32, 256>;
+${WGSL_MATH}
+fn tree_sum(v: f32, t: u32) -> f32 {
+  partial[t] = v;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w = w >> 1u) {
+    if (t < w) { partial[t] = partial[t] + partial[t + w]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  let row = wid.y * nwg.x + wid.x;
+  let n = params.n;
+  let inner = params.inner;
+  let logMode = params.log != 0u;
+  let inRange = row < params.outer * inner;
+  let base = (row / inner) * n * inner + row % inner;
+  ${body}
+}`;
+}
+
+function checkSoftmax(fn: string, x: GpuArray, outer: number, n: number, inner: number, out: GpuArray): void {
+  for (const [name, v] of [
+    ['outer', outer],
+    ['n', n],
+    ['inner', inner],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0) throw new ValueError(`${fn}: ${name} must be a non-negative integer, got ${v}`);
+  checkArray(fn, 'x', x, outer * n * inner);
+  checkArray(fn, 'out', out, outer * n * inner);
+}
+
+/**
+ * `softmaxKernel` on the GPU: softmax (or, with `log`, log-softmax) along the middle axis of the
+ * `outer x n x inner` array `x`, the row max subtracted before exponentiating.
+ *
+ * @example
+ * ```ts
+ * softmaxWebGpu(logits, 32, 10, 1, probs, false); // 32 rows of 10 classes
+ * ```
+ */
+export function softmaxWebGpu(x: GpuArray, outer: number, n: number, inner: number, out: GpuArray, log: boolean): void {
+  checkSoftmax('softmaxWebGpu', x, outer, n, inner, out);
+  if (n === 0 || outer * inner === 0) return;
+  const context = x.context;
+  const pipeline = context.pipeline('softmax', () => softmaxSource(false));
+  context.dispatch(
+    pipeline,
+    [
+      [x, 'read'],
+      [out, 'write'],
+    ],
+    SOFTMAX_SPEC,
+    [outer, n, inner, log ? 1 : 0],
+    outer * inner,
+  );
+}
+
+/**
+ * `softmaxBackwardKernel` on the GPU: from the upstream gradient `g` and the forward output `y`,
+ * `y · (g - sum(g · y))` for softmax, `g - exp(y) · sum(g)` for log-softmax.
+ *
+ * @example
+ * ```ts
+ * softmaxBackwardWebGpu(g, y, 32, 10, 1, gradX, true);
+ * ```
+ */
+export function softmaxBackwardWebGpu(
+  g: GpuArray,
+  y: GpuArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: GpuArray,
+  log: boolean,
+): void {
+  checkSoftmax('softmaxBackwardWebGpu', g, outer, n, inner, out);
+  checkArray('softmaxBackwardWebGpu', 'y', y, g.size);
+  if (n === 0 || outer * inner === 0) return;
+  const context = g.context;
+  const pipeline = context.pipeline('softmaxBackward', () => softmaxSource(true));
+  context.dispatch(
+    pipeline,
+    [
+      [g, 'read'],
+      [y, 'read'],
+      [out, 'write'],
+    ],
+    SOFTMAX_SPEC,
+    [outer, n, inner, log ? 1 : 0],
+    outer * inner,
+  );
+}

@@ -1,0 +1,123 @@
+// The WebGPU device and kernels in Chromium on SwiftShader (WebGPU on the CPU): a page runs every WGSL
+// kernel against the cpu kernel it mirrors and reports the largest error of each comparison; here each
+// one is held to the tolerance the page states (or to bit-for-bit equality where it claims it; see the
+// comments in test/browser/webgpu/cases-*.ts for which and why). SwiftShader's speed says nothing about
+// a GPU's, so nothing here is timed. And in Node, which has no WebGPU, initWebGpuBackend rejects.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initWebGpuBackend, WebGpuUnavailableError } from '../../packages/core/src/index';
+import { sourceAliases } from '../../vitest.shared.ts';
+import { launchChromium, OUTPUT_DIR, recordingContext } from './helpers/browser';
+import { type StaticServer, serveStatic } from './helpers/server';
+import type { WebGpuReport } from './webgpu/check';
+
+let server: StaticServer;
+let browser: Browser;
+let report: WebGpuReport;
+let pageErrors: string[];
+let offsite: string[];
+
+beforeAll(async () => {
+  const root = join(import.meta.dirname, 'webgpu');
+  const outDir = join(OUTPUT_DIR, 'webgpu');
+  await build({
+    root,
+    configFile: false,
+    base: './',
+    logLevel: 'warn',
+    resolve: { alias: sourceAliases },
+    build: { outDir, emptyOutDir: true, target: 'es2022', minify: false },
+  });
+  server = await serveStatic(outDir);
+  browser = await launchChromium({ webgpu: true });
+  const recorded = await recordingContext(browser, server.url);
+  pageErrors = recorded.errors;
+  offsite = recorded.offsite;
+  const page = await recorded.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${server.url}index.html`);
+  await page.waitForFunction(() => window.__webgpu !== undefined, null, { timeout: 600_000 });
+  report = (await page.evaluate(() => window.__webgpu)) as WebGpuReport;
+  writeFileSync(join(OUTPUT_DIR, 'webgpu-report.json'), JSON.stringify(report, null, 2)); // for reading, not asserted
+  await recorded.context.close();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('WebGPU in Chromium (SwiftShader)', () => {
+  it('finds the SwiftShader adapter and reports its limits', () => {
+    expect(report.error).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+    expect(offsite).toEqual([]);
+    const info = report.info;
+    expect(info?.adapter.vendor).toBe('google');
+    expect(info?.adapter.architecture).toBe('swiftshader');
+    expect(info?.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
+    expect(info?.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(info?.maxElements).toBe(Math.floor((info?.limits.maxStorageBufferBindingSize ?? 0) / 4));
+    expect(info?.features).toEqual([...(info?.features ?? [])].sort());
+  });
+
+  it('runs every kernel within its stated tolerance of the cpu kernel, bit for bit where claimed', () => {
+    const failures = report.cases
+      .filter((c) => c.error !== undefined || c.mismatches > 0 || c.count === 0)
+      .map(
+        (c) =>
+          `${c.name}: ${c.error ?? `${c.mismatches}/${c.count} off, max error ${c.maxError} (${c.exact ? 'exact' : `tolerance ${c.tolerance}`}), first ${c.first}`}`,
+      );
+    expect(failures).toEqual([]);
+    const names = report.cases.map((c) => c.name).join('\n');
+    for (const family of [
+      'matmul',
+      'batched matmul',
+      'binary',
+      'unary',
+      'activation',
+      'reduce',
+      'softmax',
+      'logSoftmax',
+      'conv2d',
+      'maxPool2d',
+      'avgPool2d',
+      'adam',
+      'sgd',
+      'rmsprop',
+      'adagrad',
+      'dispatch over 2 dimensions',
+    ])
+      expect(names, family).toContain(family);
+    expect(report.cases.length).toBeGreaterThan(250);
+    // the exact comparisons really are exact, and the others are not vacuous
+    for (const c of report.cases) {
+      if (c.exact) expect(c.maxError, c.name).toBe(0);
+      else expect(c.tolerance, c.name).toBeGreaterThan(0);
+    }
+    // each kernel variant compiled once: the pipeline cache holds one pipeline per variant, far fewer than the cases
+    expect(report.pipelines).toBeGreaterThan(30);
+    expect(report.pipelines).toBeLessThan(report.cases.length / 3);
+  });
+
+  it('rejects bad input and surfaces device errors with named errors', () => {
+    expect(report.errors.upload).toMatch(/^DTypeError: WebGpuContext.upload: values must be a Float32Array/);
+    expect(report.errors.tooLarge).toMatch(/^true:WebGpuLimitError: WebGpuContext.createArray: \d+ elements/);
+    expect(report.errors.shape).toMatch(/^ShapeError: binaryWebGpu\(add\): bShape \[3\] does not broadcast/);
+    expect(report.errors.device).toMatch(/^true:WebGpuDeviceError: WebGpuContext.settle: .*compiling kernel broken/);
+  });
+});
+
+describe('WebGPU in Node', () => {
+  it('initWebGpuBackend rejects with WebGpuUnavailableError naming the function and the reason', async () => {
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+    const pending = initWebGpuBackend();
+    await expect(pending).rejects.toBeInstanceOf(WebGpuUnavailableError);
+    await expect(pending).rejects.toThrow(/^initWebGpuBackend: WebGPU is not available: .*no navigator\.gpu/);
+    // a second call tries again (nothing was cached) and fails the same way
+    await expect(initWebGpuBackend()).rejects.toThrow(WebGpuUnavailableError);
+  });
+});

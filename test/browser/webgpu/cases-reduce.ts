@@ -1,0 +1,77 @@
+// Reductions over every axis, pairs of axes and all axes of a ragged 3-d shape, a long 1-d sum, and
+// softmax / log-softmax forward and backward. max, min, maxAbs and minAbs pick an input, so they are
+// exact; sums and products are float32 tree sums against the cpu's double sums in index order:
+// 1e-5 relative to max(1, |ref|). Softmax: 1e-5 (float32 exp and log against doubles).
+import {
+  reduceWebGpu,
+  softmaxBackwardWebGpu,
+  softmaxWebGpu,
+} from '../../../packages/core/src/backends/webgpu/kernels/reduce';
+import { type ReduceKind, reduceKernel } from '../../../packages/core/src/kernels/cpu/reduce';
+import { softmaxBackwardKernel, softmaxKernel } from '../../../packages/core/src/kernels/cpu/softmax';
+import type { Checker } from './checker';
+
+export async function runReduceCases(c: Checker): Promise<void> {
+  const shape = [7, 33, 5];
+  const axesList = [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
+  const kinds: ReduceKind[] = ['sum', 'prod', 'max', 'min', 'sumAbs', 'sumSquares', 'maxAbs', 'minAbs'];
+  for (const kind of kinds) {
+    for (const axes of axesList) {
+      // products of values near 1 stay near 1
+      const x = kind === 'prod' ? c.rng.floats(7 * 33 * 5, 0.97, 1.03) : c.rng.floats(7 * 33 * 5, -2, 2);
+      let outCount = 1;
+      shape.forEach((s, d) => {
+        if (!axes.includes(d)) outCount *= s;
+      });
+      const divisor = kind === 'sum' && axes.length === 1 ? shape[axes[0]] : 1; // a mean
+      const ref = new Float32Array(outCount);
+      reduceKernel(kind, x, shape, axes, ref, divisor);
+      const out = c.array(outCount);
+      reduceWebGpu(kind, c.upload(x), shape, axes, out, divisor);
+      const exact = kind === 'max' || kind === 'min' || kind === 'maxAbs' || kind === 'minAbs';
+      await c.compare(`reduce ${kind}${divisor !== 1 ? ' (mean)' : ''} [${shape}] axes [${axes}]`, [out], [ref], {
+        exact,
+        tolerance: 1e-5,
+      });
+    }
+  }
+  for (const [s, axes] of [
+    [[70001], [0]],
+    [[3, 1, 129, 1], [2]],
+    [[2, 0, 3], [1]],
+  ] as [number[], number[]][]) {
+    const size = s.reduce((p, d) => p * d, 1);
+    const x = c.rng.floats(size);
+    const outCount = s.filter((_, d) => !axes.includes(d)).reduce((p, d) => p * d, 1);
+    const ref = new Float32Array(outCount);
+    reduceKernel('sum', x, s, axes, ref);
+    const out = c.array(outCount);
+    reduceWebGpu('sum', c.upload(x), s, axes, out);
+    await c.compare(`reduce sum [${s}] axes [${axes}]`, [out], [ref], { tolerance: 1e-5 });
+  }
+  const layouts: [number, number, number][] = [
+    [7, 33, 1],
+    [3, 65, 5],
+    [1, 1000, 1],
+    [4, 1, 3],
+  ];
+  for (const [outer, n, inner] of layouts) {
+    for (const log of [false, true]) {
+      const size = outer * n * inner;
+      const x = c.rng.floats(size, -30, 30); // large logits: the max subtraction matters
+      const y = new Float32Array(size);
+      softmaxKernel(x, outer, n, inner, y, log);
+      const out = c.array(size);
+      softmaxWebGpu(c.upload(x), outer, n, inner, out, log);
+      await c.compare(`${log ? 'logSoftmax' : 'softmax'} ${outer}x${n}x${inner}`, [out], [y], { tolerance: 1e-5 });
+      const g = c.rng.floats(size);
+      const ref = new Float32Array(size);
+      softmaxBackwardKernel(g, y, outer, n, inner, ref, log);
+      const gradOut = c.array(size);
+      softmaxBackwardWebGpu(c.upload(g), c.upload(y), outer, n, inner, gradOut, log);
+      await c.compare(`${log ? 'logSoftmax' : 'softmax'} backward ${outer}x${n}x${inner}`, [gradOut], [ref], {
+        tolerance: 1e-5,
+      });
+    }
+  }
+}
