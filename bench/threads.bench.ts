@@ -17,6 +17,7 @@ import { enableNodeThreads } from '@nablajs/core/node';
 import { startHog, stopHog } from './hog';
 import { median, setBudgetScale } from './wasm/common';
 import { nablaCnnStepsPerSecond, nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
+import { settle } from './wasm/settle';
 
 const ROUNDS = Number(process.env.NABLA_THREADS_ROUNDS ?? 3);
 
@@ -44,7 +45,10 @@ async function main(): Promise<void> {
       try {
         for (const threads of round % 2 === 0 ? [1, 2] : [2, 1]) {
           await setNumThreads(threads);
-          for (const c of CASES) values.get(c.name)![`${machine} ${threads}` as Key].push(c.run());
+          for (const c of CASES) {
+            await settle(); // the previous case's blocks back to the pool first (see bench/wasm/settle.ts)
+            values.get(c.name)![`${machine} ${threads}` as Key].push(c.run());
+          }
         }
         loads[machine].push(loadavg()[0]);
       } finally {

@@ -56,6 +56,7 @@ import {
   nablaMatmulGflops,
   nablaMlpStepsPerSecond,
 } from './wasm/nabla';
+import { settle } from './wasm/settle';
 import { tfAdamMs, tfAddMicros, tfCnnStepsPerSecond, tfMatmulGflops, tfMlpStepsPerSecond } from './wasm/tfjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -220,11 +221,18 @@ async function main(): Promise<void> {
         if (got !== threads && round === 1) notes.push(`${column}: setNumThreads(${threads}) gave ${got} thread(s).`);
       }
       log(`round ${round}/${ROUNDS}: ${column}`);
-      for (const [i, c] of matmulCases.entries())
+      // settle(): the blocks of the previous case's tensors back to the pool first (see bench/wasm/settle.ts)
+      for (const [i, c] of matmulCases.entries()) {
+        await settle();
         put(mm[i], column, nablaMatmulGflops(c.m, c.k, c.n, c.transA, c.transB));
+      }
+      await settle();
       put(mlp, column, nablaMlpStepsPerSecond(`${column} MLP`));
+      await settle();
       put(cnn, column, nablaCnnStepsPerSecond(`${column} CNN`));
+      await settle();
       put(adamRow, column, nablaAdamMs());
+      await settle();
       put(addRow, column, nablaAddMicros());
     }
     await setNumThreads(1);
@@ -504,6 +512,7 @@ async function mlpStepOf(
     case 'nabla-wasm 2T': {
       setBackend(column === 'nabla-cpu' ? 'cpu' : 'wasm');
       if (column !== 'nabla-cpu') await setNumThreads(column === 'nabla-wasm 2T' ? 2 : 1);
+      await settle();
       try {
         return nablaMlpStepsPerSecond(`${column} MLP`);
       } finally {

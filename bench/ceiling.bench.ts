@@ -1,0 +1,169 @@
+/**
+ * How close the MLP train step comes to its matmul-only ceiling on one thread (issue 18, goal 2). In
+ * each round, in one process: the step (784-256-128-10, batch 128, Adam; `nn.Sequential` of
+ * `Linear`/`ReLU`, as a user writes it), the same step written with the unfused ops (`matmulTransposed`,
+ * `add`, `relu`), Adam alone on the step's parameters, and each of the step's eight products alone
+ * (its own shapes and transposes, random operands). The ceiling is the step rate the products alone
+ * would allow (1 / the sum of their times); the figure of merit is step rate / ceiling.
+ *
+ * Run with `npx tsx --experimental-wasm-relaxed-simd --tsconfig bench/tsconfig.json bench/ceiling.bench.ts`
+ * from the repository root; writes bench/results-ceiling.md. `NABLA_CEILING_ROUNDS=N` sets the rounds (default 9).
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import {
+  add,
+  getWasmBackendInfo,
+  initWasmBackend,
+  matmulTransposed,
+  relu,
+  setBackend,
+  type Tensor,
+  tidy,
+  zeros,
+} from '@nablajs/core';
+import { crossEntropy, Linear, Module } from '@nablajs/nn';
+import { adam } from '@nablajs/optim-adam';
+import { MLP, measure, median, mlpData, mlpInit, transpose2d } from './wasm/common';
+import { nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
+import { settle } from './wasm/settle';
+
+const ROUNDS = Number(process.env.NABLA_CEILING_ROUNDS ?? 9);
+
+/** The step's products: [m, k, n, transA, transB, what]. */
+const PRODUCTS: [number, number, number, boolean, boolean, string][] = [
+  [128, 784, 256, false, true, 'layer 1 forward x·W1ᵀ'],
+  [128, 256, 128, false, true, 'layer 2 forward h1·W2ᵀ'],
+  [128, 128, 10, false, true, 'layer 3 forward h2·W3ᵀ'],
+  [10, 128, 128, true, false, 'layer 3 weight gradient G3ᵀ·h2'],
+  [128, 10, 128, false, false, 'layer 3 input gradient G3·W3'],
+  [128, 128, 256, true, false, 'layer 2 weight gradient G2ᵀ·h1'],
+  [128, 128, 256, false, false, 'layer 2 input gradient G2·W2'],
+  [256, 128, 784, true, false, 'layer 1 weight gradient G1ᵀ·x'],
+];
+
+/** The MLP written with the unfused ops, for the "before" row. */
+class UnfusedMlp extends Module {
+  constructor(readonly layers: Linear[]) {
+    super();
+    layers.forEach((l, i) => {
+      this.registerModule(`l${i}`, l);
+    });
+  }
+  forward(x: Tensor): Tensor {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = add(matmulTransposed(h, l.weight, { transB: true }), l.bias as Tensor);
+      if (i < this.layers.length - 1) h = relu(h);
+    });
+    return h;
+  }
+}
+
+function unfusedStepsPerSecond(): number {
+  const [d0, d1, d2, d3] = MLP.sizes;
+  const layers = [new Linear(d0, d1), new Linear(d1, d2), new Linear(d2, d3)];
+  layers.forEach((layer, i) => {
+    layer.weight.values.set(transpose2d(mlpInit.w[i], MLP.sizes[i], MLP.sizes[i + 1]));
+    layer.weight.markModified();
+    layer.bias?.values.set(mlpInit.b[i]);
+    layer.bias?.markModified();
+  });
+  const model = new UnfusedMlp(layers);
+  const x = zeros([MLP.batch, d0]);
+  x.values.set(mlpData.x);
+  const y = zeros([MLP.batch], { dtype: 'int32' });
+  y.values.set(mlpData.y);
+  const opt = adam(model.parameters(), { lr: MLP.lr });
+  const step = () =>
+    tidy(() => {
+      opt.zeroGrad();
+      const loss = crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
+  for (let i = 0; i < 5; i++) step();
+  return 1000 / measure(step, 600);
+}
+
+/** Adam alone on the MLP's parameters (fixed gradients): ms per step. */
+function adamMs(): number {
+  const [d0, d1, d2, d3] = MLP.sizes;
+  const params = [new Linear(d0, d1), new Linear(d1, d2), new Linear(d2, d3)].flatMap((l) => l.parameters());
+  for (const p of params) p.grad = zeros([...p.shape]).add(1e-3);
+  const opt = adam(params, { lr: MLP.lr });
+  return measure(() => opt.step(), 400, 100, 10);
+}
+
+async function main(): Promise<void> {
+  await initWasmBackend();
+  setBackend('wasm');
+  const loadBefore = loadavg();
+  const rounds: { step: number; unfused: number; adam: number; products: number[] }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // The order flips every round, so that a change of load during a round weighs on both sides alike.
+    const measureProducts = () =>
+      PRODUCTS.map(([m, k, n, ta, tb]) => (2 * m * n * k) / (nablaMatmulGflops(m, k, n, ta, tb) * 1e6));
+    let products: number[] = [];
+    let step = 0;
+    await settle();
+    if (r % 2 === 0) {
+      step = nablaMlpStepsPerSecond('MLP');
+      await settle();
+      products = measureProducts();
+    } else {
+      products = measureProducts();
+      await settle();
+      step = nablaMlpStepsPerSecond('MLP');
+    }
+    await settle();
+    const unfused = unfusedStepsPerSecond();
+    await settle();
+    const adam = adamMs();
+    rounds.push({ step, unfused, adam, products });
+    console.error(`round ${r + 1}/${ROUNDS}: ${step.toFixed(0)} steps/s`);
+  }
+  const loadAfter = loadavg();
+  const med = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));
+  const ratios = rounds.map((x) => x.step / (1000 / x.products.reduce((s, t) => s + t, 0)));
+  const productMs = PRODUCTS.map((_, i) => med((x) => x.products[i]));
+  const ceilingMs = med((x) => x.products.reduce((s, t) => s + t, 0));
+  const stepMs = 1000 / med((x) => x.step);
+  const adam = med((x) => x.adam);
+  const ratio = median(ratios);
+  const info = getWasmBackendInfo();
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
+  const lines = [
+    '# The MLP step against its matmul-only ceiling (1 thread)',
+    '',
+    'Generated by `npx tsx --experimental-wasm-relaxed-simd --tsconfig bench/tsconfig.json bench/ceiling.bench.ts`; do not edit by hand.',
+    '',
+    `- date: ${new Date().toISOString()}; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node.js ${process.version}; wasm ${info.relaxedSimd ? 'relaxed SIMD' : 'SIMD'}, 1 thread`,
+    `- load average (1 / 5 / 15 min) before: ${load(loadBefore)}; after: ${load(loadAfter)}`,
+    `- ${ROUNDS} rounds; each figure is the median over rounds of one measurement per round (each the median of repeated runs)`,
+    '',
+    '| product | shape (m x k x n) | GFLOP/s alone | ms alone |',
+    '|---|---|---:|---:|',
+    ...PRODUCTS.map(
+      ([m, k, n, ta, tb, what], i) =>
+        `| ${what} | ${m} x ${k} x ${n}${ta ? ', A transposed' : ''}${tb ? ', B transposed' : ''} | ${((2 * m * n * k) / (productMs[i] * 1e6)).toFixed(1)} | ${productMs[i].toFixed(3)} |`,
+    ),
+    `| **all eight** | ${(PRODUCTS.reduce((s, [m, k, n]) => s + 2 * m * n * k, 0) / 1e6).toFixed(1)} MFLOP | | **${ceilingMs.toFixed(3)}** |`,
+    '',
+    '| | ms per step | steps/s | of the ceiling |',
+    '|---|---:|---:|---:|',
+    `| ceiling: the products alone | ${ceilingMs.toFixed(3)} | ${(1000 / ceilingMs).toFixed(0)} | 1.00 |`,
+    `| the products and Adam alone | ${(ceilingMs + adam).toFixed(3)} | ${(1000 / (ceilingMs + adam)).toFixed(0)} | ${(ceilingMs / (ceilingMs + adam)).toFixed(3)} |`,
+    `| **MLP step** (Sequential of Linear/ReLU: fused linear op) | ${stepMs.toFixed(3)} | ${(1000 / stepMs).toFixed(0)} | **${ratio.toFixed(3)}** |`,
+    `| MLP step with the unfused ops (matmulTransposed, add, relu) | ${(1000 / med((x) => x.unfused)).toFixed(3)} | ${med((x) => x.unfused).toFixed(0)} | ${median(rounds.map((x) => x.unfused / (1000 / x.products.reduce((s, t) => s + t, 0)))).toFixed(3)} |`,
+    '',
+    `Step / ceiling per round: ${ratios.map((v) => v.toFixed(3)).join(', ')}. Goal: at least 0.90 — **${ratio >= 0.9 ? 'met' : 'not met'}**.`,
+    `Adam alone on the step's ${(MLP.sizes[0] * MLP.sizes[1] + MLP.sizes[1] * MLP.sizes[2] + MLP.sizes[2] * MLP.sizes[3] + MLP.sizes[1] + MLP.sizes[2] + MLP.sizes[3]).toLocaleString('en')} parameters takes ${adam.toFixed(3)} ms, ${((100 * adam) / stepMs).toFixed(1)}% of the step.`,
+    '',
+  ];
+  writeFileSync('bench/results-ceiling.md', lines.join('\n'));
+  console.log(lines.join('\n'));
+}
+
+await main();
