@@ -3,7 +3,7 @@
  * of one train step (Adam, the task's batch size, `fit` as the commands run it) on the cpu backend and on
  * the wasm backend (one thread, SIMD; relaxed SIMD when Node runs with `--experimental-wasm-relaxed-simd`),
  * measured in alternating rounds in one process so that both see the same machine. `--backend auto`
- * follows this table (`preferredBackend` in packages/cli/src/tasks.ts): wasm where it is at least 10%
+ * follows this table (`preferredBackend` in packages/cli/src/model-tasks.ts): wasm where it is at least 10%
  * faster, else cpu.
  *
  * Run with `npx tsx --tsconfig bench/tsconfig.json bench/backends.bench.ts` from the repository root.

@@ -6,11 +6,13 @@ import { getBackend } from '@nablajs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
 import { resolveBackend, useBackend } from './backend';
-import { BENCHMARK_OPTIONS, planBenchmark, trialDefinition, trialTaskKey } from './benchmark-suite';
+import { planBenchmark } from './benchmark-plan';
+import { BENCHMARK_OPTIONS } from './benchmark-suite';
 import { runTrial } from './benchmark-trial';
 import type { CompareResult } from './results';
 import { TASKS } from './tasks';
 import { runCaptured as run } from './test-cli';
+import { trialDefinition, trialTaskKey } from './trial-definition';
 
 describe('resolveBackend', () => {
   it('gives auto the measured choice of each task: wasm for the networks, cpu for linear regression and 2-D functions', () => {

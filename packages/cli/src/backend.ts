@@ -1,5 +1,5 @@
 // Which kernels a command trains with: `--backend cpu | wasm | auto`. `auto` takes each task's measured
-// choice (`preferredBackend` in tasks.ts; the measurements are bench/backends.bench.ts and its table in
+// choice (`preferredBackend` in model-tasks.ts; the measurements are bench/backends.bench.ts and its table in
 // bench/results-backends.md).
 import { getBackend, getWasmBackendInfo, initWasmBackend, setBackend } from '@nablajs/core';
 import type { OptionDef } from './args';

@@ -2,19 +2,12 @@
 // depend on the order things were listed in; and the median time to target behind the profiles.
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { medianReached } from './benchmark-report';
-import {
-  BENCHMARK_OPTIONS,
-  lrGrid,
-  planBenchmark,
-  SUITE,
-  suiteTaskNames,
-  trialDefinition,
-  trialGroups,
-  trialMs,
-} from './benchmark-suite';
+import { lrGrid, planBenchmark } from './benchmark-plan';
+import { medianReached } from './benchmark-result';
+import { BENCHMARK_OPTIONS, SUITE, suiteTaskNames, trialMs } from './benchmark-suite';
 import { registerBuiltinPlugins } from './plugins';
 import { trialKey } from './sweep-store';
+import { trialDefinition, trialGroups } from './trial-definition';
 import { UsageError } from './usage-error';
 
 function plan(args: string[]) {

@@ -13,13 +13,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { GroupResult } from './benchmark-report';
-import type { BenchmarkPlan, TrialDefinition, TrialGroup } from './benchmark-suite';
-import { trialDefinition } from './benchmark-suite';
+import type { BenchmarkPlan } from './benchmark-plan';
+import type { GroupResult } from './benchmark-result';
 import type { TrialOutcome } from './benchmark-trial';
 import { checkOutDir } from './output-dir';
 import type { TuningResult } from './results';
 import { TRIALS_DIR } from './sweep-store';
+import type { TrialDefinition, TrialGroup } from './trial-definition';
+import { trialDefinition } from './trial-definition';
 import { type TuneTrial, tuningResult } from './tune';
 import { UsageError } from './usage-error';
 

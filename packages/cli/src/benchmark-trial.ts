@@ -4,22 +4,17 @@
 import { createInterface } from 'node:readline';
 import { getBackend, setBackend } from '@nablajs/core';
 import { useBackend } from './backend';
-import { type TrialDefinition, trialTaskKey } from './benchmark-suite';
 import type { CliIO } from './compare';
+import { functionTaskRunner } from './function-runner';
 import { resolveOptimizers } from './optimizer-spec';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
 import type { RunResult } from './results';
-import {
-  functionTaskRunner,
-  isPlanarClassifier,
-  modelRunLength,
-  modelTaskRunner,
-  silentEvents,
-  type TaskRunner,
-} from './runner';
+import { isPlanarClassifier, modelRunLength, modelTaskRunner } from './runner';
 import { parseSchedule } from './schedule';
 import { type LabelledPoints, labelledPointsOf } from './svg-decision';
+import { silentEvents, type TaskRunner } from './task-runner';
 import { getTask } from './tasks';
+import { type TrialDefinition, trialTaskKey } from './trial-definition';
 import { type TuneMetric, trialMetric } from './tune';
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etaMs } from './benchmark';
-import type { BenchmarkResult } from './benchmark-report';
+import type { BenchmarkResult } from './benchmark-result';
 import { metricsOf } from './benchmark-test-helpers';
 import { type Captured, runCaptured as run } from './test-cli';
 

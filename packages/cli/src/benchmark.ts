@@ -3,21 +3,10 @@
 // again skips them, and shards run elsewhere merge), then one report with performance profiles.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from './args';
-import {
-  type BenchmarkResult,
-  benchmarkJson,
-  benchmarkResult,
-  type GroupResult,
-  renderBenchmarkReport,
-} from './benchmark-report';
-import {
-  BENCHMARK_OPTIONS,
-  type BenchmarkPlan,
-  planBenchmark,
-  type TrialDefinition,
-  trialGroups,
-  trialMs,
-} from './benchmark-suite';
+import { type BenchmarkPlan, planBenchmark } from './benchmark-plan';
+import { renderBenchmarkReport } from './benchmark-report';
+import { type BenchmarkResult, benchmarkJson, benchmarkResult, type GroupResult } from './benchmark-result';
+import { BENCHMARK_OPTIONS, trialMs } from './benchmark-suite';
 import {
   checkSweepDir,
   collectGroup,
@@ -34,6 +23,7 @@ import { type TrialPool, trialPool } from './pool';
 import type { TextOutput } from './progress';
 import { parseShard, shardOf, TrialStore, trialKey } from './sweep-store';
 import { formatDuration } from './table';
+import { type TrialDefinition, trialGroups } from './trial-definition';
 import { shuffled } from './trials';
 
 /** `backend wasm`, or `backend wasm for digits-mlp, spirals; cpu for the others` when the tasks differ. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CompareResult, CSV_COLUMNS, parseCsvLine } from './results';
+import type { CompareResult } from './results';
+import { CSV_COLUMNS, parseCsvLine } from './results-csv';
 import { runCaptured as run } from './test-cli';
 
 const fixtures = fileURLToPath(new URL('./__fixtures__', import.meta.url));

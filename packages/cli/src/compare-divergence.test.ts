@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CompareResult, parseCsvLine } from './results';
+import type { CompareResult } from './results';
+import { parseCsvLine } from './results-csv';
 import { runCaptured as run } from './test-cli';
 
 let dir: string;

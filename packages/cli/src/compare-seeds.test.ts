@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { COMPARE_OPTIONS, loadPlugins, planComparison, runComparison } from './compare';
-import { type CompareResult, CSV_COLUMNS, parseCsvLine } from './results';
-import type { RunEvents } from './runner';
+import { COMPARE_OPTIONS } from './compare-options';
+import { loadPlugins, planComparison } from './compare-plan';
+import type { CompareResult } from './results';
+import { CSV_COLUMNS, parseCsvLine } from './results-csv';
+import { runComparison } from './run-comparison';
+import type { RunEvents } from './task-runner';
 import { type Captured, runCaptured as run } from './test-cli';
 
 function sampleSd(values: number[]): number {

@@ -2,8 +2,8 @@
 // order, the aggregates (diverged runs left out, noisy timings flagged) and how the table writes them.
 import { describe, expect, it } from 'vitest';
 import type { CompareResult, EpochSeries, RunResult, RunStatus } from './results';
-import { summarize } from './results';
 import { meanSd, median, pointwiseBand, quantile, relativeSpread } from './stats';
+import { summarize } from './summarize';
 import { formatMeanSd, formatTime, renderTable, summaryTable } from './table';
 import { aggregateRuns, plotted, shuffled } from './trials';
 

@@ -2,7 +2,7 @@ import { listOptimizers, pluginOf } from '@nablajs/optim';
 import pkg from '../package.json';
 import { describeOptions } from './args';
 import { BENCHMARK_COMMAND_LINES } from './benchmark-help';
-import { COMPARE_OPTIONS } from './compare';
+import { COMPARE_OPTIONS } from './compare-options';
 import { describeWrapper, formatHyperparams, optimizerDefaults } from './optimizer-spec';
 import { describeSchedules } from './schedule';
 import { TASKS } from './tasks';

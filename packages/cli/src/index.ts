@@ -14,21 +14,19 @@
  */
 export type { CliIO } from './compare';
 export { runCli } from './main';
+export type { OptimizerAggregate, StepTimeStat, TargetStat } from './optimizer-aggregate';
 export type { TextOutput } from './progress';
 export { renderReport } from './report';
 export type {
   CompareResult,
   CompareSettings,
   EpochSeries,
-  OptimizerAggregate,
   RunRef,
   RunResult,
   RunStatus,
   RunSummary,
   StepSeries,
-  StepTimeStat,
   Surface,
-  TargetStat,
   TaskInfo,
   TimingInfo,
   TimingRepeat,

@@ -4,12 +4,12 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type OptionDef, parseArgs } from './args';
 import { writeBenchmark } from './benchmark';
-import type { GroupResult } from './benchmark-report';
-import { trialGroups } from './benchmark-suite';
+import type { GroupResult } from './benchmark-result';
 import { checkSweepDir, collectGroup, markedShards, readSweep } from './benchmark-sweep';
 import { reviveNumbers, type TrialOutcome } from './benchmark-trial';
 import { type CliIO, shellQuote } from './compare';
 import { mergeTrials, TrialStore, trialKey } from './sweep-store';
+import { trialGroups } from './trial-definition';
 import { UsageError } from './usage-error';
 
 /**

@@ -4,11 +4,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { BENCHMARK_OPTIONS, planBenchmark, type TrialDefinition, trialDefinition } from './benchmark-suite';
+import { planBenchmark } from './benchmark-plan';
+import { BENCHMARK_OPTIONS } from './benchmark-suite';
 import { metricsOf } from './benchmark-test-helpers';
 import { encodeTrialJson, reviveNumbers, TRIAL_LINE, trialWorker } from './benchmark-trial';
 import { registerBuiltinPlugins } from './plugins';
 import { inProcessPool, processPool, workerCommand } from './pool';
+import { type TrialDefinition, trialDefinition } from './trial-definition';
 
 const crashPlugin = fileURLToPath(new URL('./__fixtures__/crash-plugin.mjs', import.meta.url));
 

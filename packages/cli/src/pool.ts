@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type TrialDefinition, trialTaskKey } from './benchmark-suite';
 import { answerTrial, TRIAL_LINE } from './benchmark-trial';
+import { type TrialDefinition, trialTaskKey } from './trial-definition';
 
 /**
  * Runs trials, at most `size` at a time, and gives back each one's result as parsed JSON (numbers encoded).

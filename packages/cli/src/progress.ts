@@ -1,6 +1,6 @@
 import type { RunResult } from './results';
-import type { RunEvents } from './runner';
 import { formatDuration, formatNumber } from './table';
+import type { RunEvents } from './task-runner';
 
 /** Where text goes: `process.stdout`, `process.stderr`, or a test's fake. */
 export interface TextOutput {

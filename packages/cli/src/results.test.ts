@@ -3,17 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutDir, writeOutDir } from './output-dir';
-import {
-  type CompareResult,
-  type EpochSeries,
-  parseCsvLine,
-  type RunResult,
-  resultsCsv,
-  resultsJson,
-  smooth,
-  stepsToTarget,
-  summarize,
-} from './results';
+import type { CompareResult, EpochSeries, RunResult } from './results';
+import { parseCsvLine, resultsCsv } from './results-csv';
+import { resultsJson } from './results-json';
+import { smooth, stepsToTarget, summarize } from './summarize';
 import { formatDuration, formatNumber, renderTable } from './table';
 
 const noEpochs = (): EpochSeries => ({

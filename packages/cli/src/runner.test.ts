@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runFunctionTask } from './function-runner';
 import { parseOptimizerSpecs, resolveOptimizers } from './optimizer-spec';
 import { registerBuiltinPlugins } from './plugins';
-import { modelRunLength, runFunctionTask, runModelTask, silentEvents } from './runner';
+import { modelRunLength, runModelTask } from './runner';
 import { parseSchedule } from './schedule';
+import { silentEvents } from './task-runner';
 import { type FunctionTask, getTask, type ModelTask, TASKS } from './tasks';
 
 beforeAll(() => registerBuiltinPlugins());

@@ -2,7 +2,7 @@ import { tensor } from '@nablajs/core';
 import { createOptimizer } from '@nablajs/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { COMPARE_OPTIONS } from './compare';
+import { COMPARE_OPTIONS } from './compare-options';
 import { parseOptimizerSpec, parseOptimizerSpecs, resolveOptimizers } from './optimizer-spec';
 import { registerBuiltinPlugins } from './plugins';
 import { attachSchedule, parseSchedule } from './schedule';

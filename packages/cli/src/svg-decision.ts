@@ -1,7 +1,9 @@
 // Decision maps of 2-D classification tasks: per optimizer, the class its trained network predicts over
 // a grid of the input box, its decision boundary in its colour, and the training points on top.
 import { noGrad, Tensor } from '@nablajs/core';
-import { escapeXml, formatTick, marchingSquares, niceTicks, STYLE } from './svg';
+import { escapeXml, STYLE } from './svg';
+import { formatTick, niceTicks } from './svg-axes';
+import { marchingSquares } from './svg-contour';
 import { px, seriesStyle } from './svg-style';
 
 /**

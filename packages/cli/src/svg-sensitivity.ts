@@ -1,7 +1,8 @@
 // Sensitivity curves of a `--tune` search: per tuned optimizer, the selection metric of every setting
 // tried against the tuned hyperparameter, the chosen setting ringed and the diverged ones crossed.
 import type { TuneTrialResult, TuningResult } from './results';
-import { lineChartFigure, PALETTE, type Series } from './svg';
+import { PALETTE, type Series } from './svg';
+import { lineChartFigure } from './svg-line-chart';
 import { formatNumber, formatSetting } from './table';
 
 /**

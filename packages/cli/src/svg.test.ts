@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  contourChart,
-  contourLevels,
-  escapeXml,
-  formatTick,
-  lineChart,
-  lineChartFigure,
-  logLevels,
-  marchingSquares,
-  niceTicks,
-  PALETTE,
-} from './svg';
+import { escapeXml, PALETTE } from './svg';
+import { formatTick, niceTicks } from './svg-axes';
+import { contourChart, contourLevels, logLevels, marchingSquares } from './svg-contour';
+import { lineChart, lineChartFigure } from './svg-line-chart';
 import { robustRange } from './svg-range';
 import { DASHES, MARKER_SHAPES, seriesStyle, seriesSwatchHtml } from './svg-style';
 

@@ -1,4 +1,5 @@
-import type { CompareResult, OptimizerAggregate, RunResult, TargetStat, TuningResult } from './results';
+import type { OptimizerAggregate, TargetStat } from './optimizer-aggregate';
+import type { CompareResult, RunResult, TuningResult } from './results';
 import type { MeanSd } from './stats';
 import { aggregatesOf, hasValidation } from './trials';
 

@@ -2,8 +2,9 @@ import { Generator, getBackend, initWasmBackend, setBackend } from '@nablajs/cor
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOptimizerSpecs, resolveOptimizers } from './optimizer-spec';
 import { registerBuiltinPlugins } from './plugins';
-import { runModelTask, silentEvents } from './runner';
+import { runModelTask } from './runner';
 import { parseSchedule } from './schedule';
+import { silentEvents } from './task-runner';
 import { getTask, type ModelTask } from './tasks';
 
 beforeAll(() => registerBuiltinPlugins());

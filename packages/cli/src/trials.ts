@@ -1,19 +1,11 @@
 // The trials of a comparison: every optimizer on every seed, run after an untimed warm-up in a seeded
 // shuffled order, then summarised per optimizer (means, medians, bands) for the table and the charts.
 import { Generator } from '@nablajs/core';
+import type { OptimizerAggregate, StepTimeStat, TargetStat } from './optimizer-aggregate';
 import type { ResolvedOptimizer } from './optimizer-spec';
-import type {
-  CompareResult,
-  OptimizerAggregate,
-  RunRef,
-  RunResult,
-  StepTimeStat,
-  TargetStat,
-  TimingInfo,
-  TimingRepeat,
-} from './results';
-import type { RunEvents, TaskRunner } from './runner';
+import type { CompareResult, RunRef, RunResult, TimingInfo, TimingRepeat } from './results';
 import { type Band, meanSd, median, pointwiseBand, relativeSpread } from './stats';
+import type { RunEvents, TaskRunner } from './task-runner';
 
 /**
  * The largest relative spread `(max - min) / min` of an optimizer's median step times (over its seeds,

@@ -3,8 +3,8 @@
 import type { HyperValue } from '@nablajs/optim';
 import { type ResolvedOptimizer, resolveOptimizers } from './optimizer-spec';
 import type { TuningResult } from './results';
-import { type RunEvents, silentEvents, type TaskRunner } from './runner';
 import { formatSetting } from './table';
+import { type RunEvents, silentEvents, type TaskRunner } from './task-runner';
 import {
   bestTrial,
   candidates,
