@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { elementwiseWat } from './elementwise.mjs';
+import { fingerprintWat } from './fingerprint.mjs';
 import { MATMUL_FMA_PARAMS, MATMUL_PARAMS, matmulWat } from './matmul.mjs';
 import { nnWat } from './nn.mjs';
 import { optimWat } from './optim.mjs';
@@ -33,6 +34,7 @@ ${matmulWat(MATMUL_PARAMS)}
 ${elementwiseWat()}
 ${nnWat()}
 ${optimWat()}
+${fingerprintWat()}
 )
 `;
 }
