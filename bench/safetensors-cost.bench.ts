@@ -81,7 +81,8 @@ if (mode === undefined) {
     `${JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2)}\n`,
   );
 } else {
-  const { loadSafetensors, SAFETENSORS_MAX_ENTRIES } = await import('../packages/nn/src/safetensors');
+  const { loadSafetensors } = await import('../packages/nn/src/load-safetensors');
+  const { SAFETENSORS_MAX_ENTRIES } = await import('../packages/nn/src/safetensors-format');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('safetensors-cost bench: run under --expose-gc (the parent script does)');
 

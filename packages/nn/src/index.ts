@@ -39,6 +39,7 @@ export {
   type MaxPool2dOptions,
 } from './layers/pooling';
 export type { FloatDType, Size2d } from './layers/util';
+export { type LoadSafetensorsOptions, loadSafetensors, type SafetensorsContents } from './load-safetensors';
 export {
   type BinaryCrossEntropyOptions,
   type BinaryCrossEntropyWithLogitsOptions,
@@ -79,16 +80,9 @@ export {
 export { ModuleDict } from './module-dict';
 export { ModuleList } from './module-list';
 export * from './recurrent/index';
-export {
-  type LoadSafetensorsOptions,
-  loadSafetensors,
-  SAFETENSORS_MAX_ENTRIES,
-  SAFETENSORS_MAX_HEADER_BYTES,
-  type SafetensorsContents,
-  type SafetensorsDType,
-  SafetensorsError,
-  saveSafetensors,
-} from './safetensors';
+export { SafetensorsError } from './safetensors-error';
+export { SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, type SafetensorsDType } from './safetensors-format';
+export { saveSafetensors } from './save-safetensors';
 export { Sequential } from './sequential';
 export { type ShapeMismatch, StateDictError } from './state-dict-error';
 export { type SummaryOptions, summary } from './summary';

@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @module @nablajs/nn/node
  */
-export { SafetensorsError } from './safetensors';
+export { SafetensorsError } from './safetensors-error';
 export {
   type AtomicWriteFs,
   defaultAtomicWriteFs,

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '@nablajs/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SafetensorsError, saveSafetensors } from './safetensors';
+import { SafetensorsError } from './safetensors-error';
 import { type AtomicWriteFs, defaultAtomicWriteFs, loadFile, saveFile, writeFileAtomic } from './safetensors-node';
+import { saveSafetensors } from './save-safetensors';
 
 let dir: string;
 

@@ -2,13 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '@nablajs/core';
-import {
-  type LoadSafetensorsOptions,
-  loadSafetensors,
-  type SafetensorsContents,
-  SafetensorsError,
-  saveSafetensors,
-} from './safetensors';
+import { type LoadSafetensorsOptions, loadSafetensors, type SafetensorsContents } from './load-safetensors';
+import { SafetensorsError } from './safetensors-error';
+import { saveSafetensors } from './save-safetensors';
 
 /**
  * The file-system calls {@link writeFileAtomic} makes, so that tests can inject a failure at any step. Each has the

@@ -1,6 +1,8 @@
 import { Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
-import { loadSafetensors, SafetensorsError, saveSafetensors } from './safetensors';
+import { loadSafetensors } from './load-safetensors';
+import { SafetensorsError } from './safetensors-error';
+import { saveSafetensors } from './save-safetensors';
 
 // A small seeded generator (mulberry32) so that every run feeds the loader the same files.
 function mulberry32(seed: number): () => number {

@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { NablaError, Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeData,
-  encodeData,
-  loadSafetensors,
-  SAFETENSORS_MAX_ENTRIES,
-  SAFETENSORS_MAX_HEADER_BYTES,
-  SafetensorsError,
-  saveSafetensors,
-} from './safetensors';
+import { decodeData, loadSafetensors } from './load-safetensors';
+import { SafetensorsError } from './safetensors-error';
+import { SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES } from './safetensors-format';
+import { encodeData, saveSafetensors } from './save-safetensors';
 
 /** Assemble a safetensors file by hand: header (object or raw text), optional padding, then data. */
 function build(

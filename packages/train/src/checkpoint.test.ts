@@ -4,20 +4,11 @@ import { type Optimizer, stepLR } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
 import { sgd } from '@nablajs/optim-sgd';
 import { describe, expect, it } from 'vitest';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
-  type Checkpoint,
-  CheckpointError,
-  captureCheckpoint,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  isStateful,
-  modelSignature,
-  restoreCheckpoint,
-  type Stateful,
-  statefulPlugins,
-} from './checkpoint';
+import { captureCheckpoint, modelSignature } from './capture-checkpoint';
+import { type Checkpoint, CheckpointError } from './checkpoint';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
+import { restoreCheckpoint } from './restore-checkpoint';
+import { isStateful, type Stateful, statefulPlugins } from './stateful';
 import type { TrainPlugin } from './types';
 
 /** A model with dropout whose masks come from `dropoutGen`, and weights from a seeded generator. */

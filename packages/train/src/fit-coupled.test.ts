@@ -5,8 +5,9 @@ import { Linear, mseLoss } from '@nablajs/nn';
 import { chain, defineOptimizer, scaleByLearningRate, type UpdateRule } from '@nablajs/optim';
 import { describe, expect, it } from 'vitest';
 import type { Batch } from './batches';
-import { captureCheckpoint, restoreCheckpoint } from './checkpoint';
+import { captureCheckpoint } from './capture-checkpoint';
 import { fit } from './fit';
+import { restoreCheckpoint } from './restore-checkpoint';
 import type { TrainPlugin } from './types';
 
 function data(n: number): Batch[] {

@@ -13,24 +13,15 @@
  * @mergeModuleWith <project>
  */
 export type { Batch, BatchingOptions, TensorData, TrainData } from './batches';
+export { captureCheckpoint, modelSignature } from './capture-checkpoint';
 export {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
   type Checkpoint,
   CheckpointError,
   type CheckpointPosition,
   type CheckpointTarget,
-  captureCheckpoint,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  isStateful,
-  modelSignature,
-  type RestoreCheckpointOptions,
-  restoreCheckpoint,
-  type Stateful,
-  statefulPlugins,
   type TensorSignature,
 } from './checkpoint';
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
 export { type ContextOptions, createContext, type LoopContext } from './context';
 export { type EvaluateOptions, evaluate, type InputsOnly, type LossFn, type PredictData, predict } from './evaluate';
 export { EventBus, isTrainEvent, subscribePlugin } from './events';
@@ -60,6 +51,8 @@ export { type MetricsPlugin, metricsPlugin } from './plugins/metrics';
 export { type NanGuardOptions, type NanGuardPlugin, type NonFiniteGradient, nanGuard } from './plugins/nan-guard';
 export { optimizerStep } from './plugins/optimizer-step';
 export { type ProgressBarOptions, type ProgressWriter, progressBar } from './plugins/progress-bar';
+export { type RestoreCheckpointOptions, restoreCheckpoint } from './restore-checkpoint';
+export { isStateful, type Stateful, statefulPlugins } from './stateful';
 export { Trainer, type TrainerFitOptions, type TrainerOptions } from './trainer';
 export {
   type EventHandler,

@@ -2,18 +2,11 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { type Generator, type GeneratorState, ValueError } from '@nablajs/core';
 import { type AtomicWriteFs, defaultAtomicWriteFs, writeFileAtomic } from '@nablajs/nn/node';
-import {
-  type Checkpoint,
-  CheckpointError,
-  captureCheckpoint,
-  contextPlugins,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  isStateful,
-  restoreCheckpoint,
-  type Stateful,
-  statefulPlugins,
-} from './checkpoint';
+import { captureCheckpoint } from './capture-checkpoint';
+import { type Checkpoint, CheckpointError } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
+import { restoreCheckpoint } from './restore-checkpoint';
+import { contextPlugins, isStateful, type Stateful, statefulPlugins } from './stateful';
 import type { TrainContext, TrainPlugin } from './types';
 
 /**
