@@ -1,3 +1,4 @@
+import { canBlock } from './can-block';
 import type { WasmHeap } from './memory';
 import { MATMUL_PARAMS } from './module.generated';
 import {
@@ -73,25 +74,6 @@ export interface GemmWorker {
   terminate(): unknown;
 }
 
-let blockingAllowed: boolean | null = null;
-
-/**
- * Whether the calling thread may block in `Atomics.wait` (false on a browser's main thread, which may
- * only spin).
- */
-export function canBlock(): boolean {
-  if (blockingAllowed === null) {
-    try {
-      // A mismatched value returns at once where waiting is allowed, and throws where it is not.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-      blockingAllowed = true;
-    } catch {
-      blockingAllowed = false;
-    }
-  }
-  return blockingAllowed;
-}
-
 /**
  * The instantiated module, its memory and the worker threads that share it. Large products are cut
  * by rows or by columns into chunks ({@link splitProduct}); each thread packs its own panels into its
@@ -126,8 +108,8 @@ export class WasmRuntime {
   soloProducts = 0;
   private blocking = true;
   private spinUs = DEFAULT_SPIN_US;
-  /** The names of the optimizer updates (`opt_<name>_<flags>`), sorted: a job names one by its index here. */
-  private readonly updateNames: string[];
+  /** The index of each optimizer update (`opt_<name>_<flags>`) among their sorted names: a job names one by it. */
+  private readonly updateIndex: Map<string, number>;
   private controlF32: Float32Array | null = null;
 
   /**
@@ -147,9 +129,10 @@ export class WasmRuntime {
     this.fma = fmaGemm !== null;
     this.gemmKernel = (fmaGemm ?? exports).gemm;
     this.tile = fmaGemm === null ? MATMUL_PARAMS : fmaTile;
-    this.updateNames = Object.keys(exports as object)
+    const names = Object.keys(exports as object)
       .filter((name) => name.startsWith('opt_'))
       .sort();
+    this.updateIndex = new Map(names.map((name, i) => [name, i]));
   }
 
   /** Threads in use, the calling thread included. */
@@ -261,12 +244,7 @@ export class WasmRuntime {
     this.publish(ctl, Math.min(this.workers.length, parts - 1));
     const s = this.heap.scratchOf(0);
     const started = performance.now();
-    let own = 0;
-    while (this.callerTakesChunks) {
-      const claim = Atomics.load(ctl, job);
-      const i = claim & ((1 << CHUNK_BITS) - 1);
-      if (i >= parts) break;
-      if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
+    const own = this.claimChunks(ctl, parts, (i) => {
       const at = i * size;
       if (byRows)
         this.gemmKernel(
@@ -302,9 +280,7 @@ export class WasmRuntime {
           s.packB,
           ow,
         );
-      Atomics.add(ctl, job + 1, 1);
-      own++;
-    }
+    });
     const claimed = performance.now();
     this.awaitFinished(ctl, job + 1, parts);
     if (this.callerTakesChunks) {
@@ -337,7 +313,7 @@ export class WasmRuntime {
       fn(...pointers, n, ...scalars);
       return;
     }
-    const index = this.updateNames.indexOf(`opt_${name}`);
+    const index = this.updateIndex.get(`opt_${name}`) as number;
     const parts = 2 * threads;
     const size = Math.ceil(n / parts / 4) * 4;
     const chunks = Math.ceil(n / size);
@@ -353,18 +329,32 @@ export class WasmRuntime {
     ctl[job + 23] = n;
     this.publish(ctl, Math.min(this.workers.length, chunks - 1));
     const args = [...pointers, 0, ...scalars];
+    this.claimChunks(ctl, chunks, (i) => {
+      const at = i * size;
+      for (let p = 0; p < pointers.length; p++) args[p] = pointers[p] === 0 ? 0 : pointers[p] + at * 4;
+      args[pointers.length] = Math.min(size, n - at);
+      fn(...args);
+    });
+    this.awaitFinished(ctl, job + 1, chunks);
+  }
+
+  /**
+   * Claim chunks of the published job, as the workers do, and `run` each (counting it finished) until none
+   * is left, unless tests keep the caller out (`callerTakesChunks`). Returns how many this thread ran.
+   */
+  private claimChunks(ctl: Int32Array, chunks: number, run: (chunk: number) => void): number {
+    const job = JOB_WORD;
+    let own = 0;
     while (this.callerTakesChunks) {
       const claim = Atomics.load(ctl, job);
       const i = claim & ((1 << CHUNK_BITS) - 1);
       if (i >= chunks) break;
       if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
-      const at = i * size;
-      for (let p = 0; p < pointers.length; p++) args[p] = pointers[p] === 0 ? 0 : pointers[p] + at * 4;
-      args[pointers.length] = Math.min(size, n - at);
-      fn(...args);
+      run(i);
       Atomics.add(ctl, job + 1, 1);
+      own++;
     }
-    this.awaitFinished(ctl, job + 1, chunks);
+    return own;
   }
 
   /**

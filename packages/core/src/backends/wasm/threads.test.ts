@@ -8,10 +8,11 @@ import { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKe
 import { resolveKernel, setBackend } from '../../kernels/registry';
 import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
+import { canBlock } from './can-block';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
 import { CHUNKS_PER_THREAD, MIN_PART_WORK, nextLateness, SOLO_BACKOFF, splitProduct } from './product-split';
-import { canBlock, DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './runtime';
+import { DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;
