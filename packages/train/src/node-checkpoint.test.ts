@@ -10,9 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint';
 import { decodeCheckpoint } from './checkpoint-format';
 import { type FitOptions, fit } from './fit';
-import { checkpoint, latestCheckpoint, loadCheckpoint, resumeFrom } from './node-checkpoint';
+import { latestCheckpoint } from './latest-checkpoint';
+import { checkpoint } from './node-checkpoint';
 import { earlyStopping } from './plugins/early-stopping';
 import { lrScheduler } from './plugins/lr-scheduler';
+import { resumeFrom } from './resume-from';
+import { loadCheckpoint } from './save-checkpoint';
 import type { TrainPlugin } from './types';
 
 const root = mkdtempSync(join(tmpdir(), 'nabla-ckpt-'));

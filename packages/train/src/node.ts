@@ -6,16 +6,9 @@
  * @packageDocumentation
  * @module @nablajs/train/node
  */
-export {
-  type CheckpointOptions,
-  checkpoint,
-  latestCheckpoint,
-  loadCheckpoint,
-  type ResumeOptions,
-  resumeFrom,
-  type SaveCheckpointOptions,
-  saveCheckpoint,
-} from './node-checkpoint';
+export type { CheckpointOptions } from './checkpoint-options';
+export { latestCheckpoint } from './latest-checkpoint';
+export { checkpoint } from './node-checkpoint';
 export {
   type AppendFileWriterOptions,
   appendFileWriter,
@@ -23,3 +16,5 @@ export {
   type FileLoggerOptions,
   jsonLinesFileLogger,
 } from './node-logger';
+export { type ResumeOptions, resumeFrom } from './resume-from';
+export { loadCheckpoint, type SaveCheckpointOptions, saveCheckpoint } from './save-checkpoint';
