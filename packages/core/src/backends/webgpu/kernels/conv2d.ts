@@ -1,7 +1,16 @@
 import { ValueError } from '../../../errors';
 import type { Conv2dGeometry } from '../../../kernels/cpu/conv2d';
-import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
-import { checkArray, groupsFor } from './common';
+import { type GpuArray, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import { groupsFor } from './common';
+import {
+  bindingsWgsl,
+  checkWindowFields,
+  elementKernel,
+  launchKernel,
+  OUTPUT_POSITION,
+  WINDOW_SPEC,
+  windowParams,
+} from './window';
 
 // 2-D convolution on the GPU (NCHW input, OIHW weight), with the cpu kernels' geometry, strides,
 // padding, dilation and groups, computed directly (no im2col buffer): the forward and the input
@@ -15,14 +24,7 @@ const GEOMETRY: ParamSpec = [
   ['W', 'i32'],
   ['outC', 'i32'],
   ['groups', 'i32'],
-  ['kH', 'i32'],
-  ['kW', 'i32'],
-  ['sH', 'i32'],
-  ['sW', 'i32'],
-  ['pH', 'i32'],
-  ['pW', 'i32'],
-  ['dH', 'i32'],
-  ['dW', 'i32'],
+  ...WINDOW_SPEC,
   ['outH', 'i32'],
   ['outW', 'i32'],
   ['count', 'u32'],
@@ -37,14 +39,7 @@ function geometryParams(g: Conv2dGeometry, count: number, flag: number): number[
     g.width,
     g.outChannels,
     g.groups,
-    g.kernelH,
-    g.kernelW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
+    ...windowParams(g),
     g.outH,
     g.outW,
     count,
@@ -52,19 +47,15 @@ function geometryParams(g: Conv2dGeometry, count: number, flag: number): number[
   ];
 }
 
-const FORWARD = `${paramsWgsl(GEOMETRY)}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let ox = j % p.outW;
-  let oy = (j / p.outW) % p.outH;
+const FORWARD = elementKernel(
+  paramsWgsl(GEOMETRY),
+  [
+    ['x', 'read'],
+    ['w', 'read'],
+    ['bias', 'read'],
+    ['out', 'read_write'],
+  ],
+  `${OUTPUT_POSITION}
   let oc = (j / (p.outW * p.outH)) % p.outC;
   let nb = j / (p.outW * p.outH * p.outC);
   let cg = p.inC / p.groups;
@@ -83,20 +74,17 @@ fn main(${MAIN_ARGS}) {
     }
   }
   if (p.flag != 0u) { acc = acc + bias[oc]; }
-  out[i] = acc;
-}`;
+  out[i] = acc;`,
+);
 
-const INPUT_GRAD = `${paramsWgsl(GEOMETRY)}
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let ix = j % p.W;
+const INPUT_GRAD = elementKernel(
+  paramsWgsl(GEOMETRY),
+  [
+    ['grad', 'read'],
+    ['w', 'read'],
+    ['gradInput', 'read_write'],
+  ],
+  `  let ix = j % p.W;
   let iy = (j / p.W) % p.H;
   let ch = (j / (p.W * p.H)) % p.inC;
   let nb = j / (p.W * p.H * p.inC);
@@ -121,13 +109,15 @@ fn main(${MAIN_ARGS}) {
       }
     }
   }
-  gradInput[i] = gradInput[i] + acc;
-}`;
+  gradInput[i] = gradInput[i] + acc;`,
+);
 
 const WEIGHT_GRAD = `${paramsWgsl(GEOMETRY)}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradWeight: array<f32>;
+${bindingsWgsl([
+  ['x', 'read'],
+  ['grad', 'read'],
+  ['gradWeight', 'read_write'],
+])}
 var<workgroup> partial: array<f32, 256>;
 @compute @workgroup_size(256)
 fn main(${MAIN_ARGS}) {
@@ -165,12 +155,7 @@ fn main(${MAIN_ARGS}) {
 
 /** Check a geometry's fields and the arrays' sizes; returns [input size, weight size, output size]. */
 function checkGeometry(fn: string, g: Conv2dGeometry): [number, number, number] {
-  for (const key of Object.keys(g) as (keyof Conv2dGeometry)[]) {
-    const v = g[key];
-    const min = key.startsWith('stride') || key.startsWith('dilation') || key === 'groups' ? 1 : 0;
-    if (!Number.isInteger(v) || v < min)
-      throw new ValueError(`${fn}: geometry.${key} must be an integer >= ${min}, got ${v}`);
-  }
+  checkWindowFields(fn, g, (key) => key.startsWith('stride') || key.startsWith('dilation') || key === 'groups');
   if (g.inChannels % g.groups !== 0 || g.outChannels % g.groups !== 0)
     throw new ValueError(
       `${fn}: geometry.groups (${g.groups}) must divide inChannels (${g.inChannels}) and outChannels (${g.outChannels})`,
@@ -200,18 +185,15 @@ export function conv2dWebGpu(
 ): void {
   const fn = 'conv2dWebGpu';
   const [xs, ws, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'x', x, xs);
-  checkArray(fn, 'weight', weight, ws);
-  if (bias !== null) checkArray(fn, 'bias', bias, g.outChannels);
-  checkArray(fn, 'out', out, os);
-  const pipeline = context.pipeline('conv2d', () => FORWARD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'conv2d',
+    () => FORWARD,
     [
-      [x, 'read'],
-      [weight, 'read'],
-      [bias ?? weight, 'read'],
-      [out, 'write'],
+      ['x', x, xs, 'read'],
+      ['weight', weight, ws, 'read'],
+      ['bias', bias ?? weight, bias === null ? undefined : g.outChannels, 'read'],
+      ['out', out, os, 'write'],
     ],
     GEOMETRY,
     geometryParams(g, os, bias === null ? 0 : 1),
@@ -231,16 +213,14 @@ export function conv2dWebGpu(
 export function conv2dInputGradWebGpu(grad: GpuArray, weight: GpuArray, gradInput: GpuArray, g: Conv2dGeometry): void {
   const fn = 'conv2dInputGradWebGpu';
   const [xs, ws, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'grad', grad, os);
-  checkArray(fn, 'weight', weight, ws);
-  checkArray(fn, 'gradInput', gradInput, xs);
-  const pipeline = context.pipeline('conv2dInputGrad', () => INPUT_GRAD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'conv2dInputGrad',
+    () => INPUT_GRAD,
     [
-      [grad, 'read'],
-      [weight, 'read'],
-      [gradInput, 'write'],
+      ['grad', grad, os, 'read'],
+      ['weight', weight, ws, 'read'],
+      ['gradInput', gradInput, xs, 'write'],
     ],
     GEOMETRY,
     geometryParams(g, xs, 0),
@@ -260,16 +240,14 @@ export function conv2dInputGradWebGpu(grad: GpuArray, weight: GpuArray, gradInpu
 export function conv2dWeightGradWebGpu(x: GpuArray, grad: GpuArray, gradWeight: GpuArray, g: Conv2dGeometry): void {
   const fn = 'conv2dWeightGradWebGpu';
   const [xs, ws, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'x', x, xs);
-  checkArray(fn, 'grad', grad, os);
-  checkArray(fn, 'gradWeight', gradWeight, ws);
-  const pipeline = context.pipeline('conv2dWeightGrad', () => WEIGHT_GRAD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'conv2dWeightGrad',
+    () => WEIGHT_GRAD,
     [
-      [x, 'read'],
-      [grad, 'read'],
-      [gradWeight, 'write'],
+      ['x', x, xs, 'read'],
+      ['grad', grad, os, 'read'],
+      ['gradWeight', gradWeight, ws, 'write'],
     ],
     GEOMETRY,
     geometryParams(g, ws, 0),

@@ -1,8 +1,16 @@
-import { ValueError } from '../../../errors';
 import type { Pool2dGeometry } from '../../../kernels/cpu/pool2d';
-import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
-import { checkArray, groupsFor } from './common';
+import { type GpuArray, type ParamSpec, paramsWgsl } from '../context';
+import { groupsFor } from './common';
 import { WGSL_MATH } from './wgsl-math';
+import {
+  checkWindowFields,
+  elementKernel,
+  launchKernel,
+  OUTPUT_POSITION,
+  type WgslBinding,
+  WINDOW_SPEC,
+  windowParams,
+} from './window';
 
 // 2-D max and average pooling on the GPU with the cpu kernels' geometry and semantics. Forward kernels
 // take one thread per output element; the gradients take one thread per input pixel and gather the
@@ -15,14 +23,7 @@ const SPEC: ParamSpec = [
   ['W', 'i32'],
   ['outH', 'i32'],
   ['outW', 'i32'],
-  ['kH', 'i32'],
-  ['kW', 'i32'],
-  ['sH', 'i32'],
-  ['sW', 'i32'],
-  ['pH', 'i32'],
-  ['pW', 'i32'],
-  ['dH', 'i32'],
-  ['dW', 'i32'],
+  ...WINDOW_SPEC,
   ['count', 'u32'],
   ['countIncludePad', 'u32'],
   ['divisorOverride', 'f32'],
@@ -35,14 +36,7 @@ function params(g: Pool2dGeometry, count: number, countIncludePad = false, divis
     g.width,
     g.outH,
     g.outW,
-    g.kernelH,
-    g.kernelW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
+    ...windowParams(g),
     count,
     countIncludePad ? 1 : 0,
     divisorOverride,
@@ -70,19 +64,43 @@ fn avg_divisor(wy: vec3i, wx: vec3i) -> f32 {
 }
 `;
 
-const MAX_FORWARD = `${HEADER}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> indices: array<i32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let ox = j % p.outW;
-  let oy = (j / p.outW) % p.outH;
-  let plane = (j / (p.outW * p.outH)) * p.H * p.W;
+/** WGSL: the output position (`ox`, `oy`) of element `j` and the offset of its input plane. */
+const OUTPUT_PLANE = `${OUTPUT_POSITION}
+  let plane = (j / (p.outW * p.outH)) * p.H * p.W;`;
+
+/**
+ * A gradient kernel with one thread per input pixel that visits, in the cpu kernel's order, the output
+ * positions whose windows (spanning `spanH` by `spanW` taps) may cover it: `row` runs per output row,
+ * `inner` per output position, both adding into `v`, the pixel's gradient.
+ */
+function inputPixelKernel(bindings: readonly WgslBinding[], spanH: string, spanW: string, row: string, inner: string) {
+  return elementKernel(
+    HEADER,
+    bindings,
+    `  let pixel = j % (p.H * p.W);
+  let ix = pixel % p.W;
+  let iy = pixel / p.W;
+  let outPlane = (j / (p.H * p.W)) * p.outH * p.outW;
+  var v = gradInput[i];
+  let yLast = min(p.outH - 1, (iy + p.pH) / p.sH);
+  let xLast = min(p.outW - 1, (ix + p.pW) / p.sW);
+  for (var oy = first_window(iy, p.pH, ${spanH}, p.sH); oy <= yLast; oy = oy + 1) {${row}
+    for (var ox = first_window(ix, p.pW, ${spanW}, p.sW); ox <= xLast; ox = ox + 1) {
+${inner}
+    }
+  }
+  gradInput[i] = v;`,
+  );
+}
+
+const MAX_FORWARD = elementKernel(
+  HEADER,
+  [
+    ['x', 'read'],
+    ['out', 'read_write'],
+    ['indices', 'read_write', 'i32'],
+  ],
+  `${OUTPUT_PLANE}
   var y0 = oy * p.sH - p.pH;
   let yEnd = min(y0 + (p.kH - 1) * p.dH + 1, p.H);
   if (y0 < 0) { y0 = y0 + ((-y0 + p.dH - 1) / p.dH) * p.dH; }
@@ -99,104 +117,67 @@ fn main(${MAIN_ARGS}) {
     }
   }
   out[i] = best;
-  indices[i] = bestIndex;
-}`;
+  indices[i] = bestIndex;`,
+);
 
-const MAX_GATHER = `${HEADER}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let plane = (i32(i) / (params.outH * params.outW)) * params.H * params.W;
+const MAX_GATHER = elementKernel(
+  HEADER,
+  [
+    ['x', 'read'],
+    ['indices', 'read', 'i32'],
+    ['out', 'read_write'],
+  ],
+  `  let plane = (j / (p.outH * p.outW)) * p.H * p.W;
   let index = indices[i];
-  if (index >= 0) { out[i] = x[plane + index]; } else { out[i] = 0.0; }
-}`;
+  if (index >= 0) { out[i] = x[plane + index]; } else { out[i] = 0.0; }`,
+);
 
-const MAX_SCATTER = `${HEADER}
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read> indices: array<i32>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let pixel = j % (p.H * p.W);
-  let ix = pixel % p.W;
-  let iy = pixel / p.W;
-  let outPlane = (j / (p.H * p.W)) * p.outH * p.outW;
-  var v = gradInput[i];
-  let yLast = min(p.outH - 1, (iy + p.pH) / p.sH);
-  let xLast = min(p.outW - 1, (ix + p.pW) / p.sW);
-  for (var oy = first_window(iy, p.pH, (p.kH - 1) * p.dH + 1, p.sH); oy <= yLast; oy = oy + 1) {
-    for (var ox = first_window(ix, p.pW, (p.kW - 1) * p.dW + 1, p.sW); ox <= xLast; ox = ox + 1) {
-      let o = outPlane + oy * p.outW + ox;
-      if (indices[o] == pixel) { v = v + grad[o]; }
-    }
-  }
-  gradInput[i] = v;
-}`;
+const MAX_SCATTER = inputPixelKernel(
+  [
+    ['grad', 'read'],
+    ['indices', 'read', 'i32'],
+    ['gradInput', 'read_write'],
+  ],
+  '(p.kH - 1) * p.dH + 1',
+  '(p.kW - 1) * p.dW + 1',
+  '',
+  `      let o = outPlane + oy * p.outW + ox;
+      if (indices[o] == pixel) { v = v + grad[o]; }`,
+);
 
-const AVG_FORWARD = `${HEADER}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let ox = j % p.outW;
-  let oy = (j / p.outW) % p.outH;
-  let plane = (j / (p.outW * p.outH)) * p.H * p.W;
+const AVG_FORWARD = elementKernel(
+  HEADER,
+  [
+    ['x', 'read'],
+    ['out', 'read_write'],
+  ],
+  `${OUTPUT_PLANE}
   let wy = avg_window(oy, p.sH, p.pH, p.kH, p.H);
   let wx = avg_window(ox, p.sW, p.pW, p.kW, p.W);
   var s = 0.0;
   for (var y = wy.x; y < wy.y; y = y + 1) {
     for (var xx = wx.x; xx < wx.y; xx = xx + 1) { s = s + x[plane + y * p.W + xx]; }
   }
-  if (wy.x >= wy.y || wx.x >= wx.y) { out[i] = 0.0; } else { out[i] = s / avg_divisor(wy, wx); }
-}`;
+  if (wy.x >= wy.y || wx.x >= wx.y) { out[i] = 0.0; } else { out[i] = s / avg_divisor(wy, wx); }`,
+);
 
-const AVG_BACKWARD = `${HEADER}
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> gradInput: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  if (i >= params.count) { return; }
-  let p = params;
-  let j = i32(i);
-  let pixel = j % (p.H * p.W);
-  let ix = pixel % p.W;
-  let iy = pixel / p.W;
-  let outPlane = (j / (p.H * p.W)) * p.outH * p.outW;
-  var v = gradInput[i];
-  let yLast = min(p.outH - 1, (iy + p.pH) / p.sH);
-  let xLast = min(p.outW - 1, (ix + p.pW) / p.sW);
-  for (var oy = first_window(iy, p.pH, p.kH, p.sH); oy <= yLast; oy = oy + 1) {
+const AVG_BACKWARD = inputPixelKernel(
+  [
+    ['grad', 'read'],
+    ['gradInput', 'read_write'],
+  ],
+  'p.kH',
+  'p.kW',
+  `
     let wy = avg_window(oy, p.sH, p.pH, p.kH, p.H);
-    if (iy < wy.x || iy >= wy.y) { continue; }
-    for (var ox = first_window(ix, p.pW, p.kW, p.sW); ox <= xLast; ox = ox + 1) {
-      let wx = avg_window(ox, p.sW, p.pW, p.kW, p.W);
+    if (iy < wy.x || iy >= wy.y) { continue; }`,
+  `      let wx = avg_window(ox, p.sW, p.pW, p.kW, p.W);
       if (ix < wx.x || ix >= wx.y) { continue; }
-      v = v + grad[outPlane + oy * p.outW + ox] / avg_divisor(wy, wx);
-    }
-  }
-  gradInput[i] = v;
-}`;
+      v = v + grad[outPlane + oy * p.outW + ox] / avg_divisor(wy, wx);`,
+);
 
 function checkGeometry(fn: string, g: Pool2dGeometry): [number, number] {
-  for (const key of Object.keys(g) as (keyof Pool2dGeometry)[]) {
-    const v = g[key];
-    const min = key.startsWith('stride') || key.startsWith('dilation') || key.startsWith('kernel') ? 1 : 0;
-    if (!Number.isInteger(v) || v < min)
-      throw new ValueError(`${fn}: geometry.${key} must be an integer >= ${min}, got ${v}`);
-  }
+  checkWindowFields(fn, g, (key) => key.startsWith('stride') || key.startsWith('dilation') || key.startsWith('kernel'));
   const planes = g.batch * g.channels;
   return [planes * g.height * g.width, planes * g.outH * g.outW];
 }
@@ -213,16 +194,14 @@ function checkGeometry(fn: string, g: Pool2dGeometry): [number, number] {
 export function maxPool2dWebGpu(x: GpuArray, out: GpuArray, indices: GpuArray, g: Pool2dGeometry): void {
   const fn = 'maxPool2dWebGpu';
   const [xs, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'x', x, xs);
-  checkArray(fn, 'out', out, os);
-  checkArray(fn, 'indices', indices, os, 'int32');
-  const pipeline = context.pipeline('maxPool2d', () => MAX_FORWARD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'maxPool2d',
+    () => MAX_FORWARD,
     [
-      [x, 'read'],
-      [out, 'write'],
-      [indices, 'write'],
+      ['x', x, xs, 'read'],
+      ['out', out, os, 'write'],
+      ['indices', indices, os, 'write', 'int32'],
     ],
     SPEC,
     params(g, os),
@@ -234,16 +213,14 @@ export function maxPool2dWebGpu(x: GpuArray, out: GpuArray, indices: GpuArray, g
 export function maxPool2dGatherWebGpu(x: GpuArray, indices: GpuArray, out: GpuArray, g: Pool2dGeometry): void {
   const fn = 'maxPool2dGatherWebGpu';
   const [xs, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'x', x, xs);
-  checkArray(fn, 'indices', indices, os, 'int32');
-  checkArray(fn, 'out', out, os);
-  const pipeline = context.pipeline('maxPool2dGather', () => MAX_GATHER);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'maxPool2dGather',
+    () => MAX_GATHER,
     [
-      [x, 'read'],
-      [indices, 'read'],
-      [out, 'write'],
+      ['x', x, xs, 'read'],
+      ['indices', indices, os, 'read', 'int32'],
+      ['out', out, os, 'write'],
     ],
     SPEC,
     params(g, os),
@@ -268,16 +245,14 @@ export function maxPool2dScatterWebGpu(
 ): void {
   const fn = 'maxPool2dScatterWebGpu';
   const [xs, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'grad', grad, os);
-  checkArray(fn, 'indices', indices, os, 'int32');
-  checkArray(fn, 'gradInput', gradInput, xs);
-  const pipeline = context.pipeline('maxPool2dScatter', () => MAX_SCATTER);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'maxPool2dScatter',
+    () => MAX_SCATTER,
     [
-      [grad, 'read'],
-      [indices, 'read'],
-      [gradInput, 'write'],
+      ['grad', grad, os, 'read'],
+      ['indices', indices, os, 'read', 'int32'],
+      ['gradInput', gradInput, xs, 'write'],
     ],
     SPEC,
     params(g, xs),
@@ -303,14 +278,13 @@ export function avgPool2dWebGpu(
 ): void {
   const fn = 'avgPool2dWebGpu';
   const [xs, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'x', x, xs);
-  checkArray(fn, 'out', out, os);
-  const pipeline = context.pipeline('avgPool2d', () => AVG_FORWARD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'avgPool2d',
+    () => AVG_FORWARD,
     [
-      [x, 'read'],
-      [out, 'write'],
+      ['x', x, xs, 'read'],
+      ['out', out, os, 'write'],
     ],
     SPEC,
     params(g, os, countIncludePad, divisorOverride),
@@ -336,14 +310,13 @@ export function avgPool2dBackwardWebGpu(
 ): void {
   const fn = 'avgPool2dBackwardWebGpu';
   const [xs, os] = checkGeometry(fn, g);
-  const context = checkArray(fn, 'grad', grad, os);
-  checkArray(fn, 'gradInput', gradInput, xs);
-  const pipeline = context.pipeline('avgPool2dBackward', () => AVG_BACKWARD);
-  context.dispatch(
-    pipeline,
+  launchKernel(
+    fn,
+    'avgPool2dBackward',
+    () => AVG_BACKWARD,
     [
-      [grad, 'read'],
-      [gradInput, 'write'],
+      ['grad', grad, os, 'read'],
+      ['gradInput', gradInput, xs, 'write'],
     ],
     SPEC,
     params(g, xs, countIncludePad, divisorOverride),
