@@ -111,6 +111,46 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
   });
 });
 
+describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
+  it('trains an MLP (Adam) and a CNN (SGD, momentum) with the losses and weights of the cpu backend, within float32 tolerance', () => {
+    expect(report.trainingError).toBeUndefined();
+    const training = report.training;
+    expect(training?.runs.length).toBe(2);
+    for (const run of training?.runs ?? []) {
+      expect(run.gpuLosses.length, run.name).toBe(run.cpuLosses.length);
+      expect(run.cpuLosses.length, run.name).toBeGreaterThanOrEqual(6);
+      run.cpuLosses.forEach((l, i) => {
+        expect(Number.isFinite(run.gpuLosses[i]), `${run.name} step ${i}`).toBe(true);
+        expect(Math.abs(run.gpuLosses[i] - l) / Math.max(1, Math.abs(l)), `${run.name} step ${i}`).toBeLessThan(1e-4);
+      });
+      // training moved: the last loss is below the first on both backends
+      expect(run.cpuLosses.at(-1) as number, run.name).toBeLessThan(run.cpuLosses[0]);
+      expect(run.weights, run.name).toBeGreaterThan(100);
+      expect(run.weightError, run.name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('refuses synchronous reads of GPU tensors, naming the async methods, and leaving the backend before a sync', () => {
+    const t = report.training;
+    expect(t?.syncRead).toMatch(/^true:HostReadError: Tensor\.values: .*GPU.*await t\.itemAsync\(\)/);
+    expect(t?.syncValues).toMatch(/^true:HostReadError: Tensor\.values: /);
+    expect(t?.asyncValue).toBe(2);
+    expect(t?.leave).toMatch(/^false:ValueError: setBackend: \d+ arrays .* await syncWebGpuToHost\(\) first/);
+    expect(t?.leftAfterSync).toBe('no error');
+  });
+
+  it('counts GPU kernels, cpu fallbacks by kernel and the copies', () => {
+    const stats = report.training?.stats;
+    expect(stats?.gpuKernels).toBeGreaterThan(100);
+    // cross-entropy picks the targets' log-probabilities with gather, which has no GPU kernel
+    expect(stats?.fallbacks.gather).toBeGreaterThan(0);
+    expect(stats?.fallbacks.matmul ?? 0).toBe(0);
+    expect(stats?.uploads).toBeGreaterThan(0);
+    expect(stats?.downloads).toBeGreaterThan(0);
+    expect(stats?.downloadBytes).toBeGreaterThanOrEqual(4 * (stats?.downloads ?? 0));
+  });
+});
+
 describe('WebGPU in Node', () => {
   it('initWebGpuBackend rejects with WebGpuUnavailableError naming the function and the reason', async () => {
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();

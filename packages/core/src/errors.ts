@@ -186,3 +186,24 @@ export class WebGpuUnavailableError extends NablaError {
   /** The error's name, spelled out so that a minifier that renames classes keeps it. */
   override name = 'WebGpuUnavailableError';
 }
+
+/**
+ * A synchronous read (`values`, `data`, `toArray`, `item`, printing) of a tensor whose newest values are
+ * not in JavaScript memory: on the webgpu backend they are in a GPU buffer (or still being computed), and
+ * a GPU read is asynchronous. The message names the asynchronous method to use instead.
+ *
+ * @example
+ * ```ts
+ * setBackend('webgpu');
+ * const y = relu(x);
+ * try {
+ *   y.item();
+ * } catch (e) {
+ *   if (e instanceof HostReadError) console.log(await y.itemAsync());
+ * }
+ * ```
+ */
+export class HostReadError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'HostReadError';
+}

@@ -35,13 +35,17 @@ export {
   wasmTensorBytes,
 } from './backends/wasm/index';
 export type { GemmWorker } from './backends/wasm/runtime';
+export { WebGpuDeviceError, WebGpuLimitError } from './backends/webgpu/errors';
 export {
+  getWebGpuStats,
   initWebGpuBackend,
+  syncWebGpuToHost,
   type WebGpuAdapterInfo,
   type WebGpuBackendInfo,
   type WebGpuInitOptions,
   type WebGpuLimits,
 } from './backends/webgpu/init';
+export type { WebGpuStats } from './backends/webgpu/resident';
 export {
   arange,
   type CreationOptions,
@@ -72,6 +76,7 @@ export {
   AxisError,
   DisposedError,
   DTypeError,
+  HostReadError,
   IndexError,
   NablaError,
   SavedTensorModifiedError,
@@ -183,6 +188,7 @@ export {
   randn,
   randperm,
 } from './random';
+export { checkHostRead } from './residency';
 export { broadcastShapes, type Shape, shapeSize } from './shape';
 export { type Axis, asTensor, type GradHook, type NestedArray, Tensor, type TensorLike } from './tensor';
 export { endScope, keep, startScope, type TidyScope, tidy } from './tidy';

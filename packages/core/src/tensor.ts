@@ -73,6 +73,7 @@ import { tile } from './ops/tile';
 import { transpose } from './ops/transpose';
 import { unsqueeze } from './ops/unsqueeze';
 import { std, type VarianceOptions, variance } from './ops/variance';
+import { getResidency } from './residency';
 import { formatShape, type Shape, shapeSize, shapesEqual } from './shape';
 import { type BufferVersion, fingerprintOf, newBufferVersion, syncVersion } from './version';
 
@@ -191,12 +192,33 @@ export class Tensor {
    * ```
    */
   get values(): TypedArray {
+    const data = this._array;
+    const residency = getResidency();
+    if (residency !== null) residency.hostAccess(data, 'Tensor.values');
+    return data;
+  }
+
+  /**
+   * The array kernels compute on, without asking whether its contents are in JavaScript memory: on the
+   * webgpu backend it may stand for a GPU buffer whose contents are not copied back. For ops that hand
+   * it to kernels from `resolveKernel` and never read or write it themselves; everything else reads
+   * {@link Tensor.values}. Throws a {@link DisposedError} once the tensor was disposed.
+   *
+   * @internal
+   */
+  get _array(): TypedArray {
     const data = this.dataArray;
     if (data === null)
       throw new DisposedError(
         `Tensor of shape ${formatShape(this.shape)} (${this.dtype}) was disposed (by dispose(), at the end of the tidy() that created it, or by zeroGrad() for a gradient in wasm memory); its memory may be reused. Keep it with keep() or return it from tidy(), or clone() it first`,
       );
     return data;
+  }
+
+  /** Resolve once this tensor's newest contents are in its host array (at once unless a backend keeps them elsewhere). */
+  private async onHost(): Promise<void> {
+    const residency = getResidency();
+    if (residency !== null) await residency.toHost(this._array);
   }
 
   /**
@@ -216,7 +238,7 @@ export class Tensor {
    */
   get version(): number {
     const record = this.bufferVersion;
-    return record === null ? 0 : syncVersion(record, this.values);
+    return record === null ? 0 : syncVersion(record, this._array);
   }
 
   /**
@@ -283,7 +305,7 @@ export class Tensor {
 
   /** The number of elements. */
   get size(): number {
-    return this.values.length;
+    return this._array.length;
   }
 
   /** The number of dimensions. */
@@ -446,7 +468,7 @@ export class Tensor {
    * ```
    */
   detach(): Tensor {
-    return new Tensor(this.values, this.shape, this.dtype)._shareVersion(this);
+    return new Tensor(this._array, this.shape, this.dtype)._shareVersion(this);
   }
 
   /**
@@ -514,6 +536,7 @@ export class Tensor {
    * ```
    */
   async dataAsync(): Promise<TypedArray> {
+    await this.onHost();
     return this.values.slice();
   }
 
@@ -528,6 +551,7 @@ export class Tensor {
    * ```
    */
   async toArrayAsync(): Promise<NestedArray> {
+    await this.onHost();
     return this.toArray();
   }
 
@@ -543,6 +567,7 @@ export class Tensor {
    * ```
    */
   async itemAsync(): Promise<number> {
+    await this.onHost();
     return this.item();
   }
 
@@ -560,7 +585,7 @@ export class Tensor {
 
   /** A fresh array of the same dtype and size as this tensor (helper for kernels). */
   _alloc(): TypedArray {
-    return allocate(this.dtype, this.values.length);
+    return allocate(this.dtype, this._array.length);
   }
 
   // ---- conversions -------------------------------------------------------------------------

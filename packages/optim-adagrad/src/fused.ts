@@ -28,7 +28,7 @@ export function fusedAdagrad(stateIndex: number): FusedUpdate {
       const g = p.grad;
       if (g === null) continue;
       const t = ++s.step[i];
-      kernel(p.values, g.values, s.sum[i], t, lr, lrDecay, eps, wd, maximize);
+      kernel(p._array, g._array, s.sum[i], t, lr, lrDecay, eps, wd, maximize);
     }
     return true;
   };

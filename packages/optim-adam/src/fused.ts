@@ -39,7 +39,7 @@ export function fusedAdam(stateIndex: number, decoupled: boolean): FusedUpdate {
         vmax = s.vmax[i];
         if (vmax === null) vmax = s.vmax[i] = allocate(p.dtype, p.size);
       }
-      kernel(p.values, g.values, s.m[i], s.v[i], vmax, t, lr, b1, b2, eps, wd, decoupled, maximize);
+      kernel(p._array, g._array, s.m[i], s.v[i], vmax, t, lr, b1, b2, eps, wd, decoupled, maximize);
     }
     return true;
   };

@@ -41,7 +41,7 @@ export function fusedRmsprop(stateIndex: number): FusedUpdate {
         buf = s.momentumBuffer[i];
         if (buf === null) buf = s.momentumBuffer[i] = allocate(p.dtype, p.size);
       }
-      kernel(p.values, g.values, s.squareAvg[i], ga, buf, lr, alpha, eps, wd, momentum, maximize);
+      kernel(p._array, g._array, s.squareAvg[i], ga, buf, lr, alpha, eps, wd, momentum, maximize);
     }
     return true;
   };

@@ -38,7 +38,7 @@ export function fusedSgd(stateIndex: number): FusedUpdate {
           first = true;
         }
       }
-      kernel(p.values, g.values, buf, first, lr, momentum, dampening, wd, nesterov, maximize);
+      kernel(p._array, g._array, buf, first, lr, momentum, dampening, wd, nesterov, maximize);
     }
     return true;
   };

@@ -1,4 +1,4 @@
-import { allocate, type TypedArray, ValueError } from '@nablajs/core';
+import { allocate, checkHostRead, type TypedArray, ValueError } from '@nablajs/core';
 
 /** A typed array encoded by {@link encodeState}. */
 export interface EncodedTypedArray {
@@ -40,6 +40,8 @@ export function encodeState(value: unknown): Encoded {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
   if (typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array)
+    checkHostRead(value, 'encodeState (optimizer.stateDict(): on the webgpu backend, await syncWebGpuToHost() first)');
   if (value instanceof Float32Array) return { $typed: 'float32', data: Array.from(value) };
   if (value instanceof Float64Array) return { $typed: 'float64', data: Array.from(value) };
   if (value instanceof Int32Array) return { $typed: 'int32', data: Array.from(value) };

@@ -17,6 +17,7 @@ import { runMatmulCases } from './cases-matmul';
 import { runOptimCases } from './cases-optim';
 import { runReduceCases } from './cases-reduce';
 import { type CaseReport, Checker } from './checker';
+import { runTrainingChecks, type TrainingReport } from './training';
 
 /** What the page found. */
 export interface WebGpuReport {
@@ -25,6 +26,9 @@ export interface WebGpuReport {
   /** The names of the errors the bad-input checks threw (expected: the named errors). */
   errors: Record<string, string>;
   pipelines: number;
+  /** Training on the backend against the cpu backend (or the error it threw). */
+  training?: TrainingReport;
+  trainingError?: string;
   error?: string;
 }
 
@@ -112,6 +116,11 @@ export async function runWebGpuChecks(): Promise<WebGpuReport> {
   await run('2-d dispatch', () => twoDimensional(checker, context));
   report.errors = await errorChecks(context);
   report.pipelines = context.pipelineCount;
+  try {
+    report.training = await runTrainingChecks();
+  } catch (e) {
+    report.trainingError = String((e as Error)?.stack ?? e);
+  }
   return report;
 }
 

@@ -2,7 +2,7 @@ import { onesLike } from '../creation';
 import { allocate, isHalfDType } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
 import { isAnomalyEnabled, isGradEnabled, setAnomalyEnabled, setGradEnabled } from '../grad-mode';
-import { addKernel } from '../kernels/cpu/elementwise';
+import { addKernel, copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { checkFinite, checkSavedVersions } from '../op';
 import { add } from '../ops/add';
@@ -229,8 +229,8 @@ function propagate(
 
 /** `acc += g` in place (same shape and dtype), through the backend's add kernel. */
 function accumulateInPlace(acc: Tensor, g: Tensor): void {
-  const data = acc.values;
-  resolveKernel('add', addKernel)(data, acc.shape, g.values, g.shape, data, acc.shape);
+  const data = acc._array;
+  resolveKernel('add', addKernel)(data, acc.shape, g._array, g.shape, data, acc.shape);
 }
 
 function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, adopt: boolean): void {
@@ -243,7 +243,7 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, adopt: boole
     if (createGraph || (adopt && gd === g && !isHalfDType(g.dtype))) t._replaceGrad(gd, true);
     else {
       const data = allocate(gd.dtype, gd.size, false);
-      data.set(gd.values);
+      resolveKernel('copy', copyKernel)(gd._array, data);
       t._replaceGrad(new Tensor(data, gd.shape, gd.dtype), true);
     }
   } else if (createGraph || prev.requiresGrad || isHalfDType(prev.dtype)) {
@@ -251,9 +251,7 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, adopt: boole
     // The sum depends on the previous gradient when it is part of a graph: keep that one alive.
     t._replaceGrad(add(prev, gd), true, false);
   } else {
-    const dst = prev.values;
-    const src = gd.values;
-    for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+    accumulateInPlace(prev, gd);
     prev.markModified();
   }
 }

@@ -9,6 +9,34 @@ let activeName = 'cpu';
 let activeOverrides: Map<string, Kernel> | null = null;
 
 /**
+ * What a backend that keeps tensors away from JavaScript memory (webgpu) adds to its kernels: `fallback`
+ * wraps a cpu kernel it does not replace (so that it runs once its arrays are on the host), and
+ * `activate` / `deactivate` run when it becomes or stops being the active backend.
+ */
+export interface BackendHooks {
+  fallback(name: string, cpu: Kernel): Kernel;
+  activate(): void;
+  deactivate(): void;
+}
+
+const hooks = new Map<string, BackendHooks>();
+let activeFallback: BackendHooks['fallback'] | null = null;
+
+/**
+ * Install `backendHooks` for `backend` (see {@link BackendHooks}); internal to backends.
+ *
+ * @internal
+ */
+export function setBackendHooks(backend: string, backendHooks: BackendHooks): void {
+  if (!backends.has(backend)) backends.set(backend, new Map());
+  hooks.set(backend, backendHooks);
+  if (backend === activeName) {
+    activeFallback = backendHooks.fallback;
+    backendHooks.activate();
+  }
+}
+
+/**
  * Register `kernel` under `name` for `backend`; the cpu kernels are the defaults every other backend
  * falls back to, so a backend registers only the kernels it makes faster.
  *
@@ -38,7 +66,9 @@ export function registerKernel(name: string, kernel: Kernel, backend = 'cpu'): v
  */
 export function resolveKernel<K extends Kernel>(name: string, cpuDefault: K): K {
   if (activeOverrides === null) return cpuDefault;
-  return (activeOverrides.get(name) as K | undefined) ?? cpuDefault;
+  const kernel = activeOverrides.get(name) as K | undefined;
+  if (kernel !== undefined) return kernel;
+  return activeFallback === null ? cpuDefault : (activeFallback(name, cpuDefault) as K);
 }
 
 /**
@@ -55,8 +85,13 @@ export function setBackend(name: string): void {
     throw new ValueError(
       `setBackend: unknown backend ${JSON.stringify(name)}; registered: ${[...backends.keys()].join(', ')}`,
     );
+  if (name !== activeName) hooks.get(activeName)?.deactivate();
+  const changed = name !== activeName;
   activeName = name;
   activeOverrides = name === 'cpu' ? null : table;
+  const next = hooks.get(name);
+  activeFallback = next?.fallback ?? null;
+  if (changed) next?.activate();
 }
 
 /**

@@ -36,7 +36,7 @@ const avgPool2dOp: (inputs: readonly Tensor[], attrs: AvgPoolAttrs) => Tensor = 
   forward: ([x], attrs) => {
     const g = attrs.geometry;
     const out = allocate(x.dtype, g.batch * g.channels * g.outH * g.outW);
-    resolveKernel('avgPool2d', avgPool2dKernel)(x.values, out, g, attrs.countIncludePad, attrs.divisorOverride);
+    resolveKernel('avgPool2d', avgPool2dKernel)(x._array, out, g, attrs.countIncludePad, attrs.divisorOverride);
     return new Tensor(out, [g.batch, g.channels, g.outH, g.outW], x.dtype);
   },
   backward: (grad, { attrs }) => [avgPool2dBackwardOp([grad], attrs)],
@@ -50,7 +50,7 @@ const avgPool2dBackwardOp: (inputs: readonly Tensor[], attrs: AvgPoolAttrs) => T
     const g = attrs.geometry;
     const out = allocate(grad.dtype, g.batch * g.channels * g.height * g.width);
     resolveKernel('avgPool2dBackward', avgPool2dBackwardKernel)(
-      grad.values,
+      grad._array,
       out,
       g,
       attrs.countIncludePad,

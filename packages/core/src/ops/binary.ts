@@ -39,7 +39,7 @@ export function elementwiseBinary(
 ): Tensor {
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, name);
   const out = allocate(dtype, shapeSize(shape), false); // binary kernels write every element
-  resolveKernel(name, cpuKernel)(a.values, a.shape, b.values, b.shape, out, shape);
+  resolveKernel(name, cpuKernel)(a._array, a.shape, b._array, b.shape, out, shape);
   return new Tensor(out, shape, dtype);
 }
 

@@ -19,7 +19,7 @@ const clampBackwardOp: (inputs: readonly Tensor[], attrs: ClampAttrs) => Tensor 
   forward: ([g, x], { lo, hi }) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('clampBackward', clampBackwardKernel)(g.values, x.values, out, lo, hi);
+    resolveKernel('clampBackward', clampBackwardKernel)(g._array, x._array, out, lo, hi);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => [g.requiresGrad ? clampBackwardOp([gg, x], attrs) : null, null],
@@ -35,7 +35,7 @@ const clampOp = registerOp<ClampAttrs>({
     // NOTE: a float32 tensor is compared with its bounds rounded to float32, as PyTorch does.
     const l = dtype === 'float32' ? Math.fround(lo) : lo;
     const h = dtype === 'float32' ? Math.fround(hi) : hi;
-    resolveKernel('clamp', clampKernel)(x.values, out, l, h);
+    resolveKernel('clamp', clampKernel)(x._array, out, l, h);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs: { lo, hi } }) => {

@@ -109,7 +109,7 @@ const conv2dOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => Tensor = r
     if (b !== null) dtype = promoteTypes(dtype, b.dtype);
     const shape = [g.batch, g.outChannels, g.outH, g.outW];
     const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW);
-    resolveKernel('conv2d', conv2dKernel)(x.values, w.values, b === null ? null : b.values, out, g);
+    resolveKernel('conv2d', conv2dKernel)(x._array, w._array, b === null ? null : b._array, out, g);
     return new Tensor(out, shape, dtype);
   },
   backward: (grad, { inputs, attrs: g }) => {
@@ -131,7 +131,7 @@ const conv2dInputGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => T
   forward: ([grad, w], g) => {
     const dtype = promoteTypes(grad.dtype, w.dtype);
     const out = allocate(dtype, g.batch * g.inChannels * g.height * g.width);
-    resolveKernel('conv2dInputGrad', conv2dInputGradKernel)(grad.values, w.values, out, g);
+    resolveKernel('conv2dInputGrad', conv2dInputGradKernel)(grad._array, w._array, out, g);
     return new Tensor(out, [g.batch, g.inChannels, g.height, g.width], dtype);
   },
   backward: (h, { inputs: [grad, w], attrs: g }) => [
@@ -146,7 +146,7 @@ const conv2dWeightGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => 
     const dtype = promoteTypes(x.dtype, grad.dtype);
     const cg = g.inChannels / g.groups;
     const out = allocate(dtype, g.outChannels * cg * g.kernelH * g.kernelW);
-    resolveKernel('conv2dWeightGrad', conv2dWeightGradKernel)(x.values, grad.values, out, g);
+    resolveKernel('conv2dWeightGrad', conv2dWeightGradKernel)(x._array, grad._array, out, g);
     return new Tensor(out, [g.outChannels, cg, g.kernelH, g.kernelW], dtype);
   },
   backward: (h, { inputs: [x, grad], attrs: g }) => [

@@ -16,7 +16,7 @@ const eluBackwardOp: (inputs: readonly Tensor[], alpha: number) => Tensor = regi
   forward: ([g, x], alpha) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('eluBackward', eluBackwardKernel)(g.values, x.values, out, alpha);
+    resolveKernel('eluBackward', eluBackwardKernel)(g._array, x._array, out, alpha);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs: alpha }) => [
@@ -30,7 +30,7 @@ const eluOp = registerOp<number>({
   forward: ([x], alpha) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('elu', eluKernel)(x.values, out, alpha);
+    resolveKernel('elu', eluKernel)(x._array, out, alpha);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [eluBackwardOp([g, x], attrs)],

@@ -13,7 +13,7 @@ const expandOp = registerOp<readonly number[]>({
   forward: ([x], shape) => {
     if (shapesEqual(shape, x.shape)) return x;
     const out = allocate(x.dtype, shapeSize(shape), false);
-    resolveKernel('expand', expandKernel)(x.values, x.shape, out, shape);
+    resolveKernel('expand', expandKernel)(x._array, x.shape, out, shape);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x] }) => [sumToShape(g, x.shape)],

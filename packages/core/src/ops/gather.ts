@@ -15,7 +15,7 @@ export const gatherOp: (inputs: readonly Tensor[], axis: number) => Tensor = reg
   saves: { inputs: [1], output: false },
   forward: ([x, index], axis) => {
     const out = allocate(x.dtype, shapeSize(index.shape));
-    resolveKernel('gather', gatherKernel)(x.values, x.shape, index.values as Int32Array, index.shape, axis, out);
+    resolveKernel('gather', gatherKernel)(x._array, x.shape, index._array as Int32Array, index.shape, axis, out);
     return new Tensor(out, index.shape, x.dtype);
   },
   backward: (g, { inputs: [x, index], attrs: axis }) => [

@@ -39,7 +39,7 @@ const geluBackwardOp: (inputs: readonly Tensor[], tanhApproximation: boolean) =>
   forward: ([g, x], tanhApproximation) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('geluBackward', geluBackwardKernel)(g.values, x.values, out, tanhApproximation);
+    resolveKernel('geluBackward', geluBackwardKernel)(g._array, x._array, out, tanhApproximation);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => [
@@ -53,7 +53,7 @@ const geluOp = registerOp<boolean>({
   forward: ([x], tanhApproximation) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('gelu', geluKernel)(x.values, out, tanhApproximation);
+    resolveKernel('gelu', geluKernel)(x._array, out, tanhApproximation);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [geluBackwardOp([g, x], attrs)],

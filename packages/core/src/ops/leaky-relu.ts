@@ -11,7 +11,7 @@ const leakyReluBackwardOp: (inputs: readonly Tensor[], slope: number) => Tensor 
   forward: ([g, x], slope) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('leakyReluBackward', leakyReluBackwardKernel)(g.values, x.values, out, slope);
+    resolveKernel('leakyReluBackward', leakyReluBackwardKernel)(g._array, x._array, out, slope);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => [g.requiresGrad ? leakyReluBackwardOp([gg, x], attrs) : null, null],
@@ -22,7 +22,7 @@ const leakyReluOp = registerOp<number>({
   forward: ([x], slope) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('leakyRelu', leakyReluKernel)(x.values, out, slope);
+    resolveKernel('leakyRelu', leakyReluKernel)(x._array, out, slope);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [leakyReluBackwardOp([g, x], attrs)],

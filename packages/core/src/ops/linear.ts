@@ -53,9 +53,9 @@ function makeLinearOp(relu: boolean) {
       const n = w.shape[0];
       const dtype = promoteTypes(x.dtype, w.dtype);
       const out = allocate(dtype, rows * n, false); // the product overwrites every element
-      resolveKernel('matmul', matmulKernel)(x.values, 0, w.values, 0, out, 0, rows, k, n, false, true, false);
+      resolveKernel('matmul', matmulKernel)(x._array, 0, w._array, 0, out, 0, rows, k, n, false, true, false);
       const shape = [rows, n];
-      if (b !== null) resolveKernel('add', addKernel)(out, shape, b.values, b.shape, out, shape);
+      if (b !== null) resolveKernel('add', addKernel)(out, shape, b._array, b.shape, out, shape);
       if (relu) resolveKernel('relu', reluKernel)(out, out);
       return new Tensor(out, shape, dtype);
     },
@@ -77,20 +77,20 @@ function makeLinearOp(relu: boolean) {
       const n = w.shape[0];
       // The ReLU's gradient in a scratch tensor of its own, disposed (its block reused) before returning.
       const scratch = relu ? new Tensor(allocate(g.dtype, g.size, false), g.shape, g.dtype) : null;
-      const dz = scratch === null ? g.values : scratch.values;
-      if (relu) resolveKernel('thresholdBackward', thresholdBackwardKernel)(g.values, output.values, dz, 0);
+      const dz = scratch === null ? g._array : scratch._array;
+      if (relu) resolveKernel('thresholdBackward', thresholdBackwardKernel)(g._array, output._array, dz, 0);
       const matmulK = resolveKernel('matmul', matmulKernel);
       let gx: Tensor | null = null;
       let gw: Tensor | null = null;
       let gb: Tensor | null = null;
       if (x.requiresGrad) {
         const data = allocate(x.dtype, rows * k, false);
-        matmulK(dz, 0, w.values, 0, data, 0, rows, n, k, false, false, false);
+        matmulK(dz, 0, w._array, 0, data, 0, rows, n, k, false, false, false);
         gx = fresh(data, x.shape, x);
       }
       if (w.requiresGrad) {
         const data = allocate(w.dtype, n * k, false);
-        matmulK(dz, 0, x.values, 0, data, 0, n, rows, k, true, false, false);
+        matmulK(dz, 0, x._array, 0, data, 0, n, rows, k, true, false, false);
         gw = fresh(data, w.shape, w);
       }
       if (b?.requiresGrad) {

@@ -16,7 +16,7 @@ const logSigmoidBackwardOp: (inputs: readonly Tensor[], attrs: undefined) => Ten
   forward: ([g, x]) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('logSigmoidBackward', logSigmoidBackwardKernel)(g.values, x.values, out);
+    resolveKernel('logSigmoidBackward', logSigmoidBackwardKernel)(g._array, x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x] }) => {
@@ -34,7 +34,7 @@ const logSigmoidOp = registerOp<undefined>({
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('logSigmoid', logSigmoidKernel)(x.values, out);
+    resolveKernel('logSigmoid', logSigmoidKernel)(x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x] }) => [logSigmoidBackwardOp([g, x], undefined)],

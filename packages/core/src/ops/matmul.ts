@@ -78,13 +78,13 @@ const matmulOp: (inputs: readonly Tensor[], attrs: MatmulAttrs) => Tensor = regi
     const bOffsets = batchOffsets(bBatch, batch, k * n);
     if (!transA && shapesEqual(aBatch, batch) && shapeSize(bBatch) === 1) {
       // A batch of matrices times one matrix is a single product with the batch stacked into the rows.
-      kernel(a.values, 0, b.values, 0, out, 0, count * m, k, n, false, transB, false);
+      kernel(a._array, 0, b._array, 0, out, 0, count * m, k, n, false, transB, false);
     } else {
       const aOffsets = batchOffsets(aBatch, batch, m * k);
       for (let i = 0; i < count; i++) {
         const ao = aOffsets === null ? i * m * k : aOffsets[i];
         const bo = bOffsets === null ? i * k * n : bOffsets[i];
-        kernel(a.values, ao, b.values, bo, out, i * m * n, m, k, n, transA, transB, false);
+        kernel(a._array, ao, b._array, bo, out, i * m * n, m, k, n, transA, transB, false);
       }
     }
     return new Tensor(out, outShape, dtype);

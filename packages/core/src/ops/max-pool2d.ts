@@ -113,9 +113,9 @@ const maxPool2dOp: (inputs: readonly Tensor[], attrs: MaxPoolAttrs) => Tensor = 
     const out = allocate(x.dtype, g.batch * g.channels * g.outH * g.outW);
     if (attrs.indices === null) {
       const indices = new Int32Array(out.length);
-      resolveKernel('maxPool2d', maxPool2dKernel)(x.values, out, indices, g);
+      resolveKernel('maxPool2d', maxPool2dKernel)(x._array, out, indices, g);
       attrs.indices = indices;
-    } else resolveKernel('maxPool2dGather', maxPool2dGatherKernel)(x.values, attrs.indices, out, g);
+    } else resolveKernel('maxPool2dGather', maxPool2dGatherKernel)(x._array, attrs.indices, out, g);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (grad, { attrs }) => [maxPool2dBackwardOp([grad], attrs)],
@@ -128,7 +128,7 @@ const maxPool2dBackwardOp: (inputs: readonly Tensor[], attrs: MaxPoolAttrs) => T
     const out = allocate(grad.dtype, g.batch * g.channels * g.height * g.width);
     if (attrs.indices === null)
       throw new ValueError('maxPool2dBackward: the argmax indices of the forward are missing');
-    resolveKernel('maxPool2dBackward', maxPool2dScatterKernel)(grad.values, attrs.indices, out, g);
+    resolveKernel('maxPool2dBackward', maxPool2dScatterKernel)(grad._array, attrs.indices, out, g);
     return new Tensor(out, [g.batch, g.channels, g.height, g.width], grad.dtype);
   },
   backward: (h, { attrs }) => [maxPool2dOp([h], attrs)],

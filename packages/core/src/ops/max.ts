@@ -39,7 +39,7 @@ export function defineExtremum(name: 'max' | 'min'): (x: Tensor, axis: Axis, kee
     forward: ([x], { axes, keepdims }) => {
       const shape = reducedShape(x.shape, axes, keepdims);
       const out = allocate(x.dtype, shapeSize(shape));
-      resolveKernel(name, kernel)(x.values, x.shape, axes, out);
+      resolveKernel(name, kernel)(x._array, x.shape, axes, out);
       return new Tensor(out, shape, x.dtype);
     },
     backward: (g, { inputs: [x], output, attrs }) => {

@@ -14,7 +14,7 @@ const meanOp = registerOp<ReduceAttrs>({
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('mean', meanKernel)(x.values, x.shape, axes, out, reducedCount(x.shape, axes));
+    resolveKernel('mean', meanKernel)(x._array, x.shape, axes, out, reducedCount(x.shape, axes));
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [

@@ -25,7 +25,7 @@ const powScalarOp = registerOp<number>({
         throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${exponent} on an int32 tensor)`);
     }
     const out = allocate(dtype, x.size);
-    resolveKernel('powScalar', powScalarKernel)(x.values, out, exponent);
+    resolveKernel('powScalar', powScalarKernel)(x._array, out, exponent);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs: exponent }) => {
@@ -47,7 +47,7 @@ const powOp = registerOp<undefined>({
           throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${b.values[i]} on int32 tensors)`);
     }
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('pow', powKernel)(a.values, a.shape, b.values, b.shape, out, shape);
+    resolveKernel('pow', powKernel)(a._array, a.shape, b._array, b.shape, out, shape);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [a, b], output }) => [

@@ -12,7 +12,7 @@ const thresholdBackwardOp: (inputs: readonly Tensor[], threshold: number) => Ten
   forward: ([g, x], threshold) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('thresholdBackward', thresholdBackwardKernel)(g.values, x.values, out, threshold);
+    resolveKernel('thresholdBackward', thresholdBackwardKernel)(g._array, x._array, out, threshold);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => [g.requiresGrad ? thresholdBackwardOp([gg, x], attrs) : null, null],
@@ -23,7 +23,7 @@ const reluOp = registerOp<undefined>({
   saves: { output: false },
   forward: ([x]) => {
     const out = x._alloc();
-    resolveKernel('relu', reluKernel)(x.values, out);
+    resolveKernel('relu', reluKernel)(x._array, out);
     return new Tensor(out, x.shape, x.dtype);
   },
   backward: (g, { inputs: [x] }) => [thresholdBackwardOp([g, x], 0)],

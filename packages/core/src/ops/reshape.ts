@@ -34,7 +34,7 @@ export function resolveShape(fn: string, size: number, from: Shape, shape: reado
 const reshapeOp = registerOp<readonly number[]>({
   name: 'reshape',
   saves: { inputs: [], output: false },
-  forward: ([x], shape) => new Tensor(x.values, shape, x.dtype)._shareVersion(x),
+  forward: ([x], shape) => new Tensor(x._array, shape, x.dtype)._shareVersion(x),
   backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
 });
 

@@ -19,9 +19,9 @@ export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor =
     resolveKernel('scatterAdd', scatterAddKernel)(
       out,
       x.shape,
-      index.values as Int32Array,
+      index._array as Int32Array,
       index.shape,
-      src.values,
+      src._array,
       src.shape,
       axis,
     );

@@ -14,7 +14,7 @@ const sigmoidBackwardOp = registerOp<undefined>({
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
     const out = allocate(dtype, y.size, false);
-    resolveKernel('sigmoidBackward', sigmoidBackwardKernel)(g.values, y.values, out);
+    resolveKernel('sigmoidBackward', sigmoidBackwardKernel)(g._array, y._array, out);
     return new Tensor(out, y.shape, dtype);
   },
   backward: (gg, { inputs: [g, y] }) => [
@@ -35,7 +35,7 @@ const sigmoidOp = registerOp<undefined>({
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('sigmoid', sigmoidKernel)(x.values, out);
+    resolveKernel('sigmoid', sigmoidKernel)(x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { output }) => [sigmoidBackward(g, output)],

@@ -16,7 +16,7 @@ const siluBackwardOp: (inputs: readonly Tensor[], attrs: undefined) => Tensor = 
   forward: ([g, x]) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size, false);
-    resolveKernel('siluBackward', siluBackwardKernel)(g.values, x.values, out);
+    resolveKernel('siluBackward', siluBackwardKernel)(g._array, x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x] }) => {
@@ -35,7 +35,7 @@ const siluOp = registerOp<undefined>({
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('silu', siluKernel)(x.values, out);
+    resolveKernel('silu', siluKernel)(x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x] }) => [siluBackwardOp([g, x], undefined)],

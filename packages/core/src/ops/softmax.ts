@@ -22,7 +22,7 @@ export function softmaxForward(name: string, x: Tensor, axis: number, log: boole
   const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
   const out = allocate(dtype, x.size, false);
   const { outer, n, inner } = axisLayout(x.shape, axis);
-  resolveKernel(name, softmaxKernel)(x.values, outer, n, inner, out, log);
+  resolveKernel(name, softmaxKernel)(x._array, outer, n, inner, out, log);
   return new Tensor(out, x.shape, dtype);
 }
 
@@ -30,7 +30,7 @@ export function softmaxForward(name: string, x: Tensor, axis: number, log: boole
 export function softmaxBackwardForward(name: string, g: Tensor, y: Tensor, axis: number, log: boolean): Tensor {
   const out = allocate(y.dtype, y.size, false);
   const { outer, n, inner } = axisLayout(y.shape, axis);
-  resolveKernel(name, softmaxBackwardKernel)(g.values, y.values, outer, n, inner, out, log);
+  resolveKernel(name, softmaxBackwardKernel)(g._array, y._array, outer, n, inner, out, log);
   return new Tensor(out, y.shape, y.dtype);
 }
 

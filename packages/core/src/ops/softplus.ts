@@ -22,7 +22,7 @@ const softplusBackwardOp: (inputs: readonly Tensor[], attrs: SoftplusAttrs) => T
   forward: ([g, x], { beta, threshold }) => {
     const dtype = promoteTypes(g.dtype, x.dtype);
     const out = allocate(dtype, x.size);
-    resolveKernel('softplusBackward', softplusBackwardKernel)(g.values, x.values, out, beta, threshold);
+    resolveKernel('softplusBackward', softplusBackwardKernel)(g._array, x._array, out, beta, threshold);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (gg, { inputs: [g, x], attrs }) => {
@@ -41,7 +41,7 @@ const softplusOp = registerOp<SoftplusAttrs>({
   forward: ([x], { beta, threshold }) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size);
-    resolveKernel('softplus', softplusKernel)(x.values, out, beta, threshold);
+    resolveKernel('softplus', softplusKernel)(x._array, out, beta, threshold);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [softplusBackwardOp([g, x], attrs)],

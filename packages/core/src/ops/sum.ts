@@ -44,7 +44,7 @@ const sumOp = registerOp<ReduceAttrs>({
   forward: ([x], { axes, keepdims }) => {
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('sum', sumKernel)(x.values, x.shape, axes, out);
+    resolveKernel('sum', sumKernel)(x._array, x.shape, axes, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [expandReduced(g, x.shape, attrs.axes)],

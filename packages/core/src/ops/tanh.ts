@@ -12,7 +12,7 @@ const tanhBackwardOp = registerOp<undefined>({
   forward: ([g, y]) => {
     const dtype = promoteTypes(g.dtype, y.dtype);
     const out = allocate(dtype, y.size, false);
-    resolveKernel('tanhBackward', tanhBackwardKernel)(g.values, y.values, out);
+    resolveKernel('tanhBackward', tanhBackwardKernel)(g._array, y._array, out);
     return new Tensor(out, y.shape, dtype);
   },
   backward: (gg, { inputs: [g, y] }) => [
@@ -33,7 +33,7 @@ const tanhOp = registerOp<undefined>({
   forward: ([x]) => {
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const out = allocate(dtype, x.size, false);
-    resolveKernel('tanh', tanhKernel)(x.values, out);
+    resolveKernel('tanh', tanhKernel)(x._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { output }) => [tanhBackward(g, output)],

@@ -28,8 +28,8 @@ export function defineUnary(
       const out = allocate(dtype, x.size, false); // unary kernels write every element
       // NOTE: a loop of the op's own (options.kernel) stays monomorphic and is several times faster
       // than mapUnary, whose call to fn sees every unary op.
-      if (options.kernel) resolveKernel(name, options.kernel)(x.values, out);
-      else resolveKernel(name, mapUnary)(x.values, out, fn);
+      if (options.kernel) resolveKernel(name, options.kernel)(x._array, out);
+      else resolveKernel(name, mapUnary)(x._array, out, fn);
       return new Tensor(out, x.shape, dtype);
     },
     backward: backward === null ? undefined : (g, ctx) => [backward(g, ctx)],

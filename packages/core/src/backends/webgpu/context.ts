@@ -153,6 +153,26 @@ export class WebGpuContext {
     return array;
   }
 
+  /** Copy `values` (of `array`'s size and type) into `array`, ordered after every command recorded so far. */
+  write(array: GpuArray, values: Float32Array | Int32Array): void {
+    this.check('WebGpuContext.write');
+    if (values.length !== array.size)
+      throw new ValueError(`WebGpuContext.write: ${values.length} values for an array of ${array.size}`);
+    // NOTE: queue writes run before commands not yet submitted (see upload).
+    this.flush();
+    if (values.length > 0)
+      this.device.queue.writeBuffer(array.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /** Record a copy of `source` into `target` (same size). */
+  copy(source: GpuArray, target: GpuArray): void {
+    this.check('WebGpuContext.copy');
+    if (source.size !== target.size)
+      throw new ValueError(`WebGpuContext.copy: ${source.size} elements into an array of ${target.size}`);
+    if (source.size > 0 && source.buffer !== target.buffer)
+      this.commandEncoder().copyBufferToBuffer(source.buffer, 0, target.buffer, 0, source.size * 4);
+  }
+
   /**
    * A read-only GPU array of `values` that lives until the next submission: for a kernel's small tables
    * (shapes, strides, offsets). Its buffer is new and filled at creation, so it needs no flush.

@@ -1,6 +1,11 @@
-import { WebGpuUnavailableError } from '../../errors';
+import { ValueError, WebGpuUnavailableError } from '../../errors';
+import { setBackendHooks } from '../../kernels/registry';
+import { type BufferPool, getBufferPool, setBufferPool } from '../../lifetime';
+import { setResidency } from '../../residency';
 import { WebGpuContext } from './context';
 import { WebGpuDeviceError } from './errors';
+import { webGpuAdapters } from './register';
+import { Resident, type WebGpuStats } from './resident';
 
 /**
  * Options of {@link initWebGpuBackend}.
@@ -88,7 +93,7 @@ export interface WebGpuBackendInfo {
   features: string[];
 }
 
-let current: { context: WebGpuContext; info: WebGpuBackendInfo } | null = null;
+let current: { context: WebGpuContext; info: WebGpuBackendInfo; resident: Resident } | null = null;
 let pending: Promise<WebGpuBackendInfo> | null = null;
 
 /**
@@ -97,8 +102,9 @@ let pending: Promise<WebGpuBackendInfo> | null = null;
  * browser without WebGPU, a page that is not a secure context), no adapter, or the device request
  * fails. Calling it again resolves with the same device's information.
  *
- * This is the first layer of the WebGPU backend: the device and its WGSL kernels. Tensors do not live
- * on the GPU yet and no op runs there (see the WebGPU guide for what is and is not built).
+ * It also installs the `webgpu` backend: after `setBackend('webgpu')` float32 tensors keep their values in
+ * GPU buffers, ops with a WGSL kernel run it, and the others run their cpu kernel when their inputs are
+ * back on the host; read values with `dataAsync`, `toArrayAsync` or `itemAsync` (see the WebGPU guide).
  *
  * @example
  * ```ts
@@ -128,7 +134,9 @@ export function initWebGpuBackend(options: WebGpuInitOptions = {}): Promise<WebG
   return pending;
 }
 
-async function createBackend(options: WebGpuInitOptions): Promise<{ context: WebGpuContext; info: WebGpuBackendInfo }> {
+async function createBackend(
+  options: WebGpuInitOptions,
+): Promise<{ context: WebGpuContext; info: WebGpuBackendInfo; resident: Resident }> {
   const fn = 'initWebGpuBackend';
   if (options === null || typeof options !== 'object')
     throw new WebGpuUnavailableError(`${fn}: options must be an object, got ${String(options)}`);
@@ -186,7 +194,71 @@ async function createBackend(options: WebGpuInitOptions): Promise<{ context: Web
     maxElements: context.maxElements,
     features: [...adapter.features].sort(),
   };
-  return { context, info };
+  return { context, info, resident: installBackend(context) };
+}
+
+/** Put the backend behind the kernel registry: `setBackend('webgpu')` then keeps float32 tensors on the GPU. */
+function installBackend(context: WebGpuContext): Resident {
+  const resident = new Resident(context);
+  resident.adapters = webGpuAdapters(resident);
+  let previousPool: BufferPool | null = null;
+  setBackendHooks('webgpu', {
+    fallback: (name, cpu) => resident.kernel(name, cpu),
+    activate() {
+      resident.activate();
+      previousPool = getBufferPool();
+      setBufferPool(resident);
+      setResidency(resident);
+    },
+    deactivate() {
+      const left = resident.deviceOnlyCount();
+      if (left > 0)
+        throw new ValueError(
+          `setBackend: ${left} arrays (tensors, optimizer state, or deferred kernel calls) have their newest values only on the GPU; await syncWebGpuToHost() first (it copies them back), or dispose the tensors you no longer need`,
+        );
+      setBufferPool(previousPool);
+      setResidency(null);
+    },
+  });
+  return resident;
+}
+
+/**
+ * What the webgpu backend did since {@link initWebGpuBackend}: kernel calls run on the GPU, cpu kernels run
+ * instead (for ops without a GPU kernel, or arguments a GPU kernel does not take: float64, int32 values),
+ * by kernel name, and the copies between JavaScript memory and the GPU with their bytes. A copy of the
+ * counts; throws a {@link WebGpuDeviceError} before initialisation.
+ *
+ * @example
+ * ```ts
+ * await initWebGpuBackend();
+ * setBackend('webgpu');
+ * // ... train ...
+ * const { gpuKernels, fallbacks, uploads, downloads } = getWebGpuStats();
+ * console.log(gpuKernels, fallbacks, uploads, downloads); // e.g. 5400 { gather: 100, scatterAdd: 100 } 303 200
+ * ```
+ */
+export function getWebGpuStats(): WebGpuStats {
+  if (current === null)
+    throw new WebGpuDeviceError('getWebGpuStats: no WebGPU device yet: await initWebGpuBackend() first');
+  const s = current.resident.stats;
+  return { ...s, fallbacks: { ...s.fallbacks } };
+}
+
+/**
+ * Run the webgpu backend's deferred kernel calls and copy every array whose newest values are only on the
+ * GPU back to JavaScript memory (tensors, optimizer state), in one read; then synchronous reads work and
+ * `setBackend` may leave the backend. Resolves at once before initialisation.
+ *
+ * @example
+ * ```ts
+ * await syncWebGpuToHost();
+ * setBackend('cpu');
+ * model.stateDict(); // the trained weights
+ * ```
+ */
+export async function syncWebGpuToHost(): Promise<void> {
+  if (current !== null) await current.resident.allToHost();
 }
 
 /**

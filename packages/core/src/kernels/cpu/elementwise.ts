@@ -331,3 +331,8 @@ export function clampBackwardKernel(g: TypedArray, x: TypedArray, out: TypedArra
     out[i] = v >= lo && v <= hi ? g[i] : 0;
   }
 }
+
+/** The cpu kernel of a copy: `out[i] = x[i]` (same length and array type); backward copies a gradient with it. */
+export function copyKernel(x: TypedArray, out: TypedArray): void {
+  out.set(x);
+}
