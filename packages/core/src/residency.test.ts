@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TypedArray } from './dtype';
 import { HostReadError, ValueError } from './errors';
-import { checkHostRead, relu, setBackend, tensor } from './index';
+import { bringToHost, checkHostRead, relu, setBackend, tensor } from './index';
 import { setBackendHooks } from './kernels/registry';
 import { setResidency } from './residency';
 
@@ -20,11 +20,17 @@ function fakeResidency() {
       if (remote.has(data)) throw new HostReadError(`${reader}: remote; use await t.dataAsync()`);
     },
     async toHost(data: TypedArray) {
+      await this.toHostMany([data]);
+    },
+    async toHostMany(arrays: readonly TypedArray[]) {
       await Promise.resolve();
-      const values = remote.get(data);
-      if (values !== undefined) {
-        data.set(values);
-        remote.delete(data);
+      reads.push(`toHostMany(${arrays.length})`);
+      for (const data of arrays) {
+        const values = remote.get(data);
+        if (values !== undefined) {
+          data.set(values);
+          remote.delete(data);
+        }
       }
     },
   };
@@ -58,6 +64,21 @@ describe('residency hooks', () => {
     const v = tensor([0, 0]);
     r.remote.set(v._array, [4, 5]);
     expect(await v.toArrayAsync()).toEqual([4, 5]);
+    const a = tensor([0]);
+    const b = tensor([0, 0]);
+    r.remote.set(a._array, [8]);
+    r.remote.set(b._array, [9, 10]);
+    r.reads.length = 0;
+    await bringToHost([a, b]);
+    expect(r.reads).toEqual(['toHostMany(2)']); // one read for both
+    expect(a.item()).toBe(8);
+    expect(Array.from(b.values)).toEqual([9, 10]);
+  });
+
+  it('bringToHost resolves at once without a residency', async () => {
+    const t = tensor([1, 2]);
+    await bringToHost([t]);
+    expect(Array.from(t.values)).toEqual([1, 2]);
   });
 
   it('checkHostRead asks the residency for arrays outside tensors, and is free without one', () => {

@@ -1,5 +1,6 @@
 import type { TypedArray } from './dtype';
 import type { HostReadError } from './errors';
+import type { Tensor } from './tensor';
 
 /**
  * Where a backend keeps tensor contents away from JavaScript memory (the webgpu backend: GPU buffers),
@@ -16,6 +17,8 @@ export interface Residency {
   hostAccess(data: TypedArray, reader: string): void;
   /** Bring `data`'s newest contents into the host array (runs pending work, copies back), then resolve. */
   toHost(data: TypedArray): Promise<void>;
+  /** The same for several arrays, with one copy back for all. */
+  toHostMany(arrays: readonly TypedArray[]): Promise<void>;
 }
 
 let residency: Residency | null = null;
@@ -42,4 +45,22 @@ export function getResidency(): Residency | null {
  */
 export function checkHostRead(data: TypedArray, reader: string): void {
   if (residency !== null) residency.hostAccess(data, reader);
+}
+
+/**
+ * Bring the newest values of `tensors` into JavaScript memory, with one copy back for all of them on the
+ * webgpu backend (where a read waits for the GPU); afterwards their synchronous reads (`values`, `item()`,
+ * `toArray()`) work. Resolves at once on the cpu and wasm backends. A training loop reads its loss and
+ * outputs this way, a batch at a time.
+ *
+ * @example
+ * ```ts
+ * const output = model.forward(x);
+ * const loss = crossEntropy(output, y);
+ * await bringToHost([loss, output]);
+ * console.log(loss.item(), output.argmax(1).toArray());
+ * ```
+ */
+export async function bringToHost(tensors: readonly Tensor[]): Promise<void> {
+  if (residency !== null) await residency.toHostMany(tensors.map((t) => t._array));
 }

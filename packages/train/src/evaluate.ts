@@ -1,4 +1,13 @@
-import { cat, defaultGenerator, noGrad, Tensor, ValueError } from '@nablajs/core';
+import {
+  bringToHost,
+  cat,
+  defaultGenerator,
+  isGradEnabled,
+  noGrad,
+  setGradEnabled,
+  Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { type Batch, type BatchSource, batchSource, type TrainData } from './batches';
 import { type MetricFn, type MetricsOptions, RunningMean, resolveMetrics } from './metrics';
 import type { Logs, Trainable } from './types';
@@ -55,13 +64,34 @@ export function checkLoss(fn: string, loss: unknown): LossFn {
  * @internal
  */
 export function lossValue(fn: string, loss: unknown): number {
+  return checkLossTensor(fn, loss).values[0];
+}
+
+/**
+ * `loss` checked to be a one-element Tensor (without reading its value).
+ *
+ * @internal
+ */
+export function checkLossTensor(fn: string, loss: unknown): Tensor {
   if (!(loss instanceof Tensor))
     throw new ValueError(`${fn}: the loss function must return a Tensor, got ${loss === null ? 'null' : typeof loss}`);
   if (loss.size !== 1)
     throw new ValueError(
       `${fn}: the loss must be a scalar, got shape [${loss.shape.join(',')}]; use reduction 'mean' or 'sum'`,
     );
-  return loss.values[0];
+  return loss;
+}
+
+/**
+ * {@link lossValue} read asynchronously: on the webgpu backend the loss (and `alsoRead`, e.g. the outputs
+ * the metrics read) comes back in one copy; on the cpu and wasm backends it resolves at once.
+ *
+ * @internal
+ */
+export async function lossValueAsync(fn: string, loss: unknown, alsoRead: readonly unknown[] = []): Promise<number> {
+  const tensor = checkLossTensor(fn, loss);
+  await bringToHost([tensor, ...alsoRead.filter((t): t is Tensor => t instanceof Tensor)]);
+  return tensor.values[0];
 }
 
 /**
@@ -99,6 +129,43 @@ export function evaluateSource(
     const n = inputs.shape[0];
     lossMean.add(lossValue(fn, loss(output, targets)), n);
     for (const [name, mean] of means) mean.add(metrics[name](output, targets), n);
+  }
+  const logs: Logs = { loss: lossMean.value };
+  for (const [name, mean] of means) logs[name] = mean.value;
+  return logs;
+}
+
+/**
+ * {@link evaluateSource} with the loss and outputs of each batch read asynchronously, in one copy per batch
+ * (what `fit()` validates with, so that it runs on the webgpu backend). Sets eval mode and turns gradients
+ * off itself, and restores both.
+ *
+ * @internal
+ */
+export async function evaluateSourceAsync(
+  fn: string,
+  model: Trainable,
+  loss: LossFn,
+  source: BatchSource,
+  metrics: Readonly<Record<string, MetricFn>>,
+): Promise<Logs> {
+  const wasTraining = (model as { training?: unknown }).training;
+  const recording = isGradEnabled();
+  model.eval();
+  const lossMean = new RunningMean();
+  const means = Object.keys(metrics).map((name) => [name, new RunningMean()] as const);
+  try {
+    for (const [inputs, targets] of source.epoch(defaultGenerator())) {
+      setGradEnabled(false);
+      const output = model.forward(inputs);
+      const value = await lossValueAsync(fn, loss(output, targets), means.length > 0 ? [output] : []);
+      const n = inputs.shape[0];
+      lossMean.add(value, n);
+      for (const [name, mean] of means) mean.add(metrics[name](output, targets), n);
+    }
+  } finally {
+    setGradEnabled(recording);
+    if (wasTraining === true) model.train(true);
   }
   const logs: Logs = { loss: lossMean.value };
   for (const [name, mean] of means) logs[name] = mean.value;

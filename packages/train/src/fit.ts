@@ -1,8 +1,8 @@
-import { defaultGenerator, endScope, Generator, getBackend, startScope, tidy, ValueError } from '@nablajs/core';
+import { defaultGenerator, endScope, Generator, getBackend, startScope, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { type BatchSource, batchSource, isTensorData, type TrainData } from './batches';
 import { createContext, type LoopContext, resetBatch } from './context';
-import { checkLoss, checkModel, evaluateSource, inEvalMode, type LossFn, lossValue } from './evaluate';
+import { checkLoss, checkLossTensor, checkModel, evaluateSourceAsync, type LossFn, lossValueAsync } from './evaluate';
 import { checkTrainPlugin, EventBus, isOptimizerPlugin, setupOptimizerPlugin, subscribePlugin } from './events';
 import { type MetricFn, type MetricsOptions, RunningMean, validationName } from './metrics';
 import { hasMetrics, metricsPlugin } from './plugins/metrics';
@@ -300,12 +300,14 @@ async function runEpoch(
       ctx.output = model.forward(inputs);
       ctx.loss = p.loss(ctx.output, targets);
       await bus.emit('afterForward', ctx);
-      const value = lossValue(fn, ctx.loss);
+      // Read asynchronously: on the webgpu backend the loss (with the outputs the metrics read) comes back
+      // from the GPU in one copy.
+      const value = await lossValueAsync(fn, ctx.loss, Object.keys(p.metrics).length > 0 ? [ctx.output] : []);
       lossMean.add(value, inputs.shape[0]);
       ctx.batchLogs.loss = value;
       ctx.epochLogs.loss = lossMean.value;
       await bus.emit('beforeBackward', ctx);
-      lossValue(fn, ctx.loss);
+      checkLossTensor(fn, ctx.loss);
       if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
       ctx.loss.backward();
       await bus.emit('afterBackward', ctx);
@@ -336,8 +338,13 @@ async function runEpoch(
     model.eval();
     optimizer?.eval?.();
     await bus.emit('validationStart', ctx);
-    const evaluate = () => inEvalMode(model, () => evaluateSource(fn, model, p.loss, source, p.metrics));
-    const val = p.tidy ? tidy(evaluate) : evaluate();
+    const scope = p.tidy ? startScope() : null;
+    let val: Logs;
+    try {
+      val = await evaluateSourceAsync(fn, model, p.loss, source, p.metrics);
+    } finally {
+      if (scope !== null) endScope(scope);
+    }
     for (const [name, value] of Object.entries(val)) ctx.epochLogs[validationName(name)] = value;
     await bus.emit('validationEnd', ctx);
   }

@@ -13,6 +13,7 @@ import { binaryWebGpu } from '../../../packages/core/src/backends/webgpu/kernels
 import { WebGpuUnavailableError } from '../../../packages/core/src/errors';
 import { runConvCases, runPoolCases } from './cases-conv';
 import { runActivationCases, runBinaryCases, runUnaryCases } from './cases-elementwise';
+import { runGatherCases } from './cases-gather';
 import { runMatmulCases } from './cases-matmul';
 import { runOptimCases } from './cases-optim';
 import { runReduceCases } from './cases-reduce';
@@ -113,6 +114,7 @@ export async function runWebGpuChecks(): Promise<WebGpuReport> {
   await run('conv', () => runConvCases(checker));
   await run('pool', () => runPoolCases(checker));
   await run('optim', () => runOptimCases(checker));
+  await run('gather', () => runGatherCases(checker));
   await run('2-d dispatch', () => twoDimensional(checker, context));
   report.errors = await errorChecks(context);
   report.pipelines = context.pipelineCount;

@@ -27,6 +27,7 @@ import {
 } from '../../../packages/nn/src/index';
 import { adam } from '../../../packages/optim-adam/src/index';
 import { sgd } from '../../../packages/optim-sgd/src/index';
+import { fit } from '../../../packages/train/src/index';
 
 /** One model trained on both backends. */
 export interface TrainingRun {
@@ -38,9 +39,20 @@ export interface TrainingRun {
   weights: number;
 }
 
+/** `fit()` on both backends: the history of each (loss, accuracy, validation loss and accuracy per epoch). */
+export interface FitRun {
+  cpu: Record<string, number>[];
+  gpu: Record<string, number>[];
+  /** Waits for copies back during the webgpu fit, and the arrays they brought. */
+  reads: number;
+  downloads: number;
+  batches: number;
+}
+
 /** What the training checks found. */
 export interface TrainingReport {
   runs: TrainingRun[];
+  fit: FitRun;
   /** The message of the error a synchronous read of a GPU tensor threw (`item()`, `values`). */
   syncRead: string;
   syncValues: string;
@@ -121,6 +133,53 @@ async function compare(
   return { name, cpuLosses: cpu.losses, gpuLosses: gpu.losses, weightError, weights };
 }
 
+/** fit() with metrics and validation, shuffled batches from one seed, on the cpu and the webgpu backend. */
+async function fitOnBoth(): Promise<FitRun> {
+  const n = 48;
+  const x = randn([n, 12], { generator: manualSeed(21) }).values.slice() as Float32Array;
+  const y = new Int32Array(n).map((_, i) => (i * 5) % 4);
+  const histories: Record<string, number>[][] = [];
+  let downloads = 0;
+  let reads = 0;
+  manualSeed(4);
+  const init = new Sequential(new Linear(12, 20), new ReLU(), new Linear(20, 4)).stateDict();
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    setBackend(backend);
+    const model = new Sequential(new Linear(12, 20), new ReLU(), new Linear(20, 4));
+    const state: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(init)) state[k] = tensor((t as Tensor).values.slice(), { shape: [...t.shape] });
+    model.loadStateDict(state);
+    const before = backend === 'webgpu' ? getWebGpuStats() : null;
+    const { history } = await fit({
+      model,
+      data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
+      validation: {
+        x: tensor(x.slice(0, 16 * 12), { shape: [16, 12] }),
+        y: tensor(y.slice(0, 16), { dtype: 'int32' }),
+      },
+      loss: crossEntropy,
+      optimizer: adam(model.parameters(), { lr: 0.02 }),
+      epochs: 4,
+      batchSize: 16,
+      shuffle: true,
+      generator: manualSeed(9),
+      metrics: { accuracy: true },
+    });
+    if (backend === 'webgpu') {
+      downloads = getWebGpuStats().downloads - (before?.downloads ?? 0);
+      reads = getWebGpuStats().reads - (before?.reads ?? 0);
+      await syncWebGpuToHost();
+    }
+    setBackend('cpu');
+    histories.push(
+      history.map(
+        (h) => Object.fromEntries(Object.entries(h).filter(([k]) => !/time|steps/i.test(k))) as Record<string, number>,
+      ),
+    );
+  }
+  return { cpu: histories[0], gpu: histories[1], reads, downloads, batches: 4 * (3 + 1) };
+}
+
 /** Run the training checks (the backend must be initialised). */
 export async function runTrainingChecks(): Promise<TrainingReport> {
   const runs: TrainingRun[] = [];
@@ -148,6 +207,8 @@ export async function runTrainingChecks(): Promise<TrainingReport> {
     ),
   );
 
+  const fitRun = await fitOnBoth();
+
   setBackend('webgpu');
   const y = relu(tensor([-1, 2, -3, 4]).sum().reshape([1]));
   const messageOf = (fn: () => unknown) => {
@@ -164,5 +225,5 @@ export async function runTrainingChecks(): Promise<TrainingReport> {
   const asyncValue = await y.itemAsync();
   await syncWebGpuToHost();
   const leftAfterSync = messageOf(() => setBackend('cpu'));
-  return { runs, syncRead, syncValues, leave, leftAfterSync, asyncValue, stats: getWebGpuStats() };
+  return { runs, fit: fitRun, syncRead, syncValues, leave, leftAfterSync, asyncValue, stats: getWebGpuStats() };
 }

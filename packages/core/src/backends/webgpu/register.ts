@@ -3,6 +3,7 @@ import type { GpuArray } from './context';
 import { binaryWebGpu } from './kernels/binary';
 import { conv2dInputGradWebGpu, conv2dWebGpu, conv2dWeightGradWebGpu } from './kernels/conv2d';
 import * as ew from './kernels/elementwise';
+import { gatherWebGpu, scatterAddWebGpu } from './kernels/gather';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
 import {
@@ -115,6 +116,13 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
     return ['in', '-', 'in', '-', whole ? 'out' : 'rw', '-', '-', '-', '-', '-', '-', '-'];
   });
   adapt('copy', (x: GpuArray, out: GpuArray) => x.context.copy(x, out), ['in', 'out']);
+  // expand is a broadcasting product with 1, which is exact (signed zeros and infinities included).
+  adapt(
+    'expand',
+    (x: GpuArray, xShape: number[], out: GpuArray, outShape: number[]) =>
+      binaryWebGpu('mul', x, xShape, x.context.temporary(new Float32Array([1])), [1], out, outShape),
+    ['in', '-', 'out', '-'],
+  );
   for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const)
     adapt(
       op,
@@ -158,6 +166,10 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   for (const name of ['softmax', 'logSoftmax']) adapt(name, softmaxWebGpu, ['in', '-', '-', '-', 'out', '-']);
   for (const name of ['softmaxBackward', 'logSoftmaxBackward'])
     adapt(name, softmaxBackwardWebGpu, ['in', 'in', '-', '-', '-', 'out', '-']);
+  // Rank 0 (a scalar index) stays on the cpu kernel.
+  const ranked = (at: number) => (args: unknown[]) => (args[at] as readonly number[]).length > 0;
+  adapt('gather', gatherWebGpu, ['in', '-', 'idx', '-', '-', 'out'], ranked(3));
+  adapt('scatterAdd', scatterAddWebGpu, ['rw', '-', 'idx', '-', 'in', '-', '-'], ranked(3));
   adapt('conv2d', conv2dWebGpu, ['in', 'in', 'in', 'out', '-']);
   adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'out', '-']);
   adapt('conv2dWeightGrad', conv2dWeightGradWebGpu, ['in', 'in', 'out', '-']);

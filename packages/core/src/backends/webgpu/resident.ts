@@ -52,10 +52,12 @@ export interface WebGpuStats {
   uploads: number;
   /** The bytes those copies moved. */
   uploadBytes: number;
-  /** Copies from the GPU back to JavaScript memory. */
+  /** Arrays copied from the GPU back to JavaScript memory. */
   downloads: number;
   /** The bytes those copies moved. */
   downloadBytes: number;
+  /** Waits for the GPU to copy arrays back (one mapping each, however many arrays it brings). */
+  reads: number;
   /** Kernel calls that had to wait for an earlier call that needed a copy back (run when a value is awaited). */
   deferred: number;
 }
@@ -94,6 +96,7 @@ export class Resident implements BufferPool, Residency {
     uploadBytes: 0,
     downloads: 0,
     downloadBytes: 0,
+    reads: 0,
     deferred: 0,
   };
 
@@ -185,6 +188,7 @@ export class Resident implements BufferPool, Residency {
       if (e !== undefined && !e.host && e.gpu !== null && !stale.some(([b]) => b === a)) stale.push([a, e]);
     }
     if (stale.length === 0) return;
+    this.stats.reads++;
     const values = await this.context.readMany(stale.map(([, e]) => e.gpu as GpuArray));
     stale.forEach(([a, e], i) => {
       a.set(values[i]);

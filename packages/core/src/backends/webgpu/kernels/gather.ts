@@ -1,0 +1,168 @@
+// gather and scatterAdd along one axis with an int32 index array, as the cpu kernels in
+// kernels/cpu/gather.ts. gather is one thread per index position. scatterAdd has no float atomics in WGSL,
+// so it is one thread per output element, which adds the source elements whose index names it in the
+// order of the index axis: the order in which the cpu kernel adds them, so the sums are the same bits.
+
+import { ValueError } from '../../../errors';
+import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import { checkArray, checkShape, groupsFor } from './common';
+
+const SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['rank', 'u32'],
+  ['axis', 'u32'],
+];
+
+const GATHER = `${paramsWgsl(SPEC)}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// [indexShape (rank), xStrides (rank)]
+@group(0) @binding(4) var<storage, read> table: array<u32>;
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.n) { return; }
+  let rank = params.rank;
+  var rest = i;
+  var at = 0u;
+  for (var d = rank; d > 0u; d = d - 1u) {
+    let coord = rest % table[d - 1u];
+    rest = rest / table[d - 1u];
+    if (d - 1u != params.axis) { at = at + coord * table[rank + d - 1u]; }
+  }
+  at = at + u32(index[i]) * table[rank + params.axis];
+  out[i] = x[at];
+}`;
+
+const SCATTER_ADD = `${paramsWgsl(SPEC)}
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read> src: array<f32>;
+// [outShape (rank), indexShape (rank), indexStrides (rank), srcStrides (rank)]
+@group(0) @binding(4) var<storage, read> table: array<u32>;
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.n) { return; }
+  let rank = params.rank;
+  let axis = params.axis;
+  var rest = i;
+  var ip = 0u;
+  var sp = 0u;
+  var want = 0;
+  for (var d = rank; d > 0u; d = d - 1u) {
+    let coord = rest % table[d - 1u];
+    rest = rest / table[d - 1u];
+    if (d - 1u == axis) {
+      want = i32(coord);
+    } else {
+      // No index position has this coordinate: nothing lands here.
+      if (coord >= table[rank + d - 1u]) { return; }
+      ip = ip + coord * table[2u * rank + d - 1u];
+      sp = sp + coord * table[3u * rank + d - 1u];
+    }
+  }
+  var v = out[i];
+  let len = table[rank + axis];
+  for (var j = 0u; j < len; j = j + 1u) {
+    if (index[ip + j * table[2u * rank + axis]] == want) { v = v + src[sp + j * table[3u * rank + axis]]; }
+  }
+  out[i] = v;
+}`;
+
+function contiguous(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+function checkAxis(fn: string, axis: number, rank: number): void {
+  if (!Number.isInteger(axis) || axis < 0 || axis >= rank)
+    throw new ValueError(`${fn}: axis must be an integer in [0, ${rank}), got ${axis}`);
+}
+
+/**
+ * `gatherKernel` on the GPU: `out[p] = x[... index[p] (at axis) ...]` over the positions `p` of `index`
+ * (indices already checked by the op; rank at least 1).
+ *
+ * @example
+ * ```ts
+ * gatherWebGpu(x, [2, 3], index, [2, 1], 1, out); // one element of each row
+ * ```
+ */
+export function gatherWebGpu(
+  x: GpuArray,
+  xShape: readonly number[],
+  index: GpuArray,
+  indexShape: readonly number[],
+  axis: number,
+  out: GpuArray,
+): void {
+  const fn = 'gatherWebGpu';
+  const context = checkArray(fn, 'x', x, checkShape(fn, 'xShape', xShape));
+  const n = checkShape(fn, 'indexShape', indexShape);
+  checkArray(fn, 'index', index, n, 'int32');
+  checkArray(fn, 'out', out, n);
+  if (indexShape.length !== xShape.length)
+    throw new ValueError(`${fn}: index has rank ${indexShape.length} but x has rank ${xShape.length}`);
+  checkAxis(fn, axis, xShape.length);
+  const table = context.temporary(new Int32Array([...indexShape, ...contiguous(xShape)]));
+  context.dispatch(
+    context.pipeline('gather', () => GATHER),
+    [
+      [x, 'read'],
+      [index, 'read'],
+      [out, 'write'],
+      [table, 'read'],
+    ],
+    SPEC,
+    [n, xShape.length, axis],
+    groupsFor(n),
+  );
+}
+
+/**
+ * `scatterAddKernel` on the GPU, in place on `out`: `out[... index[p] (at axis) ...] += src[p]`, each
+ * output element adding its sources in the index axis' order, as the cpu kernel does (rank at least 1).
+ *
+ * @example
+ * ```ts
+ * scatterAddWebGpu(out, [2, 3], index, [2, 1], src, [2, 1], 1);
+ * ```
+ */
+export function scatterAddWebGpu(
+  out: GpuArray,
+  outShape: readonly number[],
+  index: GpuArray,
+  indexShape: readonly number[],
+  src: GpuArray,
+  srcShape: readonly number[],
+  axis: number,
+): void {
+  const fn = 'scatterAddWebGpu';
+  const context = checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
+  checkArray(fn, 'index', index, checkShape(fn, 'indexShape', indexShape), 'int32');
+  checkArray(fn, 'src', src, checkShape(fn, 'srcShape', srcShape));
+  const rank = outShape.length;
+  if (indexShape.length !== rank || srcShape.length !== rank)
+    throw new ValueError(
+      `${fn}: out, index and src must have one rank, got ${rank}, ${indexShape.length}, ${srcShape.length}`,
+    );
+  checkAxis(fn, axis, rank);
+  const table = context.temporary(
+    new Int32Array([...outShape, ...indexShape, ...contiguous(indexShape), ...contiguous(srcShape)]),
+  );
+  context.dispatch(
+    context.pipeline('scatterAdd', () => SCATTER_ADD),
+    [
+      [out, 'write'],
+      [index, 'read'],
+      [src, 'read'],
+      [table, 'read'],
+    ],
+    SPEC,
+    [out.size, rank, axis],
+    groupsFor(out.size),
+  );
+}
