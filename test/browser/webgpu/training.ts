@@ -27,7 +27,7 @@ import {
 } from '../../../packages/nn/src/index';
 import { adam } from '../../../packages/optim-adam/src/index';
 import { sgd } from '../../../packages/optim-sgd/src/index';
-import { fit } from '../../../packages/train/src/index';
+import { fit as trainLoop } from '../../../packages/train/src/index';
 
 /** One model trained on both backends. */
 export interface TrainingRun {
@@ -150,7 +150,7 @@ async function fitOnBoth(): Promise<FitRun> {
     for (const [k, t] of Object.entries(init)) state[k] = tensor((t as Tensor).values.slice(), { shape: [...t.shape] });
     model.loadStateDict(state);
     const before = backend === 'webgpu' ? getWebGpuStats() : null;
-    const { history } = await fit({
+    const { history } = await trainLoop({
       model,
       data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
       validation: {
