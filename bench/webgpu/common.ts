@@ -13,7 +13,7 @@ export type Library = (typeof LIBRARIES)[number];
 
 /** The column headers of {@link LIBRARIES}. */
 export const COLUMN_NAMES: Record<Library, string> = {
-  nabla: 'nabla WebGPU kernels',
+  nabla: 'nabla webgpu',
   tfjs: 'tfjs-webgpu',
   jax: 'jax-js webgpu',
 };
@@ -182,7 +182,7 @@ export interface Runner {
   /** The number shown in the table from the median ms of one run. */
   value(ms: number): number;
   /** Free what the case holds on the GPU. */
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 /** One row of the table. */

@@ -149,6 +149,15 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
     expect(f?.downloads).toBe(2 * (f?.batches as number));
   });
 
+  it('runs ops through the public API with the outputs and gradients of the cpu backend', () => {
+    const cases = report.parity ?? [];
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+    const failures = cases
+      .filter((c) => c.error !== undefined || !(c.outputError < 1e-4) || !(c.gradError < 1e-4))
+      .map((c) => `${c.name}: ${c.error ?? `output ${c.outputError}, gradients ${c.gradError}`}`);
+    expect(failures).toEqual([]);
+  });
+
   it('refuses synchronous reads of GPU tensors, naming the async methods, and leaving the backend before a sync', () => {
     const t = report.training;
     expect(t?.syncRead).toMatch(/^true:HostReadError: Tensor\.values: .*GPU.*await t\.itemAsync\(\)/);

@@ -18,6 +18,7 @@ import { runMatmulCases } from './cases-matmul';
 import { runOptimCases } from './cases-optim';
 import { runReduceCases } from './cases-reduce';
 import { type CaseReport, Checker } from './checker';
+import { type ParityCase, runOpParity } from './ops-parity';
 import { runTrainingChecks, type TrainingReport } from './training';
 
 /** What the page found. */
@@ -30,6 +31,8 @@ export interface WebGpuReport {
   /** Training on the backend against the cpu backend (or the error it threw). */
   training?: TrainingReport;
   trainingError?: string;
+  /** Ops through the public API on the webgpu backend against the cpu backend. */
+  parity?: ParityCase[];
   error?: string;
 }
 
@@ -122,6 +125,11 @@ export async function runWebGpuChecks(): Promise<WebGpuReport> {
     report.training = await runTrainingChecks();
   } catch (e) {
     report.trainingError = String((e as Error)?.stack ?? e);
+  }
+  try {
+    report.parity = await runOpParity();
+  } catch (e) {
+    report.parity = [{ name: 'runOpParity', outputError: Number.NaN, gradError: Number.NaN, error: String(e) }];
   }
   return report;
 }

@@ -1,10 +1,17 @@
+import { allocate } from '../dtype';
+import { copyKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
 
 const cloneOp = registerOp<undefined>({
   name: 'clone',
   saves: { inputs: [], output: false },
-  forward: ([x]) => new Tensor(x.values.slice(), x.shape, x.dtype),
+  forward: ([x]) => {
+    const out = allocate(x.dtype, x.size, false);
+    resolveKernel('copy', copyKernel)(x._array, out);
+    return new Tensor(out, x.shape, x.dtype);
+  },
   backward: (g) => [g],
 });
 

@@ -27,7 +27,7 @@ const concatOp = registerOp<number>({
     shape[axis] = total;
     const out = allocate(dtype, outer * total * inner, false);
     resolveKernel('concat', concatKernel)(
-      inputs.map((t) => t.values),
+      inputs.map((t) => t._array),
       blocks,
       outer,
       out,

@@ -53,7 +53,7 @@ const indexSelectOp: (inputs: readonly Tensor[], axis: number) => Tensor = regis
     const shape = [...x.shape];
     shape[axis] = index.size;
     const out = allocate(x.dtype, shapeSize(shape), false);
-    resolveKernel('indexSelect', indexSelectKernel)(x.values, outer, size, inner, index.values as Int32Array, out);
+    resolveKernel('indexSelect', indexSelectKernel)(x._array, outer, size, inner, index._array as Int32Array, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x, index], attrs: axis }) => [
@@ -73,11 +73,11 @@ const indexAddOp: (inputs: readonly Tensor[], attrs: IndexAddAttrs) => Tensor = 
     const out = allocate(g.dtype, shapeSize(shape));
     if (n > 0)
       resolveKernel('indexSelectBackward', indexAddKernel)(
-        g.values,
+        g._array,
         outer,
         size,
         inner,
-        index.values as Int32Array,
+        index._array as Int32Array,
         out,
       );
     return new Tensor(out, shape, g.dtype);

@@ -56,9 +56,9 @@ const layerNormOp = registerOp<LayerNormAttrs>({
     for (const t of [w, b]) if (t !== null) dtype = promoteTypes(dtype, t.dtype);
     const out = allocate(dtype, x.size, false);
     resolveKernel('layerNorm', layerNormKernel)(
-      x.values,
-      w === null ? null : w.values,
-      b === null ? null : b.values,
+      x._array,
+      w === null ? null : w._array,
+      b === null ? null : b._array,
       x.size / n,
       n,
       eps,
@@ -77,9 +77,9 @@ const layerNormOp = registerOp<LayerNormAttrs>({
       const dw = w?.requiresGrad ? allocate(w.dtype, w.size, false) : null;
       const db = b?.requiresGrad ? allocate(b.dtype, b.size, false) : null;
       resolveKernel('layerNormBackward', layerNormBackwardKernel)(
-        g.values,
-        x.values,
-        w === null ? null : w.values,
+        g._array,
+        x._array,
+        w === null ? null : w._array,
         x.size / n,
         n,
         eps,

@@ -16,7 +16,7 @@ const logsumexpOp = registerOp<ReduceAttrs>({
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('logsumexp', logsumexpKernel)(x.values, x.shape, axes, out);
+    resolveKernel('logsumexp', logsumexpKernel)(x._array, x.shape, axes, out);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], output, attrs }) => {

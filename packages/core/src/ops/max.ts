@@ -44,7 +44,7 @@ export function defineExtremum(name: 'max' | 'min'): (x: Tensor, axis: Axis, kee
     },
     backward: (g, { inputs: [x], output, attrs }) => {
       const weights = allocate(g.dtype, x.size);
-      tieWeightsKernel(x.values, x.shape, attrs.axes, output.values, weights);
+      resolveKernel('tieWeights', tieWeightsKernel)(x._array, x.shape, attrs.axes, output._array, weights);
       return [mul(reshape(g, reducedShape(x.shape, attrs.axes, true)), new Tensor(weights, x.shape, g.dtype))];
     },
   });

@@ -51,7 +51,7 @@ const normOp = registerOp<NormAttrs>({
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('norm', normKernel)(x.values, x.shape, axes, p, out);
+    resolveKernel('norm', normKernel)(x._array, x.shape, axes, p, out);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], output, attrs }) => [normBackward(g, x, output, attrs)],

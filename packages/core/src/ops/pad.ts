@@ -22,7 +22,7 @@ const padOp = registerOp<PadAttrs>({
     const out = allocate(x.dtype, shapeSize(shape));
     if (value !== 0) out.fill(value);
     const steps = shape.map(() => 1);
-    resolveKernel('pad', sliceAssignKernel)(x.values, x.shape, out, shape, before, steps);
+    resolveKernel('pad', sliceAssignKernel)(x._array, x.shape, out, shape, before, steps);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], attrs }) => [crop(g, attrs.before, x.shape)],

@@ -16,7 +16,7 @@ const permuteOp: (inputs: readonly Tensor[], perm: readonly number[]) => Tensor 
   forward: ([x], perm) => {
     if (isIdentity(perm)) return x;
     const out = x._alloc();
-    resolveKernel('permute', permuteKernel)(x.values, x.shape, perm, out);
+    resolveKernel('permute', permuteKernel)(x._array, x.shape, perm, out);
     const shape = perm.map((p) => x.shape[p]);
     return new Tensor(out, shape, x.dtype);
   },

@@ -47,7 +47,7 @@ const prodOp = registerOp<ReduceAttrs>({
   forward: ([x], { axes, keepdims }) => {
     const shape = reducedShape(x.shape, axes, keepdims);
     const out = allocate(x.dtype, shapeSize(shape));
-    resolveKernel('prod', prodKernel)(x.values, x.shape, axes, out);
+    resolveKernel('prod', prodKernel)(x._array, x.shape, axes, out);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { inputs: [x], output, attrs }) => {

@@ -32,7 +32,7 @@ const sliceOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor = regist
   forward: ([x], attrs) => {
     if (shapesEqual(attrs.shape, x.shape)) return x;
     const out = allocate(x.dtype, shapeSize(attrs.shape), false);
-    resolveKernel('slice', sliceKernel)(x.values, x.shape, attrs.starts, attrs.steps, out, attrs.shape);
+    resolveKernel('slice', sliceKernel)(x._array, x.shape, attrs.starts, attrs.steps, out, attrs.shape);
     return new Tensor(out, attrs.shape, x.dtype);
   },
   backward: (g, { attrs }) => [sliceBackwardOp([g], attrs)],
@@ -86,7 +86,7 @@ const sliceBackwardOp: (inputs: readonly Tensor[], attrs: SliceAttrs) => Tensor 
     const out = allocate(g.dtype, shapeSize(attrs.full), block === null);
     // A slice along one axis with step 1 covers one block of each outer row: zero only around it.
     if (block !== null) zeroAround(out, block);
-    resolveKernel('sliceBackward', sliceAssignKernel)(g.values, g.shape, out, attrs.full, attrs.starts, attrs.steps);
+    resolveKernel('sliceBackward', sliceAssignKernel)(g._array, g.shape, out, attrs.full, attrs.starts, attrs.steps);
     return new Tensor(out, attrs.full, g.dtype);
   },
   backward: (gg, { attrs }) => [sliceOp([gg], attrs)],

@@ -50,7 +50,7 @@ const varianceOp = registerOp<VarianceAttrs>({
     const dtype: DType = isFloatingDType(x.dtype) ? x.dtype : 'float32';
     const shape = reducedShape(x.shape, attrs.axes, attrs.keepdims);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('variance', varianceKernel)(x.values, x.shape, attrs.axes, out, divisorOf(x.shape, attrs));
+    resolveKernel('variance', varianceKernel)(x._array, x.shape, attrs.axes, out, divisorOf(x.shape, attrs));
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => {

@@ -24,7 +24,7 @@ const whereOp = registerOp<undefined>({
     const shape = whereShape(cond, a, b);
     const dtype = promoteTypes(a.dtype, b.dtype);
     const out = allocate(dtype, shapeSize(shape));
-    resolveKernel('where', whereKernel)(cond.values, cond.shape, a.values, a.shape, b.values, b.shape, out, shape);
+    resolveKernel('where', whereKernel)(cond._array, cond.shape, a._array, a.shape, b._array, b.shape, out, shape);
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [cond, a, b] }) => [

@@ -171,7 +171,8 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('gather', gatherWebGpu, ['in', '-', 'idx', '-', '-', 'out'], ranked(3));
   adapt('scatterAdd', scatterAddWebGpu, ['rw', '-', 'idx', '-', 'in', '-', '-'], ranked(3));
   adapt('conv2d', conv2dWebGpu, ['in', 'in', 'in', 'out', '-']);
-  adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'out', '-']);
+  // The input gradient adds into its output (zeros from allocate), as the cpu kernel does.
+  adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'rw', '-']);
   adapt('conv2dWeightGrad', conv2dWeightGradWebGpu, ['in', 'in', 'out', '-']);
   adapt('maxPool2d', maxPool2dWebGpu, ['in', 'out', 'idxOut', '-']);
   adapt('maxPool2dGather', maxPool2dGatherWebGpu, ['in', 'idx', 'out', '-']);

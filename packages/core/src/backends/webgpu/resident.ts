@@ -304,9 +304,13 @@ export class Resident implements BufferPool, Residency {
 
   // ---- running kernels -------------------------------------------------------------------------------
 
+  /** The typed arrays among a kernel's arguments, and inside its arguments that are lists (concat's inputs). */
   private arraysOf(args: readonly unknown[]): TypedArray[] {
     const out: TypedArray[] = [];
-    for (const x of args) if (isTypedArray(x)) out.push(x);
+    for (const x of args) {
+      if (isTypedArray(x)) out.push(x);
+      else if (Array.isArray(x)) for (const y of x) if (isTypedArray(y)) out.push(y);
+    }
     return out;
   }
 

@@ -1,0 +1,200 @@
+// Ops on the webgpu backend against the cpu backend, through the public API: each case builds its inputs
+// from seeded values on both backends, runs the op, and takes the gradient of a weighted sum of its output
+// (weights seeded too) with respect to every float input. The page reports the largest difference of the
+// output and of the gradients, relative to max(1, |cpu value|), or the error the webgpu run threw.
+
+import {
+  add,
+  avgPool2d,
+  cat,
+  conv2d,
+  div,
+  exp,
+  gather,
+  gelu,
+  indexSelect,
+  layerNorm,
+  log,
+  logSoftmax,
+  logsumexp,
+  matmul,
+  max,
+  maxPool2d,
+  mean,
+  mul,
+  norm,
+  pad,
+  permute,
+  relu,
+  setBackend,
+  sigmoid,
+  slice,
+  softmax,
+  sqrt,
+  stack,
+  sub,
+  sum,
+  syncWebGpuToHost,
+  type Tensor,
+  tanh,
+  tensor,
+  transpose,
+  variance,
+  where,
+} from '../../../packages/core/src/index';
+
+/** One op's comparison. */
+export interface ParityCase {
+  name: string;
+  /** Largest relative difference of the output, and of any input's gradient. */
+  outputError: number;
+  gradError: number;
+  /** What the webgpu run threw, if it did. */
+  error?: string;
+}
+
+/** An input: float32 values in [lo, hi) (with gradients), or int32 indices below `below`. */
+type InputSpec = { shape: number[]; lo?: number; hi?: number } | { shape: number[]; below: number };
+
+interface OpSpecCase {
+  name: string;
+  inputs: InputSpec[];
+  fn: (...xs: Tensor[]) => Tensor;
+}
+
+const CASES: OpSpecCase[] = [
+  { name: 'add, broadcast rows', inputs: [{ shape: [7, 33] }, { shape: [33] }], fn: (a, b) => add(a, b) },
+  { name: 'sub, broadcast columns', inputs: [{ shape: [7, 33] }, { shape: [7, 1] }], fn: (a, b) => sub(a, b) },
+  { name: 'mul', inputs: [{ shape: [5, 9] }, { shape: [5, 9] }], fn: (a, b) => mul(a, b) },
+  { name: 'div', inputs: [{ shape: [5, 9] }, { shape: [5, 9], lo: 1, hi: 2 }], fn: (a, b) => div(a, b) },
+  { name: 'exp, log, sqrt', inputs: [{ shape: [65], lo: 0.5, hi: 2 }], fn: (x) => add(exp(x), sqrt(log(x).add(1))) },
+  { name: 'tanh, sigmoid, gelu', inputs: [{ shape: [4, 17] }], fn: (x) => tanh(x).add(sigmoid(x)).add(gelu(x)) },
+  { name: 'relu', inputs: [{ shape: [4, 17] }], fn: (x) => relu(x) },
+  { name: 'matmul, batched', inputs: [{ shape: [3, 5, 7] }, { shape: [7, 4] }], fn: (a, b) => matmul(a, b) },
+  { name: 'sum over an axis', inputs: [{ shape: [6, 7, 8] }], fn: (x) => sum(x, 1) },
+  { name: 'mean over all', inputs: [{ shape: [6, 7] }], fn: (x) => mean(x).reshape([1]) },
+  { name: 'max over an axis', inputs: [{ shape: [6, 7] }], fn: (x) => max(x, 1) },
+  { name: 'softmax, logSoftmax', inputs: [{ shape: [5, 11] }], fn: (x) => softmax(x, -1).add(logSoftmax(x, -1)) },
+  { name: 'softmax over the first axis', inputs: [{ shape: [5, 11] }], fn: (x) => softmax(x, 0) },
+  { name: 'logsumexp', inputs: [{ shape: [5, 11] }], fn: (x) => logsumexp(x, 1) },
+  { name: 'variance', inputs: [{ shape: [5, 11] }], fn: (x) => variance(x, 1) },
+  { name: 'norm', inputs: [{ shape: [5, 11] }], fn: (x) => norm(x).reshape([1]) },
+  { name: 'transpose, permute', inputs: [{ shape: [2, 3, 4] }], fn: (x) => permute(transpose(x, 0, 1), [2, 0, 1]) },
+  {
+    name: 'slice',
+    inputs: [{ shape: [6, 9] }],
+    fn: (x) =>
+      slice(x, [
+        [1, 5],
+        [0, 9, 2],
+      ]),
+  },
+  {
+    name: 'cat, stack',
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4] }],
+    fn: (a, b) => cat([stack([a, b]), stack([b, a])], 1),
+  },
+  { name: 'pad', inputs: [{ shape: [3, 4] }], fn: (x) => pad(x, [1, 2, 0, 1]) },
+  { name: 'where', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }], fn: (a, b) => where(a.gt(0), a, b) },
+  { name: 'indexSelect', inputs: [{ shape: [6, 5] }, { shape: [4], below: 6 }], fn: (x, i) => indexSelect(x, 0, i) },
+  { name: 'gather', inputs: [{ shape: [6, 5] }, { shape: [6, 2], below: 5 }], fn: (x, i) => gather(x, 1, i) },
+  {
+    name: 'layerNorm',
+    inputs: [{ shape: [4, 16] }, { shape: [16] }, { shape: [16] }],
+    fn: (x, w, b) => layerNorm(x, [16], w, b),
+  },
+  {
+    name: 'conv2d, stride 2, groups 2',
+    inputs: [{ shape: [2, 4, 9, 9] }, { shape: [6, 2, 3, 3] }, { shape: [6] }],
+    fn: (x, w, b) => conv2d(x, w, b, { stride: 2, groups: 2, padding: 1 }),
+  },
+  {
+    name: 'maxPool2d',
+    inputs: [{ shape: [2, 3, 9, 9] }],
+    fn: (x) => maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }),
+  },
+  { name: 'avgPool2d', inputs: [{ shape: [2, 3, 9, 9] }], fn: (x) => avgPool2d(x, { kernelSize: 2 }) },
+  {
+    name: 'both pools of one input',
+    inputs: [{ shape: [2, 3, 8, 8] }],
+    fn: (x) => maxPool2d(x, { kernelSize: 2 }).add(avgPool2d(x, { kernelSize: 2 })),
+  },
+  { name: 'one input used twice', inputs: [{ shape: [2, 3] }], fn: (x) => relu(x).add(tanh(x)) },
+  {
+    name: 'conv2d, pools',
+    inputs: [{ shape: [2, 3, 9, 9] }, { shape: [4, 3, 3, 3] }, { shape: [4] }],
+    fn: (x, w, b) => {
+      const y = relu(conv2d(x, w, b, { padding: 1 }));
+      return maxPool2d(y, { kernelSize: 2 }).add(avgPool2d(y, { kernelSize: 2 }));
+    },
+  },
+];
+
+function values(n: number, seed: number, lo: number, hi: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((hi - lo) * s) / 4294967296;
+  }
+  return out;
+}
+
+/** Run `c` on the active backend: its output and the gradients of its float inputs, read asynchronously. */
+async function run(c: OpSpecCase, seed: number): Promise<{ out: Float32Array; grads: Float32Array[] }> {
+  const xs = c.inputs.map((spec, i) => {
+    const n = spec.shape.reduce((p, d) => p * d, 1);
+    if ('below' in spec) {
+      const ints = new Int32Array(n);
+      const v = values(n, seed + i, 0, spec.below);
+      for (let j = 0; j < n; j++) ints[j] = Math.floor(v[j]);
+      return tensor(ints, { shape: spec.shape, dtype: 'int32' });
+    }
+    return tensor(values(n, seed + i, spec.lo ?? -1, spec.hi ?? 1), { shape: spec.shape, requiresGrad: true });
+  });
+  const y = c.fn(...xs);
+  const w = tensor(values(y.size, seed + 99, -1, 1), { shape: [...y.shape] });
+  mul(y, w).sum().backward();
+  const out = (await y.dataAsync()) as Float32Array;
+  const grads: Float32Array[] = [];
+  for (const x of xs) if (x.dtype === 'float32') grads.push((await (x.grad as Tensor).dataAsync()) as Float32Array);
+  return { out, grads };
+}
+
+function largestError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i]));
+    worst = Number.isNaN(e) ? Number.POSITIVE_INFINITY : Math.max(worst, e);
+  }
+  return worst;
+}
+
+/** Run every case on the cpu and on the webgpu backend (which must be initialised). */
+export async function runOpParity(): Promise<ParityCase[]> {
+  const report: ParityCase[] = [];
+  for (const [k, c] of CASES.entries()) {
+    setBackend('cpu');
+    const ref = await run(c, 1000 + 17 * k);
+    setBackend('webgpu');
+    try {
+      const got = await run(c, 1000 + 17 * k);
+      report.push({
+        name: c.name,
+        outputError: largestError(ref.out, got.out),
+        gradError: Math.max(0, ...ref.grads.map((g, i) => largestError(g, got.grads[i]))),
+      });
+    } catch (e) {
+      report.push({
+        name: c.name,
+        outputError: Number.NaN,
+        gradError: Number.NaN,
+        error: `${(e as Error).name}: ${(e as Error).message}`,
+      });
+    }
+    await syncWebGpuToHost();
+    setBackend('cpu');
+  }
+  return report;
+}
