@@ -150,8 +150,15 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
   });
 
   it('runs ops through the public API with the outputs and gradients of the cpu backend', () => {
-    const cases = report.parity ?? [];
-    expect(cases.length).toBeGreaterThanOrEqual(25);
+    const cases = (report.parity ?? []).filter((c) => c.counts === undefined);
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    // the ops without a GPU kernel ran their cpu kernels, and some of those calls waited for their inputs to
+    // come back from the GPU (the deferred path), e.g. the gradients of slice, pad and layerNorm
+    const counts = report.parity?.find((c) => c.counts !== undefined)?.counts;
+    expect(counts?.deferred).toBeGreaterThan(0);
+    expect(Object.keys(counts?.fallbacks ?? {})).toEqual(
+      expect.arrayContaining(['layerNorm', 'layerNormBackward', 'slice', 'sliceBackward', 'pad', 'concat']),
+    );
     const failures = cases
       .filter((c) => c.error !== undefined || !(c.outputError < 1e-4) || !(c.gradError < 1e-4))
       .map((c) => `${c.name}: ${c.error ?? `output ${c.outputError}, gradients ${c.gradError}`}`);

@@ -12,6 +12,7 @@ import {
   exp,
   gather,
   gelu,
+  getWebGpuStats,
   indexSelect,
   layerNorm,
   log,
@@ -51,6 +52,8 @@ export interface ParityCase {
   gradError: number;
   /** What the webgpu run threw, if it did. */
   error?: string;
+  /** For the last entry: deferred calls and cpu fallbacks by kernel over all cases. */
+  counts?: { deferred: number; fallbacks: Record<string, number> };
 }
 
 /** An input: float32 values in [lo, hi) (with gradients), or int32 indices below `below`. */
@@ -173,6 +176,7 @@ function largestError(a: Float32Array, b: Float32Array): number {
 
 /** Run every case on the cpu and on the webgpu backend (which must be initialised). */
 export async function runOpParity(): Promise<ParityCase[]> {
+  const before = getWebGpuStats();
   const report: ParityCase[] = [];
   for (const [k, c] of CASES.entries()) {
     setBackend('cpu');
@@ -196,5 +200,16 @@ export async function runOpParity(): Promise<ParityCase[]> {
     await syncWebGpuToHost();
     setBackend('cpu');
   }
+  // How the cases ran: the cpu kernels of the ops without a GPU kernel, and the calls that waited for a copy back.
+  const after = getWebGpuStats();
+  const fallbacks = Object.entries(after.fallbacks)
+    .map(([k, n]) => [k, n - (before.fallbacks[k] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  report.push({
+    name: 'counts',
+    outputError: 0,
+    gradError: 0,
+    counts: { deferred: after.deferred - before.deferred, fallbacks: Object.fromEntries(fallbacks) },
+  });
   return report;
 }
