@@ -1,8 +1,14 @@
 // gather and scatterAdd along each axis of ragged 2-d and 3-d shapes, with index arrays no larger than the
 // input in the other dimensions (as torch.gather requires) and repeated indices. gather copies, so it is exact; scatterAdd adds a
 // position's sources in the cpu kernel's order, one float32 addition at a time, so it is exact too.
-import { gatherWebGpu, scatterAddWebGpu } from '../../../packages/core/src/backends/webgpu/kernels/gather';
+import {
+  gatherWebGpu,
+  indexAddWebGpu,
+  indexSelectWebGpu,
+  scatterAddWebGpu,
+} from '../../../packages/core/src/backends/webgpu/kernels/gather';
 import { gatherKernel, scatterAddKernel } from '../../../packages/core/src/kernels/cpu/gather';
+import { indexAddKernel, indexSelectKernel } from '../../../packages/core/src/kernels/cpu/index-select';
 import type { Checker } from './checker';
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
@@ -43,5 +49,27 @@ export async function runGatherCases(c: Checker): Promise<void> {
         exact: true,
       },
     );
+  }
+  // indexSelect and its gradient (indexAdd), with repeated indices: copies and in-order sums, so exact
+  for (const [outer, size, inner, n] of [
+    [1, 65, 64, 40],
+    [3, 7, 5, 11],
+    [2, 9, 1, 20],
+  ] as [number, number, number, number][]) {
+    const index = new Int32Array(n);
+    for (let i = 0; i < n; i++) index[i] = Math.floor(c.rng.next() * size);
+    const x = c.rng.floats(outer * size * inner);
+    const ref = new Float32Array(outer * n * inner);
+    indexSelectKernel(x, outer, size, inner, index, ref);
+    const out = c.array(outer * n * inner);
+    indexSelectWebGpu(c.upload(x), outer, size, inner, c.upload(index), out);
+    await c.compare(`indexSelect [${outer}, ${size}, ${inner}] by ${n}`, [out], [ref], { exact: true });
+    const src = c.rng.floats(outer * n * inner);
+    const base = c.rng.floats(outer * size * inner);
+    const expected = base.slice();
+    indexAddKernel(src, outer, size, inner, index, expected);
+    const target = c.upload(base);
+    indexAddWebGpu(c.upload(src), outer, size, inner, c.upload(index), target);
+    await c.compare(`indexAdd [${outer}, ${size}, ${inner}] by ${n}`, [target], [expected], { exact: true });
   }
 }

@@ -27,6 +27,7 @@ import {
   pad,
   permute,
   relu,
+  scaledDotProductAttention,
   setBackend,
   sigmoid,
   slice,
@@ -43,6 +44,7 @@ import {
   variance,
   where,
 } from '../../../packages/core/src/index';
+import { F } from '../../../packages/nn/src/index';
 
 /** One op's comparison. */
 export interface ParityCase {
@@ -101,6 +103,17 @@ const CASES: OpSpecCase[] = [
   { name: 'where', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }], fn: (a, b) => where(a.gt(0), a, b) },
   { name: 'indexSelect', inputs: [{ shape: [6, 5] }, { shape: [4], below: 6 }], fn: (x, i) => indexSelect(x, 0, i) },
   { name: 'gather', inputs: [{ shape: [6, 5] }, { shape: [6, 2], below: 5 }], fn: (x, i) => gather(x, 1, i) },
+  { name: 'embedding', inputs: [{ shape: [4, 6], below: 9 }, { shape: [9, 16] }], fn: (i, w) => F.embedding(i, w) },
+  {
+    name: 'embedding, padding row',
+    inputs: [{ shape: [12], below: 5 }, { shape: [5, 3] }],
+    fn: (i, w) => F.embedding(i, w, { paddingIdx: 1 }),
+  },
+  {
+    name: 'scaledDotProductAttention, causal',
+    inputs: [{ shape: [2, 3, 5, 8] }, { shape: [2, 3, 5, 8] }, { shape: [2, 3, 5, 4] }],
+    fn: (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true }),
+  },
   {
     name: 'layerNorm',
     inputs: [{ shape: [4, 16] }, { shape: [16] }, { shape: [16] }],

@@ -64,12 +64,12 @@ const weightsOp = registerOp<WeightsAttrs>({
     const out = allocate(q.dtype, batch * l * s, false);
     // The scores Q Kᵀ of each batch entry by the matmul kernel (the backend's), then the fused softmax.
     const matmulK = resolveKernel('matmul', matmulKernel);
-    const qv = qb.values;
-    const kv = kb.values;
+    const qv = qb._array;
+    const kv = kb._array;
     for (let i = 0; i < batch; i++) matmulK(qv, i * l * e, kv, i * s * e, out, i * l * s, l, e, s, false, true, false);
     resolveKernel('attentionSoftmax', attentionSoftmaxKernel)(
       out,
-      bb === null ? null : bb.values,
+      bb === null ? null : bb._array,
       batch * l,
       l,
       s,

@@ -2,9 +2,11 @@ import {
   allocate,
   DTypeError,
   IndexError,
+  indexSelectKernel,
   mul,
   registerOp,
   reshape,
+  resolveKernel,
   ShapeError,
   scatterAdd,
   Tensor,
@@ -27,12 +29,10 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
   name: 'nn.embedding',
   saves: { inputs: [1], output: false },
   forward: ([weight, indices]) => {
-    const dim = weight.shape[1];
-    const out = allocate(weight.dtype, indices.size * dim);
-    for (let i = 0; i < indices.size; i++) {
-      const row = indices.values[i] * dim;
-      out.set(weight.values.subarray(row, row + dim), i * dim);
-    }
+    const [num, dim] = weight.shape;
+    const out = allocate(weight.dtype, indices.size * dim, false);
+    // The rows through the backend's kernel (the weight may live on the GPU).
+    resolveKernel('indexSelect', indexSelectKernel)(weight._array, 1, num, dim, indices.values as Int32Array, out);
     return new Tensor(out, [...indices.shape, dim], weight.dtype);
   },
   backward: (g, { inputs: [weight, indices], attrs: { paddingIdx } }) => {

@@ -3,7 +3,7 @@ import type { GpuArray } from './context';
 import { binaryWebGpu } from './kernels/binary';
 import { conv2dInputGradWebGpu, conv2dWebGpu, conv2dWeightGradWebGpu } from './kernels/conv2d';
 import * as ew from './kernels/elementwise';
-import { gatherWebGpu, scatterAddWebGpu } from './kernels/gather';
+import { gatherWebGpu, indexAddWebGpu, indexSelectWebGpu, scatterAddWebGpu } from './kernels/gather';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
 import {
@@ -170,6 +170,8 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   const ranked = (at: number) => (args: unknown[]) => (args[at] as readonly number[]).length > 0;
   adapt('gather', gatherWebGpu, ['in', '-', 'idx', '-', '-', 'out'], ranked(3));
   adapt('scatterAdd', scatterAddWebGpu, ['rw', '-', 'idx', '-', 'in', '-', '-'], ranked(3));
+  adapt('indexSelect', indexSelectWebGpu, ['in', '-', '-', '-', 'idx', 'out']);
+  adapt('indexSelectBackward', indexAddWebGpu, ['in', '-', '-', '-', 'idx', 'rw']);
   adapt('conv2d', conv2dWebGpu, ['in', 'in', 'in', 'out', '-']);
   // The input gradient adds into its output (zeros from allocate), as the cpu kernel does.
   adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'rw', '-']);

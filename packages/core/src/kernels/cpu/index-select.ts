@@ -5,7 +5,16 @@ const SET_THRESHOLD = 32;
 
 /**
  * The cpu kernel of `indexSelect`, on `x` viewed as `[outer, size, inner]`: block `i` of each outer
- * position of `out` (viewed as `[outer, index.length, inner]`) is block `index[i]` of `x`.
+ * position of `out` (viewed as `[outer, index.length, inner]`) is block `index[i]` of `x`. Ops call it
+ * through `resolveKernel('indexSelect', indexSelectKernel)`, so a backend can replace it (an embedding
+ * lookup does).
+ *
+ * @example
+ * ```ts
+ * const table = new Float32Array([1, 2, 3, 4, 5, 6]); // 3 rows of 2
+ * const out = new Float32Array(4);
+ * indexSelectKernel(table, 1, 3, 2, new Int32Array([2, 0]), out); // out = [5, 6, 1, 2]
+ * ```
  */
 export function indexSelectKernel(
   x: TypedArray,

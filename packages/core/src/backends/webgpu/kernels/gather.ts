@@ -166,3 +166,124 @@ export function scatterAddWebGpu(
     groupsFor(out.size),
   );
 }
+
+const SELECT_SPEC: ParamSpec = [
+  ['total', 'u32'],
+  ['size', 'u32'],
+  ['inner', 'u32'],
+  ['n', 'u32'],
+];
+
+const INDEX_SELECT = `${paramsWgsl(SELECT_SPEC)}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.total) { return; }
+  let k = i % params.inner;
+  let j = (i / params.inner) % params.n;
+  let o = i / (params.inner * params.n);
+  out[i] = x[(o * params.size + u32(index[j])) * params.inner + k];
+}`;
+
+// One thread per element of out ([outer, size, inner]): it adds the source rows whose index names its row,
+// in the order of the index, as the cpu kernel does.
+const INDEX_ADD = `${paramsWgsl(SELECT_SPEC)}
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.total) { return; }
+  let k = i % params.inner;
+  let row = i32((i / params.inner) % params.size);
+  let o = i / (params.inner * params.size);
+  var v = out[i];
+  for (var j = 0u; j < params.n; j = j + 1u) {
+    if (index[j] == row) { v = v + src[(o * params.n + j) * params.inner + k]; }
+  }
+  out[i] = v;
+}`;
+
+function checkSelect(fn: string, outer: number, size: number, inner: number): void {
+  for (const [name, v] of [
+    ['outer', outer],
+    ['size', size],
+    ['inner', inner],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0) throw new ValueError(`${fn}: ${name} must be a non-negative integer, got ${v}`);
+}
+
+/**
+ * `indexSelectKernel` on the GPU: `out[o, i, k] = x[o, index[i], k]` with x viewed as `[outer, size, inner]`
+ * (indices already checked by the op).
+ *
+ * @example
+ * ```ts
+ * indexSelectWebGpu(x, 1, 65, 64, index, out); // rows of an embedding table
+ * ```
+ */
+export function indexSelectWebGpu(
+  x: GpuArray,
+  outer: number,
+  size: number,
+  inner: number,
+  index: GpuArray,
+  out: GpuArray,
+): void {
+  const fn = 'indexSelectWebGpu';
+  checkSelect(fn, outer, size, inner);
+  const context = checkArray(fn, 'x', x, outer * size * inner);
+  checkArray(fn, 'index', index, undefined, 'int32');
+  const total = outer * index.size * inner;
+  checkArray(fn, 'out', out, total);
+  context.dispatch(
+    context.pipeline('indexSelect', () => INDEX_SELECT),
+    [
+      [x, 'read'],
+      [index, 'read'],
+      [out, 'write'],
+    ],
+    SELECT_SPEC,
+    [total, size, inner, index.size],
+    groupsFor(total),
+  );
+}
+
+/**
+ * `indexAddKernel` on the GPU, in place on `out` (`[outer, size, inner]`): `out[o, index[i], k] += src[o, i, k]`,
+ * each element adding its sources in the index's order, as the cpu kernel does.
+ *
+ * @example
+ * ```ts
+ * indexAddWebGpu(grad, 1, 65, 64, index, gradWeight);
+ * ```
+ */
+export function indexAddWebGpu(
+  src: GpuArray,
+  outer: number,
+  size: number,
+  inner: number,
+  index: GpuArray,
+  out: GpuArray,
+): void {
+  const fn = 'indexAddWebGpu';
+  checkSelect(fn, outer, size, inner);
+  const context = checkArray(fn, 'out', out, outer * size * inner);
+  checkArray(fn, 'index', index, undefined, 'int32');
+  checkArray(fn, 'src', src, outer * index.size * inner);
+  context.dispatch(
+    context.pipeline('indexAdd', () => INDEX_ADD),
+    [
+      [src, 'read'],
+      [index, 'read'],
+      [out, 'write'],
+    ],
+    SELECT_SPEC,
+    [out.size, size, inner, index.size],
+    groupsFor(out.size),
+  );
+}
