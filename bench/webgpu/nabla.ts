@@ -6,14 +6,28 @@
  * - the MLP train step as a user writes it, on `setBackend('webgpu')` (tensors resident on the GPU,
  *   autograd, the fused Adam kernel), with one asynchronous read of the loss per step. Its first losses
  *   are checked against the same step on nabla's cpu backend ({@link nablaCpuMlpLosses}).
+ * - the transformer train step written with core ops on `setBackend('webgpu')` ({@link nablaGpt}).
  */
-import { setBackend, syncWebGpuToHost, type Tensor, tidy, zeros } from '@nablajs/core';
-import { crossEntropy, Linear, ReLU, Sequential } from '@nablajs/nn';
+import {
+  gelu,
+  layerNorm,
+  matmulTransposed,
+  permute,
+  scaledDotProductAttention,
+  setBackend,
+  split,
+  syncWebGpuToHost,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@nablajs/core';
+import { crossEntropy, F, Linear, ReLU, Sequential } from '@nablajs/nn';
 import { adam } from '@nablajs/optim-adam';
 import { getWebGpuContext } from '../../packages/core/src/backends/webgpu/init';
 import { matmulWebGpu } from '../../packages/core/src/backends/webgpu/kernels/matmul';
 import { MLP, mlpData, mlpInit, normals, transpose2d } from '../wasm/common';
-import type { Runner } from './common';
+import { type GptSizes, gptSetup, type Runner } from './common';
 
 /** Wait until the GPU has run everything recorded so far, and surface any device error. */
 async function finish(): Promise<void> {
@@ -133,3 +147,65 @@ export function nablaCpuMlpLosses(steps: number): number[] {
 
 /** {@link nablaCpuMlpLosses} by number of steps (computed once, before the webgpu backend is active). */
 const cpuLosses = new Map<number, number[]>();
+
+/**
+ * The transformer step of `tfGpt` (token and position embeddings, pre-norm blocks with causal attention
+ * and a GELU MLP, LayerNorms without bias, the head tied to the token embedding, mean cross-entropy, Adam)
+ * written with nabla's ops on `setBackend('webgpu')`, from `gptSetup`'s parameters and batch. The ops
+ * without a GPU kernel (layerNorm, permute, split's slices, the attention softmax) run their cpu kernels
+ * after a copy back, so this measures the backend as it is.
+ */
+export async function nablaGpt(sizes: GptSizes, checkSteps: number): Promise<{ runner: Runner; losses: number[] }> {
+  setBackend('webgpu');
+  const { context: T, layers, heads, width: C, batch: B, lr } = sizes;
+  const setup = gptSetup(sizes);
+  const hs = C / heads;
+  const p: Record<string, Tensor> = {};
+  for (const [name, init] of Object.entries(setup.init))
+    p[name] = tensor(init.data.slice(), { shape: init.shape, requiresGrad: true });
+  const ids = tensor(setup.idx, { shape: [B, T], dtype: 'int32' });
+  const targets = tensor(setup.targets, { dtype: 'int32' });
+  const linear = (x: Tensor, w: Tensor) => matmulTransposed(x, w, { transB: true }); // x · Wᵀ, W [out, in]
+  const heads4 = (z: Tensor) => permute(z.reshape([B, T, heads, hs]), [0, 2, 1, 3]);
+  const loss = (): Tensor => {
+    let x = F.embedding(ids, p['wte.weight'])
+      .add(p['wpe.weight'])
+      .reshape([B * T, C]);
+    for (let l = 0; l < layers; l++) {
+      const at = (name: string) => p[`h.${l}.${name}.weight`];
+      const [q, k, v] = split(linear(layerNorm(x, [C], at('ln_1')), at('attn.c_attn')), C, 1).map(heads4);
+      const y = scaledDotProductAttention(q, k, v, { isCausal: true });
+      x = x.add(linear(permute(y, [0, 2, 1, 3]).reshape([B * T, C]), at('attn.c_proj')));
+      x = x.add(linear(gelu(linear(layerNorm(x, [C], at('ln_2')), at('mlp.c_fc'))), at('mlp.c_proj')));
+    }
+    return crossEntropy(linear(layerNorm(x, [C], p['ln_f.weight']), p['wte.weight']), targets);
+  };
+  const opt = adam(Object.values(p), { lr });
+  const trainStep = async (): Promise<number> => {
+    const l = tidy(() => {
+      opt.zeroGrad();
+      const value = loss();
+      value.backward();
+      opt.step();
+      return value;
+    });
+    const value = await l.itemAsync();
+    l.dispose();
+    return value;
+  };
+  const losses: number[] = [];
+  for (let i = 0; i < checkSteps; i++) losses.push(await trainStep());
+  return {
+    losses,
+    runner: {
+      run: async () => {
+        await trainStep();
+      },
+      value: (ms) => 1000 / ms,
+      dispose: async () => {
+        await syncWebGpuToHost();
+        setBackend('cpu');
+      },
+    },
+  };
+}

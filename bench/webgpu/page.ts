@@ -25,7 +25,7 @@ import {
   timeRuns,
 } from './common';
 import { jaxGpt, jaxInit, jaxMatmul, jaxMlp } from './jax';
-import { nablaCpuMlpLosses, nablaMatmul, nablaMlp } from './nabla';
+import { nablaCpuMlpLosses, nablaGpt, nablaMatmul, nablaMlp } from './nabla';
 import { tfGpt, tfInit, tfMatmul, tfMlp } from './tfjs';
 
 declare global {
@@ -33,8 +33,6 @@ declare global {
     __webgpuBench: BenchReport | undefined;
   }
 }
-
-const NO_GPU_TENSORS = 'not available yet: embedding and attention read values on the host';
 
 const started = performance.now();
 const logElement = document.getElementById('log') as HTMLElement;
@@ -140,9 +138,13 @@ async function main(): Promise<BenchReport> {
         key: 'gpt',
         name: `transformer train step (char GPT: ${layers} layers, ${heads} heads, width ${width}, context ${context}, vocab ${vocab}), batch ${batch}, Adam`,
         unit: 'steps/s',
-        cells: { nabla: { note: NO_GPU_TENSORS } },
+        cells: {},
       },
-      setups: { tfjs: () => tfGpt(gptSizes, CHECK_STEPS), jax: () => jaxGpt(gptSizes, CHECK_STEPS) },
+      setups: {
+        nabla: () => nablaGpt(gptSizes, CHECK_STEPS),
+        tfjs: () => tfGpt(gptSizes, CHECK_STEPS),
+        jax: () => jaxGpt(gptSizes, CHECK_STEPS),
+      },
     });
   }
 
@@ -213,6 +215,13 @@ async function main(): Promise<BenchReport> {
     check(
       rel <= tolerance,
       `transformer, jax-js webgpu against tfjs-webgpu: first ${gptLosses.jax.length} losses within ${tolerance} relative (largest ${rel.toExponential(2)}; ln(${gptSizes.vocab}) = ${Math.log(gptSizes.vocab).toFixed(5)} is the loss of uniform predictions)`,
+    );
+  }
+  if (gptLosses?.tfjs !== undefined && gptLosses.nabla !== undefined) {
+    const rel = maxRelative(gptLosses.nabla, gptLosses.tfjs);
+    check(
+      rel <= tolerance,
+      `transformer, nabla on setBackend('webgpu') against tfjs-webgpu: first ${gptLosses.nabla.length} losses within ${tolerance} relative (largest ${rel.toExponential(2)})`,
     );
   }
 
