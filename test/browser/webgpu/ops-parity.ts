@@ -32,6 +32,7 @@ import {
   sigmoid,
   slice,
   softmax,
+  split,
   sqrt,
   stack,
   sub,
@@ -113,6 +114,17 @@ const CASES: OpSpecCase[] = [
     name: 'scaledDotProductAttention, causal',
     inputs: [{ shape: [2, 3, 5, 8] }, { shape: [2, 3, 5, 8] }, { shape: [2, 3, 5, 4] }],
     fn: (q, k, v) => scaledDotProductAttention(q, k, v, { isCausal: true }),
+  },
+  { name: 'layerNorm without weight or bias', inputs: [{ shape: [3, 5, 7] }], fn: (x) => layerNorm(x, [7]) },
+  { name: 'layerNorm, weight only', inputs: [{ shape: [6, 9] }, { shape: [9] }], fn: (x, w) => layerNorm(x, [9], w) },
+  {
+    name: 'split, permute',
+    inputs: [{ shape: [4, 12] }],
+    fn: (x) =>
+      cat(
+        split(x, 4, 1).map((z) => permute(z, [1, 0])),
+        0,
+      ),
   },
   {
     name: 'layerNorm',

@@ -4,6 +4,8 @@ import { binaryWebGpu } from './kernels/binary';
 import { conv2dInputGradWebGpu, conv2dWebGpu, conv2dWeightGradWebGpu } from './kernels/conv2d';
 import * as ew from './kernels/elementwise';
 import { gatherWebGpu, indexAddWebGpu, indexSelectWebGpu, scatterAddWebGpu } from './kernels/gather';
+import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
+import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
 import {
@@ -172,6 +174,13 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('scatterAdd', scatterAddWebGpu, ['rw', '-', 'idx', '-', 'in', '-', '-'], ranked(3));
   adapt('indexSelect', indexSelectWebGpu, ['in', '-', '-', '-', 'idx', 'out']);
   adapt('indexSelectBackward', indexAddWebGpu, ['in', '-', '-', '-', 'idx', 'rw']);
+  adapt('slice', sliceWebGpu, ['in', '-', '-', '-', 'out', '-']);
+  // slice's gradient and pad write into a background the op filled first.
+  adapt('sliceBackward', sliceAssignWebGpu, ['in', '-', 'rw', '-', '-', '-']);
+  adapt('pad', sliceAssignWebGpu, ['in', '-', 'rw', '-', '-', '-']);
+  adapt('permute', permuteWebGpu, ['in', '-', '-', 'out']);
+  adapt('layerNorm', layerNormWebGpu, ['in', 'in', 'in', '-', '-', '-', 'out']);
+  adapt('layerNormBackward', layerNormBackwardWebGpu, ['in', 'in', 'in', '-', '-', '-', 'out', 'out', 'out']);
   adapt('conv2d', conv2dWebGpu, ['in', 'in', 'in', 'out', '-']);
   // The input gradient adds into its output (zeros from allocate), as the cpu kernel does.
   adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'rw', '-']);
