@@ -177,7 +177,7 @@ function resultsMarkdown(
     'Higher is better in every row. Each cell is the median over rounds of one measurement per round (the median of',
     'its timed runs); the libraries run in a rotated order from round to round. The ratio columns are nabla divided',
     "by the other library. nabla's MLP and transformer steps run on `setBackend('webgpu')` with autograd, as a user",
-    "writes them; the transformer's attention softmax runs its cpu kernel after a copy back.",
+    'writes them, with every kernel on the GPU.',
     '',
     '## Checks',
     '',

@@ -151,9 +151,8 @@ const cpuLosses = new Map<number, number[]>();
 /**
  * The transformer step of `tfGpt` (token and position embeddings, pre-norm blocks with causal attention
  * and a GELU MLP, LayerNorms without bias, the head tied to the token embedding, mean cross-entropy, Adam)
- * written with nabla's ops on `setBackend('webgpu')`, from `gptSetup`'s parameters and batch. The attention
- * softmax has no GPU kernel yet and runs its cpu kernel after a copy back, so this measures the backend
- * as it is.
+ * written with nabla's ops on `setBackend('webgpu')`, from `gptSetup`'s parameters and batch; every kernel
+ * of the step runs on the GPU.
  */
 export async function nablaGpt(sizes: GptSizes, checkSteps: number): Promise<{ runner: Runner; losses: number[] }> {
   setBackend('webgpu');

@@ -127,6 +127,11 @@ const CASES: OpSpecCase[] = [
       ),
   },
   {
+    name: 'scaledDotProductAttention, more keys than queries, additive mask',
+    inputs: [{ shape: [2, 5, 8] }, { shape: [2, 7, 8] }, { shape: [2, 7, 3] }, { shape: [5, 7] }],
+    fn: (q, k, v, m) => scaledDotProductAttention(q, k, v, { attnMask: m }),
+  },
+  {
     name: 'layerNorm',
     inputs: [{ shape: [4, 16] }, { shape: [16] }, { shape: [16] }],
     fn: (x, w, b) => layerNorm(x, [16], w, b),

@@ -1,5 +1,6 @@
 import type { Kernel } from '../../kernels/registry';
 import type { GpuArray } from './context';
+import { attentionSoftmaxWebGpu } from './kernels/attention';
 import { binaryWebGpu } from './kernels/binary';
 import { conv2dInputGradWebGpu, conv2dWebGpu, conv2dWeightGradWebGpu } from './kernels/conv2d';
 import * as ew from './kernels/elementwise';
@@ -181,6 +182,7 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('permute', permuteWebGpu, ['in', '-', '-', 'out']);
   adapt('layerNorm', layerNormWebGpu, ['in', 'in', 'in', '-', '-', '-', 'out']);
   adapt('layerNormBackward', layerNormBackwardWebGpu, ['in', 'in', 'in', '-', '-', '-', 'out', 'out', 'out']);
+  adapt('attentionSoftmax', attentionSoftmaxWebGpu, ['in', 'in', '-', '-', '-', '-', '-', 'out']);
   adapt('conv2d', conv2dWebGpu, ['in', 'in', 'in', 'out', '-']);
   // The input gradient adds into its output (zeros from allocate), as the cpu kernel does.
   adapt('conv2dInputGrad', conv2dInputGradWebGpu, ['in', 'in', 'rw', '-']);
