@@ -175,6 +175,11 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
     expect(t?.asyncValue).toBe(2);
     expect(t?.leave).toMatch(/^false:ValueError: setBackend: \d+ arrays .* await syncWebGpuToHost\(\) first/);
     expect(t?.leftAfterSync).toBe('no error');
+    // a write through a kept `data` array reaches the GPU (it is copied up at every use)
+    expect(t?.keptWrite).toEqual([
+      [1, 2, 3],
+      [0, 5, 0],
+    ]);
   });
 
   it('counts GPU kernels, cpu fallbacks by kernel and the copies', () => {

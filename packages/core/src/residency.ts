@@ -12,9 +12,11 @@ export interface Residency {
   /**
    * Called before `reader` hands `data` out for reading or writing on the host: throws a
    * {@link HostReadError} when the newest contents are elsewhere (or still being computed); otherwise
-   * the host array becomes the newest copy (the caller may write it).
+   * the host array becomes the newest copy (the caller may write it). `kept`: the array is handed out
+   * for keeping (`Tensor.data`), so later writes through it are not announced and a copy elsewhere can
+   * never be trusted again.
    */
-  hostAccess(data: TypedArray, reader: string): void;
+  hostAccess(data: TypedArray, reader: string, kept?: boolean): void;
   /** Bring `data`'s newest contents into the host array (runs pending work, copies back), then resolve. */
   toHost(data: TypedArray): Promise<void>;
   /** The same for several arrays, with one copy back for all. */

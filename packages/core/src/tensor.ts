@@ -167,7 +167,9 @@ export class Tensor {
    * ```
    */
   get data(): TypedArray {
-    const data = this.values;
+    const data = this._array;
+    const residency = getResidency();
+    if (residency !== null) residency.hostAccess(data, 'Tensor.data', true);
     let record = this.bufferVersion;
     if (record === null) record = this.bufferVersion = newBufferVersion();
     if (!record.exposed) {

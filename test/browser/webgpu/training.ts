@@ -61,6 +61,8 @@ export interface TrainingReport {
   leftAfterSync: string;
   /** The value read asynchronously from the tensor the synchronous read refused. */
   asyncValue: number;
+  /** relu of a tensor before and after a write through a `data` array kept from before the first GPU use. */
+  keptWrite: number[][];
   /** The backend's counts after the runs. */
   stats: ReturnType<typeof getWebGpuStats>;
 }
@@ -210,6 +212,15 @@ export async function runTrainingChecks(): Promise<TrainingReport> {
   const fitRun = await fitOnBoth();
 
   setBackend('webgpu');
+  const source = tensor([1, 2, 3]);
+  const kept = source.data; // written later without telling anyone: every GPU use must copy it up again
+  const keptWrite = [(await relu(source).toArrayAsync()) as number[]];
+  kept.set([-1, 5, -2]);
+  keptWrite.push((await relu(source).toArrayAsync()) as number[]);
+  await syncWebGpuToHost();
+  setBackend('cpu');
+
+  setBackend('webgpu');
   const y = relu(tensor([-1, 2, -3, 4]).sum().reshape([1]));
   const messageOf = (fn: () => unknown) => {
     try {
@@ -225,5 +236,15 @@ export async function runTrainingChecks(): Promise<TrainingReport> {
   const asyncValue = await y.itemAsync();
   await syncWebGpuToHost();
   const leftAfterSync = messageOf(() => setBackend('cpu'));
-  return { runs, fit: fitRun, syncRead, syncValues, leave, leftAfterSync, asyncValue, stats: getWebGpuStats() };
+  return {
+    runs,
+    fit: fitRun,
+    keptWrite,
+    syncRead,
+    syncValues,
+    leave,
+    leftAfterSync,
+    asyncValue,
+    stats: getWebGpuStats(),
+  };
 }

@@ -25,6 +25,8 @@ interface Entry {
   weak: WeakRef<TypedArray> | null;
   /** The backend's activation its GPU copy is from (a copy from before the backend was left may be stale). */
   gen: number;
+  /** Handed out through `Tensor.data`: writes through it are not announced, so every GPU use copies it up. */
+  kept: boolean;
 }
 
 /** A kernel call deferred until earlier deferred calls ran: `run` it, then its arrays are free again. */
@@ -124,6 +126,7 @@ export class Resident implements BufferPool, Residency {
       dead: false,
       weak: null,
       gen: this.gen,
+      kept: false,
     });
     return a;
   }
@@ -159,8 +162,8 @@ export class Resident implements BufferPool, Residency {
 
   // ---- host reads ----------------------------------------------------------------------------------
 
-  hostAccess(data: TypedArray, reader: string): void {
-    const e = this.entries.get(data);
+  hostAccess(data: TypedArray, reader: string, kept = false): void {
+    const e = kept ? this.entry(data) : this.entries.get(data);
     if (e === undefined) return;
     if (e.pending > 0 || !e.host)
       throw new HostReadError(
@@ -168,6 +171,7 @@ export class Resident implements BufferPool, Residency {
       );
     // The caller may write the host array: from now on it is the only newest copy.
     e.device = false;
+    if (kept) e.kept = true;
   }
 
   async toHost(data: TypedArray): Promise<void> {
@@ -254,6 +258,7 @@ export class Resident implements BufferPool, Residency {
         dead: false,
         weak: null,
         gen: this.gen,
+        kept: false,
       };
       this.entries.set(a, e);
     }
@@ -272,8 +277,8 @@ export class Resident implements BufferPool, Residency {
   /** `a` as a GPU array with its newest contents (copied up when they are on the host). */
   input(a: Float32Array | Int32Array): GpuArray {
     const e = this.entry(a);
-    if (e.gen !== this.gen) {
-      // The host array may have been written on another backend since.
+    if (e.gen !== this.gen || (e.kept && e.host)) {
+      // The host array may have been written since: on another backend, or through a kept `data` array.
       e.device = false;
       e.gen = this.gen;
     }
