@@ -48,7 +48,7 @@ describe('residency hooks', () => {
     const t = tensor([0, 0, 0]);
     r.remote.set(t._array, [1, 2, 3]);
     expect(() => t.values).toThrow(HostReadError);
-    expect(() => t.data).toThrow(/^Tensor\.values: remote; use await t\.dataAsync\(\)/);
+    expect(() => t.data).toThrow(/^Tensor\.data: remote; use await t\.dataAsync\(\)/);
     expect(() => t.toArray()).toThrow(HostReadError);
     expect(() => t.add_(1)).toThrow(HostReadError); // an in-place op writes the host array
     // shape, size and version do not read the values
