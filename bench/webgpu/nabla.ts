@@ -66,17 +66,34 @@ export async function nablaMlp(checkSteps: number): Promise<{ runner: Runner; lo
   nablaCpuMlpLosses(checkSteps); // the reference, on the cpu backend, before the webgpu backend takes over
   setBackend('webgpu');
   const { model, x, y } = mlpModel();
-  const opt = adam(model.parameters(), { lr: MLP.lr });
+  return gpuTraining(
+    () => crossEntropy(model.forward(x) as Tensor, y),
+    adam(model.parameters(), { lr: MLP.lr }),
+    checkSteps,
+  );
+}
+
+/**
+ * Train steps on the webgpu backend as a user writes them: in a `tidy`, zeroGrad, `loss()`, backward and
+ * the optimizer's step, then one asynchronous read of the loss. Its first `checkSteps` losses, and a
+ * runner (steps/s) whose dispose copies everything back and leaves the backend (the next case may run on
+ * another one).
+ */
+async function gpuTraining(
+  loss: () => Tensor,
+  opt: { zeroGrad(): void; step(): void },
+  checkSteps: number,
+): Promise<{ runner: Runner; losses: number[] }> {
   const trainStep = async (): Promise<number> => {
-    const loss = tidy(() => {
+    const l = tidy(() => {
       opt.zeroGrad();
-      const l = crossEntropy(model.forward(x) as Tensor, y);
-      l.backward();
+      const value = loss();
+      value.backward();
       opt.step();
-      return l;
+      return value;
     });
-    const value = await loss.itemAsync();
-    loss.dispose();
+    const value = await l.itemAsync();
+    l.dispose();
     return value;
   };
   const losses: number[] = [];
@@ -89,7 +106,6 @@ export async function nablaMlp(checkSteps: number): Promise<{ runner: Runner; lo
       },
       value: (ms) => 1000 / ms,
       dispose: async () => {
-        // Leaves the backend once the weights are back (the next case may run on another backend).
         await syncWebGpuToHost();
         setBackend('cpu');
       },
@@ -179,32 +195,5 @@ export async function nablaGpt(sizes: GptSizes, checkSteps: number): Promise<{ r
     }
     return crossEntropy(linear(layerNorm(x, [C], p['ln_f.weight']), p['wte.weight']), targets);
   };
-  const opt = adam(Object.values(p), { lr });
-  const trainStep = async (): Promise<number> => {
-    const l = tidy(() => {
-      opt.zeroGrad();
-      const value = loss();
-      value.backward();
-      opt.step();
-      return value;
-    });
-    const value = await l.itemAsync();
-    l.dispose();
-    return value;
-  };
-  const losses: number[] = [];
-  for (let i = 0; i < checkSteps; i++) losses.push(await trainStep());
-  return {
-    losses,
-    runner: {
-      run: async () => {
-        await trainStep();
-      },
-      value: (ms) => 1000 / ms,
-      dispose: async () => {
-        await syncWebGpuToHost();
-        setBackend('cpu');
-      },
-    },
-  };
+  return gpuTraining(loss, adam(Object.values(p), { lr }), checkSteps);
 }

@@ -45,7 +45,7 @@ export {
   type WebGpuInitOptions,
   type WebGpuLimits,
 } from './backends/webgpu/init';
-export type { WebGpuStats } from './backends/webgpu/resident';
+export type { WebGpuStats } from './backends/webgpu/resident-data';
 export {
   arange,
   type CreationOptions,

@@ -5,7 +5,8 @@ import { setResidency } from '../../residency';
 import { WebGpuContext } from './context';
 import { WebGpuDeviceError } from './errors';
 import { webGpuAdapters } from './register';
-import { Resident, type WebGpuStats } from './resident';
+import { Resident } from './resident';
+import type { WebGpuStats } from './resident-data';
 
 /**
  * Options of {@link initWebGpuBackend}.
