@@ -88,7 +88,13 @@ export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
 export { bfloat16Bits, bfloat16Value, decodeHalf, encodeHalf, float16Bits, float16Value } from './half';
 export { indexSelectKernel } from './kernels/cpu/index-select';
-export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
+export {
+  adagradUpdateKernel,
+  adamUpdateKernel,
+  lionUpdateKernel,
+  rmspropUpdateKernel,
+  sgdUpdateKernel,
+} from './kernels/cpu/optim';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {
   applyOp,

@@ -11,6 +11,7 @@ import {
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedLion } from './fused';
 
 /** The state of {@link scaleByLion}: one momentum buffer per parameter, indexed like the updates. */
 export interface LionState {
@@ -92,7 +93,8 @@ export interface LionOptions {
  * like PyTorch's AdamW), never added to the gradient. With `maximize`, the gradient is negated before
  * anything else, and the decay still shrinks `p`. There is no step counter and no bias correction.
  *
- * Recipe: `chain(flipIfMaximize(), scaleByLion(), addDecoupledWeightDecay(), scaleByLearningRate())`.
+ * Recipe: `chain(flipIfMaximize(), scaleByLion(), addDecoupledWeightDecay(), scaleByLearningRate())`. Runs as
+ * one fused kernel per parameter (`lionUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
  * ```ts
@@ -110,4 +112,5 @@ export const lion: OptimizerFactory<LionOptions> = defineOptimizer<LionOptions>(
     checkBoolean('lion', 'maximize', hp.maximize);
   },
   rule: chain(flipIfMaximize(), scaleByLion(), addDecoupledWeightDecay(), scaleByLearningRate()),
+  fused: fusedLion(1),
 });

@@ -8,6 +8,7 @@ import * as gpu from '../../../packages/core/src/backends/webgpu/kernels/optim';
 import {
   adagradUpdateKernel,
   adamUpdateKernel,
+  lionUpdateKernel,
   rmspropUpdateKernel,
   sgdUpdateKernel,
 } from '../../../packages/core/src/kernels/cpu/optim';
@@ -142,6 +143,28 @@ function adagrad(lrDecay: number, wd: number, maximize: boolean): UpdateCase {
   };
 }
 
+function lion(wd: number, maximize: boolean): UpdateCase {
+  const [lr, b1, b2] = [0.1, 0.8, 0.9];
+  return {
+    label: `lion wd=${wd} maximize=${maximize}`,
+    state: ['m'],
+    cpu: (a) => lionUpdateKernel(a.p, a.g, a.m, lr, b1, b2, wd, maximize),
+    gpu: (a) => gpu.lionUpdateWebGpu(a.p, a.g, a.m, lr, b1, b2, wd, maximize),
+    emulate: (a) => {
+      const sign = maximize ? -1 : 1;
+      const [fwd, fb1, fc1, fb2, fc2, nlr] = [f(wd), f(b1), f(1 - b1), f(b2), f(1 - b2), f(-lr)];
+      for (let j = 0; j < a.p.length; j++) {
+        const pj = a.p[j];
+        const g = f(sign * a.g[j]);
+        let u = Math.sign(f(f(fb1 * a.m[j]) + f(fc1 * g)));
+        a.m[j] = f(f(fb2 * a.m[j]) + f(fc2 * g));
+        if (wd !== 0) u = f(u + f(fwd * pj));
+        a.p[j] = f(pj + f(u * nlr));
+      }
+    },
+  };
+}
+
 export async function runOptimCases(c: Checker): Promise<void> {
   const cases: UpdateCase[] = [
     adam(false, 0, false, false),
@@ -158,6 +181,8 @@ export async function runOptimCases(c: Checker): Promise<void> {
     rmsprop(true, 0.5, 0.3, false),
     adagrad(0, 0, false),
     adagrad(0.1, 0.3, true),
+    lion(0, false),
+    lion(0.3, true),
   ];
   const n = 1031;
   for (const u of cases) {

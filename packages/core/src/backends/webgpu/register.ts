@@ -8,7 +8,13 @@ import { gatherWebGpu, indexAddWebGpu, indexSelectWebGpu, scatterAddWebGpu } fro
 import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
 import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
-import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
+import {
+  adagradUpdateWebGpu,
+  adamUpdateWebGpu,
+  lionUpdateWebGpu,
+  rmspropUpdateWebGpu,
+  sgdUpdateWebGpu,
+} from './kernels/optim';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,
@@ -197,5 +203,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('sgdUpdate', sgdUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-', '-', '-']);
   adapt('rmspropUpdate', rmspropUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', '-', '-', '-', '-', '-', '-']);
   adapt('adagradUpdate', adagradUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-', '-']);
+  adapt('lionUpdate', lionUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-']);
   return table;
 }

@@ -254,3 +254,51 @@ export function adagradUpdateKernel(
     param[j] = pj + ((clr * g) / (Math.sqrt(acc) + eps)) * s;
   }
 }
+
+/**
+ * The fused step of Lion (`lionUpdate`; `@nablajs/optim-lion` calls it through
+ * `resolveKernel('lionUpdate', lionUpdateKernel)`), with the operations of its chain
+ * `flipIfMaximize, scaleByLion, addDecoupledWeightDecay, scaleByLearningRate` in their order, and the
+ * update rounded to the parameter's type where the chain stores it, so float64 results are the chain's
+ * bit for bit. With `g` the gradient (negated when `maximize`):
+ *
+ * ```text
+ * u ← sign(β₁·m + (1-β₁)·g)
+ * m ← β₂·m + (1-β₂)·g
+ * u ← u + weightDecay · p          (when weightDecay ≠ 0)
+ * p ← p + u · (-lr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const p = new Float32Array([1, 2]);
+ * lionUpdateKernel(p, new Float32Array([0.5, -0.5]), new Float32Array(2), 0.1, 0.9, 0.99, 0, false);
+ * // p ≈ [0.9, 2.1]: every element moves by lr
+ * ```
+ */
+export function lionUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  m: TypedArray,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  weightDecay: number,
+  maximize: boolean,
+): void {
+  const n = param.length;
+  checkLength('lionUpdateKernel', 'grad', grad, n);
+  checkLength('lionUpdateKernel', 'm', m, n);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const sign = maximize ? -1 : 1;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const s = -lr;
+  for (let j = 0; j < n; j++) {
+    const g = sign * grad[j];
+    let u = Math.sign(beta1 * m[j] + c1 * g);
+    m[j] = beta2 * m[j] + c2 * g;
+    if (weightDecay !== 0) u = round(u + weightDecay * param[j]);
+    param[j] = param[j] + round(u * s);
+  }
+}

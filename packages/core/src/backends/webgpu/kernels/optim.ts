@@ -336,3 +336,59 @@ export function adagradUpdateWebGpu(
     groupsFor(param.size),
   );
 }
+
+const LION_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['wd', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['nlr', 'f32'],
+];
+const LION = source(
+  LION_SPEC,
+  ['param', 'grad', 'm'],
+  `var u = sign(P.b1 * m[i] + P.c1 * g);
+  m[i] = P.b2 * m[i] + P.c2 * g;
+  if (P.decay != 0u) { u = u + P.wd * pj; }
+  param[i] = pj + u * P.nlr;`,
+);
+
+/**
+ * `lionUpdateKernel` on the GPU, with its arguments: Lion's whole step in place (the sign of the
+ * interpolated momentum, the momentum update, decoupled weight decay).
+ *
+ * @example
+ * ```ts
+ * lionUpdateWebGpu(p, g, m, 1e-4, 0.9, 0.99, 0.1, false);
+ * ```
+ */
+export function lionUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m: GpuArray,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  weightDecay: number,
+  maximize: boolean,
+): void {
+  const fn = 'lionUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m });
+  const context = param.context;
+  context.release(scratch);
+  context.dispatch(
+    context.pipeline('lionUpdate', () => LION),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m, 'write'],
+    ],
+    LION_SPEC,
+    [param.size, weightDecay !== 0 ? 1 : 0, maximize ? -1 : 1, weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, -lr],
+    groupsFor(param.size),
+  );
+}
