@@ -90,6 +90,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
       'rmsprop',
       'adagrad',
       'lion',
+      'ademamix',
       'gather',
       'scatterAdd',
       'indexSelect',
@@ -117,10 +118,10 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
 });
 
 describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
-  it('trains an MLP (Adam, Lion) and a CNN (SGD, momentum) with the losses and weights of the cpu backend, within float32 tolerance', () => {
+  it('trains an MLP (Adam, Lion, AdEMAMix) and a CNN (SGD, momentum) with the losses and weights of the cpu backend, within float32 tolerance', () => {
     expect(report.trainingError).toBeUndefined();
     const training = report.training;
-    expect(training?.runs.length).toBe(3);
+    expect(training?.runs.length).toBe(4);
     for (const run of training?.runs ?? []) {
       expect(run.gpuLosses.length, run.name).toBe(run.cpuLosses.length);
       expect(run.cpuLosses.length, run.name).toBeGreaterThanOrEqual(6);

@@ -91,6 +91,7 @@ export { indexSelectKernel } from './kernels/cpu/index-select';
 export {
   adagradUpdateKernel,
   adamUpdateKernel,
+  ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
   sgdUpdateKernel,

@@ -8,6 +8,7 @@ import {
   type OptimizerFactory,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import { fusedAdemamix } from './fused';
 import { scaleByAdemamix } from './scale-by-ademamix';
 
 /** Options of {@link ademamix}: the keyword arguments of the authors' PyTorch `AdEMAMix` in lowerCamelCase. */
@@ -66,7 +67,8 @@ function checkWarmup(name: string, value: unknown): void {
  * weight decay is AdamW's: `λ·p` added to the update and scaled by `lr`, not by the schedule alone as
  * in Loshchilov & Hutter.
  *
- * Recipe: `chain(scaleByAdemamix(), addDecoupledWeightDecay(), scaleByLearningRate())`.
+ * Recipe: `chain(scaleByAdemamix(), addDecoupledWeightDecay(), scaleByLearningRate())`, run as one fused
+ * kernel per parameter (`ademamixUpdate`, which the webgpu backend runs on the GPU).
  *
  * @see https://arxiv.org/abs/2409.03137
  * @see https://github.com/apple/ml-ademamix
@@ -104,4 +106,5 @@ export const ademamix: OptimizerFactory<AdemamixOptions> = defineOptimizer<Adema
     checkNumber('ademamix', 'weightDecay', hp.weightDecay, { min: 0 });
   },
   rule: chain(scaleByAdemamix(), addDecoupledWeightDecay(), scaleByLearningRate()),
+  fused: fusedAdemamix(0),
 });

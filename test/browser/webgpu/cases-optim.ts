@@ -4,15 +4,19 @@
 // fma (a GPU that contracts or approximates division would differ by an ulp here and there); and (2) the
 // cpu kernels, which compute in doubles and round once per stored value: 1e-5 relative to max(1, |ref|).
 // Large hyperparameters (eps 0.1, weight decay 0.3) make every term of every formula count.
-import * as gpu from '../../../packages/core/src/backends/webgpu/kernels/optim';
+import * as classic from '../../../packages/core/src/backends/webgpu/kernels/optim';
+import * as modern from '../../../packages/core/src/backends/webgpu/kernels/optim-modern';
 import {
   adagradUpdateKernel,
   adamUpdateKernel,
+  ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
   sgdUpdateKernel,
 } from '../../../packages/core/src/kernels/cpu/optim';
 import type { Checker } from './checker';
+
+const gpu = { ...classic, ...modern };
 
 const f = Math.fround;
 type Arrays = Record<string, Float32Array>;
@@ -165,6 +169,40 @@ function lion(wd: number, maximize: boolean): UpdateCase {
   };
 }
 
+function ademamix(fast: boolean, wd: number): UpdateCase {
+  const [lr, b1, b2, b3, alpha, eps] = [0.1, 0.8, 0.9, 0.95, 5, 0.1];
+  const corrections = (t: number): [number, number] => [1 - b1 ** t, Math.sqrt(1 - b2 ** t)];
+  return {
+    label: `ademamix fast=${fast} wd=${wd}`,
+    state: fast ? ['m1', 'm2', 'nu'] : ['m2', 'nu'],
+    cpu: (a, t) =>
+      ademamixUpdateKernel(a.p, a.g, a.m1 ?? null, a.m2, a.nu, b1, b2, b3, alpha, ...corrections(t), eps, lr, wd),
+    gpu: (a, t) =>
+      gpu.ademamixUpdateWebGpu(a.p, a.g, a.m1 ?? null, a.m2, a.nu, b1, b2, b3, alpha, ...corrections(t), eps, lr, wd),
+    emulate: (a, t) => {
+      const [bc1, bc2] = corrections(t).map(f);
+      const [fwd, fb1, fc1, fb2, fc2, fb3, fc3] = [wd, b1, 1 - b1, b2, 1 - b2, b3, 1 - b3].map(f);
+      const [fa, feps, nlr] = [f(alpha), f(eps), f(-lr)];
+      for (let j = 0; j < a.p.length; j++) {
+        const pj = a.p[j];
+        const g = a.g[j];
+        let fastTerm = g;
+        if (fast) {
+          fastTerm = f(f(fb1 * a.m1[j]) + f(fc1 * g));
+          a.m1[j] = fastTerm;
+        }
+        const m2 = f(f(fb3 * a.m2[j]) + f(fc3 * g));
+        a.m2[j] = m2;
+        const nu = f(f(fb2 * a.nu[j]) + f(f(fc2 * g) * g));
+        a.nu[j] = nu;
+        let u = f(f(f(fastTerm / bc1) + f(fa * m2)) / f(f(f(Math.sqrt(nu)) / bc2) + feps));
+        if (wd !== 0) u = f(u + f(fwd * pj));
+        a.p[j] = f(pj + f(u * nlr));
+      }
+    },
+  };
+}
+
 export async function runOptimCases(c: Checker): Promise<void> {
   const cases: UpdateCase[] = [
     adam(false, 0, false, false),
@@ -183,6 +221,8 @@ export async function runOptimCases(c: Checker): Promise<void> {
     adagrad(0.1, 0.3, true),
     lion(0, false),
     lion(0.3, true),
+    ademamix(true, 0),
+    ademamix(false, 0.3),
   ];
   const n = 1031;
   for (const u of cases) {

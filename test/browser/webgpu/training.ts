@@ -26,6 +26,7 @@ import {
   Sequential,
 } from '../../../packages/nn/src/index';
 import { adam } from '../../../packages/optim-adam/src/index';
+import { ademamix } from '../../../packages/optim-ademamix/src/index';
 import { lion } from '../../../packages/optim-lion/src/index';
 import { sgd } from '../../../packages/optim-sgd/src/index';
 import { fit as trainLoop } from '../../../packages/train/src/index';
@@ -200,6 +201,14 @@ export async function runTrainingChecks(): Promise<TrainingReport> {
       () => new Sequential(new Linear(24, 40), new ReLU(), new Linear(40, 17), new ReLU(), new Linear(17, 6)),
       (m) => lion(m.parameters(), { lr: 1e-3, weightDecay: 0.1 }),
       batchesFor(7, 8, 20, [24], 6),
+    ),
+  );
+  runs.push(
+    await compare(
+      'MLP 24-40-17-6, batch 20, AdEMAMix (alpha warm-up)',
+      () => new Sequential(new Linear(24, 40), new ReLU(), new Linear(40, 17), new ReLU(), new Linear(17, 6)),
+      (m) => ademamix(m.parameters(), { lr: 1e-2, alphaWarmup: 10, beta3Warmup: 10 }),
+      batchesFor(8, 8, 20, [24], 6),
     ),
   );
   runs.push(

@@ -8,13 +8,8 @@ import { gatherWebGpu, indexAddWebGpu, indexSelectWebGpu, scatterAddWebGpu } fro
 import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
 import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
-import {
-  adagradUpdateWebGpu,
-  adamUpdateWebGpu,
-  lionUpdateWebGpu,
-  rmspropUpdateWebGpu,
-  sgdUpdateWebGpu,
-} from './kernels/optim';
+import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
+import { ademamixUpdateWebGpu, lionUpdateWebGpu } from './kernels/optim-modern';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,
@@ -204,5 +199,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('rmspropUpdate', rmspropUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', '-', '-', '-', '-', '-', '-']);
   adapt('adagradUpdate', adagradUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-', '-']);
   adapt('lionUpdate', lionUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-']);
+  adapt('ademamixUpdate', ademamixUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
   return table;
 }

@@ -302,3 +302,67 @@ export function lionUpdateKernel(
     param[j] = param[j] + round(u * s);
   }
 }
+
+/**
+ * The fused step of AdEMAMix (`ademamixUpdate`; `@nablajs/optim-ademamix` calls it through
+ * `resolveKernel('ademamixUpdate', ademamixUpdateKernel)` with the step's scalars: the bias corrections
+ * `bc1 = 1-β₁ᵗ` and `bc2Sqrt = √(1-β₂ᵗ)`, and the warmed-up `alpha` and `beta3`), with the operations of
+ * its chain `scaleByAdemamix, addDecoupledWeightDecay, scaleByLearningRate` in their order and the update
+ * rounded where the chain stores it, so results are the chain's bit for bit. With `g` the gradient:
+ *
+ * ```text
+ * m1 ← β₁·m1 + (1-β₁)·g             (m1 null: the fast term is g itself)
+ * m2 ← β₃·m2 + (1-β₃)·g
+ * ν  ← β₂·ν + (1-β₂)·g²
+ * u  ← (m1 / bc1 + α·m2) / (√ν / bc2Sqrt + ε) + weightDecay·p
+ * p  ← p + u · (-lr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const p = new Float32Array([1]);
+ * ademamixUpdateKernel(p, new Float32Array([0.5]), new Float32Array(1), new Float32Array(1), new Float32Array(1),
+ *   0.9, 0.999, 0.9999, 5, 0.1, Math.sqrt(0.001), 1e-8, 1e-3, 0);
+ * ```
+ */
+export function ademamixUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  m1: TypedArray | null,
+  m2: TypedArray,
+  nu: TypedArray,
+  beta1: number,
+  beta2: number,
+  beta3: number,
+  alpha: number,
+  bc1: number,
+  bc2Sqrt: number,
+  eps: number,
+  lr: number,
+  weightDecay: number,
+): void {
+  const n = param.length;
+  for (const [name, a] of [
+    ['grad', grad],
+    ['m1', m1],
+    ['m2', m2],
+    ['nu', nu],
+  ] as const)
+    checkLength('ademamixUpdateKernel', name, a, n);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const s = -lr;
+  for (let j = 0; j < n; j++) {
+    const g = grad[j];
+    let fast = g;
+    if (m1 !== null) {
+      m1[j] = beta1 * m1[j] + (1 - beta1) * g;
+      fast = m1[j];
+    }
+    m2[j] = beta3 * m2[j] + (1 - beta3) * g;
+    nu[j] = beta2 * nu[j] + (1 - beta2) * g * g;
+    const denom = Math.sqrt(nu[j]) / bc2Sqrt + eps;
+    let u = round((fast / bc1 + alpha * m2[j]) / denom);
+    if (weightDecay !== 0) u = round(u + weightDecay * param[j]);
+    param[j] = param[j] + round(u * s);
+  }
+}

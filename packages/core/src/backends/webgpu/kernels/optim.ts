@@ -8,7 +8,8 @@ import { checkArray, groupsFor } from './common';
 // the bias corrections, -lr, ...), then every operation is one float32 operation in the order of the
 // wasm kernels' f32 formulas; absent state arrays are bound as a stand-in and never touched (a flag).
 
-function source(spec: ParamSpec, arrays: string[], body: string): string {
+/** The WGSL of one fused update: its parameters, its arrays (param, grad, state...), then `body` per element. */
+export function source(spec: ParamSpec, arrays: string[], body: string): string {
   const bindings = arrays
     .map(
       (name, i) =>
@@ -132,7 +133,8 @@ const ADAGRAD = source(
 );
 
 /** Check the arrays of an update (all float32, of `param`'s length); returns a stand-in for absent ones. */
-function arrays(fn: string, param: GpuArray, others: Record<string, GpuArray | null>): GpuArray {
+/** Check an update's arrays against `param`'s size; returns a one-element stand-in for absent state (release it). */
+export function arrays(fn: string, param: GpuArray, others: Record<string, GpuArray | null>): GpuArray {
   const context = checkArray(fn, 'param', param);
   for (const [name, array] of Object.entries(others)) if (array !== null) checkArray(fn, name, array, param.size);
   // NOTE: a stand-in must not alias a written array; a one-element scratch array is never read (flag off).
@@ -333,62 +335,6 @@ export function adagradUpdateWebGpu(
     ],
     ADAGRAD_SPEC,
     [param.size, weightDecay !== 0 ? 1 : 0, maximize ? -1 : 1, weightDecay, 1 / (1 + (step - 1) * lrDecay), eps, -lr],
-    groupsFor(param.size),
-  );
-}
-
-const LION_SPEC: ParamSpec = [
-  ['n', 'u32'],
-  ['decay', 'u32'],
-  ['sign', 'f32'],
-  ['wd', 'f32'],
-  ['b1', 'f32'],
-  ['c1', 'f32'],
-  ['b2', 'f32'],
-  ['c2', 'f32'],
-  ['nlr', 'f32'],
-];
-const LION = source(
-  LION_SPEC,
-  ['param', 'grad', 'm'],
-  `var u = sign(P.b1 * m[i] + P.c1 * g);
-  m[i] = P.b2 * m[i] + P.c2 * g;
-  if (P.decay != 0u) { u = u + P.wd * pj; }
-  param[i] = pj + u * P.nlr;`,
-);
-
-/**
- * `lionUpdateKernel` on the GPU, with its arguments: Lion's whole step in place (the sign of the
- * interpolated momentum, the momentum update, decoupled weight decay).
- *
- * @example
- * ```ts
- * lionUpdateWebGpu(p, g, m, 1e-4, 0.9, 0.99, 0.1, false);
- * ```
- */
-export function lionUpdateWebGpu(
-  param: GpuArray,
-  grad: GpuArray,
-  m: GpuArray,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  weightDecay: number,
-  maximize: boolean,
-): void {
-  const fn = 'lionUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('lionUpdate', () => LION),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [m, 'write'],
-    ],
-    LION_SPEC,
-    [param.size, weightDecay !== 0 ? 1 : 0, maximize ? -1 : 1, weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, -lr],
     groupsFor(param.size),
   );
 }

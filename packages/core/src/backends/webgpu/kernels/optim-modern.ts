@@ -1,0 +1,155 @@
+import type { GpuArray, ParamSpec } from '../context';
+import { groupsFor } from './common';
+import { arrays, source } from './optim';
+
+// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix), with the arguments
+// and semantics of their cpu kernels in kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
+
+const LION_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['wd', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['nlr', 'f32'],
+];
+const LION = source(
+  LION_SPEC,
+  ['param', 'grad', 'm'],
+  `var u = sign(P.b1 * m[i] + P.c1 * g);
+  m[i] = P.b2 * m[i] + P.c2 * g;
+  if (P.decay != 0u) { u = u + P.wd * pj; }
+  param[i] = pj + u * P.nlr;`,
+);
+
+/**
+ * `lionUpdateKernel` on the GPU, with its arguments: Lion's whole step in place (the sign of the
+ * interpolated momentum, the momentum update, decoupled weight decay).
+ *
+ * @example
+ * ```ts
+ * lionUpdateWebGpu(p, g, m, 1e-4, 0.9, 0.99, 0.1, false);
+ * ```
+ */
+export function lionUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m: GpuArray,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  weightDecay: number,
+  maximize: boolean,
+): void {
+  const fn = 'lionUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m });
+  const context = param.context;
+  context.release(scratch);
+  context.dispatch(
+    context.pipeline('lionUpdate', () => LION),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m, 'write'],
+    ],
+    LION_SPEC,
+    [param.size, weightDecay !== 0 ? 1 : 0, maximize ? -1 : 1, weightDecay, beta1, 1 - beta1, beta2, 1 - beta2, -lr],
+    groupsFor(param.size),
+  );
+}
+
+const ADEMAMIX_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['fast', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['wd', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['b3', 'f32'],
+  ['c3', 'f32'],
+  ['alpha', 'f32'],
+  ['bc1', 'f32'],
+  ['bc2', 'f32'],
+  ['eps', 'f32'],
+  ['nlr', 'f32'],
+];
+const ADEMAMIX = source(
+  ADEMAMIX_SPEC,
+  ['param', 'grad', 'm1', 'm2', 'nu'],
+  `var fast = g;
+  if (P.fast != 0u) { fast = P.b1 * m1[i] + P.c1 * g; m1[i] = fast; }
+  let m2j = P.b3 * m2[i] + P.c3 * g;
+  m2[i] = m2j;
+  let nuj = P.b2 * nu[i] + (P.c2 * g) * g;
+  nu[i] = nuj;
+  var u = (fast / P.bc1 + P.alpha * m2j) / (sqrt(nuj) / P.bc2 + P.eps);
+  if (P.decay != 0u) { u = u + P.wd * pj; }
+  param[i] = pj + u * P.nlr;`,
+);
+
+/**
+ * `ademamixUpdateKernel` on the GPU, with its arguments: AdEMAMix's whole step in place (the fast EMA
+ * when `m1` is given, the slow EMA, the second moment, decoupled weight decay).
+ *
+ * @example
+ * ```ts
+ * ademamixUpdateWebGpu(p, g, m1, m2, nu, 0.9, 0.999, 0.9999, 5, bc1, bc2Sqrt, 1e-8, 1e-3, 0);
+ * ```
+ */
+export function ademamixUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m1: GpuArray | null,
+  m2: GpuArray,
+  nu: GpuArray,
+  beta1: number,
+  beta2: number,
+  beta3: number,
+  alpha: number,
+  bc1: number,
+  bc2Sqrt: number,
+  eps: number,
+  lr: number,
+  weightDecay: number,
+): void {
+  const fn = 'ademamixUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m1, m2, nu });
+  const context = param.context;
+  context.dispatch(
+    context.pipeline('ademamixUpdate', () => ADEMAMIX),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m1 ?? scratch, 'write'],
+      [m2, 'write'],
+      [nu, 'write'],
+    ],
+    ADEMAMIX_SPEC,
+    [
+      param.size,
+      m1 !== null ? 1 : 0,
+      weightDecay !== 0 ? 1 : 0,
+      1,
+      weightDecay,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      beta3,
+      1 - beta3,
+      alpha,
+      bc1,
+      bc2Sqrt,
+      eps,
+      -lr,
+    ],
+    groupsFor(param.size),
+  );
+  context.release(scratch);
+}
