@@ -46,6 +46,7 @@ import {
   where,
 } from '../../../packages/core/src/index';
 import { F } from '../../../packages/nn/src/index';
+import { Rng } from './checker';
 
 /** One op's comparison. */
 export interface ParityCase {
@@ -163,30 +164,20 @@ const CASES: OpSpecCase[] = [
   },
 ];
 
-function values(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((hi - lo) * s) / 4294967296;
-  }
-  return out;
-}
-
 /** Run `c` on the active backend: its output and the gradients of its float inputs, read asynchronously. */
 async function run(c: OpSpecCase, seed: number): Promise<{ out: Float32Array; grads: Float32Array[] }> {
   const xs = c.inputs.map((spec, i) => {
     const n = spec.shape.reduce((p, d) => p * d, 1);
     if ('below' in spec) {
       const ints = new Int32Array(n);
-      const v = values(n, seed + i, 0, spec.below);
+      const v = new Rng(seed + i).floats(n, 0, spec.below);
       for (let j = 0; j < n; j++) ints[j] = Math.floor(v[j]);
       return tensor(ints, { shape: spec.shape, dtype: 'int32' });
     }
-    return tensor(values(n, seed + i, spec.lo ?? -1, spec.hi ?? 1), { shape: spec.shape, requiresGrad: true });
+    return tensor(new Rng(seed + i).floats(n, spec.lo ?? -1, spec.hi ?? 1), { shape: spec.shape, requiresGrad: true });
   });
   const y = c.fn(...xs);
-  const w = tensor(values(y.size, seed + 99, -1, 1), { shape: [...y.shape] });
+  const w = tensor(new Rng(seed + 99).floats(y.size, -1, 1), { shape: [...y.shape] });
   mul(y, w).sum().backward();
   const out = (await y.dataAsync()) as Float32Array;
   const grads: Float32Array[] = [];

@@ -4,6 +4,7 @@
 // order of the index axis: the order in which the cpu kernel adds them, so the sums are the same bits.
 
 import { ValueError } from '../../../errors';
+import { contiguousStrides } from '../../../kernels/cpu/strided';
 import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
 import { checkArray, checkShape, groupsFor } from './common';
 
@@ -71,12 +72,6 @@ fn main(${MAIN_ARGS}) {
   out[i] = v;
 }`;
 
-function contiguous(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 function checkAxis(fn: string, axis: number, rank: number): void {
   if (!Number.isInteger(axis) || axis < 0 || axis >= rank)
     throw new ValueError(`${fn}: axis must be an integer in [0, ${rank}), got ${axis}`);
@@ -107,7 +102,7 @@ export function gatherWebGpu(
   if (indexShape.length !== xShape.length)
     throw new ValueError(`${fn}: index has rank ${indexShape.length} but x has rank ${xShape.length}`);
   checkAxis(fn, axis, xShape.length);
-  const table = context.temporary(new Int32Array([...indexShape, ...contiguous(xShape)]));
+  const table = context.temporary(new Int32Array([...indexShape, ...contiguousStrides(xShape)]));
   context.dispatch(
     context.pipeline('gather', () => GATHER),
     [
@@ -151,7 +146,7 @@ export function scatterAddWebGpu(
     );
   checkAxis(fn, axis, rank);
   const table = context.temporary(
-    new Int32Array([...outShape, ...indexShape, ...contiguous(indexShape), ...contiguous(srcShape)]),
+    new Int32Array([...outShape, ...indexShape, ...contiguousStrides(indexShape), ...contiguousStrides(srcShape)]),
   );
   context.dispatch(
     context.pipeline('scatterAdd', () => SCATTER_ADD),

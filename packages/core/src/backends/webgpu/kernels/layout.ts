@@ -3,6 +3,7 @@
 // copies src[srcOffset + Σ coord · srcStride] to out[dstOffset + Σ coord · dstStride].
 
 import { ValueError } from '../../../errors';
+import { contiguousStrides } from '../../../kernels/cpu/strided';
 import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
 import { checkArray, checkShape, groupsFor } from './common';
 
@@ -35,12 +36,6 @@ fn main(${MAIN_ARGS}) {
   }
   out[u32(d)] = src[u32(s)];
 }`;
-
-function contiguous(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
 
 function stridedCopy(
   fn: string,
@@ -98,7 +93,7 @@ export function sliceWebGpu(
     ['outShape', outShape],
   ] as const)
     checkRank(fn, name, v, shape.length);
-  const strides = contiguous(shape);
+  const strides = contiguousStrides(shape);
   const offset = starts.reduce((acc, s, d) => acc + s * strides[d], 0);
   stridedCopy(
     fn,
@@ -107,7 +102,7 @@ export function sliceWebGpu(
     strides.map((s, d) => s * steps[d]),
     out,
     0,
-    contiguous(outShape),
+    contiguousStrides(outShape),
     outShape,
   );
 }
@@ -138,13 +133,13 @@ export function sliceAssignWebGpu(
     ['steps', steps],
   ] as const)
     checkRank(fn, name, v, outShape.length);
-  const strides = contiguous(outShape);
+  const strides = contiguousStrides(outShape);
   const offset = starts.reduce((acc, s, d) => acc + s * strides[d], 0);
   stridedCopy(
     fn,
     src,
     0,
-    contiguous(srcShape),
+    contiguousStrides(srcShape),
     out,
     offset,
     strides.map((s, d) => s * steps[d]),
@@ -166,7 +161,7 @@ export function permuteWebGpu(src: GpuArray, shape: readonly number[], perm: rea
   checkArray(fn, 'src', src, size);
   checkArray(fn, 'out', out, size);
   checkRank(fn, 'perm', perm, shape.length);
-  const inStrides = contiguous(shape);
+  const inStrides = contiguousStrides(shape);
   const outShape = perm.map((p) => shape[p]);
   stridedCopy(
     fn,
@@ -175,7 +170,7 @@ export function permuteWebGpu(src: GpuArray, shape: readonly number[], perm: rea
     perm.map((p) => inStrides[p]),
     out,
     0,
-    contiguous(outShape),
+    contiguousStrides(outShape),
     outShape,
   );
 }
