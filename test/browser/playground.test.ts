@@ -10,6 +10,7 @@ import { CLASS_COLORS, hexRgb, PALETTE } from '../../examples/playground/src/plo
 import { TASK_DEFAULTS } from '../../examples/playground/src/tuning';
 import { launchChromium, OUTPUT_DIR, recordingContext } from './helpers/browser';
 import { playgroundDist } from './helpers/build';
+import { addCustomOptimizers, allStopped, chooseRacer, openPlayground, playgroundRows } from './helpers/playground';
 import { type StaticServer, serveStatic } from './helpers/server';
 
 let server: StaticServer;
@@ -18,63 +19,12 @@ let session: Awaited<ReturnType<typeof recordingContext>>;
 let context: BrowserContext;
 let page: Page;
 
-interface Row {
-  racer: string;
-  step: number;
-  seeds: number;
-  diverged: number;
-  loss: number;
-  initialLoss: number;
-  lossQ1: number;
-  lossQ3: number;
-  accuracy: number | null;
-  x: number;
-  y: number;
-  pathLength: number;
-  status: string;
-  text: string;
-}
-
-async function rows(): Promise<Row[]> {
-  return page.$$eval('#results tbody tr', (trs) =>
-    trs.map((tr) => {
-      const d = (tr as HTMLElement).dataset;
-      return {
-        racer: d.racer ?? '',
-        step: Number(d.step),
-        seeds: Number(d.seeds),
-        diverged: Number(d.diverged),
-        loss: Number(d.loss),
-        initialLoss: Number(d.initialLoss),
-        lossQ1: Number(d.lossQ1),
-        lossQ3: Number(d.lossQ3),
-        accuracy: d.accuracy ? Number(d.accuracy) : null,
-        x: Number(d.x),
-        y: Number(d.y),
-        pathLength: Number(d.pathLength),
-        status: d.status ?? '',
-        text: tr.querySelector('.status')?.textContent ?? '',
-      };
-    }),
-  );
-}
-
-async function freshPage(): Promise<void> {
-  await page.goto(`${server.url}index.html`);
-  await page.waitForSelector('#race-status[data-state="ready"]', { timeout: 120_000 });
-}
-
-/** Wait until every racer has stopped (done, diverged or failed). */
-async function finished(): Promise<void> {
-  await page.waitForFunction(
-    () =>
-      Array.from(document.querySelectorAll('#results tbody tr')).every((tr) =>
-        ['done', 'diverged', 'error'].includes((tr as HTMLElement).dataset.status ?? ''),
-      ),
-    null,
-    { timeout: 120_000 },
-  );
-}
+const rows = () => playgroundRows(page);
+const freshPage = () => openPlayground(page, server.url);
+const finished = () => allStopped(page);
+const setRacer = (index: number, optimizer: string, options: Record<string, string>) =>
+  chooseRacer(page, index, optimizer, options);
+const addCustomRacers = () => addCustomOptimizers(page);
 
 /** What every visible plot shows of its axes: labels, ticks, scale. */
 async function visiblePlots() {
@@ -118,12 +68,6 @@ async function expectLabelledAxes(expected: Record<string, [x: string, y: string
 /** The smallest RGB distance from `rgb` to a colour of the optimizer palette. */
 function paletteDistance(rgb: readonly number[]): number {
   return Math.min(...PALETTE.map((hex) => Math.hypot(...hexRgb(hex).map((c, i) => c - rgb[i]))));
-}
-
-async function setRacer(index: number, optimizer: string, options: Record<string, string>): Promise<void> {
-  const card = page.locator('.racer').nth(index);
-  await card.locator('select.optimizer').selectOption(optimizer);
-  for (const [key, value] of Object.entries(options)) await card.locator(`.hp[data-key="${key}"]`).fill(value);
 }
 
 beforeAll(async () => {
@@ -415,17 +359,7 @@ describe('the playground in Chromium', () => {
 
   it('races a working custom optimizer and reports one that throws at step time', async () => {
     await freshPage();
-    await page.click('#define-custom'); // the example in the box: signSgd
-    await page.waitForSelector('#custom-status[data-state="ok"]');
-    await page.fill(
-      '#custom-code',
-      `({ defineOptimizer }) => defineOptimizer({
-        name: 'explodes', defaults: { lr: 0.1 },
-        rule: { init: () => null, update() { throw new RangeError('no step for you'); } },
-      })`,
-    );
-    await page.click('#define-custom');
-    await page.waitForFunction(() => document.querySelectorAll('.racer').length === 4);
+    await addCustomRacers();
     await page.selectOption('#task', 'himmelblau');
     await page.fill('#max-steps', '50');
     await page.selectOption('#pace', '0');

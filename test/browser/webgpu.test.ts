@@ -155,14 +155,23 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
 
   it('runs ops through the public API with the outputs and gradients of the cpu backend', () => {
     const cases = (report.parity ?? []).filter((c) => c.counts === undefined);
-    expect(cases.length).toBeGreaterThanOrEqual(37);
+    expect(cases.length).toBeGreaterThanOrEqual(38);
     // the ops without a GPU kernel ran their cpu kernels, and some of those calls waited for their inputs to
     // come back from the GPU (the deferred path), e.g. concat and where
     const counts = report.parity?.find((c) => c.counts !== undefined)?.counts;
     expect(counts?.deferred).toBeGreaterThan(0);
     expect(Object.keys(counts?.fallbacks ?? {})).toEqual(expect.arrayContaining(['concat', 'where', 'variance']));
-    // layerNorm, slice, pad, permute and the attention softmax have GPU kernels
-    for (const k of ['layerNorm', 'layerNormBackward', 'slice', 'sliceBackward', 'pad', 'permute', 'attentionSoftmax'])
+    // layerNorm, slice, pad, permute, the attention softmax and the in-place ops' store have GPU kernels
+    for (const k of [
+      'layerNorm',
+      'layerNormBackward',
+      'slice',
+      'sliceBackward',
+      'pad',
+      'permute',
+      'attentionSoftmax',
+      'copy',
+    ])
       expect(counts?.fallbacks[k] ?? 0, k).toBe(0);
     const failures = cases
       .filter((c) => c.error !== undefined || !(c.outputError < 1e-4) || !(c.gradError < 1e-4))
@@ -193,6 +202,81 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
     expect(stats?.uploads).toBeGreaterThan(0);
     expect(stats?.downloads).toBeGreaterThan(0);
     expect(stats?.downloadBytes).toBeGreaterThanOrEqual(4 * (stats?.downloads ?? 0));
+  });
+});
+
+describe('Every registered optimizer on the webgpu backend in Chromium (SwiftShader)', () => {
+  // fused steps run as GPU kernels; the others' update rules run in JavaScript as host tasks once the
+  // gradients are back; the closure optimizers (L-BFGS, SAM) run their whole step on the host
+  const FUSED = ['adagrad', 'adam', 'adamw', 'ademamix', 'lion', 'rmsprop', 'sgd'];
+  const CLOSURE = ['lbfgs', 'sam'];
+  const RULES = [
+    'adadelta',
+    'adamax',
+    'adamwScheduleFree',
+    'adan',
+    'asgd',
+    'cautiousAdamw',
+    'lamb',
+    'muon',
+    'nadam',
+    'prodigy',
+    'radam',
+    'rprop',
+    'sgdScheduleFree',
+    'soap',
+  ];
+
+  it("trains the same MLP with every optimizer to the cpu backend's losses and weights, the learning rate changing between steps", () => {
+    expect(report.optimizersError).toBeUndefined();
+    const runs = report.optimizers ?? [];
+    expect(runs.map((r) => r.name).sort()).toEqual([...FUSED, ...CLOSURE, ...RULES].sort());
+    const failures: string[] = [];
+    for (const r of runs) {
+      if (r.error !== undefined) {
+        failures.push(`${r.name}: ${r.error}`);
+        continue;
+      }
+      if (r.gpuLosses.length !== 5 || r.cpuLosses.length !== 5) failures.push(`${r.name}: ${r.gpuLosses.length} steps`);
+      r.cpuLosses.forEach((l, i) => {
+        if (!(Math.abs(r.gpuLosses[i] - l) <= 1e-4 * Math.max(1, Math.abs(l))))
+          failures.push(`${r.name} step ${i}: loss ${r.gpuLosses[i]} against ${l}`);
+      });
+      if (!((r.cpuLosses.at(-1) as number) < r.cpuLosses[0])) failures.push(`${r.name}: the loss did not go down`);
+      // float32 differences in the gradients (GPU against cpu sums) move the weights no more than a one-rounding
+      // change of the input does on the cpu: for SOAP, whose eigenbases amplify it, that is about 5e-3
+      if (!(r.weightError <= Math.max(1e-6, 5 * r.spread)))
+        failures.push(`${r.name}: weights ${r.weightError} off (a one-rounding input change moves them ${r.spread})`);
+      if (Object.keys(r.fallbacks).length > 0) failures.push(`${r.name}: cpu fallbacks ${JSON.stringify(r.fallbacks)}`);
+      const tasks = RULES.includes(r.name) ? 5 : 0;
+      if (r.hostTasks !== tasks) failures.push(`${r.name}: ${r.hostTasks} host tasks, expected ${tasks}`);
+    }
+    expect(failures).toEqual([]);
+    // the noise allowance is small except where the cpu itself shows it
+    for (const r of runs) if (r.name !== 'soap') expect(r.spread, r.name).toBeLessThan(1e-6);
+  });
+
+  it('refuses the state dict of a step still waiting for the GPU, and a closure step over parameters on the GPU', () => {
+    const w = report.waiting;
+    expect(w?.stateDictWhileWaiting).toMatch(
+      /^HostReadError: adadelta\.stateDict: 1 step\(s\) of this optimizer still wait for values on the GPU .*await/,
+    );
+    expect(w?.stateDictAfter).toBe('no error');
+    expect(w?.closureOnGpu).toMatch(/^HostReadError: lbfgs\.step .*await bringToHost\(params\) first.*GPU/);
+    expect(w?.closureAfterBring).toBe('no error');
+  });
+
+  it("runs fit() with SAM and L-BFGS (closure steps on the host) to the cpu backend's history", () => {
+    const runs = report.waiting?.fitClosure ?? [];
+    expect(runs.map((r) => r.name)).toEqual(['sam', 'lbfgs']);
+    for (const r of runs) {
+      expect(r.cpu.length, r.name).toBe(3);
+      expect(r.gpu.length, r.name).toBe(3);
+      expect(r.cpu[2], r.name).toBeLessThan(r.cpu[0]);
+      r.cpu.forEach((l, i) => {
+        expect(Math.abs(r.gpu[i] - l), `${r.name} epoch ${i}`).toBeLessThan(1e-5);
+      });
+    }
   });
 });
 

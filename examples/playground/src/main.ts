@@ -560,12 +560,16 @@ function buildBoundaries(data: { points: number[]; labels: number[] }) {
   }
 }
 
+/** The registered backends, as the worker listed them. */
+let available = '';
+
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
     case 'ready': {
       optimizers = m.optimizers;
-      $('backend').textContent = `backend: ${m.backend} (available: ${m.backends.join(', ')})`;
+      available = m.backends.join(', ');
+      $('backend').textContent = `backend: ${m.backend} (available: ${available})`;
       for (const b of buttons) b.disabled = false;
       addRacer('sgd');
       addRacer('adam');
@@ -575,6 +579,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     }
     case 'setup':
       if (m.generation !== generation) return;
+      $('backend').textContent = `backend: ${m.backend} (available: ${available}); ${m.backendWhy}`;
       if (m.grid !== null) {
         contour = { image: contourImage(m.grid), bounds: m.grid.bounds, minima: m.grid.minima, start: m.grid.start };
         $('contour-caption').textContent =

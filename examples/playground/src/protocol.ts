@@ -99,11 +99,22 @@ export type ToWorker =
 
 /** Worker -> page. */
 export type FromWorker =
-  | { type: 'ready'; optimizers: OptimizerInfo[]; backend: string; backends: string[] }
+  | {
+      type: 'ready';
+      optimizers: OptimizerInfo[];
+      /** The backend for the 2-D functions (wasm or cpu), and every registered one. */
+      backend: string;
+      backends: string[];
+      /** The WebGPU adapter the models train on (`vendor / architecture`), or null without WebGPU. */
+      gpu: string | null;
+    }
   | {
       type: 'setup';
       generation: number;
       task: TaskName;
+      /** The backend this race runs on, and why (`WebGPU adapter google / swiftshader`, `no WebGPU: ...`). */
+      backend: string;
+      backendWhy: string;
       grid: {
         size: number;
         values: number[];

@@ -1,9 +1,8 @@
 // The race itself, free of DOM and worker code so that it runs (and is tested) in Node as well: build one
 // model or point per racer and seed (seed s is the same for every racer), step every optimizer's seeds in
 // turn, stop a seed that diverges, and report what moved as the median and quartiles over the seeds.
-import { Generator, noGrad, randperm, type Tensor, tensor } from '@nablajs/core';
-import { loadDigits, TEST_FUNCTIONS, type TestFunction, twoSpirals } from '@nablajs/data';
-import { crossEntropy, Linear, ReLU, Sequential, Tanh } from '@nablajs/nn';
+import { bringToHost, noGrad, type Tensor, tensor } from '@nablajs/core';
+import type { Sequential } from '@nablajs/nn';
 import {
   cosineAnnealingLR,
   createOptimizer,
@@ -13,6 +12,7 @@ import {
   type Scheduler,
   stepLR,
 } from '@nablajs/optim';
+import { accuracyOf, isFunctionTask, problemFor } from './problems';
 import {
   DIVERGENCE_FACTOR,
   MAX_SEEDS,
@@ -21,41 +21,18 @@ import {
   type RaceSetup,
   type ScheduleSpec,
   SPIRAL_BOX,
-  START_JITTER,
   type TaskName,
 } from './protocol';
 
-/** The 2-D test functions the playground offers, by task name. */
-export const FUNCTION_TASKS: Record<string, TestFunction> = {
-  rosenbrock: TEST_FUNCTIONS.rosenbrock,
-  beale: TEST_FUNCTIONS.beale,
-  himmelblau: TEST_FUNCTIONS.himmelblau,
-  saddle: TEST_FUNCTIONS.saddle,
-  illConditioned: TEST_FUNCTIONS.illConditioned,
-};
-
-/** Whether `task` is a 2-D function (a contour plot) rather than a model (curves). */
-export function isFunctionTask(task: TaskName): boolean {
-  return task in FUNCTION_TASKS;
-}
-
-interface Problem {
-  /** Fresh parameters for seed `seed` (the same for every racer) and a closure computing the loss on them. */
-  build(seed: number): {
-    params: Tensor[];
-    closure: () => Tensor;
-    evaluate: () => number | null;
-    position: () => number[];
-    model?: Sequential;
-  };
-}
+export { FUNCTION_TASKS, functionGrid, isFunctionTask, startPoint } from './problems';
 
 /** One seed's run of a racer. */
 interface Run {
   optimizer: Optimizer | null;
   scheduler: Scheduler | null;
+  params: Tensor[];
   closure: () => Tensor;
-  evaluate: () => number | null;
+  measure: () => { logits: Tensor; labels: Int32Array } | null;
   position: () => number[];
   model: Sequential | null;
   initialLoss: number;
@@ -73,111 +50,6 @@ interface Racer {
   runs: Run[];
   step: number;
   pending: { losses: number[]; accuracies: number[]; paths: number[][] };
-}
-
-/** The start of seed `seed` on `fn`: its start for seed 0, a point perturbed by `START_JITTER` of the plot's width otherwise. */
-export function startPoint(fn: TestFunction, seed: number): [number, number] {
-  if (seed === 0) return [fn.start[0], fn.start[1]];
-  const g = new Generator(seed);
-  const sx = START_JITTER * (fn.bounds.x[1] - fn.bounds.x[0]);
-  const sy = START_JITTER * (fn.bounds.y[1] - fn.bounds.y[0]);
-  return [fn.start[0] + sx * g.normal(), fn.start[1] + sy * g.normal()];
-}
-
-function functionProblem(fn: TestFunction): Problem {
-  return {
-    build(seed) {
-      const p = tensor(startPoint(fn, seed), { dtype: 'float64', requiresGrad: true });
-      return {
-        params: [p],
-        closure: () => {
-          p.grad = null;
-          const loss = fn.f(p);
-          loss.backward();
-          return loss;
-        },
-        evaluate: () => null,
-        position: () => [p.data[0], p.data[1]],
-      };
-    },
-  };
-}
-
-function accuracyOf(logits: Tensor, labels: Int32Array): number {
-  const [n, classes] = logits.shape;
-  const d = logits.data;
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (d[i * classes + c] > d[i * classes + best]) best = c;
-    if (best === labels[i]) correct++;
-  }
-  return correct / n;
-}
-
-function classifierProblem(
-  makeModel: (generator: Generator) => Sequential,
-  train: { x: Tensor; y: Tensor },
-  heldOut: { x: Tensor; y: Tensor } | null,
-): Problem {
-  return {
-    build(seed) {
-      const model = makeModel(new Generator(seed));
-      const params = model.parameters();
-      let lastLogits = null as Tensor | null;
-      return {
-        params,
-        closure: () => {
-          for (const p of params) p.grad = null;
-          lastLogits = model.forward(train.x);
-          const loss = crossEntropy(lastLogits, train.y);
-          loss.backward();
-          return loss;
-        },
-        evaluate: () => {
-          if (heldOut === null) return lastLogits ? accuracyOf(lastLogits, train.y.data as Int32Array) : null;
-          return noGrad(() => accuracyOf(model.forward(heldOut.x), heldOut.y.data as Int32Array));
-        },
-        position: () => [],
-        model,
-      };
-    },
-  };
-}
-
-/** The model of the spirals task: a 2-32-32-2 tanh MLP. */
-function spiralModel(generator: Generator) {
-  return new Sequential(
-    new Linear(2, 32, { generator }),
-    new Tanh(),
-    new Linear(32, 32, { generator }),
-    new Tanh(),
-    new Linear(32, 2, { generator }),
-  );
-}
-
-/** The model of the digits task: a 64-32-10 ReLU MLP. */
-function digitsModel(generator: Generator) {
-  return new Sequential(new Linear(64, 32, { generator }), new ReLU(), new Linear(32, 10, { generator }));
-}
-
-function problemFor(setup: RaceSetup): { problem: Problem; spirals: { x: Tensor; y: Tensor } | null } {
-  const seed = setup.seed ?? 0;
-  if (isFunctionTask(setup.task)) return { problem: functionProblem(FUNCTION_TASKS[setup.task]), spirals: null };
-  if (setup.task === 'spirals') {
-    const data = twoSpirals({ n: 300, noise: 0.02, turns: 1.25, generator: new Generator(seed) });
-    return { problem: classifierProblem(spiralModel, data, null), spirals: data };
-  }
-  if (setup.task === 'digits') {
-    const { images, labels } = loadDigits();
-    const order = randperm(images.shape[0], { generator: new Generator(seed) });
-    const trainIdx = order.slice([[0, 1400]]);
-    const testIdx = order.slice([[1400, images.shape[0]]]);
-    const train = { x: images.indexSelect(0, trainIdx), y: labels.indexSelect(0, trainIdx) };
-    const test = { x: images.indexSelect(0, testIdx), y: labels.indexSelect(0, testIdx) };
-    return { problem: classifierProblem(digitsModel, train, test), spirals: null };
-  }
-  throw new Error(`unknown task ${JSON.stringify(setup.task)}`);
 }
 
 function makeScheduler(optimizer: Optimizer, schedule: ScheduleSpec): Scheduler | null {
@@ -248,8 +120,9 @@ export class Race {
         const run: Run = {
           optimizer: null,
           scheduler: null,
+          params: built.params,
           closure: built.closure,
-          evaluate: built.evaluate,
+          measure: built.measure,
           position: built.position,
           model: built.model ?? null,
           initialLoss: Number.NaN,
@@ -276,7 +149,92 @@ export class Race {
 
   /** Take one step with every racer still running (every seed of it that is still running), up to `maxSteps` steps each. */
   stepAll(maxSteps: number): boolean {
-    let any = false;
+    const racers = this.advance(maxSteps);
+    for (const racer of racers) {
+      this.stepSeeds(racer, null);
+      if (this.measures(racer)) {
+        const live = racer.runs.filter((r) => r.status === 'running');
+        const measured = live.map((run) => run.measure());
+        this.recordAccuracy(racer, live, measured);
+      }
+    }
+    return racers.length > 0;
+  }
+
+  /**
+   * {@link Race.stepAll} for a backend whose values are read asynchronously (webgpu): each racer's seeds take
+   * their step (the losses stay where they were computed), then come back in one read per racer, so that an
+   * update rule that throws once its values arrive is reported as that racer's error. Optimizers that need
+   * the loss within their step (L-BFGS, SAM) step on the host after it, their parameters brought back in the
+   * same read. The accuracies of every racer come back in one more read.
+   */
+  async stepAllAsync(maxSteps: number): Promise<boolean> {
+    const racers = this.advance(maxSteps);
+    const measuring: { racer: Racer; live: Run[]; measured: ({ logits: Tensor; labels: Int32Array } | null)[] }[] = [];
+    for (const racer of racers) {
+      const losses = new Map<Run, Tensor>();
+      const onHost: Tensor[] = [];
+      for (const run of racer.runs) {
+        if (run.status !== 'running') continue;
+        if (run.optimizer!.requiresClosure) {
+          onHost.push(...run.params);
+          continue;
+        }
+        try {
+          const loss = run.closure();
+          run.optimizer!.step();
+          run.scheduler?.step();
+          losses.set(run, loss);
+        } catch (e) {
+          this.fail(racer, run, e);
+        }
+      }
+      // NOTE: a read stops at the first waiting step that throws; the next read runs the steps after it, so
+      // read until one succeeds: every step that ran then is this racer's
+      let error: unknown = null;
+      for (let attempt = 0; attempt <= losses.size; attempt++)
+        try {
+          await bringToHost([...losses.values(), ...onHost]);
+          break;
+        } catch (e) {
+          error ??= e;
+        }
+      if (error !== null) for (const run of losses.keys()) this.fail(racer, run, error);
+      this.stepSeeds(racer, losses);
+      if (this.measures(racer)) {
+        const live = racer.runs.filter((r) => r.status === 'running');
+        measuring.push({ racer, live, measured: live.map((run) => run.measure()) });
+      }
+    }
+    await bringToHost(measuring.flatMap((m) => m.measured.flatMap((x) => (x === null ? [] : [x.logits]))));
+    for (const m of measuring) this.recordAccuracy(m.racer, m.live, m.measured);
+    return racers.length > 0;
+  }
+
+  /**
+   * Record the step of each running seed of `racer`: its loss from `losses` (a step already taken, its loss
+   * read back), or else a step with the closure now; then the step's paths and losses.
+   */
+  private stepSeeds(racer: Racer, losses: Map<Run, Tensor> | null): void {
+    for (const run of racer.runs) {
+      if (run.status !== 'running') continue;
+      let loss = losses?.get(run)?.item();
+      if (loss === undefined)
+        try {
+          loss = run.optimizer!.step(run.closure);
+          run.scheduler?.step();
+        } catch (e) {
+          this.fail(racer, run, e);
+          continue;
+        }
+      this.record(racer, run, loss ?? Number.NaN);
+    }
+    this.finishStep(racer);
+  }
+
+  /** The racers that take a step now (each one's step counted); those at `maxSteps` are done. */
+  private advance(maxSteps: number): Racer[] {
+    const out: Racer[] = [];
     for (const racer of this.racers) {
       if (!racer.runs.some((r) => r.status === 'running')) continue;
       if (racer.step >= maxSteps) {
@@ -284,35 +242,45 @@ export class Race {
         continue;
       }
       racer.step++;
-      for (let s = 0; s < racer.runs.length; s++) {
-        const run = racer.runs[s];
-        if (run.status !== 'running') continue;
-        this.stepOne(racer, run);
-        if (isFunctionTask(this.task) && run.status === 'running') racer.pending.paths[s].push(...run.position());
-      }
-      const live = racer.runs.filter((r) => r.status === 'running');
-      racer.pending.losses.push(...quartiles(live.map((r) => r.loss)));
-      const measure = this.task === 'spirals' || racer.step % 10 === 0 || racer.step === 1 || racer.step === maxSteps;
-      if (!isFunctionTask(this.task) && measure) {
-        for (const run of live) run.accuracy = run.evaluate();
-        racer.pending.accuracies.push(racer.step, ...quartiles(live.map((r) => r.accuracy ?? Number.NaN)));
-      }
-      any = true;
+      this.stepMax = maxSteps;
+      out.push(racer);
     }
-    return any;
+    return out;
   }
 
-  private stepOne(racer: Racer, run: Run): void {
-    let loss: number | undefined;
-    try {
-      loss = run.optimizer!.step(run.closure);
-      run.scheduler?.step();
-    } catch (e) {
-      run.status = 'error';
-      run.error = `${racer.spec.label} threw at step ${racer.step}: ${describeError(e)}`;
-      return;
-    }
-    const value = loss ?? Number.NaN;
+  private stepMax = Number.POSITIVE_INFINITY;
+
+  /** The step's paths and losses, once every seed of `racer` took it. */
+  private finishStep(racer: Racer): void {
+    if (isFunctionTask(this.task))
+      racer.runs.forEach((run, s) => {
+        if (run.status === 'running') racer.pending.paths[s].push(...run.position());
+      });
+    const live = racer.runs.filter((r) => r.status === 'running');
+    racer.pending.losses.push(...quartiles(live.map((r) => r.loss)));
+  }
+
+  /** Whether `racer`'s accuracy is measured at this step: every step on the spirals, every 10th on the digits. */
+  private measures(racer: Racer): boolean {
+    if (isFunctionTask(this.task)) return false;
+    return this.task === 'spirals' || racer.step % 10 === 0 || racer.step === 1 || racer.step === this.stepMax;
+  }
+
+  private recordAccuracy(racer: Racer, live: Run[], measured: ({ logits: Tensor; labels: Int32Array } | null)[]): void {
+    live.forEach((run, i) => {
+      const m = measured[i];
+      run.accuracy = m === null ? null : accuracyOf(m.logits, m.labels);
+    });
+    racer.pending.accuracies.push(racer.step, ...quartiles(live.map((r) => r.accuracy ?? Number.NaN)));
+  }
+
+  private fail(racer: Racer, run: Run, e: unknown): void {
+    run.status = 'error';
+    run.error = `${racer.spec.label} threw at step ${racer.step}: ${describeError(e)}`;
+  }
+
+  /** A seed's loss after its step: its first, the latest, or the step where it diverged. */
+  private record(racer: Racer, run: Run, value: number): void {
     if (racer.step === 1) run.initialLoss = value;
     if (isDivergent(value, run.initialLoss, run.position())) {
       run.status = 'diverged';
@@ -410,6 +378,19 @@ export class Race {
    * top: the model of seed `seed`, by default of {@link Race.mapSeed}'s.
    */
   boundary(id: string, size: number, seed = this.mapSeed(id) ?? 0): Float32Array | null {
+    const logits = this.boundaryLogits(id, size, seed);
+    return logits === null ? null : probabilities(logits, size);
+  }
+
+  /** {@link Race.boundary} for a backend whose values are read asynchronously (webgpu). */
+  async boundaryAsync(id: string, size: number, seed = this.mapSeed(id) ?? 0): Promise<Float32Array | null> {
+    const logits = this.boundaryLogits(id, size, seed);
+    if (logits === null) return null;
+    await bringToHost([logits]);
+    return probabilities(logits, size);
+  }
+
+  private boundaryLogits(id: string, size: number, seed: number): Tensor | null {
     const model = this.racers.find((r) => r.spec.id === id)?.runs[seed]?.model;
     if (!model || this.task !== 'spirals') return null;
     const xy = new Float32Array(size * size * 2);
@@ -419,26 +400,14 @@ export class Race {
         xy[2 * k] = -SPIRAL_BOX + (2 * SPIRAL_BOX * (col + 0.5)) / size;
         xy[2 * k + 1] = SPIRAL_BOX - (2 * SPIRAL_BOX * (row + 0.5)) / size;
       }
-    return noGrad(() => {
-      const logits = model.forward(tensor(xy, { dtype: 'float32' }).reshape([size * size, 2])).data;
-      const out = new Float32Array(size * size);
-      for (let k = 0; k < size * size; k++) out[k] = 1 / (1 + Math.exp(logits[2 * k] - logits[2 * k + 1]));
-      return out;
-    });
+    return noGrad(() => model.forward(tensor(xy, { dtype: 'float32' }).reshape([size * size, 2])));
   }
 }
 
-/** The values of 2-D function `task` on a `size x size` grid over its bounds, row 0 at the top (largest y). */
-export function functionGrid(task: TaskName, size: number): Float64Array {
-  const fn = FUNCTION_TASKS[task];
-  const [x0, x1] = fn.bounds.x;
-  const [y0, y1] = fn.bounds.y;
-  const xy = new Float64Array(size * size * 2);
-  for (let row = 0; row < size; row++)
-    for (let col = 0; col < size; col++) {
-      const k = row * size + col;
-      xy[2 * k] = x0 + ((x1 - x0) * (col + 0.5)) / size;
-      xy[2 * k + 1] = y1 - ((y1 - y0) * (row + 0.5)) / size;
-    }
-  return noGrad(() => Float64Array.from(fn.f(tensor(xy, { dtype: 'float64' }).reshape([size * size, 2])).data));
+/** `p(class 1)` from the two logits of each of `size²` grid points. */
+function probabilities(logits: Tensor, size: number): Float32Array {
+  const d = logits.values;
+  const out = new Float32Array(size * size);
+  for (let k = 0; k < size * size; k++) out[k] = 1 / (1 + Math.exp(d[2 * k] - d[2 * k + 1]));
+  return out;
 }

@@ -196,7 +196,7 @@ export {
   randn,
   randperm,
 } from './random';
-export { bringToHost, checkHostRead } from './residency';
+export { bringToHost, checkHostRead, type HostValues, hostReadsMayWait, runOnHost, runOnHostNow } from './residency';
 export { broadcastShapes, type Shape, shapeSize } from './shape';
 export { type Axis, asTensor, type GradHook, type NestedArray, Tensor, type TensorLike } from './tensor';
 export { endScope, keep, startScope, type TidyScope, tidy } from './tidy';

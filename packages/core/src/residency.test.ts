@@ -4,7 +4,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TypedArray } from './dtype';
 import { HostReadError, ValueError } from './errors';
-import { bringToHost, checkHostRead, relu, setBackend, tensor } from './index';
+import {
+  bringToHost,
+  checkHostRead,
+  hostReadsMayWait,
+  relu,
+  runOnHost,
+  runOnHostNow,
+  setBackend,
+  tensor,
+} from './index';
 import { setBackendHooks } from './kernels/registry';
 import { setResidency } from './residency';
 
@@ -12,9 +21,29 @@ import { setResidency } from './residency';
 function fakeResidency() {
   const remote = new Map<TypedArray, number[]>();
   const reads: string[] = [];
+  const queue: { arrays: readonly TypedArray[]; task: () => void }[] = [];
+  const bring = (arrays: readonly TypedArray[]) => {
+    for (const data of arrays) {
+      const values = remote.get(data);
+      if (values !== undefined) {
+        data.set(values);
+        remote.delete(data);
+      }
+    }
+  };
   return {
     remote,
     reads,
+    queue,
+    hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void) {
+      const arrays = [...reads, ...writes];
+      if (queue.length === 0 && !arrays.some((a) => remote.has(a))) {
+        task();
+        return true;
+      }
+      queue.push({ arrays, task });
+      return false;
+    },
     hostAccess(data: TypedArray, reader: string) {
       reads.push(reader);
       if (remote.has(data)) throw new HostReadError(`${reader}: remote; use await t.dataAsync()`);
@@ -25,13 +54,11 @@ function fakeResidency() {
     async toHostMany(arrays: readonly TypedArray[]) {
       await Promise.resolve();
       reads.push(`toHostMany(${arrays.length})`);
-      for (const data of arrays) {
-        const values = remote.get(data);
-        if (values !== undefined) {
-          data.set(values);
-          remote.delete(data);
-        }
+      for (const job of queue.splice(0)) {
+        bring(job.arrays);
+        job.task();
       }
+      bring(arrays);
     },
   };
 }
@@ -50,7 +77,6 @@ describe('residency hooks', () => {
     expect(() => t.values).toThrow(HostReadError);
     expect(() => t.data).toThrow(/^Tensor\.data: remote; use await t\.dataAsync\(\)/);
     expect(() => t.toArray()).toThrow(HostReadError);
-    expect(() => t.add_(1)).toThrow(HostReadError); // an in-place op writes the host array
     // shape, size and version do not read the values
     expect(t.size).toBe(3);
     expect(t.version).toBe(0);
@@ -89,6 +115,75 @@ describe('residency hooks', () => {
     r.remote.set(a, [1, 2]);
     expect(() => checkHostRead(a, 'myOptimizer.stateDict')).toThrow(/^myOptimizer\.stateDict: remote/);
     expect(r.reads).toEqual(['myOptimizer.stateDict']);
+  });
+});
+
+describe('host tasks', () => {
+  it('run at once without a residency, and when their arrays are on the host', () => {
+    expect(hostReadsMayWait()).toBe(false);
+    const a = new Float32Array([1, 2]);
+    expect(runOnHost([], [a], () => a.fill(3))).toBe(true);
+    expect(Array.from(a)).toEqual([3, 3]);
+    const r = fakeResidency();
+    setResidency(r);
+    expect(hostReadsMayWait()).toBe(true);
+    expect(runOnHost([a], [], () => a.fill(4))).toBe(true);
+    expect(Array.from(a)).toEqual([4, 4]);
+  });
+
+  it('wait for remote arrays until a value is awaited, then run in order with their values', async () => {
+    const r = fakeResidency();
+    setResidency(r);
+    const g = new Float32Array(2);
+    const p = new Float32Array([10, 20]);
+    r.remote.set(g, [1, 2]);
+    const order: string[] = [];
+    expect(
+      runOnHost([g], [p], () => {
+        order.push('first');
+        for (let i = 0; i < p.length; i++) p[i] -= g[i];
+      }),
+    ).toBe(false);
+    // a second task over p waits behind the first, though p itself is on the host
+    expect(runOnHost([], [p], () => order.push(`second sees ${Array.from(p)}`))).toBe(false);
+    expect(order).toEqual([]);
+    await bringToHost([]);
+    expect(order).toEqual(['first', 'second sees 9,18']);
+  });
+
+  it('run with the cpu kernels, and a kernel inside refuses an array whose newest values are remote', () => {
+    const calls: string[] = [];
+    setBackendHooks('hooked-host-test', {
+      fallback: (name, cpu) => {
+        calls.push(name);
+        return cpu;
+      },
+      activate: () => {},
+      deactivate: () => {},
+    });
+    setBackend('hooked-host-test');
+    const r = fakeResidency();
+    setResidency(r);
+    const x = tensor([-1, 2]);
+    const inside = runOnHostNow([x._array], 'test.step', () => Array.from(relu(x).values));
+    expect(inside).toEqual([0, 2]);
+    expect(calls).toEqual([]); // not through the backend's kernels
+    relu(x);
+    expect(calls).toEqual(['relu']); // the backend is back afterwards
+    const remote = tensor([0, 0]);
+    r.remote.set(remote._array, [5, -5]);
+    // the arrays named up front are checked before anything runs
+    let ran = false;
+    expect(() =>
+      runOnHostNow([remote._array], 'myOptimizer.step', () => {
+        ran = true;
+      }),
+    ).toThrow(/^myOptimizer\.step: remote/);
+    expect(ran).toBe(false);
+    // an array the task reads through a kernel is checked too: no stale read
+    expect(() => runOnHostNow([], 'test.step', () => relu(remote))).toThrow(/^relu: remote/);
+    expect(() => relu(x)).not.toThrow(); // and the backend is back after the throw
+    expect(calls.at(-1)).toBe('relu');
   });
 });
 

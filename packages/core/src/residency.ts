@@ -1,5 +1,6 @@
 import type { TypedArray } from './dtype';
 import type { HostReadError } from './errors';
+import { withHostKernels } from './kernels/registry';
 import type { Tensor } from './tensor';
 
 /**
@@ -21,6 +22,12 @@ export interface Residency {
   toHost(data: TypedArray): Promise<void>;
   /** The same for several arrays, with one copy back for all. */
   toHostMany(arrays: readonly TypedArray[]): Promise<void>;
+  /**
+   * Run `task`, which reads `reads` and reads and writes `writes` on the host: at once when their newest
+   * contents are there (then `true`), else after the pending work and one copy back, when a value is next
+   * awaited (then `false`). Until it ran, kernels that touch these arrays wait behind it.
+   */
+  hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean;
 }
 
 let residency: Residency | null = null;
@@ -36,6 +43,42 @@ export function getResidency(): Residency | null {
 }
 
 /**
+ * Run `task` now, on the host and with the cpu kernels (see {@link runOnHost}), and return its result. On
+ * the webgpu backend `values` (tensors or typed arrays) must have their newest values in JavaScript memory
+ * already (after `await bringToHost(tensors)`, for instance): otherwise it throws a {@link HostReadError}
+ * naming `reader` and runs nothing. Inside the task, a kernel given an array whose newest values are on the
+ * GPU throws the same error rather than read a stale copy. For code that needs a value at once, such as an
+ * optimizer that re-evaluates the loss within its step (L-BFGS, SAM).
+ *
+ * @example
+ * ```ts
+ * await bringToHost(model.parameters());
+ * const loss = runOnHostNow(model.parameters(), 'myStep', () => closure().item());
+ * ```
+ */
+export function runOnHostNow<T>(values: readonly HostValues[], reader: string, task: () => T): T {
+  const r = residency;
+  if (r === null) return task();
+  for (const a of arraysOf(values)) r.hostAccess(a, reader);
+  return withHostKernels(task, (a, name) => r.hostAccess(a, name));
+}
+
+/**
+ * Whether a backend that keeps tensor values away from JavaScript memory (webgpu) is active, so that
+ * synchronous host reads may throw a {@link HostReadError} and host code should go through
+ * {@link runOnHost}. False on the cpu and wasm backends, where code can skip that bookkeeping.
+ *
+ * @example
+ * ```ts
+ * if (hostReadsMayWait()) runOnHost([], [weight], clampTask);
+ * else clampTask();
+ * ```
+ */
+export function hostReadsMayWait(): boolean {
+  return residency !== null;
+}
+
+/**
  * For code that reads a typed array it holds outside a tensor (an optimizer's state) on the host: throws
  * a {@link HostReadError} naming `reader` when the array's newest values are on the GPU (webgpu backend),
  * and otherwise makes the host array the newest copy. Does nothing on the cpu and wasm backends.
@@ -47,6 +90,44 @@ export function getResidency(): Residency | null {
  */
 export function checkHostRead(data: TypedArray, reader: string): void {
   if (residency !== null) residency.hostAccess(data, reader);
+}
+
+/** A tensor, or a typed array held directly (an optimizer's state): what a host task reads or writes. */
+export type HostValues = Tensor | TypedArray;
+
+function arraysOf(values: readonly HostValues[]): TypedArray[] {
+  return values.map((v) => (ArrayBuffer.isView(v) ? v : v._array));
+}
+
+/**
+ * Run `task`, JavaScript code that reads `reads` and reads and writes `writes` (tensors, through `values`,
+ * or typed arrays held directly), where their newest values are: on the cpu and wasm backends at once. On
+ * the webgpu backend, at once when their newest values are in JavaScript memory; otherwise the task waits,
+ * with every later kernel that touches them, until a value is next awaited (`await t.dataAsync()`,
+ * `bringToHost`, `syncWebGpuToHost()`): then they are copied back in one read and the task runs. The task
+ * runs with the cpu kernels, so ops inside it compute in JavaScript memory, and a kernel given an array
+ * whose newest values are on the GPU throws a {@link HostReadError} rather than read a stale copy. A tensor
+ * disposed before the task runs cannot be read in it: hand the task the arrays of temporaries. Returns
+ * whether it ran at once. The optimizers' update rules (whose arithmetic is JavaScript) step this way on
+ * the webgpu backend.
+ *
+ * @example
+ * ```ts
+ * runOnHost([], [weight], () => {
+ *   const w = weight.values;
+ *   for (let i = 0; i < w.length; i++) w[i] = Math.max(-1, Math.min(1, w[i]));
+ *   weight.markModified();
+ * });
+ * await bringToHost([weight]); // the task has run by now
+ * ```
+ */
+export function runOnHost(reads: readonly HostValues[], writes: readonly HostValues[], task: () => void): boolean {
+  if (residency === null) {
+    task();
+    return true;
+  }
+  const r = residency;
+  return r.hostTask(arraysOf(reads), arraysOf(writes), () => withHostKernels(task, (a, name) => r.hostAccess(a, name)));
 }
 
 /**

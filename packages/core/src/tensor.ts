@@ -12,6 +12,8 @@ import { AutogradError, DisposedError, DTypeError, ShapeError, ValueError } from
 import { formatTensor } from './format';
 import { isGradEnabled, setGradEnabled } from './grad-mode';
 import { bfloat16Bits, bfloat16Value, decodeHalf, float16Bits, float16Value } from './half';
+import { copyKernel } from './kernels/cpu/elementwise';
+import { resolveKernel } from './kernels/registry';
 import { getBufferPool, trackInScope, untrack } from './lifetime';
 import type { GradNode } from './op';
 import { abs } from './ops/abs';
@@ -625,7 +627,8 @@ export class Tensor {
       throw new AutogradError(
         `Tensor.${fn}: cannot modify a tensor that requires gradients in place while gradients are recorded (${this.isLeaf ? 'a leaf: wrap the update in noGrad(), as an optimizer does' : 'a result of recorded ops: use the out-of-place op'})`,
       );
-    const data = this.values;
+    // NOTE: no host read: the result is stored by the copy kernel, where the values are (the GPU on webgpu).
+    const data = this._array;
     const recording = isGradEnabled();
     setGradEnabled(false);
     let result: Tensor;
@@ -648,7 +651,7 @@ export class Tensor {
     } finally {
       setGradEnabled(recording);
     }
-    data.set(result.values);
+    resolveKernel('copy', copyKernel)(result._array, data);
     return this.markModified();
   }
 

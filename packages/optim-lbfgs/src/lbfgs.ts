@@ -3,8 +3,10 @@ import {
   type DType,
   DTypeError,
   enableGrad,
+  hostReadsMayWait,
   isFloatingDType,
   isHalfDType,
+  runOnHostNow,
   type Tensor,
   type TypedArray,
   ValueError,
@@ -288,6 +290,17 @@ class Lbfgs implements LbfgsOptimizer {
       );
     const group = this.group();
     validate(group);
+    if (hostReadsMayWait())
+      // The losses are needed at once: the whole step runs on the host, with the cpu kernels.
+      return runOnHostNow(
+        this.params.map((p) => p._array),
+        `${NAME}.step (a step with a closure runs on the host on the webgpu backend: await bringToHost(params) first)`,
+        () => this.run(closure, group),
+      );
+    return this.run(closure, group);
+  }
+
+  private run(closure: Closure, group: ParamGroup): number {
     const lr = group.lr;
     const maxIter = group.maxIter as number;
     const maxEval = group.maxEval as number;

@@ -2,9 +2,13 @@ import {
   allocate,
   DTypeError,
   enableGrad,
+  HostReadError,
+  hostReadsMayWait,
   isFloatingDType,
   isHalfDType,
   keep,
+  runOnHost,
+  runOnHostNow,
   setGradEnabled,
   Tensor,
   type TypedArray,
@@ -13,6 +17,7 @@ import {
 import { checkAgainstDefaults, checkDefinition, hasPasses } from './definition';
 import { fusedUpdatesEnabled } from './fused';
 import { addHook, isTensorList } from './hooks';
+import { runGroupsOnHost } from './host-task';
 import { decodeState, encodeState, restoreInto, stateMismatch } from './state';
 import type {
   Closure,
@@ -164,6 +169,8 @@ class RuleOptimizer implements RuleBasedOptimizer {
   private readonly staged: boolean;
   private readonly global: Record<string, unknown> = {};
   private closure: Closure | null = null;
+  /** Host tasks of this optimizer's steps still waiting for values on the GPU (webgpu backend). */
+  private waiting = 0;
   private currentMode: 'train' | 'eval' = 'train';
   /** True when the rule calls `ctx.evaluate()`: `step` needs a closure. */
   readonly requiresClosure: boolean;
@@ -217,11 +224,18 @@ class RuleOptimizer implements RuleBasedOptimizer {
     if (this.currentMode === mode) return;
     const rule = this.definition.rule;
     if (rule.setMode !== undefined) {
-      const recording = setGradEnabled(false);
+      const move = () => {
+        const recording = setGradEnabled(false);
+        try {
+          for (const slot of this.slots) rule.setMode?.(mode, slot.state, slot.ctx);
+        } finally {
+          setGradEnabled(recording);
+        }
+      };
       try {
-        for (const slot of this.slots) rule.setMode(mode, slot.state, slot.ctx);
+        if (hostReadsMayWait()) this.onHost([], this.slots, move);
+        else move();
       } finally {
-        setGradEnabled(recording);
         this.markParamsModified();
       }
     }
@@ -312,7 +326,6 @@ class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   step(closure?: Closure): number | undefined {
-    let loss: number | undefined;
     if (closure !== undefined && typeof closure !== 'function')
       throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
     if (this.requiresClosure && closure === undefined)
@@ -323,13 +336,27 @@ class RuleOptimizer implements RuleBasedOptimizer {
       throw new ValueError(
         `${this.name}.step: the optimizer is in eval mode (its parameters are at the evaluation point); call optimizer.train() before stepping`,
       );
+    if (closure !== undefined && hostReadsMayWait())
+      // The closure's loss is needed at once: the whole step runs on the host, with the cpu kernels.
+      return runOnHostNow(
+        this.paramGroups.flatMap((g) => g.params.map((p) => p._array)),
+        `${this.name}.step (a step with a closure runs on the host on the webgpu backend: await bringToHost(params) first)`,
+        () => this.run(closure, false),
+      );
+    return this.run(closure, hostReadsMayWait());
+  }
+
+  /** The step after its checks; `whereValuesAre`: see {@link RuleOptimizer.stepWhereValuesAre}. */
+  private run(closure: Closure | undefined, whereValuesAre: boolean): number | undefined {
+    let loss: number | undefined;
     if (closure !== undefined) loss = this.callClosure(closure);
     // NOTE: no closures or array copies here unless hooks exist: a step allocates nothing.
     if (this.before.length > 0) for (const hook of this.before.slice()) hook(this);
     const recording = setGradEnabled(false);
     this.closure = closure ?? null;
     try {
-      if (this.staged) this.stepStaged();
+      if (whereValuesAre) this.stepWhereValuesAre();
+      else if (this.staged) this.stepStaged();
       else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
     } finally {
       this.closure = null;
@@ -374,25 +401,85 @@ class RuleOptimizer implements RuleBasedOptimizer {
     for (let g = 0; g < slots.length; g++) if (slots[g].active) rule.update(slots[g].updates, states[g], slots[g].ctx);
   }
 
-  /** Copy each gradient into its update buffer (`null` for a parameter without one); whether any was copied. */
-  private loadUpdates(slot: GroupSlot): boolean {
+  /**
+   * Copy each gradient into its update buffer (`null` for a parameter without one); whether any was copied.
+   * `grads`: the gradients' arrays, taken when the step was called (for a step that runs later).
+   */
+  private loadUpdates(slot: GroupSlot, grads?: readonly (TypedArray | null)[]): boolean {
     const { group, buffers, updates } = slot;
     const params = group.params;
     let any = false;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      const g = p.grad;
+      const g = grads === undefined ? (p.grad?.values ?? null) : grads[i];
       if (g === null) {
         updates[i] = null;
         continue;
       }
       let buffer = buffers[i];
       if (buffer === null) buffer = buffers[i] = allocate(p.dtype, p.size);
-      buffer.set(g.values);
+      buffer.set(g);
       updates[i] = buffer;
       any = true;
     }
     return any;
+  }
+
+  /**
+   * A step while a backend that keeps values away from JavaScript memory (webgpu) is active: fused updates
+   * run as kernels there; the rule, whose arithmetic is JavaScript, runs as a host task (`runOnHost`), at
+   * once when the gradients and parameters are in JavaScript memory, else when a value is next awaited,
+   * with the gradients and hyperparameters of this call.
+   */
+  private stepWhereValuesAre(): void {
+    const fused = this.definition.fused;
+    const slots =
+      this.staged || fused === undefined || !fusedUpdatesEnabled()
+        ? this.slots
+        : this.slots.filter((slot) => !fused(slot.state, slot.ctx));
+    if (slots.length === 0) return;
+    const grads = slots.map((slot) => slot.group.params.map((p) => p.grad?._array ?? null));
+    const reads: TypedArray[] = [];
+    for (const list of grads) for (const g of list) if (g !== null) reads.push(g);
+    const closure = this.closure;
+    this.onHost(reads, slots, () => {
+      const outer = this.closure;
+      this.closure = closure;
+      const recording = setGradEnabled(false);
+      try {
+        if (this.staged) {
+          slots.forEach((slot, g) => {
+            slot.active = this.loadUpdates(slot, grads[g]);
+          });
+          this.runStaged(
+            this.definition.rule,
+            slots.map((s) => s.state),
+          );
+          for (const slot of slots) if (slot.active) this.applyUpdates(slot);
+        } else
+          slots.forEach((slot, g) => {
+            if (!this.loadUpdates(slot, grads[g])) return;
+            this.definition.rule.update(slot.updates, slot.state, slot.ctx);
+            this.applyUpdates(slot);
+          });
+      } finally {
+        setGradEnabled(recording);
+        this.closure = outer;
+      }
+    });
+  }
+
+  /** {@link runGroupsOnHost} over the groups of `slots`, counting the steps that wait (see `stateDict`). */
+  private onHost(reads: readonly TypedArray[], slots: readonly GroupSlot[], task: () => void): void {
+    this.waiting++;
+    runGroupsOnHost(
+      reads,
+      slots.map((slot) => slot.group),
+      () => {
+        this.waiting--;
+      },
+      task,
+    );
   }
 
   /** The one place that writes parameters: `p += u` for every update. */
@@ -421,13 +508,20 @@ class RuleOptimizer implements RuleBasedOptimizer {
         const g = p.grad;
         if (setToNone) p.grad = null;
         else if (g !== null) {
-          g.values.fill(0);
+          if (hostReadsMayWait()) {
+            const a = g._array;
+            runOnHost([], [a], () => a.fill(0));
+          } else g.values.fill(0);
           g.markModified();
         }
       }
   }
 
   stateDict(): OptimizerStateDict {
+    if (this.waiting > 0)
+      throw new HostReadError(
+        `${this.name}.stateDict: ${this.waiting} step(s) of this optimizer still wait for values on the GPU (webgpu backend); await a value (await loss.itemAsync(), or await syncWebGpuToHost()) first`,
+      );
     let index = 0;
     return {
       name: this.name,

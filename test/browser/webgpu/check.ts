@@ -19,6 +19,7 @@ import { runOptimCases } from './cases-optim';
 import { runReduceCases } from './cases-reduce';
 import { type CaseReport, Checker } from './checker';
 import { type ParityCase, runOpParity } from './ops-parity';
+import { type OptimizerRun, runOptimizerChecks, runWaitingChecks, type WaitingReport } from './optimizers';
 import { runTrainingChecks, type TrainingReport } from './training';
 
 /** What the page found. */
@@ -33,6 +34,10 @@ export interface WebGpuReport {
   trainingError?: string;
   /** Ops through the public API on the webgpu backend against the cpu backend. */
   parity?: ParityCase[];
+  /** Every registered optimizer on the webgpu backend against the cpu backend. */
+  optimizers?: OptimizerRun[];
+  waiting?: WaitingReport;
+  optimizersError?: string;
   error?: string;
 }
 
@@ -130,6 +135,12 @@ export async function runWebGpuChecks(): Promise<WebGpuReport> {
     report.parity = await runOpParity();
   } catch (e) {
     report.parity = [{ name: 'runOpParity', outputError: Number.NaN, gradError: Number.NaN, error: String(e) }];
+  }
+  try {
+    report.optimizers = await runOptimizerChecks();
+    report.waiting = await runWaitingChecks();
+  } catch (e) {
+    report.optimizersError = String((e as Error)?.stack ?? e);
   }
   return report;
 }

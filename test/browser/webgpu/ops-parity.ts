@@ -23,6 +23,7 @@ import {
   maxPool2d,
   mean,
   mul,
+  noGrad,
   norm,
   pad,
   permute,
@@ -160,6 +161,20 @@ const CASES: OpSpecCase[] = [
     fn: (x, w, b) => {
       const y = relu(conv2d(x, w, b, { padding: 1 }));
       return maxPool2d(y, { kernelSize: 2 }).add(avgPool2d(y, { kernelSize: 2 }));
+    },
+  },
+  {
+    // in-place ops store their result with the copy kernel, so they run on the GPU too; the output adds
+    // their result (no gradient through it) to the input
+    name: 'in place: add_, mul_, clamp_, copy_, fill_',
+    inputs: [{ shape: [6, 11] }, { shape: [11] }],
+    fn: (a, b) => {
+      const c = noGrad(() => {
+        const t = a.detach().clone().add_(b.detach(), { alpha: -0.5 }).mul_(b.detach()).clamp_(-0.3, 0.4);
+        const u = a.detach().clone().fill_(0.25);
+        return t.add(u.copy_(t.mul(2)));
+      });
+      return add(a, c).add(b);
     },
   },
 ];

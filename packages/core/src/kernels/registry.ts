@@ -1,4 +1,6 @@
+import type { TypedArray } from '../dtype';
 import { ValueError } from '../errors';
+import { getBufferPool, setBufferPool } from '../lifetime';
 
 /** A kernel: a plain function over typed arrays. Its exact signature is the one of the cpu kernel it replaces. */
 // biome-ignore lint/suspicious/noExplicitAny: kernels of every signature live in one table
@@ -69,6 +71,39 @@ export function resolveKernel<K extends Kernel>(name: string, cpuDefault: K): K 
   const kernel = activeOverrides.get(name) as K | undefined;
   if (kernel !== undefined) return kernel;
   return activeFallback === null ? cpuDefault : (activeFallback(name, cpuDefault) as K);
+}
+
+/**
+ * Run `fn` with the cpu kernels and ordinary JavaScript arrays for new tensors, whatever the active backend;
+ * the backend is back when it returns or throws. `check(array, kernel)` is called for every array a
+ * kernel is given, before it runs (to refuse arrays whose newest values are elsewhere). For host tasks of
+ * a backend that keeps tensors elsewhere (see `runOnHost`).
+ *
+ * @internal
+ */
+export function withHostKernels<T>(fn: () => T, check: (array: TypedArray, kernel: string) => void): T {
+  const overrides = activeOverrides;
+  const fallback = activeFallback;
+  const pool = getBufferPool();
+  activeOverrides = new Map();
+  activeFallback =
+    (name, cpu) =>
+    (...args: unknown[]) => {
+      for (const x of args) {
+        if (ArrayBuffer.isView(x) && !(x instanceof DataView)) check(x as TypedArray, name);
+        else if (Array.isArray(x))
+          for (const y of x) if (ArrayBuffer.isView(y) && !(y instanceof DataView)) check(y as TypedArray, name);
+      }
+      return cpu(...args);
+    };
+  setBufferPool(null);
+  try {
+    return fn();
+  } finally {
+    activeOverrides = overrides;
+    activeFallback = fallback;
+    setBufferPool(pool);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { bringToHost, hostReadsMayWait, type Tensor, ValueError } from '@nablajs/core';
 import type { Closure, Optimizer } from '@nablajs/optim';
 import type { TrainContext, TrainPlugin } from '../types';
 
@@ -52,7 +52,9 @@ function batchClosure(ctx: TrainContext, optimizer: Optimizer): Closure {
  * A custom update rule is a plugin on `step` exactly like this one, used with `optimizer: null` (and it
  * should honour `ctx.stepSkipped` the same way). Follows the `optimizer.step()` of PyTorch's training loop
  * (https://pytorch.org/tutorials/beginner/basics/optimization_tutorial.html) and `optimizer.step(closure)` for
- * L-BFGS (https://pytorch.org/docs/stable/optim.html#optimizer-step-closure).
+ * L-BFGS (https://pytorch.org/docs/stable/optim.html#optimizer-step-closure). On the webgpu backend such a step
+ * runs on the host (it needs the loss at once), so the plugin first brings the model's state, the gradients and
+ * the batch back from the GPU, in one read.
  *
  * @example
  * ```ts
@@ -73,8 +75,26 @@ export function optimizerStep(): TrainPlugin {
     step(ctx) {
       const optimizer = ctx.optimizer;
       if (ctx.stepSkipped || optimizer === null) return;
-      if (needsClosure(optimizer)) optimizer.step(batchClosure(ctx, optimizer));
-      else optimizer.step();
+      if (!needsClosure(optimizer)) {
+        optimizer.step();
+        return;
+      }
+      const closure = batchClosure(ctx, optimizer);
+      if (!hostReadsMayWait()) {
+        optimizer.step(closure);
+        return;
+      }
+      // On the webgpu backend a step with a closure runs on the host: what it reads comes back first (the
+      // model's state with its buffers, the gradients, the batch), in one read.
+      const params = optimizer.paramGroups.flatMap((g) => g.params);
+      return bringToHost([
+        ...params,
+        ...Object.values(ctx.model.stateDict?.() ?? {}),
+        ...params.flatMap((p) => (p.grad === null ? [] : [p.grad])),
+        ...[ctx.inputs, ctx.targets].filter((t) => t !== null),
+      ]).then(() => {
+        optimizer.step(closure);
+      });
     },
   };
 }

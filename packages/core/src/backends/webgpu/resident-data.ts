@@ -61,6 +61,11 @@ export interface WebGpuStats {
   reads: number;
   /** Kernel calls that had to wait for an earlier call that needed a copy back (run when a value is awaited). */
   deferred: number;
+  /**
+   * Host tasks (`runOnHost`: an optimizer's update rule in JavaScript, for instance) that waited for values
+   * on the GPU, and so ran when a value was next awaited (also counted in `deferred`).
+   */
+  hostTasks: number;
 }
 
 /** Whether `a` is a typed array (not a DataView). */

@@ -33,6 +33,7 @@ export class Resident implements BufferPool, Residency {
     downloadBytes: 0,
     reads: 0,
     deferred: 0,
+    hostTasks: 0,
   };
 
   constructor(readonly context: WebGpuContext) {
@@ -322,6 +323,22 @@ export class Resident implements BufferPool, Residency {
       this.hostWrote(arrays);
     });
     return undefined;
+  }
+
+  hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean {
+    const arrays = [...reads, ...writes];
+    if (!this.busy(arrays) && this.onHost(arrays)) {
+      task();
+      this.hostWrote(writes);
+      return true;
+    }
+    this.stats.hostTasks++;
+    this.defer(arrays, async () => {
+      await this.copyBack(arrays);
+      task();
+      this.hostWrote(writes);
+    });
+    return false;
   }
 
   /** A cpu kernel may have written any of its arrays: their host copies are now the newest. */

@@ -1,0 +1,39 @@
+import { runOnHost, type TypedArray } from '@nablajs/core';
+import type { ParamGroup } from './types';
+
+/**
+ * Run `task`, an optimizer's JavaScript over the parameters of `groups` (read and written) and `reads`,
+ * through `runOnHost`: at once when their values are in JavaScript memory, else when a value is next
+ * awaited (webgpu backend). A task that waits runs with the groups' hyperparameters of this call, since a
+ * scheduler may change them before it runs; afterwards each one is back to the value set since, unless
+ * the task itself changed it. `started` is called as the task starts, before it runs.
+ *
+ * @internal
+ */
+export function runGroupsOnHost(
+  reads: readonly TypedArray[],
+  groups: readonly ParamGroup[],
+  started: () => void,
+  task: () => void,
+): void {
+  const writes = groups.flatMap((group) => group.params.map((p) => p._array));
+  const hps = groups.map((group) => ({ ...group }) as Record<string, unknown>);
+  let now = true;
+  runOnHost(reads, writes, () => {
+    started();
+    if (now) return task();
+    const live = groups as unknown as Record<string, unknown>[];
+    const current = live.map((group) => ({ ...group }));
+    live.forEach((group, i) => {
+      Object.assign(group, hps[i]);
+    });
+    try {
+      task();
+    } finally {
+      live.forEach((group, i) => {
+        for (const key of Object.keys(current[i])) if (group[key] === hps[i][key]) group[key] = current[i][key];
+      });
+    }
+  });
+  now = false;
+}

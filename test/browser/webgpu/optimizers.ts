@@ -1,0 +1,311 @@
+// Every registered optimizer on the webgpu backend against the cpu backend: the same MLP, weights and batch,
+// a few steps each (with a closure for the optimizers that re-evaluate the loss), the losses and final
+// weights reported for the Node side to compare, and which kernels fell back to the cpu.
+
+import {
+  bringToHost,
+  getBackend,
+  getWebGpuStats,
+  setBackend,
+  syncWebGpuToHost,
+  type Tensor,
+  tensor,
+  tidy,
+} from '../../../packages/core/src/index';
+import { crossEntropy, Linear, ReLU, Sequential } from '../../../packages/nn/src/index';
+import { createOptimizer, type HyperValue, listOptimizers, usePlugin } from '../../../packages/optim/src/index';
+import adadelta from '../../../packages/optim-adadelta/src/index';
+import adagrad from '../../../packages/optim-adagrad/src/index';
+import adam from '../../../packages/optim-adam/src/index';
+import adan from '../../../packages/optim-adan/src/index';
+import ademamix from '../../../packages/optim-ademamix/src/index';
+import lamb from '../../../packages/optim-lamb/src/index';
+import lbfgs from '../../../packages/optim-lbfgs/src/index';
+import lion from '../../../packages/optim-lion/src/index';
+import muon from '../../../packages/optim-muon/src/index';
+import prodigy from '../../../packages/optim-prodigy/src/index';
+import rmsprop from '../../../packages/optim-rmsprop/src/index';
+import rprop from '../../../packages/optim-rprop/src/index';
+import sam from '../../../packages/optim-sam/src/index';
+import schedulefree from '../../../packages/optim-schedulefree/src/index';
+import sgd from '../../../packages/optim-sgd/src/index';
+import soap from '../../../packages/optim-soap/src/index';
+import { fit as trainLoop } from '../../../packages/train/src/index';
+
+/** One optimizer trained on both backends. */
+export interface OptimizerRun {
+  name: string;
+  cpuLosses: number[];
+  gpuLosses: number[];
+  /** The largest difference of a final weight, relative to max(1, |cpu weight|). */
+  weightError: number;
+  /**
+   * The same difference between two cpu runs whose inputs differ by one float32 rounding (x(1 + 2⁻²³)):
+   * how much float32 noise in the gradients this optimizer amplifies in these steps.
+   */
+  spread: number;
+  /** The cpu kernels the webgpu run fell back to, with their counts. */
+  fallbacks: Record<string, number>;
+  /** Steps whose update rule ran in JavaScript after waiting for the GPU (`runOnHost`). */
+  hostTasks: number;
+  error?: string;
+}
+
+const STEPS = 5;
+/** Options that differ from the defaults: a learning rate that moves this small model in a few steps. */
+const OPTIONS: Record<string, Record<string, HyperValue>> = {
+  sgd: { lr: 0.05, momentum: 0.9 },
+  asgd: { lr: 0.05 },
+  lbfgs: { lr: 0.5, maxIter: 4, historySize: 3 },
+  rprop: { lr: 0.01 },
+  sam: { base: 'sgd', lr: 0.05, momentum: 0.9 },
+};
+
+function decay(opt: { paramGroups: { lr: number }[] }) {
+  for (const group of opt.paramGroups) group.lr *= 0.7;
+}
+
+function build() {
+  return new Sequential(new Linear(12, 16), new ReLU(), new Linear(16, 8), new ReLU(), new Linear(8, 4));
+}
+
+async function run(
+  name: string,
+  init: Record<string, Float32Array>,
+  x: Float32Array,
+  y: Int32Array,
+  backend: 'cpu' | 'webgpu',
+): Promise<{ losses: number[]; weights: Float32Array[]; fallbacks: Record<string, number>; hostTasks: number }> {
+  setBackend(backend);
+  const before = backend === 'webgpu' ? { ...getWebGpuStats().fallbacks } : {};
+  const tasksBefore = backend === 'webgpu' ? getWebGpuStats().hostTasks : 0;
+  const model = build();
+  const state: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(init))
+    state[k] = tensor(v.slice(), { shape: [...(model.stateDict()[k] as Tensor).shape] });
+  model.loadStateDict(state);
+  const opt = createOptimizer(name, model.parameters(), OPTIONS[name] ?? {});
+  const input = tensor(x.slice(), { shape: [x.length / 12, 12] });
+  const target = tensor(y.slice(), { dtype: 'int32' });
+  const losses: number[] = [];
+  try {
+    const closure = () => {
+      opt.zeroGrad();
+      const l = crossEntropy(model.forward(input) as Tensor, target);
+      l.backward();
+      return l;
+    };
+    for (let i = 0; i < STEPS; i++) {
+      if (opt.requiresClosure) {
+        // the step needs the closure's loss at once: on the webgpu backend it runs on the host, with the
+        // parameters brought there first, and returns the loss at the start of the step
+        await bringToHost(model.parameters());
+        losses.push(tidy(() => opt.step(closure)) as number);
+        decay(opt);
+        continue;
+      }
+      const loss = tidy(() => {
+        const l = closure();
+        opt.step();
+        return l;
+      });
+      // a schedule changes the learning rate before the step's values are awaited: a step that waits for
+      // the GPU must still use the rate it was called with
+      decay(opt);
+      losses.push(await loss.itemAsync());
+      loss.dispose();
+    }
+    const weights: Float32Array[] = [];
+    for (const p of model.parameters()) weights.push((await p.dataAsync()) as Float32Array);
+    const fallbacks: Record<string, number> = {};
+    if (backend === 'webgpu') {
+      for (const [k, n] of Object.entries(getWebGpuStats().fallbacks))
+        if (n > (before[k] ?? 0)) fallbacks[k] = n - (before[k] ?? 0);
+    }
+    const hostTasks = backend === 'webgpu' ? getWebGpuStats().hostTasks - tasksBefore : 0;
+    return { losses, weights, fallbacks, hostTasks };
+  } finally {
+    if (backend === 'webgpu') await syncWebGpuToHost();
+    setBackend('cpu');
+  }
+}
+
+/** What waiting steps and closure steps do on the webgpu backend. */
+export interface WaitingReport {
+  /** `stateDict()` right after a rule step that waits for the GPU, and after the values were awaited. */
+  stateDictWhileWaiting: string;
+  stateDictAfter: string;
+  /** A closure step (L-BFGS) over parameters whose newest values are on the GPU, and after bringToHost. */
+  closureOnGpu: string;
+  closureAfterBring: string;
+  /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
+  fitClosure: { name: string; cpu: number[]; gpu: number[] }[];
+}
+
+/** fit() with the closure optimizers on both backends: the training plugin brings their values back first. */
+async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: number[] }[]> {
+  const out: { name: string; cpu: number[]; gpu: number[] }[] = [];
+  setBackend('cpu');
+  const init = build().stateDict();
+  const n = 24;
+  const x = new Float32Array(n * 12).map((_, i) => Math.cos(i * 0.41));
+  const y = new Int32Array(n).map((_, i) => (i * 5) % 4);
+  for (const [name, options] of [
+    ['sam', { base: 'sgd', lr: 0.1 }],
+    ['lbfgs', { lr: 0.2, maxIter: 3 }],
+  ] as const) {
+    const losses: number[][] = [];
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      setBackend(backend);
+      const model = build();
+      const state: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(init))
+        state[k] = tensor((t as Tensor).values.slice(), { shape: [...t.shape] });
+      model.loadStateDict(state);
+      const { history } = await trainLoop({
+        model,
+        data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
+        loss: crossEntropy,
+        optimizer: createOptimizer(name, model.parameters(), options),
+        epochs: 3,
+        batchSize: 12,
+        shuffle: false,
+      });
+      losses.push(history.map((h) => h.loss as number));
+      if (backend === 'webgpu') await syncWebGpuToHost();
+      setBackend('cpu');
+    }
+    out.push({ name, cpu: losses[0], gpu: losses[1] });
+  }
+  return out;
+}
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'no error';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+/** A rule step that waits (its state dict is refused until a value is awaited) and a closure step. */
+export async function runWaitingChecks(): Promise<WaitingReport> {
+  setBackend('webgpu');
+  try {
+    const model = build();
+    const input = tensor(new Float32Array(3 * 12).fill(0.5), { shape: [3, 12] });
+    const target = tensor([0, 1, 2], { dtype: 'int32' });
+    const loss = () => {
+      const l = crossEntropy(model.forward(input) as Tensor, target);
+      l.backward();
+      return l;
+    };
+    const rule = createOptimizer('adadelta', model.parameters());
+    const first = tidy(() => {
+      rule.zeroGrad();
+      const l = loss();
+      rule.step();
+      return l;
+    });
+    const stateDictWhileWaiting = messageOf(() => rule.stateDict());
+    await first.itemAsync();
+    const stateDictAfter = messageOf(() => rule.stateDict());
+    // Adam's fused step writes the parameters on the GPU
+    const fused = createOptimizer('adam', model.parameters());
+    tidy(() => {
+      fused.zeroGrad();
+      loss();
+      fused.step();
+    });
+    const closureStep = createOptimizer('lbfgs', model.parameters(), { maxIter: 2 });
+    const closure = () => {
+      closureStep.zeroGrad();
+      return loss();
+    };
+    const closureOnGpu = messageOf(() => tidy(() => closureStep.step(closure)));
+    await bringToHost(model.parameters());
+    const closureAfterBring = messageOf(() => tidy(() => closureStep.step(closure)));
+    await syncWebGpuToHost();
+    setBackend('cpu');
+    return {
+      stateDictWhileWaiting,
+      stateDictAfter,
+      closureOnGpu,
+      closureAfterBring,
+      fitClosure: await fitWithClosures(),
+    };
+  } finally {
+    if (getBackend() === 'webgpu') {
+      await syncWebGpuToHost();
+      setBackend('cpu');
+    }
+  }
+}
+
+/** Train the MLP with every registered optimizer on both backends (the webgpu backend must be initialised). */
+export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
+  for (const plugin of [
+    adadelta,
+    adagrad,
+    adam,
+    adan,
+    ademamix,
+    lamb,
+    lbfgs,
+    lion,
+    muon,
+    prodigy,
+    rmsprop,
+    rprop,
+    sam,
+    schedulefree,
+    sgd,
+    soap,
+  ])
+    usePlugin(plugin);
+  setBackend('cpu');
+  const init: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(build().stateDict())) init[k] = (t as Tensor).values.slice() as Float32Array;
+  const n = 20;
+  const x = new Float32Array(n * 12).map((_, i) => Math.sin(i * 0.37) * 1.5);
+  const y = new Int32Array(n).map((_, i) => (i * 3) % 4);
+  const nudged = x.map((v) => v * (1 + 2 ** -23));
+  const differ = (a: Float32Array[], b: Float32Array[]) => {
+    let worst = 0;
+    a.forEach((w, i) => {
+      for (let j = 0; j < w.length; j++)
+        worst = Math.max(worst, Math.abs(w[j] - b[i][j]) / Math.max(1, Math.abs(w[j])));
+    });
+    return worst;
+  };
+  const out: OptimizerRun[] = [];
+  for (const name of listOptimizers()) {
+    try {
+      const cpu = await run(name, init, x, y, 'cpu');
+      const spread = differ(cpu.weights, (await run(name, init, nudged, y, 'cpu')).weights);
+      const gpu = await run(name, init, x, y, 'webgpu');
+      out.push({
+        name,
+        cpuLosses: cpu.losses,
+        gpuLosses: gpu.losses,
+        weightError: differ(cpu.weights, gpu.weights),
+        spread,
+        fallbacks: gpu.fallbacks,
+        hostTasks: gpu.hostTasks,
+      });
+    } catch (e) {
+      out.push({
+        name,
+        cpuLosses: [],
+        gpuLosses: [],
+        weightError: Number.NaN,
+        spread: Number.NaN,
+        fallbacks: {},
+        hostTasks: 0,
+        error: `${(e as Error).name}: ${(e as Error).message}`,
+      });
+    }
+  }
+  return out;
+}
