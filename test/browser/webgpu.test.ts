@@ -91,6 +91,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
       'adagrad',
       'lion',
       'ademamix',
+      'scheduleFree',
       'gather',
       'scatterAdd',
       'indexSelect',
@@ -208,12 +209,21 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
 describe('Every registered optimizer on the webgpu backend in Chromium (SwiftShader)', () => {
   // fused steps run as GPU kernels; the others' update rules run in JavaScript as host tasks once the
   // gradients are back; the closure optimizers (L-BFGS, SAM) run their whole step on the host
-  const FUSED = ['adagrad', 'adam', 'adamw', 'ademamix', 'lion', 'rmsprop', 'sgd'];
+  const FUSED = [
+    'adagrad',
+    'adam',
+    'adamw',
+    'adamwScheduleFree',
+    'ademamix',
+    'lion',
+    'rmsprop',
+    'sgd',
+    'sgdScheduleFree',
+  ];
   const CLOSURE = ['lbfgs', 'sam'];
   const RULES = [
     'adadelta',
     'adamax',
-    'adamwScheduleFree',
     'adan',
     'asgd',
     'cautiousAdamw',
@@ -223,7 +233,6 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     'prodigy',
     'radam',
     'rprop',
-    'sgdScheduleFree',
     'soap',
   ];
 

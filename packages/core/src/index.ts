@@ -87,6 +87,7 @@ export {
 export { formatTensor } from './format';
 export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } from './grad-mode';
 export { bfloat16Bits, bfloat16Value, decodeHalf, encodeHalf, float16Bits, float16Value } from './half';
+export { copyKernel } from './kernels/cpu/elementwise';
 export { indexSelectKernel } from './kernels/cpu/index-select';
 export {
   adagradUpdateKernel,
@@ -94,6 +95,7 @@ export {
   ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
+  scheduleFreeUpdateKernel,
   sgdUpdateKernel,
 } from './kernels/cpu/optim';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';

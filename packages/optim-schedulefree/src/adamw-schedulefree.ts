@@ -6,6 +6,7 @@ import {
   defineOptimizer,
   type OptimizerFactory,
 } from '@nablajs/optim';
+import { fusedScheduleFree } from './fused';
 import { scaleByScheduleFreeAdam } from './scale-by-schedule-free-adam';
 import { scheduleFree } from './schedule-free';
 import { checkScheduleFree } from './validate';
@@ -120,4 +121,5 @@ export const adamwScheduleFree: OptimizerFactory<AdamWScheduleFreeOptions> = def
     addDecoupledWeightDecay(),
     scheduleFree((hp) => (hp.betas as readonly number[])[0]),
   ),
+  fused: fusedScheduleFree(0, 2, (hp) => (hp.betas as readonly number[])[0]),
 });

@@ -39,7 +39,7 @@ function lerp(a: number, b: number, w: number): number {
  * does: linear warmup over `warmupSteps`, then `lr_max` (the running maximum of the warmed-up lr), the
  * weight `(k+1)^r · lr_max^weightLrPower` and `c = weight / weight_sum` (0 when the sum is 0).
  */
-function advance(state: ScheduleFreeState, hp: Readonly<Hyperparams>): { lr: number; c: number } {
+export function advance(state: ScheduleFreeState, hp: Readonly<Hyperparams>): { lr: number; c: number } {
   const k = state.k;
   const warmupSteps = hp.warmupSteps as number;
   const sched = k < warmupSteps ? (k + 1) / warmupSteps : 1;

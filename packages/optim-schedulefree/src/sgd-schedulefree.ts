@@ -1,4 +1,5 @@
 import { addWeightDecay, chain, checkNumber, defineOptimizer, type OptimizerFactory } from '@nablajs/optim';
+import { fusedScheduleFree } from './fused';
 import { scheduleFree } from './schedule-free';
 import { checkScheduleFree } from './validate';
 
@@ -87,4 +88,5 @@ export const sgdScheduleFree: OptimizerFactory<SgdScheduleFreeOptions> = defineO
     addWeightDecay(),
     scheduleFree((hp) => hp.momentum as number),
   ),
+  fused: fusedScheduleFree(null, 1, (hp) => hp.momentum as number),
 });

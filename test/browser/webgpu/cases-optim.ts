@@ -12,6 +12,7 @@ import {
   ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
+  scheduleFreeUpdateKernel,
   sgdUpdateKernel,
 } from '../../../packages/core/src/kernels/cpu/optim';
 import type { Checker } from './checker';
@@ -28,6 +29,8 @@ interface UpdateCase {
   cpu: (a: Arrays, t: number) => void;
   gpu: (a: Record<string, ReturnType<Checker['upload']>>, t: number) => void;
   emulate: (a: Arrays, t: number) => void;
+  /** State arrays that start as a copy of the parameter (Schedule-Free's z); the others start at zero. */
+  fromParam?: string[];
 }
 
 function adam(amsgrad: boolean, wd: number, decoupled: boolean, maximize: boolean): UpdateCase {
@@ -203,6 +206,56 @@ function ademamix(fast: boolean, wd: number): UpdateCase {
   };
 }
 
+function scheduleFree(adam: boolean, inner: boolean, wd: number, c: number): UpdateCase {
+  const [lr, beta, b2, eps, mu] = [0.1, 0.9, 0.9, 0.1, 0.8];
+  const coef = lr * (beta * (1 - c) - 1);
+  const corrections = (t: number): [number, number] => [1 - b2 ** t, inner ? 1 - mu ** t : 1];
+  const scalars = (t: number) => [lr, c, coef, wd, b2, corrections(t)[0], eps, mu, corrections(t)[1]] as const;
+  return {
+    label: `scheduleFree adam=${adam} inner=${inner} wd=${wd} c=${c}`,
+    state: adam ? (inner ? ['z', 'v', 'm'] : ['z', 'v']) : ['z'],
+    fromParam: ['z'],
+    cpu: (a, t) => scheduleFreeUpdateKernel(a.p, a.g, a.z, a.v ?? null, a.m ?? null, ...scalars(t)),
+    gpu: (a, t) => gpu.scheduleFreeUpdateWebGpu(a.p, a.g, a.z, a.v ?? null, a.m ?? null, ...scalars(t)),
+    emulate: (a, t) => {
+      const [bc2, bc1] = corrections(t).map(f);
+      const [flr, fc, fcc, fcoef, fwd, fb2, fc2, feps, fmu, fcm] = [
+        lr,
+        c,
+        1 - c,
+        coef,
+        wd,
+        b2,
+        1 - b2,
+        eps,
+        mu,
+        1 - mu,
+      ].map(f);
+      for (let j = 0; j < a.p.length; j++) {
+        const pj = a.p[j];
+        const g = a.g[j];
+        let d = g;
+        if (adam) {
+          const vj = f(f(fb2 * a.v[j]) + f(f(fc2 * g) * g));
+          a.v[j] = vj;
+          const denom = f(f(Math.sqrt(f(vj / bc2))) + feps);
+          if (inner) {
+            const mj = f(f(fmu * a.m[j]) + f(fcm * g));
+            a.m[j] = mj;
+            d = f(f(mj / bc1) / denom);
+          } else d = f(g / denom);
+        }
+        if (wd !== 0) d = f(d + f(fwd * pj));
+        const zj = a.z[j];
+        let next = fc < 0.5 ? f(pj + f(fc * f(zj - pj))) : f(zj - f(f(zj - pj) * fcc));
+        next = f(next + f(fcoef * d));
+        a.z[j] = f(zj - f(flr * d));
+        a.p[j] = next; // the kernel writes y directly (see scheduleFreeUpdateWebGpu)
+      }
+    },
+  };
+}
+
 export async function runOptimCases(c: Checker): Promise<void> {
   const cases: UpdateCase[] = [
     adam(false, 0, false, false),
@@ -223,6 +276,10 @@ export async function runOptimCases(c: Checker): Promise<void> {
     lion(0.3, true),
     ademamix(true, 0),
     ademamix(false, 0.3),
+    scheduleFree(false, false, 0, 0.3),
+    scheduleFree(false, false, 0.3, 0.7),
+    scheduleFree(true, false, 0.3, 0.2),
+    scheduleFree(true, true, 0, 1),
   ];
   const n = 1031;
   for (const u of cases) {
@@ -232,6 +289,12 @@ export async function runOptimCases(c: Checker): Promise<void> {
     const emu: Arrays = { p: Float32Array.from(p0) };
     const dev: Record<string, ReturnType<Checker['upload']>> = { p: c.upload(p0) };
     for (const s of u.state) {
+      if (u.fromParam?.includes(s)) {
+        cpu[s] = Float32Array.from(p0);
+        emu[s] = Float32Array.from(p0);
+        dev[s] = c.upload(p0);
+        continue;
+      }
       cpu[s] = new Float32Array(n);
       emu[s] = new Float32Array(n);
       dev[s] = c.array(n, 'float32', true);

@@ -9,7 +9,7 @@ import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
 import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
-import { ademamixUpdateWebGpu, lionUpdateWebGpu } from './kernels/optim-modern';
+import { ademamixUpdateWebGpu, lionUpdateWebGpu, scheduleFreeUpdateWebGpu } from './kernels/optim-modern';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,
@@ -200,5 +200,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('adagradUpdate', adagradUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-', '-']);
   adapt('lionUpdate', lionUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-']);
   adapt('ademamixUpdate', ademamixUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
+  adapt('scheduleFreeUpdate', scheduleFreeUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
   return table;
 }

@@ -332,7 +332,17 @@ export function clampBackwardKernel(g: TypedArray, x: TypedArray, out: TypedArra
   }
 }
 
-/** The cpu kernel of a copy: `out[i] = x[i]` (same length and array type); backward copies a gradient with it. */
+/**
+ * The cpu kernel of a copy: `out[i] = x[i]` (same length and array type). Backward copies gradients with
+ * it, in-place ops store their result with it, and an optimizer that starts a state array as a copy of
+ * its parameter calls it through the registry, so that on the webgpu backend the copy stays on the GPU.
+ *
+ * @example
+ * ```ts
+ * const z = allocate(p.dtype, p.size);
+ * resolveKernel('copy', copyKernel)(p._array, z); // z = p, wherever p's values are
+ * ```
+ */
 export function copyKernel(x: TypedArray, out: TypedArray): void {
   out.set(x);
 }

@@ -366,3 +366,82 @@ export function ademamixUpdateKernel(
     param[j] = param[j] + round(u * s);
   }
 }
+
+/**
+ * `torch.lerp(a, b, w)` as PyTorch's CPU kernel computes it: `a + w(b − a)` for `w < 0.5`, else
+ * `b − (b − a)(1 − w)`, so that `w = 1` gives `b` exactly.
+ */
+function lerp(a: number, b: number, w: number): number {
+  return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
+}
+
+/**
+ * The fused step of Schedule-Free SGD and AdamW (`scheduleFreeUpdate`; `@nablajs/optim-schedulefree`
+ * calls it through `resolveKernel('scheduleFreeUpdate', scheduleFreeUpdateKernel)` with the group's
+ * scalars of the step: the warmed-up `lr` (γ), the averaging weight `c` and `coef = γ·(β(1 − c) − 1)`,
+ * and for AdamW the bias corrections `bc2 = 1 − β₂ᵏ` and `bc1 = 1 − μᵏ`). It runs the operations of the
+ * chains `addWeightDecay, scheduleFree` (SGD: `v` null) and `scaleByScheduleFreeAdam,
+ * addDecoupledWeightDecay, scheduleFree` (AdamW) in their order, with the update rounded to the
+ * parameter's type where the chains store it, so results are the chains' bit for bit. With `y` the
+ * parameter and `g` the gradient:
+ *
+ * ```text
+ * d = g                                          (SGD)
+ * v ← β₂·v + (1-β₂)·g²;  d = g / (√(v/bc2) + ε)      (AdamW, m null: no inner momentum)
+ * m ← μ·m + (1-μ)·g;     d = m / bc1 / (√(v/bc2) + ε)  (AdamW with inner momentum μ)
+ * d ← d + weightDecay·y                          (when weightDecay ≠ 0)
+ * y ← lerp(y, z, c) + coef·d;   z ← z − γ·d
+ * ```
+ *
+ * @example
+ * ```ts
+ * const y = new Float32Array([1, 2]);
+ * const z = y.slice(); // z starts as a copy of the parameter
+ * scheduleFreeUpdateKernel(y, new Float32Array([0.5, -0.5]), z, null, null, 0.1, 1, 0.1 * (0.9 * 0 - 1), 0, 0, 1, 0, 0, 1);
+ * ```
+ */
+export function scheduleFreeUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  z: TypedArray,
+  v: TypedArray | null,
+  m: TypedArray | null,
+  lr: number,
+  c: number,
+  coef: number,
+  weightDecay: number,
+  beta2: number,
+  bc2: number,
+  eps: number,
+  innerMomentum: number,
+  bc1: number,
+): void {
+  const n = param.length;
+  for (const [name, a] of [
+    ['grad', grad],
+    ['z', z],
+    ['v', v],
+    ['m', m],
+  ] as const)
+    checkLength('scheduleFreeUpdateKernel', name, a, n);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const mu = innerMomentum;
+  for (let j = 0; j < n; j++) {
+    const y = param[j];
+    let d = grad[j];
+    if (v !== null) {
+      const g = d;
+      v[j] = v[j] * beta2 + (1 - beta2) * g * g;
+      if (m === null) d = round(g / (Math.sqrt(v[j] / bc2) + eps));
+      else {
+        m[j] = m[j] * mu + (1 - mu) * g;
+        d = round(m[j] / bc1 / (Math.sqrt(v[j] / bc2) + eps));
+      }
+    }
+    if (weightDecay !== 0) d = round(d + weightDecay * y);
+    const zj = z[j];
+    const next = lerp(y, zj, c) + coef * d;
+    z[j] = zj - lr * d;
+    param[j] = y + round(next - y);
+  }
+}

@@ -2,7 +2,7 @@ import type { GpuArray, ParamSpec } from '../context';
 import { groupsFor } from './common';
 import { arrays, source } from './optim';
 
-// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix), with the arguments
+// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free), with the arguments
 // and semantics of their cpu kernels in kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
 
 const LION_SPEC: ParamSpec = [
@@ -152,4 +152,116 @@ export function ademamixUpdateWebGpu(
     groupsFor(param.size),
   );
   context.release(scratch);
+}
+
+const SCHEDULE_FREE_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['adam', 'u32'],
+  ['inner', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['lr', 'f32'],
+  ['c', 'f32'],
+  ['cc', 'f32'],
+  ['coef', 'f32'],
+  ['wd', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['bc2', 'f32'],
+  ['eps', 'f32'],
+  ['mu', 'f32'],
+  ['cm', 'f32'],
+  ['bc1', 'f32'],
+];
+const SCHEDULE_FREE = source(
+  SCHEDULE_FREE_SPEC,
+  ['param', 'grad', 'z', 'v', 'm'],
+  `var d = g;
+  if (P.adam != 0u) {
+    let vj = P.b2 * v[i] + (P.c2 * g) * g;
+    v[i] = vj;
+    let denom = sqrt(vj / P.bc2) + P.eps;
+    if (P.inner != 0u) {
+      let mj = P.mu * m[i] + P.cm * g;
+      m[i] = mj;
+      d = mj / P.bc1 / denom;
+    } else {
+      d = g / denom;
+    }
+  }
+  if (P.decay != 0u) { d = d + P.wd * pj; }
+  let zj = z[i];
+  var next = zj - (zj - pj) * P.cc;
+  if (P.c < 0.5) { next = pj + P.c * (zj - pj); }
+  next = next + P.coef * d;
+  z[i] = zj - P.lr * d;
+  param[i] = next;`,
+);
+
+/**
+ * `scheduleFreeUpdateKernel` on the GPU, with its arguments: Schedule-Free SGD's (`v` null) or AdamW's
+ * whole step in place (the AdamW direction with the inner momentum when `m` is given, weight decay at
+ * `y`, the interpolation of `y` toward `z` and the step of `z`). It writes the new `y` directly, where
+ * the cpu kernel adds the rounded update `next − y` to `y` as the chain does (compilers fold `y + (next −
+ * y)` into `next` anyway); the two differ by at most one rounding of `y`.
+ *
+ * @example
+ * ```ts
+ * scheduleFreeUpdateWebGpu(y, g, z, v, null, lr, c, coef, 0.01, 0.999, bc2, 1e-8, 0, 1);
+ * ```
+ */
+export function scheduleFreeUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  z: GpuArray,
+  v: GpuArray | null,
+  m: GpuArray | null,
+  lr: number,
+  c: number,
+  coef: number,
+  weightDecay: number,
+  beta2: number,
+  bc2: number,
+  eps: number,
+  innerMomentum: number,
+  bc1: number,
+): void {
+  const fn = 'scheduleFreeUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, z, v, m });
+  const context = param.context;
+  // NOTE: two writable bindings must not alias: a second stand-in when both are absent.
+  const second = v === null && m === null ? context.createArray(1) : null;
+  context.dispatch(
+    context.pipeline('scheduleFreeUpdate', () => SCHEDULE_FREE),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [z, 'write'],
+      [v ?? scratch, 'write'],
+      [m ?? second ?? scratch, 'write'],
+    ],
+    SCHEDULE_FREE_SPEC,
+    [
+      param.size,
+      v !== null ? 1 : 0,
+      m !== null ? 1 : 0,
+      weightDecay !== 0 ? 1 : 0,
+      1,
+      lr,
+      c,
+      1 - c,
+      coef,
+      weightDecay,
+      beta2,
+      1 - beta2,
+      bc2,
+      eps,
+      innerMomentum,
+      1 - innerMomentum,
+      bc1,
+    ],
+    groupsFor(param.size),
+  );
+  context.release(scratch);
+  if (second !== null) context.release(second);
 }
