@@ -275,6 +275,27 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     expect(w?.closureAfterBring).toBe('no error');
   });
 
+  it("runs fit() with the plugins that read values (clipping, NaN guard, gradient monitor, early stopping) to the cpu backend's history", () => {
+    const f = report.waiting?.fitPlugins;
+    expect(f?.cpu.length).toBe(12); // 4 epochs of 3 batches
+    expect(f?.gpu.length).toBe(12);
+    f?.cpu.forEach((batch, i) => {
+      const keys = Object.keys(batch).sort();
+      // the clipped norm and the per-layer gradient norms are logged, so the plugins really read the gradients
+      expect(keys).toEqual(expect.arrayContaining(['gradNorm', 'grad_norm/total', 'loss']));
+      expect(Object.keys(f.gpu[i]).sort()).toEqual(keys);
+      for (const k of keys) expect(Math.abs(f.gpu[i][k] - batch[k]), `batch ${i} ${k}`).toBeLessThan(1e-5);
+    });
+    expect(f?.cpu[11].loss).toBeLessThan(f?.cpu[0].loss as number);
+    expect(Number.isFinite(f?.restored)).toBe(true);
+  });
+
+  it("keeps an EMA of the weights during GPU training, equal to the cpu backend's", () => {
+    const e = report.waiting?.ema;
+    expect(e?.moved).toBeGreaterThan(1e-4); // the averages moved away from the initial weights
+    expect(e?.error).toBeLessThan(1e-6);
+  });
+
   it("runs fit() with SAM and L-BFGS (closure steps on the host) to the cpu backend's history", () => {
     const runs = report.waiting?.fitClosure ?? [];
     expect(runs.map((r) => r.name)).toEqual(['sam', 'lbfgs']);

@@ -1,4 +1,13 @@
-import { allocate, NablaError, Tensor, type TypedArray, ValueError } from '@nablajs/core';
+import {
+  allocate,
+  checkHostRead,
+  hostReadsMayWait,
+  NablaError,
+  runOnHost,
+  Tensor,
+  type TypedArray,
+  ValueError,
+} from '@nablajs/core';
 import { decodeState, encodeState, stateMismatch } from './state';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -47,6 +56,16 @@ export interface EmaWeights {
   loadStateDict(state: EmaStateDict): void;
 }
 
+/** Run `task` at once, or on the webgpu backend as a host task over `reads` and `writes` (see `runOnHost`). */
+function onHost(
+  reads: readonly (Tensor | TypedArray)[],
+  writes: readonly (Tensor | TypedArray)[],
+  task: () => void,
+): void {
+  if (hostReadsMayWait()) runOnHost(reads, writes, task);
+  else task();
+}
+
 /**
  * An exponential moving average of the weights (Polyak averaging with exponential forgetting), to
  * evaluate with the averaged weights while training the raw ones. Each {@link EmaWeights.update}:
@@ -89,15 +108,19 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
     if (p.dtype !== 'float32' && p.dtype !== 'float64')
       throw new ValueError(`${fn}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be averaged`);
   });
-  let avgs: TypedArray[] = list.map((p) => {
-    const a = allocate(p.dtype, p.size);
-    a.set(p.values);
-    return a;
+  let avgs: TypedArray[] = list.map((p) => allocate(p.dtype, p.size));
+  // NOTE: on the webgpu backend the averages live in JavaScript memory and every pass over them is a host
+  // task (runOnHost): it waits for the parameters' values when they are on the GPU.
+  onHost(list, avgs, () => {
+    avgs.forEach((a, i) => {
+      a.set(list[i]._array);
+    });
   });
   let numUpdates = 0;
   let swapped = false;
 
-  function current(): TypedArray[] {
+  function current(reader: string): TypedArray[] {
+    for (const a of avgs) checkHostRead(a, reader);
     // While swapped, the averages live in the parameters.
     return swapped ? list.map((p) => p.values) : avgs;
   }
@@ -117,42 +140,56 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
         );
       const d = warmup ? Math.min(decay, (1 + numUpdates) / (10 + numUpdates)) : decay;
       const w = 1 - d;
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i].values;
-        const a = avgs[i];
-        if (numUpdates === 0) a.set(p);
-        else for (let j = 0; j < a.length; j++) a[j] += w * (p[j] - a[j]);
-      }
+      const first = numUpdates === 0;
+      const targets = avgs;
+      onHost(list, targets, () => {
+        for (let i = 0; i < list.length; i++) {
+          const p = list[i]._array;
+          const a = targets[i];
+          if (first) a.set(p);
+          else for (let j = 0; j < a.length; j++) a[j] += w * (p[j] - a[j]);
+        }
+      });
       numUpdates++;
     },
     swap() {
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i].values;
-        const a = avgs[i];
-        for (let j = 0; j < a.length; j++) {
-          const t = p[j];
-          p[j] = a[j];
-          a[j] = t;
+      const targets = avgs;
+      onHost([], [...list, ...targets], () => {
+        for (let i = 0; i < list.length; i++) {
+          const p = list[i].values;
+          const a = targets[i];
+          for (let j = 0; j < a.length; j++) {
+            const t = p[j];
+            p[j] = a[j];
+            a[j] = t;
+          }
         }
-        list[i].markModified();
-      }
+      });
+      for (const p of list) p.markModified();
       swapped = !swapped;
     },
     averages() {
-      return current().map((a, i) => {
+      return current(`${fn}.averages`).map((a, i) => {
         const copy = allocate(list[i].dtype, a.length);
         copy.set(a);
         return new Tensor(copy, list[i].shape, list[i].dtype);
       });
     },
     stateDict() {
-      return { kind: 'emaWeights', decay, warmup, numUpdates, averages: current().map((a) => encodeState(a)) };
+      return {
+        kind: 'emaWeights',
+        decay,
+        warmup,
+        numUpdates,
+        averages: current(`${fn}.stateDict`).map((a) => encodeState(a)),
+      };
     },
     loadStateDict(sd: EmaStateDict) {
       const where = `${fn}.loadStateDict`;
       if (sd === null || typeof sd !== 'object' || sd.kind !== 'emaWeights' || !Array.isArray(sd.averages))
         throw new ValueError(`${where}: expected an object from emaWeights().stateDict()`);
       if (swapped) throw new NablaError(`${where}: the averaged weights are swapped in; call swap() first`);
+      for (const a of avgs) checkHostRead(a, where);
       checkNumber(where, 'numUpdates', sd.numUpdates, { min: 0, integer: true });
       if (sd.decay !== decay || sd.warmup !== warmup)
         throw new ValueError(

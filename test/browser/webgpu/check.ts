@@ -19,7 +19,8 @@ import { runOptimCases } from './cases-optim';
 import { runReduceCases } from './cases-reduce';
 import { type CaseReport, Checker } from './checker';
 import { type ParityCase, runOpParity } from './ops-parity';
-import { type OptimizerRun, runOptimizerChecks, runWaitingChecks, type WaitingReport } from './optimizers';
+import { runWaitingChecks, type WaitingReport } from './optimizer-loops';
+import { type OptimizerRun, runOptimizerChecks } from './optimizers';
 import { runTrainingChecks, type TrainingReport } from './training';
 
 /** What the page found. */

@@ -4,7 +4,6 @@
 
 import {
   bringToHost,
-  getBackend,
   getWebGpuStats,
   setBackend,
   syncWebGpuToHost,
@@ -30,7 +29,6 @@ import sam from '../../../packages/optim-sam/src/index';
 import schedulefree from '../../../packages/optim-schedulefree/src/index';
 import sgd from '../../../packages/optim-sgd/src/index';
 import soap from '../../../packages/optim-soap/src/index';
-import { fit as trainLoop } from '../../../packages/train/src/index';
 
 /** One optimizer trained on both backends. */
 export interface OptimizerRun {
@@ -65,13 +63,22 @@ function decay(opt: { paramGroups: { lr: number }[] }) {
   for (const group of opt.paramGroups) group.lr *= 0.7;
 }
 
-function build() {
+/** A fresh MLP with copies of the weights of `init` (a state dict). */
+export function modelFrom(init: Record<string, Tensor>) {
+  const model = build();
+  const state: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(init)) state[k] = tensor(t.values.slice(), { shape: [...t.shape] });
+  model.loadStateDict(state);
+  return model;
+}
+
+export function build() {
   return new Sequential(new Linear(12, 16), new ReLU(), new Linear(16, 8), new ReLU(), new Linear(8, 4));
 }
 
 async function run(
   name: string,
-  init: Record<string, Float32Array>,
+  init: Record<string, Tensor>,
   x: Float32Array,
   y: Int32Array,
   backend: 'cpu' | 'webgpu',
@@ -79,11 +86,7 @@ async function run(
   setBackend(backend);
   const before = backend === 'webgpu' ? { ...getWebGpuStats().fallbacks } : {};
   const tasksBefore = backend === 'webgpu' ? getWebGpuStats().hostTasks : 0;
-  const model = build();
-  const state: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(init))
-    state[k] = tensor(v.slice(), { shape: [...(model.stateDict()[k] as Tensor).shape] });
-  model.loadStateDict(state);
+  const model = modelFrom(init);
   const opt = createOptimizer(name, model.parameters(), OPTIONS[name] ?? {});
   const input = tensor(x.slice(), { shape: [x.length / 12, 12] });
   const target = tensor(y.slice(), { dtype: 'int32' });
@@ -130,119 +133,6 @@ async function run(
   }
 }
 
-/** What waiting steps and closure steps do on the webgpu backend. */
-export interface WaitingReport {
-  /** `stateDict()` right after a rule step that waits for the GPU, and after the values were awaited. */
-  stateDictWhileWaiting: string;
-  stateDictAfter: string;
-  /** A closure step (L-BFGS) over parameters whose newest values are on the GPU, and after bringToHost. */
-  closureOnGpu: string;
-  closureAfterBring: string;
-  /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
-  fitClosure: { name: string; cpu: number[]; gpu: number[] }[];
-}
-
-/** fit() with the closure optimizers on both backends: the training plugin brings their values back first. */
-async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: number[] }[]> {
-  const out: { name: string; cpu: number[]; gpu: number[] }[] = [];
-  setBackend('cpu');
-  const init = build().stateDict();
-  const n = 24;
-  const x = new Float32Array(n * 12).map((_, i) => Math.cos(i * 0.41));
-  const y = new Int32Array(n).map((_, i) => (i * 5) % 4);
-  for (const [name, options] of [
-    ['sam', { base: 'sgd', lr: 0.1 }],
-    ['lbfgs', { lr: 0.2, maxIter: 3 }],
-  ] as const) {
-    const losses: number[][] = [];
-    for (const backend of ['cpu', 'webgpu'] as const) {
-      setBackend(backend);
-      const model = build();
-      const state: Record<string, Tensor> = {};
-      for (const [k, t] of Object.entries(init))
-        state[k] = tensor((t as Tensor).values.slice(), { shape: [...t.shape] });
-      model.loadStateDict(state);
-      const { history } = await trainLoop({
-        model,
-        data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
-        loss: crossEntropy,
-        optimizer: createOptimizer(name, model.parameters(), options),
-        epochs: 3,
-        batchSize: 12,
-        shuffle: false,
-      });
-      losses.push(history.map((h) => h.loss as number));
-      if (backend === 'webgpu') await syncWebGpuToHost();
-      setBackend('cpu');
-    }
-    out.push({ name, cpu: losses[0], gpu: losses[1] });
-  }
-  return out;
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
-
-/** A rule step that waits (its state dict is refused until a value is awaited) and a closure step. */
-export async function runWaitingChecks(): Promise<WaitingReport> {
-  setBackend('webgpu');
-  try {
-    const model = build();
-    const input = tensor(new Float32Array(3 * 12).fill(0.5), { shape: [3, 12] });
-    const target = tensor([0, 1, 2], { dtype: 'int32' });
-    const loss = () => {
-      const l = crossEntropy(model.forward(input) as Tensor, target);
-      l.backward();
-      return l;
-    };
-    const rule = createOptimizer('adadelta', model.parameters());
-    const first = tidy(() => {
-      rule.zeroGrad();
-      const l = loss();
-      rule.step();
-      return l;
-    });
-    const stateDictWhileWaiting = messageOf(() => rule.stateDict());
-    await first.itemAsync();
-    const stateDictAfter = messageOf(() => rule.stateDict());
-    // Adam's fused step writes the parameters on the GPU
-    const fused = createOptimizer('adam', model.parameters());
-    tidy(() => {
-      fused.zeroGrad();
-      loss();
-      fused.step();
-    });
-    const closureStep = createOptimizer('lbfgs', model.parameters(), { maxIter: 2 });
-    const closure = () => {
-      closureStep.zeroGrad();
-      return loss();
-    };
-    const closureOnGpu = messageOf(() => tidy(() => closureStep.step(closure)));
-    await bringToHost(model.parameters());
-    const closureAfterBring = messageOf(() => tidy(() => closureStep.step(closure)));
-    await syncWebGpuToHost();
-    setBackend('cpu');
-    return {
-      stateDictWhileWaiting,
-      stateDictAfter,
-      closureOnGpu,
-      closureAfterBring,
-      fitClosure: await fitWithClosures(),
-    };
-  } finally {
-    if (getBackend() === 'webgpu') {
-      await syncWebGpuToHost();
-      setBackend('cpu');
-    }
-  }
-}
-
 /** Train the MLP with every registered optimizer on both backends (the webgpu backend must be initialised). */
 export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
   for (const plugin of [
@@ -265,8 +155,7 @@ export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
   ])
     usePlugin(plugin);
   setBackend('cpu');
-  const init: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(build().stateDict())) init[k] = (t as Tensor).values.slice() as Float32Array;
+  const init = build().stateDict();
   const n = 20;
   const x = new Float32Array(n * 12).map((_, i) => Math.sin(i * 0.37) * 1.5);
   const y = new Int32Array(n).map((_, i) => (i * 3) % 4);

@@ -1,5 +1,6 @@
 import { Tensor, ValueError } from '@nablajs/core';
-import type { Trainable, TrainPlugin } from '../types';
+import { stateOf, withValuesOnHost } from '../host-values';
+import type { Trainable, TrainContext, TrainPlugin } from '../types';
 
 /** Options of {@link earlyStopping} (Keras' `EarlyStopping` arguments in lowerCamelCase). */
 export interface EarlyStoppingOptions {
@@ -208,27 +209,43 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
             `pass validation data to fit, or monitor another log such as 'loss'`,
         );
       if (ctx.epoch < startFromEpoch) return;
-      if (restoreBestWeights && bestWeights === null) {
-        bestWeights = copyState(ctx.model);
-        bestEpoch = ctx.epoch;
-      }
-      wait++;
-      if (improves(value, best)) {
-        best = value;
-        bestEpoch = ctx.epoch;
-        if (restoreBestWeights) bestWeights = copyState(ctx.model);
-        if (baseline === undefined || improves(value, baseline)) wait = 0;
-        return;
-      }
-      if (wait >= patience && ctx.epoch > 0) {
-        stoppedEpoch = ctx.epoch;
-        ctx.stopTraining(
-          `${fn}: ${monitor} did not improve for ${wait} epoch${wait === 1 ? '' : 's'} (best ${best} at epoch ${bestEpoch})`,
+      // On the webgpu backend the weights come back from the GPU first (one read), when they are kept.
+      if (restoreBestWeights)
+        return withValuesOnHost(
+          () => stateOf(ctx.model),
+          () => judge(ctx, value),
+        );
+      judge(ctx, value);
+    },
+    trainEnd(ctx) {
+      if (restoreBestWeights && bestWeights !== null) {
+        const best = bestWeights;
+        return withValuesOnHost(
+          () => stateOf(ctx.model),
+          () => restoreState(ctx.model, best),
         );
       }
     },
-    trainEnd(ctx) {
-      if (restoreBestWeights && bestWeights !== null) restoreState(ctx.model, bestWeights);
-    },
   };
+
+  function judge(ctx: TrainContext, value: number): void {
+    if (restoreBestWeights && bestWeights === null) {
+      bestWeights = copyState(ctx.model);
+      bestEpoch = ctx.epoch;
+    }
+    wait++;
+    if (improves(value, best)) {
+      best = value;
+      bestEpoch = ctx.epoch;
+      if (restoreBestWeights) bestWeights = copyState(ctx.model);
+      if (baseline === undefined || improves(value, baseline)) wait = 0;
+      return;
+    }
+    if (wait >= patience && ctx.epoch > 0) {
+      stoppedEpoch = ctx.epoch;
+      ctx.stopTraining(
+        `${fn}: ${monitor} did not improve for ${wait} epoch${wait === 1 ? '' : 's'} (best ${best} at epoch ${bestEpoch})`,
+      );
+    }
+  }
 }

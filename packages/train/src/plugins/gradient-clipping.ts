@@ -1,5 +1,6 @@
 import { ValueError } from '@nablajs/core';
 import { clipGradNorm, clipGradValue } from '@nablajs/optim';
+import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { TrainPlugin } from '../types';
 
 /** Options of {@link gradientClipping}: a norm bound, a value bound, or both. */
@@ -46,8 +47,14 @@ export function gradientClipping(options: GradientClippingOptions): TrainPlugin 
     afterBackward(ctx) {
       if (ctx.stepSkipped) return;
       const params = ctx.model.parameters();
-      if (clipValue !== undefined) clipGradValue(params, clipValue);
-      if (maxNorm !== undefined) ctx.batchLogs.gradNorm = clipGradNorm(params, maxNorm, normType);
+      // On the webgpu backend the gradients come back from the GPU first (one read).
+      return withValuesOnHost(
+        () => gradientsOf(ctx.model),
+        () => {
+          if (clipValue !== undefined) clipGradValue(params, clipValue);
+          if (maxNorm !== undefined) ctx.batchLogs.gradNorm = clipGradNorm(params, maxNorm, normType);
+        },
+      );
     },
   };
 }

@@ -1,5 +1,6 @@
 import { type Tensor, ValueError } from '@nablajs/core';
-import type { Trainable, TrainPlugin } from '../types';
+import { gradientsOf, withValuesOnHost } from '../host-values';
+import type { Trainable, TrainContext, TrainPlugin } from '../types';
 
 /** Options of {@link gradientMonitor}. */
 export interface GradientMonitorOptions {
@@ -118,35 +119,43 @@ export function gradientMonitor(options: GradientMonitorOptions = {}): GradientM
       if (ctx.stepSkipped) return;
       checks++;
       if ((checks - 1) % every !== 0) return;
-      const squares = new Map<string, number>();
-      let total = 0;
-      for (const [name, p] of namedParametersOf(ctx.model)) {
-        const g = p.grad;
-        if (g === null) continue;
-        let s = 0;
-        const d = g.values;
-        for (let i = 0; i < d.length; i++) s += d[i] * d[i];
-        const key = level === 'layer' ? layerOf(name) : name;
-        squares.set(key, (squares.get(key) ?? 0) + s);
-        total += s;
-      }
-      norms = {};
-      for (const [key, s] of squares) norms[key] = Math.sqrt(s);
-      norms.total = Math.sqrt(total);
-      if (logNorms) for (const [key, v] of Object.entries(norms)) ctx.batchLogs[`grad_norm/${key}`] = v;
-      const names = [...squares.keys()];
-      report(
-        'vanishing',
-        names.filter((n) => norms[n] < vanishing),
-        ctx.epoch,
-        ctx.batch,
-      );
-      report(
-        'exploding',
-        names.filter((n) => norms[n] > exploding),
-        ctx.epoch,
-        ctx.batch,
+      // On the webgpu backend the gradients come back from the GPU first (one read).
+      return withValuesOnHost(
+        () => gradientsOf(ctx.model),
+        () => measure(ctx),
       );
     },
   };
+
+  function measure(ctx: TrainContext): void {
+    const squares = new Map<string, number>();
+    let total = 0;
+    for (const [name, p] of namedParametersOf(ctx.model)) {
+      const g = p.grad;
+      if (g === null) continue;
+      let s = 0;
+      const d = g.values;
+      for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+      const key = level === 'layer' ? layerOf(name) : name;
+      squares.set(key, (squares.get(key) ?? 0) + s);
+      total += s;
+    }
+    norms = {};
+    for (const [key, s] of squares) norms[key] = Math.sqrt(s);
+    norms.total = Math.sqrt(total);
+    if (logNorms) for (const [key, v] of Object.entries(norms)) ctx.batchLogs[`grad_norm/${key}`] = v;
+    const names = [...squares.keys()];
+    report(
+      'vanishing',
+      names.filter((n) => norms[n] < vanishing),
+      ctx.epoch,
+      ctx.batch,
+    );
+    report(
+      'exploding',
+      names.filter((n) => norms[n] > exploding),
+      ctx.epoch,
+      ctx.batch,
+    );
+  }
 }

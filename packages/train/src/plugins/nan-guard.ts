@@ -1,4 +1,5 @@
 import { ValueError } from '@nablajs/core';
+import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { TrainContext, TrainPlugin } from '../types';
 import { namedParametersOf } from './gradient-monitor';
 
@@ -90,23 +91,31 @@ export function nanGuard(options: NanGuardOptions = {}): NanGuardPlugin {
       return lastMessage;
     },
     afterBackward(ctx) {
-      const loss = ctx.batchLogs.loss ?? (ctx.loss?.size === 1 ? ctx.loss.values[0] : 0);
-      const bad = findNonFiniteGradient(ctx);
-      if (Number.isFinite(loss) && bad === null) return;
-      const where = `at epoch ${ctx.epoch}, batch ${ctx.batch}`;
-      const gradient =
-        bad === null
-          ? 'all gradients are finite'
-          : `non-finite gradient ${bad.value} in parameter '${bad.name}' at index [${bad.position.join(', ')}] (flat ${bad.index})`;
-      const message = Number.isFinite(loss)
-        ? `${fn}: ${gradient} ${where}`
-        : `${fn}: loss is ${loss} ${where}; ${bad === null ? gradient : `first ${gradient}`}`;
-      lastMessage = message;
-      skippedSteps++;
-      ctx.skipStep();
-      for (const p of ctx.model.parameters()) p.grad = null;
-      if (action === 'stop') ctx.stopTraining(message);
-      else warn(`${message}; step skipped`);
+      // On the webgpu backend the gradients (and the loss) come back from the GPU first (one read).
+      return withValuesOnHost(
+        () => [...gradientsOf(ctx.model), ...(ctx.loss === null ? [] : [ctx.loss])],
+        () => check(ctx),
+      );
     },
   };
+
+  function check(ctx: TrainContext): void {
+    const loss = ctx.batchLogs.loss ?? (ctx.loss?.size === 1 ? ctx.loss.values[0] : 0);
+    const bad = findNonFiniteGradient(ctx);
+    if (Number.isFinite(loss) && bad === null) return;
+    const where = `at epoch ${ctx.epoch}, batch ${ctx.batch}`;
+    const gradient =
+      bad === null
+        ? 'all gradients are finite'
+        : `non-finite gradient ${bad.value} in parameter '${bad.name}' at index [${bad.position.join(', ')}] (flat ${bad.index})`;
+    const message = Number.isFinite(loss)
+      ? `${fn}: ${gradient} ${where}`
+      : `${fn}: loss is ${loss} ${where}; ${bad === null ? gradient : `first ${gradient}`}`;
+    lastMessage = message;
+    skippedSteps++;
+    ctx.skipStep();
+    for (const p of ctx.model.parameters()) p.grad = null;
+    if (action === 'stop') ctx.stopTraining(message);
+    else warn(`${message}; step skipped`);
+  }
 }

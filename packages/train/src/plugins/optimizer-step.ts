@@ -1,5 +1,6 @@
-import { bringToHost, hostReadsMayWait, type Tensor, ValueError } from '@nablajs/core';
+import { type Tensor, ValueError } from '@nablajs/core';
 import type { Closure, Optimizer } from '@nablajs/optim';
+import { gradientsOf, stateOf, withValuesOnHost } from '../host-values';
 import type { TrainContext, TrainPlugin } from '../types';
 
 /**
@@ -80,21 +81,19 @@ export function optimizerStep(): TrainPlugin {
         return;
       }
       const closure = batchClosure(ctx, optimizer);
-      if (!hostReadsMayWait()) {
-        optimizer.step(closure);
-        return;
-      }
       // On the webgpu backend a step with a closure runs on the host: what it reads comes back first (the
       // model's state with its buffers, the gradients, the batch), in one read.
-      const params = optimizer.paramGroups.flatMap((g) => g.params);
-      return bringToHost([
-        ...params,
-        ...Object.values(ctx.model.stateDict?.() ?? {}),
-        ...params.flatMap((p) => (p.grad === null ? [] : [p.grad])),
-        ...[ctx.inputs, ctx.targets].filter((t) => t !== null),
-      ]).then(() => {
-        optimizer.step(closure);
-      });
+      return withValuesOnHost(
+        () => [
+          ...stateOf(ctx.model),
+          ...gradientsOf(ctx.model),
+          ...optimizer.paramGroups.flatMap((g) => g.params),
+          ...[ctx.inputs, ctx.targets].filter((t) => t !== null),
+        ],
+        () => {
+          optimizer.step(closure);
+        },
+      );
     },
   };
 }

@@ -1,0 +1,230 @@
+// What the webgpu backend does around the optimizers, against the cpu backend: a rule step that waits for
+// the GPU (its state dict refused until then), closure steps (L-BFGS, SAM) on the host, fit() with closure
+// steps and with the built-in plugins that read values, and an EMA of the weights.
+
+import {
+  bringToHost,
+  getBackend,
+  setBackend,
+  syncWebGpuToHost,
+  type Tensor,
+  tensor,
+  tidy,
+} from '../../../packages/core/src/index';
+import { crossEntropy } from '../../../packages/nn/src/index';
+import { createOptimizer, emaWeights } from '../../../packages/optim/src/index';
+import {
+  earlyStopping,
+  gradientClipping,
+  gradientMonitor,
+  nanGuard,
+  fit as trainLoop,
+} from '../../../packages/train/src/index';
+import { build, modelFrom } from './optimizers';
+
+/** What waiting steps and closure steps do on the webgpu backend. */
+export interface WaitingReport {
+  /** `stateDict()` right after a rule step that waits for the GPU, and after the values were awaited. */
+  stateDictWhileWaiting: string;
+  stateDictAfter: string;
+  /** A closure step (L-BFGS) over parameters whose newest values are on the GPU, and after bringToHost. */
+  closureOnGpu: string;
+  closureAfterBring: string;
+  /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
+  fitClosure: { name: string; cpu: number[]; gpu: number[] }[];
+  /**
+   * fit() with the plugins that read values (clipping, NaN guard, gradient monitor, early stopping): the logs
+   * of every batch on each backend, and the loss after early stopping restored the best weights.
+   */
+  fitPlugins: { cpu: Record<string, number>[]; gpu: Record<string, number>[]; restored: number };
+  /** Adam with an EMA of the weights (updated every step, then swapped in): the averages on each backend. */
+  ema: { error: number; moved: number };
+}
+
+/** fit() with the built-in plugins that read values in JavaScript, on both backends. */
+async function fitWithPlugins(): Promise<WaitingReport['fitPlugins']> {
+  setBackend('cpu');
+  const init = build().stateDict();
+  const n = 24;
+  const x = new Float32Array(n * 12).map((_, i) => Math.sin(i * 0.23) * 2);
+  const y = new Int32Array(n).map((_, i) => (i * 7) % 4);
+  const histories: Record<string, number>[][] = [];
+  let restored = 0;
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    setBackend(backend);
+    const model = modelFrom(init);
+    const batches: Record<string, number>[] = [];
+    const { history } = await trainLoop({
+      model,
+      data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
+      loss: crossEntropy,
+      optimizer: createOptimizer('adam', model.parameters(), { lr: 0.05 }),
+      epochs: 4,
+      batchSize: 8,
+      shuffle: false,
+      plugins: [
+        gradientClipping({ maxNorm: 0.3, clipValue: 0.2 }),
+        nanGuard(),
+        gradientMonitor({ logNorms: true, warn: () => {} }),
+        earlyStopping({ monitor: 'loss', patience: 10, restoreBestWeights: true }),
+        {
+          name: 'recordBatches',
+          batchEnd(ctx) {
+            batches.push({ ...ctx.batchLogs } as Record<string, number>);
+          },
+        },
+      ],
+    });
+    histories.push(batches);
+    if (history.length !== 4) throw new Error(`fitWithPlugins: ${history.length} epochs on ${backend}`);
+    // early stopping restored the best weights: the loss of the restored model is the best epoch's start
+    const loss = crossEntropy(
+      model.forward(tensor(x.slice(), { shape: [n, 12] })) as Tensor,
+      tensor(y.slice(), { dtype: 'int32' }),
+    );
+    restored = await loss.itemAsync();
+    if (backend === 'webgpu') await syncWebGpuToHost();
+    setBackend('cpu');
+  }
+  return { cpu: histories[0], gpu: histories[1], restored };
+}
+
+/** Adam steps with an EMA of the weights on both backends: the averages, read after swapping them in. */
+async function emaOnBoth(): Promise<WaitingReport['ema']> {
+  setBackend('cpu');
+  const init = build().stateDict();
+  const input = new Float32Array(6 * 12).map((_, i) => Math.cos(i * 0.7));
+  const averages: Float32Array[][] = [];
+  let moved = 0;
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    setBackend(backend);
+    const model = modelFrom(init);
+    const opt = createOptimizer('adam', model.parameters(), { lr: 0.05 });
+    const ema = emaWeights(model.parameters(), { decay: 0.8 });
+    const x = tensor(input.slice(), { shape: [6, 12] });
+    const target = tensor([0, 1, 2, 3, 0, 1], { dtype: 'int32' });
+    for (let i = 0; i < 6; i++) {
+      const loss = tidy(() => {
+        opt.zeroGrad();
+        const l = crossEntropy(model.forward(x) as Tensor, target);
+        l.backward();
+        opt.step();
+        return l;
+      });
+      ema.update(); // waits for the step's parameters on the webgpu backend
+      await loss.itemAsync();
+      loss.dispose();
+    }
+    ema.swap();
+    const got: Float32Array[] = [];
+    for (const p of model.parameters()) got.push((await p.dataAsync()) as Float32Array);
+    averages.push(got);
+    moved = Math.max(moved, Math.abs(got[0][0] - (init['0.weight'] as Tensor).values[0]));
+    if (backend === 'webgpu') await syncWebGpuToHost();
+    setBackend('cpu');
+  }
+  let error = 0;
+  averages[0].forEach((a, i) => {
+    for (let j = 0; j < a.length; j++) error = Math.max(error, Math.abs(a[j] - averages[1][i][j]));
+  });
+  return { error, moved };
+}
+
+/** fit() with the closure optimizers on both backends: the training plugin brings their values back first. */
+async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: number[] }[]> {
+  const out: { name: string; cpu: number[]; gpu: number[] }[] = [];
+  setBackend('cpu');
+  const init = build().stateDict();
+  const n = 24;
+  const x = new Float32Array(n * 12).map((_, i) => Math.cos(i * 0.41));
+  const y = new Int32Array(n).map((_, i) => (i * 5) % 4);
+  for (const [name, options] of [
+    ['sam', { base: 'sgd', lr: 0.1 }],
+    ['lbfgs', { lr: 0.2, maxIter: 3 }],
+  ] as const) {
+    const losses: number[][] = [];
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      setBackend(backend);
+      const model = modelFrom(init);
+      const { history } = await trainLoop({
+        model,
+        data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
+        loss: crossEntropy,
+        optimizer: createOptimizer(name, model.parameters(), options),
+        epochs: 3,
+        batchSize: 12,
+        shuffle: false,
+      });
+      losses.push(history.map((h) => h.loss as number));
+      if (backend === 'webgpu') await syncWebGpuToHost();
+      setBackend('cpu');
+    }
+    out.push({ name, cpu: losses[0], gpu: losses[1] });
+  }
+  return out;
+}
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'no error';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+/** A rule step that waits (its state dict is refused until a value is awaited) and a closure step. */
+export async function runWaitingChecks(): Promise<WaitingReport> {
+  setBackend('webgpu');
+  try {
+    const model = build();
+    const input = tensor(new Float32Array(3 * 12).fill(0.5), { shape: [3, 12] });
+    const target = tensor([0, 1, 2], { dtype: 'int32' });
+    const loss = () => {
+      const l = crossEntropy(model.forward(input) as Tensor, target);
+      l.backward();
+      return l;
+    };
+    const rule = createOptimizer('adadelta', model.parameters());
+    const first = tidy(() => {
+      rule.zeroGrad();
+      const l = loss();
+      rule.step();
+      return l;
+    });
+    const stateDictWhileWaiting = messageOf(() => rule.stateDict());
+    await first.itemAsync();
+    const stateDictAfter = messageOf(() => rule.stateDict());
+    // Adam's fused step writes the parameters on the GPU
+    const fused = createOptimizer('adam', model.parameters());
+    tidy(() => {
+      fused.zeroGrad();
+      loss();
+      fused.step();
+    });
+    const closureStep = createOptimizer('lbfgs', model.parameters(), { maxIter: 2 });
+    const closure = () => {
+      closureStep.zeroGrad();
+      return loss();
+    };
+    const closureOnGpu = messageOf(() => tidy(() => closureStep.step(closure)));
+    await bringToHost(model.parameters());
+    const closureAfterBring = messageOf(() => tidy(() => closureStep.step(closure)));
+    await syncWebGpuToHost();
+    setBackend('cpu');
+    return {
+      stateDictWhileWaiting,
+      stateDictAfter,
+      closureOnGpu,
+      closureAfterBring,
+      fitClosure: await fitWithClosures(),
+      fitPlugins: await fitWithPlugins(),
+      ema: await emaOnBoth(),
+    };
+  } finally {
+    if (getBackend() === 'webgpu') {
+      await syncWebGpuToHost();
+      setBackend('cpu');
+    }
+  }
+}
