@@ -92,6 +92,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
       'lion',
       'ademamix',
       'scheduleFree',
+      'adan',
       'gather',
       'scatterAdd',
       'indexSelect',
@@ -214,6 +215,7 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     'adam',
     'adamw',
     'adamwScheduleFree',
+    'adan',
     'ademamix',
     'lion',
     'rmsprop',
@@ -224,7 +226,6 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
   const RULES = [
     'adadelta',
     'adamax',
-    'adan',
     'asgd',
     'cautiousAdamw',
     'lamb',

@@ -92,6 +92,7 @@ export { indexSelectKernel } from './kernels/cpu/index-select';
 export {
   adagradUpdateKernel,
   adamUpdateKernel,
+  adanUpdateKernel,
   ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,

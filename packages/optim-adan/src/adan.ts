@@ -9,6 +9,7 @@ import {
 } from '@nablajs/optim';
 import { addProximalWeightDecay } from './add-proximal-weight-decay';
 import { clipByGlobalGradNorm } from './clip-by-global-grad-norm';
+import { adanFusedWhen, fusedAdan } from './fused';
 import { scaleByAdan } from './scale-by-adan';
 
 /** Options of {@link adan}: the keyword arguments of the authors' `Adan` (sail-sg/Adan) in lowerCamelCase. */
@@ -93,4 +94,6 @@ export const adan: OptimizerFactory<AdanOptions> = defineOptimizer<AdanOptions>(
     checkBoolean('adan', 'noProx', hp.noProx);
   },
   rule: chain(clipByGlobalGradNorm(), scaleByAdan(), addProximalWeightDecay(), scaleByLearningRate()),
+  fused: fusedAdan(1),
+  fusedWhen: adanFusedWhen,
 });

@@ -7,7 +7,7 @@ import { checkBoolean, checkNumber, checkTuple } from './validate';
 export function checkDefinition(definition: OptimizerDefinition): void {
   if (definition === null || typeof definition !== 'object')
     throw new ValueError('defineOptimizer: expected a definition object { name, defaults, rule }');
-  const { name, defaults, rule, validate, fused } = definition;
+  const { name, defaults, rule, validate, fused, fusedWhen } = definition;
   if (typeof name !== 'string' || name.length === 0)
     throw new ValueError('defineOptimizer: name must be a non-empty string');
   if (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))
@@ -20,6 +20,8 @@ export function checkDefinition(definition: OptimizerDefinition): void {
     throw new ValueError(`defineOptimizer: ${name}: validate must be a function`);
   if (fused !== undefined && typeof fused !== 'function')
     throw new ValueError(`defineOptimizer: ${name}: fused must be a function`);
+  if (fusedWhen !== undefined && (typeof fusedWhen !== 'function' || fused === undefined))
+    throw new ValueError(`defineOptimizer: ${name}: fusedWhen must be a function, given with fused`);
 }
 
 /**

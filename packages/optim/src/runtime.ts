@@ -66,6 +66,12 @@ export interface OptimizerDefinition {
    * nothing, for configurations it does not handle (the rule then runs). See {@link FusedUpdate}.
    */
   fused?: FusedUpdate;
+  /**
+   * For a rule with passes (a step that couples the groups, see `UpdateRule.passes`), which otherwise never
+   * takes its fused path: whether `fused` applies to this step, given every group's hyperparameters. It is
+   * asked before any group steps; when it says yes, `fused` runs for every group and must return true.
+   */
+  fusedWhen?: (groups: readonly Readonly<Hyperparams>[]) => boolean;
 }
 
 /**
@@ -356,7 +362,9 @@ class RuleOptimizer implements RuleBasedOptimizer {
     this.closure = closure ?? null;
     try {
       if (whereValuesAre) this.stepWhereValuesAre();
-      else if (this.staged) this.stepStaged();
+      else if (this.staged) {
+        if (!this.stepFusedStaged()) this.stepStaged();
+      }
       else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
     } finally {
       this.closure = null;
@@ -373,6 +381,17 @@ class RuleOptimizer implements RuleBasedOptimizer {
    */
   private markParamsModified(): void {
     for (const group of this.paramGroups) for (const p of group.params) p.markModified();
+  }
+
+  /** The fused step of a rule with passes, when its definition's `fusedWhen` allows it; whether it ran. */
+  private stepFusedStaged(): boolean {
+    const { fused, fusedWhen } = this.definition;
+    if (fused === undefined || fusedWhen === undefined || !fusedUpdatesEnabled()) return false;
+    if (!fusedWhen(this.paramGroups as unknown as Hyperparams[])) return false;
+    for (const slot of this.slots)
+      if (!fused(slot.state, slot.ctx))
+        throw new ValueError(`${this.name}.step: the fused step refused a group that fusedWhen allowed`);
+    return true;
   }
 
   /** A step of a rule with passes: every group's updates first, then the rule block by block over all groups. */
@@ -433,8 +452,11 @@ class RuleOptimizer implements RuleBasedOptimizer {
    */
   private stepWhereValuesAre(): void {
     const fused = this.definition.fused;
-    const slots =
-      this.staged || fused === undefined || !fusedUpdatesEnabled()
+    const slots = this.staged
+      ? this.stepFusedStaged()
+        ? []
+        : this.slots
+      : fused === undefined || !fusedUpdatesEnabled()
         ? this.slots
         : this.slots.filter((slot) => !fused(slot.state, slot.ctx));
     if (slots.length === 0) return;

@@ -9,6 +9,7 @@ import * as modern from '../../../packages/core/src/backends/webgpu/kernels/opti
 import {
   adagradUpdateKernel,
   adamUpdateKernel,
+  adanUpdateKernel,
   ademamixUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
@@ -256,6 +257,44 @@ function scheduleFree(adam: boolean, inner: boolean, wd: number, c: number): Upd
   };
 }
 
+function adan(wd: number, prox: boolean): UpdateCase {
+  const [lr, b1, b2, b3, eps] = [0.1, 0.8, 0.7, 0.9, 0.1];
+  const shrink = wd !== 0 && prox ? 1 / (1 + lr * wd) : 1;
+  const scalars = (t: number) =>
+    [b1, b2, b3, 1 / (1 - b1 ** t), b2 / (1 - b2 ** t), Math.sqrt(1 - b3 ** t), eps, wd, shrink, lr] as const;
+  return {
+    label: `adan wd=${wd} prox=${prox}`,
+    state: ['m', 'v', 'n', 'prev'],
+    cpu: (a, t) => adanUpdateKernel(a.p, a.g, a.m, a.v, a.n, a.prev, ...scalars(t)),
+    gpu: (a, t) => gpu.adanUpdateWebGpu(a.p, a.g, a.m, a.v, a.n, a.prev, ...scalars(t)),
+    emulate: (a, t) => {
+      const [fb1, fc1, fb2, fc2, fb3, fc3] = [b1, 1 - b1, b2, 1 - b2, b3, 1 - b3].map(f);
+      const [ib1, ds, bc3] = scalars(t).slice(3, 6).map(f);
+      const [feps, fwd, fshrink, nlr] = [eps, wd, shrink, -lr].map(f);
+      for (let j = 0; j < a.p.length; j++) {
+        const pj = a.p[j];
+        const g = a.g[j];
+        const d = f(g - a.prev[j]);
+        const mj = f(f(fb1 * a.m[j]) + f(fc1 * g));
+        a.m[j] = mj;
+        const vj = f(f(fb2 * a.v[j]) + f(fc2 * d));
+        a.v[j] = vj;
+        const nesterov = f(f(d * fb2) + g);
+        const nj = f(f(fb3 * a.n[j]) + f(f(fc3 * nesterov) * nesterov));
+        a.n[j] = nj;
+        const denom = f(f(f(Math.sqrt(nj)) / bc3) + feps);
+        let u = f(f(f(mj / denom) * ib1) + f(f(vj / denom) * ds));
+        a.prev[j] = g;
+        if (wd !== 0) {
+          u = f(u + f(fwd * pj));
+          if (shrink !== 1) u = f(u * fshrink);
+        }
+        a.p[j] = f(pj + f(u * nlr));
+      }
+    },
+  };
+}
+
 export async function runOptimCases(c: Checker): Promise<void> {
   const cases: UpdateCase[] = [
     adam(false, 0, false, false),
@@ -280,6 +319,9 @@ export async function runOptimCases(c: Checker): Promise<void> {
     scheduleFree(false, false, 0.3, 0.7),
     scheduleFree(true, false, 0.3, 0.2),
     scheduleFree(true, true, 0, 1),
+    adan(0, true),
+    adan(0.3, true),
+    adan(0.3, false),
   ];
   const n = 1031;
   for (const u of cases) {

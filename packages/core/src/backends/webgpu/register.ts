@@ -9,7 +9,12 @@ import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
 import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
-import { ademamixUpdateWebGpu, lionUpdateWebGpu, scheduleFreeUpdateWebGpu } from './kernels/optim-modern';
+import {
+  adanUpdateWebGpu,
+  ademamixUpdateWebGpu,
+  lionUpdateWebGpu,
+  scheduleFreeUpdateWebGpu,
+} from './kernels/optim-modern';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,
@@ -201,5 +206,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('lionUpdate', lionUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-']);
   adapt('ademamixUpdate', ademamixUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
   adapt('scheduleFreeUpdate', scheduleFreeUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
+  adapt('adanUpdate', adanUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', 'rw', ...Array<Role>(10).fill('-')]);
   return table;
 }

@@ -445,3 +445,71 @@ export function scheduleFreeUpdateKernel(
     param[j] = y + round(next - y);
   }
 }
+
+/**
+ * The fused step of Adan (`adanUpdate`; `@nablajs/optim-adan` calls it through
+ * `resolveKernel('adanUpdate', adanUpdateKernel)` with the parameter's scalars of the step: `invBc1 =
+ * 1/(1-β₁ᵗ)`, `diffScale = β₂/(1-β₂ᵗ)`, `bc3Sqrt = √(1-β₃ᵗ)` and the proximal `shrink = 1/(1 + lr·λ)`, or 1
+ * with `noProx`), with the operations of its chain `scaleByAdan, addProximalWeightDecay,
+ * scaleByLearningRate` in their order (without gradient clipping) and the update rounded where the chain
+ * stores it, so results are the chain's bit for bit. With `g` the gradient and `g'` the previous one:
+ *
+ * ```text
+ * d = g − g';  m ← β₁·m + (1-β₁)·g;  v ← β₂·v + (1-β₂)·d;  n ← β₃·n + (1-β₃)·(g + β₂·d)²
+ * u = (m / (√n / bc3Sqrt + ε))·invBc1 + (v / (√n / bc3Sqrt + ε))·diffScale;  g' ← g
+ * u ← (u + λ·p)·shrink            (when λ ≠ 0; without the factor when shrink = 1)
+ * p ← p + u·(−lr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const p = new Float32Array([1]);
+ * const g = new Float32Array([0.5]);
+ * adanUpdateKernel(p, g, new Float32Array(1), new Float32Array(1), new Float32Array(1), g.slice(),
+ *   0.98, 0.92, 0.99, 1 / 0.02, 0.92 / 0.08, Math.sqrt(0.01), 1e-8, 0, 1, 1e-3);
+ * ```
+ */
+export function adanUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  n: TypedArray,
+  prev: TypedArray,
+  beta1: number,
+  beta2: number,
+  beta3: number,
+  invBc1: number,
+  diffScale: number,
+  bc3Sqrt: number,
+  eps: number,
+  weightDecay: number,
+  shrink: number,
+  lr: number,
+): void {
+  const size = param.length;
+  for (const [name, a] of [
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+    ['n', n],
+    ['prev', prev],
+  ] as const)
+    checkLength('adanUpdateKernel', name, a, size);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const s = -lr;
+  for (let j = 0; j < size; j++) {
+    const g = grad[j];
+    const d = g - prev[j];
+    m[j] = beta1 * m[j] + (1 - beta1) * g;
+    v[j] = beta2 * v[j] + (1 - beta2) * d;
+    const nesterov = d * beta2 + g;
+    n[j] = beta3 * n[j] + (1 - beta3) * nesterov * nesterov;
+    const denom = Math.sqrt(n[j]) / bc3Sqrt + eps;
+    let u = round((m[j] / denom) * invBc1 + (v[j] / denom) * diffScale);
+    prev[j] = g;
+    if (weightDecay !== 0)
+      u = shrink === 1 ? round(u + weightDecay * param[j]) : round((u + weightDecay * param[j]) * shrink);
+    param[j] = param[j] + round(u * s);
+  }
+}

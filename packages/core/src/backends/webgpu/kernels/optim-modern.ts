@@ -2,7 +2,7 @@ import type { GpuArray, ParamSpec } from '../context';
 import { groupsFor } from './common';
 import { arrays, source } from './optim';
 
-// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free), with the arguments
+// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free, Adan), with the arguments
 // and semantics of their cpu kernels in kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
 
 const LION_SPEC: ParamSpec = [
@@ -264,4 +264,109 @@ export function scheduleFreeUpdateWebGpu(
   );
   context.release(scratch);
   if (second !== null) context.release(second);
+}
+
+const ADAN_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['decay', 'u32'],
+  ['prox', 'u32'],
+  ['sign', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['b3', 'f32'],
+  ['c3', 'f32'],
+  ['ib1', 'f32'],
+  ['ds', 'f32'],
+  ['bc3', 'f32'],
+  ['eps', 'f32'],
+  ['wd', 'f32'],
+  ['shrink', 'f32'],
+  ['nlr', 'f32'],
+];
+const ADAN = source(
+  ADAN_SPEC,
+  ['param', 'grad', 'm', 'v', 'nsq', 'prev'],
+  `let d = g - prev[i];
+  let mj = P.b1 * m[i] + P.c1 * g;
+  m[i] = mj;
+  let vj = P.b2 * v[i] + P.c2 * d;
+  v[i] = vj;
+  let nesterov = d * P.b2 + g;
+  let nj = P.b3 * nsq[i] + (P.c3 * nesterov) * nesterov;
+  nsq[i] = nj;
+  let denom = sqrt(nj) / P.bc3 + P.eps;
+  var u = (mj / denom) * P.ib1 + (vj / denom) * P.ds;
+  prev[i] = g;
+  if (P.decay != 0u) {
+    u = u + P.wd * pj;
+    if (P.prox != 0u) { u = u * P.shrink; }
+  }
+  param[i] = pj + u * P.nlr;`,
+);
+
+/**
+ * `adanUpdateKernel` on the GPU, with its arguments: Adan's whole step in place (the three running
+ * averages, the previous gradient, proximal or decoupled weight decay).
+ *
+ * @example
+ * ```ts
+ * adanUpdateWebGpu(p, g, m, v, n, prev, 0.98, 0.92, 0.99, invBc1, diffScale, bc3Sqrt, 1e-8, 0.02, shrink, 1e-3);
+ * ```
+ */
+export function adanUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m: GpuArray,
+  v: GpuArray,
+  n: GpuArray,
+  prev: GpuArray,
+  beta1: number,
+  beta2: number,
+  beta3: number,
+  invBc1: number,
+  diffScale: number,
+  bc3Sqrt: number,
+  eps: number,
+  weightDecay: number,
+  shrink: number,
+  lr: number,
+): void {
+  const fn = 'adanUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m, v, n, prev });
+  const context = param.context;
+  context.release(scratch);
+  context.dispatch(
+    context.pipeline('adanUpdate', () => ADAN),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m, 'write'],
+      [v, 'write'],
+      [n, 'write'],
+      [prev, 'write'],
+    ],
+    ADAN_SPEC,
+    [
+      param.size,
+      weightDecay !== 0 ? 1 : 0,
+      shrink !== 1 ? 1 : 0,
+      1,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      beta3,
+      1 - beta3,
+      invBc1,
+      diffScale,
+      bc3Sqrt,
+      eps,
+      weightDecay,
+      shrink,
+      -lr,
+    ],
+    groupsFor(param.size),
+  );
 }
