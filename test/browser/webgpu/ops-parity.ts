@@ -6,6 +6,7 @@
 import {
   add,
   avgPool2d,
+  cast,
   cat,
   conv2d,
   div,
@@ -162,6 +163,12 @@ const CASES: OpSpecCase[] = [
       const y = relu(conv2d(x, w, b, { padding: 1 }));
       return maxPool2d(y, { kernelSize: 2 }).add(avgPool2d(y, { kernelSize: 2 }));
     },
+  },
+  {
+    // cast has no GPU kernel: its cpu kernel waits for exp's values, and float64 math runs on the cpu kernels
+    name: 'cast to float64 and back',
+    inputs: [{ shape: [5, 7] }],
+    fn: (x) => cast(cast(exp(x), 'float64').mul(2), 'float32'),
   },
   {
     // in-place ops store their result with the copy kernel, so they run on the GPU too; the output adds

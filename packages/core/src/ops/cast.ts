@@ -1,5 +1,6 @@
-import { allocate, checkDType, type DType, isFloatingDType, isHalfDType } from '../dtype';
-import { decodeHalf, encodeHalf } from '../half';
+import { allocate, checkDType, type DType, isFloatingDType } from '../dtype';
+import { castKernel } from '../kernels/cpu/cast';
+import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
 
@@ -9,20 +10,8 @@ const castOp = registerOp<DType>({
   halfNative: true,
   forward: ([x], dtype) => {
     const data = allocate(dtype, x.size);
-    const from = x.dtype;
-    if (isHalfDType(dtype)) {
-      // NOTE: float64 goes through float32 first, as PyTorch's .to() does (see half.ts).
-      if (isHalfDType(from)) encodeHalf(decodeHalf(x.values as Uint16Array, from), dtype, data as Uint16Array);
-      else encodeHalf(x.values, dtype, data as Uint16Array);
-    } else if (isHalfDType(from)) {
-      if (dtype === 'int32') {
-        const src = decodeHalf(x.values as Uint16Array, from);
-        for (let i = 0; i < src.length; i++) data[i] = Math.trunc(src[i]);
-      } else decodeHalf(x.values as Uint16Array, from, data as Float32Array | Float64Array);
-    } else if (dtype === 'int32') {
-      const src = x.values;
-      for (let i = 0; i < src.length; i++) data[i] = Math.trunc(src[i]);
-    } else data.set(x.values);
+    // NOTE: through the registry, so that on the webgpu backend a cast waits for its input's values.
+    resolveKernel('cast', castKernel)(x._array, x.dtype, data, dtype);
     return new Tensor(data, x.shape, dtype);
   },
   backward: (g, { inputs: [x] }) => [isFloatingDType(x.dtype) ? cast(g, x.dtype) : null],
