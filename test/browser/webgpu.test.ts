@@ -93,6 +93,7 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
       'ademamix',
       'scheduleFree',
       'adan',
+      'lamb',
       'gather',
       'scatterAdd',
       'indexSelect',
@@ -162,7 +163,9 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
     // come back from the GPU (the deferred path), e.g. concat and where
     const counts = report.parity?.find((c) => c.counts !== undefined)?.counts;
     expect(counts?.deferred).toBeGreaterThan(0);
-    expect(Object.keys(counts?.fallbacks ?? {})).toEqual(expect.arrayContaining(['concat', 'where', 'variance', 'cast']));
+    expect(Object.keys(counts?.fallbacks ?? {})).toEqual(
+      expect.arrayContaining(['concat', 'where', 'variance', 'cast']),
+    );
     // layerNorm, slice, pad, permute, the attention softmax and the in-place ops' store have GPU kernels
     for (const k of [
       'layerNorm',
@@ -217,25 +220,14 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     'adamwScheduleFree',
     'adan',
     'ademamix',
+    'lamb',
     'lion',
     'rmsprop',
     'sgd',
     'sgdScheduleFree',
   ];
   const CLOSURE = ['lbfgs', 'sam'];
-  const RULES = [
-    'adadelta',
-    'adamax',
-    'asgd',
-    'cautiousAdamw',
-    'lamb',
-    'muon',
-    'nadam',
-    'prodigy',
-    'radam',
-    'rprop',
-    'soap',
-  ];
+  const RULES = ['adadelta', 'adamax', 'asgd', 'cautiousAdamw', 'muon', 'nadam', 'prodigy', 'radam', 'rprop', 'soap'];
 
   it("trains the same MLP with every optimizer to the cpu backend's losses and weights, the learning rate changing between steps", () => {
     expect(report.optimizersError).toBeUndefined();

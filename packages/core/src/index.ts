@@ -94,6 +94,7 @@ export {
   adamUpdateKernel,
   adanUpdateKernel,
   ademamixUpdateKernel,
+  lambUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
   scheduleFreeUpdateKernel,

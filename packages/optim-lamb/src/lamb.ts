@@ -9,6 +9,7 @@ import {
   scaleByAdam,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import { fusedLamb } from './fused';
 import { scaleByTrustRatio } from './trust-ratio';
 
 /** Options of {@link lamb}. Names follow the PyTorch conventions of the other optimizers. */
@@ -71,4 +72,5 @@ export const lamb: OptimizerFactory<LambOptions> = defineOptimizer<LambOptions>(
     checkBoolean('lamb', 'trustClip', hp.trustClip);
   },
   rule: chain(scaleByAdam(), addDecoupledWeightDecay(), scaleByTrustRatio(), scaleByLearningRate()),
+  fused: fusedLamb(0),
 });

@@ -513,3 +513,72 @@ export function adanUpdateKernel(
     param[j] = param[j] + round(u * s);
   }
 }
+
+/**
+ * The fused step of LAMB (`lambUpdate`; `@nablajs/optim-lamb` calls it through
+ * `resolveKernel('lambUpdate', lambUpdateKernel)` with the step's bias corrections, or 1 without them),
+ * with the operations of its chain `scaleByAdam, addDecoupledWeightDecay, scaleByTrustRatio,
+ * scaleByLearningRate` in their order and the update rounded where the chain stores it, so results are the
+ * chain's bit for bit. `u` is scratch of the parameter's size and type (it holds the direction). With `g`
+ * the gradient:
+ *
+ * ```text
+ * m ← β₁·m + (1-β₁)·g;  v ← β₂·v + (1-β₂)·g²
+ * u = (m·invBc1) / (√v·invBc2Sqrt + ε) + λ·p          (the decay when λ ≠ 0)
+ * r = ‖p‖ / ‖u‖  (1 when either norm is 0; at most 1 with trustClip)
+ * p ← p + (r·u)·(−lr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const p = new Float32Array([1, 2]);
+ * lambUpdateKernel(p, new Float32Array([0.5, -0.5]), new Float32Array(2), new Float32Array(2), new Float32Array(2),
+ *   0.9, 0.999, 1 / 0.1, 1 / Math.sqrt(0.001), 1e-6, 0, false, 1e-3);
+ * ```
+ */
+export function lambUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  u: TypedArray,
+  beta1: number,
+  beta2: number,
+  invBc1: number,
+  invBc2Sqrt: number,
+  eps: number,
+  weightDecay: number,
+  trustClip: boolean,
+  lr: number,
+): void {
+  const n = param.length;
+  for (const [name, a] of [
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+    ['u', u],
+  ] as const)
+    checkLength('lambUpdateKernel', name, a, n);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  let pSq = 0;
+  let uSq = 0;
+  for (let j = 0; j < n; j++) {
+    const g = grad[j];
+    m[j] = beta1 * m[j] + (1 - beta1) * g;
+    v[j] = beta2 * v[j] + (1 - beta2) * g * g;
+    let uj = round((m[j] * invBc1) / (Math.sqrt(v[j]) * invBc2Sqrt + eps));
+    if (weightDecay !== 0) uj = round(uj + weightDecay * param[j]);
+    u[j] = uj;
+    pSq += param[j] * param[j];
+    uSq += uj * uj;
+  }
+  const pNorm = Math.sqrt(pSq);
+  const uNorm = Math.sqrt(uSq);
+  let ratio = pNorm > 0 && uNorm > 0 ? pNorm / uNorm : 1;
+  if (trustClip && ratio > 1) ratio = 1;
+  const s = -lr;
+  for (let j = 0; j < n; j++) {
+    const uj = ratio === 1 ? u[j] : round(u[j] * ratio);
+    param[j] = param[j] + round(uj * s);
+  }
+}

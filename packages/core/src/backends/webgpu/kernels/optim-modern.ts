@@ -1,9 +1,11 @@
 import type { GpuArray, ParamSpec } from '../context';
 import { groupsFor } from './common';
 import { arrays, source } from './optim';
+import { reduceWebGpu } from './reduce';
 
-// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free, Adan), with the arguments
-// and semantics of their cpu kernels in kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
+// The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free, Adan)
+// and LAMB's (with its trust ratio's norms), with the arguments and semantics of their cpu kernels in
+// kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
 
 const LION_SPEC: ParamSpec = [
   ['n', 'u32'],
@@ -369,4 +371,121 @@ export function adanUpdateWebGpu(
     ],
     groupsFor(param.size),
   );
+}
+
+const LAMB_DIRECTION_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['ib1', 'f32'],
+  ['ib2', 'f32'],
+  ['eps', 'f32'],
+  ['wd', 'f32'],
+];
+const LAMB_DIRECTION = source(
+  LAMB_DIRECTION_SPEC,
+  ['param', 'grad', 'm', 'v', 'dir'],
+  `let mj = P.b1 * m[i] + P.c1 * g;
+  m[i] = mj;
+  let vj = P.b2 * v[i] + (P.c2 * g) * g;
+  v[i] = vj;
+  var u = (mj * P.ib1) / (sqrt(vj) * P.ib2 + P.eps);
+  if (P.decay != 0u) { u = u + P.wd * pj; }
+  dir[i] = u;`,
+);
+
+// The direction is bound as 'grad' (read only), the two sums of squares as one-element arrays.
+const LAMB_APPLY_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['clip', 'u32'],
+  ['sign', 'f32'],
+  ['nlr', 'f32'],
+];
+const LAMB_APPLY = source(
+  LAMB_APPLY_SPEC,
+  ['param', 'grad', 'psq', 'usq'],
+  `let pnorm = sqrt(psq[0]);
+  let dnorm = sqrt(usq[0]);
+  var ratio = 1.0;
+  if (pnorm > 0.0 && dnorm > 0.0) { ratio = pnorm / dnorm; }
+  if (P.clip != 0u && ratio > 1.0) { ratio = 1.0; }
+  param[i] = pj + (g * ratio) * P.nlr;`,
+);
+
+/**
+ * `lambUpdateKernel` on the GPU, with its arguments: LAMB's whole step in place, in three dispatches that
+ * never leave the GPU: the Adam direction with decoupled decay (into `u`), the sums of squares of the
+ * parameter and of the direction (the trust ratio's norms, summed as a tree), and the step.
+ *
+ * @example
+ * ```ts
+ * lambUpdateWebGpu(p, g, m, v, u, 0.9, 0.999, invBc1, invBc2Sqrt, 1e-6, 0.01, false, 1e-3);
+ * ```
+ */
+export function lambUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m: GpuArray,
+  v: GpuArray,
+  u: GpuArray,
+  beta1: number,
+  beta2: number,
+  invBc1: number,
+  invBc2Sqrt: number,
+  eps: number,
+  weightDecay: number,
+  trustClip: boolean,
+  lr: number,
+): void {
+  const fn = 'lambUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m, v, u });
+  const context = param.context;
+  context.release(scratch);
+  context.dispatch(
+    context.pipeline('lambDirection', () => LAMB_DIRECTION),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m, 'write'],
+      [v, 'write'],
+      [u, 'write'],
+    ],
+    LAMB_DIRECTION_SPEC,
+    [
+      param.size,
+      weightDecay !== 0 ? 1 : 0,
+      1,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      invBc1,
+      invBc2Sqrt,
+      eps,
+      weightDecay,
+    ],
+    groupsFor(param.size),
+  );
+  const psq = context.createArray(1);
+  const usq = context.createArray(1);
+  reduceWebGpu('sumSquares', param, [param.size], [0], psq);
+  reduceWebGpu('sumSquares', u, [param.size], [0], usq);
+  context.dispatch(
+    context.pipeline('lambApply', () => LAMB_APPLY),
+    [
+      [param, 'write'],
+      [u, 'read'],
+      [psq, 'write'],
+      [usq, 'write'],
+    ],
+    LAMB_APPLY_SPEC,
+    [param.size, trustClip ? 1 : 0, 1, -lr],
+    groupsFor(param.size),
+  );
+  context.release(psq);
+  context.release(usq);
 }

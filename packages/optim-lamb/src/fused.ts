@@ -1,0 +1,53 @@
+import { allocate, lambUpdateKernel, resolveKernel, type Tensor, type TypedArray } from '@nablajs/core';
+import type { AdamState, FusedUpdate } from '@nablajs/optim';
+
+/**
+ * The fused step of {@link lamb}: one `lambUpdate` kernel call per parameter with a gradient, on the
+ * `scaleByAdam()` state found at `stateIndex` in the chain's state, with a scratch array per parameter for
+ * the direction (the webgpu backend runs it on the GPU, trust-ratio norms included; the cpu kernel gives
+ * the chain's results bit for bit).
+ *
+ * @example
+ * ```ts
+ * defineOptimizer({ ..., rule: chain(scaleByAdam(), addDecoupledWeightDecay(), scaleByTrustRatio(), scaleByLearningRate()),
+ *   fused: fusedLamb(0) });
+ * ```
+ */
+export function fusedLamb(stateIndex: number): FusedUpdate {
+  const scratch = new WeakMap<Tensor, TypedArray>();
+  return (state, ctx) => {
+    const s = (state as unknown[])[stateIndex] as AdamState;
+    const hp = ctx.hp;
+    const [b1, b2] = hp.betas as readonly number[];
+    const corrected = hp.biasCorrection !== false;
+    const kernel = resolveKernel('lambUpdate', lambUpdateKernel);
+    const params = ctx.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      const g = p.grad;
+      if (g === null) continue;
+      const t = ++s.step[i];
+      let u = scratch.get(p);
+      if (u === undefined || u.length !== p.size) {
+        u = allocate(p.dtype, p.size);
+        scratch.set(p, u);
+      }
+      kernel(
+        p._array,
+        g._array,
+        s.m[i],
+        s.v[i],
+        u,
+        b1,
+        b2,
+        corrected ? 1 / (1 - b1 ** t) : 1,
+        corrected ? 1 / Math.sqrt(1 - b2 ** t) : 1,
+        hp.eps as number,
+        hp.weightDecay as number,
+        hp.trustClip === true,
+        hp.lr,
+      );
+    }
+    return true;
+  };
+}
