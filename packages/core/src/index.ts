@@ -94,6 +94,7 @@ export {
   adamUpdateKernel,
   adanUpdateKernel,
   ademamixUpdateKernel,
+  cautiousAdamwUpdateKernel,
   lambUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,

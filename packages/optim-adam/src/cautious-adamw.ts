@@ -8,6 +8,7 @@ import {
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedCautiousAdamw } from './cautious-fused';
 import { checkAdamFamily } from './validate';
 
 /** The state of {@link scaleByEfficientAdam}: one entry per parameter of the group, indexed like the updates. */
@@ -135,4 +136,5 @@ export const cautiousAdamw: OptimizerFactory<CautiousAdamWOptions> = defineOptim
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0, correctBias: true },
   validate: (hp) => checkAdamFamily('cautiousAdamw', hp, ['correctBias']),
   rule: chain(scaleByEfficientAdam(), cautious(), addDecoupledWeightDecay(), scaleByLearningRate()),
+  fused: fusedCautiousAdamw(0),
 });

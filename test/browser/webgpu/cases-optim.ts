@@ -11,6 +11,7 @@ import {
   adamUpdateKernel,
   adanUpdateKernel,
   ademamixUpdateKernel,
+  cautiousAdamwUpdateKernel,
   lambUpdateKernel,
   lionUpdateKernel,
   rmspropUpdateKernel,
@@ -30,7 +31,7 @@ interface UpdateCase {
   /** run the cpu kernel (in place on typed arrays) or the GPU one (on GPU arrays of the same names) */
   cpu: (a: Arrays, t: number) => void;
   gpu: (a: Record<string, ReturnType<Checker['upload']>>, t: number) => void;
-  /** The float32 emulation to match bit for bit; absent where the GPU sums as a tree (LAMB's norms). */
+  /** The float32 emulation to match bit for bit; absent where the GPU reduces in another order (LAMB, cautious). */
   emulate?: (a: Arrays, t: number) => void;
   /** State arrays that start as a copy of the parameter (Schedule-Free's z); the others start at zero. */
   fromParam?: string[];
@@ -309,6 +310,17 @@ function lamb(wd: number, clip: boolean, corrected: boolean): UpdateCase {
   };
 }
 
+function cautious(wd: number, corrected: boolean): UpdateCase {
+  const [lr, b1, b2, eps] = [0.1, 0.8, 0.9, 0.1];
+  const scalars = (t: number) => [b1, b2, corrected ? Math.sqrt(1 - b2 ** t) / (1 - b1 ** t) : 1, eps, wd, lr] as const;
+  return {
+    label: `cautiousAdamw wd=${wd} corrected=${corrected}`,
+    state: ['m', 'v', 'u'],
+    cpu: (a, t) => cautiousAdamwUpdateKernel(a.p, a.g, a.m, a.v, a.u, ...scalars(t)),
+    gpu: (a, t) => gpu.cautiousAdamwUpdateWebGpu(a.p, a.g, a.m, a.v, a.u, ...scalars(t)),
+  };
+}
+
 export async function runOptimCases(c: Checker): Promise<void> {
   const cases: UpdateCase[] = [
     adam(false, 0, false, false),
@@ -339,6 +351,8 @@ export async function runOptimCases(c: Checker): Promise<void> {
     lamb(0, false, true),
     lamb(0.3, true, true),
     lamb(0.3, false, false),
+    cautious(0, true),
+    cautious(0.3, false),
   ];
   const n = 1031;
   for (const u of cases) {

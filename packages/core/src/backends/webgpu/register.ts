@@ -12,6 +12,7 @@ import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWe
 import {
   adanUpdateWebGpu,
   ademamixUpdateWebGpu,
+  cautiousAdamwUpdateWebGpu,
   lambUpdateWebGpu,
   lionUpdateWebGpu,
   scheduleFreeUpdateWebGpu,
@@ -207,6 +208,7 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('lionUpdate', lionUpdateWebGpu, ['rw', 'in', 'rw', '-', '-', '-', '-', '-']);
   adapt('ademamixUpdate', ademamixUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
   adapt('scheduleFreeUpdate', scheduleFreeUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', ...Array<Role>(9).fill('-')]);
+  adapt('cautiousAdamwUpdate', cautiousAdamwUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'out', ...Array<Role>(6).fill('-')]);
   adapt('lambUpdate', lambUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'out', ...Array<Role>(8).fill('-')]);
   adapt('adanUpdate', adanUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', 'rw', ...Array<Role>(10).fill('-')]);
   return table;

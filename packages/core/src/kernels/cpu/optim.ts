@@ -582,3 +582,64 @@ export function lambUpdateKernel(
     param[j] = param[j] + round(uj * s);
   }
 }
+
+/**
+ * The fused step of cautious AdamW (`cautiousAdamwUpdate`; `@nablajs/optim-adam` calls it through
+ * `resolveKernel('cautiousAdamwUpdate', cautiousAdamwUpdateKernel)` with the step's `stepScale =
+ * √(1-β₂ᵗ)/(1-β₁ᵗ)`, or 1 without bias correction), with the operations of its chain `scaleByEfficientAdam,
+ * cautious, addDecoupledWeightDecay, scaleByLearningRate` in their order and the update rounded where the
+ * chain stores it, so results are the chain's bit for bit. `u` is scratch of the parameter's size and type.
+ * With `g` the gradient:
+ *
+ * ```text
+ * m ← β₁·m + (1-β₁)·g;  v ← β₂·v + (1-β₂)·g²;  u = m / (√v + ε) · stepScale
+ * k = #{j : u_j·g_j > 0};  u_j ← u_j / max(k/n, 0.001) where u_j·g_j > 0, else 0
+ * p ← p + (u + λ·p)·(−lr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const p = new Float32Array([1, 2]);
+ * cautiousAdamwUpdateKernel(p, new Float32Array([0.5, -0.5]), new Float32Array(2), new Float32Array(2),
+ *   new Float32Array(2), 0.9, 0.999, Math.sqrt(0.001) / 0.1, 1e-6, 0, 1e-3);
+ * ```
+ */
+export function cautiousAdamwUpdateKernel(
+  param: TypedArray,
+  grad: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  u: TypedArray,
+  beta1: number,
+  beta2: number,
+  stepScale: number,
+  eps: number,
+  weightDecay: number,
+  lr: number,
+): void {
+  const n = param.length;
+  for (const [name, a] of [
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+    ['u', u],
+  ] as const)
+    checkLength('cautiousAdamwUpdateKernel', name, a, n);
+  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const agrees = (a: number, b: number) => (a > 0 && b > 0) || (a < 0 && b < 0);
+  let kept = 0;
+  for (let j = 0; j < n; j++) {
+    const g = grad[j];
+    m[j] = beta1 * m[j] + (1 - beta1) * g;
+    v[j] = beta2 * v[j] + (1 - beta2) * g * g;
+    u[j] = (m[j] / (Math.sqrt(v[j]) + eps)) * stepScale;
+    if (agrees(u[j], g)) kept++;
+  }
+  const scale = 1 / Math.max(kept / n, 1e-3);
+  const s = -lr;
+  for (let j = 0; j < n; j++) {
+    let uj = agrees(u[j], grad[j]) ? round(u[j] * scale) : round(u[j] * 0);
+    if (weightDecay !== 0) uj = round(uj + weightDecay * param[j]);
+    param[j] = param[j] + round(uj * s);
+  }
+}

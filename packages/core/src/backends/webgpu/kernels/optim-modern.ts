@@ -4,7 +4,7 @@ import { arrays, source } from './optim';
 import { reduceWebGpu } from './reduce';
 
 // The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free, Adan)
-// and LAMB's (with its trust ratio's norms), with the arguments and semantics of their cpu kernels in
+// and LAMB's and cautious AdamW's (with their reductions), with the arguments and semantics of their cpu kernels in
 // kernels/cpu/optim.ts, written like the classic ones in ./optim.ts.
 
 const LION_SPEC: ParamSpec = [
@@ -488,4 +488,106 @@ export function lambUpdateWebGpu(
   );
   context.release(psq);
   context.release(usq);
+}
+
+const CAUTIOUS_DIRECTION_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['sign', 'f32'],
+  ['b1', 'f32'],
+  ['c1', 'f32'],
+  ['b2', 'f32'],
+  ['c2', 'f32'],
+  ['scale', 'f32'],
+  ['eps', 'f32'],
+];
+// `dir` gets the direction, `agree` 1 where it agrees in sign with the gradient (summed next).
+const CAUTIOUS_DIRECTION = source(
+  CAUTIOUS_DIRECTION_SPEC,
+  ['param', 'grad', 'm', 'v', 'dir', 'agree'],
+  `let mj = P.b1 * m[i] + P.c1 * g;
+  m[i] = mj;
+  let vj = P.b2 * v[i] + (P.c2 * g) * g;
+  v[i] = vj;
+  let u = (mj / (sqrt(vj) + P.eps)) * P.scale;
+  dir[i] = u;
+  agree[i] = select(0.0, 1.0, (u > 0.0 && g > 0.0) || (u < 0.0 && g < 0.0));`,
+);
+
+// The gradient is bound as 'grad'; the direction, the mask and its count (one element) as the others.
+const CAUTIOUS_APPLY_SPEC: ParamSpec = [
+  ['n', 'u32'],
+  ['decay', 'u32'],
+  ['sign', 'f32'],
+  ['count', 'f32'],
+  ['wd', 'f32'],
+  ['nlr', 'f32'],
+];
+const CAUTIOUS_APPLY = source(
+  CAUTIOUS_APPLY_SPEC,
+  ['param', 'grad', 'dir', 'agree', 'kept'],
+  `let scale = 1.0 / max(kept[0] / P.count, 0.001);
+  var u = dir[i] * select(0.0, scale, agree[i] > 0.5);
+  if (P.decay != 0u) { u = u + P.wd * pj; }
+  param[i] = pj + u * P.nlr;`,
+);
+
+/**
+ * `cautiousAdamwUpdateKernel` on the GPU, with its arguments: cautious AdamW's whole step in place, in
+ * three dispatches that never leave the GPU: the direction and its sign agreement with the gradient, the
+ * count of agreements (a GPU reduction), and the masked, rescaled step with decoupled decay.
+ *
+ * @example
+ * ```ts
+ * cautiousAdamwUpdateWebGpu(p, g, m, v, u, 0.9, 0.999, stepScale, 1e-6, 0.01, 1e-3);
+ * ```
+ */
+export function cautiousAdamwUpdateWebGpu(
+  param: GpuArray,
+  grad: GpuArray,
+  m: GpuArray,
+  v: GpuArray,
+  u: GpuArray,
+  beta1: number,
+  beta2: number,
+  stepScale: number,
+  eps: number,
+  weightDecay: number,
+  lr: number,
+): void {
+  const fn = 'cautiousAdamwUpdateWebGpu';
+  const scratch = arrays(fn, param, { grad, m, v, u });
+  const context = param.context;
+  context.release(scratch);
+  const agree = context.createArray(param.size);
+  context.dispatch(
+    context.pipeline('cautiousDirection', () => CAUTIOUS_DIRECTION),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [m, 'write'],
+      [v, 'write'],
+      [u, 'write'],
+      [agree, 'write'],
+    ],
+    CAUTIOUS_DIRECTION_SPEC,
+    [param.size, 1, beta1, 1 - beta1, beta2, 1 - beta2, stepScale, eps],
+    groupsFor(param.size),
+  );
+  const kept = context.createArray(1);
+  reduceWebGpu('sum', agree, [param.size], [0], kept);
+  context.dispatch(
+    context.pipeline('cautiousApply', () => CAUTIOUS_APPLY),
+    [
+      [param, 'write'],
+      [grad, 'read'],
+      [u, 'write'],
+      [agree, 'write'],
+      [kept, 'write'],
+    ],
+    CAUTIOUS_APPLY_SPEC,
+    [param.size, weightDecay !== 0 ? 1 : 0, 1, param.size, weightDecay, -lr],
+    groupsFor(param.size),
+  );
+  context.release(agree);
+  context.release(kept);
 }

@@ -1,0 +1,55 @@
+import { allocate, cautiousAdamwUpdateKernel, resolveKernel, type Tensor, type TypedArray } from '@nablajs/core';
+import type { FusedUpdate } from '@nablajs/optim';
+import type { EfficientAdamState } from './cautious-adamw';
+
+/**
+ * The fused step of {@link cautiousAdamw}: one `cautiousAdamwUpdate` kernel call per parameter with a
+ * gradient, on the `scaleByEfficientAdam()` state found at `stateIndex` in the chain's state, with a
+ * scratch array per parameter for the direction (the webgpu backend runs it on the GPU, the mask's count
+ * included; the cpu kernel gives the chain's results bit for bit).
+ *
+ * @example
+ * ```ts
+ * defineOptimizer({ ..., rule: chain(scaleByEfficientAdam(), cautious(), addDecoupledWeightDecay(), scaleByLearningRate()),
+ *   fused: fusedCautiousAdamw(0) });
+ * ```
+ */
+export function fusedCautiousAdamw(stateIndex: number): FusedUpdate {
+  const scratch = new WeakMap<Tensor, TypedArray>();
+  return (state, ctx) => {
+    // NOTE: the cautious block flips the mask for `maximize`, an option this optimizer does not have.
+    if (ctx.hp.maximize === true) return false;
+    const s = (state as unknown[])[stateIndex] as EfficientAdamState;
+    const hp = ctx.hp;
+    const [b1, b2] = hp.betas as readonly number[];
+    const correct = hp.correctBias !== false;
+    const kernel = resolveKernel('cautiousAdamwUpdate', cautiousAdamwUpdateKernel);
+    const params = ctx.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      const g = p.grad;
+      if (g === null) continue;
+      const t = ++s.step[i];
+      let u = scratch.get(p);
+      if (u === undefined || u.length !== p.size) {
+        u = allocate(p.dtype, p.size);
+        scratch.set(p, u);
+      }
+      const stepScale = correct ? Math.sqrt(1 - b2 ** t) / (1 - b1 ** t) : 1;
+      kernel(
+        p._array,
+        g._array,
+        s.m[i],
+        s.v[i],
+        u,
+        b1,
+        b2,
+        stepScale,
+        hp.eps as number,
+        hp.weightDecay as number,
+        hp.lr,
+      );
+    }
+    return true;
+  };
+}
