@@ -1,5 +1,5 @@
-import { allocate, cautiousAdamwUpdateKernel, resolveKernel, type Tensor, type TypedArray } from '@nablajs/core';
-import type { FusedUpdate } from '@nablajs/optim';
+import { cautiousAdamwUpdateKernel, resolveKernel } from '@nablajs/core';
+import { type FusedUpdate, scratchArrays } from '@nablajs/optim';
 import type { EfficientAdamState } from './cautious-adamw';
 
 /**
@@ -15,7 +15,7 @@ import type { EfficientAdamState } from './cautious-adamw';
  * ```
  */
 export function fusedCautiousAdamw(stateIndex: number): FusedUpdate {
-  const scratch = new WeakMap<Tensor, TypedArray>();
+  const scratchOf = scratchArrays();
   return (state, ctx) => {
     // NOTE: the cautious block flips the mask for `maximize`, an option this optimizer does not have.
     if (ctx.hp.maximize === true) return false;
@@ -30,11 +30,7 @@ export function fusedCautiousAdamw(stateIndex: number): FusedUpdate {
       const g = p.grad;
       if (g === null) continue;
       const t = ++s.step[i];
-      let u = scratch.get(p);
-      if (u === undefined || u.length !== p.size) {
-        u = allocate(p.dtype, p.size);
-        scratch.set(p, u);
-      }
+      const u = scratchOf(p);
       const stepScale = correct ? Math.sqrt(1 - b2 ** t) / (1 - b1 ** t) : 1;
       kernel(
         p._array,

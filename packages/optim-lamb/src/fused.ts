@@ -1,5 +1,5 @@
-import { allocate, lambUpdateKernel, resolveKernel, type Tensor, type TypedArray } from '@nablajs/core';
-import type { AdamState, FusedUpdate } from '@nablajs/optim';
+import { lambUpdateKernel, resolveKernel } from '@nablajs/core';
+import { type AdamState, type FusedUpdate, scratchArrays } from '@nablajs/optim';
 
 /**
  * The fused step of {@link lamb}: one `lambUpdate` kernel call per parameter with a gradient, on the
@@ -14,7 +14,7 @@ import type { AdamState, FusedUpdate } from '@nablajs/optim';
  * ```
  */
 export function fusedLamb(stateIndex: number): FusedUpdate {
-  const scratch = new WeakMap<Tensor, TypedArray>();
+  const scratchOf = scratchArrays();
   return (state, ctx) => {
     const s = (state as unknown[])[stateIndex] as AdamState;
     const hp = ctx.hp;
@@ -27,11 +27,7 @@ export function fusedLamb(stateIndex: number): FusedUpdate {
       const g = p.grad;
       if (g === null) continue;
       const t = ++s.step[i];
-      let u = scratch.get(p);
-      if (u === undefined || u.length !== p.size) {
-        u = allocate(p.dtype, p.size);
-        scratch.set(p, u);
-      }
+      const u = scratchOf(p);
       kernel(
         p._array,
         g._array,

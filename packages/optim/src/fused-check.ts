@@ -237,3 +237,34 @@ export function spyOnKernel(name: string, kernel: Kernel): KernelSpy {
     },
   };
 }
+
+/** What {@link checkFusedKernel} returns: {@link checkFusedUpdate}'s result and the kernel's calls. */
+export interface FusedKernelCheckResult extends FusedCheckResult {
+  /** How many times the spied kernel ran during the check (0: the fused step never took over). */
+  kernelCalls: number;
+}
+
+/**
+ * {@link checkFusedUpdate} with the fused step's kernel spied on ({@link spyOnKernel}): the result, plus how
+ * many times the kernel ran. A count of 0 means the fused step never took over, so the check compared the
+ * chain with itself.
+ *
+ * @example
+ * ```ts
+ * const spy = spyOnKernel('lionUpdate', lionUpdateKernel);
+ * const { failures, maxError, kernelCalls } = checkFusedKernel(lion, spy, { dtype: 'float32', tolerance: 0 });
+ * expect({ failures, maxError, ran: kernelCalls > 0 }).toEqual({ failures: [], maxError: 0, ran: true });
+ * ```
+ */
+export function checkFusedKernel(
+  factory: Parameters<typeof checkFusedUpdate>[0],
+  spy: KernelSpy,
+  options: FusedCheckOptions = {},
+): FusedKernelCheckResult {
+  spy.start();
+  try {
+    return { ...checkFusedUpdate(factory, options), kernelCalls: spy.calls };
+  } finally {
+    spy.stop();
+  }
+}

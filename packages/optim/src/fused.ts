@@ -1,3 +1,5 @@
+import { allocate, type Tensor, type TypedArray } from '@nablajs/core';
+
 let enabled = true;
 
 /**
@@ -30,4 +32,27 @@ export function setFusedUpdates(on: boolean): boolean {
  */
 export function fusedUpdatesEnabled(): boolean {
   return enabled;
+}
+
+/**
+ * For a fused step that needs a scratch array per parameter (LAMB's and cautious AdamW's direction): a
+ * function that gives the one of parameter `p`, of its size and dtype, made by `allocate` on first use (so
+ * on the webgpu backend it lives on the GPU) and kept as long as `p` lives.
+ *
+ * @example
+ * ```ts
+ * const scratchOf = scratchArrays();
+ * const fused: FusedUpdate = (state, ctx) => { ... kernel(p._array, g._array, scratchOf(p), ...); return true; };
+ * ```
+ */
+export function scratchArrays(): (p: Tensor) => TypedArray {
+  const cache = new WeakMap<Tensor, TypedArray>();
+  return (p) => {
+    let u = cache.get(p);
+    if (u === undefined || u.length !== p.size) {
+      u = allocate(p.dtype, p.size);
+      cache.set(p, u);
+    }
+    return u;
+  };
 }

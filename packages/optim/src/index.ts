@@ -22,11 +22,13 @@ export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue,
 export { type StepContextOptions, stepContext } from './context';
 export { checkAgainstDefaults } from './definition';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
-export { fusedUpdatesEnabled, setFusedUpdates } from './fused';
+export { fusedUpdatesEnabled, scratchArrays, setFusedUpdates } from './fused';
 export {
+  checkFusedKernel,
   checkFusedUpdate,
   type FusedCheckOptions,
   type FusedCheckResult,
+  type FusedKernelCheckResult,
   type KernelSpy,
   spyOnKernel,
 } from './fused-check';

@@ -364,8 +364,7 @@ class RuleOptimizer implements RuleBasedOptimizer {
       if (whereValuesAre) this.stepWhereValuesAre();
       else if (this.staged) {
         if (!this.stepFusedStaged()) this.stepStaged();
-      }
-      else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
+      } else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
     } finally {
       this.closure = null;
       setGradEnabled(recording);
