@@ -152,7 +152,7 @@ export class Race {
     const racers = this.advance(maxSteps);
     for (const racer of racers) {
       this.stepSeeds(racer, null);
-      if (this.measures(racer)) {
+      if (this.measures(racer, maxSteps)) {
         const live = racer.runs.filter((r) => r.status === 'running');
         const measured = live.map((run) => run.measure());
         this.recordAccuracy(racer, live, measured);
@@ -201,7 +201,7 @@ export class Race {
         }
       if (error !== null) for (const run of losses.keys()) this.fail(racer, run, error);
       this.stepSeeds(racer, losses);
-      if (this.measures(racer)) {
+      if (this.measures(racer, maxSteps)) {
         const live = racer.runs.filter((r) => r.status === 'running');
         measuring.push({ racer, live, measured: live.map((run) => run.measure()) });
       }
@@ -242,13 +242,10 @@ export class Race {
         continue;
       }
       racer.step++;
-      this.stepMax = maxSteps;
       out.push(racer);
     }
     return out;
   }
-
-  private stepMax = Number.POSITIVE_INFINITY;
 
   /** The step's paths and losses, once every seed of `racer` took it. */
   private finishStep(racer: Racer): void {
@@ -261,9 +258,9 @@ export class Race {
   }
 
   /** Whether `racer`'s accuracy is measured at this step: every step on the spirals, every 10th on the digits. */
-  private measures(racer: Racer): boolean {
+  private measures(racer: Racer, maxSteps: number): boolean {
     if (isFunctionTask(this.task)) return false;
-    return this.task === 'spirals' || racer.step % 10 === 0 || racer.step === 1 || racer.step === this.stepMax;
+    return this.task === 'spirals' || racer.step % 10 === 0 || racer.step === 1 || racer.step === maxSteps;
   }
 
   private recordAccuracy(racer: Racer, live: Run[], measured: ({ logits: Tensor; labels: Int32Array } | null)[]): void {

@@ -89,18 +89,15 @@ export { enableGrad, isAnomalyEnabled, isGradEnabled, noGrad, setGradEnabled } f
 export { bfloat16Bits, bfloat16Value, decodeHalf, encodeHalf, float16Bits, float16Value } from './half';
 export { copyKernel } from './kernels/cpu/elementwise';
 export { indexSelectKernel } from './kernels/cpu/index-select';
+export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
 export {
-  adagradUpdateKernel,
-  adamUpdateKernel,
   adanUpdateKernel,
   ademamixUpdateKernel,
   cautiousAdamwUpdateKernel,
   lambUpdateKernel,
   lionUpdateKernel,
-  rmspropUpdateKernel,
   scheduleFreeUpdateKernel,
-  sgdUpdateKernel,
-} from './kernels/cpu/optim';
+} from './kernels/cpu/optim-modern';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {
   applyOp,

@@ -1,13 +1,4 @@
-import {
-  allocate,
-  checkHostRead,
-  hostReadsMayWait,
-  NablaError,
-  runOnHost,
-  Tensor,
-  type TypedArray,
-  ValueError,
-} from '@nablajs/core';
+import { allocate, checkHostRead, NablaError, runOnHost, Tensor, type TypedArray, ValueError } from '@nablajs/core';
 import { decodeState, encodeState, stateMismatch } from './state';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -56,16 +47,6 @@ export interface EmaWeights {
   loadStateDict(state: EmaStateDict): void;
 }
 
-/** Run `task` at once, or on the webgpu backend as a host task over `reads` and `writes` (see `runOnHost`). */
-function onHost(
-  reads: readonly (Tensor | TypedArray)[],
-  writes: readonly (Tensor | TypedArray)[],
-  task: () => void,
-): void {
-  if (hostReadsMayWait()) runOnHost(reads, writes, task);
-  else task();
-}
-
 /**
  * An exponential moving average of the weights (Polyak averaging with exponential forgetting), to
  * evaluate with the averaged weights while training the raw ones. Each {@link EmaWeights.update}:
@@ -111,7 +92,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
   let avgs: TypedArray[] = list.map((p) => allocate(p.dtype, p.size));
   // NOTE: on the webgpu backend the averages live in JavaScript memory and every pass over them is a host
   // task (runOnHost): it waits for the parameters' values when they are on the GPU.
-  onHost(list, avgs, () => {
+  runOnHost(list, avgs, () => {
     avgs.forEach((a, i) => {
       a.set(list[i]._array);
     });
@@ -142,7 +123,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
       const w = 1 - d;
       const first = numUpdates === 0;
       const targets = avgs;
-      onHost(list, targets, () => {
+      runOnHost(list, targets, () => {
         for (let i = 0; i < list.length; i++) {
           const p = list[i]._array;
           const a = targets[i];
@@ -154,7 +135,7 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
     },
     swap() {
       const targets = avgs;
-      onHost([], [...list, ...targets], () => {
+      runOnHost([], [...list, ...targets], () => {
         for (let i = 0; i < list.length; i++) {
           const p = list[i].values;
           const a = targets[i];

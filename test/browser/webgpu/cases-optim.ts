@@ -6,21 +6,24 @@
 // Large hyperparameters (eps 0.1, weight decay 0.3) make every term of every formula count.
 import * as classic from '../../../packages/core/src/backends/webgpu/kernels/optim';
 import * as modern from '../../../packages/core/src/backends/webgpu/kernels/optim-modern';
+import * as reduced from '../../../packages/core/src/backends/webgpu/kernels/optim-reduced';
 import {
   adagradUpdateKernel,
   adamUpdateKernel,
+  rmspropUpdateKernel,
+  sgdUpdateKernel,
+} from '../../../packages/core/src/kernels/cpu/optim';
+import {
   adanUpdateKernel,
   ademamixUpdateKernel,
   cautiousAdamwUpdateKernel,
   lambUpdateKernel,
   lionUpdateKernel,
-  rmspropUpdateKernel,
   scheduleFreeUpdateKernel,
-  sgdUpdateKernel,
-} from '../../../packages/core/src/kernels/cpu/optim';
+} from '../../../packages/core/src/kernels/cpu/optim-modern';
 import type { Checker } from './checker';
 
-const gpu = { ...classic, ...modern };
+const gpu = { ...classic, ...modern, ...reduced };
 
 const f = Math.fround;
 type Arrays = Record<string, Float32Array>;

@@ -12,11 +12,10 @@ import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWe
 import {
   adanUpdateWebGpu,
   ademamixUpdateWebGpu,
-  cautiousAdamwUpdateWebGpu,
-  lambUpdateWebGpu,
   lionUpdateWebGpu,
   scheduleFreeUpdateWebGpu,
 } from './kernels/optim-modern';
+import { cautiousAdamwUpdateWebGpu, lambUpdateWebGpu } from './kernels/optim-reduced';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,

@@ -310,32 +310,40 @@ export class Resident implements BufferPool, Residency {
   private cpuCall(name: string, cpu: Kernel, args: unknown[]): unknown {
     const arrays = this.arraysOf(args);
     this.stats.fallbacks[name] = (this.stats.fallbacks[name] ?? 0) + 1;
-    if (!this.busy(arrays) && this.onHost(arrays)) {
-      const result = cpu(...args);
-      this.hostWrote(arrays);
-      return result;
-    }
-    this.defer(arrays, async () => {
-      await this.copyBack(arrays);
-      const result = cpu(...args);
-      if (result !== undefined)
+    let result: unknown;
+    // A cpu kernel may write any of its arrays: all of them are host copies it writes.
+    const now = this.onHostWhenReady(arrays, arrays, (waited) => {
+      result = cpu(...args);
+      if (waited && result !== undefined)
         throw new ValueError(`webgpu backend: the cpu kernel ${name} returns a value and cannot wait for its inputs`);
-      this.hostWrote(arrays);
     });
-    return undefined;
+    return now ? result : undefined;
   }
 
   hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean {
-    const arrays = [...reads, ...writes];
+    const now = this.onHostWhenReady([...reads, ...writes], writes, task);
+    if (!now) this.stats.hostTasks++;
+    return now;
+  }
+
+  /**
+   * Run `run` over `arrays` on the host: at once when their newest contents are there and no deferred call
+   * touches them (then true), else deferred until a value is awaited, after one copy back (then false;
+   * `run` is told it waited). Afterwards the host copies of `writes` are the newest.
+   */
+  private onHostWhenReady(
+    arrays: readonly TypedArray[],
+    writes: readonly TypedArray[],
+    run: (waited: boolean) => void,
+  ): boolean {
     if (!this.busy(arrays) && this.onHost(arrays)) {
-      task();
+      run(false);
       this.hostWrote(writes);
       return true;
     }
-    this.stats.hostTasks++;
     this.defer(arrays, async () => {
       await this.copyBack(arrays);
-      task();
+      run(true);
       this.hostWrote(writes);
     });
     return false;
