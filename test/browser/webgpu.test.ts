@@ -122,10 +122,10 @@ describe('WebGPU in Chromium (SwiftShader)', () => {
 });
 
 describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
-  it('trains an MLP (Adam, Lion, AdEMAMix) and a CNN (SGD, momentum) with the losses and weights of the cpu backend, within float32 tolerance', () => {
+  it('trains an MLP (Adam, Lion, AdEMAMix), a CNN (SGD, momentum) and a CNN with batch norm (SGD) with the losses, weights and running statistics of the cpu backend, within float32 tolerance', () => {
     expect(report.trainingError).toBeUndefined();
     const training = report.training;
-    expect(training?.runs.length).toBe(4);
+    expect(training?.runs.length).toBe(5);
     for (const run of training?.runs ?? []) {
       expect(run.gpuLosses.length, run.name).toBe(run.cpuLosses.length);
       expect(run.cpuLosses.length, run.name).toBeGreaterThanOrEqual(6);
@@ -164,11 +164,10 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
     // come back from the GPU (the deferred path), e.g. concat and where
     const counts = report.parity?.find((c) => c.counts !== undefined)?.counts;
     expect(counts?.deferred).toBeGreaterThan(0);
-    expect(Object.keys(counts?.fallbacks ?? {})).toEqual(
-      expect.arrayContaining(['concat', 'where', 'variance', 'cast']),
-    );
-    // layerNorm, slice, pad, permute, the attention softmax and the in-place ops' store have GPU kernels
+    expect(Object.keys(counts?.fallbacks ?? {})).toEqual(expect.arrayContaining(['concat', 'where', 'cast']));
+    // layerNorm, variance, slice, pad, permute, the attention softmax and the in-place ops' store have GPU kernels
     for (const k of [
+      'variance',
       'layerNorm',
       'layerNormBackward',
       'slice',
@@ -202,8 +201,8 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
   it('counts GPU kernels, cpu fallbacks by kernel and the copies', () => {
     const stats = report.training?.stats;
     expect(stats?.gpuKernels).toBeGreaterThan(100);
-    // every kernel of the MLP and CNN steps runs on the GPU; fit() picks its shuffled batches from host
-    // tensors with indexSelect, on the cpu
+    // every kernel of the MLP and CNN steps (batch norm's variance too) runs on the GPU; fit() picks its
+    // shuffled batches from host tensors with indexSelect, on the cpu
     expect(Object.keys(stats?.fallbacks ?? {})).toEqual(['indexSelect']);
     expect(stats?.uploads).toBeGreaterThan(0);
     expect(stats?.downloads).toBeGreaterThan(0);

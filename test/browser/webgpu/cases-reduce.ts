@@ -1,13 +1,15 @@
 // Reductions over every axis, pairs of axes and all axes of a ragged 3-d shape, a long 1-d sum, and
 // softmax / log-softmax forward and backward. max, min, maxAbs and minAbs pick an input, so they are
 // exact; sums and products are float32 tree sums against the cpu's double sums in index order:
-// 1e-5 relative to max(1, |ref|). Softmax: 1e-5 (float32 exp and log against doubles).
+// 1e-5 relative to max(1, |ref|). Variance: the same (two float32 tree passes against doubles). Softmax:
+// 1e-5 (float32 exp and log against doubles).
 import {
   reduceWebGpu,
   softmaxBackwardWebGpu,
   softmaxWebGpu,
+  varianceWebGpu,
 } from '../../../packages/core/src/backends/webgpu/kernels/reduce';
-import { type ReduceKind, reduceKernel } from '../../../packages/core/src/kernels/cpu/reduce';
+import { type ReduceKind, reduceKernel, varianceKernel } from '../../../packages/core/src/kernels/cpu/reduce';
 import { softmaxBackwardKernel, softmaxKernel } from '../../../packages/core/src/kernels/cpu/softmax';
 import type { Checker } from './checker';
 
@@ -48,6 +50,35 @@ export async function runReduceCases(c: Checker): Promise<void> {
     const out = c.array(outCount);
     reduceWebGpu('sum', c.upload(x), s, axes, out);
     await c.compare(`reduce sum [${s}] axes [${axes}]`, [out], [ref], { tolerance: 1e-5 });
+  }
+  // variance, biased and unbiased, with a mean far from 0 (the two passes matter), and batch norm's layout
+  for (const [s, axes] of [
+    [[7, 33, 5], [1]],
+    [
+      [7, 33, 5],
+      [0, 2],
+    ],
+    [
+      [7, 33, 5],
+      [0, 1, 2],
+    ],
+    [
+      [6, 4, 10, 10],
+      [0, 2, 3],
+    ],
+    [[2, 0, 3], [1]],
+  ] as [number[], number[]][]) {
+    for (const correction of [0, 1]) {
+      const size = s.reduce((p, d) => p * d, 1);
+      const x = c.rng.floats(size, 2, 6);
+      const outCount = s.filter((_, d) => !axes.includes(d)).reduce((p, d) => p * d, 1);
+      const divisor = size / Math.max(outCount, 1) - correction;
+      const ref = new Float32Array(outCount);
+      varianceKernel(x, s, axes, ref, divisor);
+      const out = c.array(outCount);
+      varianceWebGpu(c.upload(x), s, axes, out, divisor);
+      await c.compare(`variance (correction ${correction}) [${s}] axes [${axes}]`, [out], [ref], { tolerance: 1e-5 });
+    }
   }
   const layouts: [number, number, number][] = [
     [7, 33, 1],

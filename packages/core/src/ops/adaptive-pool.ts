@@ -119,7 +119,7 @@ const adaptiveAvgPoolOp: (inputs: readonly Tensor[], g: AdaptivePoolGeometry) =>
     saves: { inputs: [], output: false },
     forward: ([x], g) => {
       const out = allocate(x.dtype, g.planes * g.outH * g.outW);
-      resolveKernel('adaptivePoolAvg', adaptiveAvgPool2dKernel)(x.values, out, g);
+      resolveKernel('adaptivePoolAvg', adaptiveAvgPool2dKernel)(x._array, out, g);
       return new Tensor(out, [g.planes, g.outH, g.outW], x.dtype);
     },
     backward: (grad, { attrs }) => [adaptiveAvgPoolBackwardOp([grad], attrs)],
@@ -132,7 +132,7 @@ const adaptiveAvgPoolBackwardOp: (inputs: readonly Tensor[], g: AdaptivePoolGeom
     saves: { inputs: [], output: false },
     forward: ([grad], g) => {
       const out = allocate(grad.dtype, g.planes * g.height * g.width);
-      resolveKernel('adaptivePoolAvgBackward', adaptiveAvgPool2dBackwardKernel)(grad.values, out, g);
+      resolveKernel('adaptivePoolAvgBackward', adaptiveAvgPool2dBackwardKernel)(grad._array, out, g);
       return new Tensor(out, [g.planes, g.height, g.width], grad.dtype);
     },
     backward: (h, { attrs }) => [adaptiveAvgPoolOp([h], attrs)],
@@ -201,7 +201,7 @@ function adaptiveMax(fn: string, x: Tensor, outputSize: AdaptiveOutputSize2d): V
   const planes = x.size / (height * width);
   const g = { planes, height, width, outH, outW };
   const indices = new Int32Array(planes * outH * outW);
-  resolveKernel('adaptivePoolMaxIndex', adaptiveMaxPool2dIndexKernel)(x.values, indices, g);
+  resolveKernel('adaptivePoolMaxIndex', adaptiveMaxPool2dIndexKernel)(x._array, indices, g);
   const outShape = [...x.shape.slice(0, -2), outH, outW];
   const values = planeGatherOp([x], {
     indices,

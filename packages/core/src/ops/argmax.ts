@@ -29,7 +29,7 @@ function defineArgReduce(
         if (!keepdims && x.ndim > 0) shape.splice(axis, 1);
       }
       const indices = new Int32Array(outer * inner);
-      resolveKernel(name, argReduceKernel)(kind, x.values, outer, n, inner, indices);
+      resolveKernel(name, argReduceKernel)(kind, x._array, outer, n, inner, indices);
       return new Tensor(indices, shape, 'int32');
     },
   });

@@ -6,6 +6,7 @@ import { matmulKernel } from '../kernels/cpu/matmul';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { defaultGenerator, type Generator } from '../random';
+import { runOnHost } from '../residency';
 import { broadcastShapes, formatShape, shapeSize } from '../shape';
 import { Tensor } from '../tensor';
 import { sumToShape } from './binary';
@@ -187,12 +188,15 @@ function checkAttention(
         `${fn}: attnMask of shape ${formatShape(attnMask.shape)} does not broadcast to the attention weights' shape ${formatShape(target)} ([..., L, S] for q ${formatShape(q.shape)} and k ${formatShape(k.shape)})`,
       );
     if (attnMask.dtype === 'int32') {
-      const m = attnMask.values;
-      for (let i = 0; i < m.length; i++)
-        if (m[i] !== 0 && m[i] !== 1)
-          throw new ValueError(
-            `${fn}: an int32 attnMask is a boolean mask and must hold only 0 and 1, got ${m[i]} at flat index ${i}`,
-          );
+      // Checked where the mask is (on the webgpu backend, when a value is next awaited).
+      const m = attnMask._array;
+      runOnHost([m], [], () => {
+        for (let i = 0; i < m.length; i++)
+          if (m[i] !== 0 && m[i] !== 1)
+            throw new ValueError(
+              `${fn}: an int32 attnMask is a boolean mask and must hold only 0 and 1, got ${m[i]} at flat index ${i}`,
+            );
+      });
       bias = noGrad(() => where(attnMask, 0, Number.NEGATIVE_INFINITY).to(q.dtype));
     } else if (attnMask.dtype !== q.dtype)
       throw new DTypeError(

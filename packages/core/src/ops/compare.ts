@@ -14,7 +14,7 @@ function defineComparison(name: Comparison): (a: TensorLike, b: TensorLike) => T
     forward: ([a, b]) => {
       const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, name);
       const out = allocate('int32', shapeSize(shape));
-      resolveKernel(name, compareKernel)(a.values, a.shape, b.values, b.shape, out, shape, name);
+      resolveKernel(name, compareKernel)(a._array, a.shape, b._array, b.shape, out, shape, name);
       return new Tensor(out, shape, 'int32');
     },
   });

@@ -50,7 +50,7 @@ const convTransposeOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => Ten
   forward: ([x, w], g) => {
     const dtype = promoteTypes(x.dtype, w.dtype);
     const out = allocate(dtype, g.batch * g.inChannels * g.height * g.width);
-    resolveKernel('conv2dInputGrad', conv2dInputGradKernel)(x.values, w.values, out, g);
+    resolveKernel('conv2dInputGrad', conv2dInputGradKernel)(x._array, w._array, out, g);
     return new Tensor(out, [g.batch, g.inChannels, g.height, g.width], dtype);
   },
   backward: (grad, { inputs: [x, w], attrs: g }) => [
@@ -65,7 +65,7 @@ const convTransposeWeightGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeomet
     forward: ([y, x], g) => {
       const dtype = promoteTypes(y.dtype, x.dtype);
       const out = allocate(dtype, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW);
-      resolveKernel('conv2dWeightGrad', conv2dWeightGradKernel)(y.values, x.values, out, g);
+      resolveKernel('conv2dWeightGrad', conv2dWeightGradKernel)(y._array, x._array, out, g);
       return new Tensor(out, [g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW], dtype);
     },
     backward: (h, { inputs: [y, x], attrs: g }) => [

@@ -3,13 +3,16 @@ import { DTypeError, IndexError, ShapeError, ValueError } from '../errors';
 import { indexAddKernel, indexSelectKernel } from '../kernels/cpu/index-select';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
+import { runOnHost } from '../residency';
 import { normalizeAxis, shapeSize } from '../shape';
 import { Tensor } from '../tensor';
 import { reshape } from './reshape';
 
 /**
  * Check that `index` is an int32 tensor whose values lie in `[0, bound)` (or `[-bound, bound)` when
- * `allowNegative`); `fn` names the caller in errors.
+ * `allowNegative`); `fn` names the caller in errors. The dtype is checked at once; the values where they
+ * are (see `runOnHost`): at once on the cpu and wasm backends, and on the webgpu backend, for indices
+ * computed on the GPU, when a value is next awaited, which then throws the error.
  *
  * @example
  * ```ts
@@ -19,15 +22,17 @@ import { reshape } from './reshape';
 export function checkIndexTensor(fn: string, index: Tensor, bound: number, allowNegative = false): void {
   if (!(index instanceof Tensor)) throw new ValueError(`${fn}: index must be a Tensor, got ${typeof index}`);
   if (index.dtype !== 'int32') throw new DTypeError(`${fn}: index must be an int32 tensor, got ${index.dtype}`);
-  const data = index.values;
-  const lo = allowNegative ? -bound : 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo || v >= bound) {
-      const range = allowNegative ? `[${-bound}, ${bound})` : `[0, ${bound})`;
-      throw new IndexError(`${fn}: index ${v} is out of range for a dimension of size ${bound} (expected ${range})`);
+  const data = index._array;
+  runOnHost([data], [], () => {
+    const lo = allowNegative ? -bound : 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v < lo || v >= bound) {
+        const range = allowNegative ? `[${-bound}, ${bound})` : `[0, ${bound})`;
+        throw new IndexError(`${fn}: index ${v} is out of range for a dimension of size ${bound} (expected ${range})`);
+      }
     }
-  }
+  });
 }
 
 /** `shape` viewed as `[outer, shape[axis], inner]`. */

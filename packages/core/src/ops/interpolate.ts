@@ -27,7 +27,7 @@ const resampleAxisOp: (inputs: readonly Tensor[], attrs: AxisAttrs) => Tensor = 
     shape[axis] = map.outSize;
     const [outer, inner] = splitAt(x.shape, axis);
     const out = allocate(x.dtype, outer * map.outSize * inner);
-    resolveKernel('resampleAxis', axisResampleKernel)(x.values, out, outer, map, inner);
+    resolveKernel('resampleAxis', axisResampleKernel)(x._array, out, outer, map, inner);
     return new Tensor(out, shape, x.dtype);
   },
   backward: (g, { attrs }) => [resampleAxisAdjointOp([g], attrs)],
@@ -41,7 +41,7 @@ const resampleAxisAdjointOp: (inputs: readonly Tensor[], attrs: AxisAttrs) => Te
     shape[axis] = map.inSize;
     const [outer, inner] = splitAt(g.shape, axis);
     const out = allocate(g.dtype, outer * map.inSize * inner);
-    resolveKernel('resampleAxisAdjoint', axisResampleAdjointKernel)(g.values, out, outer, map, inner);
+    resolveKernel('resampleAxisAdjoint', axisResampleAdjointKernel)(g._array, out, outer, map, inner);
     return new Tensor(out, shape, g.dtype);
   },
   backward: (h, { attrs }) => [resampleAxisOp([h], attrs)],

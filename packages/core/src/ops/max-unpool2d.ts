@@ -1,5 +1,8 @@
 import { isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors';
+import { copyKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
+import { runOnHost } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { pair, type Size2d } from './conv2d';
@@ -115,12 +118,16 @@ export function maxUnpool2d(
       `${fn}: the output size would be ${outH}x${outW} for input shape ${formatShape(input.shape)}, kernel ${kernel.join('x')}, stride ${stride.join('x')} and padding ${padding.join('x')}`,
     );
   const plane = outH * outW;
-  const idx = (indices.values as Int32Array).slice();
-  for (let i = 0; i < idx.length; i++)
-    if (idx[i] < 0 || idx[i] >= plane)
-      throw new IndexError(
-        `${fn}: indices hold ${idx[i]} at flat position ${i}, outside the output plane of ${outH}x${outW} (valid: 0 to ${plane - 1})`,
-      );
+  // A copy of the indices (the op keeps them), made by the backend's kernel; checked where they are.
+  const idx = new Int32Array(indices.size);
+  resolveKernel('copy', copyKernel)(indices._array, idx);
+  runOnHost([idx], [], () => {
+    for (let i = 0; i < idx.length; i++)
+      if (idx[i] < 0 || idx[i] >= plane)
+        throw new IndexError(
+          `${fn}: indices hold ${idx[i]} at flat position ${i}, outside the output plane of ${outH}x${outW} (valid: 0 to ${plane - 1})`,
+        );
+  });
   const planes = input.size / (height * width || 1);
   const outShape = [...input.shape.slice(0, -2), outH, outW];
   return maxUnpool2dOp([input], {

@@ -71,7 +71,7 @@ const pickOp: (inputs: readonly Tensor[], attrs: PickAttrs) => Tensor = register
   forward: ([x], { axis, indices, fullShape, pickedShape }) => {
     const { outer, n, inner } = axisLayout(fullShape, axis);
     const out = allocate(x.dtype, shapeSize(pickedShape));
-    pickAlongAxisKernel(x.values, outer, n, inner, indices, out);
+    resolveKernel('pickAlongAxis', pickAlongAxisKernel)(x._array, outer, n, inner, indices, out);
     return new Tensor(out, pickedShape, x.dtype);
   },
   backward: (g, { attrs }) => [placeOp([g], attrs)],
@@ -82,7 +82,7 @@ const placeOp: (inputs: readonly Tensor[], attrs: PickAttrs) => Tensor = registe
   forward: ([g], { axis, indices, fullShape }) => {
     const { outer, n, inner } = axisLayout(fullShape, axis);
     const out = allocate(g.dtype, shapeSize(fullShape));
-    placeAlongAxisKernel(g.values, outer, n, inner, indices, out);
+    resolveKernel('placeAlongAxis', placeAlongAxisKernel)(g._array, outer, n, inner, indices, out);
     return new Tensor(out, fullShape, g.dtype);
   },
   backward: (gg, { attrs }) => [pickOp([gg], attrs)],
@@ -114,7 +114,7 @@ export function defineExtremumWithIndices(
     const pickedShape = reducedShape(x.shape, axes, keepdims);
     const indices = new Int32Array(outer * inner);
     // float16/bfloat16 store bit patterns: compare the decoded numbers.
-    const src = isHalfDType(x.dtype) ? decodeHalf(x.values as Uint16Array, x.dtype) : x.values;
+    const src = isHalfDType(x.dtype) ? decodeHalf(x.values as Uint16Array, x.dtype) : x._array;
     resolveKernel(name, argReduceKernel)(kind, src, outer, n, inner, indices);
     const values = pickOp([x], { axis: ax, indices, fullShape: x.shape, pickedShape });
     return { values, indices: new Tensor(indices, pickedShape, 'int32') };

@@ -1,5 +1,6 @@
-import { allocate, type DType, isFloatingDType, type TypedArray } from '../dtype';
+import { allocate, type DType, isFloatingDType } from '../dtype';
 import { ValueError } from '../errors';
+import { noGrad } from '../grad-mode';
 import { normKernel, tieWeightsKernel } from '../kernels/cpu/reduce';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
@@ -7,6 +8,8 @@ import { formatShape, reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
 import { abs } from './abs';
 import { add } from './add';
+import { cast } from './cast';
+import { eq } from './compare';
 import { div } from './div';
 import { mul } from './mul';
 import { pow } from './pow';
@@ -18,11 +21,9 @@ interface NormAttrs extends ReduceAttrs {
   readonly p: number;
 }
 
-/** A constant tensor (outside the graph) holding 1 where `data` is 0 and 0 elsewhere. */
-function zeroMask(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  const mask = allocate(dtype, data.length);
-  for (let i = 0; i < data.length; i++) mask[i] = data[i] === 0 ? 1 : 0;
-  return new Tensor(mask, shape, dtype);
+/** A constant tensor (outside the graph) of `t`'s shape and dtype, holding 1 where `t` is 0 and 0 elsewhere. */
+function zeroMask(t: Tensor): Tensor {
+  return noGrad(() => cast(eq(t, 0), t.dtype));
 }
 
 function normBackward(g: Tensor, x: Tensor, out: Tensor, { p, axes }: NormAttrs): Tensor {
@@ -32,16 +33,16 @@ function normBackward(g: Tensor, x: Tensor, out: Tensor, { p, axes }: NormAttrs)
   if (p === Infinity || p === -Infinity) {
     // Like PyTorch: sign(x) split evenly among the elements whose |x| attains the norm.
     const weights = allocate(g.dtype, x.size);
-    tieWeightsKernel(x.values, x.shape, axes, out.values, weights, true);
-    for (let i = 0; i < weights.length; i++) weights[i] *= Math.sign(x.values[i]);
-    return mul(reshape(g, kept), new Tensor(weights, x.shape, g.dtype));
+    resolveKernel('tieWeights', tieWeightsKernel)(x._array, x.shape, axes, out._array, weights, true);
+    const signed = noGrad(() => mul(new Tensor(weights, x.shape, g.dtype), sign(x)));
+    return mul(reshape(g, kept), signed);
   }
   // NOTE: a group whose norm is 0 is all zeros; dividing by (norm + 1) there makes its gradient 0, not NaN.
-  const safeNorm = add(reshape(out, kept), zeroMask(out.values, kept, out.dtype));
+  const safeNorm = add(reshape(out, kept), zeroMask(reshape(out, kept)));
   const gk = reshape(g, kept);
   if (p === 2) return mul(x, div(gk, safeNorm));
   // sign(x)·|x|^(p-1), with |x| shifted to 1 where x = 0 so that p < 1 gives 0 there rather than 0·∞.
-  const signedPow = mul(sign(x), pow(add(abs(x), zeroMask(x.values, x.shape, x.dtype)), p - 1));
+  const signedPow = mul(sign(x), pow(add(abs(x), zeroMask(x)), p - 1));
   return mul(signedPow, div(gk, pow(safeNorm, p - 1)));
 }
 

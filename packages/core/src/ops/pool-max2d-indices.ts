@@ -26,7 +26,7 @@ export function maxPoolWithIndices(fn: string, x: Tensor, options: MaxPool2dOpti
   const x4 = unbatched ? reshape(x, [1, ...x.shape]) : x;
   const outShape = [g.batch, g.channels, g.outH, g.outW];
   const indices = new Int32Array(g.batch * g.channels * g.outH * g.outW);
-  resolveKernel('maxPool2d', maxPool2dKernel)(x4.values, allocate(x.dtype, indices.length), indices, g);
+  resolveKernel('maxPool2d', maxPool2dKernel)(x4._array, allocate(x.dtype, indices.length), indices, g);
   const values = planeGatherOp([x4], {
     indices,
     planes: g.batch * g.channels,

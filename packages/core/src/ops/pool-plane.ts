@@ -82,7 +82,7 @@ export const planeGatherOp: (inputs: readonly Tensor[], attrs: PlaneIndexAttrs) 
     saves: { inputs: [], output: false },
     forward: ([x], a) => {
       const out = allocate(x.dtype, a.indices.length);
-      resolveKernel('poolPlaneGather', planeGatherKernel)(x.values, a.indices, out, a.planes, a.plane, a.fill);
+      resolveKernel('poolPlaneGather', planeGatherKernel)(x._array, a.indices, out, a.planes, a.plane, a.fill);
       return new Tensor(out, a.indexShape, x.dtype);
     },
     backward: (g, { attrs }) => [planeScatterAddOp([g], { ...attrs, fill: 0 })],
@@ -102,7 +102,7 @@ export function planeScatterOp(
     saves: { inputs: [], output: false },
     forward: ([src], a) => {
       const out = allocate(src.dtype, a.planes * a.plane);
-      resolveKernel(name, kernel)(src.values, a.indices, out, a.planes, a.plane);
+      resolveKernel(name, kernel)(src._array, a.indices, out, a.planes, a.plane);
       return new Tensor(out, a.planeShape, src.dtype);
     },
     backward: (g, { attrs }) => [planeGatherOp([g], { ...attrs, fill: 0 })],

@@ -4,6 +4,7 @@ import { ValueError } from '../errors';
 import { powKernel, powScalarKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
+import { runOnHost } from '../residency';
 import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
 import { Tensor, type TensorLike } from '../tensor';
 import { binaryOperands, sumToShape } from './binary';
@@ -42,9 +43,12 @@ const powOp = registerOp<undefined>({
     const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, 'pow');
     const dtype = promoteTypes(a.dtype, b.dtype);
     if (dtype === 'int32') {
-      for (let i = 0; i < b.size; i++)
-        if (b.values[i] < 0)
-          throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${b.values[i]} on int32 tensors)`);
+      const exponents = b._array;
+      runOnHost([exponents], [], () => {
+        for (let i = 0; i < exponents.length; i++)
+          if (exponents[i] < 0)
+            throw new ValueError(`${NEGATIVE_INTEGER_POWER} (exponent ${exponents[i]} on int32 tensors)`);
+      });
     }
     const out = allocate(dtype, shapeSize(shape));
     resolveKernel('pow', powKernel)(a._array, a.shape, b._array, b.shape, out, shape);

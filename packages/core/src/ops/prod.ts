@@ -3,6 +3,7 @@ import { AutogradError } from '../errors';
 import { prodKernel, prodOthersKernel, prodOthersVjpKernel } from '../kernels/cpu/reduce';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
+import { hostReadsMayWait } from '../residency';
 import { reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
 import { div } from './div';
@@ -19,7 +20,7 @@ const prodOthersVjpOp: (inputs: readonly Tensor[], attrs: ReduceAttrs) => Tensor
   name: 'prodOthersVjp',
   forward: ([h, x], { axes }) => {
     const out = allocate(h.dtype, x.size);
-    prodOthersVjpKernel(h.values, x.values, x.shape, axes, out);
+    resolveKernel('prodOthersVjp', prodOthersVjpKernel)(h._array, x._array, x.shape, axes, out);
     return new Tensor(out, x.shape, h.dtype);
   },
   backward: (u, { inputs: [h, x], attrs }) => {
@@ -36,7 +37,7 @@ const prodOthersOp = registerOp<ReduceAttrs>({
   name: 'prodOthers',
   forward: ([x], { axes }) => {
     const out = allocate(x.dtype, x.size);
-    prodOthersKernel(x.values, x.shape, axes, out);
+    resolveKernel('prodOthers', prodOthersKernel)(x._array, x.shape, axes, out);
     return new Tensor(out, x.shape, x.dtype);
   },
   backward: (h, { inputs: [x], attrs }) => [prodOthersVjpOp([h, x], attrs)],
@@ -53,7 +54,8 @@ const prodOp = registerOp<ReduceAttrs>({
   backward: (g, { inputs: [x], output, attrs }) => {
     const { axes } = attrs;
     // NOTE: out/x is the product of the others only when x has no zero; otherwise an exact op takes over.
-    if (!hasZero(x.values)) return [div(expandReduced(mul(g, output), x.shape, axes), x)];
+    // Where values may be on the GPU (webgpu), looking for a zero would wait for them: the exact op always.
+    if (!hostReadsMayWait() && !hasZero(x.values)) return [div(expandReduced(mul(g, output), x.shape, axes), x)];
     return [mul(expandReduced(g, x.shape, axes), prodOthersOp([x], attrs))];
   },
 });

@@ -1,5 +1,6 @@
 import { allocate, promoteTypes } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
+import { copyKernel } from '../kernels/cpu/elementwise';
 import { scatterAddKernel } from '../kernels/cpu/gather';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
@@ -15,7 +16,8 @@ export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor =
   forward: ([x, index, src], axis) => {
     const dtype = promoteTypes(x.dtype, src.dtype);
     const out = allocate(dtype, x.size);
-    out.set(x.values);
+    if (x.dtype === dtype) resolveKernel('copy', copyKernel)(x._array, out);
+    else out.set(x.values);
     resolveKernel('scatterAdd', scatterAddKernel)(
       out,
       x.shape,

@@ -1,6 +1,11 @@
 import { ValueError } from '../errors';
+import { noGrad } from '../grad-mode';
 import { Tensor } from '../tensor';
+import { add } from './add';
+import { cast } from './cast';
+import { lt } from './compare';
 import { checkIndexTensor, indexSelect } from './index-select';
+import { mul } from './mul';
 import { reshape } from './reshape';
 
 /**
@@ -19,9 +24,11 @@ import { reshape } from './reshape';
 export function take(x: Tensor, index: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`take: x must be a Tensor, got ${typeof x}`);
   checkIndexTensor('take', index, x.size, true);
-  const src = index.values;
-  const flat = new Int32Array(src.length);
-  for (let i = 0; i < src.length; i++) flat[i] = src[i] < 0 ? src[i] + x.size : src[i];
-  const picked = indexSelect(reshape(x, [x.size]), 0, new Tensor(flat, [flat.length], 'int32'));
+  // Negative positions count from the end; computed with ops, so indices on the GPU stay there.
+  const flat = reshape(
+    noGrad(() => add(index, mul(cast(lt(index, 0), 'int32'), x.size))),
+    [index.size],
+  );
+  const picked = indexSelect(reshape(x, [x.size]), 0, flat);
   return reshape(picked, index.shape);
 }

@@ -5,6 +5,7 @@ import {
   mul,
   reshape,
   rsqrt,
+  runOnHost,
   ShapeError,
   sqrt,
   square,
@@ -132,16 +133,27 @@ export function instanceNorm(
     sigma2 = variance(x, spatialAxes, { unbiased: false, keepdims: true });
     if (batch > 0 && (rm !== null || rv !== null)) {
       const unbiased = count / (count - 1);
-      for (let c = 0; c < channels; c++) {
-        let m = 0;
-        let v = 0;
-        for (let n = 0; n < batch; n++) {
-          m += mu.values[n * channels + c];
-          v += sigma2.values[n * channels + c] * unbiased;
-        }
-        if (rm !== null) rm.values[c] = (1 - momentum) * rm.values[c] + (momentum * m) / batch;
-        if (rv !== null) rv.values[c] = (1 - momentum) * rv.values[c] + (momentum * v) / batch;
-      }
+      // In JavaScript where the statistics are (on the webgpu backend, after they are next read back).
+      const mus = mu._array;
+      const vars = sigma2._array;
+      const rma = rm?._array ?? null;
+      const rva = rv?._array ?? null;
+      runOnHost(
+        [mus, vars],
+        [rma, rva].filter((a) => a !== null),
+        () => {
+          for (let c = 0; c < channels; c++) {
+            let m = 0;
+            let v = 0;
+            for (let n = 0; n < batch; n++) {
+              m += mus[n * channels + c];
+              v += vars[n * channels + c] * unbiased;
+            }
+            if (rma !== null) rma[c] = (1 - momentum) * rma[c] + (momentum * m) / batch;
+            if (rva !== null) rva[c] = (1 - momentum) * rva[c] + (momentum * v) / batch;
+          }
+        },
+      );
       rm?.markModified();
       rv?.markModified();
     }

@@ -1,12 +1,16 @@
 import {
   allocate,
+  cast,
   DTypeError,
+  expand,
   IndexError,
   indexSelectKernel,
   mul,
+  ne,
   registerOp,
   reshape,
   resolveKernel,
+  runOnHost,
   ShapeError,
   scatterAdd,
   Tensor,
@@ -32,7 +36,7 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     const [num, dim] = weight.shape;
     const out = allocate(weight.dtype, indices.size * dim, false);
     // The rows through the backend's kernel (the weight may live on the GPU).
-    resolveKernel('indexSelect', indexSelectKernel)(weight._array, 1, num, dim, indices.values as Int32Array, out);
+    resolveKernel('indexSelect', indexSelectKernel)(weight._array, 1, num, dim, indices._array as Int32Array, out);
     return new Tensor(out, [...indices.shape, dim], weight.dtype);
   },
   backward: (g, { inputs: [weight, indices], attrs: { paddingIdx } }) => {
@@ -40,14 +44,10 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     const [num, dim] = weight.shape;
     const m = indices.size;
     let rows = reshape(g, [m, dim]);
-    if (paddingIdx !== null) {
-      const keep = allocate(g.dtype, m);
-      for (let i = 0; i < m; i++) keep[i] = indices.values[i] === paddingIdx ? 0 : 1;
-      rows = mul(rows, new Tensor(keep, [m, 1], g.dtype));
-    }
-    const index = new Int32Array(m * dim);
-    for (let i = 0; i < m; i++) index.fill(indices.values[i], i * dim, (i + 1) * dim);
-    const grad = scatterAdd(zeros([num, dim], { dtype: g.dtype }), 0, new Tensor(index, [m, dim], 'int32'), rows);
+    // The row mask and the scatter index are made with ops, so indices on the GPU stay there.
+    const column = reshape(indices, [m, 1]);
+    if (paddingIdx !== null) rows = mul(rows, cast(ne(column, paddingIdx), g.dtype));
+    const grad = scatterAdd(zeros([num, dim], { dtype: g.dtype }), 0, expand(column, [m, dim]), rows);
     return [grad, null];
   },
 });
@@ -93,25 +93,29 @@ function rowNorm(w: ArrayLike<number>, start: number, n: number, p: number): num
 
 /**
  * PyTorch's `embedding_renorm_`: for every distinct row of `weight` named in `indices` whose `p`-norm
- * exceeds `maxNorm`, multiply the row by `maxNorm / (norm + 1e-7)`. Writes through `values`, then marks
+ * exceeds `maxNorm`, multiply the row by `maxNorm / (norm + 1e-7)`. Writes the weight's array (see `runOnHost`), then marks
  * the weight modified (always, as PyTorch's in-place op bumps the version even when no row changes), so
  * a graph that saved the weight before this call throws on backward.
  */
 function renormRows(weight: Tensor, indices: Tensor, maxNorm: number, p: number): void {
   const dim = weight.shape[1];
-  const w = weight.values;
+  const w = weight._array;
+  const idx = indices._array;
   const f32 = weight.dtype === 'float32';
-  const rows = [...new Set(indices.values)].sort((a, b) => a - b);
-  for (const r of rows) {
-    const start = r * dim;
-    const norm = f32 ? Math.fround(rowNorm(w, start, dim, p)) : rowNorm(w, start, dim, p);
-    if (norm > maxNorm) {
-      // NOTE: like PyTorch, the scale is computed in double and, for float32, applied as a float32.
-      const scale = maxNorm / (norm + 1e-7);
-      const s = f32 ? Math.fround(scale) : scale;
-      for (let k = 0; k < dim; k++) w[start + k] *= s;
+  // In JavaScript, where the values are: on the webgpu backend, after the weight and indices are read back.
+  runOnHost([idx], [w], () => {
+    const rows = [...new Set(idx)].sort((a, b) => a - b);
+    for (const r of rows) {
+      const start = r * dim;
+      const norm = f32 ? Math.fround(rowNorm(w, start, dim, p)) : rowNorm(w, start, dim, p);
+      if (norm > maxNorm) {
+        // NOTE: like PyTorch, the scale is computed in double and, for float32, applied as a float32.
+        const scale = maxNorm / (norm + 1e-7);
+        const s = f32 ? Math.fround(scale) : scale;
+        for (let k = 0; k < dim; k++) w[start + k] *= s;
+      }
     }
-  }
+  });
   weight.markModified();
 }
 
@@ -168,11 +172,14 @@ export function embedding(
   }
   const maxNorm = checkMaxNorm(fn, options.maxNorm);
   const normType = checkNormType(fn, options.normType);
-  for (let i = 0; i < indices.size; i++) {
-    const v = indices.values[i];
-    if (v < 0 || v >= num)
-      throw new IndexError(`${fn}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}))`);
-  }
+  const idx = indices._array;
+  runOnHost([idx], [], () => {
+    for (let i = 0; i < idx.length; i++) {
+      const v = idx[i];
+      if (v < 0 || v >= num)
+        throw new IndexError(`${fn}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}))`);
+    }
+  });
   if (maxNorm !== null) renormRows(weight, indices, maxNorm, normType);
   return embeddingOp([weight, indices], { paddingIdx: padding });
 }

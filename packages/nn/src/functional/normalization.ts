@@ -2,6 +2,7 @@ import {
   add,
   layerNorm as coreLayerNorm,
   div,
+  hostReadsMayWait,
   isHalfDType,
   mean,
   mul,
@@ -114,8 +115,11 @@ export function batchNorm(
     mu = mean(x, axes, true);
     sigma2 = variance(x, axes, { unbiased: false, keepdims: true });
     const unbiased = count / (count - 1);
-    if ((rm !== null && isHalfDType(rm.dtype)) || (rv !== null && isHalfDType(rv.dtype)) || isHalfDType(x.dtype)) {
-      // 16-bit storage holds bit patterns, not numbers: update through ops, which decode and round back.
+    const half =
+      (rm !== null && isHalfDType(rm.dtype)) || (rv !== null && isHalfDType(rv.dtype)) || isHalfDType(x.dtype);
+    if (half || hostReadsMayWait()) {
+      // Through ops: 16-bit storage holds bit patterns, not numbers (the ops decode and round back), and on
+      // the webgpu backend the statistics stay on the GPU (float32 ops, a rounding per op).
       const m = mu;
       const v = sigma2;
       noGrad(() => {
@@ -123,6 +127,7 @@ export function batchNorm(
         rv?.copy_(add(mul(rv, 1 - momentum), mul(reshape(v, [channels]), momentum * unbiased)));
       });
     } else {
+      // In JavaScript: doubles, one rounding.
       for (let c = 0; c < channels; c++) {
         if (rm !== null) rm.values[c] = (1 - momentum) * rm.values[c] + momentum * mu.values[c];
         if (rv !== null) rv.values[c] = (1 - momentum) * rv.values[c] + momentum * sigma2.values[c] * unbiased;

@@ -1,4 +1,4 @@
-import { DTypeError, type Generator, IndexError, Tensor, ValueError, zeros } from '@nablajs/core';
+import { DTypeError, type Generator, IndexError, runOnHost, Tensor, ValueError, zeros } from '@nablajs/core';
 import { checkMaxNorm, checkNormType, embedding } from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
@@ -107,12 +107,16 @@ export class Embedding extends Module {
       throw new DTypeError(
         `${label}: input must be an int32 tensor of indices, got ${input.dtype} (input shape ${formatShape(input.shape)})`,
       );
-    const data = input.values;
-    for (let i = 0; i < data.length; i++)
-      if (data[i] < 0 || data[i] >= this.numEmbeddings)
-        throw new IndexError(
-          `${label}: index ${data[i]} is out of range for ${this.numEmbeddings} embeddings (expected [0, ${this.numEmbeddings}); input shape ${formatShape(input.shape)})`,
-        );
+    // Checked where the indices are (on the webgpu backend, when a value is next awaited).
+    const data = input._array;
+    const num = this.numEmbeddings;
+    runOnHost([data], [], () => {
+      for (let i = 0; i < data.length; i++)
+        if (data[i] < 0 || data[i] >= num)
+          throw new IndexError(
+            `${label}: index ${data[i]} is out of range for ${num} embeddings (expected [0, ${num}); input shape ${formatShape(input.shape)})`,
+          );
+    });
     return embedding(input, this.weight, {
       paddingIdx: this.paddingIdx,
       maxNorm: this.maxNorm,

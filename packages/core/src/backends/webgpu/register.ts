@@ -23,7 +23,15 @@ import {
   maxPool2dScatterWebGpu,
   maxPool2dWebGpu,
 } from './kernels/pool2d';
-import { maxWebGpu, meanWebGpu, minWebGpu, softmaxBackwardWebGpu, softmaxWebGpu, sumWebGpu } from './kernels/reduce';
+import {
+  maxWebGpu,
+  meanWebGpu,
+  minWebGpu,
+  softmaxBackwardWebGpu,
+  softmaxWebGpu,
+  sumWebGpu,
+  varianceWebGpu,
+} from './kernels/reduce';
 import type { Resident } from './resident';
 
 /**
@@ -173,6 +181,7 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('mean', meanWebGpu, ['in', '-', '-', 'out', '-']);
   adapt('max', maxWebGpu, ['in', '-', '-', 'out']);
   adapt('min', minWebGpu, ['in', '-', '-', 'out']);
+  adapt('variance', varianceWebGpu, ['in', '-', '-', 'out', '-']);
   for (const name of ['softmax', 'logSoftmax']) adapt(name, softmaxWebGpu, ['in', '-', '-', '-', 'out', '-']);
   for (const name of ['softmaxBackward', 'logSoftmaxBackward'])
     adapt(name, softmaxBackwardWebGpu, ['in', 'in', '-', '-', '-', 'out', '-']);

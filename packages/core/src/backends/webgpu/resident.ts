@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../../dtype';
 import { HostReadError, ValueError } from '../../errors';
-import type { Kernel } from '../../kernels/registry';
+import { type Kernel, withHostKernels } from '../../kernels/registry';
 import type { BufferPool } from '../../lifetime';
 import type { Residency } from '../../residency';
 import type { GpuArray, WebGpuContext } from './context';
@@ -313,7 +313,11 @@ export class Resident implements BufferPool, Residency {
     let result: unknown;
     // A cpu kernel may write any of its arrays: all of them are host copies it writes.
     const now = this.onHostWhenReady(arrays, arrays, (waited) => {
-      result = cpu(...args);
+      // Kernels the cpu kernel calls itself (conv's products) run on the host too, never on the GPU.
+      result = withHostKernels(
+        () => cpu(...args),
+        (a, reader) => this.hostAccess(a, reader),
+      );
       if (waited && result !== undefined)
         throw new ValueError(`webgpu backend: the cpu kernel ${name} returns a value and cannot wait for its inputs`);
     });

@@ -30,8 +30,12 @@ const KINDS: Record<ReduceKind, { init: string; map: string; combine: string }> 
   minAbs: { init: 'inf_f()', map: 'abs(x)', combine: 'select(p, q, q < p || is_nan(q))' },
 };
 
-function reduceSource(kind: ReduceKind): string {
-  const { init, map, combine } = KINDS[kind];
+/**
+ * The WGSL of one reduction: `body` runs in every thread of the workgroup of output `o`, with `base` the
+ * input offset of its first element, `red_offset(base, r)` that of its reduced element `r`, and
+ * `tree(v, combine)` helpers declared by the caller.
+ */
+function reductionSource(helpers: string, body: string): string {
   return `${paramsWgsl(REDUCE_SPEC)}
 @group(0) @binding(1) var<storage, read> xIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
@@ -39,13 +43,24 @@ function reduceSource(kind: ReduceKind): string {
 @group(0) @binding(3) var<storage, read> table: array<u32>;
 var<workgroup> partial: array<f32, 256>;
 ${WGSL_MATH}
-fn combine(p: f32, q: f32) -> f32 { return ${combine}; }
+${helpers}
+fn red_offset(base: u32, r: u32) -> u32 {
+  let kr = params.keptRank;
+  let rr = params.redRank;
+  var off = base;
+  var rem = r;
+  for (var d = rr; d > 0u; d = d - 1u) {
+    let size = table[2u * kr + d - 1u];
+    off = off + (rem % size) * table[2u * kr + rr + d - 1u];
+    rem = rem / size;
+  }
+  return off;
+}
 
 @compute @workgroup_size(256)
 fn main(${MAIN_ARGS}) {
   let o = wid.y * nwg.x + wid.x;
   let kr = params.keptRank;
-  let rr = params.redRank;
   var base = 0u;
   var rest = o;
   for (var d = kr; d > 0u; d = d - 1u) {
@@ -53,17 +68,19 @@ fn main(${MAIN_ARGS}) {
     base = base + (rest % size) * table[kr + d - 1u];
     rest = rest / size;
   }
-  var acc = ${init};
-  if (o < params.outCount) {
+  let active = o < params.outCount;
+  ${body}
+}`;
+}
+
+function reduceSource(kind: ReduceKind): string {
+  const { init, map, combine } = KINDS[kind];
+  return reductionSource(
+    `fn combine(p: f32, q: f32) -> f32 { return ${combine}; }`,
+    `var acc = ${init};
+  if (active) {
     for (var r = lid.x; r < params.redCount; r = r + 256u) {
-      var off = base;
-      var rem = r;
-      for (var d = rr; d > 0u; d = d - 1u) {
-        let size = table[2u * kr + d - 1u];
-        off = off + (rem % size) * table[2u * kr + rr + d - 1u];
-        rem = rem / size;
-      }
-      let x = xIn[off];
+      let x = xIn[red_offset(base, r)];
       acc = combine(acc, ${map});
     }
   }
@@ -73,8 +90,38 @@ fn main(${MAIN_ARGS}) {
     if (lid.x < s) { partial[lid.x] = combine(partial[lid.x], partial[lid.x + s]); }
     workgroupBarrier();
   }
-  if (lid.x == 0u && o < params.outCount) { out[o] = partial[0] / params.divisor; }
-}`;
+  if (lid.x == 0u && active) { out[o] = partial[0] / params.divisor; }`,
+  );
+}
+
+// The variance in two passes within the workgroup: the mean (a tree sum over the count), then the tree sum
+// of the squared deviations from it, divided by the divisor (count - correction).
+function varianceSource(): string {
+  return reductionSource(
+    `fn tree_sum(v: f32, t: u32) -> f32 {
+  partial[t] = v;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w = w >> 1u) {
+    if (t < w) { partial[t] = partial[t] + partial[t + w]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}`,
+    `var s = 0.0;
+  if (active) { for (var r = lid.x; r < params.redCount; r = r + 256u) { s = s + xIn[red_offset(base, r)]; } }
+  let mean = tree_sum(s, lid.x) / f32(params.redCount);
+  var q = 0.0;
+  if (active) {
+    for (var r = lid.x; r < params.redCount; r = r + 256u) {
+      let d = xIn[red_offset(base, r)] - mean;
+      q = q + d * d;
+    }
+  }
+  let total = tree_sum(q, lid.x);
+  if (lid.x == 0u && active) { out[o] = total / params.divisor; }`,
+  );
 }
 
 /**
@@ -86,10 +133,11 @@ fn main(${MAIN_ARGS}) {
  * ```ts
  * reduceWebGpu('sum', x, [4, 5, 6], [0, 2], out); // out: [5]
  * reduceWebGpu('sum', x, [4, 5, 6], [1], out, 5); // the mean over axis 1, out: [4, 6]
+ * reduceWebGpu('variance', x, [4, 5, 6], [1], out, 4); // the unbiased variance over axis 1
  * ```
  */
 export function reduceWebGpu(
-  kind: ReduceKind,
+  kind: ReduceKind | 'variance',
   x: GpuArray,
   shape: readonly number[],
   axes: readonly number[],
@@ -97,8 +145,10 @@ export function reduceWebGpu(
   divisor = 1,
 ): void {
   const fn = `reduceWebGpu(${String(kind)})`;
-  if (!Object.hasOwn(KINDS, kind))
-    throw new ValueError(`reduceWebGpu: kind must be one of ${Object.keys(KINDS).join(', ')}, got ${String(kind)}`);
+  if (kind !== 'variance' && !Object.hasOwn(KINDS, kind))
+    throw new ValueError(
+      `reduceWebGpu: kind must be one of ${Object.keys(KINDS).join(', ')} or variance, got ${String(kind)}`,
+    );
   const context = checkArray(fn, 'x', x, checkShape(fn, 'shape', shape));
   axes.forEach((axis, i) => {
     if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length || (i > 0 && axis <= axes[i - 1]))
@@ -125,7 +175,9 @@ export function reduceWebGpu(
     ...red.map((d) => sizes[d]),
     ...red.map((d) => strides[d]),
   ]);
-  const pipeline = context.pipeline(`reduce:${kind}`, () => reduceSource(kind));
+  const pipeline = context.pipeline(`reduce:${kind}`, () =>
+    kind === 'variance' ? varianceSource() : reduceSource(kind),
+  );
   context.dispatch(
     pipeline,
     [
@@ -153,6 +205,26 @@ export function meanWebGpu(
   count: number,
 ): void {
   reduceWebGpu('sum', x, shape, axes, out, count);
+}
+
+/**
+ * `varianceKernel` on the GPU: per group, the sum of squared deviations from the group's mean, divided by
+ * `divisor` (the count minus the correction). Two passes in one workgroup, each a float32 tree sum (the cpu
+ * kernel sums in doubles).
+ *
+ * @example
+ * ```ts
+ * varianceWebGpu(x, [8, 4, 3, 3], [0, 2, 3], out, 72); // batch norm's biased variance per channel
+ * ```
+ */
+export function varianceWebGpu(
+  x: GpuArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  out: GpuArray,
+  divisor: number,
+): void {
+  reduceWebGpu('variance', x, shape, axes, out, divisor);
 }
 
 /** `maxKernel` on the GPU (NaN wins). @example maxWebGpu(x, [2, 3], [1], out); */
