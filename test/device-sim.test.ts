@@ -31,6 +31,7 @@ import {
   Embedding,
   Flatten,
   InstanceNorm2d,
+  init,
   Linear,
   MaxPool2d,
   ReLU,
@@ -258,6 +259,28 @@ describe('layers and training on the simulated device', () => {
     startDeviceSim();
     const out = bad.forward(tensor([0, 4], { dtype: 'int32' }).add(0));
     await expect(bringToHost([out])).rejects.toThrow(/^Embedding\(4, 2\): index 4 is out of range for 4 embeddings/);
+  });
+
+  it('loads a state dict and re-initialises weights whose values are on the device, in the cpu order of draws', async () => {
+    const r = await onBoth(() => {
+      const a = new Linear(3, 2);
+      const b = new Linear(3, 2);
+      const opt = adam(a.parameters(), { lr: 0.1 });
+      a.forward(randn([4, 3]))
+        .square()
+        .sum()
+        .backward();
+      opt.step(); // a's weights are now kernel outputs
+      b.loadStateDict(a.stateDict());
+      init.normal(a.weight, 0, 1); // drawn now, copied in by a kernel
+      const kept = randn([2]); // the next draw: the same one on both backends
+      return [b.weight, b.bias as Tensor, a.weight, kept];
+    });
+    // stateDict() and the initialiser ask whether the weights are on the host (they are not) and copy or
+    // draw into new arrays instead; a read that threw would have failed the run
+    expect(new Set(r.stats.refused)).toEqual(new Set(['Tensor.values']));
+    expect(r.device).toEqual(r.cpu);
+    expect(r.cpu[0]).not.toEqual(r.cpu[2]);
   });
 
   it('zeros, a scatter into them and a cross-entropy on the device', async () => {

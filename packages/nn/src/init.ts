@@ -2,16 +2,19 @@
 // the same tensor; the trailing underscore of PyTorch's names (`kaiming_uniform_`) is dropped.
 
 import {
+  copyKernel,
   DTypeError,
   defaultGenerator,
   encodeHalf,
   type Generator,
   isFloatingDType,
   isHalfDType,
+  resolveKernel,
   Tensor,
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
+import { hostValuesOrNull, newArrayLike } from './host-values';
 
 /** Options shared by the random initialisers. */
 export interface InitOptions {
@@ -62,15 +65,20 @@ function generatorOf(options: InitOptions): Generator {
   return options.generator ?? defaultGenerator();
 }
 
-/** The numbers to fill: the tensor's own array, or float32 scratch for 16-bit storage (bit patterns). */
+/**
+ * The numbers to fill: the tensor's own array, float32 scratch for 16-bit storage (bit patterns), or, where
+ * the tensor's values may be on the GPU (webgpu backend), a new array of its dtype that {@link stored} copies in.
+ */
 function writable(tensor: Tensor): TypedArray {
-  return isHalfDType(tensor.dtype) ? new Float32Array(tensor.size) : tensor.values;
+  if (isHalfDType(tensor.dtype)) return new Float32Array(tensor.size);
+  return hostValuesOrNull(tensor) ?? newArrayLike(tensor);
 }
 
 /** Store `data` (from {@link writable}) in `tensor`, rounding to 16-bit storage, and count the write. */
 function stored(tensor: Tensor, data: TypedArray): Tensor {
   const dtype = tensor.dtype;
   if (isHalfDType(dtype)) encodeHalf(data, dtype, tensor.values as Uint16Array);
+  else if (data !== tensor._array) resolveKernel('copy', copyKernel)(data, tensor._array);
   return tensor.markModified();
 }
 

@@ -1,13 +1,16 @@
 import {
   AutogradError,
+  copyKernel,
   DTYPES,
   type DType,
   DTypeError,
   isFloatingDType,
   isHalfDType,
+  resolveKernel,
   Tensor,
   ValueError,
 } from '@nablajs/core';
+import { hostValuesOrNull, newArrayLike } from './host-values';
 import { type ShapeMismatch, StateDictError } from './state-dict-error';
 
 /**
@@ -58,13 +61,18 @@ export function parameter(value: Tensor, requiresGrad = true): Tensor {
   if (!(value instanceof Tensor)) throw new ValueError('parameter: value must be a Tensor');
   if (requiresGrad && !isFloatingDType(value.dtype))
     throw new DTypeError(`parameter: only float32 and float64 tensors can be trainable parameters, got ${value.dtype}`);
-  const t = new Tensor(value.values.slice(), value.shape, value.dtype);
+  const t = copyOf(value);
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
 
+/** A new tensor holding a copy of `t`'s values: on the host, or by the backend's copy kernel where they are on the GPU. */
 function copyOf(t: Tensor): Tensor {
-  return new Tensor(t.values.slice(), t.shape, t.dtype);
+  const values = hostValuesOrNull(t);
+  if (values !== null) return new Tensor(values.slice(), t.shape, t.dtype);
+  const copy = newArrayLike(t);
+  resolveKernel('copy', copyKernel)(t._array, copy);
+  return new Tensor(copy, t.shape, t.dtype);
 }
 
 function join(prefix: string, name: string): string {
@@ -641,8 +649,9 @@ export abstract class Module {
     for (const [key, target] of expected) {
       if (!Object.hasOwn(stateDict, key)) continue;
       const source = stateDict[key];
-      if (source.values === target.values) continue;
-      if (source.dtype === target.dtype) target.values.set(source.values);
+      if (source._array === target._array) continue;
+      // The same dtype: the backend's copy kernel (on the webgpu backend, on the GPU when either is there).
+      if (source.dtype === target.dtype) resolveKernel('copy', copyKernel)(source._array, target._array);
       // float16/bfloat16 hold bit patterns: convert (rounding to nearest even) rather than copy numbers.
       else if (isHalfDType(source.dtype) || isHalfDType(target.dtype))
         target.values.set(source.detach().to(target.dtype).values);

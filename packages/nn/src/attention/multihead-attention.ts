@@ -8,6 +8,7 @@ import {
   pad,
   permute,
   reshape,
+  runOnHost,
   ShapeError,
   scaledDotProductAttentionWeights,
   slice,
@@ -215,7 +216,9 @@ export class MultiheadAttention extends Module {
   }
 
   /**
-   * Attend from `query` to `key`/`value` (see the class); returns `{ output, weights }`.
+   * Attend from `query` to `key`/`value` (see the class); returns `{ output, weights }`. An int32 mask
+   * holding anything but 0 and 1 is a `ValueError`: at once on the cpu and wasm backends, and on the webgpu
+   * backend, for a mask on the GPU, when a value is next awaited.
    *
    * @example
    * ```ts
@@ -360,12 +363,16 @@ export class MultiheadAttention extends Module {
     const label = 'MultiheadAttention';
     if (!isTensor(mask)) throw new ValueError(`${label}: ${name} must be a Tensor or null, got ${typeof mask}`);
     if (mask.dtype === 'int32') {
-      const m = mask.values;
-      for (let i = 0; i < m.length; i++)
-        if (m[i] !== 0 && m[i] !== 1)
-          throw new ValueError(
-            `${label}: an int32 ${name} is a boolean mask and must hold only 0 and 1, got ${m[i]} at flat index ${i}`,
-          );
+      // Checked where the values are (see runOnHost): on the webgpu backend, for a mask on the GPU, when a
+      // value is next awaited.
+      const m = mask._array;
+      runOnHost([m], [], () => {
+        for (let i = 0; i < m.length; i++)
+          if (m[i] !== 0 && m[i] !== 1)
+            throw new ValueError(
+              `${label}: an int32 ${name} is a boolean mask and must hold only 0 and 1, got ${m[i]} at flat index ${i}`,
+            );
+      });
     } else if (mask.dtype !== query.dtype)
       throw new DTypeError(
         `${label}: ${name} must be a boolean mask (int32 of 0/1) or a float mask of the query's dtype ${query.dtype}, got ${mask.dtype}`,

@@ -1,4 +1,17 @@
-import { add, clamp, div, log, mul, ShapeError, square, sub, type Tensor, unsqueeze, ValueError } from '@nablajs/core';
+import {
+  add,
+  clamp,
+  div,
+  log,
+  mul,
+  runOnHost,
+  ShapeError,
+  square,
+  sub,
+  type Tensor,
+  unsqueeze,
+  ValueError,
+} from '@nablajs/core';
 import { checkFloating, checkSameShape, describeShape, sameShape } from '../functional/check';
 import { applyReduction, checkReduction, type ReductionOptions } from '../losses/reduction';
 import { checkBoolean, checkFiniteNumber } from './loss-checks';
@@ -26,7 +39,8 @@ export interface GaussianNLLLossOptions extends ReductionOptions {
  * `var` has the input's shape (heteroscedastic), or the input's shape without its last dimension or
  * with a last dimension of 1 (one variance shared along the last dimension). As in PyTorch 1.13, the
  * clamp to `eps` is applied without gradient: the variance's gradient is computed at the clamped value
- * and passed through unchanged where it was clamped. A negative variance is an error; `target` must
+ * and passed through unchanged where it was clamped. A negative variance is an error (a `ValueError`; on
+ * the webgpu backend, for a variance on the GPU, thrown when a value is next awaited); `target` must
  * have the input's shape.
  *
  * See https://pytorch.org/docs/1.13/generated/torch.nn.GaussianNLLLoss.html
@@ -66,9 +80,14 @@ export function gaussianNllLoss(
         `${fn}: var of shape ${describeShape(variance.shape)} does not fit input of shape ${describeShape(input.shape)}; it must have the input's shape, the input's shape without the last dimension, or a last dimension of 1`,
       );
   }
-  for (let i = 0; i < variance.size; i++)
-    if (variance.values[i] < 0)
-      throw new ValueError(`${fn}: var must be non-negative, got ${variance.values[i]} at flat index ${i}`);
+  // Checked where the values are (see runOnHost): on the webgpu backend, for a variance on the GPU, when a
+  // value is next awaited.
+  const variances = variance._array;
+  runOnHost([variances], [], () => {
+    for (let i = 0; i < variances.length; i++)
+      if (variances[i] < 0)
+        throw new ValueError(`${fn}: var must be non-negative, got ${variances[i]} at flat index ${i}`);
+  });
   // NOTE: PyTorch clamps a clone of var in place under no_grad, so the clamp is invisible to autograd:
   // (v - v) is exactly 0 and carries the identity gradient, the detached clamp carries the value.
   const clamped = add(sub(v, v.detach()), clamp(v.detach(), eps));

@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@nablajs/core';
+import { clone, Tensor, ValueError } from '@nablajs/core';
 import { checkFloating } from '../functional/check';
 import { checkReduction, type Reduction, type ReductionOptions } from '../losses/reduction';
 import { Module } from '../module';
@@ -15,7 +15,8 @@ import { type TripletMarginLossOptions, tripletMarginLoss } from './loss-triplet
 function copyBuffer(fn: string, t: Tensor | null | undefined): Tensor | null {
   if (t === undefined || t === null) return null;
   checkFloating(fn, 'weight', t);
-  return new Tensor(t.values.slice(), t.shape, t.dtype);
+  // A copy by the copy kernel, so that a weight on the GPU (webgpu backend) is copied there.
+  return clone(t.detach());
 }
 
 /**

@@ -1,20 +1,24 @@
 import {
   add,
-  allocate,
+  cast,
   DTypeError,
   div,
   gather,
   IndexError,
   mean,
   mul,
+  oneHot,
+  ones,
   relu,
   reshape,
+  runOnHost,
   ShapeError,
   square,
   sub,
   sum,
-  Tensor,
+  type Tensor,
   ValueError,
+  where,
 } from '@nablajs/core';
 import { checkFloating, checkTensor, describeShape } from '../functional/check';
 import { checkReduction, type ReductionOptions } from '../losses/reduction';
@@ -43,6 +47,8 @@ export interface MultiMarginLossOptions extends ReductionOptions {
  * `ℓₙ = (1/C) Σ_{c ≠ yₙ} w_{yₙ} · max(0, margin - x_{n,yₙ} + x_{n,c})^p`, reduced by `reduction`
  * (default `'mean'`). Defaults: `p` 1, `margin` 1, no weight. The weight is a constant (no gradient),
  * as in PyTorch. At the hinge (`margin - x_{n,yₙ} + x_{n,c} = 0`) the gradient is 0, as in PyTorch.
+ * A class index out of range is an `IndexError`: at once on the cpu and wasm backends, and on the webgpu
+ * backend, for targets on the GPU, when a value is next awaited.
  *
  * See https://pytorch.org/docs/1.13/generated/torch.nn.MultiMarginLoss.html
  *
@@ -79,24 +85,30 @@ export function multiMarginLoss(input: Tensor, target: Tensor, options: MultiMar
         `${fn}: weight must be 1-D with one element per class [${classes}], got shape ${describeShape(weight.shape)}`,
       );
   }
-  for (let i = 0; i < frames; i++) {
-    const c = target.values[i];
-    if (c < 0 || c >= classes)
-      throw new IndexError(`${fn}: target ${c} at index ${i} is out of range for ${classes} classes`);
-  }
+  // Checked where the values are (see runOnHost): on the webgpu backend, for targets on the GPU, when a
+  // value is next awaited.
+  const targets = target._array;
+  runOnHost([targets], [], () => {
+    for (let i = 0; i < frames; i++) {
+      const c = targets[i];
+      if (c < 0 || c >= classes)
+        throw new IndexError(`${fn}: target ${c} at index ${i} is out of range for ${classes} classes`);
+    }
+  });
 
   const x = reshape(input, [frames, classes]);
-  const y = new Tensor(Int32Array.from(target.values), [frames, 1], 'int32');
-  // The per-element factor: 0 at the target class (it is excluded from the sum), else the target's weight.
-  const factor = allocate(input.dtype, frames * classes);
-  for (let n = 0; n < frames; n++) {
-    const c = target.values[n];
-    const w = weight === null ? 1 : weight.values[c];
-    for (let k = 0; k < classes; k++) factor[n * classes + k] = k === c ? 0 : w;
-  }
+  const labels = reshape(target, [frames]);
+  const y = reshape(labels, [frames, 1]);
+  // The per-element factor: 0 at the target class (it is excluded from the sum), else the target's weight
+  // (in the input's dtype); with tensor ops, so that it is computed where the tensors are.
+  const targetWeight =
+    weight === null
+      ? ones([frames, 1], { dtype: input.dtype })
+      : cast(reshape(gather(weight.detach(), 0, labels), [frames, 1]), input.dtype);
+  const factor = where(oneHot(labels, classes), 0, targetWeight);
   const z = add(sub(margin, gather(x, 1, y)), x);
   const hinge = p === 1 ? relu(z) : square(relu(z));
-  const perSample = div(sum(mul(hinge, new Tensor(factor, [frames, classes], input.dtype)), 1), classes);
+  const perSample = div(sum(mul(hinge, factor), 1), classes);
   if (reduction === 'sum') return sum(perSample);
   if (reduction === 'mean') return mean(perSample);
   return target.ndim === 0 ? reshape(perSample, []) : perSample;

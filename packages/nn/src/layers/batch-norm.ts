@@ -1,4 +1,4 @@
-import { ShapeError, type Tensor, ValueError } from '@nablajs/core';
+import { runOnHost, ShapeError, type Tensor, ValueError } from '@nablajs/core';
 import { batchNorm } from '../functional/normalization';
 import type { Module } from '../module';
 import { RunningStatsNorm, type RunningStatsState, registerRunningStats } from './running-stats';
@@ -55,7 +55,12 @@ function runBatchNorm(label: string, s: BatchNormState, training: boolean, input
     );
   let factor = s.momentum ?? 0;
   if (training && s.trackRunningStats && s.numBatchesTracked !== null) {
-    s.numBatchesTracked.values[0] += 1;
+    // Counted where the counter is (on the host; on the webgpu backend, after it is read back if it was
+    // ever copied to the GPU). A cumulative average (momentum null) reads the count at once.
+    const count = s.numBatchesTracked._array;
+    runOnHost([], [count], () => {
+      count[0] += 1;
+    });
     s.numBatchesTracked.markModified();
     factor = s.momentum ?? 1 / s.numBatchesTracked.values[0];
   }

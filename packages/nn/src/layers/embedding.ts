@@ -1,4 +1,14 @@
-import { DTypeError, type Generator, IndexError, runOnHost, Tensor, ValueError, zeros } from '@nablajs/core';
+import {
+  copyKernel,
+  DTypeError,
+  type Generator,
+  IndexError,
+  resolveKernel,
+  runOnHost,
+  Tensor,
+  ValueError,
+  zeros,
+} from '@nablajs/core';
 import { checkMaxNorm, checkNormType, embedding } from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
@@ -63,8 +73,9 @@ export class Embedding extends Module {
     const dtype = checkFloatDType(label, options.dtype);
     this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
     normal(this.weight, 0, 1, { generator: generatorOf(options) });
-    if (this.paddingIdx !== null)
-      this.weight.values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    const rows = this.weight._array;
+    const pad = this.paddingIdx;
+    if (pad !== null) runOnHost([], [rows], () => rows.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim));
     this.weight.markModified();
   }
 
@@ -93,7 +104,7 @@ export class Embedding extends Module {
       normType: options.normType,
       dtype: embeddings.dtype,
     });
-    emb.weight.values.set(embeddings.values);
+    resolveKernel('copy', copyKernel)(embeddings._array, emb.weight._array);
     emb.weight.markModified();
     if (options.freeze ?? true) emb.weight.requiresGrad = false;
     return emb;

@@ -8,8 +8,11 @@ import {
   mul,
   promoteTypes,
   registerOp,
+  resolveKernel,
+  runOnHost,
   sub,
   Tensor,
+  type TypedArray,
   ValueError,
 } from '@nablajs/core';
 import { checkBroadcastsTo, checkFloating, checkSameShape } from '../functional/check';
@@ -44,6 +47,20 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 // PyTorch's floor for the denominator of the BCE gradient, x (1 - x).
 const EPSILON = 1e-12;
 
+/**
+ * The cpu kernel of {@link binaryCrossEntropy}'s forward: at each element,
+ * `out[i] = -(y·max(log x, -100) + (1-y)·max(log(1-x), -100))` in doubles, rounded once to `out`'s dtype.
+ */
+function bceKernel(x: TypedArray, y: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    const logX = Math.max(Math.log(xi), -100);
+    const log1mX = Math.max(Math.log1p(-xi), -100);
+    out[i] = -(yi * logX + (1 - yi) * log1mX);
+  }
+}
+
 // Elementwise -(y·max(log x, -100) + (1-y)·max(log(1-x), -100)), with PyTorch's gradients:
 // (x - y) / max(x (1-x), 1e-12) for x and log(1-x) - log(x) for y, both written with tensor ops so that
 // second derivatives work. A composite of clamped logs would give 0·∞ = NaN at x = 0 or 1.
@@ -52,13 +69,9 @@ const bceOp = registerOp<undefined>({
   forward: ([x, y]) => {
     const dtype = promoteTypes(x.dtype, y.dtype);
     const out = allocate(dtype, x.size);
-    for (let i = 0; i < out.length; i++) {
-      const xi = x.values[i];
-      const yi = y.values[i];
-      const logX = Math.max(Math.log(xi), -100);
-      const log1mX = Math.max(Math.log1p(-xi), -100);
-      out[i] = -(yi * logX + (1 - yi) * log1mX);
-    }
+    // NOTE: through the kernel registry, so that on the webgpu backend it waits for its inputs' values
+    // (a backend may register a GPU kernel under this name).
+    resolveKernel('binaryCrossEntropy', bceKernel)(x._array, y._array, out);
     return new Tensor(out, x.shape, dtype);
   },
   backward: (g, { inputs: [x, y] }) => [
@@ -73,7 +86,11 @@ const bceOp = registerOp<undefined>({
  * `ℓᵢ = -wᵢ (yᵢ log xᵢ + (1 - yᵢ) log(1 - xᵢ))`, each log clamped to `>= -100` as PyTorch does, so
  * `xᵢ = 0` gives 100 rather than infinity. The gradient in `x` is PyTorch's
  * `w (x - y) / max(x (1 - x), 1e-12)`; the target gets `w (log(1 - x) - log x)`. Prefer
- * {@link binaryCrossEntropyWithLogits} on logits: it is stable where `sigmoid` saturates.
+ * {@link binaryCrossEntropyWithLogits} on logits: it is stable where `sigmoid` saturates. An input
+ * outside `[0, 1]` is a `ValueError`: at once on the cpu and wasm backends, and on the webgpu backend, for
+ * an input on the GPU, when a value is next awaited. The elementwise loss is one kernel
+ * (`'binaryCrossEntropy'`), which the webgpu backend runs as a cpu fallback: for inputs on the GPU, it
+ * waits for their values until the next await.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy.html
  *
@@ -88,13 +105,18 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);
   checkSameShape(fn, input, target);
-  for (let i = 0; i < input.size; i++) {
-    const v = input.values[i];
-    if (!(v >= 0 && v <= 1))
-      throw new ValueError(
-        `${fn}: every element of input must be in [0, 1] (a probability), got ${v} at flat index ${i}`,
-      );
-  }
+  // Checked where the values are (see runOnHost): on the webgpu backend, for an input on the GPU, when a
+  // value is next awaited.
+  const probabilities = input._array;
+  runOnHost([probabilities], [], () => {
+    for (let i = 0; i < probabilities.length; i++) {
+      const v = probabilities[i];
+      if (!(v >= 0 && v <= 1))
+        throw new ValueError(
+          `${fn}: every element of input must be in [0, 1] (a probability), got ${v} at flat index ${i}`,
+        );
+    }
+  });
   let loss = bceOp([input, target], undefined);
   const weight = options.weight ?? null;
   if (weight !== null) {

@@ -24,7 +24,8 @@ const EPSILON = 1e-12;
  * like `torch.nn.functional.cosine_embedding_loss`: with
  * `cos = x1·x2 / sqrt((‖x1‖² + 1e-12)(‖x2‖² + 1e-12))`, `ℓ = 1 - cos` for `y = 1` (pull together) and
  * `max(0, cos - margin)` for `y = -1` (push apart). `y` may only hold 1 and -1 (PyTorch silently gives 0
- * for other values). Gradients flow to `x1` and `x2`.
+ * for other values; here a `ValueError`, on the webgpu backend for labels on the GPU thrown when a value is
+ * next awaited). Gradients flow to `x1` and `x2`.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.CosineEmbeddingLoss.html
  *

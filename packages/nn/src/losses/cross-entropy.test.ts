@@ -366,3 +366,27 @@ describe('nllLoss', () => {
     expect(() => nllLoss(input, intTensor([3], [0, 1, 2]))).toThrow(ShapeError);
   });
 });
+
+describe('crossEntropy in 16-bit dtypes', () => {
+  it('weights the targets by the numbers a float16/bfloat16 weight holds, not by their bit patterns', () => {
+    const logits = tensor([
+      [0.5, -1, 2],
+      [1, 0.25, -0.5],
+      [-2, 1.5, 0],
+      [0, 0, 1],
+    ]);
+    const target = intTensor([4], [0, 2, 1, 2]);
+    const weight = tensor([1, 2, 3]);
+    for (const dtype of ['float16', 'bfloat16'] as const) {
+      for (const w of [null, weight]) {
+        const reference = crossEntropy(logits, target, { weight: w }).item();
+        const half = crossEntropy(logits.to(dtype), target, { weight: w === null ? null : w.to(dtype) });
+        expect(half.dtype).toBe(dtype);
+        // 8 (bfloat16) or 11 (float16) significant bits through log-softmax, products and a mean
+        expect(Math.abs(half.item() - reference), `${dtype} ${w === null ? 'unweighted' : 'weighted'}`).toBeLessThan(
+          dtype === 'bfloat16' ? 2e-2 : 2e-3,
+        );
+      }
+    }
+  });
+});

@@ -1,19 +1,23 @@
 import {
   add,
   allocate,
+  cast,
   DTypeError,
   div,
   gather,
   IndexError,
   isFloatingDType,
+  isHalfDType,
   logSoftmax,
   mul,
   neg,
   reshape,
+  runOnHost,
   ShapeError,
   squeeze,
   sum,
   Tensor,
+  type TypedArray,
   unsqueeze,
   ValueError,
 } from '@nablajs/core';
@@ -104,34 +108,49 @@ function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smo
       `${fn}: target has shape ${describeShape(target.shape)} but input of shape ${describeShape(logp.shape)} needs class indices of shape ${describeShape(expected)}`,
     );
   const n = target.size;
+  // Per target: the class it picks (0 when ignored), its weight w[tᵢ] (0 when ignored), whether it counts,
+  // and Σᵢ w[tᵢ], computed in JavaScript where the targets are (see runOnHost): at once on the cpu and wasm
+  // backends and for targets in JavaScript memory; for targets on the GPU (webgpu backend), when a value is
+  // next awaited, which then throws a range error. 16-bit losses take float32 arrays, cast below.
+  const dtype = isHalfDType(logp.dtype) ? 'float32' : logp.dtype;
+  const targets = target._array;
+  // 16-bit weights hold bit patterns: read them as numbers.
+  const w = weight === null ? null : (isHalfDType(weight.dtype) ? cast(weight.detach(), 'float32') : weight)._array;
   const safe = new Int32Array(n);
-  const perSample = allocate(logp.dtype, n);
-  const mask = allocate(logp.dtype, n);
-  const w = weight?.values;
-  let denominator = 0;
-  for (let i = 0; i < n; i++) {
-    const t = target.values[i];
-    if (t === ignoreIndex) continue;
-    if (t < 0 || t >= numClasses)
-      throw new IndexError(
-        `${fn}: target ${t} is out of range for ${numClasses} classes (expected [0, ${numClasses}) or ignoreIndex ${ignoreIndex})`,
-      );
-    safe[i] = t;
-    mask[i] = 1;
-    perSample[i] = w === undefined ? 1 : w[t];
-    denominator += perSample[i];
-  }
+  const perSample = allocate(dtype, n);
+  const mask = allocate(dtype, n);
+  const denominator = allocate(dtype, 1);
+  runOnHost(w === null ? [targets] : [targets, w], [safe, perSample, mask, denominator], () => {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const t = targets[i];
+      if (t === ignoreIndex) continue;
+      if (t < 0 || t >= numClasses)
+        throw new IndexError(
+          `${fn}: target ${t} is out of range for ${numClasses} classes (expected [0, ${numClasses}) or ignoreIndex ${ignoreIndex})`,
+        );
+      safe[i] = t;
+      mask[i] = 1;
+      perSample[i] = w === null ? 1 : w[t];
+      total += perSample[i];
+    }
+    denominator[0] = total;
+  });
+  const asLoss = (data: TypedArray, shape: readonly number[]) => {
+    const t = new Tensor(data, shape, dtype);
+    return dtype === logp.dtype ? t : cast(t, logp.dtype);
+  };
   const index = unsqueeze(new Tensor(safe, target.shape, 'int32'), classAxis);
   const picked = squeeze(gather(logp, classAxis, index), classAxis);
-  let loss = neg(mul(picked, new Tensor(perSample, target.shape, logp.dtype)));
+  let loss = neg(mul(picked, asLoss(perSample, target.shape)));
   if (smoothing > 0) {
     const weighted = weight === null ? logp : mul(logp, classWeight(weight, classAxis, logp.ndim));
-    const smooth = mul(neg(sum(weighted, classAxis)), new Tensor(mask, target.shape, logp.dtype));
+    const smooth = mul(neg(sum(weighted, classAxis)), asLoss(mask, target.shape));
     loss = add(mul(loss, 1 - smoothing), mul(smooth, smoothing / numClasses));
   }
   if (reduction === 'none') return loss;
   if (reduction === 'sum') return sum(loss);
-  return div(sum(loss), denominator);
+  return div(sum(loss), asLoss(denominator, []));
 }
 
 /**
@@ -155,7 +174,8 @@ function classProbabilityLoss(fn: string, logp: Tensor, target: Tensor, p: Parse
  * and int32 class indices `target` (`[N]`, `[]` or `[N, d1, ...]`), like
  * `torch.nn.functional.nll_loss`: `ℓᵢ = -w[tᵢ] · input[i, tᵢ]`. The mean divides by `Σᵢ w[tᵢ]` over the
  * non-ignored targets; targets equal to `ignoreIndex` contribute nothing. Pair it with `logSoftmax`, or
- * use {@link crossEntropy} on logits directly.
+ * use {@link crossEntropy} on logits directly. A target out of range is an `IndexError`: at once on the
+ * cpu and wasm backends, and on the webgpu backend, for targets on the GPU, when a value is next awaited.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
  *
@@ -180,7 +200,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * `ε = labelSmoothing`; the `'mean'` reduction divides by `Σᵢ w[tᵢ]` over the non-ignored targets (not
  * by N), and targets equal to `ignoreIndex` (-100) are left out of both sums. With probabilities `q`,
  * `ℓᵢ = -Σ_c w[c] ((1-ε) q[i,c] + ε/C) log p[i,c]` and the mean divides by N; `q` gets a gradient.
- * The class weight gets none.
+ * The class weight gets none. The loss is computed with tensor ops, so it runs where the tensors are; a
+ * class index out of range is an `IndexError`, thrown at once on the cpu and wasm backends and, on the
+ * webgpu backend for targets on the GPU, when a value is next awaited.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
  *

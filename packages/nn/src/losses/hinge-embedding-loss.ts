@@ -19,7 +19,8 @@ export interface HingeEmbeddingLossOptions extends ReductionOptions {
 /**
  * The hinge embedding loss of distances `input` and labels `y = ±1`, like
  * `torch.nn.functional.hinge_embedding_loss`: `ℓᵢ = xᵢ` where `yᵢ = 1` and `max(0, margin - xᵢ)` where
- * `yᵢ = -1`. `input` and `y` must have the same shape and `y` may only hold 1 and -1.
+ * `yᵢ = -1`. `input` and `y` must have the same shape and `y` may only hold 1 and -1 (a `ValueError`;
+ * on the webgpu backend, for labels on the GPU, thrown when a value is next awaited).
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.HingeEmbeddingLoss.html
  *

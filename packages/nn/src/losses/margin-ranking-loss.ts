@@ -19,7 +19,8 @@ export interface MarginRankingLossOptions extends ReductionOptions {
 /**
  * The margin ranking loss of scores `x1`, `x2` and labels `y = ±1` (1: `x1` should rank higher), like
  * `torch.nn.functional.margin_ranking_loss`: `ℓᵢ = max(0, -yᵢ (x1ᵢ - x2ᵢ) + margin)`. The three
- * tensors must have the same shape and `y` may only hold 1 and -1. Gradients flow to `x1` and `x2`
+ * tensors must have the same shape and `y` may only hold 1 and -1 (a `ValueError`; on the webgpu backend,
+ * for labels on the GPU, thrown when a value is next awaited). Gradients flow to `x1` and `x2`
  * (and to a float `y` that requires one); at the hinge the gradient is 1, as with PyTorch's `clamp_min`.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.MarginRankingLoss.html

@@ -1,4 +1,4 @@
-import { Tensor } from '@nablajs/core';
+import { clone, type Tensor } from '@nablajs/core';
 import { checkFloating, checkNumberIn, checkPositive } from '../functional/check';
 import { Module } from '../module';
 import {
@@ -24,7 +24,8 @@ import { type HuberLossOptions, huberLoss, type SmoothL1LossOptions, smoothL1Los
 function copyBuffer(fn: string, name: string, t: Tensor | null | undefined): Tensor | null {
   if (t === undefined || t === null) return null;
   checkFloating(fn, name, t);
-  return new Tensor(t.values.slice(), t.shape, t.dtype);
+  // A copy by the copy kernel, so that a weight on the GPU (webgpu backend) is copied there.
+  return clone(t.detach());
 }
 
 /**

@@ -1,7 +1,9 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { runOnHost, type Tensor, ValueError } from '@nablajs/core';
 
 /**
- * Throw a ValueError naming `fn` unless every element of the label tensor `y` is 1 or -1.
+ * Throw a ValueError naming `fn` unless every element of the label tensor `y` is 1 or -1. The values are
+ * checked where they are (see `runOnHost`): at once on the cpu and wasm backends; on the webgpu backend,
+ * for labels on the GPU, when a value is next awaited, which then throws the error.
  *
  * @example
  * ```ts
@@ -9,11 +11,14 @@ import { type Tensor, ValueError } from '@nablajs/core';
  * ```
  */
 export function checkSignLabels(fn: string, y: Tensor): void {
-  for (let i = 0; i < y.size; i++) {
-    const v = y.values[i];
-    if (v !== 1 && v !== -1)
-      throw new ValueError(`${fn}: every element of y must be 1 or -1, got ${v} at flat index ${i}`);
-  }
+  const labels = y._array;
+  runOnHost([labels], [], () => {
+    for (let i = 0; i < labels.length; i++) {
+      const v = labels[i];
+      if (v !== 1 && v !== -1)
+        throw new ValueError(`${fn}: every element of y must be 1 or -1, got ${v} at flat index ${i}`);
+    }
+  });
 }
 
 /**

@@ -68,7 +68,7 @@ fn main(${MAIN_ARGS}) {
     base = base + (rest % size) * table[kr + d - 1u];
     rest = rest / size;
   }
-  let active = o < params.outCount;
+  let live = o < params.outCount;
   ${body}
 }`;
 }
@@ -78,7 +78,7 @@ function reduceSource(kind: ReduceKind): string {
   return reductionSource(
     `fn combine(p: f32, q: f32) -> f32 { return ${combine}; }`,
     `var acc = ${init};
-  if (active) {
+  if (live) {
     for (var r = lid.x; r < params.redCount; r = r + 256u) {
       let x = xIn[red_offset(base, r)];
       acc = combine(acc, ${map});
@@ -90,7 +90,7 @@ function reduceSource(kind: ReduceKind): string {
     if (lid.x < s) { partial[lid.x] = combine(partial[lid.x], partial[lid.x + s]); }
     workgroupBarrier();
   }
-  if (lid.x == 0u && active) { out[o] = partial[0] / params.divisor; }`,
+  if (lid.x == 0u && live) { out[o] = partial[0] / params.divisor; }`,
   );
 }
 
@@ -110,17 +110,17 @@ function varianceSource(): string {
   return total;
 }`,
     `var s = 0.0;
-  if (active) { for (var r = lid.x; r < params.redCount; r = r + 256u) { s = s + xIn[red_offset(base, r)]; } }
+  if (live) { for (var r = lid.x; r < params.redCount; r = r + 256u) { s = s + xIn[red_offset(base, r)]; } }
   let mean = tree_sum(s, lid.x) / f32(params.redCount);
   var q = 0.0;
-  if (active) {
+  if (live) {
     for (var r = lid.x; r < params.redCount; r = r + 256u) {
       let d = xIn[red_offset(base, r)] - mean;
       q = q + d * d;
     }
   }
   let total = tree_sum(q, lid.x);
-  if (lid.x == 0u && active) { out[o] = total / params.divisor; }`,
+  if (lid.x == 0u && live) { out[o] = total / params.divisor; }`,
   );
 }
 
