@@ -37,7 +37,17 @@ import {
   ReLU,
   Sequential,
 } from '@nablajs/nn';
+import { reduceLROnPlateau } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
+import {
+  earlyStopping,
+  fit,
+  gradientAccumulation,
+  gradientClipping,
+  gradientMonitor,
+  lrScheduler,
+  nanGuard,
+} from '@nablajs/train';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceSimStats, startDeviceSim, stopDeviceSim } from './helpers/device-sim';
 
@@ -292,5 +302,73 @@ describe('layers and training on the simulated device', () => {
     });
     expect(r.stats.refused).toEqual([]);
     expect(r.device).toEqual(r.cpu);
+  });
+});
+
+describe('fit() on the simulated device', () => {
+  it('trains a CNN with batch norm and every built-in plugin that reads values, to the cpu history', async () => {
+    const n = 12;
+    const histories: Record<string, number>[][] = [];
+    let sim: DeviceSimStats | null = null;
+    for (const device of [false, true]) {
+      manualSeed(3);
+      const model = new Sequential(
+        new Conv2d(1, 3, 3),
+        new BatchNorm2d(3),
+        new ReLU(),
+        new Flatten(),
+        new Linear(3 * 4 * 4, 3),
+      );
+      const x = randn([n, 1, 6, 6]);
+      const y = tensor(
+        Array.from({ length: n }, (_, i) => (i * 5) % 3),
+        { dtype: 'int32' },
+      );
+      if (device) sim = startDeviceSim();
+      const optimizer = adam(model.parameters(), { lr: 0.02 });
+      const batches: Record<string, number>[] = [];
+      const { history } = await fit({
+        model,
+        data: { x, y },
+        validation: { x: x.mul(1), y },
+        loss: crossEntropy,
+        optimizer,
+        epochs: 3,
+        batchSize: 4,
+        shuffle: true,
+        generator: manualSeed(5),
+        metrics: { accuracy: true },
+        plugins: [
+          gradientAccumulation(2),
+          gradientClipping({ maxNorm: 0.5 }),
+          nanGuard(),
+          gradientMonitor({ logNorms: true, warn: () => {} }),
+          lrScheduler(reduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 }), { monitor: 'valLoss' }),
+          earlyStopping({ monitor: 'valLoss', patience: 5, restoreBestWeights: true }),
+          {
+            name: 'recordBatches',
+            batchEnd(ctx) {
+              batches.push({ ...ctx.batchLogs } as Record<string, number>);
+            },
+          },
+        ],
+      });
+      expect(history.length).toBe(3);
+      histories.push([
+        ...batches,
+        ...history.map(({ loss, accuracy, valLoss, valAccuracy, lr }) => ({ loss, accuracy, valLoss, valAccuracy, lr })),
+      ]);
+      if (device) stopDeviceSim();
+    }
+    expect((sim as DeviceSimStats | null)?.refused).toEqual([]);
+    expect((sim as DeviceSimStats | null)?.deviceKernels).toBeGreaterThan(100);
+    expect(histories[1].length).toBe(histories[0].length);
+    histories[0].forEach((row, i) => {
+      for (const [k, v] of Object.entries(row)) {
+        expect(typeof v, `${i} ${k}`).toBe('number');
+        // the running statistics round once per op on the device (validation runs in eval mode)
+        expect(Math.abs(histories[1][i][k] - v), `${i} ${k}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+      }
+    });
   });
 });
