@@ -41,12 +41,12 @@ import { reduceLROnPlateau } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
 import {
   earlyStopping,
-  fit,
   gradientAccumulation,
   gradientClipping,
   gradientMonitor,
   lrScheduler,
   nanGuard,
+  fit as trainLoop,
 } from '@nablajs/train';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceSimStats, startDeviceSim, stopDeviceSim } from './helpers/device-sim';
@@ -327,7 +327,7 @@ describe('fit() on the simulated device', () => {
       if (device) sim = startDeviceSim();
       const optimizer = adam(model.parameters(), { lr: 0.02 });
       const batches: Record<string, number>[] = [];
-      const { history } = await fit({
+      const { history } = await trainLoop({
         model,
         data: { x, y },
         validation: { x: x.mul(1), y },
@@ -356,7 +356,13 @@ describe('fit() on the simulated device', () => {
       expect(history.length).toBe(3);
       histories.push([
         ...batches,
-        ...history.map(({ loss, accuracy, valLoss, valAccuracy, lr }) => ({ loss, accuracy, valLoss, valAccuracy, lr })),
+        ...history.map(({ loss, accuracy, valLoss, valAccuracy, lr }) => ({
+          loss,
+          accuracy,
+          valLoss,
+          valAccuracy,
+          lr,
+        })),
       ]);
       if (device) stopDeviceSim();
     }

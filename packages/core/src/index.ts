@@ -90,6 +90,8 @@ export { bfloat16Bits, bfloat16Value, decodeHalf, encodeHalf, float16Bits, float
 export { copyKernel } from './kernels/cpu/elementwise';
 export { indexSelectKernel } from './kernels/cpu/index-select';
 export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
+export * from './kernels/cpu/optim-adamax-nadam';
+export * from './kernels/cpu/optim-asgd-rprop';
 export {
   adanUpdateKernel,
   ademamixUpdateKernel,
@@ -98,6 +100,7 @@ export {
   lionUpdateKernel,
   scheduleFreeUpdateKernel,
 } from './kernels/cpu/optim-modern';
+export * from './kernels/cpu/optim-radam-adadelta';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {
   applyOp,

@@ -21,14 +21,18 @@ import {
   lionUpdateKernel,
   scheduleFreeUpdateKernel,
 } from '../../../packages/core/src/kernels/cpu/optim-modern';
+import { adamaxNadamCases } from './cases-optim-adamax-nadam';
+import { asgdRpropCases } from './cases-optim-asgd-rprop';
+import { radamAdadeltaCases } from './cases-optim-radam-adadelta';
 import type { Checker } from './checker';
 
 const gpu = { ...classic, ...modern, ...reduced };
 
-const f = Math.fround;
-type Arrays = Record<string, Float32Array>;
+export const f = Math.fround;
+export type Arrays = Record<string, Float32Array>;
 
-interface UpdateCase {
+/** One fused update checked over 5 steps (see runOptimCases). */
+export interface UpdateCase {
   label: string;
   state: string[];
   /** run the cpu kernel (in place on typed arrays) or the GPU one (on GPU arrays of the same names) */
@@ -356,6 +360,9 @@ export async function runOptimCases(c: Checker): Promise<void> {
     lamb(0.3, false, false),
     cautious(0, true),
     cautious(0.3, false),
+    ...adamaxNadamCases(),
+    ...radamAdadeltaCases(),
+    ...asgdRpropCases(),
   ];
   const n = 1031;
   for (const u of cases) {

@@ -9,12 +9,15 @@ import { layerNormBackwardWebGpu, layerNormWebGpu } from './kernels/layer-norm';
 import { permuteWebGpu, sliceAssignWebGpu, sliceWebGpu } from './kernels/layout';
 import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
+import { adaptAdamaxNadam } from './kernels/optim-adamax-nadam';
+import { adaptAsgdRprop } from './kernels/optim-asgd-rprop';
 import {
   adanUpdateWebGpu,
   ademamixUpdateWebGpu,
   lionUpdateWebGpu,
   scheduleFreeUpdateWebGpu,
 } from './kernels/optim-modern';
+import { adaptRadamAdadelta } from './kernels/optim-radam-adadelta';
 import { cautiousAdamwUpdateWebGpu, lambUpdateWebGpu } from './kernels/optim-reduced';
 import {
   avgPool2dBackwardWebGpu,
@@ -46,6 +49,17 @@ export interface Adapter {
   accepts(args: unknown[]): boolean;
   run(args: unknown[]): void;
 }
+
+/**
+ * Register a GPU kernel under a cpu kernel's name: `roles` says what it does with each argument (see
+ * {@link Role}), `when` which calls it takes (default all whose arrays are float32, int32 for indices).
+ */
+export type AdaptFn = (
+  name: string,
+  gpu: Kernel,
+  roles: readonly Role[] | ((args: unknown[]) => readonly Role[]),
+  when?: (args: unknown[]) => boolean,
+) => void;
 
 /**
  * `gpu` (a WebGPU kernel with the cpu kernel's signature, GPU arrays for typed arrays) as an adapter: it
@@ -108,12 +122,9 @@ function adapter(
  */
 export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   const table = new Map<string, Adapter>();
-  const adapt = (
-    name: string,
-    gpu: Kernel,
-    roles: Parameters<typeof adapter>[2],
-    when?: Parameters<typeof adapter>[3],
-  ) => table.set(name, adapter(r, gpu, roles, when));
+  const adapt: AdaptFn = (name, gpu, roles, when) => {
+    table.set(name, adapter(r, gpu, roles, when));
+  };
   adapt('matmul', matmulWebGpu, (args) => {
     const [, , , , out, outOffset, m, , n, , , accumulate] = args as [
       unknown,
@@ -219,5 +230,8 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('cautiousAdamwUpdate', cautiousAdamwUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'out', ...Array<Role>(6).fill('-')]);
   adapt('lambUpdate', lambUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'out', ...Array<Role>(8).fill('-')]);
   adapt('adanUpdate', adanUpdateWebGpu, ['rw', 'in', 'rw', 'rw', 'rw', 'rw', ...Array<Role>(10).fill('-')]);
+  adaptAdamaxNadam(adapt);
+  adaptRadamAdadelta(adapt);
+  adaptAsgdRprop(adapt);
   return table;
 }
