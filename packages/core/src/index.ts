@@ -100,6 +100,7 @@ export {
   lionUpdateKernel,
   scheduleFreeUpdateKernel,
 } from './kernels/cpu/optim-modern';
+export * from './kernels/cpu/optim-muon';
 export * from './kernels/cpu/optim-radam-adadelta';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {

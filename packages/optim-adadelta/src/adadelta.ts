@@ -8,6 +8,7 @@ import {
   type Hyperparams,
   scaleByLearningRate,
 } from '@nablajs/optim';
+import { fusedAdadelta } from './fused';
 import { scaleByAdadelta } from './scale-by-adadelta';
 
 /** Options of {@link adadelta}: PyTorch's `torch.optim.Adadelta` keyword arguments in lowerCamelCase. */
@@ -44,8 +45,9 @@ function validateAdadelta(hp: Readonly<Hyperparams>): void {
  * ```
  *
  * Defaults: `lr = 1.0`, `rho = 0.9`, `eps = 1e-6`, `weightDecay = 0`, `maximize = false`. Recipe:
- * `chain(flipIfMaximize(), addWeightDecay(), scaleByAdadelta(), scaleByLearningRate())`. State per
- * parameter: `step`, `squareAvg` and `accDelta`.
+ * `chain(flipIfMaximize(), addWeightDecay(), scaleByAdadelta(), scaleByLearningRate())`, run as one fused
+ * kernel per parameter (`adadeltaUpdate`, which the webgpu backend runs on the GPU). State per parameter:
+ * `step`, `squareAvg` and `accDelta`.
  *
  * Paper: Zeiler 2012, "ADADELTA: An Adaptive Learning Rate Method". Where they differ, nabla follows
  * PyTorch: the paper has no learning rate (PyTorch's `lr` multiplies `Δ`; with the default 1 the
@@ -62,4 +64,5 @@ export const adadelta = defineOptimizer<AdadeltaOptions>({
   defaults: { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
   validate: validateAdadelta,
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdadelta(), scaleByLearningRate()),
+  fused: fusedAdadelta(2),
 });

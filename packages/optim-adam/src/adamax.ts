@@ -8,6 +8,7 @@ import {
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedAdamax } from './fused-adamax';
 import { checkAdamFamily } from './validate';
 
 /** The state of {@link scaleByAdamax}: one entry per parameter, indexed like the updates. */
@@ -101,7 +102,8 @@ export interface AdamaxOptions {
  * PyTorch and the paper: the paper's `u ← max(β₂·u, |g|)` has no ε; PyTorch adds ε to `|g|` inside
  * the max, which nabla follows.
  *
- * Recipe: `chain(flipIfMaximize(), addWeightDecay(), scaleByAdamax(), scaleByLearningRate())`.
+ * Recipe: `chain(flipIfMaximize(), addWeightDecay(), scaleByAdamax(), scaleByLearningRate())`. Runs as
+ * one fused kernel per parameter (`adamaxUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
  * ```ts
@@ -114,4 +116,5 @@ export const adamax: OptimizerFactory<AdamaxOptions> = defineOptimizer<AdamaxOpt
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false },
   validate: (hp) => checkAdamFamily('adamax', hp, ['maximize']),
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdamax(), scaleByLearningRate()),
+  fused: fusedAdamax(2),
 });

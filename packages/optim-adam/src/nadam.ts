@@ -8,6 +8,7 @@ import {
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedNadam } from './fused-nadam';
 import { checkAdamFamily } from './validate';
 
 /** The state of {@link scaleByNadam}: one entry per parameter, indexed like the updates. */
@@ -118,7 +119,8 @@ export interface NadamOptions {
  * 25 steps); its `foreach` path, PyTorch >= 2.0 and the documentation use `Π_t·μ_{t+1}`, which nabla
  * follows. Like PyTorch 1.13, there is no `maximize` option.
  *
- * Recipe: `chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate())`.
+ * Recipe: `chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate())`. Runs as one fused kernel
+ * per parameter (`nadamUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
  * ```ts
@@ -134,4 +136,5 @@ export const nadam: OptimizerFactory<NadamOptions> = defineOptimizer<NadamOption
     checkNumber('nadam', 'momentumDecay', hp.momentumDecay, { min: 0 });
   },
   rule: chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate()),
+  fused: fusedNadam(1),
 });

@@ -7,6 +7,7 @@ import {
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedRadam } from './fused-radam';
 import { checkAdamFamily } from './validate';
 
 /** The state of {@link scaleByRadam}: one entry per parameter, indexed like the updates. */
@@ -118,7 +119,8 @@ export interface RadamOptions {
  * switches at `ρ_t > 5` and adds ε to `√v`. nabla follows PyTorch (its documented single-tensor path;
  * 1.13's `foreach` path omitted ε). Like PyTorch 1.13, there is no `maximize` option.
  *
- * Recipe: `chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate())`.
+ * Recipe: `chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate())`. Runs as one fused kernel per
+ * parameter (`radamUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
  * ```ts
@@ -131,4 +133,5 @@ export const radam: OptimizerFactory<RadamOptions> = defineOptimizer<RadamOption
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
   validate: (hp) => checkAdamFamily('radam', hp),
   rule: chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate()),
+  fused: fusedRadam(1),
 });

@@ -9,6 +9,7 @@ import {
   type OptimizerFactory,
 } from '@nablajs/optim';
 import { scaleByAuxAdamW } from './aux-adamw';
+import { fusedMuon } from './fused';
 import { MUON_NS_COEFFICIENTS } from './newton-schulz';
 import { scaleByMuon } from './scale-by-muon';
 
@@ -177,4 +178,5 @@ export const muon: OptimizerFactory<MuonOptions> = defineOptimizer<MuonOptions>(
   },
   validate: validateMuon,
   rule: chain(scaleByMuon(), scaleByAuxAdamW()),
+  fused: fusedMuon(),
 });

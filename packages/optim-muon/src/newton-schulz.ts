@@ -1,4 +1,4 @@
-import { isFloatingDType, matmul, matmulTransposed, type Tensor, tidy, ValueError } from '@nablajs/core';
+import { isFloatingDType, matmul, matmulTransposed, maximum, type Tensor, tidy, ValueError } from '@nablajs/core';
 
 /**
  * The quintic Newton-Schulz coefficients `(a, b, c) = (3.4445, -4.775, 2.0315)` of Keller Jordan's Muon,
@@ -70,7 +70,8 @@ export function zeropowerViaNewtonSchulz(
   // Every temporary of the iteration is released on return (with the wasm backend, back to its pool).
   return tidy(() => {
     let x = tall ? g.T : g;
-    x = x.div(Math.max(x.norm().item(), eps));
+    // The floor with a tensor op, not a read of the norm: on the webgpu backend the iteration stays on the GPU.
+    x = x.div(maximum(x.norm(), eps));
     for (let k = 0; k < steps; k++) {
       const gram = matmulTransposed(x, x, { transB: true });
       const update = gram.mul(b).add(matmul(gram, gram).mul(c));

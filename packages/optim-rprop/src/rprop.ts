@@ -9,6 +9,7 @@ import {
   type Hyperparams,
 } from '@nablajs/optim';
 import { descend } from './descend';
+import { fusedRprop } from './fused';
 import { scaleByRprop } from './scale-by-rprop';
 
 /** Options of {@link rprop}: PyTorch's `torch.optim.Rprop` keyword arguments in lowerCamelCase. */
@@ -50,7 +51,7 @@ function validateRprop(hp: Readonly<Hyperparams>): void {
  * moves every element by exactly `lr · sign(g)`; later changes of `lr` do not affect the step sizes.
  * Defaults: `lr = 0.01`, `etas = [0.5, 1.2]`, `stepSizes = [1e-6, 50]`, `maximize = false`. Recipe:
  * `chain(flipIfMaximize(), scaleByRprop(), descend())`. State per parameter: `step`, `prev` and
- * `stepSize`.
+ * `stepSize`. Runs as one fused kernel per parameter (`rpropUpdate`, which the webgpu backend runs on the GPU).
  *
  * Paper: Riedmiller & Braun 1993, "A direct adaptive method for faster backpropagation learning: the
  * RPROP algorithm". PyTorch (followed here) implements the variant without weight backtracking
@@ -68,4 +69,5 @@ export const rprop = defineOptimizer<RpropOptions>({
   defaults: { lr: 0.01, etas: Object.freeze([0.5, 1.2]), stepSizes: Object.freeze([1e-6, 50]), maximize: false },
   validate: validateRprop,
   rule: chain(flipIfMaximize(), scaleByRprop(), descend()),
+  fused: fusedRprop(1),
 });

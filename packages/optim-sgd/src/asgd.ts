@@ -11,6 +11,7 @@ import {
   type Optimizer,
   type UpdateRule,
 } from '@nablajs/optim';
+import { fusedAsgd } from './fused-asgd';
 
 /** Options of {@link asgd}: PyTorch's `torch.optim.ASGD` keyword arguments in lowerCamelCase. */
 export interface AsgdOptions {
@@ -125,7 +126,8 @@ function validateAsgd(hp: Readonly<Hyperparams>): void {
  * the parameters: read it with {@link asgdAverages} (or from `stateDict().state[g][2].ax[i]`).
  *
  * Defaults: `lr = 0.01`, `lambd = 1e-4`, `alpha = 0.75`, `t0 = 1e6`, `weightDecay = 0`,
- * `maximize = false`. Recipe: `chain(flipIfMaximize(), addWeightDecay(), scaleByAsgd())`.
+ * `maximize = false`. Recipe: `chain(flipIfMaximize(), addWeightDecay(), scaleByAsgd())`. Runs as one
+ * fused kernel per parameter (`asgdUpdate`, which the webgpu backend runs on the GPU).
  *
  * Paper: Polyak & Juditsky 1992, "Acceleration of stochastic approximation by averaging"; the step
  * size schedule and the `lambd` shrinkage follow Bottou's SGD code and Xu 2011 ("Towards optimal
@@ -146,6 +148,7 @@ export const asgd = defineOptimizer<AsgdOptions>({
   defaults: { lr: 0.01, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false },
   validate: validateAsgd,
   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAsgd()),
+  fused: fusedAsgd(ASGD_BLOCK),
 });
 
 /**

@@ -17,6 +17,11 @@ export interface FusedCheckOptions {
    * others share group 1, whose learning rate is half the first's.
    */
   sizes?: readonly number[];
+  /**
+   * Shapes of the parameters, for a rule that treats matrices differently (Muon): overrides `sizes` (the
+   * sizes are then the shapes' element counts), grouped the same way.
+   */
+  shapes?: readonly (readonly number[])[];
   /** Seed of the parameters and gradients (default 1). */
   seed?: number;
   /**
@@ -82,15 +87,16 @@ export function checkFusedUpdate(
 ): FusedCheckResult {
   const dtype = options.dtype ?? 'float64';
   const steps = options.steps ?? 30;
-  const sizes = options.sizes ?? [3, 64, 1003];
+  const shapes = options.shapes ?? (options.sizes ?? [3, 64, 1003]).map((n) => [n]);
+  const sizes = shapes.map((shape) => shape.reduce((a, d) => a * d, 1));
   const seed = options.seed ?? 1;
   const tolerance = options.tolerance ?? (dtype === 'float64' ? 0 : 1e-5);
   if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1))
     throw new ValueError(`checkFusedUpdate: sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
   const init = sizes.map((n, i) => values(n, seed * 101 + i, 1));
   const runs = ['chain', 'fused', 'alternating'].map((path) => {
-    const params = init.map((data) => {
-      const p = vector(data, dtype);
+    const params = init.map((data, i) => {
+      const p = vector(data, dtype).reshape(shapes[i]).detach();
       p.requiresGrad = true;
       return p;
     });
@@ -112,7 +118,7 @@ export function checkFusedUpdate(
         if (changes !== null) for (const g of opt.paramGroups) Object.assign(g, changes);
         params.forEach((p, i) => {
           const g = grads[i];
-          p.grad = g === null ? null : vector(g, dtype);
+          p.grad = g === null ? null : vector(g, dtype).reshape(p.shape);
         });
         setFusedUpdates(path === 'fused' || (path === 'alternating' && k % 2 === 1));
         opt.step();

@@ -23,6 +23,7 @@ import {
 } from '../../../packages/core/src/kernels/cpu/optim-modern';
 import { adamaxNadamCases } from './cases-optim-adamax-nadam';
 import { asgdRpropCases } from './cases-optim-asgd-rprop';
+import { muonCases } from './cases-optim-muon';
 import { radamAdadeltaCases } from './cases-optim-radam-adadelta';
 import type { Checker } from './checker';
 
@@ -363,6 +364,7 @@ export async function runOptimCases(c: Checker): Promise<void> {
     ...adamaxNadamCases(),
     ...radamAdadeltaCases(),
     ...asgdRpropCases(),
+    ...muonCases(),
   ];
   const n = 1031;
   for (const u of cases) {

@@ -4,12 +4,18 @@
 // 1e-5 relative to max(1, |ref|). Variance: the same (two float32 tree passes against doubles). Softmax:
 // 1e-5 (float32 exp and log against doubles).
 import {
+  normWebGpu,
   reduceWebGpu,
   softmaxBackwardWebGpu,
   softmaxWebGpu,
   varianceWebGpu,
 } from '../../../packages/core/src/backends/webgpu/kernels/reduce';
-import { type ReduceKind, reduceKernel, varianceKernel } from '../../../packages/core/src/kernels/cpu/reduce';
+import {
+  normKernel,
+  type ReduceKind,
+  reduceKernel,
+  varianceKernel,
+} from '../../../packages/core/src/kernels/cpu/reduce';
 import { softmaxBackwardKernel, softmaxKernel } from '../../../packages/core/src/kernels/cpu/softmax';
 import type { Checker } from './checker';
 
@@ -80,6 +86,20 @@ export async function runReduceCases(c: Checker): Promise<void> {
       await c.compare(`variance (correction ${correction}) [${s}] axes [${axes}]`, [out], [ref], { tolerance: 1e-5 });
     }
   }
+  // norms of order 1, 2 and ±inf (2: the square root of a float32 tree sum of squares)
+  for (const p of [1, 2, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+    for (const axes of [[1], [0, 2], [0, 1, 2]]) {
+      const x = c.rng.floats(7 * 33 * 5, -2, 2);
+      const outCount = [7, 33, 5].filter((_, d) => !axes.includes(d)).reduce((q, d) => q * d, 1);
+      const ref = new Float32Array(outCount);
+      normKernel(x, [7, 33, 5], axes, p, ref);
+      const out = c.array(outCount);
+      normWebGpu(c.upload(x), [7, 33, 5], axes, p, out);
+      await c.compare(`norm p=${p} [7,33,5] axes [${axes}]`, [out], [ref], {
+        exact: !Number.isFinite(p),
+        tolerance: 1e-5,
+      });
+    }
   const layouts: [number, number, number][] = [
     [7, 33, 1],
     [3, 65, 5],

@@ -185,7 +185,7 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
       l.backward();
       return l;
     };
-    const rule = createOptimizer('adadelta', model.parameters());
+    const rule = createOptimizer('prodigy', model.parameters());
     const first = tidy(() => {
       rule.zeroGrad();
       const l = loss();

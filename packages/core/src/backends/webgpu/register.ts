@@ -17,6 +17,7 @@ import {
   lionUpdateWebGpu,
   scheduleFreeUpdateWebGpu,
 } from './kernels/optim-modern';
+import { adaptMuon } from './kernels/optim-muon';
 import { adaptRadamAdadelta } from './kernels/optim-radam-adadelta';
 import { cautiousAdamwUpdateWebGpu, lambUpdateWebGpu } from './kernels/optim-reduced';
 import {
@@ -30,6 +31,7 @@ import {
   maxWebGpu,
   meanWebGpu,
   minWebGpu,
+  normWebGpu,
   softmaxBackwardWebGpu,
   softmaxWebGpu,
   sumWebGpu,
@@ -193,6 +195,9 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adapt('max', maxWebGpu, ['in', '-', '-', 'out']);
   adapt('min', minWebGpu, ['in', '-', '-', 'out']);
   adapt('variance', varianceWebGpu, ['in', '-', '-', 'out', '-']);
+  adapt('norm', normWebGpu, ['in', '-', '-', '-', 'out'], (args) =>
+    [1, 2, Infinity, -Infinity].includes(args[3] as number),
+  );
   for (const name of ['softmax', 'logSoftmax']) adapt(name, softmaxWebGpu, ['in', '-', '-', '-', 'out', '-']);
   for (const name of ['softmaxBackward', 'logSoftmaxBackward'])
     adapt(name, softmaxBackwardWebGpu, ['in', 'in', '-', '-', '-', 'out', '-']);
@@ -233,5 +238,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adaptAdamaxNadam(adapt);
   adaptRadamAdadelta(adapt);
   adaptAsgdRprop(adapt);
+  adaptMuon(adapt);
   return table;
 }

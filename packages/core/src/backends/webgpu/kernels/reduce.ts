@@ -2,6 +2,7 @@ import { ValueError } from '../../../errors';
 import { type ReduceKind, reduceLayout } from '../../../kernels/cpu/reduce';
 import { type GpuArray, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
 import { checkArray, checkShape } from './common';
+import { mapUnaryWebGpu } from './elementwise';
 import { WGSL_MATH } from './wgsl-math';
 
 // Reductions and softmax on the GPU. One 256-thread workgroup per output element (per row of a
@@ -225,6 +226,36 @@ export function varianceWebGpu(
   divisor: number,
 ): void {
   reduceWebGpu('variance', x, shape, axes, out, divisor);
+}
+
+/**
+ * `normKernel` on the GPU for `p` = 1, 2 or ±Infinity (the sum of absolute values, the square root of the
+ * sum of squares, the largest or smallest absolute value), float32 tree sums. The other orders stay on the
+ * cpu kernel (see the adapter's condition).
+ *
+ * @example
+ * ```ts
+ * normWebGpu(x, [4, 5], [0, 1], 2, out); // the Frobenius norm, out: [1]
+ * ```
+ */
+export function normWebGpu(
+  x: GpuArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  p: number,
+  out: GpuArray,
+): void {
+  const direct: Record<string, ReduceKind> = { 1: 'sumAbs', Infinity: 'maxAbs', '-Infinity': 'minAbs' };
+  const kind = direct[String(p)];
+  if (kind !== undefined) {
+    reduceWebGpu(kind, x, shape, axes, out);
+    return;
+  }
+  if (p !== 2) throw new ValueError(`normWebGpu: p must be 1, 2 or ±Infinity, got ${p}`);
+  const squares = x.context.createArray(out.size);
+  reduceWebGpu('sumSquares', x, shape, axes, squares);
+  mapUnaryWebGpu('sqrt', squares, out);
+  x.context.release(squares);
 }
 
 /** `maxKernel` on the GPU (NaN wins). @example maxWebGpu(x, [2, 3], [1], out); */
