@@ -175,7 +175,7 @@ const CASES: Case[] = [
     'F.pad reflect',
     () => {
       const x = randn([1, 2, 4], { requiresGrad: true });
-      return grad(x, nn.F.pad(x.mul(1), [1, 1], 'reflect') as Tensor);
+      return grad(x, nn.F.pad(x.mul(1), [1, 1], { mode: 'reflect' }) as Tensor);
     },
   ],
   [
