@@ -3,13 +3,8 @@
 // exact; sums and products are float32 tree sums against the cpu's double sums in index order:
 // 1e-5 relative to max(1, |ref|). Variance: the same (two float32 tree passes against doubles). Softmax:
 // 1e-5 (float32 exp and log against doubles).
-import {
-  normWebGpu,
-  reduceWebGpu,
-  softmaxBackwardWebGpu,
-  softmaxWebGpu,
-  varianceWebGpu,
-} from '../../../packages/core/src/backends/webgpu/kernels/reduce';
+import { normWebGpu, reduceWebGpu, varianceWebGpu } from '../../../packages/core/src/backends/webgpu/kernels/reduce';
+import { softmaxBackwardWebGpu, softmaxWebGpu } from '../../../packages/core/src/backends/webgpu/kernels/softmax';
 import {
   normKernel,
   type ReduceKind,

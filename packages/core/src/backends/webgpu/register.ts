@@ -27,16 +27,8 @@ import {
   maxPool2dScatterWebGpu,
   maxPool2dWebGpu,
 } from './kernels/pool2d';
-import {
-  maxWebGpu,
-  meanWebGpu,
-  minWebGpu,
-  normWebGpu,
-  softmaxBackwardWebGpu,
-  softmaxWebGpu,
-  sumWebGpu,
-  varianceWebGpu,
-} from './kernels/reduce';
+import { maxWebGpu, meanWebGpu, minWebGpu, normWebGpu, sumWebGpu, varianceWebGpu } from './kernels/reduce';
+import { softmaxBackwardWebGpu, softmaxWebGpu } from './kernels/softmax';
 import type { Resident } from './resident';
 
 /**
