@@ -26,8 +26,8 @@ it('trains a Linear layer with SGD from the dist builds in a plain module script
   await page.goto(`${server.url}examples/script-module/index.html`);
   // a stale dist (older than the sources) shows up here as a page error: run `pnpm run build`
   await Promise.race([
-    page.waitForSelector('#result[data-loss]', { timeout: 120_000 }),
-    page.waitForEvent('pageerror', { timeout: 120_000 }),
+    page.waitForSelector('#result[data-loss]', { timeout: 600_000 }),
+    page.waitForEvent('pageerror', { timeout: 600_000 }),
   ]);
   expect(errors).toEqual([]);
   const data = await page.$eval('#result', (el) => ({ ...(el as HTMLElement).dataset }));

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 async function runFile(page: Page, index: number): Promise<FileResult> {
   await page.goto(`${server.url}index.html?file=${index}`);
-  await page.waitForFunction(() => window.__suiteResult !== undefined, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__suiteResult !== undefined, null, { timeout: 600_000 });
   return (await page.evaluate(() => window.__suiteResult)) as FileResult;
 }
 

@@ -42,7 +42,7 @@ async function reports(base: string): Promise<{ page: ThreadsReport; worker: Thr
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${base}index.html`);
-  await page.waitForFunction(() => window.__threads !== undefined, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__threads !== undefined, null, { timeout: 600_000 });
   const result = (await page.evaluate(() => window.__threads)) as { page: ThreadsReport; worker: ThreadsReport };
   await context.close();
   expect(offsite).toEqual([]);

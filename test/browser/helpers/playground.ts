@@ -47,7 +47,7 @@ export async function playgroundRows(page: Page): Promise<Row[]> {
 /** Load the playground from `url` and wait until its worker is ready. */
 export async function openPlayground(page: Page, url: string): Promise<void> {
   await page.goto(`${url}index.html`);
-  await page.waitForSelector('#race-status[data-state="ready"]', { timeout: 120_000 });
+  await page.waitForSelector('#race-status[data-state="ready"]', { timeout: 600_000 });
 }
 
 /** Wait until every racer has stopped (done, diverged or failed). */
@@ -58,7 +58,7 @@ export async function allStopped(page: Page): Promise<void> {
         ['done', 'diverged', 'error'].includes((tr as HTMLElement).dataset.status ?? ''),
       ),
     null,
-    { timeout: 120_000 },
+    { timeout: 600_000 },
   );
 }
 
