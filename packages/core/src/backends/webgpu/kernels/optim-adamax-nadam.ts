@@ -1,7 +1,6 @@
 import type { GpuArray, ParamSpec } from '../context';
 import type { AdaptFn } from '../register';
-import { groupsFor } from './common';
-import { arrays, source } from './optim';
+import { dispatchUpdate, source } from './optim';
 
 // The fused steps of Adamax and NAdam on the GPU, with the arguments and semantics of their cpu kernels in
 // kernels/cpu/optim-adamax-nadam.ts, written like the classic ones in ./optim.ts: the scalars are computed
@@ -55,32 +54,18 @@ export function adamaxUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'adamaxUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, u });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('adamaxUpdate', () => ADAMAX),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [m, 'write'],
-      [u, 'write'],
-    ],
-    ADAMAX_SPEC,
-    [
-      param.size,
-      weightDecay !== 0 ? 1 : 0,
-      maximize ? -1 : 1,
-      weightDecay,
-      beta1,
-      1 - beta1,
-      beta2,
-      eps,
-      1 - beta1 ** step,
-      -lr,
-    ],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'adamaxUpdate', ADAMAX, ADAMAX_SPEC, param, grad, { m, u }, [
+    param.size,
+    weightDecay !== 0 ? 1 : 0,
+    maximize ? -1 : 1,
+    weightDecay,
+    beta1,
+    1 - beta1,
+    beta2,
+    eps,
+    1 - beta1 ** step,
+    -lr,
+  ]);
 }
 
 const NADAM_SPEC: ParamSpec = [
@@ -135,35 +120,21 @@ export function nadamUpdateWebGpu(
   lr: number,
 ): void {
   const fn = 'nadamUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('nadamUpdate', () => NADAM),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [m, 'write'],
-      [v, 'write'],
-    ],
-    NADAM_SPEC,
-    [
-      param.size,
-      weightDecay !== 0 ? 1 : 0,
-      1,
-      weightDecay,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      gradScale,
-      momentumScale,
-      bc2Sqrt,
-      eps,
-      -lr,
-    ],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'nadamUpdate', NADAM, NADAM_SPEC, param, grad, { m, v }, [
+    param.size,
+    weightDecay !== 0 ? 1 : 0,
+    1,
+    weightDecay,
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    gradScale,
+    momentumScale,
+    bc2Sqrt,
+    eps,
+    -lr,
+  ]);
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { GpuArray, ParamSpec } from '../context';
 import type { AdaptFn } from '../register';
-import { groupsFor } from './common';
-import { arrays, source } from './optim';
+import { dispatchUpdate, source } from './optim';
 
 // The fused steps of ASGD and Rprop on the GPU, with the arguments and semantics of their cpu kernels in
 // kernels/cpu/optim-asgd-rprop.ts, written like the classic ones in ./optim.ts: the scalars are computed on
@@ -48,29 +47,16 @@ export function asgdUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'asgdUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, ax });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('asgdUpdate', () => ASGD),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [ax, 'write'],
-    ],
-    ASGD_SPEC,
-    [
-      param.size,
-      weightDecay !== 0 && !Number.isNaN(weightDecay) ? 1 : 0,
-      mu !== 1 ? 1 : 0,
-      maximize ? -1 : 1,
-      weightDecay,
-      -(lambd * eta),
-      eta,
-      mu,
-    ],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'asgdUpdate', ASGD, ASGD_SPEC, param, grad, { ax }, [
+    param.size,
+    weightDecay !== 0 && !Number.isNaN(weightDecay) ? 1 : 0,
+    mu !== 1 ? 1 : 0,
+    maximize ? -1 : 1,
+    weightDecay,
+    -(lambd * eta),
+    eta,
+    mu,
+  ]);
 }
 
 const RPROP_SPEC: ParamSpec = [
@@ -125,21 +111,16 @@ export function rpropUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'rpropUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, prev, stepSize });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('rpropUpdate', () => RPROP),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [prev, 'write'],
-      [stepSize, 'write'],
-    ],
-    RPROP_SPEC,
-    [param.size, firstStep ? 1 : 0, maximize ? -1 : 1, lr, etaminus, etaplus, minStep, maxStep],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'rpropUpdate', RPROP, RPROP_SPEC, param, grad, { prev, stepSize }, [
+    param.size,
+    firstStep ? 1 : 0,
+    maximize ? -1 : 1,
+    lr,
+    etaminus,
+    etaplus,
+    minStep,
+    maxStep,
+  ]);
 }
 
 /** Register the GPU kernels of ASGD and Rprop with `adapt` (see webGpuAdapters). */

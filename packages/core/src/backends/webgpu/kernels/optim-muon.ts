@@ -1,7 +1,7 @@
 import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
 import type { AdaptFn } from '../register';
 import { checkArray, groupsFor } from './common';
-import { arrays, source } from './optim';
+import { dispatchUpdate, source } from './optim';
 
 // The elementwise parts of Muon's fused step on the GPU, with the arguments and semantics of the cpu kernels
 // in kernels/cpu/optim-muon.ts: the momentum, the update with the orthogonalised direction (Newton-Schulz
@@ -95,19 +95,13 @@ const UPDATE = source(
  */
 export function muonUpdateWebGpu(param: GpuArray, o: GpuArray, decay: number, step: number): void {
   const fn = 'muonUpdateWebGpu';
-  const scratch = arrays(fn, param, { o });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('muonUpdate', () => UPDATE),
-    [
-      [param, 'write'],
-      [o, 'read'],
-    ],
-    UPDATE_SPEC,
-    [param.size, decay !== 0 ? 1 : 0, 1, -decay, -step],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'muonUpdate', UPDATE, UPDATE_SPEC, param, o, {}, [
+    param.size,
+    decay !== 0 ? 1 : 0,
+    1,
+    -decay,
+    -step,
+  ]);
 }
 
 const ADAMW_SPEC: ParamSpec = [
@@ -162,23 +156,22 @@ export function muonAdamwUpdateWebGpu(
   bc2: number,
 ): void {
   const fn = 'muonAdamwUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v });
-  const context = param.context;
-  context.release(scratch);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
-  context.dispatch(
-    context.pipeline('muonAdamwUpdate', () => ADAMW),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [m, 'write'],
-      [v, 'write'],
-    ],
-    ADAMW_SPEC,
-    [param.size, decay !== 0 ? 1 : 0, 1, c1, 1 - c1, c2, 1 - c2, bc1, bc2, eps, -lr, -decay],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'muonAdamwUpdate', ADAMW, ADAMW_SPEC, param, grad, { m, v }, [
+    param.size,
+    decay !== 0 ? 1 : 0,
+    1,
+    c1,
+    1 - c1,
+    c2,
+    1 - c2,
+    bc1,
+    bc2,
+    eps,
+    -lr,
+    -decay,
+  ]);
 }
 
 /** Register Muon's GPU kernels with `adapt` (see webGpuAdapters). */

@@ -1,7 +1,6 @@
 import type { GpuArray, ParamSpec } from '../context';
 import type { AdaptFn } from '../register';
-import { groupsFor } from './common';
-import { arrays, source } from './optim';
+import { dispatchUpdate, source } from './optim';
 
 // The fused steps of RAdam and Adadelta on the GPU, with the arguments and semantics of their cpu kernels in
 // kernels/cpu/optim-radam-adadelta.ts, written like the classic ones in ./optim.ts: the scalars (RAdam's bias
@@ -59,9 +58,6 @@ export function radamUpdateWebGpu(
   weightDecay: number,
 ): void {
   const fn = 'radamUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v });
-  const context = param.context;
-  context.release(scratch);
   // The step's scalars, in doubles, exactly as radamUpdateKernel computes them.
   const bc2 = 1 - beta2 ** step;
   const rhoInf = 2 / (1 - beta2) - 1;
@@ -70,32 +66,21 @@ export function radamUpdateWebGpu(
   const scale = rectified
     ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) * Math.sqrt(bc2)
     : 1;
-  context.dispatch(
-    context.pipeline('radamUpdate', () => RADAM),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [m, 'write'],
-      [v, 'write'],
-    ],
-    RADAM_SPEC,
-    [
-      param.size,
-      weightDecay !== 0 ? 1 : 0,
-      rectified ? 1 : 0,
-      1,
-      weightDecay,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      1 - beta1 ** step,
-      scale,
-      eps,
-      -lr,
-    ],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'radamUpdate', RADAM, RADAM_SPEC, param, grad, { m, v }, [
+    param.size,
+    weightDecay !== 0 ? 1 : 0,
+    rectified ? 1 : 0,
+    1,
+    weightDecay,
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    1 - beta1 ** step,
+    scale,
+    eps,
+    -lr,
+  ]);
 }
 
 const ADADELTA_SPEC: ParamSpec = [
@@ -141,21 +126,16 @@ export function adadeltaUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'adadeltaUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, squareAvg, accDelta });
-  const context = param.context;
-  context.release(scratch);
-  context.dispatch(
-    context.pipeline('adadeltaUpdate', () => ADADELTA),
-    [
-      [param, 'write'],
-      [grad, 'read'],
-      [squareAvg, 'write'],
-      [accDelta, 'write'],
-    ],
-    ADADELTA_SPEC,
-    [param.size, weightDecay !== 0 ? 1 : 0, maximize ? -1 : 1, weightDecay, rho, 1 - rho, eps, -lr],
-    groupsFor(param.size),
-  );
+  dispatchUpdate(fn, 'adadeltaUpdate', ADADELTA, ADADELTA_SPEC, param, grad, { squareAvg, accDelta }, [
+    param.size,
+    weightDecay !== 0 ? 1 : 0,
+    maximize ? -1 : 1,
+    weightDecay,
+    rho,
+    1 - rho,
+    eps,
+    -lr,
+  ]);
 }
 
 /** Register the GPU kernels of RAdam and Adadelta with `adapt` (see webGpuAdapters). */

@@ -142,6 +142,37 @@ export function arrays(fn: string, param: GpuArray, others: Record<string, GpuAr
 }
 
 /**
+ * Dispatch the fused update `name` (its WGSL from {@link source}, with `spec`) over `param`, one thread per
+ * element: `param` read and written, `grad` read, each of `states` read and written, bound in that order.
+ * The arrays are checked first (`fn` names the caller): every one must have `param`'s size.
+ *
+ * @example
+ * ```ts
+ * dispatchUpdate('myUpdateWebGpu', 'myUpdate', MY_WGSL, MY_SPEC, param, grad, { m }, [param.size, lr]);
+ * ```
+ */
+export function dispatchUpdate(
+  fn: string,
+  name: string,
+  wgsl: string,
+  spec: ParamSpec,
+  param: GpuArray,
+  grad: GpuArray,
+  states: Record<string, GpuArray>,
+  values: readonly number[],
+): void {
+  const context = param.context;
+  context.release(arrays(fn, param, { grad, ...states }));
+  context.dispatch(
+    context.pipeline(name, () => wgsl),
+    [[param, 'write'], [grad, 'read'], ...Object.values(states).map((a) => [a, 'write'] as [GpuArray, 'write'])],
+    spec,
+    [...values],
+    groupsFor(param.size),
+  );
+}
+
+/**
  * `adamUpdateKernel` on the GPU, with its arguments: Adam's or AdamW's (`decoupled`) whole step in
  * place, AMSGrad when `vmax` is given.
  *
