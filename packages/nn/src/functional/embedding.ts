@@ -150,11 +150,31 @@ export function embedding(
   weight: Tensor,
   paddingIdxOrOptions?: number | null | EmbeddingFunctionOptions,
 ): Tensor {
-  const fn = 'embedding';
   const options: EmbeddingFunctionOptions =
     typeof paddingIdxOrOptions === 'object' && paddingIdxOrOptions !== null
       ? paddingIdxOrOptions
       : { paddingIdx: paddingIdxOrOptions };
+  return lookupRows(
+    indices,
+    weight,
+    options,
+    (v, num) => `embedding: index ${v} is out of range for ${num} embeddings (expected [0, ${num}))`,
+  );
+}
+
+/**
+ * {@link embedding} with the message of its out-of-range error given by the caller (`Embedding.forward` names
+ * the layer and the input's shape), so that the indices are checked once.
+ *
+ * @internal
+ */
+export function lookupRows(
+  indices: Tensor,
+  weight: Tensor,
+  options: EmbeddingFunctionOptions,
+  outOfRange: (index: number, numEmbeddings: number) => string,
+): Tensor {
+  const fn = 'embedding';
   const paddingIdx = options.paddingIdx;
   checkTensor(fn, 'indices', indices);
   checkFloating(fn, 'weight', weight);
@@ -176,8 +196,7 @@ export function embedding(
   runOnHost([idx], [], () => {
     for (let i = 0; i < idx.length; i++) {
       const v = idx[i];
-      if (v < 0 || v >= num)
-        throw new IndexError(`${fn}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}))`);
+      if (v < 0 || v >= num) throw new IndexError(outOfRange(v, num));
     }
   });
   if (maxNorm !== null) renormRows(weight, indices, maxNorm, normType);

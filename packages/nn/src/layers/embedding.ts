@@ -2,14 +2,13 @@ import {
   copyKernel,
   DTypeError,
   type Generator,
-  IndexError,
   resolveKernel,
   runOnHost,
   Tensor,
   ValueError,
   zeros,
 } from '@nablajs/core';
-import { checkMaxNorm, checkNormType, embedding } from '../functional/embedding';
+import { checkMaxNorm, checkNormType, lookupRows } from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
@@ -118,21 +117,14 @@ export class Embedding extends Module {
       throw new DTypeError(
         `${label}: input must be an int32 tensor of indices, got ${input.dtype} (input shape ${formatShape(input.shape)})`,
       );
-    // Checked where the indices are (on the webgpu backend, when a value is next awaited).
-    const data = input._array;
-    const num = this.numEmbeddings;
-    runOnHost([data], [], () => {
-      for (let i = 0; i < data.length; i++)
-        if (data[i] < 0 || data[i] >= num)
-          throw new IndexError(
-            `${label}: index ${data[i]} is out of range for ${num} embeddings (expected [0, ${num}); input shape ${formatShape(input.shape)})`,
-          );
-    });
-    return embedding(input, this.weight, {
-      paddingIdx: this.paddingIdx,
-      maxNorm: this.maxNorm,
-      normType: this.normType,
-    });
+    // The indices are checked once, where they are (on the webgpu backend, when a value is next awaited).
+    return lookupRows(
+      input,
+      this.weight,
+      { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType },
+      (v, num) =>
+        `${label}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}); input shape ${formatShape(input.shape)})`,
+    );
   }
 
   override extraRepr(): string {

@@ -1,6 +1,6 @@
 import type { GpuArray, ParamSpec } from '../context';
 import { groupsFor } from './common';
-import { arrays, source } from './optim';
+import { arrays, checkUpdateArrays, source } from './optim';
 
 // The fused updates of the modern optimizers with an elementwise step (Lion, AdEMAMix, Schedule-Free, Adan),
 // with the arguments and semantics of their cpu kernels in kernels/cpu/optim-modern.ts, written like the
@@ -46,9 +46,8 @@ export function lionUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'lionUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m });
+  checkUpdateArrays(fn, param, { grad, m });
   const context = param.context;
-  context.release(scratch);
   context.dispatch(
     context.pipeline('lionUpdate', () => LION),
     [
@@ -335,9 +334,8 @@ export function adanUpdateWebGpu(
   lr: number,
 ): void {
   const fn = 'adanUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v, n, prev });
+  checkUpdateArrays(fn, param, { grad, m, v, n, prev });
   const context = param.context;
-  context.release(scratch);
   context.dispatch(
     context.pipeline('adanUpdate', () => ADAN),
     [

@@ -81,7 +81,7 @@ const UPDATE = source(
   UPDATE_SPEC,
   ['param', 'grad'],
   `var u = P.ns * g;
-  if (P.decay != 0u) { u = P.nd * pj + P.ns * g; }
+  if (P.decay != 0u) { u = P.nd * pj + u; }
   param[i] = pj + u;`,
 );
 
@@ -130,7 +130,7 @@ const ADAMW = source(
   v[i] = vj;
   let d = mj / P.bc1 / (sqrt(vj / P.bc2) + P.eps);
   var u = P.nlr * d;
-  if (P.decay != 0u) { u = P.nd * pj + P.nlr * d; }
+  if (P.decay != 0u) { u = P.nd * pj + u; }
   param[i] = pj + u;`,
 );
 

@@ -1,6 +1,6 @@
 import type { GpuArray, ParamSpec } from '../context';
 import { groupsFor } from './common';
-import { arrays, source } from './optim';
+import { checkUpdateArrays, source } from './optim';
 import { reduceWebGpu } from './reduce';
 
 // The fused updates whose step needs a reduction over the parameter (LAMB's trust-ratio norms, cautious
@@ -77,9 +77,8 @@ export function lambUpdateWebGpu(
   lr: number,
 ): void {
   const fn = 'lambUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v, u });
+  checkUpdateArrays(fn, param, { grad, m, v, u });
   const context = param.context;
-  context.release(scratch);
   context.dispatch(
     context.pipeline('lambDirection', () => LAMB_DIRECTION),
     [
@@ -190,9 +189,8 @@ export function cautiousAdamwUpdateWebGpu(
   lr: number,
 ): void {
   const fn = 'cautiousAdamwUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, m, v, u });
+  checkUpdateArrays(fn, param, { grad, m, v, u });
   const context = param.context;
-  context.release(scratch);
   const agree = context.createArray(param.size);
   context.dispatch(
     context.pipeline('cautiousDirection', () => CAUTIOUS_DIRECTION),

@@ -132,13 +132,17 @@ const ADAGRAD = source(
   param[i] = pj + ((P.clr * g) / (sqrt(s) + P.eps)) * P.nlr;`,
 );
 
-/** Check the arrays of an update (all float32, of `param`'s length); returns a stand-in for absent ones. */
-/** Check an update's arrays against `param`'s size; returns a one-element stand-in for absent state (release it). */
-export function arrays(fn: string, param: GpuArray, others: Record<string, GpuArray | null>): GpuArray {
-  const context = checkArray(fn, 'param', param);
+/** Check an update's arrays (all float32): `param`, and each of `others` that is present, of `param`'s size. */
+export function checkUpdateArrays(fn: string, param: GpuArray, others: Record<string, GpuArray | null>): void {
+  checkArray(fn, 'param', param);
   for (const [name, array] of Object.entries(others)) if (array !== null) checkArray(fn, name, array, param.size);
+}
+
+/** {@link checkUpdateArrays}, then a one-element stand-in for absent state arrays (release it after the dispatch). */
+export function arrays(fn: string, param: GpuArray, others: Record<string, GpuArray | null>): GpuArray {
+  checkUpdateArrays(fn, param, others);
   // NOTE: a stand-in must not alias a written array; a one-element scratch array is never read (flag off).
-  return context.createArray(1);
+  return param.context.createArray(1);
 }
 
 /**
@@ -161,8 +165,8 @@ export function dispatchUpdate(
   states: Record<string, GpuArray>,
   values: readonly number[],
 ): void {
+  checkUpdateArrays(fn, param, { grad, ...states });
   const context = param.context;
-  context.release(arrays(fn, param, { grad, ...states }));
   context.dispatch(
     context.pipeline(name, () => wgsl),
     [[param, 'write'], [grad, 'read'], ...Object.values(states).map((a) => [a, 'write'] as [GpuArray, 'write'])],
@@ -354,9 +358,8 @@ export function adagradUpdateWebGpu(
   maximize: boolean,
 ): void {
   const fn = 'adagradUpdateWebGpu';
-  const scratch = arrays(fn, param, { grad, sum });
+  checkUpdateArrays(fn, param, { grad, sum });
   const context = param.context;
-  context.release(scratch);
   context.dispatch(
     context.pipeline('adagradUpdate', () => ADAGRAD),
     [
