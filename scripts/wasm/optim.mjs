@@ -11,20 +11,28 @@
 // anything that needs doubles (bias corrections, 1 - beta) in JavaScript. Every operation is a
 // correctly rounded f32 operation (no fused multiply-add), so the results are reproducible exactly.
 
-/** Operations over one lane kind: 'v' (f32x4 vectors, 16 bytes a step) or 's' (f32 scalars, 4 bytes). */
-function lanes(kind) {
+/**
+ * Operations over one lane kind: 'v' (f32x4 vectors, 16 bytes a step) or 's' (f32 scalars, 4 bytes).
+ * `unit` >= 0 is the `unit`-th vector of an unrolled iteration: its loads and stores address
+ * `$a_<array>` (set once per iteration) plus `16·unit` bytes, and its temporaries are its own.
+ */
+function lanes(kind, unit = -1) {
   const t = kind === 'v' ? 'f32x4' : 'f32';
   const bin = (op) => (a, b) => `(${t}.${op} ${a} ${b})`;
+  const mem = kind === 'v' ? 'v128' : 'f32';
+  const address = (arr) =>
+    unit >= 0 ? `offset=${16 * unit} (local.get $a_${arr})` : `(i32.add (local.get $${arr}) (local.get $off))`;
+  const temp = (name) => `$${name}_${kind}${unit > 0 ? unit : ''}`;
   return {
     kind,
     width: kind === 'v' ? 16 : 4,
-    load: (arr) => `(${kind === 'v' ? 'v128' : 'f32'}.load (i32.add (local.get $${arr}) (local.get $off)))`,
-    store: (arr, x) => `(${kind === 'v' ? 'v128' : 'f32'}.store (i32.add (local.get $${arr}) (local.get $off)) ${x})`,
+    load: (arr) => `(${mem}.load ${address(arr)})`,
+    store: (arr, x) => `(${mem}.store ${address(arr)} ${x})`,
     /** A scalar argument, splatted once before the vector loop. */
     k: (name) => `(local.get $${name}${kind === 'v' ? '_v' : ''})`,
     /** A temporary of the body. */
-    get: (name) => `(local.get $${name}_${kind})`,
-    set: (name, x) => `(local.set $${name}_${kind} ${x})`,
+    get: (name) => `(local.get ${temp(name)})`,
+    set: (name, x) => `(local.set ${temp(name)} ${x})`,
     add: bin('add'),
     sub: bin('sub'),
     mul: bin('mul'),
@@ -34,9 +42,14 @@ function lanes(kind) {
   };
 }
 
+/** Vectors an iteration of an update's main loop does (the rest: one vector, then scalars, a step each). */
+const UNROLL = 2;
+
 /**
  * One exported function: `arrays` are i32 pointer parameters, then `n`, then the f32 `scalars`; `temps`
- * the body's temporaries; `body(ops)` returns the statements for one step (vector or scalar).
+ * the body's temporaries; `body(ops)` returns the statements for one step (vector or scalar). The main
+ * loop does {@link UNROLL} vectors an iteration, each array's address computed once for them all (the
+ * operations of each element are the same as in the one-vector loop, so are its results).
  */
 function updateFunction(name, { arrays, scalars, temps, body }) {
   const params = [
@@ -44,20 +57,37 @@ function updateFunction(name, { arrays, scalars, temps, body }) {
     '(param $n i32)',
     ...scalars.map((s) => `(param $${s} f32)`),
   ].join(' ');
+  const units = Array.from({ length: UNROLL }, (_, j) => lanes('v', j));
+  const unrolled = units.flatMap((o) => body(o));
+  const used = arrays.filter((a) => unrolled.some((line) => line.includes(`$a_${a})`)));
   const locals = [
-    '(local $off i32) (local $end i32) (local $end4 i32)',
+    '(local $off i32) (local $end i32) (local $end4 i32) (local $endU i32)',
+    ...used.map((a) => `(local $a_${a} i32)`),
     ...scalars.map((s) => `(local $${s}_v v128)`),
-    ...temps.map((t) => `(local $${t}_v v128) (local $${t}_s f32)`),
+    ...temps.map((t) =>
+      [
+        `(local $${t}_v v128) (local $${t}_s f32)`,
+        ...units.slice(1).map((_, j) => `(local $${t}_v${j + 1} v128)`),
+      ].join(' '),
+    ),
   ].join(' ');
   const splats = scalars.map((s) => `(local.set $${s}_v (f32x4.splat (local.get $${s})))`).join('\n    ');
   const v = lanes('v');
   const s = lanes('s');
+  const step = 16 * UNROLL;
   return `
   (func $${name} (export "${name}") ${params}
     ${locals}
     ${splats}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $endU (i32.and (local.get $end) (i32.const -${step})))
+    (block $udone (loop $uloop
+      (br_if $udone (i32.ge_u (local.get $off) (local.get $endU)))
+      ${used.map((a) => `(local.set $a_${a} (i32.add (local.get $${a}) (local.get $off)))`).join('\n      ')}
+      ${unrolled.join('\n      ')}
+      (local.set $off (i32.add (local.get $off) (i32.const ${step})))
+      (br $uloop)))
     (block $vdone (loop $vloop
       (br_if $vdone (i32.ge_u (local.get $off) (local.get $end4)))
       ${body(v).join('\n      ')}

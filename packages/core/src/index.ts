@@ -144,6 +144,7 @@ export { type FusedActivation, type FusedLinearOptions, fusedLinear } from './op
 export { log } from './ops/log';
 export { logSigmoid } from './ops/log-sigmoid';
 export { logSoftmax } from './ops/log-softmax';
+export { type ClassPicks, logSoftmaxNll, type NllReduction } from './ops/log-softmax-nll';
 export { log1p } from './ops/log1p';
 export { logsumexp } from './ops/logsumexp';
 export { maskedSelect } from './ops/masked-select';

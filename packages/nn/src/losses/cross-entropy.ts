@@ -5,10 +5,12 @@ import {
   DTypeError,
   div,
   gather,
+  hostReadsMayWait,
   IndexError,
   isFloatingDType,
   isHalfDType,
   logSoftmax,
+  logSoftmaxNll,
   mul,
   neg,
   reshape,
@@ -94,8 +96,8 @@ function classWeight(weight: Tensor, classAxis: number, ndim: number): Tensor {
  * PyTorch's label smoothing: `ℓᵢ = (1-ε)·(-w[tᵢ] log p[i,tᵢ]) + (ε/C)·Σ_c (-w[c] log p[i,c])`, with ignored
  * targets contributing 0. The mean divides the sum by `Σᵢ w[tᵢ]` over the non-ignored targets.
  */
-function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smoothing: number): Tensor {
-  const { classAxis, numClasses, weight, ignoreIndex, reduction } = p;
+/** Check class-index targets against log-probabilities (or logits) `logp`. */
+function checkClassTargets(fn: string, logp: Tensor, target: Tensor, classAxis: number): void {
   const expected = logp.shape.filter((_, d) => d !== classAxis);
   if (target.dtype !== 'int32')
     throw new DTypeError(
@@ -107,19 +109,36 @@ function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smo
     throw new ShapeError(
       `${fn}: target has shape ${describeShape(target.shape)} but input of shape ${describeShape(logp.shape)} needs class indices of shape ${describeShape(expected)}`,
     );
+}
+
+/** What each class-index target contributes: see {@link classPicks}. */
+interface Picks {
+  /** The class each target picks (0 when ignored). */
+  readonly safe: Int32Array;
+  /** Its weight `w[tᵢ]` (0 when ignored). */
+  readonly perSample: TypedArray;
+  /** 1 where the target counts, 0 where it is ignored. */
+  readonly mask: TypedArray;
+  /** `Σᵢ w[tᵢ]` over the targets that count (one element). */
+  readonly denominator: TypedArray;
+}
+
+/**
+ * Per target: the class it picks, its weight, whether it counts, and `Σᵢ w[tᵢ]`, computed in JavaScript
+ * where the targets are (see runOnHost): at once on the cpu and wasm backends and for targets in
+ * JavaScript memory; for targets on the GPU (webgpu backend), when a value is next awaited, which then
+ * throws a range error. `alloc` makes the float arrays (of the loss's dtype).
+ */
+function classPicks(fn: string, target: Tensor, p: Parsed, alloc: (size: number) => TypedArray): Picks {
+  const { numClasses, weight, ignoreIndex } = p;
   const n = target.size;
-  // Per target: the class it picks (0 when ignored), its weight w[tᵢ] (0 when ignored), whether it counts,
-  // and Σᵢ w[tᵢ], computed in JavaScript where the targets are (see runOnHost): at once on the cpu and wasm
-  // backends and for targets in JavaScript memory; for targets on the GPU (webgpu backend), when a value is
-  // next awaited, which then throws a range error. 16-bit losses take float32 arrays, cast below.
-  const dtype = isHalfDType(logp.dtype) ? 'float32' : logp.dtype;
   const targets = target._array;
   // 16-bit weights hold bit patterns: read them as numbers.
   const w = weight === null ? null : (isHalfDType(weight.dtype) ? cast(weight.detach(), 'float32') : weight)._array;
   const safe = new Int32Array(n);
-  const perSample = allocate(dtype, n);
-  const mask = allocate(dtype, n);
-  const denominator = allocate(dtype, 1);
+  const perSample = alloc(n);
+  const mask = alloc(n);
+  const denominator = alloc(1);
   runOnHost(w === null ? [targets] : [targets, w], [safe, perSample, mask, denominator], () => {
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -136,6 +155,15 @@ function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smo
     }
     denominator[0] = total;
   });
+  return { safe, perSample, mask, denominator };
+}
+
+function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smoothing: number): Tensor {
+  const { classAxis, numClasses, weight, reduction } = p;
+  checkClassTargets(fn, logp, target, classAxis);
+  // 16-bit losses take float32 arrays, cast below.
+  const dtype = isHalfDType(logp.dtype) ? 'float32' : logp.dtype;
+  const { safe, perSample, mask, denominator } = classPicks(fn, target, p, (size) => allocate(dtype, size));
   const asLoss = (data: TypedArray, shape: readonly number[]) => {
     const t = new Tensor(data, shape, dtype);
     return dtype === logp.dtype ? t : cast(t, logp.dtype);
@@ -200,9 +228,12 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * `ε = labelSmoothing`; the `'mean'` reduction divides by `Σᵢ w[tᵢ]` over the non-ignored targets (not
  * by N), and targets equal to `ignoreIndex` (-100) are left out of both sums. With probabilities `q`,
  * `ℓᵢ = -Σ_c w[c] ((1-ε) q[i,c] + ε/C) log p[i,c]` and the mean divides by N; `q` gets a gradient.
- * The class weight gets none. The loss is computed with tensor ops, so it runs where the tensors are; a
- * class index out of range is an `IndexError`, thrown at once on the cpu and wasm backends and, on the
- * webgpu backend for targets on the GPU, when a value is next awaited.
+ * The class weight gets none. The loss is computed with tensor ops, so it runs where the tensors are; on
+ * the cpu and wasm backends, `[N, C]` logits with class indices and no label smoothing run as one op
+ * (core's `logSoftmaxNll`, PyTorch's fused `nll_loss(log_softmax(x))`), with the same values to the bit
+ * and one graph node instead of seven. A class index out of range is an `IndexError`, thrown at once on
+ * the cpu and wasm backends and, on the webgpu backend for targets on the GPU, when a value is next
+ * awaited.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
  *
@@ -217,6 +248,20 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const p = parseCommon('crossEntropy', input, target, options);
   const smoothing = checkNumberIn('crossEntropy', 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
+  if (
+    smoothing === 0 &&
+    input.ndim === 2 &&
+    (input.dtype === 'float32' || input.dtype === 'float64') &&
+    !(isFloatingDType(target.dtype) && target.ndim === 2) &&
+    !hostReadsMayWait()
+  ) {
+    // Class indices on the cpu or wasm backend: one op (logSoftmaxNll), the same values as the ops below.
+    checkClassTargets('crossEntropy', input, target, 1);
+    const make = input.dtype === 'float32' ? Float32Array : Float64Array;
+    const picks = classPicks('crossEntropy', target, p, (size) => new make(size));
+    const weights = picks.perSample as Float32Array | Float64Array;
+    return logSoftmaxNll(input, { index: picks.safe, weight: weights, denominator: picks.denominator[0] }, p.reduction);
+  }
   const logp = logSoftmax(input, p.classAxis);
   if (isFloatingDType(target.dtype) && target.ndim === input.ndim) {
     if (!sameShape(target.shape, input.shape))

@@ -3,6 +3,7 @@ import { backward } from '../../autograd/backward';
 import { allocate } from '../../dtype';
 import { getBackend, setBackend } from '../../kernels/registry';
 import { getBufferPool } from '../../lifetime';
+import { logSoftmaxNll } from '../../ops/log-softmax-nll';
 import { matmul } from '../../ops/matmul';
 import { sum } from '../../ops/sum';
 import { manualSeed, randn } from '../../random';
@@ -119,6 +120,29 @@ describe('wasm tensor memory (pool)', () => {
     expect(pool.liveBlocks).toBe(blocks);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
     expect(resident(w1.grad as Tensor)).toBe(true);
+  });
+
+  it('logSoftmaxNll gives back every block it takes, for every reduction (its scratch arrays too)', () => {
+    // 300 rows: the per-row terms (300 elements) and the logits' scratch gradient are pooled blocks too.
+    const x = randn([300, 10], { requiresGrad: true });
+    const picks = {
+      index: Int32Array.from({ length: 300 }, (_, i) => i % 10),
+      weight: new Float32Array(300).fill(1),
+      denominator: 300,
+    };
+    const step = (reduction: 'mean' | 'sum' | 'none') =>
+      tidy(() => {
+        x.grad = null;
+        const loss = logSoftmaxNll(x, picks, reduction);
+        (reduction === 'none' ? sum(loss) : loss).backward();
+        return loss.sum().item();
+      });
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      step(reduction);
+      const blocks = pool.liveBlocks;
+      for (let i = 0; i < 20; i++) step(reduction);
+      expect(pool.liveBlocks, reduction).toBe(blocks);
+    }
   });
 
   it('replacing a gradient that backward created gives its block back', () => {

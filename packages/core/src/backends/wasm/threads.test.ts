@@ -11,7 +11,14 @@ import { webWorkersAvailable } from './browser-threads';
 import { canBlock } from './can-block';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
-import { CHUNKS_PER_THREAD, MIN_PART_WORK, nextLateness, SOLO_BACKOFF, splitProduct } from './product-split';
+import {
+  CHUNKS_PER_THREAD,
+  MIN_PART_WORK,
+  nextLateness,
+  SHARED_PRODUCT_WORK,
+  SOLO_BACKOFF,
+  splitProduct,
+} from './product-split';
 import { DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './runtime';
 import { lcgValues } from './test-utils';
 
@@ -81,6 +88,11 @@ describe('splitProduct', () => {
     // enough work and tiles: CHUNKS_PER_THREAD chunks a thread, so that a thread that is late hands over its share
     expect(splitProduct(1024, 1024, 1024, 2).parts).toBe(2 * CHUNKS_PER_THREAD);
     expect(splitProduct(1024, 1024, 1024, 2, undefined, 1).parts).toBe(2);
+    // a product under SHARED_PRODUCT_WORK multiply-adds: one chunk a thread (the MLP step's middle layer)
+    expect(splitProduct(128, 256, 128, 2).parts).toBe(2);
+    expect(splitProduct(128, 256, 128, 3).parts).toBe(3);
+    expect(128 * 256 * 128).toBeLessThan(SHARED_PRODUCT_WORK);
+    expect(splitProduct(128, 784, 256, 2).parts).toBe(2 * CHUNKS_PER_THREAD);
   });
 
   it('splits the other dimension when the larger one has too few tiles', () => {
@@ -209,8 +221,8 @@ describe('wasm backend threads (Node)', () => {
   it('hands over many parts in a row, to spinning and to sleeping workers, without losing one', async () => {
     const kernel = wasmMatmul();
     const m = 40;
-    const k = 200;
-    const n = 200; // 1.6M multiply-adds: 4 chunks of 56, 56, 56 and 32 columns
+    const k = 2000;
+    const n = 200; // 16M multiply-adds (SHARED_PRODUCT_WORK): 4 chunks of 56, 56, 56 and 32 columns
     const a = lcgValues(m * k, 21);
     const b = lcgValues(k * n, 22);
     const one = new Float32Array(m * n);
