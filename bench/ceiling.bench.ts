@@ -24,7 +24,7 @@ import {
 } from '@nablajs/core';
 import { crossEntropy, Linear, Module } from '@nablajs/nn';
 import { adam } from '@nablajs/optim-adam';
-import { MLP, measure, median, mlpData, mlpInit, transpose2d } from './wasm/common';
+import { MLP, measure, median, mlpData, mlpInit, setBudgetScale, transpose2d } from './wasm/common';
 import { nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
 import { settle } from './wasm/settle';
 
@@ -102,22 +102,22 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const rounds: { step: number; unfused: number; adam: number; products: number[] }[] = [];
   // Round 0 warms up (the JIT, the pool's blocks) and is not counted: its step ran 30% slower in trials.
+  // Each round measures the step twice, before and after the products, each time with half the budget, and
+  // takes the mean of the two times: a change of the machine's speed during the round (this shared machine
+  // drifts by 10% and more within seconds) then weighs on the step as it does on the products between.
   for (let r = -1; r < ROUNDS; r++) {
-    // The order flips every round, so that a change of load during a round weighs on both sides alike.
-    const measureProducts = () =>
-      PRODUCTS.map(([m, k, n, ta, tb]) => (2 * m * n * k) / (nablaMatmulGflops(m, k, n, ta, tb) * 1e6));
-    let products: number[] = [];
-    let step = 0;
+    const stepMs = async () => {
+      await settle();
+      setBudgetScale(0.5);
+      const ms = 1000 / nablaMlpStepsPerSecond('MLP');
+      setBudgetScale(1);
+      return ms;
+    };
+    const before = await stepMs();
     await settle();
-    if (r % 2 !== 0) {
-      step = nablaMlpStepsPerSecond('MLP');
-      await settle();
-      products = measureProducts();
-    } else {
-      products = measureProducts();
-      await settle();
-      step = nablaMlpStepsPerSecond('MLP');
-    }
+    const products = PRODUCTS.map(([m, k, n, ta, tb]) => (2 * m * n * k) / (nablaMatmulGflops(m, k, n, ta, tb) * 1e6));
+    const after = await stepMs();
+    const step = 1000 / ((before + after) / 2);
     await settle();
     const unfused = unfusedStepsPerSecond();
     await settle();
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     '',
     `- date: ${new Date().toISOString()}; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; Node.js ${process.version}; wasm ${info.relaxedSimd ? 'relaxed SIMD' : 'SIMD'}, 1 thread`,
     `- load average (1 / 5 / 15 min) before: ${load(loadBefore)}; after: ${load(loadAfter)}`,
-    `- ${ROUNDS} rounds after a warm-up round that is not counted; each figure is the median over rounds of one measurement per round (each the median of repeated runs)`,
+    `- ${ROUNDS} rounds after a warm-up round that is not counted; each figure is the median over rounds of one measurement per round (each the median of repeated runs); in each round the step is measured before and after the products and its time is the mean of the two`,
     '',
     '| product | shape (m x k x n) | GFLOP/s alone | ms alone |',
     '|---|---|---:|---:|',

@@ -3305,6 +3305,27 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 
+  (func $nn_relu_backward_bias (export "nn_relu_backward_bias") (param $g i32) (param $y i32) (param $dz i32)
+    (param $acc0 i32) (param $rows i32) (param $n i32)
+    (local $j i32) (local $a i32) (local $v v128)
+    (block $rows_done (loop $row
+      (br_if $rows_done (i32.eqz (local.get $rows)))
+      (local.set $a (local.get $acc0))
+      
+    (local.set $j (i32.const 0))
+    (block $cols_done (loop $cols
+      (br_if $cols_done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $v (v128.and (v128.load (local.get $g)) (f32x4.gt (v128.load (local.get $y)) (v128.const f32x4 0 0 0 0))))
+        (v128.store (local.get $dz) (local.get $v))
+        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))))
+      (local.set $g (i32.add (local.get $g) (i32.const 16))) (local.set $y (i32.add (local.get $y) (i32.const 16))) (local.set $dz (i32.add (local.get $dz) (i32.const 16)))
+      (local.set $a (i32.add (local.get $a) (i32.const 32)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $cols)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $row))))
+
   (func $opt_adam_0 (export "opt_adam_0") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32) (param $sign f32) (param $wd f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $ib1 f32) (param $ib2 f32) (param $eps f32) (param $nlr f32)
     (local $off i32) (local $end i32) (local $end4 i32) (local $endU i32) (local $a_p i32) (local $a_g i32) (local $a_m i32) (local $a_v i32) (local $sign_v v128) (local $wd_v v128) (local $b1_v v128) (local $c1_v v128) (local $b2_v v128) (local $c2_v v128) (local $ib1_v v128) (local $ib2_v v128) (local $eps_v v128) (local $nlr_v v128) (local $p_v v128) (local $p_s f32) (local $p_v1 v128) (local $g_v v128) (local $g_s f32) (local $g_v1 v128) (local $m_v v128) (local $m_s f32) (local $m_v1 v128) (local $v_v v128) (local $v_s f32) (local $v_v1 v128) (local $u_v v128) (local $u_s f32) (local $u_v1 v128)
     (local.set $sign_v (f32x4.splat (local.get $sign)))

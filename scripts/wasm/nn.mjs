@@ -11,6 +11,7 @@
 import {
   exp64,
   expm164,
+  f32s,
   f64s,
   get,
   joinHalves,
@@ -388,7 +389,43 @@ function attentionSoftmaxFunction() {
       (br $row))))`;
 }
 
+// ---- ReLU's gradient and the bias gradient ---------------------------------------------------------------
+
+/**
+ * `nn_relu_backward_bias(g, y, dz, acc, rows, n)`: dz = g where y > 0, else 0 (the threshold backward of
+ * elementwise.mjs: g masked by y > 0, so NaN in y gives 0), for the contiguous rows x n arrays, n a
+ * multiple of 4; and acc[j] += dz[r, j] for every row r in order, in f64 (n doubles, zeroed by the
+ * caller). One pass for a linear layer's ReLU gradient and its bias gradient, whose sums are those of
+ * ew_sum_cols (f64, row after row), so their rounding to float32 is the same.
+ */
+function reluBackwardBiasFunction() {
+  return `
+  (func $nn_relu_backward_bias (export "nn_relu_backward_bias") (param $g i32) (param $y i32) (param $dz i32)
+    (param $acc0 i32) (param $rows i32) (param $n i32)
+    (local $j i32) (local $a i32) (local $v v128)
+    (block $rows_done (loop $row
+      (br_if $rows_done (i32.eqz ${get('rows')}))
+      ${set('a', get('acc0'))}
+      ${vectors(
+        'cols',
+        get('n'),
+        ['g', 'y', 'dz'],
+        ['a'],
+        `${set('v', `(v128.and (v128.load ${get('g')}) (f32x4.gt (v128.load ${get('y')}) ${f32s(0)}))`)}
+        (v128.store ${get('dz')} ${get('v')})
+        (v128.store ${get('a')} (f64x2.add (v128.load ${get('a')}) (f64x2.promote_low_f32x4 ${get('v')})))
+        (v128.store offset=16 ${get('a')} (f64x2.add (v128.load offset=16 ${get('a')}) ${promoteHigh(get('v'))}))`,
+      )}
+      ${set('rows', `(i32.sub ${get('rows')} (i32.const 1))`)}
+      (br $row))))`;
+}
+
 /** The functions of the network kernels, as WAT module fields. */
 export function nnWat() {
-  return [...GELU_MAPS.map(mapFunction), layerNormFunctions(), attentionSoftmaxFunction()].join('\n');
+  return [
+    ...GELU_MAPS.map(mapFunction),
+    layerNormFunctions(),
+    attentionSoftmaxFunction(),
+    reluBackwardBiasFunction(),
+  ].join('\n');
 }

@@ -1,12 +1,13 @@
 import { allocate, isFloatingDType, promoteTypes } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
-import { reluKernel, thresholdBackwardKernel } from '../kernels/cpu/activations';
+import { reluBackwardBiasKernel, reluKernel, thresholdBackwardKernel } from '../kernels/cpu/activations';
 import { addKernel } from '../kernels/cpu/elementwise';
 import { matmulKernel } from '../kernels/cpu/matmul';
 import { sumKernel } from '../kernels/cpu/reduce';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
+import { hostReadsMayWait } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { cast } from './cast';
@@ -78,11 +79,18 @@ function makeLinearOp(relu: boolean) {
       // The ReLU's gradient in a scratch tensor of its own, disposed (its block reused) before returning.
       const scratch = relu ? new Tensor(allocate(g.dtype, g.size, false), g.shape, g.dtype) : null;
       const dz = scratch === null ? g._array : scratch._array;
-      if (relu) resolveKernel('thresholdBackward', thresholdBackwardKernel)(g._array, output._array, dz, 0);
+      // With a bias on the cpu or wasm backend: the ReLU's gradient and the bias gradient in one pass
+      // (a GPU backend keeps its own two kernels rather than a cpu fallback).
+      const biasInPass = relu && b?.requiresGrad === true && !hostReadsMayWait();
+      let gb: Tensor | null = null;
+      if (biasInPass) {
+        const data = allocate(b.dtype, n, false);
+        resolveKernel('reluBackwardBias', reluBackwardBiasKernel)(g._array, output._array, dz, rows, n, data);
+        gb = fresh(data, b.shape, b);
+      } else if (relu) resolveKernel('thresholdBackward', thresholdBackwardKernel)(g._array, output._array, dz, 0);
       const matmulK = resolveKernel('matmul', matmulKernel);
       let gx: Tensor | null = null;
       let gw: Tensor | null = null;
-      let gb: Tensor | null = null;
       if (x.requiresGrad) {
         const data = allocate(x.dtype, rows * k, false);
         matmulK(dz, 0, w._array, 0, data, 0, rows, n, k, false, false, false);
@@ -93,7 +101,7 @@ function makeLinearOp(relu: boolean) {
         matmulK(dz, 0, x._array, 0, data, 0, n, rows, k, true, false, false);
         gw = fresh(data, w.shape, w);
       }
-      if (b?.requiresGrad) {
+      if (b?.requiresGrad && !biasInPass) {
         const data = allocate(b.dtype, n, false);
         resolveKernel('sum', sumKernel)(dz, [rows, n], [0], data);
         gb = fresh(data, b.shape, b);

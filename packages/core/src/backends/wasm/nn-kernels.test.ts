@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { geluBackwardKernel, geluKernel } from '../../kernels/cpu/activations';
+import {
+  geluBackwardKernel,
+  geluKernel,
+  reluBackwardBiasKernel,
+  thresholdBackwardKernel,
+} from '../../kernels/cpu/activations';
 import { attentionSoftmaxKernel } from '../../kernels/cpu/attention';
 import { layerNormBackwardKernel, layerNormKernel } from '../../kernels/cpu/layer-norm';
+import { sumKernel } from '../../kernels/cpu/reduce';
 import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernels/registry';
 import { getWasmRuntime, initWasmBackend } from './index';
 import { NN_LIMITS } from './nn-kernels';
@@ -195,4 +201,45 @@ describe('wasm network kernels (gelu, layer norm, attention softmax)', () => {
           wasm('attentionSoftmax', attentionSoftmaxKernel)(inPlace, bias, batch * l, l, s, 0.3, causal, inPlace);
           expect(maxUlps(inPlace, want)).toBeLessThanOrEqual(1);
         });
+
+  for (const mode of MODES)
+    it(`reluBackwardBias (${mode}): the bits of thresholdBackward then the sum over rows (the wasm kernels)`, () => {
+      for (const [rows, n] of [
+        [1, 4],
+        [7, 12],
+        [128, 256],
+        [33, 20],
+        [5, 6], // not a multiple of 4: the two kernels
+      ]) {
+        const g = lcgValues(rows * n, 31 + n, -3, 3);
+        const y = lcgValues(rows * n, 41 + n, -1, 1);
+        // Zeros of both signs, NaN and infinities in the output and in the gradient.
+        y[0] = 0;
+        g[1] = -0;
+        y[1] = 1;
+        if (y.length > 4) {
+          y[2] = Number.NaN;
+          y[3] = -0;
+          g[4] = Number.NaN;
+          y[4] = 2;
+        }
+        const wantDz = new Float32Array(rows * n);
+        const wantDb = new Float32Array(n);
+        wasm('thresholdBackward', thresholdBackwardKernel)(g, y, wantDz, 0);
+        wasm('sum', sumKernel)(wantDz, [rows, n], [0], wantDb);
+        // The cpu kernel's own results, too.
+        const cpuDz = new Float32Array(rows * n);
+        const cpuDb = new Float32Array(n);
+        reluBackwardBiasKernel(g, y, cpuDz, rows, n, cpuDb);
+        const dz = place(new Float32Array(rows * n).fill(99), mode);
+        const db = new Float32Array(n).fill(99);
+        wasm('reluBackwardBias', reluBackwardBiasKernel)(place(g, mode), place(y, mode), dz, rows, n, db);
+        expect(Array.from(dz), `${rows}x${n} dz`).toEqual(Array.from(wantDz));
+        expect(Array.from(db), `${rows}x${n} db`).toEqual(Array.from(wantDb));
+        expect(Array.from(cpuDz)).toEqual(Array.from(wantDz));
+        expect(Array.from(cpuDb)).toEqual(Array.from(wantDb));
+        expect(Object.is(dz[1], -0)).toBe(true);
+        if (y.length > 4) expect(Number.isNaN(dz[4])).toBe(true);
+      }
+    });
 });

@@ -1,8 +1,9 @@
 import type { TypedArray } from '../../dtype';
-import { geluBackwardKernel, geluKernel } from '../../kernels/cpu/activations';
+import { geluBackwardKernel, geluKernel, thresholdBackwardKernel } from '../../kernels/cpu/activations';
 import { attentionSoftmaxKernel } from '../../kernels/cpu/attention';
 import { layerNormBackwardKernel, layerNormKernel } from '../../kernels/cpu/layer-norm';
-import { registerKernel } from '../../kernels/registry';
+import { sumKernel } from '../../kernels/cpu/reduce';
+import { registerKernel, resolveKernel } from '../../kernels/registry';
 import { alignBytes, MAX_OPERAND_BYTES, type WasmHeap } from './memory';
 import type { WasmRuntime } from './runtime';
 
@@ -33,6 +34,7 @@ interface NnExports {
     eps: number,
     flags: number,
   ): void;
+  nn_relu_backward_bias(g: number, y: number, dz: number, acc: number, rows: number, n: number): void;
   nn_attention_softmax(
     x: number,
     bias: number,
@@ -107,8 +109,9 @@ const isF32 = (a: TypedArray | null): a is Float32Array | null => a === null || 
 /**
  * Register the wasm backend's network kernels, each with the signature of the cpu kernel it replaces,
  * for float32 arrays: `gelu` and its gradient (exact and tanh form), `layerNorm` and its backward on
- * rows whose length is a multiple of 4, and the fused softmax of attention scores (`attentionSoftmax`,
- * rows a multiple of 4 long). Other dtypes, shapes and small arrays keep the cpu kernels. The results
+ * rows whose length is a multiple of 4, the fused softmax of attention scores (`attentionSoftmax`,
+ * rows a multiple of 4 long), and a linear layer's ReLU gradient with its bias gradient in one pass
+ * (`reluBackwardBias`, rows a multiple of 4 long; the same bits as `thresholdBackward` then `sum`). Other dtypes, shapes and small arrays keep the cpu kernels. The results
  * are the cpu kernels' to within 1 ulp of float32 (see scripts/wasm/nn.mjs).
  *
  * @example
@@ -212,6 +215,32 @@ export function registerNnKernels(runtime: WasmRuntime): void {
       const sums = new Float64Array(heap.f32.buffer, acc, 2 * n);
       if (dw !== null) dw.set(sums.subarray(0, n));
       if (db !== null) db.set(sums.subarray(n, 2 * n));
+    },
+    'wasm',
+  );
+
+  registerKernel(
+    'reluBackwardBias',
+    (g: TypedArray, y: TypedArray, dz: TypedArray, rows: number, n: number, db: TypedArray) => {
+      const ops: Operand[] = [
+        { arr: g as Float32Array, read: true, write: false },
+        { arr: y as Float32Array, read: true, write: false },
+        { arr: dz as Float32Array, read: false, write: true },
+      ];
+      const ok = rowsFit(n, dz.length) && isF32(g) && isF32(y) && isF32(dz) && isF32(db);
+      // The f64 column sums (zeroed here) follow the operands in the arena.
+      const ptrs = ok ? placeOperands(heap, ops, 8 * n) : null;
+      if (ptrs === null) {
+        resolveKernel('thresholdBackward', thresholdBackwardKernel)(g, y, dz, 0);
+        resolveKernel('sum', sumKernel)(dz, [rows, n], [0], db);
+        return;
+      }
+      const acc = ptrs[3];
+      new Float64Array(heap.f32.buffer, acc, n).fill(0);
+      ex.nn_relu_backward_bias(ptrs[0], ptrs[1], ptrs[2], acc, rows, n);
+      copyBack(heap, ops, ptrs);
+      // NOTE: the arena is read before any other call can reuse it; storing a double rounds it once.
+      db.set(new Float64Array(heap.f32.buffer, acc, n));
     },
     'wasm',
   );

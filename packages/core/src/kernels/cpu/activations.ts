@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../dtype';
 import { erfc } from './erf';
+import { sumKernel } from './reduce';
 
 // Kernels of the activation functions and of their fused gradients. Forward kernels take (x, out, ...attrs);
 // gradient kernels take (g, x or y, out, ...attrs) and compute `g * f'(x)` in one pass.
@@ -49,6 +50,23 @@ export function reluKernel(x: TypedArray, out: TypedArray): void {
 /** The gradient of `relu` (PyTorch's `threshold_backward`): `g` where `x > threshold`, 0 elsewhere. */
 export function thresholdBackwardKernel(g: TypedArray, x: TypedArray, out: TypedArray, threshold: number): void {
   for (let i = 0; i < x.length; i++) out[i] = x[i] > threshold ? g[i] : 0;
+}
+
+/**
+ * ReLU's gradient and a linear layer's bias gradient in one call, on `rows x n` arrays: `dz = g` where
+ * `y > 0`, else 0 ({@link thresholdBackwardKernel}), and `db[j] = Σ_r dz[r, j]` (the sum over axis 0, as
+ * `sumKernel`). A backend replaces it with one pass over the arrays; the results are the two kernels'.
+ */
+export function reluBackwardBiasKernel(
+  g: TypedArray,
+  y: TypedArray,
+  dz: TypedArray,
+  rows: number,
+  n: number,
+  db: TypedArray,
+): void {
+  thresholdBackwardKernel(g, y, dz, 0);
+  sumKernel(dz, [rows, n], [0], db);
 }
 
 /** The cpu kernel of `leakyRelu`: `x` where positive, `slope * x` elsewhere. */
