@@ -137,6 +137,30 @@ describe('logSoftmaxNll', () => {
     });
   });
 
+  it('keeps its own copy of the picks: changing them after the forward does not change the gradient', () => {
+    const x = tensor(
+      [
+        [2, 0, 1],
+        [0, 3, 0],
+      ],
+      { requiresGrad: true },
+    );
+    const picks: ClassPicks = { index: Int32Array.of(0, 1), weight: Float32Array.of(1, 1), denominator: 2 };
+    const loss = logSoftmaxNll(x, picks);
+    picks.index[0] = 2;
+    picks.weight[1] = 5;
+    loss.backward();
+    const want = tensor(
+      [
+        [2, 0, 1],
+        [0, 3, 0],
+      ],
+      { requiresGrad: true },
+    );
+    logSoftmaxNll(want, { index: Int32Array.of(0, 1), weight: Float32Array.of(1, 1), denominator: 2 }).backward();
+    expect(Array.from(x.grad?.values ?? [])).toEqual(Array.from(want.grad?.values ?? []));
+  });
+
   it('rejects bad arguments with errors that name the argument, and leaves the picks untouched', () => {
     const x = tensor([[1, 2, 3]]);
     const ok: ClassPicks = { index: Int32Array.of(1), weight: Float32Array.of(1), denominator: 1 };

@@ -132,7 +132,7 @@ function checkPicks(picks: ClassPicks, rows: number, classes: number): void {
  * `nll_loss(log_softmax(x))`): the same values, to the bit, as `logSoftmax`, `gather`, `mul`, `neg`,
  * `sum` and `div` one after the other, with one node in the graph instead of seven and a backward that
  * writes `(softmax(x) - onehot) · cᵢ` with one kernel. float32 or float64 logits; the picks are plain
- * arrays read on the host, checked here. Gradients of gradients work.
+ * arrays read on the host, checked and copied here. Gradients of gradients work.
  *
  * @param logits - `[N, C]` float32 or float64 scores
  * @param picks - each row's class, weight and the mean's denominator (see {@link ClassPicks})
@@ -154,5 +154,7 @@ export function logSoftmaxNll(logits: Tensor, picks: ClassPicks, reduction: NllR
   if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean')
     throw new ValueError(`${fn}: reduction must be 'none', 'sum' or 'mean', got ${JSON.stringify(reduction)}`);
   checkPicks(picks, logits.shape[0], logits.shape[1]);
-  return logSoftmaxNllOp([logits], { picks, reduction, logp: null });
+  // Copies, so that a later change to the caller's arrays cannot change the gradient.
+  const own = { index: picks.index.slice(), weight: picks.weight.slice(), denominator: picks.denominator };
+  return logSoftmaxNllOp([logits], { picks: own, reduction, logp: null });
 }
