@@ -1,4 +1,4 @@
-// Fits the polynomial of the wasm gelu kernels (scripts/wasm/nn.mjs, MILLS_P): with the Mills ratio
+// Fits the polynomial of the wasm gelu kernels (scripts/wasm/gelu.mjs, MILLS_P): with the Mills ratio
 // R(a) = Φ(-a) / φ(a) and u = 1 / (1 + 0.2 a), R(a) = u · P(2u - 1) for a >= 0, P of degree 14 by
 // Chebyshev interpolation on u in [0, 1] (R/u is analytic there, including u -> 0 where R ~ 1/a), then
 // written in monomials of s = 2u - 1 for Horner's scheme. Prints the coefficients and the largest

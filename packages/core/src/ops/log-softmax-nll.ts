@@ -2,6 +2,7 @@ import { allocate } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
 import { sumKernel } from '../kernels/cpu/reduce';
+import { roundingOfDType } from '../kernels/cpu/rounding';
 import { softmaxBackwardKernel, softmaxKernel } from '../kernels/cpu/softmax';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
@@ -42,8 +43,6 @@ interface NllAttrs {
   logp: Tensor | null;
 }
 
-const round = (dtype: string) => (dtype === 'float32' ? Math.fround : (v: number) => v);
-
 // log_softmax, the picked terms -(logp[i, tᵢ] · wᵢ) and their reduction in one op, with a backward that
 // writes the logits' gradient with one kernel. Its results are those of the composite
 // neg(mul(gather(logSoftmax(x)), w)) then sum (and div by the denominator), to the bit: the same kernels
@@ -55,7 +54,7 @@ const logSoftmaxNllOp = registerOp<NllAttrs>({
     const { picks, reduction } = attrs;
     const [rows, classes] = x.shape;
     const dtype = x.dtype;
-    const fr = round(dtype);
+    const fr = roundingOfDType(dtype);
     const logp = allocate(dtype, x.size, false);
     resolveKernel('logSoftmax', softmaxKernel)(x._array, rows, classes, 1, logp, true);
     attrs.logp = new Tensor(logp, x.shape, dtype);
@@ -87,7 +86,7 @@ const logSoftmaxNllOp = registerOp<NllAttrs>({
       const perRow = mul(reduction === 'none' ? g : reshape(g, [1]), new Tensor(coef, [rows], dtype));
       return [mul(sub(new Tensor(onehot, x.shape, dtype), softmax(x, 1)), reshape(perRow, [rows, 1]))];
     }
-    const fr = round(dtype);
+    const fr = roundingOfDType(dtype);
     const up = g._array;
     // The gradient of each picked log-probability, as div, sum, neg and mul's backwards give it; the
     // others are 0. `+ 0` turns -0 into +0, as adding into zeros does.

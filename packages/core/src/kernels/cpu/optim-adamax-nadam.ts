@@ -2,8 +2,10 @@
 // blocks in one kernel, computing in doubles and rounding to the parameter's type exactly where the chain
 // stores a value (the update buffer, the state arrays), so that its results are the chain's bit for bit in
 // float32 and float64.
+
 import type { TypedArray } from '../../dtype';
 import { checkLength } from './optim';
+import { roundingOf } from './rounding';
 
 /**
  * The fused step of Adamax (`adamaxUpdate`; `@nablajs/optim-adam` calls it through
@@ -47,7 +49,7 @@ export function adamaxUpdateKernel(
   checkLength('adamaxUpdateKernel', 'grad', grad, n);
   checkLength('adamaxUpdateKernel', 'm', m, n);
   checkLength('adamaxUpdateKernel', 'u', u, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const sign = maximize ? -1 : 1;
   const c1 = 1 - beta1;
   const bc1 = 1 - beta1 ** step;
@@ -108,7 +110,7 @@ export function nadamUpdateKernel(
   checkLength('nadamUpdateKernel', 'grad', grad, n);
   checkLength('nadamUpdateKernel', 'm', m, n);
   checkLength('nadamUpdateKernel', 'v', v, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const s = -lr;

@@ -1,8 +1,10 @@
 // The fused steps of ASGD and Rprop: each runs its optimizer's chain of update blocks in one kernel,
 // computing in doubles in the chain's order and rounding to the parameter's type exactly where the chain
 // stores a value, so results are the chain's bit for bit in float32 and float64.
+
 import type { TypedArray } from '../../dtype';
 import { checkLength } from './optim';
+import { roundingOf } from './rounding';
 
 /**
  * The fused step of ASGD (`asgdUpdate`; `@nablajs/optim-sgd` calls it through
@@ -42,7 +44,7 @@ export function asgdUpdateKernel(
   const n = param.length;
   checkLength('asgdUpdateKernel', 'grad', grad, n);
   checkLength('asgdUpdateKernel', 'ax', ax, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const sign = maximize ? -1 : 1;
   // NOTE: as addWeightDecay's `if (!wd)`: a zero (or NaN) decay adds nothing, not 0 · p.
   const decay = weightDecay !== 0 && !Number.isNaN(weightDecay);
@@ -103,7 +105,7 @@ export function rpropUpdateKernel(
   checkLength('rpropUpdateKernel', 'grad', grad, n);
   checkLength('rpropUpdateKernel', 'prev', prev, n);
   checkLength('rpropUpdateKernel', 'stepSize', stepSize, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const sign = maximize ? -1 : 1;
   const initial = round(lr);
   for (let j = 0; j < n; j++) {

@@ -1,8 +1,10 @@
 // The fused steps of the modern optimizers (Lion, AdEMAMix, Schedule-Free, Adan, LAMB, cautious AdamW): each
 // runs its optimizer's chain of update blocks in one kernel, rounding where the chain stores a value. The
 // classic ones (SGD, Adam, RMSprop, Adagrad) are in ./optim.ts.
+
 import type { TypedArray } from '../../dtype';
 import { checkLength } from './optim';
+import { roundingOf } from './rounding';
 
 /**
  * The fused step of Lion (`lionUpdate`; `@nablajs/optim-lion` calls it through
@@ -38,7 +40,7 @@ export function lionUpdateKernel(
   const n = param.length;
   checkLength('lionUpdateKernel', 'grad', grad, n);
   checkLength('lionUpdateKernel', 'm', m, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const sign = maximize ? -1 : 1;
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
@@ -98,7 +100,7 @@ export function ademamixUpdateKernel(
     ['nu', nu],
   ] as const)
     checkLength('ademamixUpdateKernel', name, a, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const s = -lr;
   for (let j = 0; j < n; j++) {
     const g = grad[j];
@@ -173,7 +175,7 @@ export function scheduleFreeUpdateKernel(
     ['m', m],
   ] as const)
     checkLength('scheduleFreeUpdateKernel', name, a, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const mu = innerMomentum;
   for (let j = 0; j < n; j++) {
     const y = param[j];
@@ -245,7 +247,7 @@ export function adanUpdateKernel(
     ['prev', prev],
   ] as const)
     checkLength('adanUpdateKernel', name, a, size);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const s = -lr;
   for (let j = 0; j < size; j++) {
     const g = grad[j];
@@ -308,7 +310,7 @@ export function lambUpdateKernel(
     ['u', u],
   ] as const)
     checkLength('lambUpdateKernel', name, a, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   let pSq = 0;
   let uSq = 0;
   for (let j = 0; j < n; j++) {
@@ -374,7 +376,7 @@ export function cautiousAdamwUpdateKernel(
     ['u', u],
   ] as const)
     checkLength('cautiousAdamwUpdateKernel', name, a, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const agrees = (a: number, b: number) => (a > 0 && b > 0) || (a < 0 && b < 0);
   let kept = 0;
   for (let j = 0; j < n; j++) {

@@ -2,8 +2,10 @@
 // Newton-Schulz orthogonalises, the update with the orthogonalised matrix, and the AdamW fallback of the
 // parameters that are not matrices. Each computes in doubles and rounds where Muon's chain of update blocks
 // stores a value, so the fused step is the chain's bit for bit.
+
 import type { TypedArray } from '../../dtype';
 import { checkLength } from './optim';
+import { roundingOf } from './rounding';
 
 /** PyTorch's `lerp(start, end, weight)`: `start + w·(end - start)` for |w| < 0.5, else `end - (end - start)·(1 - w)`. */
 function lerp(start: number, end: number, weight: number): number {
@@ -54,7 +56,7 @@ export function muonMomentumKernel(
 export function muonUpdateKernel(param: TypedArray, o: TypedArray, decay: number, step: number): void {
   const n = param.length;
   checkLength('muonUpdateKernel', 'o', o, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   for (let j = 0; j < n; j++) {
     const u = decay === 0 ? round(-step * o[j]) : round(-decay * param[j] - step * o[j]);
     param[j] = param[j] + u;
@@ -91,7 +93,7 @@ export function muonAdamwUpdateKernel(
   checkLength('muonAdamwUpdateKernel', 'grad', grad, n);
   checkLength('muonAdamwUpdateKernel', 'm', m, n);
   checkLength('muonAdamwUpdateKernel', 'v', v, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   for (let j = 0; j < n; j++) {
     const g = grad[j];
     m[j] = lerp(m[j], g, 1 - beta1);

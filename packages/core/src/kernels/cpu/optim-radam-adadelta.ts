@@ -1,8 +1,10 @@
 // The fused steps of RAdam and Adadelta (cpu kernels): each runs its optimizer's chain of update blocks in one
 // kernel, computing in doubles and rounding where the chain stores a value, so float32 and float64 results are
 // the chain's bit for bit.
+
 import type { TypedArray } from '../../dtype';
 import { checkLength } from './optim';
+import { roundingOf } from './rounding';
 
 /**
  * The fused step of RAdam (`radamUpdate`; `@nablajs/optim-adam` calls it through
@@ -47,7 +49,7 @@ export function radamUpdateKernel(
   checkLength('radamUpdateKernel', 'grad', grad, n);
   checkLength('radamUpdateKernel', 'm', m, n);
   checkLength('radamUpdateKernel', 'v', v, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const bc1 = 1 - beta1 ** step;
@@ -126,7 +128,7 @@ export function adadeltaUpdateKernel(
   checkLength('adadeltaUpdateKernel', 'grad', grad, n);
   checkLength('adadeltaUpdateKernel', 'squareAvg', squareAvg, n);
   checkLength('adadeltaUpdateKernel', 'accDelta', accDelta, n);
-  const round = param instanceof Float32Array ? Math.fround : (x: number) => x;
+  const round = roundingOf(param);
   const sign = maximize ? -1 : 1;
   const decay = 1 - rho;
   const s = -lr;
