@@ -108,7 +108,8 @@ const conv2dOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => Tensor = r
     let dtype = promoteTypes(x.dtype, w.dtype);
     if (b !== null) dtype = promoteTypes(dtype, b.dtype);
     const shape = [g.batch, g.outChannels, g.outH, g.outW];
-    const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW);
+    // The kernel writes every element (no zero-filling needed).
+    const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW, false);
     resolveKernel('conv2d', conv2dKernel)(x._array, w._array, b === null ? null : b._array, out, g);
     return new Tensor(out, shape, dtype);
   },
@@ -145,7 +146,7 @@ const conv2dWeightGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => 
   forward: ([x, grad], g) => {
     const dtype = promoteTypes(x.dtype, grad.dtype);
     const cg = g.inChannels / g.groups;
-    const out = allocate(dtype, g.outChannels * cg * g.kernelH * g.kernelW);
+    const out = allocate(dtype, g.outChannels * cg * g.kernelH * g.kernelW, false); // overwritten
     resolveKernel('conv2dWeightGrad', conv2dWeightGradKernel)(x._array, grad._array, out, g);
     return new Tensor(out, [g.outChannels, cg, g.kernelH, g.kernelW], dtype);
   },

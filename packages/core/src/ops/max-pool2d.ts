@@ -110,7 +110,8 @@ const maxPool2dOp: (inputs: readonly Tensor[], attrs: MaxPoolAttrs) => Tensor = 
   forward: ([x], attrs) => {
     const g = attrs.geometry;
     const shape = [g.batch, g.channels, g.outH, g.outW];
-    const out = allocate(x.dtype, g.batch * g.channels * g.outH * g.outW);
+    // Both kernels write every element (no zero-filling needed).
+    const out = allocate(x.dtype, g.batch * g.channels * g.outH * g.outW, false);
     if (attrs.indices === null) {
       const indices = new Int32Array(out.length);
       resolveKernel('maxPool2d', maxPool2dKernel)(x._array, out, indices, g);

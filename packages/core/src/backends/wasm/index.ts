@@ -4,6 +4,7 @@ import { registerKernel } from '../../kernels/registry';
 import { setBufferPool } from '../../lifetime';
 import { setFingerprintLanes } from '../../version';
 import { startWebWorker, webWorkersAvailable } from './browser-threads';
+import { registerConvKernels } from './conv-kernels';
 import { registerElementwiseKernels } from './elementwise';
 import { makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
@@ -133,8 +134,9 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * first call's promise (a different `options.relaxedSimd` then throws: it is fixed once compiled).
  *
  * The backend replaces float32 kernels of the cpu backend: matmul in every transpose combination (so
- * also linear layers, conv2d through its column matrix, and their gradients), the elementwise and
- * broadcasting ops, sums and means, softmax and log-softmax, and the fused optimizer updates. Other
+ * also linear layers and their gradients), conv2d and its gradients (a run of samples unfolded into one
+ * column matrix, one product the threads share), max pooling, the elementwise and broadcasting ops, sums
+ * and means, softmax and log-softmax, and the fused optimizer updates. Other
  * dtypes and ops keep the cpu kernels (docs/guides/wasm-backend.md lists them). Where the runtime has
  * relaxed SIMD, matmul uses its fused multiply-add unless `options.relaxedSimd` is `false`.
  *
@@ -195,6 +197,7 @@ async function initialize(relaxed: boolean): Promise<boolean> {
   installFingerprintLanes(heap, instance.exports as unknown as FingerprintExports);
   registerElementwiseKernels(runtime);
   registerNnKernels(runtime);
+  registerConvKernels(runtime);
   registerOptimKernels(runtime);
   return true;
 }

@@ -4,7 +4,7 @@ import { attentionSoftmaxKernel } from '../../kernels/cpu/attention';
 import { layerNormBackwardKernel, layerNormKernel } from '../../kernels/cpu/layer-norm';
 import { sumKernel } from '../../kernels/cpu/reduce';
 import { registerKernel, resolveKernel } from '../../kernels/registry';
-import { alignBytes, MAX_OPERAND_BYTES, type WasmHeap } from './memory';
+import { copyBack, isF32, type Operand, placeOperands } from './operands';
 import type { WasmRuntime } from './runtime';
 
 // Exports of scripts/wasm/nn.mjs (pointers are byte addresses, counts in elements).
@@ -58,53 +58,6 @@ interface NnExports {
  * ```
  */
 export const NN_LIMITS = { minElements: 64 };
-
-/** One operand of a kernel call: its array (null when absent), whether it is read, whether it is written. */
-interface Operand {
-  arr: Float32Array | null;
-  read: boolean;
-  write: boolean;
-}
-
-/**
- * The byte addresses of a call's float32 operands in wasm memory: arrays that live there are used in
- * place, the others (and `scratch` bytes, returned last) are placed in the arena, read ones copied in.
- * Null when they do not fit. After the call, {@link copyBack} copies the written ones out.
- */
-function placeOperands(heap: WasmHeap, ops: Operand[], scratch: number): number[] | null {
-  const ptrs: number[] = [];
-  let bytes = 0;
-  const offsets: number[] = [];
-  for (const op of ops) {
-    const p = op.arr === null ? 0 : heap.pointerOf(op.arr);
-    ptrs.push(p);
-    offsets.push(bytes);
-    if (op.arr !== null && p < 0) bytes += alignBytes(op.arr.length * 4);
-  }
-  if (bytes + scratch > MAX_OPERAND_BYTES) return null;
-  const at = bytes + scratch > 0 ? heap.arena(bytes + scratch) : 0;
-  const f32 = heap.f32;
-  for (let i = 0; i < ops.length; i++) {
-    const arr = ops[i].arr;
-    if (arr === null || ptrs[i] >= 0) continue;
-    ptrs[i] = at + offsets[i];
-    if (ops[i].read) f32.set(arr, ptrs[i] >> 2);
-  }
-  ptrs.push(at + bytes);
-  return ptrs;
-}
-
-/** Copy the written operands that were placed in the arena back into their arrays. */
-function copyBack(heap: WasmHeap, ops: Operand[], ptrs: number[]): void {
-  const f32 = heap.f32;
-  for (let i = 0; i < ops.length; i++) {
-    const arr = ops[i].arr;
-    if (arr === null || !ops[i].write || heap.pointerOf(arr) >= 0) continue;
-    arr.set(f32.subarray(ptrs[i] >> 2, (ptrs[i] >> 2) + arr.length));
-  }
-}
-
-const isF32 = (a: TypedArray | null): a is Float32Array | null => a === null || a instanceof Float32Array;
 
 /**
  * Register the wasm backend's network kernels, each with the signature of the cpu kernel it replaces,
