@@ -244,17 +244,26 @@ export function registerConvKernels(runtime: WasmRuntime): void {
         { arr: gradWeight as Float32Array, read: false, write: true },
       ];
       const gradBytes = alignBytes(og * nb * P * 4);
-      const ptrs = takes(g, [x, grad, gradWeight]) ? placeOperands(heap, ops, gradBytes + K * nb * P * 4) : null;
+      const colBytes = alignBytes(K * nb * P * 4);
+      const ptrs = takes(g, [x, grad, gradWeight]) ? placeOperands(heap, ops, gradBytes + colBytes + K * og * 4) : null;
       if (ptrs === null) return conv2dWeightGradKernel(x, grad, gradWeight, g);
       const [px, pg, pgw, g2] = ptrs;
       const cols = g2 + gradBytes;
+      const t = cols + colBytes;
       for (let n0 = 0; n0 < g.batch; n0 += nb) {
         const len = Math.min(nb, g.batch - n0);
         for (let gi = 0; gi < g.groups; gi++) {
           gatherGrad(pg, g2, g, n0, len, gi);
           columns(ex.conv_im2col, px, cols, g, n0, len, gi);
-          // gW[o, k] (+)= Σ_j G[o, j] cols[k, j]: the first run writes, the others add.
-          runtime.gemm(g2, len * P, 1, cols, 1, len * P, pgw + gi * og * K * 4, K, og, len * P, K, n0 === 0);
+          // gWᵀ[k, o] = Σ_j cols[k, j] G[o, j] (the long rows of cols as A: whole register tiles), then
+          // transposed into gW: the first run writes, the others add.
+          runtime.gemm(cols, len * P, 1, g2, 1, len * P, t, og, K, len * P, og, true);
+          const f = heap.f32;
+          const at = pgw / 4 + gi * og * K;
+          const tt = t / 4;
+          for (let o = 0; o < og; o++)
+            for (let k = 0; k < K; k++)
+              f[at + o * K + k] = n0 === 0 ? f[tt + k * og + o] : f[at + o * K + k] + f[tt + k * og + o];
         }
       }
       copyBack(heap, ops, ptrs);
