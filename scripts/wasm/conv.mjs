@@ -33,9 +33,17 @@ function loop(name, limit, body, start = i32(0)) {
 
 /**
  * A loop over f32 elements `[from, to)` of a row: 4 at a time with `vector(i)` (unless it is null), then one
- * at a time with `scalar(i)`.
+ * at a time with `scalar(i)` (unless it is null: the loop then stops at the last whole vector, $i there).
  */
 function rowLoop(label, from, to, vector, scalar) {
+  if (scalar === null)
+    return `
+    ${set('i', from)}
+    (block $${label}_v_done (loop $${label}_v
+      (br_if $${label}_v_done (i32.gt_s ${add(get('i'), i32(4))} ${to}))
+      ${vector(get('i'))}
+      ${inc('i', i32(4))}
+      (br $${label}_v)))`;
   if (vector === null)
     return `
     ${set('i', from)}
@@ -66,7 +74,8 @@ const COLUMN_PARAMS = `(param $x i32) (param $cols i32) (param $nb i32) (param $
     (param $xSample i32) (param $J i32)`;
 const COLUMN_LOCALS = `(local $c i32) (local $ki i32) (local $kj i32) (local $s i32) (local $oy i32) (local $i i32)
     (local $row i32) (local $P i32) (local $offY i32) (local $offX i32) (local $iy i32) (local $x0 i32) (local $x1 i32)
-    (local $plane i32) (local $d i32) (local $src i32)`;
+    (local $plane i32) (local $d i32) (local $src i32) (local $span i32) (local $y0 i32) (local $y1 i32) (local $lo i32)
+    (local $hi i32) (local $e i32)`;
 
 /**
  * The loops shared by im2col and col2im: for every row (c, ki, kj) of the column matrix, sample s and
@@ -74,7 +83,18 @@ const COLUMN_LOCALS = `(local $c i32) (local $ki i32) (local $kj i32) (local $s 
  * input pixel (iy, offX) (the tap's column offset; only columns [x0, x1) of the output row read inside
  * the image) and $d that of the output row's first column entry; `outside` runs for the other rows.
  */
-function columnLoops(inside, outside) {
+function columnLoops(inside, outside, block = null) {
+  const rows = loop(
+    'oy',
+    get('outH'),
+    `${set('iy', add(mul(get('oy'), get('sH')), get('offY')))}
+              (if (i32.and (i32.ge_s ${get('iy')} ${i32(0)}) (i32.lt_s ${get('iy')} ${get('H')}))
+                (then
+                  ${set('src', add(at('plane', add(mul(get('s'), get('xSample')), mul(get('iy'), get('W')))), `(i32.shl ${get('offX')} (i32.const 2))`))}
+                  ${inside})
+                (else ${outside}))
+              ${set('d', at('d', get('outW')))}`,
+  );
   return `
     ${set('P', mul(get('outH'), get('outW')))}
     ${set('row', i32(0))}
@@ -104,17 +124,7 @@ function columnLoops(inside, outside) {
             's',
             get('nb'),
             `${set('d', at('cols', add(mul(get('row'), get('J')), mul(get('s'), get('P')))))}
-            ${loop(
-              'oy',
-              get('outH'),
-              `${set('iy', add(mul(get('oy'), get('sH')), get('offY')))}
-              (if (i32.and (i32.ge_s ${get('iy')} ${i32(0)}) (i32.lt_s ${get('iy')} ${get('H')}))
-                (then
-                  ${set('src', add(at('plane', add(mul(get('s'), get('xSample')), mul(get('iy'), get('W')))), `(i32.shl ${get('offX')} (i32.const 2))`))}
-                  ${inside})
-                (else ${outside}))
-              ${set('d', at('d', get('outW')))}`,
-            )}`,
+            ${block === null ? rows : `(if ${get('span')} (then ${block}) (else ${rows}))`}`,
           )}
           ${inc('row')}`,
         )}`,
@@ -138,16 +148,17 @@ const zeroRow = (label, from, to) =>
  * pixel (oy·sH + ki·dH - pH, ox·sW + kj·dW - pW) of channel c of sample s, or 0 in the padding.
  */
 function im2colFunction() {
+  const copy4 = (i) => `(v128.store ${at('d', i)} (v128.load ${at('src', i)}))`;
   const copy = `
     ${zeroRow('zl', i32(0), get('x0'))}
     (if (i32.eq ${get('sW')} ${i32(1)})
-      (then ${rowLoop(
-        'cp',
-        get('x0'),
-        get('x1'),
-        (i) => `(v128.store ${at('d', i)} (v128.load ${at('src', i)}))`,
-        (i) => `(f32.store ${at('d', i)} (f32.load ${at('src', i)}))`,
-      )})
+      (then
+        (if (i32.ge_s (i32.sub ${get('x1')} ${get('x0')}) ${i32(4)})
+          (then
+            ${rowLoop('cp', get('x0'), get('x1'), copy4, null)}
+            ;; the rest as one vector ending at x1, over entries already copied (the same values)
+            (if (i32.lt_s ${get('i')} ${get('x1')}) (then ${copy4(`(i32.sub ${get('x1')} ${i32(4)})`)})))
+          (else ${rowLoop('c1', get('x0'), get('x1'), null, (i) => `(f32.store ${at('d', i)} (f32.load ${at('src', i)}))`)})))
       (else ${rowLoop(
         'cs',
         get('x0'),
@@ -156,10 +167,43 @@ function im2colFunction() {
         (i) => `(f32.store ${at('d', i)} (f32.load ${at('src', mul(i, get('sW')))}))`,
       )}))
     ${zeroRow('zr', get('x1'), get('outW'))}`;
+  // With stride 1 and as many output columns as input columns ("same" padding), the input rows a block
+  // reads follow each other in memory as its output rows do: one copy of the whole span (the entries
+  // that wrap around from the neighbouring rows are the padding columns, zeroed after).
+  const block = `
+    ${set('y0', `(select (i32.sub ${i32(0)} ${get('offY')}) ${i32(0)} (i32.lt_s ${get('offY')} ${i32(0)}))`)}
+    ${set('y1', `(i32.sub ${get('H')} ${get('offY')})`)}
+    (if (i32.gt_s ${get('y1')} ${get('outH')}) (then ${set('y1', get('outH'))}))
+    (if (i32.lt_s ${get('y1')} ${get('y0')}) (then ${set('y1', get('y0'))}))
+    ${zeroRow('zt', i32(0), mul(get('y0'), get('outW')))}
+    ${zeroRow('zb', mul(get('y1'), get('outW')), get('P'))}
+    ;; the span: input elements (y0 + offY)·W + offX + [0, (y1 - y0)·W), clipped to the plane
+    ${set('e', add(mul(add(get('y0'), get('offY')), get('W')), get('offX')))}
+    ${set('lo', `(select (i32.sub ${i32(0)} ${get('e')}) ${i32(0)} (i32.lt_s ${get('e')} ${i32(0)}))`)}
+    ${set('hi', mul(`(i32.sub ${get('y1')} ${get('y0')})`, get('W')))}
+    (if (i32.gt_s ${add(get('e'), get('hi'))} ${mul(get('H'), get('W'))})
+      (then ${set('hi', `(i32.sub ${mul(get('H'), get('W'))} ${get('e')})`)}))
+    ${set('src', at('plane', add(mul(get('s'), get('xSample')), get('e'))))}
+    ${set('d', at('d', mul(get('y0'), get('outW'))))}
+    (if (i32.ge_s (i32.sub ${get('hi')} ${get('lo')}) ${i32(4)})
+      (then
+        ${rowLoop('sp', get('lo'), get('hi'), copy4, null)}
+        (if (i32.lt_s ${get('i')} ${get('hi')}) (then ${copy4(`(i32.sub ${get('hi')} ${i32(4)})`)})))
+      (else ${rowLoop('s1', get('lo'), get('hi'), null, (i) => `(f32.store ${at('d', i)} (f32.load ${at('src', i)}))`)}))
+    ;; the padding columns of every copied row, and the span's clipped ends (which are among them)
+    ${set('oy', get('y0'))}
+    (block $edges_done (loop $edges
+      (br_if $edges_done (i32.ge_s ${get('oy')} ${get('y1')}))
+      ${zeroRow('el', i32(0), get('x0'))}
+      ${zeroRow('er', get('x1'), get('outW'))}
+      ${set('d', at('d', get('outW')))}
+      ${inc('oy')}
+      (br $edges)))`;
   return `
   (func $conv_im2col (export "conv_im2col") ${COLUMN_PARAMS}
     ${COLUMN_LOCALS}
-    ${columnLoops(copy, zeroRow('zo', i32(0), get('outW')))})`;
+    ${set('span', `(i32.and (i32.and (i32.eq ${get('sW')} ${i32(1)}) (i32.eq ${get('sH')} ${i32(1)})) (i32.eq ${get('W')} ${get('outW')}))`)}
+    ${columnLoops(copy, zeroRow('zo', i32(0), get('outW')), block)})`;
 }
 
 /**

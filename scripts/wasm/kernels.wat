@@ -3332,7 +3332,9 @@
     (param $xSample i32) (param $J i32)
     (local $c i32) (local $ki i32) (local $kj i32) (local $s i32) (local $oy i32) (local $i i32)
     (local $row i32) (local $P i32) (local $offY i32) (local $offX i32) (local $iy i32) (local $x0 i32) (local $x1 i32)
-    (local $plane i32) (local $d i32) (local $src i32)
+    (local $plane i32) (local $d i32) (local $src i32) (local $span i32) (local $y0 i32) (local $y1 i32) (local $lo i32)
+    (local $hi i32) (local $e i32)
+    (local.set $span (i32.and (i32.and (i32.eq (local.get $sW) (i32.const 1)) (i32.eq (local.get $sH) (i32.const 1))) (i32.eq (local.get $W) (local.get $outW))))
     
     (local.set $P (i32.mul (local.get $outH) (local.get $outW)))
     (local.set $row (i32.const 0))
@@ -3363,7 +3365,91 @@
     (block $s_done (loop $s_loop
       (br_if $s_done (i32.ge_s (local.get $s) (local.get $nb)))
       (local.set $d (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $J)) (i32.mul (local.get $s) (local.get $P))) (i32.const 2))))
-            
+            (if (local.get $span) (then 
+    (local.set $y0 (select (i32.sub (i32.const 0) (local.get $offY)) (i32.const 0) (i32.lt_s (local.get $offY) (i32.const 0))))
+    (local.set $y1 (i32.sub (local.get $H) (local.get $offY)))
+    (if (i32.gt_s (local.get $y1) (local.get $outH)) (then (local.set $y1 (local.get $outH))))
+    (if (i32.lt_s (local.get $y1) (local.get $y0)) (then (local.set $y1 (local.get $y0))))
+    
+    (local.set $i (i32.const 0))
+    (block $zt_v_done (loop $zt_v
+      (br_if $zt_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (i32.mul (local.get $y0) (local.get $outW))))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $zt_v)))
+    (block $zt_s_done (loop $zt_s
+      (br_if $zt_s_done (i32.ge_s (local.get $i) (i32.mul (local.get $y0) (local.get $outW))))
+      (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $zt_s)))
+    
+    (local.set $i (i32.mul (local.get $y1) (local.get $outW)))
+    (block $zb_v_done (loop $zb_v
+      (br_if $zb_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $P)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $zb_v)))
+    (block $zb_s_done (loop $zb_s
+      (br_if $zb_s_done (i32.ge_s (local.get $i) (local.get $P)))
+      (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $zb_s)))
+    ;; the span: input elements (y0 + offY)·W + offX + [0, (y1 - y0)·W), clipped to the plane
+    (local.set $e (i32.add (i32.mul (i32.add (local.get $y0) (local.get $offY)) (local.get $W)) (local.get $offX)))
+    (local.set $lo (select (i32.sub (i32.const 0) (local.get $e)) (i32.const 0) (i32.lt_s (local.get $e) (i32.const 0))))
+    (local.set $hi (i32.mul (i32.sub (local.get $y1) (local.get $y0)) (local.get $W)))
+    (if (i32.gt_s (i32.add (local.get $e) (local.get $hi)) (i32.mul (local.get $H) (local.get $W)))
+      (then (local.set $hi (i32.sub (i32.mul (local.get $H) (local.get $W)) (local.get $e)))))
+    (local.set $src (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $s) (local.get $xSample)) (local.get $e)) (i32.const 2))))
+    (local.set $d (i32.add (local.get $d) (i32.shl (i32.mul (local.get $y0) (local.get $outW)) (i32.const 2))))
+    (if (i32.ge_s (i32.sub (local.get $hi) (local.get $lo)) (i32.const 4))
+      (then
+        
+    (local.set $i (local.get $lo))
+    (block $sp_v_done (loop $sp_v
+      (br_if $sp_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $hi)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sp_v)))
+        (if (i32.lt_s (local.get $i) (local.get $hi)) (then (v128.store (i32.add (local.get $d) (i32.shl (i32.sub (local.get $hi) (i32.const 4)) (i32.const 2))) (v128.load (i32.add (local.get $src) (i32.shl (i32.sub (local.get $hi) (i32.const 4)) (i32.const 2))))))))
+      (else 
+    (local.set $i (local.get $lo))
+    (block $s1_s_done (loop $s1_s
+      (br_if $s1_s_done (i32.ge_s (local.get $i) (local.get $hi)))
+      (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $s1_s)))))
+    ;; the padding columns of every copied row, and the span's clipped ends (which are among them)
+    (local.set $oy (local.get $y0))
+    (block $edges_done (loop $edges
+      (br_if $edges_done (i32.ge_s (local.get $oy) (local.get $y1)))
+      
+    (local.set $i (i32.const 0))
+    (block $el_v_done (loop $el_v
+      (br_if $el_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $x0)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $el_v)))
+    (block $el_s_done (loop $el_s
+      (br_if $el_s_done (i32.ge_s (local.get $i) (local.get $x0)))
+      (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $el_s)))
+      
+    (local.set $i (local.get $x1))
+    (block $er_v_done (loop $er_v
+      (br_if $er_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $outW)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $er_v)))
+    (block $er_s_done (loop $er_s
+      (br_if $er_s_done (i32.ge_s (local.get $i) (local.get $outW)))
+      (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $er_s)))
+      (local.set $d (i32.add (local.get $d) (i32.shl (local.get $outW) (i32.const 2))))
+      (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+      (br $edges)))) (else 
     (local.set $oy (i32.const 0))
     (block $oy_done (loop $oy_loop
       (br_if $oy_done (i32.ge_s (local.get $oy) (local.get $outH)))
@@ -3385,18 +3471,25 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $zl_s)))
     (if (i32.eq (local.get $sW) (i32.const 1))
-      (then 
+      (then
+        (if (i32.ge_s (i32.sub (local.get $x1) (local.get $x0)) (i32.const 4))
+          (then
+            
     (local.set $i (local.get $x0))
     (block $cp_v_done (loop $cp_v
       (br_if $cp_v_done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $x1)))
       (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $cp_v)))
-    (block $cp_s_done (loop $cp_s
-      (br_if $cp_s_done (i32.ge_s (local.get $i) (local.get $x1)))
+            ;; the rest as one vector ending at x1, over entries already copied (the same values)
+            (if (i32.lt_s (local.get $i) (local.get $x1)) (then (v128.store (i32.add (local.get $d) (i32.shl (i32.sub (local.get $x1) (i32.const 4)) (i32.const 2))) (v128.load (i32.add (local.get $src) (i32.shl (i32.sub (local.get $x1) (i32.const 4)) (i32.const 2))))))))
+          (else 
+    (local.set $i (local.get $x0))
+    (block $c1_s_done (loop $c1_s
+      (br_if $c1_s_done (i32.ge_s (local.get $i) (local.get $x1)))
       (f32.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))) (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $cp_s))))
+      (br $c1_s))))))
       (else 
     (local.set $i (local.get $x0))
     (block $cs_s_done (loop $cs_s
@@ -3430,7 +3523,7 @@
       (br $zo_s)))))
               (local.set $d (i32.add (local.get $d) (i32.shl (local.get $outW) (i32.const 2))))
       (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-      (br $oy_loop)))
+      (br $oy_loop)))))
       (local.set $s (i32.add (local.get $s) (i32.const 1)))
       (br $s_loop)))
           (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -3447,7 +3540,8 @@
     (param $xSample i32) (param $J i32)
     (local $c i32) (local $ki i32) (local $kj i32) (local $s i32) (local $oy i32) (local $i i32)
     (local $row i32) (local $P i32) (local $offY i32) (local $offX i32) (local $iy i32) (local $x0 i32) (local $x1 i32)
-    (local $plane i32) (local $d i32) (local $src i32)
+    (local $plane i32) (local $d i32) (local $src i32) (local $span i32) (local $y0 i32) (local $y1 i32) (local $lo i32)
+    (local $hi i32) (local $e i32)
     
     (local.set $P (i32.mul (local.get $outH) (local.get $outW)))
     (local.set $row (i32.const 0))

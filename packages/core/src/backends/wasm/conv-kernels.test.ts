@@ -50,8 +50,9 @@ function conv(
   };
 }
 
-// Stride 1 (the vector copies), strides and dilations with padding (the scalar ones, taps that fall
-// outside on both sides), groups, a kernel wider than the image with large padding, and the CNN's own.
+// Stride 1 with "same" padding (im2col copies whole spans of rows), strides and dilations with padding (row
+// by row, taps that fall outside on both sides), groups without padding (row by row, vectors), a kernel
+// wider than the image with large padding, the CNN's own, and rows shorter than a vector.
 const CONVS: [string, Conv2dGeometry][] = [
   ['3x3, stride 1, padding 1', conv(5, 3, [9, 11], 4, [3, 3], { pad: [1, 1] })],
   [
@@ -64,6 +65,7 @@ const CONVS: [string, Conv2dGeometry][] = [
     conv(3, 2, [3, 4], 2, [5, 5], { pad: [4, 4], dilation: [2, 2] }),
   ],
   ['the CNN bench conv 8 -> 16 channels on 14x14', conv(6, 8, [14, 14], 16, [3, 3], { pad: [1, 1] })],
+  ['3x3 with padding 1 on 1x3 images (spans shorter than a vector)', conv(2, 2, [1, 3], 3, [3, 3], { pad: [1, 1] })],
 ];
 
 /** The largest |x - y| relative to the largest |y|. */
