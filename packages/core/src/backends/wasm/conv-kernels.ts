@@ -15,62 +15,11 @@ import { NN_LIMITS } from './nn-kernels';
 import { copyBack, isF32, type Operand, placeOperands } from './operands';
 import type { WasmRuntime } from './runtime';
 
-// Exports of scripts/wasm/conv.mjs (pointers are byte addresses, counts in elements).
-type ColumnFn = (
-  x: number,
-  cols: number,
-  nb: number,
-  channels: number,
-  H: number,
-  W: number,
-  kH: number,
-  kW: number,
-  sH: number,
-  sW: number,
-  pH: number,
-  pW: number,
-  dH: number,
-  dW: number,
-  outH: number,
-  outW: number,
-  xSample: number,
-  J: number,
-) => void;
-interface ConvExports {
-  conv_im2col: ColumnFn;
-  conv_col2im: ColumnFn;
-  conv_permute(
-    src: number,
-    dst: number,
-    bias: number,
-    A: number,
-    B: number,
-    P: number,
-    sA: number,
-    sB: number,
-    dA: number,
-    dB: number,
-  ): void;
-  pool_max(
-    x: number,
-    out: number,
-    idx: number,
-    planes: number,
-    H: number,
-    W: number,
-    outH: number,
-    outW: number,
-    kH: number,
-    kW: number,
-    sH: number,
-    sW: number,
-    pH: number,
-    pW: number,
-    dH: number,
-    dW: number,
-  ): void;
-  pool_max_scatter(grad: number, idx: number, gin: number, planes: number, inPlane: number, outPlane: number): void;
-}
+// The kernels of scripts/wasm/conv.mjs run through `runtime.sliced` (pointers are byte addresses, counts in
+// elements): conv_im2col and conv_col2im, conv_permute, pool_max and pool_max_scatter.
+
+/** Element strides of a conv_permute operand: between its A blocks, between the B rows of a block. */
+type Strides = [number, number];
 
 /**
  * Bytes of scratch (column matrix and product) one run of samples may use: a convolution's batch is cut
@@ -120,11 +69,13 @@ const runLength = (g: Conv2dGeometry, perSample: number) =>
  * ```
  */
 export function registerConvKernels(runtime: WasmRuntime): void {
-  const ex = runtime.exports as unknown as ConvExports;
   const heap = runtime.heap;
-  /** conv_im2col or conv_col2im over samples [n0, n0 + nb) of group gi of the image at `image`. */
+  /**
+   * conv_im2col (or, `fold`, conv_col2im) over samples [n0, n0 + nb) of group gi of the image at `image`,
+   * shared by the threads sample by sample (each sample has its own columns and pixels).
+   */
   const columns = (
-    fn: ColumnFn,
+    fold: boolean,
     image: number,
     cols: number,
     g: Conv2dGeometry,
@@ -132,35 +83,34 @@ export function registerConvKernels(runtime: WasmRuntime): void {
     nb: number,
     gi: number,
   ) => {
-    const { cg, P, HW } = sizes(g);
+    const { cg, K, P, HW } = sizes(g);
     const x = image + (n0 * g.inChannels + gi * cg) * HW * 4;
-    const [a, b] = fn === ex.conv_im2col ? [x, cols] : [cols, x];
-    fn(
-      a,
-      b,
-      nb,
-      cg,
-      g.height,
-      g.width,
-      g.kernelH,
-      g.kernelW,
-      g.strideH,
-      g.strideW,
-      g.padH,
-      g.padW,
-      g.dilationH,
-      g.dilationW,
-      g.outH,
-      g.outW,
-      g.inChannels * HW,
-      nb * P,
-    );
+    const geometry = [g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW];
+    const rest = [g.dilationH, g.dilationW, g.outH, g.outW, g.inChannels * HW, nb * P];
+    const args = [...(fold ? [cols, x] : [x, cols]), nb, cg, ...geometry, ...rest];
+    const strides = args.map(() => 0);
+    strides[fold ? 1 : 0] = g.inChannels * HW * 4;
+    strides[fold ? 0 : 1] = P * 4;
+    runtime.sliced(fold ? 'conv_col2im' : 'conv_im2col', args, strides, 2, nb, K * P);
   };
+  /**
+   * conv_permute of A blocks of B rows of P floats (see scripts/wasm/conv.mjs), shared by the threads
+   * block by block (each writes its own rows).
+   */
+  const permute = (src: number, dst: number, bias: number, A: number, B: number, P: number, s: Strides, d: Strides) =>
+    runtime.sliced(
+      'conv_permute',
+      [src, dst, bias, A, B, P, s[0], s[1], d[0], d[1]],
+      [s[0] * 4, d[0] * 4, 4, 0, 0, 0, 0, 0, 0, 0],
+      3,
+      A,
+      B * P,
+    );
   /** The [og, nb·P] gradient of group gi, samples [n0, n0 + nb), from the [batch, outChannels, P] one. */
   const gatherGrad = (grad: number, to: number, g: Conv2dGeometry, n0: number, nb: number, gi: number) => {
     const { og, P } = sizes(g);
     const from = grad + (n0 * g.outChannels + gi * og) * P * 4;
-    ex.conv_permute(from, to, 0, og, nb, P, P, g.outChannels * P, nb * P, P);
+    permute(from, to, 0, og, nb, P, [P, g.outChannels * P], [nb * P, P]);
   };
 
   registerKernel(
@@ -182,21 +132,11 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       for (let n0 = 0; n0 < g.batch; n0 += nb) {
         const len = Math.min(nb, g.batch - n0);
         for (let gi = 0; gi < g.groups; gi++) {
-          columns(ex.conv_im2col, px, cols, g, n0, len, gi);
+          columns(false, px, cols, g, n0, len, gi);
           runtime.gemm(pw + gi * og * K * 4, K, 1, cols, len * P, 1, product, len * P, og, K, len * P, true);
           const dst = pout + (n0 * g.outChannels + gi * og) * P * 4;
-          ex.conv_permute(
-            product,
-            dst,
-            bias === null ? 0 : pb + gi * og * 4,
-            og,
-            len,
-            P,
-            len * P,
-            P,
-            P,
-            g.outChannels * P,
-          );
+          const b = bias === null ? 0 : pb + gi * og * 4;
+          permute(product, dst, b, og, len, P, [len * P, P], [P, g.outChannels * P]);
         }
       }
       copyBack(heap, ops, ptrs);
@@ -225,7 +165,7 @@ export function registerConvKernels(runtime: WasmRuntime): void {
         for (let gi = 0; gi < g.groups; gi++) {
           gatherGrad(pg, g2, g, n0, len, gi);
           runtime.gemm(pw + gi * og * K * 4, 1, K, g2, len * P, 1, cols, len * P, K, og, len * P, true);
-          columns(ex.conv_col2im, pin, cols, g, n0, len, gi);
+          columns(true, pin, cols, g, n0, len, gi);
         }
       }
       copyBack(heap, ops, ptrs);
@@ -254,7 +194,7 @@ export function registerConvKernels(runtime: WasmRuntime): void {
         const len = Math.min(nb, g.batch - n0);
         for (let gi = 0; gi < g.groups; gi++) {
           gatherGrad(pg, g2, g, n0, len, gi);
-          columns(ex.conv_im2col, px, cols, g, n0, len, gi);
+          columns(false, px, cols, g, n0, len, gi);
           // gWᵀ[k, o] = Σ_j cols[k, j] G[o, j] (the long rows of cols as A: whole register tiles), then
           // transposed into gW: the first run writes, the others add.
           runtime.gemm(cols, len * P, 1, g2, 1, len * P, t, og, K, len * P, og, true);
@@ -289,23 +229,17 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       const ptrs = poolTakes(g, [x, out]) ? placeOperands(heap, ops, indices.length * 4) : null;
       if (ptrs === null) return maxPool2dKernel(x, out, indices, g);
       const idx = placeIndices(indices, ptrs[2], false);
-      ex.pool_max(
-        ptrs[0],
-        ptrs[1],
-        idx,
-        g.batch * g.channels,
-        g.height,
-        g.width,
-        g.outH,
-        g.outW,
-        g.kernelH,
-        g.kernelW,
-        g.strideH,
-        g.strideW,
-        g.padH,
-        g.padW,
-        g.dilationH,
-        g.dilationW,
+      const window = [g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW];
+      const planes = g.batch * g.channels;
+      const [inPlane, outPlane] = [g.height * g.width, g.outH * g.outW];
+      // Shared by the threads plane by plane.
+      runtime.sliced(
+        'pool_max',
+        [ptrs[0], ptrs[1], idx, planes, g.height, g.width, g.outH, g.outW, ...window],
+        [inPlane * 4, outPlane * 4, outPlane * 4, ...window.map(() => 0), 0, 0, 0, 0, 0],
+        3,
+        planes,
+        inPlane,
       );
       copyBack(heap, ops, ptrs);
       // NOTE: the scratch is read before any other call can reuse it.
@@ -325,7 +259,16 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       const ptrs = poolTakes(g, [grad, gradInput]) ? placeOperands(heap, ops, indices.length * 4) : null;
       if (ptrs === null) return maxPool2dScatterKernel(grad, indices, gradInput, g);
       const idx = placeIndices(indices, ptrs[2], true);
-      ex.pool_max_scatter(ptrs[0], idx, ptrs[1], g.batch * g.channels, g.height * g.width, g.outH * g.outW);
+      const [inPlane, outPlane] = [g.height * g.width, g.outH * g.outW];
+      const planes = g.batch * g.channels;
+      runtime.sliced(
+        'pool_max_scatter',
+        [ptrs[0], idx, ptrs[1], planes, inPlane, outPlane],
+        [outPlane * 4, outPlane * 4, inPlane * 4, 0, 0, 0],
+        3,
+        planes,
+        inPlane,
+      );
       copyBack(heap, ops, ptrs);
     },
     'wasm',

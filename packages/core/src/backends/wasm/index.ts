@@ -4,6 +4,7 @@ import { registerKernel } from '../../kernels/registry';
 import { setBufferPool } from '../../lifetime';
 import { setFingerprintLanes } from '../../version';
 import { startWebWorker, webWorkersAvailable } from './browser-threads';
+import { MAX_WORKERS } from './control-block';
 import { registerConvKernels } from './conv-kernels';
 import { registerElementwiseKernels } from './elementwise';
 import { makeMatmulKernel } from './matmul';
@@ -18,7 +19,7 @@ import {
 import { registerNnKernels } from './nn-kernels';
 import { registerOptimKernels } from './optim';
 import { WasmBufferPool } from './pool';
-import { type GemmWorker, type KernelExports, MAX_WORKERS, WasmRuntime } from './runtime';
+import { type GemmWorker, type KernelExports, WasmRuntime } from './runtime';
 
 // The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): it validates only where
 // WebAssembly SIMD is supported.

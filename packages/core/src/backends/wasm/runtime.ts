@@ -1,4 +1,21 @@
 import { canBlock } from './can-block';
+import {
+  CONTROL_WORDS,
+  DEFAULT_SPIN_US,
+  GENERATIONS,
+  type GemmWorker,
+  JOB_WORD,
+  type KernelExports,
+  MAX_SLICE_ARGS,
+  MIN_SLICE_WORK,
+  MIN_UPDATE_SPLIT,
+  SLICE_JOB,
+  SLICE_PREFIXES,
+  SLICE_WORD,
+  SLOT_WORDS,
+  SPIN_WORD,
+  UPDATE_JOB,
+} from './control-block';
 import type { WasmHeap } from './memory';
 import { MATMUL_PARAMS } from './module.generated';
 import {
@@ -9,70 +26,6 @@ import {
   SOLO_BACKOFF,
   splitProduct,
 } from './product-split';
-
-/** The exports of the kernels module (see scripts/wasm). */
-export interface KernelExports {
-  gemm(
-    a: number,
-    ars: number,
-    acs: number,
-    b: number,
-    brs: number,
-    bcs: number,
-    c: number,
-    ldc: number,
-    m: number,
-    k: number,
-    n: number,
-    packA: number,
-    packB: number,
-    overwrite: number,
-  ): void;
-}
-
-// The control block of the worker threads lives at the start of the (shared) memory, below the
-// scratch areas: 16 slots of 16 int32, then the job. Slot t (1 to 15) belongs to worker t: [sequence,
-// chunks it ran, 11 unused words, its packA and packB scratch addresses, unused]. Slot 0 is shared: word
-// SPIN_WORD holds how long idle threads spin (µs), and word t (1 to 15) counts the times worker t fell
-// asleep and had to be woken. The job (from word JOB_WORD) is the product being computed, cut into
-// chunks that any thread claims: [claim, finished, a, ars, acs, b, brs, bcs, c, ldc, m, k, n, overwrite,
-// byRows, size, chunks]. The claim word holds the job's generation (upper bits) and the next chunk to
-// take (lower CHUNK_BITS bits); a thread takes chunk i by a compare-and-swap from i to i + 1 under the
-// generation it read, so a thread that wakes late can never take a chunk of a job that is over, and
-// the job's words stay put while any of its chunks is unfinished (the caller starts no new job before
-// `finished` reaches `chunks`).
-export const SLOT_WORDS = 16;
-export const MAX_WORKERS = 15;
-export const SPIN_WORD = 0;
-/** The first word of the job (see above). */
-export const JOB_WORD = (MAX_WORKERS + 1) * SLOT_WORDS;
-/** Words of the job. */
-export const JOB_WORDS = 24;
-/**
- * The job's kind word (job + 14: 1 a product split by rows, 0 by columns) for an optimizer update, whose
- * words are [claim, finished, update index, pointer count, 5 pointers, scalar count, scalars 0 to 3,
- * kind, size, chunks, scalars 4 to 9, elements]; the scalars are float32 bits.
- */
-export const UPDATE_JOB = 2;
-/** Elements of an optimizer update below which it stays on the calling thread (a chunk then takes a few µs). */
-export const MIN_UPDATE_SPLIT = 1 << 16;
-/** Generations of the claim word (19 bits, so that the word stays a positive int32). */
-const GENERATIONS = 1 << 19;
-/**
- * How long (microseconds) an idle worker spins on `Atomics.load` before it sleeps in `Atomics.wait`,
- * by default. Waking a sleeping thread is costly where it matters most: Linux puts the woken worker on
- * the waker's CPU when the other one looks busy (an idle vCPU of a virtual machine does), so the worker
- * preempts the caller and the two halves of a product run one after the other. Workers that are still
- * spinning when the next product comes avoid that, and training loops call products every few
- * milliseconds.
- */
-export const DEFAULT_SPIN_US = 10_000;
-
-/** A worker thread that runs `gemm` on a part of a product when its slot's sequence number changes. */
-export interface GemmWorker {
-  /** Stop the worker (a promise, as Node's, is awaited before its slot is used again). */
-  terminate(): unknown;
-}
 
 /**
  * The instantiated module, its memory and the worker threads that share it. Large products are cut
@@ -110,6 +63,8 @@ export class WasmRuntime {
   private spinUs = DEFAULT_SPIN_US;
   /** The index of each optimizer update (`opt_<name>_<flags>`) among their sorted names: a job names one by it. */
   private readonly updateIndex: Map<string, number>;
+  /** The index of each kernel a sliced call can run (see {@link SLICE_PREFIXES}). */
+  private readonly sliceIndex: Map<string, number>;
   private controlF32: Float32Array | null = null;
 
   /**
@@ -133,6 +88,10 @@ export class WasmRuntime {
       .filter((name) => name.startsWith('opt_'))
       .sort();
     this.updateIndex = new Map(names.map((name, i) => [name, i]));
+    const sliceable = Object.keys(exports as object)
+      .filter((name) => SLICE_PREFIXES.some((prefix) => name.startsWith(prefix)))
+      .sort();
+    this.sliceIndex = new Map(sliceable.map((name, i) => [name, i]));
   }
 
   /** Threads in use, the calling thread included. */
@@ -158,8 +117,8 @@ export class WasmRuntime {
     this.workers = workers;
     this.lateness = { solo: 0, backoff: SOLO_BACKOFF.first };
     this.heap.setThreads(workers.length + 1);
-    this.control = workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
-    this.controlF32 = workers.length > 0 ? new Float32Array(this.heap.memory.buffer, 0, JOB_WORD + JOB_WORDS) : null;
+    this.control = workers.length > 0 ? new Int32Array(this.heap.memory.buffer, 0, CONTROL_WORDS) : null;
+    this.controlF32 = workers.length > 0 ? new Float32Array(this.heap.memory.buffer, 0, CONTROL_WORDS) : null;
     if (this.control !== null) {
       this.blocking = canBlock();
       Atomics.store(this.control, SPIN_WORD, this.spinUs);
@@ -217,83 +176,115 @@ export class WasmRuntime {
     const ow = overwrite ? 1 : 0;
     const ctl = this.control;
     const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1, this.tile);
-    const solo = split !== null && split.parts > 1 && this.lateness.solo > 0 && this.callerTakesChunks;
-    if (solo) {
-      this.lateness.solo--;
-      this.soloProducts++;
-      // The stretch is over: wake the workers now, with nothing to do, so that they spin again and the next
-      // product finds them running rather than asleep (which would count as late again).
-      if (this.lateness.solo === 0 && ctl !== null) {
-        Atomics.store(ctl, SPIN_WORD, this.spinUs);
-        this.sequence = (this.sequence + 1) | 0;
-        for (let t = 1; t <= this.workers.length; t++) {
-          Atomics.store(ctl, t * SLOT_WORDS, this.sequence);
-          Atomics.notify(ctl, t * SLOT_WORDS);
-        }
-      }
-    }
-    if (ctl === null || split === null || split.parts <= 1 || solo) {
+    if (ctl === null || split === null || split.parts <= 1 || this.keepsSolo()) {
       const s = this.heap.scratchOf(0);
       this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, ow);
       return;
     }
     const { parts, byRows, size } = split;
-    const job = JOB_WORD;
     // The job's words after claim and finished, in the order the worker reads them (see the layout above).
-    ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts], job + 2);
-    this.publish(ctl, Math.min(this.workers.length, parts - 1));
+    this.closeJob(ctl);
+    ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts], JOB_WORD + 2);
     const s = this.heap.scratchOf(0);
-    const started = performance.now();
-    const own = this.claimChunks(ctl, parts, (i) => {
+    this.share(ctl, parts, (i) => {
+      // Chunk i: `size` rows of A and C from row i·size, or `size` columns of B and C.
       const at = i * size;
-      if (byRows)
-        this.gemmKernel(
-          a + at * ars * 4,
-          ars,
-          acs,
-          b,
-          brs,
-          bcs,
-          c + at * ldc * 4,
-          ldc,
-          Math.min(size, m - at),
-          k,
-          n,
-          s.packA,
-          s.packB,
-          ow,
-        );
-      else
-        this.gemmKernel(
-          a,
-          ars,
-          acs,
-          b + at * bcs * 4,
-          brs,
-          bcs,
-          c + at * 4,
-          ldc,
-          m,
-          k,
-          Math.min(size, n - at),
-          s.packA,
-          s.packB,
-          ow,
-        );
+      const [rows, cols] = byRows ? [Math.min(size, m - at), n] : [m, Math.min(size, n - at)];
+      const [aAt, bAt] = byRows ? [a + at * ars * 4, b] : [a, b + at * bcs * 4];
+      const cAt = c + (byRows ? at * ldc : at) * 4;
+      this.gemmKernel(aAt, ars, acs, bAt, brs, bcs, cAt, ldc, rows, k, cols, s.packA, s.packB, ow);
     });
+  }
+
+  /**
+   * Whether a job that could be shared runs on this thread alone because a worker was late (one of the
+   * stretch is used up; at its end the workers are woken, with nothing to do, so that they spin again and
+   * the next job finds them running rather than asleep, which would count as late again).
+   */
+  private keepsSolo(): boolean {
+    const ctl = this.control;
+    if (ctl === null || this.lateness.solo <= 0 || !this.callerTakesChunks) return false;
+    this.lateness.solo--;
+    this.soloProducts++;
+    if (this.lateness.solo === 0) {
+      Atomics.store(ctl, SPIN_WORD, this.spinUs);
+      this.sequence = (this.sequence + 1) | 0;
+      for (let t = 1; t <= this.workers.length; t++) {
+        Atomics.store(ctl, t * SLOT_WORDS, this.sequence);
+        Atomics.notify(ctl, t * SLOT_WORDS);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Publish the job whose words are written, in `parts` chunks; claim and `run` chunks on this thread too,
+   * wait until every chunk is finished, and update the lateness policy ({@link nextLateness}).
+   */
+  private share(ctl: Int32Array, parts: number, run: (chunk: number) => void, judge = true): void {
+    ctl[JOB_WORD + 16] = parts;
+    this.publish(ctl, Math.min(this.workers.length, parts - 1));
+    const started = performance.now();
+    const own = this.claimChunks(ctl, parts, run);
     const claimed = performance.now();
-    this.awaitFinished(ctl, job + 1, parts);
-    if (this.callerTakesChunks) {
+    this.awaitFinished(ctl, JOB_WORD + 1, parts);
+    if (this.callerTakesChunks && judge) {
       this.lateness = nextLateness(this.lateness, {
         ownMs: claimed - started,
         ownChunks: own,
         waitMs: performance.now() - claimed,
         parts,
       });
-      // While products stay on this thread, idle workers sleep instead of spinning: a spinning worker
+      // While jobs stay on this thread, idle workers sleep instead of spinning: a spinning worker
       // would take CPU time from this thread and the other programs that made it late.
       if (this.lateness.solo > 0) Atomics.store(ctl, SPIN_WORD, 0);
     }
+  }
+
+  /**
+   * Run the kernels module's `name(...args)` (a kernel of {@link SLICE_PREFIXES}) over `units` units
+   * (samples, planes, rows), `args[countArg]` being their count: on several threads, in chunks of whole
+   * units that any thread claims, chunk [u0, u1) running with every argument i moved by `u0 * strides[i]`
+   * (an argument of 0, an absent array, stays 0) and `u1 - u0` units. The chunks must write disjoint memory,
+   * so that the result is that of one call. `unitWork` (elements a unit touches) decides whether the call
+   * is worth sharing; lateness is counted as for products.
+   */
+  sliced(name: string, args: number[], strides: number[], countArg: number, units: number, unitWork: number): void {
+    const fn = (this.exports as unknown as Record<string, (...a: number[]) => void>)[name];
+    const ctl = this.control;
+    const threads = this.workers.length + 1;
+    const parts = Math.min(2 * threads, units, Math.floor((units * unitWork) / MIN_SLICE_WORK));
+    if (ctl === null || parts <= 1 || args.length > MAX_SLICE_ARGS || this.keepsSolo()) {
+      args[countArg] = units;
+      fn(...args);
+      return;
+    }
+    const size = Math.ceil(units / parts);
+    const chunks = Math.ceil(units / size);
+    const d = SLICE_WORD;
+    this.closeJob(ctl);
+    ctl[d] = this.sliceIndex.get(name) as number;
+    ctl[d + 1] = args.length;
+    ctl[d + 2] = countArg;
+    ctl[d + 3] = units;
+    for (let i = 0; i < args.length; i++) {
+      ctl[d + 4 + i] = args[i];
+      ctl[d + 4 + MAX_SLICE_ARGS + i] = strides[i];
+    }
+    ctl[JOB_WORD + 14] = SLICE_JOB;
+    ctl[JOB_WORD + 15] = size;
+    const chunkArgs = [...args];
+    this.share(
+      ctl,
+      chunks,
+      (i) => {
+        const at = i * size;
+        for (let p = 0; p < args.length; p++) chunkArgs[p] = args[p] === 0 ? 0 : args[p] + at * strides[p];
+        chunkArgs[countArg] = Math.min(size, units - at);
+        fn(...chunkArgs);
+      },
+      false,
+    );
   }
 
   /**
@@ -318,6 +309,7 @@ export class WasmRuntime {
     const size = Math.ceil(n / parts / 4) * 4;
     const chunks = Math.ceil(n / size);
     const job = JOB_WORD;
+    this.closeJob(ctl);
     ctl[job + 2] = index;
     ctl[job + 3] = pointers.length;
     for (let i = 0; i < pointers.length; i++) ctl[job + 4 + i] = pointers[i];
@@ -358,6 +350,17 @@ export class WasmRuntime {
   }
 
   /**
+   * Close the claim word of the job that is over (its next chunk the largest there can be, under its
+   * generation) before any word of the next job is written. A worker still in its claim loop may have read
+   * the old claim word and then read the next job's chunk count: its compare-and-swap on the old word then
+   * fails, where it would otherwise take a chunk of a job not yet published and count it finished in
+   * that job, which would then wait forever for a count it had passed.
+   */
+  private closeJob(ctl: Int32Array): void {
+    Atomics.store(ctl, JOB_WORD, (this.generation << CHUNK_BITS) | ((1 << CHUNK_BITS) - 1));
+  }
+
+  /**
    * Publish the job whose words are written (its finished count reset, a new generation in the claim word,
    * which makes the other words visible to whoever claims a chunk), and wake `helpers` workers.
    */
@@ -385,7 +388,11 @@ export class WasmRuntime {
     for (;;) {
       const done = Atomics.load(ctl, at);
       if (done === parts) return;
+      // A broken hand-over would otherwise wait forever: fail instead.
+      if (done > parts) throw new Error(`wasm threads: ${done} chunks finished of a job of ${parts}`);
       if (this.blocking && (++i & 255) === 0 && performance.now() > until) Atomics.wait(ctl, at, done, 1);
     }
   }
 }
+
+export type { GemmWorker, KernelExports };

@@ -9,6 +9,7 @@ import { resolveKernel, setBackend } from '../../kernels/registry';
 import { enableNodeThreads } from '../../node';
 import { webWorkersAvailable } from './browser-threads';
 import { canBlock } from './can-block';
+import { DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './control-block';
 import { getNumThreads, getWasmRuntime, initWasmBackend, setNumThreads, setWasmWorkerStarter } from './index';
 import { MATMUL_PARAMS } from './module.generated';
 import {
@@ -19,7 +20,6 @@ import {
   SOLO_BACKOFF,
   splitProduct,
 } from './product-split';
-import { DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './runtime';
 import { lcgValues } from './test-utils';
 
 const { MR, NR } = MATMUL_PARAMS;

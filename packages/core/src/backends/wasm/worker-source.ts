@@ -1,12 +1,23 @@
+import {
+  CONTROL_WORDS,
+  JOB_WORD,
+  MAX_SLICE_ARGS,
+  SLICE_JOB,
+  SLICE_PREFIXES,
+  SLICE_WORD,
+  SLOT_WORDS,
+  SPIN_WORD,
+  UPDATE_JOB,
+} from './control-block';
 import { CHUNK_BITS } from './product-split';
-import { JOB_WORD, JOB_WORDS, SLOT_WORDS, SPIN_WORD, UPDATE_JOB } from './runtime';
 
 /**
  * The loop of a gemm worker thread, as source text shared by Node `worker_threads` and browser Web
  * Workers: `nablaGemmWorker(module, memory, slot, ready)` instantiates the kernels module on the shared
  * memory, calls `ready()`, then watches its slot of the control block. Each new sequence number there
  * means a product was published: it claims chunks of the job (see runtime.ts for the protocol), as
- * the caller does, until none is left (chunks of a product, or of an optimizer update), counting the chunks it ran in its slot, and wakes the caller
+ * the caller does, until none is left (chunks of a product, of an optimizer update or of a sliced call),
+ * counting the chunks it ran in its slot, and wakes the caller
  * when it finishes the last one. Between products it spins on `Atomics.load` for as many microseconds
  * as the control block's spin word says (so that the next product starts without a wake-up), then
  * sleeps in `Atomics.wait`, counting the times it had to be woken in its word of slot 0.
@@ -17,8 +28,11 @@ function nablaGemmWorker(module, memory, slot, ready) {
   const gemm = exports.gemm;
   // The optimizer updates, in the order of their sorted names (the caller numbers them the same way).
   const updates = Object.keys(exports).filter((name) => name.startsWith('opt_')).sort().map((name) => exports[name]);
-  const ctl = new Int32Array(memory.buffer, 0, ${JOB_WORD + JOB_WORDS});
-  const ctlf = new Float32Array(memory.buffer, 0, ${JOB_WORD + JOB_WORDS});
+  // The kernels of sliced calls, likewise.
+  const prefixes = ${JSON.stringify(SLICE_PREFIXES)};
+  const slices = Object.keys(exports).filter((name) => prefixes.some((p) => name.startsWith(p))).sort().map((name) => exports[name]);
+  const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_WORDS});
+  const ctlf = new Float32Array(memory.buffer, 0, ${CONTROL_WORDS});
   const base = slot * ${SLOT_WORDS};
   const job = ${JOB_WORD};
   const mask = ${(1 << CHUNK_BITS) - 1};
@@ -60,6 +74,16 @@ function nablaGemmWorker(module, memory, slot, ready) {
         args.push(Math.min(size, ctl[job + 23] - at));
         for (let i = 0; i < scalars; i++) args.push(ctlf[i < 4 ? job + 10 + i : job + 13 + i]);
         updates[ctl[job + 2]](...args);
+      } else if (ctl[job + 14] === ${SLICE_JOB}) {
+        // Units [at, at + count) of a sliced call: its arguments moved by at times their strides (0 stays 0).
+        const d = ${SLICE_WORD};
+        const args = [];
+        for (let i = 0; i < ctl[d + 1]; i++) {
+          const v = ctl[d + 4 + i];
+          args.push(v === 0 ? 0 : v + at * ctl[d + 4 + ${MAX_SLICE_ARGS} + i]);
+        }
+        args[ctl[d + 2]] = Math.min(size, ctl[d + 3] - at);
+        slices[ctl[d]](...args);
       } else if (ctl[job + 14] === 1)
         gemm(a + at * ars * 4, ars, acs, b, brs, bcs, c + at * ldc * 4, ldc, Math.min(size, m - at), k, n, packA, packB, ow);
       else
