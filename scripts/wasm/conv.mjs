@@ -37,34 +37,26 @@ export function loop(name, limit, body, start = i32(0)) {
  * at a time with `scalar(i)` (unless it is null: the loop then stops at the last whole vector, $i there).
  */
 function rowLoop(label, from, to, vector, scalar) {
-  if (scalar === null)
-    return `
-    ${set('i', from)}
+  const vectors =
+    vector === null
+      ? ''
+      : `
     (block $${label}_v_done (loop $${label}_v
       (br_if $${label}_v_done (i32.gt_s ${add(get('i'), i32(4))} ${to}))
       ${vector(get('i'))}
       ${inc('i', i32(4))}
       (br $${label}_v)))`;
-  if (vector === null)
-    return `
-    ${set('i', from)}
+  const scalars =
+    scalar === null
+      ? ''
+      : `
     (block $${label}_s_done (loop $${label}_s
       (br_if $${label}_s_done (i32.ge_s ${get('i')} ${to}))
       ${scalar(get('i'))}
       ${inc('i')}
       (br $${label}_s)))`;
   return `
-    ${set('i', from)}
-    (block $${label}_v_done (loop $${label}_v
-      (br_if $${label}_v_done (i32.gt_s ${add(get('i'), i32(4))} ${to}))
-      ${vector(get('i'))}
-      ${inc('i', i32(4))}
-      (br $${label}_v)))
-    (block $${label}_s_done (loop $${label}_s
-      (br_if $${label}_s_done (i32.ge_s ${get('i')} ${to}))
-      ${scalar(get('i'))}
-      ${inc('i')}
-      (br $${label}_s)))`;
+    ${set('i', from)}${vectors}${scalars}`;
 }
 
 // The parameters of the column matrix functions: the input run (x: the first sample's first channel,

@@ -10,7 +10,7 @@ import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernel
 import { CONV_LIMITS } from './conv-kernels';
 import { getWasmRuntime, initWasmBackend } from './index';
 import { NN_LIMITS } from './nn-kernels';
-import { lcgValues, placeOperand } from './test-utils';
+import { lcgValues, placeOperand, relDiff } from './test-utils';
 
 type Mode = 'resident' | 'copy';
 const MODES: Mode[] = ['resident', 'copy'];
@@ -67,17 +67,6 @@ const CONVS: [string, Conv2dGeometry][] = [
   ['the CNN bench conv 8 -> 16 channels on 14x14', conv(6, 8, [14, 14], 16, [3, 3], { pad: [1, 1] })],
   ['3x3 with padding 1 on 1x3 images (spans shorter than a vector)', conv(2, 2, [1, 3], 3, [3, 3], { pad: [1, 1] })],
 ];
-
-/** The largest |x - y| relative to the largest |y|. */
-function relDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    worst = Math.max(worst, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return worst / scale;
-}
 
 describe('wasm convolution and max-pooling kernels', () => {
   const blocks: [number, number][] = [];

@@ -11,7 +11,7 @@ import { sumKernel } from '../../kernels/cpu/reduce';
 import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernels/registry';
 import { getWasmRuntime, initWasmBackend } from './index';
 import { NN_LIMITS } from './nn-kernels';
-import { lcgValues, maxUlps, placeOperand } from './test-utils';
+import { lcgValues, maxUlps, placeOperand, relDiff } from './test-utils';
 
 /**
  * The largest distance in ulps between `x` and `y`, not counting elements within `slack[i]` of each
@@ -24,17 +24,6 @@ function maxUlpsBeyond(x: ArrayLike<number>, y: ArrayLike<number>, slack: (i: nu
     worst = Math.max(worst, maxUlps([x[i]], [y[i]]));
   }
   return worst;
-}
-
-/** The largest |x - y| relative to the largest |y| (for results that sum many terms). */
-function relDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    worst = Math.max(worst, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return worst / scale;
 }
 
 // Each case runs with its operands in wasm memory (used in place) and as JavaScript arrays (copied).

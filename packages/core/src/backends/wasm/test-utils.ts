@@ -79,3 +79,21 @@ export function placeOperand(
   arr.set(data);
   return arr;
 }
+
+/**
+ * The largest |x - y| relative to the largest |y| (for results that sum many terms).
+ *
+ * @example
+ * ```ts
+ * relDiff([1, 2.5], [1, 2]); // 0.25
+ * ```
+ */
+export function relDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    worst = Math.max(worst, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return worst / scale;
+}
