@@ -1,4 +1,6 @@
-// Node only: the wasm backend's convolution and pooling kernels shared between worker threads.
+// Node only (worker_threads through enableNodeThreads, Buffer): the wasm backend's convolution and pooling
+// kernels shared between worker threads.
+import { Buffer } from 'node:buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Conv2dGeometry,
