@@ -275,8 +275,9 @@ export function setWasmWorkerStarter(starter: WasmWorkerStarter | null): void {
  * enough matmul is cut by rows or by columns into chunks that the calling thread and worker threads
  * (sharing the backend's WebAssembly memory) claim one at a time, so a worker that another program
  * delays hands its share to the others; after such a delay the next products stay on the calling
- * thread for a while. Smaller products stay on the calling thread. Resolves to the number of threads
- * in use.
+ * thread for a while. Smaller products stay on the calling thread. Large optimizer updates, and a
+ * convolution's unfolding, folding back and max pooling (by samples or planes), are shared the same
+ * way. Resolves to the number of threads in use.
  *
  * Needs `initWasmBackend()` first, a shared memory (SharedArrayBuffer: in browsers, a cross-origin
  * isolated page, served with `Cross-Origin-Opener-Policy: same-origin` and
