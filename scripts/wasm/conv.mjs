@@ -267,7 +267,62 @@ function permuteFunction() {
     )})`;
 }
 
+/**
+ * `ew_sum_mid(x, out, A, C, B, divisor)`: out[c] = (sum over a < A, b < B of x[a, c, b]) / divisor, the sum
+ * of every axis but a middle one (a convolution's bias gradient: `sum(grad, [0, 2, 3])`), in f64 and in the
+ * cpu kernel's order (a then b, one chain per channel), so its float32 results are the cpu kernel's to the
+ * bit: the chains of 4 channels run side by side in two f64x2 accumulators, then one channel at a time.
+ */
+function sumMidFunction() {
+  // The f32 at byte address `ptr` promoted, as the lane of an f64x2 (lane 1 replaced by `second`).
+  const pair = (first, second) =>
+    `(f64x2.replace_lane 1 (f64x2.splat (f64.promote_f32 (f32.load ${first}))) (f64.promote_f32 (f32.load ${second})))`;
+  const row = (k) => add(get('q'), mul(get('rb'), i32(k)));
+  return `
+  (func $ew_sum_mid (export "ew_sum_mid") (param $x i32) (param $out i32) (param $A i32) (param $C i32) (param $B i32)
+    (param $divisor f64)
+    (local $c i32) (local $a i32) (local $b i32) (local $q i32) (local $rb i32) (local $lo v128) (local $hi v128)
+    (local $s f64)
+    ${set('rb', `(i32.shl ${get('B')} ${i32(2)})`)}
+    ${set('c', i32(0))}
+    (block $quads_done (loop $quads
+      (br_if $quads_done (i32.gt_s ${add(get('c'), i32(4))} ${get('C')}))
+      ${set('lo', '(v128.const f64x2 0 0)')} ${set('hi', '(v128.const f64x2 0 0)')}
+      ${loop(
+        'a',
+        get('A'),
+        `${set('q', at('x', mul(add(mul(get('a'), get('C')), get('c')), get('B'))))}
+        ${loop(
+          'b',
+          get('B'),
+          `${set('lo', `(f64x2.add ${get('lo')} ${pair(row(0), row(1))})`)}
+          ${set('hi', `(f64x2.add ${get('hi')} ${pair(row(2), row(3))})`)}
+          ${inc('q', i32(4))}`,
+        )}`,
+      )}
+      ${[0, 1, 2, 3]
+        .map(
+          (k) =>
+            `(f32.store offset=${4 * k} ${at('out', get('c'))} (f32.demote_f64 (f64.div (f64x2.extract_lane ${k % 2} ${get(k < 2 ? 'lo' : 'hi')}) ${get('divisor')})))`,
+        )
+        .join('\n      ')}
+      ${inc('c', i32(4))}
+      (br $quads)))
+    (block $ones_done (loop $ones
+      (br_if $ones_done (i32.ge_s ${get('c')} ${get('C')}))
+      ${set('s', '(f64.const 0)')}
+      ${loop(
+        'a',
+        get('A'),
+        `${set('q', at('x', mul(add(mul(get('a'), get('C')), get('c')), get('B'))))}
+        ${loop('b', get('B'), `${set('s', `(f64.add ${get('s')} (f64.promote_f32 (f32.load ${get('q')})))`)} ${inc('q', i32(4))}`)}`,
+      )}
+      (f32.store ${at('out', get('c'))} (f32.demote_f64 (f64.div ${get('s')} ${get('divisor')})))
+      ${inc('c')}
+      (br $ones))))`;
+}
+
 /** The functions of the convolution and pooling kernels, as WAT module fields. */
 export function convWat() {
-  return [im2colFunction(), col2imFunction(), permuteFunction(), ...poolWat()].join('\n');
+  return [im2colFunction(), col2imFunction(), permuteFunction(), sumMidFunction(), ...poolWat()].join('\n');
 }

@@ -3660,6 +3660,58 @@
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $a_loop))))
 
+  (func $ew_sum_mid (export "ew_sum_mid") (param $x i32) (param $out i32) (param $A i32) (param $C i32) (param $B i32)
+    (param $divisor f64)
+    (local $c i32) (local $a i32) (local $b i32) (local $q i32) (local $rb i32) (local $lo v128) (local $hi v128)
+    (local $s f64)
+    (local.set $rb (i32.shl (local.get $B) (i32.const 2)))
+    (local.set $c (i32.const 0))
+    (block $quads_done (loop $quads
+      (br_if $quads_done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+      (local.set $lo (v128.const f64x2 0 0)) (local.set $hi (v128.const f64x2 0 0))
+      
+    (local.set $a (i32.const 0))
+    (block $a_done (loop $a_loop
+      (br_if $a_done (i32.ge_s (local.get $a) (local.get $A)))
+      (local.set $q (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $a) (local.get $C)) (local.get $c)) (local.get $B)) (i32.const 2))))
+        
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_s (local.get $b) (local.get $B)))
+      (local.set $lo (f64x2.add (local.get $lo) (f64x2.replace_lane 1 (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.mul (local.get $rb) (i32.const 0)))))) (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.mul (local.get $rb) (i32.const 1))))))))
+          (local.set $hi (f64x2.add (local.get $hi) (f64x2.replace_lane 1 (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.mul (local.get $rb) (i32.const 2)))))) (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.mul (local.get $rb) (i32.const 3))))))))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $a_loop)))
+      (f32.store offset=0 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.div (f64x2.extract_lane 0 (local.get $lo)) (local.get $divisor))))
+      (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.div (f64x2.extract_lane 1 (local.get $lo)) (local.get $divisor))))
+      (f32.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.div (f64x2.extract_lane 0 (local.get $hi)) (local.get $divisor))))
+      (f32.store offset=12 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.div (f64x2.extract_lane 1 (local.get $hi)) (local.get $divisor))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $quads)))
+    (block $ones_done (loop $ones
+      (br_if $ones_done (i32.ge_s (local.get $c) (local.get $C)))
+      (local.set $s (f64.const 0))
+      
+    (local.set $a (i32.const 0))
+    (block $a_done (loop $a_loop
+      (br_if $a_done (i32.ge_s (local.get $a) (local.get $A)))
+      (local.set $q (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $a) (local.get $C)) (local.get $c)) (local.get $B)) (i32.const 2))))
+        
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_s (local.get $b) (local.get $B)))
+      (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $q))))) (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $a_loop)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.div (local.get $s) (local.get $divisor))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $ones))))
+
   (func $pool_max (export "pool_max") (param $x i32) (param $out i32) (param $idx i32) (param $planes i32)
     (param $H i32) (param $W i32) (param $outH i32) (param $outW i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)

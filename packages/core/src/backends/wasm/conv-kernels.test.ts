@@ -6,6 +6,7 @@ import {
   conv2dWeightGradKernel,
 } from '../../kernels/cpu/conv2d';
 import { maxPool2dKernel, maxPool2dScatterKernel, type Pool2dGeometry } from '../../kernels/cpu/pool2d';
+import { meanKernel, sumKernel } from '../../kernels/cpu/reduce';
 import { getBackend, type Kernel, resolveKernel, setBackend } from '../../kernels/registry';
 import { CONV_LIMITS } from './conv-kernels';
 import { getWasmRuntime, initWasmBackend } from './index';
@@ -150,6 +151,46 @@ describe('wasm convolution and max-pooling kernels', () => {
     wasm('conv2dInputGrad', conv2dInputGradKernel)(gy, w, got, g);
     expect(Array.from(got)).toEqual(Array.from(want));
   });
+
+  // A convolution's bias gradient, sum(grad, [0, 2, 3]): every axis but the channels, in the cpu kernel's order.
+  for (const [shape, axes] of [
+    [
+      [6, 9, 7, 5],
+      [0, 2, 3],
+    ],
+    [
+      [3, 8, 14, 14],
+      [0, 2, 3],
+    ],
+    [
+      [4, 1, 9, 11],
+      [0, 2, 3],
+    ],
+    [
+      [5, 4, 1, 23],
+      [0, 2, 3],
+    ],
+    [
+      [2, 3, 4, 50],
+      [0, 2],
+    ],
+  ] as [number[], number[]][])
+    for (const mode of MODES)
+      it(`sum and mean of [${shape}] over [${axes}] equal the cpu kernels to the bit (${mode})`, () => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        // Wide magnitudes, so that the order of the double sums shows in the float32 results.
+        const x = lcgValues(n, 40, -1, 1).map((v, i) => v * 10 ** ((i % 7) - 3));
+        const kept = shape.filter((_, d) => !axes.includes(d)).reduce((a, b) => a * b, 1);
+        const want = new Float32Array(kept);
+        sumKernel(x, shape, axes, want);
+        const got = place(new Float32Array(kept).fill(99), mode);
+        wasm('sum', sumKernel)(place(x, mode), shape, axes, got);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        const count = n / kept;
+        meanKernel(x, shape, axes, want, count);
+        wasm('mean', meanKernel)(place(x, mode), shape, axes, got, count);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      });
 
   const pool = (
     planes: [number, number],

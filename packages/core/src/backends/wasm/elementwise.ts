@@ -81,6 +81,7 @@ interface ElementwiseExports {
   ew_minimum: Binary;
   ew_sum_rows(x: number, out: number, rows: number, n: number, divisor: number): void;
   ew_sum_cols(x: number, out: number, outer: number, n: number, inner: number, divisor: number): void;
+  ew_sum_mid(x: number, out: number, A: number, C: number, B: number, divisor: number): void;
   ew_max_rows: ReduceRows;
   ew_min_rows: ReduceRows;
   ew_max_cols: ReduceCols;
@@ -403,17 +404,37 @@ export function registerElementwiseKernels(runtime: WasmRuntime): void {
     (x, out, rows, n) => ex.ew_sum_rows(x, out, rows, n, divisor),
     (x, out, outer, n, inner) => ex.ew_sum_cols(x, out, outer, n, inner, divisor),
   ];
+  /**
+   * A sum (divided by `divisor`) over every axis but one in the middle, `[A, C, B] -> [C]` (a convolution's
+   * bias gradient), in the cpu kernel's order (scripts/wasm/conv.mjs). False when it is not that layout.
+   */
+  const sumMid = (
+    x: TypedArray,
+    shape: readonly number[],
+    axes: readonly number[],
+    out: TypedArray,
+    divisor: number,
+  ) => {
+    if (x.length === 0 || !worthIt(x.length, x, x, out)) return false;
+    const { sizes, reduced } = reduceLayout(shape, axes);
+    if (sizes.length !== 3 || !reduced[0] || reduced[1] || !reduced[2]) return false;
+    if (!place.place(copies('reduce', x.length), out as Float32Array, x as Float32Array)) return false;
+    ex.ew_sum_mid(place.a, place.out, sizes[0], sizes[1], sizes[2], divisor);
+    place.finish(out as Float32Array);
+    return true;
+  };
   registerKernel(
     'sum',
     (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray) => {
-      if (!reduce(x, shape, axes, out, ...sums(1))) sumKernel(x, shape, axes, out);
+      if (!reduce(x, shape, axes, out, ...sums(1)) && !sumMid(x, shape, axes, out, 1)) sumKernel(x, shape, axes, out);
     },
     'wasm',
   );
   registerKernel(
     'mean',
     (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray, count: number) => {
-      if (!reduce(x, shape, axes, out, ...sums(count))) meanKernel(x, shape, axes, out, count);
+      if (!reduce(x, shape, axes, out, ...sums(count)) && !sumMid(x, shape, axes, out, count))
+        meanKernel(x, shape, axes, out, count);
     },
     'wasm',
   );
