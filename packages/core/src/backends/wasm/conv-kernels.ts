@@ -53,6 +53,12 @@ function takes(g: Conv2dGeometry, arrays: (TypedArray | null)[]): boolean {
 const runLength = (g: Conv2dGeometry, perSample: number) =>
   Math.max(1, Math.min(g.batch, Math.floor(CONV_LIMITS.runBytes / (4 * perSample))));
 
+/** `body(n0, len, gi)` for every run of up to `nb` samples from sample n0, and every group gi of each. */
+function forRuns(g: Conv2dGeometry, nb: number, body: (n0: number, len: number, gi: number) => void): void {
+  for (let n0 = 0; n0 < g.batch; n0 += nb)
+    for (let gi = 0; gi < g.groups; gi++) body(n0, Math.min(nb, g.batch - n0), gi);
+}
+
 /**
  * Register the wasm backend's `conv2d`, `conv2dInputGrad`, `conv2dWeightGrad`, `maxPool2d` and
  * `maxPool2dBackward` kernels, with the signatures of the cpu kernels they replace, for float32 arrays.
@@ -129,16 +135,13 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       if (ptrs === null) return conv2dKernel(x, weight, bias, out, g);
       const [px, pw, pb, pout, cols] = ptrs;
       const product = cols + colBytes;
-      for (let n0 = 0; n0 < g.batch; n0 += nb) {
-        const len = Math.min(nb, g.batch - n0);
-        for (let gi = 0; gi < g.groups; gi++) {
-          columns(false, px, cols, g, n0, len, gi);
-          runtime.gemm(pw + gi * og * K * 4, K, 1, cols, len * P, 1, product, len * P, og, K, len * P, true);
-          const dst = pout + (n0 * g.outChannels + gi * og) * P * 4;
-          const b = bias === null ? 0 : pb + gi * og * 4;
-          permute(product, dst, b, og, len, P, [len * P, P], [P, g.outChannels * P]);
-        }
-      }
+      forRuns(g, nb, (n0, len, gi) => {
+        columns(false, px, cols, g, n0, len, gi);
+        runtime.gemm(pw + gi * og * K * 4, K, 1, cols, len * P, 1, product, len * P, og, K, len * P, true);
+        const dst = pout + (n0 * g.outChannels + gi * og) * P * 4;
+        const b = bias === null ? 0 : pb + gi * og * 4;
+        permute(product, dst, b, og, len, P, [len * P, P], [P, g.outChannels * P]);
+      });
       copyBack(heap, ops, ptrs);
     },
     'wasm',
@@ -160,14 +163,11 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       if (ptrs === null) return conv2dInputGradKernel(grad, weight, gradInput, g);
       const [pg, pw, pin, g2] = ptrs;
       const cols = g2 + gradBytes;
-      for (let n0 = 0; n0 < g.batch; n0 += nb) {
-        const len = Math.min(nb, g.batch - n0);
-        for (let gi = 0; gi < g.groups; gi++) {
-          gatherGrad(pg, g2, g, n0, len, gi);
-          runtime.gemm(pw + gi * og * K * 4, 1, K, g2, len * P, 1, cols, len * P, K, og, len * P, true);
-          columns(true, pin, cols, g, n0, len, gi);
-        }
-      }
+      forRuns(g, nb, (n0, len, gi) => {
+        gatherGrad(pg, g2, g, n0, len, gi);
+        runtime.gemm(pw + gi * og * K * 4, 1, K, g2, len * P, 1, cols, len * P, K, og, len * P, true);
+        columns(true, pin, cols, g, n0, len, gi);
+      });
       copyBack(heap, ops, ptrs);
     },
     'wasm',
@@ -190,22 +190,19 @@ export function registerConvKernels(runtime: WasmRuntime): void {
       const [px, pg, pgw, g2] = ptrs;
       const cols = g2 + gradBytes;
       const t = cols + colBytes;
-      for (let n0 = 0; n0 < g.batch; n0 += nb) {
-        const len = Math.min(nb, g.batch - n0);
-        for (let gi = 0; gi < g.groups; gi++) {
-          gatherGrad(pg, g2, g, n0, len, gi);
-          columns(false, px, cols, g, n0, len, gi);
-          // gWᵀ[k, o] = Σ_j cols[k, j] G[o, j] (the long rows of cols as A: whole register tiles), then
-          // transposed into gW: the first run writes, the others add.
-          runtime.gemm(cols, len * P, 1, g2, 1, len * P, t, og, K, len * P, og, true);
-          const f = heap.f32;
-          const at = pgw / 4 + gi * og * K;
-          const tt = t / 4;
-          for (let o = 0; o < og; o++)
-            for (let k = 0; k < K; k++)
-              f[at + o * K + k] = n0 === 0 ? f[tt + k * og + o] : f[at + o * K + k] + f[tt + k * og + o];
-        }
-      }
+      forRuns(g, nb, (n0, len, gi) => {
+        gatherGrad(pg, g2, g, n0, len, gi);
+        columns(false, px, cols, g, n0, len, gi);
+        // gWᵀ[k, o] = Σ_j cols[k, j] G[o, j] (the long rows of cols as A: whole register tiles), then
+        // transposed into gW: the first run writes, the others add.
+        runtime.gemm(cols, len * P, 1, g2, 1, len * P, t, og, K, len * P, og, true);
+        const f = heap.f32;
+        const at = pgw / 4 + gi * og * K;
+        const tt = t / 4;
+        for (let o = 0; o < og; o++)
+          for (let k = 0; k < K; k++)
+            f[at + o * K + k] = n0 === 0 ? f[tt + k * og + o] : f[at + o * K + k] + f[tt + k * og + o];
+      });
       copyBack(heap, ops, ptrs);
     },
     'wasm',

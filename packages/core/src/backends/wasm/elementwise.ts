@@ -24,12 +24,11 @@ import {
   powScalarKernel,
   subKernel,
 } from '../../kernels/cpu/elementwise';
-import { maxKernel, meanKernel, minKernel, reduceLayout, sumKernel } from '../../kernels/cpu/reduce';
-import { softmaxBackwardKernel, softmaxKernel } from '../../kernels/cpu/softmax';
 import { mapUnary } from '../../kernels/cpu/unary';
 import { registerKernel } from '../../kernels/registry';
 import type { BinaryKernel } from '../../ops/binary';
 import { alignBytes, MAX_OPERAND_BYTES, type WasmHeap } from './memory';
+import { registerReduceKernels } from './reduce-kernels';
 import type { WasmRuntime } from './runtime';
 
 // Exports of scripts/wasm/elementwise.mjs (pointers are byte addresses, counts in elements).
@@ -46,10 +45,6 @@ type Binary = (
   rows: number,
   cols: number,
 ) => void;
-
-// A reduction of a contiguous rows x n array over n, and of outer x n x inner over n.
-type ReduceRows = (x: number, out: number, rows: number, n: number) => void;
-type ReduceCols = (x: number, out: number, outer: number, n: number, inner: number) => void;
 
 interface ElementwiseExports {
   ew_relu: Map1;
@@ -79,15 +74,6 @@ interface ElementwiseExports {
   ew_div: Binary;
   ew_maximum: Binary;
   ew_minimum: Binary;
-  ew_sum_rows(x: number, out: number, rows: number, n: number, divisor: number): void;
-  ew_sum_cols(x: number, out: number, outer: number, n: number, inner: number, divisor: number): void;
-  ew_sum_mid(x: number, out: number, A: number, C: number, B: number, divisor: number): void;
-  ew_max_rows: ReduceRows;
-  ew_min_rows: ReduceRows;
-  ew_max_cols: ReduceCols;
-  ew_min_cols: ReduceCols;
-  ew_softmax(x: number, out: number, rows: number, n: number, log: number): void;
-  ew_softmax_backward(g: number, y: number, out: number, rows: number, n: number, log: number): void;
 }
 
 /**
@@ -107,14 +93,14 @@ export const ELEMENTWISE_LIMITS = {
   copy: { binary: 256, cheap: 256, exp: 64, reduce: 256 },
 };
 
-type Family = keyof typeof ELEMENTWISE_LIMITS.copy;
+export type Family = keyof typeof ELEMENTWISE_LIMITS.copy;
 
 /**
  * Puts the float32 operands of one kernel call in wasm memory: arrays that live there are used in
  * place, the others are copied into the arena (only when the caller allows it), and after the call
  * {@link Placement.finish} copies the result out if it was computed in the arena.
  */
-class Placement {
+export class Placement {
   a = 0;
   b = 0;
   out = 0;
@@ -166,7 +152,7 @@ class Placement {
 }
 
 /** Whether the operands of a call are float32 arrays and there are enough elements for the wasm kernel. */
-function worthIt(n: number, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
+export function worthIt(n: number, a: TypedArray, b: TypedArray, out: TypedArray): boolean {
   return (
     n >= ELEMENTWISE_LIMITS.minElements &&
     a instanceof Float32Array &&
@@ -175,7 +161,7 @@ function worthIt(n: number, a: TypedArray, b: TypedArray, out: TypedArray): bool
   );
 }
 
-const copies = (family: Family, n: number): boolean => n >= ELEMENTWISE_LIMITS.copy[family];
+export const copies = (family: Family, n: number): boolean => n >= ELEMENTWISE_LIMITS.copy[family];
 
 // A kernel's extra arguments (a slope, bounds, a threshold, or mapUnary's scalar function) are passed on
 // as they come; `accepts` rejects the values the wasm kernel cannot reproduce exactly.
@@ -377,99 +363,5 @@ export function registerElementwiseKernels(runtime: WasmRuntime): void {
     'wasm',
   );
 
-  /**
-   * Run a reduction on wasm when its layout is one contiguous reduced block: `rows` when the reduced
-   * axes are the last ones, else `cols`. False (nothing done) when the cpu kernel has to run.
-   */
-  const reduce = (
-    x: TypedArray,
-    shape: readonly number[],
-    axes: readonly number[],
-    out: TypedArray,
-    rows: ReduceRows,
-    cols: ReduceCols,
-  ) => {
-    // NOTE: an empty input never gets here (n >= 1 in the wasm kernels): the cpu kernel fills the identity.
-    if (x.length === 0 || !worthIt(x.length, x, x, out)) return false;
-    const layout = reduceLayout(shape, axes);
-    if (!layout.simple || !place.place(copies('reduce', x.length), out as Float32Array, x as Float32Array))
-      return false;
-    if (layout.inner === 1) rows(place.a, place.out, layout.outer, layout.n);
-    else cols(place.a, place.out, layout.outer, layout.n, layout.inner);
-    place.finish(out as Float32Array);
-    return true;
-  };
-  /** The sum kernels dividing by `divisor` (1 for a sum, the count for a mean). */
-  const sums = (divisor: number): [ReduceRows, ReduceCols] => [
-    (x, out, rows, n) => ex.ew_sum_rows(x, out, rows, n, divisor),
-    (x, out, outer, n, inner) => ex.ew_sum_cols(x, out, outer, n, inner, divisor),
-  ];
-  /**
-   * A sum (divided by `divisor`) over every axis but one in the middle, `[A, C, B] -> [C]` (a convolution's
-   * bias gradient), in the cpu kernel's order (scripts/wasm/conv.mjs). False when it is not that layout.
-   */
-  const sumMid = (
-    x: TypedArray,
-    shape: readonly number[],
-    axes: readonly number[],
-    out: TypedArray,
-    divisor: number,
-  ) => {
-    if (x.length === 0 || !worthIt(x.length, x, x, out)) return false;
-    const { sizes, reduced } = reduceLayout(shape, axes);
-    if (sizes.length !== 3 || !reduced[0] || reduced[1] || !reduced[2]) return false;
-    if (!place.place(copies('reduce', x.length), out as Float32Array, x as Float32Array)) return false;
-    ex.ew_sum_mid(place.a, place.out, sizes[0], sizes[1], sizes[2], divisor);
-    place.finish(out as Float32Array);
-    return true;
-  };
-  registerKernel(
-    'sum',
-    (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray) => {
-      if (!reduce(x, shape, axes, out, ...sums(1)) && !sumMid(x, shape, axes, out, 1)) sumKernel(x, shape, axes, out);
-    },
-    'wasm',
-  );
-  registerKernel(
-    'mean',
-    (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray, count: number) => {
-      if (!reduce(x, shape, axes, out, ...sums(count)) && !sumMid(x, shape, axes, out, count))
-        meanKernel(x, shape, axes, out, count);
-    },
-    'wasm',
-  );
-  const extrema: [string, ReduceRows, ReduceCols, typeof maxKernel][] = [
-    ['max', ex.ew_max_rows, ex.ew_max_cols, maxKernel],
-    ['min', ex.ew_min_rows, ex.ew_min_cols, minKernel],
-  ];
-  for (const [name, rows, cols, cpu] of extrema)
-    registerKernel(
-      name,
-      (x: TypedArray, shape: readonly number[], axes: readonly number[], out: TypedArray) => {
-        if (!reduce(x, shape, axes, out, rows, cols)) cpu(x, shape, axes, out);
-      },
-      'wasm',
-    );
-
-  const softmax: typeof softmaxKernel = (x, outer, n, inner, out, log) => {
-    if (inner !== 1 || n === 0 || !worthIt(out.length, x, x, out)) softmaxKernel(x, outer, n, inner, out, log);
-    else if (!place.place(copies('exp', out.length), out as Float32Array, x as Float32Array))
-      softmaxKernel(x, outer, n, inner, out, log);
-    else {
-      ex.ew_softmax(place.a, place.out, outer, n, log ? 1 : 0);
-      place.finish(out as Float32Array);
-    }
-  };
-  const softmaxBackward: typeof softmaxBackwardKernel = (g, y, outer, n, inner, out, log) => {
-    if (inner !== 1 || n === 0 || !worthIt(out.length, g, y, out))
-      softmaxBackwardKernel(g, y, outer, n, inner, out, log);
-    else if (!place.place(copies('exp', out.length), out as Float32Array, g as Float32Array, y as Float32Array))
-      softmaxBackwardKernel(g, y, outer, n, inner, out, log);
-    else {
-      ex.ew_softmax_backward(place.a, place.b, place.out, outer, n, log ? 1 : 0);
-      place.finish(out as Float32Array);
-    }
-  };
-  for (const name of ['softmax', 'logSoftmax']) registerKernel(name, softmax, 'wasm');
-  for (const name of ['softmaxBackward', 'logSoftmaxBackward']) registerKernel(name, softmaxBackward, 'wasm');
+  registerReduceKernels(runtime, place);
 }
