@@ -190,3 +190,8 @@ export function stopDeviceSim(): void {
   }
   setBackend('cpu');
 }
+
+/** Run everything queued and bring every array back to the host (the webgpu backend's `syncWebGpuToHost`). */
+export async function syncDeviceSim(): Promise<void> {
+  if (sim !== null) await sim.toHostMany([...sim.remote]);
+}

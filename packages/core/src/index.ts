@@ -101,6 +101,8 @@ export {
   scheduleFreeUpdateKernel,
 } from './kernels/cpu/optim-modern';
 export * from './kernels/cpu/optim-muon';
+export * from './kernels/cpu/optim-prodigy';
+export * from './kernels/cpu/optim-soap';
 export * from './kernels/cpu/optim-radam-adadelta';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {

@@ -38,7 +38,7 @@ export interface ProdigyState {
 }
 
 /** What one step has gathered so far (per optimizer, keyed by its `ctx.global`; never saved). */
-interface StepScratch {
+export interface StepScratch {
   /** 'check' after pass 1 started, 'accumulate' after pass 2 started, 'update' after d was updated. */
   phase: 'idle' | 'check' | 'accumulate' | 'update';
   error: string | null;
@@ -69,7 +69,7 @@ interface StepScratch {
 
 const scratches = new WeakMap<object, StepScratch>();
 
-function scratchOf(global: Record<string, unknown>): StepScratch {
+export function scratchOf(global: Record<string, unknown>): StepScratch {
   let sc = scratches.get(global);
   if (sc === undefined) {
     sc = {
@@ -111,12 +111,12 @@ function pyMin(a: number, b: number): number {
   return b < a ? b : a;
 }
 
-function slicedLength(size: number, sliceP: number): number {
+export function slicedLength(size: number, sliceP: number): number {
   return Math.ceil(size / sliceP);
 }
 
 /** Pass 1: read every group's hyperparameters and check what the step needs, changing nothing. */
-function checkGroup(updates: readonly (TypedArray | null)[], state: ProdigyState, ctx: StepContext): void {
+export function checkGroup(updates: readonly (TypedArray | null)[], state: ProdigyState, ctx: StepContext): void {
   const sc = scratchOf(ctx.global);
   const hp = ctx.hp;
   if (sc.phase !== 'check') {
@@ -153,9 +153,8 @@ function checkGroup(updates: readonly (TypedArray | null)[], state: ProdigyState
   }
 }
 
-/** Start of pass 2: raise what pass 1 found, then set up the step (the reference's prologue). */
-function beginAccumulate(sc: StepScratch, global: Record<string, unknown>): void {
-  sc.phase = 'accumulate';
+/** Raise what pass 1 found: a changed sliceP, or groups whose lr is neither the largest nor 0. */
+export function raiseChecks(sc: StepScratch): void {
   if (sc.error !== null) throw new ValueError(sc.error);
   for (let n = 0; n < sc.lrs.length; n++) {
     const lr = sc.lrs[n];
@@ -164,15 +163,25 @@ function beginAccumulate(sc: StepScratch, global: Record<string, unknown>): void
         `${NAME}: lr of parameter group ${sc.groups[n]} is ${lr}, but Prodigy shares one step size d across groups: every group's lr must be the largest one (${sc.maxLr}) or 0 (a group with lr 0 is left out of the estimate of d)`,
       );
   }
-  if (!(PRODIGY_KEYS.d in global)) {
-    const d0 = sc.initialD0;
-    global[PRODIGY_KEYS.d] = d0;
-    global[PRODIGY_KEYS.dMax] = d0;
-    global[PRODIGY_KEYS.dNumerator] = 0;
-    global[PRODIGY_KEYS.dDenom] = 0;
-    global[PRODIGY_KEYS.dHat] = 0;
-    global[PRODIGY_KEYS.k] = 0;
-  }
+}
+
+/** Put the statistics of a first step into `global` (`d = d0` of the first group with a gradient). */
+export function ensureGlobals(sc: StepScratch, global: Record<string, unknown>): void {
+  if (PRODIGY_KEYS.d in global) return;
+  const d0 = sc.initialD0;
+  global[PRODIGY_KEYS.d] = d0;
+  global[PRODIGY_KEYS.dMax] = d0;
+  global[PRODIGY_KEYS.dNumerator] = 0;
+  global[PRODIGY_KEYS.dDenom] = 0;
+  global[PRODIGY_KEYS.dHat] = 0;
+  global[PRODIGY_KEYS.k] = 0;
+}
+
+/** Start of pass 2: raise what pass 1 found, then set up the step (the reference's prologue). */
+function beginAccumulate(sc: StepScratch, global: Record<string, unknown>): void {
+  sc.phase = 'accumulate';
+  raiseChecks(sc);
+  ensureGlobals(sc, global);
   const k = global[PRODIGY_KEYS.k] as number;
   const biasCorrection = sc.useBiasCorrection ? (1 - sc.beta2 ** (k + 1)) ** 0.5 / (1 - sc.beta1 ** (k + 1)) : 1;
   sc.d = global[PRODIGY_KEYS.d] as number;

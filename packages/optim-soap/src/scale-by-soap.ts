@@ -1,4 +1,15 @@
-import { allocate, eigh, matmul, matmulTransposed, permute, qr, Tensor, type TypedArray } from '@nablajs/core';
+import {
+  allocate,
+  eigh,
+  matmul,
+  matmulTransposed,
+  permute,
+  qr,
+  soapAdamKernel,
+  soapLerpKernel,
+  Tensor,
+  type TypedArray,
+} from '@nablajs/core';
 import type { Hyperparams, StepContext, UpdateRule } from '@nablajs/optim';
 import { soapLayout } from './layout';
 
@@ -69,12 +80,6 @@ function rotate(x: FloatArray, dims: readonly number[], qs: readonly (FloatArray
   return cur as FloatArray;
 }
 
-/** `m ← lerp(m, end, w)` with PyTorch's formula (its two branches round differently). */
-function lerpInto(m: FloatArray, end: ArrayLike<number>, w: number): void {
-  if (Math.abs(w) < 0.5) for (let j = 0; j < m.length; j++) m[j] = m[j] + w * (end[j] - m[j]);
-  else for (let j = 0; j < m.length; j++) m[j] = end[j] - (end[j] - m[j]) * (1 - w);
-}
-
 /** `GGₖ ← lerp(GGₖ, G₍ₖ₎G₍ₖ₎ᵀ, 1 - shampooBeta)` for every preconditioned dimension k (G₍ₖ₎: the mode-k unfolding). */
 function accumulateFactors(g: FloatArray, s: SoapParamState): void {
   let last = -1;
@@ -88,7 +93,7 @@ function accumulateFactors(g: FloatArray, s: SoapParamState): void {
     // The data is ordered (dₖ, ..., d₀, ..., dₖ₋₁): viewed as [dₖ, rest], its Gram matrix is the mode-k one.
     const view: Tensor = new Tensor(cur, [d, size / d]);
     const m = s.gg[k];
-    if (m !== null) lerpInto(m, matmulTransposed(view, view, { transB: true }).values, w);
+    if (m !== null) soapLerpKernel(m, matmulTransposed(view, view, { transB: true }).values, w);
     if (k < last) cur = view.T.values;
   }
 }
@@ -239,12 +244,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
         const m = s.expAvg;
         const v = s.expAvgSq;
         const ratio = allocate(p.dtype, u.length, false) as FloatArray;
-        for (let j = 0; j < m.length; j++) {
-          const gj = projected[j];
-          m[j] = m[j] * beta1 + (1 - beta1) * gj;
-          v[j] = v[j] * beta2 + (1 - beta2) * (gj * gj);
-          ratio[j] = m[j] / (Math.sqrt(v[j]) + eps);
-        }
+        soapAdamKernel(projected, m, v, ratio, beta1, beta2, eps);
         let stepSize = lr;
         if (hp.correctBias === true) {
           const bc1 = 1 - beta1 ** s.step;

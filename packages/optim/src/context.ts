@@ -1,4 +1,4 @@
-import { keep, Tensor, type TypedArray, ValueError } from '@nablajs/core';
+import { keep, runOnHost, Tensor, type TypedArray, ValueError } from '@nablajs/core';
 import type { Hyperparams, StepContext } from './types';
 
 /**
@@ -56,6 +56,9 @@ export function stepContext(
       if (u === null || u === undefined)
         throw new ValueError(`stepContext: updateTensor(${i}): no update ${i} was given`);
       return keep(new Tensor(u, params[i].shape));
+    },
+    hostTask(reads, writes, task) {
+      runOnHost(reads, writes, task);
     },
     evaluate:
       options.evaluate ??

@@ -310,6 +310,13 @@ class RuleOptimizer implements RuleBasedOptimizer {
         return view;
       },
       evaluate: (): number => this.evaluate(),
+      hostTask: (reads, writes, task) => {
+        this.waiting++;
+        runOnHost(reads, writes, () => {
+          this.waiting--;
+          task();
+        });
+      },
     };
     this.paramGroups.push(group);
     slots.push({ group, state, buffers, views, updates, ctx, active: false });
@@ -538,11 +545,16 @@ class RuleOptimizer implements RuleBasedOptimizer {
       }
   }
 
-  stateDict(): OptimizerStateDict {
+  /** Throw a HostReadError naming `method` while a step of this optimizer waits for values on the GPU. */
+  private checkNotWaiting(method: string): void {
     if (this.waiting > 0)
       throw new HostReadError(
-        `${this.name}.stateDict: ${this.waiting} step(s) of this optimizer still wait for values on the GPU (webgpu backend); await a value (await loss.itemAsync(), or await syncWebGpuToHost()) first`,
+        `${this.name}.${method}: ${this.waiting} step(s) of this optimizer still wait for values on the GPU (webgpu backend); await a value (await loss.itemAsync(), or await syncWebGpuToHost()) first`,
       );
+  }
+
+  stateDict(): OptimizerStateDict {
+    this.checkNotWaiting('stateDict');
     let index = 0;
     return {
       name: this.name,
@@ -558,6 +570,8 @@ class RuleOptimizer implements RuleBasedOptimizer {
 
   loadStateDict(sd: OptimizerStateDict): void {
     const fn = `${this.name}.loadStateDict`;
+    // NOTE: a waiting step would run on the loaded state, with the hyperparameters it was called with.
+    this.checkNotWaiting('loadStateDict');
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
       throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
     if (sd.name !== this.name)

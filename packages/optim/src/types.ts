@@ -81,6 +81,15 @@ export interface StepContext {
    * declare `couples: { closure: true }`; throws when `step` was called without a closure.
    */
   evaluate(): number;
+  /**
+   * Run `task`, JavaScript that reads the arrays `reads` and writes `writes` (typed arrays: the state's,
+   * or scratch a fused step computed), as a host task of this optimizer (`runOnHost` of `@nablajs/core`):
+   * at once on the cpu and wasm backends; on the webgpu backend, when a value is next awaited if one of
+   * the arrays has its newest values on the GPU. Until it ran, `stateDict()` and `loadStateDict()` throw a
+   * `HostReadError`. A fused step that keeps its statistics on the GPU (Prodigy's `d`) copies them into
+   * the state this way.
+   */
+  hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): void;
 }
 
 /**

@@ -15,6 +15,7 @@ import { adamaxNadamCases } from './cases-optim-adamax-nadam';
 import { asgdRpropCases } from './cases-optim-asgd-rprop';
 import { modernCases } from './cases-optim-modern';
 import { muonCases } from './cases-optim-muon';
+import { runProdigyCases } from './cases-optim-prodigy';
 import { radamAdadeltaCases } from './cases-optim-radam-adadelta';
 import type { Checker } from './checker';
 
@@ -217,4 +218,5 @@ export async function runOptimCases(c: Checker): Promise<void> {
       { tolerance: 1e-5 },
     );
   }
+  await runProdigyCases(c);
 }

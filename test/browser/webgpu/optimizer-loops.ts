@@ -27,6 +27,10 @@ export interface WaitingReport {
   /** `stateDict()` right after a rule step that waits for the GPU, and after the values were awaited. */
   stateDictWhileWaiting: string;
   stateDictAfter: string;
+  /** Prodigy's fused step: `stateDict()` before the step's values were awaited, after a sync, and its step count `k`. */
+  fusedWhileWaiting: string;
+  fusedAfterSync: string;
+  prodigyK: number;
   /** A closure step (L-BFGS) over parameters whose newest values are on the GPU, and after bringToHost. */
   closureOnGpu: string;
   closureAfterBring: string;
@@ -185,7 +189,7 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
       l.backward();
       return l;
     };
-    const rule = createOptimizer('prodigy', model.parameters());
+    const rule = createOptimizer('soap', model.parameters());
     const first = tidy(() => {
       rule.zeroGrad();
       const l = loss();
@@ -195,6 +199,19 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
     const stateDictWhileWaiting = messageOf(() => rule.stateDict());
     await first.itemAsync();
     const stateDictAfter = messageOf(() => rule.stateDict());
+    // Prodigy's fused step: its statistics come to the state at the next await, its moments at a sync
+    const prodigyOpt = createOptimizer('prodigy', model.parameters());
+    const second = tidy(() => {
+      prodigyOpt.zeroGrad();
+      const l = loss();
+      prodigyOpt.step();
+      return l;
+    });
+    const fusedWhileWaiting = messageOf(() => prodigyOpt.stateDict());
+    await second.itemAsync();
+    await syncWebGpuToHost();
+    const fusedAfterSync = messageOf(() => prodigyOpt.stateDict());
+    const prodigyK = (prodigyOpt.stateDict().global as Record<string, unknown>)['prodigy.k'];
     // Adam's fused step writes the parameters on the GPU
     const fused = createOptimizer('adam', model.parameters());
     tidy(() => {
@@ -214,6 +231,9 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
     setBackend('cpu');
     return {
       stateDictWhileWaiting,
+      fusedWhileWaiting,
+      fusedAfterSync,
+      prodigyK: prodigyK as number,
       stateDictAfter,
       closureOnGpu,
       closureAfterBring,

@@ -44,8 +44,10 @@ export interface OptimizerRun {
   spread: number;
   /** The cpu kernels the webgpu run fell back to, with their counts. */
   fallbacks: Record<string, number>;
-  /** Steps whose update rule ran in JavaScript after waiting for the GPU (`runOnHost`). */
+  /** Host tasks of the webgpu run (`runOnHost`): update rules run in JavaScript, Prodigy's copies of its statistics. */
   hostTasks: number;
+  /** Bytes the webgpu run copied back from the GPU during its steps (losses, what host tasks read). */
+  stepDownloadBytes: number;
   error?: string;
 }
 
@@ -82,10 +84,17 @@ async function run(
   x: Float32Array,
   y: Int32Array,
   backend: 'cpu' | 'webgpu',
-): Promise<{ losses: number[]; weights: Float32Array[]; fallbacks: Record<string, number>; hostTasks: number }> {
+): Promise<{
+  losses: number[];
+  weights: Float32Array[];
+  fallbacks: Record<string, number>;
+  hostTasks: number;
+  stepDownloadBytes: number;
+}> {
   setBackend(backend);
   const before = backend === 'webgpu' ? { ...getWebGpuStats().fallbacks } : {};
   const tasksBefore = backend === 'webgpu' ? getWebGpuStats().hostTasks : 0;
+  const bytesBefore = backend === 'webgpu' ? getWebGpuStats().downloadBytes : 0;
   const model = modelFrom(init);
   const opt = createOptimizer(name, model.parameters(), OPTIONS[name] ?? {});
   const input = tensor(x.slice(), { shape: [x.length / 12, 12] });
@@ -118,6 +127,7 @@ async function run(
       losses.push(await loss.itemAsync());
       loss.dispose();
     }
+    const stepDownloadBytes = backend === 'webgpu' ? getWebGpuStats().downloadBytes - bytesBefore : 0;
     const weights: Float32Array[] = [];
     for (const p of model.parameters()) weights.push((await p.dataAsync()) as Float32Array);
     const fallbacks: Record<string, number> = {};
@@ -126,7 +136,7 @@ async function run(
         if (n > (before[k] ?? 0)) fallbacks[k] = n - (before[k] ?? 0);
     }
     const hostTasks = backend === 'webgpu' ? getWebGpuStats().hostTasks - tasksBefore : 0;
-    return { losses, weights, fallbacks, hostTasks };
+    return { losses, weights, fallbacks, hostTasks, stepDownloadBytes };
   } finally {
     if (backend === 'webgpu') await syncWebGpuToHost();
     setBackend('cpu');
@@ -182,6 +192,7 @@ export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
         spread,
         fallbacks: gpu.fallbacks,
         hostTasks: gpu.hostTasks,
+        stepDownloadBytes: gpu.stepDownloadBytes,
       });
     } catch (e) {
       out.push({
@@ -192,6 +203,7 @@ export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
         spread: Number.NaN,
         fallbacks: {},
         hostTasks: 0,
+        stepDownloadBytes: 0,
         error: `${(e as Error).name}: ${(e as Error).message}`,
       });
     }

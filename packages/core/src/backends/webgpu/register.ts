@@ -18,6 +18,8 @@ import {
   scheduleFreeUpdateWebGpu,
 } from './kernels/optim-modern';
 import { adaptMuon } from './kernels/optim-muon';
+import { adaptProdigy } from './kernels/optim-prodigy';
+import { adaptSoap } from './kernels/optim-soap';
 import { adaptRadamAdadelta } from './kernels/optim-radam-adadelta';
 import { cautiousAdamwUpdateWebGpu, lambUpdateWebGpu } from './kernels/optim-reduced';
 import {
@@ -231,5 +233,7 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adaptRadamAdadelta(adapt);
   adaptAsgdRprop(adapt);
   adaptMuon(adapt);
+  adaptProdigy(adapt);
+  adaptSoap(adapt);
   return table;
 }
