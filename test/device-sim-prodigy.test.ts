@@ -8,24 +8,25 @@ import type { Optimizer, OptimizerStateDict } from '@nablajs/optim';
 import { setFusedUpdates } from '@nablajs/optim';
 import { type ProdigyOptions, prodigy, prodigyStats } from '@nablajs/optim-prodigy';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeviceSimStats, startDeviceSim, stopDeviceSim, syncDeviceSim } from './helpers/device-sim';
+import {
+  type DeviceSimStats,
+  fixedBatch,
+  fixWeights,
+  startDeviceSim,
+  stopDeviceSim,
+  syncDeviceSim,
+} from './helpers/device-sim';
 
 afterEach(() => {
   setFusedUpdates(true);
   stopDeviceSim();
 });
 
-const X = Float32Array.from({ length: 16 * 6 }, (_, i) => Math.sin(i * 0.37) * 1.5);
-const Y = Int32Array.from({ length: 16 }, (_, i) => (i * 3) % 4);
+const { x: X, y: Y } = fixedBatch(16, 6);
 
 function model(): Sequential {
   const m = new Sequential(new Linear(6, 10), new ReLU(), new Linear(10, 4));
-  m.parameters().forEach((p, i) => {
-    const v = p.values;
-    for (let j = 0; j < v.length; j++) v[j] = Math.cos(i * 7 + j * 0.61) * 0.4;
-    p.markModified();
-  });
-  return m;
+  return fixWeights(m);
 }
 
 interface Run {

@@ -102,8 +102,8 @@ export {
 } from './kernels/cpu/optim-modern';
 export * from './kernels/cpu/optim-muon';
 export * from './kernels/cpu/optim-prodigy';
-export * from './kernels/cpu/optim-soap';
 export * from './kernels/cpu/optim-radam-adadelta';
+export * from './kernels/cpu/optim-soap';
 export { getBackend, type Kernel, listBackends, registerKernel, resolveKernel, setBackend } from './kernels/registry';
 export {
   applyOp,

@@ -99,7 +99,7 @@ function accumulateFactors(g: FloatArray, s: SoapParamState): void {
 }
 
 /** The eigenvectors of `GG + 1e-30·I` from {@link eigh}, as columns by decreasing eigenvalue (the reference's `get_orthogonal_matrix`). */
-function eigenbasis(m: FloatArray, d: number, out: FloatArray): void {
+export function eigenbasis(m: FloatArray, d: number, out: FloatArray): void {
   const shifted = m.slice();
   for (let i = 0; i < d; i++) shifted[i * d + i] += EIGH_SHIFT;
   const v = eigh(new Tensor(shifted, [d, d])).eigenvectors.values;
@@ -126,7 +126,7 @@ function permuteAxis(x: FloatArray, dims: readonly number[], k: number, order: r
  * `get_orthogonal_matrix_QR`): estimate the eigenvalues as `diag(Qᵀ GG Q)`, sort the columns of `Q`
  * by them, decreasing, and permute `expAvgSq` along that dimension the same way, then `Q ← qr(GG·Q).q`.
  */
-function refreshBases(s: SoapParamState): void {
+export function refreshBases(s: SoapParamState): void {
   for (let k = 0; k < s.dims.length; k++) {
     const m = s.gg[k];
     const o = s.q[k];
@@ -150,7 +150,7 @@ function refreshBases(s: SoapParamState): void {
 }
 
 /** The parameter's state at its first gradient, with the layout the group's hyperparameters give it now. */
-function initialState(p: Tensor, hp: Readonly<Hyperparams>): SoapParamState {
+export function initialState(p: Tensor, hp: Readonly<Hyperparams>): SoapParamState {
   const layout = soapLayout(p.shape, {
     maxPrecondDim: hp.maxPrecondDim as number,
     mergeDims: hp.mergeDims as boolean,

@@ -1,5 +1,6 @@
 import { ValueError } from '@nablajs/core';
 import { checkBoolean, checkNumber, checkTuple, defineOptimizer, type OptimizerFactory } from '@nablajs/optim';
+import { fusedSoap } from './fused';
 import { scaleBySoap } from './scale-by-soap';
 
 /** Options of {@link soap}: the keyword arguments of the authors' `SOAP` in lowerCamelCase, with their defaults. */
@@ -92,6 +93,10 @@ export interface SoapOptions {
  * parameter's dtype; the code retries a float32 eigh that fails in float64, nabla's `eigh`
  * always computes in float64.
  *
+ * On the webgpu backend (float32 parameters) the step stays on the GPU, with the decompositions (eigh at a
+ * parameter's first step, QR every `preconditionFrequency` steps) as host tasks at the next await; on cpu and
+ * wasm the rule runs.
+ *
  * @see https://arxiv.org/abs/2409.11321
  * @see https://github.com/nikhilvyas/SOAP
  * @example
@@ -137,4 +142,5 @@ export const soap: OptimizerFactory<SoapOptions> = defineOptimizer<SoapOptions>(
       );
   },
   rule: scaleBySoap(),
+  fused: fusedSoap(),
 });

@@ -5,6 +5,7 @@
 import {
   bringToHost,
   getBackend,
+  runOnHost,
   setBackend,
   syncWebGpuToHost,
   type Tensor,
@@ -12,7 +13,7 @@ import {
   tidy,
 } from '../../../packages/core/src/index';
 import { crossEntropy } from '../../../packages/nn/src/index';
-import { createOptimizer, emaWeights } from '../../../packages/optim/src/index';
+import { createOptimizer, emaWeights, setFusedUpdates } from '../../../packages/optim/src/index';
 import {
   earlyStopping,
   gradientClipping,
@@ -34,6 +35,11 @@ export interface WaitingReport {
   /** A closure step (L-BFGS) over parameters whose newest values are on the GPU, and after bringToHost. */
   closureOnGpu: string;
   closureAfterBring: string;
+  /**
+   * A host task over an array computed on the GPU, then a GPU op that reads the array before anything is
+   * awaited: the awaited result (the task ran first and could read its array).
+   */
+  taskBeforeKernel: number[] | string;
   /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
   fitClosure: { name: string; cpu: number[]; gpu: number[] }[];
   /**
@@ -189,13 +195,16 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
       l.backward();
       return l;
     };
+    // SOAP's rule (its fused step turned off) runs in JavaScript as a host task
     const rule = createOptimizer('soap', model.parameters());
+    setFusedUpdates(false);
     const first = tidy(() => {
       rule.zeroGrad();
       const l = loss();
       rule.step();
       return l;
     });
+    setFusedUpdates(true);
     const stateDictWhileWaiting = messageOf(() => rule.stateDict());
     await first.itemAsync();
     const stateDictAfter = messageOf(() => rule.stateDict());
@@ -227,6 +236,20 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
     const closureOnGpu = messageOf(() => tidy(() => closureStep.step(closure)));
     await bringToHost(model.parameters());
     const closureAfterBring = messageOf(() => tidy(() => closureStep.step(closure)));
+    let taskBeforeKernel: number[] | string;
+    try {
+      const a = tensor([1, -2, 3, -4]).mul(2); // on the GPU
+      const arr = a._array;
+      runOnHost([arr], [arr], () => {
+        const v = a.values;
+        for (let i = 0; i < v.length; i++) v[i] = Math.max(0, v[i]);
+        a.markModified();
+      });
+      const b = a.add(1); // queued behind the task, which it reads
+      taskBeforeKernel = Array.from((await b.dataAsync()) as Float32Array);
+    } catch (e) {
+      taskBeforeKernel = `${(e as Error).name}: ${(e as Error).message}`;
+    }
     await syncWebGpuToHost();
     setBackend('cpu');
     return {
@@ -237,6 +260,7 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
       stateDictAfter,
       closureOnGpu,
       closureAfterBring,
+      taskBeforeKernel,
       fitClosure: await fitWithClosures(),
       fitPlugins: await fitWithPlugins(),
       ema: await emaOnBoth(),

@@ -19,9 +19,9 @@ import {
 } from './kernels/optim-modern';
 import { adaptMuon } from './kernels/optim-muon';
 import { adaptProdigy } from './kernels/optim-prodigy';
-import { adaptSoap } from './kernels/optim-soap';
 import { adaptRadamAdadelta } from './kernels/optim-radam-adadelta';
 import { cautiousAdamwUpdateWebGpu, lambUpdateWebGpu } from './kernels/optim-reduced';
+import { adaptSoap } from './kernels/optim-soap';
 import {
   avgPool2dBackwardWebGpu,
   avgPool2dWebGpu,

@@ -19,6 +19,8 @@ export class Resident implements BufferPool, Residency {
   private gen = 0;
   private readonly queue: Job[] = [];
   private draining: Promise<void> | null = null;
+  /** The arrays of the host task running now (it may read them though later deferred calls touch them). */
+  private taskArrays: readonly TypedArray[] = [];
   private readonly deviceOnly = new Set<WeakRef<TypedArray>>();
   private readonly finalizer: FinalizationRegistry<GpuArray>;
   private readonly kernels = new Map<string, WeakMap<Kernel, Kernel>>();
@@ -99,7 +101,7 @@ export class Resident implements BufferPool, Residency {
   hostAccess(data: TypedArray, reader: string, kept = false): void {
     const e = kept ? this.entry(data) : this.entries.get(data);
     if (e === undefined) return;
-    if (e.pending > 0 || !e.host)
+    if ((e.pending > 0 && !this.taskArrays.includes(data)) || !e.host)
       throw new HostReadError(
         `${reader}: the newest values are ${e.pending > 0 ? 'still being computed on the webgpu backend' : 'in a GPU buffer (webgpu backend)'}, and a GPU read is asynchronous: use await t.dataAsync(), await t.toArrayAsync() or await t.itemAsync() (or an op that is not yet on the GPU read it: see the WebGPU guide)`,
       );
@@ -325,7 +327,17 @@ export class Resident implements BufferPool, Residency {
   }
 
   hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean {
-    const now = this.onHostWhenReady([...reads, ...writes], writes, task);
+    const arrays = [...reads, ...writes];
+    const now = this.onHostWhenReady(arrays, writes, () => {
+      // NOTE: calls deferred after the task may touch its arrays too; they run after it, so it may use them.
+      const outer = this.taskArrays;
+      this.taskArrays = arrays;
+      try {
+        task();
+      } finally {
+        this.taskArrays = outer;
+      }
+    });
     if (!now) this.stats.hostTasks++;
     return now;
   }

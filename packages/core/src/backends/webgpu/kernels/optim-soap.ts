@@ -84,7 +84,13 @@ function dispatch(
   values: number[],
 ): void {
   const context = arrays[0][0].context;
-  context.dispatch(context.pipeline(name, () => wgsl), arrays, spec, values, groupsFor(arrays[0][0].size));
+  context.dispatch(
+    context.pipeline(name, () => wgsl),
+    arrays,
+    spec,
+    values,
+    groupsFor(arrays[0][0].size),
+  );
 }
 
 /**

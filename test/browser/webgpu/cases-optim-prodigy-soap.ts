@@ -1,8 +1,10 @@
-// The kernel cases of Prodigy's step on the GPU: begin, each parameter's share (moments, s, the sums of the
+// The kernel cases of SOAP's elementwise kernels (float32 on the GPU where the cpu rounds doubles once: within
+// 1e-6 of max(1, |cpu|)), and of Prodigy's step on the GPU: begin, each parameter's share (moments, s, the sums of the
 // estimate, reduced on the GPU), the update of d, and each parameter's move, for 5 steps over two parameters
 // of ragged sizes, against the cpu kernels. No emulation bit for bit: the GPU sums a parameter's terms as a
 // tree, the cpu kernel in order, so d and everything after it agree within float32 rounding.
 import * as gpu from '../../../packages/core/src/backends/webgpu/kernels/optim-prodigy';
+import * as soapGpu from '../../../packages/core/src/backends/webgpu/kernels/optim-soap';
 import {
   PRODIGY_STATS,
   prodigyAccumulateKernel,
@@ -10,6 +12,7 @@ import {
   prodigyStepKernel,
   prodigyUpdateDKernel,
 } from '../../../packages/core/src/kernels/cpu/optim-prodigy';
+import { soapAdamKernel, soapApplyKernel, soapLerpKernel } from '../../../packages/core/src/kernels/cpu/optim-soap';
 import type { Checker } from './checker';
 
 interface ProdigyCase {
@@ -70,7 +73,6 @@ export async function runProdigyCases(c: Checker): Promise<void> {
     stats[PRODIGY_STATS.d] = D0;
     stats[PRODIGY_STATS.dMax] = D0;
     const devStats = c.upload(stats);
-    const names = ['p', 'p0', 's', 'm', 'v'];
     const cpu = SIZES.map((n) => {
       const nS = Math.ceil(n / u.sliceP);
       const p = c.rng.floats(n, -2, 2);
@@ -149,5 +151,36 @@ export async function runProdigyCases(c: Checker): Promise<void> {
         { tolerance: 1e-4, floor, keep: k !== 'v' },
       );
     }
+  }
+}
+
+export async function runSoapCases(c: Checker): Promise<void> {
+  const n = 1031;
+  for (const [b1, b2, eps] of [
+    [0.95, 0.95, 1e-8],
+    [0.9, 0.999, 0.1],
+  ]) {
+    const [m, v, ratio] = [c.rng.floats(n, -1, 1), c.rng.floats(n, 0, 2), new Float32Array(n)];
+    const dev = [c.upload(m), c.upload(v), c.array(n, 'float32', true)];
+    for (let t = 0; t < 3; t++) {
+      const g = c.rng.floats(n, -3, 3);
+      soapAdamKernel(g, m, v, ratio, b1, b2, eps);
+      soapGpu.soapAdamWebGpu(c.upload(g), dev[0], dev[1], dev[2], b1, b2, eps);
+    }
+    await c.compare(`soapAdam betas=${b1},${b2} eps=${eps}: 3 steps`, dev, [m, v, ratio], { tolerance: 1e-6 });
+  }
+  for (const w of [0.05, 0.7]) {
+    const [x, end] = [c.rng.floats(n, -2, 2), c.rng.floats(n, -2, 2)];
+    const dx = c.upload(x);
+    soapLerpKernel(x, end, w);
+    soapGpu.soapLerpWebGpu(dx, c.upload(end), w);
+    await c.compare(`soapLerp w=${w}`, [dx], [x], { tolerance: 1e-6 });
+  }
+  for (const decay of [0, -3e-3]) {
+    const [p, direction] = [c.rng.floats(n, -2, 2), c.rng.floats(n, -2, 2)];
+    const dp = c.upload(p);
+    soapApplyKernel(p, direction, 0.05, decay);
+    soapGpu.soapApplyWebGpu(dp, c.upload(direction), 0.05, decay);
+    await c.compare(`soapApply decay=${decay}`, [dp], [p], { tolerance: 1e-6 });
   }
 }
