@@ -14,7 +14,16 @@ import {
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
-import { checkAgainstDefaults, checkDefinition, hasPasses } from './definition';
+import {
+  checkAgainstDefaults,
+  checkDefinition,
+  hasPasses,
+  type OptimizerDefinition,
+  type RuleOptimizerFactory,
+} from './definition';
+
+export type { OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
+
 import { fusedUpdatesEnabled } from './fused';
 import { addHook, isTensorList } from './hooks';
 import { runGroupsOnHost } from './host-task';
@@ -24,7 +33,6 @@ import type {
   FusedUpdate,
   Hyperparams,
   HyperValue,
-  Optimizer,
   OptimizerStateDict,
   ParamGroup,
   ParamGroupInput,
@@ -35,71 +43,6 @@ import type {
   StepHook,
   UpdateRule,
 } from './types';
-
-/**
- * How to build a named optimizer from an update rule: what {@link defineOptimizer} takes.
- *
- * @example
- * ```ts
- * const definition: OptimizerDefinition = {
- *   name: 'signum',
- *   defaults: { lr: 0.01, momentum: 0.9, weightDecay: 0 }, // every option, lr included
- *   validate: (hp) => checkNumber('signum', 'momentum', hp.momentum, { min: 0, max: 1, maxInclusive: false }),
- *   rule: chain(scaleBySignum(), scaleByLearningRate()),
- * };
- * const signum = defineOptimizer(definition);
- * definitionOf(signum) === definition; // true: wrappers find the rule of a registered optimizer this way
- * ```
- */
-export interface OptimizerDefinition {
-  /** The registered name, used in messages and state dicts (`adam`). */
-  name: string;
-  /** Every hyperparameter with its default (PyTorch's), `lr` included. Options not listed here are rejected. */
-  defaults: Hyperparams;
-  /** Check one group's hyperparameters; throw a `ValueError` naming the optimizer and option. */
-  validate?: (hp: Readonly<Hyperparams>) => void;
-  /** The update rule; its blocks read the group's hyperparameters at every step. */
-  rule: UpdateRule<unknown>;
-  /**
-   * Optional fused step: the whole update of one group in place (typically one kernel per parameter)
-   * on the rule's own state. Runs instead of `rule` when it returns true; returns false, changing
-   * nothing, for configurations it does not handle (the rule then runs). See {@link FusedUpdate}.
-   */
-  fused?: FusedUpdate;
-  /**
-   * For a rule with passes (a step that couples the groups, see `UpdateRule.passes`), which otherwise never
-   * takes its fused path: whether `fused` applies to this step, given every group's hyperparameters. It is
-   * asked before any group steps; when it says yes, `fused` runs for every group and must return true.
-   */
-  fusedWhen?: (groups: readonly Readonly<Hyperparams>[]) => boolean;
-}
-
-/**
- * An optimizer factory: `name(params, options)`, as every optimizer package exports.
- *
- * @example
- * ```ts
- * const factory: OptimizerFactory<AdamOptions> = adam;
- * const opt = factory(model.parameters(), { lr: 3e-4 });
- * const grouped = factory([{ params: weights, weightDecay: 0.01 }, { params: biases }], { lr: 3e-4 });
- * ```
- */
-export type OptimizerFactory<O extends object = Partial<Hyperparams>> = (params: ParamsInput, options?: O) => Optimizer;
-
-/**
- * A factory made by {@link defineOptimizer}: returns a {@link RuleBasedOptimizer}, whose `train()`,
- * `eval()`, `requiresClosure` and `couples` are always present.
- *
- * @example
- * ```ts
- * const signSgd: RuleOptimizerFactory = defineOptimizer({ name: 'signSgd', defaults: { lr: 0.01 }, rule });
- * signSgd(params).couples; // { closure: false, global: false, trainEval: false }
- * ```
- */
-export type RuleOptimizerFactory<O extends object = Partial<Hyperparams>> = (
-  params: ParamsInput,
-  options?: O,
-) => RuleBasedOptimizer;
 
 interface GroupSlot {
   group: ParamGroup;

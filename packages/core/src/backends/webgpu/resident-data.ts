@@ -72,3 +72,13 @@ export interface WebGpuStats {
 export function isTypedArray(a: unknown): a is TypedArray {
   return ArrayBuffer.isView(a) && !(a instanceof DataView);
 }
+
+/** The typed arrays among a kernel's arguments, and inside its arguments that are lists (concat's inputs). */
+export function arraysOf(args: readonly unknown[]): TypedArray[] {
+  const out: TypedArray[] = [];
+  for (const x of args) {
+    if (isTypedArray(x)) out.push(x);
+    else if (Array.isArray(x)) for (const y of x) if (isTypedArray(y)) out.push(y);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { type Kernel, withHostKernels } from '../../kernels/registry';
 import type { BufferPool } from '../../lifetime';
 import type { Residency } from '../../residency';
 import type { GpuArray, WebGpuContext } from './context';
-import { type Entry, isTypedArray, type Job, type WebGpuStats } from './resident-data';
+import { arraysOf, type Entry, type Job, type WebGpuStats } from './resident-data';
 
 /**
  * The webgpu backend's record of which arrays live where. Tensors of the backend keep a host array of
@@ -245,16 +245,6 @@ export class Resident implements BufferPool, Residency {
 
   // ---- running kernels -------------------------------------------------------------------------------
 
-  /** The typed arrays among a kernel's arguments, and inside its arguments that are lists (concat's inputs). */
-  private arraysOf(args: readonly unknown[]): TypedArray[] {
-    const out: TypedArray[] = [];
-    for (const x of args) {
-      if (isTypedArray(x)) out.push(x);
-      else if (Array.isArray(x)) for (const y of x) if (isTypedArray(y)) out.push(y);
-    }
-    return out;
-  }
-
   private busy(arrays: readonly TypedArray[]): boolean {
     for (const a of arrays) {
       const e = this.entries.get(a);
@@ -296,7 +286,7 @@ export class Resident implements BufferPool, Residency {
           ? (...args: unknown[]) => this.cpuCall(name, cpu, args)
           : (...args: unknown[]) => {
               if (!gpu.accepts(args)) return this.cpuCall(name, cpu, args);
-              const arrays = this.arraysOf(args);
+              const arrays = arraysOf(args);
               const go = () => {
                 gpu.run(args);
                 this.stats.gpuKernels++;
@@ -310,7 +300,7 @@ export class Resident implements BufferPool, Residency {
   }
 
   private cpuCall(name: string, cpu: Kernel, args: unknown[]): unknown {
-    const arrays = this.arraysOf(args);
+    const arrays = arraysOf(args);
     this.stats.fallbacks[name] = (this.stats.fallbacks[name] ?? 0) + 1;
     let result: unknown;
     // A cpu kernel may write any of its arrays: all of them are host copies it writes.
@@ -328,18 +318,20 @@ export class Resident implements BufferPool, Residency {
 
   hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean {
     const arrays = [...reads, ...writes];
-    const now = this.onHostWhenReady(arrays, writes, () => {
-      // NOTE: calls deferred after the task may touch its arrays too; they run after it, so it may use them.
-      const outer = this.taskArrays;
-      this.taskArrays = arrays;
-      try {
-        task();
-      } finally {
-        this.taskArrays = outer;
-      }
-    });
+    // NOTE: calls deferred after the task may touch its arrays too; they run after it, so it may use them.
+    const now = this.onHostWhenReady(arrays, writes, () => this.asTask(arrays, task));
     if (!now) this.stats.hostTasks++;
     return now;
+  }
+
+  private asTask(arrays: readonly TypedArray[], task: () => void): void {
+    const outer = this.taskArrays;
+    this.taskArrays = arrays;
+    try {
+      task();
+    } finally {
+      this.taskArrays = outer;
+    }
   }
 
   /**
