@@ -71,7 +71,9 @@ beforeAll(async () => {
     );
   });
   pages = existsSync(out) ? walk(out).filter((f) => f.endsWith('.html') && !f.startsWith('media/')) : [];
-}, 600_000);
+  // NOTE: a guard against a hang, not a speed limit: typedoc over every package took more than 10 minutes
+  // beside three full test runs on 2 cores (load 12).
+}, 1_800_000);
 
 afterAll(() => {
   if (out !== '') rmSync(out, { recursive: true, force: true });
