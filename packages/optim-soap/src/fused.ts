@@ -1,74 +1,32 @@
 import {
   copyKernel,
   hostReadsMayWait,
-  keep,
-  matmulTransposed,
   norm,
   permute,
   resolveKernel,
   soapAdamKernel,
   soapApplyKernel,
-  soapLerpKernel,
-  Tensor,
-  type TypedArray,
+  type Tensor,
   tidy,
   zeros,
 } from '@nablajs/core';
 import type { FusedUpdate, StepContext } from '@nablajs/optim';
 import {
+  accumulateFactors,
   eigenbasis,
   type FloatArray,
   initialState,
   refreshBases,
+  rotate,
   type SoapParamState,
   type SoapState,
+  stateView,
 } from './scale-by-soap';
 
 // SOAP's step where the values live on the GPU (webgpu backend): the rotations and the Gram matrices are
 // tensor ops (the GPU's matmul), Adam in the eigenbasis, the EMA of the factors and the move are kernels,
 // and only the decompositions run on the host, as host tasks: eigh at a parameter's first step, the QR
 // refresh every `preconditionFrequency` steps. On cpu and wasm the rule runs instead.
-
-/** A kept tensor over each state array: views made in a step's scope never release the array they share. */
-const kept = new WeakMap<TypedArray, Tensor>();
-
-function viewOf(a: TypedArray, shape: number[]): Tensor {
-  let t = kept.get(a);
-  if (t === undefined) {
-    t = keep(new Tensor(a, [a.length]));
-    kept.set(a, t);
-  }
-  return t.reshape(shape);
-}
-
-/** The rule's `rotate` with tensor ops: `x ×ₖ Qₖᵀ`, or `x ×ₖ Qₖ` when `back`. */
-function rotate(x: Tensor, s: SoapParamState, back: boolean): Tensor {
-  if (s.q.every((q) => q === null)) return x;
-  const size = x.size;
-  let cur = x;
-  s.dims.forEach((d, k) => {
-    const view = cur.reshape([d, size / d]);
-    const q = s.q[k];
-    cur = q === null ? view.T : matmulTransposed(view, viewOf(q, [d, d]), { transA: true, transB: back });
-  });
-  return cur;
-}
-
-/** The rule's `accumulateFactors`: `GGₖ ← lerp(GGₖ, G₍ₖ₎G₍ₖ₎ᵀ, 1 - shampooBeta)`. */
-function accumulateFactors(g: Tensor, s: SoapParamState): void {
-  let last = -1;
-  s.gg.forEach((m, k) => {
-    if (m !== null) last = k;
-  });
-  const lerp = resolveKernel('soapLerp', soapLerpKernel);
-  let cur = g;
-  for (let k = 0; k <= last; k++) {
-    const view = cur.reshape([s.dims[k], g.size / s.dims[k]]);
-    const m = s.gg[k];
-    if (m !== null) lerp(m, matmulTransposed(view, view, { transB: true })._array, 1 - s.shampooBeta);
-    if (k < last) cur = view.T;
-  }
-}
 
 /** The factors and bases of `s` that exist (their kept views made, so a host task never frees them). */
 function factorsOf(s: SoapParamState): { gg: FloatArray[]; q: FloatArray[] } {
@@ -77,8 +35,8 @@ function factorsOf(s: SoapParamState): { gg: FloatArray[]; q: FloatArray[] } {
   s.gg.forEach((m, k) => {
     const o = s.q[k];
     if (m === null || o === null) return;
-    viewOf(m, [m.length]);
-    viewOf(o, [o.length]);
+    stateView(m, [m.length]);
+    stateView(o, [o.length]);
     gg.push(m);
     q.push(o);
   });
@@ -87,27 +45,25 @@ function factorsOf(s: SoapParamState): { gg: FloatArray[]; q: FloatArray[] } {
 
 function stepParam(p: Tensor, grad: Tensor, state: SoapState, i: number, ctx: StepContext): void {
   const hp = ctx.hp;
-  const s = state.params[i];
-  const g = s?.channelsLast === true ? permute(grad, [0, 3, 1, 2]) : grad;
-  if (s === null) {
-    const first = initialState(p, hp);
-    state.params[i] = first;
-    const layoutGrad = first.channelsLast ? permute(grad, [0, 3, 1, 2]) : grad;
-    accumulateFactors(layoutGrad, first);
-    const { gg, q } = factorsOf(first);
+  const previous = state.params[i];
+  const s = previous ?? initialState(p, hp);
+  state.params[i] = s;
+  const g = s.channelsLast ? permute(grad, [0, 3, 1, 2]) : grad;
+  if (previous === null) {
     // The first step only builds the preconditioner: the parameter does not move.
+    accumulateFactors(g, s);
+    const { gg, q } = factorsOf(s);
     if (gg.length > 0)
       ctx.hostTask(gg, q, () => {
-        first.gg.forEach((m, k) => {
-          const o = first.q[k];
-          if (m !== null && o !== null) eigenbasis(m, first.dims[k], o);
+        s.gg.forEach((m, k) => {
+          const o = s.q[k];
+          if (m !== null && o !== null) eigenbasis(m, s.dims[k], o);
         });
       });
     return;
   }
   const [beta1, beta2] = hp.betas as number[];
   const lr = hp.lr;
-  const weightDecay = hp.weightDecay as number;
   const projected = rotate(g, s, false);
   s.step += 1;
   const ratio = zeros([p.size]);
@@ -136,17 +92,16 @@ function stepParam(p: Tensor, grad: Tensor, state: SoapState, i: number, ctx: St
   // The rule's update_preconditioner: m back to the parameter's basis, the factors, the refresh, m forward.
   const rotated = s.q.some((q) => q !== null);
   const copy = resolveKernel('copy', copyKernel);
-  if (rotated) copy(rotate(viewOf(s.expAvg, [p.size]), s, true)._array, s.expAvg);
+  const m = stateView(s.expAvg, [p.size]);
+  if (rotated) copy(rotate(m, s, true)._array, s.expAvg);
   accumulateFactors(g, s);
-  const factors = factorsOf(s);
-  if (s.step % s.preconditionFrequency === 0 && factors.gg.length > 0) {
-    const { gg, q } = factors;
-    const refreshed = s;
-    viewOf(s.expAvgSq, [p.size]);
-    ctx.hostTask([...gg, ...q, s.expAvgSq], [...q, s.expAvgSq], () => refreshBases(refreshed));
+  if (s.step % s.preconditionFrequency === 0) {
+    const { gg, q } = factorsOf(s);
+    stateView(s.expAvgSq, [p.size]);
+    if (gg.length > 0) ctx.hostTask([...gg, ...q, s.expAvgSq], [...q, s.expAvgSq], () => refreshBases(s));
   }
-  if (rotated) copy(rotate(viewOf(s.expAvg, [p.size]), s, false)._array, s.expAvg);
-  resolveKernel('soapApply', soapApplyKernel)(p._array, direction._array, stepSize, -lr * weightDecay);
+  if (rotated) copy(rotate(m, s, false)._array, s.expAvg);
+  resolveKernel('soapApply', soapApplyKernel)(p._array, direction._array, stepSize, -lr * (hp.weightDecay as number));
 }
 
 /**

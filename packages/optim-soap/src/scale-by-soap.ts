@@ -1,10 +1,12 @@
 import {
   allocate,
   eigh,
+  keep,
   matmul,
   matmulTransposed,
   permute,
   qr,
+  resolveKernel,
   soapAdamKernel,
   soapLerpKernel,
   Tensor,
@@ -60,41 +62,74 @@ export interface SoapState {
 // NOTE: the reference adds 1e-30·I before eigh with a float32 identity, so the shift is float32's 1e-30.
 const EIGH_SHIFT = Math.fround(1e-30);
 
+/** A kept tensor over each state array: views made in a step's tidy scope never release the array they share. */
+const kept = new WeakMap<TypedArray, Tensor>();
+
 /**
- * Rotate the (merged) tensor `x` of dimensions `dims` by the bases `qs`, one dimension after the other
- * (the reference's `project` when `back` is false: `x ×ₖ Qₖᵀ`; its `project_back` when true: `x ×ₖ Qₖ`).
- * Each step views the data as `[dₖ, rest]` and writes `[rest, dₖ]`, so the dimensions cycle and are
- * back in order at the end; a dimension without a basis is only moved. Returns `x` itself when no
- * dimension has a basis.
+ * A view of the state array `a` as `shape`, through a tensor kept out of every tidy scope (the array lives
+ * as long as the state).
+ *
+ * @example
+ * ```ts
+ * const basis = stateView(s.q[0] as FloatArray, [d, d]);
+ * ```
  */
-function rotate(x: FloatArray, dims: readonly number[], qs: readonly (FloatArray | null)[], back: boolean): FloatArray {
-  if (qs.every((q) => q === null)) return x;
-  const size = x.length;
-  let cur: TypedArray = x;
-  for (let k = 0; k < dims.length; k++) {
-    const d = dims[k];
-    const view: Tensor = new Tensor(cur, [d, size / d]);
-    const q = qs[k];
-    cur = (q === null ? view.T : matmulTransposed(view, new Tensor(q, [d, d]), { transA: true, transB: back })).values;
+export function stateView(a: TypedArray, shape: number[]): Tensor {
+  let t = kept.get(a);
+  if (t === undefined) {
+    t = keep(new Tensor(a, [a.length]));
+    kept.set(a, t);
   }
-  return cur as FloatArray;
+  return t.reshape(shape);
 }
 
-/** `GGₖ ← lerp(GGₖ, G₍ₖ₎G₍ₖ₎ᵀ, 1 - shampooBeta)` for every preconditioned dimension k (G₍ₖ₎: the mode-k unfolding). */
-function accumulateFactors(g: FloatArray, s: SoapParamState): void {
+/**
+ * Rotate the (merged) tensor `x` of `s`'s dimensions by its bases, one dimension after the other (the
+ * reference's `project` when `back` is false: `x ×ₖ Qₖᵀ`; its `project_back` when true: `x ×ₖ Qₖ`), with
+ * tensor ops (the backend's matmul). Each step views the data as `[dₖ, rest]` and writes `[rest, dₖ]`, so
+ * the dimensions cycle and are back in order at the end; a dimension without a basis is only moved.
+ * Returns `x` itself when no dimension has a basis.
+ *
+ * @example
+ * ```ts
+ * const projected = rotate(new Tensor(g, [g.length]), s, false);
+ * ```
+ */
+export function rotate(x: Tensor, s: SoapParamState, back: boolean): Tensor {
+  if (s.q.every((q) => q === null)) return x;
+  const size = x.size;
+  let cur = x;
+  s.dims.forEach((d, k) => {
+    const view = cur.reshape([d, size / d]);
+    const q = s.q[k];
+    cur = q === null ? view.T : matmulTransposed(view, stateView(q, [d, d]), { transA: true, transB: back });
+  });
+  return cur;
+}
+
+/**
+ * `GGₖ ← lerp(GGₖ, G₍ₖ₎G₍ₖ₎ᵀ, 1 - shampooBeta)` for every preconditioned dimension k of `s` (G₍ₖ₎: the
+ * mode-k unfolding of the gradient `g`, in `s`'s layout), with the Gram matrices as tensor ops and the
+ * EMA as the `soapLerp` kernel.
+ *
+ * @example
+ * ```ts
+ * accumulateFactors(new Tensor(g, [g.length]), s);
+ * ```
+ */
+export function accumulateFactors(g: Tensor, s: SoapParamState): void {
   let last = -1;
-  for (let k = 0; k < s.gg.length; k++) if (s.gg[k] !== null) last = k;
-  if (last < 0) return;
-  const w = 1 - s.shampooBeta;
-  const size = g.length;
-  let cur: TypedArray = g;
+  s.gg.forEach((m, k) => {
+    if (m !== null) last = k;
+  });
+  const lerp = resolveKernel('soapLerp', soapLerpKernel);
+  let cur = g;
   for (let k = 0; k <= last; k++) {
-    const d = s.dims[k];
     // The data is ordered (dₖ, ..., d₀, ..., dₖ₋₁): viewed as [dₖ, rest], its Gram matrix is the mode-k one.
-    const view: Tensor = new Tensor(cur, [d, size / d]);
+    const view = cur.reshape([s.dims[k], g.size / s.dims[k]]);
     const m = s.gg[k];
-    if (m !== null) soapLerpKernel(m, matmulTransposed(view, view, { transB: true }).values, w);
-    if (k < last) cur = view.T.values;
+    if (m !== null) lerp(m, matmulTransposed(view, view, { transB: true })._array, 1 - s.shampooBeta);
+    if (k < last) cur = view.T;
   }
 }
 
@@ -147,6 +182,11 @@ export function refreshBases(s: SoapParamState): void {
     for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) sorted[r * d + c] = o[r * d + order[c]];
     o.set(qr(matmul(mt, new Tensor(sorted, [d, d]))).q.values);
   }
+}
+
+/** A flat tensor over the array `x` (an update buffer, or a product's output). */
+function asTensor(x: FloatArray): Tensor {
+  return new Tensor(x, [x.length]);
 }
 
 /** The parameter's state at its first gradient, with the layout the group's hyperparameters give it now. */
@@ -224,7 +264,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
         if (s === null) {
           s = initialState(p, hp);
           state.params[i] = s;
-          accumulateFactors(layoutGradient(view, s), s);
+          accumulateFactors(asTensor(layoutGradient(view, s)), s);
           for (let k = 0; k < s.dims.length; k++) {
             const m = s.gg[k];
             const q = s.q[k];
@@ -239,7 +279,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
         const eps = hp.eps as number;
         const lr = hp.lr;
         const weightDecay = hp.weightDecay as number;
-        const projected = rotate(g, s.dims, s.q, false);
+        const projected = rotate(asTensor(g), s, false).values as FloatArray;
         s.step += 1;
         const m = s.expAvg;
         const v = s.expAvgSq;
@@ -251,7 +291,7 @@ export function scaleBySoap(): UpdateRule<SoapState> {
           const bc2 = 1 - beta2 ** s.step;
           stepSize = (stepSize * Math.sqrt(bc2)) / bc1;
         }
-        let direction = rotate(ratio, s.dims, s.q, true);
+        let direction = rotate(asTensor(ratio), s, true).values as FloatArray;
         if (s.channelsLast) {
           const [a, b, c, d] = p.shape;
           direction = permute(new Tensor(direction, [a, d, b, c]), [0, 2, 3, 1]).values as FloatArray;
@@ -282,8 +322,9 @@ export function scaleBySoap(): UpdateRule<SoapState> {
  */
 function updatePreconditioner(g: FloatArray, s: SoapParamState): void {
   const rotated = s.q.some((q) => q !== null);
-  if (rotated) s.expAvg.set(rotate(s.expAvg, s.dims, s.q, true));
-  accumulateFactors(g, s);
+  const m = stateView(s.expAvg, [s.expAvg.length]);
+  if (rotated) s.expAvg.set(rotate(m, s, true).values);
+  accumulateFactors(asTensor(g), s);
   if (s.step % s.preconditionFrequency === 0) refreshBases(s);
-  if (rotated) s.expAvg.set(rotate(s.expAvg, s.dims, s.q, false));
+  if (rotated) s.expAvg.set(rotate(m, s, false).values);
 }

@@ -1,8 +1,8 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
+import { defineOptimizer } from './define';
 import { emaWeights } from './ema';
-import { defineOptimizer } from './runtime';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
 
 const sgd = defineOptimizer({

@@ -1,6 +1,6 @@
 import { type DType, getBackend, type Kernel, registerKernel, setBackend, Tensor, ValueError } from '@nablajs/core';
+import type { OptimizerFactory } from './definition';
 import { setFusedUpdates } from './fused';
-import type { OptimizerFactory } from './runtime';
 import { type Encoded, encodeState } from './state';
 import type { Hyperparams, Optimizer, ParamsInput } from './types';
 

@@ -1,9 +1,9 @@
 import { allocate, type Tensor, type TypedArray, tensor } from '@nablajs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chain } from './chain';
+import { defineOptimizer } from './define';
 import { fusedUpdatesEnabled, setFusedUpdates } from './fused';
 import { checkFusedUpdate } from './fused-check';
-import { defineOptimizer } from './runtime';
 import { flipIfMaximize, scaleByLearningRate } from './transforms/basic';
 import type { FusedUpdate, StepContext, UpdateRule } from './types';
 

@@ -20,6 +20,8 @@
 export { chain, mergeCouplings } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type StepContextOptions, stepContext } from './context';
+export { defineOptimizer, definitionOf } from './define';
+export type { OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
 export { checkAgainstDefaults } from './definition';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, scratchArrays, setFusedUpdates } from './fused';
@@ -46,13 +48,6 @@ export {
   usePlugin,
 } from './plugin';
 export { default } from './plugin-default';
-export {
-  defineOptimizer,
-  definitionOf,
-  type OptimizerDefinition,
-  type OptimizerFactory,
-  type RuleOptimizerFactory,
-} from './runtime';
 export {
   type CosineAnnealingLROptions,
   type CosineAnnealingWarmRestartsOptions,

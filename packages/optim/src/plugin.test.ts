@@ -1,6 +1,7 @@
 import { NablaError, tensor } from '@nablajs/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chain } from './chain';
+import { defineOptimizer } from './define';
 import {
   createOptimizer,
   definePlugin,
@@ -10,7 +11,6 @@ import {
   resetRegistry,
   usePlugin,
 } from './plugin';
-import { defineOptimizer } from './runtime';
 import { scaleByLearningRate } from './transforms/basic';
 
 const plain = defineOptimizer({ name: 'plain', defaults: { lr: 0.1 }, rule: chain(scaleByLearningRate()) });

@@ -1,5 +1,5 @@
 import { NablaError, ValueError } from '@nablajs/core';
-import type { OptimizerFactory } from './runtime';
+import type { OptimizerFactory } from './definition';
 import type { HyperValue, Optimizer, ParamsInput } from './types';
 
 /**

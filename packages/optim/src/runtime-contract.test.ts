@@ -4,7 +4,7 @@ import { matmul, type Tensor, tensor, tidy, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { stepContext } from './context';
-import { defineOptimizer } from './runtime';
+import { defineOptimizer } from './define';
 import { scaleByLearningRate } from './transforms/basic';
 import type { UpdateRule } from './types';
 

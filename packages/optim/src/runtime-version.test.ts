@@ -1,8 +1,8 @@
 import { SavedTensorModifiedError, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
+import { defineOptimizer } from './define';
 import { emaWeights } from './ema';
-import { defineOptimizer } from './runtime';
 import { scaleByLearningRate } from './transforms/basic';
 
 const plainSgd = defineOptimizer({ name: 'versionTestSgd', defaults: { lr: 0.1 }, rule: chain(scaleByLearningRate()) });

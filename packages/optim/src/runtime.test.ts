@@ -1,7 +1,7 @@
 import { DTypeError, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
-import { defineOptimizer } from './runtime';
+import { defineOptimizer } from './define';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
 import type { Hyperparams, UpdateRule } from './types';
 import { checkNumber } from './validate';

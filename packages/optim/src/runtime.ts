@@ -1,36 +1,23 @@
 import {
-  allocate,
-  DTypeError,
   enableGrad,
   HostReadError,
   hostReadsMayWait,
-  isFloatingDType,
-  isHalfDType,
-  keep,
   runOnHost,
   runOnHostNow,
   setGradEnabled,
-  Tensor,
+  type Tensor,
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
-import {
-  checkAgainstDefaults,
-  checkDefinition,
-  hasPasses,
-  type OptimizerDefinition,
-  type RuleOptimizerFactory,
-} from './definition';
-
-export type { OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
+import { checkAgainstDefaults, hasPasses, type OptimizerDefinition } from './definition';
 
 import { fusedUpdatesEnabled } from './fused';
+import { applyUpdates, checkGroupParams, type GroupSlot, loadUpdates, makeSlot, runStaged } from './group-slot';
 import { addHook, isTensorList } from './hooks';
 import { runGroupsOnHost } from './host-task';
-import { decodeState, encodeState, restoreInto, stateMismatch } from './state';
+import { decodeState, encodeState, readStateDict, restoreInto } from './state';
 import type {
   Closure,
-  FusedUpdate,
   Hyperparams,
   HyperValue,
   OptimizerStateDict,
@@ -39,75 +26,13 @@ import type {
   ParamsInput,
   RuleBasedOptimizer,
   RuleCouplings,
-  StepContext,
   StepHook,
-  UpdateRule,
 } from './types';
-
-interface GroupSlot {
-  group: ParamGroup;
-  state: unknown;
-  /** Update buffers, allocated at the group's first step on the rule's path (never on the fused one). */
-  buffers: (TypedArray | null)[];
-  /** Tensor views of `buffers`, made on first use by `ctx.updateTensor`. */
-  views: (Tensor | null)[];
-  updates: (TypedArray | null)[];
-  ctx: StepContext;
-  /** Whether the group has any gradient this step. */
-  active: boolean;
-}
-
-/**
- * Turn an update rule into a PyTorch-shaped optimizer factory: parameter groups with their own
- * hyperparameters, `step(closure?)`, `zeroGrad`, `stateDict` / `loadStateDict` and step hooks. The
- * runtime copies each gradient into a buffer it owns, lets the rule turn it into the update in place,
- * and adds the update to the parameter: the one place that writes parameters. A definition may add a
- * `fused` step that does all of that in one pass per parameter on the same state (see
- * {@link FusedUpdate}); the runtime prefers it whenever it accepts the group's configuration.
- *
- * @example
- * ```ts
- * export const signSgd = defineOptimizer({
- *   name: 'signSgd',
- *   defaults: { lr: 0.01 },
- *   rule: chain(scaleBySign(), scaleByLearningRate()),
- * });
- * const opt = signSgd(model.parameters(), { lr: 0.001 });
- * ```
- */
-export function defineOptimizer<O extends object = Partial<Hyperparams>>(
-  definition: OptimizerDefinition,
-): RuleOptimizerFactory<O> {
-  checkDefinition(definition);
-  const factory = (params: ParamsInput, options?: O) =>
-    new RuleOptimizer(
-      definition,
-      params,
-      (options === undefined ? {} : options) as Partial<Hyperparams>,
-      definition.name,
-    );
-  definitions.set(factory, definition);
-  return factory;
-}
-
-const definitions = new WeakMap<object, OptimizerDefinition>();
-
-/**
- * The definition behind a factory made by {@link defineOptimizer} (its name, defaults, validation and
- * rule), or `undefined` for a hand-written factory. Wrappers use it to wrap an optimizer by name.
- *
- * @example
- * ```ts
- * definitionOf(adam)?.defaults; // { lr: 0.001, betas: [0.9, 0.999], ... }
- * ```
- */
-export function definitionOf(factory: unknown): OptimizerDefinition | undefined {
-  return typeof factory === 'function' ? definitions.get(factory) : undefined;
-}
 
 const groupKeys = new Set(['params']);
 
-class RuleOptimizer implements RuleBasedOptimizer {
+/** The optimizer {@link defineOptimizer} builds from a definition (internal: reach it through the factory). */
+export class RuleOptimizer implements RuleBasedOptimizer {
   readonly name: string;
   readonly defaults: Readonly<Hyperparams>;
   readonly paramGroups: ParamGroup[] = [];
@@ -207,62 +132,26 @@ class RuleOptimizer implements RuleBasedOptimizer {
     const { params, ...rest } = input;
     const overrides = rest as Partial<Hyperparams>;
     this.checkOptionNames(overrides, `parameter group ${this.paramGroups.length}`);
-    const seen = new Set<Tensor>(this.paramGroups.flatMap((g) => g.params));
-    params.forEach((p, i) => {
-      if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
-        throw new ValueError(`${this.name}: params[${i}] of group ${this.paramGroups.length} is not a Tensor`);
-      if (!isFloatingDType(p.dtype) || isHalfDType(p.dtype))
-        throw new DTypeError(
-          `${this.name}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`,
-        );
-      if (!p.isLeaf)
-        throw new ValueError(
-          `${this.name}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`,
-        );
-      if (seen.has(p)) throw new ValueError(`${this.name}: params[${i}] appears in more than one parameter group`);
-      seen.add(p);
-    });
+    checkGroupParams(this.name, params, this.paramGroups);
     const hp = { ...this.defaults, ...overrides } as Hyperparams;
     // NOTE: tuples (betas, etas) are copied so that editing one group's never reaches the defaults.
     for (const [key, value] of Object.entries(hp)) if (Array.isArray(value)) hp[key] = [...value];
     this.validate(hp);
     const group = { ...hp, params: [...params] } as ParamGroup;
     const state = this.definition.rule.init(group.params, group as unknown as Hyperparams);
-    const buffers: (TypedArray | null)[] = new Array(group.params.length).fill(null);
-    const updates: (TypedArray | null)[] = new Array(buffers.length).fill(null);
-    const views: (Tensor | null)[] = new Array(buffers.length).fill(null);
-    const slots = this.slots;
-    const groupIndex = slots.length;
-    const ctx: StepContext = {
-      params: group.params,
-      hp: group as unknown as Hyperparams,
-      groupIndex,
-      get groupCount() {
-        return slots.length;
-      },
-      global: this.global,
-      updateTensor: (i: number): Tensor => {
-        const u = updates[i];
-        if (u === null || u === undefined)
-          throw new ValueError(
-            `${this.name}: updateTensor(${i}): parameter ${i} of group ${groupIndex} has no update this step`,
-          );
-        let view = views[i];
-        // NOTE: kept out of any tidy() scope open around step(): the view lives as long as its buffer.
-        if (view === null || view.values !== u) view = views[i] = keep(new Tensor(u, group.params[i].shape));
-        return view;
-      },
-      evaluate: (): number => this.evaluate(),
-      hostTask: (reads, writes, task) => {
-        this.waiting++;
-        runOnHost(reads, writes, () => {
-          this.waiting--;
-          task();
-        });
-      },
-    };
     this.paramGroups.push(group);
-    slots.push({ group, state, buffers, views, updates, ctx, active: false });
+    this.slots.push(
+      makeSlot(this.name, group, state, this.slots, this.global, {
+        evaluate: () => this.evaluate(),
+        hostTask: (reads, writes, task) => {
+          this.waiting++;
+          runOnHost(reads, writes, () => {
+            this.waiting--;
+            task();
+          });
+        },
+      }),
+    );
   }
 
   private evaluate(): number {
@@ -345,52 +234,13 @@ class RuleOptimizer implements RuleBasedOptimizer {
 
   /** A step of a rule with passes: every group's updates first, then the rule block by block over all groups. */
   private stepStaged(): void {
-    for (const slot of this.slots) slot.active = this.loadUpdates(slot);
-    this.runStaged(
+    for (const slot of this.slots) slot.active = loadUpdates(slot);
+    runStaged(
       this.definition.rule,
+      this.slots,
       this.slots.map((s) => s.state),
     );
-    for (const slot of this.slots) if (slot.active) this.applyUpdates(slot);
-  }
-
-  private runStaged(rule: UpdateRule<unknown>, states: unknown[]): void {
-    const slots = this.slots;
-    if (rule.blocks?.some(hasPasses)) {
-      rule.blocks.forEach((block, b) => {
-        this.runStaged(
-          block,
-          states.map((s) => (s as unknown[])[b]),
-        );
-      });
-      return;
-    }
-    for (const pass of rule.passes ?? [])
-      for (let g = 0; g < slots.length; g++) if (slots[g].active) pass(slots[g].updates, states[g], slots[g].ctx);
-    for (let g = 0; g < slots.length; g++) if (slots[g].active) rule.update(slots[g].updates, states[g], slots[g].ctx);
-  }
-
-  /**
-   * Copy each gradient into its update buffer (`null` for a parameter without one); whether any was copied.
-   * `grads`: the gradients' arrays, taken when the step was called (for a step that runs later).
-   */
-  private loadUpdates(slot: GroupSlot, grads?: readonly (TypedArray | null)[]): boolean {
-    const { group, buffers, updates } = slot;
-    const params = group.params;
-    let any = false;
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i];
-      const g = grads === undefined ? (p.grad?.values ?? null) : grads[i];
-      if (g === null) {
-        updates[i] = null;
-        continue;
-      }
-      let buffer = buffers[i];
-      if (buffer === null) buffer = buffers[i] = allocate(p.dtype, p.size);
-      buffer.set(g);
-      updates[i] = buffer;
-      any = true;
-    }
-    return any;
+    for (const slot of this.slots) if (slot.active) applyUpdates(slot);
   }
 
   /**
@@ -420,18 +270,19 @@ class RuleOptimizer implements RuleBasedOptimizer {
       try {
         if (this.staged) {
           slots.forEach((slot, g) => {
-            slot.active = this.loadUpdates(slot, grads[g]);
+            slot.active = loadUpdates(slot, grads[g]);
           });
-          this.runStaged(
+          runStaged(
             this.definition.rule,
+            this.slots,
             slots.map((s) => s.state),
           );
-          for (const slot of slots) if (slot.active) this.applyUpdates(slot);
+          for (const slot of slots) if (slot.active) applyUpdates(slot);
         } else
           slots.forEach((slot, g) => {
-            if (!this.loadUpdates(slot, grads[g])) return;
+            if (!loadUpdates(slot, grads[g])) return;
             this.definition.rule.update(slot.updates, slot.state, slot.ctx);
-            this.applyUpdates(slot);
+            applyUpdates(slot);
           });
       } finally {
         setGradEnabled(recording);
@@ -453,24 +304,12 @@ class RuleOptimizer implements RuleBasedOptimizer {
     );
   }
 
-  /** The one place that writes parameters: `p += u` for every update. */
-  private applyUpdates(slot: GroupSlot): void {
-    const { group, updates } = slot;
-    const params = group.params;
-    for (let i = 0; i < params.length; i++) {
-      const u = updates[i];
-      if (u === null) continue;
-      const d = params[i].values;
-      for (let j = 0; j < d.length; j++) d[j] += u[j];
-    }
-  }
-
   private updateGroup(slot: GroupSlot): void {
     const fused = this.definition.fused;
     if (fused !== undefined && fusedUpdatesEnabled() && fused(slot.state, slot.ctx)) return;
-    if (!this.loadUpdates(slot)) return;
+    if (!loadUpdates(slot)) return;
     this.definition.rule.update(slot.updates, slot.state, slot.ctx);
-    this.applyUpdates(slot);
+    applyUpdates(slot);
   }
 
   zeroGrad(setToNone = true): void {
@@ -515,38 +354,17 @@ class RuleOptimizer implements RuleBasedOptimizer {
     const fn = `${this.name}.loadStateDict`;
     // NOTE: a waiting step would run on the loaded state, with the hyperparameters it was called with.
     this.checkNotWaiting('loadStateDict');
-    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
-      throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
-    if (sd.name !== this.name)
-      throw new ValueError(
-        `${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is ${JSON.stringify(this.name)}`,
-      );
-    if (sd.paramGroups.length !== this.paramGroups.length || sd.state.length !== this.slots.length)
-      throw new ValueError(
-        `${fn}: the state has ${sd.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
-      );
-    const decoded = sd.state.map(decodeState);
-    const hps: Record<string, unknown>[] = [];
-    sd.paramGroups.forEach((g, i) => {
-      const count = this.paramGroups[i].params.length;
-      if (!Array.isArray(g.params) || g.params.length !== count)
-        throw new ValueError(
-          `${fn}: group ${i} of the state has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters, this optimizer's has ${count}`,
-        );
-      const { params: _ignored, ...hp } = g;
-      this.checkOptionNames(hp, `group ${i} of the state`);
-      const restored = { ...this.paramGroups[i], ...(decodeState(hp) as Record<string, HyperValue>) } as Hyperparams;
-      this.validate(restored);
-      hps.push(restored);
-      const mismatch = stateMismatch(this.slots[i].state, decoded[i]);
-      if (mismatch !== null)
-        throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
+    const { decoded, hps, global } = readStateDict(fn, sd, {
+      name: this.name,
+      paramGroups: this.paramGroups,
+      states: this.slots.map((slot) => slot.state),
+      checkGroup: (hp, i) => {
+        this.checkOptionNames(hp, `group ${i} of the state`);
+        const restored = { ...this.paramGroups[i], ...(decodeState(hp) as Record<string, HyperValue>) } as Hyperparams;
+        this.validate(restored);
+        return restored;
+      },
     });
-    const global = sd.global === undefined ? {} : decodeState(sd.global);
-    if (global === null || typeof global !== 'object' || Array.isArray(global))
-      throw new ValueError(`${fn}: global must be an object, got ${JSON.stringify(sd.global)}`);
-    if (sd.mode !== undefined && sd.mode !== 'train' && sd.mode !== 'eval')
-      throw new ValueError(`${fn}: mode must be 'train' or 'eval', got ${JSON.stringify(sd.mode)}`);
     // Everything checked: only now change the optimizer.
     for (const key of Object.keys(this.global)) delete this.global[key];
     Object.assign(this.global, global);

@@ -1,4 +1,5 @@
 import { allocate, checkHostRead, type TypedArray, ValueError } from '@nablajs/core';
+import type { Hyperparams, OptimizerStateDict, ParamGroup } from './types';
 
 /** A typed array encoded by {@link encodeState}. */
 export interface EncodedTypedArray {
@@ -164,4 +165,56 @@ export function restoreInto(current: unknown, incoming: unknown): unknown {
     return current;
   }
   return incoming;
+}
+
+/** What {@link readStateDict} checks a state dict against: the optimizer it is loaded into. */
+export interface StateDictTarget {
+  name: string;
+  paramGroups: readonly ParamGroup[];
+  /** Each group's current state (the saved one must fit it). */
+  states: readonly unknown[];
+  /** Check group `i`'s saved hyperparameters (still encoded) and return the group's restored ones. */
+  checkGroup(hp: Record<string, unknown>, i: number): Hyperparams;
+}
+
+/**
+ * Check a state dict from `stateDict()` against the optimizer `target` (name, groups, sizes, every group's
+ * hyperparameters and state, `global` and `mode`) and decode it, changing nothing: `fn` names the caller in
+ * the errors. Returns each group's decoded state, its restored hyperparameters and the decoded `global`.
+ */
+export function readStateDict(
+  fn: string,
+  sd: OptimizerStateDict,
+  target: StateDictTarget,
+): { decoded: unknown[]; hps: Hyperparams[]; global: Record<string, unknown> } {
+  if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
+    throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
+  if (sd.name !== target.name)
+    throw new ValueError(
+      `${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is ${JSON.stringify(target.name)}`,
+    );
+  if (sd.paramGroups.length !== target.paramGroups.length || sd.state.length !== target.states.length)
+    throw new ValueError(
+      `${fn}: the state has ${sd.paramGroups.length} parameter groups, this optimizer has ${target.paramGroups.length}`,
+    );
+  const decoded = sd.state.map(decodeState);
+  const hps: Hyperparams[] = [];
+  sd.paramGroups.forEach((g, i) => {
+    const count = target.paramGroups[i].params.length;
+    if (!Array.isArray(g.params) || g.params.length !== count)
+      throw new ValueError(
+        `${fn}: group ${i} of the state has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters, this optimizer's has ${count}`,
+      );
+    const { params: _ignored, ...hp } = g;
+    hps.push(target.checkGroup(hp, i));
+    const mismatch = stateMismatch(target.states[i], decoded[i]);
+    if (mismatch !== null)
+      throw new ValueError(`${fn}: group ${i}: the saved state does not fit these parameters (${mismatch})`);
+  });
+  const global = sd.global === undefined ? {} : decodeState(sd.global);
+  if (global === null || typeof global !== 'object' || Array.isArray(global))
+    throw new ValueError(`${fn}: global must be an object, got ${JSON.stringify(sd.global)}`);
+  if (sd.mode !== undefined && sd.mode !== 'train' && sd.mode !== 'eval')
+    throw new ValueError(`${fn}: mode must be 'train' or 'eval', got ${JSON.stringify(sd.mode)}`);
+  return { decoded, hps, global: global as Record<string, unknown> };
 }

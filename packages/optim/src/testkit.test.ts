@@ -1,7 +1,7 @@
 import type { TypedArray } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
-import { defineOptimizer } from './runtime';
+import { defineOptimizer } from './define';
 import { assertOptimizerConformance, checkOptimizerConformance } from './testkit';
 import { scaleByAdam } from './transforms/adam';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';

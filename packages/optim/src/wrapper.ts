@@ -1,7 +1,8 @@
 import { ValueError } from '@nablajs/core';
 import { chain } from './chain';
+import { defineOptimizer, definitionOf } from './define';
+import type { OptimizerDefinition } from './definition';
 import { registeredFactory } from './plugin';
-import { defineOptimizer, definitionOf, type OptimizerDefinition } from './runtime';
 import type { Hyperparams, HyperValue, ParamsInput, RuleBasedOptimizer, StepContext, UpdateRule } from './types';
 
 /**

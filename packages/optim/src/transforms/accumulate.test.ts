@@ -1,7 +1,7 @@
 import { type Tensor, type TypedArray, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain';
-import { defineOptimizer } from '../runtime';
+import { defineOptimizer } from '../define';
 import type { UpdateRule } from '../types';
 import { accumulateGradients } from './accumulate';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './basic';

@@ -2,7 +2,7 @@ import { type Tensor, tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../chain';
 import { stepContext } from '../context';
-import { defineOptimizer } from '../runtime';
+import { defineOptimizer } from '../define';
 import type { Hyperparams } from '../types';
 import { flipIfMaximize, scaleByLearningRate } from './basic';
 import { cautious } from './cautious';

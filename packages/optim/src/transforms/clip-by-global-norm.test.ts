@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { chain } from '../chain';
 import { clipGradNorm } from '../clip';
 import { stepContext } from '../context';
-import { defineOptimizer } from '../runtime';
+import { defineOptimizer } from '../define';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './basic';
 import { clipByGlobalNorm } from './clip-by-global-norm';
 

@@ -1,8 +1,8 @@
 import { type Tensor, tensor } from '@nablajs/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chain } from '../chain';
+import { defineOptimizer } from '../define';
 import { definePlugin, resetRegistry, usePlugin } from '../plugin';
-import { defineOptimizer } from '../runtime';
 import { stepLR } from '../schedulers/step-lr';
 import { checkNumber } from '../validate';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './basic';

@@ -5,12 +5,7 @@
 // Each value is computed in doubles and rounded once where it is stored, as the rule's loops do.
 
 import type { TypedArray } from '../../dtype';
-import { ValueError } from '../../errors';
-
-function checkSame(fn: string, n: number, arrays: Record<string, TypedArray>): void {
-  for (const [name, a] of Object.entries(arrays))
-    if (a.length !== n) throw new ValueError(`${fn}: ${name} has ${a.length} elements, expected ${n}`);
-}
+import { checkLength } from './optim';
 
 /**
  * Adam's moments of the projected gradient `g` and their ratio (`soapAdam`):
@@ -32,7 +27,12 @@ export function soapAdamKernel(
   eps: number,
 ): void {
   const n = g.length;
-  checkSame('soapAdamKernel', n, { m, v, ratio });
+  for (const [name, a] of [
+    ['m', m],
+    ['v', v],
+    ['ratio', ratio],
+  ] as const)
+    checkLength('soapAdamKernel', name, a, n, 'g');
   for (let j = 0; j < n; j++) {
     const gj = g[j];
     m[j] = m[j] * beta1 + (1 - beta1) * gj;
@@ -52,7 +52,7 @@ export function soapAdamKernel(
  * ```
  */
 export function soapLerpKernel(x: TypedArray, end: TypedArray, w: number): void {
-  checkSame('soapLerpKernel', x.length, { end });
+  checkLength('soapLerpKernel', 'end', end, x.length, 'x');
   if (Math.abs(w) < 0.5) for (let j = 0; j < x.length; j++) x[j] = x[j] + w * (end[j] - x[j]);
   else for (let j = 0; j < x.length; j++) x[j] = end[j] - (end[j] - x[j]) * (1 - w);
 }
@@ -68,7 +68,7 @@ export function soapLerpKernel(x: TypedArray, end: TypedArray, w: number): void 
  * ```
  */
 export function soapApplyKernel(param: TypedArray, direction: TypedArray, stepSize: number, decay: number): void {
-  checkSame('soapApplyKernel', param.length, { direction });
+  checkLength('soapApplyKernel', 'direction', direction, param.length);
   for (let j = 0; j < param.length; j++) {
     const p1 = param[j] - stepSize * direction[j];
     param[j] = decay !== 0 ? p1 + decay * p1 : p1;

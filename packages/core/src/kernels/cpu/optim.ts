@@ -8,9 +8,9 @@ import { ValueError } from '../../errors';
 
 // NOTE: positional arguments, not an object of arrays: a kernel call allocates nothing.
 /** Throw when `arr` (when given) has not `n` elements. @internal */
-export function checkLength(fn: string, name: string, arr: TypedArray | null, n: number): void {
+export function checkLength(fn: string, name: string, arr: TypedArray | null, n: number, of = 'param'): void {
   if (arr !== null && arr.length !== n)
-    throw new ValueError(`${fn}: ${name} has ${arr.length} elements, param has ${n}`);
+    throw new ValueError(`${fn}: ${name} has ${arr.length} elements, ${of} has ${n}`);
 }
 
 /**

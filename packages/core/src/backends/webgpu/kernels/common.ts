@@ -1,5 +1,14 @@
 import { DTypeError, ValueError } from '../../../errors';
-import { type GpuArray, type GpuDType, type WebGpuContext, WORKGROUP } from '../context';
+import {
+  type GpuArray,
+  type GpuDType,
+  LINEAR_INDEX,
+  MAIN_ARGS,
+  type ParamSpec,
+  paramsWgsl,
+  type WebGpuContext,
+  WORKGROUP,
+} from '../context';
 
 /**
  * Check that `array` is a GPU array of `dtype` (float32 unless said: the kernels' first version is float32
@@ -39,4 +48,28 @@ export function checkShape(fn: string, name: string, shape: readonly number[]): 
 /** The number of {@link WORKGROUP}-thread workgroups that cover `n` threads. */
 export function groupsFor(n: number): number {
   return Math.ceil(n / WORKGROUP);
+}
+
+/**
+ * The WGSL of a one-thread-per-element kernel: the uniform `params` of `spec` (binding 0, with a `u32`
+ * field `n`, the element count), `arrays` of f32 at bindings 1, 2, ... (each `read` or `read_write`),
+ * and `body`, run for every element `i < n` with `P` the parameters.
+ *
+ * @example
+ * ```ts
+ * const SCALE = elementwise([['n', 'u32'], ['a', 'f32']], [['x', 'read_write']], 'x[i] = P.a * x[i];');
+ * ```
+ */
+export function elementwise(spec: ParamSpec, arrays: [string, 'read' | 'read_write'][], body: string): string {
+  const bindings = arrays
+    .map(([name, mode], i) => `@group(0) @binding(${i + 1}) var<storage, ${mode}> ${name}: array<f32>;`)
+    .join('\n');
+  return `${paramsWgsl(spec)}${bindings}
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  let P = params;
+  if (i >= P.n) { return; }
+  ${body}
+}`;
 }

@@ -1,7 +1,7 @@
 import { PRODIGY_STATS as S } from '../../../kernels/cpu/optim-prodigy';
-import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import { type GpuArray, type ParamSpec, paramsWgsl } from '../context';
 import type { AdaptFn } from '../register';
-import { checkArray, groupsFor } from './common';
+import { checkArray, elementwise, groupsFor } from './common';
 import { reduceWebGpu } from './reduce';
 
 // Prodigy's step on the GPU, with the arguments and semantics of the cpu kernels in
@@ -72,21 +72,19 @@ const ACCUMULATE_SPEC: ParamSpec = [
   ['b3', 'f32'],
   ['d0', 'f32'],
 ];
-const ACCUMULATE = `${paramsWgsl(ACCUMULATE_SPEC)}
-@group(0) @binding(1) var<storage, read> param: array<f32>;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> p0: array<f32>;
-@group(0) @binding(4) var<storage, read_write> s: array<f32>;
-@group(0) @binding(5) var<storage, read_write> m: array<f32>;
-@group(0) @binding(6) var<storage, read_write> v: array<f32>;
-@group(0) @binding(7) var<storage, read_write> terms: array<f32>;
-@group(0) @binding(8) var<storage, read> stats: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  let P = params;
-  if (i >= P.n) { return; }
-  let pj = param[i];
+const ACCUMULATE = elementwise(
+  ACCUMULATE_SPEC,
+  [
+    ['param', 'read'],
+    ['grad', 'read'],
+    ['p0', 'read_write'],
+    ['s', 'read_write'],
+    ['m', 'read_write'],
+    ['v', 'read_write'],
+    ['terms', 'read_write'],
+    ['stats', 'read'],
+  ],
+  `let pj = param[i];
   let sliced = i % P.sliceP == 0u;
   let jj = i / P.sliceP;
   if (P.first != 0u && sliced) { p0[jj] = pj; }
@@ -103,8 +101,8 @@ fn main(${MAIN_ARGS}) {
   let sj = P.b3 * s[jj] + alpha * g;
   s[jj] = sj;
   terms[jj] = g * (p0[jj] - pj);
-  terms[P.nS + jj] = abs(sj);
-}`;
+  terms[P.nS + jj] = abs(sj);`,
+);
 
 const FINISH_SPEC: ParamSpec = [['d0', 'f32']];
 const FINISH = single(
@@ -154,17 +152,16 @@ const STEP_SPEC: ParamSpec = [
   ['decoupled', 'f32'],
   ['eps', 'f32'],
 ];
-const STEP = `${paramsWgsl(STEP_SPEC)}
-@group(0) @binding(1) var<storage, read_write> param: array<f32>;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read> m: array<f32>;
-@group(0) @binding(4) var<storage, read> v: array<f32>;
-@group(0) @binding(5) var<storage, read> stats: array<f32>;
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  let P = params;
-  if (i >= P.n || stats[${S.skip}] != 0.0) { return; }
+const STEP = elementwise(
+  STEP_SPEC,
+  [
+    ['param', 'read_write'],
+    ['grad', 'read'],
+    ['m', 'read'],
+    ['v', 'read'],
+    ['stats', 'read'],
+  ],
+  `if (stats[${S.skip}] != 0.0) { return; }
   let d = stats[${S.d}];
   let dlr = stats[${S.dlr}];
   let pj = param[i];
@@ -177,8 +174,8 @@ fn main(${MAIN_ARGS}) {
   }
   let step = (c * num) / (sqrt(v[i]) + d * P.eps);
   let a = -P.decoupled * dlr;
-  if (a == 0.0) { param[i] = pj + step; } else { param[i] = (a * pj + pj) + step; }
-}`;
+  if (a == 0.0) { param[i] = pj + step; } else { param[i] = (a * pj + pj) + step; }`,
+);
 
 /** A one-thread dispatch of `wgsl` over `stats` (written) and `extra` (read). */
 function dispatchSingle(

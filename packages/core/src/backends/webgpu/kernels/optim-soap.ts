@@ -1,25 +1,10 @@
-import { type GpuArray, LINEAR_INDEX, MAIN_ARGS, type ParamSpec, paramsWgsl } from '../context';
+import type { GpuArray, ParamSpec } from '../context';
 import type { AdaptFn } from '../register';
-import { checkArray, groupsFor } from './common';
+import { checkArray, elementwise, groupsFor } from './common';
 
 // SOAP's elementwise kernels on the GPU, with the arguments and semantics of the cpu kernels in
 // kernels/cpu/optim-soap.ts (float32 operations where the cpu rounds doubles once: they agree within float32
 // rounding). The rotations are matmuls, already on the GPU.
-
-/** A one-thread-per-element kernel over `arrays` (each `read` or `read_write`), `body` per element `i`. */
-function elementwise(spec: ParamSpec, arrays: [string, 'read' | 'read_write'][], body: string): string {
-  const bindings = arrays
-    .map(([name, mode], i) => `@group(0) @binding(${i + 1}) var<storage, ${mode}> ${name}: array<f32>;`)
-    .join('\n');
-  return `${paramsWgsl(spec)}${bindings}
-@compute @workgroup_size(256)
-fn main(${MAIN_ARGS}) {
-  ${LINEAR_INDEX}
-  let P = params;
-  if (i >= P.n) { return; }
-  ${body}
-}`;
-}
 
 const ADAM_SPEC: ParamSpec = [
   ['n', 'u32'],
