@@ -217,8 +217,8 @@ describe('Training on the webgpu backend in Chromium (SwiftShader)', () => {
 });
 
 describe('Every registered optimizer on the webgpu backend in Chromium (SwiftShader)', () => {
-  // fused steps run as GPU kernels; the closure optimizers (L-BFGS, SAM) run their whole step on the host.
-  // Prodigy's fused step keeps its estimate of d on the GPU and copies it into the state with a host task
+  // fused steps run as GPU kernels; SAM's stepAsync climbs, re-evaluates and returns with tensor ops, then
+  // takes SGD's fused step; L-BFGS runs its whole step on the host. Prodigy's fused step keeps its estimate of d on the GPU and copies it into the state with a host task
   // per step; SOAP's runs eigh on the host at a weight's first step (and QR every 10 steps, not reached).
   const FUSED = [
     'adadelta',
@@ -239,11 +239,12 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     'radam',
     'rmsprop',
     'rprop',
+    'sam',
     'sgd',
     'sgdScheduleFree',
     'soap',
   ];
-  const CLOSURE = ['lbfgs', 'sam'];
+  const CLOSURE = ['lbfgs'];
 
   it("trains the same MLP with every optimizer to the cpu backend's losses and weights, the learning rate changing between steps", () => {
     expect(report.optimizersError).toBeUndefined();
@@ -266,13 +267,15 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
       if (!(r.weightError <= Math.max(1e-6, 5 * r.spread)))
         failures.push(`${r.name}: weights ${r.weightError} off (a one-rounding input change moves them ${r.spread})`);
       if (Object.keys(r.fallbacks).length > 0) failures.push(`${r.name}: cpu fallbacks ${JSON.stringify(r.fallbacks)}`);
-      // host tasks: Prodigy's copy of its statistics each step, SOAP's eigh of each of the 3 weights' factors
-      const tasks = r.name === 'prodigy' ? 5 : r.name === 'soap' ? 3 : 0;
+      // host tasks: Prodigy's copy of its statistics each step, SAM's of its norm, SOAP's eigh of each of the 3
+      // weights' factors
+      const tasks = r.name === 'prodigy' || r.name === 'sam' ? 5 : r.name === 'soap' ? 3 : 0;
       if (r.hostTasks !== tasks) failures.push(`${r.name}: ${r.hostTasks} host tasks, expected ${tasks}`);
-      // what comes back during the steps: the loss (4 bytes a step), Prodigy's 10 statistics a step, and for
-      // SOAP's eigh the factors and bases of the weights (2 · (16² + 12² + 8² + 16² + 4² + 8²) floats); a
-      // closure step brings its parameters
-      const bytes = 5 * 4 + (r.name === 'prodigy' ? 5 * 40 : r.name === 'soap' ? 2 * 4 * 800 : 0);
+      // what comes back during the steps: the loss (4 bytes a step), Prodigy's 10 statistics a step, SAM's norm
+      // and its square, and for SOAP's eigh the factors and bases of the weights (2 · (16² + 12² + 8² + 16² + 4²
+      // + 8²) floats); L-BFGS's closure step brings its parameters
+      const extra = { prodigy: 5 * 40, sam: 5 * 8, soap: 2 * 4 * 800 }[r.name as 'prodigy' | 'sam' | 'soap'] ?? 0;
+      const bytes = 5 * 4 + extra;
       if (!CLOSURE.includes(r.name) && r.stepDownloadBytes > bytes)
         failures.push(`${r.name}: ${r.stepDownloadBytes} bytes copied back during the steps (${bytes} expected)`);
     }
@@ -319,7 +322,7 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     expect(e?.error).toBeLessThan(1e-6);
   });
 
-  it("runs fit() with SAM and L-BFGS (closure steps on the host) to the cpu backend's history", () => {
+  it("runs fit() with SAM (on the GPU) and L-BFGS (on the host) to the cpu backend's history", () => {
     const runs = report.waiting?.fitClosure ?? [];
     expect(runs.map((r) => r.name)).toEqual(['sam', 'lbfgs']);
     for (const r of runs) {
@@ -330,6 +333,12 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
         expect(Math.abs(r.gpu[i] - l), `${r.name} epoch ${i}`).toBeLessThan(1e-5);
       });
     }
+    // SAM's 6 steps bring back only the losses (4 bytes, read by fit and by stepAsync) and SAM's norm (8 bytes)
+    // each; L-BFGS's bring at least the model's 380 parameters each
+    const [samRun, lbfgsRun] = runs;
+    expect(samRun.gpuBytes).toBeGreaterThan(0);
+    expect(samRun.gpuBytes).toBeLessThanOrEqual(6 * (4 + 4 + 8));
+    expect(lbfgsRun.gpuBytes).toBeGreaterThan(6 * 380 * 4);
   });
 });
 

@@ -89,6 +89,15 @@ describe('lbfgs', () => {
     expect([b.opt.funcEvals, b.opt.nIter]).toEqual([3, 2]);
   });
 
+  it('stepAsync is step on the cpu backend: the same first loss and the same point', async () => {
+    const a = setup({ lineSearchFn: 'strong_wolfe' });
+    const b = setup({ lineSearchFn: 'strong_wolfe' });
+    for (let k = 0; k < 3; k++) expect(await a.opt.stepAsync(a.closure)).toBe(b.opt.step(b.closure));
+    expect(Array.from(a.xy.values)).toEqual(Array.from(b.xy.values));
+    expect(a.calls()).toBe(b.calls());
+    await expect(a.opt.stepAsync()).rejects.toThrow(/lbfgs.step: .* needs a closure, got none/);
+  });
+
   it('needs a closure and says so', () => {
     const { opt } = setup();
     expect(() => opt.step()).toThrow(

@@ -1,5 +1,6 @@
 import {
   allocate,
+  bringToHost,
   type DType,
   DTypeError,
   enableGrad,
@@ -19,6 +20,7 @@ import {
   encodeState,
   type Hyperparams,
   type HyperValue,
+  hyperparamsNow,
   isTensorList,
   type Optimizer,
   type OptimizerStateDict,
@@ -55,6 +57,8 @@ export interface LbfgsOptimizer extends Optimizer {
   readonly nIter: number;
   /** Always true: `step` must be given a closure (a training loop such as `fit` passes one). */
   readonly requiresClosure: true;
+  /** `step(closure)` with the loss as a promise; on the webgpu backend the step runs on the host (see {@link Optimizer.stepAsync}). */
+  stepAsync(closure?: Closure): Promise<number>;
 }
 
 /** L-BFGS's state, global to its one group (PyTorch keeps it on the first parameter). Plain data. */
@@ -280,6 +284,19 @@ class Lbfgs implements LbfgsOptimizer {
 
   private evaluate(closure: Closure): number {
     return lossOf(enableGrad(closure));
+  }
+
+  /**
+   * `step(closure)` with the loss as a promise, for code written for every backend. L-BFGS needs its losses
+   * within the step, so on the webgpu backend the parameters and their gradients come back first and the step
+   * runs on the host (bring any other value the closure reads with `bringToHost` first).
+   */
+  async stepAsync(closure?: Closure): Promise<number> {
+    if (!hostReadsMayWait()) return this.step(closure);
+    // the step runs after the await, with the hyperparameters of this call
+    const withCallHyperparams = hyperparamsNow(this.paramGroups);
+    await bringToHost(this.params.flatMap((p) => (p.grad === null ? [p] : [p, p.grad])));
+    return withCallHyperparams(() => this.step(closure));
   }
 
   step(closure?: Closure): number {

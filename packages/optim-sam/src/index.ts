@@ -26,7 +26,9 @@
 import { definePlugin } from '@nablajs/optim';
 import { sam } from './sam';
 
-export { SAM_GRAD_NORM, SAM_GRAD_NORM_SQ, type SamOptions, type SamState, sam, samPerturbation } from './sam';
+export { samOnDevice } from './device';
+export { type SamOptions, sam, samPerturbation } from './sam';
+export { SAM_GRAD_NORM, SAM_GRAD_NORM_SQ, type SamState } from './state';
 
 /**
  * The `@nablajs/optim-sam` plugin: registers `sam`. Register the base optimizer's plugin too.

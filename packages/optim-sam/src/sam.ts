@@ -10,20 +10,8 @@ import {
   type StepContext,
   type UpdateRule,
 } from '@nablajs/optim';
-
-/** The state of {@link samPerturbation} for one parameter group: plain data, saved in the state dict. */
-export interface SamState {
-  /**
-   * Per parameter: its value `w` before the perturbation of the last step (davda54's `old_p`), in the
-   * parameter's dtype; `null` until the parameter first takes part in a step.
-   */
-  old: (TypedArray | null)[];
-}
-
-/** `ctx.global` key: the sum of the squared per-parameter norms, accumulated by the first pass. */
-export const SAM_GRAD_NORM_SQ = 'sam.gradNormSq';
-/** `ctx.global` key: the norm `‖g‖` (`‖|w|·g‖` for ASAM groups) over every parameter of every group at the last step. */
-export const SAM_GRAD_NORM = 'sam.gradNorm';
+import { samOnDevice } from './device';
+import { SAM_GRAD_NORM, SAM_GRAD_NORM_SQ, type SamState } from './state';
 
 /** A group perturbed in the current step: what is needed to put it back if the closure throws. */
 interface Perturbed {
@@ -215,7 +203,10 @@ export interface SamOptions {
  * after the step, `p.grad` holds the gradients at `w + ε`. Hooks given to `onBeforeStep` run between
  * the two calls, on the gradients at `w` (a clipping hook changes the ascent direction, not the
  * gradient the base optimizer uses). The rule is `chain(samPerturbation(), <base rule>)`: see
- * {@link samPerturbation} for the passes and for parameters without a gradient.
+ * {@link samPerturbation} for the passes and for parameters without a gradient. On the webgpu backend,
+ * `await opt.stepAsync(closure)` keeps the whole step on the GPU ({@link samOnDevice}: the climb, the
+ * second evaluation and the return as tensor ops, then the base optimizer's fused step) and resolves
+ * with the first loss; `step(closure)` there runs on the host and needs the parameters brought back.
  *
  * nabla follows davda54/sam (`sam.py`), the PyTorch implementation the community uses. Where the
  * papers and the authors' code differ from it:
@@ -271,4 +262,5 @@ export const sam = defineWrapper<SamOptions>({
     checkBoolean('sam', 'adaptive', hp.adaptive);
   },
   before: samPerturbation() as UpdateRule<unknown>,
+  beforeOnDevice: samOnDevice(),
 }) as (params: ParamsInput, options?: SamOptions) => ClosureOptimizer;

@@ -1,5 +1,14 @@
-import { ValueError } from '@nablajs/core';
-import type { FusedUpdate, Hyperparams, Optimizer, ParamsInput, RuleBasedOptimizer, UpdateRule } from './types';
+import { type Tensor, ValueError } from '@nablajs/core';
+import type {
+  FusedUpdate,
+  Hyperparams,
+  Optimizer,
+  ParamGroup,
+  ParamsInput,
+  RuleBasedOptimizer,
+  StepContext,
+  UpdateRule,
+} from './types';
 import { checkBoolean, checkNumber, checkTuple } from './validate';
 
 /**
@@ -38,6 +47,50 @@ export interface OptimizerDefinition {
    * asked before any group steps; when it says yes, `fused` runs for every group and must return true.
    */
   fusedWhen?: (groups: readonly Readonly<Hyperparams>[]) => boolean;
+  /**
+   * Optional: a closure rule's step where the values live (the GPU of the webgpu backend), which
+   * `stepAsync(closure)` runs instead of taking the whole step on the host. See {@link DeviceClosureStep}.
+   */
+  closureOnDevice?: DeviceClosureStep;
+}
+
+/**
+ * How a rule that re-evaluates the loss within a step (`couples: { closure: true }`) runs that step
+ * where the values live, without reading the loss or the gradients back (SAM's climb to `w + ε`, its
+ * second evaluation and its return to `w`, as tensor ops). {@link defineWrapper} builds one from a
+ * wrapper's `beforeOnDevice`. The runtime calls the closure once, then `run` over every group, then the
+ * rest of the step: `rest.fused` per group (`rest.fusedWhen` decides for a rule with passes), and
+ * `rest.rule` as a host task for the groups it refuses.
+ *
+ * @example
+ * ```ts
+ * const step: DeviceClosureStep = {
+ *   when: (groups) => groups.every((g) => g.params.every((p) => p.dtype === 'float32')),
+ *   run: (states, contexts, evaluate) => { ...perturb with tensor ops...; evaluate(); ...restore... },
+ *   rest: { rule: innerRule, state: (s) => (s as unknown[])[1], fused: innerFused },
+ * };
+ * ```
+ */
+export interface DeviceClosureStep {
+  /** Whether this step can run where the values are, given every group (its hyperparameters and params). */
+  when(groups: readonly ParamGroup[]): boolean;
+  /**
+   * The closure rule's part over every group: `states` and `contexts` of every group, in order;
+   * `evaluate()` calls the closure again (gradients enabled) and returns its loss as the closure
+   * returned it, unread. Returns a function to call after the rest of the step, or nothing.
+   */
+  run(states: unknown[], contexts: readonly StepContext[], evaluate: () => Tensor | number): (() => void) | undefined;
+  /** The rest of the step on the gradients `run` left in `p.grad`. */
+  rest: {
+    /** The rule of the rest, run as a host task for the groups `fused` refuses. */
+    rule: UpdateRule<unknown>;
+    /** The rest's state within a group's state. */
+    state(groupState: unknown): unknown;
+    /** Its fused step (see {@link OptimizerDefinition.fused}). */
+    fused?: FusedUpdate;
+    /** For a rest with passes: see {@link OptimizerDefinition.fusedWhen}. */
+    fusedWhen?: (groups: readonly Readonly<Hyperparams>[]) => boolean;
+  };
 }
 
 /**
@@ -71,7 +124,7 @@ export type RuleOptimizerFactory<O extends object = Partial<Hyperparams>> = (
 export function checkDefinition(definition: OptimizerDefinition): void {
   if (definition === null || typeof definition !== 'object')
     throw new ValueError('defineOptimizer: expected a definition object { name, defaults, rule }');
-  const { name, defaults, rule, validate, fused, fusedWhen } = definition;
+  const { name, defaults, rule, validate, fused, fusedWhen, closureOnDevice } = definition;
   if (typeof name !== 'string' || name.length === 0)
     throw new ValueError('defineOptimizer: name must be a non-empty string');
   if (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))
@@ -86,6 +139,17 @@ export function checkDefinition(definition: OptimizerDefinition): void {
     throw new ValueError(`defineOptimizer: ${name}: fused must be a function`);
   if (fusedWhen !== undefined && (typeof fusedWhen !== 'function' || fused === undefined))
     throw new ValueError(`defineOptimizer: ${name}: fusedWhen must be a function, given with fused`);
+  if (
+    closureOnDevice !== undefined &&
+    (closureOnDevice === null ||
+      typeof closureOnDevice.when !== 'function' ||
+      typeof closureOnDevice.run !== 'function' ||
+      typeof closureOnDevice.rest?.state !== 'function' ||
+      typeof closureOnDevice.rest.rule?.update !== 'function')
+  )
+    throw new ValueError(
+      `defineOptimizer: ${name}: closureOnDevice must be { when, run, rest: { rule, state } } (see DeviceClosureStep)`,
+    );
 }
 
 /**
@@ -114,6 +178,17 @@ export function checkAgainstDefaults(name: string, defaults: Readonly<Hyperparam
     else if (typeof d === 'string') {
       if (typeof v !== 'string') throw new ValueError(`${name}: ${key} must be a string, got ${JSON.stringify(v)}`);
     } else if (Array.isArray(d)) checkTuple(name, key, v, d.length);
+  }
+}
+
+/** Throw a ValueError naming `name` for a key of `options` (beside `params`) that `defaults` does not have. */
+export function checkOptionNames(name: string, defaults: Readonly<Hyperparams>, options: object, where: string): void {
+  for (const key of Object.keys(options)) {
+    if (key === 'params') continue;
+    if (!(key in defaults))
+      throw new ValueError(
+        `${name}: unknown option ${JSON.stringify(key)} in ${where}; valid options: ${Object.keys(defaults).join(', ')}`,
+      );
   }
 }
 

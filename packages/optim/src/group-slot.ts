@@ -1,9 +1,12 @@
 import {
   allocate,
   DTypeError,
+  hostReadsMayWait,
   isFloatingDType,
   isHalfDType,
   keep,
+  runOnHost,
+  setGradEnabled,
   Tensor,
   type TypedArray,
   ValueError,
@@ -143,4 +146,59 @@ export function runStaged(rule: UpdateRule<unknown>, slots: readonly GroupSlot[]
   for (const pass of rule.passes ?? [])
     for (let g = 0; g < slots.length; g++) if (slots[g].active) pass(slots[g].updates, states[g], slots[g].ctx);
   for (let g = 0; g < slots.length; g++) if (slots[g].active) rule.update(slots[g].updates, states[g], slots[g].ctx);
+}
+
+/**
+ * `rule` over `slots` for a host task, with the gradients of this call: the arrays it reads, and the run
+ * (each gradient into its buffer, the rule, whose state in a group's is `stateOf(state)`, and the moves).
+ * A rule with passes steps the slots together.
+ */
+export function ruleOnHost(
+  slots: readonly GroupSlot[],
+  rule: UpdateRule<unknown>,
+  stateOf: (groupState: unknown) => unknown,
+): { reads: TypedArray[]; run: () => void } {
+  const grads = slots.map((slot) => slot.group.params.map((p) => p.grad?._array ?? null));
+  const reads: TypedArray[] = [];
+  for (const list of grads) for (const g of list) if (g !== null) reads.push(g);
+  const run = () => {
+    slots.forEach((slot, g) => {
+      slot.active = loadUpdates(slot, grads[g]);
+    });
+    if (hasPasses(rule))
+      runStaged(
+        rule,
+        slots,
+        slots.map((s) => stateOf(s.state)),
+      );
+    else for (const slot of slots) if (slot.active) rule.update(slot.updates, stateOf(slot.state), slot.ctx);
+    for (const slot of slots) if (slot.active) applyUpdates(slot);
+  };
+  return { reads, run };
+}
+
+/** `rule.setMode(mode)` over every slot, with gradients off (Schedule-Free's move between its two points). */
+export function moveSlots(rule: UpdateRule<unknown>, slots: readonly GroupSlot[], mode: 'train' | 'eval'): void {
+  const recording = setGradEnabled(false);
+  try {
+    for (const slot of slots) rule.setMode?.(mode, slot.state, slot.ctx);
+  } finally {
+    setGradEnabled(recording);
+  }
+}
+
+/** Clear the gradients of the parameters of `groups`: set them to null, or fill them with zeros (where they are). */
+export function zeroGrads(groups: readonly ParamGroup[], setToNone: boolean): void {
+  for (const group of groups)
+    for (const p of group.params) {
+      const g = p.grad;
+      if (setToNone) p.grad = null;
+      else if (g !== null) {
+        if (hostReadsMayWait()) {
+          const a = g._array;
+          runOnHost([], [a], () => a.fill(0));
+        } else g.values.fill(0);
+        g.markModified();
+      }
+    }
 }

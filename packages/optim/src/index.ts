@@ -21,7 +21,7 @@ export { chain, mergeCouplings } from './chain';
 export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
 export { type StepContextOptions, stepContext } from './context';
 export { defineOptimizer, definitionOf } from './define';
-export type { OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
+export type { DeviceClosureStep, OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
 export { checkAgainstDefaults } from './definition';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, scratchArrays, setFusedUpdates } from './fused';
@@ -35,6 +35,7 @@ export {
   spyOnKernel,
 } from './fused-check';
 export { addHook, isTensorList } from './hooks';
+export { hyperparamsNow } from './host-task';
 export {
   createOptimizer,
   definePlugin,
@@ -127,6 +128,7 @@ export type {
 } from './types';
 export { checkBoolean, checkNumber, checkTuple, type NumberBounds } from './validate';
 export {
+  type DeviceBlock,
   defineWrapper,
   type WrapperDefinition,
   type WrapperFactory,

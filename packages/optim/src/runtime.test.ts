@@ -2,6 +2,7 @@ import { DTypeError, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { defineOptimizer } from './define';
+import { hyperparamsNow } from './host-task';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
 import type { Hyperparams, UpdateRule } from './types';
 import { checkNumber } from './validate';
@@ -178,5 +179,70 @@ describe('optimizer runtime', () => {
     expect(() => sgd([p.mul(2)])).toThrow(/not a leaf/);
     const opt = sgd([param([1])]);
     expect(() => opt.step((() => undefined) as never)).toThrow(/closure must return the loss/);
+  });
+});
+
+describe('stepAsync, closureStepOnDevice and hyperparamsNow', () => {
+  it('stepAsync is step on the cpu backend: it resolves with the closure loss and takes the same step', async () => {
+    const [a, b] = [param([1, -2]), param([1, -2])];
+    const [optA, optB] = [sgd([a], { lr: 0.5 }), sgd([b], { lr: 0.5 })];
+    const closureOf = (p: Tensor, opt: typeof optA) => () => {
+      opt.zeroGrad();
+      const l = p.mul(p).sum();
+      l.backward();
+      return l;
+    };
+    expect(await optA.stepAsync(closureOf(a, optA))).toBe(5);
+    expect(optB.step(closureOf(b, optB))).toBe(5);
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
+    expect(Array.from(a.values)).toEqual([0, 0]);
+    // without a closure: the step, and undefined
+    setGrad(a, [1, 1]);
+    expect(await optA.stepAsync()).toBeUndefined();
+    expect(Array.from(a.values)).toEqual([-0.5, -0.5]);
+    expect(optA.closureStepOnDevice()).toBe(false);
+  });
+
+  it('stepAsync rejects what step throws, naming the optimizer', async () => {
+    const opt = sgd([param([1])]);
+    await expect(opt.stepAsync(42 as never)).rejects.toThrow(/^test-sgd\.step: closure must be a function, got number/);
+    await expect(opt.stepAsync(() => 'loss' as never)).rejects.toThrow(
+      /test-sgd\.step: the closure must return the loss \(a Tensor or a number\), got loss/,
+    );
+  });
+
+  it('hyperparamsNow runs a later task with the values of the call, then gives back those set since', () => {
+    const opt = sgd([param([1])], { lr: 0.1 });
+    const group = opt.paramGroups[0];
+    const later = hyperparamsNow(opt.paramGroups);
+    group.lr = 0.05; // a scheduler, before the task runs
+    group.weightDecay = 0.2;
+    const seen = later(() => {
+      const lr = group.lr;
+      group.maximize = true; // the task's own change stays
+      return [lr, group.weightDecay];
+    });
+    expect(seen).toEqual([0.1, 0]);
+    expect(group.lr).toBe(0.05);
+    expect(group.weightDecay).toBe(0.2);
+    expect(group.maximize).toBe(true);
+    // an error in the task still gives the values back
+    expect(() =>
+      later(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(group.lr).toBe(0.05);
+  });
+
+  it('defineOptimizer refuses a malformed closureOnDevice, naming it', () => {
+    expect(() =>
+      defineOptimizer({
+        name: 'bad',
+        defaults: { lr: 0.1 },
+        rule: chain(scaleByLearningRate()),
+        closureOnDevice: { when: () => true } as never,
+      }),
+    ).toThrow(/defineOptimizer: bad: closureOnDevice must be \{ when, run, rest: \{ rule, state \} \}/);
   });
 });

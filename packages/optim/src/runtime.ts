@@ -9,12 +9,29 @@ import {
   type TypedArray,
   ValueError,
 } from '@nablajs/core';
-import { checkAgainstDefaults, hasPasses, type OptimizerDefinition } from './definition';
+import {
+  checkAgainstDefaults,
+  checkOptionNames,
+  type DeviceClosureStep,
+  hasPasses,
+  type OptimizerDefinition,
+} from './definition';
+import { bringParams, checkStep, closureLoss, lossWhenRead, runDeviceStep } from './device-closure';
 
 import { fusedUpdatesEnabled } from './fused';
-import { applyUpdates, checkGroupParams, type GroupSlot, loadUpdates, makeSlot, runStaged } from './group-slot';
+import {
+  applyUpdates,
+  checkGroupParams,
+  type GroupSlot,
+  loadUpdates,
+  makeSlot,
+  moveSlots,
+  ruleOnHost,
+  runStaged,
+  zeroGrads,
+} from './group-slot';
 import { addHook, isTensorList } from './hooks';
-import { runGroupsOnHost } from './host-task';
+import { hyperparamsNow, runGroupsOnHost } from './host-task';
 import { decodeState, encodeState, readStateDict, restoreInto } from './state';
 import type {
   Closure,
@@ -27,9 +44,8 @@ import type {
   RuleBasedOptimizer,
   RuleCouplings,
   StepHook,
+  UpdateRule,
 } from './types';
-
-const groupKeys = new Set(['params']);
 
 /** The optimizer {@link defineOptimizer} builds from a definition (internal: reach it through the factory). */
 export class RuleOptimizer implements RuleBasedOptimizer {
@@ -98,14 +114,7 @@ export class RuleOptimizer implements RuleBasedOptimizer {
     if (this.currentMode === mode) return;
     const rule = this.definition.rule;
     if (rule.setMode !== undefined) {
-      const move = () => {
-        const recording = setGradEnabled(false);
-        try {
-          for (const slot of this.slots) rule.setMode?.(mode, slot.state, slot.ctx);
-        } finally {
-          setGradEnabled(recording);
-        }
-      };
+      const move = () => moveSlots(rule, this.slots, mode);
       try {
         if (hostReadsMayWait()) this.onHost([], this.slots, move);
         else move();
@@ -117,13 +126,7 @@ export class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   private checkOptionNames(options: object, where: string): void {
-    for (const key of Object.keys(options)) {
-      if (groupKeys.has(key)) continue;
-      if (!(key in this.definition.defaults))
-        throw new ValueError(
-          `${this.name}: unknown option ${JSON.stringify(key)} in ${where}; valid options: ${Object.keys(this.definition.defaults).join(', ')}`,
-        );
-    }
+    checkOptionNames(this.name, this.definition.defaults, options, where);
   }
 
   addParamGroup(input: ParamGroupInput): void {
@@ -162,45 +165,58 @@ export class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   private callClosure(closure: Closure): number {
-    const value = enableGrad(closure);
-    if (typeof value === 'number') return value;
-    if (value !== null && typeof value === 'object' && 'item' in value) return value.item();
-    throw new ValueError(
-      `${this.name}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`,
-    );
+    const value = closureLoss(this.name, enableGrad(closure));
+    return typeof value === 'number' ? value : value.item();
   }
 
   step(closure?: Closure): number | undefined {
-    if (closure !== undefined && typeof closure !== 'function')
-      throw new ValueError(`${this.name}.step: closure must be a function, got ${typeof closure}`);
-    if (this.requiresClosure && closure === undefined)
-      throw new ValueError(
-        `${this.name}.step: closure is required (this optimizer re-evaluates the loss and gradients within a step); pass step(() => { zero the grads; loss = f(); loss.backward(); return loss; })`,
-      );
-    if (this.mode === 'eval')
-      throw new ValueError(
-        `${this.name}.step: the optimizer is in eval mode (its parameters are at the evaluation point); call optimizer.train() before stepping`,
-      );
+    checkStep(this.name, closure, this.requiresClosure, this.mode);
     if (closure !== undefined && hostReadsMayWait())
       // The closure's loss is needed at once: the whole step runs on the host, with the cpu kernels.
       return runOnHostNow(
         this.paramGroups.flatMap((g) => g.params.map((p) => p._array)),
-        `${this.name}.step (a step with a closure runs on the host on the webgpu backend: await bringToHost(params) first)`,
-        () => this.run(closure, false),
+        `${this.name}.step (a step with a closure runs on the host on the webgpu backend: await bringToHost(params) first, or use stepAsync(closure), which keeps SAM's step on the GPU)`,
+        () => this.run(closure, false) as number,
       );
-    return this.run(closure, hostReadsMayWait());
+    return this.run(closure, hostReadsMayWait()) as number | undefined;
   }
 
-  /** The step after its checks; `whereValuesAre`: see {@link RuleOptimizer.stepWhereValuesAre}. */
-  private run(closure: Closure | undefined, whereValuesAre: boolean): number | undefined {
-    let loss: number | undefined;
-    if (closure !== undefined) loss = this.callClosure(closure);
+  closureStepOnDevice(): boolean {
+    return hostReadsMayWait() && this.definition.closureOnDevice?.when(this.paramGroups) === true;
+  }
+
+  async stepAsync(closure?: Closure): Promise<number | undefined> {
+    checkStep(this.name, closure, this.requiresClosure, this.mode);
+    if (closure === undefined || !hostReadsMayWait()) return this.step(closure);
+    if (!this.closureStepOnDevice()) {
+      const withCallHyperparams = hyperparamsNow(this.paramGroups);
+      await bringParams(this.paramGroups);
+      return withCallHyperparams(() => this.step(closure));
+    }
+    return lossWhenRead(this.run(closure, true, this.definition.closureOnDevice) as Tensor | number);
+  }
+
+  /**
+   * The step after its checks. `whereValuesAre`: see {@link RuleOptimizer.stepWhereValuesAre}; `device`: a
+   * closure step where the values are (see {@link DeviceClosureStep}), whose first loss is returned unread.
+   */
+  private run(
+    closure: Closure | undefined,
+    whereValuesAre: boolean,
+    device?: DeviceClosureStep,
+  ): number | Tensor | undefined {
+    let loss: number | Tensor | undefined;
+    if (closure !== undefined) {
+      const value = closureLoss(this.name, enableGrad(closure));
+      loss = device === undefined && typeof value !== 'number' ? value.item() : value;
+    }
     // NOTE: no closures or array copies here unless hooks exist: a step allocates nothing.
     if (this.before.length > 0) for (const hook of this.before.slice()) hook(this);
     const recording = setGradEnabled(false);
     this.closure = closure ?? null;
     try {
-      if (whereValuesAre) this.stepWhereValuesAre();
+      if (device !== undefined) this.stepOnDevice(closure as Closure, device);
+      else if (whereValuesAre) this.stepWhereValuesAre();
       else if (this.staged) {
         if (!this.stepFusedStaged()) this.stepStaged();
       } else for (let i = 0; i < this.slots.length; i++) this.updateGroup(this.slots[i]);
@@ -211,6 +227,16 @@ export class RuleOptimizer implements RuleBasedOptimizer {
     }
     if (this.after.length > 0) for (const hook of this.after.slice()) hook(this);
     return loss;
+  }
+
+  private stepOnDevice(closure: Closure, device: DeviceClosureStep): void {
+    runDeviceStep(
+      this.name,
+      device,
+      this.slots,
+      () => closureLoss(this.name, enableGrad(closure)),
+      (slots) => this.hostStep(slots, device.rest.rule, device.rest.state),
+    );
   }
 
   /**
@@ -258,32 +284,26 @@ export class RuleOptimizer implements RuleBasedOptimizer {
       : fused === undefined || !fusedUpdatesEnabled()
         ? this.slots
         : this.slots.filter((slot) => !fused(slot.state, slot.ctx));
-    if (slots.length === 0) return;
-    const grads = slots.map((slot) => slot.group.params.map((p) => p.grad?._array ?? null));
-    const reads: TypedArray[] = [];
-    for (const list of grads) for (const g of list) if (g !== null) reads.push(g);
+    if (slots.length > 0) this.hostStep(slots, this.definition.rule, (state) => state);
+  }
+
+  /**
+   * `rule` (its state in each group's by `stateOf`) over `slots` as a host task, with the gradients and
+   * hyperparameters of this call; a rule with passes steps the slots together.
+   */
+  private hostStep(
+    slots: readonly GroupSlot[],
+    rule: UpdateRule<unknown>,
+    stateOf: (groupState: unknown) => unknown,
+  ): void {
     const closure = this.closure;
+    const { reads, run } = ruleOnHost(slots, rule, stateOf);
     this.onHost(reads, slots, () => {
       const outer = this.closure;
       this.closure = closure;
       const recording = setGradEnabled(false);
       try {
-        if (this.staged) {
-          slots.forEach((slot, g) => {
-            slot.active = loadUpdates(slot, grads[g]);
-          });
-          runStaged(
-            this.definition.rule,
-            this.slots,
-            slots.map((s) => s.state),
-          );
-          for (const slot of slots) if (slot.active) applyUpdates(slot);
-        } else
-          slots.forEach((slot, g) => {
-            if (!loadUpdates(slot, grads[g])) return;
-            this.definition.rule.update(slot.updates, slot.state, slot.ctx);
-            applyUpdates(slot);
-          });
+        run();
       } finally {
         setGradEnabled(recording);
         this.closure = outer;
@@ -313,18 +333,7 @@ export class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   zeroGrad(setToNone = true): void {
-    for (const group of this.paramGroups)
-      for (const p of group.params) {
-        const g = p.grad;
-        if (setToNone) p.grad = null;
-        else if (g !== null) {
-          if (hostReadsMayWait()) {
-            const a = g._array;
-            runOnHost([], [a], () => a.fill(0));
-          } else g.values.fill(0);
-          g.markModified();
-        }
-      }
+    zeroGrads(this.paramGroups, setToNone);
   }
 
   /** Throw a HostReadError naming `method` while a step of this optimizer waits for values on the GPU. */

@@ -299,6 +299,16 @@ export interface Optimizer {
    * enabled) and return its loss.
    */
   step(closure?: Closure): number | undefined;
+  /**
+   * `step(closure?)` for every backend, the loss read asynchronously: the step is queued when the call
+   * returns, and the promise resolves with the closure's first loss (`undefined` without a closure) once
+   * it can be read. On the cpu and wasm backends it is `step` and resolves at once. On the webgpu
+   * backend a closure step whose rule can run where the values are (SAM) stays on the GPU; any other
+   * closure step (L-BFGS) first brings the parameters and their gradients back, then runs on the host
+   * (its closure must not read other values still on the GPU: bring them with `bringToHost` first).
+   * Optional: optimizers made with `defineOptimizer` have it.
+   */
+  stepAsync?(closure?: Closure): Promise<number | undefined>;
   /** Clear the gradients of every parameter: set to null (default) or fill with zeros. */
   zeroGrad(setToNone?: boolean): void;
   /** Add a group of parameters with its own hyperparameters (the defaults fill the rest). */
@@ -344,6 +354,14 @@ export interface RuleBasedOptimizer extends Optimizer {
   train(): void;
   /** Put the parameters at the evaluation point (no-op for a rule with one point). */
   eval(): void;
+  /** See {@link Optimizer.stepAsync}. */
+  stepAsync(closure?: Closure): Promise<number | undefined>;
+  /**
+   * Whether `stepAsync(closure)` would keep this step where the values are (the GPU of the webgpu
+   * backend) rather than bring the parameters back: true for a rule with a device closure step (SAM)
+   * whose groups allow it, on a backend that keeps values away from JavaScript; false otherwise.
+   */
+  closureStepOnDevice(): boolean;
 }
 
 /**
@@ -366,4 +384,6 @@ export interface ClosureOptimizer extends RuleBasedOptimizer {
   readonly requiresClosure: true;
   /** Call the closure (gradients at the current point), run the rule (which calls it again), return the first loss. */
   step(closure: Closure): number;
+  /** {@link ClosureOptimizer.step} with the loss read asynchronously (see {@link Optimizer.stepAsync}). */
+  stepAsync(closure: Closure): Promise<number>;
 }

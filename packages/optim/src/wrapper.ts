@@ -1,9 +1,17 @@
-import { ValueError } from '@nablajs/core';
+import { type Tensor, ValueError } from '@nablajs/core';
 import { chain } from './chain';
 import { defineOptimizer, definitionOf } from './define';
-import type { OptimizerDefinition } from './definition';
+import type { DeviceClosureStep, OptimizerDefinition } from './definition';
 import { registeredFactory } from './plugin';
-import type { Hyperparams, HyperValue, ParamsInput, RuleBasedOptimizer, StepContext, UpdateRule } from './types';
+import type {
+  Hyperparams,
+  HyperValue,
+  ParamGroup,
+  ParamsInput,
+  RuleBasedOptimizer,
+  StepContext,
+  UpdateRule,
+} from './types';
 
 /**
  * What {@link defineWrapper} takes: a rule that runs around another optimizer, named at construction.
@@ -36,6 +44,62 @@ export interface WrapperDefinition {
   before?: UpdateRule<unknown>;
   /** A block that runs after the inner rule, on its updates (Lookahead's synchronisation). */
   after?: UpdateRule<unknown>;
+  /**
+   * The `before` block's work where the values live (webgpu), over every group at once, for a `before`
+   * that re-evaluates the closure (SAM): the wrapped optimizer's `stepAsync(closure)` then keeps the step
+   * on the GPU, the inner optimizer taking its fused step on the gradients `run` leaves in `p.grad`.
+   */
+  beforeOnDevice?: DeviceBlock;
+}
+
+/**
+ * What {@link WrapperDefinition.beforeOnDevice} gives: when it applies, and its run over the `before`
+ * block's states (see {@link DeviceClosureStep}, whose `when` and `run` these become).
+ *
+ * @example
+ * ```ts
+ * const block: DeviceBlock = {
+ *   when: (groups) => groups.every((g) => g.params.every((p) => p.dtype === 'float32')),
+ *   run: (states, contexts, evaluate) => { climb(states, contexts); evaluate(); return () => {}; },
+ * };
+ * ```
+ */
+export interface DeviceBlock {
+  /** Whether the block can run where the values are, given every group. */
+  when(groups: readonly ParamGroup[]): boolean;
+  /** Its run over every group; `states` are the block's own states. */
+  run(states: unknown[], contexts: readonly StepContext[], evaluate: () => Tensor | number): (() => void) | undefined;
+}
+
+/** The wrapped optimizer's {@link DeviceClosureStep}: `device` over the `before` states, then the inner (and after) rule. */
+function deviceStep(
+  device: DeviceBlock,
+  inner: OptimizerDefinition,
+  innerRule: UpdateRule<unknown>,
+  after: UpdateRule<unknown> | undefined,
+  renames: ReadonlyMap<string, string>,
+): DeviceClosureStep {
+  const map = contextView(renames);
+  const { fused, fusedWhen } = inner;
+  return {
+    when: (groups) => device.when(groups),
+    run: (states, contexts, evaluate) =>
+      device.run(
+        states.map((s) => (s as unknown[])[0]),
+        contexts,
+        evaluate,
+      ),
+    rest: {
+      rule: after === undefined ? innerRule : chain(innerRule, after),
+      state: (s) => (after === undefined ? (s as unknown[])[1] : (s as unknown[]).slice(1)),
+      // the inner optimizer's fused step fits only where nothing runs after it
+      fused: fused === undefined || after !== undefined ? undefined : (state, ctx) => fused(state, map(ctx)),
+      fusedWhen:
+        fusedWhen === undefined || after !== undefined
+          ? undefined
+          : (groups) => fusedWhen(groups.map((g) => hpView(g, renames))),
+    },
+  };
 }
 
 /**
@@ -87,15 +151,11 @@ function hpView(hp: Readonly<Hyperparams>, renames: ReadonlyMap<string, string>)
   });
 }
 
-/**
- * `rule` reading its hyperparameters through `renames` (inner name → group key): how a wrapped
- * optimizer whose option names clash with the wrapper's (RMSprop's `alpha` under Lookahead) reads
- * `inner.alpha` from the shared group.
- */
-function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, string>): UpdateRule<unknown> {
-  if (renames.size === 0) return rule;
+/** A StepContext whose `hp` reads through `renames` (one view per context, made on first use). */
+function contextView(renames: ReadonlyMap<string, string>): (ctx: StepContext) => StepContext {
+  if (renames.size === 0) return (ctx) => ctx;
   const contexts = new WeakMap<StepContext, StepContext>();
-  const map = (ctx: StepContext): StepContext => {
+  return (ctx) => {
     let mapped = contexts.get(ctx);
     if (mapped === undefined) {
       mapped = Object.create(ctx, { hp: { value: hpView(ctx.hp, renames) } }) as StepContext;
@@ -103,6 +163,16 @@ function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, stri
     }
     return mapped;
   };
+}
+
+/**
+ * `rule` reading its hyperparameters through `renames` (inner name → group key): how a wrapped
+ * optimizer whose option names clash with the wrapper's (RMSprop's `alpha` under Lookahead) reads
+ * `inner.alpha` from the shared group.
+ */
+function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, string>): UpdateRule<unknown> {
+  if (renames.size === 0) return rule;
+  const map = contextView(renames);
   const setMode = rule.setMode;
   return {
     init: (params, hp) => rule.init(params, hpView(hp, renames)),
@@ -180,9 +250,11 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
     const defaults: Hyperparams = { lr: inner.defaults.lr };
     for (const [key, value] of Object.entries(inner.defaults)) defaults[renames.get(key) ?? key] = value;
     Object.assign(defaults, definition.defaults, { [innerOption]: innerName });
-    const rules = [definition.before, namespaced(inner.rule, renames), definition.after].filter(
+    const innerRule = namespaced(inner.rule, renames);
+    const rules = [definition.before, innerRule, definition.after].filter(
       (r): r is UpdateRule<unknown> => r !== undefined,
     );
+    const device = definition.beforeOnDevice;
     const wrapped = defineOptimizer({
       name,
       defaults,
@@ -195,6 +267,10 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
         inner.validate?.(hpView(hp, renames));
       },
       rule: chain(...rules),
+      closureOnDevice:
+        device === undefined || definition.before === undefined
+          ? undefined
+          : deviceStep(device, inner, innerRule, definition.after, renames),
     });
     return wrapped(params, merged as Partial<Hyperparams>);
   };

@@ -5,6 +5,7 @@
 import {
   bringToHost,
   getBackend,
+  getWebGpuStats,
   runOnHost,
   setBackend,
   syncWebGpuToHost,
@@ -41,7 +42,7 @@ export interface WaitingReport {
    */
   taskBeforeKernel: number[] | string;
   /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
-  fitClosure: { name: string; cpu: number[]; gpu: number[] }[];
+  fitClosure: { name: string; cpu: number[]; gpu: number[]; gpuBytes: number }[];
   /**
    * fit() with the plugins that read values (clipping, NaN guard, gradient monitor, early stopping): the logs
    * of every batch on each backend, and the loss after early stopping restored the best weights.
@@ -141,8 +142,8 @@ async function emaOnBoth(): Promise<WaitingReport['ema']> {
 }
 
 /** fit() with the closure optimizers on both backends: the training plugin brings their values back first. */
-async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: number[] }[]> {
-  const out: { name: string; cpu: number[]; gpu: number[] }[] = [];
+async function fitWithClosures(): Promise<WaitingReport['fitClosure']> {
+  const out: WaitingReport['fitClosure'] = [];
   setBackend('cpu');
   const init = build().stateDict();
   const n = 24;
@@ -153,9 +154,11 @@ async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: nu
     ['lbfgs', { lr: 0.2, maxIter: 3 }],
   ] as const) {
     const losses: number[][] = [];
+    let gpuBytes = 0;
     for (const backend of ['cpu', 'webgpu'] as const) {
       setBackend(backend);
       const model = modelFrom(init);
+      const bytesBefore = backend === 'webgpu' ? getWebGpuStats().downloadBytes : 0;
       const { history } = await trainLoop({
         model,
         data: { x: tensor(x.slice(), { shape: [n, 12] }), y: tensor(y.slice(), { dtype: 'int32' }) },
@@ -166,10 +169,13 @@ async function fitWithClosures(): Promise<{ name: string; cpu: number[]; gpu: nu
         shuffle: false,
       });
       losses.push(history.map((h) => h.loss as number));
-      if (backend === 'webgpu') await syncWebGpuToHost();
+      if (backend === 'webgpu') {
+        gpuBytes = getWebGpuStats().downloadBytes - bytesBefore;
+        await syncWebGpuToHost();
+      }
       setBackend('cpu');
     }
-    out.push({ name, cpu: losses[0], gpu: losses[1] });
+    out.push({ name, cpu: losses[0], gpu: losses[1], gpuBytes });
   }
   return out;
 }

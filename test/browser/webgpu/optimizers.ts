@@ -3,9 +3,10 @@
 // weights reported for the Node side to compare, and which kernels fell back to the cpu.
 
 import {
-  bringToHost,
+  endScope,
   getWebGpuStats,
   setBackend,
+  startScope,
   syncWebGpuToHost,
   type Tensor,
   tensor,
@@ -109,11 +110,14 @@ async function run(
     };
     for (let i = 0; i < STEPS; i++) {
       if (opt.requiresClosure) {
-        // the step needs the closure's loss at once: on the webgpu backend it runs on the host, with the
-        // parameters brought there first, and returns the loss at the start of the step
-        await bringToHost(model.parameters());
-        losses.push(tidy(() => opt.step(closure)) as number);
+        // stepAsync: SAM's step stays on the GPU and the promise reads back the loss at the start of the step;
+        // L-BFGS needs its losses at once, so its parameters come back and the step runs on the host. The
+        // step's tensors are disposed before the loss is read.
+        const scope = startScope();
+        const pending = (opt.stepAsync as NonNullable<typeof opt.stepAsync>).call(opt, closure);
+        endScope(scope);
         decay(opt);
+        losses.push((await pending) as number);
         continue;
       }
       const loss = tidy(() => {

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { hostReadsMayWait, type Tensor, ValueError } from '@nablajs/core';
 import type { Closure, Optimizer } from '@nablajs/optim';
 import { gradientsOf, stateOf, withValuesOnHost } from '../host-values';
 import type { TrainContext, TrainPlugin } from '../types';
@@ -9,6 +9,12 @@ import type { TrainContext, TrainPlugin } from '../types';
  */
 function needsClosure(optimizer: Optimizer): boolean {
   return optimizer.requiresClosure === true || optimizer.name === 'lbfgs';
+}
+
+/** Whether `optimizer` says its closure step stays where the values are (`closureStepOnDevice()`). */
+function onDevice(optimizer: Optimizer): boolean {
+  const ask = (optimizer as { closureStepOnDevice?: () => boolean }).closureStepOnDevice;
+  return typeof ask === 'function' && ask.call(optimizer) === true;
 }
 
 /**
@@ -53,9 +59,10 @@ function batchClosure(ctx: TrainContext, optimizer: Optimizer): Closure {
  * A custom update rule is a plugin on `step` exactly like this one, used with `optimizer: null` (and it
  * should honour `ctx.stepSkipped` the same way). Follows the `optimizer.step()` of PyTorch's training loop
  * (https://pytorch.org/tutorials/beginner/basics/optimization_tutorial.html) and `optimizer.step(closure)` for
- * L-BFGS (https://pytorch.org/docs/stable/optim.html#optimizer-step-closure). On the webgpu backend such a step
- * runs on the host (it needs the loss at once), so the plugin first brings the model's state, the gradients and
- * the batch back from the GPU, in one read.
+ * L-BFGS (https://pytorch.org/docs/stable/optim.html#optimizer-step-closure). On the webgpu backend SAM's step
+ * stays on the GPU (`stepAsync`, when `closureStepOnDevice()` says so); any other closure step runs on the host
+ * (L-BFGS needs the loss at once), so the plugin first brings the model's state, the gradients and the batch back
+ * from the GPU, in one read.
  *
  * @example
  * ```ts
@@ -81,7 +88,11 @@ export function optimizerStep(): TrainPlugin {
         return;
       }
       const closure = batchClosure(ctx, optimizer);
-      // On the webgpu backend a step with a closure runs on the host: what it reads comes back first (the
+      // A closure step that can stay where the values are (SAM on the webgpu backend) is queued there; the
+      // promise only reads back the loss the loop has already read.
+      if (optimizer.stepAsync !== undefined && hostReadsMayWait() && onDevice(optimizer))
+        return optimizer.stepAsync(closure).then(() => undefined);
+      // Otherwise, on the webgpu backend a step with a closure runs on the host: what it reads comes back first (the
       // model's state with its buffers, the gradients, the batch), in one read.
       return withValuesOnHost(
         () => [
