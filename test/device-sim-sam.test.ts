@@ -4,7 +4,7 @@
 // (`step(closure)`, the norm in doubles), which the golden tests pin to davda54/sam.
 import { endScope, HostReadError, mul, startScope, type Tensor, tensor } from '@nablajs/core';
 import { crossEntropy, Linear, ReLU, Sequential } from '@nablajs/nn';
-import { type ClosureOptimizer, chain, defineOptimizer, scaleByLearningRate, usePlugin } from '@nablajs/optim';
+import { type ClosureOptimizer, usePlugin } from '@nablajs/optim';
 import adamPlugin from '@nablajs/optim-adam';
 import prodigyPlugin from '@nablajs/optim-prodigy';
 import { SAM_GRAD_NORM, type SamOptions, sam } from '@nablajs/optim-sam';
@@ -18,30 +18,14 @@ import {
   stopDeviceSim,
   syncDeviceSim,
 } from './helpers/device-sim';
+import { signDescentPlugin } from './helpers/train-step';
 
 beforeAll(() => {
   usePlugin(sgdPlugin);
   usePlugin(adamPlugin);
   usePlugin(prodigyPlugin);
   // a base optimizer without a fused step: its rule runs as a host task after SAM's device part
-  usePlugin({
-    name: 'test-sign-descent',
-    optimizers: {
-      signDescent: defineOptimizer({
-        name: 'signDescent',
-        defaults: { lr: 0.01 },
-        rule: chain(
-          {
-            init: () => null,
-            update(updates) {
-              for (const u of updates) if (u !== null) for (let j = 0; j < u.length; j++) u[j] = Math.sign(u[j]);
-            },
-          },
-          scaleByLearningRate(),
-        ),
-      }),
-    },
-  });
+  usePlugin(signDescentPlugin);
 });
 
 afterEach(() => {

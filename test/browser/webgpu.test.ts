@@ -233,6 +233,7 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     'cautiousAdamw',
     'lamb',
     'lion',
+    'lookahead',
     'muon',
     'nadam',
     'prodigy',
@@ -299,6 +300,8 @@ describe('Every registered optimizer on the webgpu backend in Chromium (SwiftSha
     expect(w?.closureAfterBring).toBe('no error');
     // a host task reads its array though a GPU op queued after it reads it too (that op runs after it)
     expect(w?.taskBeforeKernel).toEqual([3, 1, 7, 1]);
+    // a rule step after fused ones reads the moments and slow weights the kernels left on the GPU
+    expect(w?.fusedThenRule).toBeLessThan(1e-6);
   });
 
   it("runs fit() with the plugins that read values (clipping, NaN guard, gradient monitor, early stopping) to the cpu backend's history", () => {

@@ -205,7 +205,10 @@ export function stopDeviceSim(): void {
 
 /** Run everything queued and bring every array back to the host (the webgpu backend's `syncWebGpuToHost`). */
 export async function syncDeviceSim(): Promise<void> {
-  if (sim !== null) await sim.toHostMany([...sim.remote]);
+  if (sim === null) return;
+  // the queue first: the work that waited in it makes arrays remote too
+  await sim.toHostMany([]);
+  await sim.toHostMany([...sim.remote]);
 }
 
 /** Inputs `[n, ...]` and 4-class targets, the same on every run: sines of the index, and `3i mod 4`. */

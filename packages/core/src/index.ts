@@ -92,6 +92,7 @@ export { indexSelectKernel } from './kernels/cpu/index-select';
 export { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from './kernels/cpu/optim';
 export * from './kernels/cpu/optim-adamax-nadam';
 export * from './kernels/cpu/optim-asgd-rprop';
+export * from './kernels/cpu/optim-lookahead';
 export {
   adanUpdateKernel,
   ademamixUpdateKernel,

@@ -202,3 +202,15 @@ export function zeroGrads(groups: readonly ParamGroup[], setToNone: boolean): vo
       }
     }
 }
+
+/**
+ * The typed arrays in a rule's state (plain data: arrays and objects, chains nested), for a host task that
+ * reads and writes them.
+ */
+export function stateArrays(state: unknown, out: TypedArray[] = []): TypedArray[] {
+  if (ArrayBuffer.isView(state) && !(state instanceof DataView)) out.push(state as TypedArray);
+  else if (Array.isArray(state)) for (const x of state) stateArrays(x, out);
+  else if (state !== null && typeof state === 'object' && !(state instanceof Tensor))
+    for (const x of Object.values(state)) stateArrays(x, out);
+  return out;
+}

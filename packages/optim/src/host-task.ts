@@ -6,7 +6,8 @@ import type { ParamGroup } from './types';
  * through `runOnHost`: at once when their values are in JavaScript memory, else when a value is next
  * awaited (webgpu backend). A task that waits runs with the groups' hyperparameters of this call, since a
  * scheduler may change them before it runs; afterwards each one is back to the value set since, unless
- * the task itself changed it. `started` is called as the task starts, before it runs.
+ * the task itself changed it. `started` is called as the task starts, before it runs; `alsoWrites` are
+ * arrays beside the parameters that the task reads and writes (the optimizer's state).
  *
  * @internal
  */
@@ -15,8 +16,9 @@ export function runGroupsOnHost(
   groups: readonly ParamGroup[],
   started: () => void,
   task: () => void,
+  alsoWrites: readonly TypedArray[] = [],
 ): void {
-  const writes = groups.flatMap((group) => group.params.map((p) => p._array));
+  const writes = [...groups.flatMap((group) => group.params.map((p) => p._array)), ...alsoWrites];
   const later = hyperparamsNow(groups);
   let now = true;
   runOnHost(reads, writes, () => {

@@ -104,7 +104,13 @@ export {
 } from './transforms/basic';
 export { cautious } from './transforms/cautious';
 export { clipByGlobalNorm } from './transforms/clip-by-global-norm';
-export { type LookaheadOptions, type LookaheadState, lookahead, lookaheadSync } from './transforms/lookahead';
+export {
+  type LookaheadOptions,
+  type LookaheadState,
+  lookahead,
+  lookaheadFused,
+  lookaheadSync,
+} from './transforms/lookahead';
 export { type TraceMomentumState, traceMomentum } from './transforms/momentum';
 export { type ScaleByRmsState, scaleByRms } from './transforms/rms';
 export type {
@@ -130,6 +136,7 @@ export { checkBoolean, checkNumber, checkTuple, type NumberBounds } from './vali
 export {
   type DeviceBlock,
   defineWrapper,
+  type FusedBlock,
   type WrapperDefinition,
   type WrapperFactory,
   type WrapperOptions,

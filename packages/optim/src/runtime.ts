@@ -28,6 +28,7 @@ import {
   moveSlots,
   ruleOnHost,
   runStaged,
+  stateArrays,
   zeroGrads,
 } from './group-slot';
 import { addHook, isTensorList } from './hooks';
@@ -321,6 +322,8 @@ export class RuleOptimizer implements RuleBasedOptimizer {
         this.waiting--;
       },
       task,
+      // the state too: a fused step or a kernel may have left its newest values on the GPU
+      slots.flatMap((slot) => stateArrays(slot.state)),
     );
   }
 

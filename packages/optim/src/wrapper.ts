@@ -1,9 +1,10 @@
 import { type Tensor, ValueError } from '@nablajs/core';
 import { chain } from './chain';
 import { defineOptimizer, definitionOf } from './define';
-import type { DeviceClosureStep, OptimizerDefinition } from './definition';
+import { type DeviceClosureStep, hasPasses, type OptimizerDefinition } from './definition';
 import { registeredFactory } from './plugin';
 import type {
+  FusedUpdate,
   Hyperparams,
   HyperValue,
   ParamGroup,
@@ -50,6 +51,42 @@ export interface WrapperDefinition {
    * on the GPU, the inner optimizer taking its fused step on the gradients `run` leaves in `p.grad`.
    */
   beforeOnDevice?: DeviceBlock;
+  /**
+   * The `after` block's fused step (Lookahead's synchronisation as a kernel): with it, and an inner
+   * optimizer that has a fused step and no passes, the wrapped optimizer's fused step is the inner one
+   * followed by this one, for the groups whose `when` holds (the chain runs for the others).
+   */
+  afterFused?: FusedBlock;
+}
+
+/**
+ * What {@link WrapperDefinition.afterFused} gives: which groups it takes, and its step after the inner
+ * optimizer's fused step has moved the parameters.
+ *
+ * @example
+ * ```ts
+ * const block: FusedBlock = {
+ *   when: (ctx) => hostReadsMayWait(),
+ *   run: (state, ctx) => { for (const p of ctx.params) if (p.grad !== null) syncKernel(p._array, ...); },
+ * };
+ * ```
+ */
+export interface FusedBlock {
+  /** Whether it takes this group's step; asked before the inner optimizer's fused step runs. */
+  when(ctx: StepContext): boolean;
+  /** Its step on the block's own state, once the inner fused step has moved the group's parameters. */
+  run(state: unknown, ctx: StepContext): void;
+}
+
+/** The wrapped optimizer's fused step: the inner optimizer's, then `after`'s, on a group both take. */
+function fusedAfter(block: FusedBlock, inner: FusedUpdate, renames: ReadonlyMap<string, string>): FusedUpdate {
+  const map = contextView(renames);
+  return (state, ctx) => {
+    const [innerState, afterState] = state as unknown[];
+    if (!block.when(ctx) || !inner(innerState, map(ctx))) return false;
+    block.run(afterState, ctx);
+    return true;
+  };
 }
 
 /**
@@ -255,6 +292,11 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
       (r): r is UpdateRule<unknown> => r !== undefined,
     );
     const device = definition.beforeOnDevice;
+    const { afterFused } = definition;
+    const fused =
+      afterFused !== undefined && definition.before === undefined && inner.fused !== undefined && !hasPasses(inner.rule)
+        ? fusedAfter(afterFused, inner.fused, renames)
+        : undefined;
     const wrapped = defineOptimizer({
       name,
       defaults,
@@ -267,6 +309,7 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
         inner.validate?.(hpView(hp, renames));
       },
       rule: chain(...rules),
+      fused,
       closureOnDevice:
         device === undefined || definition.before === undefined
           ? undefined

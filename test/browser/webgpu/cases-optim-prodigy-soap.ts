@@ -3,8 +3,11 @@
 // estimate, reduced on the GPU), the update of d, and each parameter's move, for 5 steps over two parameters
 // of ragged sizes, against the cpu kernels. No emulation bit for bit: the GPU sums a parameter's terms as a
 // tree, the cpu kernel in order, so d and everything after it agree within float32 rounding.
+
+import * as lookaheadGpu from '../../../packages/core/src/backends/webgpu/kernels/optim-lookahead';
 import * as gpu from '../../../packages/core/src/backends/webgpu/kernels/optim-prodigy';
 import * as soapGpu from '../../../packages/core/src/backends/webgpu/kernels/optim-soap';
+import { lookaheadSyncKernel } from '../../../packages/core/src/kernels/cpu/optim-lookahead';
 import {
   PRODIGY_STATS,
   prodigyAccumulateKernel,
@@ -182,5 +185,22 @@ export async function runSoapCases(c: Checker): Promise<void> {
     soapApplyKernel(p, direction, 0.05, decay);
     soapGpu.soapApplyWebGpu(dp, c.upload(direction), 0.05, decay);
     await c.compare(`soapApply decay=${decay}`, [dp], [p], { tolerance: 1e-6 });
+  }
+}
+
+/** Lookahead's sync kernel against the cpu kernel: three syncs of a ragged parameter, two alphas. */
+export async function runLookaheadCases(c: Checker): Promise<void> {
+  const n = 1031;
+  for (const alpha of [0.5, 0.8]) {
+    const [p, slow] = [c.rng.floats(n, -2, 2), c.rng.floats(n, -2, 2)];
+    const dev = [c.upload(p), c.upload(slow)];
+    for (let t = 0; t < 3; t++) {
+      const fast = c.rng.floats(n, -2, 2);
+      p.set(fast);
+      lookaheadSyncKernel(p, slow, alpha);
+      dev[0] = c.upload(fast);
+      lookaheadGpu.lookaheadSyncWebGpu(dev[0], dev[1], alpha);
+    }
+    await c.compare(`lookaheadSync alpha=${alpha}: 3 syncs`, dev, [p, slow], { tolerance: 1e-6 });
   }
 }

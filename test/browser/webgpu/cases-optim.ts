@@ -15,7 +15,7 @@ import { adamaxNadamCases } from './cases-optim-adamax-nadam';
 import { asgdRpropCases } from './cases-optim-asgd-rprop';
 import { modernCases } from './cases-optim-modern';
 import { muonCases } from './cases-optim-muon';
-import { runProdigyCases, runSoapCases } from './cases-optim-prodigy-soap';
+import { runLookaheadCases, runProdigyCases, runSoapCases } from './cases-optim-prodigy-soap';
 import { radamAdadeltaCases } from './cases-optim-radam-adadelta';
 import type { Checker } from './checker';
 
@@ -220,4 +220,5 @@ export async function runOptimCases(c: Checker): Promise<void> {
   }
   await runProdigyCases(c);
   await runSoapCases(c);
+  await runLookaheadCases(c);
 }

@@ -6,6 +6,7 @@ import {
   bringToHost,
   getBackend,
   getWebGpuStats,
+  manualSeed,
   runOnHost,
   setBackend,
   syncWebGpuToHost,
@@ -41,6 +42,12 @@ export interface WaitingReport {
    * awaited: the awaited result (the task ran first and could read its array).
    */
   taskBeforeKernel: number[] | string;
+  /**
+   * Lookahead around Adam, fused for 2 steps and then its rule (fused steps off) for 3: the largest
+   * difference of the final weights from the cpu backend's (the rule must read the moments and slow weights
+   * that the fused kernels left on the GPU).
+   */
+  fusedThenRule: number;
   /** fit() with SAM and with L-BFGS (closure steps), the loss of every epoch on each backend. */
   fitClosure: { name: string; cpu: number[]; gpu: number[]; gpuBytes: number }[];
   /**
@@ -145,6 +152,8 @@ async function emaOnBoth(): Promise<WaitingReport['ema']> {
 async function fitWithClosures(): Promise<WaitingReport['fitClosure']> {
   const out: WaitingReport['fitClosure'] = [];
   setBackend('cpu');
+  // its own seed: the weights do not depend on what ran before (L-BFGS at lr 0.2 is sensitive to them)
+  manualSeed(11);
   const init = build().stateDict();
   const n = 24;
   const x = new Float32Array(n * 12).map((_, i) => Math.cos(i * 0.41));
@@ -178,6 +187,44 @@ async function fitWithClosures(): Promise<WaitingReport['fitClosure']> {
     out.push({ name, cpu: losses[0], gpu: losses[1], gpuBytes });
   }
   return out;
+}
+
+async function fusedThenRule(): Promise<number> {
+  setBackend('cpu');
+  const init = build().stateDict();
+  const x = new Float32Array(8 * 12).map((_, i) => Math.sin(i * 0.3));
+  const y = new Int32Array(8).map((_, i) => i % 4);
+  const weights: Float32Array[][] = [];
+  for (const backend of ['cpu', 'webgpu'] as const) {
+    setBackend(backend);
+    const model = modelFrom(init);
+    const opt = createOptimizer('lookahead', model.parameters(), { inner: 'adam', lr: 0.02, k: 2 });
+    const input = tensor(x.slice(), { shape: [8, 12] });
+    const target = tensor(y.slice(), { dtype: 'int32' });
+    for (let s = 0; s < 5; s++) {
+      setFusedUpdates(s < 2);
+      const loss = tidy(() => {
+        opt.zeroGrad();
+        const l = crossEntropy(model.forward(input) as Tensor, target);
+        l.backward();
+        opt.step();
+        return l;
+      });
+      await loss.itemAsync();
+      loss.dispose();
+    }
+    setFusedUpdates(true);
+    const out: Float32Array[] = [];
+    for (const p of model.parameters()) out.push((await p.dataAsync()) as Float32Array);
+    weights.push(out);
+    if (backend === 'webgpu') await syncWebGpuToHost();
+    setBackend('cpu');
+  }
+  let worst = 0;
+  weights[0].forEach((w, i) => {
+    for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j] - weights[1][i][j]));
+  });
+  return worst;
 }
 
 function messageOf(fn: () => unknown): string {
@@ -267,6 +314,7 @@ export async function runWaitingChecks(): Promise<WaitingReport> {
       closureOnGpu,
       closureAfterBring,
       taskBeforeKernel,
+      fusedThenRule: await fusedThenRule(),
       fitClosure: await fitWithClosures(),
       fitPlugins: await fitWithPlugins(),
       ema: await emaOnBoth(),

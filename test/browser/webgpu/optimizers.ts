@@ -13,7 +13,12 @@ import {
   tidy,
 } from '../../../packages/core/src/index';
 import { crossEntropy, Linear, ReLU, Sequential } from '../../../packages/nn/src/index';
-import { createOptimizer, type HyperValue, listOptimizers, usePlugin } from '../../../packages/optim/src/index';
+import optimPlugin, {
+  createOptimizer,
+  type HyperValue,
+  listOptimizers,
+  usePlugin,
+} from '../../../packages/optim/src/index';
 import adadelta from '../../../packages/optim-adadelta/src/index';
 import adagrad from '../../../packages/optim-adagrad/src/index';
 import adam from '../../../packages/optim-adam/src/index';
@@ -60,6 +65,7 @@ const OPTIONS: Record<string, Record<string, HyperValue>> = {
   lbfgs: { lr: 0.5, maxIter: 4, historySize: 3 },
   rprop: { lr: 0.01 },
   sam: { base: 'sgd', lr: 0.05, momentum: 0.9 },
+  lookahead: { inner: 'adam', lr: 0.01, k: 2, alpha: 0.6 },
 };
 
 function decay(opt: { paramGroups: { lr: number }[] }) {
@@ -150,6 +156,7 @@ async function run(
 /** Train the MLP with every registered optimizer on both backends (the webgpu backend must be initialised). */
 export async function runOptimizerChecks(): Promise<OptimizerRun[]> {
   for (const plugin of [
+    optimPlugin,
     adadelta,
     adagrad,
     adam,

@@ -1,7 +1,15 @@
-import { allocate, type Tensor, type TypedArray } from '@nablajs/core';
+import {
+  allocate,
+  copyKernel,
+  hostReadsMayWait,
+  lookaheadSyncKernel,
+  resolveKernel,
+  type Tensor,
+  type TypedArray,
+} from '@nablajs/core';
 import type { Hyperparams, StepContext, UpdateRule } from '../types';
 import { checkNumber } from '../validate';
-import { defineWrapper, type WrapperFactory } from '../wrapper';
+import { defineWrapper, type FusedBlock, type WrapperFactory } from '../wrapper';
 
 /** The state of {@link lookaheadSync}: plain data, saved and restored with the optimizer. */
 export interface LookaheadState {
@@ -39,7 +47,8 @@ export function lookaheadSync(): UpdateRule<LookaheadState> {
     init(params: readonly Tensor[]): LookaheadState {
       const slow = params.map((p) => {
         const s = allocate(p.dtype, p.size);
-        s.set(p.values);
+        // a kernel: on the webgpu backend the parameters' newest values may be on the GPU, and stay there
+        resolveKernel('copy', copyKernel)(p._array, s);
         return s;
       });
       return { slow, steps: params.map(() => 0) };
@@ -62,6 +71,35 @@ export function lookaheadSync(): UpdateRule<LookaheadState> {
           s[j] = p[j] + u[j];
         }
       }
+    },
+  };
+}
+
+/**
+ * {@link lookaheadSync}'s fused step, after the inner optimizer's fused step where the values live on the
+ * GPU (webgpu): each parameter's step counted, and every `k`-th the `lookaheadSync` kernel
+ * (`φ ← φ + α(θ - φ)`, `θ ← φ`, from the fast weights the inner step wrote). Float32 parameters only; on
+ * the cpu and wasm backends the rule runs, whose numbers the tests pin.
+ *
+ * @example
+ * ```ts
+ * defineWrapper({ name: 'lookahead', innerOption: 'inner', defaults: { k: 5, alpha: 0.5 },
+ *   after: lookaheadSync(), afterFused: lookaheadFused() });
+ * ```
+ */
+export function lookaheadFused(): FusedBlock {
+  return {
+    when: (ctx) => hostReadsMayWait() && ctx.params.every((p) => p.dtype === 'float32'),
+    run(state, ctx) {
+      const { slow, steps } = state as LookaheadState;
+      const k = ctx.hp.k as number;
+      const alpha = ctx.hp.alpha as number;
+      const sync = resolveKernel('lookaheadSync', lookaheadSyncKernel);
+      ctx.params.forEach((p, i) => {
+        if (p.grad === null) return;
+        steps[i] += 1;
+        if (steps[i] % k === 0) sync(p._array, slow[i], alpha);
+      });
     },
   };
 }
@@ -107,4 +145,5 @@ export const lookahead: WrapperFactory<LookaheadOptions> = defineWrapper<Lookahe
     checkNumber('lookahead', 'alpha', hp.alpha, { min: 0, max: 1 });
   },
   after: lookaheadSync() as UpdateRule<unknown>,
+  afterFused: lookaheadFused(),
 });

@@ -11,6 +11,7 @@ import { matmulWebGpu } from './kernels/matmul';
 import { adagradUpdateWebGpu, adamUpdateWebGpu, rmspropUpdateWebGpu, sgdUpdateWebGpu } from './kernels/optim';
 import { adaptAdamaxNadam } from './kernels/optim-adamax-nadam';
 import { adaptAsgdRprop } from './kernels/optim-asgd-rprop';
+import { adaptLookahead } from './kernels/optim-lookahead';
 import {
   adanUpdateWebGpu,
   ademamixUpdateWebGpu,
@@ -235,5 +236,6 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
   adaptMuon(adapt);
   adaptProdigy(adapt);
   adaptSoap(adapt);
+  adaptLookahead(adapt);
   return table;
 }
