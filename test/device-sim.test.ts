@@ -3,7 +3,9 @@
 // case runs on the cpu backend, then on the simulated device from inputs computed there, and must give the
 // cpu's results without a refused synchronous read; checks of values on the device throw at the await.
 import {
+  adaptiveMaxPool2dWithIndices,
   bringToHost,
+  cast,
   HostReadError,
   IndexError,
   manualSeed,
@@ -128,7 +130,9 @@ describe('ops whose backward or checks read values, on the simulated device', ()
       const taken = take(x.mul(1), index);
       const added = scatterAdd(x.mul(1), 0, tensor([[2, 0, 1, 2]], { dtype: 'int32' }).add(0), randn([1, 4]));
       const { values, indices } = maxPool2dWithIndices(randn([1, 2, 4, 4]).mul(1), { kernelSize: 2 });
-      return [taken, added, maxUnpool2d(values, indices, 2)];
+      // the adaptive pool's index kernel waits for its input (a cpu kernel): its indices are copied behind it
+      const adaptive = adaptiveMaxPool2dWithIndices(randn([1, 2, 5, 5]).mul(1), 2);
+      return [taken, added, maxUnpool2d(values, indices, 2), adaptive.values, cast(adaptive.indices, 'float32')];
     });
     expect(r.stats.refused).toEqual([]);
     expect(r.device).toEqual(r.cpu);

@@ -50,6 +50,36 @@ const onDevice = (a: TypedArray) => a instanceof Float32Array || a instanceof In
 
 class DeviceSim {
   readonly remote = new Set<TypedArray>();
+  /**
+   * The true values of each remote array, whose own elements hold a poison (NaN, or the smallest int32) the
+   * way a GPU buffer's stale host copy would hold old values: JavaScript that reads a remote array raw,
+   * without `values` or a kernel, gets garbage instead of silently right numbers.
+   */
+  private readonly shadow = new Map<TypedArray, TypedArray>();
+
+  private poison(a: TypedArray): void {
+    this.shadow.set(a, a.slice());
+    a.fill((a instanceof Int32Array ? -2147483648 : Number.NaN) as never);
+  }
+
+  /** Put the true values back in `a` (it stays remote unless the caller says otherwise). */
+  private unpoison(a: TypedArray): void {
+    const values = this.shadow.get(a);
+    if (values === undefined) return;
+    a.set(values as never);
+    this.shadow.delete(a);
+  }
+
+  /** `a` is on the host again: its true values back, no longer remote. */
+  private toHostNow(a: TypedArray): void {
+    this.unpoison(a);
+    this.remote.delete(a);
+  }
+
+  /** Put back every array's true values (the simulation ends). */
+  release(): void {
+    for (const a of [...this.shadow.keys()]) this.unpoison(a);
+  }
   readonly queue: Job[] = [];
   readonly stats: DeviceSimStats = { deviceKernels: 0, fallbacks: {}, waitedTasks: 0, waitedAt: [], refused: [] };
 
@@ -70,7 +100,7 @@ class DeviceSim {
     this.queue.push({
       arrays,
       run: () => {
-        if (needsHost) for (const a of arrays) this.remote.delete(a);
+        if (needsHost) for (const a of arrays) this.toHostNow(a);
         fn();
       },
     });
@@ -85,22 +115,28 @@ class DeviceSim {
         let result: unknown;
         let waited = false;
         const run = () => {
+          // the kernel computes on the true values, then every remote array is poisoned again
+          for (const a of arrays) this.unpoison(a);
           const before = arrays.map((a) => a.slice());
-          // Kernels a kernel calls (conv's products) are part of it: straight to the cpu kernels.
-          result = withHostKernels(
-            () => cpu(...args),
-            () => {},
-          );
-          if (waited && result !== undefined)
-            throw new Error(`device-sim: the kernel ${name} returns a value and cannot wait for its inputs`);
-          arrays.forEach((a, i) => {
-            const old = before[i];
-            for (let j = 0; j < a.length; j++)
-              if (!Object.is(a[j], old[j])) {
-                this.remote.add(a);
-                return;
-              }
-          });
+          try {
+            // Kernels a kernel calls (conv's products) are part of it: straight to the cpu kernels.
+            result = withHostKernels(
+              () => cpu(...args),
+              () => {},
+            );
+            if (waited && result !== undefined)
+              throw new Error(`device-sim: the kernel ${name} returns a value and cannot wait for its inputs`);
+            arrays.forEach((a, i) => {
+              const old = before[i];
+              for (let j = 0; j < a.length; j++)
+                if (!Object.is(a[j], old[j])) {
+                  this.remote.add(a);
+                  return;
+                }
+            });
+          } finally {
+            for (const a of new Set(arrays)) if (this.remote.has(a) && !this.shadow.has(a)) this.poison(a);
+          }
         };
         const now = this.whenFree(arrays, false, () => run());
         waited = !now;
@@ -168,7 +204,7 @@ class DeviceSim {
       const job = this.queue.shift() as Job;
       job.run();
     }
-    for (const a of arrays) this.remote.delete(a);
+    for (const a of arrays) this.toHostNow(a);
   }
 }
 
@@ -198,6 +234,7 @@ export function startDeviceSim(): DeviceSimStats {
 export function stopDeviceSim(): void {
   if (sim !== null) {
     sim.queue.length = 0;
+    sim.release();
     sim = null;
   }
   setBackend('cpu');

@@ -22,6 +22,8 @@ import {
   matmul,
   max,
   maxPool2d,
+  maxPool2dWithIndices,
+  maxUnpool2d,
   mean,
   mul,
   noGrad,
@@ -150,6 +152,15 @@ const CASES: OpSpecCase[] = [
     fn: (x) => maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }),
   },
   { name: 'avgPool2d', inputs: [{ shape: [2, 3, 9, 9] }], fn: (x) => avgPool2d(x, { kernelSize: 2 }) },
+  {
+    // the indices come from the GPU kernel: the op's own copy of them must be made there too
+    name: 'maxPool2dWithIndices, maxUnpool2d',
+    inputs: [{ shape: [2, 3, 6, 6] }],
+    fn: (x) => {
+      const { values, indices } = maxPool2dWithIndices(x, { kernelSize: 2 });
+      return maxUnpool2d(values, indices, 2).add(cast(indices, 'float32').sum().reshape([1, 1, 1, 1]));
+    },
+  },
   {
     name: 'both pools of one input',
     inputs: [{ shape: [2, 3, 8, 8] }],

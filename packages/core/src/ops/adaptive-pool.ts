@@ -1,5 +1,6 @@
 import { allocate, isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
+import { copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape } from '../shape';
@@ -211,7 +212,11 @@ function adaptiveMax(fn: string, x: Tensor, outputSize: AdaptiveOutputSize2d): V
     indexShape: outShape,
     fill: Number.NEGATIVE_INFINITY,
   });
-  return { values, indices: new Tensor(indices.slice(), outShape, 'int32') };
+  // a copy the tensor owns (the op keeps `indices`), by the backend's kernel: where the index kernel waits for
+  // values on the GPU, the copy waits behind it (a JavaScript copy now would take the unwritten array)
+  const own = new Int32Array(indices.length);
+  resolveKernel('copy', copyKernel)(indices, own);
+  return { values, indices: new Tensor(own, outShape, 'int32') };
 }
 
 /**

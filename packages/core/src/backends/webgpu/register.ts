@@ -141,7 +141,12 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
     const whole = !accumulate && outOffset === 0 && out.length === m * n;
     return ['in', '-', 'in', '-', whole ? 'out' : 'rw', '-', '-', '-', '-', '-', '-', '-'];
   });
-  adapt('copy', (x: GpuArray, out: GpuArray) => x.context.copy(x, out), ['in', 'out']);
+  // a copy of bytes: float32 values, or int32 indices (pooling's argmax) as they are
+  adapt(
+    'copy',
+    (x: GpuArray, out: GpuArray) => x.context.copy(x, out),
+    (args) => (args[0] instanceof Int32Array ? ['idx', 'idxOut'] : ['in', 'out']),
+  );
   // expand is a broadcasting product with 1, which is exact (signed zeros and infinities included).
   adapt(
     'expand',
