@@ -19,7 +19,8 @@
 import { definePlugin, type OptimizerFactory } from '@nablajs/optim';
 import { lbfgs } from './lbfgs';
 
-export { type LbfgsOptimizer, type LbfgsOptions, lbfgs } from './lbfgs';
+export { lbfgs } from './lbfgs';
+export type { LbfgsOptimizer, LbfgsOptions } from './options';
 export {
   cubicInterpolate,
   type DirectionalObjective,

@@ -2,11 +2,8 @@ import {
   allocate,
   bringToHost,
   type DType,
-  DTypeError,
   enableGrad,
   hostReadsMayWait,
-  isFloatingDType,
-  isHalfDType,
   runOnHostNow,
   type Tensor,
   type TypedArray,
@@ -15,149 +12,35 @@ import {
 import {
   addHook,
   type Closure,
-  checkNumber,
-  decodeState,
   encodeState,
   type Hyperparams,
   type HyperValue,
   hyperparamsNow,
   isTensorList,
-  type Optimizer,
   type OptimizerStateDict,
   type ParamGroup,
   type ParamGroupInput,
   type ParamsInput,
   type StepHook,
 } from '@nablajs/optim';
+import {
+  checkOptionNames,
+  checkParams,
+  DEFAULTS,
+  dot,
+  freshState,
+  type LbfgsState,
+  lossOf,
+  maxAbs,
+  NAME,
+  readLbfgsStateDict,
+  rememberPair,
+  type Spares,
+  twoLoop,
+  validate,
+} from './lbfgs-state';
+import type { LbfgsOptimizer, LbfgsOptions } from './options';
 import { strongWolfe } from './strong-wolfe';
-
-/** Options of {@link lbfgs}: PyTorch's `torch.optim.LBFGS` keyword arguments in lowerCamelCase. */
-export interface LbfgsOptions {
-  /** The step length of every inner iteration (the first one ever is scaled by `min(1, 1/‖g‖₁)`). PyTorch default: 1. */
-  lr?: number;
-  /** The largest number of inner iterations per `step()`. PyTorch default: 20. */
-  maxIter?: number;
-  /** The largest number of closure evaluations per `step()`. PyTorch default: `floor(maxIter * 5 / 4)`. */
-  maxEval?: number | null;
-  /** Stop when `max|g| ≤ toleranceGrad` (first-order optimality). PyTorch default: 1e-7. */
-  toleranceGrad?: number;
-  /** Stop when the loss, the step or the directional derivative changes by less than this. PyTorch default: 1e-9. */
-  toleranceChange?: number;
-  /** How many curvature pairs `(s, y)` to keep. PyTorch default: 100. */
-  historySize?: number;
-  /** `'strong_wolfe'` for a line search satisfying the strong Wolfe conditions, or `null` for fixed steps. PyTorch default: null. */
-  lineSearchFn?: 'strong_wolfe' | null;
-}
-
-/** The L-BFGS optimizer: an {@link Optimizer} with PyTorch's cumulative evaluation counters. */
-export interface LbfgsOptimizer extends Optimizer {
-  /** Closure evaluations since creation (PyTorch's `state['func_evals']`). */
-  readonly funcEvals: number;
-  /** Inner iterations since creation (PyTorch's `state['n_iter']`). */
-  readonly nIter: number;
-  /** Always true: `step` must be given a closure (a training loop such as `fit` passes one). */
-  readonly requiresClosure: true;
-  /** `step(closure)` with the loss as a promise; on the webgpu backend the step runs on the host (see {@link Optimizer.stepAsync}). */
-  stepAsync(closure?: Closure): Promise<number>;
-}
-
-/** L-BFGS's state, global to its one group (PyTorch keeps it on the first parameter). Plain data. */
-interface LbfgsState {
-  funcEvals: number;
-  nIter: number;
-  /** The last search direction (flat), or null before the first iteration. */
-  d: TypedArray | null;
-  /** The last step length, or null before the first iteration. */
-  t: number | null;
-  /** The stored gradient differences y, oldest first. */
-  oldDirs: TypedArray[];
-  /** The stored steps s, oldest first. */
-  oldStps: TypedArray[];
-  /** 1 / (y·s) for each stored pair. */
-  ro: number[];
-  /** The scale of the initial inverse Hessian, y·s / y·y of the newest pair. */
-  hDiag: number;
-  /** The flat gradient at the start of the last iteration. */
-  prevFlatGrad: TypedArray | null;
-  /** The loss at the start of the last iteration. */
-  prevLoss: number | null;
-}
-
-const NAME = 'lbfgs';
-
-const DEFAULTS = {
-  lr: 1,
-  maxIter: 20,
-  maxEval: null as number | null,
-  toleranceGrad: 1e-7,
-  toleranceChange: 1e-9,
-  historySize: 100,
-  lineSearchFn: null as 'strong_wolfe' | null,
-};
-
-const OPTION_NAMES = Object.keys(DEFAULTS);
-
-function validate(hp: Readonly<Record<string, unknown>>): void {
-  checkNumber(NAME, 'lr', hp.lr, { min: 0 });
-  checkNumber(NAME, 'maxIter', hp.maxIter, { min: 1, integer: true });
-  checkNumber(NAME, 'maxEval', hp.maxEval, { min: 1, integer: true });
-  checkNumber(NAME, 'toleranceGrad', hp.toleranceGrad, { min: 0 });
-  checkNumber(NAME, 'toleranceChange', hp.toleranceChange, { min: 0 });
-  checkNumber(NAME, 'historySize', hp.historySize, { min: 1, integer: true });
-  for (const key of ['lr', 'toleranceGrad', 'toleranceChange'])
-    if (!Number.isFinite(hp[key]))
-      throw new ValueError(`${NAME}: ${key} must be a finite number, got ${String(hp[key])}`);
-  if (hp.lineSearchFn !== null && hp.lineSearchFn !== 'strong_wolfe')
-    throw new ValueError(
-      `${NAME}: lineSearchFn must be 'strong_wolfe' or null, got ${JSON.stringify(hp.lineSearchFn)}`,
-    );
-}
-
-function checkOptionNames(options: object, where: string): void {
-  for (const key of Object.keys(options))
-    if (!OPTION_NAMES.includes(key))
-      throw new ValueError(
-        `${NAME}: unknown option ${JSON.stringify(key)} in ${where}; valid options: ${OPTION_NAMES.join(', ')}`,
-      );
-}
-
-function freshState(): LbfgsState {
-  return {
-    funcEvals: 0,
-    nIter: 0,
-    d: null,
-    t: null,
-    oldDirs: [],
-    oldStps: [],
-    ro: [],
-    hDiag: 1,
-    prevFlatGrad: null,
-    prevLoss: null,
-  };
-}
-
-function dot(a: TypedArray, b: TypedArray): number {
-  let s = 0;
-  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
-  return s;
-}
-
-function maxAbs(a: TypedArray): number {
-  let m = 0;
-  for (let j = 0; j < a.length; j++) {
-    const v = Math.abs(a[j]);
-    if (v > m || Number.isNaN(v)) m = v;
-    if (Number.isNaN(m)) return m;
-  }
-  return m;
-}
-
-function lossOf(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && 'item' in value && typeof value.item === 'function')
-    return value.item();
-  throw new ValueError(`${NAME}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`);
-}
 
 class Lbfgs implements LbfgsOptimizer {
   readonly name = NAME;
@@ -173,8 +56,7 @@ class Lbfgs implements LbfgsOptimizer {
   // Scratch buffers (not state): reused across steps.
   private readonly flatGrad: TypedArray;
   private readonly xInit: TypedArray;
-  private spareY: TypedArray | null = null;
-  private spareS: TypedArray | null = null;
+  private readonly spares: Spares = { y: null, s: null };
   private al: Float64Array = new Float64Array(0);
 
   constructor(input: ParamsInput, options: LbfgsOptions) {
@@ -202,24 +84,7 @@ class Lbfgs implements LbfgsOptimizer {
       ({ params, ...overrides } = group);
       checkOptionNames(overrides, 'parameter group 0');
     }
-    if (params.length === 0) throw new ValueError(`${NAME}: params must not be empty`);
-    const seen = new Set<Tensor>();
-    params.forEach((p, i) => {
-      if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
-        throw new ValueError(`${NAME}: params[${i}] is not a Tensor`);
-      if (!isFloatingDType(p.dtype) || isHalfDType(p.dtype))
-        throw new DTypeError(`${NAME}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be optimized`);
-      if (p.dtype !== params[0].dtype)
-        throw new DTypeError(
-          `${NAME}: params[${i}] is ${p.dtype} but params[0] is ${params[0].dtype}; L-BFGS flattens all parameters into one vector of one dtype`,
-        );
-      if (!p.isLeaf)
-        throw new ValueError(
-          `${NAME}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`,
-        );
-      if (seen.has(p)) throw new ValueError(`${NAME}: params[${i}] appears twice`);
-      seen.add(p);
-    });
+    checkParams(params);
     const hp = { ...this.defaults, ...overrides } as Hyperparams;
     if (!('maxEval' in overrides) && 'maxIter' in overrides) hp.maxEval = Math.floor(((hp.maxIter as number) * 5) / 4);
     validate(hp);
@@ -360,50 +225,16 @@ class Lbfgs implements LbfgsOptimizer {
         ro.length = 0;
         hDiag = 1;
       } else {
-        // Update the memory with the last step s = t·d and gradient change y.
         const dir = d as TypedArray;
-        this.spareY ??= allocate(this.dtype, this.numel);
-        this.spareS ??= allocate(this.dtype, this.numel);
-        const y = this.spareY;
-        const s = this.spareS;
-        const prev = prevFlatGrad as TypedArray;
-        const step = t as number;
-        for (let j = 0; j < y.length; j++) {
-          y[j] = flatGrad[j] - prev[j];
-          s[j] = dir[j] * step;
-        }
-        const ys = dot(y, s);
-        if (ys > 1e-10) {
-          // NOTE: PyTorch drops one pair when exactly full; `while` also copes with a lowered historySize.
-          this.spareY = null;
-          this.spareS = null;
-          while (oldDirs.length >= historySize) {
-            this.spareY = oldDirs.shift() as TypedArray;
-            this.spareS = oldStps.shift() as TypedArray;
-            ro.shift();
-          }
-          oldDirs.push(y);
-          oldStps.push(s);
-          ro.push(1 / ys);
-          hDiag = ys / dot(y, y);
-        }
-
-        // Two-loop recursion: d = -H·g, with H the L-BFGS inverse Hessian approximation.
-        const numOld = oldDirs.length;
-        for (let j = 0; j < dir.length; j++) dir[j] = -flatGrad[j];
-        for (let i = numOld - 1; i >= 0; i--) {
-          al[i] = dot(oldStps[i], dir) * ro[i];
-          const a = -al[i];
-          const yi = oldDirs[i];
-          for (let j = 0; j < dir.length; j++) dir[j] += a * yi[j];
-        }
-        for (let j = 0; j < dir.length; j++) dir[j] *= hDiag;
-        for (let i = 0; i < numOld; i++) {
-          const be = dot(oldDirs[i], dir) * ro[i];
-          const c = al[i] - be;
-          const si = oldStps[i];
-          for (let j = 0; j < dir.length; j++) dir[j] += c * si[j];
-        }
+        hDiag = rememberPair(state, this.spares, () => allocate(this.dtype, this.numel), {
+          g: flatGrad,
+          prev: prevFlatGrad as TypedArray,
+          dir,
+          t: t as number,
+          historySize,
+          hDiag,
+        });
+        twoLoop(dir, flatGrad, state, hDiag, al);
       }
       const dir = d as TypedArray;
 
@@ -496,66 +327,13 @@ class Lbfgs implements LbfgsOptimizer {
   }
 
   loadStateDict(sd: OptimizerStateDict): void {
-    const fn = `${NAME}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || !Array.isArray(sd.state))
-      throw new ValueError(`${fn}: expected an object from stateDict() with paramGroups and state`);
-    if (sd.name !== NAME)
-      throw new ValueError(`${fn}: the state is from optimizer ${JSON.stringify(sd.name)}, this one is "${NAME}"`);
-    if (sd.paramGroups.length !== 1 || sd.state.length !== 1)
-      throw new ValueError(`${fn}: the state has ${sd.paramGroups.length} parameter groups, L-BFGS has exactly 1`);
-    const { params, ...encodedHp } = sd.paramGroups[0];
-    if (!Array.isArray(params) || params.length !== this.params.length)
-      throw new ValueError(
-        `${fn}: the state has ${Array.isArray(params) ? params.length : 'no'} parameters, this optimizer has ${this.params.length}`,
-      );
-    checkOptionNames(encodedHp, 'the state');
-    const hp = { ...this.group(), ...(decodeState(encodedHp) as Record<string, HyperValue>) };
-    validate(hp);
-    const state = this.checkState(decodeState(sd.state[0]), fn);
+    const { hp, state } = readLbfgsStateDict(sd, this.group(), this.flatGrad);
     // Everything checked: only now change the optimizer.
     const { params: _p, ...restored } = hp;
     Object.assign(this.group(), restored);
     this.state = state;
-    this.spareY = null;
-    this.spareS = null;
-  }
-
-  private checkState(value: unknown, fn: string): LbfgsState {
-    const bad = (what: string): never => {
-      throw new ValueError(`${fn}: the saved state does not fit these parameters (${what})`);
-    };
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad('expected an object');
-    const s = value as Record<string, unknown>;
-    const expected = Object.keys(freshState()).sort().join(', ');
-    if (Object.keys(s).sort().join(', ') !== expected)
-      bad(`keys {${Object.keys(s).sort().join(', ')}}, expected {${expected}}`);
-    const kind = this.flatGrad.constructor;
-    const vector = (v: unknown, path: string, nullable: boolean): void => {
-      if (v === null && nullable) return;
-      if (!(v instanceof Float32Array || v instanceof Float64Array)) {
-        bad(`${path}: expected a typed array`);
-        return;
-      }
-      if (v.constructor !== kind) bad(`${path}: ${v.constructor.name}, expected ${kind.name}`);
-      if (v.length !== this.numel) bad(`${path}: length ${v.length}, expected ${this.numel}`);
-    };
-    for (const k of ['funcEvals', 'nIter'])
-      if (typeof s[k] !== 'number' || !Number.isInteger(s[k]) || (s[k] as number) < 0) bad(`${k}: expected a count`);
-    if (typeof s.hDiag !== 'number') bad('hDiag: expected a number');
-    if (s.t !== null && typeof s.t !== 'number') bad('t: expected a number or null');
-    if (s.prevLoss !== null && typeof s.prevLoss !== 'number') bad('prevLoss: expected a number or null');
-    vector(s.d, 'd', true);
-    vector(s.prevFlatGrad, 'prevFlatGrad', true);
-    if (!Array.isArray(s.oldDirs) || !Array.isArray(s.oldStps) || !Array.isArray(s.ro))
-      return bad('history: expected arrays');
-    if (s.oldStps.length !== s.oldDirs.length || s.ro.length !== s.oldDirs.length)
-      bad(`history: ${s.oldDirs.length} directions, ${s.oldStps.length} steps and ${s.ro.length} ro values`);
-    for (let i = 0; i < s.oldDirs.length; i++) vector(s.oldDirs[i], `oldDirs[${i}]`, false);
-    for (let i = 0; i < s.oldStps.length; i++) vector(s.oldStps[i], `oldStps[${i}]`, false);
-    if (s.ro.some((r) => typeof r !== 'number')) bad('ro: expected numbers');
-    if ((s.nIter as number) > 0 && (s.d === null || s.prevFlatGrad === null || s.t === null))
-      bad('d, t and prevFlatGrad must be set once nIter > 0');
-    return s as unknown as LbfgsState;
+    this.spares.y = null;
+    this.spares.s = null;
   }
 
   onBeforeStep(hook: StepHook): () => void {
@@ -594,7 +372,8 @@ class Lbfgs implements LbfgsOptimizer {
  * flattened into one vector; a parameter whose gradient is null counts as a zero gradient (it can
  * still move through the history); `step()` without a closure throws. Hooks: `onBeforeStep` hooks
  * run after the first closure evaluation (as in every nabla optimizer), `onAfterStep` hooks at the end.
- * Memory: about `(2·historySize + 5)` copies of the parameters.
+ * Memory: about `(2·historySize + 5)` copies of the parameters. On the webgpu backend the step runs on the
+ * host: `await opt.stepAsync(closure)` brings the parameters and gradients back first.
  *
  * @see https://pytorch.org/docs/stable/generated/torch.optim.LBFGS.html
  * @see Nocedal & Wright, Numerical Optimization (2006), algorithms 7.4 (two-loop recursion) and 3.5-3.6 (line search)
