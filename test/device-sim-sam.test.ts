@@ -4,7 +4,7 @@
 // (`step(closure)`, the norm in doubles), which the golden tests pin to davda54/sam.
 import { endScope, HostReadError, mul, startScope, type Tensor, tensor } from '@nablajs/core';
 import { crossEntropy, Linear, ReLU, Sequential } from '@nablajs/nn';
-import { type ClosureOptimizer, usePlugin } from '@nablajs/optim';
+import { type ClosureOptimizer, setFusedUpdates, usePlugin } from '@nablajs/optim';
 import adamPlugin from '@nablajs/optim-adam';
 import prodigyPlugin from '@nablajs/optim-prodigy';
 import { SAM_GRAD_NORM, type SamOptions, sam } from '@nablajs/optim-sam';
@@ -29,6 +29,7 @@ beforeAll(() => {
 });
 
 afterEach(() => {
+  setFusedUpdates(true);
   stopDeviceSim();
 });
 
@@ -45,7 +46,12 @@ interface Run {
  * Two groups (the second adaptive, with its own ρ), `steps` steps; `extra`, a parameter the loss reads only
  * at w + ε (the closure's even calls), so it has no gradient at w.
  */
-async function train(options: SamOptions, steps: number, onDevice: boolean): Promise<Run> {
+async function train(
+  options: SamOptions,
+  steps: number,
+  onDevice: boolean,
+  setup?: (opt: ClosureOptimizer) => void,
+): Promise<Run> {
   const m = fixWeights(new Sequential(new Linear(6, 10), new ReLU(), new Linear(10, 4)));
   const [w1, b1, w2, b2] = m.parameters();
   const extra = tensor([0.3, -0.2], { requiresGrad: true });
@@ -56,6 +62,7 @@ async function train(options: SamOptions, steps: number, onDevice: boolean): Pro
     ],
     options,
   ) as ClosureOptimizer;
+  setup?.(opt);
   const x = tensor(X.slice(), { shape: [16, 6] });
   const y = tensor(Y.slice(), { dtype: 'int32' });
   let calls = 0;
@@ -89,10 +96,14 @@ async function train(options: SamOptions, steps: number, onDevice: boolean): Pro
   };
 }
 
-async function onBoth(options: SamOptions, steps = 5): Promise<{ cpu: Run; device: Run; sim: DeviceSimStats }> {
-  const cpu = await train(options, steps, false);
+async function onBoth(
+  options: SamOptions,
+  steps = 5,
+  setup?: (opt: ClosureOptimizer) => void,
+): Promise<{ cpu: Run; device: Run; sim: DeviceSimStats }> {
+  const cpu = await train(options, steps, false, setup);
   const sim = startDeviceSim();
-  const device = await train(options, steps, true);
+  const device = await train(options, steps, true, setup);
   stopDeviceSim();
   return { cpu, device, sim };
 }
@@ -157,6 +168,51 @@ describe('SAM on the simulated device (the webgpu backend: stepAsync keeps the s
     // SAM's norm and Prodigy's statistics, one copy each a step
     expect(sim.waitedTasks).toBe(8);
     expect(sim.waitedAt.every((at) => /optim-sam\/src\/device\.ts|optim-prodigy\/src\/fused\.ts/.test(at))).toBe(true);
+  });
+
+  it('runs onBeforeStep hooks between the two evaluations, on the gradients at w (the norm sees a scaling hook)', async () => {
+    // the hook scales the gradients at w with an in-place op, which runs where they are
+    const halve = (opt: ClosureOptimizer) => {
+      opt.onBeforeStep(() => {
+        for (const p of opt.paramGroups.flatMap((g) => g.params)) p.grad?.mul_(0.25);
+      });
+    };
+    const { cpu, device, sim } = await onBoth({ base: 'sgd', lr: 0.1 }, 3, halve);
+    expectClose(cpu, device);
+    expect(sim.refused).toEqual([]);
+    // the hook scaled the gradients at w: the norm is a quarter of the plain run's, while ε = ρ·g/‖g‖, and so
+    // the weights, do not change under a uniform scale of g
+    const plain = await train({ base: 'sgd', lr: 0.1 }, 3, false);
+    expect(worst(plain.weights, cpu.weights)).toBe(0);
+    expect(cpu.norm as number).toBeCloseTo((plain.norm as number) * 0.25, 4);
+  });
+
+  it('with the fused steps off, runs the base rule as a host task after the device part (the same numbers)', async () => {
+    setFusedUpdates(false);
+    const { cpu, device, sim } = await onBoth({ base: 'sgd', lr: 0.1, momentum: 0.9 }, 3);
+    expectClose(cpu, device);
+    expect(sim.waitedAt.some((at) => at.includes('optim/src/runtime.ts'))).toBe(true);
+    expect(sim.refused).toEqual([]);
+  });
+
+  it('without any gradient at w, neither climbs nor evaluates again, as the rule', async () => {
+    for (const onDevice of [false, true]) {
+      if (onDevice) startDeviceSim();
+      const w = tensor([1, -2], { requiresGrad: true });
+      const opt = sam([w], { base: 'sgd', lr: 0.1 }) as ClosureOptimizer;
+      let calls = 0;
+      const closure = () => {
+        calls++;
+        opt.zeroGrad();
+        return w.sum(); // no backward: no gradient
+      };
+      const loss = onDevice ? await opt.stepAsync(closure) : opt.step(closure);
+      await syncDeviceSim();
+      expect(loss).toBe(-1);
+      expect(calls).toBe(1);
+      expect(Array.from(w.values)).toEqual([1, -2]);
+      stopDeviceSim();
+    }
   });
 
   it('puts every parameter back at w when the second evaluation throws, and rejects with its error', async () => {
