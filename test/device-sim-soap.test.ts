@@ -1,8 +1,8 @@
 // SOAP's fused step where values live on the device (the webgpu backend's path, here on the simulated device):
 // rotations and Gram matrices as tensor ops, the elementwise parts as kernels, and only eigh and the QR refresh
 // as host tasks. Compared with the rule on the cpu backend, which the golden tests pin to the reference.
-import { bringToHost, tensor, tidy } from '@nablajs/core';
-import { Conv2d, crossEntropy, Flatten, Linear, Sequential, Tanh } from '@nablajs/nn';
+import { bringToHost, tensor } from '@nablajs/core';
+import { Conv2d, Flatten, Linear, Sequential, Tanh } from '@nablajs/nn';
 import { type SoapOptions, soap } from '@nablajs/optim-soap';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +13,7 @@ import {
   stopDeviceSim,
   syncDeviceSim,
 } from './helpers/device-sim';
+import { awaitedStep } from './helpers/train-step';
 
 afterEach(() => stopDeviceSim());
 
@@ -45,17 +46,7 @@ async function train(options: Partial<SoapOptions>, steps: number, nudge = 1): P
   );
   const y = tensor(Y.slice(), { dtype: 'int32' });
   const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const loss = tidy(() => {
-      opt.zeroGrad();
-      const l = crossEntropy(m.forward(x), y);
-      l.backward();
-      opt.step();
-      return l;
-    });
-    losses.push(await loss.itemAsync());
-    loss.dispose();
-  }
+  for (let s = 0; s < steps; s++) losses.push(await awaitedStep(opt, m, x, y));
   await bringToHost(m.parameters());
   await syncDeviceSim();
   return { losses, weights: m.parameters().map((p) => Array.from(p.values)), state: opt.stateDict().state };

@@ -94,13 +94,6 @@ export function maxAbs(a: TypedArray): number {
   return m;
 }
 
-export function lossOf(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && 'item' in value && typeof value.item === 'function')
-    return value.item();
-  throw new ValueError(`${NAME}.step: the closure must return the loss (a Tensor or a number), got ${String(value)}`);
-}
-
 /** Spare vectors for the next pair, reused from the pairs the history drops. */
 export interface Spares {
   y: TypedArray | null;

@@ -1,6 +1,5 @@
 import {
   allocate,
-  bringToHost,
   type DType,
   enableGrad,
   hostReadsMayWait,
@@ -12,16 +11,17 @@ import {
 import {
   addHook,
   type Closure,
+  closureLossValue,
   encodeState,
   type Hyperparams,
   type HyperValue,
-  hyperparamsNow,
   isTensorList,
   type OptimizerStateDict,
   type ParamGroup,
   type ParamGroupInput,
   type ParamsInput,
   type StepHook,
+  stepWhenOnHost,
 } from '@nablajs/optim';
 import {
   checkOptionNames,
@@ -30,7 +30,6 @@ import {
   dot,
   freshState,
   type LbfgsState,
-  lossOf,
   maxAbs,
   NAME,
   readLbfgsStateDict,
@@ -148,7 +147,7 @@ class Lbfgs implements LbfgsOptimizer {
   }
 
   private evaluate(closure: Closure): number {
-    return lossOf(enableGrad(closure));
+    return closureLossValue(NAME, enableGrad(closure));
   }
 
   /**
@@ -157,11 +156,7 @@ class Lbfgs implements LbfgsOptimizer {
    * runs on the host (bring any other value the closure reads with `bringToHost` first).
    */
   async stepAsync(closure?: Closure): Promise<number> {
-    if (!hostReadsMayWait()) return this.step(closure);
-    // the step runs after the await, with the hyperparameters of this call
-    const withCallHyperparams = hyperparamsNow(this.paramGroups);
-    await bringToHost(this.params.flatMap((p) => (p.grad === null ? [p] : [p, p.grad])));
-    return withCallHyperparams(() => this.step(closure));
+    return stepWhenOnHost(this.paramGroups, () => this.step(closure));
   }
 
   step(closure?: Closure): number {

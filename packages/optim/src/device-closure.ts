@@ -1,7 +1,8 @@
-import { bringToHost, clone, keep, noGrad, type Tensor, ValueError } from '@nablajs/core';
+import { bringToHost, clone, hostReadsMayWait, keep, noGrad, type Tensor, ValueError } from '@nablajs/core';
 import type { DeviceClosureStep } from './definition';
 import { fusedUpdatesEnabled } from './fused';
 import type { GroupSlot } from './group-slot';
+import { hyperparamsNow } from './host-task';
 import type { Closure, ParamGroup } from './types';
 
 // A closure rule's step where the values live (webgpu): the closure's loss stays on the GPU, the rule's own
@@ -61,15 +62,46 @@ export async function lossWhenRead(loss: Tensor | number): Promise<number> {
   }
 }
 
-/** For a closure step on the host from values on the GPU: the parameters and their gradients, brought back. */
-export function bringParams(groups: readonly ParamGroup[]): Promise<void> {
+/**
+ * The loss a closure returned, as a number (a Tensor's value read with `item()`); a ValueError naming
+ * `name.step` for anything but a Tensor or a number. What `step(closure)` returns, for a hand-written
+ * optimizer that calls its closure itself.
+ *
+ * @example
+ * ```ts
+ * const loss = closureLossValue('myOptimizer', enableGrad(closure)); // 0.42
+ * ```
+ */
+export function closureLossValue(name: string, value: unknown): number {
+  const loss = closureLoss(name, value);
+  return typeof loss === 'number' ? loss : loss.item();
+}
+
+/**
+ * For a step that must run on the host (it reads values in JavaScript): runs `step` once the parameters of
+ * `groups` and their gradients are in JavaScript memory (at once on the cpu and wasm backends, after a copy
+ * back on webgpu), with the groups' hyperparameters of this call, not those a scheduler set during the
+ * wait. What `stepAsync` does for L-BFGS.
+ *
+ * @example
+ * ```ts
+ * async stepAsync(closure) {
+ *   return stepWhenOnHost(this.paramGroups, () => this.step(closure));
+ * }
+ * ```
+ */
+export async function stepWhenOnHost<T>(groups: readonly ParamGroup[], step: () => T): Promise<T> {
+  // the cpu and wasm backends: the step runs within the call, as step() does
+  if (!hostReadsMayWait()) return step();
+  const withCallHyperparams = hyperparamsNow(groups);
   const tensors: Tensor[] = [];
   for (const g of groups)
     for (const p of g.params) {
       tensors.push(p);
       if (p.grad !== null) tensors.push(p.grad);
     }
-  return bringToHost(tensors);
+  await bringToHost(tensors);
+  return withCallHyperparams(step);
 }
 
 /** The checks of `step` and `stepAsync`: the closure (`required` by a closure rule), and the train mode. */

@@ -23,6 +23,7 @@ export { type StepContextOptions, stepContext } from './context';
 export { defineOptimizer, definitionOf } from './define';
 export type { DeviceClosureStep, OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
 export { checkAgainstDefaults } from './definition';
+export { closureLossValue, stepWhenOnHost } from './device-closure';
 export { type EmaOptions, type EmaStateDict, type EmaWeights, emaWeights } from './ema';
 export { fusedUpdatesEnabled, scratchArrays, setFusedUpdates } from './fused';
 export {
@@ -35,7 +36,6 @@ export {
   spyOnKernel,
 } from './fused-check';
 export { addHook, isTensorList } from './hooks';
-export { hyperparamsNow } from './host-task';
 export {
   createOptimizer,
   definePlugin,

@@ -2,6 +2,7 @@ import { DTypeError, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { chain } from './chain';
 import { defineOptimizer } from './define';
+import { closureLossValue, stepWhenOnHost } from './device-closure';
 import { hyperparamsNow } from './host-task';
 import { addWeightDecay, flipIfMaximize, scaleByLearningRate } from './transforms/basic';
 import type { Hyperparams, UpdateRule } from './types';
@@ -233,6 +234,22 @@ describe('stepAsync, closureStepOnDevice and hyperparamsNow', () => {
       }),
     ).toThrow('boom');
     expect(group.lr).toBe(0.05);
+  });
+
+  it('stepWhenOnHost runs the step within the call on the cpu backend; closureLossValue reads a loss or names the optimizer', async () => {
+    const opt = sgd([param([1])], { lr: 0.1 });
+    let ran = false;
+    const pending = stepWhenOnHost(opt.paramGroups, () => {
+      ran = true;
+      return opt.paramGroups[0].lr;
+    });
+    expect(ran).toBe(true);
+    expect(await pending).toBe(0.1);
+    expect(closureLossValue('mine', tensor([2.5]).sum())).toBe(2.5);
+    expect(closureLossValue('mine', 3)).toBe(3);
+    expect(() => closureLossValue('mine', undefined)).toThrow(
+      /^mine\.step: the closure must return the loss \(a Tensor or a number\), got undefined/,
+    );
   });
 
   it('defineOptimizer refuses a malformed closureOnDevice, naming it', () => {

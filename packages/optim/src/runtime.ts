@@ -16,7 +16,14 @@ import {
   hasPasses,
   type OptimizerDefinition,
 } from './definition';
-import { bringParams, checkStep, closureLoss, lossWhenRead, runDeviceStep } from './device-closure';
+import {
+  checkStep,
+  closureLoss,
+  closureLossValue,
+  lossWhenRead,
+  runDeviceStep,
+  stepWhenOnHost,
+} from './device-closure';
 
 import { fusedUpdatesEnabled } from './fused';
 import {
@@ -32,7 +39,7 @@ import {
   zeroGrads,
 } from './group-slot';
 import { addHook, isTensorList } from './hooks';
-import { hyperparamsNow, runGroupsOnHost } from './host-task';
+import { runGroupsOnHost } from './host-task';
 import { decodeState, encodeState, readStateDict, restoreInto } from './state';
 import type {
   Closure,
@@ -166,8 +173,7 @@ export class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   private callClosure(closure: Closure): number {
-    const value = closureLoss(this.name, enableGrad(closure));
-    return typeof value === 'number' ? value : value.item();
+    return closureLossValue(this.name, enableGrad(closure));
   }
 
   step(closure?: Closure): number | undefined {
@@ -187,13 +193,10 @@ export class RuleOptimizer implements RuleBasedOptimizer {
   }
 
   async stepAsync(closure?: Closure): Promise<number | undefined> {
-    checkStep(this.name, closure, this.requiresClosure, this.mode);
     if (closure === undefined || !hostReadsMayWait()) return this.step(closure);
-    if (!this.closureStepOnDevice()) {
-      const withCallHyperparams = hyperparamsNow(this.paramGroups);
-      await bringParams(this.paramGroups);
-      return withCallHyperparams(() => this.step(closure));
-    }
+    // before the wait: a bad call rejects without waiting for the GPU
+    checkStep(this.name, closure, this.requiresClosure, this.mode);
+    if (!this.closureStepOnDevice()) return stepWhenOnHost(this.paramGroups, () => this.step(closure));
     return lossWhenRead(this.run(closure, true, this.definition.closureOnDevice) as Tensor | number);
   }
 

@@ -79,11 +79,10 @@ export interface FusedBlock {
 }
 
 /** The wrapped optimizer's fused step: the inner optimizer's, then `after`'s, on a group both take. */
-function fusedAfter(block: FusedBlock, inner: FusedUpdate, renames: ReadonlyMap<string, string>): FusedUpdate {
-  const map = contextView(renames);
+function fusedAfter(block: FusedBlock, inner: FusedUpdate, view: Renaming): FusedUpdate {
   return (state, ctx) => {
     const [innerState, afterState] = state as unknown[];
-    if (!block.when(ctx) || !inner(innerState, map(ctx))) return false;
+    if (!block.when(ctx) || !inner(innerState, view.ctx(ctx))) return false;
     block.run(afterState, ctx);
     return true;
   };
@@ -114,9 +113,8 @@ function deviceStep(
   inner: OptimizerDefinition,
   innerRule: UpdateRule<unknown>,
   after: UpdateRule<unknown> | undefined,
-  renames: ReadonlyMap<string, string>,
+  view: Renaming,
 ): DeviceClosureStep {
-  const map = contextView(renames);
   const { fused, fusedWhen } = inner;
   return {
     when: (groups) => device.when(groups),
@@ -130,11 +128,9 @@ function deviceStep(
       rule: after === undefined ? innerRule : chain(innerRule, after),
       state: (s) => (after === undefined ? (s as unknown[])[1] : (s as unknown[]).slice(1)),
       // the inner optimizer's fused step fits only where nothing runs after it
-      fused: fused === undefined || after !== undefined ? undefined : (state, ctx) => fused(state, map(ctx)),
+      fused: fused === undefined || after !== undefined ? undefined : (state, ctx) => fused(state, view.ctx(ctx)),
       fusedWhen:
-        fusedWhen === undefined || after !== undefined
-          ? undefined
-          : (groups) => fusedWhen(groups.map((g) => hpView(g, renames))),
+        fusedWhen === undefined || after !== undefined ? undefined : (groups) => fusedWhen(groups.map(view.hp)),
     },
   };
 }
@@ -188,17 +184,32 @@ function hpView(hp: Readonly<Hyperparams>, renames: ReadonlyMap<string, string>)
   });
 }
 
-/** A StepContext whose `hp` reads through `renames` (one view per context, made on first use). */
-function contextView(renames: ReadonlyMap<string, string>): (ctx: StepContext) => StepContext {
-  if (renames.size === 0) return (ctx) => ctx;
+/**
+ * How the wrapped optimizer reads the shared groups: its hyperparameters, and its StepContexts (one view
+ * per context, made on first use), through `renames` (inner name → group key). Made once per wrapped
+ * optimizer and shared by its rule, its fused step and its device step.
+ */
+interface Renaming {
+  /** No name is renamed: hyperparameters and contexts are read as they are. */
+  readonly none: boolean;
+  hp(hp: Readonly<Hyperparams>): Readonly<Hyperparams>;
+  ctx(ctx: StepContext): StepContext;
+}
+
+function renaming(renames: ReadonlyMap<string, string>): Renaming {
+  if (renames.size === 0) return { none: true, hp: (hp) => hp, ctx: (ctx) => ctx };
   const contexts = new WeakMap<StepContext, StepContext>();
-  return (ctx) => {
-    let mapped = contexts.get(ctx);
-    if (mapped === undefined) {
-      mapped = Object.create(ctx, { hp: { value: hpView(ctx.hp, renames) } }) as StepContext;
-      contexts.set(ctx, mapped);
-    }
-    return mapped;
+  return {
+    none: false,
+    hp: (hp) => hpView(hp, renames),
+    ctx: (ctx) => {
+      let mapped = contexts.get(ctx);
+      if (mapped === undefined) {
+        mapped = Object.create(ctx, { hp: { value: hpView(ctx.hp, renames) } }) as StepContext;
+        contexts.set(ctx, mapped);
+      }
+      return mapped;
+    },
   };
 }
 
@@ -207,17 +218,17 @@ function contextView(renames: ReadonlyMap<string, string>): (ctx: StepContext) =
  * optimizer whose option names clash with the wrapper's (RMSprop's `alpha` under Lookahead) reads
  * `inner.alpha` from the shared group.
  */
-function namespaced(rule: UpdateRule<unknown>, renames: ReadonlyMap<string, string>): UpdateRule<unknown> {
-  if (renames.size === 0) return rule;
-  const map = contextView(renames);
+function namespaced(rule: UpdateRule<unknown>, view: Renaming): UpdateRule<unknown> {
+  if (view.none) return rule;
+  const map = view.ctx;
   const setMode = rule.setMode;
   return {
-    init: (params, hp) => rule.init(params, hpView(hp, renames)),
+    init: (params, hp) => rule.init(params, view.hp(hp)),
     update: (updates, state, ctx) => rule.update(updates, state, map(ctx)),
     passes: rule.passes?.map((pass) => (updates, state, ctx) => pass(updates, state, map(ctx))),
     setMode: setMode === undefined ? undefined : (mode, state, ctx) => setMode.call(rule, mode, state, map(ctx)),
     couples: rule.couples,
-    blocks: rule.blocks?.map((b) => namespaced(b, renames)),
+    blocks: rule.blocks?.map((b) => namespaced(b, view)),
   };
 }
 
@@ -287,7 +298,8 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
     const defaults: Hyperparams = { lr: inner.defaults.lr };
     for (const [key, value] of Object.entries(inner.defaults)) defaults[renames.get(key) ?? key] = value;
     Object.assign(defaults, definition.defaults, { [innerOption]: innerName });
-    const innerRule = namespaced(inner.rule, renames);
+    const view = renaming(renames);
+    const innerRule = namespaced(inner.rule, view);
     const rules = [definition.before, innerRule, definition.after].filter(
       (r): r is UpdateRule<unknown> => r !== undefined,
     );
@@ -295,7 +307,7 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
     const { afterFused } = definition;
     const fused =
       afterFused !== undefined && definition.before === undefined && inner.fused !== undefined && !hasPasses(inner.rule)
-        ? fusedAfter(afterFused, inner.fused, renames)
+        ? fusedAfter(afterFused, inner.fused, view)
         : undefined;
     const wrapped = defineOptimizer({
       name,
@@ -306,14 +318,14 @@ export function defineWrapper<O extends object = WrapperOptions>(definition: Wra
             `${name}: ${innerOption} is ${JSON.stringify(innerName)} for the whole optimizer; a group cannot set ${JSON.stringify(hp[innerOption])}`,
           );
         definition.validate?.(hp);
-        inner.validate?.(hpView(hp, renames));
+        inner.validate?.(view.hp(hp));
       },
       rule: chain(...rules),
       fused,
       closureOnDevice:
         device === undefined || definition.before === undefined
           ? undefined
-          : deviceStep(device, inner, innerRule, definition.after, renames),
+          : deviceStep(device, inner, innerRule, definition.after, view),
     });
     return wrapped(params, merged as Partial<Hyperparams>);
   };

@@ -15,7 +15,7 @@ import {
   tidy,
 } from '../../../packages/core/src/index';
 import { crossEntropy } from '../../../packages/nn/src/index';
-import { createOptimizer, emaWeights, setFusedUpdates } from '../../../packages/optim/src/index';
+import { createOptimizer, emaWeights, type Optimizer, setFusedUpdates } from '../../../packages/optim/src/index';
 import {
   earlyStopping,
   gradientClipping,
@@ -122,13 +122,7 @@ async function emaOnBoth(): Promise<WaitingReport['ema']> {
     const x = tensor(input.slice(), { shape: [6, 12] });
     const target = tensor([0, 1, 2, 3, 0, 1], { dtype: 'int32' });
     for (let i = 0; i < 6; i++) {
-      const loss = tidy(() => {
-        opt.zeroGrad();
-        const l = crossEntropy(model.forward(x) as Tensor, target);
-        l.backward();
-        opt.step();
-        return l;
-      });
+      const loss = trainStep(opt, model, x, target);
       ema.update(); // waits for the step's parameters on the webgpu backend
       await loss.itemAsync();
       loss.dispose();
@@ -203,13 +197,7 @@ async function fusedThenRule(): Promise<number> {
     const target = tensor(y.slice(), { dtype: 'int32' });
     for (let s = 0; s < 5; s++) {
       setFusedUpdates(s < 2);
-      const loss = tidy(() => {
-        opt.zeroGrad();
-        const l = crossEntropy(model.forward(input) as Tensor, target);
-        l.backward();
-        opt.step();
-        return l;
-      });
+      const loss = trainStep(opt, model, input, target);
       await loss.itemAsync();
       loss.dispose();
     }
@@ -225,6 +213,17 @@ async function fusedThenRule(): Promise<number> {
     for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j] - weights[1][i][j]));
   });
   return worst;
+}
+
+/** One step (zeroGrad, cross-entropy, backward, step) in a tidy; its loss, still to be read. */
+function trainStep(opt: Optimizer, model: ReturnType<typeof build>, x: Tensor, target: Tensor): Tensor {
+  return tidy(() => {
+    opt.zeroGrad();
+    const l = crossEntropy(model.forward(x) as Tensor, target);
+    l.backward();
+    opt.step();
+    return l;
+  });
 }
 
 function messageOf(fn: () => unknown): string {

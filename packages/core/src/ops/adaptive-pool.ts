@@ -1,12 +1,11 @@
 import { allocate, isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
-import { copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import type { ValuesAndIndices } from './max';
-import { planeGatherOp } from './pool-plane';
+import { copyIndices, planeGatherOp } from './pool-plane';
 import { reshape } from './reshape';
 
 /** The output size of {@link adaptiveMaxPool2d}: one number for both dims, or `[h, w]` where null keeps the input size. */
@@ -212,11 +211,8 @@ function adaptiveMax(fn: string, x: Tensor, outputSize: AdaptiveOutputSize2d): V
     indexShape: outShape,
     fill: Number.NEGATIVE_INFINITY,
   });
-  // a copy the tensor owns (the op keeps `indices`), by the backend's kernel: where the index kernel waits for
-  // values on the GPU, the copy waits behind it (a JavaScript copy now would take the unwritten array)
-  const own = new Int32Array(indices.length);
-  resolveKernel('copy', copyKernel)(indices, own);
-  return { values, indices: new Tensor(own, outShape, 'int32') };
+  // a copy the tensor owns: the op keeps `indices`
+  return { values, indices: new Tensor(copyIndices(indices), outShape, 'int32') };
 }
 
 /**

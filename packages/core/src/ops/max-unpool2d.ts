@@ -1,12 +1,10 @@
 import { isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors';
-import { copyKernel } from '../kernels/cpu/elementwise';
-import { resolveKernel } from '../kernels/registry';
 import { runOnHost } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { pair, type Size2d } from './conv2d';
-import { type PlaneIndexAttrs, planeScatterOp } from './pool-plane';
+import { copyIndices, type PlaneIndexAttrs, planeScatterOp } from './pool-plane';
 
 /** Options of {@link maxUnpool2d}, with PyTorch's defaults. */
 export interface MaxUnpool2dOptions {
@@ -118,9 +116,8 @@ export function maxUnpool2d(
       `${fn}: the output size would be ${outH}x${outW} for input shape ${formatShape(input.shape)}, kernel ${kernel.join('x')}, stride ${stride.join('x')} and padding ${padding.join('x')}`,
     );
   const plane = outH * outW;
-  // A copy of the indices (the op keeps them), made by the backend's kernel; checked where they are.
-  const idx = new Int32Array(indices.size);
-  resolveKernel('copy', copyKernel)(indices._array, idx);
+  // A copy of the indices (the op keeps them), checked where they are.
+  const idx = copyIndices(indices._array as Int32Array);
   runOnHost([idx], [], () => {
     for (let i = 0; i < idx.length; i++)
       if (idx[i] < 0 || idx[i] >= plane)

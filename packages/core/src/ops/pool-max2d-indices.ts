@@ -1,13 +1,12 @@
 import { allocate, isFloatingDType } from '../dtype';
 import { DTypeError } from '../errors';
-import { copyKernel } from '../kernels/cpu/elementwise';
 import { maxPool2dKernel } from '../kernels/cpu/pool2d';
 import { resolveKernel } from '../kernels/registry';
 import { Tensor } from '../tensor';
 import type { ValuesAndIndices } from './max';
 import type { MaxPool2dOptions } from './max-pool2d';
 import { poolGeometry } from './max-pool2d';
-import { planeGatherOp } from './pool-plane';
+import { copyIndices, planeGatherOp } from './pool-plane';
 import { reshape } from './reshape';
 
 /**
@@ -36,11 +35,8 @@ export function maxPoolWithIndices(fn: string, x: Tensor, options: MaxPool2dOpti
     indexShape: outShape,
     fill: Number.NEGATIVE_INFINITY,
   });
-  // a copy the tensor owns (the op keeps `indices`), made by the backend's kernel: on the webgpu backend
-  // the kernel wrote them on the GPU, and a JavaScript copy would read the stale host array
-  const own = new Int32Array(indices.length);
-  resolveKernel('copy', copyKernel)(indices, own);
-  const idx = new Tensor(own, outShape, 'int32');
+  // a copy the tensor owns: the op keeps `indices`
+  const idx = new Tensor(copyIndices(indices), outShape, 'int32');
   if (!unbatched) return { values, indices: idx };
   return { values: reshape(values, outShape.slice(1)), indices: reshape(idx, outShape.slice(1)) };
 }

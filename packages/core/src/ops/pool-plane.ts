@@ -1,12 +1,24 @@
 // Internal ops shared by the pooling ops that work with flat per-plane indices (max pooling with
 // indices, adaptive max pooling, max unpooling): a gather from each plane at saved indices, and its
 // adjoint, a scatter-add into each plane. Each is the other's gradient, so gradients of any order
-// follow the saved indices. Not exported from the package.
+// follow the saved indices. Also the copy of such indices that an op keeps. Not exported from the package.
 
 import { allocate, type TypedArray } from '../dtype';
+import { copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
+
+/**
+ * A copy of plane indices that a pooling op keeps or hands out, made by the backend's `copy` kernel: where
+ * the kernel that wrote them ran on the GPU (or waits for its input), a JavaScript copy would take the
+ * stale or unwritten host array.
+ */
+export function copyIndices(indices: Int32Array): Int32Array {
+  const own = new Int32Array(indices.length);
+  resolveKernel('copy', copyKernel)(indices, own);
+  return own;
+}
 
 /** The indices and shapes of a per-plane gather or scatter: `planes` planes, each of `plane` source values. */
 export interface PlaneIndexAttrs {
