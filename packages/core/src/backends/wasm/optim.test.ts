@@ -62,12 +62,13 @@ function adamCase(amsgrad: boolean, wd: number, decoupled: boolean, maximize: bo
     },
     emulate: (a, t) => {
       const [p, g, m, v, vmax] = [at(a, 'p'), at(a, 'g'), at(a, 'm'), at(a, 'v'), a.vmax ?? null];
-      const sign = maximize ? -1 : 1;
       const [fwd, fb1, fc1, fb2, fc2] = [f(wd), f(b1), f(1 - b1), f(b2), f(1 - b2)];
-      const [ib1, ib2, feps, nlr] = [f(1 / (1 - b1 ** t)), f(1 / Math.sqrt(1 - b2 ** t)), f(eps), f(-lr)];
+      // The bias corrections outside the division: ε·√bc2 and -lr·√bc2/bc1 (scripts/wasm/optim.mjs).
+      const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+      const [epsHat, k, nwd] = [f(eps * sqrtBc2), f((-lr * sqrtBc2) / (1 - b1 ** t)), f(-lr * wd)];
       for (let j = 0; j < p.length; j++) {
         const pj = p[j];
-        let gj = f(sign * g[j]);
+        let gj = maximize ? f(-1 * g[j]) : g[j];
         if (wd !== 0 && !decoupled) gj = f(gj + f(fwd * pj));
         const mj = f(f(fb1 * m[j]) + f(fc1 * gj));
         m[j] = mj;
@@ -77,9 +78,9 @@ function adamCase(amsgrad: boolean, wd: number, decoupled: boolean, maximize: bo
           vj = Math.max(vmax[j], vj);
           vmax[j] = vj;
         }
-        let u = f(f(mj * ib1) / f(f(f(Math.sqrt(vj)) * ib2) + feps));
-        if (wd !== 0 && decoupled) u = f(u + f(fwd * pj));
-        p[j] = f(pj + f(u * nlr));
+        let u = f(f(mj / f(f(Math.sqrt(vj)) + epsHat)) * k);
+        if (wd !== 0 && decoupled) u = f(u + f(nwd * pj));
+        p[j] = f(pj + u);
       }
     },
   };

@@ -49,7 +49,9 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
       adamUpdateKernel(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weightDecay, decoupled, maximize);
       return;
     }
-    const flags = (vmax !== null ? 1 : 0) | (weightDecay !== 0 ? (decoupled ? 4 : 2) : 0);
+    const flags = (vmax !== null ? 1 : 0) | (weightDecay !== 0 ? (decoupled ? 4 : 2) : 0) | (maximize ? 8 : 0);
+    // The bias corrections outside the division (see scripts/wasm/optim.mjs): ε·√bc2 and -lr·√bc2/bc1.
+    const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
     runtime.update(`adam_${flags}`, [pp, gp, mp, vp, xp], n, [
       maximize ? -1 : 1,
       weightDecay,
@@ -57,10 +59,9 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
       1 - beta1,
       beta2,
       1 - beta2,
-      1 / (1 - beta1 ** step),
-      1 / Math.sqrt(1 - beta2 ** step),
-      eps,
-      -lr,
+      eps * sqrtBc2,
+      (-lr * sqrtBc2) / (1 - beta1 ** step),
+      -lr * weightDecay,
     ]);
   };
 }
