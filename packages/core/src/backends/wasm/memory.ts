@@ -63,6 +63,8 @@ export class WasmHeap {
   private arenaBytes = 0;
   private liveBytes = 0;
   private f32View: Float32Array;
+  /** The memory's current buffer (f32View's), kept in a field: a typed array's `buffer` getter is not free. */
+  private current: ArrayBufferLike;
 
   constructor(memory: WebAssembly.Memory, threads: number, shared: boolean) {
     this.memory = memory;
@@ -70,6 +72,7 @@ export class WasmHeap {
     this.top = CONTROL_BYTES;
     this.buffers.add(memory.buffer);
     this.f32View = new Float32Array(memory.buffer);
+    this.current = this.f32View.buffer;
     this.setThreads(threads);
   }
 
@@ -140,7 +143,7 @@ export class WasmHeap {
     const buffer = arr.buffer;
     // NOTE: reading memory.buffer costs ~45 ns on Node 20; only ensure() grows the memory, so the
     // current buffer object is the view's.
-    if (buffer === this.f32View.buffer || this.buffers.has(buffer)) return arr.byteOffset;
+    if (buffer === this.current || this.buffers.has(buffer)) return arr.byteOffset;
     return -1;
   }
 
@@ -168,6 +171,7 @@ export class WasmHeap {
       // A shared memory's views stay valid after growing; remember its new buffer object as well.
       this.buffers.add(this.memory.buffer);
       this.f32View = new Float32Array(this.memory.buffer);
+      this.current = this.f32View.buffer;
     }
   }
 }
