@@ -12,7 +12,6 @@ import {
   addHook,
   type Closure,
   closureLossValue,
-  encodeState,
   type Hyperparams,
   type HyperValue,
   isTensorList,
@@ -22,6 +21,7 @@ import {
   type ParamsInput,
   type StepHook,
   stepWhenOnHost,
+  writeStateDict,
 } from '@nablajs/optim';
 import {
   checkOptionNames,
@@ -313,12 +313,7 @@ class Lbfgs implements LbfgsOptimizer {
   }
 
   stateDict(): OptimizerStateDict {
-    const { params, ...hp } = this.group();
-    return {
-      name: NAME,
-      paramGroups: [{ ...(encodeState(hp) as Record<string, unknown>), params: params.map((_, i) => i) }],
-      state: [encodeState(this.state)],
-    };
+    return writeStateDict(NAME, [this.group()], [this.state], {}, undefined);
   }
 
   loadStateDict(sd: OptimizerStateDict): void {

@@ -91,6 +91,7 @@ export {
   type EncodedTypedArray,
   encodeState,
   stateMismatch,
+  writeStateDict,
 } from './state';
 export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';

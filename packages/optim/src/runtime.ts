@@ -40,7 +40,7 @@ import {
 } from './group-slot';
 import { addHook, isTensorList } from './hooks';
 import { runGroupsOnHost } from './host-task';
-import { decodeState, encodeState, readStateDict, restoreInto } from './state';
+import { decodeState, readStateDict, restoreInto, writeStateDict } from './state';
 import type {
   Closure,
   Hyperparams,
@@ -352,17 +352,8 @@ export class RuleOptimizer implements RuleBasedOptimizer {
 
   stateDict(): OptimizerStateDict {
     this.checkNotWaiting('stateDict');
-    let index = 0;
-    return {
-      name: this.name,
-      paramGroups: this.paramGroups.map((g) => {
-        const { params, ...hp } = g;
-        return { ...(encodeState(hp) as Record<string, unknown>), params: params.map(() => index++) };
-      }),
-      state: this.slots.map((s) => encodeState(s.state)),
-      ...(Object.keys(this.global).length > 0 ? { global: encodeState(this.global) } : {}),
-      ...(this.mode !== undefined ? { mode: this.mode } : {}),
-    };
+    const states = this.slots.map((s) => s.state);
+    return writeStateDict(this.name, this.paramGroups, states, this.global, this.mode);
   }
 
   loadStateDict(sd: OptimizerStateDict): void {

@@ -178,6 +178,39 @@ export interface StateDictTarget {
 }
 
 /**
+ * An optimizer's state dict, encoded for saving ({@link readStateDict} reads it back): its name, each
+ * group's hyperparameters with its parameters as running indices (as PyTorch numbers them), each group's
+ * state, the state shared by the groups (when there is any) and the mode (for an optimizer that has one).
+ * Hand-written optimizers use it to save what `defineOptimizer`'s optimizers save.
+ *
+ * @example
+ * ```ts
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const sd = writeStateDict('myOpt', [{ params: [w], lr: 0.1 }], [{ step: 3 }], {}, undefined);
+ * // { name: 'myOpt', paramGroups: [{ lr: 0.1, params: [0] }], state: [{ step: 3 }] }
+ * ```
+ */
+export function writeStateDict(
+  name: string,
+  groups: readonly ParamGroup[],
+  states: readonly unknown[],
+  global: Record<string, unknown>,
+  mode: 'train' | 'eval' | undefined,
+): OptimizerStateDict {
+  let index = 0;
+  return {
+    name,
+    paramGroups: groups.map((g) => {
+      const { params, ...hp } = g;
+      return { ...(encodeState(hp) as Record<string, unknown>), params: params.map(() => index++) };
+    }),
+    state: states.map((s) => encodeState(s)),
+    ...(Object.keys(global).length > 0 ? { global: encodeState(global) } : {}),
+    ...(mode !== undefined ? { mode } : {}),
+  };
+}
+
+/**
  * Check a state dict from `stateDict()` against the optimizer `target` (name, groups, sizes, every group's
  * hyperparameters and state, `global` and `mode`) and decode it, changing nothing: `fn` names the caller in
  * the errors. Returns each group's decoded state, its restored hyperparameters and the decoded `global`.
