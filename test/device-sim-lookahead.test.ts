@@ -7,14 +7,7 @@ import optimPlugin, { createOptimizer, setFusedUpdates, usePlugin } from '@nabla
 import adamPlugin from '@nablajs/optim-adam';
 import rmspropPlugin from '@nablajs/optim-rmsprop';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DeviceSimStats,
-  fixedBatch,
-  fixWeights,
-  startDeviceSim,
-  stopDeviceSim,
-  syncDeviceSim,
-} from './helpers/device-sim';
+import { fixedBatch, fixWeights, onCpuThenDevice, stopDeviceSim, syncDeviceSim, worstDiff } from './helpers/device-sim';
 import { awaitedStep, signDescentPlugin } from './helpers/train-step';
 
 beforeAll(() => {
@@ -48,25 +41,11 @@ async function train(options: Record<string, unknown>): Promise<{ losses: number
   return { losses, weights: m.parameters().map((p) => Array.from(p.values)) };
 }
 
-async function onBoth(options: Record<string, unknown>) {
-  const cpu = await train(options);
-  const sim: DeviceSimStats = startDeviceSim();
-  const device = await train(options);
-  stopDeviceSim();
-  return { cpu, device, sim };
-}
-
 function expectClose(cpu: { losses: number[]; weights: number[][] }, device: typeof cpu): void {
   cpu.losses.forEach((l, i) => {
     expect(Math.abs(device.losses[i] - l), `loss ${i}`).toBeLessThan(2e-5);
   });
-  let worst = 0;
-  cpu.weights.forEach((row, i) => {
-    row.forEach((v, j) => {
-      worst = Math.max(worst, Math.abs(v - device.weights[i][j]));
-    });
-  });
-  expect(worst).toBeLessThan(2e-6);
+  expect(worstDiff(cpu.weights, device.weights)).toBeLessThan(2e-6);
 }
 
 describe('Lookahead on the simulated device (the webgpu backend: the inner fused step, then the sync kernel)', () => {
@@ -75,7 +54,7 @@ describe('Lookahead on the simulated device (the webgpu backend: the inner fused
     // RMSprop's own alpha is inner.alpha beside Lookahead's
     ['RMSprop', { inner: 'rmsprop', lr: 0.01, innerOptions: { alpha: 0.9 } }],
   ])("takes the cpu rule's steps around %s without reading a gradient back", async (_name, options) => {
-    const { cpu, device, sim } = await onBoth(options);
+    const { cpu, device, sim } = await onCpuThenDevice(() => train(options));
     expectClose(cpu, device);
     expect(cpu.losses.at(-1)).toBeLessThan(cpu.losses[0]);
     expect(sim.waitedTasks).toBe(0);
@@ -84,7 +63,7 @@ describe('Lookahead on the simulated device (the webgpu backend: the inner fused
   });
 
   it('runs the rule as host tasks around an inner optimizer without a fused step (the same numbers)', async () => {
-    const { cpu, device, sim } = await onBoth({ inner: 'signDescent', lr: 0.01 });
+    const { cpu, device, sim } = await onCpuThenDevice(() => train({ inner: 'signDescent', lr: 0.01 }));
     expectClose(cpu, device);
     expect(sim.waitedTasks).toBe(7);
     expect(sim.waitedAt.every((at) => at.includes('optim/src/'))).toBe(true);
@@ -103,9 +82,7 @@ describe('Lookahead on the simulated device (the webgpu backend: the inner fused
       await syncDeviceSim();
       return Array.from(p.values);
     };
-    const cpu = await run();
-    const sim = startDeviceSim();
-    const device = await run();
+    const { cpu, device, sim } = await onCpuThenDevice(run);
     expect(sim.refused).toEqual([]);
     // Adam's two steps move each weight by about 2·lr against its sign, and the sync halves that: the slow
     // weights started at [2, -4, 6], not at the values before mul_
@@ -132,15 +109,9 @@ describe('a rule step after fused steps on the simulated device', () => {
       await syncDeviceSim();
       return m.parameters().map((p) => Array.from(p.values));
     };
-    const cpu = await run();
-    const sim = startDeviceSim();
-    const device = await run();
+    const { cpu, device, sim } = await onCpuThenDevice(run);
     expect(sim.refused).toEqual([]);
     expect(sim.waitedTasks).toBe(3);
-    device.forEach((row, i) => {
-      row.forEach((v, j) => {
-        expect(Math.abs(v - cpu[i][j])).toBeLessThan(2e-6);
-      });
-    });
+    expect(worstDiff(cpu, device)).toBeLessThan(2e-6);
   });
 });

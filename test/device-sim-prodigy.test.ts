@@ -12,9 +12,11 @@ import {
   type DeviceSimStats,
   fixedBatch,
   fixWeights,
+  onCpuThenDevice,
   startDeviceSim,
   stopDeviceSim,
   syncDeviceSim,
+  worstDiff,
 } from './helpers/device-sim';
 
 afterEach(() => {
@@ -79,24 +81,12 @@ async function train(
   };
 }
 
-/** The largest difference between `a` and `b`, each relative to `scale(a's entry)`. */
-function worstDiff(a: number[][], b: number[][], scale: (v: number) => number = () => 1): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    for (let j = 0; j < a[i].length; j++) worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]) / scale(a[i][j]));
-  return worst;
-}
-
-async function onBoth(
+function onBoth(
   options: Partial<ProdigyOptions>,
   steps = 6,
   opts: Parameters<typeof train>[2] = {},
 ): Promise<{ cpu: Run; device: Run; sim: DeviceSimStats }> {
-  const cpu = await train(options, steps, opts);
-  const sim = startDeviceSim();
-  const device = await train(options, steps, opts);
-  stopDeviceSim();
-  return { cpu, device, sim };
+  return onCpuThenDevice(() => train(options, steps, opts));
 }
 
 function expectClose(cpu: Run, device: Run, tol = 2e-5): void {

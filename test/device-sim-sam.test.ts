@@ -14,9 +14,11 @@ import {
   type DeviceSimStats,
   fixedBatch,
   fixWeights,
+  onCpuThenDevice,
   startDeviceSim,
   stopDeviceSim,
   syncDeviceSim,
+  worstDiff,
 } from './helpers/device-sim';
 import { signDescentPlugin } from './helpers/train-step';
 
@@ -96,32 +98,17 @@ async function train(
   };
 }
 
-async function onBoth(
+function onBoth(
   options: SamOptions,
   steps = 5,
   setup?: (opt: ClosureOptimizer) => void,
 ): Promise<{ cpu: Run; device: Run; sim: DeviceSimStats }> {
-  const cpu = await train(options, steps, false, setup);
-  const sim = startDeviceSim();
-  const device = await train(options, steps, true, setup);
-  stopDeviceSim();
-  return { cpu, device, sim };
+  return onCpuThenDevice((onDevice) => train(options, steps, onDevice, setup));
 }
 
-function worst(a: readonly (readonly number[] | null)[], b: readonly (readonly number[] | null)[]): number {
-  let w = 0;
-  a.forEach((row, i) => {
-    const other = b[i];
-    if (row === null || other === null) {
-      if (row !== other) w = Infinity;
-      return;
-    }
-    row.forEach((v, j) => {
-      w = Math.max(w, Math.abs(v - other[j]) / Math.max(1, Math.abs(v)));
-    });
-  });
-  return w;
-}
+/** The largest difference, relative to the cpu value where it is above 1. */
+const worst = (a: readonly (readonly number[] | null)[], b: readonly (readonly number[] | null)[]) =>
+  worstDiff(a, b, (v) => Math.max(1, Math.abs(v)));
 
 function expectClose(cpu: Run, device: Run, tol = 2e-5): void {
   cpu.losses.forEach((l, i) => {

@@ -9,9 +9,10 @@ import {
   type DeviceSimStats,
   fixedBatch,
   fixWeights,
-  startDeviceSim,
+  onCpuThenDevice,
   stopDeviceSim,
   syncDeviceSim,
+  worstDiff,
 } from './helpers/device-sim';
 import { awaitedStep } from './helpers/train-step';
 
@@ -56,21 +57,10 @@ async function onBoth(
   options: Partial<SoapOptions>,
   steps = 7,
 ): Promise<{ cpu: Run; device: Run; sim: DeviceSimStats; spread: number }> {
-  const cpu = await train(options, steps);
   // how far a one-rounding change of the input moves the cpu run: SOAP's eigenbases amplify float32 noise
   const nudged = await train(options, steps, 1 + 2 ** -23);
-  const sim = startDeviceSim();
-  const device = await train(options, steps);
-  stopDeviceSim();
-  return { cpu, device, sim, spread: worst(cpu.weights, nudged.weights, 1) };
-}
-
-/** The largest difference between `a` and `b` relative to `scale`. */
-function worst(a: number[][], b: number[][], scale: number): number {
-  let w = 0;
-  for (let i = 0; i < a.length; i++)
-    for (let j = 0; j < a[i].length; j++) w = Math.max(w, Math.abs(a[i][j] - b[i][j]) / scale);
-  return w;
+  const r = await onCpuThenDevice(() => train(options, steps));
+  return { ...r, spread: worstDiff(r.cpu.weights, nudged.weights) };
 }
 
 /**
@@ -85,9 +75,9 @@ function expectClose(r: { cpu: Run; device: Run; spread: number }): void {
   const init = model()
     .parameters()
     .map((p) => Array.from(p.values));
-  expect(worst(cpu.weights, init, 1)).toBeGreaterThan(1e-3);
+  expect(worstDiff(cpu.weights, init)).toBeGreaterThan(1e-3);
   expect(spread).toBeLessThan(0.1);
-  expect(worst(cpu.weights, device.weights, 1)).toBeLessThanOrEqual(Math.max(1e-6, spread));
+  expect(worstDiff(cpu.weights, device.weights)).toBeLessThanOrEqual(Math.max(1e-6, spread));
   expect(cpu.losses.at(-1)).toBeLessThan(cpu.losses[0]);
 }
 
@@ -123,7 +113,7 @@ describe('SOAP on the simulated device (the fused step of the webgpu backend)', 
 
   it('keeps its state readable after a sync, in the layout of the cpu rule', async () => {
     const { cpu, device } = await onBoth({ preconditionFrequency: 2, lr: 0.002 }, 4);
-    expect(worst(cpu.weights, device.weights, 1)).toBeLessThan(1e-4);
+    expect(worstDiff(cpu.weights, device.weights)).toBeLessThan(1e-4);
     const shapeOf = (st: unknown) => JSON.stringify(st, (_k, v) => (typeof v === 'number' ? 0 : v));
     expect(shapeOf(device.state)).toBe(shapeOf(cpu.state));
     expect((cpu.state as unknown[]).length).toBe(1);

@@ -265,3 +265,42 @@ export function fixWeights<M extends { parameters(): Tensor[] }>(model: M): M {
   });
   return model;
 }
+
+/**
+ * `run(false)` on the cpu backend, then `run(true)` on the simulated device: both results, and the device's
+ * counts. The device stops after its run, also when the run throws.
+ */
+export async function onCpuThenDevice<T>(
+  run: (onDevice: boolean) => Promise<T>,
+): Promise<{ cpu: T; device: T; sim: DeviceSimStats }> {
+  const cpu = await run(false);
+  const sim = startDeviceSim();
+  try {
+    return { cpu, device: await run(true), sim };
+  } finally {
+    stopDeviceSim();
+  }
+}
+
+/**
+ * The largest difference between the rows of `a` and `b`, each divided by `scale` of `a`'s entry (1 by
+ * default); a row that is null in one and not in the other counts as an infinite difference.
+ */
+export function worstDiff(
+  a: readonly (readonly number[] | null)[],
+  b: readonly (readonly number[] | null)[],
+  scale: (v: number) => number = () => 1,
+): number {
+  let worst = 0;
+  a.forEach((row, i) => {
+    const other = b[i];
+    if (row === null || other === null) {
+      if (row !== other) worst = Number.POSITIVE_INFINITY;
+      return;
+    }
+    row.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - other[j]) / scale(v));
+    });
+  });
+  return worst;
+}
