@@ -178,7 +178,7 @@ export interface StateDictTarget {
 }
 
 /**
- * An optimizer's state dict, encoded for saving ({@link readStateDict} reads it back): its name, each
+ * An optimizer's state dict, encoded for saving (`loadStateDict` reads it back): its name, each
  * group's hyperparameters with its parameters as running indices (as PyTorch numbers them), each group's
  * state, the state shared by the groups (when there is any) and the mode (for an optimizer that has one).
  * Hand-written optimizers use it to save what `defineOptimizer`'s optimizers save.
