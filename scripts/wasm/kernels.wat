@@ -100,6 +100,7 @@
   (func $packA (param $a i32) (param $ars i32) (param $acs i32) (param $mc i32) (param $kc i32) (param $dst i32)
     (local $ir i32) (local $mr i32) (local $p i32) (local $r i32) (local $row i32) (local $src i32)
     (local $arsb i32) (local $acsb i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $lo v128) (local $hi v128)
     (local.set $arsb (i32.shl (local.get $ars) (i32.const 2)))
     (local.set $acsb (i32.shl (local.get $acs) (i32.const 2)))
     (local.set $ir (i32.const 0))
@@ -111,6 +112,40 @@
       (local.set $p (i32.const 0))
       (if (i32.eq (local.get $mr) (i32.const 5))
         (then
+          (if (i32.eq (local.get $acs) (i32.const 1))
+            (then
+              ;; Rows of op(A) are contiguous (A not transposed, as x in x·Wᵀ): 4 p at a time, load 4 floats of
+              ;; each of the MR rows and transpose them into the panel's next 4 p.
+              (block $tdone (loop $ts
+                (br_if $tdone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                (local.set $src (local.get $row))
+                (local.set $r0 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $arsb))) (local.set $r1 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $arsb))) (local.set $r2 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $arsb))) (local.set $r3 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $arsb))) (local.set $r4 (v128.load (local.get $src)))
+                (local.set $lo (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=20 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (local.set $lo (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (v128.store offset=40 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=60 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (f32.store offset=16 (local.get $dst) (f32x4.extract_lane 0 (local.get $r4)))
+                (f32.store offset=36 (local.get $dst) (f32x4.extract_lane 1 (local.get $r4)))
+                (f32.store offset=56 (local.get $dst) (f32x4.extract_lane 2 (local.get $r4)))
+                (f32.store offset=76 (local.get $dst) (f32x4.extract_lane 3 (local.get $r4)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 80)))
+                (local.set $row (i32.add (local.get $row) (i32.const 16)))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (br $ts)))))
+          (if (i32.eq (local.get $ars) (i32.const 1))
+            (then
+              ;; The MR floats of each p are contiguous (A transposed, as Gᵀ in a weight gradient): vector moves.
+              (block $cdone (loop $cs
+                (br_if $cdone (i32.ge_u (local.get $p) (local.get $kc)))
+                (v128.store (local.get $dst) (v128.load (local.get $row)))
+                
+                (f32.store offset=16 (local.get $dst) (f32.load offset=16 (local.get $row)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 20)))
+                (local.set $row (i32.add (local.get $row) (local.get $acsb)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $cs)))))
           ;; A full panel: the MR loads and stores of each p unrolled (no inner loop, no padding).
           (block $fdone (loop $fs
             (br_if $fdone (i32.ge_u (local.get $p) (local.get $kc)))
@@ -155,6 +190,7 @@
   (func $packB (param $b i32) (param $brs i32) (param $bcs i32) (param $kc i32) (param $nc i32) (param $dst i32)
     (local $jr i32) (local $nr i32) (local $p i32) (local $q i32) (local $col i32) (local $src i32)
     (local $brsb i32) (local $bcsb i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $lo v128) (local $hi v128)
     (local.set $brsb (i32.shl (local.get $brs) (i32.const 2)))
     (local.set $bcsb (i32.shl (local.get $bcs) (i32.const 2)))
     (local.set $jr (i32.const 0))
@@ -176,6 +212,32 @@
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $vs))))
         (else
+          (if (i32.and (i32.eq (local.get $brs) (i32.const 1)) (i32.eq (local.get $nr) (i32.const 8)))
+            (then
+              ;; Columns of op(B) are contiguous (a transposed B, as Linear's x·Wᵀ has): 4 p at a time, load 4
+              ;; floats of each of the NR columns and transpose them 4 x 4 into 4 rows of the panel.
+              (block $tdone (loop $ts
+                (br_if $tdone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+                (local.set $src (local.get $col))
+                (local.set $r0 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r1 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r2 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r3 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb)))
+                (local.set $lo (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=32 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (local.set $lo (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (v128.store offset=64 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=96 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (local.set $r0 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r1 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r2 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb))) (local.set $r3 (v128.load (local.get $src))) (local.set $src (i32.add (local.get $src) (local.get $bcsb)))
+                (local.set $lo (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (v128.store offset=16 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (local.set $lo (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1))) (local.set $hi (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (v128.store offset=80 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+                (v128.store offset=112 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $hi)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+                (local.set $col (i32.add (local.get $col) (i32.const 16)))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (br $ts)))))
+          ;; Any other layout, an edge panel (zero-padded) and the last p of a transposed one: float by float.
           (block $pdone (loop $ps
             (br_if $pdone (i32.ge_u (local.get $p) (local.get $kc)))
             (local.set $src (local.get $col))
