@@ -74,8 +74,8 @@ function trainStepsPerSecond(what: string, model: Module, x: Tensor, y: Tensor, 
   return 1000 / measure(step, 600);
 }
 
-/** One train step of the MLP (784-256-128-10, batch 128, Adam lr 1e-3): steps per second. */
-export function nablaMlpStepsPerSecond(what: string): number {
+/** The MLP (784-256-128-10, `Sequential` of `Linear`/`ReLU`) with the shared initial weights, and its batch. */
+export function nablaMlp(): { model: Module; x: Tensor; y: Tensor } {
   const [d0, d1, d2, d3] = MLP.sizes;
   const layers = [new Linear(d0, d1), new Linear(d1, d2), new Linear(d2, d3)];
   layers.forEach((layer, i) => {
@@ -83,8 +83,12 @@ export function nablaMlpStepsPerSecond(what: string): number {
     load(layer.bias, mlpInit.b[i]);
   });
   const model = new Sequential(layers[0], new ReLU(), layers[1], new ReLU(), layers[2]);
-  const x = fromValues(mlpData.x, [MLP.batch, d0]);
-  const y = fromValues(mlpData.y, [MLP.batch]);
+  return { model, x: fromValues(mlpData.x, [MLP.batch, d0]), y: fromValues(mlpData.y, [MLP.batch]) };
+}
+
+/** One train step of the MLP (784-256-128-10, batch 128, Adam lr 1e-3): steps per second. */
+export function nablaMlpStepsPerSecond(what: string): number {
+  const { model, x, y } = nablaMlp();
   return trainStepsPerSecond(what, model, x, y, MLP.lr);
 }
 
