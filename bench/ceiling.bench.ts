@@ -19,13 +19,12 @@ import {
   relu,
   setBackend,
   type Tensor,
-  tidy,
   zeros,
 } from '@nablajs/core';
-import { crossEntropy, Linear, Module } from '@nablajs/nn';
+import { Linear, Module } from '@nablajs/nn';
 import { adam } from '@nablajs/optim-adam';
 import { MLP, measure, median, mlpData, mlpInit, setBudgetScale, transpose2d } from './wasm/common';
-import { nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
+import { adamTrainStep, nablaMatmulGflops, nablaMlpStepsPerSecond } from './wasm/nabla';
 import { settle } from './wasm/settle';
 
 const ROUNDS = Number(process.env.NABLA_CEILING_ROUNDS ?? 9);
@@ -74,15 +73,7 @@ function unfusedStepsPerSecond(): number {
   x.values.set(mlpData.x);
   const y = zeros([MLP.batch], { dtype: 'int32' });
   y.values.set(mlpData.y);
-  const opt = adam(model.parameters(), { lr: MLP.lr });
-  const step = () =>
-    tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
+  const step = adamTrainStep(model, x, y, MLP.lr);
   for (let i = 0; i < 5; i++) step();
   return 1000 / measure(step, 600);
 }

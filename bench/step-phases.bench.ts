@@ -62,7 +62,7 @@ const core = await import('@nablajs/core');
 const { crossEntropy, Linear, ReLU, Sequential } = await import('@nablajs/nn');
 const { adam } = await import('@nablajs/optim-adam');
 const { MLP, median } = await import('./wasm/common');
-const { nablaMlp } = await import('./wasm/nabla');
+const { adamTrainStep, nablaMlp } = await import('./wasm/nabla');
 const { settle } = await import('./wasm/settle');
 type Tensor = import('@nablajs/core').Tensor;
 type Module = import('@nablajs/nn').Module;
@@ -111,15 +111,7 @@ function phases(model: Module, x: Tensor, y: Tensor, steps: number): Split {
 
 /** The step with no phase timers and the kernel timers off (the wrappers' pass-through only): µs. */
 function plainStepMicros(model: Module, x: Tensor, y: Tensor): number {
-  const opt = adam(model.parameters(), { lr: MLP.lr });
-  const step = () =>
-    core.tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x) as Tensor, y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
+  const step = adamTrainStep(model, x, y, MLP.lr);
   for (let i = 0; i < 50; i++) step();
   const times: number[] = [];
   for (let i = 0; i < STEPS; i++) {

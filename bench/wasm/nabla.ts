@@ -54,13 +54,12 @@ function load(t: Tensor | null, values: Float32Array): void {
 }
 
 /**
- * Trains `model` on the fixed batch `(x, y)` with Adam: {@link CHECK_STEPS} steps whose losses must
- * decrease, then timed steps (zeroGrad, forward, cross-entropy, backward, step), each in a `tidy` as
- * tfjs's `minimize` is (fit() does the same per batch). Steps per second.
+ * One train step of `model` on the fixed batch `(x, y)` with a new Adam (`lr`), in a `tidy`: zeroGrad, forward,
+ * cross-entropy, backward, step. Returns the step, which returns the loss.
  */
-function trainStepsPerSecond(what: string, model: Module, x: Tensor, y: Tensor, lr: number): number {
+export function adamTrainStep(model: Module, x: Tensor, y: Tensor, lr: number): () => number {
   const opt = adam(model.parameters(), { lr });
-  const step = (): number =>
+  return () =>
     tidy(() => {
       opt.zeroGrad();
       const loss = crossEntropy(model.forward(x) as Tensor, y);
@@ -68,6 +67,15 @@ function trainStepsPerSecond(what: string, model: Module, x: Tensor, y: Tensor, 
       opt.step();
       return loss.item();
     });
+}
+
+/**
+ * Trains `model` on the fixed batch `(x, y)` with Adam: {@link CHECK_STEPS} steps whose losses must
+ * decrease, then timed steps (zeroGrad, forward, cross-entropy, backward, step), each in a `tidy` as
+ * tfjs's `minimize` is (fit() does the same per batch). Steps per second.
+ */
+function trainStepsPerSecond(what: string, model: Module, x: Tensor, y: Tensor, lr: number): number {
+  const step = adamTrainStep(model, x, y, lr);
   const losses: number[] = [];
   for (let i = 0; i < CHECK_STEPS; i++) losses.push(step());
   checkTraining(what, losses);

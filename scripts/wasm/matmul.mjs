@@ -20,17 +20,13 @@
 // Conventions: pointers are byte addresses in the module's memory, strides and sizes are in elements.
 // Element (i, p) of op(A) is a[i * ars + p * acs]; element (p, j) of op(B) is b[p * brs + j * bcs].
 
-import { transposeGroup, transposeRows } from './pack-transpose.mjs';
+import { range, transposeGroup, transposeRows } from './pack-transpose.mjs';
 
 /** Tile and cache-block sizes (elements). MC is a multiple of MR and NC of NR. */
 export const MATMUL_PARAMS = { MR: 5, NR: 8, KC: 256, MC: 240, NC: 2048, UNROLL: 1, FMA: false };
 
 /** The same for the relaxed-SIMD variant (fused multiply-add); same block sizes, so the same scratch fits. */
 export const MATMUL_FMA_PARAMS = { MR: 6, NR: 8, KC: 256, MC: 240, NC: 2048, UNROLL: 1, FMA: true };
-
-function range(n) {
-  return Array.from({ length: n }, (_, i) => i);
-}
 
 /** `$micro`: C[MR x NR] (row stride ldc) += Apanel (kc x MR) · Bpanel (kc x NR), C loaded into and stored from registers. */
 function microKernel({ MR, NR, UNROLL, FMA = false }) {
