@@ -71,10 +71,14 @@ describe('clipGradNorm', () => {
 
   it('validates its arguments', () => {
     expect(() => clipGradNorm([withGrad([1])], -1)).toThrow('clipGradNorm: maxNorm must be in [0, inf), got -1');
-    expect(() => clipGradNorm([withGrad([1])], 1, 0)).toThrow(
-      'clipGradNorm: normType must be a number > 0 or Infinity, got 0',
+    // Every order PyTorch takes is a norm here (0 counts non-zeros, see golden-clip-orders.test.ts); NaN and
+    // other strings are not, and the message shows them as they were given.
+    expect(() => clipGradNorm([withGrad([1])], 1, Number.NaN)).toThrow(
+      "clipGradNorm: normType must be a number (p, 0, a negative p, Infinity or -Infinity) or 'inf' / '-inf', got NaN",
     );
-    expect(() => clipGradNorm([withGrad([1])], 1, 'two' as never)).toThrow(/normType must be/);
+    expect(() => clipGradNorm([withGrad([1])], 1, 'two' as never)).toThrow(/normType must be .*, got "two"$/);
+    expect(clipGradNorm([withGrad([3, 0, -4])], 10, 0)).toBe(1); // PyTorch's order-0 norm of the per-tensor counts [2]
+    expect(clipGradNorm([withGrad([3, 0, -4])], 10, '-inf')).toBe(0);
     expect(() => clipGradNorm([1 as unknown as Tensor], 1)).toThrow('clipGradNorm: params[0] is not a Tensor');
     expect(() => clipGradNorm(null as never, 1)).toThrow(/params must be a Tensor or an iterable/);
   });

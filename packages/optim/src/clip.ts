@@ -11,17 +11,35 @@ export interface ClipGradNormOptions {
 }
 
 /**
- * The p-norm of one array: `(Σ|x|^p)^(1/p)`, `max|x|` for `p = Infinity`.
- * The common orders have their own loops (no `Math.pow` for p = 1 and 2).
+ * The p-norm of one array, as `torch.linalg.vector_norm` defines it for every order: `(Σ|x|^p)^(1/p)`
+ * (negative p included), `max|x|` for `p = Infinity`, `min|x|` for `p = -Infinity` (Infinity for an empty
+ * array), and for `p = 0` the count of non-zero elements. NaN propagates. The common orders have their own
+ * loops (no `Math.pow` for p = 1 and 2).
  *
  * @example
  * ```ts
  * vectorNorm([3, -4], 2); // 5
  * vectorNorm([3, -4], Infinity); // 4
+ * vectorNorm([3, -4, 0], 0); // 2
  * ```
  */
 export function vectorNorm(x: ArrayLike<number>, p: number): number {
   const n = x.length;
+  if (p === 0) {
+    let count = 0;
+    // NOTE: NaN !== 0, so NaN counts as non-zero (as PyTorch's `x != 0`).
+    for (let j = 0; j < n; j++) if (x[j] !== 0) count++;
+    return count;
+  }
+  if (p === Number.NEGATIVE_INFINITY) {
+    let m = Number.POSITIVE_INFINITY;
+    for (let j = 0; j < n; j++) {
+      const a = Math.abs(x[j]);
+      if (Number.isNaN(a)) return a;
+      if (a < m) m = a;
+    }
+    return m;
+  }
   if (p === 2) {
     let s = 0;
     for (let j = 0; j < n; j++) s += x[j] * x[j];
@@ -58,6 +76,20 @@ export function vectorNorm(x: ArrayLike<number>, p: number): number {
  * ```
  */
 export function globalNorm(arrays: readonly (ArrayLike<number> | null)[], p: number): number {
+  if (p === 0 || p === Number.NEGATIVE_INFINITY) {
+    // The order-p norm of the per-array norms, as PyTorch stacks them: for p = 0, how many arrays have a
+    // non-zero (or NaN) element; for -Infinity, the smallest per-array minimum, NaN if any is NaN.
+    let r = p === 0 ? 0 : Number.POSITIVE_INFINITY;
+    for (let i = 0; i < arrays.length; i++) {
+      const a = arrays[i];
+      if (a === null) continue;
+      const v = vectorNorm(a, p);
+      if (p === 0) r += v !== 0 ? 1 : 0;
+      else if (Number.isNaN(v)) return v;
+      else if (v < r) r = v;
+    }
+    return r;
+  }
   if (p === Number.POSITIVE_INFINITY) {
     let m = 0;
     for (let i = 0; i < arrays.length; i++) {
@@ -92,11 +124,22 @@ export function clipCoefficient(maxNorm: number, total: number): number {
   return Math.min(coef, 1);
 }
 
-function parseNormType(fn: string, normType: number | 'inf'): number {
-  const p = normType === 'inf' ? Number.POSITIVE_INFINITY : normType;
-  if (typeof p !== 'number' || !(p > 0))
+/**
+ * The order of a norm from a number (any but NaN: PyTorch takes 0, negative orders and ±Infinity) or
+ * `'inf'` / `'-inf'`; throws a ValueError naming `fn` otherwise. Shared by {@link clipGradNorm}, the
+ * `clipByGlobalNorm` transform and the train package's `gradientClipping` plugin.
+ *
+ * @example
+ * ```ts
+ * parseNormType('myClip', 'inf'); // Infinity
+ * parseNormType('myClip', Number.NaN); // throws: myClip: normType must be a number ...
+ * ```
+ */
+export function parseNormType(fn: string, normType: unknown): number {
+  const p = normType === 'inf' ? Number.POSITIVE_INFINITY : normType === '-inf' ? Number.NEGATIVE_INFINITY : normType;
+  if (typeof p !== 'number' || Number.isNaN(p))
     throw new ValueError(
-      `${fn}: normType must be a number > 0 or Infinity, got ${JSON.stringify(normType) ?? String(normType)}`,
+      `${fn}: normType must be a number (p, 0, a negative p, Infinity or -Infinity) or 'inf' / '-inf', got ${typeof normType === 'string' ? JSON.stringify(normType) : String(normType)}`,
     );
   return p;
 }
@@ -119,14 +162,15 @@ function gradientsOf(fn: string, params: Iterable<Tensor> | Tensor): TypedArray[
  * Clip the gradients of `params` in place so that their global norm is at most `maxNorm`, and return
  * the global norm **before** clipping, as PyTorch's `torch.nn.utils.clip_grad_norm_`.
  *
- * `total = ‖(‖g_1‖_p, …, ‖g_n‖_p)‖_p` (for `p = Infinity`: `max |g|`), then every gradient is
+ * `total = ‖(‖g_1‖_p, …, ‖g_n‖_p)‖_p` (for `p = Infinity`: `max |g|`; every order PyTorch takes is
+ * accepted: 0 counts non-zero entries, negative p and `-Infinity` (`min |g|`) as {@link vectorNorm}), then every gradient is
  * multiplied by `min(1, maxNorm / (total + 1e-6))`, even when that factor is 1. The `1e-6` leaves
  * clipped gradients with a norm slightly below `maxNorm`. Parameters whose `grad` is `null` are
  * ignored; with no gradient at all the result is 0.
  *
  * @param params - a tensor or an iterable of tensors whose `grad` is clipped
  * @param maxNorm - the largest allowed global norm (≥ 0)
- * @param normType - the order p of the norm: any p > 0, or `Infinity` (also `'inf'`); default 2
+ * @param normType - the order p of the norm: any number but NaN, `Infinity` (also `'inf'`) or `-Infinity` (`'-inf'`); default 2
  * @param options - `errorIfNonfinite` (default false): throw if the total norm is NaN or infinite
  * @returns the total norm of the gradients before clipping
  *
@@ -141,7 +185,7 @@ function gradientsOf(fn: string, params: Iterable<Tensor> | Tensor): TypedArray[
 export function clipGradNorm(
   params: Iterable<Tensor> | Tensor,
   maxNorm: number,
-  normType: number | 'inf' = 2,
+  normType: number | 'inf' | '-inf' = 2,
   options: ClipGradNormOptions = {},
 ): number {
   const fn = 'clipGradNorm';

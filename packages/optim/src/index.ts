@@ -18,7 +18,15 @@
  * @mergeModuleWith <project>
  */
 export { chain, mergeCouplings } from './chain';
-export { type ClipGradNormOptions, clipCoefficient, clipGradNorm, clipGradValue, globalNorm, vectorNorm } from './clip';
+export {
+  type ClipGradNormOptions,
+  clipCoefficient,
+  clipGradNorm,
+  clipGradValue,
+  globalNorm,
+  parseNormType,
+  vectorNorm,
+} from './clip';
 export { type StepContextOptions, stepContext } from './context';
 export { defineOptimizer, definitionOf } from './define';
 export type { DeviceClosureStep, OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';

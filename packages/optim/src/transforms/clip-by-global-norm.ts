@@ -1,5 +1,4 @@
-import { ValueError } from '@nablajs/core';
-import { clipCoefficient, globalNorm } from '../clip';
+import { clipCoefficient, globalNorm, parseNormType } from '../clip';
 import type { UpdateRule } from '../types';
 import { checkNumber } from '../validate';
 
@@ -18,7 +17,7 @@ import { checkNumber } from '../validate';
  * Allocates nothing per step.
  *
  * @param maxNorm - the largest allowed global norm (≥ 0)
- * @param normType - the order p of the norm (any p > 0, or `Infinity`); default 2
+ * @param normType - the order p of the norm, as {@link clipGradNorm} takes it (any number but NaN, ±`Infinity`); default 2
  *
  * @see https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html
  * @see https://optax.readthedocs.io/en/latest/api/transformations.html#optax.clip_by_global_norm
@@ -31,16 +30,15 @@ import { checkNumber } from '../validate';
  * });
  * ```
  */
-export function clipByGlobalNorm(maxNorm: number, normType = 2): UpdateRule<null> {
+export function clipByGlobalNorm(maxNorm: number, normType: number | 'inf' | '-inf' = 2): UpdateRule<null> {
   checkNumber('clipByGlobalNorm', 'maxNorm', maxNorm, { min: 0 });
-  if (typeof normType !== 'number' || !(normType > 0))
-    throw new ValueError(`clipByGlobalNorm: normType must be a number > 0 or Infinity, got ${String(normType)}`);
+  const p = parseNormType('clipByGlobalNorm', normType);
   return {
     init: () => null,
     // NOTE: the norm is over every parameter of the group: one parameter's update depends on the others.
     couples: { global: true },
     update(updates) {
-      const coef = clipCoefficient(maxNorm, globalNorm(updates, normType));
+      const coef = clipCoefficient(maxNorm, globalNorm(updates, p));
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i];
         if (u === null) continue;

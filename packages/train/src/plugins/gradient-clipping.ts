@@ -1,5 +1,5 @@
 import { ValueError } from '@nablajs/core';
-import { clipGradNorm, clipGradValue } from '@nablajs/optim';
+import { clipGradNorm, clipGradValue, parseNormType } from '@nablajs/optim';
 import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { TrainPlugin } from '../types';
 
@@ -7,8 +7,8 @@ import type { TrainPlugin } from '../types';
 export interface GradientClippingOptions {
   /** Scale the gradients so that their global norm is at most this (PyTorch's `clip_grad_norm_`). */
   maxNorm?: number;
-  /** The order of the norm for `maxNorm`: any p > 0 or `Infinity`. Default 2. */
-  normType?: number;
+  /** The order of the norm for `maxNorm`, as `clipGradNorm` takes it (any number but NaN, ±`Infinity`, `'inf'`). Default 2. */
+  normType?: number | 'inf' | '-inf';
   /** Clamp every gradient element to `[-clipValue, clipValue]` (PyTorch's `clip_grad_value_`). */
   clipValue?: number;
 }
@@ -34,14 +34,12 @@ export function gradientClipping(options: GradientClippingOptions): TrainPlugin 
   if (typeof options !== 'object' || options === null)
     throw new ValueError(`${fn}: expected options { maxNorm?, normType?, clipValue? }`);
   const { maxNorm, clipValue } = options;
-  const normType = options.normType ?? 2;
+  const normType = parseNormType(fn, options.normType ?? 2);
   if (maxNorm === undefined && clipValue === undefined) throw new ValueError(`${fn}: give maxNorm, clipValue or both`);
   if (maxNorm !== undefined && (typeof maxNorm !== 'number' || !(maxNorm >= 0)))
     throw new ValueError(`${fn}: maxNorm must be a number >= 0, got ${maxNorm}`);
   if (clipValue !== undefined && (typeof clipValue !== 'number' || !(clipValue >= 0)))
     throw new ValueError(`${fn}: clipValue must be a number >= 0, got ${clipValue}`);
-  if (typeof normType !== 'number' || !(normType > 0))
-    throw new ValueError(`${fn}: normType must be a number > 0 or Infinity, got ${normType}`);
   return {
     name: 'gradientClipping',
     afterBackward(ctx) {
