@@ -27,7 +27,7 @@ describe('cosineAnnealingLR', () => {
     const opt = fakeOptimizer([{ lr: 1 }]);
     expect(() => cosineAnnealingLR(opt, { tMax: 0 })).toThrow(ValueError);
     expect(() => cosineAnnealingLR(opt, { tMax: 0 })).toThrow(
-      'cosineAnnealingLR: tMax must be a positive integer, got 0',
+      'cosineAnnealingLR: tMax must be a positive number, got 0',
     );
     expect(() => cosineAnnealingLR(opt, { tMax: 5, etaMin: Number.NaN })).toThrow(
       'cosineAnnealingLR: etaMin must be a finite number, got NaN',

@@ -1,8 +1,10 @@
+import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import {
   checkTarget,
   createScheduler,
   finite,
+  positive,
   positiveInt,
   type Scheduler,
   type SchedulerStateDict,
@@ -11,7 +13,7 @@ import {
 
 /** Options of {@link cosineAnnealingLR} (PyTorch's `CosineAnnealingLR` kwargs in lowerCamelCase). */
 export interface CosineAnnealingLROptions {
-  /** Half period of the cosine, in epochs (PyTorch's `T_max`). */
+  /** Half period of the cosine, in epochs (PyTorch's `T_max`); any positive number. */
   tMax: number;
   /** The lowest value, reached at `t = tMax`. Default 0. */
   etaMin?: number;
@@ -40,14 +42,23 @@ export function cosineAnnealingLR(optimizer: Optimizer, options: CosineAnnealing
   const name = 'cosineAnnealingLR';
   const { tMax, etaMin = 0, key = 'lr' } = options ?? ({} as CosineAnnealingLROptions);
   checkTarget(name, optimizer, key);
-  positiveInt(name, 'tMax', tMax);
+  // A number of epochs, not necessarily whole (PyTorch takes a float T_max).
+  positive(name, 'tMax', tMax);
   finite(name, 'etaMin', etaMin);
   return createScheduler(name, optimizer, key, {
     next: (t, current, base) => {
       if (t === 0) return [...current];
       if ((t - 1 - tMax) % (2 * tMax) === 0)
-        return current.map((v, i) => v + ((base[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
-      const ratio = (1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax));
+        // zip(base_lrs, groups) in PyTorch: a group added after construction is left alone at this step.
+        return base.map((b, i) => current[i] + ((b - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+      const below = 1 + Math.cos((Math.PI * (t - 1)) / tMax);
+      // Only a fractional tMax can get here with the previous value at the bottom of the cosine (Python
+      // raises ZeroDivisionError).
+      if (below === 0)
+        throw new ValueError(
+          `${name}: tMax ${tMax} puts step ${t - 1} at the bottom of the cosine; the next value is 0/0`,
+        );
+      const ratio = (1 + Math.cos((Math.PI * t) / tMax)) / below;
       return current.map((v) => ratio * (v - etaMin) + etaMin);
     },
     closedForm: (t, base) => base.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2),

@@ -84,7 +84,7 @@ describe('cyclicLR', () => {
     const opt = fakeOptimizer([{ lr: 1, momentum: 0.9 }]);
     expect(() => cyclicLR(opt, { baseLr: 1, maxLr: 2, stepSizeUp: 0 })).toThrow(ValueError);
     expect(() => cyclicLR(opt, { baseLr: 1, maxLr: 2, stepSizeUp: 0 })).toThrow(
-      'cyclicLR: stepSizeUp must be a positive integer, got 0',
+      'cyclicLR: stepSizeUp must be a positive number, got 0',
     );
     expect(() => cyclicLR(opt, { baseLr: 1, maxLr: 2, mode: 'foo' as never })).toThrow(
       `cyclicLR: mode must be one of 'triangular', 'triangular2', 'exp_range', got "foo"`,

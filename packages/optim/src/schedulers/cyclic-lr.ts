@@ -8,10 +8,10 @@ import {
   func,
   type MomentumSlot,
   momentumSlots,
-  nonNegativeInt,
+  nonNegative,
   oneOf,
   perGroup,
-  positiveInt,
+  positive,
   readMomentum,
   type Scheduler,
   type SchedulerStateDict,
@@ -26,9 +26,9 @@ export interface CyclicLROptions {
   baseLr: number | readonly number[];
   /** The upper bound of the cycle, for every group or per group. */
   maxLr: number | readonly number[];
-  /** Steps in the increasing half of a cycle. Default 2000. */
+  /** Steps in the increasing half of a cycle (any positive number). Default 2000. */
   stepSizeUp?: number;
-  /** Steps in the decreasing half of a cycle. Default `stepSizeUp`. */
+  /** Steps in the decreasing half of a cycle (any number ≥ 0). Default `stepSizeUp`. */
   stepSizeDown?: number;
   /** `'triangular'` (default), `'triangular2'` (amplitude halved each cycle) or `'exp_range'` (`gamma^t`). */
   mode?: 'triangular' | 'triangular2' | 'exp_range';
@@ -91,8 +91,9 @@ export function cyclicLR(optimizer: Optimizer, options: CyclicLROptions): Schedu
   const groups = optimizer.paramGroups.length;
   const baseLrs = perGroup(name, 'baseLr', baseLr, groups, finite);
   const maxLrs = perGroup(name, 'maxLr', maxLr, groups, finite);
-  const up = positiveInt(name, 'stepSizeUp', stepSizeUp);
-  const down = stepSizeDown === undefined ? up : nonNegativeInt(name, 'stepSizeDown', stepSizeDown);
+  // Numbers of steps, not necessarily whole (PyTorch takes floats).
+  const up = positive(name, 'stepSizeUp', stepSizeUp);
+  const down = stepSizeDown === undefined ? up : nonNegative(name, 'stepSizeDown', stepSizeDown);
   const totalSize = up + down;
   const stepRatio = up / totalSize;
   finite(name, 'gamma', gamma);

@@ -76,6 +76,7 @@ export function multiplicativeLR(optimizer: Optimizer, options: LambdaLROptions)
   checkTarget(name, optimizer, key);
   const fns = lambdas(name, optimizer, lrLambda);
   return createScheduler(name, optimizer, key, {
-    next: (t, current) => (t > 0 ? current.map((v, i) => v * factor(name, fns[i], t)) : [...current]),
+    // PyTorch zips the lambdas with the groups: a group added after construction is left alone.
+    next: (t, current) => (t > 0 ? fns.map((f, i) => current[i] * factor(name, f, t)) : [...current]),
   });
 }

@@ -114,6 +114,23 @@ describe('oneCycleLR', () => {
     expect(allClose(groupValues(opt, 'momentum'), [0.9, 0.8])).toBe(true);
   });
 
+  it('throws where PyTorch divides by a phase of no length, and leaves the optimizer alone at construction', () => {
+    const opt = fakeOptimizer([{ lr: 0.5, momentum: 0.3 }]);
+    // pctStart · totalSteps = 1: the first phase ends at step 0 (torch: ZeroDivisionError in __init__).
+    for (const threePhase of [false, true])
+      expect(() => oneCycleLR(opt, { maxLr: 1, totalSteps: 10, pctStart: 0.1, threePhase })).toThrow(
+        /^oneCycleLR: step 0 falls in phase 1 of [23], which has no length \(pctStart · totalSteps = 1\)/,
+      );
+    expect([opt.paramGroups[0].lr, opt.paramGroups[0].momentum]).toEqual([0.5, 0.3]);
+    // pctStart = 1: the last phase is empty, reached at step totalSteps only (torch raises at that step).
+    const s = oneCycleLR(opt, { maxLr: 1, totalSteps: 5, pctStart: 1, annealStrategy: 'linear' });
+    for (let t = 1; t < 5; t++) s.step();
+    expect(opt.paramGroups[0].lr).toBe(1);
+    expect(() => s.step()).toThrow('oneCycleLR: step 5 falls in phase 2 of 2, which has no length');
+    expect(s.lastEpoch).toBe(4);
+    expect(opt.paramGroups[0].lr).toBe(1);
+  });
+
   it('rejects bad options', () => {
     const opt = fakeOptimizer([{ lr: 1, momentum: 0.9 }]);
     expect(() => oneCycleLR(opt, { maxLr: 1 })).toThrow(

@@ -67,7 +67,9 @@ interface Phase {
  * to `maxLr / divFactor / finalDivFactor`, over `totalSteps` steps; momentum goes the opposite way.
  *
  * Phases end at steps `pctStart * T - 1` and `T - 1` (three-phase: `pctStart * T - 1`, `2 pctStart T - 2`,
- * `T - 1`). Within a phase, `pct = (t - start) / (end - start)` and the value is
+ * `T - 1`). A phase of no length that a step reaches is a ValueError, where PyTorch raises
+ * ZeroDivisionError: at construction when `pctStart * T = 1`, at step T when the last phase is empty
+ * (`pctStart = 1`). Within a phase, `pct = (t - start) / (end - start)` and the value is
  * `end + (start - end) / 2 * (1 + cos(pi * pct))` (cos) or `start + (end - start) * pct` (linear).
  * The scheduler overwrites the groups' learning rate (and momentum, or `betas[0]` for Adam-like groups, a
  * new array each time) at construction. Like PyTorch, it allows `totalSteps` calls to `step()` and throws
@@ -152,6 +154,13 @@ export function oneCycleLR(optimizer: Optimizer, options: OneCycleLROptions): Sc
       ? (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1)
       : (start: number, end: number, pct: number) => (end - start) * pct + start;
 
+  const emptyPhase = (t: number, index: number) =>
+    new ValueError(
+      `${name}: step ${t} falls in phase ${index + 1} of ${phases.length}, which has no length ` +
+        `(pctStart · totalSteps = ${pctStart * totalSteps}); choose pctStart and totalSteps so that every phase has a length (PyTorch raises ZeroDivisionError here)`,
+    );
+  // Step 0 is taken below: fail before anything is written.
+  if (phases[0].end === 0) throw emptyPhase(0, 0);
   // PyTorch writes initial_lr (overwriting any earlier one) and sets momentum to maxMomentum up front.
   for (let i = 0; i < groups; i++) setInitialValue(optimizer.paramGroups[i], key, initialLrs[i]);
   if (cycleMomentum) writeMomentum(optimizer, slots, maxMomentums);
@@ -163,22 +172,25 @@ export function oneCycleLR(optimizer: Optimizer, options: OneCycleLROptions): Sc
     optimizer,
     key,
     {
+      fixedGroups: 'its maxLr and momentum bounds are per param group, set at construction',
       next: (t) => {
         if (t > totalSteps)
           throw new ValueError(`${name}: step() was called ${t} times, more than totalSteps (${totalSteps})`);
         let start = 0;
-        let phase = phases[phases.length - 1];
+        let index = phases.length - 1;
         for (let p = 0; p < phases.length; p++) {
           if (t <= phases[p].end || p === phases.length - 1) {
-            phase = phases[p];
+            index = p;
             break;
           }
           start = phases[p].end;
         }
-        // NOTE: PyTorch divides 0 by 0 (NaN) when a phase has zero length (pctStart * totalSteps = 1);
-        // we take pct = 0 there, the start of the phase.
+        const phase = phases[index];
         const span = phase.end - start;
-        const pct = span === 0 ? 0 : (t - start) / span;
+        // PyTorch raises ZeroDivisionError where a phase of no length is reached: at construction when
+        // pctStart · totalSteps = 1, at the last step when the last phase is empty (pctStart = 1, say).
+        if (span === 0) throw emptyPhase(t, index);
+        const pct = (t - start) / span;
         const values = lrs[phase.startLr].map((s, i) => anneal(s, lrs[phase.endLr][i], pct));
         pendingMomentum = cycleMomentum
           ? momentums[phase.startMomentum].map((s, i) => anneal(s, momentums[phase.endMomentum][i], pct))

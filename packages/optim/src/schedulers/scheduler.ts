@@ -332,11 +332,11 @@ export function writeMomentum(optimizer: Optimizer, slots: readonly MomentumSlot
   }
 }
 
-/** Read the momentum of every group from its slot. */
+/** Read the momentum of the groups that have a slot (groups added later have none and are not read). */
 export function readMomentum(optimizer: Optimizer, slots: readonly MomentumSlot[]): number[] {
-  return optimizer.paramGroups.map((g, i) => {
-    const group = g as Record<string, unknown>;
-    return slots[i] === 'momentum' ? (group.momentum as number) : (group.betas as readonly number[])[0];
+  return slots.map((slot, i) => {
+    const group = optimizer.paramGroups[i] as Record<string, unknown>;
+    return slot === 'momentum' ? (group.momentum as number) : (group.betas as readonly number[])[0];
   });
 }
 
@@ -386,6 +386,14 @@ export interface ScheduleRule {
   check?(state: SchedulerStateDict): void;
   /** Load the extra fields (after {@link ScheduleRule.check}), after the values were written back. */
   load?(state: SchedulerStateDict): void;
+  /**
+   * Why the rule cannot step once param groups were added to the optimizer after construction, if it cannot
+   * (PyTorch's OneCycleLR fails there). Other rules get every group's current value in `next` and give
+   * values for the groups they schedule, as PyTorch's `get_lr()` does: chainable formulas (`current.map`)
+   * schedule the new groups too, formulas over the base values (`base.map`) leave them alone, as
+   * PyTorch's `zip(self.base_lrs, ...)` does.
+   */
+  fixedGroups?: string;
 }
 
 /** Options of {@link createScheduler}. */
@@ -407,7 +415,7 @@ export function createScheduler(
   rule: ScheduleRule,
   options: CreateSchedulerOptions = {},
 ): Scheduler {
-  const groups = optimizer.paramGroups.length;
+  let groups = optimizer.paramGroups.length;
   const current = readValues(name, optimizer, key);
   const initial = optimizer.paramGroups.map((g, i) => initialValue(g, key, current[i]));
   let base: number[] = options.baseValues ? [...options.baseValues] : initial;
@@ -419,14 +427,26 @@ export function createScheduler(
     lastValues = readValues(name, optimizer, key);
     rule.afterWrite?.();
   };
+  /** The groups' values; groups added since construction are taken in unless the rule cannot (fixedGroups). */
+  const readGroups = (): number[] => {
+    const now = readValues(name, optimizer, key);
+    if (now.length === groups) return now;
+    if (now.length < groups || rule.fixedGroups !== undefined)
+      throw new ValueError(
+        `${name}: the optimizer has ${now.length} param groups, but the scheduler was built for ${groups}` +
+          (now.length > groups ? ` (${rule.fixedGroups}); build a new scheduler for the new groups` : ''),
+      );
+    groups = now.length;
+    return now;
+  };
   const advance = () => {
     const epoch = lastEpoch + 1;
-    const values = rule.next(epoch, readValues(name, optimizer, key, groups), base);
+    const values = rule.next(epoch, readGroups(), base);
     lastEpoch = epoch;
     write(values);
   };
   const stepTo = (epoch: number) => {
-    const now = readValues(name, optimizer, key, groups);
+    const now = readGroups();
     const values = rule.closedForm ? rule.closedForm(epoch, base) : rule.next(epoch, now, base);
     lastEpoch = Math.floor(epoch);
     write(values);

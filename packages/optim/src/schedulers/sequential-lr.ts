@@ -57,13 +57,13 @@ function compositeState(
   fn: string,
   optimizer: Optimizer,
   key: string,
-  groups: number,
   subs: readonly SchedulerInternals[],
   restore: (lastEpoch: number, lastValues: number[]) => void,
 ): { checkState: (state: SchedulerStateDict) => void; applyState: (state: SchedulerStateDict) => void } {
   return {
     checkState(state) {
-      const s = checkStateHeader(fn, state, key, groups);
+      // The optimizer's groups now: the sub-schedulers take in groups added after construction.
+      const s = checkStateHeader(fn, state, key, optimizer.paramGroups.length);
       stateNumber(fn, s, 'lastEpoch', true);
       checkChildren(fn, s, subs);
     },
@@ -119,7 +119,6 @@ export function sequentialLR(optimizer: Optimizer, options: SequentialLROptions)
       );
   });
   const subsList = [...schedulers];
-  const groups = optimizer.paramGroups.length;
 
   let lastEpoch = 0;
   let lastValues: number[] = [];
@@ -149,7 +148,7 @@ export function sequentialLR(optimizer: Optimizer, options: SequentialLROptions)
     lastValues = subsList[idx].getLastLr();
   };
 
-  const { checkState, applyState } = compositeState(name, optimizer, key, groups, subs, (epoch, values) => {
+  const { checkState, applyState } = compositeState(name, optimizer, key, subs, (epoch, values) => {
     lastEpoch = epoch;
     lastValues = values;
   });
@@ -221,11 +220,10 @@ export function chainedScheduler(schedulers: readonly Scheduler[], optimizer?: O
   const list = [...schedulers];
   const opt = optimizer ?? list[0].optimizer;
   const key = list[list.length - 1].key;
-  const groups = opt.paramGroups.length;
   let lastEpoch = 0;
   let lastValues = readValues(name, opt, key);
 
-  const { checkState, applyState } = compositeState(name, opt, key, groups, subs, (epoch, values) => {
+  const { checkState, applyState } = compositeState(name, opt, key, subs, (epoch, values) => {
     lastEpoch = epoch;
     lastValues = values;
   });

@@ -48,11 +48,16 @@ describe('stepLR', () => {
     expect(opt.paramGroups[0].lr).toBe(1);
   });
 
-  it('refuses to step once the optimizer has a different number of groups', () => {
+  it("schedules a group added after construction (as PyTorch's chainable form does), but refuses one removed", () => {
     const opt = fakeOptimizer([{ lr: 1 }]);
     const s = stepLR(opt, { stepSize: 2 });
     opt.addParamGroup({ params: [], lr: 0.5 });
-    expect(() => s.step()).toThrow('stepLR: the optimizer has 2 param groups, but the scheduler was built for 1');
+    s.step();
+    s.step();
+    expect(s.getLastLr()).toEqual([0.1, 0.05]);
+    opt.paramGroups.pop();
+    opt.paramGroups.pop();
+    expect(() => s.step()).toThrow('stepLR: the optimizer has 0 param groups, but the scheduler was built for 2');
   });
 
   it('takes no epoch argument', () => {
