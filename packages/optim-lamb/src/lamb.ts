@@ -52,6 +52,12 @@ export interface LambOptions {
  * norm layers get their own; to exclude them from weight decay, give them a group with
  * `weightDecay: 0`. ε goes outside the square root, after the bias correction.
  *
+ * Other public implementations differ, and give other numbers: cybertronai's `pytorch-lamb` clamps
+ * `‖p‖` at 10 and skips the bias correction (nabla's `biasCorrection: false` matches it while `‖p‖ < 10`);
+ * NVIDIA apex's `FusedLAMB` clips the global gradient norm to 1 by default (`max_grad_norm`; put
+ * `clipGradNorm` or `clipByGlobalNorm` before the step for that) and skips the trust ratio when the weight
+ * decay is 0 unless `use_nvlamb`.
+ *
  * Recipe: `chain(scaleByAdam(), addDecoupledWeightDecay(), scaleByTrustRatio(), scaleByLearningRate())`.
  *
  * @example
