@@ -432,7 +432,8 @@ const MAPS = [
     inputs: 2,
     params: [['threshold', 'f32']],
     setup: [set('s0', `(f32x4.splat ${get('threshold')})`)],
-    body: set('r', `(v128.and ${get('v0')} (f32x4.gt ${get('v1')} ${get('s0')}))`),
+    // 0 where y <= threshold, g elsewhere (NaN in y passes g, as PyTorch's threshold_backward).
+    body: set('r', `(v128.andnot ${get('v0')} (f32x4.le ${get('v1')} ${get('s0')}))`),
   },
   {
     name: 'leaky_relu_backward',

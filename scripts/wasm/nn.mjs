@@ -273,10 +273,10 @@ function attentionSoftmaxFunction() {
 // ---- ReLU's gradient and the bias gradient ---------------------------------------------------------------
 
 /**
- * `nn_relu_backward_bias(g, y, dz, acc, rows, n)`: dz = g where y > 0, else 0 (the threshold backward of
- * elementwise.mjs: g masked by y > 0, so NaN in y gives 0), for the contiguous rows x n arrays, n a
- * multiple of 4; and acc[j] += dz[r, j] for every row r in order, in f64 (n doubles, zeroed by the
- * caller). One pass for a linear layer's ReLU gradient and its bias gradient, whose sums are those of
+ * `nn_relu_backward_bias(g, y, dz, acc, rows, n)`: dz = 0 where y <= 0, else g (the threshold backward of
+ * elementwise.mjs: g cleared where y <= 0, so NaN in y passes g, as in PyTorch), for the contiguous
+ * rows x n arrays, n a multiple of 4; and acc[j] += dz[r, j] for every row r in order, in f64 (n doubles,
+ * zeroed by the caller). One pass for a linear layer's ReLU gradient and its bias gradient, whose sums are those of
  * ew_sum_cols (f64, row after row), so their rounding to float32 is the same.
  */
 function reluBackwardBiasFunction() {
@@ -292,7 +292,7 @@ function reluBackwardBiasFunction() {
         get('n'),
         ['g', 'y', 'dz'],
         ['a'],
-        `${set('v', `(v128.and (v128.load ${get('g')}) (f32x4.gt (v128.load ${get('y')}) ${f32s(0)}))`)}
+        `${set('v', `(v128.andnot (v128.load ${get('g')}) (f32x4.le (v128.load ${get('y')}) ${f32s(0)}))`)}
         (v128.store ${get('dz')} ${get('v')})
         (v128.store ${get('a')} (f64x2.add (v128.load ${get('a')}) (f64x2.promote_low_f32x4 ${get('v')})))
         (v128.store offset=16 ${get('a')} (f64x2.add (v128.load offset=16 ${get('a')}) ${promoteHigh(get('v'))}))`,

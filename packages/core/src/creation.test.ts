@@ -68,6 +68,13 @@ describe('filled tensors', () => {
     expect(linspace(-1, 0.3, 7, { dtype: 'float64' }).data[6]).toBe(0.3);
   });
 
+  it('linspace with one step gives [start], as torch.linspace and numpy.linspace do', () => {
+    expect(Array.from(linspace(2, 5, 1, { dtype: 'float64' }).data)).toEqual([2]);
+    expect(Array.from(linspace(-3, 7, 1).data)).toEqual([-3]);
+    expect(Array.from(linspace(0.5, -1, 2, { dtype: 'float64' }).data)).toEqual([0.5, -1]);
+    expect(linspace(2, 5, 0).shape).toEqual([0]);
+  });
+
   it('eye puts ones on the diagonal, also for rectangular shapes', () => {
     expect(eye(2, 3).toArray()).toEqual([
       [1, 0, 0],

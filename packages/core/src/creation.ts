@@ -230,11 +230,13 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
 }
 
 /**
- * `steps` evenly spaced values from `start` to `end`, both included.
+ * `steps` evenly spaced values from `start` to `end`, both included, like `torch.linspace`; one step
+ * gives `[start]` and zero steps an empty tensor.
  *
  * @example
  * ```ts
  * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ * linspace(2, 5, 1); // [2]
  * ```
  */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
@@ -243,8 +245,9 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const dtype = checkDType('linspace', 'dtype', options.dtype ?? 'float32');
   const data = isHalfDType(dtype) ? new Float64Array(steps) : allocate(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // NOTE: like PyTorch, fill the second half from the end so that the last value is exactly `end`.
-  const half = Math.floor(steps / 2);
+  // NOTE: like PyTorch, fill the second half from the end so that the last value is exactly `end`;
+  // one step is `[start]` (PyTorch, NumPy), so it counts as the first half.
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
   if (isHalfDType(dtype))
     return finish(encodeHalf(data, dtype, allocate(dtype, steps) as Uint16Array), [steps], dtype, options.requiresGrad);

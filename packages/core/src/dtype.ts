@@ -134,6 +134,12 @@ export function isFloatingDType(dtype: DType): boolean {
  * float32 < float64, where float16 with bfloat16 gives float32 (neither holds the other), and an
  * integer with a half type keeps the half type.
  *
+ * Ops apply it to tensors of every shape, with one exception: a 0-d float tensor (or a number) next to
+ * a dimensioned half tensor does not promote it (PyTorch's rule for 0-d tensors, see `applyOp`).
+ * PyTorch applies that rule to float32 too and nabla does not: `tensor([1, 2]).mul(tensor(0.1, { dtype:
+ * 'float64' }))` is float64 in nabla and float32 in PyTorch (cast the 0-d tensor to keep float32). An
+ * int32 tensor with a 0-d float64 tensor gives float64 in both.
+ *
  * @example
  * ```ts
  * promoteTypes('int32', 'float32'); // 'float32'

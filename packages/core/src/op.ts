@@ -148,9 +148,11 @@ export function listOps(): string[] {
  * Mixed inputs follow {@link promoteTypes} and are not rounded back (float16 with float32 gives
  * float32, float16 with bfloat16 gives float32), except that a 0-d float input next to a dimensioned
  * half tensor does not promote (PyTorch's rule for 0-d tensors and numbers): it is rounded to the half
- * dtype and the result stays half. The recorded node's backward likewise sees float32 copies of the
- * half inputs, output and upstream gradient (made with the differentiable `cast`, so gradients of
- * gradients work), and backward casts the gradients it returns to the inputs' half dtype.
+ * dtype and the result stays half (only half tensors: a 0-d float64 tensor with a dimensioned float32
+ * one gives float64, where PyTorch keeps float32; see {@link promoteTypes}). The recorded node's
+ * backward likewise sees float32 copies of the half inputs, output and upstream gradient (made with the
+ * differentiable `cast`, so gradients of gradients work), and backward casts the gradients it returns
+ * to the inputs' half dtype.
  *
  * @example
  * ```ts

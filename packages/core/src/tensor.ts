@@ -82,7 +82,17 @@ import { type BufferVersion, fingerprintOf, newBufferVersion, syncVersion } from
 /** A tensor, or a plain number that ops turn into a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
 
-/** The axis argument of a reduction: one axis, several, or `undefined`/`null` for all of them. */
+/**
+ * The axis argument of a reduction: one axis, several, or `undefined`/`null` for all of them. An empty
+ * list reduces no axis (the result is the input's values, as NumPy's `axis=()`); PyTorch 1.13's
+ * `x.sum([])` reduces all of them instead, so pass `null` for that.
+ *
+ * @example
+ * ```ts
+ * sum(tensor([[1, 2], [3, 4]]), []).shape; // [2, 2] (torch 1.13: a 0-d 10)
+ * sum(tensor([[1, 2], [3, 4]]), null).item(); // 10
+ * ```
+ */
 export type Axis = number | readonly number[] | null | undefined;
 
 /** A nested array of numbers, as returned by {@link Tensor.toArray}. */
@@ -594,7 +604,10 @@ export class Tensor {
 
   // ---- conversions -------------------------------------------------------------------------
 
-  /** A copy of this tensor converted to `dtype` (differentiable between float dtypes). */
+  /**
+   * A copy of this tensor converted to `dtype` (differentiable between float dtypes; an integer result
+   * never requires gradients, as in PyTorch).
+   */
   to(dtype: DType): Tensor {
     return cast(this, dtype);
   }
@@ -606,7 +619,7 @@ export class Tensor {
   double(): Tensor {
     return cast(this, 'float64');
   }
-  /** An int32 copy, truncating toward zero. */
+  /** An int32 copy, truncating toward zero; it does not require gradients (see {@link Tensor.to}). */
   int(): Tensor {
     return cast(this, 'int32');
   }

@@ -4,13 +4,14 @@ import { eluBackwardKernel, eluKernel } from '../kernels/cpu/activations';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
-import { gt } from './compare';
+import { lt } from './compare';
 import { exp } from './exp';
 import { mul } from './mul';
 import { where } from './where';
 
-// The fused gradient `x > 0 ? g : g * alpha * e^x`; differentiable in g (itself) and in x, where the
-// second derivative is alpha e^x for x <= 0 and 0 elsewhere.
+// The fused gradient `x <= 0 ? g * alpha * e^x : g` (PyTorch's elu_backward, so NaN passes g on);
+// differentiable in g (itself) and in x, where the second derivative is alpha e^x for x < 0 and 0
+// elsewhere (at 0 and NaN too, as PyTorch's elu_double_backward, which masks with x < 0).
 const eluBackwardOp: (inputs: readonly Tensor[], alpha: number) => Tensor = registerOp<number>({
   name: 'eluBackward',
   forward: ([g, x], alpha) => {
@@ -21,7 +22,7 @@ const eluBackwardOp: (inputs: readonly Tensor[], alpha: number) => Tensor = regi
   },
   backward: (gg, { inputs: [g, x], attrs: alpha }) => [
     g.requiresGrad ? eluBackwardOp([gg, x], alpha) : null,
-    x.requiresGrad ? mul(mul(gg, g), where(gt(x, 0), 0, mul(exp(x), alpha))) : null,
+    x.requiresGrad ? mul(mul(gg, g), where(lt(x, 0), mul(exp(x), alpha), 0)) : null,
   ],
 });
 
@@ -40,7 +41,9 @@ const eluOp = registerOp<number>({
  * Elementwise exponential linear unit, like PyTorch's `F.elu`: `x` where `x > 0`, `alpha (e^x - 1)`
  * elsewhere. Integer inputs give a float32 result.
  *
- * Gradient: 1 where `x > 0`, `alpha e^x` elsewhere (so `alpha` at 0).
+ * Gradient: `alpha e^x` where `x <= 0` (so `alpha` at 0), 1 elsewhere; at a NaN input the upstream
+ * gradient passes unchanged, as in PyTorch. The second derivative is `alpha e^x` where `x < 0` and 0
+ * elsewhere, at 0 included (PyTorch's convention).
  *
  * @param alpha - the value the function approaches as `x → -∞`, negated (default 1)
  *

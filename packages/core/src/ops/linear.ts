@@ -10,11 +10,10 @@ import { registerOp } from '../op';
 import { hostReadsMayWait } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
-import { cast } from './cast';
-import { gt } from './compare';
+import { le } from './compare';
 import { matmulTransposed } from './matmul';
-import { mul } from './mul';
 import { sum } from './sum';
+import { where } from './where';
 
 /** The activation a {@link fusedLinear} applies to its output: none, or ReLU. */
 export type FusedActivation = 'none' | 'relu';
@@ -65,8 +64,9 @@ function makeLinearOp(relu: boolean) {
       const b = inputs.length > 2 ? inputs[2] : null;
       if (isGradEnabled()) {
         // createGraph: the same gradients written with ops, so that they differentiate again. The ReLU's
-        // mask is constant almost everywhere (its derivative is zero), as in relu's own VJP.
-        const dz = relu ? mul(g, cast(gt(output, 0), g.dtype)) : g;
+        // mask is constant almost everywhere (its derivative is zero), as in relu's own VJP; g passes
+        // where the output is NaN, as in thresholdBackward.
+        const dz = relu ? where(le(output, 0), 0, g) : g;
         return [
           x.requiresGrad ? matmulTransposed(dz, w) : null,
           w.requiresGrad ? matmulTransposed(dz, x, { transA: true }) : null,

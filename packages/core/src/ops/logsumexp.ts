@@ -35,7 +35,8 @@ const logsumexpOp = registerOp<ReduceAttrs>({
  * Gradient: `softmax(x)` over the reduced axes, `exp(x - logsumexp(x))`, times the upstream gradient.
  *
  * @param x - the tensor to reduce
- * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`,
+ *   none when `[]` (NumPy's rule; PyTorch 1.13 reduces all of them, see {@link Axis})
  * @param keepdims - keep the reduced axes as size-1 dimensions
  *
  * @example

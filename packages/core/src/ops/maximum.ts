@@ -27,6 +27,8 @@ const maximumOp = registerOp<undefined>({
  * Either operand may be a number.
  *
  * Gradient: `g` goes to the larger operand; on ties it is split evenly (`g/2` each), as in PyTorch.
+ * Where one operand is NaN, `g` goes to the NaN operand and the other gets 0 (both get `g` when both
+ * are NaN); PyTorch 1.13 gives `g` to both operands there.
  *
  * @example
  * ```ts

@@ -10,10 +10,14 @@ const minWithIndicesFn = defineExtremumWithIndices('minWithIndices');
  * indices, use {@link minWithIndices}.
  *
  * Gradient: split evenly among the elements equal to the minimum (with `k` ties, each gets `g/k`),
- * as in PyTorch's `amin`.
+ * as in PyTorch's `amin`. Where a reduced group holds NaN, the gradient is split evenly among its NaN
+ * elements (the others get 0). For a full reduction that is PyTorch's result too; per axis, PyTorch
+ * 1.13's `amin` gives NaN to every element of such a group instead (it divides by the count of
+ * elements equal to a NaN result, which is 0).
  *
  * @param x - the tensor to reduce
- * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`,
+ *   none when `[]` (NumPy's rule; PyTorch 1.13 reduces all of them, see {@link Axis})
  * @param keepdims - keep the reduced axes as size-1 dimensions
  *
  * @example

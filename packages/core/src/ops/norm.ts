@@ -69,7 +69,8 @@ const normOp = registerOp<NormAttrs>({
  *
  * @param x - the tensor to reduce
  * @param p - the order: 0, any positive number, `Infinity` or `-Infinity`
- * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`,
+ *   none when `[]` (NumPy's rule; PyTorch 1.13 reduces all of them, see {@link Axis})
  * @param keepdims - keep the reduced axes as size-1 dimensions
  *
  * @example

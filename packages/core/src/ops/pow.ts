@@ -67,16 +67,19 @@ const powOp = registerOp<undefined>({
  * with `x`); `x` may be a number with a tensor exponent. A negative base with an integer exponent works
  * (`(-2)^3 = -8`); with a fractional one it gives NaN. An int32 tensor to a non-negative integer power
  * stays int32 (negative integer powers of integers throw, as in PyTorch); to a fractional power it
- * gives float32.
+ * gives float32. Special cases follow C's `pow` (IEEE 754) and PyTorch, not JavaScript's `Math.pow`:
+ * `1^y = 1` for every `y`, NaN and ±Infinity included, and `(-1)^±Infinity = 1`; a number exponent of
+ * `0.5` is `sqrt(x)` and `-0.5` is `1 / sqrt(x)`, as in PyTorch (so `(-0)^-0.5` is -Infinity).
  *
  * Gradient: `d/dx x^b = b x^(b-1)` (so `d/dx x^1.5` is 0 at 0, and an exponent of 0 gives 0) and
- * `d/db x^b = x^b log x` (0 where `x = 0` and `b >= 0`).
+ * `d/db x^b = x^b log x` (0 where `x = 0` and `b >= 0`, and 0 at `x = 1` for every `b`, as in PyTorch).
  *
  * @example
  * ```ts
  * pow(tensor([1, 2, 3]), 2).toArray(); // [1, 4, 9]
  * pow(tensor([-2]), 3).toArray(); // [-8]
  * pow(2, tensor([0, 1, 10])).toArray(); // [1, 2, 1024]
+ * pow(tensor([1, -1]), Infinity).toArray(); // [1, 1] (Math.pow gives NaN)
  * ```
  */
 export function pow(x: TensorLike, exponent: TensorLike): Tensor {

@@ -5,7 +5,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { Tensor } from '../tensor';
 
-// The gradient of relu (PyTorch's threshold_backward): g where x > threshold, 0 elsewhere. Linear in g,
+// The gradient of relu (PyTorch's threshold_backward): 0 where x <= threshold, g elsewhere (NaN too). Linear in g,
 // and its derivative in x is zero almost everywhere, so its own VJP is itself applied to gg.
 const thresholdBackwardOp: (inputs: readonly Tensor[], threshold: number) => Tensor = registerOp<number>({
   name: 'thresholdBackward',
@@ -32,7 +32,8 @@ const reluOp = registerOp<undefined>({
 /**
  * Elementwise rectified linear unit `max(x, 0)`. Integer tensors stay int32; NaN stays NaN.
  *
- * Gradient: 1 where `x > 0` and 0 elsewhere, **including at `x = 0`** (PyTorch's convention).
+ * Gradient: 0 where `x <= 0`, **including at `x = 0`**, and 1 elsewhere (PyTorch's convention: at a
+ * NaN input the upstream gradient passes unchanged, as in `threshold_backward`).
  *
  * @example
  * ```ts

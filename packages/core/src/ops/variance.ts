@@ -5,12 +5,15 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { eq } from './compare';
+import { div } from './div';
 import { mean } from './mean';
 import { mul } from './mul';
 import { reshape } from './reshape';
 import { sqrt } from './sqrt';
 import { sub } from './sub';
 import { type ReduceAttrs, reducedCount, reductionAxes } from './sum';
+import { where } from './where';
 
 /** Options of {@link variance} and {@link std}. */
 export interface VarianceOptions {
@@ -39,11 +42,18 @@ interface VarianceAttrs extends ReduceAttrs {
   readonly correction: number;
 }
 
-/** `N - correction`, clamped at 0 like PyTorch (the result is then Infinity or NaN). */
+/** `N - correction`, clamped at 0 like PyTorch's forward (the result is then Infinity or NaN). */
 function divisorOf(shape: readonly number[], { axes, correction }: VarianceAttrs): number {
   return Math.max(0, reducedCount(shape, axes) - correction);
 }
 
+/** `x - mean(x)` over the reduced axes, recomputed in the graph so that second derivatives work. */
+function centeredOf(x: Tensor, { axes }: VarianceAttrs): Tensor {
+  return sub(x, mean(x, axes, true));
+}
+
+// NOTE: the backwards divide by the unclamped `N - correction`, as PyTorch's var_backward does, so a
+// correction >= N gives a finite gradient (or ±Infinity/NaN when N - correction is 0), not NaN.
 const varianceOp = registerOp<VarianceAttrs>({
   name: 'variance',
   forward: ([x], attrs) => {
@@ -54,17 +64,28 @@ const varianceOp = registerOp<VarianceAttrs>({
     return new Tensor(out, shape, dtype);
   },
   backward: (g, { inputs: [x], attrs }) => {
-    // Written with tensor ops (the mean is recomputed in the graph) so that second derivatives work.
-    const centered = sub(x, mean(x, attrs.axes, true));
-    const scale = mul(reshape(g, reducedShape(x.shape, attrs.axes, true)), 2 / divisorOf(x.shape, attrs));
-    return [mul(centered, scale)];
+    const n = reducedCount(x.shape, attrs.axes) - attrs.correction;
+    return [mul(centeredOf(x, attrs), mul(reshape(g, reducedShape(x.shape, attrs.axes, true)), 2 / n))];
   },
 });
 
-function varianceOf(fn: string, x: Tensor, axis: Axis, options: VarianceOptions): Tensor {
+const stdOp = registerOp<VarianceAttrs>({
+  name: 'std',
+  forward: ([x], attrs) => sqrt(varianceOp([x], attrs)),
+  backward: (g, { inputs: [x], output, attrs }) => {
+    // PyTorch's std_backward: var_backward(g / (2 std)), with g / (2 std) taken as 0 where std is 0.
+    // The denominator is 1 there too, so that the gradient of this gradient stays finite.
+    const zero = eq(output, 0);
+    const scaled = where(zero, 0, div(g, where(zero, 1, output)));
+    const n = reducedCount(x.shape, attrs.axes) - attrs.correction;
+    return [mul(centeredOf(x, attrs), mul(reshape(scaled, reducedShape(x.shape, attrs.axes, true)), 1 / n))];
+  },
+});
+
+function attrsOf(fn: string, x: Tensor, axis: Axis, options: VarianceOptions): VarianceAttrs {
   const axes = reductionAxes(fn, x, axis);
   const correction = resolveCorrection(fn, options);
-  return varianceOp([x], { axes, keepdims: options.keepdims ?? false, correction });
+  return { axes, keepdims: options.keepdims ?? false, correction };
 }
 
 /**
@@ -73,10 +94,13 @@ function varianceOf(fn: string, x: Tensor, axis: Axis, options: VarianceOptions)
  * a float32 result. The forward is one fused two-pass kernel; the gradient is written with tensor ops,
  * so gradients of any order work.
  *
- * Gradient: `2 (x - mean) / (N - correction)` times the upstream gradient.
+ * Gradient: `2 (x - mean) / (N - correction)` times the upstream gradient. As in PyTorch, the forward
+ * clamps `N - correction` at 0 (a correction of `N` or more gives Infinity, or NaN for a constant
+ * group) while the gradient divides by `N - correction` itself, so it stays finite when it is negative.
  *
  * @param x - the tensor to reduce
- * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`,
+ *   none when `[]` (NumPy's rule; PyTorch 1.13 reduces all of them, see {@link Axis})
  * @param options - `keepdims`, `unbiased` (default true) or `correction` (overrides `unbiased`)
  *
  * @example
@@ -88,25 +112,31 @@ function varianceOf(fn: string, x: Tensor, axis: Axis, options: VarianceOptions)
  * ```
  */
 export function variance(x: Tensor, axis?: Axis, options: VarianceOptions = {}): Tensor {
-  return varianceOf('variance', x, axis, options);
+  return varianceOp([x], attrsOf('variance', x, axis, options));
 }
 
 /**
  * The standard deviation over `axis`, `sqrt(variance(x, axis, options))`, like `torch.std`; unbiased
  * by default.
  *
- * Gradient: `(x - mean) / ((N - correction) · std)` times the upstream gradient; infinite (NaN) where
- * the standard deviation is 0, as in PyTorch.
+ * Gradient: `(x - mean) / ((N - correction) · std)` times the upstream gradient, and 0 for every
+ * element of a group whose standard deviation is 0 (a constant group), as PyTorch's `std_backward`
+ * does; the gradient of that gradient is finite there too. `N - correction` is not clamped in the
+ * gradient (see {@link variance}).
  *
  * @param x - the tensor to reduce
- * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`
+ * @param axis - the axis or axes to reduce, negative from the end; all of them when omitted or `null`,
+ *   none when `[]` (NumPy's rule; PyTorch 1.13 reduces all of them, see {@link Axis})
  * @param options - `keepdims`, `unbiased` (default true) or `correction` (overrides `unbiased`)
  *
  * @example
  * ```ts
  * std(tensor([2, 4, 4, 4, 5, 5, 7, 9]), null, { unbiased: false }).item(); // 2
+ * const x = tensor([3, 3, 3], { requiresGrad: true });
+ * std(x).backward();
+ * x.grad!.toArray(); // [0, 0, 0] (not NaN)
  * ```
  */
 export function std(x: Tensor, axis?: Axis, options: VarianceOptions = {}): Tensor {
-  return sqrt(varianceOf('std', x, axis, options));
+  return stdOp([x], attrsOf('std', x, axis, options));
 }

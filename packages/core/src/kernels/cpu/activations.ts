@@ -47,14 +47,17 @@ export function reluKernel(x: TypedArray, out: TypedArray): void {
   }
 }
 
-/** The gradient of `relu` (PyTorch's `threshold_backward`): `g` where `x > threshold`, 0 elsewhere. */
+/**
+ * The gradient of `relu` (PyTorch's `threshold_backward`): 0 where `x <= threshold`, `g` elsewhere, so
+ * a NaN `x` passes `g` on, as in PyTorch.
+ */
 export function thresholdBackwardKernel(g: TypedArray, x: TypedArray, out: TypedArray, threshold: number): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i] > threshold ? g[i] : 0;
+  for (let i = 0; i < x.length; i++) out[i] = x[i] <= threshold ? 0 : g[i];
 }
 
 /**
- * ReLU's gradient and a linear layer's bias gradient in one call, on `rows x n` arrays: `dz = g` where
- * `y > 0`, else 0 ({@link thresholdBackwardKernel}), and `db[j] = Σ_r dz[r, j]` (the sum over axis 0, as
+ * ReLU's gradient and a linear layer's bias gradient in one call, on `rows x n` arrays: `dz = 0` where
+ * `y <= 0`, else `g` (NaN in `y` passes `g`, {@link thresholdBackwardKernel}), and `db[j] = Σ_r dz[r, j]` (the sum over axis 0, as
  * `sumKernel`). A backend replaces it with one pass over the arrays; the results are the two kernels'.
  */
 export function reluBackwardBiasKernel(
@@ -201,11 +204,11 @@ export function logSigmoidKernel(x: TypedArray, out: TypedArray): void {
   }
 }
 
-/** The gradient of `elu`: `g` where `x > 0`, `g * alpha * e^x` elsewhere. */
+/** The gradient of `elu`: `g * alpha * e^x` where `x <= 0`, `g` elsewhere (NaN included, as in PyTorch). */
 export function eluBackwardKernel(g: TypedArray, x: TypedArray, out: TypedArray, alpha: number): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    out[i] = v > 0 ? g[i] : g[i] * alpha * Math.exp(v);
+    out[i] = v <= 0 ? g[i] * alpha * Math.exp(v) : g[i];
   }
 }
 

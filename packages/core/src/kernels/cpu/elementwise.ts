@@ -168,7 +168,24 @@ export function extremumShareKernel(
   broadcastBinary(a, aShape, b, bShape, out, outShape, share);
 }
 
-/** The cpu kernel of `pow` with a tensor exponent: `out = a ** b`. */
+/**
+ * `a ** b` with the special cases of C's `pow` (IEEE 754), which PyTorch follows, where JavaScript's
+ * `**` differs: `1 ** b` is 1 for every `b` (NaN and ±Infinity included) and `(-1) ** ±Infinity` is 1
+ * (JavaScript gives NaN for all of these). Every other pair is `a ** b`.
+ *
+ * @example
+ * ```ts
+ * powIeee(1, NaN); // 1 (Math.pow: NaN)
+ * powIeee(-1, Infinity); // 1 (Math.pow: NaN)
+ * powIeee(2, 10); // 1024
+ * ```
+ */
+export function powIeee(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return a ** b;
+}
+
+/** The cpu kernel of `pow` with a tensor exponent: `out = a ** b`, with C's special cases ({@link powIeee}). */
 export function powKernel(
   a: TypedArray,
   aShape: readonly number[],
@@ -177,10 +194,14 @@ export function powKernel(
   out: TypedArray,
   outShape: readonly number[],
 ): void {
-  broadcastBinary(a, aShape, b, bShape, out, outShape, Math.pow);
+  broadcastBinary(a, aShape, b, bShape, out, outShape, powIeee);
 }
 
-/** The cpu kernel of `pow` with a number exponent: `out = x ** exponent`, exact squares and roots special-cased. */
+/**
+ * The cpu kernel of `pow` with a number exponent: `out = x ** exponent`. As in PyTorch, squares, cubes
+ * and reciprocals are exact products and quotients, `0.5` is `sqrt(x)` and `-0.5` is `1 / sqrt(x)` (so
+ * `(-0) ** -0.5` is -Infinity, as `torch.rsqrt`); a NaN or infinite exponent follows {@link powIeee}.
+ */
 export function powScalarKernel(x: TypedArray, out: TypedArray, exponent: number): void {
   const n = x.length;
   if (exponent === 2) {
@@ -191,8 +212,14 @@ export function powScalarKernel(x: TypedArray, out: TypedArray, exponent: number
     for (let i = 0; i < n; i++) out[i] = x[i] * x[i] * x[i];
   } else if (exponent === -1) {
     for (let i = 0; i < n; i++) out[i] = 1 / x[i];
-  } else {
+  } else if (exponent === 0.5) {
+    for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+  } else if (exponent === -0.5) {
+    for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+  } else if (Number.isFinite(exponent)) {
     for (let i = 0; i < n; i++) out[i] = x[i] ** exponent;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = powIeee(x[i], exponent);
   }
 }
 

@@ -62,7 +62,7 @@ const MAPS: Record<string, string> = {
 
 /** The bodies of the kernels of two inputs: the upstream gradient `g` and `x` (or the output, also `x` here). */
 const MAPS2: Record<string, string> = {
-  thresholdBackward: 'r = select(0.0, g, x > a);',
+  thresholdBackward: 'r = select(0.0, g, x > a || is_nan(x));',
   leakyReluBackward: 'r = select(g * a, g, x > 0.0);',
   sigmoidBackward: 'r = g * x * (1.0 - x);',
   tanhBackward: 'r = g * (1.0 - x * x);',
@@ -71,7 +71,7 @@ const MAPS2: Record<string, string> = {
   geluExactBackward:
     'let cdf = 0.5 * erfc_f(-x * 0.7071067811865476); let pdf = 0.3989422804014327 * exp(-0.5 * x * x); r = g * (cdf + x * pdf);',
   siluBackward: 'let s = sigmoid_f(x); r = g * s * (1.0 + x * (1.0 - s));',
-  eluBackward: 'r = select(g * a * exp(x), g, x > 0.0);',
+  eluBackward: 'r = select(g * a * exp(x), g, x > 0.0 || is_nan(x));',
   softplusBackward: 'let bx = x * a; r = select(g * sigmoid_f(bx), g, bx > b);',
   logSigmoidBackward: 'r = g * sigmoid_f(-x);',
   clampBackward: 'r = select(0.0, g, x >= a && x <= b);',

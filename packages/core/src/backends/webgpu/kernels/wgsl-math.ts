@@ -1,7 +1,7 @@
 // WGSL functions the elementwise kernels share, written for float32: NaN tests by bits, a stable
 // sigmoid and tanh, expm1 and log1p without cancellation, pow with the sign rules of Math.pow for
-// integer exponents, and erfc from W. J. Cody's rational approximations (the coefficients of the cpu
-// kernel's erf.ts, evaluated in float32).
+// integer exponents and C's special cases (1^y = 1, (-1)^(+-inf) = 1), and erfc from W. J. Cody's
+// rational approximations (the coefficients of the cpu kernel's erf.ts, evaluated in float32).
 
 /** The WGSL source of the shared math functions. */
 export const WGSL_MATH = /* wgsl */ `
@@ -91,8 +91,10 @@ fn one_plus_tanh(u: f32) -> f32 {
 fn one_minus_tanh(u: f32) -> f32 { return one_plus_tanh(-u); }
 
 fn pow_f(x: f32, y: f32) -> f32 {
-  if (y == 0.0) { return 1.0; }
+  // C's pow (and PyTorch): 1^y = 1 for every y, NaN included, and (-1)^(+-inf) = 1.
+  if (y == 0.0 || x == 1.0) { return 1.0; }
   if (is_nan(x) || is_nan(y)) { return nan_f(); }
+  if (x == -1.0 && abs(y) == inf_f()) { return 1.0; }
   let ax = abs(x);
   var r: f32;
   if (ax == 0.0) { r = select(0.0, inf_f(), y < 0.0); }
