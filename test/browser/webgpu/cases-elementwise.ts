@@ -6,7 +6,7 @@
 // log, pow, sin, cos and tanh are not correctly rounded (WGSL allows several ulps; sin and cos an
 // absolute 2^-11 in theory), and the formulas of several operations (rsqrt as 1/sqrt, g·y·(1-y), erfc)
 // round at every step where the cpu rounds once: 2e-6 relative to max(1, |ref|) unless said.
-import { type BinaryOp, binaryWebGpu } from '../../../packages/core/src/backends/webgpu/kernels/binary';
+import { type BinaryOp, binaryWebGpu, whereWebGpu } from '../../../packages/core/src/backends/webgpu/kernels/binary';
 import * as gpu from '../../../packages/core/src/backends/webgpu/kernels/elementwise';
 import type { TypedArray } from '../../../packages/core/src/dtype';
 import * as act from '../../../packages/core/src/kernels/cpu/activations';
@@ -23,6 +23,7 @@ import {
   powKernel,
   powScalarKernel,
   subKernel,
+  whereKernel,
 } from '../../../packages/core/src/kernels/cpu/elementwise';
 import { mapUnary } from '../../../packages/core/src/kernels/cpu/unary';
 import type { Checker } from './checker';
@@ -98,6 +99,27 @@ export async function runBinaryCases(c: Checker): Promise<void> {
       const out = c.array(size(oS));
       binaryWebGpu(op, c.upload(a), aS, c.upload(b), bS, out, oS);
       await c.compare(`binary ${op} [${aS}] [${bS}]`, [out], [ref], { exact, tolerance: 1e-5 });
+    }
+  }
+  // where, float32 and int32 conditions, every broadcast pattern above (the condition shaped as a, as b,
+  // or as the output); the value not chosen holds Inf and NaN, which must not reach the result
+  for (const [aS, bS, oS] of shapes) {
+    for (const [condShape, condType] of [
+      [aS, 'float32'],
+      [oS, 'int32'],
+      [bS, 'int32'],
+    ] as const) {
+      const raw = c.rng.ints(size(condShape), -1, 1);
+      const cond = condType === 'int32' ? Int32Array.from(raw) : raw;
+      const a = c.rng.floats(size(aS), -2, 2);
+      const b = c.rng.floats(size(bS), -2, 2);
+      for (let i = 0; i < a.length; i += 3) a[i] = i % 2 === 0 ? Number.POSITIVE_INFINITY : Number.NaN;
+      for (let i = 1; i < b.length; i += 4) b[i] = Number.NEGATIVE_INFINITY;
+      const ref = new Float32Array(size(oS));
+      whereKernel(cond, condShape, a, aS, b, bS, ref, oS);
+      const out = c.array(size(oS));
+      whereWebGpu(c.upload(cond), condShape, c.upload(a), aS, c.upload(b), bS, out, oS);
+      await c.compare(`where ${condType} [${condShape}] [${aS}] [${bS}]`, [out], [ref], { exact: true });
     }
   }
   // pow of negative bases with integer exponents (signs), and of zero

@@ -1,7 +1,7 @@
 import type { Kernel } from '../../kernels/registry';
 import type { GpuArray } from './context';
 import { attentionSoftmaxWebGpu } from './kernels/attention';
-import { binaryWebGpu } from './kernels/binary';
+import { binaryWebGpu, whereWebGpu } from './kernels/binary';
 import { conv2dInputGradWebGpu, conv2dWebGpu, conv2dWeightGradWebGpu } from './kernels/conv2d';
 import * as ew from './kernels/elementwise';
 import { gatherWebGpu, indexAddWebGpu, indexSelectWebGpu, scatterAddWebGpu } from './kernels/gather';
@@ -161,6 +161,17 @@ export function webGpuAdapters(r: Resident): Map<string, Adapter> {
         binaryWebGpu(op, a, aShape, b, bShape, out, outShape),
       ['in', '-', 'in', '-', 'out', '-'],
     );
+  // where: a float32 or int32 condition (comparisons give int32), float32 values.
+  adapt('where', whereWebGpu, (args) => [
+    args[0] instanceof Int32Array ? 'idx' : 'in',
+    '-',
+    'in',
+    '-',
+    'in',
+    '-',
+    'out',
+    '-',
+  ]);
   const maps: ew.MapUnaryOp[] = ['neg', 'abs', 'square', 'sqrt', 'reciprocal', 'rsqrt', 'exp', 'expm1', 'log', 'log1p'];
   for (const op of maps) adapt(op, (x: GpuArray, out: GpuArray) => ew.mapUnaryWebGpu(op, x, out), ['in', 'out', '-']);
   const unary: [string, Kernel, number][] = [

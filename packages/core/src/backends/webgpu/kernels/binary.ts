@@ -131,3 +131,99 @@ export function binaryWebGpu(
     groupsFor(out.size),
   );
 }
+
+function whereSource(condType: 'f32' | 'i32'): string {
+  return `${paramsWgsl(SPEC)}
+@group(0) @binding(1) var<storage, read> cIn: array<${condType}>;
+@group(0) @binding(2) var<storage, read> aIn: array<f32>;
+@group(0) @binding(3) var<storage, read> bIn: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// [outShape (rank), condStrides (rank), aStrides (rank), bStrides (rank)]
+@group(0) @binding(5) var<storage, read> table: array<u32>;
+@compute @workgroup_size(256)
+fn main(${MAIN_ARGS}) {
+  ${LINEAR_INDEX}
+  if (i >= params.n) { return; }
+  let rank = params.rank;
+  var rest = i;
+  var ci = 0u;
+  var ai = 0u;
+  var bi = 0u;
+  for (var d = rank; d > 0u; d = d - 1u) {
+    let size = table[d - 1u];
+    let coord = rest % size;
+    rest = rest / size;
+    ci = ci + coord * table[rank + d - 1u];
+    ai = ai + coord * table[2u * rank + d - 1u];
+    bi = bi + coord * table[3u * rank + d - 1u];
+  }
+  // The value not chosen is not read into the result at all (no arithmetic): Inf and NaN stay out of it.
+  out[i] = select(bIn[bi], aIn[ai], cIn[ci] != ${condType === 'f32' ? '0.0' : '0'});
+}`;
+}
+
+/**
+ * `where` with broadcasting, as the cpu kernel `whereKernel`: `out[i] = cond[...] != 0 ? a[...] : b[...]`
+ * over `outShape`, for a float32 or int32 condition and float32 values.
+ *
+ * @example
+ * ```ts
+ * whereWebGpu(mask, [4], a, [4], zero, [], out, [4]); // a where mask is non-zero, else 0
+ * ```
+ */
+export function whereWebGpu(
+  cond: GpuArray,
+  condShape: readonly number[],
+  a: GpuArray,
+  aShape: readonly number[],
+  b: GpuArray,
+  bShape: readonly number[],
+  out: GpuArray,
+  outShape: readonly number[],
+): void {
+  const fn = 'whereWebGpu';
+  const condType = cond !== null && typeof cond === 'object' && cond.dtype === 'int32' ? 'i32' : 'f32';
+  const context = checkArray(
+    fn,
+    'cond',
+    cond,
+    checkShape(fn, 'condShape', condShape),
+    condType === 'i32' ? 'int32' : 'float32',
+  );
+  checkArray(fn, 'a', a, checkShape(fn, 'aShape', aShape));
+  checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
+  checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
+  const rank = outShape.length;
+  const shapes = [
+    ['condShape', condShape],
+    ['aShape', aShape],
+    ['bShape', bShape],
+  ] as const;
+  for (const [name, shape] of shapes) {
+    if (shape.length > rank)
+      throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
+    shape.forEach((size, d) => {
+      if (size !== 1 && size !== outShape[d + rank - shape.length])
+        throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
+    });
+  }
+  const table = new Int32Array(4 * rank);
+  table.set(outShape, 0);
+  shapes.forEach(([, shape], k) => {
+    table.set(broadcastStrides(shape, outShape), (k + 1) * rank);
+  });
+  const pipeline = context.pipeline(`where:${condType}`, () => whereSource(condType));
+  context.dispatch(
+    pipeline,
+    [
+      [cond, 'read'],
+      [a, 'read'],
+      [b, 'read'],
+      [out, 'write'],
+      [context.temporary(table), 'read'],
+    ],
+    SPEC,
+    [out.size, rank],
+    groupsFor(out.size),
+  );
+}
