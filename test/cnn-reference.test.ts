@@ -36,20 +36,6 @@ interface CnnFixture {
 const fixture = loadFixture<CnnFixture>('cnn_reference.json');
 const tol = opsTolerance('float64');
 
-// PyTorch names BatchNorm buffers in snake_case; nabla's Module names them in camelCase.
-const BUFFER_NAMES: Record<string, string> = {
-  running_mean: 'runningMean',
-  running_var: 'runningVar',
-  num_batches_tracked: 'numBatchesTracked',
-};
-
-function nablaName(torchName: string): string {
-  const parts = torchName.split('.');
-  const last = parts[parts.length - 1];
-  parts[parts.length - 1] = Object.hasOwn(BUFFER_NAMES, last) ? BUFFER_NAMES[last] : last;
-  return parts.join('.');
-}
-
 /** The model of make_cnn_fixture.py, layer for layer. */
 function buildModel(): Sequential {
   return new Sequential(
@@ -67,7 +53,7 @@ function buildModel(): Sequential {
 
 function torchStateDict(): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(fixture.state_dict)) out[nablaName(name)] = fromFixture(t);
+  for (const [name, t] of Object.entries(fixture.state_dict)) out[name] = fromFixture(t);
   return out;
 }
 
@@ -94,11 +80,11 @@ describe('a small CNN against PyTorch (test/fixtures/cnn_reference.json)', () =>
     ]);
   });
 
-  it('has the same state-dict names as PyTorch, with camelCase buffers', () => {
+  it('has the same state-dict names as PyTorch, BatchNorm buffers included', () => {
     const names = Object.keys(buildModel().stateDict());
-    expect(names).toEqual(Object.keys(fixture.state_dict).map(nablaName));
-    expect(names).toContain('1.runningMean');
-    expect(names).toContain('1.numBatchesTracked');
+    expect(names).toEqual(Object.keys(fixture.state_dict));
+    expect(names).toContain('1.running_mean');
+    expect(names).toContain('1.num_batches_tracked');
   });
 
   it("matches PyTorch's logits, loss and the gradients of every parameter and of the input", () => {
@@ -127,10 +113,10 @@ describe('a small CNN against PyTorch (test/fixtures/cnn_reference.json)', () =>
     model.forward(x);
     const sd = model.stateDict();
     for (const [name, want] of Object.entries(fixture.state_dict_after)) {
-      if (want.dtype === 'int64') equalInts(sd[nablaName(name)], want, name);
-      else closeTo(sd[nablaName(name)], want, tol, name);
+      if (want.dtype === 'int64') equalInts(sd[name], want, name);
+      else closeTo(sd[name], want, tol, name);
     }
-    expect(sd['1.numBatchesTracked'].item()).toBe(4);
+    expect(sd['1.num_batches_tracked'].item()).toBe(4);
     model.eval();
     closeTo(
       noGrad(() => model.forward(x) as Tensor),
@@ -155,11 +141,9 @@ describe('the same CNN weights from a safetensors file written by another implem
     }
   });
 
-  it('loads into the model (PyTorch names mapped to nabla names) and gives PyTorch logits and loss', () => {
+  it("loads strictly into the model under PyTorch's names and gives PyTorch logits and loss", () => {
     const model = buildModel();
-    const sd: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(file.tensors)) sd[nablaName(name)] = t;
-    expect(model.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(model.loadStateDict(file.tensors)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     const logits = model.forward(fromFixture(fixture.input)) as Tensor;
     closeTo(logits, fixture.logits, tol, 'logits');
     closeTo(crossEntropy(logits, fromFixture(fixture.targets)), fixture.loss, tol, 'loss');

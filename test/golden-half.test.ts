@@ -201,12 +201,12 @@ describe('nn: Module.to and safetensors with half tensors', () => {
 });
 
 describe('nn: Module.to on layers that keep parameters in records, and loading into half modules', () => {
-  it('BatchNorm1d converts floating buffers and keeps numBatchesTracked int32', async () => {
+  it('BatchNorm1d converts floating buffers and keeps num_batches_tracked int32', async () => {
     const { BatchNorm1d } = await import('@nablajs/nn');
     const bn = new BatchNorm1d(3).to('float16');
     const named = Object.fromEntries(bn.namedBuffers());
-    expect(named.runningMean.dtype).toBe('float16');
-    expect(named.numBatchesTracked.dtype).toBe('int32');
+    expect(named.running_mean.dtype).toBe('float16');
+    expect(named.num_batches_tracked.dtype).toBe('int32');
     expect(bn.weight?.dtype).toBe('float16');
     bn.eval();
     const y = bn.forward(tensor([[1, 2, 3]], { dtype: 'float16' }));

@@ -228,11 +228,11 @@ describe('stateDict and loadStateDict', () => {
       'fc.bias',
       'bn.weight',
       'bn.bias',
-      'bn.runningMean',
-      'bn.runningVar',
-      'bn.numBatchesTracked',
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
     ]);
-    expect(sd['bn.numBatchesTracked'].dtype).toBe('int32');
+    expect(sd['bn.num_batches_tracked'].dtype).toBe('int32');
     expect(sd['fc.weight'].requiresGrad).toBe(false);
     expect(sd['fc.weight']).not.toBe(model.fc.weight);
     const before = sd['fc.weight'].data[0];
@@ -240,9 +240,9 @@ describe('stateDict and loadStateDict', () => {
     expect(sd['fc.weight'].data[0]).toBe(before);
     expect(model.namedBuffers().map(([n]) => n)).toEqual([
       'scratch',
-      'bn.runningMean',
-      'bn.runningVar',
-      'bn.numBatchesTracked',
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
     ]);
   });
 

@@ -41,6 +41,12 @@ export interface LoadStateDictResult {
 export interface BufferOptions {
   /** Whether the buffer is part of {@link Module.stateDict} (default true). */
   persistent?: boolean;
+  /**
+   * Older names of the buffer that {@link Module.loadStateDict} still accepts, in place of its name,
+   * so that checkpoints saved before a rename keep loading (BatchNorm's `runningMean` before it became
+   * PyTorch's `running_mean`). {@link Module.stateDict} writes only the current name.
+   */
+  legacyNames?: readonly string[];
 }
 
 /**
@@ -124,6 +130,8 @@ export abstract class Module {
   private readonly parameterMap = new Map<string, Tensor | null>();
   private readonly bufferMap = new Map<string, Tensor | null>();
   private readonly nonPersistent = new Set<string>();
+  /** Legacy buffer name -> current name (see {@link BufferOptions.legacyNames}). */
+  private readonly legacyNames = new Map<string, string>();
   private readonly moduleMap = new Map<string, Module | null>();
   private hookState: HookState | null = null;
 
@@ -192,7 +200,8 @@ export abstract class Module {
    *
    * @example
    * ```ts
-   * this.runningMean = this.registerBuffer('runningMean', zeros([numFeatures]));
+   * this.runningMean = this.registerBuffer('running_mean', zeros([numFeatures]));
+   * this.scale = this.registerBuffer('scale', ones([1]), { legacyNames: ['oldScale'] }); // loads 'oldScale' too
    * ```
    */
   registerBuffer(name: string, tensor: Tensor, options?: BufferOptions): Tensor;
@@ -204,9 +213,19 @@ export abstract class Module {
       throw new ValueError(
         `${this.typeName()}.registerBuffer: buffer ${JSON.stringify(name)} must be a Tensor or null`,
       );
+    const legacy = options.legacyNames ?? [];
+    if (!Array.isArray(legacy)) throw new ValueError(`${this.typeName()}.registerBuffer: legacyNames must be an array`);
+    for (const old of legacy) {
+      if (typeof old !== 'string' || old === '' || old.includes('.') || old === name)
+        throw new ValueError(
+          `${this.typeName()}.registerBuffer: legacyNames of ${JSON.stringify(name)} must be non-empty names without "." other than the name itself, got ${JSON.stringify(old)}`,
+        );
+    }
     this.bufferMap.set(name, tensor);
     if (options.persistent === false) this.nonPersistent.add(name);
     else this.nonPersistent.delete(name);
+    for (const [old, current] of this.legacyNames) if (current === name) this.legacyNames.delete(old);
+    for (const old of legacy) this.legacyNames.set(old, name);
     return tensor;
   }
 
@@ -347,11 +366,11 @@ export abstract class Module {
   }
 
   /**
-   * Every buffer, each once, as `[dottedName, tensor]` pairs (BatchNorm's `runningMean`, ...).
+   * Every buffer, each once, as `[dottedName, tensor]` pairs (BatchNorm's `running_mean`, ...).
    *
    * @example
    * ```ts
-   * new BatchNorm1d(4).namedBuffers().map(([n]) => n); // ['runningMean', 'runningVar', 'numBatchesTracked']
+   * new BatchNorm1d(4).namedBuffers().map(([n]) => n); // ['running_mean', 'running_var', 'num_batches_tracked']
    * ```
    */
   namedBuffers(prefix = '', recurse = true): Array<[string, Tensor]> {
@@ -451,7 +470,7 @@ export abstract class Module {
   /**
    * Convert every floating-point parameter and buffer of this module and its children to `dtype`
    * (`float32`, `float64`, `float16` or `bfloat16`), like PyTorch's `Module.to(dtype)`; integer buffers
-   * (`numBatchesTracked`) are kept. Returns this.
+   * (`num_batches_tracked`) are kept. Returns this.
    *
    * A tensor already of `dtype` is kept as it is. Otherwise, since a nabla tensor's dtype is fixed, the
    * converted tensor is a NEW Tensor object (PyTorch instead swaps `param.data` and keeps the object):
@@ -571,15 +590,27 @@ export abstract class Module {
 
   // ---- state dicts -----------------------------------------------------------------------------
 
-  /** Every state-dict entry as `[dottedName, the module's own tensor]`, shared tensors under every name. */
-  private stateEntries(prefix: string, out: Array<[string, Tensor]>, visiting: Set<Module>): void {
+  /**
+   * Every state-dict entry as `[dottedName, the module's own tensor]`, shared tensors under every name;
+   * with `legacy`, also each entry's legacy dotted names (legacy -> current).
+   */
+  private stateEntries(
+    prefix: string,
+    out: Array<[string, Tensor]>,
+    visiting: Set<Module>,
+    legacy: Map<string, string> | null = null,
+  ): void {
     if (visiting.has(this)) return;
     visiting.add(this);
     for (const [name, t] of this.parameterMap) if (t !== null) out.push([join(prefix, name), t]);
     for (const [name, t] of this.bufferMap)
       if (t !== null && !this.nonPersistent.has(name)) out.push([join(prefix, name), t]);
+    if (legacy !== null)
+      for (const [old, name] of this.legacyNames)
+        if (this.bufferMap.has(name) && this.bufferMap.get(name) !== null && !this.nonPersistent.has(name))
+          legacy.set(join(prefix, old), join(prefix, name));
     for (const [name, child] of this.moduleMap)
-      if (child !== null) child.stateEntries(join(prefix, name), out, visiting);
+      if (child !== null) child.stateEntries(join(prefix, name), out, visiting, legacy);
     visiting.delete(this);
   }
 
@@ -606,6 +637,23 @@ export abstract class Module {
   }
 
   /**
+   * The legacy names {@link Module.loadStateDict} accepts, as `{ legacyDottedName: dottedName }` for every
+   * persistent buffer registered with {@link BufferOptions.legacyNames} (BatchNorm's camelCase names from
+   * before it took PyTorch's). A checkpoint reader can rename a saved model's entries with it.
+   *
+   * @example
+   * ```ts
+   * new Sequential(new Linear(2, 2), new BatchNorm1d(2)).stateDictLegacyNames();
+   * // { '1.runningMean': '1.running_mean', '1.runningVar': '1.running_var', '1.numBatchesTracked': '1.num_batches_tracked' }
+   * ```
+   */
+  stateDictLegacyNames(): Record<string, string> {
+    const legacy = new Map<string, string>();
+    this.stateEntries('', [], new Set(), legacy);
+    return Object.fromEntries(legacy);
+  }
+
+  /**
    * Copy the values of a state dict into this module's parameters and buffers, like PyTorch's
    * `load_state_dict`. Values are written into the existing tensors' data (the same Tensor objects
    * stay, so an optimizer holding them keeps working), converted to each tensor's dtype.
@@ -614,6 +662,11 @@ export abstract class Module {
    * mismatches are collected and thrown together as one {@link StateDictError}, leaving the module
    * untouched. With `strict: false`, missing and unexpected keys are allowed and returned instead,
    * but shape mismatches still throw (as in PyTorch).
+   *
+   * A key under a buffer's legacy name ({@link BufferOptions.legacyNames}: BatchNorm's `runningMean`,
+   * `runningVar` and `numBatchesTracked` and BCEWithLogitsLoss's `posWeight`, the names nabla saved them
+   * under before it took PyTorch's) loads into that buffer when the state dict lacks its current name;
+   * when it has both, the legacy key is unexpected.
    *
    * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict
    *
@@ -628,27 +681,38 @@ export abstract class Module {
     if (stateDict === null || typeof stateDict !== 'object')
       throw new ValueError(`${this.typeName()}.loadStateDict: stateDict must be an object of tensors`);
     const entries: Array<[string, Tensor]> = [];
-    this.stateEntries('', entries, new Set());
+    const legacy = new Map<string, string>();
+    this.stateEntries('', entries, new Set(), legacy);
     const expected = new Map(entries);
     const given = Object.keys(stateDict);
     for (const key of given)
       if (!(stateDict[key] instanceof Tensor))
         throw new ValueError(`${this.typeName()}.loadStateDict: entry ${JSON.stringify(key)} is not a Tensor`);
-    const missingKeys = [...expected.keys()].filter((k) => !Object.hasOwn(stateDict, k));
-    const unexpectedKeys = given.filter((k) => !expected.has(k));
+    // The key each expected entry is read from: its own, or a legacy name of it when its own is absent.
+    const sourceKeys = new Map<string, string>();
+    for (const key of given) {
+      const current = expected.has(key) ? key : legacy.get(key);
+      if (current !== undefined && (current === key || !Object.hasOwn(stateDict, current)))
+        sourceKeys.set(current, key);
+    }
+    const missingKeys = [...expected.keys()].filter((k) => !sourceKeys.has(k));
+    const used = new Set(sourceKeys.values());
+    const unexpectedKeys = given.filter((k) => !used.has(k));
     const shapeMismatches: ShapeMismatch[] = [];
     for (const [key, target] of expected) {
-      if (!Object.hasOwn(stateDict, key)) continue;
-      const source = stateDict[key];
+      const from = sourceKeys.get(key);
+      if (from === undefined) continue;
+      const source = stateDict[from];
       if (!sameShape(source.shape, target.shape))
-        shapeMismatches.push({ key, expected: [...target.shape], got: [...source.shape] });
+        shapeMismatches.push({ key: from, expected: [...target.shape], got: [...source.shape] });
     }
     if (strict && missingKeys.length + unexpectedKeys.length + shapeMismatches.length > 0)
       throw new StateDictError(this.typeName(), missingKeys, unexpectedKeys, shapeMismatches);
     if (shapeMismatches.length > 0) throw new StateDictError(this.typeName(), [], [], shapeMismatches);
     for (const [key, target] of expected) {
-      if (!Object.hasOwn(stateDict, key)) continue;
-      const source = stateDict[key];
+      const from = sourceKeys.get(key);
+      if (from === undefined) continue;
+      const source = stateDict[from];
       if (source._array === target._array) continue;
       // The same dtype: the backend's copy kernel (on the webgpu backend, on the GPU when either is there).
       if (source.dtype === target.dtype) resolveKernel('copy', copyKernel)(source._array, target._array);

@@ -182,9 +182,9 @@ describe('BatchNorm', () => {
       ['bias', [0, 0, 0]],
     ]);
     expect(bn.namedBuffers().map(([n, b]) => [n, Array.from(b.data)])).toEqual([
-      ['runningMean', [0, 0, 0]],
-      ['runningVar', [1, 1, 1]],
-      ['numBatchesTracked', [0]],
+      ['running_mean', [0, 0, 0]],
+      ['running_var', [1, 1, 1]],
+      ['num_batches_tracked', [0]],
     ]);
   });
 

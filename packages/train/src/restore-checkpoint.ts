@@ -30,7 +30,9 @@ export interface RestoreCheckpointOptions {
  * Restore a checkpoint into a model, optimizer, generators and stateful objects, all or nothing: everything is
  * checked first (the model's signature, the optimizer's name and shapes, the generators, the states), and if
  * loading any part still fails, the parts already loaded are put back before the error is thrown. A checkpoint of
- * a different model fails with a {@link CheckpointError} listing the names and shapes that differ.
+ * a different model fails with a {@link CheckpointError} listing the names and shapes that differ. Saved names
+ * the model still accepts as legacy names (`stateDictLegacyNames`: BatchNorm's `runningMean`, `runningVar` and
+ * `numBatchesTracked`, saved before `@nablajs/nn` took PyTorch's `running_mean`, ...) count as their current names.
  *
  * @param checkpoint - from {@link captureCheckpoint} or {@link decodeCheckpoint}
  * @param target - fresh objects built like the saved ones
@@ -117,13 +119,27 @@ function names(keys: readonly string[]): string {
   return keys.map((k) => JSON.stringify(k)).join(', ');
 }
 
+/**
+ * The checkpoint's signature with every legacy name the model still accepts (BatchNorm's `runningMean`, saved
+ * before nn took PyTorch's `running_mean`) under its current name, unless the checkpoint also has that name.
+ */
+function currentNames(checkpoint: Checkpoint, model: Trainable): Checkpoint['signature'] {
+  const legacy = typeof model.stateDictLegacyNames === 'function' ? model.stateDictLegacyNames() : {};
+  const saved = new Set(checkpoint.signature.map((s) => s.name));
+  return checkpoint.signature.map((s) => {
+    const current = Object.hasOwn(legacy, s.name) ? legacy[s.name] : undefined;
+    return current !== undefined && !saved.has(current) ? { ...s, name: current } : s;
+  });
+}
+
 function checkSignature(checkpoint: Checkpoint, model: Trainable, source: string): void {
   const mine = modelSignature(model);
-  const theirs = new Map(checkpoint.signature.map((s) => [s.name, s]));
+  const signature = currentNames(checkpoint, model);
+  const theirs = new Map(signature.map((s) => [s.name, s]));
   const here = new Set(mine.map((s) => s.name));
   const problems: string[] = [];
   const missing = mine.filter((s) => !theirs.has(s.name)).map((s) => s.name);
-  const unexpected = checkpoint.signature.filter((s) => !here.has(s.name)).map((s) => s.name);
+  const unexpected = signature.filter((s) => !here.has(s.name)).map((s) => s.name);
   if (missing.length > 0) problems.push(`the checkpoint lacks ${names(missing)}`);
   if (unexpected.length > 0) problems.push(`the model lacks ${names(unexpected)}`);
   for (const s of mine) {

@@ -36,6 +36,11 @@ export interface Trainable {
   stateDict?(): Record<string, Tensor>;
   /** Restore a state from `stateDict`. */
   loadStateDict?(state: Record<string, Tensor>, options?: { strict?: boolean }): unknown;
+  /**
+   * Older state-dict names `loadStateDict` still accepts, `{ legacy: current }` (nn's `Module` has it), so that a
+   * checkpoint saved under them still restores.
+   */
+  stateDictLegacyNames?(): Record<string, string>;
 }
 
 /** Per-epoch numbers: `loss`, `accuracy`, `valLoss`, `valAccuracy`, `lr`, any metric a plugin adds. */

@@ -26,16 +26,16 @@ describe('16-bit storage in init and BatchNorm (bit patterns are never written a
     const half = new BatchNorm1d(3).to('bfloat16');
     full.forward(x);
     half.forward(cast(x, 'bfloat16'));
-    const rm = half.stateDict().runningMean;
-    const rv = half.stateDict().runningVar;
+    const rm = half.stateDict().running_mean;
+    const rv = half.stateDict().running_var;
     const want = full.stateDict();
     expect(rm.dtype).toBe('bfloat16');
     const close = (got: unknown, expected: unknown) =>
       (got as number[]).forEach((v, i) => {
         expect(v).toBeCloseTo((expected as number[])[i], 1);
       });
-    close(rm.toArray(), want.runningMean.toArray());
-    close(rv.toArray(), want.runningVar.toArray());
+    close(rm.toArray(), want.running_mean.toArray());
+    close(rv.toArray(), want.running_var.toArray());
     expect((rm.toArray() as number[]).some((v) => v !== 0)).toBe(true);
   });
 });

@@ -35,6 +35,7 @@ function createBatchNorm(
   if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)))
     throw new ValueError(`${label}: momentum must be in [0, 1] or null, got ${momentum}`);
   const dtype = checkFloatDType(label, options.dtype);
+  // The camelCase names are those nabla saved before it took PyTorch's: checkpoints with them still load.
   return registerRunningStats(module, { numFeatures, eps, momentum, affine, trackRunningStats }, dtype, [
     'runningMean',
     'runningVar',
@@ -85,6 +86,11 @@ function runBatchNorm(label: string, s: BatchNormState, training: boolean, input
  * as `runningMean = (1 - momentum)·runningMean + momentum·μ`, `runningVar` likewise with the
  * **unbiased** batch variance, and `numBatchesTracked += 1`. In eval mode the running statistics are used.
  *
+ * The state-dict names are PyTorch's: `weight`, `bias`, `running_mean`, `running_var` and
+ * `num_batches_tracked` (the fields stay camelCase: `bn.runningMean`), so a PyTorch checkpoint loads as it
+ * is. {@link Module.loadStateDict} still accepts the names nabla saved before, `runningMean`, `runningVar`
+ * and `numBatchesTracked`, as legacy names of the same buffers.
+ *
  * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html
  *
  * @example
@@ -92,6 +98,7 @@ function runBatchNorm(label: string, s: BatchNormState, training: boolean, input
  * const bn = new BatchNorm1d(16);
  * bn.forward(randn([32, 16])); // normalised per feature; runningMean moved towards the batch mean
  * bn.eval().forward(randn([1, 16])); // uses the running statistics
+ * Object.keys(bn.stateDict()); // ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
  * ```
  */
 export class BatchNorm1d extends RunningStatsNorm<number | null> {
@@ -113,7 +120,7 @@ export class BatchNorm1d extends RunningStatsNorm<number | null> {
 
 /**
  * Batch normalisation of `[N, C, H, W]` inputs over the batch and spatial dimensions per channel, like
- * `torch.nn.BatchNorm2d`; the same statistics and running updates as {@link BatchNorm1d}.
+ * `torch.nn.BatchNorm2d`; the same statistics, running updates and state-dict names as {@link BatchNorm1d}.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
  *

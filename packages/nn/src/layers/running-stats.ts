@@ -16,25 +16,31 @@ export interface RunningStatsState<M extends number | null = number | null> {
   numBatchesTracked: Tensor | null;
 }
 
+/** PyTorch's state-dict names of the running statistics, `[mean, var, count]`. */
+const BUFFER_NAMES = ['running_mean', 'running_var', 'num_batches_tracked'] as const;
+
 /**
  * Register a per-channel `weight` (init 1) and `bias` (init 0) when `affine`, and the running mean (init 0),
- * running variance (init 1) and 0-d int32 batch counter when `trackRunningStats`, under the buffer names
- * `names` (`[mean, var, count]`), and return the whole state.
+ * running variance (init 1) and 0-d int32 batch counter when `trackRunningStats`, under PyTorch's buffer
+ * names `running_mean`, `running_var` and `num_batches_tracked` (with `legacyNames`, `[mean, var, count]`,
+ * still accepted when loading), and return the whole state.
  */
 export function registerRunningStats<M extends number | null>(
   module: Module,
   options: Omit<RunningStatsState<M>, 'weight' | 'bias' | 'runningMean' | 'runningVar' | 'numBatchesTracked'>,
   dtype: FloatDType,
-  names: readonly [string, string, string],
+  legacyNames: readonly [string, string, string] | null = null,
 ): RunningStatsState<M> {
   const { numFeatures: n, affine, trackRunningStats: track } = options;
+  const buffer = (i: 0 | 1 | 2, value: Tensor | null) =>
+    module.registerBuffer(BUFFER_NAMES[i], value, legacyNames === null ? {} : { legacyNames: [legacyNames[i]] });
   return {
     ...options,
     weight: module.registerParameter('weight', affine ? ones([n], { dtype }) : null),
     bias: module.registerParameter('bias', affine ? zeros([n], { dtype }) : null),
-    runningMean: module.registerBuffer(names[0], track ? zeros([n], { dtype }) : null),
-    runningVar: module.registerBuffer(names[1], track ? ones([n], { dtype }) : null),
-    numBatchesTracked: module.registerBuffer(names[2], track ? zeros([], { dtype: 'int32' }) : null),
+    runningMean: buffer(0, track ? zeros([n], { dtype }) : null),
+    runningVar: buffer(1, track ? ones([n], { dtype }) : null),
+    numBatchesTracked: buffer(2, track ? zeros([], { dtype: 'int32' }) : null),
   };
 }
 
@@ -57,11 +63,11 @@ export abstract class RunningStatsNorm<M extends number | null = number | null> 
   readonly weight: Tensor | null;
   /** The per-channel shift `[C]` (init 0), or null. */
   readonly bias: Tensor | null;
-  /** Buffer: the running mean `[C]` (init 0), or null. */
+  /** Buffer `running_mean` in the state dict: the running mean `[C]` (init 0), or null. */
   readonly runningMean: Tensor | null;
-  /** Buffer: the running unbiased variance `[C]` (init 1), or null. */
+  /** Buffer `running_var` in the state dict: the running unbiased variance `[C]` (init 1), or null. */
   readonly runningVar: Tensor | null;
-  /** Buffer: the number of training batches seen (a 0-d int32 tensor), or null. */
+  /** Buffer `num_batches_tracked` in the state dict: the number of training batches seen (a 0-d int32 tensor), or null. */
   readonly numBatchesTracked: Tensor | null;
   /** The same values, as one record for the forward helpers. @internal */
   protected readonly state: RunningStatsState<M>;

@@ -22,6 +22,7 @@ import {
   type TypedArray,
   unsqueeze,
   ValueError,
+  where,
 } from '@nablajs/core';
 import { checkFloating, checkNumberIn, checkTensor, describeShape, sameShape } from '../functional/check';
 import { checkReduction, type Reduction } from './reduction';
@@ -91,11 +92,6 @@ function classWeight(weight: Tensor, classAxis: number, ndim: number): Tensor {
   return reshape(weight.detach(), shape);
 }
 
-/**
- * The weighted negative log-likelihood of class-index targets, from log-probabilities `logp`, with
- * PyTorch's label smoothing: `ℓᵢ = (1-ε)·(-w[tᵢ] log p[i,tᵢ]) + (ε/C)·Σ_c (-w[c] log p[i,c])`, with ignored
- * targets contributing 0. The mean divides the sum by `Σᵢ w[tᵢ]` over the non-ignored targets.
- */
 /** Check class-index targets against log-probabilities (or logits) `logp`. */
 function checkClassTargets(fn: string, logp: Tensor, target: Tensor, classAxis: number): void {
   const expected = logp.shape.filter((_, d) => d !== classAxis);
@@ -121,6 +117,17 @@ interface Picks {
   readonly mask: TypedArray;
   /** `Σᵢ w[tᵢ]` over the targets that count (one element). */
   readonly denominator: TypedArray;
+  /**
+   * With `rowsOf`: 1 when every ignored row's largest logit is finite (its picked log-probability then is
+   * too, so the fused op's `0 · log p` is 0), else 0. Always 1 without `rowsOf`.
+   */
+  readonly finiteIgnored: Int32Array;
+}
+
+/** The logits a fused loss reads, so that {@link classPicks} can pick a class with a finite log-probability for ignored rows. */
+interface RowsOf {
+  readonly logits: TypedArray;
+  readonly classes: number;
 }
 
 /**
@@ -129,7 +136,13 @@ interface Picks {
  * JavaScript memory; for targets on the GPU (webgpu backend), when a value is next awaited, which then
  * throws a range error. `alloc` makes the float arrays (of the loss's dtype).
  */
-function classPicks(fn: string, target: Tensor, p: Parsed, alloc: (size: number) => TypedArray): Picks {
+function classPicks(
+  fn: string,
+  target: Tensor,
+  p: Parsed,
+  alloc: (size: number) => TypedArray,
+  rowsOf: RowsOf | null = null,
+): Picks {
   const { numClasses, weight, ignoreIndex } = p;
   const n = target.size;
   const targets = target._array;
@@ -139,11 +152,17 @@ function classPicks(fn: string, target: Tensor, p: Parsed, alloc: (size: number)
   const perSample = alloc(n);
   const mask = alloc(n);
   const denominator = alloc(1);
-  runOnHost(w === null ? [targets] : [targets, w], [safe, perSample, mask, denominator], () => {
+  const finiteIgnored = Int32Array.of(1);
+  const reads = w === null ? [targets] : [targets, w];
+  if (rowsOf !== null) reads.push(rowsOf.logits);
+  runOnHost(reads, [safe, perSample, mask, denominator, finiteIgnored], () => {
     let total = 0;
     for (let i = 0; i < n; i++) {
       const t = targets[i];
-      if (t === ignoreIndex) continue;
+      if (t === ignoreIndex) {
+        if (rowsOf !== null && !pickLargest(rowsOf, i, safe)) finiteIgnored[0] = 0;
+        continue;
+      }
       if (t < 0 || t >= numClasses)
         throw new IndexError(
           `${fn}: target ${t} is out of range for ${numClasses} classes (expected [0, ${numClasses}) or ignoreIndex ${ignoreIndex})`,
@@ -155,9 +174,33 @@ function classPicks(fn: string, target: Tensor, p: Parsed, alloc: (size: number)
     }
     denominator[0] = total;
   });
-  return { safe, perSample, mask, denominator };
+  return { safe, perSample, mask, denominator, finiteIgnored };
 }
 
+/**
+ * Point `safe[row]` at the row's largest logit, whose log-probability lies in `[-log C, 0]`, and say
+ * whether it is finite (false for a row with NaN, +Inf or only -Inf).
+ */
+function pickLargest({ logits, classes }: RowsOf, row: number, safe: Int32Array): boolean {
+  let best = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < classes; c++) {
+    const v = logits[row * classes + c];
+    if (Number.isNaN(v)) return false;
+    if (v > max) {
+      max = v;
+      best = c;
+    }
+  }
+  safe[row] = best;
+  return Number.isFinite(max);
+}
+
+/**
+ * The weighted negative log-likelihood of class-index targets, from log-probabilities `logp`, with
+ * PyTorch's label smoothing: `ℓᵢ = (1-ε)·(-w[tᵢ] log p[i,tᵢ]) + (ε/C)·Σ_c (-w[c] log p[i,c])`, with ignored
+ * targets contributing 0. The mean divides the sum by `Σᵢ w[tᵢ]` over the non-ignored targets.
+ */
 function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smoothing: number): Tensor {
   const { classAxis, numClasses, weight, reduction } = p;
   checkClassTargets(fn, logp, target, classAxis);
@@ -168,17 +211,28 @@ function classIndexLoss(fn: string, logp: Tensor, target: Tensor, p: Parsed, smo
     const t = new Tensor(data, shape, dtype);
     return dtype === logp.dtype ? t : cast(t, logp.dtype);
   };
+  // NOTE: ignored targets are selected out with `where`, as PyTorch's masked_fill does, not multiplied by
+  // 0: their value and gradient are exactly 0 even where log p is -Inf or the mean's factor 1/0 is Inf
+  // (every target ignored), which a product would turn into NaN.
+  const counts = new Tensor(mask, target.shape, dtype);
+  const dropIgnored = (terms: Tensor) => {
+    const kept = where(counts, terms, 0);
+    return kept.dtype === terms.dtype ? kept : cast(kept, terms.dtype); // 16-bit terms are selected in float32
+  };
   const index = unsqueeze(new Tensor(safe, target.shape, 'int32'), classAxis);
   const picked = squeeze(gather(logp, classAxis, index), classAxis);
-  let loss = neg(mul(picked, asLoss(perSample, target.shape)));
-  if (smoothing > 0) {
-    const weighted = weight === null ? logp : mul(logp, classWeight(weight, classAxis, logp.ndim));
-    const smooth = mul(neg(sum(weighted, classAxis)), asLoss(mask, target.shape));
-    loss = add(mul(loss, 1 - smoothing), mul(smooth, smoothing / numClasses));
-  }
-  if (reduction === 'none') return loss;
-  if (reduction === 'sum') return sum(loss);
-  return div(sum(loss), asLoss(denominator, []));
+  const nll = dropIgnored(neg(mul(picked, asLoss(perSample, target.shape))));
+  const reduce = (loss: Tensor) => {
+    if (reduction === 'none') return loss;
+    if (reduction === 'sum') return sum(loss);
+    return div(sum(loss), asLoss(denominator, []));
+  };
+  if (smoothing === 0) return reduce(nll);
+  // PyTorch's order: each part reduced on its own, so that a mean over a total weight of 0 is NaN (0/0 in
+  // the first part) as there, not the second part's x/0 = Inf.
+  const weighted = weight === null ? logp : mul(logp, classWeight(weight, classAxis, logp.ndim));
+  const smooth = dropIgnored(neg(sum(weighted, classAxis)));
+  return add(mul(reduce(nll), 1 - smoothing), mul(reduce(smooth), smoothing / numClasses));
 }
 
 /**
@@ -204,6 +258,7 @@ function classProbabilityLoss(fn: string, logp: Tensor, target: Tensor, p: Parse
  * non-ignored targets; targets equal to `ignoreIndex` contribute nothing. Pair it with `logSoftmax`, or
  * use {@link crossEntropy} on logits directly. A target out of range is an `IndexError`: at once on the
  * cpu and wasm backends, and on the webgpu backend, for targets on the GPU, when a value is next awaited.
+ * Ignored targets and a total weight of 0 behave as in {@link crossEntropy}.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
  *
@@ -235,6 +290,12 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * the cpu and wasm backends and, on the webgpu backend for targets on the GPU, when a value is next
  * awaited.
  *
+ * As in PyTorch, an ignored target is left out, not multiplied by 0: its term and its gradient are exactly
+ * 0, even where its logits hold -Inf. When every target is ignored, the `'mean'` is 0/0 = NaN but the
+ * gradient is exactly 0, so a batch made only of padding leaves the parameters' gradients at 0 (the
+ * `'sum'` and `'none'` losses are 0). When the picked class weights of the targets that count sum to 0,
+ * the `'mean'` is NaN and so is the gradient of each row with such a target, as in PyTorch.
+ *
  * See https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
  *
  * @example
@@ -258,9 +319,15 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     // Class indices on the cpu or wasm backend: one op (logSoftmaxNll), the same values as the ops below.
     checkClassTargets('crossEntropy', input, target, 1);
     const make = input.dtype === 'float32' ? Float32Array : Float64Array;
-    const picks = classPicks('crossEntropy', target, p, (size) => new make(size));
+    const rowsOf = { logits: input._array, classes: input.shape[1] };
+    const picks = classPicks('crossEntropy', target, p, (size) => new make(size), rowsOf);
     const weights = picks.perSample as Float32Array | Float64Array;
-    return logSoftmaxNll(input, { index: picks.safe, weight: weights, denominator: picks.denominator[0] }, p.reduction);
+    const denominator = picks.denominator[0];
+    // NOTE: the fused op weights every row, an ignored one by 0: 0 · (1/0) is NaN where PyTorch skips the row,
+    // so a mean over a total weight of 0 (every target ignored) and ignored rows without a finite
+    // log-probability to pick take the ops below, which leave ignored rows out as PyTorch does.
+    if ((p.reduction !== 'mean' || denominator !== 0) && picks.finiteIgnored[0] === 1)
+      return logSoftmaxNll(input, { index: picks.safe, weight: weights, denominator }, p.reduction);
   }
   const logp = logSoftmax(input, p.classAxis);
   if (isFloatingDType(target.dtype) && target.ndim === input.ndim) {

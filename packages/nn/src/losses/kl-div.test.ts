@@ -59,6 +59,14 @@ describe('klDiv', () => {
     expectValues(gt as Tensor, [1, 3]); // log t + 1 - x, with the t = 0 term contributing -x
   });
 
+  it('gives -input as the target gradient at target 0 (documented: the true derivative is -Inf, PyTorch gives NaN)', () => {
+    const input = tensor([Math.log(0.3), Math.log(0.7)], { dtype: 'float64' });
+    const target = tensor([0, 1], { dtype: 'float64', requiresGrad: true });
+    const [gt] = gradients([klDiv(input, target, { reduction: 'sum' })], [target]);
+    expect((gt as Tensor).values[0]).toBe(-Math.log(0.3));
+    expect((gt as Tensor).values[1]).toBeCloseTo(1 - Math.log(0.7), 15);
+  });
+
   it('does not mutate its inputs', () => {
     const input = randomTensor([3], gen, { requiresGrad: true });
     const target = uniformTensor([3], gen, 0, 1);

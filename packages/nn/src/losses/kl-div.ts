@@ -26,6 +26,10 @@ export interface KLDivOptions {
  * `ℓᵢ = e^{yᵢ} (yᵢ - xᵢ)`. Use `reduction: 'batchmean'` for the mathematical KL(y ‖ e^x) averaged over
  * the batch (dimension 0). The shapes must be equal; both arguments get gradients.
  *
+ * Where a probability target is 0 (without `logTarget`), the gradient with respect to the target is
+ * `-xᵢ`, finite, as if `d/dy (y log y)` were 0 there: the true derivative `log y + 1` is -∞, and PyTorch
+ * 1.13 gives NaN. The value (0) and the gradient with respect to `input` (0) are PyTorch's.
+ *
  * See https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html
  *
  * @example
@@ -48,7 +52,8 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {})
   if (options.logTarget) {
     loss = mul(exp(target), sub(target, input));
   } else {
-    // NOTE: log(1) at y = 0 makes y·log y exactly 0 there, with a finite gradient, instead of 0·(-∞).
+    // NOTE: log(1) at y = 0 makes y·log y exactly 0 there, with a finite target gradient (-x) instead of
+    // 0·(-∞) = NaN (PyTorch's); see the TSDoc.
     const safe = where(eq(target, 0), 1, target);
     loss = sub(mul(target, log(safe)), mul(target, input));
   }

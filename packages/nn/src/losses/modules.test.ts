@@ -92,7 +92,7 @@ describe('loss modules', () => {
     const ce = new CrossEntropyLoss({ weight: w });
     expect(Object.keys(ce.stateDict())).toEqual(['weight']);
     expect(Object.keys(new CrossEntropyLoss().stateDict())).toEqual([]);
-    expect(Object.keys(new BCEWithLogitsLoss({ posWeight: f64([2]) }).stateDict())).toEqual(['posWeight']);
+    expect(Object.keys(new BCEWithLogitsLoss({ posWeight: f64([2]) }).stateDict())).toEqual(['pos_weight']);
     w.data[0] = 100; // the module holds its own copy
     expect(Array.from((ce.weight as Tensor).data)).toEqual([1, 2, 3]);
     ce.loadStateDict({ weight: f64([4, 5, 6]) });

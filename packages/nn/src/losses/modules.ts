@@ -274,7 +274,8 @@ export class BCELoss extends Module {
 /**
  * The binary cross entropy of logits as a module, like `torch.nn.BCEWithLogitsLoss`;
  * `forward(input, target)` calls {@link binaryCrossEntropyWithLogits} (stable for any logit). `weight`
- * and `posWeight` are buffers.
+ * and `posWeight` are buffers, named `weight` and `pos_weight` in the state dict as in PyTorch
+ * ({@link Module.loadStateDict} still accepts `posWeight`, the name nabla saved before).
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
  *
@@ -282,6 +283,7 @@ export class BCELoss extends Module {
  * ```ts
  * const criterion = new BCEWithLogitsLoss({ posWeight: tensor([3]) }); // positives are rare
  * criterion.forward(logits, targets);
+ * Object.keys(criterion.stateDict()); // ['pos_weight']
  * ```
  */
 export class BCEWithLogitsLoss extends Module {
@@ -289,14 +291,18 @@ export class BCEWithLogitsLoss extends Module {
   readonly reduction: Reduction;
   /** The rescaling weight buffer, or null. */
   readonly weight: Tensor | null;
-  /** The positive-class weight buffer, or null. */
+  /** The positive-class weight buffer (`pos_weight` in the state dict), or null. */
   readonly posWeight: Tensor | null;
 
   constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
     super();
     this.reduction = checkReduction('BCEWithLogitsLoss', options.reduction);
     this.weight = this.registerBuffer('weight', copyBuffer('BCEWithLogitsLoss', 'weight', options.weight));
-    this.posWeight = this.registerBuffer('posWeight', copyBuffer('BCEWithLogitsLoss', 'posWeight', options.posWeight));
+    this.posWeight = this.registerBuffer(
+      'pos_weight',
+      copyBuffer('BCEWithLogitsLoss', 'posWeight', options.posWeight),
+      { legacyNames: ['posWeight'] }, // the name nabla saved before it took PyTorch's
+    );
   }
 
   /** The loss of logits `input` against `target` (equal shapes). */

@@ -1,5 +1,6 @@
-import { Generator, gradcheck, gradients, ShapeError, tensor, ValueError, zeros } from '@nablajs/core';
+import { Generator, gradcheck, gradients, ShapeError, type Tensor, tensor, ValueError, zeros } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { l1Loss } from './l1-loss';
 import { huberLoss, smoothL1Loss } from './smooth-l1-loss';
 import { expectValues, REDUCTIONS, randomTensor, referenceReduce, snapshot } from './test-utils';
 
@@ -46,6 +47,17 @@ describe('smoothL1Loss', () => {
     const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
     const [g] = gradients([smoothL1Loss(x, tensor([1, 0], { dtype: 'float64' }), { beta: 0 })], [x]);
     expectValues(g as never, [0, 0.5]);
+  });
+
+  it("is l1Loss with beta = 0, gradients included: 0 at d = 0, where PyTorch 1.13's smooth_l1_loss gives -1 (documented)", () => {
+    const x = tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+    const y = tensor([1, 2.5, 2], { dtype: 'float64', requiresGrad: true });
+    const [gx, gy] = gradients([smoothL1Loss(x, y, { beta: 0, reduction: 'sum' })], [x, y]);
+    const [lx, ly] = gradients([l1Loss(x, y, { reduction: 'sum' })], [x, y]);
+    expectValues(gx as never, [0, -1, 1]); // PyTorch: [-1, -1, 1]
+    expectValues(gy as never, [0, 1, -1]); // PyTorch: [1, 1, -1]
+    expect(Array.from((gx as Tensor).values)).toEqual(Array.from((lx as Tensor).values));
+    expect(Array.from((gy as Tensor).values)).toEqual(Array.from((ly as Tensor).values));
   });
 
   it('rejects a negative beta, mismatched shapes and a bad reduction', () => {

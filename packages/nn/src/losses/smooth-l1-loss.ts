@@ -40,6 +40,10 @@ function checkPair(fn: string, input: Tensor, target: Tensor): Tensor {
  * `ℓ = 0.5 d² / β` where `|d| < β` and `|d| - 0.5 β` elsewhere, then reduced. `β = 0` is the L1 loss.
  * It equals {@link huberLoss} divided by `β`. The shapes must be equal.
  *
+ * With `β = 0` the loss is computed as `l1Loss`, values and gradients: where `input == target` the
+ * gradient is 0 (the subgradient `sign(0)`), as PyTorch's `l1_loss` gives. PyTorch 1.13's `smooth_l1_loss`
+ * kernel gives -1 there instead (+1 for the target), the same value with another subgradient; nabla keeps 0.
+ *
  * See https://pytorch.org/docs/stable/generated/torch.nn.SmoothL1Loss.html
  *
  * @example
@@ -53,7 +57,8 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
   const d = checkPair('smoothL1Loss', input, target);
   const a = abs(d);
   // NOTE: with beta = 0 the quadratic branch would divide by zero, and its NaN gradient would leak
-  // through `where`; PyTorch also falls back to the plain L1 loss there.
+  // through `where`: compute the plain L1 loss. PyTorch's value is the L1 loss there too, but not its
+  // gradient at d = 0: its smooth_l1_loss backward gives -1 where abs's gives 0 (kept, see the TSDoc).
   if (beta === 0) return applyReduction(a, reduction);
   const loss = where(lt(a, beta), mul(square(d), 0.5 / beta), sub(a, 0.5 * beta));
   return applyReduction(loss, reduction);
