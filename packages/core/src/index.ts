@@ -46,6 +46,7 @@ export {
   type WebGpuLimits,
 } from './backends/webgpu/init';
 export type { WebGpuStats } from './backends/webgpu/resident-data';
+export { checkOptions, closestName, optionNames } from './check-options';
 export {
   arange,
   type CreationOptions,
