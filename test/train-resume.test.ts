@@ -7,8 +7,8 @@ import { DataLoader, loadDigits, randomSplit, TensorDataset } from '@nablajs/dat
 import { crossEntropy, Dropout, Linear, ReLU, Sequential } from '@nablajs/nn';
 import { type Optimizer, type Scheduler, stepLR } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
-import { CheckpointError, fit, type Logs, lrScheduler, type TrainPlugin } from '@nablajs/train';
-import { checkpoint, latestCheckpoint, loadCheckpoint } from '@nablajs/train/node';
+import { CheckpointError, earlyStopping, fit, type Logs, lrScheduler, type TrainPlugin } from '@nablajs/train';
+import { checkpoint, latestCheckpoint, loadCheckpoint, resumeFrom } from '@nablajs/train/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = mkdtempSync(join(tmpdir(), 'nabla-resume-'));
@@ -177,5 +177,63 @@ describe('resuming from a checkpoint', () => {
 
     expect(readdirSync(dir)).toEqual(listing);
     expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+});
+
+describe('resuming from a step checkpoint taken at the last batch of an epoch', () => {
+  // A checkpoint every BATCHES steps lands on every epoch's last batch, before its validation and epochEnd.
+  const stopper = () => earlyStopping({ monitor: 'loss', patience: 1, restoreBestWeights: true });
+  const crashAt = 2 * BATCHES; // the last batch of epoch 1
+  const crash: TrainPlugin = {
+    name: 'crash',
+    batchEnd: (ctx) => void (ctx.globalStep === crashAt && ctx.stopTraining('simulated crash')),
+  };
+  const reference = makeRun();
+  const referenceStopper = stopper();
+  let full: Awaited<ReturnType<typeof train>>;
+  beforeAll(async () => {
+    full = await train(reference, 5, [referenceStopper]);
+  });
+
+  async function crashed() {
+    const dir = freshDir();
+    const first = makeRun();
+    await train(first, 5, [stopper(), checkpoint({ dir, every: 0, everySteps: BATCHES, ...state(first) }), crash]);
+    const latest = loadCheckpoint(latestCheckpoint(dir)!);
+    expect([latest.epoch, latest.batch, latest.globalStep]).toEqual([1, BATCHES, crashAt]);
+    expect(latest.history).toHaveLength(1);
+    expect(latest.epochLogs?.loss).toBe(full.history[1].loss); // the whole epoch's mean, saved with the file
+    return { dir, first };
+  }
+
+  function expectSameRun(first: Run, second: Run, resumed: Awaited<ReturnType<typeof train>>) {
+    const losses = [...first.losses.slice(0, crashAt), ...second.losses];
+    expect(losses).toHaveLength(reference.losses.length);
+    for (let i = 0; i < losses.length; i++) expect(losses[i]).toBe(reference.losses[i]);
+    // Epoch 1 too: validation, epochEnd (scheduler, early stopping) and its history entry run after resuming.
+    expect(exact(resumed.history)).toEqual(exact(full.history));
+    expect(resumed.stopReason).toBe(full.stopReason);
+    expect(weights(second.model)).toEqual(weights(reference.model));
+  }
+
+  it("with every: 0 and resume: 'latest', equals the uninterrupted run bit for bit (history and weights)", async () => {
+    const { dir, first } = await crashed();
+    const second = makeRun(99);
+    const secondStopper = stopper();
+    const resumed = await train(second, 5, [
+      secondStopper,
+      checkpoint({ dir, every: 0, everySteps: BATCHES, resume: 'latest', ...state(second) }),
+    ]);
+    expectSameRun(first, second, resumed);
+    expect([secondStopper.bestEpoch, secondStopper.wait]).toEqual([referenceStopper.bestEpoch, referenceStopper.wait]);
+    // It keeps saving at the last batch of every later epoch.
+    expect(latestCheckpoint(dir)).toMatch(/epoch-0004-step-00000225\.safetensors$/);
+  });
+
+  it('with resumeFrom, equals the uninterrupted run bit for bit', async () => {
+    const { dir, first } = await crashed();
+    const second = makeRun(99);
+    const resumed = await train(second, 5, [stopper(), resumeFrom(latestCheckpoint(dir)!, state(second))]);
+    expectSameRun(first, second, resumed);
   });
 });

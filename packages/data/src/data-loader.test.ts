@@ -172,6 +172,15 @@ describe('DataLoader', () => {
     expect(() => new DataLoader({} as Dataset<number>)).toThrow(/dataset must have a length and a get\(index\) method/);
   });
 
+  it('rejects an unknown option (a snake_case name from PyTorch, say), naming the close one', () => {
+    const ds = numbered(5);
+    expect(() => new DataLoader(ds, { batch_size: 2 } as never)).toThrow(
+      'DataLoader: unknown option "batch_size" (did you mean "batchSize"?); options are batchSize, shuffle, generator, dropLast, collate',
+    );
+    expect(() => new DataLoader(ds, { drop_last: true } as never)).toThrow(/did you mean "dropLast"/);
+    expect(() => new DataLoader(ds, { numWorkers: 2 } as never)).toThrow(/^DataLoader: unknown option "numWorkers"; /);
+  });
+
   it('rejects a dataset that became empty when an epoch starts', () => {
     const items = [1, 2, 3];
     const ds: Dataset<number> = {

@@ -1,4 +1,4 @@
-import { defaultGenerator, type Generator, randperm, ValueError } from '@nablajs/core';
+import { checkOptions, defaultGenerator, type Generator, optionNames, randperm, ValueError } from '@nablajs/core';
 import { type Collated, defaultCollate } from './collate';
 import { Subset } from './subset';
 import { TensorDataset } from './tensor-dataset';
@@ -23,6 +23,14 @@ export interface DataLoaderOptions<T, B> {
   collate?: (items: T[]) => B;
 }
 
+const DATA_LOADER_OPTIONS = optionNames<DataLoaderOptions<unknown, unknown>>({
+  batchSize: true,
+  shuffle: true,
+  generator: true,
+  dropLast: true,
+  collate: true,
+});
+
 /**
  * Iterate over a dataset in batches, like `torch.utils.data.DataLoader`: each epoch (each `for ... of`
  * loop) visits every item once, in order or, with `shuffle`, in a permutation drawn from `generator`,
@@ -30,7 +38,8 @@ export interface DataLoaderOptions<T, B> {
  * {@link Subset} of one) with the default collate is batched by one `indexSelect` per tensor.
  *
  * Unlike PyTorch, an empty dataset, or `dropLast` with fewer items than `batchSize`, is an error here
- * rather than a silent epoch of zero batches.
+ * rather than a silent epoch of zero batches; an unknown option (`batch_size`) is an error too, as an
+ * unexpected keyword argument is in Python.
  *
  * See https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader
  *
@@ -60,6 +69,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     if (!dataset || typeof dataset.get !== 'function' || typeof dataset.length !== 'number')
       throw new ValueError('DataLoader: dataset must have a length and a get(index) method');
+    checkOptions('DataLoader', options, DATA_LOADER_OPTIONS);
     const { batchSize = 1, shuffle = false, dropLast = false, collate } = options;
     if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1)
       throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);

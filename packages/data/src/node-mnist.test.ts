@@ -135,6 +135,13 @@ describe('loadMnist file handling', () => {
   it('rejects an unknown split', () => {
     expect(() => loadMnist(dir, { split: 'test' as 't10k' })).toThrow(/split must be 'train' or 't10k', got "test"/);
   });
+
+  it('rejects an unknown option before reading a file, naming the close one', () => {
+    expect(() => loadMnist(dir, { normalise: false } as never)).toThrow(
+      /^loadMnist: unknown option "normalise" \(did you mean "normalize"\?\); options are normalize, shape, dtype, numClasses, split, maxBytes$/,
+    );
+    expect(() => loadMnist('/nonexistent', { max_bytes: 10 } as never)).toThrow(/did you mean "maxBytes"/);
+  });
 });
 
 describe('loadMnist and gzip bombs', () => {

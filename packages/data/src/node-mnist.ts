@@ -3,8 +3,9 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { checkOptions } from '@nablajs/core';
 import { IdxError, readIdxHeader } from './mnist/idx';
-import { type Mnist, type MnistOptions, mnistFromIdx } from './mnist/mnist-from-idx';
+import { MNIST_OPTIONS, type Mnist, type MnistOptions, mnistFromIdx } from './mnist/mnist-from-idx';
 
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions extends MnistOptions {
@@ -174,6 +175,7 @@ function notGzip(path: string, error: unknown): IdxError {
 export function loadMnist(dir: string, options: LoadMnistOptions = {}): Mnist {
   if (options === null || typeof options !== 'object')
     throw new IdxError(`loadMnist: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptions('loadMnist', options, [...MNIST_OPTIONS, 'split', 'maxBytes']);
   const { split = 't10k', maxBytes = MNIST_MAX_BYTES, ...rest } = options;
   if (split !== 'train' && split !== 't10k')
     throw new IdxError(`loadMnist: split must be 'train' or 't10k', got ${JSON.stringify(split)}`);

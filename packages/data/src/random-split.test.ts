@@ -88,3 +88,15 @@ describe('splitTrainValTest', () => {
     expect(() => splitTrainValTest(range(10), { test: 0.2, seed: 0.5 })).toThrow(/seed must be an integer/);
   });
 });
+
+describe('split options', () => {
+  it('reject unknown keys, naming the close one', () => {
+    const ds = new TensorDataset(arange(0, 10));
+    expect(() => randomSplit(ds, [0.5, 0.5], { seed: 1 } as never)).toThrow(
+      'randomSplit: unknown option "seed"; options are generator',
+    );
+    expect(() => splitTrainValTest(ds, { test_size: 0.2 } as never)).toThrow(
+      /^splitTrainValTest: unknown option "test_size" \(did you mean "test"\?\)/,
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { defaultGenerator, Generator, randperm, ValueError } from '@nablajs/core';
+import { checkOptions, defaultGenerator, Generator, optionNames, randperm, ValueError } from '@nablajs/core';
 import { Subset } from './subset';
 import type { Dataset } from './types';
 import { checkGenerator } from './util';
@@ -28,6 +28,7 @@ export function randomSplit<T>(
   lengths: readonly number[],
   options: RandomSplitOptions = {},
 ): Subset<T>[] {
+  checkOptions('randomSplit', options, optionNames<RandomSplitOptions>({ generator: true }));
   if (!dataset || typeof dataset.get !== 'function' || typeof dataset.length !== 'number')
     throw new ValueError('randomSplit: dataset must have a length and a get(index) method');
   if (!Array.isArray(lengths) || lengths.length === 0)
@@ -119,6 +120,11 @@ export function splitTrainValTest<T>(
 ): TrainValTestSplit<T> {
   if (!dataset || typeof dataset.get !== 'function' || typeof dataset.length !== 'number')
     throw new ValueError('splitTrainValTest: dataset must have a length and a get(index) method');
+  checkOptions(
+    'splitTrainValTest',
+    options,
+    optionNames<SplitTrainValTestOptions>({ val: true, test: true, seed: true, generator: true }),
+  );
   const { val = 0, test = 0, seed } = options;
   const n = dataset.length;
   const nVal = splitSize('val', val, n);

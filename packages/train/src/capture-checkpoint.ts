@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, Tensor, ValueError } from '@nablajs/core';
 import type { OptimizerStateDict } from '@nablajs/optim';
 import {
   type Checkpoint,
@@ -33,6 +33,16 @@ function modelState(model: Trainable): Record<string, Tensor> {
   return out;
 }
 
+const TARGET_FIELDS = optionNames<CheckpointTarget>({ model: true, optimizer: true, generators: true, states: true });
+const POSITION_FIELDS = optionNames<CheckpointPosition>({
+  epoch: true,
+  batch: true,
+  globalStep: true,
+  history: true,
+  epochStartRng: true,
+  epochLogs: true,
+});
+
 /**
  * Take a checkpoint in memory: copies of the model's state, the optimizer's and every stateful object's state, the
  * generators' states, and the position. Works in any JavaScript runtime; {@link encodeCheckpoint} turns it into
@@ -52,6 +62,9 @@ function modelState(model: Trainable): Record<string, Tensor> {
  */
 export function captureCheckpoint(target: CheckpointTarget, position: CheckpointPosition): Checkpoint {
   checkTarget('captureCheckpoint', target);
+  if (position === null || typeof position !== 'object')
+    throw new ValueError('captureCheckpoint: position must be an object { epoch, globalStep, ... }');
+  checkOptions('captureCheckpoint', position, POSITION_FIELDS, 'position field');
   const batch = position.batch ?? 0;
   checkCount('captureCheckpoint', 'position.epoch', position.epoch);
   checkCount('captureCheckpoint', 'position.batch', batch);
@@ -92,6 +105,7 @@ export function captureCheckpoint(target: CheckpointTarget, position: Checkpoint
     rng: generators.map((g) => g.getState()),
     epochStartRng: epochStartRng === null ? null : structuredClone([...epochStartRng]),
     history: structuredClone([...(position.history ?? [])]),
+    epochLogs: batch > 0 && position.epochLogs != null ? { ...position.epochLogs } : null,
   };
 }
 
@@ -122,6 +136,7 @@ export function copyState(value: unknown, path: string): unknown {
 export function checkTarget(fn: string, target: CheckpointTarget): void {
   if (target === null || typeof target !== 'object' || target.model === null || typeof target.model !== 'object')
     throw new ValueError(`${fn}: target must be an object with a model`);
+  checkOptions(fn, target, TARGET_FIELDS, 'target field');
   for (const [key, stateful] of Object.entries(target.states ?? {}))
     if (!isStateful(stateful))
       throw new ValueError(`${fn}: states[${JSON.stringify(key)}] has no stateDict() and loadStateDict() methods`);

@@ -163,7 +163,8 @@ function unpack(
 /**
  * Serialise a checkpoint to the bytes of one safetensors file. The model's tensors are stored as `model.<name>`,
  * every typed array of the optimizer and plugin states as `state.<i>` (exact binary data); the `__metadata__` holds
- * `format` (`'nabla.checkpoint'`), `version`, JSON strings `position` (epoch, batch, globalStep), `signature`,
+ * `format` (`'nabla.checkpoint'`), `version`, JSON strings `position` (epoch, batch, globalStep, and the epoch's
+ * logs so far for a mid-epoch checkpoint), `signature`,
  * `optimizer`, `states`, `rng` (generator states, and those at the epoch's start) and `history`, and a CRC-32
  * `checksum` over all of them, so any safetensors reader can inspect the file and a damaged one is detected.
  *
@@ -182,7 +183,13 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const tensors = new Map<string, Tensor>();
   for (const [name, t] of Object.entries(checkpoint.model)) tensors.set(`${MODEL_PREFIX}${name}`, t);
   const parts: Record<(typeof METADATA_FIELDS)[number], Json> = {
-    position: { epoch: checkpoint.epoch, batch: checkpoint.batch, globalStep: checkpoint.globalStep },
+    position: {
+      epoch: checkpoint.epoch,
+      batch: checkpoint.batch,
+      globalStep: checkpoint.globalStep,
+      // Absent at an epoch boundary, so such files are byte for byte those of earlier versions.
+      ...(checkpoint.epochLogs == null ? {} : { epochLogs: pack(checkpoint.epochLogs, 'epochLogs', tensors) }),
+    },
     signature: checkpoint.signature.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype })),
     optimizer: pack(checkpoint.optimizer, 'optimizer', tensors),
     states: pack(checkpoint.states, 'states', tensors),
@@ -254,6 +261,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   const epoch = count('epoch');
   const batch = count('batch');
   const globalStep = count('globalStep');
+  const epochLogs = position?.epochLogs ?? null;
+  if (epochLogs !== null && (typeof epochLogs !== 'object' || Array.isArray(epochLogs)))
+    fail('position.epochLogs is not a set of logs');
 
   const signature = readSignature(parts.signature, fail);
   const model: Record<string, Tensor> = {};
@@ -293,6 +303,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
     rng: current,
     epochStartRng: epochStart,
     history: history as Logs[],
+    epochLogs: epochLogs as Logs | null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { optionNames, ValueError } from '@nablajs/core';
 import type { AtomicWriteFs } from '@nablajs/nn/node';
 import type { ResumeOptions } from './resume-from';
 
@@ -32,6 +32,23 @@ export interface CheckpointOptions extends ResumeOptions {
   /** The file-system calls of the atomic writes (for tests that simulate a failing disk). */
   fs?: AtomicWriteFs;
 }
+/** The option names of {@link CheckpointOptions}. */
+export const CHECKPOINT_OPTIONS = optionNames<CheckpointOptions>({
+  dir: true,
+  every: true,
+  everySteps: true,
+  keepLast: true,
+  monitor: true,
+  mode: true,
+  saveBest: true,
+  resume: true,
+  overwrite: true,
+  fs: true,
+  generators: true,
+  states: true,
+  strict: true,
+});
+
 /** What the {@link checkpoint} plugin itself saves in its checkpoints (so that resuming keeps the best score). */
 export interface CheckpointPluginState {
   best: number | null;

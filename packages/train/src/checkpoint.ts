@@ -72,6 +72,12 @@ export interface Checkpoint {
   readonly epochStartRng: readonly GeneratorState[] | null;
   /** The logs of every completed epoch. */
   readonly history: readonly Logs[];
+  /**
+   * For a mid-epoch checkpoint (`batch > 0`), the logs of epoch `epoch` so far (its loss and metrics over the
+   * `batch` batches run); null at an epoch boundary and in files written before they were saved. A run resumed
+   * from a checkpoint taken after the last batch of its epoch logs that epoch with them.
+   */
+  readonly epochLogs: Logs | null;
 }
 
 /**
@@ -113,4 +119,6 @@ export interface CheckpointPosition {
   history?: readonly Logs[];
   /** The generators' states at the start of `epoch`, required when `batch > 0`. */
   epochStartRng?: readonly GeneratorState[] | null;
+  /** The logs of epoch `epoch` so far, when `batch > 0` (`ctx.epochLogs`); default none. */
+  epochLogs?: Logs | null;
 }

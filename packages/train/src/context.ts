@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import type { Optimizer } from '@nablajs/optim';
 import type { Logs, Trainable, TrainContext, TrainPlugin } from './types';
 
@@ -35,6 +35,17 @@ export interface ContextOptions {
   plugins?: readonly TrainPlugin[];
 }
 
+const CONTEXT_OPTIONS = optionNames<ContextOptions>({
+  model: true,
+  optimizer: true,
+  lossFn: true,
+  epochs: true,
+  initialEpoch: true,
+  initialStep: true,
+  history: true,
+  plugins: true,
+});
+
 /**
  * Build the mutable context of one training run, with every per-batch field cleared.
  *
@@ -45,6 +56,7 @@ export interface ContextOptions {
  * ```
  */
 export function createContext(options: ContextOptions): LoopContext {
+  checkOptions('createContext', options, CONTEXT_OPTIONS);
   const ctx: LoopContext = {
     model: options.model,
     optimizer: options.optimizer,

@@ -1,9 +1,11 @@
 import {
   bringToHost,
   cat,
+  checkOptions,
   defaultGenerator,
   isGradEnabled,
   noGrad,
+  optionNames,
   setGradEnabled,
   Tensor,
   ValueError,
@@ -28,6 +30,14 @@ export interface EvaluateOptions {
   /** Samples per batch for `{ x, y }` data (default `'full'`). */
   batchSize?: number | 'full';
 }
+
+const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({
+  model: true,
+  data: true,
+  loss: true,
+  metrics: true,
+  batchSize: true,
+});
 
 /**
  * Throw unless `model` looks like a {@link Trainable}.
@@ -186,6 +196,7 @@ export async function evaluateSourceAsync(
 export function evaluate(options: EvaluateOptions): Logs {
   const fn = 'evaluate';
   if (typeof options !== 'object' || options === null) throw new ValueError(`${fn}: expected an options object`);
+  checkOptions(fn, options, EVALUATE_OPTIONS);
   const model = checkModel(fn, options.model);
   const loss = checkLoss(fn, options.loss);
   const metrics = resolveMetrics(fn, options.metrics ?? {});
@@ -193,6 +204,8 @@ export function evaluate(options: EvaluateOptions): Logs {
   const source = batchSource(fn, 'data', options.data, batching);
   return inEvalMode(model, () => evaluateSource(fn, model, loss, source, metrics));
 }
+
+const PREDICT_OPTIONS = ['batchSize'] as const;
 
 /** What {@link predict} accepts: one tensor of inputs, `{ x }` data, or an iterable of batches or input tensors. */
 export type PredictData = Tensor | InputsOnly | Iterable<Batch | Tensor>;
@@ -217,6 +230,7 @@ export interface InputsOnly {
 export function predict(model: Trainable, data: PredictData, options: { batchSize?: number } = {}): Tensor {
   const fn = 'predict';
   checkModel(fn, model);
+  checkOptions(fn, options, PREDICT_OPTIONS);
   const { batchSize } = options;
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
     throw new ValueError(`${fn}: batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`);

@@ -21,7 +21,7 @@ function setup() {
   const model = new Sequential(new Linear(32, 64), new ReLU(), new Linear(64, 5));
   const x = randn([256, 32]);
   const y = randint(0, 5, [256]);
-  return { model, x, y, optimizer: adam(model.parameters(), { lr: 1e-2 }) };
+  return { model, data: { x, y }, optimizer: adam(model.parameters(), { lr: 1e-2 }) };
 }
 
 describe('fit disposes each batch (tidy)', () => {
@@ -39,7 +39,7 @@ describe('fit disposes each batch (tidy)', () => {
     const track: TrainPlugin = { name: 'track', epochEnd: () => void sizes.push(wasmMemoryBytes()) };
     const { history } = await fit({
       ...run,
-      data: { x: run.x, y: run.y },
+
       loss: crossEntropy,
       epochs: 12,
       batchSize: 32,
@@ -49,7 +49,7 @@ describe('fit disposes each batch (tidy)', () => {
     expect(history[history.length - 1].loss).toBeLessThan(history[0].loss);
     setBackend('cpu');
     const ref = setup();
-    const cpu = await fit({ ...ref, data: { x: ref.x, y: ref.y }, loss: crossEntropy, epochs: 12, batchSize: 32 });
+    const cpu = await fit({ ...ref, loss: crossEntropy, epochs: 12, batchSize: 32 });
     for (let e = 0; e < 12; e++) expect(history[e].loss).toBeCloseTo(cpu.history[e].loss, 4);
   });
 
@@ -61,7 +61,7 @@ describe('fit disposes each batch (tidy)', () => {
     const oneEpoch = (tidy: boolean) =>
       fit({
         ...run,
-        data: { x: run.x, y: run.y },
+
         loss: crossEntropy,
         epochs: 1,
         batchSize: 64,
@@ -81,8 +81,8 @@ describe('fit disposes each batch (tidy)', () => {
     // Off: nothing is disposed.
     await oneEpoch(false);
     expect((stale as unknown as Tensor).isDisposed).toBe(false);
-    await expect(
-      fit({ ...run, data: { x: run.x, y: run.y }, loss: crossEntropy, epochs: 1, tidy: 'yes' as never }),
-    ).rejects.toThrow(/fit: tidy must be true, false or 'auto'/);
+    await expect(fit({ ...run, loss: crossEntropy, epochs: 1, tidy: 'yes' as never })).rejects.toThrow(
+      /fit: tidy must be true, false or 'auto'/,
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { defaultGenerator, endScope, Generator, getBackend, startScope, ValueError } from '@nablajs/core';
+import {
+  checkOptions,
+  defaultGenerator,
+  endScope,
+  Generator,
+  getBackend,
+  optionNames,
+  startScope,
+  ValueError,
+} from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { type BatchSource, batchSource, isTensorData, type TrainData } from './batches';
 import { createContext, type LoopContext, resetBatch } from './context';
@@ -54,6 +63,25 @@ export interface FitOptions {
   tidy?: boolean | 'auto';
 }
 
+/** The option names of {@link FitOptions}. */
+export const FIT_OPTIONS = optionNames<FitOptions>({
+  model: true,
+  data: true,
+  loss: true,
+  optimizer: true,
+  epochs: true,
+  validation: true,
+  plugins: true,
+  metrics: true,
+  batchSize: true,
+  shuffle: true,
+  generator: true,
+  initialEpoch: true,
+  initialStep: true,
+  log: true,
+  tidy: true,
+});
+
 /** What {@link fit} returns. */
 export interface FitResult {
   /** One {@link Logs} per finished epoch. */
@@ -107,6 +135,7 @@ interface Plan {
 
 function plan(fn: string, options: FitOptions): Plan {
   if (typeof options !== 'object' || options === null) throw new ValueError(`${fn}: expected an options object`);
+  checkOptions(fn, options, FIT_OPTIONS);
   const model = checkModel(fn, options.model);
   const loss = checkLoss(fn, options.loss);
   const optimizer = checkOptimizer(fn, options.optimizer);
@@ -247,11 +276,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     // the other; a checkpoint restored at trainStart may have left it in eval mode.
     optimizer?.train?.();
     // A plugin that restores a checkpoint at trainStart sets where the run continues: ctx.epoch, and ctx.batch
-    // (the batches of that epoch already run) for a checkpoint taken mid-epoch.
+    // (the batches of that epoch already run) and ctx.epochLogs (their logs) for a checkpoint taken mid-epoch.
     const firstEpoch = ctx.epoch;
-    const skipBatches = ctx.batch;
+    const resumed: Resumed = { skip: ctx.batch, logs: ctx.epochLogs };
     for (let epoch = firstEpoch; epoch < p.epochs && !ctx.stopRequested; epoch++) {
-      const logs = await runEpoch(fn, p, bus, ctx, epoch, epoch === firstEpoch ? skipBatches : 0);
+      const logs = await runEpoch(fn, p, bus, ctx, epoch, epoch === firstEpoch ? resumed : NOT_RESUMED);
       if (logs !== null) (ctx.history as Logs[]).push(logs);
     }
     if (ctx.stopRequested) p.log(`${fn}: stopped at epoch ${ctx.epoch}: ${ctx.stopReason}`);
@@ -264,14 +293,27 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   }
 }
 
-/** One epoch: its batches, validation and `epochEnd`; returns its logs, or null when no batch ran. */
+/** Where a resumed epoch continues: the batches already run before the checkpoint, and their logs. */
+interface Resumed {
+  skip: number;
+  logs: Logs;
+}
+
+const NOT_RESUMED: Resumed = Object.freeze({ skip: 0, logs: Object.freeze({}) });
+
+/**
+ * One epoch: its batches, validation and `epochEnd`; returns its logs, or null when no batch ran (nor was skipped).
+ * A resumed epoch skips the batches run before its checkpoint, and its training logs cover the batches run after
+ * it; when none are left (a step checkpoint taken at the epoch's last batch), they are the checkpoint's, which
+ * covered the whole epoch, so that the epoch is logged (validation, `epochEnd`, history) as in the run that saved it.
+ */
 async function runEpoch(
   fn: string,
   p: Plan,
   bus: EventBus,
   ctx: LoopContext,
   epoch: number,
-  skip = 0,
+  { skip, logs: resumedLogs }: Resumed,
 ): Promise<Logs | null> {
   const { model, optimizer } = p;
   const start = now();
@@ -287,6 +329,7 @@ async function runEpoch(
   for (const [inputs, targets] of ctx.stopRequested ? [] : p.train.epoch(p.generator)) {
     // Batches already run before a mid-epoch checkpoint: drawn (so the data order is the same), not run again.
     if (batches < skip) {
+      ctx.batch = batches;
       batches++;
       continue;
     }
@@ -331,7 +374,11 @@ async function runEpoch(
   }
   if (batches === 0) return null;
   const trainTime = now() - start;
-  ctx.epochLogs.loss = lossMean.value;
+  const ran = batches - Math.min(batches, skip);
+  // NOTE: every batch ran before the checkpoint (taken after the epoch's last batch): its logs are the epoch's
+  // (NaN for the loss of a file that lacks them).
+  if (ran === 0) Object.assign(ctx.epochLogs, resumedLogs);
+  ctx.epochLogs.loss = ran > 0 ? lossMean.value : (ctx.epochLogs.loss ?? Number.NaN);
   if (optimizer !== null && optimizer.paramGroups.length > 0) ctx.epochLogs.lr = optimizer.paramGroups[0].lr;
   if (p.validation !== null) {
     const source = p.validation;

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import type { Logs, TrainContext, TrainPlugin } from './types';
 
 /**
@@ -77,6 +77,14 @@ export interface CsvLoggerOptions {
   header?: boolean;
 }
 
+/** The option names of {@link CsvLoggerOptions} (the file loggers of `@nablajs/train/node` check them too). */
+export const CSV_OPTIONS = optionNames<CsvLoggerOptions>({
+  separator: true,
+  batches: true,
+  columns: true,
+  header: true,
+});
+
 function csvField(text: string, separator: string): string {
   return text.includes(separator) || text.includes('"') || text.includes('\n') || text.includes('\r')
     ? `"${text.replaceAll('"', '""')}"`
@@ -105,6 +113,7 @@ function csvField(text: string, separator: string): string {
  */
 export function csvLogger(writer: LogWriter, options: CsvLoggerOptions = {}): TrainPlugin {
   const out = checkWriter('csvLogger', writer);
+  checkOptions('csvLogger', options, CSV_OPTIONS);
   const separator = options.separator ?? ',';
   if (typeof separator !== 'string' || separator.length === 0 || /["\r\n]/.test(separator))
     throw new ValueError(
@@ -160,6 +169,9 @@ export interface JsonLinesLoggerOptions {
   batches?: boolean;
 }
 
+/** The option names of {@link JsonLinesLoggerOptions} (the file loggers of `@nablajs/train/node` check them too). */
+export const JSON_LINES_OPTIONS = optionNames<JsonLinesLoggerOptions>({ batches: true });
+
 function jsonValue(value: number): number | string {
   // NOTE: JSON has no NaN or infinities; JSON.stringify would turn them into null and hide a diverged loss.
   return Number.isFinite(value) ? value : String(value);
@@ -193,6 +205,7 @@ function jsonLine(position: Record<string, number>, logs: Logs): string {
  */
 export function jsonLinesLogger(writer: LogWriter, options: JsonLinesLoggerOptions = {}): TrainPlugin {
   const out = checkWriter('jsonLinesLogger', writer);
+  checkOptions('jsonLinesLogger', options, JSON_LINES_OPTIONS);
   return {
     name: 'jsonLinesLogger',
     async batchEnd(ctx: TrainContext) {

@@ -57,6 +57,29 @@ describe('accuracy', () => {
     ).toBe(0.75);
   });
 
+  it('is binary accuracy for a single output column, on logits or probabilities (torchmetrics task=binary)', () => {
+    // logits (values outside [0, 1]): positive above 0, i.e. sigmoid above 0.5
+    const logits = tensor([[2], [-1], [0.5], [-3]]);
+    expect(accuracy(logits, tensor([[1], [1], [1], [1]]))).toBe(0.5);
+    expect(accuracy(logits, tensor([1, 0, 1, 0], { dtype: 'int32' }))).toBe(1);
+    expect(accuracy(logits, tensor([0, 1, 0, 1]))).toBe(0);
+    // probabilities (every value in [0, 1]): positive above 0.5, and exactly 0.5 is negative
+    const probs = tensor([[0.9], [0.5], [0.51], [0.1]]);
+    expect(accuracy(probs, tensor([1, 0, 1, 0]))).toBe(1);
+    expect(accuracy(probs, tensor([1, 1, 1, 1]))).toBe(0.5);
+    // logit 0 is sigmoid 0.5: negative, as torchmetrics' `preds > threshold`
+    expect(accuracy(tensor([[0], [4]]), tensor([0, 1]))).toBe(1);
+    // [N, 1, L] with targets [N, L]; a NaN output is wrong whatever its target
+    expect(accuracy(tensor([[[3, -2, Number.NaN]]]), tensor([[1, 0, 0]]))).toBeCloseTo(2 / 3, 15);
+    expect(accuracy(tensor([[Number.NaN], [Number.NaN]]), tensor([0, 1]))).toBe(0);
+  });
+
+  it('refuses binary targets other than 0 and 1', () => {
+    expect(() => accuracy(tensor([[1], [2]]), tensor([1, 2]))).toThrow(
+      'accuracy: a single output column is binary, so targets must be 0 or 1, got 2',
+    );
+  });
+
   it('counts a NaN row as wrong', () => {
     expect(
       accuracy(
@@ -107,5 +130,17 @@ describe('metric helpers', () => {
     expect(m.samples).toBe(4);
     m.reset();
     expect(m.samples).toBe(0);
+  });
+});
+
+describe('resolveMetrics', () => {
+  it('rejects an unknown metrics option, suggesting the close one', () => {
+    expect(() => resolveMetrics('metricsPlugin', { accurcy: true } as never)).toThrow(
+      'metricsPlugin: unknown metrics option "accurcy" (did you mean "accuracy"?); metrics options are accuracy, custom',
+    );
+    expect(() => resolveMetrics('metricsPlugin', { acc: true } as never)).toThrow(
+      'metricsPlugin: unknown metrics option "acc"; metrics options are accuracy, custom',
+    );
+    expect(() => resolveMetrics('fit', { accuracy: true, Custom: {} } as never)).toThrow(/did you mean "custom"/);
   });
 });

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, type Tensor, ValueError } from '@nablajs/core';
 
 /** A metric: the mean of some per-sample score over a batch, from the model's output and the targets. */
 export type MetricFn = (output: Tensor, targets: Tensor) => number;
@@ -24,9 +24,16 @@ function formatShape(shape: readonly number[]): string {
  * of the same shape as `output` (compared by their argmax). Ties go to the first class, as `argmax`.
  * Follows `torchmetrics.functional.accuracy` (multiclass, micro average) and Keras' `accuracy`.
  *
+ * A single output column (`C = 1`, a binary classifier trained with `binaryCrossEntropyWithLogits` or
+ * `binaryCrossEntropy`) is binary accuracy, as torchmetrics' `task='binary'` computes it: the output is
+ * taken as logits when any value of the batch lies outside `[0, 1]` (then a sample is predicted positive
+ * when its logit is above 0, i.e. its sigmoid above 0.5), else as probabilities (positive above 0.5); the
+ * targets, of the output's shape or without its axis 1, must be 0 or 1. A NaN output counts as wrong.
+ *
  * @example
  * ```ts
  * accuracy(tensor([[2, 1], [0, 3]]), tensor([0, 0], { dtype: 'int32' })); // 0.5
+ * accuracy(tensor([[2], [-1], [0.5], [-3]]), tensor([[1], [1], [1], [1]])); // 0.5 (logits: 2 and 0.5 are positive)
  * ```
  */
 export function accuracy(output: Tensor, targets: Tensor): number {
@@ -49,6 +56,7 @@ export function accuracy(output: Tensor, targets: Tensor): number {
   if (total === 0) return 0;
   const out = output.values;
   const tgt = targets.values;
+  if (classes === 1) return binaryCorrect(out, tgt) / total;
   let correct = 0;
   for (let s = 0; s < n; s++) {
     const base = s * classes * inner;
@@ -59,6 +67,25 @@ export function accuracy(output: Tensor, targets: Tensor): number {
     }
   }
   return correct / total;
+}
+
+/**
+ * How many of the single-column outputs `out` predict their 0/1 target: logits (threshold 0) when any output
+ * lies outside [0, 1], else probabilities (threshold 0.5), as torchmetrics' binary accuracy decides.
+ */
+function binaryCorrect(out: ArrayLike<number>, tgt: ArrayLike<number>): number {
+  let logits = false;
+  for (let i = 0; i < out.length; i++) if (out[i] < 0 || out[i] > 1) logits = true;
+  const threshold = logits ? 0 : 0.5;
+  let correct = 0;
+  for (let i = 0; i < out.length; i++) {
+    const t = tgt[i];
+    if (t !== 0 && t !== 1)
+      throw new ValueError(`accuracy: a single output column is binary, so targets must be 0 or 1, got ${t}`);
+    // NOTE: NaN > threshold is false and NaN <= threshold too: a NaN output is wrong for either target.
+    if (t === 1 ? out[i] > threshold : out[i] <= threshold) correct++;
+  }
+  return correct;
 }
 
 function argmaxAt(data: ArrayLike<number>, start: number, count: number, stride: number): number {
@@ -87,6 +114,7 @@ function argmaxAt(data: ArrayLike<number>, start: number, count: number, stride:
 export function resolveMetrics(fn: string, options: MetricsOptions): Record<string, MetricFn> {
   if (typeof options !== 'object' || options === null)
     throw new ValueError(`${fn}: metrics must be an object like { accuracy: true, custom: { name: fn } }`);
+  checkOptions(fn, options, optionNames<MetricsOptions>({ accuracy: true, custom: true }), 'metrics option');
   const out: Record<string, MetricFn> = {};
   if (options.accuracy !== undefined && typeof options.accuracy !== 'boolean')
     throw new ValueError(`${fn}: accuracy must be true or false, got ${JSON.stringify(options.accuracy)}`);

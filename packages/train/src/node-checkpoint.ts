@@ -1,13 +1,27 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-import { type GeneratorState, ValueError } from '@nablajs/core';
+import { checkOptions, type GeneratorState, ValueError } from '@nablajs/core';
 import { type AtomicWriteFs, defaultAtomicWriteFs } from '@nablajs/nn/node';
 import { captureCheckpoint } from './capture-checkpoint';
 import { CheckpointError } from './checkpoint';
 import { encodeCheckpoint } from './checkpoint-format';
-import { autoMode, type CheckpointOptions, type CheckpointPluginState, checkOptionCount } from './checkpoint-options';
+import {
+  autoMode,
+  CHECKPOINT_OPTIONS,
+  type CheckpointOptions,
+  type CheckpointPluginState,
+  checkOptionCount,
+} from './checkpoint-options';
 import { checkpointName, listCheckpoints } from './latest-checkpoint';
-import { applyPendingRng, checkResumedEpoch, newResumer, PLUGIN_NAME, resumeRun, runStates } from './resume-from';
+import {
+  applyPendingRng,
+  checkResumedEpoch,
+  finishSkippedEpoch,
+  newResumer,
+  PLUGIN_NAME,
+  resumeRun,
+  runStates,
+} from './resume-from';
 import { reason, writeBytes } from './save-checkpoint';
 import { contextPlugins, isStateful, type Stateful } from './stateful';
 import type { TrainContext, TrainPlugin } from './types';
@@ -31,7 +45,8 @@ const BEST_NAME = 'best.safetensors';
  * Resuming needs a loop that continues where the checkpoint says (`fit` reads `ctx.epoch` and `ctx.batch` after
  * `trainStart`); a mid-epoch checkpoint replays the data loader's order for that epoch, which holds for loaders
  * that draw their order when an epoch starts (`DataLoader`), and the resumed epoch's mean logs cover only the
- * batches run after resuming. The file is one safetensors file (see `encodeCheckpoint`); read it with
+ * batches run after resuming. A step checkpoint at an epoch's last batch (taken before its validation and
+ * `epochEnd`) holds the whole epoch's logs: the resumed run ends that epoch with them, as the saving run did. The file is one safetensors file (see `encodeCheckpoint`); read it with
  * {@link loadCheckpoint}.
  *
  * @param options - `dir`, `every`, `everySteps`, `keepLast`, `monitor`, `mode`, `saveBest`, `resume`, `overwrite`,
@@ -53,6 +68,7 @@ const BEST_NAME = 'best.safetensors';
 export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '')
     throw new ValueError('checkpoint: options.dir must be a non-empty directory path');
+  checkOptions('checkpoint', options, CHECKPOINT_OPTIONS);
   const dir = options.dir;
   const every = checkOptionCount('every', options.every ?? (options.everySteps === undefined ? 1 : 0), 0);
   const everySteps = options.everySteps === undefined ? 0 : checkOptionCount('everySteps', options.everySteps, 1);
@@ -84,7 +100,7 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
     const history = ctx.history.length > ctx.epoch || batch > 0 ? ctx.history : [...ctx.history, { ...ctx.epochLogs }];
     const ckpt = captureCheckpoint(
       { model: ctx.model, optimizer: ctx.optimizer, generators, states: runStates(ctx, options.states ?? {}, plugin) },
-      { epoch, batch, globalStep: ctx.globalStep, history, epochStartRng },
+      { epoch, batch, globalStep: ctx.globalStep, history, epochStartRng, epochLogs: batch > 0 ? ctx.epochLogs : null },
     );
     const bytes = encodeCheckpoint(ckpt);
     for (const path of paths) writeBytes(path, bytes, fs);
@@ -130,6 +146,10 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
       applyPendingRng(resumer, generators, ctx);
     },
 
+    validationStart(ctx) {
+      finishSkippedEpoch(resumer, generators, ctx);
+    },
+
     batchEnd(ctx) {
       if (everySteps === 0 || ctx.globalStep === lastSavedStep || ctx.globalStep % everySteps !== 0) return;
       lastSavedStep = ctx.globalStep;
@@ -138,6 +158,7 @@ export function checkpoint(options: CheckpointOptions): TrainPlugin & Stateful {
     },
 
     epochEnd(ctx) {
+      finishSkippedEpoch(resumer, generators, ctx);
       let improved = false;
       if (monitor !== undefined) {
         const value = ctx.epochLogs[monitor];

@@ -1,9 +1,11 @@
 import * as nodeFs from 'node:fs';
 import { dirname } from 'node:path';
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import {
+  CSV_OPTIONS,
   type CsvLoggerOptions,
   csvLogger,
+  JSON_LINES_OPTIONS,
   type JsonLinesLoggerOptions,
   jsonLinesLogger,
   type LogWriter,
@@ -23,6 +25,8 @@ export interface AppendFileWriterOptions {
   fsync?: boolean;
 }
 
+const WRITER_OPTIONS = optionNames<AppendFileWriterOptions>({ fsync: true });
+
 /**
  * A {@link LogWriter} that appends each line to a file with one `write` call on a file opened in append mode
  * (`O_APPEND`), so a line lands whole at the end of the file: a crash loses at most the line being written, never
@@ -41,6 +45,7 @@ export interface AppendFileWriterOptions {
 export function appendFileWriter(path: string, options: AppendFileWriterOptions = {}): LogWriter {
   if (typeof path !== 'string' || path === '')
     throw new ValueError(`appendFileWriter: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  checkOptions('appendFileWriter', options, WRITER_OPTIONS);
   return {
     write(line: string) {
       const bytes = new TextEncoder().encode(line);
@@ -71,6 +76,8 @@ export interface FileLoggerOptions extends AppendFileWriterOptions {
    */
   append?: boolean;
 }
+
+const FILE_OPTIONS = optionNames<FileLoggerOptions>({ fsync: true, append: true });
 
 /**
  * Make the file ready when training starts: create its directory, then empty it, or (append) cut an incomplete last
@@ -165,13 +172,15 @@ export function csvFileLogger(
   path: string,
   options: Omit<CsvLoggerOptions, 'header'> & FileLoggerOptions = {},
 ): TrainPlugin {
-  const writer = appendFileWriter(path, options);
+  checkOptions('csvFileLogger', options, [...CSV_OPTIONS.filter((name) => name !== 'header'), ...FILE_OPTIONS]);
+  const { append, fsync, ...csvOptions } = options;
+  const writer = appendFileWriter(path, { fsync });
   const separator = options.separator ?? ',';
   return fileLogger('csvLogger', () => {
-    const header = prepareFile('csvFileLogger', path, options.append ?? false);
-    if (header === null) return csvLogger(writer, options);
+    const header = prepareFile('csvFileLogger', path, append ?? false);
+    if (header === null) return csvLogger(writer, csvOptions);
     const lead = options.batches ? 3 : 1;
-    return csvLogger(writer, { ...options, columns: parseCsvHeader(header, separator).slice(lead), header: false });
+    return csvLogger(writer, { ...csvOptions, columns: parseCsvHeader(header, separator).slice(lead), header: false });
   });
 }
 
@@ -196,9 +205,11 @@ export function jsonLinesFileLogger(
   path: string,
   options: JsonLinesLoggerOptions & FileLoggerOptions = {},
 ): TrainPlugin {
-  const writer = appendFileWriter(path, options);
+  checkOptions('jsonLinesFileLogger', options, [...JSON_LINES_OPTIONS, ...FILE_OPTIONS]);
+  const { append, fsync, ...jsonOptions } = options;
+  const writer = appendFileWriter(path, { fsync });
   return fileLogger('jsonLinesLogger', () => {
-    prepareFile('jsonLinesFileLogger', path, options.append ?? false);
-    return jsonLinesLogger(writer, options);
+    prepareFile('jsonLinesFileLogger', path, append ?? false);
+    return jsonLinesLogger(writer, jsonOptions);
   });
 }

@@ -1,4 +1,5 @@
 import type { Tensor } from '@nablajs/core';
+import { checkOptions } from '@nablajs/core';
 import { checkTarget, copyState, modelSignature } from './capture-checkpoint';
 import { type Checkpoint, CheckpointError, type CheckpointTarget } from './checkpoint';
 import { showShape } from './checkpoint-format';
@@ -52,6 +53,7 @@ export function restoreCheckpoint(
   target: CheckpointTarget,
   options: RestoreCheckpointOptions = {},
 ): void {
+  checkOptions('restoreCheckpoint', options, ['source', 'strict']);
   const source = options.source ?? 'checkpoint';
   const strict = options.strict ?? true;
   checkTarget('restoreCheckpoint', target);

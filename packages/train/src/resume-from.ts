@@ -1,4 +1,4 @@
-import { type Generator, type GeneratorState, ValueError } from '@nablajs/core';
+import { checkOptions, type Generator, type GeneratorState, optionNames, ValueError } from '@nablajs/core';
 import { type Checkpoint, CheckpointError } from './checkpoint';
 import { restoreCheckpoint } from './restore-checkpoint';
 import { loadCheckpoint } from './save-checkpoint';
@@ -24,12 +24,16 @@ export interface ResumeOptions {
   strict?: boolean;
 }
 
+const RESUME_OPTIONS = optionNames<ResumeOptions>({ generators: true, states: true, strict: true });
+
 /**
  * State shared by the resume code of both plugins: the generators' states to apply at the first batch, and where
  * the loop must start (checked, so that a loop that ignores the restored position fails instead of diverging).
  */
 export interface Resumer {
   source: string;
+  /** The checkpoint's epoch (the one it resumes in). */
+  epoch: number;
   pendingRng: readonly GeneratorState[] | null;
   expectEpoch: number | null;
   expectBatch: number;
@@ -37,7 +41,7 @@ export interface Resumer {
 }
 
 export function newResumer(): Resumer {
-  return { source: '', pendingRng: null, expectEpoch: null, expectBatch: 0, globalStep: 0 };
+  return { source: '', epoch: 0, pendingRng: null, expectEpoch: null, expectBatch: 0, globalStep: 0 };
 }
 
 export function runStates(ctx: TrainContext, extra: Readonly<Record<string, Stateful>>, self?: TrainPlugin & Stateful) {
@@ -85,6 +89,8 @@ export function resumeRun(
   ctx.batch = ckpt.batch;
   ctx.globalStep = ckpt.globalStep;
   ctx.history.splice(0, ctx.history.length, ...structuredClone([...ckpt.history]));
+  // The epoch's logs so far: the loop logs the epoch with them when no batch of it is left to run.
+  if (ckpt.batch > 0 && ckpt.epochLogs !== null) ctx.epochLogs = { ...ckpt.epochLogs };
   if (ckpt.batch > 0 && ckpt.epochStartRng !== null) {
     ckpt.epochStartRng.forEach((state, i) => {
       if (i < generators.length) generators[i].setState(state);
@@ -92,6 +98,7 @@ export function resumeRun(
     resumer.pendingRng = ckpt.rng;
   }
   resumer.source = path;
+  resumer.epoch = ckpt.epoch;
   resumer.expectEpoch = ckpt.epoch;
   resumer.expectBatch = ckpt.batch;
   resumer.globalStep = ckpt.globalStep;
@@ -113,11 +120,11 @@ export function applyPendingRng(resumer: Resumer, generators: readonly Generator
   if (resumer.expectBatch > 0) {
     const expected = resumer.expectBatch;
     resumer.expectBatch = 0;
-    if (ctx.batch !== expected)
+    if (ctx.batch !== expected || ctx.epoch !== resumer.epoch)
       throw new CheckpointError(
-        `${resumer.source} was taken mid-epoch (after ${expected} batches of epoch ${ctx.epoch}), but the training ` +
-          `loop started at batch ${ctx.batch}; this loop cannot skip the batches already run, so resume from an ` +
-          'epoch checkpoint instead',
+        `${resumer.source} was taken mid-epoch (after ${expected} batches of epoch ${resumer.epoch}), but the ` +
+          `training loop's first batch was batch ${ctx.batch} of epoch ${ctx.epoch}; resume with a loop that skips ` +
+          'the batches already run (as fit does: it continues at ctx.batch), or from an epoch checkpoint',
       );
   }
   if (resumer.pendingRng === null) return;
@@ -125,6 +132,23 @@ export function applyPendingRng(resumer: Resumer, generators: readonly Generator
     if (i < generators.length) generators[i].setState(state);
   });
   resumer.pendingRng = null;
+}
+
+/**
+ * At the resumed epoch's validation or end, when no batch of it ran: the checkpoint was taken after the epoch's last
+ * batch, so the loop only drew (and skipped) its batches; apply the generators' saved states now, as the first batch
+ * would have.
+ */
+export function finishSkippedEpoch(resumer: Resumer, generators: readonly Generator[], ctx: TrainContext): void {
+  if (resumer.expectBatch === 0) return;
+  const expected = resumer.expectBatch;
+  resumer.expectBatch = 0;
+  if (ctx.epoch !== resumer.epoch || ctx.batch + 1 !== expected)
+    throw new CheckpointError(
+      `${resumer.source} was taken after ${expected} batches of epoch ${resumer.epoch}, but the training loop ` +
+        `ended epoch ${ctx.epoch} after batch ${ctx.batch} without running one; were the data changed?`,
+    );
+  applyPendingRng(resumer, generators, ctx);
 }
 
 /**
@@ -149,6 +173,7 @@ export function applyPendingRng(resumer: Resumer, generators: readonly Generator
 export function resumeFrom(path: string, options: ResumeOptions = {}): TrainPlugin {
   if (typeof path !== 'string' || path === '')
     throw new ValueError(`resumeFrom: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  checkOptions('resumeFrom', options, RESUME_OPTIONS);
   const resumer = newResumer();
   return {
     name: 'resumeFrom',
@@ -160,6 +185,12 @@ export function resumeFrom(path: string, options: ResumeOptions = {}): TrainPlug
     },
     batchStart(ctx) {
       applyPendingRng(resumer, options.generators ?? [], ctx);
+    },
+    validationStart(ctx) {
+      finishSkippedEpoch(resumer, options.generators ?? [], ctx);
+    },
+    epochEnd(ctx) {
+      finishSkippedEpoch(resumer, options.generators ?? [], ctx);
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as nodeFs from 'node:fs';
+import { checkOptions } from '@nablajs/core';
 import { type AtomicWriteFs, defaultAtomicWriteFs, writeFileAtomic } from '@nablajs/nn/node';
 import { type Checkpoint, CheckpointError } from './checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
@@ -33,6 +34,7 @@ export interface SaveCheckpointOptions {
  * @see https://pytorch.org/tutorials/recipes/recipes/saving_and_loading_a_general_checkpoint.html
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint, options: SaveCheckpointOptions = {}): void {
+  checkOptions('saveCheckpoint', options, ['fs']);
   writeBytes(path, encodeCheckpoint(checkpoint), options.fs ?? defaultAtomicWriteFs);
 }
 

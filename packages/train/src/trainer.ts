@@ -1,8 +1,8 @@
-import { type Generator, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { batchSource, type TrainData } from './batches';
 import { checkLoss, checkModel, evaluateSource, inEvalMode, type LossFn, type PredictData, predict } from './evaluate';
-import { type FitOptions, type FitResult, fit } from './fit';
+import { FIT_OPTIONS, type FitOptions, type FitResult, fit } from './fit';
 import { type MetricFn, type MetricsOptions, resolveMetrics } from './metrics';
 import { hasMetrics } from './plugins/metrics';
 import type { Logs, Trainable, TrainPlugin } from './types';
@@ -28,6 +28,19 @@ export interface TrainerOptions {
 /** The per-call options of {@link Trainer.fit}: the data and the schedule. */
 export type TrainerFitOptions = Omit<FitOptions, 'model' | 'loss' | 'optimizer' | 'metrics' | 'generator' | 'log'>;
 
+const TRAINER_OPTIONS = optionNames<TrainerOptions>({
+  model: true,
+  loss: true,
+  optimizer: true,
+  plugins: true,
+  metrics: true,
+  generator: true,
+  log: true,
+});
+const TRAINER_FIT_OPTIONS = FIT_OPTIONS.filter(
+  (name) => !['model', 'loss', 'optimizer', 'metrics', 'generator', 'log'].includes(name),
+);
+
 /**
  * A model, its loss, optimizer, plugins and metrics bundled once, with Keras' `fit` / `evaluate` /
  * `predict` (PyTorch Lightning's `Trainer` plays the same role). `fit` runs the {@link fit} loop.
@@ -51,6 +64,7 @@ export class Trainer {
 
   constructor(options: TrainerOptions) {
     if (typeof options !== 'object' || options === null) throw new ValueError('Trainer: expected an options object');
+    checkOptions('Trainer', options, TRAINER_OPTIONS);
     this.model = checkModel('Trainer', options.model);
     this.loss = checkLoss('Trainer', options.loss);
     if (options.optimizer === undefined)
@@ -64,6 +78,7 @@ export class Trainer {
    * the trainer's. See {@link fit}.
    */
   fit(options: TrainerFitOptions): Promise<FitResult> {
+    checkOptions('Trainer.fit', options, TRAINER_FIT_OPTIONS);
     const { plugins, ...rest } = options;
     return fit({
       ...rest,
@@ -83,6 +98,7 @@ export class Trainer {
    */
   evaluate(data: TrainData, options: { batchSize?: number | 'full' } = {}): Logs {
     const fn = 'Trainer.evaluate';
+    checkOptions(fn, options, ['batchSize']);
     const metrics: Record<string, MetricFn> = resolveMetrics(fn, this.options.metrics ?? {});
     for (const plugin of this.options.plugins ?? []) if (hasMetrics(plugin)) Object.assign(metrics, plugin.metrics);
     const source = batchSource(
@@ -96,6 +112,7 @@ export class Trainer {
 
   /** The model's outputs for `data` in eval mode without gradients (see {@link predict}). */
   predict(data: PredictData, options: { batchSize?: number } = {}): Tensor {
+    checkOptions('Trainer.predict', options, ['batchSize']);
     return predict(this.model, data, options);
   }
 }

@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, Tensor, ValueError } from '@nablajs/core';
 import { checkFloatDType, checkInteger } from '../util';
 import { IdxError, parseIdx } from './idx';
 
@@ -21,6 +21,10 @@ export interface MnistFromIdxOptions extends MnistOptions {
   /** How error messages name the labels bytes (default 'the labels file'). */
   labelsName?: string;
 }
+
+/** The option names of {@link MnistOptions}, which `loadMnist` also takes. */
+export const MNIST_OPTIONS = optionNames<MnistOptions>({ normalize: true, shape: true, dtype: true, numClasses: true });
+const MNIST_FROM_IDX_OPTIONS = [...MNIST_OPTIONS, 'imagesName', 'labelsName'];
 
 /** Images and labels read from a pair of IDX files. */
 export interface Mnist {
@@ -54,6 +58,7 @@ export function mnistFromIdx(
 ): Mnist {
   if (options === null || typeof options !== 'object')
     throw new ValueError(`mnistFromIdx: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptions('mnistFromIdx', options, MNIST_FROM_IDX_OPTIONS);
   const { normalize = true, shape = 'flat', dtype = 'float32', numClasses = 10 } = options;
   const imagesName = options.imagesName ?? 'the images file';
   const labelsName = options.labelsName ?? 'the labels file';

@@ -1,4 +1,4 @@
-import { Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, Tensor, ValueError } from '@nablajs/core';
 import { stateOf, withValuesOnHost } from '../host-values';
 import type { Trainable, TrainContext, TrainPlugin } from '../types';
 
@@ -60,6 +60,16 @@ export interface EarlyStoppingState {
   bestWeights: Record<string, SavedTensor> | null;
 }
 
+const OPTIONS = optionNames<EarlyStoppingOptions>({
+  monitor: true,
+  mode: true,
+  patience: true,
+  minDelta: true,
+  restoreBestWeights: true,
+  baseline: true,
+  startFromEpoch: true,
+});
+
 function copyState(model: Trainable): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   if (typeof model.stateDict === 'function') {
@@ -104,6 +114,7 @@ function restoreState(model: Trainable, state: Record<string, Tensor>): void {
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStoppingPlugin {
   const fn = 'earlyStopping';
+  checkOptions(fn, options, OPTIONS);
   const monitor = options.monitor ?? 'valLoss';
   const mode = options.mode ?? 'min';
   const patience = options.patience ?? 5;

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import { clipGradNorm, clipGradValue, parseNormType } from '@nablajs/optim';
 import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { TrainPlugin } from '../types';
@@ -12,6 +12,8 @@ export interface GradientClippingOptions {
   /** Clamp every gradient element to `[-clipValue, clipValue]` (PyTorch's `clip_grad_value_`). */
   clipValue?: number;
 }
+
+const OPTIONS = optionNames<GradientClippingOptions>({ maxNorm: true, normType: true, clipValue: true });
 
 /**
  * Clip the gradients after backward, before the optimizer step: clamp each element to
@@ -33,6 +35,7 @@ export function gradientClipping(options: GradientClippingOptions): TrainPlugin 
   const fn = 'gradientClipping';
   if (typeof options !== 'object' || options === null)
     throw new ValueError(`${fn}: expected options { maxNorm?, normType?, clipValue? }`);
+  checkOptions(fn, options, OPTIONS);
   const { maxNorm, clipValue } = options;
   const normType = parseNormType(fn, options.normType ?? 2);
   if (maxNorm === undefined && clipValue === undefined) throw new ValueError(`${fn}: give maxNorm, clipValue or both`);

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { Trainable, TrainContext, TrainPlugin } from '../types';
 
@@ -17,6 +17,15 @@ export interface GradientMonitorOptions {
   /** Add the norms to the batch logs as `grad_norm/<name>` and `grad_norm/total`. Default false. */
   logNorms?: boolean;
 }
+
+const OPTIONS = optionNames<GradientMonitorOptions>({
+  every: true,
+  vanishing: true,
+  exploding: true,
+  warn: true,
+  level: true,
+  logNorms: true,
+});
 
 /** The gradient monitor plugin, with the norms of the last batch it checked. */
 export interface GradientMonitorPlugin extends TrainPlugin {
@@ -70,6 +79,7 @@ function format(x: number): string {
  */
 export function gradientMonitor(options: GradientMonitorOptions = {}): GradientMonitorPlugin {
   const fn = 'gradientMonitor';
+  checkOptions(fn, options, OPTIONS);
   const every = options.every ?? 1;
   const vanishing = options.vanishing ?? 1e-7;
   const exploding = options.exploding ?? 1e3;

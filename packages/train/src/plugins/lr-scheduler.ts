@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import type { MetricScheduler, Scheduler, SchedulerStateDict } from '@nablajs/optim';
 import type { TrainPlugin } from '../types';
 
@@ -12,6 +12,8 @@ export interface LrSchedulerOptions {
    */
   monitor?: string;
 }
+
+const OPTIONS = optionNames<LrSchedulerOptions>({ interval: true, monitor: true });
 
 /** The scheduler plugin: a training plugin whose state is the scheduler's (saved by checkpoints). */
 export interface LrSchedulerPlugin extends TrainPlugin {
@@ -53,6 +55,7 @@ export function lrScheduler(
   const fn = 'lrScheduler';
   if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.step !== 'function')
     throw new ValueError(`${fn}: expected a scheduler from @nablajs/optim (with step()), got ${String(scheduler)}`);
+  checkOptions(fn, options, OPTIONS);
   const interval = options.interval ?? 'epoch';
   if (interval !== 'epoch' && interval !== 'step')
     throw new ValueError(`${fn}: interval must be 'epoch' or 'step', got ${JSON.stringify(interval)}`);

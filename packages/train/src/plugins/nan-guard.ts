@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import { gradientsOf, withValuesOnHost } from '../host-values';
 import type { TrainContext, TrainPlugin } from '../types';
 import { namedParametersOf } from './gradient-monitor';
@@ -10,6 +10,8 @@ export interface NanGuardOptions {
   /** Where the message of a skipped step goes. Default `console.warn`. */
   warn?: (message: string) => void;
 }
+
+const OPTIONS = optionNames<NanGuardOptions>({ action: true, warn: true });
 
 /** The NaN guard plugin, with the number of steps it skipped. */
 export interface NanGuardPlugin extends TrainPlugin {
@@ -75,6 +77,7 @@ export function findNonFiniteGradient(ctx: TrainContext): NonFiniteGradient | nu
  */
 export function nanGuard(options: NanGuardOptions = {}): NanGuardPlugin {
   const fn = 'nanGuard';
+  checkOptions(fn, options, OPTIONS);
   const action = options.action ?? 'skip';
   if (action !== 'skip' && action !== 'stop')
     throw new ValueError(`${fn}: action must be 'skip' or 'stop', got ${JSON.stringify(action)}`);

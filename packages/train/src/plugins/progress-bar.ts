@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, ValueError } from '@nablajs/core';
 import type { Logs, TrainContext, TrainPlugin } from '../types';
 
 /** Where the progress bar writes: anything with `write(text)`, such as `process.stdout`. */
@@ -22,6 +22,8 @@ export interface ProgressBarOptions {
   /** The clock, in ms (for tests). Default `performance.now`. */
   now?: () => number;
 }
+
+const OPTIONS = optionNames<ProgressBarOptions>({ stream: true, width: true, refreshMs: true, now: true });
 
 function defaultWriter(): ProgressWriter {
   const stdout = (globalThis as { process?: { stdout?: ProgressWriter } }).process?.stdout;
@@ -87,6 +89,7 @@ function formatLogs(logs: Logs): string {
  * ```
  */
 export function progressBar(options: ProgressBarOptions = {}): TrainPlugin {
+  checkOptions('progressBar', options, OPTIONS);
   const width = options.width ?? 24;
   if (!Number.isInteger(width) || width < 1)
     throw new ValueError(`progressBar: width must be a positive integer, got ${width}`);
