@@ -1,13 +1,11 @@
-// A step checkpoint taken at an epoch's last batch (before its validation and epochEnd) resumes exactly.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, randint, randn, type Tensor } from '@nablajs/core';
 import { crossEntropy, Dropout, Linear, ReLU, Sequential } from '@nablajs/nn';
 import { stepLR } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint';
+import { checkpointTestSetup } from './checkpoint-test-setup';
 import { createContext } from './context';
 import { fit } from './fit';
 import { latestCheckpoint } from './latest-checkpoint';
@@ -18,14 +16,7 @@ import { resumeFrom } from './resume-from';
 import { loadCheckpoint } from './save-checkpoint';
 import type { Logs, TrainPlugin } from './types';
 
-const root = mkdtempSync(join(tmpdir(), 'nabla-ckpt-last-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => join(root, `run-${dirs++}`);
-
-const dataGen = new Generator(123);
-const x = randn([40, 4], { generator: dataGen });
-const y = randint(0, 3, [40], { generator: dataGen });
+const { freshDir, dataGen, x, y } = checkpointTestSetup('nabla-ckpt-last-');
 const xVal = randn([12, 4], { generator: dataGen });
 const yVal = randint(0, 3, [12], { generator: dataGen });
 const BATCHES = 5; // 40 samples in batches of 8

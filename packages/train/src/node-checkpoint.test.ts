@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, randint, randn, type Tensor } from '@nablajs/core';
+import { Generator, type Tensor } from '@nablajs/core';
 import { crossEntropy, Dropout, Linear, ReLU, Sequential } from '@nablajs/nn';
 import { defaultAtomicWriteFs } from '@nablajs/nn/node';
 import { type Optimizer, type Scheduler, stepLR } from '@nablajs/optim';
 import { adam } from '@nablajs/optim-adam';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint';
 import { decodeCheckpoint } from './checkpoint-format';
+import { checkpointTestSetup } from './checkpoint-test-setup';
 import { type FitOptions, fit } from './fit';
 import { latestCheckpoint } from './latest-checkpoint';
 import { checkpoint } from './node-checkpoint';
@@ -18,14 +18,7 @@ import { resumeFrom } from './resume-from';
 import { loadCheckpoint } from './save-checkpoint';
 import type { TrainPlugin } from './types';
 
-const root = mkdtempSync(join(tmpdir(), 'nabla-ckpt-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => join(root, `run-${dirs++}`);
-
-const dataGen = new Generator(123);
-const x = randn([40, 4], { generator: dataGen });
-const y = randint(0, 3, [40], { generator: dataGen });
+const { root, freshDir, x, y } = checkpointTestSetup('nabla-ckpt-');
 
 interface Run {
   model: Sequential;

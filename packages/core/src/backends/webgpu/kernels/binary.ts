@@ -46,6 +46,49 @@ const SPEC: ParamSpec = [
   ['rank', 'u32'],
 ];
 
+/**
+ * WGSL statements setting `offsets[k]` (u32 variables) to the element of input k that output element `i` reads,
+ * from the table `[outShape (rank), strides of input 0 (rank), strides of input 1, ...]` (0 along a broadcast
+ * dimension).
+ */
+function offsetsWgsl(offsets: readonly string[]): string {
+  return `let rank = params.rank;
+  var rest = i;
+  ${offsets.map((o) => `var ${o} = 0u;`).join(' ')}
+  for (var d = rank; d > 0u; d = d - 1u) {
+    let size = table[d - 1u];
+    let coord = rest % size;
+    rest = rest / size;
+    ${offsets.map((o, k) => `${o} = ${o} + coord * table[${k + 1}u * rank + d - 1u];`).join('\n    ')}
+  }`;
+}
+
+/**
+ * Check that every `[name, shape]` broadcasts to `outShape` (NumPy's rules) and return the shader's table:
+ * `outShape`, then each shape's broadcast strides.
+ */
+function broadcastTable(
+  fn: string,
+  shapes: readonly (readonly [string, readonly number[]])[],
+  outShape: readonly number[],
+): Int32Array {
+  const rank = outShape.length;
+  for (const [name, shape] of shapes) {
+    if (shape.length > rank)
+      throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
+    shape.forEach((size, d) => {
+      if (size !== 1 && size !== outShape[d + rank - shape.length])
+        throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
+    });
+  }
+  const table = new Int32Array((shapes.length + 1) * rank);
+  table.set(outShape, 0);
+  shapes.forEach(([, shape], k) => {
+    table.set(broadcastStrides(shape, outShape), (k + 1) * rank);
+  });
+  return table;
+}
+
 function binarySource(op: BinaryOp): string {
   return `${paramsWgsl(SPEC)}
 @group(0) @binding(1) var<storage, read> aIn: array<f32>;
@@ -58,17 +101,7 @@ ${WGSL_MATH}
 fn main(${MAIN_ARGS}) {
   ${LINEAR_INDEX}
   if (i >= params.n) { return; }
-  let rank = params.rank;
-  var rest = i;
-  var ai = 0u;
-  var bi = 0u;
-  for (var d = rank; d > 0u; d = d - 1u) {
-    let size = table[d - 1u];
-    let coord = rest % size;
-    rest = rest / size;
-    ai = ai + coord * table[rank + d - 1u];
-    bi = bi + coord * table[2u * rank + d - 1u];
-  }
+  ${offsetsWgsl(['ai', 'bi'])}
   let x = aIn[ai];
   let y = bIn[bi];
   out[i] = ${BODIES[op]};
@@ -101,22 +134,14 @@ export function binaryWebGpu(
   checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
   checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
   const rank = outShape.length;
-  for (const [name, shape] of [
-    ['aShape', aShape],
-    ['bShape', bShape],
-  ] as const) {
-    if (shape.length > rank)
-      throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
-    shape.forEach((size, d) => {
-      const od = d + rank - shape.length;
-      if (size !== 1 && size !== outShape[od])
-        throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
-    });
-  }
-  const table = new Int32Array(3 * rank);
-  table.set(outShape, 0);
-  table.set(broadcastStrides(aShape, outShape), rank);
-  table.set(broadcastStrides(bShape, outShape), 2 * rank);
+  const table = broadcastTable(
+    fn,
+    [
+      ['aShape', aShape],
+      ['bShape', bShape],
+    ],
+    outShape,
+  );
   const pipeline = context.pipeline(`binary:${op}`, () => binarySource(op));
   context.dispatch(
     pipeline,
@@ -144,19 +169,7 @@ function whereSource(condType: 'f32' | 'i32'): string {
 fn main(${MAIN_ARGS}) {
   ${LINEAR_INDEX}
   if (i >= params.n) { return; }
-  let rank = params.rank;
-  var rest = i;
-  var ci = 0u;
-  var ai = 0u;
-  var bi = 0u;
-  for (var d = rank; d > 0u; d = d - 1u) {
-    let size = table[d - 1u];
-    let coord = rest % size;
-    rest = rest / size;
-    ci = ci + coord * table[rank + d - 1u];
-    ai = ai + coord * table[2u * rank + d - 1u];
-    bi = bi + coord * table[3u * rank + d - 1u];
-  }
+  ${offsetsWgsl(['ci', 'ai', 'bi'])}
   // The value not chosen is not read into the result at all (no arithmetic): Inf and NaN stay out of it.
   out[i] = select(bIn[bi], aIn[ai], cIn[ci] != ${condType === 'f32' ? '0.0' : '0'});
 }`;
@@ -194,24 +207,15 @@ export function whereWebGpu(
   checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
   checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
   const rank = outShape.length;
-  const shapes = [
-    ['condShape', condShape],
-    ['aShape', aShape],
-    ['bShape', bShape],
-  ] as const;
-  for (const [name, shape] of shapes) {
-    if (shape.length > rank)
-      throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
-    shape.forEach((size, d) => {
-      if (size !== 1 && size !== outShape[d + rank - shape.length])
-        throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
-    });
-  }
-  const table = new Int32Array(4 * rank);
-  table.set(outShape, 0);
-  shapes.forEach(([, shape], k) => {
-    table.set(broadcastStrides(shape, outShape), (k + 1) * rank);
-  });
+  const table = broadcastTable(
+    fn,
+    [
+      ['condShape', condShape],
+      ['aShape', aShape],
+      ['bShape', bShape],
+    ],
+    outShape,
+  );
   const pipeline = context.pipeline(`where:${condType}`, () => whereSource(condType));
   context.dispatch(
     pipeline,
