@@ -64,29 +64,37 @@ function offsetsWgsl(offsets: readonly string[]): string {
 }
 
 /**
- * Check that every `[name, shape]` broadcasts to `outShape` (NumPy's rules) and return the shader's table:
- * `outShape`, then each shape's broadcast strides.
+ * Run a broadcasting kernel (its shader's bindings: the inputs in order, the output, then the table) over
+ * `outShape`: check that every input's shape broadcasts to it (NumPy's rules) and pass the shader the table
+ * `[outShape, then each input's broadcast strides]` that {@link offsetsWgsl} reads.
  */
-function broadcastTable(
+function dispatchBroadcast(
   fn: string,
-  shapes: readonly (readonly [string, readonly number[]])[],
+  pipeline: GPUComputePipeline,
+  inputs: readonly (readonly [string, GpuArray, readonly number[]])[],
+  out: GpuArray,
   outShape: readonly number[],
-): Int32Array {
+): void {
+  const context = checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
   const rank = outShape.length;
-  for (const [name, shape] of shapes) {
+  const table = new Int32Array((inputs.length + 1) * rank);
+  table.set(outShape, 0);
+  inputs.forEach(([name, , shape], k) => {
     if (shape.length > rank)
       throw new ShapeError(`${fn}: ${name} [${shape}] has more dimensions than outShape [${outShape}]`);
     shape.forEach((size, d) => {
       if (size !== 1 && size !== outShape[d + rank - shape.length])
         throw new ShapeError(`${fn}: ${name} [${shape}] does not broadcast to outShape [${outShape}]`);
     });
-  }
-  const table = new Int32Array((shapes.length + 1) * rank);
-  table.set(outShape, 0);
-  shapes.forEach(([, shape], k) => {
     table.set(broadcastStrides(shape, outShape), (k + 1) * rank);
   });
-  return table;
+  context.dispatch(
+    pipeline,
+    [...inputs.map(([, array]) => [array, 'read'] as const), [out, 'write'], [context.temporary(table), 'read']],
+    SPEC,
+    [out.size, rank],
+    groupsFor(out.size),
+  );
 }
 
 function binarySource(op: BinaryOp): string {
@@ -132,28 +140,15 @@ export function binaryWebGpu(
     throw new ValueError(`binaryWebGpu: op must be one of ${Object.keys(BODIES).join(', ')}, got ${String(op)}`);
   const context = checkArray(fn, 'a', a, checkShape(fn, 'aShape', aShape));
   checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
-  checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
-  const rank = outShape.length;
-  const table = broadcastTable(
+  dispatchBroadcast(
     fn,
+    context.pipeline(`binary:${op}`, () => binarySource(op)),
     [
-      ['aShape', aShape],
-      ['bShape', bShape],
+      ['aShape', a, aShape],
+      ['bShape', b, bShape],
     ],
+    out,
     outShape,
-  );
-  const pipeline = context.pipeline(`binary:${op}`, () => binarySource(op));
-  context.dispatch(
-    pipeline,
-    [
-      [a, 'read'],
-      [b, 'read'],
-      [out, 'write'],
-      [context.temporary(table), 'read'],
-    ],
-    SPEC,
-    [out.size, rank],
-    groupsFor(out.size),
   );
 }
 
@@ -205,29 +200,16 @@ export function whereWebGpu(
   );
   checkArray(fn, 'a', a, checkShape(fn, 'aShape', aShape));
   checkArray(fn, 'b', b, checkShape(fn, 'bShape', bShape));
-  checkArray(fn, 'out', out, checkShape(fn, 'outShape', outShape));
-  const rank = outShape.length;
-  const table = broadcastTable(
-    fn,
-    [
-      ['condShape', condShape],
-      ['aShape', aShape],
-      ['bShape', bShape],
-    ],
-    outShape,
-  );
   const pipeline = context.pipeline(`where:${condType}`, () => whereSource(condType));
-  context.dispatch(
+  dispatchBroadcast(
+    fn,
     pipeline,
     [
-      [cond, 'read'],
-      [a, 'read'],
-      [b, 'read'],
-      [out, 'write'],
-      [context.temporary(table), 'read'],
+      ['condShape', cond, condShape],
+      ['aShape', a, aShape],
+      ['bShape', b, bShape],
     ],
-    SPEC,
-    [out.size, rank],
-    groupsFor(out.size),
+    out,
+    outShape,
   );
 }
