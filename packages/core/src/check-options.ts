@@ -23,8 +23,9 @@ export function optionNames<T extends object>(names: { readonly [K in keyof Requ
  * ignored silently. The `ValueError` names the function, the unknown key and, when one is close (the camelCase of
  * a snake_case name, another case, a small edit distance, or a known name it starts with), suggests it:
  * `fit: unknown option "batch_size" (did you mean "batchSize"?); options are model, data, ...`. Keys whose value is
- * `undefined` are checked too. Every options object of `fit`, `evaluate` and the plugin factories of
- * `@nablajs/train`, and of `@nablajs/data`'s loaders, goes through it.
+ * `undefined` are checked too. Every options object of core's functions, `@nablajs/nn`'s layers and losses, `fit`, `evaluate` and the plugin
+ * factories of `@nablajs/train`, and `@nablajs/data`'s loaders goes through it; with only known keys it allocates
+ * nothing.
  *
  * @param fn - the function's name, for the message
  * @param options - what the caller passed (undefined is accepted: no options)
@@ -41,6 +42,14 @@ export function checkOptions(fn: string, options: unknown, known: readonly strin
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw new ValueError(`${fn}: expected an options object, got ${describe(options)}`);
+  // NOTE: core's ops call this on every step: the common case (only known keys) allocates nothing.
+  let allKnown = true;
+  for (const key in options)
+    if (!known.includes(key)) {
+      allKnown = false;
+      break;
+    }
+  if (allKnown) return;
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const suggestion = closestName(key, known);

@@ -86,7 +86,7 @@ describe('filled tensors', () => {
 describe('shapes too large for a typed array', () => {
   it('give a named error with the function, the argument and the limit, not a RangeError', () => {
     expect(() => zeros([2 ** 31, 2 ** 31])).toThrow(
-      'full: shape [2147483648,2147483648] has 4611686018427388000 elements, more than the 4294967295 a typed array can hold',
+      'zeros: shape [2147483648,2147483648] has 4611686018427388000 elements, more than the 4294967295 a typed array can hold',
     );
     expect(() => zeros([2 ** 31, 2 ** 31])).toThrow(ValueError);
   });

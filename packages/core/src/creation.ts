@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from './check-options';
 import { allocate, checkDType, type DType, dtypeOfArray, isHalfDType, type TypedArray } from './dtype';
 import { DTypeError, ShapeError, ValueError } from './errors';
 import { bfloat16Bits, encodeHalf, float16Bits } from './half';
@@ -17,6 +18,9 @@ export interface TensorOptions extends CreationOptions {
   /** The shape; by default inferred from the nesting of `values`. Its size must equal the number of values. */
   shape?: readonly number[];
 }
+
+const CREATION_OPTIONS = optionNames<CreationOptions>({ dtype: true, requiresGrad: true });
+const TENSOR_OPTIONS = optionNames<TensorOptions>({ dtype: true, requiresGrad: true, shape: true });
 
 function finish(data: TypedArray, shape: readonly number[], dtype: DType, requiresGrad?: boolean): Tensor {
   const t = new Tensor(data, shape, dtype);
@@ -70,6 +74,7 @@ export function tensor(
   values: number | NestedArray | TypedArray | readonly number[],
   options: TensorOptions = {},
 ): Tensor {
+  checkOptions('tensor', options, TENSOR_OPTIONS);
   let flat: ArrayLike<number>;
   let shape: number[];
   let dtype: DType;
@@ -130,10 +135,22 @@ function halfBitsOrValue(dtype: DType, value: number): number {
  * ```
  */
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
-  const s = checkShape('full', 'shape', shape);
-  const dtype = checkDType('full', 'dtype', options.dtype ?? 'float32');
+  return filled('full', shape, value, options, 'float32');
+}
+
+/** `full` for `fn`: checks the option names, then fills (`defaultDType` when `options.dtype` is not given). */
+function filled(
+  fn: string,
+  shape: readonly number[],
+  value: number,
+  options: CreationOptions,
+  defaultDType: DType,
+): Tensor {
+  checkOptions(fn, options, CREATION_OPTIONS);
+  const s = checkShape(fn, 'shape', shape);
+  const dtype = checkDType(fn, 'dtype', options.dtype ?? defaultDType);
   if (dtype === 'int32' && !Number.isInteger(value))
-    throw new ValueError(`full: an int32 fill value must be an integer, got ${value}`);
+    throw new ValueError(`${fn}: an int32 fill value must be an integer, got ${value}`);
   const data = allocate(dtype, shapeSize(s));
   if (value !== 0) data.fill(halfBitsOrValue(dtype, value));
   return finish(data, s, dtype, options.requiresGrad);
@@ -148,7 +165,7 @@ export function full(shape: readonly number[], value: number, options: CreationO
  * ```
  */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options, 'float32');
 }
 
 /**
@@ -160,7 +177,7 @@ export function zeros(shape: readonly number[], options: CreationOptions = {}): 
  * ```
  */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options, 'float32');
 }
 
 /**
@@ -172,7 +189,7 @@ export function ones(shape: readonly number[], options: CreationOptions = {}): T
  * ```
  */
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
-  return full(like.shape, 0, { dtype: like.dtype, ...options });
+  return filled('zerosLike', like.shape, 0, options, like.dtype);
 }
 
 /**
@@ -184,7 +201,7 @@ export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
  * ```
  */
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
-  return full(like.shape, 1, { dtype: like.dtype, ...options });
+  return filled('onesLike', like.shape, 1, options, like.dtype);
 }
 
 /**
@@ -196,7 +213,7 @@ export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
  * ```
  */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
-  return full(like.shape, value, { dtype: like.dtype, ...options });
+  return filled('fullLike', like.shape, value, options, like.dtype);
 }
 
 /**
@@ -209,6 +226,7 @@ export function fullLike(like: Tensor, value: number, options: CreationOptions =
  * ```
  */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  checkOptions('arange', options, CREATION_OPTIONS);
   let lo = start;
   let hi = end;
   if (hi === undefined) {
@@ -240,6 +258,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
  * ```
  */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  checkOptions('linspace', options, CREATION_OPTIONS);
   if (!Number.isInteger(steps) || steps < 0)
     throw new ValueError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = checkDType('linspace', 'dtype', options.dtype ?? 'float32');
@@ -263,7 +282,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
  * ```
  */
 export function eye(n: number, m: number = n, options: CreationOptions = {}): Tensor {
-  const t = zeros([n, m], { ...options, requiresGrad: false });
+  checkOptions('eye', options, CREATION_OPTIONS);
+  const t = filled('eye', [n, m], 0, { dtype: options.dtype }, 'float32');
   const one = halfBitsOrValue(t.dtype, 1);
   for (let i = 0; i < Math.min(n, m); i++) t.values[i * m + i] = one;
   if (options.requiresGrad) t.requiresGrad = true;

@@ -202,6 +202,7 @@ export {
   type GeneratorState,
   manualSeed,
   type RandomOptions,
+  type RandpermOptions,
   rand,
   randint,
   randn,

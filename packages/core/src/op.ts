@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from './check-options';
 import { type DType, isFloatingDType, isHalfDType } from './dtype';
 import { AnomalyError, NablaError, SavedTensorModifiedError } from './errors';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode';
@@ -87,6 +88,16 @@ export interface GradNode {
 }
 
 const registry = new Map<string, OpSpec<unknown>>();
+const OP_SPEC_FIELDS = optionNames<OpSpec<unknown>>({
+  name: true,
+  forward: true,
+  backward: true,
+  saves: true,
+  halfNative: true,
+  ownsGrads: true,
+});
+const OP_SAVES_FIELDS = optionNames<OpSaves>({ inputs: true, output: true });
+const REGISTER_OP_OPTIONS = optionNames<{ override?: boolean }>({ override: true });
 
 /**
  * Register an op so it can be found by name, and return a function that applies it. The built-in ops
@@ -106,6 +117,9 @@ export function registerOp<A>(
   spec: OpSpec<A>,
   options: { override?: boolean } = {},
 ): (inputs: readonly Tensor[], attrs: A) => Tensor {
+  checkOptions('registerOp', spec, OP_SPEC_FIELDS, 'field');
+  if (spec.saves !== undefined) checkOptions('registerOp', spec.saves, OP_SAVES_FIELDS, 'saves field');
+  checkOptions('registerOp', options, REGISTER_OP_OPTIONS);
   if (registry.has(spec.name) && !options.override)
     throw new NablaError(
       `registerOp: an op named ${JSON.stringify(spec.name)} is already registered; pass { override: true } to replace it`,

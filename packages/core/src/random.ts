@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from './check-options';
 import { allocate, checkDType, type DType, isFloatingDType, isHalfDType } from './dtype';
 import { DTypeError, ValueError } from './errors';
 import { checkShape, shapeSize } from './shape';
@@ -208,6 +209,15 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
+const RANDOM_OPTIONS = optionNames<RandomOptions>({ dtype: true, generator: true, requiresGrad: true });
+const RANDPERM_OPTIONS = optionNames<RandpermOptions>({ generator: true });
+
+/** Options of {@link randperm}. */
+export interface RandpermOptions {
+  /** The generator to draw from (default: the global one, see {@link manualSeed}). */
+  generator?: Generator;
+}
+
 function fillRandom(
   fn: string,
   shape: readonly number[],
@@ -238,6 +248,7 @@ function fillRandom(
  * ```
  */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkOptions('rand', options, RANDOM_OPTIONS);
   // NOTE: a double above 1 - 2^-25 rounds up to 1 when stored as float32; cap it at the largest
   // float32 below 1 so that rand stays in [0, 1) as PyTorch's does.
   const top = options.dtype === 'float64' ? 1 : 1 - 2 ** -24;
@@ -253,6 +264,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
  * ```
  */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkOptions('randn', options, RANDOM_OPTIONS);
   return fillRandom('randn', shape, options, (g) => g.normal());
 }
 
@@ -267,6 +279,7 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     throw new ValueError(`randint: low and high must be integers with low < high, got ${low} and ${high}`);
+  checkOptions('randint', options, RANDOM_OPTIONS);
   const s = checkShape('randint', 'shape', shape);
   const dtype = checkDType('randint', 'dtype', options.dtype ?? 'int32');
   if (isHalfDType(dtype))
@@ -289,7 +302,8 @@ export function randint(low: number, high: number, shape: readonly number[], opt
  * randperm(5, { generator: new Generator(3) });
  * ```
  */
-export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
+export function randperm(n: number, options: RandpermOptions = {}): Tensor {
+  checkOptions('randperm', options, RANDPERM_OPTIONS);
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm: n must be a non-negative integer, got ${n}`);
   const g = options.generator ?? defaultGen;
   const data = new Int32Array(n);

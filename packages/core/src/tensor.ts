@@ -1,4 +1,5 @@
 import { type BackwardOptions, backward as runBackward } from './autograd/backward';
+import { checkOptions, optionNames } from './check-options';
 import {
   allocate,
   arrayMatchesDType,
@@ -104,6 +105,8 @@ export type NestedArray = number | NestedArray[];
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may be a function that returns nothing
 export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+
+const ALPHA_OPTIONS = optionNames<{ alpha?: number }>({ alpha: true });
 
 /**
  * An n-dimensional array of numbers with reverse-mode automatic differentiation.
@@ -679,6 +682,7 @@ export class Tensor {
    * ```
    */
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions('Tensor.add_', options, ALPHA_OPTIONS);
     const alpha = options.alpha ?? 1;
     return this.inPlace('add_', () => add(this, alpha === 1 ? other : mul(other, alpha)));
   }
@@ -692,6 +696,7 @@ export class Tensor {
    * ```
    */
   sub_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions('Tensor.sub_', options, ALPHA_OPTIONS);
     const alpha = options.alpha ?? 1;
     return this.inPlace('sub_', () => sub(this, alpha === 1 ? other : mul(other, alpha)));
   }

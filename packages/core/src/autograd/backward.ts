@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { onesLike } from '../creation';
 import { allocate, isHalfDType } from '../dtype';
 import { AutogradError, ShapeError } from '../errors';
@@ -24,6 +25,9 @@ export interface GradientsOptions extends BackwardOptions {
   allowUnused?: boolean;
 }
 
+const BACKWARD_OPTIONS = optionNames<BackwardOptions>({ retainGraph: true, createGraph: true });
+const GRADIENTS_OPTIONS = optionNames<GradientsOptions>({ retainGraph: true, createGraph: true, allowUnused: true });
+
 /**
  * Backpropagate from `root`, accumulating into the `grad` of every leaf that requires one (what
  * {@link Tensor.backward} calls).
@@ -34,6 +38,7 @@ export interface GradientsOptions extends BackwardOptions {
  * ```
  */
 export function backward(root: Tensor, grad: Tensor | null = null, options: BackwardOptions = {}): void {
+  checkOptions('backward', options, BACKWARD_OPTIONS);
   const seed = seedGradient('backward', root, grad);
   propagate([root], [seed], options, null);
 }
@@ -59,6 +64,7 @@ export function gradients(
   gradOutputs: readonly (Tensor | null)[] | null = null,
   options: GradientsOptions = {},
 ): (Tensor | null)[] {
+  checkOptions('gradients', options, GRADIENTS_OPTIONS);
   if (gradOutputs !== null && gradOutputs.length !== outputs.length)
     throw new AutogradError(`gradients: got ${gradOutputs.length} gradOutputs for ${outputs.length} outputs`);
   inputs.forEach((t, i) => {

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { ValueError } from '../errors';
 import { enableGrad, noGrad } from '../grad-mode';
 import { Generator } from '../random';
@@ -17,6 +18,14 @@ export interface GradcheckOptions {
   /** Throw on a mismatch (default true); otherwise return false. */
   raiseException?: boolean;
 }
+
+const GRADCHECK_OPTIONS = optionNames<GradcheckOptions>({
+  eps: true,
+  atol: true,
+  rtol: true,
+  seed: true,
+  raiseException: true,
+});
 
 function checkInputs(fn: string, inputs: readonly Tensor[]): void {
   inputs.forEach((t, i) => {
@@ -50,6 +59,7 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): boolean {
+  checkOptions('gradcheck', options, GRADCHECK_OPTIONS);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raiseException = true } = options;
   checkInputs('gradcheck', inputs);
   const wrt = inputs.filter((t) => t.requiresGrad);
@@ -102,6 +112,7 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): boolean {
+  checkOptions('gradgradcheck', options, GRADCHECK_OPTIONS);
   checkInputs('gradgradcheck', inputs);
   const { seed = 0 } = options;
   const wrt = inputs.filter((t) => t.requiresGrad);

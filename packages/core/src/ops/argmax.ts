@@ -4,6 +4,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape, normalizeAxis } from '../shape';
 import { Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 
 interface ArgAttrs {
   /** The normalised axis, or `null` for the flat index over all elements. */
@@ -68,6 +69,7 @@ const argminFn = defineArgReduce('argmin');
  * ```
  */
 export function argmax(x: Tensor, axis?: number | null, keepdims = false): Tensor {
+  checkKeepdims('argmax', keepdims);
   return argmaxFn(x, axis, keepdims);
 }
 
@@ -88,5 +90,6 @@ export function argmax(x: Tensor, axis?: number | null, keepdims = false): Tenso
  * ```
  */
 export function argmin(x: Tensor, axis?: number | null, keepdims = false): Tensor {
+  checkKeepdims('argmin', keepdims);
   return argminFn(x, axis, keepdims);
 }

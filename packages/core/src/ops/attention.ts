@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { noGrad } from '../grad-mode';
@@ -37,6 +38,14 @@ export interface ScaledDotProductAttentionOptions {
   /** The generator of the dropout mask (default: the global generator). */
   generator?: Generator;
 }
+
+const ATTENTION_OPTIONS = optionNames<ScaledDotProductAttentionOptions>({
+  attnMask: true,
+  isCausal: true,
+  dropoutP: true,
+  scale: true,
+  generator: true,
+});
 
 interface WeightsAttrs {
   readonly scale: number;
@@ -137,6 +146,7 @@ function checkAttention(
   if (v !== undefined) checkOperand(fn, 'v', v);
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${fn}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptions(fn, options, ATTENTION_OPTIONS);
   const { attnMask = null, isCausal = false, scale = null } = options;
   if (k.dtype !== q.dtype || (v instanceof Tensor && v.dtype !== q.dtype))
     throw new DTypeError(

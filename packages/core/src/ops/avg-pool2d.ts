@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, isFloatingDType } from '../dtype';
 import { DTypeError, ValueError } from '../errors';
 import { avgPool2dBackwardKernel, avgPool2dKernel, type Pool2dGeometry } from '../kernels/cpu/pool2d';
@@ -23,6 +24,15 @@ export interface AvgPool2dOptions {
   /** Divide every window's sum by this instead (default: none). */
   divisorOverride?: number | null;
 }
+
+const AVG_POOL2D_OPTIONS = optionNames<AvgPool2dOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+});
 
 interface AvgPoolAttrs {
   readonly geometry: Pool2dGeometry;
@@ -76,6 +86,7 @@ const avgPool2dBackwardOp: (inputs: readonly Tensor[], attrs: AvgPoolAttrs) => T
  * ```
  */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
+  checkOptions('avgPool2d', options, AVG_POOL2D_OPTIONS);
   const geometry = poolGeometry('avgPool2d', x, { ...options, dilation: 1 });
   if (!isFloatingDType(x.dtype)) throw new DTypeError(`avgPool2d: input must be float32 or float64, got ${x.dtype}`);
   const divisorOverride = options.divisorOverride ?? 0;

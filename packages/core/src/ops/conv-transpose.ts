@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, promoteTypes } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
 import { type Conv2dGeometry, conv2dInputGradKernel, conv2dWeightGradKernel } from '../kernels/cpu/conv2d';
@@ -24,6 +25,14 @@ export interface ConvTranspose2dOptions {
   /** Spacing between kernel taps (default 1). */
   dilation?: Size2d;
 }
+
+const CONV_TRANSPOSE2D_OPTIONS = optionNames<ConvTranspose2dOptions>({
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  groups: true,
+  dilation: true,
+});
 
 // The geometry is that of the convolution being transposed: its input is this op's output
 // ([batch, inChannels, height, width] = [N, C_out, H_out, W_out]) and its output is this op's input
@@ -121,6 +130,7 @@ export function convTranspose2d(
   options: ConvTranspose2dOptions = {},
 ): Tensor {
   const fn = 'convTranspose2d';
+  checkOptions(fn, options, CONV_TRANSPOSE2D_OPTIONS);
   const { b, window, opH, opW, groups } = checkConvArgs(fn, x, weight, bias, options, true);
   const { strideH, strideW, padH, padW, dilationH, dilationW } = window;
   if ((opH >= strideH && opH >= dilationH) || (opW >= strideW && opW >= dilationW))

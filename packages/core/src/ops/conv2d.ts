@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, isFloatingDType, promoteTypes } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import {
@@ -27,6 +28,8 @@ export interface Conv2dOptions {
   /** Split channels into this many independent groups (default 1). */
   groups?: number;
 }
+
+const CONV2D_OPTIONS = optionNames<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true });
 
 /**
  * Parse a {@link Size2d} argument into `[height, width]`, checking that both are integers `>= min`.
@@ -175,6 +178,7 @@ const conv2dWeightGradOp: (inputs: readonly Tensor[], attrs: Conv2dGeometry) => 
  * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', options, CONV2D_OPTIONS);
   const { b, window, groups } = checkConvArgs('conv2d', x, weight, bias, options, false);
   const { strideH, strideW, padH, padW, dilationH, dilationW } = window;
   const unbatched = x.ndim === 3;

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, isFloatingDType } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { type AxisMap, axisResampleAdjointKernel, axisResampleKernel } from '../kernels/cpu/resample';
@@ -100,6 +101,14 @@ export interface InterpolateOptions {
   recomputeScaleFactor?: boolean | null;
 }
 
+const INTERPOLATE_OPTIONS = optionNames<InterpolateOptions>({
+  size: true,
+  scaleFactor: true,
+  mode: true,
+  alignCorners: true,
+  recomputeScaleFactor: true,
+});
+
 const FN = 'interpolate';
 
 function listOf(arg: string, value: number | readonly number[], dims: number, integer: boolean): number[] {
@@ -174,6 +183,7 @@ function linearMap(inSize: number, outSize: number, alignCorners: boolean, scale
  * ```
  */
 export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor {
+  checkOptions(FN, options, INTERPOLATE_OPTIONS);
   if (!(x instanceof Tensor)) throw new ValueError(`${FN}: input must be a Tensor`);
   if (!isFloatingDType(x.dtype)) throw new DTypeError(`${FN}: input must be float32 or float64, got ${x.dtype}`);
   const mode = options.mode ?? 'nearest';

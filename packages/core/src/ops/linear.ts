@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, isFloatingDType, promoteTypes } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
@@ -23,6 +24,8 @@ export interface FusedLinearOptions {
   /** Apply this activation to `x·Wᵀ + b` in the same op (default `'none'`). */
   activation?: FusedActivation;
 }
+
+const FUSED_LINEAR_OPTIONS = optionNames<FusedLinearOptions>({ activation: true });
 
 interface LinearAttrs {
   readonly relu: boolean;
@@ -140,6 +143,7 @@ function check(arg: string, t: unknown): asserts t is Tensor {
  * ```
  */
 export function fusedLinear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: FusedLinearOptions = {}): Tensor {
+  checkOptions('fusedLinear', options, FUSED_LINEAR_OPTIONS);
   check('x', x);
   check('weight', weight);
   if (bias !== undefined && bias !== null) check('bias', bias);

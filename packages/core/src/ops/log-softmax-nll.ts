@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
@@ -35,6 +36,8 @@ export interface ClassPicks {
   /** What the `'mean'` reduction divides the sum by (usually the sum of `weight`). */
   readonly denominator: number;
 }
+
+const CLASS_PICKS_FIELDS = optionNames<ClassPicks>({ index: true, weight: true, denominator: true });
 
 interface NllAttrs {
   readonly picks: ClassPicks;
@@ -107,6 +110,7 @@ const logSoftmaxNllOp = registerOp<NllAttrs>({
 function checkPicks(picks: ClassPicks, rows: number, classes: number): void {
   const fn = 'logSoftmaxNll';
   if (typeof picks !== 'object' || picks === null) throw new ValueError(`${fn}: picks must be an object`);
+  checkOptions(fn, picks, CLASS_PICKS_FIELDS, 'picks field');
   const { index, weight, denominator } = picks;
   if (!(index instanceof Int32Array) || index.length !== rows)
     throw new ValueError(`${fn}: picks.index must be an Int32Array of length ${rows} (one class per row)`);

@@ -4,6 +4,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { exp } from './exp';
 import { mul } from './mul';
 import { reshape } from './reshape';
@@ -46,6 +47,7 @@ const logsumexpOp = registerOp<ReduceAttrs>({
  * ```
  */
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('logsumexp', keepdims);
   const axes = reductionAxes('logsumexp', x, axis);
   return logsumexpOp([x], { axes, keepdims });
 }

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, promoteTypes } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
 import { matmulKernel } from '../kernels/cpu/matmul';
@@ -15,6 +16,8 @@ export interface MatmulTransposeOptions {
   /** Use the transpose of `b`'s last two dimensions (default false). */
   transB?: boolean;
 }
+
+const MATMUL_TRANSPOSE_OPTIONS = optionNames<MatmulTransposeOptions>({ transA: true, transB: true });
 
 interface MatmulAttrs {
   readonly transA: boolean;
@@ -184,6 +187,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * ```
  */
 export function matmulTransposed(a: Tensor, b: Tensor, options: MatmulTransposeOptions = {}): Tensor {
+  checkOptions('matmulTransposed', options, MATMUL_TRANSPOSE_OPTIONS);
   checkTensor('matmulTransposed', 'a', a);
   checkTensor('matmulTransposed', 'b', b);
   const transA = options.transA ?? false;

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, isFloatingDType } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import {
@@ -41,6 +42,15 @@ function pooledSize(
   if (ceilMode && (out - 1) * stride >= size + pad) out--;
   return out;
 }
+
+/** The option names of {@link MaxPool2dOptions} (for {@link maxPool2d} and `maxPool2dWithIndices`). */
+export const MAX_POOL2D_OPTIONS = optionNames<MaxPool2dOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+});
 
 /**
  * Check the arguments of a 2-D pooling of `x` (`[N, C, H, W]` or `[C, H, W]`) and compute its
@@ -151,6 +161,7 @@ const maxPool2dBackwardOp: (inputs: readonly Tensor[], attrs: MaxPoolAttrs) => T
  * ```
  */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+  checkOptions('maxPool2d', options, MAX_POOL2D_OPTIONS);
   const geometry = poolGeometry('maxPool2d', x, options);
   if (x.dtype !== 'int32' && !isFloatingDType(x.dtype)) throw new DTypeError(`maxPool2d: unsupported dtype ${x.dtype}`);
   const unbatched = x.ndim === 3;

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { isFloatingDType, type TypedArray } from '../dtype';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors';
 import { runOnHost } from '../residency';
@@ -18,6 +19,8 @@ export interface MaxUnpool2dOptions {
    */
   outputSize?: readonly number[] | null;
 }
+
+const MAX_UNPOOL2D_OPTIONS = optionNames<MaxUnpool2dOptions>({ stride: true, padding: true, outputSize: true });
 
 /**
  * `out[p, indices[p, i]] = x[p, i]` over zero planes: the forward of max unpooling (an assignment, so
@@ -69,6 +72,7 @@ export function maxUnpool2d(
   kernelSize: Size2d,
   options: MaxUnpool2dOptions = {},
 ): Tensor {
+  checkOptions('maxUnpool2d', options, MAX_UNPOOL2D_OPTIONS);
   const fn = 'maxUnpool2d';
   if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
   if (!(indices instanceof Tensor)) throw new ValueError(`${fn}: indices must be a Tensor`);

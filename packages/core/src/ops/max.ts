@@ -14,6 +14,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape, reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { mul } from './mul';
 import { reshape } from './reshape';
 import { type ReduceAttrs, reductionAxes } from './sum';
@@ -149,6 +150,7 @@ const maxWithIndicesFn = defineExtremumWithIndices('maxWithIndices');
  * ```
  */
 export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('max', keepdims);
   return maxFn(x, axis, keepdims);
 }
 
@@ -183,5 +185,6 @@ export const amax: typeof max = max;
  * ```
  */
 export function maxWithIndices(x: Tensor, axis: number, keepdims = false): ValuesAndIndices {
+  checkKeepdims('maxWithIndices', keepdims);
   return maxWithIndicesFn(x, axis, keepdims);
 }

@@ -4,6 +4,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { mul } from './mul';
 import { expandReduced, type ReduceAttrs, reducedCount, reductionAxes } from './sum';
 
@@ -43,6 +44,7 @@ const meanOp = registerOp<ReduceAttrs>({
  * ```
  */
 export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('mean', keepdims);
   const axes = reductionAxes('mean', x, axis);
   return meanOp([x], { axes, keepdims });
 }

@@ -1,4 +1,5 @@
 import type { Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { defineExtremum, defineExtremumWithIndices, type ValuesAndIndices } from './max';
 
 const minFn = defineExtremum('min');
@@ -29,6 +30,7 @@ const minWithIndicesFn = defineExtremumWithIndices('minWithIndices');
  * ```
  */
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('min', keepdims);
   return minFn(x, axis, keepdims);
 }
 
@@ -63,5 +65,6 @@ export const amin: typeof min = min;
  * ```
  */
 export function minWithIndices(x: Tensor, axis: number, keepdims = false): ValuesAndIndices {
+  checkKeepdims('minWithIndices', keepdims);
   return minWithIndicesFn(x, axis, keepdims);
 }

@@ -9,6 +9,7 @@ import { type Axis, Tensor } from '../tensor';
 import { abs } from './abs';
 import { add } from './add';
 import { cast } from './cast';
+import { checkKeepdims } from './check-keepdims';
 import { eq } from './compare';
 import { div } from './div';
 import { mul } from './mul';
@@ -81,6 +82,7 @@ const normOp = registerOp<NormAttrs>({
  * ```
  */
 export function norm(x: Tensor, p = 2, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('norm', keepdims);
   const axes = reductionAxes('norm', x, axis);
   if (typeof p !== 'number' || Number.isNaN(p) || (p < 0 && p !== -Infinity))
     throw new ValueError(`norm: p must be 0, a positive number, Infinity or -Infinity, got ${String(p)}`);

@@ -1,3 +1,4 @@
+import { checkOptions } from '../check-options';
 import { allocate, isFloatingDType } from '../dtype';
 import { DTypeError } from '../errors';
 import { maxPool2dKernel } from '../kernels/cpu/pool2d';
@@ -5,7 +6,7 @@ import { resolveKernel } from '../kernels/registry';
 import { Tensor } from '../tensor';
 import type { ValuesAndIndices } from './max';
 import type { MaxPool2dOptions } from './max-pool2d';
-import { poolGeometry } from './max-pool2d';
+import { MAX_POOL2D_OPTIONS, poolGeometry } from './max-pool2d';
 import { copyIndices, planeGatherOp } from './pool-plane';
 import { reshape } from './reshape';
 
@@ -63,5 +64,6 @@ export function maxPoolWithIndices(fn: string, x: Tensor, options: MaxPool2dOpti
  * ```
  */
 export function maxPool2dWithIndices(x: Tensor, options: MaxPool2dOptions): ValuesAndIndices {
+  checkOptions('maxPool2dWithIndices', options, MAX_POOL2D_OPTIONS);
   return maxPoolWithIndices('maxPool2dWithIndices', x, options);
 }

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { ShapeError, ValueError } from '../errors';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
@@ -47,6 +48,21 @@ function pooledLength(size: number, kernel: number, pad: number, stride: number,
   if (ceil && (out - 1) * stride >= size + pad) out--;
   return out;
 }
+
+const MAX_POOL1D_OPTIONS = optionNames<MaxPool1dOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+});
+const AVG_POOL1D_OPTIONS = optionNames<AvgPool1dOptions>({
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+});
 
 interface Pool1dArgs {
   kernel: number;
@@ -112,6 +128,7 @@ function dropRow(y: Tensor): Tensor {
  * ```
  */
 export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor {
+  checkOptions('maxPool1d', options, MAX_POOL1D_OPTIONS);
   const a = checkPool1d('maxPool1d', x, options);
   const y = maxPool2d(asRow(x), {
     kernelSize: [1, a.kernel],
@@ -138,6 +155,7 @@ export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor {
  * ```
  */
 export function maxPool1dWithIndices(x: Tensor, options: MaxPool1dOptions): ValuesAndIndices {
+  checkOptions('maxPool1dWithIndices', options, MAX_POOL1D_OPTIONS);
   const a = checkPool1d('maxPool1dWithIndices', x, options);
   const { values, indices } = maxPoolWithIndices('maxPool1dWithIndices', asRow(x), {
     kernelSize: [1, a.kernel],
@@ -166,6 +184,7 @@ export function maxPool1dWithIndices(x: Tensor, options: MaxPool1dOptions): Valu
  * ```
  */
 export function avgPool1d(x: Tensor, options: AvgPool1dOptions): Tensor {
+  checkOptions('avgPool1d', options, AVG_POOL1D_OPTIONS);
   const a = checkPool1d('avgPool1d', x, { ...options, dilation: 1 });
   const y = avgPool2d(asRow(x), {
     kernelSize: [1, a.kernel],

@@ -6,6 +6,7 @@ import { registerOp } from '../op';
 import { hostReadsMayWait } from '../residency';
 import { reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { div } from './div';
 import { mul } from './mul';
 import { expandReduced, type ReduceAttrs, reductionAxes } from './sum';
@@ -82,6 +83,7 @@ const prodOp = registerOp<ReduceAttrs>({
  * ```
  */
 export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('prod', keepdims);
   const axes = reductionAxes('prod', x, axis);
   return prodOp([x], { axes, keepdims });
 }

@@ -5,6 +5,7 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { normalizeAxes, reducedShape, shapeSize } from '../shape';
 import { type Axis, Tensor } from '../tensor';
+import { checkKeepdims } from './check-keepdims';
 import { expand } from './expand';
 import { reshape } from './reshape';
 
@@ -72,6 +73,7 @@ const sumOp = registerOp<ReduceAttrs>({
  * ```
  */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  checkKeepdims('sum', keepdims);
   const axes = reductionAxes('sum', x, axis);
   return sumOp([x], { axes, keepdims });
 }

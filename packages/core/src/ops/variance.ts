@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../check-options';
 import { allocate, type DType, isFloatingDType } from '../dtype';
 import { ValueError } from '../errors';
 import { varianceKernel } from '../kernels/cpu/reduce';
@@ -25,9 +26,12 @@ export interface VarianceOptions {
   correction?: number;
 }
 
+const VARIANCE_OPTIONS = optionNames<VarianceOptions>({ keepdims: true, unbiased: true, correction: true });
+
 function resolveCorrection(fn: string, options: VarianceOptions): number {
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${fn}: options must be an object like { unbiased: false }, got ${String(options)}`);
+  checkOptions(fn, options, VARIANCE_OPTIONS);
   const { unbiased = true, correction } = options;
   if (correction !== undefined) {
     if (typeof correction !== 'number' || !Number.isFinite(correction))

@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../../check-options';
 import { NablaError, ValueError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
 import { registerKernel } from '../../kernels/registry';
@@ -87,6 +88,8 @@ export interface WasmBackendOptions {
   relaxedSimd?: boolean;
 }
 
+const WASM_BACKEND_OPTIONS = optionNames<WasmBackendOptions>({ relaxedSimd: true });
+
 /** What the wasm backend runs with, from {@link getWasmBackendInfo}. */
 export interface WasmBackendInfo {
   /** Whether the SIMD kernels are in use (false before {@link initWasmBackend}, or without SIMD). */
@@ -151,6 +154,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 export function initWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
   if (options === null || typeof options !== 'object')
     throw new ValueError(`initWasmBackend: options must be an object, got ${String(options)}`);
+  checkOptions('initWasmBackend', options, WASM_BACKEND_OPTIONS);
   const relaxed = options.relaxedSimd;
   if (relaxed !== undefined && typeof relaxed !== 'boolean')
     throw new ValueError(`initWasmBackend: options.relaxedSimd must be a boolean, got ${String(relaxed)}`);

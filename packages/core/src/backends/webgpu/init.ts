@@ -1,3 +1,4 @@
+import { checkOptions, optionNames } from '../../check-options';
 import { ValueError, WebGpuUnavailableError } from '../../errors';
 import { setBackendHooks } from '../../kernels/registry';
 import { type BufferPool, getBufferPool, setBufferPool } from '../../lifetime';
@@ -22,6 +23,8 @@ export interface WebGpuInitOptions {
   /** Ask for the fallback adapter (a software one, where the browser has one). Default false. */
   forceFallbackAdapter?: boolean;
 }
+
+const WEBGPU_INIT_OPTIONS = optionNames<WebGpuInitOptions>({ powerPreference: true, forceFallbackAdapter: true });
 
 /**
  * The adapter's `GPUAdapterInfo`, as {@link initWebGpuBackend} found it; any field may be empty (browsers
@@ -118,6 +121,7 @@ let pending: Promise<WebGpuBackendInfo> | null = null;
  * ```
  */
 export function initWebGpuBackend(options: WebGpuInitOptions = {}): Promise<WebGpuBackendInfo> {
+  checkOptions('initWebGpuBackend', options, WEBGPU_INIT_OPTIONS);
   if (current !== null) return Promise.resolve(current.info);
   if (pending === null) {
     pending = createBackend(options).then(

@@ -1,3 +1,4 @@
+import { checkOptions } from '../../check-options';
 import { allocate, type DType, isFloatingDType } from '../../dtype';
 import { DTypeError, ShapeError, ValueError } from '../../errors';
 import { formatShape } from '../../shape';
@@ -21,24 +22,17 @@ export function checkMatrix(fn: string, arg: string, a: unknown): asserts a is T
 }
 
 /**
- * Check that `options` is `undefined` or a plain object whose keys are all in `known`, and return it
- * (or `{}`).
+ * Check that `options` is `undefined` or a plain object whose keys are all in `known` (core's `checkOptions`, with
+ * its did-you-mean), and return it (or `{}`).
  *
  * @example
  * ```ts
- * checkOptions('qr', { mode: 'r' }, ['mode']); // { mode: 'r' }
+ * optionsOf('qr', { mode: 'r' }, ['mode']); // { mode: 'r' }
  * ```
  */
-export function checkOptions<T extends object>(fn: string, options: T | undefined, known: readonly string[]): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new ValueError(`${fn}: options must be an object, got ${options === null ? 'null' : String(options)}`);
-  for (const key of Object.keys(options))
-    if (!known.includes(key))
-      throw new ValueError(
-        `${fn}: unknown option ${JSON.stringify(key)}; expected ${known.map((k) => JSON.stringify(k)).join(' or ')}`,
-      );
-  return options;
+export function optionsOf<T extends object>(fn: string, options: T | undefined, known: readonly string[]): T {
+  checkOptions(fn, options, known);
+  return options ?? ({} as T);
 }
 
 /** A typed array of `dtype` and `size` for an op's output (float64 work is rounded once on write). */

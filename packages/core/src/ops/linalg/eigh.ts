@@ -1,3 +1,4 @@
+import { optionNames } from '../../check-options';
 import { ShapeError, ValueError } from '../../errors';
 import { resolveKernel } from '../../kernels/registry';
 import { registerOp } from '../../op';
@@ -11,7 +12,7 @@ import { reshape } from '../reshape';
 import { narrow } from '../slice';
 import { sub } from '../sub';
 import { transpose } from '../transpose';
-import { checkMatrix, checkOptions, isAllZero, maskMatrix, outputArray } from './common';
+import { checkMatrix, isAllZero, maskMatrix, optionsOf, outputArray } from './common';
 import { symmetricEigenKernel } from './symmetric-eigen';
 
 /** Options of {@link eigh}. */
@@ -22,6 +23,8 @@ export interface EighOptions {
    */
   uplo?: 'L' | 'U';
 }
+
+const EIGH_OPTIONS = optionNames<EighOptions>({ uplo: true });
 
 /** The result of {@link eigh}, like PyTorch's `(eigenvalues, eigenvectors)`. */
 export interface EighResult {
@@ -126,7 +129,7 @@ const eighOp = registerOp<EighAttrs>({
  */
 export function eigh(a: Tensor, options?: EighOptions): EighResult {
   checkMatrix('eigh', 'a', a);
-  const { uplo = 'L' } = checkOptions('eigh', options, ['uplo']);
+  const { uplo = 'L' } = optionsOf('eigh', options, EIGH_OPTIONS);
   if (uplo !== 'L' && uplo !== 'U')
     throw new ValueError(`eigh: options.uplo must be 'L' or 'U', got ${JSON.stringify(uplo)}`);
   const n = a.shape[a.ndim - 1];

@@ -1,3 +1,4 @@
+import { optionNames } from '../../check-options';
 import { allocate } from '../../dtype';
 import { AutogradError, ValueError } from '../../errors';
 import { resolveKernel } from '../../kernels/registry';
@@ -12,7 +13,7 @@ import { reshape } from '../reshape';
 import { narrow } from '../slice';
 import { sub } from '../sub';
 import { transpose } from '../transpose';
-import { checkMatrix, checkOptions, maskMatrix, outputArray } from './common';
+import { checkMatrix, maskMatrix, optionsOf, outputArray } from './common';
 import { formQKernel, householderQRKernel } from './householder';
 import { triangularSolve } from './triangular-solve';
 
@@ -28,6 +29,8 @@ export interface QROptions {
    */
   mode?: QRMode;
 }
+
+const QR_OPTIONS = optionNames<QROptions>({ mode: true });
 
 /** The result of {@link qr}, like PyTorch's `(Q, R)`. */
 export interface QRResult {
@@ -169,7 +172,7 @@ function tallBackward(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor): Tensor {
  */
 export function qr(a: Tensor, options?: QROptions): QRResult {
   checkMatrix('qr', 'a', a);
-  const { mode = 'reduced' } = checkOptions('qr', options, ['mode']);
+  const { mode = 'reduced' } = optionsOf('qr', options, QR_OPTIONS);
   if (mode !== 'reduced' && mode !== 'complete' && mode !== 'r')
     throw new ValueError(`qr: options.mode must be 'reduced', 'complete' or 'r', got ${JSON.stringify(mode)}`);
   const m = a.shape[a.ndim - 2];
