@@ -143,7 +143,9 @@ describe('golden nn-actloss: modules and F functions vs PyTorch', () => {
 
       // The module, with PyTorch's state dict loaded by name.
       const xs = c.inputs.map((t, i) => fromFixture(t, { requiresGrad: c.requires_grad[i] }));
-      const module = MODULES[c.module.name]({ ...c.module.options, ...tensorOptions, dtype: c.dtype });
+      // Only PReLU takes a dtype (its weight's); the other modules have no parameters or buffers of their own.
+      const dtype = c.module.name === 'PReLU' ? { dtype: c.dtype } : {};
+      const module = MODULES[c.module.name]({ ...c.module.options, ...tensorOptions, ...dtype });
       const stateDict: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(c.state_dict)) stateDict[k] = fromFixture(t);
       module.loadStateDict(stateDict);

@@ -85,15 +85,19 @@ function buildModule(c: ModuleCase): Module {
 
 type Inputs = Record<string, Tensor>;
 
+/** F.maxUnpool2d with the fixture's options: kernelSize is its positional argument, the rest its options. */
+function unpool(x: Tensor, indices: Tensor, { kernelSize, ...options }: Record<string, unknown>): Tensor {
+  return F.maxUnpool2d(x, indices, kernelSize as number, options);
+}
+
 /** The nabla expression of each functional case (the fixture's `torch` field says PyTorch's). */
 const FUNCTIONAL: Record<string, (inp: Inputs, o: Record<string, unknown>) => Tensor> = {
   f_group_norm: ({ x, w, b }) => F.groupNorm(x, 2, w, b, 1e-4),
   f_instance_norm_running_stats_eval: ({ x, w, rm, rv }) => F.instanceNorm(x, rm, rv, w, null, false, 0.1, 1e-3),
   f_rms_norm: ({ x, w }) => F.rmsNorm(x, [3, 4], w, 1e-5),
-  f_max_unpool2d_k2: ({ x, indices }, o) => F.maxUnpool2d(x, indices, o.kernelSize as number, o),
-  f_max_unpool2d_output_size: ({ x, indices }, o) =>
-    F.maxUnpool2d(x, indices, o.kernelSize as number, { ...o, outputSize: o.outputSize as number[] }),
-  f_max_unpool2d_overlap_k3_s2_p1: ({ x, indices }, o) => F.maxUnpool2d(x, indices, o.kernelSize as number, o),
+  f_max_unpool2d_k2: ({ x, indices }, o) => unpool(x, indices, o),
+  f_max_unpool2d_output_size: ({ x, indices }, o) => unpool(x, indices, o),
+  f_max_unpool2d_overlap_k3_s2_p1: ({ x, indices }, o) => unpool(x, indices, o),
 };
 
 function checkGrads(c: Case, names: string[], wrt: Tensor[], out: Tensor, tol: Tolerance) {

@@ -2,6 +2,7 @@
 // the same tensor; the trailing underscore of PyTorch's names (`kaiming_uniform_`) is dropped.
 
 import {
+  checkOptions,
   copyKernel,
   DTypeError,
   defaultGenerator,
@@ -9,6 +10,7 @@ import {
   type Generator,
   isFloatingDType,
   isHalfDType,
+  optionNames,
   resolveKernel,
   Tensor,
   type TypedArray,
@@ -61,7 +63,15 @@ function checkFinite(fn: string, name: string, value: number): void {
     throw new ValueError(`${fn}: ${name} must be a finite number, got ${value}`);
 }
 
-function generatorOf(options: InitOptions): Generator {
+const INIT_OPTIONS = optionNames<InitOptions>({ generator: true });
+const KAIMING_OPTIONS = [
+  ...INIT_OPTIONS,
+  ...optionNames<Omit<KaimingOptions, keyof InitOptions>>({ a: true, mode: true, nonlinearity: true }),
+];
+
+/** Check `options` (a misspelled key is an error, see core's `checkOptions`) and return its generator. */
+function generatorOf(fn: string, options: InitOptions): Generator {
+  checkOptions(fn, options, INIT_OPTIONS);
   return options.generator ?? defaultGenerator();
 }
 
@@ -168,7 +178,7 @@ export function uniform(tensor: Tensor, a = 0, b = 1, options: InitOptions = {})
   checkFinite('uniform', 'a', a);
   checkFinite('uniform', 'b', b);
   if (a > b) throw new ValueError(`uniform: a must be <= b, got a = ${a} and b = ${b}`);
-  const g = generatorOf(options);
+  const g = generatorOf('uniform', options);
   const data = writable(tensor);
   for (let i = 0; i < data.length; i++) data[i] = a + (b - a) * g.uniform();
   return stored(tensor, data);
@@ -189,7 +199,7 @@ export function normal(tensor: Tensor, mean = 0, std = 1, options: InitOptions =
   checkFinite('normal', 'mean', mean);
   checkFinite('normal', 'std', std);
   if (std < 0) throw new ValueError(`normal: std must be >= 0, got ${std}`);
-  const g = generatorOf(options);
+  const g = generatorOf('normal', options);
   const data = writable(tensor);
   for (let i = 0; i < data.length; i++) data[i] = mean + std * g.normal();
   return stored(tensor, data);
@@ -262,9 +272,10 @@ export function ones(tensor: Tensor): Tensor {
 export function xavierUniform(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor('xavierUniform', tensor, true);
   checkFinite('xavierUniform', 'gain', gain);
+  checkOptions('xavierUniform', options, INIT_OPTIONS);
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor, 'xavierUniform');
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform(tensor, -bound, bound, options);
+  return uniform(tensor, -bound, bound, { generator: options.generator });
 }
 
 /**
@@ -281,11 +292,13 @@ export function xavierUniform(tensor: Tensor, gain = 1, options: InitOptions = {
 export function xavierNormal(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor('xavierNormal', tensor, true);
   checkFinite('xavierNormal', 'gain', gain);
+  checkOptions('xavierNormal', options, INIT_OPTIONS);
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor, 'xavierNormal');
-  return normal(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
+  return normal(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), { generator: options.generator });
 }
 
 function kaimingStd(fn: string, tensor: Tensor, options: KaimingOptions): number {
+  checkOptions(fn, options, KAIMING_OPTIONS);
   const { a = 0, mode = 'fanIn', nonlinearity = 'leakyRelu' } = options;
   if (mode !== 'fanIn' && mode !== 'fanOut')
     throw new ValueError(`${fn}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
@@ -312,7 +325,7 @@ function kaimingStd(fn: string, tensor: Tensor, options: KaimingOptions): number
 export function kaimingUniform(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor('kaimingUniform', tensor, true);
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform', tensor, options);
-  return uniform(tensor, -bound, bound, options);
+  return uniform(tensor, -bound, bound, { generator: options.generator });
 }
 
 /**
@@ -328,7 +341,7 @@ export function kaimingUniform(tensor: Tensor, options: KaimingOptions = {}): Te
  */
 export function kaimingNormal(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor('kaimingNormal', tensor, true);
-  return normal(tensor, 0, kaimingStd('kaimingNormal', tensor, options), options);
+  return normal(tensor, 0, kaimingStd('kaimingNormal', tensor, options), { generator: options.generator });
 }
 
 // NOTE: erfc from Numerical Recipes (Chebyshev fit, fractional error < 1.2e-7 everywhere, also in the
@@ -417,7 +430,7 @@ export function truncNormal(tensor: Tensor, mean = 0, std = 1, a = -2, b = 2, op
   checkFinite('truncNormal', 'b', b);
   if (!(std > 0)) throw new ValueError(`truncNormal: std must be > 0, got ${std}`);
   if (!(a < b)) throw new ValueError(`truncNormal: a must be < b, got a = ${a} and b = ${b}`);
-  const g = generatorOf(options);
+  const g = generatorOf('truncNormal', options);
   // NOTE: an interval in the upper tail is sampled as its mirror image in the lower tail, where
   // Φ has full relative precision (Φ(10) rounds to 1, Φ(-10) does not).
   const flip = (a - mean) / std > 0;
@@ -462,7 +475,7 @@ export function orthogonal(tensor: Tensor, gain = 1, options: InitOptions = {}):
   if (tensor.size === 0) return tensor;
   const rows = tensor.shape[0];
   const cols = tensor.size / rows;
-  const g = generatorOf(options);
+  const g = generatorOf('orthogonal', options);
   // Work on the tall orientation m x n (m >= n); transpose back at the end when rows < cols.
   const m = Math.max(rows, cols);
   const n = Math.min(rows, cols);

@@ -1,4 +1,4 @@
-import { type DType, float16Value, Tensor, type TypedArray } from '@nablajs/core';
+import { checkOptions, type DType, float16Value, optionNames, Tensor, type TypedArray } from '@nablajs/core';
 import type { EntryTable } from './safetensors-entry-table';
 import { describe, quote, SafetensorsError } from './safetensors-error';
 import {
@@ -36,6 +36,13 @@ export interface LoadSafetensorsOptions {
    */
   keepHalf?: boolean;
 }
+
+/** The option names of {@link loadSafetensors}, for core's `checkOptions` (shared with `loadFile`). */
+export const LOAD_SAFETENSORS_OPTIONS = optionNames<LoadSafetensorsOptions>({
+  maxHeaderBytes: true,
+  maxEntries: true,
+  keepHalf: true,
+});
 
 /**
  * What {@link loadSafetensors} returns: the tensors and the `__metadata__` strings, both prototype-free objects.
@@ -93,6 +100,7 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptio
     throw new SafetensorsError(`loadSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
   if (options === null || typeof options !== 'object')
     throw new SafetensorsError(`loadSafetensors: options must be an object, got ${describe(options)}`);
+  checkOptions('loadSafetensors', options, LOAD_SAFETENSORS_OPTIONS);
   const maxHeaderBytes = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
   if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 2)
     throw new SafetensorsError(

@@ -1,11 +1,13 @@
 import {
   AutogradError,
+  checkOptions,
   copyKernel,
   DTYPES,
   type DType,
   DTypeError,
   isFloatingDType,
   isHalfDType,
+  optionNames,
   resolveKernel,
   Tensor,
   ValueError,
@@ -29,6 +31,8 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
+const LOAD_STATE_DICT_OPTIONS = optionNames<LoadStateDictOptions>({ strict: true });
+
 /** What {@link Module.loadStateDict} reports: the keys that did not match (always empty with `strict`). */
 export interface LoadStateDictResult {
   /** Names the module has but the state dict lacks (those tensors kept their values). */
@@ -48,6 +52,8 @@ export interface BufferOptions {
    */
   legacyNames?: readonly string[];
 }
+
+const BUFFER_OPTIONS = optionNames<BufferOptions>({ persistent: true, legacyNames: true });
 
 /**
  * Make a trainable parameter from `value`, like `torch.nn.Parameter`: a new leaf tensor holding a
@@ -208,6 +214,7 @@ export abstract class Module {
   registerBuffer(name: string, tensor: null, options?: BufferOptions): null;
   registerBuffer(name: string, tensor: Tensor | null, options?: BufferOptions): Tensor | null;
   registerBuffer(name: string, tensor: Tensor | null, options: BufferOptions = {}): Tensor | null {
+    checkOptions(`${this.typeName()}.registerBuffer`, options, BUFFER_OPTIONS);
     this.checkName('registerBuffer', name, this.bufferMap);
     if (tensor !== null && !(tensor instanceof Tensor))
       throw new ValueError(
@@ -677,6 +684,7 @@ export abstract class Module {
    * ```
    */
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions(`${this.typeName()}.loadStateDict`, options, LOAD_STATE_DICT_OPTIONS);
     const strict = options.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object')
       throw new ValueError(`${this.typeName()}.loadStateDict: stateDict must be an object of tensors`);

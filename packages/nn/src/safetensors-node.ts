@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Tensor } from '@nablajs/core';
-import { type LoadSafetensorsOptions, loadSafetensors, type SafetensorsContents } from './load-safetensors';
+import { checkOptions, optionNames, type Tensor } from '@nablajs/core';
+import {
+  LOAD_SAFETENSORS_OPTIONS,
+  type LoadSafetensorsOptions,
+  loadSafetensors,
+  type SafetensorsContents,
+} from './load-safetensors';
 import { SafetensorsError } from './safetensors-error';
 import { saveSafetensors } from './save-safetensors';
 
@@ -161,6 +166,7 @@ export function saveFile(
   metadata?: Record<string, string>,
   options: SaveFileOptions = {},
 ): void {
+  checkOptions('saveFile', options, optionNames<SaveFileOptions>({ fs: true }));
   writeFileAtomic(path, saveSafetensors(stateDict, metadata), options.fs);
 }
 
@@ -181,6 +187,8 @@ export function saveFile(
  * @see https://huggingface.co/docs/safetensors (the format) and torch.load for the PyTorch counterpart
  */
 export function loadFile(path: string, options?: LoadSafetensorsOptions): SafetensorsContents {
+  if (options !== null && typeof options === 'object')
+    checkOptions(`loadFile(${JSON.stringify(path)})`, options, LOAD_SAFETENSORS_OPTIONS);
   const bytes = nodeFs.readFileSync(path);
   try {
     return loadSafetensors(bytes, options);

@@ -1,4 +1,4 @@
-import { type DType, noGrad, Tensor, ValueError, zeros } from '@nablajs/core';
+import { checkOptions, type DType, noGrad, optionNames, Tensor, ValueError, zeros } from '@nablajs/core';
 import { Module } from './module';
 
 /** Options of {@link summary}. */
@@ -46,6 +46,7 @@ function padStart(text: string, width: number): string {
  */
 export function summary(model: Module, inputShape?: readonly number[], options: SummaryOptions = {}): string {
   if (!(model instanceof Module)) throw new ValueError('summary: model must be a Module');
+  checkOptions('summary', options, optionNames<SummaryOptions>({ dtype: true }));
   const named = model.namedModules().slice(1);
   const outputs = new Map<Module, string>();
   let modelOutput = '';

@@ -1,10 +1,12 @@
 import {
   add,
   cat,
+  checkOptions,
   DTypeError,
   type Generator,
   matmul,
   mean,
+  optionNames,
   pad,
   permute,
   reshape,
@@ -88,6 +90,25 @@ function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
 
+const MHA_OPTIONS = optionNames<MultiheadAttentionOptions>({
+  dropout: true,
+  bias: true,
+  addBiasKv: true,
+  addZeroAttn: true,
+  kdim: true,
+  vdim: true,
+  batchFirst: true,
+  dtype: true,
+  generator: true,
+});
+const MHA_FORWARD_OPTIONS = optionNames<MultiheadAttentionForwardOptions>({
+  keyPaddingMask: true,
+  needWeights: true,
+  attnMask: true,
+  averageAttnWeights: true,
+  isCausal: true,
+});
+
 /**
  * Multi-head attention, like `torch.nn.MultiheadAttention` (PyTorch 1.13): project the queries, keys and
  * values, split them into `numHeads` heads of `embedDim / numHeads` features, attend in each head with
@@ -153,6 +174,7 @@ export class MultiheadAttention extends Module {
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
     const label = 'MultiheadAttention';
+    checkOptions(label, options, MHA_OPTIONS);
     this.embedDim = checkInt(label, 'embedDim', embedDim, 1);
     this.numHeads = checkInt(label, 'numHeads', numHeads, 1);
     if (embedDim % numHeads !== 0)
@@ -234,6 +256,7 @@ export class MultiheadAttention extends Module {
     const label = 'MultiheadAttention';
     if (options === null || typeof options !== 'object')
       throw new ValueError(`${label}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    checkOptions(label, options, MHA_FORWARD_OPTIONS);
     const {
       keyPaddingMask = null,
       needWeights = true,

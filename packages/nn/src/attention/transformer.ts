@@ -1,4 +1,4 @@
-import { Generator, gelu, relu, ShapeError, Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, Generator, gelu, optionNames, relu, ShapeError, Tensor, ValueError } from '@nablajs/core';
 import { Dropout } from '../layers/dropout';
 import { LayerNorm } from '../layers/layer-norm';
 import { Linear } from '../layers/linear';
@@ -65,6 +65,29 @@ export interface TransformerEncoderForwardOptions {
   srcKeyPaddingMask?: Tensor | null;
 }
 
+const LAYER_OPTIONS = optionNames<TransformerLayerOptions>({
+  dimFeedforward: true,
+  dropout: true,
+  activation: true,
+  layerNormEps: true,
+  batchFirst: true,
+  normFirst: true,
+  dtype: true,
+  generator: true,
+});
+const ENCODER_LAYER_FORWARD_OPTIONS = optionNames<TransformerEncoderLayerForwardOptions>({
+  srcMask: true,
+  srcKeyPaddingMask: true,
+});
+const DECODER_FORWARD_OPTIONS = optionNames<TransformerDecoderLayerForwardOptions>({
+  tgtMask: true,
+  memoryMask: true,
+  tgtKeyPaddingMask: true,
+  memoryKeyPaddingMask: true,
+});
+const STACK_OPTIONS = optionNames<TransformerStackOptions>({ norm: true });
+const ENCODER_FORWARD_OPTIONS = optionNames<TransformerEncoderForwardOptions>({ mask: true, srcKeyPaddingMask: true });
+
 interface ResolvedOptions {
   dimFeedforward: number;
   dropout: number;
@@ -79,6 +102,7 @@ interface ResolvedOptions {
 function resolveOptions(label: string, options: TransformerLayerOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${label}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptions(label, options, LAYER_OPTIONS);
   const {
     dimFeedforward = 2048,
     dropout = 0.1,
@@ -254,6 +278,7 @@ export class TransformerEncoderLayer extends Module {
    */
   forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
     checkSequence('TransformerEncoderLayer', 'src', src, this.dModel);
+    checkOptions('TransformerEncoderLayer', options ?? undefined, ENCODER_LAYER_FORWARD_OPTIONS);
     const { srcMask = null, srcKeyPaddingMask = null } = options ?? {};
     const sa = (x: Tensor) =>
       this.dropout1.forward(
@@ -374,6 +399,7 @@ export class TransformerDecoderLayer extends Module {
       throw new ShapeError(
         `${label}: tgt and memory must both be batched (3-D) or both unbatched (2-D), got tgt ${formatShape(tgt.shape)} and memory ${formatShape(memory.shape)}`,
       );
+    checkOptions(label, options ?? undefined, DECODER_FORWARD_OPTIONS);
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options ?? {};
     const sa = (x: Tensor) =>
       this.dropout1.forward(
@@ -458,6 +484,7 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
+    checkOptions('TransformerEncoder', options ?? undefined, STACK_OPTIONS);
     const { norm = null } = options ?? {};
     checkStack('TransformerEncoder', encoderLayer, TransformerEncoderLayer, numLayers, norm);
     this.numLayers = numLayers;
@@ -476,6 +503,7 @@ export class TransformerEncoder extends Module {
    * ```
    */
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
+    checkOptions('TransformerEncoder', options ?? undefined, ENCODER_FORWARD_OPTIONS);
     const { mask = null, srcKeyPaddingMask = null } = options ?? {};
     let x = src;
     for (const layer of this.layers)
@@ -512,6 +540,7 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
+    checkOptions('TransformerDecoder', options ?? undefined, STACK_OPTIONS);
     const { norm = null } = options ?? {};
     checkStack('TransformerDecoder', decoderLayer, TransformerDecoderLayer, numLayers, norm);
     this.numLayers = numLayers;
@@ -530,6 +559,7 @@ export class TransformerDecoder extends Module {
    * ```
    */
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerDecoder', options ?? undefined, DECODER_FORWARD_OPTIONS);
     let x = tgt;
     for (const layer of this.layers) x = (layer as TransformerDecoderLayer).forward(x, memory, options);
     if (this.norm !== null) x = this.norm.forward(x) as Tensor;

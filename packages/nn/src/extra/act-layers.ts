@@ -1,4 +1,4 @@
-import { full, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, full, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import { ElementwiseActivation } from '../layers/activations';
 import { checkAxis, checkFinite, checkFloatDType, checkInput, checkInt, type FloatDType } from '../layers/util';
 import { Module } from '../module';
@@ -42,6 +42,7 @@ export class PReLU extends Module {
 
   constructor(options: PReLUOptions = {}) {
     super();
+    checkOptions('PReLU', options, optionNames<PReLUOptions>({ numParameters: true, init: true, dtype: true }));
     this.numParameters = checkInt('PReLU', 'numParameters', options.numParameters ?? 1, 1);
     const init = checkFinite('PReLU', 'init', options.init ?? 0.25);
     const dtype = checkFloatDType('PReLU', options.dtype);
@@ -93,6 +94,7 @@ export class Hardtanh extends Module {
 
   constructor(options: HardtanhOptions = {}) {
     super();
+    checkOptions('Hardtanh', options, optionNames<HardtanhOptions>({ minVal: true, maxVal: true }));
     this.minVal = checkFinite('Hardtanh', 'minVal', options.minVal ?? -1);
     this.maxVal = checkFinite('Hardtanh', 'maxVal', options.maxVal ?? 1);
     if (!(this.maxVal > this.minVal))
@@ -225,6 +227,7 @@ export class CELU extends Module {
 
   constructor(options: CELUOptions = {}) {
     super();
+    checkOptions('CELU', options, optionNames<CELUOptions>({ alpha: true }));
     this.alpha = checkFinite('CELU', 'alpha', options.alpha ?? 1);
     if (this.alpha === 0) throw new ValueError('CELU: alpha must not be 0 (it divides the input), got 0');
   }
@@ -270,6 +273,7 @@ export class GLU extends Module {
 
   constructor(options: GLUOptions = {}) {
     super();
+    checkOptions('GLU', options, optionNames<GLUOptions>({ dim: true }));
     this.dim = checkAxis('GLU', 'dim', options.dim ?? -1);
   }
 

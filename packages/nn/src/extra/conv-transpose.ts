@@ -1,8 +1,10 @@
 import {
+  checkOptions,
   convTranspose2d,
   convTransposeOutputSize,
   DTypeError,
   type Generator,
+  optionNames,
   reshape,
   ShapeError,
   squeeze,
@@ -73,6 +75,26 @@ export interface ConvTransposeForwardOptions {
   /** The wanted spatial output size (or the full shape, batch and channels first); picks the output padding. */
   outputSize?: readonly number[] | null;
 }
+
+// ConvTranspose1d and ConvTranspose2d take the same option names (their types differ only in the values).
+const CONV_TRANSPOSE_OPTIONS = optionNames<ConvTranspose1dOptions & ConvTranspose2dOptions>({
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  groups: true,
+  bias: true,
+  dilation: true,
+  dtype: true,
+  generator: true,
+});
+const CONV_TRANSPOSE1D_FUNCTIONAL_OPTIONS = optionNames<ConvTranspose1dFunctionalOptions>({
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  groups: true,
+  dilation: true,
+});
+const FORWARD_OPTIONS = optionNames<ConvTransposeForwardOptions>({ outputSize: true });
 
 function checkOutputPadding(
   label: string,
@@ -171,6 +193,7 @@ export class ConvTranspose2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: ConvTranspose2dOptions = {}) {
     super();
     const label = `ConvTranspose2d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, CONV_TRANSPOSE_OPTIONS);
     const groups = options.groups ?? 1;
     checkChannels(label, inChannels, outChannels, groups);
     this.inChannels = inChannels;
@@ -193,6 +216,7 @@ export class ConvTranspose2d extends Module {
   /** Transpose-convolve a `[N, C, H, W]` or `[C, H, W]` input, optionally to a given `outputSize`. */
   forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
     const label = this.label();
+    checkOptions(label, options, FORWARD_OPTIONS);
     checkConvInput(label, input, ['H', 'W'], this.inChannels);
     const outputPadding = outputPaddingFor(
       label,
@@ -245,6 +269,7 @@ export function convTranspose1d(
   options: ConvTranspose1dFunctionalOptions = {},
 ): Tensor {
   const fn = 'convTranspose1d';
+  checkOptions(fn, options, CONV_TRANSPOSE1D_FUNCTIONAL_OPTIONS);
   if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
   if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
   if (input.ndim !== 2 && input.ndim !== 3)
@@ -313,6 +338,7 @@ export class ConvTranspose1d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvTranspose1dOptions = {}) {
     super();
     const label = `ConvTranspose1d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, CONV_TRANSPOSE_OPTIONS);
     const groups = options.groups ?? 1;
     checkChannels(label, inChannels, outChannels, groups);
     this.inChannels = inChannels;
@@ -331,6 +357,7 @@ export class ConvTranspose1d extends Module {
   /** Transpose-convolve a `[N, C, L]` or `[C, L]` input, optionally to a given `outputSize`. */
   forward(input: Tensor, options: ConvTransposeForwardOptions = {}): Tensor {
     const label = `ConvTranspose1d(${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize})`;
+    checkOptions(label, options, FORWARD_OPTIONS);
     checkConvInput(label, input, ['L'], this.inChannels);
     const [outputPadding] = outputPaddingFor(
       label,

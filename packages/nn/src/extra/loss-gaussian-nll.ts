@@ -1,9 +1,11 @@
 import {
   add,
+  checkOptions,
   clamp,
   div,
   log,
   mul,
+  optionNames,
   runOnHost,
   ShapeError,
   square,
@@ -13,7 +15,7 @@ import {
   ValueError,
 } from '@nablajs/core';
 import { checkFloating, checkSameShape, describeShape, sameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from '../losses/reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from '../losses/reduction';
 import { checkBoolean, checkFiniteNumber } from './loss-checks';
 
 /**
@@ -30,6 +32,12 @@ export interface GaussianNLLLossOptions extends ReductionOptions {
   /** The variance is clamped to at least `eps`, without gradient (default 1e-6). */
   eps?: number;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const GAUSSIAN_NLL_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<GaussianNLLLossOptions, 'reduction'>>({ full: true, eps: true }),
+];
 
 /**
  * The Gaussian negative log-likelihood of `target` under means `input` and variances `var`, like
@@ -57,6 +65,7 @@ export function gaussianNllLoss(
   options: GaussianNLLLossOptions = {},
 ): Tensor {
   const fn = 'gaussianNllLoss';
+  checkOptions(fn, options, GAUSSIAN_NLL_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const full = checkBoolean(fn, 'full', options.full ?? false);
   const eps = checkFiniteNumber(fn, 'eps', options.eps ?? 1e-6);

@@ -1,13 +1,18 @@
-import { clone, Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, clone, Tensor, ValueError } from '@nablajs/core';
 import { checkFloating } from '../functional/check';
-import { checkReduction, type Reduction, type ReductionOptions } from '../losses/reduction';
+import { checkReduction, REDUCTION_OPTIONS, type Reduction, type ReductionOptions } from '../losses/reduction';
 import { Module } from '../module';
 import { checkBoolean, checkFiniteNumber } from './loss-checks';
-import { type GaussianNLLLossOptions, gaussianNllLoss } from './loss-gaussian-nll';
-import { type MultiMarginLossOptions, multiMarginLoss } from './loss-multi-margin';
-import { type PoissonNLLLossOptions, poissonNllLoss } from './loss-poisson-nll';
-import { type MultiLabelSoftMarginLossOptions, multilabelSoftMarginLoss, softMarginLoss } from './loss-soft-margin';
-import { type TripletMarginLossOptions, tripletMarginLoss } from './loss-triplet-margin';
+import { GAUSSIAN_NLL_LOSS_OPTIONS, type GaussianNLLLossOptions, gaussianNllLoss } from './loss-gaussian-nll';
+import { MULTI_MARGIN_LOSS_OPTIONS, type MultiMarginLossOptions, multiMarginLoss } from './loss-multi-margin';
+import { POISSON_NLL_LOSS_OPTIONS, type PoissonNLLLossOptions, poissonNllLoss } from './loss-poisson-nll';
+import {
+  MULTILABEL_SOFT_MARGIN_LOSS_OPTIONS,
+  type MultiLabelSoftMarginLossOptions,
+  multilabelSoftMarginLoss,
+  softMarginLoss,
+} from './loss-soft-margin';
+import { TRIPLET_MARGIN_LOSS_OPTIONS, type TripletMarginLossOptions, tripletMarginLoss } from './loss-triplet-margin';
 
 // Like the loss modules of ../losses/modules.ts: they check and hold their options and call the loss
 // function in `forward`; a class weight is a (copied) buffer named `weight`, as in PyTorch.
@@ -44,6 +49,7 @@ export class PoissonNLLLoss extends Module {
 
   constructor(options: PoissonNLLLossOptions = {}) {
     super();
+    checkOptions('PoissonNLLLoss', options, POISSON_NLL_LOSS_OPTIONS);
     this.reduction = checkReduction('PoissonNLLLoss', options.reduction);
     this.logInput = checkBoolean('PoissonNLLLoss', 'logInput', options.logInput ?? true);
     this.full = checkBoolean('PoissonNLLLoss', 'full', options.full ?? false);
@@ -78,6 +84,7 @@ export class SoftMarginLoss extends Module {
 
   constructor(options: ReductionOptions = {}) {
     super();
+    checkOptions('SoftMarginLoss', options, REDUCTION_OPTIONS);
     this.reduction = checkReduction('SoftMarginLoss', options.reduction);
   }
 
@@ -112,6 +119,7 @@ export class MultiLabelSoftMarginLoss extends Module {
 
   constructor(options: MultiLabelSoftMarginLossOptions = {}) {
     super();
+    checkOptions('MultiLabelSoftMarginLoss', options, MULTILABEL_SOFT_MARGIN_LOSS_OPTIONS);
     this.reduction = checkReduction('MultiLabelSoftMarginLoss', options.reduction);
     this.weight = this.registerBuffer('weight', copyBuffer('MultiLabelSoftMarginLoss', options.weight));
   }
@@ -150,6 +158,7 @@ export class MultiMarginLoss extends Module {
 
   constructor(options: MultiMarginLossOptions = {}) {
     super();
+    checkOptions('MultiMarginLoss', options, MULTI_MARGIN_LOSS_OPTIONS);
     this.reduction = checkReduction('MultiMarginLoss', options.reduction);
     const p = options.p ?? 1;
     if (p !== 1 && p !== 2) throw new ValueError(`MultiMarginLoss: p must be 1 or 2, got ${JSON.stringify(p)}`);
@@ -200,6 +209,7 @@ export class TripletMarginLoss extends Module {
   constructor(options: TripletMarginLossOptions = {}) {
     super();
     const fn = 'TripletMarginLoss';
+    checkOptions(fn, options, TRIPLET_MARGIN_LOSS_OPTIONS);
     this.reduction = checkReduction(fn, options.reduction);
     this.margin = checkFiniteNumber(fn, 'margin', options.margin ?? 1);
     const p = options.p ?? 2;
@@ -244,6 +254,7 @@ export class GaussianNLLLoss extends Module {
 
   constructor(options: GaussianNLLLossOptions = {}) {
     super();
+    checkOptions('GaussianNLLLoss', options, GAUSSIAN_NLL_LOSS_OPTIONS);
     this.reduction = checkReduction('GaussianNLLLoss', options.reduction);
     this.full = checkBoolean('GaussianNLLLoss', 'full', options.full ?? false);
     this.eps = checkFiniteNumber('GaussianNLLLoss', 'eps', options.eps ?? 1e-6);

@@ -1,6 +1,7 @@
 import {
   add,
   cast,
+  checkOptions,
   DTypeError,
   div,
   gather,
@@ -9,6 +10,7 @@ import {
   mul,
   oneHot,
   ones,
+  optionNames,
   relu,
   reshape,
   runOnHost,
@@ -21,7 +23,7 @@ import {
   where,
 } from '@nablajs/core';
 import { checkFloating, checkTensor, describeShape } from '../functional/check';
-import { checkReduction, type ReductionOptions } from '../losses/reduction';
+import { checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from '../losses/reduction';
 import { checkFiniteNumber } from './loss-checks';
 
 /**
@@ -41,6 +43,12 @@ export interface MultiMarginLossOptions extends ReductionOptions {
   weight?: Tensor | null;
 }
 
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const MULTI_MARGIN_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<MultiMarginLossOptions, 'reduction'>>({ p: true, margin: true, weight: true }),
+];
+
 /**
  * The multi-class hinge loss, like `torch.nn.functional.multi_margin_loss`: for scores `x` of shape
  * `[N, C]` (or `[C]`) and int32 class indices `y` of shape `[N]` (or `[]`/`[1]`),
@@ -59,6 +67,7 @@ export interface MultiMarginLossOptions extends ReductionOptions {
  */
 export function multiMarginLoss(input: Tensor, target: Tensor, options: MultiMarginLossOptions = {}): Tensor {
   const fn = 'multiMarginLoss';
+  checkOptions(fn, options, MULTI_MARGIN_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const p = options.p ?? 1;
   if (p !== 1 && p !== 2) throw new ValueError(`${fn}: p must be 1 or 2, got ${JSON.stringify(p)}`);

@@ -1,6 +1,6 @@
-import { add, exp, le, log, mul, sub, type Tensor, where } from '@nablajs/core';
+import { add, checkOptions, exp, le, log, mul, optionNames, sub, type Tensor, where } from '@nablajs/core';
 import { checkFloating, checkSameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from '../losses/reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from '../losses/reduction';
 import { checkBoolean, checkFiniteNumber } from './loss-checks';
 
 /**
@@ -20,6 +20,12 @@ export interface PoissonNLLLossOptions extends ReductionOptions {
   eps?: number;
 }
 
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const POISSON_NLL_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<PoissonNLLLossOptions, 'reduction'>>({ logInput: true, full: true, eps: true }),
+];
+
 /**
  * The Poisson negative log-likelihood of counts `target` under rates given by `input`, like
  * `torch.nn.functional.poisson_nll_loss`: `ℓᵢ = exp(xᵢ) - yᵢ xᵢ` when `logInput` (the default), else
@@ -36,6 +42,7 @@ export interface PoissonNLLLossOptions extends ReductionOptions {
  */
 export function poissonNllLoss(input: Tensor, target: Tensor, options: PoissonNLLLossOptions = {}): Tensor {
   const fn = 'poissonNllLoss';
+  checkOptions(fn, options, POISSON_NLL_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const logInput = checkBoolean(fn, 'logInput', options.logInput ?? true);
   const full = checkBoolean(fn, 'full', options.full ?? false);

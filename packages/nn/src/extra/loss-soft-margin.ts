@@ -1,6 +1,20 @@
-import { add, div, exp, log1p, logSigmoid, mul, neg, ShapeError, sub, sum, type Tensor } from '@nablajs/core';
+import {
+  add,
+  checkOptions,
+  div,
+  exp,
+  log1p,
+  logSigmoid,
+  mul,
+  neg,
+  optionNames,
+  ShapeError,
+  sub,
+  sum,
+  type Tensor,
+} from '@nablajs/core';
 import { checkBroadcastsTo, checkFloating, checkSameShape, checkTensor } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from '../losses/reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from '../losses/reduction';
 
 /**
  * The two-class logistic loss of scores `input` and labels `target` (±1), like
@@ -17,6 +31,7 @@ import { applyReduction, checkReduction, type ReductionOptions } from '../losses
  */
 export function softMarginLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const fn = 'softMarginLoss';
+  checkOptions(fn, options, REDUCTION_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);
@@ -36,6 +51,12 @@ export interface MultiLabelSoftMarginLossOptions extends ReductionOptions {
   /** A weight per class, broadcast against `input` (default none). */
   weight?: Tensor | null;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const MULTILABEL_SOFT_MARGIN_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<MultiLabelSoftMarginLossOptions, 'reduction'>>({ weight: true }),
+];
 
 /**
  * The multi-label one-versus-all logistic loss, like `torch.nn.functional.multilabel_soft_margin_loss`:
@@ -57,6 +78,7 @@ export function multilabelSoftMarginLoss(
   options: MultiLabelSoftMarginLossOptions = {},
 ): Tensor {
   const fn = 'multilabelSoftMarginLoss';
+  checkOptions(fn, options, MULTILABEL_SOFT_MARGIN_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);

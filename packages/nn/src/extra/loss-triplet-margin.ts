@@ -1,6 +1,18 @@
-import { add, broadcastShapes, clamp, minimum, norm, ShapeError, sub, type Tensor, ValueError } from '@nablajs/core';
+import {
+  add,
+  broadcastShapes,
+  checkOptions,
+  clamp,
+  minimum,
+  norm,
+  optionNames,
+  ShapeError,
+  sub,
+  type Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { checkFloating, describeShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from '../losses/reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from '../losses/reduction';
 import { checkBoolean, checkFiniteNumber } from './loss-checks';
 
 /**
@@ -26,6 +38,12 @@ function distance(a: Tensor, b: Tensor, p: number, eps: number): Tensor {
   return norm(add(sub(a, b), eps), p, -1);
 }
 
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const TRIPLET_MARGIN_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<TripletMarginLossOptions, 'reduction'>>({ margin: true, p: true, eps: true, swap: true }),
+];
+
 /**
  * The triplet margin loss, like `torch.nn.functional.triplet_margin_loss`:
  * `ℓᵢ = max(0, margin + d(aᵢ, pᵢ) - d(aᵢ, nᵢ))` with the pairwise distance
@@ -48,6 +66,7 @@ export function tripletMarginLoss(
   options: TripletMarginLossOptions = {},
 ): Tensor {
   const fn = 'tripletMarginLoss';
+  checkOptions(fn, options, TRIPLET_MARGIN_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const margin = checkFiniteNumber(fn, 'margin', options.margin ?? 1);
   const p = options.p ?? 2;

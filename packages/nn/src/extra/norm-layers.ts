@@ -1,4 +1,4 @@
-import { ones, reshape, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
+import { checkOptions, ones, optionNames, reshape, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
 import { checkEps } from '../functional/normalization';
 import { checkNormalizedShape, checkTrailingShape } from '../layers/layer-norm';
 import { RunningStatsNorm, type RunningStatsState, registerRunningStats } from '../layers/running-stats';
@@ -15,6 +15,8 @@ export interface GroupNormOptions {
   /** The parameters' dtype (default float32). */
   dtype?: FloatDType;
 }
+
+const GROUP_NORM_OPTIONS = optionNames<GroupNormOptions>({ eps: true, affine: true, dtype: true });
 
 /**
  * Group normalisation, like `torch.nn.GroupNorm`: the `numChannels` channels of an `[N, C, *]` input
@@ -49,6 +51,7 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
     super();
     const label = `GroupNorm(${numGroups}, ${numChannels})`;
+    checkOptions(label, options, GROUP_NORM_OPTIONS);
     checkInt(label, 'numGroups', numGroups, 1);
     checkInt(label, 'numChannels', numChannels, 1);
     if (numChannels % numGroups !== 0)
@@ -96,6 +99,14 @@ export interface InstanceNormOptions {
   dtype?: FloatDType;
 }
 
+const INSTANCE_NORM_OPTIONS = optionNames<InstanceNormOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  dtype: true,
+});
+
 type InstanceNormState = RunningStatsState<number>;
 
 function createInstanceNorm(
@@ -105,6 +116,7 @@ function createInstanceNorm(
   options: InstanceNormOptions,
 ): InstanceNormState {
   checkInt(label, 'numFeatures', numFeatures, 1);
+  checkOptions(label, options, INSTANCE_NORM_OPTIONS);
   const eps = checkEps(label, options.eps ?? 1e-5);
   // NOTE: unlike BatchNorm, a null momentum (cumulative average) is not accepted: PyTorch's instance_norm fails on it.
   const momentum = options.momentum === undefined ? 0.1 : options.momentum;
@@ -227,6 +239,8 @@ export interface RMSNormOptions {
   dtype?: FloatDType;
 }
 
+const RMS_NORM_OPTIONS = optionNames<RMSNormOptions>({ eps: true, elementwiseAffine: true, dtype: true });
+
 /**
  * Root-mean-square normalisation over the trailing dimensions `normalizedShape`, like PyTorch 2.4's
  * `torch.nn.RMSNorm` (it does not exist in PyTorch 1.13; nabla follows 2.4):
@@ -256,6 +270,7 @@ export class RMSNorm extends Module {
     super();
     const shape = checkNormalizedShape('RMSNorm', normalizedShape);
     this.normalizedShape = shape;
+    checkOptions(this.label(), options, RMS_NORM_OPTIONS);
     const eps = options.eps ?? null;
     this.eps = eps === null ? null : checkEps(this.label(), eps);
     this.elementwiseAffine = options.elementwiseAffine ?? true;

@@ -1,6 +1,8 @@
 import {
+  checkOptions,
   circularPad,
   pad as constantPad,
+  optionNames,
   reflectionPad,
   replicationPad,
   ShapeError,
@@ -31,6 +33,7 @@ export interface PadOptions {
 }
 
 const MODES: readonly string[] = ['constant', 'reflect', 'replicate', 'circular'];
+const PAD_OPTIONS = optionNames<PadOptions>({ mode: true, value: true });
 
 /**
  * Pad a tensor, like PyTorch 1.13's `torch.nn.functional.pad`: `padding` holds `[before, after]` pairs
@@ -54,6 +57,7 @@ export function pad(input: Tensor, padding: readonly number[], options: PadOptio
   const fn = 'pad';
   if (!(input instanceof Tensor))
     throw new ValueError(`${fn}: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
+  checkOptions(fn, options, PAD_OPTIONS);
   const mode = options.mode ?? 'constant';
   if (!MODES.includes(mode))
     throw new ValueError(

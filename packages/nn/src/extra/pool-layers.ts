@@ -2,9 +2,11 @@ import {
   adaptiveAvgPool1d,
   adaptiveMaxPool2dWithIndices,
   avgPool1d,
+  checkOptions,
   maxPool1d,
   maxPool1dWithIndices,
   maxUnpool2d,
+  optionNames,
   type Tensor,
   ValueError,
 } from '@nablajs/core';
@@ -62,6 +64,22 @@ export interface MaxUnpool2dOptions {
   padding?: Size2d;
 }
 
+const MAX_POOL1D_OPTIONS = optionNames<MaxPool1dOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  returnIndices: true,
+  ceilMode: true,
+});
+const AVG_POOL1D_OPTIONS = optionNames<AvgPool1dOptions>({
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+});
+const ADAPTIVE_MAX_POOL2D_OPTIONS = optionNames<AdaptiveMaxPool2dOptions>({ returnIndices: true });
+const MAX_UNPOOL2D_OPTIONS = optionNames<MaxUnpool2dOptions>({ stride: true, padding: true });
+
 function checkHalfKernel(label: string, kernel: number, padding: number): void {
   if (padding > Math.floor(kernel / 2))
     throw new ValueError(
@@ -115,6 +133,7 @@ export class MaxPool1d<R extends boolean = false> extends Module {
   constructor(kernelSize: number, options: MaxPool1dOptions<R> = {}) {
     super();
     const label = `MaxPool1d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, MAX_POOL1D_OPTIONS);
     ({
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -173,6 +192,7 @@ export class AvgPool1d extends Module {
   constructor(kernelSize: number, options: AvgPool1dOptions = {}) {
     super();
     const label = `AvgPool1d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, AVG_POOL1D_OPTIONS);
     ({
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -255,6 +275,7 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
   constructor(outputSize: AdaptiveSize2d, options: AdaptiveMaxPool2dOptions<R> = {}) {
     super();
     this.outputSize = checkAdaptiveSize2d('AdaptiveMaxPool2d', outputSize);
+    checkOptions('AdaptiveMaxPool2d', options, ADAPTIVE_MAX_POOL2D_OPTIONS);
     this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
@@ -295,11 +316,13 @@ export class MaxUnpool2d extends Module {
 
   constructor(kernelSize: Size2d, options: MaxUnpool2dOptions = {}) {
     super();
+    const label = `MaxUnpool2d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, MAX_UNPOOL2D_OPTIONS);
     ({
       kernelSize: this.kernelSize,
       stride: this.stride,
       padding: this.padding,
-    } = checkWindow2d(`MaxUnpool2d(${JSON.stringify(kernelSize)})`, kernelSize, options));
+    } = checkWindow2d(label, kernelSize, options));
   }
 
   /** Unpool `input` (`[N, C, H, W]` or `[C, H, W]`) at `indices` (int32, the input's shape). */

@@ -1,4 +1,4 @@
-import { type InterpolateMode, interpolate, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, type InterpolateMode, interpolate, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import { checkInput } from '../layers/util';
 import { Module } from '../module';
 
@@ -15,6 +15,14 @@ export interface UpsampleOptions {
   /** Recompute the scale from the output size (default false). */
   recomputeScaleFactor?: boolean | null;
 }
+
+const UPSAMPLE_OPTIONS = optionNames<UpsampleOptions>({
+  size: true,
+  scaleFactor: true,
+  mode: true,
+  alignCorners: true,
+  recomputeScaleFactor: true,
+});
 
 /**
  * Upsample (or downsample) the spatial dims of an `[N, C, ...]` input, like `torch.nn.Upsample`: it calls
@@ -44,6 +52,7 @@ export class Upsample extends Module {
 
   constructor(options: UpsampleOptions = {}) {
     super();
+    checkOptions('Upsample', options, UPSAMPLE_OPTIONS);
     const mode = options.mode ?? 'nearest';
     if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear')
       throw new ValueError(`Upsample: mode must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(mode)}`);

@@ -1,12 +1,14 @@
 import {
   allocate,
   cast,
+  checkOptions,
   DTypeError,
   expand,
   IndexError,
   indexSelectKernel,
   mul,
   ne,
+  optionNames,
   registerOp,
   reshape,
   resolveKernel,
@@ -71,6 +73,12 @@ export interface EmbeddingFunctionOptions {
   /** The order of the norm compared with `maxNorm` (default 2); a positive number or Infinity. */
   normType?: number;
 }
+
+const EMBEDDING_FUNCTION_OPTIONS = optionNames<EmbeddingFunctionOptions>({
+  paddingIdx: true,
+  maxNorm: true,
+  normType: true,
+});
 
 /** The `p`-norm of `w[start, start + n)`, computed in double precision. */
 function rowNorm(w: ArrayLike<number>, start: number, n: number, p: number): number {
@@ -150,10 +158,9 @@ export function embedding(
   weight: Tensor,
   paddingIdxOrOptions?: number | null | EmbeddingFunctionOptions,
 ): Tensor {
-  const options: EmbeddingFunctionOptions =
-    typeof paddingIdxOrOptions === 'object' && paddingIdxOrOptions !== null
-      ? paddingIdxOrOptions
-      : { paddingIdx: paddingIdxOrOptions };
+  const isOptions = typeof paddingIdxOrOptions === 'object' && paddingIdxOrOptions !== null;
+  if (isOptions) checkOptions('embedding', paddingIdxOrOptions, EMBEDDING_FUNCTION_OPTIONS);
+  const options: EmbeddingFunctionOptions = isOptions ? paddingIdxOrOptions : { paddingIdx: paddingIdxOrOptions };
   return lookupRows(
     indices,
     weight,

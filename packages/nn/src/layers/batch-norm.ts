@@ -1,4 +1,4 @@
-import { runOnHost, ShapeError, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, optionNames, runOnHost, ShapeError, type Tensor, ValueError } from '@nablajs/core';
 import { batchNorm } from '../functional/normalization';
 import type { Module } from '../module';
 import { RunningStatsNorm, type RunningStatsState, registerRunningStats } from './running-stats';
@@ -21,6 +21,14 @@ export interface BatchNormOptions {
   dtype?: FloatDType;
 }
 
+const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  dtype: true,
+});
+
 type BatchNormState = RunningStatsState<number | null>;
 
 function createBatchNorm(
@@ -30,6 +38,7 @@ function createBatchNorm(
   options: BatchNormOptions,
 ): BatchNormState {
   checkInt(label, 'numFeatures', numFeatures, 1);
+  checkOptions(label, options, BATCH_NORM_OPTIONS);
   const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`${label}: eps must be a number >= 0, got ${eps}`);
   if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)))

@@ -1,6 +1,8 @@
 import {
+  checkOptions,
   conv2d,
   type Generator,
+  optionNames,
   pad,
   reshape,
   ShapeError,
@@ -76,6 +78,18 @@ export interface Conv1dOptions {
  * ```
  */
 export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+// Conv1d and Conv2d take the same option names (their types differ only in the values).
+const CONV_OPTIONS = optionNames<Conv1dOptions & Conv2dOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: true,
+  dtype: true,
+  generator: true,
+  paddingMode: true,
+});
 
 function checkPaddingMode(label: string, mode: unknown): ConvPaddingMode {
   const m = mode ?? 'zeros';
@@ -211,6 +225,7 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dOptions = {}) {
     super();
     const label = `Conv2d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, CONV_OPTIONS);
     const groups = options.groups ?? 1;
     checkChannels(label, inChannels, outChannels, groups);
     this.inChannels = inChannels;
@@ -323,6 +338,7 @@ export class Conv1d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dOptions = {}) {
     super();
     const label = `Conv1d(${inChannels}, ${outChannels}, kernelSize=${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, CONV_OPTIONS);
     const groups = options.groups ?? 1;
     checkChannels(label, inChannels, outChannels, groups);
     this.inChannels = inChannels;

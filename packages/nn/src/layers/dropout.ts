@@ -1,4 +1,4 @@
-import { type Generator, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import { dropout } from '../functional/dropout';
 import { Module } from '../module';
 import { checkInput } from './util';
@@ -8,6 +8,8 @@ export interface DropoutOptions {
   /** The generator of the masks (default: core's global generator at each call). */
   generator?: Generator;
 }
+
+const DROPOUT_OPTIONS = optionNames<DropoutOptions>({ generator: true });
 
 /**
  * Inverted dropout as a layer, like `torch.nn.Dropout`: in training mode each element is zeroed with
@@ -32,6 +34,7 @@ export class Dropout extends Module {
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: p must be in [0, 1], got ${p}`);
+    checkOptions('Dropout', options, DROPOUT_OPTIONS);
     this.p = p;
     this.generator = options.generator;
   }

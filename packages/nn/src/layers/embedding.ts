@@ -1,7 +1,9 @@
 import {
+  checkOptions,
   copyKernel,
   DTypeError,
   type Generator,
+  optionNames,
   resolveKernel,
   runOnHost,
   Tensor,
@@ -29,6 +31,20 @@ export interface EmbeddingOptions {
   /** The generator of the initial weights (default: core's global generator). */
   generator?: Generator;
 }
+
+const EMBEDDING_OPTIONS = optionNames<EmbeddingOptions>({
+  paddingIdx: true,
+  maxNorm: true,
+  normType: true,
+  dtype: true,
+  generator: true,
+});
+const FROM_PRETRAINED_OPTIONS = optionNames<NonNullable<Parameters<typeof Embedding.fromPretrained>[1]>>({
+  freeze: true,
+  paddingIdx: true,
+  maxNorm: true,
+  normType: true,
+});
 
 /**
  * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, like `torch.nn.Embedding`: int32
@@ -64,6 +80,7 @@ export class Embedding extends Module {
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
     const label = `Embedding(${numEmbeddings}, ${embeddingDim})`;
+    checkOptions(label, options, EMBEDDING_OPTIONS);
     this.numEmbeddings = checkInt(label, 'numEmbeddings', numEmbeddings, 1);
     this.embeddingDim = checkInt(label, 'embeddingDim', embeddingDim, 1);
     this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
@@ -92,6 +109,7 @@ export class Embedding extends Module {
     embeddings: Tensor,
     options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {},
   ): Embedding {
+    checkOptions('Embedding.fromPretrained', options, FROM_PRETRAINED_OPTIONS);
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
       throw new ValueError('Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim]');
     if (embeddings.dtype !== 'float32' && embeddings.dtype !== 'float64')

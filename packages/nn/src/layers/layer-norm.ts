@@ -1,4 +1,4 @@
-import { ones, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
+import { checkOptions, ones, optionNames, ShapeError, type Tensor, ValueError, zeros } from '@nablajs/core';
 import { layerNorm } from '../functional/normalization';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, type FloatDType, formatShape } from './util';
@@ -14,6 +14,13 @@ export interface LayerNormOptions {
   /** The parameters' dtype (default float32). */
   dtype?: FloatDType;
 }
+
+const LAYER_NORM_OPTIONS = optionNames<LayerNormOptions>({
+  eps: true,
+  elementwiseAffine: true,
+  bias: true,
+  dtype: true,
+});
 
 /** Check a `normalizedShape` argument (a positive integer or a non-empty list of them) and freeze it as a list. */
 export function checkNormalizedShape(layer: string, normalizedShape: unknown): readonly number[] {
@@ -69,6 +76,7 @@ export class LayerNorm extends Module {
     super();
     const shape = checkNormalizedShape('LayerNorm', normalizedShape);
     this.normalizedShape = shape;
+    checkOptions(this.label(), options, LAYER_NORM_OPTIONS);
     const { eps = 1e-5, elementwiseAffine = true } = options;
     if (typeof eps !== 'number' || !(eps >= 0))
       throw new ValueError(`${this.label()}: eps must be a number >= 0, got ${eps}`);

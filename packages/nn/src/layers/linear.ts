@@ -1,4 +1,12 @@
-import { type FusedActivation, type Generator, ShapeError, type Tensor, zeros } from '@nablajs/core';
+import {
+  checkOptions,
+  type FusedActivation,
+  type Generator,
+  optionNames,
+  ShapeError,
+  type Tensor,
+  zeros,
+} from '@nablajs/core';
 import { linearWith } from '../functional/linear';
 import { kaimingUniform, uniform } from '../init';
 import { Module } from '../module';
@@ -13,6 +21,8 @@ export interface LinearOptions {
   /** The generator of the initial weights (default: core's global generator, see `manualSeed`). */
   generator?: Generator;
 }
+
+const LINEAR_OPTIONS = optionNames<LinearOptions>({ bias: true, dtype: true, generator: true });
 
 /**
  * A fully connected layer `y = x Wᵀ + b`, like `torch.nn.Linear`: input `[..., inFeatures]`, output
@@ -42,6 +52,7 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     const label = `Linear(${inFeatures}, ${outFeatures})`;
+    checkOptions(label, options, LINEAR_OPTIONS);
     this.inFeatures = checkInt(label, 'inFeatures', inFeatures, 1);
     this.outFeatures = checkInt(label, 'outFeatures', outFeatures, 1);
     const dtype = checkFloatDType(label, options.dtype);

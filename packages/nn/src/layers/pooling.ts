@@ -1,9 +1,11 @@
 import {
   avgPool2d,
   cat,
+  checkOptions,
   maxPool2d,
   maxPool2dWithIndices,
   mean,
+  optionNames,
   ShapeError,
   slice,
   type Tensor,
@@ -42,6 +44,21 @@ export interface AvgPool2dOptions {
   /** Divide by this instead of the window size (default null). */
   divisorOverride?: number | null;
 }
+
+const MAX_POOL2D_OPTIONS = optionNames<MaxPool2dOptions>({
+  returnIndices: true,
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+});
+const AVG_POOL2D_OPTIONS = optionNames<AvgPool2dOptions>({
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+});
 
 function checkPoolInput(label: string, input: unknown): asserts input is Tensor {
   checkInput(label, input);
@@ -119,6 +136,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   constructor(kernelSize: Size2d, options: MaxPool2dOptions<R> = {}) {
     super();
     const label = `MaxPool2d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, MAX_POOL2D_OPTIONS);
     ({
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -179,6 +197,7 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2d, options: AvgPool2dOptions = {}) {
     super();
     const label = `AvgPool2d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, AVG_POOL2D_OPTIONS);
     ({
       kernelSize: this.kernelSize,
       stride: this.stride,

@@ -1,11 +1,13 @@
 import {
   add,
   allocate,
+  checkOptions,
   div,
   log,
   logSigmoid,
   maximum,
   mul,
+  optionNames,
   promoteTypes,
   registerOp,
   resolveKernel,
@@ -16,7 +18,7 @@ import {
   ValueError,
 } from '@nablajs/core';
 import { checkBroadcastsTo, checkFloating, checkSameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * Options of {@link binaryCrossEntropy}.
@@ -43,6 +45,17 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
   /** A weight of the positive term, broadcast along the last (class) dimension, e.g. `negatives / positives`. */
   posWeight?: Tensor | null;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const BCE_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<BinaryCrossEntropyOptions, 'reduction'>>({ weight: true }),
+];
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const BCE_WITH_LOGITS_OPTIONS = [
+  ...BCE_OPTIONS,
+  ...optionNames<Omit<BinaryCrossEntropyWithLogitsOptions, keyof BinaryCrossEntropyOptions>>({ posWeight: true }),
+];
 
 // PyTorch's floor for the denominator of the BCE gradient, x (1 - x).
 const EPSILON = 1e-12;
@@ -101,6 +114,7 @@ const bceOp = registerOp<undefined>({
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
   const fn = 'binaryCrossEntropy';
+  checkOptions(fn, options, BCE_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);
@@ -149,6 +163,7 @@ export function binaryCrossEntropyWithLogits(
   options: BinaryCrossEntropyWithLogitsOptions = {},
 ): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
+  checkOptions(fn, options, BCE_WITH_LOGITS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);

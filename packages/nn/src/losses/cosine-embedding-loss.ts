@@ -1,7 +1,21 @@
-import { add, clamp, div, eq, mul, ShapeError, sqrt, sub, sum, type Tensor, where } from '@nablajs/core';
+import {
+  add,
+  checkOptions,
+  clamp,
+  div,
+  eq,
+  mul,
+  optionNames,
+  ShapeError,
+  sqrt,
+  sub,
+  sum,
+  type Tensor,
+  where,
+} from '@nablajs/core';
 import { checkFloating, checkSameShape, checkTensor, describeShape, sameShape } from '../functional/check';
 import { checkMargin, checkSignLabels } from './pairwise';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * Options of {@link cosineEmbeddingLoss}.
@@ -18,6 +32,12 @@ export interface CosineEmbeddingLossOptions extends ReductionOptions {
 
 // PyTorch adds this to each squared norm, so that a zero vector gives a cosine of 0 rather than NaN.
 const EPSILON = 1e-12;
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const COSINE_EMBEDDING_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<CosineEmbeddingLossOptions, 'reduction'>>({ margin: true }),
+];
 
 /**
  * The cosine embedding loss of pairs `x1`, `x2` (`[N, D]`, or `[D]` with a 0-d `y`) labelled `y = ±1`,
@@ -43,6 +63,7 @@ export function cosineEmbeddingLoss(
   options: CosineEmbeddingLossOptions = {},
 ): Tensor {
   const fn = 'cosineEmbeddingLoss';
+  checkOptions(fn, options, COSINE_EMBEDDING_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const margin = checkMargin(fn, options.margin ?? 0);
   checkFloating(fn, 'x1', x1);

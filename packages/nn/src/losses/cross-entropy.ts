@@ -2,6 +2,7 @@ import {
   add,
   allocate,
   cast,
+  checkOptions,
   DTypeError,
   div,
   gather,
@@ -13,6 +14,7 @@ import {
   logSoftmaxNll,
   mul,
   neg,
+  optionNames,
   reshape,
   runOnHost,
   ShapeError,
@@ -56,6 +58,14 @@ export interface CrossEntropyOptions extends NLLLossOptions {
   /** Mix the one-hot target with the uniform distribution: `ε` in `[0, 1]` (default 0). */
   labelSmoothing?: number;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const NLL_LOSS_OPTIONS = optionNames<NLLLossOptions>({ weight: true, ignoreIndex: true, reduction: true });
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const CROSS_ENTROPY_OPTIONS = [
+  ...NLL_LOSS_OPTIONS,
+  ...optionNames<Omit<CrossEntropyOptions, keyof NLLLossOptions>>({ labelSmoothing: true }),
+];
 
 interface Parsed {
   readonly classAxis: number;
@@ -269,6 +279,7 @@ function classProbabilityLoss(fn: string, logp: Tensor, target: Tensor, p: Parse
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  checkOptions('nllLoss', options, NLL_LOSS_OPTIONS);
   const p = parseCommon('nllLoss', input, target, options);
   return classIndexLoss('nllLoss', input, target, p, 0);
 }
@@ -307,6 +318,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', options, CROSS_ENTROPY_OPTIONS);
   const p = parseCommon('crossEntropy', input, target, options);
   const smoothing = checkNumberIn('crossEntropy', 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
   if (

@@ -1,7 +1,7 @@
-import { clamp, eq, sub, type Tensor, where } from '@nablajs/core';
+import { checkOptions, clamp, eq, optionNames, sub, type Tensor, where } from '@nablajs/core';
 import { checkFloating, checkSameShape, checkTensor } from '../functional/check';
 import { checkMargin, checkSignLabels } from './pairwise';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * Options of {@link hingeEmbeddingLoss}.
@@ -15,6 +15,12 @@ export interface HingeEmbeddingLossOptions extends ReductionOptions {
   /** The distance beyond which dissimilar pairs (`y = -1`) cost nothing (default 1). */
   margin?: number;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const HINGE_EMBEDDING_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<HingeEmbeddingLossOptions, 'reduction'>>({ margin: true }),
+];
 
 /**
  * The hinge embedding loss of distances `input` and labels `y = ±1`, like
@@ -32,6 +38,7 @@ export interface HingeEmbeddingLossOptions extends ReductionOptions {
  */
 export function hingeEmbeddingLoss(input: Tensor, y: Tensor, options: HingeEmbeddingLossOptions = {}): Tensor {
   const fn = 'hingeEmbeddingLoss';
+  checkOptions(fn, options, HINGE_EMBEDDING_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const margin = checkMargin(fn, options.margin ?? 1);
   checkFloating(fn, 'input', input);

@@ -1,4 +1,4 @@
-import { div, eq, exp, log, mul, sub, sum, type Tensor, where } from '@nablajs/core';
+import { checkOptions, div, eq, exp, log, mul, optionNames, sub, sum, type Tensor, where } from '@nablajs/core';
 import { checkFloating, checkSameShape } from '../functional/check';
 import { applyReduction, checkReduction, type Reduction } from './reduction';
 
@@ -20,6 +20,9 @@ export interface KLDivOptions {
   logTarget?: boolean;
 }
 
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const KL_DIV_OPTIONS = optionNames<KLDivOptions>({ reduction: true, logTarget: true });
+
 /**
  * The Kullback-Leibler divergence loss of log-probabilities `input` against `target`, like
  * `torch.nn.functional.kl_div`: `ℓᵢ = yᵢ (log yᵢ - xᵢ)` with `0 · log 0 = 0`, or with `logTarget`,
@@ -39,6 +42,7 @@ export interface KLDivOptions {
  * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  checkOptions('klDiv', options, KL_DIV_OPTIONS);
   const reduction = checkReduction<Reduction | 'batchmean'>('klDiv', options.reduction, [
     'mean',
     'batchmean',

@@ -1,6 +1,6 @@
-import { abs, sub, type Tensor } from '@nablajs/core';
+import { abs, checkOptions, sub, type Tensor } from '@nablajs/core';
 import { checkFloating, checkSameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * The mean absolute error between `input` and `target`, like `torch.nn.functional.l1_loss`:
@@ -15,6 +15,7 @@ import { applyReduction, checkReduction, type ReductionOptions } from './reducti
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('l1Loss', options, REDUCTION_OPTIONS);
   const reduction = checkReduction('l1Loss', options.reduction);
   checkFloating('l1Loss', 'input', input);
   checkFloating('l1Loss', 'target', target);

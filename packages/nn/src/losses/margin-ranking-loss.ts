@@ -1,7 +1,7 @@
-import { add, clamp, mul, neg, sub, type Tensor } from '@nablajs/core';
+import { add, checkOptions, clamp, mul, neg, optionNames, sub, type Tensor } from '@nablajs/core';
 import { checkFloating, checkSameShape, checkTensor } from '../functional/check';
 import { checkMargin, checkSignLabels } from './pairwise';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * Options of {@link marginRankingLoss}.
@@ -15,6 +15,12 @@ export interface MarginRankingLossOptions extends ReductionOptions {
   /** How far ahead the preferred input must be to cost nothing (default 0). */
   margin?: number;
 }
+
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const MARGIN_RANKING_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<MarginRankingLossOptions, 'reduction'>>({ margin: true }),
+];
 
 /**
  * The margin ranking loss of scores `x1`, `x2` and labels `y = ±1` (1: `x1` should rank higher), like
@@ -33,6 +39,7 @@ export interface MarginRankingLossOptions extends ReductionOptions {
  */
 export function marginRankingLoss(x1: Tensor, x2: Tensor, y: Tensor, options: MarginRankingLossOptions = {}): Tensor {
   const fn = 'marginRankingLoss';
+  checkOptions(fn, options, MARGIN_RANKING_LOSS_OPTIONS);
   const reduction = checkReduction(fn, options.reduction);
   const margin = checkMargin(fn, options.margin ?? 0);
   checkFloating(fn, 'x1', x1);

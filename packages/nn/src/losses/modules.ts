@@ -1,22 +1,46 @@
-import { clone, type Tensor } from '@nablajs/core';
+import { checkOptions, clone, type Tensor } from '@nablajs/core';
 import { checkFloating, checkNumberIn, checkPositive } from '../functional/check';
 import { Module } from '../module';
 import {
+  BCE_OPTIONS,
+  BCE_WITH_LOGITS_OPTIONS,
   type BinaryCrossEntropyOptions,
   type BinaryCrossEntropyWithLogitsOptions,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
 } from './binary-cross-entropy';
-import { type CosineEmbeddingLossOptions, cosineEmbeddingLoss } from './cosine-embedding-loss';
-import { type CrossEntropyOptions, crossEntropy, type NLLLossOptions, nllLoss } from './cross-entropy';
-import { type HingeEmbeddingLossOptions, hingeEmbeddingLoss } from './hinge-embedding-loss';
-import { type KLDivOptions, klDiv } from './kl-div';
+import {
+  COSINE_EMBEDDING_LOSS_OPTIONS,
+  type CosineEmbeddingLossOptions,
+  cosineEmbeddingLoss,
+} from './cosine-embedding-loss';
+import {
+  CROSS_ENTROPY_OPTIONS,
+  type CrossEntropyOptions,
+  crossEntropy,
+  NLL_LOSS_OPTIONS,
+  type NLLLossOptions,
+  nllLoss,
+} from './cross-entropy';
+import {
+  HINGE_EMBEDDING_LOSS_OPTIONS,
+  type HingeEmbeddingLossOptions,
+  hingeEmbeddingLoss,
+} from './hinge-embedding-loss';
+import { KL_DIV_OPTIONS, type KLDivOptions, klDiv } from './kl-div';
 import { l1Loss } from './l1-loss';
-import { type MarginRankingLossOptions, marginRankingLoss } from './margin-ranking-loss';
+import { MARGIN_RANKING_LOSS_OPTIONS, type MarginRankingLossOptions, marginRankingLoss } from './margin-ranking-loss';
 import { mseLoss } from './mse-loss';
 import { checkMargin } from './pairwise';
-import { checkReduction, type Reduction, type ReductionOptions } from './reduction';
-import { type HuberLossOptions, huberLoss, type SmoothL1LossOptions, smoothL1Loss } from './smooth-l1-loss';
+import { checkReduction, REDUCTION_OPTIONS, type Reduction, type ReductionOptions } from './reduction';
+import {
+  HUBER_LOSS_OPTIONS,
+  type HuberLossOptions,
+  huberLoss,
+  SMOOTH_L1_LOSS_OPTIONS,
+  type SmoothL1LossOptions,
+  smoothL1Loss,
+} from './smooth-l1-loss';
 
 // The loss modules hold their options and call the loss function in `forward`. A class weight is
 // registered as a (copied) buffer, as in PyTorch, so it appears in the state dict.
@@ -46,6 +70,7 @@ export class MSELoss extends Module {
 
   constructor(options: ReductionOptions = {}) {
     super();
+    checkOptions('MSELoss', options, REDUCTION_OPTIONS);
     this.reduction = checkReduction('MSELoss', options.reduction);
   }
 
@@ -76,6 +101,7 @@ export class L1Loss extends Module {
 
   constructor(options: ReductionOptions = {}) {
     super();
+    checkOptions('L1Loss', options, REDUCTION_OPTIONS);
     this.reduction = checkReduction('L1Loss', options.reduction);
   }
 
@@ -108,6 +134,7 @@ export class SmoothL1Loss extends Module {
 
   constructor(options: SmoothL1LossOptions = {}) {
     super();
+    checkOptions('SmoothL1Loss', options, SMOOTH_L1_LOSS_OPTIONS);
     this.reduction = checkReduction('SmoothL1Loss', options.reduction);
     this.beta = checkNumberIn('SmoothL1Loss', 'beta', options.beta ?? 1, 0, Number.POSITIVE_INFINITY);
   }
@@ -141,6 +168,7 @@ export class HuberLoss extends Module {
 
   constructor(options: HuberLossOptions = {}) {
     super();
+    checkOptions('HuberLoss', options, HUBER_LOSS_OPTIONS);
     this.reduction = checkReduction('HuberLoss', options.reduction);
     this.delta = checkPositive('HuberLoss', 'delta', options.delta ?? 1);
   }
@@ -181,6 +209,7 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
+    checkOptions('CrossEntropyLoss', options, CROSS_ENTROPY_OPTIONS);
     this.reduction = checkReduction('CrossEntropyLoss', options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = checkNumberIn('CrossEntropyLoss', 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
@@ -223,6 +252,7 @@ export class NLLLoss extends Module {
 
   constructor(options: NLLLossOptions = {}) {
     super();
+    checkOptions('NLLLoss', options, NLL_LOSS_OPTIONS);
     this.reduction = checkReduction('NLLLoss', options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.weight = this.registerBuffer('weight', copyBuffer('NLLLoss', 'weight', options.weight));
@@ -257,6 +287,7 @@ export class BCELoss extends Module {
 
   constructor(options: BinaryCrossEntropyOptions = {}) {
     super();
+    checkOptions('BCELoss', options, BCE_OPTIONS);
     this.reduction = checkReduction('BCELoss', options.reduction);
     this.weight = this.registerBuffer('weight', copyBuffer('BCELoss', 'weight', options.weight));
   }
@@ -296,6 +327,7 @@ export class BCEWithLogitsLoss extends Module {
 
   constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
     super();
+    checkOptions('BCEWithLogitsLoss', options, BCE_WITH_LOGITS_OPTIONS);
     this.reduction = checkReduction('BCEWithLogitsLoss', options.reduction);
     this.weight = this.registerBuffer('weight', copyBuffer('BCEWithLogitsLoss', 'weight', options.weight));
     this.posWeight = this.registerBuffer(
@@ -338,6 +370,7 @@ export class KLDivLoss extends Module {
 
   constructor(options: KLDivOptions = {}) {
     super();
+    checkOptions('KLDivLoss', options, KL_DIV_OPTIONS);
     this.reduction = checkReduction<Reduction | 'batchmean'>('KLDivLoss', options.reduction, [
       'mean',
       'batchmean',
@@ -376,6 +409,7 @@ export class CosineEmbeddingLoss extends Module {
 
   constructor(options: CosineEmbeddingLossOptions = {}) {
     super();
+    checkOptions('CosineEmbeddingLoss', options, COSINE_EMBEDDING_LOSS_OPTIONS);
     this.reduction = checkReduction('CosineEmbeddingLoss', options.reduction);
     this.margin = checkMargin('CosineEmbeddingLoss', options.margin ?? 0);
   }
@@ -409,6 +443,7 @@ export class MarginRankingLoss extends Module {
 
   constructor(options: MarginRankingLossOptions = {}) {
     super();
+    checkOptions('MarginRankingLoss', options, MARGIN_RANKING_LOSS_OPTIONS);
     this.reduction = checkReduction('MarginRankingLoss', options.reduction);
     this.margin = checkMargin('MarginRankingLoss', options.margin ?? 0);
   }
@@ -442,6 +477,7 @@ export class HingeEmbeddingLoss extends Module {
 
   constructor(options: HingeEmbeddingLossOptions = {}) {
     super();
+    checkOptions('HingeEmbeddingLoss', options, HINGE_EMBEDDING_LOSS_OPTIONS);
     this.reduction = checkReduction('HingeEmbeddingLoss', options.reduction);
     this.margin = checkMargin('HingeEmbeddingLoss', options.margin ?? 1);
   }

@@ -1,6 +1,6 @@
-import { square, sub, type Tensor } from '@nablajs/core';
+import { checkOptions, square, sub, type Tensor } from '@nablajs/core';
 import { checkFloating, checkSameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * The mean squared error between `input` and `target`, like `torch.nn.functional.mse_loss`:
@@ -17,6 +17,7 @@ import { applyReduction, checkReduction, type ReductionOptions } from './reducti
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('mseLoss', options, REDUCTION_OPTIONS);
   const reduction = checkReduction('mseLoss', options.reduction);
   checkFloating('mseLoss', 'input', input);
   checkFloating('mseLoss', 'target', target);

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError } from '@nablajs/core';
+import { optionNames, type Tensor, ValueError } from '@nablajs/core';
 
 /**
  * How a loss turns its per-element values into the result, like PyTorch's `reduction` argument:
@@ -25,6 +25,17 @@ export interface ReductionOptions {
   /** `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
 }
+
+/**
+ * The option names of {@link ReductionOptions}, for core's `checkOptions`; a loss with more options
+ * appends its own: `[...REDUCTION_OPTIONS, ...optionNames<Omit<HuberLossOptions, 'reduction'>>({ delta: true })]`.
+ *
+ * @example
+ * ```ts
+ * checkOptions('mseLoss', { reducton: 'sum' }, REDUCTION_OPTIONS); // throws ValueError (did you mean "reduction"?)
+ * ```
+ */
+export const REDUCTION_OPTIONS = optionNames<ReductionOptions>({ reduction: true });
 
 /**
  * Check a `reduction` option (undefined means `'mean'`), throwing a ValueError that names `fn`.

@@ -1,6 +1,6 @@
-import { abs, gt, lt, mul, square, sub, type Tensor, where } from '@nablajs/core';
+import { abs, checkOptions, gt, lt, mul, optionNames, square, sub, type Tensor, where } from '@nablajs/core';
 import { checkFloating, checkNumberIn, checkPositive, checkSameShape } from '../functional/check';
-import { applyReduction, checkReduction, type ReductionOptions } from './reduction';
+import { applyReduction, checkReduction, REDUCTION_OPTIONS, type ReductionOptions } from './reduction';
 
 /**
  * Options of {@link smoothL1Loss}.
@@ -28,6 +28,17 @@ export interface HuberLossOptions extends ReductionOptions {
   delta?: number;
 }
 
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const SMOOTH_L1_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<SmoothL1LossOptions, 'reduction'>>({ beta: true }),
+];
+/** The option names of the loss, for core's `checkOptions` (shared with its module class). */
+export const HUBER_LOSS_OPTIONS = [
+  ...REDUCTION_OPTIONS,
+  ...optionNames<Omit<HuberLossOptions, 'reduction'>>({ delta: true }),
+];
+
 function checkPair(fn: string, input: Tensor, target: Tensor): Tensor {
   checkFloating(fn, 'input', input);
   checkFloating(fn, 'target', target);
@@ -52,6 +63,7 @@ function checkPair(fn: string, input: Tensor, target: Tensor): Tensor {
  * ```
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  checkOptions('smoothL1Loss', options, SMOOTH_L1_LOSS_OPTIONS);
   const reduction = checkReduction('smoothL1Loss', options.reduction);
   const beta = checkNumberIn('smoothL1Loss', 'beta', options.beta ?? 1, 0, Number.POSITIVE_INFINITY);
   const d = checkPair('smoothL1Loss', input, target);
@@ -77,6 +89,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
  * ```
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  checkOptions('huberLoss', options, HUBER_LOSS_OPTIONS);
   const reduction = checkReduction('huberLoss', options.reduction);
   const delta = checkPositive('huberLoss', 'delta', options.delta ?? 1);
   const d = checkPair('huberLoss', input, target);

@@ -1,4 +1,14 @@
-import { DTypeError, type Generator, reshape, ShapeError, Tensor, ValueError, zeros } from '@nablajs/core';
+import {
+  checkOptions,
+  DTypeError,
+  type Generator,
+  optionNames,
+  reshape,
+  ShapeError,
+  Tensor,
+  ValueError,
+  zeros,
+} from '@nablajs/core';
 import { linear } from '../functional/linear';
 import { uniform } from '../init';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
@@ -28,6 +38,12 @@ export interface RNNCellOptions extends RNNCellBaseOptions {
   /** The nonlinearity, 'tanh' or 'relu' (default 'tanh'). */
   nonlinearity?: 'tanh' | 'relu';
 }
+
+const RNN_CELL_BASE_OPTIONS = optionNames<RNNCellBaseOptions>({ bias: true, dtype: true, generator: true });
+const RNN_CELL_OPTIONS = [
+  ...RNN_CELL_BASE_OPTIONS,
+  ...optionNames<Omit<RNNCellOptions, keyof RNNCellBaseOptions>>({ nonlinearity: true }),
+];
 
 /**
  * The parameters and checks shared by {@link RNNCell}, {@link LSTMCell} and {@link GRUCell}, like
@@ -61,17 +77,23 @@ export abstract class RNNCellBase extends Module {
   readonly dtype: FloatDType;
   private readonly name: string;
 
-  /** Check the options and create the parameters of a cell with `gates` gates. */
+  /**
+   * Check the options and create the parameters of a cell with `gates` gates.
+   *
+   * @param known - the option names the cell takes (default: those of {@link RNNCellBaseOptions})
+   */
   protected constructor(
     name: string,
     gates: number,
     inputSize: number,
     hiddenSize: number,
     options: RNNCellBaseOptions,
+    known: readonly string[] = RNN_CELL_BASE_OPTIONS,
   ) {
     super();
     if (options === null || typeof options !== 'object')
       throw new ValueError(`${name}: options must be an object, got ${String(options)}`);
+    checkOptions(name, options, known);
     this.name = name;
     this.inputSize = checkInt(name, 'inputSize', inputSize, 1);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
@@ -168,7 +190,7 @@ export class RNNCell extends RNNCellBase {
     const nonlinearity = options?.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
       throw new ValueError(`RNNCell: nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
-    super('RNNCell', 1, inputSize, hiddenSize, options);
+    super('RNNCell', 1, inputSize, hiddenSize, options, RNN_CELL_OPTIONS);
     this.nonlinearity = nonlinearity;
   }
 

@@ -1,8 +1,10 @@
 import {
   add,
   cat,
+  checkOptions,
   DTypeError,
   type Generator,
+  optionNames,
   reshape,
   ShapeError,
   split,
@@ -18,6 +20,7 @@ import { uniform } from '../init';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
 import { Module } from '../module';
 import { checkRecurrentInput, gruStep, lstmStep, rnnStep } from './cell-functions';
+import type { LSTMOptions, RNNOptions } from './rnn';
 
 /** The recurrence a {@link RNNBase} runs (PyTorch's `mode`). */
 export type RNNMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -38,6 +41,30 @@ export interface RNNBaseOptions {
   dtype?: FloatDType;
   /** The generator of the initial weights and of the dropout masks (default: core's global generator). */
   generator?: Generator;
+}
+
+const RNN_BASE_OPTIONS = optionNames<RNNBaseOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  dtype: true,
+  generator: true,
+});
+
+/**
+ * The option names a `mode` network takes: the shared ones, `nonlinearity` for RNN, and `projSize`, which
+ * RNN and GRU accept only to reject a non-zero one with PyTorch's message ("only supported by LSTM").
+ */
+function optionNamesOf(mode: RNNMode): readonly string[] {
+  const projSize = optionNames<Omit<LSTMOptions, keyof RNNBaseOptions>>({ projSize: true });
+  if (mode !== 'RNN_TANH' && mode !== 'RNN_RELU') return [...RNN_BASE_OPTIONS, ...projSize];
+  return [
+    ...RNN_BASE_OPTIONS,
+    ...optionNames<Omit<RNNOptions, keyof RNNBaseOptions>>({ nonlinearity: true }),
+    ...projSize,
+  ];
 }
 
 /** The parameters of one layer and direction (null where absent). */
@@ -150,6 +177,7 @@ export abstract class RNNBase extends Module {
     const label = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
     if (options === null || typeof options !== 'object')
       throw new ValueError(`${label}: options must be an object, got ${String(options)}`);
+    checkOptions(label, options, optionNamesOf(mode));
     this.mode = mode;
     this.inputSize = checkInt(label, 'inputSize', inputSize, 1);
     this.hiddenSize = checkInt(label, 'hiddenSize', hiddenSize, 1);
