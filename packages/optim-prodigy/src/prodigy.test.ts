@@ -345,7 +345,7 @@ describe('prodigy: state, options and d for users', () => {
       [{ betas: [1, 0.999] }, 'prodigy: betas[0] must be in [0, 1), got 1'],
       [{ betas: [0.9] }, 'prodigy: betas must be an array of 2 numbers'],
       [{ beta3: 1.5 }, 'prodigy: beta3 must be in [0, 1], got 1.5'],
-      [{ beta3: 'x' }, 'prodigy: beta3 must be in [0, 1], got "x"'],
+      [{ beta3: 'x' }, 'prodigy: beta3 must be a number in [0, 1], got "x"'],
       [{ eps: 0 }, 'prodigy: eps must be in (0, inf), got 0'],
       [{ eps: Number.POSITIVE_INFINITY }, 'prodigy: eps must be a finite number > 0, got Infinity'],
       [{ weightDecay: -1 }, 'prodigy: weightDecay must be in [0, inf), got -1'],

@@ -186,7 +186,8 @@ export function checkFusedUpdate(
     }
     if ('$typed' in e) {
       if (a.$typed !== e.$typed) report(`${where}: a ${String(a.$typed)} array, the chain's is ${String(e.$typed)}`);
-      else compare(a.data as number[], e.data as number[], where);
+      // Non-finite elements are encoded by name ('Infinity', 'NaN'): compare the numbers.
+      else compare((a.data as (number | string)[]).map(Number), (e.data as (number | string)[]).map(Number), where);
       return;
     }
     for (const key of Object.keys(e)) compareEncoded(a[key], e[key], `${where}.${key}`);

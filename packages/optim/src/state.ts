@@ -5,8 +5,8 @@ import type { Hyperparams, OptimizerStateDict, ParamGroup } from './types';
 export interface EncodedTypedArray {
   /** Which typed array: `float32`, `float64` or `int32`. */
   $typed: string;
-  /** Its elements. */
-  data: number[];
+  /** Its elements; a non-finite one as the string `'Infinity'`, `'-Infinity'` or `'NaN'` (JSON has no such numbers). */
+  data: (number | string)[];
 }
 
 /** A non-finite number encoded by {@link encodeState}. */
@@ -28,8 +28,9 @@ export type Encoded =
 
 /**
  * Encode rule state (numbers, booleans, strings, typed arrays, arrays and objects of those) as
- * JSON-safe data: typed arrays become `{ $typed, data }` and non-finite numbers `{ $number }`.
- * Every finite number survives a JSON round trip exactly, so a decoded state continues bit for bit.
+ * JSON-safe data: typed arrays become `{ $typed, data }` (a non-finite element as the string `'Infinity'`,
+ * `'-Infinity'` or `'NaN'`) and non-finite numbers `{ $number }`. Every number, finite or not, survives a JSON
+ * round trip exactly, so a decoded state continues bit for bit.
  *
  * @example
  * ```ts
@@ -43,8 +44,8 @@ export function encodeState(value: unknown): Encoded {
   if (typeof value === 'boolean' || typeof value === 'string') return value;
   if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array)
     checkHostRead(value, 'encodeState (optimizer.stateDict(): on the webgpu backend, await syncWebGpuToHost() first)');
-  if (value instanceof Float32Array) return { $typed: 'float32', data: Array.from(value) };
-  if (value instanceof Float64Array) return { $typed: 'float64', data: Array.from(value) };
+  if (value instanceof Float32Array) return { $typed: 'float32', data: Array.from(value, finiteOrName) };
+  if (value instanceof Float64Array) return { $typed: 'float64', data: Array.from(value, finiteOrName) };
   if (value instanceof Int32Array) return { $typed: 'int32', data: Array.from(value) };
   if (Array.isArray(value)) return value.map(encodeState);
   if (typeof value === 'object') {
@@ -53,6 +54,29 @@ export function encodeState(value: unknown): Encoded {
     return out;
   }
   throw new ValueError(`encodeState: cannot encode a value of type ${typeof value}`);
+}
+
+/** A finite number as it is, a non-finite one by its name (`JSON.stringify` would write `null`). */
+function finiteOrName(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+const NON_FINITE: Readonly<Record<string, number>> = {
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+  NaN: Number.NaN,
+};
+
+/** The elements of an encoded typed array; throws for anything but numbers and the names of non-finite ones. */
+function decodeElements(kind: string, data: readonly unknown[]): number[] {
+  return data.map((v, i) => {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && Object.hasOwn(NON_FINITE, v)) return NON_FINITE[v];
+    throw new ValueError(
+      `decodeState: element ${i} of a ${kind} array is ${JSON.stringify(v)}, not a number` +
+        (v === null ? ' (JSON writes a non-finite number as null; a state saved so cannot be restored exactly)' : ''),
+    );
+  });
 }
 
 /**
@@ -68,7 +92,7 @@ export function decodeState(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decodeState);
   const obj = value as Record<string, unknown>;
   if (typeof obj.$typed === 'string' && Array.isArray(obj.data)) {
-    const data = obj.data as number[];
+    const data = decodeElements(obj.$typed, obj.data);
     if (obj.$typed === 'float32') return Float32Array.from(data);
     if (obj.$typed === 'float64') return Float64Array.from(data);
     if (obj.$typed === 'int32') return Int32Array.from(data);

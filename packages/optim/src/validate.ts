@@ -37,7 +37,11 @@ export function checkNumber(fn: string, name: string, value: unknown, bounds: Nu
     (bounds.integer ? Number.isInteger(value) : true) &&
     (bounds.min === undefined || (bounds.minInclusive === false ? value > bounds.min : value >= bounds.min)) &&
     (bounds.max === undefined || (bounds.maxInclusive === false ? value < bounds.max : value <= bounds.max));
-  if (!ok) throw new ValueError(`${fn}: ${name} must be ${describe(bounds)}, got ${format(value)}`);
+  if (!ok)
+    throw new ValueError(
+      // A value that is not a number at all (a string from a config file, say) is told so, not given a range.
+      `${fn}: ${name} must be ${typeof value === 'number' ? '' : 'a number '}${describe(bounds)}, got ${format(value)}`,
+    );
   return value as number;
 }
 

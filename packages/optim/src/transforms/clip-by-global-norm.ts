@@ -8,9 +8,10 @@ import { checkNumber } from '../validate';
  *
  * `u ← u · min(1, maxNorm / (total + 1e-6))`.
  *
- * Placed first in a chain it clips the gradients (the runtime's copies: `param.grad` is left alone)
- * exactly as {@link clipGradNorm} before `step()` would, to the last bit, including PyTorch's `1e-6`
- * and multiplying by the coefficient even when it is 1. Optax's `clip_by_global_norm` differs
+ * The norm is over one param group: with a single group, placed first in a chain, it clips the gradients
+ * (the runtime's copies: `param.grad` is left alone) exactly as {@link clipGradNorm} before `step()` would,
+ * to the last bit, including PyTorch's `1e-6` and multiplying by the coefficient even when it is 1; with
+ * several groups each is clipped to `maxNorm` on its own (`clipGradNorm` clips them together). Optax's `clip_by_global_norm` differs
  * slightly (no `1e-6`, and no multiplication when the norm is below `maxNorm`); nabla follows
  * PyTorch. Parameters without a gradient this step (`null` updates) do not count.
  *

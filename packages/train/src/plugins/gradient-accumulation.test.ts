@@ -113,4 +113,23 @@ describe('gradientAccumulation', () => {
     });
     expect(steps).toBe(4);
   });
+
+  it('refuses an optimizer that re-evaluates the loss (its closure would re-run one micro-batch), before any step', async () => {
+    const m = model();
+    const before = m.weight.toArray();
+    const closureOptimizer = Object.assign(sgd(m.parameters(), { lr: 0.1 }), { requiresClosure: true as const });
+    await expect(
+      fit({
+        model: m,
+        data: split(samples(4), 1),
+        loss: mseLoss,
+        optimizer: closureOptimizer,
+        epochs: 1,
+        plugins: [gradientAccumulation(2)],
+      }),
+    ).rejects.toThrow(
+      'gradientAccumulation: sgd re-evaluates the loss during its step (a closure), which would re-run only the last of the 2 accumulated batches',
+    );
+    expect(m.weight.toArray()).toEqual(before);
+  });
 });

@@ -15,7 +15,8 @@ import type { TrainPlugin } from '../types';
  *   loss still divided by `k`, as in Lightning), when the loop knows the number of batches.
  *
  * Other plugins see the skipped steps: gradient clipping and the gradient monitor act only on the batches
- * that step, i.e. on the accumulated gradient. See
+ * that step, i.e. on the accumulated gradient. An optimizer that re-evaluates the loss in its step (SAM, L-BFGS:
+ * `requiresClosure`) is refused with `k > 1`: its closure would re-run only the window's last batch. See
  * https://lightning.ai/docs/pytorch/stable/common/trainer.html#accumulate-grad-batches.
  *
  * @example
@@ -30,6 +31,16 @@ export function gradientAccumulation(k: number): TrainPlugin {
     throw new ValueError(`${fn}: k must be a positive integer, got ${k}`);
   return {
     name: 'gradientAccumulation',
+    trainStart(ctx) {
+      // NOTE: a closure re-runs only the current micro-batch, at 1/k of the window's loss scale and without the
+      // others: the second gradient of SAM or L-BFGS's line search would not be the window's.
+      const optimizer = ctx.optimizer;
+      if (k !== 1 && optimizer !== null && (optimizer.requiresClosure === true || optimizer.name === 'lbfgs'))
+        throw new ValueError(
+          `${fn}: ${optimizer.name} re-evaluates the loss during its step (a closure), which would re-run only the ` +
+            `last of the ${k} accumulated batches; use a larger batch size instead of accumulating with it`,
+        );
+    },
     batchStart(ctx) {
       if (k === 1) return;
       if (!canDeferZeroGrad(ctx))
