@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { getBackend } from '@nablajs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from './args';
-import { resolveBackend, useBackend } from './backend';
+import { BACKEND_OPTION, resolveBackend, useBackend } from './backend';
 import { planBenchmark } from './benchmark-plan';
 import { BENCHMARK_OPTIONS } from './benchmark-suite';
 import { runTrial } from './benchmark-trial';
@@ -20,6 +20,16 @@ describe('resolveBackend', () => {
       expect(resolveBackend('auto', name)).toBe('wasm');
     for (const name of ['linear-regression', 'rosenbrock', 'quadratic'])
       expect(resolveBackend('auto', name)).toBe('cpu');
+  });
+
+  it("the help names the tasks auto runs on wasm, from the tasks' preferredBackend", () => {
+    const wasm = Object.keys(TASKS).filter((name) => resolveBackend('auto', name) === 'wasm');
+    expect(wasm.length).toBeGreaterThan(0);
+    for (const name of wasm) expect(BACKEND_OPTION.description).toContain(name);
+    expect(BACKEND_OPTION.description).toContain(
+      'wasm for digits-mlp, mnist-mlp, mnist-cnn, spirals and tiny-shakespeare, cpu for the others',
+    );
+    expect(BACKEND_OPTION.description).not.toMatch(/cpu for the small ones/);
   });
 
   it('lets an explicit choice win over the task', () => {

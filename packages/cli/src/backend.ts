@@ -3,7 +3,7 @@
 // bench/results-backends.md).
 import { getBackend, getWasmBackendInfo, initWasmBackend, setBackend } from '@nablajs/core';
 import type { OptionDef } from './args';
-import { getTask } from './tasks';
+import { getTask, TASKS } from './tasks';
 import { UsageError } from './usage-error';
 
 /** A backend a command can train with. */
@@ -11,6 +11,22 @@ export type BackendName = 'cpu' | 'wasm';
 
 /** What `--backend` takes: a backend, or `auto` for each task's measured choice. */
 export type BackendChoice = BackendName | 'auto';
+
+/**
+ * What `--backend auto` picks, in words, from the tasks' `preferredBackend`:
+ * `wasm for digits-mlp, ... and tiny-shakespeare, cpu for the others`.
+ *
+ * @example
+ * ```ts
+ * autoBackends(); // 'wasm for digits-mlp, mnist-mlp, mnist-cnn, spirals and tiny-shakespeare, cpu for the others'
+ * ```
+ */
+export function autoBackends(): string {
+  const wasm = Object.keys(TASKS).filter((name) => resolveBackend('auto', name) === 'wasm');
+  if (wasm.length === 0) return 'cpu for every task';
+  const list = wasm.length === 1 ? wasm[0] : `${wasm.slice(0, -1).join(', ')} and ${wasm[wasm.length - 1]}`;
+  return `wasm for ${list}, cpu for the others`;
+}
 
 /**
  * The `--backend` option, shared by `nabla compare` and `nabla benchmark`.
@@ -26,8 +42,7 @@ export const BACKEND_OPTION: OptionDef = {
   choices: ['auto', 'cpu', 'wasm'],
   value: 'NAME',
   default: 'auto',
-  description:
-    "the kernels to train with: cpu (JavaScript), wasm (WebAssembly SIMD, one thread), or auto: each task's faster one, as measured in bench/results-backends.md (wasm for the MNIST MLP and the transformer, cpu for the small ones). Results differ between backends in the last bits (another order of summation), so a trial's key includes its backend",
+  description: `the kernels to train with: cpu (JavaScript), wasm (WebAssembly SIMD, one thread), or auto: each task's faster one, as measured in bench/results-backends.md (${autoBackends()}). Results differ between backends in the last bits (another order of summation), so a trial's key includes its backend`,
 };
 
 /**

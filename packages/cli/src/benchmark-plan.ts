@@ -183,8 +183,15 @@ export function lrGrid(range: string, budget: number): { space: string; grid: nu
     throw new UsageError('--tune-budget: a grid needs at least 2 learning rates (0 turns tuning off), got 1');
   if (budget > MAX_RANGE_POINTS)
     throw new UsageError(`--tune-budget: expected at most ${MAX_RANGE_POINTS} learning rates, got ${budget}`);
-  if (!/^[^:;=]+\.\.[^:;=]+$/.test(range.trim()))
-    throw new UsageError(`--lr-range: expected LO..HI (e.g. 1e-4..1), got ${JSON.stringify(range)}`);
+  const typed = JSON.stringify(range);
+  const ends = range.trim().split('..');
+  if (ends.length !== 2 || !/^[^:;=]+\.\.[^:;=]+$/.test(range.trim()))
+    throw new UsageError(`--lr-range: expected LO..HI (e.g. 1e-4..1), got ${typed}`);
+  const [lo, hi] = ends.map((end) => (end.trim() === '' ? Number.NaN : Number(end)));
+  if (!Number.isFinite(lo) || !Number.isFinite(hi))
+    throw new UsageError(`--lr-range: expected LO..HI, two finite numbers (e.g. 1e-4..1), got ${typed}`);
+  if (!(lo > 0)) throw new UsageError(`--lr-range: the grid is log-spaced, so LO must be > 0, got ${typed}`);
+  if (!(lo < hi)) throw new UsageError(`--lr-range: expected LO < HI, got ${typed}`);
   const space = `lr=${range.trim()}:log:${budget}`;
   return { space, grid: candidates(parseTuneSpace(space), 'grid', budget, 0).map((setting) => setting.lr) };
 }
@@ -206,7 +213,10 @@ export function planBenchmark(
   cwd: string,
   plugins: readonly { file: string; name: string; optimizers: string[] }[],
   defaultJobs = 1,
-): { plan: BenchmarkPlan; run: Omit<RunOptions, 'outDir' | 'shard'> & { out: string; shard: string | null } } {
+): {
+  plan: BenchmarkPlan;
+  run: Omit<RunOptions, 'outDir' | 'shard'> & { out: string; shard: string | null; notes: string[] };
+} {
   const v = parsed.values;
   if (parsed.positionals.length > 0)
     throw new UsageError(
@@ -242,11 +252,24 @@ export function planBenchmark(
   if (tuneSeedCount > MAX_TUNE_SEEDS)
     throw new UsageError(`--tune-seeds: expected an integer from 1 to ${MAX_TUNE_SEEDS}, got ${tuneSeedCount}`);
   const budget = (v['tune-budget'] as number | undefined) ?? defaults.tuneBudget;
-  const tuning = lrGrid((v['lr-range'] as string | undefined) ?? defaults.lrRange, budget);
+  if (budget === 0)
+    for (const name of ['lr-range', 'tune-seeds'])
+      if (v[name] !== undefined)
+        throw new UsageError(
+          `--${name} applies only when learning rates are tuned, and --tune-budget 0 runs the specs as given`,
+        );
+  const range = ((v['lr-range'] as string | undefined) ?? defaults.lrRange).trim();
+  const tuning = lrGrid(range, budget);
+  const notes: string[] = [];
   if (tuning.grid.length > 0)
-    for (const o of resolved)
+    for (const o of resolved) {
       if (!Object.hasOwn(o.hyperparams, 'lr'))
         throw new UsageError(`optimizer ${o.label} has no lr to tune; use --tune-budget 0`);
+      if (Object.hasOwn(o.options, 'lr'))
+        notes.push(
+          `${o.label}: lr=${o.options.lr} in --optimizers is not used: lr is tuned (the best of ${tuning.grid.length} learning rates in ${range}); --tune-budget 0 runs the spec as given`,
+        );
+    }
   const divergeFactor = (v['diverge-factor'] as number | undefined) ?? DEFAULT_DIVERGE_FACTOR;
   if (!(divergeFactor > 1)) throw new UsageError(`--diverge-factor: expected a number > 1, got ${divergeFactor}`);
   const pluginOfOptimizer = new Map(pluginPlans.flatMap((p) => p.optimizers.map((o) => [o, p.sha256] as const)));
@@ -282,6 +305,7 @@ export function planBenchmark(
       shard: (v.shard as string | undefined) ?? null,
       pluginFiles: plugins.map((p) => resolve(cwd, p.file)),
       quiet: v.quiet === true,
+      notes,
     },
   };
 }

@@ -2,6 +2,7 @@
 // per task its comparison, tuning and charts.
 import type { OptimizerPlan } from './benchmark-plan';
 import type { BenchmarkResult, TaskTargets } from './benchmark-result';
+import { machineText } from './machine';
 import { formatHyperparams } from './optimizer-spec';
 import { DEFAULT_TAU_MAX } from './profiles';
 import { reportCharts } from './report-charts';
@@ -190,6 +191,11 @@ export function renderBenchmarkReport(result: BenchmarkResult): string {
       `score: the area under the optimizer's performance profile for τ from 1 to ${DEFAULT_TAU_MAX}, divided by ${DEFAULT_TAU_MAX - 1} (1: fastest on every task; 0: never within ${DEFAULT_TAU_MAX}× of the fastest). Time to target: the median over the seeds of the time from the start of a run to the first step whose smoothed train loss (f for 2-D functions) is at or below the task's target; a seed that never reaches it counts as infinitely slow, so an optimizer reaches a task when more than half of its seeds do. score (steps) is the same over steps instead of time: it does not depend on the machine or its load.`,
     )}</p>`,
     `<div class="charts">${figure('profile-time', profileChart(result, 'time'), `The fraction of the ${taskCount} tasks on which each optimizer reaches the target within τ times the fastest optimizer's time on that task (Dolan and Moré's performance profile, as AlgoPerf scores training algorithms). Higher and further left is better; the value at τ = 1 is the fraction of tasks it is fastest on.`)}${figure('profile-steps', profileChart(result, 'steps'), 'The same profile over optimizer steps to the target: free of timing noise, blind to the cost of a step.')}</div>`,
+    `<p class="caption">${escapeXml(
+      result.machine === null
+        ? 'Machine: not recorded (a merge of shards, each run on its own machine).'
+        : `Machine: ${machineText(result.machine)}.`,
+    )}</p>`,
     '<h2 id="optimizers">Optimizers</h2>',
     table(['optimizer', 'name', 'options given (lr is tuned)', 'from'], optimizerRows, () => false),
     ...result.tasks.map((task, i) => taskSection(result, task, result.targets[i])),

@@ -4,7 +4,15 @@
 import pkg from '../package.json';
 import type { BenchmarkPlan, TaskPlan } from './benchmark-plan';
 import type { TrialOutcome } from './benchmark-trial';
-import { DEFAULT_TAU_MAX, type LeaderboardRow, leaderboard, performanceProfiles, type TaskTimes } from './profiles';
+import type { MachineInfo } from './machine';
+import {
+  DEFAULT_TAU_MAX,
+  type LeaderboardRow,
+  leaderboard,
+  performanceProfiles,
+  performanceRatios,
+  type TaskTimes,
+} from './profiles';
 import type { CompareResult, RunResult, TuningResult } from './results';
 import { jsonNumber } from './results-json';
 import { sampleSurface } from './run-comparison';
@@ -48,6 +56,11 @@ export interface TaskTargets {
   timeMs: TaskTimes;
   /** The same median of the steps to the target. */
   steps: TaskTimes;
+  /**
+   * The performance ratios r: each optimizer's time (or steps) to the target over the fastest one's on this
+   * task (1 for the fastest, Infinity when it did not reach the target); the profiles count them.
+   */
+  ratios: { time: Record<string, number>; steps: Record<string, number> };
 }
 
 /**
@@ -80,8 +93,13 @@ export interface BenchmarkResult {
   command: string;
   /** When the report was made (ISO 8601). */
   createdAt: string;
-  /** Node.js version and platform. */
+  /** Node.js version and platform, cores and CPU model. */
   environment: string;
+  /**
+   * The machine the trials ran on: cores, CPU, `--jobs`, the load average before and after, and whether it
+   * was busy; null for `nabla merge` (its shards ran elsewhere).
+   */
+  machine: MachineInfo | null;
   /** The sweep. */
   plan: BenchmarkPlan;
   /** The trials: how many the sweep has, how many this run made, and how many were found finished. */
@@ -119,8 +137,10 @@ export function medianReached(values: readonly (number | null | undefined)[]): n
   return Number.isFinite(m) ? m : null;
 }
 
-function environment(): string {
-  return `Node.js ${process.version} on ${process.platform}-${process.arch}`;
+function environment(machine?: MachineInfo | null): string {
+  return `Node.js ${process.version} on ${process.platform}-${process.arch}${
+    machine ? `, ${machine.cores} core${machine.cores === 1 ? '' : 's'} (${machine.cpu})` : ''
+  }`;
 }
 
 /** The comparison of one task: every optimizer's reported runs, in the plan's order, with its colour. */
@@ -193,7 +213,7 @@ function taskResult(
 export function benchmarkResult(
   plan: BenchmarkPlan,
   groups: readonly GroupResult[],
-  meta: { command: string; trials: BenchmarkResult['trials'] },
+  meta: { command: string; trials: BenchmarkResult['trials']; machine?: MachineInfo | null },
 ): BenchmarkResult {
   const tasks = plan.tasks.map((task) =>
     taskResult(
@@ -213,10 +233,13 @@ export function benchmarkResult(
           ),
         ]),
       );
+    const timeMs = byLabel((r) => (r.summary.stepsToTarget === null ? null : r.summary.timeToTargetMs));
+    const steps = byLabel((r) => r.summary.stepsToTarget);
     return {
       task: t.task.name,
-      timeMs: byLabel((r) => (r.summary.stepsToTarget === null ? null : r.summary.timeToTargetMs)),
-      steps: byLabel((r) => r.summary.stepsToTarget),
+      timeMs,
+      steps,
+      ratios: { time: performanceRatios(timeMs), steps: performanceRatios(steps) },
     };
   });
   const time = performanceProfiles(
@@ -233,7 +256,8 @@ export function benchmarkResult(
     version: pkg.version,
     command: meta.command,
     createdAt: new Date().toISOString(),
-    environment: environment(),
+    environment: environment(meta.machine),
+    machine: meta.machine ?? null,
     plan,
     trials: meta.trials,
     profiles: { taus: TAUS, time: time.rho, steps: steps.rho },

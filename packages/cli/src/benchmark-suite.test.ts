@@ -76,10 +76,32 @@ describe('the plan of nabla benchmark', () => {
     expect(lrGrid('1e-4..1e-1', 4).grid).toEqual([1e-4, 0.001, 0.01, 0.1]);
     expect(lrGrid('1e-3..1', 0)).toEqual({ space: '', grid: [] });
     expect(() => lrGrid('1e-3..1', 1)).toThrow(UsageError);
-    expect(() => lrGrid('0..1', 3)).toThrow(/a log range needs a positive low end/);
+    expect(() => lrGrid('0..1', 3)).toThrow('--lr-range: the grid is log-spaced, so LO must be > 0, got "0..1"');
     expect(() => lrGrid('1', 3)).toThrow(/expected LO\.\.HI/);
+    // the option the user typed, with its value (there is no --tune in nabla benchmark)
+    expect(() => lrGrid('1..0.1', 2)).toThrow('--lr-range: expected LO < HI, got "1..0.1"');
+    expect(() => lrGrid('a..1', 2)).toThrow(
+      '--lr-range: expected LO..HI, two finite numbers (e.g. 1e-4..1), got "a..1"',
+    );
+    for (const bad of ['1..0.1', '0..1', '-1..1', '1e-3..inf', '1..1'])
+      expect(() => lrGrid(bad, 2)).toThrow(new RegExp(`^--lr-range: .*got "${bad.replace(/\./g, '\\.')}"$`));
     expect(() => plan(['--seeds', '101'])).toThrow(/--seeds: expected an integer from 1 to 100/);
     expect(() => plan(['--tasks', 'quadratic,quadratic'])).toThrow(/a task is named twice/);
+  });
+
+  it('refuses tuning options without tuning, and says when a typed lr gives way to the tuned one', () => {
+    for (const extra of [
+      ['--lr-range', '1e-3..1e-1'],
+      ['--tune-seeds', '3'],
+    ])
+      expect(() => plan(['--quick', '--tune-budget', '0', ...extra])).toThrow(
+        `${extra[0]} applies only when learning rates are tuned, and --tune-budget 0 runs the specs as given`,
+      );
+    const tuned = plan(['--quick', '--tune-budget', '2', '--optimizers', 'adam:lr=0.123 sgd']);
+    expect(tuned.run.notes).toEqual([
+      'adam: lr=0.123 in --optimizers is not used: lr is tuned (the best of 2 learning rates in 1e-3..1); --tune-budget 0 runs the spec as given',
+    ]);
+    expect(plan(['--quick', '--tune-budget', '0', '--optimizers', 'adam:lr=0.123']).run.notes).toEqual([]);
   });
 
   it('keys trials and groups by what defines them', () => {

@@ -11,6 +11,7 @@ const TIMING_KEYS = new Set([
   'createdAt',
   'command',
   'environment',
+  'machine',
   'trials',
   'profiles',
   'leaderboard',

@@ -1,14 +1,16 @@
 // `nabla benchmark` end to end on a tiny sweep: the same metrics, to the bit, with 1 job, 2 jobs and 2
 // shards merged; resuming skips finished trials; bad input is a usage error before anything runs.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etaMs } from './benchmark';
 import type { BenchmarkResult } from './benchmark-result';
 import { metricsOf } from './benchmark-test-helpers';
+import type { TrialOutcome } from './benchmark-trial';
 import { type Captured, runCaptured as run } from './test-cli';
+import { trialResultProblem } from './trial-check';
 
 const plugin = fileURLToPath(new URL('./__fixtures__/sign-sgd.mjs', import.meta.url));
 
@@ -63,6 +65,9 @@ describe('nabla benchmark on a tiny sweep', () => {
     for (const r of [one, two, ...shards, merged]) expect(r.stderr).toBe('');
     expect([one.code, two.code, ...shards.map((s) => s.code), merged.code]).toEqual([0, 0, 0, 0, 0]);
     expect(one.stdout).toContain(`${TRIALS} trials run, 0 skipped (already finished)`);
+    // --quiet drops the first line, so the backends are named under the leaderboard
+    expect(one.stdout).toContain('\nbackend wasm for digits-mlp; cpu for the others.\n');
+    expect(merged.stdout).toContain('\nbackend wasm for digits-mlp; cpu for the others.\n');
     expect(readdirSync(join(dir, 'one', 'trials'))).toHaveLength(TRIALS);
     const r = results(join(dir, 'one'));
     expect(r.tool).toBe('nabla benchmark');
@@ -90,6 +95,19 @@ describe('nabla benchmark on a tiny sweep', () => {
           expect(run.hyperparams.lr).toBe(t.chosen?.lr ?? run.hyperparams.lr);
     }
     const html = readFileSync(join(dir, 'one', 'report.html'), 'utf8');
+    // The machine: cores, CPU, --jobs and the load before and after, in results.json and the report.
+    expect(r.machine).toMatchObject({ cores: availableParallelism(), jobs: 1, busy: expect.any(Boolean) });
+    expect(r.machine?.cpu).toBe(cpus()[0]?.model.trim() || 'unknown');
+    for (const load of [r.machine?.loadAverage.before, r.machine?.loadAverage.after]) expect(load).toHaveLength(3);
+    expect(results(join(dir, 'two')).machine?.jobs).toBe(2);
+    expect(results(join(dir, 'merged')).machine).toBeNull();
+    expect(html).toMatch(
+      /Machine: \d+ cores? \(.*\), --jobs 1; load average [\d.]+ before the trials and [\d.]+ after/,
+    );
+    expect(one.stdout).toMatch(/\n\d+ cores? \(.*\), --jobs 1; load average /);
+    // The performance ratios the profiles count: 1 for the fastest of a task that someone reached.
+    for (const t of r.targets)
+      if (Object.values(t.steps).some((v) => v !== null)) expect(Math.min(...Object.values(t.ratios.steps))).toBe(1);
     for (const id of ['leaderboard', 'profile-time', 'profile-steps', 'task-digits-mlp', 'quadratic-contour'])
       expect(html).toContain(`id="${id}"`);
     // Each tuned task gets compare's sensitivity chart: the chosen learning rate ringed.
@@ -127,6 +145,41 @@ describe('nabla benchmark on a tiny sweep', () => {
     expect(resumed.stderr).toContain(`${TRIALS - 3} finished trials found in`);
     expect(resumed.stdout).toContain(`3 trials run, ${TRIALS - 3} skipped (already finished)`);
     expect(metricsOf(results(join(dir, 'one')))).toEqual(metricsOf(results(join(dir, 'two'))));
+  });
+
+  it('refuses a stored trial whose result is impossible, naming the file and the field', async () => {
+    const edits: [string, (result: TrialOutcome) => void, string][] = [
+      [
+        'status',
+        (o) => Object.assign(o.run, { status: 'banana' }),
+        'result.run.status: expected one of ok, diverged, stopped, got "banana"',
+      ],
+      [
+        'steps',
+        (o) => Object.assign(o.run.summary, { steps: -5 }),
+        'result.run.summary.steps: expected an integer >= 0, got -5',
+      ],
+      [
+        'time',
+        (o) => Object.assign(o.run.summary, { wallTimeMs: 'soon' }),
+        'result.run.summary.wallTimeMs: expected a number >= 0, got "soon"',
+      ],
+    ];
+    for (const [name, edit, message] of edits) {
+      const out = join(dir, `tampered-${name}`);
+      cpSync(join(dir, 'two'), out, { recursive: true });
+      const file = join(out, 'trials', readdirSync(join(out, 'trials')).sort()[0]);
+      const trial = JSON.parse(readFileSync(file, 'utf8'));
+      expect(trialResultProblem(trial.result)).toBeNull();
+      edit(trial.result);
+      writeFileSync(file, JSON.stringify(trial));
+      const r = await run([...SWEEP, '--jobs', '1', '--out', `tampered-${name}`], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`nabla: ${file}: not a trial file (${message})`);
+      const merged = await run(['merge', `tampered-${name}`, '--out', `merged-${name}`], dir);
+      expect(merged.code).toBe(2);
+      expect(merged.stderr).toContain(`${file}: not a trial file (${message})`);
+    }
   });
 });
 
@@ -192,6 +245,16 @@ describe('nabla benchmark: usage errors before anything runs', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: nabla benchmark/);
     expect(help.stdout).toContain('--shard I/N');
+    // the durations are the guide's measurements (docs/guides/benchmarking.md), not other figures
+    const guide = readFileSync(new URL('../../../docs/guides/benchmarking.md', import.meta.url), 'utf8');
+    const duration = help.stdout.split('\n').find((l) => l.includes('duration, 2 cores'));
+    for (const figure of ['11 s measured', '32 to 37 s', '77 min 29 s measured', 'about 40 min']) {
+      expect(duration).toContain(figure);
+      expect(guide.replace(/\s+/g, ' ')).toContain(figure);
+    }
+    expect(help.stdout).toContain(
+      '(task, length, optimizer and options,\n  seed, target, divergence factor, backend, version)',
+    );
     expect((await run(['help', 'merge'], dir)).stdout).toMatch(/^Usage: nabla merge DIR\.\.\. --out DIR/);
     expect((await run(['benchmrk'], dir)).stderr).toContain('valid commands: compare, help, benchmark, merge');
   });

@@ -17,12 +17,14 @@ import {
 } from './benchmark-sweep';
 import { reviveNumbers, type TrialOutcome } from './benchmark-trial';
 import { type CliIO, shellQuote } from './compare';
+import { currentLoad, machineInfo, machineText } from './machine';
 import { writeOutDir } from './output-dir';
 import { loadUserPlugin, registerBuiltinPlugins } from './plugins';
 import { type TrialPool, trialPool } from './pool';
 import type { TextOutput } from './progress';
 import { parseShard, shardOf, TrialStore, trialKey } from './sweep-store';
 import { formatDuration } from './table';
+import { trialResultProblem } from './trial-check';
 import { type TrialDefinition, trialGroups } from './trial-definition';
 import { shuffled } from './trials';
 
@@ -197,8 +199,10 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
   const { plan, run } = planBenchmark(parsed, io.cwd, plugins, availableParallelism());
   const shard = run.shard === null ? null : parseShard(run.shard);
   const outDir = checkSweepDir(run.out, io.cwd);
-  const store = new TrialStore(outDir);
+  const store = new TrialStore(outDir, trialResultProblem);
   const finished = new Set(store.list().map((t) => t.key));
+  // Every check passed: say what of the command line is not used as typed (even with --quiet).
+  for (const note of run.notes) io.stderr.write(`nabla benchmark: note: ${note}\n`);
   const all = trialGroups(plan);
   const groups = shard === null ? all : shardOf(all, (g) => g.key, shard);
   const perGroup = plan.tuning.grid.length * plan.tuneSeeds.length + plan.seeds.length;
@@ -216,7 +220,7 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
   const command = ['nabla', 'benchmark', ...argv].map(shellQuote).join(' ');
   if (!run.quiet)
     io.stderr.write(
-      `nabla benchmark: ${plan.preset} preset, ${plan.tasks.length} tasks × ${plan.optimizers.length} optimizers${
+      `nabla benchmark: ${plan.preset} preset, ${plan.tasks.length} task${plan.tasks.length === 1 ? '' : 's'} × ${plan.optimizers.length} optimizer${plan.optimizers.length === 1 ? '' : 's'}${
         shard === null
           ? ''
           : `, shard ${shard.index}/${shard.count} (${groups.length} of ${all.length} optimizer-and-task groups)`
@@ -232,6 +236,7 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
   const progress = progressReporter(io.stderr, tally, run.quiet);
   const pool = trialPool(Math.min(run.jobs, Math.max(1, tally.total)), { plugins: run.pluginFiles, cwd: io.cwd });
   const started = performance.now();
+  const loadBefore = currentLoad();
   let results: GroupResult[];
   try {
     results = await runGroups(plan, groups, pool, store, finished, tally, () => progress.tick());
@@ -258,7 +263,11 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
     outDir,
     plan,
     results,
-    { command, trials: { total: tally.total, ran: tally.ran, skipped: tally.skipped } },
+    {
+      command,
+      trials: { total: tally.total, ran: tally.ran, skipped: tally.skipped },
+      machine: machineInfo(loadBefore, run.jobs),
+    },
     summary,
   );
   return 0;
@@ -287,6 +296,11 @@ export function writeBenchmark(
     'results.json': benchmarkJson(result),
     'sweep.json': `${JSON.stringify(plan, null, 2)}\n`,
   });
-  io.stdout.write(`${leaderboardText(result)}\n${summary}.\nwrote ${outDir}/report.html, results.json\n`);
+  // The backends again under the leaderboard: with --quiet the first line, which names them, is not printed.
+  io.stdout.write(
+    `${leaderboardText(result)}\n${backendSummary(plan)}.\n${
+      result.machine === null ? '' : `${machineText(result.machine)}.\n`
+    }${summary}.\nwrote ${outDir}/report.html, results.json\n`,
+  );
   return result;
 }

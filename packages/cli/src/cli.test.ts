@@ -162,7 +162,10 @@ describe('a comparison', () => {
     );
     expect(r.stdout).toMatch(/\nsgd +ok +[\d.e-]+ \/ [\d.e-]+ +\(/);
     expect(r.stdout).toMatch(/\nmomentum +ok /);
-    expect(r.stdout).toContain('target: f <= 1e-4; time/step: the median time of one optimizer step.');
+    // with --quiet the first line (which names the backend) is not printed: the legend names it
+    expect(r.stdout).toContain(
+      'target: f <= 1e-4; time/step: the median time of one optimizer step, on the cpu backend.',
+    );
     expect(r.stdout).toContain('wrote ');
     const out = join(dir, 'out');
     expect(readdirNames(out)).toEqual(['report.html', 'results.csv', 'results.json', 'runs.csv']);
@@ -340,6 +343,21 @@ describe('a comparison', () => {
     const missing = await run(['compare', '--task', 'quadratic', '--plugin', './nope.js'], dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`--plugin: ${join(dir, 'nope.js')} does not exist`);
+  });
+
+  it('shows what a plugin threw that is not an Error, and says how to fix a name clash from the command line', async () => {
+    const thrown = await run(['compare', '--task', 'quadratic', '--plugin', join(fixtures, 'throws-string.mjs')], dir);
+    expect(thrown.code).toBe(2);
+    expect(thrown.stderr.split('\n')[0]).toBe(
+      `nabla: --plugin: could not load ${join(fixtures, 'throws-string.mjs')}: boom`,
+    );
+    const clash = await run(['compare', '--task', 'quadratic', '--plugin', join(fixtures, 'sgd-clash.mjs')], dir);
+    expect(clash.code).toBe(2);
+    const line = clash.stderr.split('\n')[0];
+    expect(line).toContain(
+      'optimizer "sgd" is already provided by plugin "@nablajs/optim-sgd"; rename the optimizer in the plugin',
+    );
+    expect(line).not.toContain('override');
   });
 
   it('shows progress as plain lines when stderr is not a terminal', async () => {

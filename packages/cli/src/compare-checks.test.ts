@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutDir, writeOutDir } from './output-dir';
 import { runCaptured as run } from './test-cli';
@@ -131,5 +132,100 @@ describe('atomic results', () => {
     expect(statSync(out).ino).toBe(inode);
     expect(readdirSync(out).sort()).toEqual(['report.html', 'results.csv', 'results.json', 'runs.csv']);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
+  });
+});
+
+describe('a run that throws', () => {
+  const plugin = fileURLToPath(new URL('./__fixtures__/throwing-plugin.mjs', import.meta.url));
+  const compare = (optimizers: string, ...more: string[]) =>
+    run(
+      [
+        'compare',
+        '--task',
+        'quadratic',
+        '--steps',
+        '5',
+        '--quiet',
+        '--plugin',
+        plugin,
+        '--optimizers',
+        optimizers,
+        ...more,
+      ],
+      dir,
+    );
+
+  it('is one line naming the task, the optimizer, the seed and the phase, exit code 1, no stack trace', async () => {
+    const r = await compare('sgd bomb', '--seed', '7');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('nabla compare: quadratic, bomb, seed 7: kaboom in update (in the untimed warm-up)\n');
+  });
+
+  it('says a tuning run failed, on its tuning seed, and shows a thrown string as it is', async () => {
+    const tuned = await compare('sgd bomb', '--tune', 'bomb:lr=0.01..0.1:log:2');
+    expect(tuned.code).toBe(1);
+    expect(tuned.stderr).toBe('nabla compare: quadratic, bomb, seed 1000: kaboom in update (in a tuning run)\n');
+    const thrown = await compare('stringBomb');
+    expect(thrown.code).toBe(1);
+    expect(thrown.stderr).toBe('nabla compare: quadratic, stringBomb, seed 0: boom (in the untimed warm-up)\n');
+  });
+});
+
+describe('--data DIR for the MNIST tasks', () => {
+  /** Write the t10k IDX files of `count` images of `rows` x `cols` pixels (and their labels, 0) into `name`. */
+  function writeIdx(name: string, count: number, rows: number, cols: number): string {
+    const data = join(dir, name);
+    mkdirSync(data);
+    const header = (magic: number, dims: number[]) => {
+      const b = Buffer.alloc(4 + 4 * dims.length);
+      b.writeUInt32BE(magic, 0);
+      for (const [i, d] of dims.entries()) b.writeUInt32BE(d, 4 + 4 * i);
+      return b;
+    };
+    const images = [header(0x803, [count, rows, cols]), Buffer.alloc(count * rows * cols, 7)];
+    writeFileSync(join(data, 't10k-images-idx3-ubyte'), Buffer.concat(images));
+    writeFileSync(join(data, 't10k-labels-idx1-ubyte'), Buffer.concat([header(0x801, [count]), Buffer.alloc(count)]));
+    return data;
+  }
+
+  it('refuses images that are not 28x28, or none, as a usage error before anything runs', async () => {
+    const cases: [string, string[], string][] = [
+      [writeIdx('wrongdims', 20, 10, 10), ['mnist-mlp'], 'holds images of 100 pixels, expected 28x28 (MNIST)'],
+      [writeIdx('wrongdims-cnn', 20, 10, 12), ['mnist-cnn'], 'holds images of 10x12, expected 28x28 (MNIST)'],
+      [writeIdx('zero', 0, 28, 28), ['mnist-mlp'], 'holds no images'],
+    ];
+    for (const [data, [task], message] of cases) {
+      const r = await run(['compare', '--task', task, '--epochs', '1', '--optimizers', 'sgd', '--data', data], dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      // the command's first line (task and backend), then the error: no run, no trace
+      const [first, ...rest] = r.stderr.split('\n');
+      expect(first).toMatch(/^nabla compare: mnist-(mlp|cnn), 1 optimizer, 1 epoch, seed 0, backend wasm/);
+      expect(rest).toEqual([
+        `nabla: --data ${data}: ${join(data, 't10k-images-idx3-ubyte')} ${message}`,
+        '(see nabla compare --help)',
+        '',
+      ]);
+    }
+  });
+});
+
+describe('--loss-scale log with losses at or below 0', () => {
+  it('says on stderr and in the chart caption how many points the log axis leaves out', async () => {
+    const r = await run(
+      ['compare', '--task', 'saddle', '--optimizers', 'sgd:lr=0.02', '--loss-scale', 'log', '--quiet', '--out', 'out'],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+    const f: number[] = json.runs[0].steps.smoothedLoss;
+    const below = f.filter((v) => v <= 0).length;
+    expect(below).toBeGreaterThan(0);
+    expect(r.stderr).toBe(
+      `nabla compare: note: --loss-scale log leaves ${below} of ${f.length} losses out of the charts (they are <= 0); --loss-scale symlog or linear draws them\n`,
+    );
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    expect(html).toMatch(/The y axis is logarithmic: \d+ points at or below 0 are left out/);
   });
 });

@@ -10,8 +10,14 @@ import type { CompareResult } from './results';
 import { resultsCsv, runsCsv } from './results-csv';
 import { resultsJson } from './results-json';
 import { runComparison } from './run-comparison';
+import { nonPositiveLosses } from './summarize';
 import { renderTable, seedRange } from './table';
-import { silentEvents } from './task-runner';
+import { RunError, silentEvents } from './task-runner';
+
+/** `1 optimizer`, `2 optimizers`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 /** What a command needs from its environment: output streams and the working directory. */
 export interface CliIO {
@@ -88,8 +94,8 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
   // The header goes out before the display draws anything, so that a terminal redraw never covers it.
   if (!plan.quiet)
     io.stderr.write(
-      `nabla compare: ${plan.task.name}, ${plan.optimizers.length} optimizers, ${
-        plan.epochs !== null ? `${plan.epochs} epochs` : `${plan.steps} steps`
+      `nabla compare: ${plan.task.name}, ${plural(plan.optimizers.length, 'optimizer')}, ${
+        plan.epochs !== null ? plural(plan.epochs, 'epoch') : plural(plan.steps ?? 0, 'step')
       }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}, backend ${plan.backend}\n`,
     );
   const progress = plan.quiet
@@ -102,11 +108,25 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
           runs: plan.optimizers.length * seeds.length,
         },
       );
-  const result = await runComparison(plan, command, progress ?? silentEvents);
+  let result: CompareResult;
+  try {
+    result = await runComparison(plan, command, progress ?? silentEvents);
+  } catch (error) {
+    progress?.close();
+    if (!(error instanceof RunError)) throw error;
+    // which task, optimizer, seed and phase failed, on one line (as nabla benchmark names a failed trial)
+    io.stderr.write(`nabla compare: ${error.message}\n`);
+    return 1;
+  }
   progress?.close();
   if (plan.json) io.stdout.write(resultsJson(result));
   else io.stdout.write(`\n${renderTable(result)}`);
   for (const line of divergenceWarnings(result)) io.stderr.write(`${line}\n`);
+  const left = plan.lossScale === 'log' ? nonPositiveLosses(result.runs) : { count: 0, of: 0 };
+  if (left.count > 0)
+    io.stderr.write(
+      `nabla compare: note: --loss-scale log leaves ${left.count} of ${left.of} losses out of the charts (they are <= 0); --loss-scale symlog or linear draws them\n`,
+    );
   if (plan.outDir !== null) {
     try {
       writeOutDir(plan.outDir, {

@@ -9,6 +9,7 @@ import { checkSweepDir, collectGroup, markedShards, readSweep } from './benchmar
 import { reviveNumbers, type TrialOutcome } from './benchmark-trial';
 import { type CliIO, shellQuote } from './compare';
 import { mergeTrials, TrialStore, trialKey } from './sweep-store';
+import { trialResultProblem } from './trial-check';
 import { trialGroups } from './trial-definition';
 import { UsageError } from './usage-error';
 
@@ -72,7 +73,7 @@ export async function mergeCommand(argv: readonly string[], io: CliIO): Promise<
       );
   const plan = plans[0];
   const outDir = checkSweepDir(parsed.values.out as string, io.cwd);
-  const trials = mergeTrials(dirs);
+  const trials = mergeTrials(dirs, trialResultProblem);
   const byKey = new Map(trials.map((t) => [t.key, t]));
   const obtain = async (definition: Parameters<typeof trialKey>[0]) => {
     const stored = byKey.get(trialKey(definition));
@@ -102,7 +103,7 @@ export async function mergeCommand(argv: readonly string[], io: CliIO): Promise<
       }; run the missing shards (or nabla benchmark with the same options and --out on one of these directories) first`,
     );
   }
-  const store = new TrialStore(outDir);
+  const store = new TrialStore(outDir, trialResultProblem);
   const present = new Set(store.list().map((t) => t.key));
   for (const t of trials) if (!present.has(t.key)) store.put(t);
   const command = ['nabla', 'merge', ...argv].map(shellQuote).join(' ');

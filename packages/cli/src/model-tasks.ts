@@ -39,6 +39,9 @@ function describeSizes(train: TensorPair, validation: TensorPair | null): string
   return `${train.x.shape[0]} training samples${validation ? `, ${validation.x.shape[0]} validation samples` : ''}, inputs [${train.x.shape.slice(1).join(', ')}]`;
 }
 
+/** The side of an MNIST image in pixels. */
+const MNIST_SIZE = 28;
+
 function mnist(dataDir: string | null, shape: 'flat' | 'image'): { data: TensorPair; source: string } {
   const dir = dataDir ?? bundledMnistTestDir();
   if (dataDir !== null && !existsSync(resolve(dataDir)))
@@ -47,6 +50,16 @@ function mnist(dataDir: string | null, shape: 'flat' | 'image'): { data: TensorP
     existsSync(join(dir, 'train-images-idx3-ubyte')) || existsSync(join(dir, 'train-images-idx3-ubyte.gz'));
   const split = hasTrain ? 'train' : 't10k';
   const { images, labels } = loadMnist(dir, { split, shape });
+  // The networks take 28x28 images: other sizes, or none at all, are the data's fault, said before any run.
+  const raw = join(resolve(dir), `${split}-images-idx3-ubyte`);
+  const file = existsSync(raw) ? raw : `${raw}.gz`;
+  const [count, ...size] = images.shape;
+  const pixels = size.reduce((a, b) => a * b, 1);
+  if (count === 0) throw new UsageError(`--data ${dataDir}: ${file} holds no images`);
+  if (pixels !== MNIST_SIZE * MNIST_SIZE)
+    throw new UsageError(
+      `--data ${dataDir}: ${file} holds images of ${size.length === 1 ? `${pixels} pixels` : size.slice(-2).join('x')}, expected ${MNIST_SIZE}x${MNIST_SIZE} (MNIST)`,
+    );
   return {
     data: { x: images, y: labels },
     source: `MNIST ${split === 'train' ? 'training' : 'test'} set from ${dataDir === null ? 'the bundled copy in @nablajs/data' : resolve(dir)}`,

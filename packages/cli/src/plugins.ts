@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NablaError } from '@nablajs/core';
-import optim, { listPlugins, type OptimizerPlugin, usePlugin } from '@nablajs/optim';
+import optim, { listPlugins, type OptimizerPlugin, pluginOf, usePlugin } from '@nablajs/optim';
 import adadelta from '@nablajs/optim-adadelta';
 import adagrad from '@nablajs/optim-adagrad';
 import adam from '@nablajs/optim-adam';
@@ -92,17 +92,30 @@ export async function loadUserPlugin(path: string, cwd: string): Promise<Optimiz
   try {
     module = await import(pathToFileURL(file).href);
   } catch (error) {
-    throw new UsageError(`--plugin: could not load ${file}: ${(error as Error).message}`);
+    throw new UsageError(`--plugin: could not load ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const plugin = module.default;
   if (!isPlugin(plugin))
     throw new UsageError(
       `--plugin: ${file} must default-export an optimizer plugin (export default definePlugin({ name, optimizers: { ... } }) from @nablajs/optim)`,
     );
+  // The command line cannot pass usePlugin's { override: true }: a clash is fixed by renaming in the plugin.
+  for (const name of Object.keys(plugin.optimizers)) {
+    const owner = pluginOf(name);
+    if (owner !== undefined && owner !== plugin.name)
+      throw new UsageError(
+        `--plugin ${path}: optimizer ${JSON.stringify(name)} is already provided by plugin ${JSON.stringify(owner)}; rename the optimizer in the plugin (its key in definePlugin's optimizers and its defineOptimizer name)`,
+      );
+  }
   try {
     usePlugin(plugin);
   } catch (error) {
-    if (error instanceof NablaError) throw new UsageError(`--plugin ${path}: ${error.message}`);
+    if (error instanceof NablaError)
+      throw new UsageError(
+        `--plugin ${path}: ${error.message
+          .replace(/^usePlugin: /, '')
+          .replace(/; pass \{ override: true \} to replace it$/, '; rename the plugin (its name in definePlugin)')}`,
+      );
     throw error;
   }
   return plugin;

@@ -236,7 +236,19 @@ function lineFigure(id: string, options: LineChartOptions, caption: string): Rep
     clipped > 0
       ? ` The y axis fits the bulk of the values: ${clipped} point${clipped === 1 ? '' : 's'} beyond it ${clipped === 1 ? 'is' : 'are'} drawn at its edge, marked by a triangle (its value in the tooltip).`
       : '';
-  return { id, svg, caption: `${caption}${clip}` };
+  // A log axis cannot draw a value at or below 0: say how many points it leaves out.
+  const dropped =
+    options.yScale === 'log'
+      ? options.series.reduce(
+          (n, s) => n + s.y.filter((v, i) => Number.isFinite(v) && v <= 0 && Number.isFinite(s.x[i])).length,
+          0,
+        )
+      : 0;
+  const left =
+    dropped > 0
+      ? ` The y axis is logarithmic: ${dropped} point${dropped === 1 ? '' : 's'} at or below 0 ${dropped === 1 ? 'is' : 'are'} left out (--loss-scale symlog or linear draws them).`
+      : '';
+  return { id, svg, caption: `${caption}${clip}${left}` };
 }
 
 /**

@@ -27,10 +27,22 @@ export const CSV_COLUMNS = [
   'y',
 ] as const;
 
-function csvCell(value: string | number | null | undefined): string {
+/**
+ * One CSV cell. A text cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab
+ * or a carriage return: a label such as `=x`) gets a leading `'`, as OWASP advises; numbers are written as
+ * numbers (a negative one stays a number).
+ *
+ * @example
+ * ```ts
+ * csvCell('=x'); // "'=x"
+ * csvCell(-1.5); // '-1.5'
+ * ```
+ */
+export function csvCell(value: string | number | null | undefined): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'number') return Number.isNaN(value) ? '' : String(value);
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function csvLine(columns: readonly string[], row: Record<string, string | number | null | undefined>): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutDir, writeOutDir } from './output-dir';
 import type { CompareResult, EpochSeries, RunResult } from './results';
-import { parseCsvLine, resultsCsv } from './results-csv';
+import { csvCell, parseCsvLine, resultsCsv } from './results-csv';
 import { resultsJson } from './results-json';
 import { smooth, stepsToTarget, summarize } from './summarize';
 import { formatDuration, formatNumber, renderTable } from './table';
@@ -156,6 +156,17 @@ describe('result files', () => {
       '-1',
     ]);
     expect(parseCsvLine(lines[6])[6]).toBe('Infinity');
+  });
+
+  it('keeps a text cell from being a spreadsheet formula, and numbers numbers', () => {
+    for (const text of ['=x', '+1', '-a', '@sum', '\tx']) expect(csvCell(text)).toBe(`'${text}`);
+    expect(csvCell('=HYPERLINK("x","y")')).toBe(`"'=HYPERLINK(""x"",""y"")"`);
+    expect(csvCell('a=b')).toBe('a=b');
+    expect(csvCell(-1)).toBe('-1');
+    expect(csvCell(-0.25)).toBe('-0.25');
+    const result = fakeResult();
+    result.runs[0].label = '=x';
+    expect(resultsCsv(result).split('\n')[1]).toMatch(/^'=x,/);
   });
 
   it('renders an aligned table', () => {

@@ -9,7 +9,7 @@ import type { CompareResult, RunResult, Surface } from './results';
 import { isPlanarClassifier, modelRunLength, modelTaskRunner } from './runner';
 import { autoLossScale } from './summarize';
 import { type LabelledPoints, labelledPointsOf } from './svg-decision';
-import type { RunEvents, TaskRunner } from './task-runner';
+import { namedRunner, type RunEvents, type TaskRunner } from './task-runner';
 import type { FunctionTask, ModelTaskData } from './tasks';
 import { aggregateRuns, REPEAT_STEPS, runTrials } from './trials';
 import type { TuneMetric } from './tune';
@@ -118,9 +118,18 @@ async function compareOn(
     if (isPlanarClassifier(data)) points = labelledPointsOf(data.train.x, data.train.y);
     metric = data.validation === null ? 'final train loss' : 'final validation loss';
   }
-  const tuned = plan.tune === null ? null : await runTuning(runner, plan.optimizers, plan.tune, metric, events);
+  const tuned =
+    plan.tune === null
+      ? null
+      : await runTuning(
+          namedRunner(runner, task.name, plan.seed, 'tuning'),
+          plan.optimizers,
+          plan.tune,
+          metric,
+          events,
+        );
   const outcome = await runTrials(
-    runner,
+    namedRunner(runner, task.name, plan.seed, 'timed'),
     tuned?.optimizers ?? plan.optimizers,
     { seeds: plan.seeds, orderSeed: plan.seed, repeatSteps: REPEAT_STEPS },
     events,

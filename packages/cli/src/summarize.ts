@@ -103,9 +103,25 @@ export function summarize(input: {
  * ```
  */
 export function autoLossScale(runs: readonly RunResult[]): 'log' | 'linear' | 'symlog' {
-  const values = runs
-    .flatMap((r) => [...r.steps.smoothedLoss, ...r.epochs.loss, ...r.epochs.valLoss])
-    .filter(Number.isFinite);
+  const values = lossValues(runs);
   if (values.every((v) => v > 0)) return 'log';
   return values.some((v) => Math.abs(v) > 100) ? 'symlog' : 'linear';
+}
+
+/** The finite losses of runs that their loss charts draw (per step, smoothed; per epoch, train and validation). */
+function lossValues(runs: readonly RunResult[]): number[] {
+  return runs.flatMap((r) => [...r.steps.smoothedLoss, ...r.epochs.loss, ...r.epochs.valLoss]).filter(Number.isFinite);
+}
+
+/**
+ * How many of the runs' finite losses are at or below 0, and of how many: what a log loss axis cannot draw.
+ *
+ * @example
+ * ```ts
+ * nonPositiveLosses(result.runs); // { count: 64, of: 151 } for sgd on the saddle
+ * ```
+ */
+export function nonPositiveLosses(runs: readonly RunResult[]): { count: number; of: number } {
+  const values = lossValues(runs);
+  return { count: values.filter((v) => v <= 0).length, of: values.length };
 }

@@ -94,16 +94,23 @@ export class TrialFileError extends UsageError {
   override name = 'TrialFileError';
 }
 
+/** What is wrong with a stored result (`result.<field>: what`), or null: the check of a store's results. */
+export type ResultCheck = (result: unknown) => string | null;
+
 /**
  * Read one trial file, checking its size (at most `maxBytes`, default {@link MAX_TRIAL_FILE_BYTES}), that it parses, and
- * that its key is the hash of its definition and matches its file name.
+ * that its key is the hash of its definition and matches its file name, and its result with `checkResult`.
  *
  * @example
  * ```ts
  * readTrialFile('out/trials/3f2a....json');
  * ```
  */
-export function readTrialFile(path: string, maxBytes = MAX_TRIAL_FILE_BYTES): StoredTrial {
+export function readTrialFile(
+  path: string,
+  maxBytes = MAX_TRIAL_FILE_BYTES,
+  checkResult: ResultCheck = () => null,
+): StoredTrial {
   const size = statSync(path).size;
   if (size > maxBytes) throw new TrialFileError(`${path}: a trial file of ${size} bytes is larger than ${maxBytes}`);
   let parsed: unknown;
@@ -126,6 +133,8 @@ export function readTrialFile(path: string, maxBytes = MAX_TRIAL_FILE_BYTES): St
     throw new TrialFileError(`${path}: its key ${t.key} is not the hash of its definition`);
   if (!path.endsWith(`${t.key}.json`))
     throw new TrialFileError(`${path}: holds trial ${t.key}, whose file would be ${t.key}.json`);
+  const problem = checkResult(t.result);
+  if (problem !== null) throw new TrialFileError(`${path}: not a trial file (${problem})`);
   return t as StoredTrial;
 }
 
@@ -141,15 +150,18 @@ export function readTrialFile(path: string, maxBytes = MAX_TRIAL_FILE_BYTES): St
  */
 export class TrialStore {
   readonly dir: string;
+  private readonly checkResult: ResultCheck;
 
-  constructor(outDir: string) {
+  /** The store of `outDir`; every result read back passes `checkResult` (default: any). */
+  constructor(outDir: string, checkResult: ResultCheck = () => null) {
     this.dir = join(outDir, TRIALS_DIR);
+    this.checkResult = checkResult;
   }
 
   /** The stored trial of `key`, or undefined when it has not been run. */
   get(key: string): StoredTrial | undefined {
     const path = join(this.dir, `${key}.json`);
-    return existsSync(path) ? readTrialFile(path) : undefined;
+    return existsSync(path) ? readTrialFile(path, MAX_TRIAL_FILE_BYTES, this.checkResult) : undefined;
   }
 
   /** Store a finished trial (atomically). */
@@ -169,7 +181,7 @@ export class TrialStore {
     return readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => readTrialFile(join(this.dir, f)));
+      .map((f) => readTrialFile(join(this.dir, f), MAX_TRIAL_FILE_BYTES, this.checkResult));
   }
 }
 
@@ -182,13 +194,13 @@ export class TrialStore {
  * mergeTrials(['shard-1', 'shard-2']).length; // every trial of both
  * ```
  */
-export function mergeTrials(dirs: readonly string[]): StoredTrial[] {
+export function mergeTrials(dirs: readonly string[], checkResult: ResultCheck = () => null): StoredTrial[] {
   if (dirs.length === 0) throw new UsageError('nabla merge: give at least one output directory');
   const byKey = new Map<string, StoredTrial>();
   for (const dir of dirs) {
     if (!existsSync(join(dir, TRIALS_DIR)))
       throw new UsageError(`nabla merge: ${dir} has no ${TRIALS_DIR}/ directory (is it a sweep's output?)`);
-    for (const t of new TrialStore(dir).list()) if (!byKey.has(t.key)) byKey.set(t.key, t);
+    for (const t of new TrialStore(dir, checkResult).list()) if (!byKey.has(t.key)) byKey.set(t.key, t);
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }

@@ -249,7 +249,9 @@ export function summaryTable(result: CompareResult): SummaryTable {
   const legend = [
     `target: ${fn ? 'f' : 'the smoothed train loss'} <= ${target}; time/step: the median time of one optimizer step${
       fn ? '' : ' (forward, backward, update)'
-    }${several ? ', median over the seeds' : ''}.`,
+    }${several ? ', median over the seeds' : ''}${
+      result.settings.backend === undefined ? '' : `, on the ${result.settings.backend} backend`
+    }.`,
   ];
   if (several)
     legend.push(

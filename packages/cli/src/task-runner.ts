@@ -1,7 +1,9 @@
 // What runs the optimizers on a task, for either kind of task (model tasks in runner.ts, 2-D functions in
 // function-runner.ts): the events it reports, its warm-up, and when a run counts as diverged.
+import { NablaError } from '@nablajs/core';
 import type { ResolvedOptimizer } from './optimizer-spec';
 import type { EpochSeries, RunResult, RunStatus } from './results';
+import { UsageError } from './usage-error';
 
 /** What the runner tells the progress display. */
 export interface RunEvents {
@@ -52,6 +54,57 @@ export interface TaskRunner {
    * (a model task stops sooner when they pass `budgetMs`, after at least 3 steps).
    */
   timeSteps(spec: ResolvedOptimizer, seed: number, steps: number, budgetMs: number): Promise<number>;
+}
+
+/**
+ * A run that threw (an optimizer's update, a plugin's code): its message says which task, optimizer label
+ * and seed, then what went wrong and in which part of the comparison (`nabla compare` prints it as one line
+ * and exits with code 1, as `nabla benchmark` names a failed trial).
+ *
+ * @example
+ * ```ts
+ * new RunError('quadratic, bomb, seed 0: kaboom (in the untimed warm-up)').message;
+ * ```
+ */
+export class RunError extends NablaError {
+  /** The error's name, spelled out so that a minifier that renames classes keeps it. */
+  override name = 'RunError';
+}
+
+/** Which part of a comparison a run belongs to, for the message of a {@link RunError}. */
+export type RunPhase = 'tuning' | 'timed';
+
+async function naming<T>(task: string, label: string, seed: number, phase: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RunError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RunError(`${task}, ${label}, seed ${seed}: ${message} (in ${phase})`);
+  }
+}
+
+/**
+ * `runner` with every error of a run turned into a {@link RunError} naming `task`, the optimizer's label,
+ * the seed and the phase (`warmUpSeed` is the seed the warm-up trains from).
+ *
+ * @example
+ * ```ts
+ * await runTrials(namedRunner(runner, 'quadratic', 0, 'timed'), optimizers, options, events);
+ * ```
+ */
+export function namedRunner(runner: TaskRunner, task: string, warmUpSeed: number, phase: RunPhase): TaskRunner {
+  return {
+    totalSteps: runner.totalSteps,
+    warmUp: (spec, length, runs) =>
+      naming(task, spec.label, warmUpSeed, 'the untimed warm-up', () => runner.warmUp(spec, length, runs)),
+    run: (spec, at, events) =>
+      naming(task, spec.label, at.seed, phase === 'tuning' ? 'a tuning run' : 'the timed run', () =>
+        runner.run(spec, at, events),
+      ),
+    timeSteps: (spec, seed, steps, budgetMs) =>
+      naming(task, spec.label, seed, 'the timing repeat', () => runner.timeSteps(spec, seed, steps, budgetMs)),
+  };
 }
 
 /**
