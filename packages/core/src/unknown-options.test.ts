@@ -3,6 +3,7 @@ import { backward, gradients } from './autograd/backward';
 import { gradcheck, gradgradcheck } from './autograd/gradcheck';
 import { initWasmBackend } from './backends/wasm/index';
 import { initWebGpuBackend } from './backends/webgpu/init';
+import { checkOptions, closestName } from './check-options';
 import { arange, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike } from './creation';
 import { ValueError } from './errors';
 import { noGrad } from './grad-mode';
@@ -321,5 +322,35 @@ describe('backend setup and registerOp reject unknown options', () => {
     expect(message(() => registerOp({ name: 'unknownOptionsTestOp', forward }, loose({ overide: true })))).toContain(
       'registerOp: unknown option "overide" (did you mean "override"?)',
     );
+  });
+});
+
+describe('checkOptions', () => {
+  it('names the function and the key, suggests a close name and lists the options', () => {
+    expect(message(() => checkOptions('f', { batch_size: 1 }, ['batchSize', 'shuffle']))).toBe(
+      'f: unknown option "batch_size" (did you mean "batchSize"?); options are batchSize, shuffle',
+    );
+    expect(message(() => checkOptions('f', { colour: 1 }, ['batchSize', 'shuffle']))).toBe(
+      'f: unknown option "colour"; options are batchSize, shuffle',
+    );
+    expect(message(() => checkOptions('f', { x: undefined }, []))).toBe('f: unknown option "x"; options are none');
+    expect(message(() => checkOptions('f', 'valLoss', ['monitor']))).toBe(
+      'f: expected an options object, got "valLoss"',
+    );
+    expect(message(() => checkOptions('f', [1], ['monitor']))).toBe('f: expected an options object, got an array');
+    expect(() => checkOptions('f', undefined, [])).not.toThrow();
+    expect(() => checkOptions('f', { a: 1 }, ['a', 'b'])).not.toThrow();
+  });
+
+  it('suggests snake_case, other cases, small typos and a known prefix, and nothing far', () => {
+    const names = ['batchSize', 'validation', 'minDelta', 'restoreBestWeights', 'lr', 'mode'];
+    expect(closestName('batch_size', names)).toBe('batchSize');
+    expect(closestName('BatchSize', names)).toBe('batchSize');
+    expect(closestName('min_delta', names)).toBe('minDelta');
+    expect(closestName('restoreBestWieghts', names)).toBe('restoreBestWeights');
+    expect(closestName('validationData', names)).toBe('validation');
+    expect(closestName('mdoe', names)).toBe('mode');
+    expect(closestName('epochs', names)).toBeNull();
+    expect(closestName('x', names)).toBeNull();
   });
 });

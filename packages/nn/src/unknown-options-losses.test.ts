@@ -2,7 +2,7 @@
 // function or layer as its other errors do and suggesting the option that was meant.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Generator, ones, randn, tensor, ValueError, zeros } from '@nablajs/core';
+import { Generator, ones, randn, tensor, zeros } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import {
   BCELoss,
@@ -31,25 +31,7 @@ import {
   TripletMarginLoss,
 } from './index';
 import { loadFile, saveFile } from './safetensors-node';
-
-/** A call with a misspelled option, the name its error must start with, the key, and the suggestion (or null). */
-type Row = readonly [label: string, call: () => unknown, name: string, key: string, suggestion: string | null];
-
-// Options objects built without the option types, as a JavaScript caller (or a typo the cast hides) passes them.
-// biome-ignore lint/suspicious/noExplicitAny: deliberately untyped options
-const o = (options: object): any => options;
-
-function expectUnknown(call: () => unknown, name: string, key: string, suggestion: string | null): void {
-  const hint = suggestion === null ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`;
-  expect(call).toThrow(ValueError);
-  expect(call).toThrow(`${name}: unknown option ${JSON.stringify(key)}${hint}; options are `);
-}
-
-function check(rows: readonly Row[]): void {
-  it.each(rows.map((r) => [r[0], r] as const))('%s', (_label, [, call, name, key, suggestion]) =>
-    expectUnknown(call, name, key, suggestion),
-  );
-}
+import { check, o } from './unknown-options-table';
 
 describe('losses reject unknown options', () => {
   const x = randn([2, 3]);
