@@ -1,86 +1,16 @@
-import {
-  checkOptions,
-  defaultGenerator,
-  endScope,
-  Generator,
-  getBackend,
-  optionNames,
-  startScope,
-  ValueError,
-} from '@nablajs/core';
+import { checkOptions, defaultGenerator, endScope, Generator, getBackend, startScope, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
-import { type BatchSource, batchSource, isTensorData, type TrainData } from './batches';
+import { type BatchSource, batchSource, isTensorData } from './batches';
 import { createContext, type LoopContext, resetBatch } from './context';
 import { checkLoss, checkLossTensor, checkModel, evaluateSourceAsync, type LossFn, lossValueAsync } from './evaluate';
 import { checkTrainPlugin, EventBus, isOptimizerPlugin, setupOptimizerPlugin, subscribePlugin } from './events';
-import { type MetricFn, type MetricsOptions, RunningMean, validationName } from './metrics';
+import { FIT_OPTIONS, type FitOptions } from './fit-options';
+import { type MetricFn, RunningMean, validationName } from './metrics';
 import { hasMetrics, metricsPlugin } from './plugins/metrics';
 import { optimizerStep } from './plugins/optimizer-step';
 import type { Logs, Trainable, TrainPlugin } from './types';
 
-/** Options of {@link fit}. */
-export interface FitOptions {
-  /** The model to train: an nn `Module` or anything {@link Trainable}. */
-  model: Trainable;
-  /**
-   * The training data: an iterable of `[inputs, targets]` batches, iterated again every epoch (an array, a
-   * `DataLoader`), or `{ x, y }` tensors batched by the loop with `batchSize` and `shuffle`.
-   */
-  data: TrainData;
-  /** The loss function, `(output, targets) => scalar` (`crossEntropy`, `mseLoss`, ...). */
-  loss: LossFn;
-  /** The optimizer, stepped by the built-in plugin on `step`; `null` when a plugin of yours updates the parameters. */
-  optimizer: Optimizer | null;
-  /** The index of the epoch at which training ends (Keras' `epochs`): epochs `initialEpoch .. epochs-1` run. */
-  epochs: number;
-  /** Validation data, same forms as `data` (`{ x, y }` uses `batchSize`, never shuffled), evaluated after every epoch. */
-  validation?: TrainData;
-  /** Training plugins (and optimizer plugins with a `setup`), subscribed in this order after the built-ins. */
-  plugins?: ReadonlyArray<TrainPlugin | OptimizerPlugin>;
-  /** Metrics to compute on the training batches and on the validation data (adds {@link metricsPlugin} first). */
-  metrics?: MetricsOptions;
-  /** For `{ x, y }` data: 1 (stochastic), n (mini-batch) or `'full'` (default: batch gradient descent). */
-  batchSize?: number | 'full';
-  /** For `{ x, y }` data: reshuffle the samples every epoch (default true, as Keras' `fit`). */
-  shuffle?: boolean;
-  /** The generator that shuffles `{ x, y }` data (default: the global generator, seeded by `manualSeed`). */
-  generator?: Generator;
-  /** The epoch to start from, when resuming (Keras' `initial_epoch`). Default 0. */
-  initialEpoch?: number;
-  /** The optimizer steps already taken, when resuming (`ctx.globalStep` starts here). Default 0. */
-  initialStep?: number;
-  /** Where the loop reports what it decided (why it stopped); default: nowhere. */
-  log?: (message: string) => void;
-  /**
-   * Dispose the tensors created during each batch (and each validation pass) when it ends, as
-   * `tidy` in @nablajs/core does: with the wasm backend this reuses the same blocks of WebAssembly
-   * memory every step. The batches that fit gathers from `{ x, y }` data are freed too (the data itself
-   * never is, nor batches from an iterable you pass, nor parameters, gradients or optimizer state); a
-   * plugin that keeps a tensor of a batch (`ctx.inputs`, `ctx.output`, `ctx.loss`) past `batchEnd` must
-   * `clone()` it (or `keep()` one the batch computed). Default `'auto'`: on when the wasm backend is active, off on the cpu
-   * backend (where the garbage collector frees memory as well).
-   */
-  tidy?: boolean | 'auto';
-}
-
-/** The option names of {@link FitOptions}. */
-export const FIT_OPTIONS = optionNames<FitOptions>({
-  model: true,
-  data: true,
-  loss: true,
-  optimizer: true,
-  epochs: true,
-  validation: true,
-  plugins: true,
-  metrics: true,
-  batchSize: true,
-  shuffle: true,
-  generator: true,
-  initialEpoch: true,
-  initialStep: true,
-  log: true,
-  tidy: true,
-});
+export type { FitOptions } from './fit-options';
 
 /** What {@link fit} returns. */
 export interface FitResult {

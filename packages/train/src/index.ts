@@ -25,7 +25,8 @@ export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoi
 export { type ContextOptions, createContext, type LoopContext } from './context';
 export { type EvaluateOptions, evaluate, type InputsOnly, type LossFn, type PredictData, predict } from './evaluate';
 export { EventBus, isTrainEvent, subscribePlugin } from './events';
-export { type FitOptions, type FitResult, fit } from './fit';
+export { type FitResult, fit } from './fit';
+export type { FitOptions } from './fit-options';
 export {
   type CsvLoggerOptions,
   csvLogger,

@@ -2,7 +2,8 @@ import { checkOptions, type Generator, optionNames, type Tensor, ValueError } fr
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { batchSource, type TrainData } from './batches';
 import { checkLoss, checkModel, evaluateSource, inEvalMode, type LossFn, type PredictData, predict } from './evaluate';
-import { FIT_OPTIONS, type FitOptions, type FitResult, fit } from './fit';
+import { type FitResult, fit } from './fit';
+import { FIT_OPTIONS, type FitOptions } from './fit-options';
 import { type MetricFn, type MetricsOptions, resolveMetrics } from './metrics';
 import { hasMetrics } from './plugins/metrics';
 import type { Logs, Trainable, TrainPlugin } from './types';

@@ -1,15 +1,7 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
-import {
-  checkTarget,
-  createScheduler,
-  finite,
-  positive,
-  positiveInt,
-  type Scheduler,
-  type SchedulerStateDict,
-  stateNumber,
-} from './scheduler';
+import { finite, positive, positiveInt } from './checks';
+import { checkTarget, createScheduler, type Scheduler, type SchedulerStateDict, stateNumber } from './scheduler';
 
 /** Options of {@link cosineAnnealingLR} (PyTorch's `CosineAnnealingLR` kwargs in lowerCamelCase). */
 export interface CosineAnnealingLROptions {

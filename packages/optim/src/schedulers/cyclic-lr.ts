@@ -1,22 +1,14 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
+import { bool, finite, func, nonNegative, oneOf, positive } from './checks';
+import { type MomentumSlot, momentumSlots, readMomentum, writeMomentum } from './momentum';
 import {
-  bool,
   checkTarget,
   createScheduler,
-  finite,
-  func,
-  type MomentumSlot,
-  momentumSlots,
-  nonNegative,
-  oneOf,
   perGroup,
-  positive,
-  readMomentum,
   type Scheduler,
   type SchedulerStateDict,
   stateNumbers,
-  writeMomentum,
   writeValues,
 } from './scheduler';
 

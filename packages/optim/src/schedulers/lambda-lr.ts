@@ -1,6 +1,7 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
-import { checkTarget, createScheduler, type Scheduler, show } from './scheduler';
+import { show } from './checks';
+import { checkTarget, createScheduler, type Scheduler } from './scheduler';
 
 /** A function of the epoch giving a multiplicative factor. */
 export type LrLambda = (epoch: number) => number;

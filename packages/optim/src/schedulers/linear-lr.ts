@@ -1,5 +1,6 @@
 import type { Optimizer } from '../types';
-import { checkTarget, createScheduler, inRange, nonNegative, positiveInt, type Scheduler } from './scheduler';
+import { inRange, nonNegative, positiveInt } from './checks';
+import { checkTarget, createScheduler, type Scheduler } from './scheduler';
 
 /** Options of {@link linearLR} (PyTorch's `LinearLR` kwargs in lowerCamelCase). */
 export interface LinearLROptions {

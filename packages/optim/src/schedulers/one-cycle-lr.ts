@@ -1,25 +1,16 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
+import { bool, finite, inRange, oneOf, positive, positiveInt, show } from './checks';
+import { type MomentumSlot, momentumSlots, readMomentum, writeMomentum } from './momentum';
 import {
-  bool,
   checkTarget,
   createScheduler,
-  finite,
-  inRange,
-  type MomentumSlot,
-  momentumSlots,
-  oneOf,
   perGroup,
-  positive,
-  positiveInt,
-  readMomentum,
   readValues,
   type Scheduler,
   type SchedulerStateDict,
   setInitialValue,
-  show,
   stateNumbers,
-  writeMomentum,
 } from './scheduler';
 
 /** Options of {@link oneCycleLR} (PyTorch's `OneCycleLR` kwargs in lowerCamelCase). */

@@ -1,17 +1,13 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
+import { inRange, nonNegative, nonNegativeInt, oneOf, show } from './checks';
 import {
   checkStateHeader,
   checkTarget,
-  inRange,
   type MetricScheduler,
-  nonNegative,
-  nonNegativeInt,
-  oneOf,
   readValues,
   registerInternals,
   type SchedulerStateDict,
-  show,
   stateNumber,
   stateNumbers,
   writeValues,

@@ -1,5 +1,6 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer, ParamGroup } from '../types';
+import { nonNegative, show } from './checks';
 
 /** A plain JSON value, as scheduler state dicts hold them. */
 export type JsonValue = number | string | boolean | null | JsonValue[] | { [field: string]: JsonValue };
@@ -162,96 +163,6 @@ export function recordedInitialValue(group: ParamGroup, key: string): number | u
   return initialValues.get(group)?.get(key);
 }
 
-/** Format a value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return 'a function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Throw `fn: name must be a positive integer, got x` unless `value` is an integer >= 1. */
-export function positiveInt(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new ValueError(`${fn}: ${name} must be a positive integer, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is an integer >= 0. */
-export function nonNegativeInt(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-    throw new ValueError(`${fn}: ${name} must be a non-negative integer, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is a finite number. */
-export function finite(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ValueError(`${fn}: ${name} must be a finite number, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is a finite number > 0. */
-export function positive(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new ValueError(`${fn}: ${name} must be a positive number, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is a finite number >= 0. */
-export function nonNegative(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new ValueError(`${fn}: ${name} must be a non-negative number, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is a number in `[lo, hi]`, with `(lo` when `loOpen` and `hi)` when `hiOpen`. */
-export function inRange(
-  fn: string,
-  name: string,
-  value: unknown,
-  lo: number,
-  hi: number,
-  loOpen = false,
-  hiOpen = false,
-) {
-  const ok =
-    typeof value === 'number' &&
-    (loOpen ? value > lo : value >= lo) &&
-    (hiOpen ? value < hi : value <= hi) &&
-    !Number.isNaN(value);
-  if (!ok)
-    throw new ValueError(
-      `${fn}: ${name} must be in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${show(value)}`,
-    );
-  return value as number;
-}
-
-/** Throw unless `value` is a boolean. */
-export function bool(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ValueError(`${fn}: ${name} must be true or false, got ${show(value)}`);
-  return value;
-}
-
-/** Throw unless `value` is one of `choices`. */
-export function oneOf<T extends string>(fn: string, name: string, value: unknown, choices: readonly T[]): T {
-  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
-    throw new ValueError(
-      `${fn}: ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${show(value)}`,
-    );
-  return value as T;
-}
-
-/** Throw unless `value` is a function. */
-export function func<F>(fn: string, name: string, value: unknown): F {
-  if (typeof value !== 'function') throw new ValueError(`${fn}: ${name} must be a function, got ${show(value)}`);
-  return value as F;
-}
-
 /** Check the optimizer has `paramGroups` and `key` names a hyperparameter (not `params`). */
 export function checkTarget(fn: string, optimizer: unknown, key: unknown): string {
   const groups = (optimizer as { paramGroups?: unknown } | null)?.paramGroups;
@@ -284,13 +195,8 @@ export function perGroup(
 }
 
 /** Read `key` of every param group, as numbers; throws naming the group when one is not a number. */
-export function readValues(fn: string, optimizer: Optimizer, key: string, expected?: number): number[] {
-  const groups = optimizer.paramGroups;
-  if (expected !== undefined && groups.length !== expected)
-    throw new ValueError(
-      `${fn}: the optimizer has ${groups.length} param groups, but the scheduler was built for ${expected}`,
-    );
-  return groups.map((g, i) => {
+export function readValues(fn: string, optimizer: Optimizer, key: string): number[] {
+  return optimizer.paramGroups.map((g, i) => {
     const v = (g as Record<string, unknown>)[key];
     if (typeof v !== 'number')
       throw new ValueError(`${fn}: paramGroups[${i}].${key} must be a number to be scheduled, got ${show(v)}`);
@@ -302,42 +208,6 @@ export function readValues(fn: string, optimizer: Optimizer, key: string, expect
 export function writeValues(optimizer: Optimizer, key: string, values: readonly number[]): void {
   const groups = optimizer.paramGroups;
   for (let i = 0; i < values.length; i++) (groups[i] as Record<string, unknown>)[key] = values[i];
-}
-
-/** Where a group keeps its momentum: `momentum` (SGD, RMSprop) or `betas[0]` (Adam-like). */
-export type MomentumSlot = 'momentum' | 'betas';
-
-/**
- * Find, per group, where momentum lives: `momentum` when the group has a numeric one, else `betas[0]`
- * when it has `betas`; throws (as PyTorch does) when a group has neither.
- */
-export function momentumSlots(fn: string, optimizer: Optimizer): MomentumSlot[] {
-  return optimizer.paramGroups.map((g, i) => {
-    const group = g as Record<string, unknown>;
-    if (typeof group.momentum === 'number') return 'momentum';
-    if (Array.isArray(group.betas) && typeof group.betas[0] === 'number') return 'betas';
-    throw new ValueError(
-      `${fn}: cycleMomentum is true, but paramGroups[${i}] has neither momentum nor betas; pass cycleMomentum: false`,
-    );
-  });
-}
-
-/** Write a momentum value; `betas` is replaced by a new array `[m, ...betas.slice(1)]`, never mutated. */
-export function writeMomentum(optimizer: Optimizer, slots: readonly MomentumSlot[], values: readonly number[]): void {
-  const groups = optimizer.paramGroups;
-  for (let i = 0; i < values.length; i++) {
-    const group = groups[i] as Record<string, unknown>;
-    if (slots[i] === 'momentum') group.momentum = values[i];
-    else group.betas = [values[i], ...(group.betas as readonly number[]).slice(1)];
-  }
-}
-
-/** Read the momentum of the groups that have a slot (groups added later have none and are not read). */
-export function readMomentum(optimizer: Optimizer, slots: readonly MomentumSlot[]): number[] {
-  return slots.map((slot, i) => {
-    const group = optimizer.paramGroups[i] as Record<string, unknown>;
-    return slot === 'momentum' ? (group.momentum as number) : (group.betas as readonly number[])[0];
-  });
 }
 
 /** Throw unless `state[field]` is an array of `length` finite-or-infinite numbers. */

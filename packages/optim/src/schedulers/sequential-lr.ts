@@ -1,5 +1,6 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
+import { show } from './checks';
 import {
   checkStateHeader,
   checkTarget,
@@ -11,7 +12,6 @@ import {
   type SchedulerBase,
   type SchedulerInternals,
   type SchedulerStateDict,
-  show,
   stateNumber,
   writeValues,
 } from './scheduler';

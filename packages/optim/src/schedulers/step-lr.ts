@@ -1,6 +1,7 @@
 import { ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
-import { checkTarget, createScheduler, nonNegativeInt, positive, positiveInt, type Scheduler, show } from './scheduler';
+import { nonNegativeInt, positive, positiveInt, show } from './checks';
+import { checkTarget, createScheduler, type Scheduler } from './scheduler';
 
 /** Options of {@link stepLR} (PyTorch's `StepLR` kwargs in lowerCamelCase). */
 export interface StepLROptions {

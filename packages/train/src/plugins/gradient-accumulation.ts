@@ -1,6 +1,7 @@
 import { ValueError } from '@nablajs/core';
 import { canDeferZeroGrad } from '../context';
 import type { TrainPlugin } from '../types';
+import { needsClosure } from './optimizer-step';
 
 /**
  * Accumulate gradients over `k` batches and take one optimizer step per `k` batches, for an effective
@@ -35,7 +36,7 @@ export function gradientAccumulation(k: number): TrainPlugin {
       // NOTE: a closure re-runs only the current micro-batch, at 1/k of the window's loss scale and without the
       // others: the second gradient of SAM or L-BFGS's line search would not be the window's.
       const optimizer = ctx.optimizer;
-      if (k !== 1 && optimizer !== null && (optimizer.requiresClosure === true || optimizer.name === 'lbfgs'))
+      if (k !== 1 && optimizer !== null && needsClosure(optimizer))
         throw new ValueError(
           `${fn}: ${optimizer.name} re-evaluates the loss during its step (a closure), which would re-run only the ` +
             `last of the ${k} accumulated batches; use a larger batch size instead of accumulating with it`,

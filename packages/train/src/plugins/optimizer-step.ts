@@ -7,7 +7,7 @@ import type { TrainContext, TrainPlugin } from '../types';
  * Whether `optimizer` must be stepped with a closure: it says so with `requiresClosure: true` (L-BFGS and SAM do),
  * or it is registered as `'lbfgs'`.
  */
-function needsClosure(optimizer: Optimizer): boolean {
+export function needsClosure(optimizer: Optimizer): boolean {
   return optimizer.requiresClosure === true || optimizer.name === 'lbfgs';
 }
 
