@@ -134,11 +134,10 @@ export function isFloatingDType(dtype: DType): boolean {
  * float32 < float64, where float16 with bfloat16 gives float32 (neither holds the other), and an
  * integer with a half type keeps the half type.
  *
- * Ops apply it to tensors of every shape, with one exception: a 0-d float tensor (or a number) next to
- * a dimensioned half tensor does not promote it (PyTorch's rule for 0-d tensors, see `applyOp`).
- * PyTorch applies that rule to float32 too and nabla does not: `tensor([1, 2]).mul(tensor(0.1, { dtype:
- * 'float64' }))` is float64 in nabla and float32 in PyTorch (cast the 0-d tensor to keep float32). An
- * int32 tensor with a 0-d float64 tensor gives float64 in both.
+ * Ops apply it to the dtypes of their inputs with PyTorch's exception for 0-d tensors (see `applyOp`): a
+ * 0-d float tensor (or a number) does not promote a dimensioned float tensor, so `tensor([1, 2]).mul(
+ * tensor(0.1, { dtype: 'float64' }))` is float32 and a half tensor times a 0-d float32 tensor stays half.
+ * A 0-d float tensor does promote a dimensioned int32 one: int32 with a 0-d float64 tensor gives float64.
  *
  * @example
  * ```ts

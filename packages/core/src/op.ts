@@ -162,8 +162,9 @@ export function listOps(): string[] {
  * Mixed inputs follow {@link promoteTypes} and are not rounded back (float16 with float32 gives
  * float32, float16 with bfloat16 gives float32), except that a 0-d float input next to a dimensioned
  * half tensor does not promote (PyTorch's rule for 0-d tensors and numbers): it is rounded to the half
- * dtype and the result stays half (only half tensors: a 0-d float64 tensor with a dimensioned float32
- * one gives float64, where PyTorch keeps float32; see {@link promoteTypes}). The recorded node's
+ * dtype and the result stays half. Likewise a 0-d float64 input next to a dimensioned float32 one (and
+ * no dimensioned float64) is cast to float32 first, so the result is float32 as in PyTorch; its
+ * gradient comes back float64 through the cast. The recorded node's
  * backward likewise sees float32 copies of the half inputs, output and upstream gradient (made with the
  * differentiable `cast`, so gradients of gradients work), and backward casts the gradients it returns
  * to the inputs' half dtype.
@@ -174,6 +175,7 @@ export function listOps(): string[] {
  * ```
  */
 export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  if (hasDemotedScalar(inputs)) inputs = demoteScalars(inputs);
   const recording = isGradEnabled();
   const half = spec.halfNative === true ? undefined : halfTarget(inputs);
   setGradEnabled(false);
@@ -202,6 +204,31 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
     }
   }
   return out;
+}
+
+/**
+ * Whether `inputs` mix a 0-d float64 tensor with a dimensioned float32 one: PyTorch's promotion then
+ * keeps float32 (a 0-d tensor does not promote a dimensioned one of its own category). Half tensors
+ * have the same rule in {@link halfTarget}. A plain loop: this runs on every op.
+ */
+function hasDemotedScalar(inputs: readonly Tensor[]): boolean {
+  if (inputs.length < 2) return false;
+  let scalar64 = false;
+  let dim32 = false;
+  let dim64 = false;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t.dtype === 'float64') {
+      if (t.shape.length === 0) scalar64 = true;
+      else dim64 = true;
+    } else if (t.dtype === 'float32' && t.shape.length > 0) dim32 = true;
+  }
+  return scalar64 && dim32 && !dim64;
+}
+
+/** `inputs` with each 0-d float64 tensor cast to float32 (differentiably: its gradient comes back float64). */
+function demoteScalars(inputs: readonly Tensor[]): Tensor[] {
+  return inputs.map((t) => (t.dtype === 'float64' && t.shape.length === 0 ? applyOp(castSpec(), [t], 'float32') : t));
 }
 
 /**
