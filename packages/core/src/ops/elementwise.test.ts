@@ -503,6 +503,17 @@ describe('comparisons', () => {
 });
 
 describe('where', () => {
+  // torch 1.13: where(c, 1, 2) int64, where(c, 1.5, 2) float32, where(c, float [2], 3) float32, where(c, int32 [2], 3) int32
+  it('gives two integer numbers an integer dtype, as PyTorch does', () => {
+    const c = tensor([1, 0], { dtype: 'int32' });
+    const i = where(c, 1, 2);
+    expect(i.dtype).toBe('int32');
+    expect(i.toArray()).toEqual([1, 2]);
+    expect(where(c, 1.5, 2).dtype).toBe('float32');
+    expect(where(c, tensor([1, 2]), 3).dtype).toBe('float32');
+    expect(where(c, tensor([1, 2], { dtype: 'int32' }), 3).dtype).toBe('int32');
+  });
+
   it('selects elementwise with cond, a and b broadcast together', () => {
     const cond = tensor([[1], [0]], { dtype: 'int32' });
     const a = tensor([1, 2, 3], { dtype: 'float64' });

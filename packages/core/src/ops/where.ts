@@ -37,7 +37,8 @@ const whereOp = registerOp<undefined>({
 /**
  * Elementwise choice: `a` where `cond` is nonzero, `b` elsewhere, with `cond`, `a` and `b` broadcast
  * together, like `torch.where(cond, a, b)`. `cond` may have any dtype (the comparisons return int32
- * masks); `a` and `b` may be numbers and are promoted to a common dtype.
+ * masks); `a` and `b` may be numbers and are promoted to a common dtype (two integers give int32, as
+ * PyTorch gives an integer tensor).
  *
  * Gradient: `g` flows to `a` where `cond` holds and to `b` elsewhere, summed back over broadcast
  * dimensions; `cond` gets none.
@@ -51,6 +52,10 @@ const whereOp = registerOp<undefined>({
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor))
     throw new DTypeError(`where: cond must be a Tensor (for example a comparison's mask), got ${typeof cond}`);
-  const [ta, tb] = binaryOperands(a, b);
+  // Two numbers: int32 when both are integers, as torch.where(cond, 1, 2) is an integer tensor.
+  const ints = typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b);
+  const [ta, tb] = ints
+    ? [new Tensor(Int32Array.of(a), [], 'int32'), new Tensor(Int32Array.of(b), [], 'int32')]
+    : binaryOperands(a, b);
   return whereOp([cond, ta, tb], undefined);
 }
