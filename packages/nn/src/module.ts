@@ -1,105 +1,33 @@
 import {
   AutogradError,
   checkOptions,
-  copyKernel,
   DTYPES,
   type DType,
   DTypeError,
   isFloatingDType,
-  isHalfDType,
-  optionNames,
-  resolveKernel,
   Tensor,
   ValueError,
 } from '@nablajs/core';
-import { hostValuesOrNull, newArrayLike } from './host-values';
-import { type ShapeMismatch, StateDictError } from './state-dict-error';
+import { convertOwnTensors } from './module-convert';
+import { addForwardHook, type ForwardHook, type HookState } from './module-hooks';
+import { formatModule } from './module-repr';
+import {
+  BUFFER_OPTIONS,
+  type BufferOptions,
+  checkLegacyNames,
+  collectStateEntries,
+  copyStateEntries,
+  dottedName,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  loadStateDictInto,
+  type RegistriesOf,
+  setLegacyNames,
+} from './module-state-dict';
 
-/**
- * A forward hook: sees a module's inputs and output after each `forward` call and may return a
- * replacement output (`undefined` keeps it).
- */
-export type ForwardHook<M extends Module = Module> = (
-  module: M,
-  inputs: Parameters<M['forward']>,
-  output: ReturnType<M['forward']>,
-) => ReturnType<M['forward']> | undefined;
-
-/** Options of {@link Module.loadStateDict}. */
-export interface LoadStateDictOptions {
-  /** Require the keys to match exactly (default true). Shape mismatches always throw. */
-  strict?: boolean;
-}
-
-const LOAD_STATE_DICT_OPTIONS = optionNames<LoadStateDictOptions>({ strict: true });
-
-/** What {@link Module.loadStateDict} reports: the keys that did not match (always empty with `strict`). */
-export interface LoadStateDictResult {
-  /** Names the module has but the state dict lacks (those tensors kept their values). */
-  missingKeys: string[];
-  /** Names in the state dict that the module does not have (ignored). */
-  unexpectedKeys: string[];
-}
-
-/** Options of {@link Module.registerBuffer}. */
-export interface BufferOptions {
-  /** Whether the buffer is part of {@link Module.stateDict} (default true). */
-  persistent?: boolean;
-  /**
-   * Older names of the buffer that {@link Module.loadStateDict} still accepts, in place of its name,
-   * so that checkpoints saved before a rename keep loading (BatchNorm's `runningMean` before it became
-   * PyTorch's `running_mean`). {@link Module.stateDict} writes only the current name.
-   */
-  legacyNames?: readonly string[];
-}
-
-const BUFFER_OPTIONS = optionNames<BufferOptions>({ persistent: true, legacyNames: true });
-
-/**
- * Make a trainable parameter from `value`, like `torch.nn.Parameter`: a new leaf tensor holding a
- * copy of the values (the caller's tensor is not touched) that requires gradients.
- *
- * See https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html
- *
- * @example
- * ```ts
- * class Scale extends Module {
- *   readonly s = this.registerParameter('s', parameter(ones([1])));
- *   forward(x: Tensor): Tensor { return x.mul(this.s); }
- * }
- * ```
- */
-export function parameter(value: Tensor, requiresGrad = true): Tensor {
-  if (!(value instanceof Tensor)) throw new ValueError('parameter: value must be a Tensor');
-  if (requiresGrad && !isFloatingDType(value.dtype))
-    throw new DTypeError(`parameter: only float32 and float64 tensors can be trainable parameters, got ${value.dtype}`);
-  const t = copyOf(value);
-  if (requiresGrad) t.requiresGrad = true;
-  return t;
-}
-
-/** A new tensor holding a copy of `t`'s values: on the host, or by the backend's copy kernel where they are on the GPU. */
-function copyOf(t: Tensor): Tensor {
-  const values = hostValuesOrNull(t);
-  if (values !== null) return new Tensor(values.slice(), t.shape, t.dtype);
-  const copy = newArrayLike(t);
-  resolveKernel('copy', copyKernel)(t._array, copy);
-  return new Tensor(copy, t.shape, t.dtype);
-}
-
-function join(prefix: string, name: string): string {
-  return prefix === '' ? name : `${prefix}.${name}`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-interface HookState {
-  hooks: ForwardHook<Module>[];
-  /** The own `forward` property the instance had before the wrapper was installed, if any. */
-  ownForward: PropertyDescriptor | undefined;
-}
+export type { ForwardHook } from './module-hooks';
+export type { BufferOptions, LoadStateDictOptions, LoadStateDictResult } from './module-state-dict';
+export { parameter } from './parameter';
 
 /**
  * The base class of every layer and model, like `torch.nn.Module`: it holds parameters, buffers and
@@ -220,19 +148,11 @@ export abstract class Module {
       throw new ValueError(
         `${this.typeName()}.registerBuffer: buffer ${JSON.stringify(name)} must be a Tensor or null`,
       );
-    const legacy = options.legacyNames ?? [];
-    if (!Array.isArray(legacy)) throw new ValueError(`${this.typeName()}.registerBuffer: legacyNames must be an array`);
-    for (const old of legacy) {
-      if (typeof old !== 'string' || old === '' || old.includes('.') || old === name)
-        throw new ValueError(
-          `${this.typeName()}.registerBuffer: legacyNames of ${JSON.stringify(name)} must be non-empty names without "." other than the name itself, got ${JSON.stringify(old)}`,
-        );
-    }
+    const legacy = checkLegacyNames(this.typeName(), name, options.legacyNames);
     this.bufferMap.set(name, tensor);
     if (options.persistent === false) this.nonPersistent.add(name);
     else this.nonPersistent.delete(name);
-    for (const [old, current] of this.legacyNames) if (current === name) this.legacyNames.delete(old);
-    for (const old of legacy) this.legacyNames.set(old, name);
+    setLegacyNames(this.legacyNames, name, legacy);
     return tensor;
   }
 
@@ -283,7 +203,7 @@ export abstract class Module {
       if (seen.has(m)) return;
       seen.add(m);
       out.push([name, m]);
-      for (const [childName, child] of m.moduleMap) if (child !== null) visit(child, join(name, childName));
+      for (const [childName, child] of m.moduleMap) if (child !== null) visit(child, dottedName(name, childName));
     };
     visit(this, prefix);
     return out;
@@ -340,7 +260,7 @@ export abstract class Module {
       for (const [name, t] of m[which])
         if (t !== null && !seen.has(t)) {
           seen.add(t);
-          out.push([join(moduleName, name), t]);
+          out.push([dottedName(moduleName, name), t]);
         }
     return out;
   }
@@ -510,26 +430,7 @@ export abstract class Module {
 
   /** Convert this module's own floating parameters and buffers to `dtype` (see {@link Module.to}). */
   private convertOwn(dtype: DType, replaced: Map<Tensor, Tensor>): void {
-    for (const map of [this.parameterMap, this.bufferMap]) {
-      for (const [name, t] of map) {
-        if (t === null || t.dtype === dtype || !isFloatingDType(t.dtype)) continue;
-        let fresh = replaced.get(t);
-        if (fresh === undefined) {
-          fresh = t.detach().to(dtype);
-          if (t.requiresGrad) fresh.requiresGrad = true;
-          const grad = t.grad;
-          if (grad !== null) fresh.grad = grad.detach().to(dtype);
-          replaced.set(t, fresh);
-        }
-        map.set(name, fresh);
-      }
-    }
-    if (replaced.size > 0) replaceReferences(this, replaced, new Set(), 0);
-    // Layers that record their parameters' dtype (RNNs, attention) check inputs against it.
-    const fields = this as unknown as Record<string, unknown>;
-    const own = Object.getOwnPropertyDescriptor(this, 'dtype');
-    if (own?.writable && typeof fields.dtype === 'string' && isFloatingDType(fields.dtype as DType))
-      fields.dtype = dtype;
+    convertOwnTensors(this, [this.parameterMap, this.bufferMap], dtype, replaced, (v) => v instanceof Module);
   }
 
   /**
@@ -565,34 +466,8 @@ export abstract class Module {
   registerForwardHook(hook: ForwardHook<this>): () => void {
     if (typeof hook !== 'function')
       throw new ValueError(`${this.typeName()}.registerForwardHook: hook must be a function`);
-    if (this.hookState === null) {
-      const ownForward = Object.getOwnPropertyDescriptor(this, 'forward');
-      const state: HookState = { hooks: [], ownForward };
-      const inner = this.forward;
-      const wrapper = (...inputs: unknown[]): unknown => {
-        let output = inner.apply(this, inputs);
-        for (const h of [...state.hooks]) {
-          const replaced = h(this, inputs, output);
-          if (replaced !== undefined) output = replaced;
-        }
-        return output;
-      };
-      Object.defineProperty(this, 'forward', { value: wrapper, writable: true, configurable: true, enumerable: false });
-      this.hookState = state;
-    }
-    const state = this.hookState;
-    const entry = hook as unknown as ForwardHook<Module>;
-    state.hooks.push(entry);
-    return () => {
-      const i = state.hooks.indexOf(entry);
-      if (i < 0) return;
-      state.hooks.splice(i, 1);
-      if (state.hooks.length === 0 && this.hookState === state) {
-        if (state.ownForward !== undefined) Object.defineProperty(this, 'forward', state.ownForward);
-        else delete (this as { forward?: unknown }).forward;
-        this.hookState = null;
-      }
-    };
+    const slot = { get: () => this.hookState, set: (state: HookState | null) => (this.hookState = state) };
+    return addForwardHook(this, slot, hook as unknown as ForwardHook<Module>);
   }
 
   // ---- state dicts -----------------------------------------------------------------------------
@@ -601,24 +476,17 @@ export abstract class Module {
    * Every state-dict entry as `[dottedName, the module's own tensor]`, shared tensors under every name;
    * with `legacy`, also each entry's legacy dotted names (legacy -> current).
    */
-  private stateEntries(
-    prefix: string,
-    out: Array<[string, Tensor]>,
-    visiting: Set<Module>,
-    legacy: Map<string, string> | null = null,
-  ): void {
-    if (visiting.has(this)) return;
-    visiting.add(this);
-    for (const [name, t] of this.parameterMap) if (t !== null) out.push([join(prefix, name), t]);
-    for (const [name, t] of this.bufferMap)
-      if (t !== null && !this.nonPersistent.has(name)) out.push([join(prefix, name), t]);
-    if (legacy !== null)
-      for (const [old, name] of this.legacyNames)
-        if (this.bufferMap.has(name) && this.bufferMap.get(name) !== null && !this.nonPersistent.has(name))
-          legacy.set(join(prefix, old), join(prefix, name));
-    for (const [name, child] of this.moduleMap)
-      if (child !== null) child.stateEntries(join(prefix, name), out, visiting, legacy);
-    visiting.delete(this);
+  private stateEntries(legacy: Map<string, string> | null = null): Array<[string, Tensor]> {
+    const registriesOf: RegistriesOf = (m) => ({
+      parameters: m.parameterMap,
+      buffers: m.bufferMap,
+      nonPersistent: m.nonPersistent,
+      legacyNames: m.legacyNames,
+      children: m.moduleMap,
+    });
+    const out: Array<[string, Tensor]> = [];
+    collectStateEntries(this, registriesOf, '', out, new Set(), legacy);
+    return out;
   }
 
   /**
@@ -636,11 +504,7 @@ export abstract class Module {
    * ```
    */
   stateDict(): Record<string, Tensor> {
-    const entries: Array<[string, Tensor]> = [];
-    this.stateEntries('', entries, new Set());
-    const out: Record<string, Tensor> = {};
-    for (const [name, t] of entries) out[name] = copyOf(t);
-    return out;
+    return copyStateEntries(this.stateEntries());
   }
 
   /**
@@ -656,7 +520,7 @@ export abstract class Module {
    */
   stateDictLegacyNames(): Record<string, string> {
     const legacy = new Map<string, string>();
-    this.stateEntries('', [], new Set(), legacy);
+    this.stateEntries(legacy);
     return Object.fromEntries(legacy);
   }
 
@@ -684,55 +548,7 @@ export abstract class Module {
    * ```
    */
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    checkOptions(`${this.typeName()}.loadStateDict`, options, LOAD_STATE_DICT_OPTIONS);
-    const strict = options.strict ?? true;
-    if (stateDict === null || typeof stateDict !== 'object')
-      throw new ValueError(`${this.typeName()}.loadStateDict: stateDict must be an object of tensors`);
-    const entries: Array<[string, Tensor]> = [];
-    const legacy = new Map<string, string>();
-    this.stateEntries('', entries, new Set(), legacy);
-    const expected = new Map(entries);
-    const given = Object.keys(stateDict);
-    for (const key of given)
-      if (!(stateDict[key] instanceof Tensor))
-        throw new ValueError(`${this.typeName()}.loadStateDict: entry ${JSON.stringify(key)} is not a Tensor`);
-    // The key each expected entry is read from: its own, or a legacy name of it when its own is absent.
-    const sourceKeys = new Map<string, string>();
-    for (const key of given) {
-      const current = expected.has(key) ? key : legacy.get(key);
-      if (current !== undefined && (current === key || !Object.hasOwn(stateDict, current)))
-        sourceKeys.set(current, key);
-    }
-    const missingKeys = [...expected.keys()].filter((k) => !sourceKeys.has(k));
-    const used = new Set(sourceKeys.values());
-    const unexpectedKeys = given.filter((k) => !used.has(k));
-    const shapeMismatches: ShapeMismatch[] = [];
-    for (const [key, target] of expected) {
-      const from = sourceKeys.get(key);
-      if (from === undefined) continue;
-      const source = stateDict[from];
-      if (!sameShape(source.shape, target.shape))
-        shapeMismatches.push({ key: from, expected: [...target.shape], got: [...source.shape] });
-    }
-    if (strict && missingKeys.length + unexpectedKeys.length + shapeMismatches.length > 0)
-      throw new StateDictError(this.typeName(), missingKeys, unexpectedKeys, shapeMismatches);
-    if (shapeMismatches.length > 0) throw new StateDictError(this.typeName(), [], [], shapeMismatches);
-    for (const [key, target] of expected) {
-      const from = sourceKeys.get(key);
-      if (from === undefined) continue;
-      const source = stateDict[from];
-      if (source._array === target._array) continue;
-      // The same dtype: the backend's copy kernel (on the webgpu backend, on the GPU when either is there).
-      if (source.dtype === target.dtype) resolveKernel('copy', copyKernel)(source._array, target._array);
-      // float16/bfloat16 hold bit patterns: convert (rounding to nearest even) rather than copy numbers.
-      else if (isHalfDType(source.dtype) || isHalfDType(target.dtype))
-        target.values.set(source.detach().to(target.dtype).values);
-      else if (target.dtype === 'int32')
-        for (let i = 0; i < target.size; i++) target.values[i] = Math.trunc(source.values[i]);
-      else for (let i = 0; i < target.size; i++) target.values[i] = source.values[i];
-      target.markModified();
-    }
-    return { missingKeys, unexpectedKeys };
+    return loadStateDictInto(this.typeName(), stateDict, options, (legacy) => this.stateEntries(legacy));
   }
 
   // ---- printing --------------------------------------------------------------------------------
@@ -769,35 +585,6 @@ export abstract class Module {
    */
   toString(): string {
     const extra = this.extraRepr();
-    const lines: string[] = [];
-    for (const [name, child] of this.moduleMap) {
-      const text = child === null ? 'null' : child.toString();
-      lines.push(`(${name}): ${text.split('\n').join('\n  ')}`);
-    }
-    if (lines.length === 0) return `${this.typeName()}(${extra})`;
-    const head = extra === '' ? [] : extra.split('\n');
-    return `${this.typeName()}(\n  ${[...head, ...lines].join('\n  ')}\n)`;
-  }
-}
-
-/**
- * Point the fields of `holder` that hold a key of `replaced` at its new tensor: own fields, and the
- * plain objects and arrays under them (a layer's parameter record, an RNN's per-layer weights), but not
- * other modules (each converts its own) nor class instances.
- */
-function replaceReferences(holder: object, replaced: Map<Tensor, Tensor>, seen: Set<object>, depth: number): void {
-  if (seen.has(holder) || depth > 4 || Object.isFrozen(holder)) return;
-  seen.add(holder);
-  const fields = holder as Record<string, unknown>;
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (value instanceof Tensor) {
-      const fresh = replaced.get(value);
-      if (fresh !== undefined) fields[key] = fresh;
-    } else if (value !== null && typeof value === 'object' && !(value instanceof Module)) {
-      const proto = Object.getPrototypeOf(value);
-      if (Array.isArray(value) || proto === Object.prototype || proto === null)
-        replaceReferences(value, replaced, seen, depth + 1);
-    }
+    return formatModule(this.typeName(), extra, this.moduleMap);
   }
 }
