@@ -1,33 +1,11 @@
-import {
-  add,
-  cat,
-  checkOptions,
-  DTypeError,
-  type Generator,
-  matmul,
-  mean,
-  optionNames,
-  pad,
-  permute,
-  reshape,
-  runOnHost,
-  ShapeError,
-  scaledDotProductAttentionWeights,
-  slice,
-  squeeze,
-  Tensor,
-  transpose,
-  ValueError,
-  where,
-  zeros,
-} from '@nablajs/core';
-import { dropout } from '../functional/dropout';
-import { linear } from '../functional/linear';
+import { checkOptions, type Generator, optionNames, type Tensor, ValueError, zeros } from '@nablajs/core';
 import { constant, xavierNormal, xavierUniform } from '../init';
 import { Linear } from '../layers/linear';
-import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
+import { checkFloatDType, checkInt, type FloatDType, generatorOf } from '../layers/util';
 import { Module } from '../module';
 import { INIT_GENERATOR, type WithInitGenerator } from './internal';
+import { checkForward } from './multihead-attention-checks';
+import { attend } from './multihead-attention-core';
 
 /** Options of {@link MultiheadAttention}, with PyTorch 1.13's defaults. */
 export interface MultiheadAttentionOptions {
@@ -86,10 +64,6 @@ export interface MultiheadAttentionOutput {
   weights: Tensor | null;
 }
 
-function isTensor(x: unknown): x is Tensor {
-  return x instanceof Tensor;
-}
-
 const MHA_OPTIONS = optionNames<MultiheadAttentionOptions>({
   dropout: true,
   bias: true,
@@ -101,14 +75,6 @@ const MHA_OPTIONS = optionNames<MultiheadAttentionOptions>({
   dtype: true,
   generator: true,
 });
-const MHA_FORWARD_OPTIONS = optionNames<MultiheadAttentionForwardOptions>({
-  keyPaddingMask: true,
-  needWeights: true,
-  attnMask: true,
-  averageAttnWeights: true,
-  isCausal: true,
-});
-
 /**
  * Multi-head attention, like `torch.nn.MultiheadAttention` (PyTorch 1.13): project the queries, keys and
  * values, split them into `numHeads` heads of `embedDim / numHeads` features, attend in each head with
@@ -253,188 +219,8 @@ export class MultiheadAttention extends Module {
     value: Tensor,
     options: MultiheadAttentionForwardOptions = {},
   ): MultiheadAttentionOutput {
-    const label = 'MultiheadAttention';
-    if (options === null || typeof options !== 'object')
-      throw new ValueError(`${label}: options must be an object, got ${options === null ? 'null' : typeof options}`);
-    checkOptions(label, options, MHA_FORWARD_OPTIONS);
-    const {
-      keyPaddingMask = null,
-      needWeights = true,
-      attnMask = null,
-      averageAttnWeights = true,
-      isCausal = false,
-    } = options;
-    for (const [name, t] of [
-      ['query', query],
-      ['key', key],
-      ['value', value],
-    ] as const) {
-      if (!isTensor(t))
-        throw new ValueError(`${label}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
-      if (t.dtype !== this.dtype)
-        throw new DTypeError(`${label}: ${name} has dtype ${t.dtype} but the module's parameters are ${this.dtype}`);
-    }
-    for (const [name, flag] of [
-      ['needWeights', needWeights],
-      ['averageAttnWeights', averageAttnWeights],
-      ['isCausal', isCausal],
-    ] as const)
-      if (typeof flag !== 'boolean')
-        throw new ValueError(`${label}: ${name} must be a boolean, got ${JSON.stringify(flag)}`);
-    if (query.ndim !== 2 && query.ndim !== 3)
-      throw new ShapeError(
-        `${label}: query must be 3-D (batched) or 2-D (unbatched), got shape ${formatShape(query.shape)}`,
-      );
-    const batched = query.ndim === 3;
-    if (key.ndim !== query.ndim || value.ndim !== query.ndim)
-      throw new ShapeError(
-        `${label}: for a ${query.ndim}-D query, key and value must be ${query.ndim}-D too, got key ${formatShape(key.shape)} and value ${formatShape(value.shape)}`,
-      );
-    const last = (t: Tensor) => t.shape[t.ndim - 1];
-    if (last(query) !== this.embedDim)
-      throw new ShapeError(
-        `${label}: query has embedDim ${last(query)} but the module was built with ${this.embedDim} (query shape ${formatShape(query.shape)})`,
-      );
-    if (last(key) !== this.kdim)
-      throw new ShapeError(
-        `${label}: key has ${last(key)} features but the module was built with kdim ${this.kdim} (key shape ${formatShape(key.shape)})`,
-      );
-    if (last(value) !== this.vdim)
-      throw new ShapeError(
-        `${label}: value has ${last(value)} features but the module was built with vdim ${this.vdim} (value shape ${formatShape(value.shape)})`,
-      );
-    // Sequence and batch sizes, whatever the layout.
-    const seqAxis = batched && this.batchFirst ? 1 : 0;
-    const batchAxis = batched ? (this.batchFirst ? 0 : 1) : -1;
-    const l = query.shape[seqAxis];
-    const s = key.shape[seqAxis];
-    const n = batched ? query.shape[batchAxis] : 1;
-    if (value.shape[seqAxis] !== s || (batched && value.shape[batchAxis] !== key.shape[batchAxis]))
-      throw new ShapeError(
-        `${label}: key and value must have the same sequence and batch sizes, got key ${formatShape(key.shape)} and value ${formatShape(value.shape)}`,
-      );
-    if (batched && key.shape[batchAxis] !== n)
-      throw new ShapeError(
-        `${label}: query and key must have the same batch size, got query ${formatShape(query.shape)} and key ${formatShape(key.shape)} (batchFirst ${this.batchFirst})`,
-      );
-    const h = this.numHeads;
-    if (keyPaddingMask !== null) {
-      const want = batched ? [n, s] : [s];
-      this.checkMask('keyPaddingMask', keyPaddingMask, [want], query);
-    }
-    if (attnMask !== null) {
-      const want3 = batched ? [n * h, l, s] : [h, l, s];
-      this.checkMask('attnMask', attnMask, [[l, s], want3], query);
-    }
-
-    // Batch-first internally: [N, L, E].
-    const toBatchFirst = (t: Tensor) =>
-      !batched ? reshape(t, [1, ...t.shape]) : this.batchFirst ? t : transpose(t, 0, 1);
-    const qIn = toBatchFirst(query);
-    const kIn = toBatchFirst(key);
-    const vIn = toBatchFirst(value);
-    const e = this.embedDim;
-    const bq = this.in_proj_bias === null ? null : slice(this.in_proj_bias, [[0, e]]);
-    const bk = this.in_proj_bias === null ? null : slice(this.in_proj_bias, [[e, 2 * e]]);
-    const bv = this.in_proj_bias === null ? null : slice(this.in_proj_bias, [[2 * e, 3 * e]]);
-    let q: Tensor;
-    let k: Tensor;
-    let v: Tensor;
-    if (this.in_proj_weight !== null) {
-      const w = this.in_proj_weight;
-      q = linear(qIn, slice(w, [[0, e]]), bq);
-      k = linear(kIn, slice(w, [[e, 2 * e]]), bk);
-      v = linear(vIn, slice(w, [[2 * e, 3 * e]]), bv);
-    } else {
-      q = linear(qIn, this.q_proj_weight as Tensor, bq);
-      k = linear(kIn, this.k_proj_weight as Tensor, bk);
-      v = linear(vIn, this.v_proj_weight as Tensor, bv);
-    }
-    let extra = 0;
-    if (this.bias_k !== null && this.bias_v !== null) {
-      k = cat([k, this.bias_k.expand([n, 1, e])], 1);
-      v = cat([v, this.bias_v.expand([n, 1, e])], 1);
-      extra++;
-    }
-    // [N, S, E] -> [N, H, S, D]
-    const heads = (t: Tensor) => permute(reshape(t, [n, t.shape[1], h, this.headDim]), [0, 2, 1, 3]);
-    const qh = heads(q);
-    let kh = heads(k);
-    let vh = heads(v);
-    if (this.addZeroAttn) {
-      const z = zeros([n, h, 1, this.headDim], { dtype: this.dtype });
-      kh = cat([kh, z], 2);
-      vh = cat([vh, z], 2);
-      extra++;
-    }
-    const mask = this.mergedMask(attnMask, keyPaddingMask, isCausal, batched, n, l, s, extra);
-    let w = scaledDotProductAttentionWeights(qh, kh, { attnMask: mask, scale: 1 / Math.sqrt(this.headDim) });
-    if (this.training && this.dropout > 0) w = dropout(w, this.dropout, true, this.generator);
-    const attended = reshape(permute(matmul(w, vh), [0, 2, 1, 3]), [n, l, e]);
-    let output = this.out_proj.forward(attended);
-    if (!batched) output = reshape(output, [l, e]);
-    else if (!this.batchFirst) output = transpose(output, 0, 1);
-    let weights: Tensor | null = null;
-    if (needWeights) {
-      weights = averageAttnWeights ? mean(w, 1) : w;
-      if (!batched) weights = squeeze(weights, 0);
-    }
-    return { output, weights };
-  }
-
-  private checkMask(name: string, mask: unknown, shapes: number[][], query: Tensor): void {
-    const label = 'MultiheadAttention';
-    if (!isTensor(mask)) throw new ValueError(`${label}: ${name} must be a Tensor or null, got ${typeof mask}`);
-    if (mask.dtype === 'int32') {
-      // Checked where the values are (see runOnHost): on the webgpu backend, for a mask on the GPU, when a
-      // value is next awaited.
-      const m = mask._array;
-      runOnHost([m], [], () => {
-        for (let i = 0; i < m.length; i++)
-          if (m[i] !== 0 && m[i] !== 1)
-            throw new ValueError(
-              `${label}: an int32 ${name} is a boolean mask and must hold only 0 and 1, got ${m[i]} at flat index ${i}`,
-            );
-      });
-    } else if (mask.dtype !== query.dtype)
-      throw new DTypeError(
-        `${label}: ${name} must be a boolean mask (int32 of 0/1) or a float mask of the query's dtype ${query.dtype}, got ${mask.dtype}`,
-      );
-    const ok = shapes.some((want) => want.length === mask.ndim && want.every((d, i) => d === mask.shape[i]));
-    if (!ok)
-      throw new ShapeError(
-        `${label}: ${name} has shape ${formatShape(mask.shape)} but should be ${shapes.map(formatShape).join(' or ')} (query ${formatShape(query.shape)}, batchFirst ${this.batchFirst})`,
-      );
-  }
-
-  /** One additive float mask broadcastable to `[N, H, L, S + extra]`, or null. */
-  private mergedMask(
-    attnMask: Tensor | null,
-    keyPaddingMask: Tensor | null,
-    isCausal: boolean,
-    batched: boolean,
-    n: number,
-    l: number,
-    s: number,
-    extra: number,
-  ): Tensor | null {
-    const dtype = this.dtype;
-    const additive = (m: Tensor) => (m.dtype === 'int32' ? where(m, Number.NEGATIVE_INFINITY, 0).to(dtype) : m);
-    let mask: Tensor | null = null;
-    if (attnMask !== null) {
-      const a = additive(attnMask);
-      mask = a.ndim === 2 ? a : reshape(a, [batched ? n : 1, this.numHeads, l, s]);
-    } else if (isCausal) {
-      const tri = new (dtype === 'float64' ? Float64Array : Float32Array)(l * s);
-      for (let i = 0; i < l; i++) for (let j = i + 1; j < s; j++) tri[i * s + j] = Number.NEGATIVE_INFINITY;
-      mask = new Tensor(tri, [l, s], dtype);
-    }
-    if (keyPaddingMask !== null) {
-      const kpm = reshape(additive(keyPaddingMask), [n, 1, 1, s]);
-      mask = mask === null ? kpm : add(mask, kpm);
-    }
-    if (mask !== null && extra > 0) mask = pad(mask, [0, extra]);
-    return mask;
+    const args = checkForward(this, this.dtype, query, key, value, options);
+    return attend(this, this.dtype, this.generator, query, key, value, args);
   }
 
   override extraRepr(): string {
