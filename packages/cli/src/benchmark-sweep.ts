@@ -114,15 +114,14 @@ export function writeSweep(dir: string, plan: BenchmarkPlan): void {
  */
 export function readSweep(dir: string): BenchmarkPlan {
   const path = join(dir, SWEEP_FILE);
-  if (!existsSync(path))
-    throw new UsageError(`nabla merge: ${dir} has no ${SWEEP_FILE} (is it the --out of nabla benchmark?)`);
+  if (!existsSync(path)) throw new UsageError(`${dir} has no ${SWEEP_FILE} (is it the --out of nabla benchmark?)`);
   try {
     const plan = JSON.parse(readFileSync(path, 'utf8')) as BenchmarkPlan;
     if (plan.format !== 1 || !Array.isArray(plan.tasks) || !Array.isArray(plan.optimizers))
       throw new Error('not a plan');
     return plan;
   } catch (e) {
-    throw new UsageError(`nabla merge: ${path} is not a sweep plan (${(e as Error).message})`);
+    throw new UsageError(`${path} is not a sweep plan (${(e as Error).message})`);
   }
 }
 

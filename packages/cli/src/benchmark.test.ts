@@ -5,7 +5,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etaMs } from './benchmark';
+import { etaMs, ratiosText } from './benchmark';
 import type { BenchmarkResult } from './benchmark-result';
 import { metricsOf } from './benchmark-test-helpers';
 import type { TrialOutcome } from './benchmark-trial';
@@ -108,6 +108,21 @@ describe('nabla benchmark on a tiny sweep', () => {
     // The performance ratios the profiles count: 1 for the fastest of a task that someone reached.
     for (const t of r.targets)
       if (Object.values(t.steps).some((v) => v !== null)) expect(Math.min(...Object.values(t.ratios.steps))).toBe(1);
+    // ... printed under the leaderboard, a row per task, as results.json stores them (Infinity as a string there)
+    const ratio = (v: number | string) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : '-');
+    for (const out of [one.stdout, merged.stdout]) {
+      const lines = out.split('\n');
+      const at = lines.indexOf(
+        'performance ratios (time / steps to the target, over the fastest on the task; -: not reached):',
+      );
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1].split(/\s+/)).toEqual(['task', ...r.leaderboard.map((row) => row.name)]);
+      for (const [i, t] of r.targets.entries())
+        expect(lines[at + 3 + i].split(/\s{2,}/)).toEqual([
+          t.task,
+          ...r.leaderboard.map((row) => `${ratio(t.ratios.time[row.name])} / ${ratio(t.ratios.steps[row.name])}`),
+        ]);
+    }
     for (const id of ['leaderboard', 'profile-time', 'profile-steps', 'task-digits-mlp', 'quadratic-contour'])
       expect(html).toContain(`id="${id}"`);
     // Each tuned task gets compare's sensitivity chart: the chosen learning rate ringed.
@@ -175,7 +190,9 @@ describe('nabla benchmark on a tiny sweep', () => {
       writeFileSync(file, JSON.stringify(trial));
       const r = await run([...SWEEP, '--jobs', '1', '--out', `tampered-${name}`], dir);
       expect(r.code).toBe(2);
-      expect(r.stderr.split('\n')[0]).toBe(`nabla: ${file}: not a trial file (${message})`);
+      expect(r.stderr.split('\n')[0]).toBe(
+        `nabla benchmark: ${file}: not a trial file (${message}) (see nabla benchmark --help)`,
+      );
       const merged = await run(['merge', `tampered-${name}`, '--out', `merged-${name}`], dir);
       expect(merged.code).toBe(2);
       expect(merged.stderr).toContain(`${file}: not a trial file (${message})`);
@@ -193,11 +210,11 @@ describe('nabla benchmark: usage errors before anything runs', () => {
   const expectUsage = (r: Captured, message: string | RegExp) => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    const [line, hint, rest] = r.stderr.split('\n');
+    const [line, rest] = r.stderr.split('\n');
     expect(line).toMatch(
       typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message,
     );
-    expect(hint).toBe('(see nabla benchmark --help)');
+    expect(line).toMatch(/^nabla benchmark: .* \(see nabla benchmark --help\)$/);
     expect(rest).toBe('');
   };
 
@@ -257,6 +274,44 @@ describe('nabla benchmark: usage errors before anything runs', () => {
     );
     expect((await run(['help', 'merge'], dir)).stdout).toMatch(/^Usage: nabla merge DIR\.\.\. --out DIR/);
     expect((await run(['benchmrk'], dir)).stderr).toContain('valid commands: compare, help, benchmark, merge');
+  });
+});
+
+describe('the performance ratios printed under the leaderboard', () => {
+  it('shows time and steps over the fastest per task, in the leaderboard order, - where not reached', () => {
+    const text = ratiosText({
+      leaderboard: [
+        { name: 'adam', score: 0.9, stepsScore: 0.9, reached: 2, wins: 1 },
+        { name: 'sgd', score: 0.4, stepsScore: 0.5, reached: 1, wins: 1 },
+      ],
+      targets: [
+        {
+          task: 'quadratic',
+          timeMs: { sgd: null, adam: 12 },
+          steps: { sgd: null, adam: 30 },
+          ratios: {
+            time: { sgd: Number.POSITIVE_INFINITY, adam: 1 },
+            steps: { sgd: Number.POSITIVE_INFINITY, adam: 1 },
+          },
+        },
+        {
+          task: 'linear-regression',
+          timeMs: { sgd: 10, adam: 105.8 },
+          steps: { sgd: 40, adam: 43 },
+          ratios: { time: { sgd: 1, adam: 10.58 }, steps: { sgd: 1, adam: 1.078 } },
+        },
+      ],
+    });
+    expect(text).toBe(
+      [
+        'performance ratios (time / steps to the target, over the fastest on the task; -: not reached):',
+        'task                       adam          sgd',
+        '-----------------  ------------  -----------',
+        'quadratic           1.00 / 1.00        - / -',
+        'linear-regression  10.58 / 1.08  1.00 / 1.00',
+        '',
+      ].join('\n'),
+    );
   });
 });
 

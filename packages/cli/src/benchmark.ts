@@ -119,6 +119,47 @@ function leaderboardText(result: BenchmarkResult): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''].join('\n');
 }
 
+/** A performance ratio for the terminal: `1.00`, `2.31`; `-` when the target was not reached. */
+function formatRatio(ratio: number | undefined): string {
+  return ratio !== undefined && Number.isFinite(ratio) ? ratio.toFixed(2) : '-';
+}
+
+/**
+ * The performance ratios (results.json's `targets[].ratios`) as text, for the terminal: a row per task, a
+ * column per optimizer in the leaderboard's order, each cell its time and its steps to the target over the
+ * fastest optimizer's on that task (`1.00 / 1.00` for the fastest), `-` where it did not reach the target.
+ *
+ * @example
+ * ```ts
+ * ratiosText(result);
+ * // performance ratios (time / steps to the target, over the fastest on the task; -: not reached):
+ * // task       adam         sgd
+ * // ---------  -----------  -----------
+ * // quadratic  1.00 / 1.00  3.52 / 2.10
+ * ```
+ */
+export function ratiosText(result: Pick<BenchmarkResult, 'leaderboard' | 'targets'>): string {
+  const names = result.leaderboard.map((r) => r.name);
+  const rows = result.targets.map((t) => [
+    t.task,
+    ...names.map((n) => `${formatRatio(t.ratios.time[n])} / ${formatRatio(t.ratios.steps[n])}`),
+  ]);
+  const header = ['task', ...names];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [
+    'performance ratios (time / steps to the target, over the fastest on the task; -: not reached):',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+  ].join('\n');
+}
+
 /**
  * Run every group of `groups` through `pool`, storing each trial in `store` as it finishes and taking the
  * finished ones from it: first every tuning trial (task by task, the longest tasks first, each task's trials
@@ -275,7 +316,8 @@ export async function benchmarkCommand(argv: readonly string[], io: CliIO): Prom
 
 /**
  * Make the result of a finished sweep, write report.html, results.json and sweep.json into `outDir`
- * (atomically), and print the leaderboard: the end of `nabla benchmark` and of `nabla merge`.
+ * (atomically), and print the leaderboard and each task's performance ratios: the end of `nabla benchmark`
+ * and of `nabla merge`.
  *
  * @example
  * ```ts
@@ -298,7 +340,7 @@ export function writeBenchmark(
   });
   // The backends again under the leaderboard: with --quiet the first line, which names them, is not printed.
   io.stdout.write(
-    `${leaderboardText(result)}\n${backendSummary(plan)}.\n${
+    `${leaderboardText(result)}\n${ratiosText(result)}\n${backendSummary(plan)}.\n${
       result.machine === null ? '' : `${machineText(result.machine)}.\n`
     }${summary}.\nwrote ${outDir}/report.html, results.json\n`,
   );

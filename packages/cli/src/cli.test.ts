@@ -22,7 +22,7 @@ describe('usage errors: exit code 2, the valid values on stderr, nothing written
     const r = await run(['compare', '--task', 'quadratic', '--optimizers', 'sgd adamm', '--out', 'out'], dir);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^nabla: unknown optimizer "adamm"; valid optimizers: adadelta, adagrad, adam, /);
+    expect(r.stderr).toMatch(/^nabla compare: unknown optimizer "adamm"; valid optimizers: adadelta, adagrad, adam, /);
     expect(r.stderr).toContain('rmsprop');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
@@ -349,7 +349,7 @@ describe('a comparison', () => {
     const thrown = await run(['compare', '--task', 'quadratic', '--plugin', join(fixtures, 'throws-string.mjs')], dir);
     expect(thrown.code).toBe(2);
     expect(thrown.stderr.split('\n')[0]).toBe(
-      `nabla: --plugin: could not load ${join(fixtures, 'throws-string.mjs')}: boom`,
+      `nabla compare: --plugin: could not load ${join(fixtures, 'throws-string.mjs')}: boom (see nabla compare --help)`,
     );
     const clash = await run(['compare', '--task', 'quadratic', '--plugin', join(fixtures, 'sgd-clash.mjs')], dir);
     expect(clash.code).toBe(2);

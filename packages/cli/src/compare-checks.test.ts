@@ -41,8 +41,8 @@ describe('the new options are checked before anything runs', () => {
       const r = await run(['compare', '--task', 'digits-mlp', ...args, '--out', 'out'], dir);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      // One line, then the pointer to the help; no progress, no stack trace.
-      expect(r.stderr).toBe(`nabla: ${message}\n(see nabla compare --help)\n`);
+      // One line, ending with the pointer to the help; no progress, no stack trace.
+      expect(r.stderr).toBe(`nabla compare: ${message} (see nabla compare --help)\n`);
       expect(existsSync(join(dir, 'out'))).toBe(false);
     });
 
@@ -203,8 +203,7 @@ describe('--data DIR for the MNIST tasks', () => {
       const [first, ...rest] = r.stderr.split('\n');
       expect(first).toMatch(/^nabla compare: mnist-(mlp|cnn), 1 optimizer, 1 epoch, seed 0, backend wasm/);
       expect(rest).toEqual([
-        `nabla: --data ${data}: ${join(data, 't10k-images-idx3-ubyte')} ${message}`,
-        '(see nabla compare --help)',
+        `nabla compare: --data ${data}: ${join(data, 't10k-images-idx3-ubyte')} ${message} (see nabla compare --help)`,
         '',
       ]);
     }

@@ -39,9 +39,20 @@ async function helpFor(
 }
 
 /**
+ * The command an error of `argv` belongs to (`nabla help merge --plugin x` too: its plugins load for merge's
+ * help), or null when there is none to name: the error's prefix and the help it points to.
+ */
+function commandOf(argv: readonly string[]): string | null {
+  const [first, second] = argv;
+  const name = first === 'help' || first === '--help' || first === '-h' ? second : first;
+  return name !== undefined && Object.hasOwn(HELP, name) ? name : null;
+}
+
+/**
  * Run the `nabla` command with `argv` (the arguments after the program name) and return its exit
  * code: 0 on success, 1 when a run fails, 2 on a usage error (unknown command, task, optimizer,
- * option or hyperparameter; the message, on stderr, lists the valid ones, and nothing is written).
+ * option or hyperparameter; nothing is written, and one line on stderr, `nabla compare: what was wrong
+ * (see nabla compare --help)`, lists the valid ones).
  * The CLI entry (`cli.ts`) only calls this; tests call it in-process with fake streams.
  *
  * @example
@@ -87,9 +98,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (command === '__trial') return await trialWorker(process.stdin, io);
     throw new UsageError(`unknown command ${JSON.stringify(command)}${validList('commands', COMMANDS)}`);
   } catch (error) {
+    // The prefix is added here only: the messages thrown carry none.
+    const command = commandOf(argv);
+    const prefix = command === null ? 'nabla' : `nabla ${command}`;
     if (error instanceof UsageError) {
-      const topic = Object.hasOwn(HELP, argv[0] ?? '') ? argv[0] : 'compare';
-      io.stderr.write(`nabla: ${error.message}\n(see nabla ${topic} --help)\n`);
+      // One line: what was wrong (a message of several lines joined), then where the help is.
+      io.stderr.write(`${prefix}: ${error.message.trim().replace(/\s*\n\s*/g, ' ')} (see ${prefix} --help)\n`);
       return 2;
     }
     const message =
@@ -98,7 +112,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         : error instanceof Error
           ? (error.stack ?? error.message)
           : String(error);
-    io.stderr.write(`nabla: ${message}\n`);
+    io.stderr.write(`${prefix}: ${message}\n`);
     return 1;
   }
 }

@@ -35,9 +35,10 @@ describe('nabla merge', () => {
     const r = await run(['merge', 's1', 's3', '--out', 'all'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^nabla: nabla merge: the sweep is incomplete: \d+ of 4 optimizer-and-task groups lack finished trials \(finished shards found: 1\/3, 3\/3; missing: 2\/3\)/,
+      /^nabla merge: the sweep is incomplete: \d+ of 4 optimizer-and-task groups lack finished trials \(finished shards found: 1\/3, 3\/3; missing: 2\/3\)/,
     );
-    expect(r.stderr.split('\n')[1]).toBe('(see nabla merge --help)');
+    expect(r.stderr).toMatch(/ \(see nabla merge --help\)\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
   });
 
   it('refuses shards of another sweep, a directory that is not a sweep, and a missing --out', async () => {

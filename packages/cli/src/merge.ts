@@ -54,19 +54,19 @@ class MissingTrial extends Error {}
 export async function mergeCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseArgs(argv, MERGE_OPTIONS);
   if (parsed.positionals.length === 0)
-    throw new UsageError('nabla merge: give the output directories of the shards (nabla merge DIR... --out DIR)');
-  if (parsed.values.out === undefined) throw new UsageError('nabla merge: --out DIR is required');
+    throw new UsageError('give the output directories of the shards: nabla merge DIR... --out DIR');
+  if (parsed.values.out === undefined) throw new UsageError('--out DIR is required');
   const dirs = parsed.positionals.map((d) => {
     const dir = resolve(io.cwd, d);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new UsageError(`nabla merge: ${dir} is not a directory (give the --out of each shard)`);
+      throw new UsageError(`${dir} is not a directory (give the --out of each shard)`);
     return dir;
   });
   const plans = dirs.map(readSweep);
   for (const [i, plan] of plans.entries())
     if (JSON.stringify(plan) !== JSON.stringify(plans[0]))
       throw new UsageError(
-        `nabla merge: ${dirs[i]} holds another sweep than ${dirs[0]} (their sweep.json differ in ${firstDifference(
+        `${dirs[i]} holds another sweep than ${dirs[0]} (their sweep.json differ in ${firstDifference(
           plans[0] as unknown as Record<string, unknown>,
           plan as unknown as Record<string, unknown>,
         )}); merge only the shards of one nabla benchmark command`,
@@ -96,7 +96,7 @@ export async function mergeCommand(argv: readonly string[], io: CliIO): Promise<
     const count = marked.length > 0 ? Number(marked[0].split('/')[1]) : 0;
     const absent = Array.from({ length: count }, (_, i) => `${i + 1}/${count}`).filter((s) => !marked.includes(s));
     throw new UsageError(
-      `nabla merge: the sweep is incomplete: ${missing} of ${all.length} optimizer-and-task groups lack finished trials${
+      `the sweep is incomplete: ${missing} of ${all.length} optimizer-and-task groups lack finished trials${
         count > 0
           ? ` (finished shards found: ${marked.join(', ')}${absent.length > 0 ? `; missing: ${absent.join(', ')}` : ''})`
           : ''

@@ -195,11 +195,11 @@ export class TrialStore {
  * ```
  */
 export function mergeTrials(dirs: readonly string[], checkResult: ResultCheck = () => null): StoredTrial[] {
-  if (dirs.length === 0) throw new UsageError('nabla merge: give at least one output directory');
+  if (dirs.length === 0) throw new UsageError('give at least one output directory');
   const byKey = new Map<string, StoredTrial>();
   for (const dir of dirs) {
     if (!existsSync(join(dir, TRIALS_DIR)))
-      throw new UsageError(`nabla merge: ${dir} has no ${TRIALS_DIR}/ directory (is it a sweep's output?)`);
+      throw new UsageError(`${dir} has no ${TRIALS_DIR}/ directory (is it a sweep's output?)`);
     for (const t of new TrialStore(dir, checkResult).list()) if (!byKey.has(t.key)) byKey.set(t.key, t);
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
