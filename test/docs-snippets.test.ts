@@ -932,7 +932,7 @@ describe('guide: writing-an-optimizer-plugin', () => {
     });
     expect(result.failures).toEqual([]);
     expect(result.passed.slice(0, 4)).toEqual(['convex-quadratic', 'rosenbrock', 'param-groups', 'null-grads']);
-    expect(assertOptimizerConformance(signSgd, { name: 'signSgd', options: { lr: 0.01 } }).passed).toHaveLength(12);
+    expect(assertOptimizerConformance(signSgd, { name: 'signSgd', options: { lr: 0.01 } }).passed).toHaveLength(13);
   });
 
   it('the testkit reports a rule that advances state on null gradients', () => {

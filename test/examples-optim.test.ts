@@ -200,7 +200,7 @@ describe('examples/custom-optimizer', () => {
     for (const result of [plain, momentum]) {
       expect(result.failures).toEqual([]);
       expect(result.skipped).toEqual([]);
-      expect(result.passed).toHaveLength(12);
+      expect(result.passed).toHaveLength(13);
     }
   });
 });

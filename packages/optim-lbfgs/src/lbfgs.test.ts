@@ -257,7 +257,7 @@ describe('lbfgs', () => {
       skip: ['param-groups', 'null-grads'],
     });
     expect(result.failures).toEqual([]);
-    expect(result.passed.length).toBe(10);
+    expect(result.passed.length).toBe(11);
     const fixed = checkOptimizerConformance(lbfgs, {
       name: 'lbfgs',
       options: { lr: 0.1 },

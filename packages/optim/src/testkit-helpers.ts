@@ -1,7 +1,21 @@
 // Problems and helpers of the conformance testkit (`@nablajs/optim/testkit`): internal to it.
 import { type DType, matmul, type Tensor, type TypedArray, tensor } from '@nablajs/core';
-import type { Optimizer } from './types';
+import type { ConformanceFactory } from './testkit';
+import type { Optimizer, RuleCouplings } from './types';
 
+/** What every check receives: the factory, the options of `checkOptimizerConformance`, and what it couples. */
+export interface CheckContext {
+  couples: Required<RuleCouplings>;
+  factory: ConformanceFactory;
+  options: Record<string, unknown>;
+  invalid: Record<string, unknown>[];
+  /** The hyperparameters the hyperparam-changes check changes, when given (`ConformanceOptions.hyperparams`). */
+  hyperparams: readonly string[] | undefined;
+  dtype: DType;
+  steps: number;
+}
+
+/** How a check fails: `checkOptimizerConformance` reports its message as the check's failure. */
 export class CheckFailure extends Error {}
 
 export function fail(message: string): never {

@@ -85,6 +85,7 @@ describe('checkOptimizerConformance', () => {
         'rosenbrock',
         'param-groups',
         'null-grads',
+        'hyperparam-changes',
         'closure-required',
         'train-eval',
         'state-dict',
