@@ -1,3 +1,5 @@
+import { ValueError } from './errors';
+
 let gradEnabled = true;
 let anomalyEnabled = false;
 
@@ -22,6 +24,8 @@ export function setGradEnabled(enabled: boolean): boolean {
 
 /**
  * Run `fn` with gradient recording off: results do not require gradients and no graph is kept.
+ * `fn` must be synchronous: a Promise result is rejected with a `ValueError`, because recording would
+ * resume at its first `await` (wrap the synchronous parts inside the async function instead).
  *
  * @example
  * ```ts
@@ -31,16 +35,12 @@ export function setGradEnabled(enabled: boolean): boolean {
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
-  const prev = setGradEnabled(false);
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return withGradMode('noGrad', false, fn);
 }
 
 /**
- * Run `fn` with gradient recording on, even inside {@link noGrad}.
+ * Run `fn` with gradient recording on, even inside {@link noGrad}. Like {@link noGrad}, synchronous
+ * only: a Promise result is rejected.
  *
  * @example
  * ```ts
@@ -48,12 +48,26 @@ export function noGrad<T>(fn: () => T): T {
  * ```
  */
 export function enableGrad<T>(fn: () => T): T {
-  const prev = setGradEnabled(true);
+  return withGradMode('enableGrad', true, fn);
+}
+
+/** Run `fn` with recording set to `enabled`, restored after; `fn` must not return a Promise (named `name`). */
+function withGradMode<T>(name: string, enabled: boolean, fn: () => T): T {
+  const prev = setGradEnabled(enabled);
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = prev;
   }
+  if (
+    result instanceof Promise ||
+    (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function')
+  )
+    throw new ValueError(
+      `${name}: fn returned a Promise; ${name} covers synchronous code only (recording would resume at the first await): call ${name} around the synchronous parts inside the async function`,
+    );
+  return result;
 }
 
 /** Whether anomaly detection is on (see {@link detectAnomaly}). */

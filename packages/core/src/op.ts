@@ -186,10 +186,12 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
     setGradEnabled(recording);
   }
   if (isAnomalyEnabled()) checkFinite(out, spec.name, 'forward');
+  let attached = false;
   if (recording && spec.backward !== undefined) {
     let needsGrad = false;
     for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad) needsGrad = true;
     if (needsGrad) {
+      attached = true;
       // NOTE: a forward may hand back an input unchanged (a reshape to the same shape); the output
       // must still be a node of its own, so it gets a fresh Tensor over the same data.
       if (inputs.includes(out)) out = out.detach();
@@ -203,6 +205,9 @@ export function applyOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A)
       });
     }
   }
+  // An input handed back unchanged with no node recorded (inside noGrad, say) is a new tensor over the
+  // same data that does not require gradients, as PyTorch's views are: never the input itself.
+  if (!attached && out.requiresGrad && inputs.includes(out)) out = out.detach();
   return out;
 }
 
