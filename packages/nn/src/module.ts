@@ -10,6 +10,7 @@ import {
 } from '@nablajs/core';
 import { convertOwnTensors } from './module-convert';
 import { addForwardHook, type ForwardHook, type HookState } from './module-hooks';
+import { checkRegistered } from './module-registration';
 import { formatModule } from './module-repr';
 import {
   BUFFER_OPTIONS,
@@ -189,7 +190,10 @@ export abstract class Module {
 
   /**
    * This module and every module below it, each once, as `[dottedName, module]` pairs in registration
-   * order (this module first, named `prefix`).
+   * order (this module first, named `prefix`). Every walk of the tree goes through it, and throws a
+   * `ValueError` naming the field when a module of the tree has a field holding a module (or an array
+   * of them, or a tensor that requires gradients) that was never registered (PyTorch registers on
+   * assignment; here it would be silently left out); an ES private field (`#name`) is not checked.
    *
    * @example
    * ```ts
@@ -206,6 +210,10 @@ export abstract class Module {
       for (const [childName, child] of m.moduleMap) if (child !== null) visit(child, dottedName(name, childName));
     };
     visit(this, prefix);
+    const registered = new Set<Tensor>();
+    for (const [, m] of out)
+      for (const map of [m.parameterMap, m.bufferMap]) for (const t of map.values()) if (t !== null) registered.add(t);
+    checkRegistered('Module', out, registered, (v): v is Module => v instanceof Module);
     return out;
   }
 
@@ -484,6 +492,7 @@ export abstract class Module {
       legacyNames: m.legacyNames,
       children: m.moduleMap,
     });
+    this.namedModules(); // the check for unregistered fields
     const out: Array<[string, Tensor]> = [];
     collectStateEntries(this, registriesOf, '', out, new Set(), legacy);
     return out;
