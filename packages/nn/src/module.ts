@@ -10,7 +10,7 @@ import {
 } from '@nablajs/core';
 import { convertOwnTensors } from './module-convert';
 import { addForwardHook, type ForwardHook, type HookState } from './module-hooks';
-import { checkRegistered } from './module-registration';
+import { checkRegistered, type RegistrationView } from './module-registration';
 import { formatModule } from './module-repr';
 import {
   BUFFER_OPTIONS,
@@ -59,6 +59,12 @@ export { parameter } from './parameter';
  * const y = model.forward(randn([2, 4])); // shape [2, 3]
  * ```
  */
+/** Whether `map` holds `value` (a linear scan: a module registers a handful of tensors). */
+function mapHas(map: ReadonlyMap<string, Tensor | null>, value: Tensor): boolean {
+  for (const v of map.values()) if (v === value) return true;
+  return false;
+}
+
 export abstract class Module {
   /** Whether the module is in training mode (see {@link Module.train} and {@link Module.eval}). */
   training = true;
@@ -74,6 +80,14 @@ export abstract class Module {
   abstract forward(...inputs: unknown[]): unknown;
 
   // ---- registration ----------------------------------------------------------------------------
+
+  /** How {@link checkRegistered} reads the private registries (one object: the check runs on every walk). */
+  private static readonly registrationView: RegistrationView = {
+    isModule: (v): v is Module => v instanceof Module,
+    ownsTensor: (m, t) => mapHas(m.parameterMap, t) || mapHas(m.bufferMap, t),
+    allTensors: (tree) =>
+      new Set(tree.flatMap(([, m]) => [...m.parameterMap.values(), ...m.bufferMap.values()])) as Set<Tensor>,
+  };
 
   private checkName(fn: string, name: string, own: Map<string, unknown>): void {
     if (typeof name !== 'string' || name === '')
@@ -210,10 +224,7 @@ export abstract class Module {
       for (const [childName, child] of m.moduleMap) if (child !== null) visit(child, dottedName(name, childName));
     };
     visit(this, prefix);
-    const registered = new Set<Tensor>();
-    for (const [, m] of out)
-      for (const map of [m.parameterMap, m.bufferMap]) for (const t of map.values()) if (t !== null) registered.add(t);
-    checkRegistered('Module', out, registered, (v): v is Module => v instanceof Module);
+    checkRegistered('Module', out, seen, Module.registrationView);
     return out;
   }
 
