@@ -36,7 +36,8 @@ export interface GroupSlot {
  * take, leaves, and in no other group. Errors name the optimizer `name` and the parameter.
  */
 export function checkGroupParams(name: string, params: readonly Tensor[], groups: readonly ParamGroup[]): void {
-  const seen = new Set<Tensor>(groups.flatMap((g) => g.params));
+  const earlier = new Set<Tensor>(groups.flatMap((g) => g.params));
+  const seen = new Map<Tensor, number>();
   params.forEach((p, i) => {
     if (p === null || typeof p !== 'object' || !('data' in p) || !('shape' in p))
       throw new ValueError(`${name}: params[${i}] of group ${groups.length} is not a Tensor`);
@@ -46,8 +47,11 @@ export function checkGroupParams(name: string, params: readonly Tensor[], groups
       throw new ValueError(
         `${name}: params[${i}] is not a leaf tensor (it was computed by an op); optimize its leaves`,
       );
-    if (seen.has(p)) throw new ValueError(`${name}: params[${i}] appears in more than one parameter group`);
-    seen.add(p);
+    if (earlier.has(p)) throw new ValueError(`${name}: params[${i}] appears in more than one parameter group`);
+    const first = seen.get(p);
+    if (first !== undefined)
+      throw new ValueError(`${name}: params[${i}] is the same tensor as params[${first}]; give each parameter once`);
+    seen.set(p, i);
   });
 }
 

@@ -176,7 +176,10 @@ describe('optimizer runtime', () => {
     );
     expect(() => sgd([tensor([1], { dtype: 'int32' })])).toThrow(DTypeError);
     const p = param([1]);
-    expect(() => sgd([p, p])).toThrow(/more than one parameter group/);
+    expect(() => sgd([p, p])).toThrow('test-sgd: params[1] is the same tensor as params[0]; give each parameter once');
+    expect(() => sgd([{ params: [p] }, { params: [param([2]), p] }])).toThrow(
+      'test-sgd: params[1] appears in more than one parameter group',
+    );
     expect(() => sgd([p.mul(2)])).toThrow(/not a leaf/);
     const opt = sgd([param([1])]);
     expect(() => opt.step((() => undefined) as never)).toThrow(/closure must return the loss/);
