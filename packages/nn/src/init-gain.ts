@@ -5,8 +5,15 @@
 import { type Tensor, ValueError } from '@nablajs/core';
 import { checkFinite, checkTensor } from './init-common';
 
-/** The nonlinearities {@link calculateGain} knows, in lowerCamelCase (PyTorch's names, camelCased). */
+/**
+ * The nonlinearities {@link calculateGain} knows, in lowerCamelCase (PyTorch's names, camelCased); PyTorch's
+ * own spellings (`'leaky_relu'`, `'conv_transpose2d'`, ...) are accepted too.
+ */
 export type Nonlinearity =
+  | 'leaky_relu'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
   | 'linear'
   | 'conv1d'
   | 'conv2d'
@@ -31,6 +38,7 @@ export type Nonlinearity =
  * ```ts
  * calculateGain('relu'); // 1.4142135623730951
  * calculateGain('leakyRelu', 0.2); // √(2 / 1.04)
+ * calculateGain('leaky_relu', 0.2); // the same, by PyTorch's name
  * ```
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
@@ -42,13 +50,17 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'convTranspose1d':
     case 'convTranspose2d':
     case 'convTranspose3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
     case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
     case 'relu':
       return Math.SQRT2;
-    case 'leakyRelu': {
+    case 'leakyRelu':
+    case 'leaky_relu': {
       const slope = param ?? 0.01;
       checkFinite('calculateGain', 'param (the negative slope)', slope);
       return Math.sqrt(2 / (1 + slope * slope));
@@ -57,7 +69,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return 3 / 4;
     default:
       throw new ValueError(
-        `calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}; expected one of linear, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, sigmoid, tanh, relu, leakyRelu, selu`,
+        `calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}; expected one of linear, conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, sigmoid, tanh, relu, leakyRelu, selu (or PyTorch's leaky_relu, conv_transpose1d, ...)`,
       );
   }
 }

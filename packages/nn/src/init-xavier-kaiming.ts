@@ -6,8 +6,11 @@ import { checkFinite, checkTensor, INIT_OPTIONS, type InitOptions } from './init
 import { normal, uniform } from './init-fill';
 import { calculateFanInAndFanOut, calculateGain, type Nonlinearity } from './init-gain';
 
-/** Which fan {@link kaimingUniform} and {@link kaimingNormal} scale by: `'fanIn'` keeps the forward variance, `'fanOut'` the backward one. */
-export type FanMode = 'fanIn' | 'fanOut';
+/**
+ * Which fan {@link kaimingUniform} and {@link kaimingNormal} scale by: `'fanIn'` keeps the forward variance,
+ * `'fanOut'` the backward one (PyTorch's `'fan_in'` and `'fan_out'` are accepted too).
+ */
+export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
 /** Options of {@link kaimingUniform} and {@link kaimingNormal}, with PyTorch's defaults. */
 export interface KaimingOptions extends InitOptions {
@@ -66,10 +69,12 @@ export function xavierNormal(tensor: Tensor, gain = 1, options: InitOptions = {}
 function kaimingStd(fn: string, tensor: Tensor, options: KaimingOptions): number {
   checkOptions(fn, options, KAIMING_OPTIONS);
   const { a = 0, mode = 'fanIn', nonlinearity = 'leakyRelu' } = options;
-  if (mode !== 'fanIn' && mode !== 'fanOut')
-    throw new ValueError(`${fn}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+  if (mode !== 'fanIn' && mode !== 'fanOut' && mode !== 'fan_in' && mode !== 'fan_out')
+    throw new ValueError(
+      `${fn}: mode must be 'fanIn' or 'fanOut' (or 'fan_in', 'fan_out'), got ${JSON.stringify(mode)}`,
+    );
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor, fn);
-  const fan = mode === 'fanIn' ? fanIn : fanOut;
+  const fan = mode === 'fanIn' || mode === 'fan_in' ? fanIn : fanOut;
   if (fan === 0)
     throw new ValueError(`${fn}: cannot initialise a tensor with zero ${mode} (shape ${JSON.stringify(tensor.shape)})`);
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);

@@ -68,6 +68,10 @@ describe('calculateGain', () => {
     expect(calculateGain('leakyRelu', 0.2)).toBeCloseTo(1.3867504905630728, 15);
     expect(calculateGain('leakyRelu', Math.sqrt(5))).toBeCloseTo(Math.sqrt(1 / 3), 15);
     expect(calculateGain('selu')).toBe(0.75);
+    // PyTorch's own spellings
+    expect(calculateGain('leaky_relu', 0.2)).toBe(calculateGain('leakyRelu', 0.2));
+    expect(calculateGain('leaky_relu')).toBe(calculateGain('leakyRelu'));
+    expect(calculateGain('conv_transpose2d')).toBe(1);
     expect(() => calculateGain('swish' as 'relu')).toThrow(/calculateGain: unsupported nonlinearity "swish"/);
   });
 
@@ -179,9 +183,18 @@ describe('Xavier and Kaiming', () => {
 
   it('reject tensors without fans and unknown modes', () => {
     expect(() => xavierUniform(f64([5]))).toThrow(/xavierUniform: fan in and fan out can not be computed/);
-    expect(() => kaimingNormal(f64([3, 3]), { mode: 'fan_in' as 'fanIn' })).toThrow(
-      `kaimingNormal: mode must be 'fanIn' or 'fanOut', got "fan_in"`,
+    expect(() => kaimingNormal(f64([3, 3]), { mode: 'fan' as 'fanIn' })).toThrow(
+      `kaimingNormal: mode must be 'fanIn' or 'fanOut' (or 'fan_in', 'fan_out'), got "fan"`,
     );
+    // PyTorch's spellings of the modes draw the same values
+    for (const [torchName, name] of [
+      ['fan_in', 'fanIn'],
+      ['fan_out', 'fanOut'],
+    ] as const) {
+      const a = kaimingNormal(f64([4, 6]), { mode: torchName, ...gen(3) });
+      const b = kaimingNormal(f64([4, 6]), { mode: name, ...gen(3) });
+      expect(Array.from(a.values)).toEqual(Array.from(b.values));
+    }
     expect(() => xavierNormal(zerosTensor([2, 2], { dtype: 'int32' }))).toThrow(DTypeError);
   });
 });
