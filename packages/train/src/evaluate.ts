@@ -17,14 +17,27 @@ import type { Logs, Trainable } from './types';
 /** The loss function of the loop: `(output, targets) => scalar loss`. */
 export type LossFn = (output: Tensor, targets: Tensor) => Tensor;
 
+/**
+ * A loss given as an object with `forward(output, targets)`: a loss module of `@nablajs/nn`
+ * (`new CrossEntropyLoss({ labelSmoothing: 0.1 })`), as a PyTorch loop takes `criterion = nn.CrossEntropyLoss()`.
+ *
+ * @example
+ * ```ts
+ * fit({ model, data, loss: new CrossEntropyLoss({ labelSmoothing: 0.1 }), optimizer, epochs: 5 });
+ * ```
+ */
+export interface LossModule {
+  forward(output: Tensor, targets: Tensor): Tensor;
+}
+
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
   /** The model (switched to eval mode while evaluating, then back). */
   model: Trainable;
   /** Batches of `[inputs, targets]`, or `{ x, y }` tensors. */
   data: TrainData;
-  /** The loss function. */
-  loss: LossFn;
+  /** The loss function, or a loss module (see {@link LossModule}). */
+  loss: LossFn | LossModule;
   /** Metrics to report besides the loss. */
   metrics?: MetricsOptions;
   /** Samples per batch for `{ x, y }` data (default `'full'`). */
@@ -61,11 +74,14 @@ export function checkModel(fn: string, model: unknown): Trainable {
  * @internal
  */
 export function checkLoss(fn: string, loss: unknown): LossFn {
-  if (typeof loss !== 'function')
-    throw new ValueError(
-      `${fn}: loss must be a function (output, targets) => scalar tensor, like crossEntropy or mseLoss`,
-    );
-  return loss as LossFn;
+  if (typeof loss === 'function') return loss as LossFn;
+  if (typeof loss === 'object' && loss !== null && typeof (loss as LossModule).forward === 'function') {
+    const module = loss as LossModule;
+    return (output, targets) => module.forward(output, targets);
+  }
+  throw new ValueError(
+    `${fn}: loss must be a function (output, targets) => scalar tensor, like crossEntropy or mseLoss, or a loss module with forward(output, targets), like new CrossEntropyLoss()`,
+  );
 }
 
 /**

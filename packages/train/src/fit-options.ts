@@ -2,7 +2,7 @@
 import { type Generator, optionNames } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import type { TrainData } from './batches';
-import type { LossFn } from './evaluate';
+import type { LossFn, LossModule } from './evaluate';
 import type { fit } from './fit';
 import type { MetricsOptions } from './metrics';
 import type { metricsPlugin } from './plugins/metrics';
@@ -16,8 +16,11 @@ export interface FitOptions {
    * `DataLoader`), or `{ x, y }` tensors batched by the loop with `batchSize` and `shuffle`.
    */
   data: TrainData;
-  /** The loss function, `(output, targets) => scalar` (`crossEntropy`, `mseLoss`, ...). */
-  loss: LossFn;
+  /**
+   * The loss function, `(output, targets) => scalar` (`crossEntropy`, `mseLoss`, ...), or a loss module with
+   * `forward(output, targets)` (`new CrossEntropyLoss({ labelSmoothing: 0.1 })`, see {@link LossModule}).
+   */
+  loss: LossFn | LossModule;
   /** The optimizer, stepped by the built-in plugin on `step`; `null` when a plugin of yours updates the parameters. */
   optimizer: Optimizer | null;
   /** The index of the epoch at which training ends (Keras' `epochs`): epochs `initialEpoch .. epochs-1` run. */

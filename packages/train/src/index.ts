@@ -23,7 +23,15 @@ export {
 } from './checkpoint';
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
 export { type ContextOptions, createContext, type LoopContext } from './context';
-export { type EvaluateOptions, evaluate, type InputsOnly, type LossFn, type PredictData, predict } from './evaluate';
+export {
+  type EvaluateOptions,
+  evaluate,
+  type InputsOnly,
+  type LossFn,
+  type LossModule,
+  type PredictData,
+  predict,
+} from './evaluate';
 export { EventBus, isTrainEvent, subscribePlugin } from './events';
 export { type FitResult, fit } from './fit';
 export type { FitOptions } from './fit-options';

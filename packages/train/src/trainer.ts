@@ -1,7 +1,16 @@
 import { checkOptions, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { batchSource, type TrainData } from './batches';
-import { checkLoss, checkModel, evaluateSource, inEvalMode, type LossFn, type PredictData, predict } from './evaluate';
+import {
+  checkLoss,
+  checkModel,
+  evaluateSource,
+  inEvalMode,
+  type LossFn,
+  type LossModule,
+  type PredictData,
+  predict,
+} from './evaluate';
 import { type FitResult, fit } from './fit';
 import { FIT_OPTIONS, type FitOptions } from './fit-options';
 import { type MetricFn, type MetricsOptions, resolveMetrics } from './metrics';
@@ -12,8 +21,8 @@ import type { Logs, Trainable, TrainPlugin } from './types';
 export interface TrainerOptions {
   /** The model. */
   model: Trainable;
-  /** The loss function. */
-  loss: LossFn;
+  /** The loss function, or a loss module (see {@link LossModule}). */
+  loss: LossFn | LossModule;
   /** The optimizer, or null when a plugin on `step` updates the parameters. */
   optimizer: Optimizer | null;
   /** Plugins used by every `fit` call (before the call's own plugins). */
