@@ -59,12 +59,6 @@ export { parameter } from './parameter';
  * const y = model.forward(randn([2, 4])); // shape [2, 3]
  * ```
  */
-/** Whether `map` holds `value` (a linear scan: a module registers a handful of tensors). */
-function mapHas(map: ReadonlyMap<string, Tensor | null>, value: Tensor): boolean {
-  for (const v of map.values()) if (v === value) return true;
-  return false;
-}
-
 export abstract class Module {
   /** Whether the module is in training mode (see {@link Module.train} and {@link Module.eval}). */
   training = true;
@@ -607,4 +601,10 @@ export abstract class Module {
     const extra = this.extraRepr();
     return formatModule(this.typeName(), extra, this.moduleMap);
   }
+}
+
+/** Whether `map` holds `value` (a linear scan: a module registers a handful of tensors). */
+function mapHas(map: ReadonlyMap<string, Tensor | null>, value: Tensor): boolean {
+  for (const v of map.values()) if (v === value) return true;
+  return false;
 }

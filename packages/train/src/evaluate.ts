@@ -27,6 +27,7 @@ export type LossFn = (output: Tensor, targets: Tensor) => Tensor;
  * ```
  */
 export interface LossModule {
+  /** The scalar loss of a batch's `output` against its `targets`. */
   forward(output: Tensor, targets: Tensor): Tensor;
 }
 
