@@ -119,7 +119,9 @@ export {
 } from './op';
 export { abs } from './ops/abs';
 export { add } from './ops/add';
+export { all, any } from './ops/any-all';
 export { argmax, argmin } from './ops/argmax';
+export { atan2 } from './ops/atan2';
 export * from './ops/attention-ops';
 export { type AvgPool2dOptions, avgPool2d } from './ops/avg-pool2d';
 export { cast } from './ops/cast';
@@ -130,16 +132,21 @@ export { eq, ge, gt, le, lt, ne } from './ops/compare';
 export { cat, concat } from './ops/concat';
 export { type Conv2dOptions, conv2d, type Size2d } from './ops/conv2d';
 export { cos } from './ops/cos';
+export { cumprod } from './ops/cumprod';
+export { cumsum } from './ops/cumsum';
 export { div } from './ops/div';
 export { dot } from './ops/dot';
 export { elu } from './ops/elu';
+export { erf } from './ops/erf';
 export { exp } from './ops/exp';
 export { broadcastTo, expand } from './ops/expand';
 export { expm1 } from './ops/expm1';
 export { flatten } from './ops/flatten';
+export { flip } from './ops/flip';
 export { gather } from './ops/gather';
 export { type GeluApproximation, gelu } from './ops/gelu';
 export { indexSelect } from './ops/index-select';
+export { isfinite, isinf, isnan } from './ops/isnan';
 export { layerNorm } from './ops/layer-norm';
 export { leakyRelu } from './ops/leaky-relu';
 export { type EighOptions, type EighResult, eigh } from './ops/linalg/eigh';
@@ -171,8 +178,11 @@ export { pow } from './ops/pow';
 export { prod } from './ops/prod';
 export { reciprocal } from './ops/reciprocal';
 export { relu } from './ops/relu';
+export { fmod, remainder } from './ops/remainder';
 export * from './ops/resample-ops';
 export { reshape } from './ops/reshape';
+export { roll } from './ops/roll';
+export { ceil, floor, type RoundOptions, round, trunc } from './ops/rounding';
 export { rsqrt } from './ops/rsqrt';
 export { scatterAdd } from './ops/scatter-add';
 export { sigmoid } from './ops/sigmoid';
@@ -182,6 +192,15 @@ export { sin } from './ops/sin';
 export { type SliceSpec, slice } from './ops/slice';
 export { softmax } from './ops/softmax';
 export { softplus } from './ops/softplus';
+export {
+  type ArgsortOptions,
+  argsort,
+  type SortOptions,
+  type SortResult,
+  sort,
+  type TopkOptions,
+  topk,
+} from './ops/sort';
 export { split } from './ops/split';
 export { sqrt } from './ops/sqrt';
 export { square } from './ops/square';
@@ -193,6 +212,7 @@ export { take } from './ops/take';
 export { tanh } from './ops/tanh';
 export { tile } from './ops/tile';
 export { transpose } from './ops/transpose';
+export { tril, triu } from './ops/tril';
 export { unsqueeze } from './ops/unsqueeze';
 export { std, type VarianceOptions, variance } from './ops/variance';
 export { where } from './ops/where';

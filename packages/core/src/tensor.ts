@@ -19,23 +19,30 @@ import { getBufferPool, trackInScope, untrack } from './lifetime';
 import type { GradNode } from './op';
 import { abs } from './ops/abs';
 import { add } from './ops/add';
+import { all, any } from './ops/any-all';
 import { argmax, argmin } from './ops/argmax';
+import { atan2 } from './ops/atan2';
 import { cast } from './ops/cast';
 import { chunk } from './ops/chunk';
 import { clamp } from './ops/clamp';
 import { clone } from './ops/clone';
 import { eq, ge, gt, le, lt, ne } from './ops/compare';
 import { cos } from './ops/cos';
+import { cumprod } from './ops/cumprod';
+import { cumsum } from './ops/cumsum';
 import { div } from './ops/div';
 import { dot } from './ops/dot';
 import { elu } from './ops/elu';
+import { erf } from './ops/erf';
 import { exp } from './ops/exp';
 import { expand } from './ops/expand';
 import { expm1 } from './ops/expm1';
 import { flatten } from './ops/flatten';
+import { flip } from './ops/flip';
 import { gather } from './ops/gather';
 import { type GeluApproximation, gelu } from './ops/gelu';
 import { indexSelect } from './ops/index-select';
+import { isfinite, isinf, isnan } from './ops/isnan';
 import { leakyRelu } from './ops/leaky-relu';
 import { log } from './ops/log';
 import { logSigmoid } from './ops/log-sigmoid';
@@ -56,7 +63,10 @@ import { pow } from './ops/pow';
 import { prod } from './ops/prod';
 import { reciprocal } from './ops/reciprocal';
 import { relu } from './ops/relu';
+import { fmod, remainder } from './ops/remainder';
 import { reshape } from './ops/reshape';
+import { roll } from './ops/roll';
+import { ceil, floor, type RoundOptions, round, trunc } from './ops/rounding';
 import { rsqrt } from './ops/rsqrt';
 import { sigmoid } from './ops/sigmoid';
 import { sign } from './ops/sign';
@@ -65,6 +75,15 @@ import { sin } from './ops/sin';
 import { type SliceSpec, slice } from './ops/slice';
 import { softmax } from './ops/softmax';
 import { softplus } from './ops/softplus';
+import {
+  type ArgsortOptions,
+  argsort,
+  type SortOptions,
+  type SortResult,
+  sort,
+  type TopkOptions,
+  topk,
+} from './ops/sort';
 import { split } from './ops/split';
 import { sqrt } from './ops/sqrt';
 import { square } from './ops/square';
@@ -74,6 +93,7 @@ import { sum } from './ops/sum';
 import { tanh } from './ops/tanh';
 import { tile } from './ops/tile';
 import { transpose } from './ops/transpose';
+import { tril, triu } from './ops/tril';
 import { unsqueeze } from './ops/unsqueeze';
 import { std, type VarianceOptions, variance } from './ops/variance';
 import { getResidency } from './residency';
@@ -1065,6 +1085,94 @@ export class Tensor {
   /** See {@link matmul}. */
   matmul(other: Tensor): Tensor {
     return matmul(this, other);
+  }
+  /** See {@link floor}. */
+  floor(): Tensor {
+    return floor(this);
+  }
+  /** See {@link ceil}. */
+  ceil(): Tensor {
+    return ceil(this);
+  }
+  /** See {@link round}. */
+  round(options?: RoundOptions): Tensor {
+    return round(this, options);
+  }
+  /** See {@link trunc}. */
+  trunc(): Tensor {
+    return trunc(this);
+  }
+  /** See {@link isnan}. */
+  isnan(): Tensor {
+    return isnan(this);
+  }
+  /** See {@link isinf}. */
+  isinf(): Tensor {
+    return isinf(this);
+  }
+  /** See {@link isfinite}. */
+  isfinite(): Tensor {
+    return isfinite(this);
+  }
+  /** See {@link erf}. */
+  erf(): Tensor {
+    return erf(this);
+  }
+  /** See {@link atan2}. */
+  atan2(other: TensorLike): Tensor {
+    return atan2(this, other);
+  }
+  /** See {@link remainder}. */
+  remainder(other: TensorLike): Tensor {
+    return remainder(this, other);
+  }
+  /** See {@link fmod}. */
+  fmod(other: TensorLike): Tensor {
+    return fmod(this, other);
+  }
+  /** See {@link cumsum}. */
+  cumsum(axis: number): Tensor {
+    return cumsum(this, axis);
+  }
+  /** See {@link cumprod}. */
+  cumprod(axis: number): Tensor {
+    return cumprod(this, axis);
+  }
+  /** See {@link flip}. */
+  flip(axes: number | readonly number[]): Tensor {
+    return flip(this, axes);
+  }
+  /** See {@link roll}. */
+  roll(shifts: number | readonly number[], axes?: number | readonly number[] | null): Tensor {
+    return roll(this, shifts, axes);
+  }
+  /** See {@link tril}. */
+  tril(diagonal?: number): Tensor {
+    return tril(this, diagonal);
+  }
+  /** See {@link triu}. */
+  triu(diagonal?: number): Tensor {
+    return triu(this, diagonal);
+  }
+  /** See {@link sort}. */
+  sort(axis?: number, options?: SortOptions): SortResult {
+    return sort(this, axis, options);
+  }
+  /** See {@link argsort}. */
+  argsort(axis?: number, options?: ArgsortOptions): Tensor {
+    return argsort(this, axis, options);
+  }
+  /** See {@link topk}. */
+  topk(k: number, axis?: number, options?: TopkOptions): SortResult {
+    return topk(this, k, axis, options);
+  }
+  /** See {@link any}. */
+  any(axis?: Axis, keepdims?: boolean): Tensor {
+    return any(this, axis, keepdims);
+  }
+  /** See {@link all}. */
+  all(axis?: Axis, keepdims?: boolean): Tensor {
+    return all(this, axis, keepdims);
   }
   /** See {@link dot}. */
   dot(other: Tensor): Tensor {
