@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AxisError,
-  arange,
-  enableGrad,
-  Generator,
-  gradcheck,
-  gradients,
-  randn,
-  gradgradcheck as rawGradgradcheck,
-  type Tensor,
-  tensor,
-  ValueError,
-} from '../index';
+import { AxisError, arange, Generator, gradcheck, gradients, randn, type Tensor, tensor, ValueError } from '../index';
 import { cumprod } from './cumprod';
 import { cumsum } from './cumsum';
-
-// NOTE: gradcheck evaluates its function under noGrad for finite differences, so the first-order
-// gradients that gradgradcheck differentiates must be recorded explicitly.
-function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): boolean {
-  return rawGradgradcheck((...xs: Tensor[]) => enableGrad(() => f(...xs)), inputs);
-}
-
-function rnd(shape: number[], seed = 1, requiresGrad = true): Tensor {
-  return randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad });
-}
+import { gradgradcheck, rnd } from './grad-test-helpers';
 
 /** float64 leaf with the given values (zeros included), for finite differences. */
 function leaf(values: number[][], requiresGrad = true): Tensor {

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
 import { erf as erfScalar } from '../kernels/cpu/erf';
+import type { Tensor } from '../tensor';
 import { exp } from './exp';
 import { mul } from './mul';
 import { neg } from './neg';

@@ -2,30 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
   AxisError,
   arange,
-  enableGrad,
   Generator,
   gradcheck,
   gradients,
   randn,
-  gradgradcheck as rawGradgradcheck,
   ShapeError,
   type Tensor,
   tensor,
   ValueError,
 } from '../index';
 import { flip } from './flip';
+import { gradgradcheck, rnd } from './grad-test-helpers';
 import { roll } from './roll';
 import { tril, triu } from './tril';
-
-// NOTE: gradcheck evaluates its function under noGrad for finite differences, so the first-order
-// gradients that gradgradcheck differentiates must be recorded explicitly.
-function gradgradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): boolean {
-  return rawGradgradcheck((...xs: Tensor[]) => enableGrad(() => f(...xs)), inputs);
-}
-
-function rnd(shape: number[], seed = 1, requiresGrad = true): Tensor {
-  return randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad });
-}
 
 const x23 = () =>
   tensor([

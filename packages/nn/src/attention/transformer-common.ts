@@ -7,6 +7,7 @@ import { LayerNorm } from '../layers/layer-norm';
 import { Linear } from '../layers/linear';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
 import { Module } from '../module';
+import { ModuleList } from '../module-list';
 import { INIT_GENERATOR, type WithInitGenerator } from './internal';
 import { MultiheadAttention } from './multihead-attention';
 
@@ -186,4 +187,24 @@ export function checkStack(
   checkInt(label, 'numLayers', numLayers, 1);
   if (norm !== null && norm !== undefined && !(norm instanceof Module))
     throw new ValueError(`${label}: norm must be a Module or null, got ${typeof norm}`);
+}
+
+/**
+ * The checked options, layer copies and final norm of a stack (`TransformerEncoder`, `TransformerDecoder`),
+ * registered on `stack` as `layers` (a ModuleList of `numLayers` copies of `layer`) and `norm`.
+ */
+export function registerStack<L extends Module & { copy(): L }>(
+  stack: Module,
+  label: string,
+  layer: L,
+  kind: new (...args: never[]) => L,
+  numLayers: number,
+  options: TransformerStackOptions,
+): { layers: ModuleList; norm: Module | null } {
+  checkOptions(label, options ?? undefined, STACK_OPTIONS);
+  const { norm = null } = options ?? {};
+  checkStack(label, layer, kind, numLayers, norm);
+  const copies: L[] = [];
+  for (let i = 0; i < numLayers; i++) copies.push(layer.copy());
+  return { layers: stack.registerModule('layers', new ModuleList(copies)), norm: stack.registerModule('norm', norm) };
 }

@@ -7,17 +7,16 @@ import type { LayerNorm } from '../layers/layer-norm';
 import type { Linear } from '../layers/linear';
 import { formatShape } from '../layers/util';
 import { Module } from '../module';
-import { ModuleList } from '../module-list';
+import type { ModuleList } from '../module-list';
 import { INIT_GENERATOR } from './internal';
 import type { MultiheadAttention } from './multihead-attention';
 import {
   buildLayer,
   checkSequence,
-  checkStack,
   feedForward,
   type ResolvedOptions,
+  registerStack,
   residualBlocks,
-  STACK_OPTIONS,
   type TransformerActivation,
   type TransformerLayerOptions,
   type TransformerStackOptions,
@@ -195,14 +194,10 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
-    checkOptions('TransformerDecoder', options ?? undefined, STACK_OPTIONS);
-    const { norm = null } = options ?? {};
-    checkStack('TransformerDecoder', decoderLayer, TransformerDecoderLayer, numLayers, norm);
+    const stack = registerStack(this, 'TransformerDecoder', decoderLayer, TransformerDecoderLayer, numLayers, options);
     this.numLayers = numLayers;
-    const copies: TransformerDecoderLayer[] = [];
-    for (let i = 0; i < numLayers; i++) copies.push(decoderLayer.copy());
-    this.layers = this.registerModule('layers', new ModuleList(copies));
-    this.norm = this.registerModule('norm', norm);
+    this.layers = stack.layers;
+    this.norm = stack.norm;
   }
 
   /**

@@ -5,17 +5,16 @@ import type { Dropout } from '../layers/dropout';
 import type { LayerNorm } from '../layers/layer-norm';
 import type { Linear } from '../layers/linear';
 import { Module } from '../module';
-import { ModuleList } from '../module-list';
+import type { ModuleList } from '../module-list';
 import { INIT_GENERATOR } from './internal';
 import type { MultiheadAttention } from './multihead-attention';
 import {
   buildLayer,
   checkSequence,
-  checkStack,
   feedForward,
   type ResolvedOptions,
+  registerStack,
   residualBlocks,
-  STACK_OPTIONS,
   type TransformerActivation,
   type TransformerLayerOptions,
   type TransformerStackOptions,
@@ -175,14 +174,10 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
-    checkOptions('TransformerEncoder', options ?? undefined, STACK_OPTIONS);
-    const { norm = null } = options ?? {};
-    checkStack('TransformerEncoder', encoderLayer, TransformerEncoderLayer, numLayers, norm);
+    const stack = registerStack(this, 'TransformerEncoder', encoderLayer, TransformerEncoderLayer, numLayers, options);
     this.numLayers = numLayers;
-    const copies: TransformerEncoderLayer[] = [];
-    for (let i = 0; i < numLayers; i++) copies.push(encoderLayer.copy());
-    this.layers = this.registerModule('layers', new ModuleList(copies));
-    this.norm = this.registerModule('norm', norm);
+    this.layers = stack.layers;
+    this.norm = stack.norm;
   }
 
   /**
