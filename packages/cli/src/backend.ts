@@ -65,12 +65,12 @@ export function resolveBackend(choice: BackendChoice, task: string): BackendName
 
 /**
  * Make `name` the active backend of this process (compiling the WebAssembly kernels the first time
- * `wasm` is asked for) and return what ran: `wasm`, `wasm (no SIMD: the cpu kernels)` where the runtime
- * lacks WebAssembly SIMD, or `cpu`.
+ * `wasm` is asked for) and return what ran: `wasm (SIMD)`, `wasm (relaxed SIMD)` where the runtime has
+ * relaxed SIMD, `wasm (no SIMD: the cpu kernels)` where it lacks WebAssembly SIMD, or `cpu`.
  *
  * @example
  * ```ts
- * await useBackend('wasm'); // 'wasm'
+ * await useBackend('wasm'); // 'wasm (SIMD)' on Node 20
  * ```
  */
 export async function useBackend(name: BackendName): Promise<string> {

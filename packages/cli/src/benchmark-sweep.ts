@@ -78,10 +78,11 @@ export function checkSweepDir(out: string, cwd: string): string {
 }
 
 /**
- * Write a file atomically: to a temporary file beside it, then renamed over it.
+ * Write a file atomically: to a temporary file beside it, then renamed over it. The directory must exist.
  *
  * @example
  * ```ts
+ * mkdirSync('out', { recursive: true });
  * writeAtomic('out/sweep.json', JSON.stringify(plan));
  * ```
  */

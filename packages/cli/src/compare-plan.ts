@@ -61,7 +61,7 @@ export async function loadPlugins(parsed: ParsedArgs, cwd: string): Promise<stri
  * @example
  * ```ts
  * const plan = planComparison(parseArgs(['--task', 'rosenbrock'], COMPARE_OPTIONS), process.cwd(), []);
- * plan.steps; // 1000
+ * plan.steps; // 1500
  * ```
  */
 export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[]): ComparePlan {

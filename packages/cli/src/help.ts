@@ -12,7 +12,7 @@ import { TASKS } from './tasks';
  *
  * @example
  * ```ts
- * describeOptimizers(); // ['  adam      lr=0.001 betas=[0.9,0.999] ...  (@nablajs/optim-adam)', ...]
+ * describeOptimizers(); // ['  adadelta  lr=1 rho=0.9 ...  [@nablajs/optim-adadelta]', ...], names padded to one width
  * ```
  */
 export function describeOptimizers(): string[] {

@@ -62,7 +62,7 @@ export function performanceProfiles(
  *
  * @example
  * ```ts
- * profileScores([{ sgd: 30, adam: 10 }, { sgd: 5, adam: 10 }]); // { sgd: 0.5, adam: 0.8333 }
+ * profileScores([{ sgd: 30, adam: 10 }, { sgd: 5, adam: 10 }]); // { sgd: 0.6667, adam: 0.8333 }
  * ```
  */
 export function profileScores(tasks: readonly TaskTimes[], tauMax = DEFAULT_TAU_MAX): Record<string, number> {

@@ -72,7 +72,8 @@ function isClassifier(data: ModelTaskData): boolean {
  *
  * @example
  * ```ts
- * const runner = modelTaskRunner(TASKS['digits-mlp'].load({ seed: 0, dataDir: null, limit: null }), options);
+ * const task = TASKS['digits-mlp'] as ModelTask;
+ * const runner = modelTaskRunner(task.load({ seed: 0, dataDir: null, limit: null }), options);
  * ```
  */
 export function modelTaskRunner(data: ModelTaskData, options: ModelRunOptions): TaskRunner {
@@ -301,7 +302,8 @@ export function isPlanarClassifier(data: ModelTaskData): boolean {
  *
  * @example
  * ```ts
- * const results = await runModelTask(TASKS['digits-mlp'].load({ seed: 0, dataDir: null, limit: null }), optimizers, options, silentEvents);
+ * const data = (TASKS['digits-mlp'] as ModelTask).load({ seed: 0, dataDir: null, limit: null });
+ * const results = await runModelTask(data, optimizers, options, silentEvents);
  * ```
  */
 export async function runModelTask(

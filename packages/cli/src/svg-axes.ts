@@ -2,12 +2,15 @@
 // how their values are written.
 
 /**
- * Format a tick value briefly: `0.5`, `1e-3`, `1.2k`.
+ * Format a tick value briefly, to 3 significant digits: `0.5`, `2500`; below 0.001 or from a million on
+ * in exponent form (`5e-4`), and from 10 000 to a million in thousands (`25k`).
  *
  * @example
  * ```ts
- * formatTick(0.001); // '1e-3'
- * formatTick(2500); // '2.5k'
+ * formatTick(0.001); // '0.001'
+ * formatTick(0.0005); // '5e-4'
+ * formatTick(2500); // '2500'
+ * formatTick(25000); // '25k'
  * ```
  */
 export function formatTick(v: number): string {

@@ -50,7 +50,7 @@ export interface ContourChartOptions {
  * @example
  * ```ts
  * // a 1x1 grid with one corner above the level: one segment across that corner
- * marchingSquares([0, 0, 0, 2], 1, 1, 1); // [[0.5, 1, 1, 0.5]]
+ * marchingSquares([0, 0, 0, 2], 1, 1, 1); // [[1, 0.5, 0.5, 1]]: x1, y1, x2, y2, from the right edge to the top
  * ```
  */
 export function marchingSquares(values: ArrayLike<number>, nx: number, ny: number, level: number): number[][] {
@@ -145,7 +145,7 @@ export function logLevels(lo: number, hi: number, count: number): number[] {
  *
  * @example
  * ```ts
- * contourLevels(0, 100, 3); // [0.01, 1, 100] (approximately)
+ * contourLevels(0, 100, 3); // [0.1, 3.162, 100] (to rounding)
  * ```
  */
 export function contourLevels(lo: number, hi: number, count: number): number[] {

@@ -86,7 +86,7 @@ function polygon(cx: number, cy: number, r: number, corners: number, turn: numbe
  *
  * @example
  * ```ts
- * markerShapeSvg('square', 10, 10, 3.5, '#4e79a7'); // '<rect x="6.5" y="6.5" ...'
+ * markerShapeSvg('square', 10, 10, 3.5, '#4e79a7'); // '<rect x="7.03" y="7.03" width="5.95" height="5.95" ...'
  * ```
  */
 export function markerShapeSvg(shape: MarkerShape, cx: number, cy: number, r: number, color: string): string {

@@ -145,7 +145,8 @@ export function readTrialFile(
  * @example
  * ```ts
  * const store = new TrialStore('out');
- * if (store.get(key) === undefined) store.put({ key, definition, result: runTrial(definition) });
+ * const record = definition as unknown as Record<string, unknown>; // the plain-data form the store keeps
+ * if (store.get(key) === undefined) store.put({ key, definition: record, result: await runTrial(definition) });
  * ```
  */
 export class TrialStore {

@@ -4,11 +4,11 @@ import type { MeanSd } from './stats';
 import { aggregatesOf, hasValidation } from './trials';
 
 /**
- * Format a loss or other measurement with 4 significant digits (`0.1234`, `1.235e-5`, `NaN`).
+ * Format a loss or other measurement with 4 significant digits (`0.1234`, `1.234e-5`, `NaN`).
  *
  * @example
  * ```ts
- * formatNumber(0.000012345); // '1.235e-5'
+ * formatNumber(0.000012345); // '1.234e-5'
  * ```
  */
 export function formatNumber(v: number | null): string {

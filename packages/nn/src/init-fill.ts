@@ -73,7 +73,7 @@ export function constant(tensor: Tensor, value: number): Tensor {
  *
  * @example
  * ```ts
- * init.zeros(linear.bias);
+ * init.zeros(linear.bias!); // `!`: null for a Linear made with { bias: false }
  * ```
  */
 export function zeros(tensor: Tensor): Tensor {
@@ -90,7 +90,7 @@ export function zeros(tensor: Tensor): Tensor {
  *
  * @example
  * ```ts
- * init.ones(layerNorm.weight);
+ * init.ones(layerNorm.weight!); // `!`: null with { elementwiseAffine: false }
  * ```
  */
 export function ones(tensor: Tensor): Tensor {

@@ -5,13 +5,15 @@ import type { Module } from './module';
 
 /**
  * A forward hook: sees a module's inputs and output after each `forward` call and may return a
- * replacement output (`undefined` keeps it).
+ * replacement output (returning nothing, or `undefined`, keeps it, so a hook that only logs needs no
+ * `return`).
  */
 export type ForwardHook<M extends Module = Module> = (
   module: M,
   inputs: Parameters<M['forward']>,
   output: ReturnType<M['forward']>,
-) => ReturnType<M['forward']> | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only observes returns nothing
+) => ReturnType<M['forward']> | undefined | void;
 
 /** A module's hooks, while it has any. */
 export interface HookState {

@@ -10,8 +10,11 @@ import type { AdadeltaState } from './scale-by-adadelta';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdadelta(), scaleByLearningRate()),
- *   fused: fusedAdadelta(2) });
+ * defineOptimizer({
+ *   ...definitionOf(adadelta)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdadelta(), scaleByLearningRate()),
+ *   fused: fusedAdadelta(2),
+ * });
  * ```
  */
 export function fusedAdadelta(stateIndex: number): FusedUpdate {

@@ -8,8 +8,11 @@ import type { FusedUpdate, ScaleByAdagradState } from '@nablajs/optim';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdagrad(), scaleByLearningRate()),
- *   fused: fusedAdagrad(2) });
+ * defineOptimizer({
+ *   ...definitionOf(adagrad)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdagrad(), scaleByLearningRate()),
+ *   fused: fusedAdagrad(2),
+ * });
  * ```
  */
 export function fusedAdagrad(stateIndex: number): FusedUpdate {

@@ -10,8 +10,11 @@ import type { EfficientAdamState } from './cautious-adamw';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(scaleByEfficientAdam(), cautious(), addDecoupledWeightDecay(), scaleByLearningRate()),
- *   fused: fusedCautiousAdamw(0) });
+ * defineOptimizer({
+ *   ...definitionOf(cautiousAdamw)!, // its name, defaults and validate
+ *   rule: chain(scaleByEfficientAdam(), cautious(), addDecoupledWeightDecay(), scaleByLearningRate()),
+ *   fused: fusedCautiousAdamw(0),
+ * });
  * ```
  */
 export function fusedCautiousAdamw(stateIndex: number): FusedUpdate {

@@ -10,8 +10,11 @@ import type { AdamaxState } from './adamax';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdamax(), scaleByLearningRate()),
- *   fused: fusedAdamax(2) });
+ * defineOptimizer({
+ *   ...definitionOf(adamax)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdamax(), scaleByLearningRate()),
+ *   fused: fusedAdamax(2),
+ * });
  * ```
  */
 export function fusedAdamax(stateIndex: number): FusedUpdate {

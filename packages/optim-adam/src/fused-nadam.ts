@@ -11,8 +11,11 @@ import type { NadamState } from './nadam';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate()),
- *   fused: fusedNadam(1) });
+ * defineOptimizer({
+ *   ...definitionOf(nadam)!, // its name, defaults and validate
+ *   rule: chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate()),
+ *   fused: fusedNadam(1),
+ * });
  * ```
  */
 export function fusedNadam(stateIndex: number): FusedUpdate {

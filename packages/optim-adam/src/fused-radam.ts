@@ -10,8 +10,11 @@ import type { RadamState } from './radam';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate()),
- *   fused: fusedRadam(1) });
+ * defineOptimizer({
+ *   ...definitionOf(radam)!, // its name, defaults and validate
+ *   rule: chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate()),
+ *   fused: fusedRadam(1),
+ * });
  * ```
  */
 export function fusedRadam(stateIndex: number): FusedUpdate {

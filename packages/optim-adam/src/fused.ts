@@ -10,8 +10,11 @@ import type { AdamState, FusedUpdate } from '@nablajs/optim';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate()),
- *   fused: fusedAdam(2, false) });
+ * defineOptimizer({
+ *   ...definitionOf(adam)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate()),
+ *   fused: fusedAdam(2, false),
+ * });
  * ```
  */
 export function fusedAdam(stateIndex: number, decoupled: boolean): FusedUpdate {

@@ -10,8 +10,12 @@ import type { AdanState } from './scale-by-adan';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(clipByGlobalGradNorm(), scaleByAdan(), addProximalWeightDecay(), scaleByLearningRate()),
- *   fused: fusedAdan(1), fusedWhen: adanFusedWhen });
+ * defineOptimizer({
+ *   ...definitionOf(adan)!, // its name, defaults and validate
+ *   rule: chain(clipByGlobalGradNorm(), scaleByAdan(), addProximalWeightDecay(), scaleByLearningRate()),
+ *   fused: fusedAdan(1),
+ *   fusedWhen: adanFusedWhen,
+ * });
  * ```
  */
 export function fusedAdan(stateIndex: number): FusedUpdate {

@@ -11,8 +11,11 @@ import { linearHalfLifeWarmup, linearWarmup } from './schedulers';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(scaleByAdemamix(), addDecoupledWeightDecay(), scaleByLearningRate()),
- *   fused: fusedAdemamix(0) });
+ * defineOptimizer({
+ *   ...definitionOf(ademamix)!, // its name, defaults and validate
+ *   rule: chain(scaleByAdemamix(), addDecoupledWeightDecay(), scaleByLearningRate()),
+ *   fused: fusedAdemamix(0),
+ * });
  * ```
  */
 export function fusedAdemamix(stateIndex: number): FusedUpdate {

@@ -9,8 +9,11 @@ import { type AdamState, type FusedUpdate, scratchArrays } from '@nablajs/optim'
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(scaleByAdam(), addDecoupledWeightDecay(), scaleByTrustRatio(), scaleByLearningRate()),
- *   fused: fusedLamb(0) });
+ * defineOptimizer({
+ *   ...definitionOf(lamb)!, // its name, defaults and validate
+ *   rule: chain(scaleByAdam(), addDecoupledWeightDecay(), scaleByTrustRatio(), scaleByLearningRate()),
+ *   fused: fusedLamb(0),
+ * });
  * ```
  */
 export function fusedLamb(stateIndex: number): FusedUpdate {

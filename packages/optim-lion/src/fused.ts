@@ -9,8 +9,11 @@ import type { LionState } from './lion';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), scaleByLion(), addDecoupledWeightDecay(), scaleByLearningRate()),
- *   fused: fusedLion(1) });
+ * defineOptimizer({
+ *   ...definitionOf(lion)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), scaleByLion(), addDecoupledWeightDecay(), scaleByLearningRate()),
+ *   fused: fusedLion(1),
+ * });
  * ```
  */
 export function fusedLion(stateIndex: number): FusedUpdate {

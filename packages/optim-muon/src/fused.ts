@@ -24,7 +24,11 @@ import { checkMuonParams, type MuonState } from './scale-by-muon';
  *
  * @example
  * ```ts
- * defineOptimizer({ name: 'muon', ..., rule: chain(scaleByMuon(), scaleByAuxAdamW()), fused: fusedMuon() });
+ * defineOptimizer({
+ *   ...definitionOf(muon)!, // its name, defaults and validate
+ *   rule: chain(scaleByMuon(), scaleByAuxAdamW()),
+ *   fused: fusedMuon(),
+ * });
  * ```
  */
 export function fusedMuon(): FusedUpdate {

@@ -219,7 +219,7 @@ export function fusedProdigy(): FusedUpdate {
  *
  * @example
  * ```ts
- * prodigyFusedWhen(optimizer.paramGroups); // false on the cpu backend
+ * prodigyFusedWhen(optimizer.paramGroups as unknown as Hyperparams[]); // false on the cpu backend
  * ```
  */
 export function prodigyFusedWhen(groups: readonly Readonly<Hyperparams>[]): boolean {

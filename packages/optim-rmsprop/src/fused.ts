@@ -9,8 +9,11 @@ import type { FusedUpdate, ScaleByRmsState } from '@nablajs/optim';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByRms(), scaleByLearningRate()),
- *   fused: fusedRmsprop(2) });
+ * defineOptimizer({
+ *   ...definitionOf(rmsprop)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByRms(), scaleByLearningRate()),
+ *   fused: fusedRmsprop(2),
+ * });
  * ```
  */
 export function fusedRmsprop(stateIndex: number): FusedUpdate {

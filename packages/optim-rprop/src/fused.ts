@@ -10,7 +10,11 @@ import type { RpropState } from './scale-by-rprop';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), scaleByRprop(), descend()), fused: fusedRprop(1) });
+ * defineOptimizer({
+ *   ...definitionOf(rprop)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), scaleByRprop(), descend()),
+ *   fused: fusedRprop(1),
+ * });
  * ```
  */
 export function fusedRprop(stateIndex: number): FusedUpdate {

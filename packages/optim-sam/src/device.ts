@@ -67,8 +67,10 @@ function gradNorm(contexts: readonly StepContext[]): { norm: Tensor; sumSq: Tens
  *
  * @example
  * ```ts
+ * import sgdPlugin from '@nablajs/optim-sgd';
  * const sam = defineWrapper({ name: 'sam', innerOption: 'base', defaults: { rho: 0.05, adaptive: false },
  *   before: samPerturbation(), beforeOnDevice: samOnDevice() });
+ * usePlugin(sgdPlugin); // the base optimizer is found by name
  * await sam(params, { base: 'sgd', lr: 0.1 }).stepAsync(closure); // on the GPU with the webgpu backend
  * ```
  */

@@ -4,7 +4,7 @@ import {
   checkNumber,
   checkTuple,
   defineOptimizer,
-  type OptimizerFactory,
+  type RuleOptimizerFactory,
 } from '@nablajs/optim';
 import { fusedScheduleFree } from './fused';
 import { scaleByScheduleFreeAdam } from './scale-by-schedule-free-adam';
@@ -95,31 +95,32 @@ export interface AdamWScheduleFreeOptions {
  * opt.eval(); // the parameters now hold x: evaluate and save here
  * ```
  */
-export const adamwScheduleFree: OptimizerFactory<AdamWScheduleFreeOptions> = defineOptimizer<AdamWScheduleFreeOptions>({
-  name: 'adamwScheduleFree',
-  defaults: {
-    lr: 0.0025,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    warmupSteps: 0,
-    r: 0,
-    weightLrPower: 2,
-    innerMomentum: 0,
-  },
-  validate: (hp) => {
-    const fn = 'adamwScheduleFree';
-    const [b1, b2] = checkTuple(fn, 'betas', hp.betas, 2);
-    checkNumber(fn, 'betas[0]', b1, { min: 0, max: 1, minInclusive: false });
-    checkNumber(fn, 'betas[1]', b2, { min: 0, max: 1, maxInclusive: false });
-    checkNumber(fn, 'eps', hp.eps, { min: 0 });
-    checkNumber(fn, 'innerMomentum', hp.innerMomentum, { min: 0, max: 1, maxInclusive: false });
-    checkScheduleFree(fn, hp);
-  },
-  rule: chain(
-    scaleByScheduleFreeAdam(),
-    addDecoupledWeightDecay(),
-    scheduleFree((hp) => (hp.betas as readonly number[])[0]),
-  ),
-  fused: fusedScheduleFree(0, 2, (hp) => (hp.betas as readonly number[])[0]),
-});
+export const adamwScheduleFree: RuleOptimizerFactory<AdamWScheduleFreeOptions> =
+  defineOptimizer<AdamWScheduleFreeOptions>({
+    name: 'adamwScheduleFree',
+    defaults: {
+      lr: 0.0025,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      warmupSteps: 0,
+      r: 0,
+      weightLrPower: 2,
+      innerMomentum: 0,
+    },
+    validate: (hp) => {
+      const fn = 'adamwScheduleFree';
+      const [b1, b2] = checkTuple(fn, 'betas', hp.betas, 2);
+      checkNumber(fn, 'betas[0]', b1, { min: 0, max: 1, minInclusive: false });
+      checkNumber(fn, 'betas[1]', b2, { min: 0, max: 1, maxInclusive: false });
+      checkNumber(fn, 'eps', hp.eps, { min: 0 });
+      checkNumber(fn, 'innerMomentum', hp.innerMomentum, { min: 0, max: 1, maxInclusive: false });
+      checkScheduleFree(fn, hp);
+    },
+    rule: chain(
+      scaleByScheduleFreeAdam(),
+      addDecoupledWeightDecay(),
+      scheduleFree((hp) => (hp.betas as readonly number[])[0]),
+    ),
+    fused: fusedScheduleFree(0, 2, (hp) => (hp.betas as readonly number[])[0]),
+  });

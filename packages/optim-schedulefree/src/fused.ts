@@ -12,7 +12,12 @@ import { advance, type ScheduleFreeBeta, type ScheduleFreeState } from './schedu
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(addWeightDecay(), scheduleFree(beta)), fused: fusedScheduleFree(null, 1, beta) });
+ * const beta: ScheduleFreeBeta = (hp) => hp.momentum as number;
+ * defineOptimizer({
+ *   ...definitionOf(sgdScheduleFree)!, // its name, defaults and validate
+ *   rule: chain(addWeightDecay(), scheduleFree(beta)),
+ *   fused: fusedScheduleFree(null, 1, beta),
+ * });
  * ```
  */
 export function fusedScheduleFree(adamIndex: number | null, freeIndex: number, beta: ScheduleFreeBeta): FusedUpdate {

@@ -1,4 +1,4 @@
-import { addWeightDecay, chain, checkNumber, defineOptimizer, type OptimizerFactory } from '@nablajs/optim';
+import { addWeightDecay, chain, checkNumber, defineOptimizer, type RuleOptimizerFactory } from '@nablajs/optim';
 import { fusedScheduleFree } from './fused';
 import { scheduleFree } from './schedule-free';
 import { checkScheduleFree } from './validate';
@@ -72,7 +72,7 @@ export interface SgdScheduleFreeOptions {
  * opt.eval(); // the parameters now hold x: evaluate and save here
  * ```
  */
-export const sgdScheduleFree: OptimizerFactory<SgdScheduleFreeOptions> = defineOptimizer<SgdScheduleFreeOptions>({
+export const sgdScheduleFree: RuleOptimizerFactory<SgdScheduleFreeOptions> = defineOptimizer<SgdScheduleFreeOptions>({
   name: 'sgdScheduleFree',
   defaults: { lr: 1.0, momentum: 0.9, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2 },
   validate: (hp) => {

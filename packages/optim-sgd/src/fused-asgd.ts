@@ -11,7 +11,11 @@ import type { AsgdState } from './asgd';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAsgd()), fused: fusedAsgd(2) });
+ * defineOptimizer({
+ *   ...definitionOf(asgd)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAsgd()),
+ *   fused: fusedAsgd(2),
+ * });
  * ```
  */
 export function fusedAsgd(stateIndex: number): FusedUpdate {

@@ -9,8 +9,11 @@ import type { FusedUpdate, TraceMomentumState } from '@nablajs/optim';
  *
  * @example
  * ```ts
- * defineOptimizer({ ..., rule: chain(flipIfMaximize(), addWeightDecay(), traceMomentum(), scaleByLearningRate()),
- *   fused: fusedSgd(2) });
+ * defineOptimizer({
+ *   ...definitionOf(sgd)!, // its name, defaults and validate
+ *   rule: chain(flipIfMaximize(), addWeightDecay(), traceMomentum(), scaleByLearningRate()),
+ *   fused: fusedSgd(2),
+ * });
  * ```
  */
 export function fusedSgd(stateIndex: number): FusedUpdate {

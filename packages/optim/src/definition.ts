@@ -66,7 +66,12 @@ export interface OptimizerDefinition {
  * ```ts
  * const step: DeviceClosureStep = {
  *   when: (groups) => groups.every((g) => g.params.every((p) => p.dtype === 'float32')),
- *   run: (states, contexts, evaluate) => { ...perturb with tensor ops...; evaluate(); ...restore... },
+ *   run: (states, contexts, evaluate) => {
+ *     climb(states, contexts); // tensor ops: move the parameters to the perturbed point
+ *     evaluate(); // the closure again: the gradients there
+ *     restore(states, contexts); // back to the original point, before the rest of the step
+ *     return undefined; // or a function to call after the rest
+ *   },
  *   rest: { rule: innerRule, state: (s) => (s as unknown[])[1], fused: innerFused },
  * };
  * ```

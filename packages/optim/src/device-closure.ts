@@ -85,7 +85,7 @@ export function closureLossValue(name: string, value: unknown): number {
  *
  * @example
  * ```ts
- * async stepAsync(closure) {
+ * async stepAsync(closure?: Closure) {
  *   return stepWhenOnHost(this.paramGroups, () => this.step(closure));
  * }
  * ```

@@ -42,7 +42,10 @@ export function fusedUpdatesEnabled(): boolean {
  * @example
  * ```ts
  * const scratchOf = scratchArrays();
- * const fused: FusedUpdate = (state, ctx) => { ... kernel(p._array, g._array, scratchOf(p), ...); return true; };
+ * const fused: FusedUpdate = (state, ctx) => {
+ *   for (const p of ctx.params) if (p.grad !== null) kernel(p._array, p.grad._array, scratchOf(p), ctx.hp.lr);
+ *   return true;
+ * };
  * ```
  */
 export function scratchArrays(): (p: Tensor) => TypedArray {

@@ -112,6 +112,8 @@ export function usePlugin(plugin: OptimizerPlugin, options: { override?: boolean
  *
  * @example
  * ```ts
+ * import sgdPlugin from '@nablajs/optim-sgd';
+ * usePlugin(sgdPlugin); // once, before creating by name
  * createOptimizer('sgd', model.parameters(), { lr: 0.1, momentum: 0.9 });
  * ```
  */
@@ -147,7 +149,9 @@ export function registeredFactory(name: string): OptimizerFactory | undefined {
  *
  * @example
  * ```ts
- * listOptimizers(); // ['adam', 'adamw', 'sgd', ...]
+ * import sgdPlugin from '@nablajs/optim-sgd';
+ * usePlugin(sgdPlugin);
+ * listOptimizers(); // ['asgd', 'sgd']
  * ```
  */
 export function listOptimizers(): string[] {
@@ -171,6 +175,8 @@ export function listPlugins(): OptimizerPlugin[] {
  *
  * @example
  * ```ts
+ * import adamPlugin from '@nablajs/optim-adam';
+ * usePlugin(adamPlugin);
  * pluginOf('adam'); // '@nablajs/optim-adam'
  * ```
  */

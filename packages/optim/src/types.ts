@@ -46,10 +46,11 @@ export type ParamsInput = readonly Tensor[] | readonly ParamGroupInput[];
  * update(updates, state, ctx) {
  *   const beta = ctx.hp.momentum as number; // read at every step: schedulers change it
  *   for (let i = 0; i < updates.length; i++) {
- *     if (updates[i] === null) continue; // no gradient this step
- *     const g = ctx.updateTensor(i); // updates[i] as a Tensor of ctx.params[i].shape, no copy
+ *     const u = updates[i];
+ *     if (u === null) continue; // no gradient this step
+ *     const g = ctx.updateTensor(i); // u as a Tensor of ctx.params[i].shape, no copy
  *     const norm = g.norm().item();
- *     if (norm > 0) updates[i].set(g.div(norm).data);
+ *     if (norm > 0) u.set(g.div(norm).data);
  *   }
  * }
  * ```
@@ -370,6 +371,8 @@ export interface RuleBasedOptimizer extends Optimizer {
  *
  * @example
  * ```ts
+ * import sgdPlugin from '@nablajs/optim-sgd';
+ * usePlugin(sgdPlugin); // SAM finds its base optimizer by name
  * const opt: ClosureOptimizer = sam(model.parameters(), { base: 'sgd', baseOptions: { lr: 0.1 } });
  * opt.step(() => {
  *   opt.zeroGrad();

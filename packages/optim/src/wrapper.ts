@@ -66,8 +66,8 @@ export interface WrapperDefinition {
  * @example
  * ```ts
  * const block: FusedBlock = {
- *   when: (ctx) => hostReadsMayWait(),
- *   run: (state, ctx) => { for (const p of ctx.params) if (p.grad !== null) syncKernel(p._array, ...); },
+ *   when: () => hostReadsMayWait(), // only where the values stay on the device
+ *   run: (state, ctx) => { for (const p of ctx.params) if (p.grad !== null) syncKernel(state, p); },
  * };
  * ```
  */
@@ -140,6 +140,8 @@ function deviceStep(
  *
  * @example
  * ```ts
+ * import rmspropPlugin from '@nablajs/optim-rmsprop';
+ * usePlugin(rmspropPlugin);
  * const options: WrapperOptions = {
  *   inner: 'rmsprop', // the innerOption: a registered optimizer
  *   innerOptions: { lr: 1e-3, alpha: 0.9 }, // RMSprop's alpha: 'inner.alpha' in the groups (Lookahead has one)
@@ -244,12 +246,14 @@ function namespaced(rule: UpdateRule<unknown>, view: Renaming): UpdateRule<unkno
  *
  * @example
  * ```ts
+ * import adamPlugin from '@nablajs/optim-adam';
  * export const lookahead = defineWrapper({
  *   name: 'lookahead',
  *   innerOption: 'inner',
  *   defaults: { k: 5, alpha: 0.5 },
  *   after: lookaheadSync(),
  * });
+ * usePlugin(adamPlugin); // the inner optimizer is found by name
  * const opt = lookahead(model.parameters(), { inner: 'adam', innerOptions: { lr: 1e-3 }, k: 6 });
  * ```
  */

@@ -89,7 +89,7 @@ export function checkBatch(fn: string, what: string, batch: unknown, index: numb
  * @example
  * ```ts
  * const source = batchSource('fit', 'data', { x, y }, { batchSize: 32, shuffle: true });
- * for (const [inputs, targets] of source.epoch(new Generator(0))) ...
+ * for (const [inputs, targets] of source.epoch(new Generator(0))) console.log(inputs.shape, targets.shape);
  * ```
  */
 export function batchSource(fn: string, what: string, data: unknown, options: BatchingOptions = {}): BatchSource {

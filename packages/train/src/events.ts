@@ -145,7 +145,7 @@ export function checkTrainPlugin(fn: string, plugin: unknown, index: number): Tr
  *
  * @example
  * ```ts
- * const off = subscribePlugin(bus, { name: 'spy', batchEnd: (ctx) => seen.push(ctx.batch) });
+ * const off = subscribePlugin(bus, { name: 'spy', batchEnd: (ctx) => { seen.push(ctx.batch); } });
  * ```
  */
 export function subscribePlugin(bus: EventBus, plugin: TrainPlugin): () => void {

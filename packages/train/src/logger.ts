@@ -30,8 +30,8 @@ export interface MemoryWriter extends LogWriter {
  * @example
  * ```ts
  * const writer = memoryWriter();
- * await fit({ ..., plugins: [csvLogger(writer)] });
- * writer.lines[0]; // 'epoch,accuracy,loss'
+ * await fit({ model, data, loss, optimizer, epochs: 2, metrics: { accuracy: true }, plugins: [csvLogger(writer)] });
+ * writer.lines[0]; // 'epoch,accuracy,epochTime,loss,lr,stepsPerSecond'
  * ```
  */
 export function memoryWriter(): MemoryWriter {
@@ -105,8 +105,9 @@ function csvField(text: string, separator: string): string {
  * @example
  * ```ts
  * const writer = memoryWriter();
- * await fit({ model, data, loss, optimizer, epochs: 3, plugins: [csvLogger(writer)] });
- * writer.lines; // ['epoch,accuracy,loss', '0,0.81,0.62', '1,0.9,0.33', '2,0.93,0.24']
+ * await fit({ model, data, loss, optimizer, epochs: 3, metrics: { accuracy: true }, plugins: [csvLogger(writer)] });
+ * writer.lines[0]; // 'epoch,accuracy,epochTime,loss,lr,stepsPerSecond': epoch, then the logs sorted
+ * writer.lines.length; // 4: the header, then one row per epoch
  * ```
  *
  * @see https://keras.io/api/callbacks/csv_logger/

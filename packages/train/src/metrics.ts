@@ -108,7 +108,7 @@ function argmaxAt(data: ArrayLike<number>, start: number, count: number, stride:
  *
  * @example
  * ```ts
- * resolveMetrics({ accuracy: true, custom: { mae } }); // { accuracy, mae }
+ * resolveMetrics('fit', { accuracy: true, custom: { mae } }); // { accuracy, mae }
  * ```
  */
 export function resolveMetrics(fn: string, options: MetricsOptions): Record<string, MetricFn> {

@@ -32,12 +32,14 @@ const WRITER_OPTIONS = optionNames<AppendFileWriterOptions>({ fsync: true });
  * (`O_APPEND`), so a line lands whole at the end of the file: a crash loses at most the line being written, never
  * interleaves or corrupts earlier ones. The file is opened and closed per line, so nothing leaks if training fails.
  *
- * @param path - the file (created if missing; never truncated)
+ * @param path - the file (created if missing, in a directory that must exist; never truncated)
  * @param options - `fsync`
  * @returns the writer
  *
  * @example
  * ```ts
+ * import { mkdirSync } from 'node:fs';
+ * mkdirSync('runs', { recursive: true }); // the writer does not create directories
  * const writer = appendFileWriter('runs/log.jsonl');
  * writer.write('{"epoch":0}\n');
  * ```

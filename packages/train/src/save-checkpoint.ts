@@ -22,12 +22,14 @@ export interface SaveCheckpointOptions {
  * the same directory, are flushed with fsync, then renamed over `path`. Readers see the old file or the complete
  * new one, never a partial one; on an error the old file is untouched.
  *
- * @param path - the file to write
+ * @param path - the file to write, in a directory that must exist
  * @param checkpoint - from `captureCheckpoint`
  * @param options - `fs`: the file-system calls (injectable for tests)
  *
  * @example
  * ```ts
+ * import { mkdirSync } from 'node:fs';
+ * mkdirSync('run', { recursive: true }); // saveCheckpoint does not create directories
  * saveCheckpoint('run/manual.safetensors', captureCheckpoint({ model, optimizer }, { epoch: 2, globalStep: 80 }));
  * ```
  *

@@ -8,7 +8,7 @@ import { setAnomalyEnabled } from '../grad-mode';
  * ```ts
  * detectAnomaly(() => {
  *   const x = tensor([0], { requiresGrad: true });
- *   x.sqrt().mul(0).sum().backward(); // throws: backward of op "sqrt" produced Infinity ...
+ *   x.sqrt().mul(0).sum().backward(); // throws: backward of op "sqrt" produced NaN (0 · ∞) ...
  * });
  * ```
  */

@@ -37,7 +37,7 @@ let bytes: Uint8Array | null = null;
  * ```ts
  * const { images, labels } = loadDigits();
  * images.shape; // [1797, 64], values in [0, 1]
- * labels.toArray().slice(0, 10); // [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+ * (labels.toArray() as number[]).slice(0, 10); // [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
  * ```
  */
 export function loadDigits(options: LoadDigitsOptions = {}): Digits {

@@ -302,7 +302,7 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
  *
  * @example
  * ```ts
- * const [values, indices] = new MaxPool2dWithIndices(2).forward(randn([1, 1, 5, 5]));
+ * const [values, indices] = new MaxPool2d(2, { returnIndices: true }).forward(randn([1, 1, 5, 5])); // each [1, 1, 2, 2]
  * new MaxUnpool2d(2).forward(values, indices, [5, 5]).shape; // [1, 1, 5, 5]
  * ```
  */

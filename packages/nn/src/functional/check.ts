@@ -115,7 +115,7 @@ export function checkNumberIn(fn: string, name: string, value: unknown, lo: numb
  *
  * @example
  * ```ts
- * checkPositive('huberLoss', 'delta', 0); // throws ValueError: huberLoss: delta must be > 0, got 0
+ * checkPositive('huberLoss', 'delta', 0); // throws ValueError: huberLoss: delta must be a finite number > 0, got 0
  * ```
  */
 export function checkPositive(fn: string, name: string, value: unknown): number {

@@ -38,7 +38,7 @@ export const KL_DIV_OPTIONS = optionNames<KLDivOptions>({ reduction: true, logTa
  * @example
  * ```ts
  * const logq = logSoftmax(tensor([[1, 2, 3]]), 1);
- * klDiv(logq, tensor([[0.2, 0.3, 0.5]]), { reduction: 'batchmean' }); // KL(p ‖ q), about 0.0694
+ * klDiv(logq, tensor([[0.2, 0.3, 0.5]]), { reduction: 'batchmean' }); // KL(p ‖ q), about 0.0780
  * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {

@@ -116,7 +116,7 @@ let pending: Promise<WebGpuBackendInfo> | null = null;
  *   const info = await initWebGpuBackend();
  *   console.log(info.adapter.vendor, info.adapter.architecture, info.limits.maxBufferSize);
  * } catch (e) {
- *   console.log(e.message); // initWebGpuBackend: WebGPU is not available: no navigator.gpu ...
+ *   console.log((e as Error).message); // initWebGpuBackend: WebGPU is not available: no navigator.gpu ...
  * }
  * ```
  */
