@@ -1,7 +1,13 @@
-import { arange, Generator, manualSeed, ShapeError, type Tensor, tensor, ValueError } from '@nablajs/core';
+import { arange, Generator, IndexError, manualSeed, ShapeError, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it, vi } from 'vitest';
 import { defaultCollate } from './collate';
 import { DataLoader } from './data-loader';
+import { BatchSampler } from './samplers/batch-sampler';
+import { RandomSampler } from './samplers/random-sampler';
+import type { Sampler } from './samplers/sampler';
+import { SequentialSampler } from './samplers/sequential-sampler';
+import { SubsetRandomSampler } from './samplers/subset-random-sampler';
+import { WeightedRandomSampler } from './samplers/weighted-random-sampler';
 import { Subset } from './subset';
 import { TensorDataset } from './tensor-dataset';
 import type { Dataset } from './types';
@@ -175,10 +181,11 @@ describe('DataLoader', () => {
   it('rejects an unknown option (a snake_case name from PyTorch, say), naming the close one', () => {
     const ds = numbered(5);
     expect(() => new DataLoader(ds, { batch_size: 2 } as never)).toThrow(
-      'DataLoader: unknown option "batch_size" (did you mean "batchSize"?); options are batchSize, shuffle, generator, dropLast, collate',
+      'DataLoader: unknown option "batch_size" (did you mean "batchSize"?); options are batchSize, shuffle, generator, dropLast, collate, sampler, batchSampler',
     );
     expect(() => new DataLoader(ds, { drop_last: true } as never)).toThrow(/did you mean "dropLast"/);
     expect(() => new DataLoader(ds, { numWorkers: 2 } as never)).toThrow(/^DataLoader: unknown option "numWorkers"; /);
+    expect(() => new DataLoader(ds, { batch_sampler: [] } as never)).toThrow(/did you mean "batchSampler"/);
   });
 
   it('rejects a dataset that became empty when an epoch starts', () => {
@@ -192,6 +199,216 @@ describe('DataLoader', () => {
     const loader = new DataLoader(ds);
     items.length = 0;
     expect(() => loader[Symbol.iterator]()).toThrow(/the dataset is empty/);
+  });
+});
+
+describe('DataLoader with a sampler or a batch sampler', () => {
+  it('a SequentialSampler gives the default batches; a RandomSampler the batches of shuffle with the same seed', () => {
+    const plain = new DataLoader(numbered(10), { batchSize: 4 });
+    const sequential = new DataLoader(numbered(10), { batchSize: 4, sampler: new SequentialSampler(10) });
+    expect(sequential.length).toBe(3);
+    expect(epoch(sequential)).toEqual(epoch(plain));
+    const shuffled = new DataLoader(numbered(10), { batchSize: 4, shuffle: true, generator: new Generator(5) });
+    const sampled = new DataLoader(numbered(10), {
+      batchSize: 4,
+      sampler: new RandomSampler(10, { generator: new Generator(5) }),
+    });
+    expect(sampled.shuffle).toBe(false);
+    expect([epoch(sampled), epoch(sampled)]).toEqual([epoch(shuffled), epoch(shuffled)]);
+  });
+
+  it('batches a sampler of another length than the dataset; length = ceil or floor(sampler.length / batchSize)', () => {
+    const sampler = new RandomSampler(10, { replacement: true, numSamples: 7, generator: new Generator(0) });
+    const loader = new DataLoader(numbered(10), { batchSize: 3, sampler });
+    expect(loader.length).toBe(3);
+    const batches = epoch(loader);
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 1]);
+    expect(batches.flat()).toEqual([
+      ...new RandomSampler(10, { replacement: true, numSamples: 7, generator: new Generator(0) }),
+    ]);
+    const dropped = new DataLoader(numbered(10), { batchSize: 3, sampler, dropLast: true });
+    expect(dropped.length).toBe(2);
+    expect(epoch(dropped).map((b) => b.length)).toEqual([3, 3]);
+    const many = new DataLoader(numbered(4), { batchSize: 5, sampler: new RandomSampler(4, { numSamples: 12 }) });
+    expect(many.length).toBe(3);
+    expect(epoch(many).map((b) => b.length)).toEqual([5, 5, 2]);
+  });
+
+  it('a SubsetRandomSampler visits its items only, a new order each epoch, rows kept together, via getBatch', () => {
+    const ds = numbered(20);
+    const get = vi.spyOn(ds, 'get');
+    const getBatch = vi.spyOn(ds, 'getBatch');
+    const indices = [1, 3, 5, 7, 9, 11, 13];
+    const loader = new DataLoader(ds, {
+      batchSize: 3,
+      sampler: new SubsetRandomSampler(indices, { generator: new Generator(2) }),
+    });
+    expect(loader.length).toBe(3);
+    const e1 = epoch(loader);
+    const e2 = epoch(loader);
+    expect([...e1.flat()].sort((a, b) => a - b)).toEqual(indices);
+    expect([...e2.flat()].sort((a, b) => a - b)).toEqual(indices);
+    expect(e1).not.toEqual(e2);
+    for (const [x, y] of loader)
+      (x.toArray() as number[][]).forEach((row, k) => {
+        expect(row).toEqual([y.data[k], 10 * y.data[k]]);
+      });
+    expect(get).not.toHaveBeenCalled();
+    expect(getBatch).toHaveBeenCalledTimes(9);
+  });
+
+  it('a WeightedRandomSampler draws by weight: numSamples indices per epoch, weight 0 never', () => {
+    const weights = [0, 1, 0, 3, 0, 0];
+    const loader = new DataLoader(numbered(6), {
+      batchSize: 50,
+      sampler: new WeightedRandomSampler(weights, 4000, { generator: new Generator(10) }),
+    });
+    expect(loader.length).toBe(80);
+    const labels = epoch(loader).flat();
+    expect(labels.length).toBe(4000);
+    expect(new Set(labels)).toEqual(new Set([1, 3]));
+    const ones = labels.filter((v) => v === 1).length / 4000;
+    expect(Math.abs(ones - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / 4000));
+    const distinct = new DataLoader(numbered(6), {
+      batchSize: 2,
+      sampler: new WeightedRandomSampler([1, 2, 3, 4, 5, 6], 6, { replacement: false, generator: new Generator(1) }),
+    });
+    expect([...epoch(distinct).flat()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('takes an array of indices or a custom sampler, through a Subset and with a custom collate', () => {
+    expect(epoch(new DataLoader(numbered(10), { batchSize: 2, sampler: [9, 0, 4] }))).toEqual([[9, 0], [4]]);
+    const sub = new Subset(numbered(10), [9, 8, 7, 6, 5]);
+    expect(epoch(new DataLoader(sub, { batchSize: 2, sampler: [4, 0, 1] }))).toEqual([[5, 9], [8]]);
+    const evens: Sampler = {
+      length: 3,
+      *[Symbol.iterator]() {
+        yield* [0, 2, 4];
+      },
+    };
+    const ds: Dataset<number> = { length: 5, get: (i) => i * i };
+    const loader = new DataLoader(ds, { batchSize: 2, sampler: evens, collate: (items) => items.join('+') });
+    expect(loader.length).toBe(2);
+    expect(Array.from(loader)).toEqual(['0+4', '16']);
+  });
+
+  it('a batchSampler makes the batches: BatchSampler over a RandomSampler, or any arrays of indices', () => {
+    const batchSampler = new BatchSampler(new RandomSampler(10, { generator: new Generator(4) }), 4, true);
+    const loader = new DataLoader(numbered(10), { batchSampler });
+    expect(loader.length).toBe(2);
+    const e1 = epoch(loader);
+    const e2 = epoch(loader);
+    expect(e1.map((b) => b.length)).toEqual([4, 4]);
+    expect(new Set(e1.flat()).size).toBe(8);
+    expect(e1).not.toEqual(e2);
+    const same = [...new BatchSampler(new RandomSampler(10, { generator: new Generator(4) }), 4, true)];
+    expect(e1).toEqual(same);
+    const custom = new DataLoader(numbered(10), {
+      batchSampler: [[0], [1, 2], new Int32Array([3, 4, 5])],
+      batchSize: 1,
+      shuffle: false,
+      dropLast: false,
+    });
+    expect(custom.length).toBe(3);
+    expect(epoch(custom)).toEqual([[0], [1, 2], [3, 4, 5]]);
+  });
+
+  it('starts the sampler when an epoch starts, and leaves its own generator alone', () => {
+    const generator = new Generator(0);
+    const unused = new Generator(1);
+    const loader = new DataLoader(numbered(8), {
+      batchSize: 4,
+      sampler: new RandomSampler(8, { generator }),
+      generator: unused,
+    });
+    const before = generator.getState();
+    const iterator = loader[Symbol.iterator]();
+    expect(generator.getState()).not.toEqual(before);
+    iterator.next();
+    expect(unused.getState()).toEqual(new Generator(1).getState());
+    const batchGen = new Generator(2);
+    const batched = new DataLoader(numbered(8), {
+      batchSampler: new BatchSampler(new RandomSampler(8, { generator: batchGen }), 4, false),
+    });
+    const start = batchGen.getState();
+    batched[Symbol.iterator]();
+    expect(batchGen.getState()).not.toEqual(start);
+  });
+
+  it('rejects sampler with shuffle, and batchSampler with batchSize, shuffle, sampler or dropLast, naming them', () => {
+    const ds = numbered(6);
+    const sampler = new SequentialSampler(6);
+    const batchSampler = new BatchSampler(sampler, 2, false);
+    expect(() => new DataLoader(ds, { sampler, shuffle: true })).toThrow(ValueError);
+    expect(() => new DataLoader(ds, { sampler, shuffle: true })).toThrow(
+      'DataLoader: sampler is mutually exclusive with shuffle: true (the sampler decides the order; pass a RandomSampler to shuffle)',
+    );
+    expect(() => new DataLoader(ds, { batchSampler, batchSize: 2 })).toThrow(
+      'DataLoader: batchSampler is mutually exclusive with batchSize, shuffle, sampler and dropLast (the batch sampler ' +
+        'makes the batches), got batchSampler with batchSize (2)',
+    );
+    expect(() => new DataLoader(ds, { batchSampler, shuffle: true })).toThrow(/got batchSampler with shuffle: true$/);
+    expect(() => new DataLoader(ds, { batchSampler, sampler })).toThrow(/got batchSampler with sampler$/);
+    expect(() => new DataLoader(ds, { batchSampler, dropLast: true })).toThrow(/got batchSampler with dropLast: true$/);
+    expect(() => new DataLoader(ds, { batchSampler, batchSize: 3, shuffle: true, sampler, dropLast: true })).toThrow(
+      /got batchSampler with batchSize \(3\), shuffle: true, sampler, dropLast: true$/,
+    );
+    expect(new DataLoader(ds, { sampler, shuffle: false }).length).toBe(6);
+  });
+
+  it('rejects a sampler that is not one, an empty one, and dropLast without a full batch', () => {
+    const ds = numbered(6);
+    expect(() => new DataLoader(ds, { sampler: new Set([1]) as never })).toThrow(
+      'DataLoader: sampler must be an iterable of indices with a length (a RandomSampler, say, or an array of indices)',
+    );
+    expect(() => new DataLoader(ds, { sampler: 3 as never })).toThrow(/sampler must be an iterable/);
+    expect(() => new DataLoader(ds, { batchSampler: (function* () {})() as never })).toThrow(
+      'DataLoader: batchSampler must be an iterable of arrays of indices with a length (a BatchSampler, say)',
+    );
+    expect(() => new DataLoader(ds, { sampler: [] })).toThrow(
+      'DataLoader: the sampler is empty (length 0); there is nothing to iterate over',
+    );
+    expect(() => new DataLoader(ds, { batchSampler: new BatchSampler([1], 2, true) })).toThrow(
+      'DataLoader: the batchSampler is empty (length 0); there is nothing to iterate over',
+    );
+    expect(() => new DataLoader(ds, { sampler: [0, 1, 2], batchSize: 4, dropLast: true })).toThrow(
+      'DataLoader: dropLast with batchSize 4 and a sampler of 3 indices gives no batches',
+    );
+    const odd = { length: -1, [Symbol.iterator]: () => [][Symbol.iterator]() };
+    expect(() => new DataLoader(ds, { sampler: odd })).toThrow(
+      'DataLoader: sampler.length must be a non-negative integer, got -1',
+    );
+    expect(new DataLoader(numbered(1), { sampler: [0, 0, 0], batchSize: 2 }).length).toBe(2);
+    const empty: Dataset<number> = { length: 0, get: () => 0 };
+    expect(() => new DataLoader(empty, { sampler: [0] })).toThrow(/the dataset is empty/);
+  });
+
+  it('rejects, when it reaches them, indices outside the dataset and bad batches', () => {
+    const ds = numbered(5);
+    const loader = new DataLoader(ds, { batchSize: 2, sampler: [0, 1, 5] });
+    const iterator = loader[Symbol.iterator]();
+    expect(iterator.next().done).toBe(false);
+    expect(() => iterator.next()).toThrow(IndexError);
+    expect(() => Array.from(loader)).toThrow(
+      'DataLoader: sampler yielded 5, which is not an index of the dataset (an integer in [0, 5))',
+    );
+    expect(() => Array.from(new DataLoader(ds, { sampler: [-1] }))).toThrow(
+      /sampler yielded -1, which is not an index/,
+    );
+    expect(() => Array.from(new DataLoader(ds, { sampler: [1.5] }))).toThrow(/sampler yielded 1.5/);
+    expect(() => Array.from(new DataLoader(ds, { sampler: ['1'] as never }))).toThrow(/sampler yielded string/);
+    expect(() => Array.from(new DataLoader(ds, { sampler: new SubsetRandomSampler([0, 9]) }))).toThrow(
+      /sampler yielded 9, which is not an index of the dataset \(an integer in \[0, 5\)\)/,
+    );
+    expect(() => Array.from(new DataLoader(ds, { batchSampler: [[0, 1], [7]] }))).toThrow(
+      'DataLoader: batchSampler yielded 7, which is not an index of the dataset (an integer in [0, 5))',
+    );
+    expect(() => Array.from(new DataLoader(ds, { batchSampler: [[0], []] }))).toThrow(
+      'DataLoader: batchSampler yielded an empty batch (batch 1)',
+    );
+    expect(() => Array.from(new DataLoader(ds, { batchSampler: [3] as never }))).toThrow(
+      'DataLoader: batchSampler yielded 3 as batch 0; it must yield arrays of indices',
+    );
   });
 });
 

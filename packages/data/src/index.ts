@@ -1,6 +1,6 @@
 /**
- * `@nablajs/data`: datasets, a seeded `DataLoader`, splits, standardisation, synthetic sets, 2-D test
- * functions, the bundled UCI digits and an MNIST IDX parser. The Node-only MNIST file reader is in
+ * `@nablajs/data`: datasets, a seeded `DataLoader` and PyTorch's samplers, splits, standardisation, synthetic
+ * sets, 2-D test functions, the bundled UCI digits and an MNIST IDX parser. The Node-only MNIST file reader is in
  * `@nablajs/data/node`.
  *
  * @example
@@ -25,6 +25,12 @@ export {
   splitTrainValTest,
   type TrainValTestSplit,
 } from './random-split';
+export { BatchSampler } from './samplers/batch-sampler';
+export { RandomSampler, type RandomSamplerOptions } from './samplers/random-sampler';
+export type { Sampler } from './samplers/sampler';
+export { SequentialSampler } from './samplers/sequential-sampler';
+export { SubsetRandomSampler, type SubsetRandomSamplerOptions } from './samplers/subset-random-sampler';
+export { WeightedRandomSampler, type WeightedRandomSamplerOptions } from './samplers/weighted-random-sampler';
 export { type Standardized, Standardizer, type StandardizerState, standardize } from './standardizer';
 export { Subset } from './subset';
 export { type CirclesOptions, circles } from './synthetic/circles';
