@@ -72,6 +72,7 @@ export { type HuberLossOptions, huberLoss, type SmoothL1LossOptions, smoothL1Los
 export {
   type BufferOptions,
   type ForwardHook,
+  type ForwardPreHook,
   type LoadStateDictOptions,
   type LoadStateDictResult,
   Module,
@@ -79,6 +80,8 @@ export {
 } from './module';
 export { ModuleDict } from './module-dict';
 export { ModuleList } from './module-list';
+export { ParameterDict } from './parameter-dict';
+export { ParameterList } from './parameter-list';
 export * from './recurrent/index';
 export { SafetensorsError } from './safetensors-error';
 export { SAFETENSORS_MAX_ENTRIES, SAFETENSORS_MAX_HEADER_BYTES, type SafetensorsDType } from './safetensors-format';

@@ -1,5 +1,6 @@
-// Forward hooks of `Module.registerForwardHook`: the hook type, and the own-property `forward`
-// wrapper that a module with hooks gets (removed again with its last hook).
+// Forward hooks and forward pre-hooks of `Module.registerForwardHook` and `Module.registerForwardPreHook`:
+// the hook types, and the own-property `forward` wrapper that a module with hooks of either kind gets
+// (removed again with its last hook of both kinds).
 
 import type { Module } from './module';
 
@@ -15,8 +16,24 @@ export type ForwardHook<M extends Module = Module> = (
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only observes returns nothing
 ) => ReturnType<M['forward']> | undefined | void;
 
+/**
+ * A forward pre-hook: sees a module's inputs before each `forward` call and may replace them. Returning
+ * an array replaces the whole argument list; returning any other value (other than `undefined`) makes it
+ * the single argument, as PyTorch wraps a value that is not a tuple; returning nothing, or `undefined`,
+ * keeps the inputs. So a hook replacing the one argument of a `forward` whose argument is itself an
+ * array returns it wrapped: `[xs]`.
+ */
+export type ForwardPreHook<M extends Module = Module> = (
+  module: M,
+  inputs: Parameters<M['forward']>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only observes returns nothing
+) => Parameters<M['forward']> | Parameters<M['forward']>[0] | undefined | void;
+
 /** A module's hooks, while it has any. */
 export interface HookState {
+  /** The forward pre-hooks, in registration order. */
+  preHooks: ForwardPreHook<Module>[];
+  /** The forward hooks, in registration order. */
   hooks: ForwardHook<Module>[];
   /** The own `forward` property the instance had before the wrapper was installed, if any. */
   ownForward: PropertyDescriptor | undefined;
@@ -29,35 +46,64 @@ export interface HookSlot {
 }
 
 /**
- * The body of {@link Module.registerForwardHook}: install the `forward` wrapper if `module` has no hooks
- * yet, add `hook`, and return the function that removes it (and the wrapper with the last hook).
+ * The body of {@link Module.registerForwardHook}: add `hook` (installing the `forward` wrapper if `module`
+ * has no hooks yet) and return the function that removes it (and the wrapper with the last hook).
  */
 export function addForwardHook(module: Module, slot: HookSlot, hook: ForwardHook<Module>): () => void {
-  if (slot.get() === null) {
-    const ownForward = Object.getOwnPropertyDescriptor(module, 'forward');
-    const state: HookState = { hooks: [], ownForward };
-    const inner = module.forward;
-    const wrapper = (...inputs: unknown[]): unknown => {
-      let output = inner.apply(module, inputs);
-      for (const h of [...state.hooks]) {
-        const replaced = h(module, inputs, output);
-        if (replaced !== undefined) output = replaced;
-      }
-      return output;
-    };
-    Object.defineProperty(module, 'forward', { value: wrapper, writable: true, configurable: true, enumerable: false });
-    slot.set(state);
-  }
-  const state = slot.get()!;
-  state.hooks.push(hook);
+  return addHook(module, slot, 'hooks', hook);
+}
+
+/**
+ * The body of {@link Module.registerForwardPreHook}: add `hook` (installing the `forward` wrapper if
+ * `module` has no hooks yet) and return the function that removes it (and the wrapper with the last hook).
+ */
+export function addForwardPreHook(module: Module, slot: HookSlot, hook: ForwardPreHook<Module>): () => void {
+  return addHook(module, slot, 'preHooks', hook);
+}
+
+function addHook<K extends 'preHooks' | 'hooks'>(
+  module: Module,
+  slot: HookSlot,
+  kind: K,
+  hook: HookState[K][number],
+): () => void {
+  const state = slot.get() ?? installWrapper(module, slot);
+  const list = state[kind] as Array<HookState[K][number]>;
+  list.push(hook);
   return () => {
-    const i = state.hooks.indexOf(hook);
+    const i = list.indexOf(hook);
     if (i < 0) return;
-    state.hooks.splice(i, 1);
-    if (state.hooks.length === 0 && slot.get() === state) {
+    list.splice(i, 1);
+    if (state.preHooks.length === 0 && state.hooks.length === 0 && slot.get() === state) {
       if (state.ownForward !== undefined) Object.defineProperty(module, 'forward', state.ownForward);
       else delete (module as { forward?: unknown }).forward;
       slot.set(null);
     }
   };
+}
+
+/**
+ * Give `module` an own `forward` that runs the pre-hooks (each on the inputs the previous one left), the
+ * `forward` it had, then the hooks (on the inputs `forward` was called with and the output so far); the
+ * lists are copied per call, so a hook that adds or removes hooks takes effect from the next call.
+ */
+function installWrapper(module: Module, slot: HookSlot): HookState {
+  const state: HookState = { preHooks: [], hooks: [], ownForward: Object.getOwnPropertyDescriptor(module, 'forward') };
+  const inner = module.forward;
+  const wrapper = (...inputs: unknown[]): unknown => {
+    let args = inputs;
+    for (const h of [...state.preHooks]) {
+      const replaced: unknown = h(module, args);
+      if (replaced !== undefined) args = Array.isArray(replaced) ? replaced : [replaced];
+    }
+    let output = inner.apply(module, args);
+    for (const h of [...state.hooks]) {
+      const replaced = h(module, args, output);
+      if (replaced !== undefined) output = replaced;
+    }
+    return output;
+  };
+  Object.defineProperty(module, 'forward', { value: wrapper, writable: true, configurable: true, enumerable: false });
+  slot.set(state);
+  return state;
 }

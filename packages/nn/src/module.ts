@@ -9,7 +9,14 @@ import {
   ValueError,
 } from '@nablajs/core';
 import { convertOwnTensors } from './module-convert';
-import { addForwardHook, type ForwardHook, type HookState } from './module-hooks';
+import {
+  addForwardHook,
+  addForwardPreHook,
+  type ForwardHook,
+  type ForwardPreHook,
+  type HookSlot,
+  type HookState,
+} from './module-hooks';
 import { checkRegistered, type RegistrationView } from './module-registration';
 import { formatModule } from './module-repr';
 import {
@@ -26,7 +33,7 @@ import {
   setLegacyNames,
 } from './module-state-dict';
 
-export type { ForwardHook } from './module-hooks';
+export type { ForwardHook, ForwardPreHook } from './module-hooks';
 export type { BufferOptions, LoadStateDictOptions, LoadStateDictResult } from './module-state-dict';
 export { parameter } from './parameter';
 
@@ -36,9 +43,9 @@ export { parameter } from './parameter';
  *
  * Subclasses implement `forward` and are invoked as `module.forward(x)`. (A JavaScript class instance
  * cannot be made callable like PyTorch's `model(x)` without a Proxy, which would slow every call and
- * confuse debuggers, so `forward` is the one way in.) Forward hooks work by installing, on the
- * instance, an own-property `forward` wrapper that calls the class's `forward` and then the hooks; it
- * is removed again with the last hook, so a module without hooks pays nothing.
+ * confuse debuggers, so `forward` is the one way in.) Hooks work by installing, on the instance, an
+ * own-property `forward` wrapper that calls the forward pre-hooks, the class's `forward` and then the
+ * forward hooks; it is removed again with the last hook, so a module without hooks pays nothing.
  *
  * Registration is explicit and returns the value, which keeps TypeScript field types:
  * `this.weight = this.registerParameter('weight', t)`, `this.registerBuffer(...)`,
@@ -192,6 +199,11 @@ export abstract class Module {
   /** Remove a registered child (used by containers). Returns whether it was there. */
   protected unregisterModule(name: string): boolean {
     return this.moduleMap.delete(name);
+  }
+
+  /** Remove a registered parameter (used by containers). Returns whether it was there. */
+  protected unregisterParameter(name: string): boolean {
+    return this.parameterMap.delete(name);
   }
 
   // ---- traversal -------------------------------------------------------------------------------
@@ -479,8 +491,35 @@ export abstract class Module {
   registerForwardHook(hook: ForwardHook<this>): () => void {
     if (typeof hook !== 'function')
       throw new ValueError(`${this.typeName()}.registerForwardHook: hook must be a function`);
-    const slot = { get: () => this.hookState, set: (state: HookState | null) => (this.hookState = state) };
-    return addForwardHook(this, slot, hook as unknown as ForwardHook<Module>);
+    return addForwardHook(this, this.hookSlot(), hook as unknown as ForwardHook<Module>);
+  }
+
+  /**
+   * Call `hook(module, inputs)` before every `forward` of this module, pre-hooks in registration order and
+   * all before the forward hooks. A hook that returns an array replaces the argument list (what PyTorch
+   * does with a returned tuple); any other value becomes the single argument (PyTorch wraps it in a
+   * tuple); `undefined`, or no `return`, keeps the inputs. Each pre-hook sees the inputs the previous one
+   * left, and `forward` and the forward hooks get the final ones. Returns a function that removes the hook.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_forward_pre_hook
+   *
+   * @example
+   * ```ts
+   * const fc = new Linear(4, 2);
+   * const remove = fc.registerForwardPreHook((_m, [x]) => [x.clamp(-1, 1)]); // clip the input
+   * fc.forward(randn([3, 4])); // computed on the clipped input
+   * remove(); // fc.forward takes its inputs as they come again
+   * ```
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>): () => void {
+    if (typeof hook !== 'function')
+      throw new ValueError(`${this.typeName()}.registerForwardPreHook: hook must be a function`);
+    return addForwardPreHook(this, this.hookSlot(), hook as unknown as ForwardPreHook<Module>);
+  }
+
+  /** Where {@link addForwardHook} and {@link addForwardPreHook} keep this module's hooks. */
+  private hookSlot(): HookSlot {
+    return { get: () => this.hookState, set: (state: HookState | null) => (this.hookState = state) };
   }
 
   // ---- state dicts -----------------------------------------------------------------------------
