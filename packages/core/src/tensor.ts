@@ -57,6 +57,7 @@ import { min, minWithIndices } from './ops/min';
 import { minimum } from './ops/minimum';
 import { mul } from './ops/mul';
 import { neg } from './ops/neg';
+import { nonzero } from './ops/nonzero';
 import { norm } from './ops/norm';
 import { permute } from './ops/permute';
 import { pow } from './ops/pow';
@@ -64,10 +65,12 @@ import { prod } from './ops/prod';
 import { reciprocal } from './ops/reciprocal';
 import { relu } from './ops/relu';
 import { fmod, remainder } from './ops/remainder';
+import { repeatInterleave } from './ops/repeat-interleave';
 import { reshape } from './ops/reshape';
 import { roll } from './ops/roll';
 import { ceil, floor, type RoundOptions, round, trunc } from './ops/rounding';
 import { rsqrt } from './ops/rsqrt';
+import { scatter } from './ops/scatter';
 import { sigmoid } from './ops/sigmoid';
 import { sign } from './ops/sign';
 import { silu } from './ops/silu';
@@ -94,6 +97,7 @@ import { tanh } from './ops/tanh';
 import { tile } from './ops/tile';
 import { transpose } from './ops/transpose';
 import { tril, triu } from './ops/tril';
+import { type UniqueOptions, type UniqueResultOf, unique } from './ops/unique';
 import { unsqueeze } from './ops/unsqueeze';
 import { std, type VarianceOptions, variance } from './ops/variance';
 import { getResidency } from './residency';
@@ -1165,6 +1169,22 @@ export class Tensor {
   /** See {@link topk}. */
   topk(k: number, axis?: number, options?: TopkOptions): SortResult {
     return topk(this, k, axis, options);
+  }
+  /** See {@link scatter}. */
+  scatter(axis: number, index: Tensor, src: Tensor | number): Tensor {
+    return scatter(this, axis, index, src);
+  }
+  /** See {@link repeatInterleave}. */
+  repeatInterleave(repeats: number | Tensor, axis?: number): Tensor {
+    return repeatInterleave(this, repeats, axis);
+  }
+  /** See {@link nonzero}. */
+  nonzero(): Tensor {
+    return nonzero(this);
+  }
+  /** See {@link unique}. */
+  unique<O extends UniqueOptions = UniqueOptions>(options?: O): UniqueResultOf<O> {
+    return unique(this, options);
   }
   /** See {@link any}. */
   any(axis?: Axis, keepdims?: boolean): Tensor {
