@@ -19,17 +19,24 @@ export * from './attention/index';
 export * from './extra/activations-losses';
 export * from './extra/conv-resample';
 export * from './extra/norm-pool';
+export type { CosineSimilarityOptions } from './functional/cosine-similarity';
+export type { NormalizeOptions } from './functional/normalize';
+export type { PairwiseDistanceOptions } from './functional/pairwise-distance';
 export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
 export { calculateGain } from './init';
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
 export { Conv1d, type Conv1dOptions, Conv2d, type Conv2dOptions } from './layers/conv';
+export { CosineSimilarity } from './layers/cosine-similarity';
 export { Dropout, type DropoutOptions } from './layers/dropout';
+export { Dropout2d, type Dropout2dOptions } from './layers/dropout2d';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
 export { Flatten, Unflatten } from './layers/flatten';
 export { Identity } from './layers/identity';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';
 export { Linear, type LinearOptions } from './layers/linear';
+export { PairwiseDistance } from './layers/pairwise-distance';
+export { PixelShuffle, PixelUnshuffle } from './layers/pixel-shuffle';
 export {
   AdaptiveAvgPool2d,
   type AdaptiveSize2d,

@@ -73,6 +73,12 @@ describe('the functional namespace F', () => {
         'selu',
         'softMarginLoss',
         'tripletMarginLoss',
+        'cosineSimilarity',
+        'dropout2d',
+        'normalize',
+        'pairwiseDistance',
+        'pixelShuffle',
+        'pixelUnshuffle',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');
