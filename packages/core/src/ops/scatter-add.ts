@@ -10,6 +10,20 @@ import { gatherOp } from './gather';
 import { checkIndexTensor } from './index-select';
 import { pad } from './pad';
 
+/**
+ * The gradient of a scatter's `src` (scatterAdd's and scatter's alike): `g` gathered at `index` along
+ * `axis`, padded with zeros where `src` is larger than `index` (those elements were never written).
+ *
+ * @internal
+ */
+export function scatteredSourceGradient(g: Tensor, index: Tensor, src: Tensor, axis: number): Tensor {
+  const gs = gatherOp([g, index], axis);
+  if (shapesEqual(index.shape, src.shape)) return gs;
+  const padding: number[] = [];
+  for (let d = src.ndim - 1; d >= 0; d--) padding.push(0, src.shape[d] - index.shape[d]);
+  return pad(gs, padding);
+}
+
 /** Apply the registered scatterAdd op (inputs `[x, index, src]`) without re-checking arguments (used by VJPs). */
 export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor = registerOp<number>({
   name: 'scatterAdd',
@@ -29,18 +43,11 @@ export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor =
     );
     return new Tensor(out, x.shape, dtype);
   },
-  backward: (g, { inputs: [x, index, src], attrs: axis }) => {
-    let gs: Tensor | null = null;
-    if (src.requiresGrad) {
-      gs = gatherOp([g, index], axis);
-      if (!shapesEqual(index.shape, src.shape)) {
-        const padding: number[] = [];
-        for (let d = src.ndim - 1; d >= 0; d--) padding.push(0, src.shape[d] - index.shape[d]);
-        gs = pad(gs, padding);
-      }
-    }
-    return [x.requiresGrad ? g : null, null, gs];
-  },
+  backward: (g, { inputs: [x, index, src], attrs: axis }) => [
+    x.requiresGrad ? g : null,
+    null,
+    src.requiresGrad ? scatteredSourceGradient(g, index, src, axis) : null,
+  ],
 });
 
 /**

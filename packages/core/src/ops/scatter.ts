@@ -3,12 +3,11 @@ import { DTypeError, ShapeError, ValueError } from '../errors';
 import { copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { formatShape, normalizeAxis, shapesEqual, stridesOf } from '../shape';
+import { formatShape, normalizeAxis, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
-import { gatherOp } from './gather';
 import { checkIndexTensor } from './index-select';
-import { pad } from './pad';
 import { reshape } from './reshape';
+import { scatteredSourceGradient } from './scatter-add';
 
 /**
  * The cpu kernel of `scatter`, in place on `out` (of `outShape`, already holding a copy of `x`): for every
@@ -88,16 +87,7 @@ export const scatterOp: (inputs: readonly Tensor[], attrs: ScatterAttrs) => Tens
     // index (every duplicate gets it, also those whose write was overwritten).
     const gx = x.requiresGrad ? scatterOp([g, index], { axis, value: 0 }) : null;
     if (src === undefined) return [gx, null];
-    let gs: Tensor | null = null;
-    if (src.requiresGrad) {
-      gs = gatherOp([g, index], axis);
-      if (!shapesEqual(index.shape, src.shape)) {
-        const padding: number[] = [];
-        for (let d = src.ndim - 1; d >= 0; d--) padding.push(0, src.shape[d] - index.shape[d]);
-        gs = pad(gs, padding);
-      }
-    }
-    return [gx, null, gs];
+    return [gx, null, src.requiresGrad ? scatteredSourceGradient(g, index, src, axis) : null];
   },
 });
 
