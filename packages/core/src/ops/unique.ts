@@ -49,8 +49,8 @@ export interface UniqueResult {
  * not optional when `O` sets `returnInverse` and `returnCounts` to `true`.
  */
 export type UniqueResultOf<O extends UniqueOptions> = UniqueResult &
-  (O extends { returnInverse: true } ? { inverse: Tensor } : unknown) &
-  (O extends { returnCounts: true } ? { counts: Tensor } : unknown);
+  (O['returnInverse'] extends true ? Required<Pick<UniqueResult, 'inverse'>> : unknown) &
+  (O['returnCounts'] extends true ? Required<Pick<UniqueResult, 'counts'>> : unknown);
 
 function flag(name: string, value: unknown): boolean {
   if (value === undefined) return false;
