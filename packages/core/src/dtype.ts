@@ -80,6 +80,25 @@ function fromSlab(bytes: number): number {
  * ```
  */
 export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
+  if (allocationObserver === null) return allocateArray(dtype, size, zeroed);
+  const array = allocateArray(dtype, size, zeroed);
+  allocationObserver(array, zeroed);
+  return array;
+}
+
+let allocationObserver: ((array: TypedArray, zeroed: boolean) => void) | null = null;
+
+/**
+ * Install (or with `null`, remove) what `allocate()` tells of every array it hands out; used by
+ * `capture()`, which zeroes the zeroed ones again on every replay and keeps their memory.
+ *
+ * @internal
+ */
+export function setAllocationObserver(next: ((array: TypedArray, zeroed: boolean) => void) | null): void {
+  allocationObserver = next;
+}
+
+function allocateArray(dtype: DType, size: number, zeroed: boolean): TypedArray {
   const pool = getBufferPool();
   if (pool !== null) {
     const pooled = pool.allocate(dtype, size, zeroed);

@@ -46,6 +46,8 @@ export {
   type WebGpuLimits,
 } from './backends/webgpu/init';
 export type { WebGpuStats } from './backends/webgpu/resident-data';
+export { type CapturedStep, capture } from './capture';
+export { CaptureError, isCapturing } from './capture-state';
 export { checkOptions, closestName, optionNames } from './check-options';
 export {
   arange,
@@ -155,7 +157,7 @@ export { type FusedActivation, type FusedLinearOptions, fusedLinear } from './op
 export { log } from './ops/log';
 export { logSigmoid } from './ops/log-sigmoid';
 export { logSoftmax } from './ops/log-softmax';
-export { type ClassPicks, logSoftmaxNll, type NllReduction } from './ops/log-softmax-nll';
+export { type ClassPicks, logSoftmaxNll, logSoftmaxNllOfArrays, type NllReduction } from './ops/log-softmax-nll';
 export { log1p } from './ops/log1p';
 export { logsumexp } from './ops/logsumexp';
 export { maskedSelect } from './ops/masked-select';
@@ -232,7 +234,15 @@ export {
   randn,
   randperm,
 } from './random';
-export { bringToHost, checkHostRead, type HostValues, hostReadsMayWait, runOnHost, runOnHostNow } from './residency';
+export {
+  bringToHost,
+  checkHostRead,
+  type HostValues,
+  hostReadsMayWait,
+  kernelsOnHost,
+  runOnHost,
+  runOnHostNow,
+} from './residency';
 export { broadcastShapes, type Shape, shapeSize } from './shape';
 export { type Axis, asTensor, type GradHook, type NestedArray, Tensor, type TensorLike } from './tensor';
 export { endScope, keep, startScope, type TidyScope, tidy } from './tidy';

@@ -1,3 +1,4 @@
+import { CaptureError, isCapturing } from './capture-state';
 import { checkOptions, optionNames } from './check-options';
 import { allocate, checkDType, type DType, isFloatingDType, isHalfDType } from './dtype';
 import { DTypeError, ValueError } from './errors';
@@ -10,6 +11,13 @@ export interface GeneratorState {
   s: [number, number, number, number];
   /** A second normal deviate kept from the last Box-Muller draw, or null. */
   spareNormal: number | null;
+}
+
+// A replay would repeat the random numbers drawn at capture (dropout's mask, an initialiser's values).
+function refuseDraw(): never {
+  throw new CaptureError(
+    'Generator: cannot draw random numbers inside capture(): a replay would repeat the same ones; draw them outside and pass them in as an input',
+  );
 }
 
 function splitmix32(seed: number): () => number {
@@ -55,6 +63,7 @@ export class Generator {
 
   /** The next 32-bit unsigned integer. */
   nextUint32(): number {
+    if (isCapturing()) refuseDraw();
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1] << 9) >>> 0;
@@ -79,6 +88,7 @@ export class Generator {
    * kept for the next call).
    */
   normal(): number {
+    if (isCapturing()) refuseDraw();
     if (this.spare !== null) {
       const v = this.spare;
       this.spare = null;

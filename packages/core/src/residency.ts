@@ -1,3 +1,4 @@
+import type { capture } from './capture';
 import type { TypedArray } from './dtype';
 import type { HostReadError } from './errors';
 import { withHostKernels } from './kernels/registry';
@@ -28,6 +29,11 @@ export interface Residency {
    * awaited (then `false`). Until it ran, kernels that touch these arrays wait behind it.
    */
   hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): boolean;
+  /**
+   * True when the host arrays always hold the newest values and only host code must be announced (the
+   * recorder of `capture()`): kernels of the cpu and wasm backends may then be used as they are.
+   */
+  readonly hostArraysCurrent?: boolean;
 }
 
 let residency: Residency | null = null;
@@ -79,6 +85,20 @@ export function hostReadsMayWait(): boolean {
 }
 
 /**
+ * Whether kernels run where the host arrays are (no backend keeps tensor values elsewhere), so that an
+ * op may pick a kernel that only the cpu and wasm backends have. True on those backends, also inside
+ * `capture()`, where {@link hostReadsMayWait} is true because host code is recorded.
+ *
+ * @example
+ * ```ts
+ * const fused = kernelsOnHost(); // false on the webgpu backend
+ * ```
+ */
+export function kernelsOnHost(): boolean {
+  return residency === null || residency.hostArraysCurrent === true;
+}
+
+/**
  * For code that reads a typed array it holds outside a tensor (an optimizer's state) on the host: throws
  * a {@link HostReadError} naming `reader` when the array's newest values are on the GPU (webgpu backend),
  * and otherwise makes the host array the newest copy. Does nothing on the cpu and wasm backends.
@@ -109,7 +129,9 @@ function arraysOf(values: readonly HostValues[]): TypedArray[] {
  * whose newest values are on the GPU throws a {@link HostReadError} rather than read a stale copy. A tensor
  * disposed before the task runs cannot be read in it: hand the task the arrays of temporaries. Returns
  * whether it ran at once. The optimizers' update rules (whose arithmetic is JavaScript) step this way on
- * the webgpu backend.
+ * the webgpu backend. Inside {@link capture} the task runs at once and again on every replay, on the same
+ * arrays: it must write every element of what it writes on each run, never count on what an earlier run
+ * left there.
  *
  * @example
  * ```ts

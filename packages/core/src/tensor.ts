@@ -1,4 +1,5 @@
 import { type BackwardOptions, backward as runBackward } from './autograd/backward';
+import { isCapturing, observeGrad } from './capture-state';
 import { checkOptions, optionNames } from './check-options';
 import {
   allocate,
@@ -406,6 +407,7 @@ export class Tensor {
    */
   _replaceGrad(value: Tensor | null, owned: boolean, disposeOld = true): void {
     const old = this.gradValue;
+    if (isCapturing()) observeGrad(this, old, value);
     if (disposeOld && old !== null && old !== value && this.gradOwned) {
       const pool = getBufferPool();
       if (pool !== null && old.dataArray !== null && pool.owns(old.dataArray)) old.dispose();

@@ -1,4 +1,14 @@
-import { bringToHost, clone, hostReadsMayWait, keep, noGrad, type Tensor, ValueError } from '@nablajs/core';
+import {
+  bringToHost,
+  CaptureError,
+  clone,
+  hostReadsMayWait,
+  isCapturing,
+  keep,
+  noGrad,
+  type Tensor,
+  ValueError,
+} from '@nablajs/core';
 import type { DeviceClosureStep } from './definition';
 import { fusedUpdatesEnabled } from './fused';
 import type { GroupSlot } from './group-slot';
@@ -104,13 +114,17 @@ export async function stepWhenOnHost<T>(groups: readonly ParamGroup[], step: () 
   return withCallHyperparams(step);
 }
 
-/** The checks of `step` and `stepAsync`: the closure (`required` by a closure rule), and the train mode. */
+/** The checks of `step` and `stepAsync`: not inside `capture()`, the closure (`required` by a closure rule), and the train mode. */
 export function checkStep(
   name: string,
   closure: Closure | undefined,
   required: boolean,
   mode: 'train' | 'eval' | undefined,
 ): void {
+  if (isCapturing())
+    throw new CaptureError(
+      `${name}.step: cannot run inside capture(): the step count and hyperparameters live in JavaScript, which a replay does not run; call step() after replay()`,
+    );
   if (closure !== undefined && typeof closure !== 'function')
     throw new ValueError(`${name}.step: closure must be a function, got ${typeof closure}`);
   if (required && closure === undefined)

@@ -1,3 +1,4 @@
+import { isCapturing, observeGrad } from '../capture-state';
 import { checkOptions, optionNames } from '../check-options';
 import { onesLike } from '../creation';
 import { allocate, isHalfDType } from '../dtype';
@@ -259,5 +260,6 @@ function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, adopt: boole
   } else {
     accumulateInPlace(prev, gd);
     prev.markModified();
+    if (isCapturing()) observeGrad(t, prev, prev);
   }
 }

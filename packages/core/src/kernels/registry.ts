@@ -67,10 +67,27 @@ export function registerKernel(name: string, kernel: Kernel, backend = 'cpu'): v
  * ```
  */
 export function resolveKernel<K extends Kernel>(name: string, cpuDefault: K): K {
+  if (recorder !== null) return recorder(name, resolveActive(name, cpuDefault)) as K;
+  return resolveActive(name, cpuDefault);
+}
+
+function resolveActive<K extends Kernel>(name: string, cpuDefault: K): K {
   if (activeOverrides === null) return cpuDefault;
   const kernel = activeOverrides.get(name) as K | undefined;
   if (kernel !== undefined) return kernel;
   return activeFallback === null ? cpuDefault : (activeFallback(name, cpuDefault) as K);
+}
+
+let recorder: ((name: string, kernel: Kernel) => Kernel) | null = null;
+
+/**
+ * Install (or with `null`, remove) what wraps every kernel that {@link resolveKernel} hands out, so that
+ * its calls are recorded; used by `capture()`.
+ *
+ * @internal
+ */
+export function setKernelRecorder(next: ((name: string, kernel: Kernel) => Kernel) | null): void {
+  recorder = next;
 }
 
 /**

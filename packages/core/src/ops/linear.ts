@@ -8,7 +8,7 @@ import { matmulKernel } from '../kernels/cpu/matmul';
 import { sumKernel } from '../kernels/cpu/reduce';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { hostReadsMayWait } from '../residency';
+import { kernelsOnHost } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { le } from './compare';
@@ -84,7 +84,7 @@ function makeLinearOp(relu: boolean) {
       const dz = scratch === null ? g._array : scratch._array;
       // With a bias on the cpu or wasm backend: the ReLU's gradient and the bias gradient in one pass
       // (a GPU backend keeps its own two kernels rather than a cpu fallback).
-      const biasInPass = relu && b?.requiresGrad === true && !hostReadsMayWait();
+      const biasInPass = relu && b?.requiresGrad === true && kernelsOnHost();
       let gb: Tensor | null = null;
       if (biasInPass) {
         const data = allocate(b.dtype, n, false);

@@ -2,8 +2,8 @@ import { checkOptions, optionNames } from '../check-options';
 import { allocate } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
+import { nllMeanKernel, nllOneHotKernel, nllPickBackwardKernel, nllPickKernel } from '../kernels/cpu/nll';
 import { sumKernel } from '../kernels/cpu/reduce';
-import { roundingOfDType } from '../kernels/cpu/rounding';
 import { softmaxBackwardKernel, softmaxKernel } from '../kernels/cpu/softmax';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
@@ -40,7 +40,12 @@ export interface ClassPicks {
 const CLASS_PICKS_FIELDS = optionNames<ClassPicks>({ index: true, weight: true, denominator: true });
 
 interface NllAttrs {
-  readonly picks: ClassPicks;
+  /** Each row's class. */
+  readonly index: Int32Array;
+  /** Each row's weight, in the logits' dtype. */
+  readonly weight: Float32Array | Float64Array;
+  /** What the `'mean'` divides by, in its element 0 (an array, so that a host task may compute it). */
+  readonly denominator: Float32Array | Float64Array;
   readonly reduction: NllReduction;
   /** The log-probabilities the forward computed, for the backward (set by the forward). */
   logp: Tensor | null;
@@ -50,14 +55,14 @@ interface NllAttrs {
 // writes the logits' gradient with one kernel. Its results are those of the composite
 // neg(mul(gather(logSoftmax(x)), w)) then sum (and div by the denominator), to the bit: the same kernels
 // in the same order, with each float32 product, negation and quotient rounded as those ops round them.
+// Every step that reads the picks is a kernel, so that capture() records it.
 const logSoftmaxNllOp = registerOp<NllAttrs>({
   name: 'logSoftmaxNll',
   saves: { inputs: [], output: false },
   forward: ([x], attrs) => {
-    const { picks, reduction } = attrs;
+    const { index, weight, denominator, reduction } = attrs;
     const [rows, classes] = x.shape;
     const dtype = x.dtype;
-    const fr = roundingOfDType(dtype);
     const logp = allocate(dtype, x.size, false);
     resolveKernel('logSoftmax', softmaxKernel)(x._array, rows, classes, 1, logp, true);
     attrs.logp = new Tensor(logp, x.shape, dtype);
@@ -65,41 +70,44 @@ const logSoftmaxNllOp = registerOp<NllAttrs>({
     // its tensor is disposed, here or at the end of the enclosing tidy)
     const termsTensor = new Tensor(allocate(dtype, rows, false), [rows], dtype);
     const terms = termsTensor._array;
-    for (let i = 0; i < rows; i++) terms[i] = -fr(logp[i * classes + picks.index[i]] * fr(picks.weight[i]));
+    resolveKernel('nllPick', nllPickKernel)(logp, rows, classes, index, weight, terms, dtype);
     if (reduction === 'none') return termsTensor;
     const total = allocate(dtype, 1, false);
     resolveKernel('sum', sumKernel)(terms, [rows], [0], total);
     termsTensor.dispose();
-    if (reduction === 'mean') total[0] = fr(total[0] / fr(picks.denominator));
+    if (reduction === 'mean') resolveKernel('nllMean', nllMeanKernel)(total, denominator, dtype);
     return new Tensor(total, [], dtype);
   },
-  backward: (g, { inputs: [x], attrs: { picks, reduction, logp } }) => {
+  backward: (g, { inputs: [x], attrs: { index, weight, denominator, reduction, logp } }) => {
     if (logp === null) throw new ValueError('logSoftmaxNll: the backward ran before the forward');
     const [rows, classes] = x.shape;
     const dtype = x.dtype;
+    const mean = reduction === 'mean';
     if (isGradEnabled()) {
       // createGraph: (onehot - softmax(x)) · cᵢ with cᵢ = -gᵢ wᵢ (/ denominator), written with ops so that it
       // differentiates again (in x and in g).
-      const onehot = allocate(dtype, x.size);
-      const coef = allocate(dtype, rows);
-      for (let i = 0; i < rows; i++) {
-        onehot[i * classes + picks.index[i]] = 1;
-        coef[i] = -picks.weight[i] / (reduction === 'mean' ? picks.denominator : 1);
-      }
+      const onehot = allocate(dtype, x.size, false);
+      const coef = allocate(dtype, rows, false);
+      resolveKernel('nllOneHot', nllOneHotKernel)(index, weight, denominator, mean, onehot, coef, rows, classes);
       const perRow = mul(reduction === 'none' ? g : reshape(g, [1]), new Tensor(coef, [rows], dtype));
       return [mul(sub(new Tensor(onehot, x.shape, dtype), softmax(x, 1)), reshape(perRow, [rows, 1]))];
     }
-    const fr = roundingOfDType(dtype);
-    const up = g._array;
     // The gradient of each picked log-probability, as div, sum, neg and mul's backwards give it; the
-    // others are 0. `+ 0` turns -0 into +0, as adding into zeros does.
-    const gzTensor = new Tensor(allocate(dtype, x.size), x.shape, dtype);
+    // others are 0.
+    const gzTensor = new Tensor(allocate(dtype, x.size, false), x.shape, dtype);
     const gz = gzTensor._array;
-    const scale = reduction === 'mean' ? fr(up[0] / fr(picks.denominator)) : up[0];
-    for (let i = 0; i < rows; i++) {
-      const gi = reduction === 'none' ? up[i] : scale;
-      gz[i * classes + picks.index[i]] = fr(-gi * fr(picks.weight[i])) + 0;
-    }
+    resolveKernel('nllPickBackward', nllPickBackwardKernel)(
+      g._array,
+      reduction === 'none',
+      mean,
+      index,
+      weight,
+      denominator,
+      gz,
+      rows,
+      classes,
+      dtype,
+    );
     const out = allocate(dtype, x.size, false);
     resolveKernel('logSoftmaxBackward', softmaxBackwardKernel)(gz, logp._array, rows, classes, 1, out, true);
     gzTensor.dispose();
@@ -107,8 +115,16 @@ const logSoftmaxNllOp = registerOp<NllAttrs>({
   },
 });
 
-function checkPicks(picks: ClassPicks, rows: number, classes: number): void {
-  const fn = 'logSoftmaxNll';
+function checkLogits(fn: string, logits: Tensor, reduction: NllReduction): void {
+  if (!(logits instanceof Tensor)) throw new ValueError(`${fn}: logits must be a Tensor`);
+  if (logits.dtype !== 'float32' && logits.dtype !== 'float64')
+    throw new DTypeError(`${fn}: logits must be float32 or float64, got ${logits.dtype}`);
+  if (logits.ndim !== 2) throw new ShapeError(`${fn}: logits must be [N, C], got shape ${formatShape(logits.shape)}`);
+  if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean')
+    throw new ValueError(`${fn}: reduction must be 'none', 'sum' or 'mean', got ${JSON.stringify(reduction)}`);
+}
+
+function checkPicks(fn: string, picks: ClassPicks, rows: number, classes: number): void {
   if (typeof picks !== 'object' || picks === null) throw new ValueError(`${fn}: picks must be an object`);
   checkOptions(fn, picks, CLASS_PICKS_FIELDS, 'picks field');
   const { index, weight, denominator } = picks;
@@ -150,14 +166,44 @@ function checkPicks(picks: ClassPicks, rows: number, classes: number): void {
  */
 export function logSoftmaxNll(logits: Tensor, picks: ClassPicks, reduction: NllReduction = 'mean'): Tensor {
   const fn = 'logSoftmaxNll';
-  if (!(logits instanceof Tensor)) throw new ValueError(`${fn}: logits must be a Tensor`);
-  if (logits.dtype !== 'float32' && logits.dtype !== 'float64')
-    throw new DTypeError(`${fn}: logits must be float32 or float64, got ${logits.dtype}`);
-  if (logits.ndim !== 2) throw new ShapeError(`${fn}: logits must be [N, C], got shape ${formatShape(logits.shape)}`);
-  if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean')
-    throw new ValueError(`${fn}: reduction must be 'none', 'sum' or 'mean', got ${JSON.stringify(reduction)}`);
-  checkPicks(picks, logits.shape[0], logits.shape[1]);
+  checkLogits(fn, logits, reduction);
+  checkPicks(fn, picks, logits.shape[0], logits.shape[1]);
   // Copies, so that a later change to the caller's arrays cannot change the gradient.
-  const own = { index: picks.index.slice(), weight: picks.weight.slice(), denominator: picks.denominator };
-  return logSoftmaxNllOp([logits], { picks: own, reduction, logp: null });
+  const weight = picks.weight.slice();
+  const denominator = Float64Array.of(picks.denominator);
+  return logSoftmaxNllOp([logits], { index: picks.index.slice(), weight, denominator, reduction, logp: null });
+}
+
+/**
+ * {@link logSoftmaxNll} on the caller's arrays as they are, not copies, with the mean's denominator in
+ * element 0 of an array: for picks that a host task computes from the targets (`crossEntropy` of
+ * `@nablajs/nn` does), so that a replay of a {@link capture} reads what the task computed again. The
+ * arrays are checked now (lengths, class range); the caller must not change them until the backward ran,
+ * except through such a task, which checks what it writes.
+ *
+ * @param logits - `[N, C]` float32 or float64 scores
+ * @param index - each row's class, in `[0, C)` (length N)
+ * @param weight - each row's weight, rounded to the logits' dtype (length N)
+ * @param denominator - what the `'mean'` divides by, in element 0
+ * @param reduction - `'mean'`, `'sum'` or `'none'`
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[2, 0, 1], [0, 3, 0]], { requiresGrad: true });
+ * const loss = logSoftmaxNllOfArrays(x, Int32Array.of(0, 1), Float32Array.of(1, 1), Float64Array.of(2), 'mean');
+ * ```
+ */
+export function logSoftmaxNllOfArrays(
+  logits: Tensor,
+  index: Int32Array,
+  weight: Float32Array | Float64Array,
+  denominator: Float32Array | Float64Array,
+  reduction: NllReduction,
+): Tensor {
+  const fn = 'logSoftmaxNllOfArrays';
+  checkLogits(fn, logits, reduction);
+  if (!(denominator instanceof Float32Array || denominator instanceof Float64Array) || denominator.length !== 1)
+    throw new ValueError(`${fn}: denominator must be a Float32Array or Float64Array of length 1`);
+  checkPicks(fn, { index, weight, denominator: denominator[0] }, logits.shape[0], logits.shape[1]);
+  return logSoftmaxNllOp([logits], { index, weight, denominator, reduction, logp: null });
 }

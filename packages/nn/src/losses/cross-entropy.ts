@@ -1,17 +1,19 @@
 import {
   add,
   allocate,
+  CaptureError,
   cast,
   checkOptions,
   DTypeError,
   div,
   gather,
-  hostReadsMayWait,
   IndexError,
+  isCapturing,
   isFloatingDType,
   isHalfDType,
+  kernelsOnHost,
   logSoftmax,
-  logSoftmaxNll,
+  logSoftmaxNllOfArrays,
   mul,
   neg,
   optionNames,
@@ -166,6 +168,11 @@ function classPicks(
   const reads = w === null ? [targets] : [targets, w];
   if (rowsOf !== null) reads.push(rowsOf.logits);
   runOnHost(reads, [safe, perSample, mask, denominator, finiteIgnored], () => {
+    // every element is written on every run (a replay of capture() runs this task again on the same arrays)
+    safe.fill(0);
+    perSample.fill(0);
+    mask.fill(0);
+    finiteIgnored[0] = 1;
     let total = 0;
     for (let i = 0; i < n; i++) {
       const t = targets[i];
@@ -326,7 +333,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     input.ndim === 2 &&
     (input.dtype === 'float32' || input.dtype === 'float64') &&
     !(isFloatingDType(target.dtype) && target.ndim === 2) &&
-    !hostReadsMayWait()
+    kernelsOnHost()
   ) {
     // Class indices on the cpu or wasm backend: one op (logSoftmaxNll), the same values as the ops below.
     checkClassTargets('crossEntropy', input, target, 1);
@@ -334,12 +341,21 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     const rowsOf = { logits: input._array, classes: input.shape[1] };
     const picks = classPicks('crossEntropy', target, p, (size) => new make(size), rowsOf);
     const weights = picks.perSample as Float32Array | Float64Array;
-    const denominator = picks.denominator[0];
+    const denominator = picks.denominator as Float32Array | Float64Array;
     // NOTE: the fused op weights every row, an ignored one by 0: 0 · (1/0) is NaN where PyTorch skips the row,
     // so a mean over a total weight of 0 (every target ignored) and ignored rows without a finite
     // log-probability to pick take the ops below, which leave ignored rows out as PyTorch does.
-    if ((p.reduction !== 'mean' || denominator !== 0) && picks.finiteIgnored[0] === 1)
-      return logSoftmaxNll(input, { index: picks.safe, weight: weights, denominator }, p.reduction);
+    const fused = () => (p.reduction !== 'mean' || denominator[0] !== 0) && picks.finiteIgnored[0] === 1;
+    const taken = fused();
+    // A replay of capture() runs the picks' task again: a batch that needs the other path cannot replay.
+    if (isCapturing())
+      runOnHost([], [], () => {
+        if (fused() !== taken)
+          throw new CaptureError(
+            'crossEntropy: this batch needs another computation than the captured one (a mean over targets that are all ignored, or ignored rows with non-finite logits); run it without the capture',
+          );
+      });
+    if (taken) return logSoftmaxNllOfArrays(input, picks.safe, weights, denominator, p.reduction);
   }
   const logp = logSoftmax(input, p.classAxis);
   if (isFloatingDType(target.dtype) && target.ndim === input.ndim) {
