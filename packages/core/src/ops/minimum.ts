@@ -1,5 +1,6 @@
 import { allocate, type DType } from '../dtype';
 import { extremumShareKernel, minimumKernel } from '../kernels/cpu/elementwise';
+import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { shapeSize } from '../shape';
 import { Tensor, type TensorLike } from '../tensor';
@@ -9,7 +10,15 @@ import { mul } from './mul';
 /** The share of the gradient that goes to `first` (1, 0.5 on ties, or 0), as a constant of `dtype`. */
 function share(first: Tensor, second: Tensor, shape: readonly number[], dtype: DType): Tensor {
   const out = allocate(dtype, shapeSize(shape));
-  extremumShareKernel(first.values, first.shape, second.values, second.shape, out, shape, false);
+  resolveKernel('extremumShare', extremumShareKernel)(
+    first._array,
+    first.shape,
+    second._array,
+    second.shape,
+    out,
+    shape,
+    false,
+  );
   return new Tensor(out, shape, dtype);
 }
 
