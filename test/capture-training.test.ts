@@ -34,6 +34,19 @@ function batches(n: number, ignore = false): { x: Tensor; y: Tensor }[] {
   });
 }
 
+/** capture() of a cross-entropy step of `model`: clear the gradients, forward, loss, backward. */
+function captureStep(model: Sequential, clear: () => void, x: Tensor, y: Tensor) {
+  return capture(
+    (input, target) => {
+      clear();
+      const loss = crossEntropy(model.forward(input), target);
+      loss.backward();
+      return loss;
+    },
+    [x, y],
+  );
+}
+
 async function onBackends(run: () => void): Promise<void> {
   const previous = getBackend();
   expect(await initWasmBackend()).toBe(true);
@@ -92,15 +105,7 @@ describe('capture of a training step', () => {
     await onBackends(() => {
       const model = mlp();
       const [x0, y0] = [randn([8, 20]), tensor([0, 1, 2, 3, 0, 1, 2, 3], { dtype: 'int32' })];
-      const step = capture(
-        (x, y) => {
-          model.zeroGrad();
-          const loss = crossEntropy(model.forward(x), y);
-          loss.backward();
-          return loss;
-        },
-        [x0, y0],
-      );
+      const step = captureStep(model, () => model.zeroGrad(), x0, y0);
       expect(() => step.replay(x0, tensor([0, 1, 2, 9, 0, 1, 2, 3], { dtype: 'int32' }))).toThrow(IndexError);
       expect(() => step.replay(x0, tensor([0, 1, 2, 9, 0, 1, 2, 3], { dtype: 'int32' }))).toThrow(
         /crossEntropy: target 9 is out of range for 4 classes/,
@@ -123,15 +128,7 @@ describe('capture of a training step', () => {
     const opt = adam(model.parameters(), { lr: 1e-2 });
     const x = zeros([8, 20]);
     const y = zeros([8], { dtype: 'int32' });
-    const step = capture(
-      (input, target) => {
-        opt.zeroGrad();
-        const loss = crossEntropy(model.forward(input), target);
-        loss.backward();
-        return loss;
-      },
-      [x, y],
-    );
+    const step = captureStep(model, () => opt.zeroGrad(), x, y);
     opt.step();
     const [batch] = batches(1);
     const losses: number[] = [];

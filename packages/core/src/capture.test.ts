@@ -46,6 +46,14 @@ function batch(seed: number): [Tensor, Tensor] {
 const gradOf = (t: Tensor) => t.grad?.toArray();
 const gradsOf = (params: readonly Tensor[]) => params.map((p) => Array.from(p.grad?.values ?? []));
 
+/** Clear the gradients, compute the loss, backward: the step the tests capture. */
+function trainStep(m: ReturnType<typeof model>, x: Tensor, t: Tensor): Tensor {
+  for (const p of m.params) p.grad = null;
+  const l = m.loss(x, t);
+  l.backward();
+  return l;
+}
+
 describe('capture', () => {
   it('replays give the losses and gradients of eager steps, bit for bit, for new inputs in any order', () => {
     const eager = model(1);
@@ -80,14 +88,7 @@ describe('capture', () => {
   it('keeps the memory of its tensors: tensors allocated between replays do not disturb them', () => {
     const m = model(2);
     const [x, t] = batch(20);
-    const step = tidy(() =>
-      capture(() => {
-        for (const p of m.params) p.grad = null;
-        const l = m.loss(x, t);
-        l.backward();
-        return l;
-      }),
-    );
+    const step = tidy(() => capture(() => trainStep(m, x, t)));
     const first = step.replay().item();
     const grads = gradsOf(m.params);
     // the tidy freed the step's temporaries; new tensors of the same sizes must not land on their blocks
@@ -110,14 +111,7 @@ describe('capture', () => {
     const before = pool.liveBlocks;
     const m = model(3);
     const [x, t] = batch(30);
-    const step = tidy(() =>
-      capture(() => {
-        for (const p of m.params) p.grad = null;
-        const l = m.loss(x, t);
-        l.backward();
-        return l;
-      }),
-    );
+    const step = tidy(() => capture(() => trainStep(m, x, t)));
     const kept = pool.liveBlocks;
     expect(kept).toBeGreaterThan(before);
     for (let i = 0; i < 5; i++) step.replay();

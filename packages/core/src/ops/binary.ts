@@ -1,4 +1,5 @@
 import { allocate, type DType, promoteTypes, type TypedArray } from '../dtype';
+import { extremumShareKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
 import { asTensor, Tensor, type TensorLike } from '../tensor';
@@ -54,4 +55,28 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < g.ndim; d++) if (d < lead || shape[d - lead] === 1) axes.push(d);
   const reduced = sum(g, axes, true);
   return reshape(reduced, shape);
+}
+
+/**
+ * The share of the gradient of `maximum` (`max`) or `minimum` that goes to `first`: 1, 0.5 on ties, or 0
+ * (1 where `first` is NaN), as a constant of `dtype` and `shape`.
+ */
+export function extremumShare(
+  first: Tensor,
+  second: Tensor,
+  shape: readonly number[],
+  dtype: DType,
+  max: boolean,
+): Tensor {
+  const out = allocate(dtype, shapeSize(shape));
+  resolveKernel('extremumShare', extremumShareKernel)(
+    first._array,
+    first.shape,
+    second._array,
+    second.shape,
+    out,
+    shape,
+    max,
+  );
+  return new Tensor(out, shape, dtype);
 }

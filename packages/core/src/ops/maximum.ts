@@ -1,33 +1,15 @@
-import { allocate, type DType } from '../dtype';
-import { extremumShareKernel, maximumKernel } from '../kernels/cpu/elementwise';
-import { resolveKernel } from '../kernels/registry';
+import { maximumKernel } from '../kernels/cpu/elementwise';
 import { registerOp } from '../op';
-import { shapeSize } from '../shape';
-import { Tensor, type TensorLike } from '../tensor';
-import { binaryOperands, elementwiseBinary, sumToShape } from './binary';
+import type { Tensor, TensorLike } from '../tensor';
+import { binaryOperands, elementwiseBinary, extremumShare, sumToShape } from './binary';
 import { mul } from './mul';
-
-/** The share of the gradient that goes to `first` (1, 0.5 on ties, or 0), as a constant of `dtype`. */
-function share(first: Tensor, second: Tensor, shape: readonly number[], dtype: DType): Tensor {
-  const out = allocate(dtype, shapeSize(shape));
-  resolveKernel('extremumShare', extremumShareKernel)(
-    first._array,
-    first.shape,
-    second._array,
-    second.shape,
-    out,
-    shape,
-    true,
-  );
-  return new Tensor(out, shape, dtype);
-}
 
 const maximumOp = registerOp<undefined>({
   name: 'maximum',
   forward: ([a, b]) => elementwiseBinary('maximum', a, b, maximumKernel),
   backward: (g, { inputs: [a, b] }) => [
-    a.requiresGrad ? sumToShape(mul(g, share(a, b, g.shape, g.dtype)), a.shape) : null,
-    b.requiresGrad ? sumToShape(mul(g, share(b, a, g.shape, g.dtype)), b.shape) : null,
+    a.requiresGrad ? sumToShape(mul(g, extremumShare(a, b, g.shape, g.dtype, true)), a.shape) : null,
+    b.requiresGrad ? sumToShape(mul(g, extremumShare(b, a, g.shape, g.dtype, true)), b.shape) : null,
   ],
 });
 
