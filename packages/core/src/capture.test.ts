@@ -227,6 +227,26 @@ describe('capture', () => {
     expect(step.replay(tensor([4, 0, 1])).item()).toBe(5 + 0 + 2);
   });
 
+  it('writes constants made inside the step again before a host task reads them', () => {
+    const x = zeros([3]);
+    const step = capture(
+      (input) => {
+        const c = tensor([1, 2, 3]); // zeroed, then written in JavaScript: a constant, read by the task below
+        const out = input.mul(1);
+        runOnHost([c], [out], () => {
+          const v = out.values;
+          const k = c.values;
+          for (let i = 0; i < v.length; i++) v[i] += k[i];
+          out.markModified();
+        });
+        return out;
+      },
+      [x],
+    );
+    expect(step.replay(tensor([10, 20, 30])).toArray()).toEqual([11, 22, 33]);
+    expect(step.replay(tensor([0, 0, 0])).toArray()).toEqual([1, 2, 3]);
+  });
+
   it('refuses a backend that keeps tensors away from JavaScript memory', () => {
     const device: Residency = {
       hostAccess: () => {},

@@ -88,7 +88,7 @@ class Recording {
   kernel(name: string, kernel: Kernel): Kernel {
     return (...args: unknown[]) => {
       if (active !== this || this.hostDepth > 0) return kernel(...args);
-      this.firstUses(name, args);
+      this.firstUses(`kernel "${name}"`, args);
       const result = kernel(...args);
       if (result !== undefined && !args.includes(result))
         throw new CaptureError(
@@ -129,7 +129,7 @@ class Recording {
       const array = a as TypedArray;
       if (this.taskLocal.has(array))
         throw new CaptureError(
-          `capture: kernel "${name}" was given an array that a host task allocated; a replay of the task would make a new one, so this op cannot be captured`,
+          `capture: ${name} was given an array that a host task allocated; a replay of the task would make a new one, so this op cannot be captured`,
         );
       const zeroed = this.fresh.get(array);
       if (zeroed === undefined) continue;
@@ -138,9 +138,10 @@ class Recording {
     }
   }
 
-  hostTask(writes: readonly TypedArray[], task: () => void): void {
-    // what the task writes is computed on every replay, not a constant
-    for (const a of writes) this.fresh.delete(a);
+  hostTask(reads: readonly TypedArray[], writes: readonly TypedArray[], task: () => void): void {
+    // what JavaScript wrote into the task's arrays before (a tensor made from values inside the step) is a
+    // constant, written again before the task on every replay, as before a kernel
+    this.firstUses('a host task', [...reads, ...writes]);
     this.hostDepth++;
     try {
       task();
@@ -191,9 +192,9 @@ const captureResidency: Residency = {
   },
   toHost: () => Promise.reject(new CaptureError('capture: cannot await tensor values inside capture()')),
   toHostMany: () => Promise.reject(new CaptureError('capture: cannot await tensor values inside capture()')),
-  hostTask: (_reads, writes, task) => {
+  hostTask: (reads, writes, task) => {
     if (active === null) task();
-    else active.hostTask(writes, task);
+    else active.hostTask(reads, writes, task);
     return true;
   },
 };
