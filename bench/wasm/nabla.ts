@@ -95,13 +95,17 @@ export function nablaMlp(): { model: Module; x: Tensor; y: Tensor } {
 }
 
 /**
- * The same train step with its forward and backward recorded once by `capture()` and replayed (zeroGrad,
- * forward, cross-entropy and backward inside the capture; Adam's step after each replay, as it must be):
- * steps per second, after the same check that the losses decrease. The step is freed at the end.
+ * The MLP step with its forward and backward recorded once by `capture()` (zeroGrad, forward,
+ * cross-entropy and backward inside the capture; Adam's step after each replay, as it must be): the step,
+ * which returns the loss, and `dispose`, which frees the capture.
  */
-export function nablaCapturedMlpStepsPerSecond(what: string): number {
-  const { model, x, y } = nablaMlp();
-  const opt = adam(model.parameters(), { lr: MLP.lr });
+export function capturedAdamTrainStep(
+  model: Module,
+  x: Tensor,
+  y: Tensor,
+  lr: number,
+): { step: () => number; dispose: () => void } {
+  const opt = adam(model.parameters(), { lr });
   const captured = capture(
     (input, target) => {
       opt.zeroGrad();
@@ -118,13 +122,20 @@ export function nablaCapturedMlpStepsPerSecond(what: string): number {
       opt.step();
       return loss.item();
     });
+  return { step, dispose: () => captured.dispose() };
+}
+
+/** The captured MLP step (see {@link capturedAdamTrainStep}), after the same check that the losses decrease: steps per second. */
+export function nablaCapturedMlpStepsPerSecond(what: string): number {
+  const { model, x, y } = nablaMlp();
+  const { step, dispose } = capturedAdamTrainStep(model, x, y, MLP.lr);
   try {
     const losses: number[] = [];
     for (let i = 0; i < CHECK_STEPS; i++) losses.push(step());
     checkTraining(what, losses);
     return 1000 / measure(step, 600);
   } finally {
-    captured.dispose();
+    dispose();
   }
 }
 
