@@ -116,13 +116,16 @@ function pairedRatios(): { step: number; captured: number } {
     const b = randn(sb);
     return () => tidy(() => void matmulTransposed(a, b, { transA, transB }));
   });
-  const allProducts = () => noGrad(() => products.forEach((p) => p()));
+  const allProducts = () =>
+    noGrad(() => {
+      for (const p of products) p();
+    });
   const time = (f: () => unknown) => {
     const t0 = performance.now();
     f();
     return performance.now() - t0;
   };
-  for (let i = 0; i < 30; i++) [eager, captured.step, allProducts].forEach((f) => f());
+  for (let i = 0; i < 30; i++) for (const f of [eager, captured.step, allProducts]) f();
   const stepRatios: number[] = [];
   const capturedRatios: number[] = [];
   for (let i = 0; i < PAIRED_STEPS; i++) {
