@@ -1,12 +1,16 @@
 // Node only: the wasm backend's worker threads, started through @nablajs/core/node.
 import { isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capture } from '../../capture';
 import { allocate } from '../../dtype';
 import { NablaError } from '../../errors';
 import { matmulKernel } from '../../kernels/cpu/matmul';
 import { adagradUpdateKernel, adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from '../../kernels/cpu/optim';
 import { resolveKernel, setBackend } from '../../kernels/registry';
 import { enableNodeThreads } from '../../node';
+import { matmul } from '../../ops/matmul';
+import { relu } from '../../ops/relu';
+import { manualSeed, randn } from '../../random';
 import { webWorkersAvailable } from './browser-threads';
 import { canBlock } from './can-block';
 import { DEFAULT_SPIN_US, MIN_UPDATE_SPLIT } from './control-block';
@@ -216,6 +220,47 @@ describe('wasm backend threads (Node)', () => {
     expect(worker1Chunks() - before).toBe(cases.reduce((sum, { m, k, n }) => sum + splitProduct(m, k, n, 2).parts, 0));
     for (let i = 0; i < cases.length; i++) expect(three[i], JSON.stringify(cases[i])).toEqual(one[i]);
     await setNumThreads(1);
+  });
+
+  it('replays a captured step with the same bits on one thread, on two, and on the workers alone', async () => {
+    setBackend('wasm');
+    try {
+      manualSeed(5);
+      const w1 = randn([256, 300]).requiresGrad_();
+      const w2 = randn([10, 256]).requiresGrad_();
+      const x = randn([96, 300]);
+      const step = capture(
+        (input) => {
+          w1.grad = null;
+          w2.grad = null;
+          const loss = matmul(relu(matmul(input, w1.transpose(0, 1))), w2.transpose(0, 1))
+            .square()
+            .mean();
+          loss.backward();
+          return loss;
+        },
+        [x],
+      );
+      const batches = [1, 2, 3].map((i) => {
+        manualSeed(50 + i);
+        return randn([96, 300]);
+      });
+      const run = () =>
+        batches.map((b) => {
+          const loss = step.replay(b).item();
+          return [loss, ...Array.from(w1.grad?.values ?? []), ...Array.from(w2.grad?.values ?? [])];
+        });
+      const one = run();
+      expect(await setNumThreads(2)).toBe(2);
+      expect(run()).toEqual(one);
+      const before = worker1Chunks();
+      expect(workersOnly(run)).toEqual(one);
+      expect(worker1Chunks()).toBeGreaterThan(before); // the replayed products were split
+      await setNumThreads(1);
+      step.dispose();
+    } finally {
+      setBackend('cpu');
+    }
   });
 
   it('hands over many parts in a row, to spinning and to sleeping workers, without losing one', async () => {
