@@ -49,6 +49,7 @@ import {
   TransformerEncoderLayer,
 } from '@nablajs/nn';
 import { describe, expect, it } from 'vitest';
+import { close, fixedWeights } from '../packages/core/src/capture-test-utils';
 
 // The layers and losses of @nablajs/nn, captured with their backward (gradients cleared inside the step) and
 // replayed on new inputs, on the cpu and wasm backends: a replay must give, bit for bit, what a capture of
@@ -553,13 +554,6 @@ function instance(c: Case, r: (shape: readonly number[]) => Tensor) {
   return { step, snapshot, copies };
 }
 
-/** Equal within float32 rounding of a few operations (same NaNs). */
-function close(a: readonly number[], b: readonly number[]): boolean {
-  return (
-    a.length === b.length && a.every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]) <= 1e-5 * (1 + Math.abs(b[i])))
-  );
-}
-
 function closeAll(a: number[][], b: number[][]): boolean {
   return a.length === b.length && a.every((x, i) => close(x, b[i]));
 }
@@ -568,17 +562,7 @@ function closeAll(a: number[][], b: number[][]): boolean {
 const ORDER = [0, 2, 1, 0, 2];
 
 function check(c: Case): void {
-  const weights = new Map<string, Tensor>();
-  const r = (s: readonly number[]) => {
-    const key = s.join('x');
-    let w = weights.get(key);
-    if (w === undefined) {
-      manualSeed(99);
-      w = randn([...s]);
-      weights.set(key, w);
-    }
-    return w;
-  };
+  const r = fixedWeights();
   const inputs = [0, 1, 2].map((k) => {
     manualSeed(10 + k);
     return c.inputs(k);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capture } from './capture';
 import { CaptureError } from './capture-state';
+import { close, fixedWeights } from './capture-test-utils';
 import { tensor } from './creation';
 import { avgPool2d } from './ops/avg-pool2d';
 import { concat } from './ops/concat';
@@ -199,26 +200,9 @@ function run(f: (x: Tensor) => Tensor, x: Tensor, r: (shape: readonly number[]) 
   return { y: Array.from(y.values, Number), g: valuesOf(x.grad) };
 }
 
-/** Equal within float32 rounding of a few operations (same NaNs). */
-function close(a: readonly number[], b: readonly number[]): boolean {
-  return (
-    a.length === b.length && a.every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]) <= 1e-5 * (1 + Math.abs(b[i])))
-  );
-}
-
 describe('capture of each op: exact replays or a CaptureError', () => {
   it.each(CASES)('%s', (_name, shape, f, refused = false) => {
-    const weights = new Map<string, Tensor>();
-    const r = (s: readonly number[]) => {
-      const key = s.join('x');
-      let w = weights.get(key);
-      if (w === undefined) {
-        manualSeed(99);
-        w = randn([...s]);
-        weights.set(key, w);
-      }
-      return w;
-    };
+    const r = fixedWeights();
     const inputs = [0, 1, 2].map((i) => {
       manualSeed(10 + i);
       return randn(shape);
