@@ -53,6 +53,18 @@ export interface FitOptions {
    * backend (where the garbage collector frees memory as well).
    */
   tidy?: boolean | 'auto';
+  /**
+   * Record each batch shape's forward, loss and backward once with `capture()` of @nablajs/core and replay
+   * them for the next batches of that shape, without the JavaScript of the modules and of autograd (default
+   * false; the cpu and wasm backends). The results are those of the step without it (bit for bit with the
+   * layers and losses of @nablajs/nn; an op that takes another path inside a capture, as `prod`'s gradient
+   * does, agrees to rounding); the optimizer step, the metrics and every plugin event still run as usual. Plugins may not handle
+   * `afterForward` or `beforeBackward` (a replay cannot stop between forward and backward, so gradient
+   * accumulation is out), and the model may not draw random numbers in training mode (dropout): both are
+   * refused. `ctx.output` and `ctx.loss` are then the captured step's tensors, written again by the next
+   * batch of their shape: `clone()` what a plugin keeps.
+   */
+  capture?: boolean;
 }
 
 /** The option names of {@link FitOptions}. */
@@ -72,4 +84,5 @@ export const FIT_OPTIONS = optionNames<FitOptions>({
   initialStep: true,
   log: true,
   tidy: true,
+  capture: true,
 });

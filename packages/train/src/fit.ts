@@ -1,6 +1,7 @@
 import { checkOptions, defaultGenerator, endScope, Generator, getBackend, startScope, ValueError } from '@nablajs/core';
 import type { Optimizer, OptimizerPlugin } from '@nablajs/optim';
 import { type BatchSource, batchSource, isTensorData } from './batches';
+import { CapturedSteps } from './captured-steps';
 import { createContext, type LoopContext, resetBatch } from './context';
 import { checkLoss, checkLossTensor, checkModel, evaluateSourceAsync, type LossFn, lossValueAsync } from './evaluate';
 import { checkTrainPlugin, EventBus, isOptimizerPlugin, setupOptimizerPlugin, subscribePlugin } from './events';
@@ -61,6 +62,7 @@ interface Plan {
   log: (message: string) => void;
   initialStep: number;
   tidy: boolean;
+  capture: boolean;
 }
 
 function plan(fn: string, options: FitOptions): Plan {
@@ -77,6 +79,8 @@ function plan(fn: string, options: FitOptions): Plan {
   const tidyOption = options.tidy ?? 'auto';
   if (tidyOption !== 'auto' && typeof tidyOption !== 'boolean')
     throw new ValueError(`${fn}: tidy must be true, false or 'auto', got ${JSON.stringify(tidyOption)}`);
+  if (options.capture !== undefined && typeof options.capture !== 'boolean')
+    throw new ValueError(`${fn}: capture must be true or false, got ${JSON.stringify(options.capture)}`);
   const tensorData = isTensorData(options.data);
   const train = batchSource(fn, 'data', options.data, {
     batchSize: options.batchSize,
@@ -126,6 +130,7 @@ function plan(fn: string, options: FitOptions): Plan {
     generator: options.generator ?? defaultGenerator(),
     log: options.log ?? (() => {}),
     tidy: tidyOption === 'auto' ? getBackend() === 'wasm' : tidyOption,
+    capture: options.capture ?? false,
   };
 }
 
@@ -184,9 +189,18 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const bus = new EventBus();
   const teardowns: (() => void)[] = [];
   const wasTraining = (model as { training?: unknown }).training;
+  let captured: CapturedSteps | null = null;
   try {
     for (const plugin of p.plugins)
       teardowns.push(isOptimizerPlugin(plugin) ? setupOptimizerPlugin(bus, plugin) : subscribePlugin(bus, plugin));
+    if (p.capture) {
+      for (const event of ['afterForward', 'beforeBackward'] as const)
+        if (bus.listenerCount(event) > 0)
+          throw new ValueError(
+            `${fn}: capture replays forward, loss and backward as one step, but a plugin handles '${event}', which runs between them (gradient accumulation does); run it without capture`,
+          );
+      captured = new CapturedSteps(fn, model, p.loss, () => zeroGrads(model, optimizer));
+    }
     if (bus.listenerCount('step') === 0)
       throw new ValueError(
         `${fn}: optimizer is null and no plugin handles 'step', so the parameters would never change; pass an optimizer or a plugin with a step handler`,
@@ -210,7 +224,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     const firstEpoch = ctx.epoch;
     const resumed: Resumed = { skip: ctx.batch, logs: ctx.epochLogs };
     for (let epoch = firstEpoch; epoch < p.epochs && !ctx.stopRequested; epoch++) {
-      const logs = await runEpoch(fn, p, bus, ctx, epoch, epoch === firstEpoch ? resumed : NOT_RESUMED);
+      const logs = await runEpoch(fn, p, captured, bus, ctx, epoch, epoch === firstEpoch ? resumed : NOT_RESUMED);
       if (logs !== null) (ctx.history as Logs[]).push(logs);
     }
     if (ctx.stopRequested) p.log(`${fn}: stopped at epoch ${ctx.epoch}: ${ctx.stopReason}`);
@@ -218,6 +232,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     await bus.emit('trainEnd', ctx);
     return { history: [...ctx.history], stopReason: ctx.stopReason };
   } finally {
+    captured?.dispose();
     for (const teardown of teardowns.reverse()) teardown();
     if (typeof wasTraining === 'boolean') model.train(wasTraining);
   }
@@ -240,6 +255,7 @@ const NOT_RESUMED: Resumed = Object.freeze({ skip: 0, logs: Object.freeze({}) })
 async function runEpoch(
   fn: string,
   p: Plan,
+  captured: CapturedSteps | null,
   bus: EventBus,
   ctx: LoopContext,
   epoch: number,
@@ -270,8 +286,15 @@ async function runEpoch(
       ctx.inputs = inputs;
       ctx.targets = targets;
       await bus.emit('batchStart', ctx);
-      ctx.output = model.forward(inputs);
-      ctx.loss = p.loss(ctx.output, targets);
+      if (captured === null) {
+        ctx.output = model.forward(inputs);
+        ctx.loss = p.loss(ctx.output, targets);
+      } else {
+        // forward, loss, zeroed gradients and backward, replayed (no plugin handles the two events between)
+        const step = captured.run(inputs, targets);
+        ctx.output = step.output;
+        ctx.loss = step.loss;
+      }
       await bus.emit('afterForward', ctx);
       // Read asynchronously: on the webgpu backend the loss (with the outputs the metrics read) comes back
       // from the GPU in one copy.
@@ -280,9 +303,11 @@ async function runEpoch(
       ctx.batchLogs.loss = value;
       ctx.epochLogs.loss = lossMean.value;
       await bus.emit('beforeBackward', ctx);
-      checkLossTensor(fn, ctx.loss);
-      if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
-      ctx.loss.backward();
+      if (captured === null) {
+        checkLossTensor(fn, ctx.loss);
+        if (!ctx.zeroGradDeferred) zeroGrads(model, optimizer);
+        ctx.loss.backward();
+      }
       await bus.emit('afterBackward', ctx);
       await bus.emit('beforeStep', ctx);
       await bus.emit('step', ctx);
