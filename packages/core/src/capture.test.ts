@@ -122,6 +122,23 @@ describe('capture', () => {
     expect(pool.liveBlocks).toBeLessThanOrEqual(before);
   });
 
+  it('keeps the blocks of parameters and inputs disposed while it lives: no new tensor lands on them', () => {
+    const m = model(4);
+    const [x, t] = batch(40);
+    const step = capture(() => trainStep(m, x, t));
+    const first = step.replay().item();
+    for (const p of m.params) p.grad = null;
+    const [w1] = m.params; // 960 elements: a pool block on wasm
+    w1.dispose();
+    x.dispose();
+    const junk = [0, 1, 2, 3].map(() => randn([24, 40]).add(5));
+    const junkValues = junk.map((j) => Array.from(j.values));
+    // the replay reads the disposed parameter's last values, and writes nothing into the new tensors
+    expect(step.replay().item()).toBe(first);
+    expect(junk.map((j) => Array.from(j.values))).toEqual(junkValues);
+    step.dispose();
+  });
+
   it('writes constants made from JavaScript values again, so in-place ops on them repeat as eager code does', () => {
     const x = zeros([300]);
     const step = capture(

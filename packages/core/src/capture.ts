@@ -75,7 +75,8 @@ interface GradRecord {
 
 class Recording {
   readonly entries: Entry[] = [];
-  readonly pinned: TypedArray[] = [];
+  /** The pool blocks the tape uses, retained until dispose (those it allocated, and parameters' and inputs'). */
+  readonly pinned = new Set<TypedArray>();
   readonly grads = new Map<Tensor, GradRecord>();
   /** Arrays allocated by the capture that no kernel has been given yet, and whether they were zeroed. */
   readonly fresh = new Map<TypedArray, boolean>();
@@ -104,10 +105,7 @@ class Recording {
       this.taskLocal.add(array);
       return;
     }
-    if (this.pool?.owns(array)) {
-      this.pool.retain(array);
-      this.pinned.push(array);
-    }
+    this.pin(array);
     if (zeroed) this.entries.push({ kind: ZERO, array });
     else words(array).fill(UNWRITTEN);
     this.fresh.set(array, zeroed);
@@ -127,6 +125,8 @@ class Recording {
         );
       if (!ArrayBuffer.isView(a)) continue;
       const array = a as TypedArray;
+      // a parameter or an input disposed while the step lives must not give its block to another tensor
+      this.pin(array);
       if (this.taskLocal.has(array))
         throw new CaptureError(
           `capture: ${name} was given an array that a host task allocated; a replay of the task would make a new one, so this op cannot be captured`,
@@ -156,10 +156,18 @@ class Recording {
       this.grads.set(leaf, { leaf, start: previous, clearedFirst: next === null, final: null });
   }
 
+  /** Keep `array`'s pool block (if it is one) until {@link Recording.release}. */
+  private pin(array: TypedArray): void {
+    const pool = this.pool;
+    if (pool === null || this.pinned.has(array) || !pool.owns(array)) return;
+    pool.retain(array);
+    this.pinned.add(array);
+  }
+
   release(): void {
     const pool = this.pool;
     if (pool !== null) for (const array of this.pinned) pool.release(array);
-    this.pinned.length = 0;
+    this.pinned.clear();
   }
 }
 
