@@ -1,6 +1,6 @@
-import { type DType, isFloatingDType, promoteTypes, type TypedArray } from '../dtype';
+import { type DType, isFloatingDType, promoteTypes } from '../dtype';
 import { DTypeError } from '../errors';
-import { broadcastBinary } from '../kernels/cpu/binary';
+import { binaryKernelOf } from '../kernels/cpu/binary';
 import { registerOp } from '../op';
 import { Tensor, type TensorLike } from '../tensor';
 import { add } from './add';
@@ -12,16 +12,7 @@ import { reciprocal } from './reciprocal';
 import { square } from './square';
 
 /** The cpu kernel of `atan2`: `out = atan2(a, b)`, broadcasting (C's `atan2` special cases, as Math.atan2). */
-function atan2Kernel(
-  a: TypedArray,
-  aShape: readonly number[],
-  b: TypedArray,
-  bShape: readonly number[],
-  out: TypedArray,
-  outShape: readonly number[],
-): void {
-  broadcastBinary(a, aShape, b, bShape, out, outShape, Math.atan2);
-}
+const atan2Kernel = binaryKernelOf(Math.atan2);
 
 /** Refuse an operand that is neither a Tensor nor a number, naming the function and the argument. */
 function checkOperand(fn: string, arg: string, value: unknown): void {

@@ -1,8 +1,7 @@
 import { zeros } from '../creation';
-import { isFloatingDType, promoteTypes, type TypedArray } from '../dtype';
+import { isFloatingDType, promoteTypes } from '../dtype';
 import { DTypeError, ValueError } from '../errors';
-import { type BinaryFn, broadcastBinary } from '../kernels/cpu/binary';
-import { roundingOf } from '../kernels/cpu/rounding';
+import { type BinaryFn, binaryKernelOf } from '../kernels/cpu/binary';
 import { registerOp } from '../op';
 import { runOnHost } from '../residency';
 import { Tensor, type TensorLike } from '../tensor';
@@ -23,20 +22,8 @@ const remainderFn: BinaryFn = (x, y) => {
   return m !== 0 && y < 0 !== m < 0 ? m + y : m;
 };
 
-/** A broadcasting cpu kernel applying `fn` (which computes in doubles; storing rounds once). */
-function kernelOf(fn: BinaryFn) {
-  return (
-    a: TypedArray,
-    aShape: readonly number[],
-    b: TypedArray,
-    bShape: readonly number[],
-    out: TypedArray,
-    outShape: readonly number[],
-  ): void => broadcastBinary(a, aShape, b, bShape, out, outShape, fn);
-}
-
-const remainderKernel = kernelOf(remainderFn);
-const fmodKernel = kernelOf(fmodFn);
+const remainderKernel = binaryKernelOf(remainderFn);
+const fmodKernel = binaryKernelOf(fmodFn);
 
 /**
  * PyTorch's floor division `div(a, b, rounding_mode='floor')` (c10's `div_floor_floating`, Python's
@@ -56,30 +43,10 @@ function floorQuotient(a: number, b: number, round: (x: number) => number): numb
   return div - floored > 0.5 ? floored + 1 : floored;
 }
 
-function floorQuotientKernel(
-  a: TypedArray,
-  aShape: readonly number[],
-  b: TypedArray,
-  bShape: readonly number[],
-  out: TypedArray,
-  outShape: readonly number[],
-): void {
-  const round = roundingOf(out);
-  broadcastBinary(a, aShape, b, bShape, out, outShape, (x, y) => floorQuotient(x, y, round));
-}
+const floorQuotientKernel = binaryKernelOf(floorQuotient);
 
 /** PyTorch's `div(a, b, rounding_mode='trunc')`: the quotient rounded to the dtype, then truncated. */
-function truncQuotientKernel(
-  a: TypedArray,
-  aShape: readonly number[],
-  b: TypedArray,
-  bShape: readonly number[],
-  out: TypedArray,
-  outShape: readonly number[],
-): void {
-  const round = roundingOf(out);
-  broadcastBinary(a, aShape, b, bShape, out, outShape, (x, y) => Math.trunc(round(x / y)));
-}
+const truncQuotientKernel = binaryKernelOf((x, y, round) => Math.trunc(round(x / y)));
 
 /**
  * The rounded quotient in the gradient of remainder (floor) or fmod (trunc). Like PyTorch's `div` with a

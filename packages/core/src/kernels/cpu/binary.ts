@@ -1,7 +1,30 @@
 import type { TypedArray } from '../../dtype';
+import { roundingOf } from './rounding';
 
 /** A scalar function of two numbers, the body of an elementwise binary kernel. */
 export type BinaryFn = (x: number, y: number) => number;
+
+/** The signature every broadcasting binary kernel shares: `(a, aShape, b, bShape, out, outShape) => void`. */
+export type BinaryKernel = (
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
+) => void;
+
+/**
+ * A broadcasting cpu kernel applying `fn` (which computes in doubles; storing rounds once). When `fn` takes
+ * a third argument, it gets the rounding of the output's dtype (`Math.fround` for float32) to round its
+ * intermediates as that dtype would.
+ */
+export function binaryKernelOf(fn: (x: number, y: number, round: (v: number) => number) => number): BinaryKernel {
+  return (a, aShape, b, bShape, out, outShape) => {
+    const round = roundingOf(out);
+    broadcastBinary(a, aShape, b, bShape, out, outShape, (x, y) => fn(x, y, round));
+  };
+}
 
 /**
  * Apply `fn` elementwise to `a` (of `aShape`) and `b` (of `bShape`) broadcast to `outShape`,
