@@ -1,7 +1,11 @@
 import { CaptureError, capture, getBackend, initWasmBackend, manualSeed, setBackend, type Tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { close, fixedWeights } from '../packages/core/src/capture-test-utils';
-import { CASES, type Case } from './helpers/capture-nn-cases';
+import type { Case } from './helpers/capture-nn-cases';
+import { LAYER_CASES } from './helpers/capture-nn-layer-cases';
+import { LOSS_CASES } from './helpers/capture-nn-loss-cases';
+
+const CASES: Case[] = [...LAYER_CASES, ...LOSS_CASES];
 
 // The layers and losses of @nablajs/nn, captured with their backward (gradients cleared inside the step) and
 // replayed on new inputs, on the cpu and wasm backends: a replay must give, bit for bit, what a capture of
