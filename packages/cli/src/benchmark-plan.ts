@@ -41,6 +41,11 @@ export interface TaskPlan {
   targetLoss: number;
   /** The backend its trials train on (`--backend`, with `auto` resolved for the task). */
   backend: BackendName;
+  /**
+   * `--capture` on a model task: its trials replay captured steps (see `fit`'s capture option). Absent
+   * otherwise, so that the keys of trials without it are those of earlier versions.
+   */
+  capture?: true;
 }
 
 /**
@@ -145,6 +150,7 @@ function taskPlan(
   steps: number | null,
   limit: number | null,
   backend: BackendChoice,
+  capture = false,
 ): TaskPlan {
   const task = getTask(name);
   const suite = SUITE[name];
@@ -165,6 +171,7 @@ function taskPlan(
     limit: fn ? null : (limit ?? length.limit ?? null),
     targetLoss: length.target,
     backend: resolveBackend(backend, name),
+    ...(capture && !fn ? { capture: true as const } : {}),
   };
 }
 
@@ -278,7 +285,7 @@ export function planBenchmark(
     version: pkg.version,
     preset,
     tasks: names.map((name) =>
-      taskPlan(name, preset, steps, limit, (v.backend as BackendChoice | undefined) ?? 'auto'),
+      taskPlan(name, preset, steps, limit, (v.backend as BackendChoice | undefined) ?? 'auto', v.capture === true),
     ),
     optimizers: resolved.map((o, i) => ({
       label: o.label,

@@ -116,7 +116,7 @@ function taskSection(result: BenchmarkResult, task: CompareResult, targets: Task
       settings.epochs !== null
         ? `${settings.epochs} epochs of ${settings.stepsPerEpoch} steps, batch ${settings.batchSize}`
         : `${settings.steps} steps`,
-    )}${settings.backend !== undefined ? `; backend ${escapeXml(settings.backend)}` : ''}; target ${escapeXml(formatNumber(settings.targetLoss))}; ${
+    )}${settings.backend !== undefined ? `; backend ${escapeXml(settings.backend)}` : ''}${settings.capture === true ? '; captured steps' : ''}; target ${escapeXml(formatNumber(settings.targetLoss))}; ${
       best === undefined
         ? 'no optimizer reached the target on most seeds.'
         : `fastest to the target: ${escapeXml(best[0])} (${escapeXml(formatTime(best[1]))}, median over the seeds).`

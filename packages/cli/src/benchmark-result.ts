@@ -189,6 +189,7 @@ function taskResult(
       plugins: plan.plugins.map((p) => p.name),
       dataDir: null,
       ...(task.backend !== undefined ? { backend: task.backend } : {}),
+      ...(task.capture === true ? { capture: true } : {}),
     },
     timing: { warmUp: null, repeats: [], spreadThreshold: SPREAD_THRESHOLD },
     surface: info.kind === 'function' ? sampleSurface(info as FunctionTask) : null,

@@ -229,6 +229,7 @@ export const BENCHMARK_OPTIONS: readonly OptionDef[] = [
     default: 'benchmark-out',
   },
   BACKEND_OPTION,
+  compareOption('capture'),
   compareOption('quiet'),
 ];
 

@@ -92,6 +92,7 @@ function loadTask(def: TrialDefinition): LoadedTask {
       schedule: NO_SCHEDULE,
       targetLoss: def.targetLoss,
       divergeFactor: def.divergeFactor,
+      capture: def.capture === true,
     };
     const length = modelRunLength(data.train.x.shape[0], options);
     entry = {

@@ -28,12 +28,17 @@ import { trialResultProblem } from './trial-check';
 import { type TrialDefinition, trialGroups } from './trial-definition';
 import { shuffled } from './trials';
 
-/** `backend wasm`, or `backend wasm for digits-mlp, spirals; cpu for the others` when the tasks differ. */
+/**
+ * `backend wasm`, or `backend wasm for digits-mlp, spirals; cpu for the others` when the tasks differ; with
+ * `--capture`, followed by `, captured steps on the model tasks`.
+ */
 function backendSummary(plan: BenchmarkPlan): string {
   const by = (name: string) => plan.tasks.filter((t) => t.backend === name).map((t) => t.name);
   const wasm = by('wasm');
-  if (wasm.length === 0 || wasm.length === plan.tasks.length) return `backend ${wasm.length === 0 ? 'cpu' : 'wasm'}`;
-  return `backend wasm for ${wasm.join(', ')}; cpu for the others`;
+  const captured = plan.tasks.some((t) => t.capture === true) ? ', captured steps on the model tasks' : '';
+  if (wasm.length === 0 || wasm.length === plan.tasks.length)
+    return `backend ${wasm.length === 0 ? 'cpu' : 'wasm'}${captured}`;
+  return `backend wasm for ${wasm.join(', ')}; cpu for the others${captured}`;
 }
 
 /** Counts of a sweep's trials as it goes, and the same weighted by each trial's expected duration. */

@@ -172,6 +172,12 @@ export const COMPARE_OPTIONS: readonly OptionDef[] = [
     default: '1',
   },
   BACKEND_OPTION,
+  {
+    name: 'capture',
+    type: 'flag',
+    description:
+      "model tasks: record each batch shape's forward, loss and backward once with capture() and replay it (fit's capture option): the same losses, less time per step where JavaScript, not the kernels, takes it (small models)",
+  },
   { name: 'quiet', type: 'flag', description: 'no progress display' },
   { name: 'json', type: 'flag', description: 'print results.json to stdout instead of the table' },
 ];

@@ -35,6 +35,8 @@ export interface ComparePlan {
   tune: TunePlan | null;
   /** The backend the runs train on (`--backend`, with `auto` resolved for the task). */
   backend: BackendName;
+  /** `--capture`: model runs replay captured steps (see `fit`'s capture option). */
+  capture: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -73,7 +75,7 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
   const task = getTask((v.task as string | undefined) ?? 'digits-mlp');
   const fn = task.kind === 'function';
   if (fn)
-    for (const name of ['epochs', 'batch-size', 'data', 'limit'])
+    for (const name of ['epochs', 'batch-size', 'data', 'limit', 'capture'])
       if (v[name] !== undefined)
         throw new UsageError(
           `--${name} does not apply to the 2-D function task ${task.name}${name === 'epochs' ? '; use --steps' : ''}`,
@@ -125,6 +127,7 @@ export function planComparison(parsed: ParsedArgs, cwd: string, plugins: string[
     plugins,
     lossScale: (v['loss-scale'] as ComparePlan['lossScale'] | undefined) ?? 'auto',
     tune,
+    capture: v.capture === true,
     quiet: v.quiet === true,
     json: v.json === true,
   };

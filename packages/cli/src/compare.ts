@@ -96,7 +96,7 @@ export async function compareCommand(argv: readonly string[], io: CliIO): Promis
     io.stderr.write(
       `nabla compare: ${plan.task.name}, ${plural(plan.optimizers.length, 'optimizer')}, ${
         plan.epochs !== null ? plural(plan.epochs, 'epoch') : plural(plan.steps ?? 0, 'step')
-      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}, backend ${plan.backend}\n`,
+      }, ${seeds.length === 1 ? `seed ${seeds[0]}` : `${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]})`}${tuneHeader(plan)}, backend ${plan.backend}${plan.capture ? ', captured steps' : ''}\n`,
     );
   const progress = plan.quiet
     ? null

@@ -124,6 +124,9 @@ export function renderReport(result: CompareResult): string {
     ],
     ['schedule', settings.schedule],
     ...(settings.backend !== undefined ? [['backend', settings.backend] as [string, string]] : []),
+    ...(settings.capture === true
+      ? [['steps', 'captured (--capture): forward, loss and backward recorded once per batch shape and replayed'] as [string, string]]
+      : []),
     [
       task.kind === 'model' ? 'target train loss' : 'target f',
       `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns${task.kind === 'model' ? '; the smoothed train loss' : ''})`,

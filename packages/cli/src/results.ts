@@ -164,6 +164,8 @@ export interface CompareSettings {
    * results written before `--backend`.
    */
   backend?: string;
+  /** Whether the runs replayed captured steps (`--capture`); absent in results written before `--capture`. */
+  capture?: boolean;
 }
 
 /** A whole comparison: what results.json holds. */

@@ -109,6 +109,7 @@ async function compareOn(
       schedule: plan.schedule,
       targetLoss: plan.targetLoss,
       divergeFactor: plan.divergeFactor,
+      capture: plan.capture,
     };
     const length = modelRunLength(data.train.x.shape[0], options);
     stepsPerEpoch = length.stepsPerEpoch;
@@ -162,6 +163,7 @@ async function compareOn(
       plugins: plan.plugins,
       dataDir: plan.dataDir,
       backend,
+      capture: plan.capture,
     },
     order: outcome.order,
     timing: outcome.timing,

@@ -31,6 +31,11 @@ export interface ModelRunOptions {
    * batch's loss (default: Infinity, only NaN and infinities).
    */
   divergeFactor?: number;
+  /**
+   * Train with `fit({ capture: true })`: each batch shape's forward, loss and backward recorded once and
+   * replayed (the same losses, fewer JavaScript calls per step; default false).
+   */
+  capture?: boolean;
 }
 
 /**
@@ -112,8 +117,9 @@ export function modelTaskRunner(data: ModelTaskData, options: ModelRunOptions): 
       batchStart() {
         began = now();
       },
-      afterForward(ctx: TrainContext) {
-        if (!Number.isFinite(ctx.loss?.values[0] ?? Number.NaN)) ctx.stopTraining('not finite');
+      // After backward rather than after forward: a captured step runs forward, loss and backward as one.
+      afterBackward(ctx: TrainContext) {
+        if (!Number.isFinite(ctx.batchLogs.loss ?? Number.NaN)) ctx.stopTraining('not finite');
       },
       batchEnd(ctx: TrainContext) {
         times.push(now() - began);
@@ -132,6 +138,7 @@ export function modelTaskRunner(data: ModelTaskData, options: ModelRunOptions): 
       generator: new Generator(seed + 1),
       metrics,
       plugins: [timer],
+      capture: options.capture ?? false,
     });
     return times;
   };
@@ -190,8 +197,10 @@ async function runModel(
     batchStart() {
       began = now();
     },
-    afterForward(ctx: TrainContext) {
-      const value = ctx.loss?.values[0] ?? Number.NaN;
+    // The loss is checked after backward, where fit has read it (a captured step runs forward, loss and
+    // backward as one, with no event between); a diverged step is still skipped.
+    afterBackward(ctx: TrainContext) {
+      const value = ctx.batchLogs.loss ?? Number.NaN;
       stepLr = optimizer.paramGroups[0].lr;
       if (ctx.globalStep === 0 && Number.isNaN(initial)) initial = value;
       const reason = divergence('the train loss', value, ctx.globalStep + 1, initial, factor);
@@ -252,6 +261,7 @@ async function runModel(
     generator: new Generator(seed + 1),
     metrics: options.metrics,
     plugins: [recorder],
+    capture: options.capture ?? false,
   });
   const wallTimeMs = now() - started;
   steps.smoothedLoss = smooth(steps.loss);

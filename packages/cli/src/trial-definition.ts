@@ -76,6 +76,7 @@ export function trialDefinition(
     limit: task.limit,
     targetLoss: task.targetLoss,
     backend: task.backend,
+    ...(task.capture === true ? { capture: true as const } : {}),
     divergeFactor: plan.divergeFactor,
     optimizer: { name: optimizer.name, options: { ...optimizer.options, ...setting }, plugin: optimizer.plugin },
     seed,
@@ -93,7 +94,9 @@ export function trialDefinition(
  * ```
  */
 export function trialTaskKey(d: TrialDefinition): string {
-  return JSON.stringify([d.task, d.dataSeed, d.epochs, d.steps, d.batchSize, d.limit, d.backend]);
+  const key: unknown[] = [d.task, d.dataSeed, d.epochs, d.steps, d.batchSize, d.limit, d.backend];
+  if (d.capture === true) key.push('capture');
+  return JSON.stringify(key);
 }
 
 /**
