@@ -7,6 +7,9 @@ import { seriesSwatchHtml } from './svg-style';
 import { formatDuration, formatNumber, formatSetting, formatTime, summaryTable } from './table';
 import { aggregatesOf } from './trials';
 
+/** The report's settings row of a run with `--capture`. */
+const CAPTURED_STEPS = 'captured (--capture): forward, loss and backward recorded once per batch shape and replayed';
+
 const CSS = `
 :root{color-scheme:light}
 body{margin:0;background:#f6f7f9;color:#222;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
@@ -124,9 +127,7 @@ export function renderReport(result: CompareResult): string {
     ],
     ['schedule', settings.schedule],
     ...(settings.backend !== undefined ? [['backend', settings.backend] as [string, string]] : []),
-    ...(settings.capture === true
-      ? [['steps', 'captured (--capture): forward, loss and backward recorded once per batch shape and replayed'] as [string, string]]
-      : []),
+    ...(settings.capture === true ? [['steps', CAPTURED_STEPS] as [string, string]] : []),
     [
       task.kind === 'model' ? 'target train loss' : 'target f',
       `${formatNumber(settings.targetLoss)} (the "steps to" and "time to target" columns${task.kind === 'model' ? '; the smoothed train loss' : ''})`,
