@@ -3,8 +3,10 @@
   (import "env" "memory" (memory 1))
 
   ;; The MR x NR tile at $c (row stride $ldc) += the panels' product; with $zero, = the product (C is
-  ;; not read).
+  ;; not read). Then, before the store: with $bias (not 0), the NR floats there added to each row; with $relu,
+  ;; ReLU applied (the gemm passes them for the last k block only).
   (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $zero i32)
+    (param $bias i32) (param $relu i32)
     (local $ldcb i32) (local $cr i32) (local $a v128) (local $blocks i32)
     (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128) (local $c4_0 v128) (local $c4_1 v128) (local $b0 v128) (local $b1 v128)
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
@@ -80,6 +82,28 @@
       (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
       (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
       (br_if $rest (local.get $blocks)))))
+    (if (local.get $bias) (then (local.set $b0 (v128.load offset=0 (local.get $bias)))
+      (local.set $b1 (v128.load offset=16 (local.get $bias)))
+      (local.set $c0_0 (f32x4.add (local.get $c0_0) (local.get $b0)))
+      (local.set $c0_1 (f32x4.add (local.get $c0_1) (local.get $b1)))
+      (local.set $c1_0 (f32x4.add (local.get $c1_0) (local.get $b0)))
+      (local.set $c1_1 (f32x4.add (local.get $c1_1) (local.get $b1)))
+      (local.set $c2_0 (f32x4.add (local.get $c2_0) (local.get $b0)))
+      (local.set $c2_1 (f32x4.add (local.get $c2_1) (local.get $b1)))
+      (local.set $c3_0 (f32x4.add (local.get $c3_0) (local.get $b0)))
+      (local.set $c3_1 (f32x4.add (local.get $c3_1) (local.get $b1)))
+      (local.set $c4_0 (f32x4.add (local.get $c4_0) (local.get $b0)))
+      (local.set $c4_1 (f32x4.add (local.get $c4_1) (local.get $b1)))))
+    (if (local.get $relu) (then (local.set $c0_0 (v128.bitselect (local.get $c0_0) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c0_0) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c0_0) (local.get $c0_0)))))
+      (local.set $c0_1 (v128.bitselect (local.get $c0_1) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c0_1) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c0_1) (local.get $c0_1)))))
+      (local.set $c1_0 (v128.bitselect (local.get $c1_0) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c1_0) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c1_0) (local.get $c1_0)))))
+      (local.set $c1_1 (v128.bitselect (local.get $c1_1) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c1_1) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c1_1) (local.get $c1_1)))))
+      (local.set $c2_0 (v128.bitselect (local.get $c2_0) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c2_0) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c2_0) (local.get $c2_0)))))
+      (local.set $c2_1 (v128.bitselect (local.get $c2_1) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c2_1) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c2_1) (local.get $c2_1)))))
+      (local.set $c3_0 (v128.bitselect (local.get $c3_0) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c3_0) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c3_0) (local.get $c3_0)))))
+      (local.set $c3_1 (v128.bitselect (local.get $c3_1) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c3_1) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c3_1) (local.get $c3_1)))))
+      (local.set $c4_0 (v128.bitselect (local.get $c4_0) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c4_0) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c4_0) (local.get $c4_0)))))
+      (local.set $c4_1 (v128.bitselect (local.get $c4_1) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $c4_1) (v128.const i64x2 0 0)) (f32x4.ne (local.get $c4_1) (local.get $c4_1)))))))
     (local.set $cr (local.get $c))
     (v128.store offset=0 (local.get $cr) (local.get $c0_0))
     (v128.store offset=16 (local.get $cr) (local.get $c0_1))
@@ -263,14 +287,16 @@
 
   ;; C (m x n, row stride ldc) += op(A) · op(B), or with $overwrite, C = op(A) · op(B) (C is not read,
   ;; so it needs no zero-filling first; k must then be above 0). $pa, $pb: packing buffers of 61440
-  ;; and 524288 floats, followed by 40 floats of scratch for edge tiles.
+  ;; and 524288 floats, followed by 40 floats of scratch for edge tiles. Then, as each tile of
+  ;; the last k block is stored: with $bias (not 0), bias[j] (n floats there) added to column j; with $relu,
+  ;; ReLU applied (v where v > 0 or v is NaN, else 0): a linear layer's output in the product's own pass.
   (func $gemm (export "gemm")
     (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $brs i32) (param $bcs i32)
     (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $pa i32) (param $pb i32) (param $overwrite i32)
+    (param $pa i32) (param $pb i32) (param $overwrite i32) (param $bias i32) (param $relu i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $cptr i32) (local $r i32) (local $q i32)
-    (local $t i32) (local $o i32) (local $tile i32) (local $first i32)
+    (local $t i32) (local $o i32) (local $tile i32) (local $first i32) (local $eb i32) (local $er i32) (local $v f32)
     (local.set $tile (i32.add (local.get $pb) (i32.const 2097152)))
     (local.set $jc (i32.const 0))
     (block $jdone (loop $jloop
@@ -284,6 +310,11 @@
         (if (i32.gt_u (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
         ;; The first k block writes C when overwriting; the later ones add to it.
         (local.set $first (i32.and (local.get $overwrite) (i32.eqz (local.get $pc))))
+        ;; The epilogue's bias and ReLU, for the last k block only.
+        (local.set $eb (select (local.get $bias) (i32.const 0)
+          (i32.ge_u (i32.add (local.get $pc) (local.get $kc)) (local.get $k))))
+        (local.set $er (i32.and (local.get $relu)
+          (i32.ge_u (i32.add (local.get $pc) (local.get $kc)) (local.get $k))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs))
             (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
@@ -315,14 +346,17 @@
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)))
+                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)
+                    (select (i32.add (local.get $eb) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))
+                      (i32.const 0) (local.get $eb))
+                    (local.get $er)))
                 (else
                   ;; An edge tile: compute the full tile into scratch, then write (first block when
                   ;; overwriting) or add its valid part to C.
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $tile) (i32.const 8) (i32.const 1))
+                    (local.get $kc) (local.get $tile) (i32.const 8) (i32.const 1) (i32.const 0) (i32.const 0))
                   (local.set $r (i32.const 0))
                   (block $rdone (loop $rloop
                     (br_if $rdone (i32.ge_u (local.get $r) (local.get $mr)))
@@ -331,9 +365,14 @@
                     (local.set $q (i32.const 0))
                     (block $qdone (loop $qloop
                       (br_if $qdone (i32.ge_u (local.get $q) (local.get $nr)))
-                      (if (local.get $first)
-                        (then (f32.store (local.get $o) (f32.load (local.get $t))))
-                        (else (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))))
+                      (local.set $v (if (result f32) (local.get $first)
+                        (then (f32.load (local.get $t)))
+                        (else (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))))
+                      (if (local.get $eb) (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $eb)
+                        (i32.shl (i32.add (i32.add (local.get $jc) (local.get $jr)) (local.get $q)) (i32.const 2))))))))
+                      (if (local.get $er) (then (local.set $v (select (local.get $v) (f32.const 0)
+                        (i32.or (f32.gt (local.get $v) (f32.const 0)) (f32.ne (local.get $v) (local.get $v)))))))
+                      (f32.store (local.get $o) (local.get $v))
                       (local.set $o (i32.add (local.get $o) (i32.const 4)))
                       (local.set $t (i32.add (local.get $t) (i32.const 4)))
                       (local.set $q (i32.add (local.get $q) (i32.const 1)))

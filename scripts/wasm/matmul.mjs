@@ -53,6 +53,18 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
   const load = [];
   const zero = [];
   const store = [];
+  // The epilogue of the last k block (a linear layer's bias and ReLU): the bias's NR floats for this tile's
+  // columns are added to every row, then ReLU keeps v where v > 0 or v is NaN, else 0 (the relu kernel's rule).
+  const addBias = [];
+  const relu = [];
+  for (const v of range(NV)) addBias.push(`(local.set $b${v} (v128.load offset=${v * 16} (local.get $bias)))`);
+  for (const r of range(MR))
+    for (const v of range(NV)) {
+      addBias.push(`(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (local.get $b${v})))`);
+      relu.push(
+        `(local.set ${acc(r, v)} (v128.bitselect (local.get ${acc(r, v)}) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get ${acc(r, v)}) (v128.const i64x2 0 0)) (f32x4.ne (local.get ${acc(r, v)}) (local.get ${acc(r, v)})))))`,
+      );
+    }
   for (const r of range(MR)) {
     for (const v of range(NV)) {
       zero.push(`(local.set ${acc(r, v)} (v128.const i64x2 0 0))`);
@@ -66,8 +78,10 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
   }
   return `
   ;; The MR x NR tile at $c (row stride $ldc) += the panels' product; with $zero, = the product (C is
-  ;; not read).
+  ;; not read). Then, before the store: with $bias (not 0), the NR floats there added to each row; with $relu,
+  ;; ReLU applied (the gemm passes them for the last k block only).
   (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $zero i32)
+    (param $bias i32) (param $relu i32)
     (local $ldcb i32) (local $cr i32) (local $a v128) (local $blocks i32)
     ${locals.join(' ')}
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
@@ -89,6 +103,8 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
       (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
       (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
       (br_if $rest (local.get $blocks)))))
+    (if (local.get $bias) (then ${addBias.join('\n      ')}))
+    (if (local.get $relu) (then ${relu.join('\n      ')}))
     (local.set $cr (local.get $c))
     ${store.join('\n    ')})`;
 }
@@ -247,14 +263,16 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
 
   ;; C (m x n, row stride ldc) += op(A) · op(B), or with $overwrite, C = op(A) · op(B) (C is not read,
   ;; so it needs no zero-filling first; k must then be above 0). $pa, $pb: packing buffers of ${MC * KC}
-  ;; and ${KC * NC} floats, followed by ${MR * NR} floats of scratch for edge tiles.
+  ;; and ${KC * NC} floats, followed by ${MR * NR} floats of scratch for edge tiles. Then, as each tile of
+  ;; the last k block is stored: with $bias (not 0), bias[j] (n floats there) added to column j; with $relu,
+  ;; ReLU applied (v where v > 0 or v is NaN, else 0): a linear layer's output in the product's own pass.
   (func $gemm (export "gemm")
     (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $brs i32) (param $bcs i32)
     (param $c i32) (param $ldc i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $pa i32) (param $pb i32) (param $overwrite i32)
+    (param $pa i32) (param $pb i32) (param $overwrite i32) (param $bias i32) (param $relu i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $cptr i32) (local $r i32) (local $q i32)
-    (local $t i32) (local $o i32) (local $tile i32) (local $first i32)
+    (local $t i32) (local $o i32) (local $tile i32) (local $first i32) (local $eb i32) (local $er i32) (local $v f32)
     (local.set $tile (i32.add (local.get $pb) (i32.const ${KC * NC * 4})))
     (local.set $jc (i32.const 0))
     (block $jdone (loop $jloop
@@ -268,6 +286,11 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
         (if (i32.gt_u (local.get $kc) (i32.const ${KC})) (then (local.set $kc (i32.const ${KC}))))
         ;; The first k block writes C when overwriting; the later ones add to it.
         (local.set $first (i32.and (local.get $overwrite) (i32.eqz (local.get $pc))))
+        ;; The epilogue's bias and ReLU, for the last k block only.
+        (local.set $eb (select (local.get $bias) (i32.const 0)
+          (i32.ge_u (i32.add (local.get $pc) (local.get $kc)) (local.get $k))))
+        (local.set $er (i32.and (local.get $relu)
+          (i32.ge_u (i32.add (local.get $pc) (local.get $kc)) (local.get $k))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs))
             (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
@@ -299,14 +322,17 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)))
+                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)
+                    (select (i32.add (local.get $eb) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))
+                      (i32.const 0) (local.get $eb))
+                    (local.get $er)))
                 (else
                   ;; An edge tile: compute the full tile into scratch, then write (first block when
                   ;; overwriting) or add its valid part to C.
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $tile) (i32.const ${NR}) (i32.const 1))
+                    (local.get $kc) (local.get $tile) (i32.const ${NR}) (i32.const 1) (i32.const 0) (i32.const 0))
                   (local.set $r (i32.const 0))
                   (block $rdone (loop $rloop
                     (br_if $rdone (i32.ge_u (local.get $r) (local.get $mr)))
@@ -315,9 +341,14 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
                     (local.set $q (i32.const 0))
                     (block $qdone (loop $qloop
                       (br_if $qdone (i32.ge_u (local.get $q) (local.get $nr)))
-                      (if (local.get $first)
-                        (then (f32.store (local.get $o) (f32.load (local.get $t))))
-                        (else (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))))
+                      (local.set $v (if (result f32) (local.get $first)
+                        (then (f32.load (local.get $t)))
+                        (else (f32.add (f32.load (local.get $o)) (f32.load (local.get $t))))))
+                      (if (local.get $eb) (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $eb)
+                        (i32.shl (i32.add (i32.add (local.get $jc) (local.get $jr)) (local.get $q)) (i32.const 2))))))))
+                      (if (local.get $er) (then (local.set $v (select (local.get $v) (f32.const 0)
+                        (i32.or (f32.gt (local.get $v) (f32.const 0)) (f32.ne (local.get $v) (local.get $v)))))))
+                      (f32.store (local.get $o) (local.get $v))
                       (local.set $o (i32.add (local.get $o) (i32.const 4)))
                       (local.set $t (i32.add (local.get $t) (i32.const 4)))
                       (local.set $q (i32.add (local.get $q) (i32.const 1)))

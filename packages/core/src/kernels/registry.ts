@@ -78,6 +78,17 @@ function resolveActive<K extends Kernel>(name: string, cpuDefault: K): K {
   return activeFallback === null ? cpuDefault : (activeFallback(name, cpuDefault) as K);
 }
 
+/**
+ * Whether the active backend has a kernel of its own named `name`, for ops with a fused path that only
+ * some backends implement (they take their unfused kernels elsewhere, rather than run a cpu default that
+ * would itself call kernels).
+ *
+ * @internal
+ */
+export function hasKernel(name: string): boolean {
+  return activeName !== 'cpu' && activeOverrides !== null && activeOverrides.has(name);
+}
+
 let recorder: ((name: string, kernel: Kernel) => Kernel) | null = null;
 
 /**

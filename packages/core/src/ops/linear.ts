@@ -4,9 +4,10 @@ import { DTypeError, ShapeError, ValueError } from '../errors';
 import { isGradEnabled } from '../grad-mode';
 import { reluBackwardBiasKernel, reluKernel, thresholdBackwardKernel } from '../kernels/cpu/activations';
 import { addKernel } from '../kernels/cpu/elementwise';
+import { linearForwardKernel } from '../kernels/cpu/linear';
 import { matmulKernel } from '../kernels/cpu/matmul';
 import { sumKernel } from '../kernels/cpu/reduce';
-import { resolveKernel } from '../kernels/registry';
+import { hasKernel, resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { kernelsOnHost } from '../residency';
 import { formatShape } from '../shape';
@@ -56,8 +57,22 @@ function makeLinearOp(relu: boolean) {
       const n = w.shape[0];
       const dtype = promoteTypes(x.dtype, w.dtype);
       const out = allocate(dtype, rows * n, false); // the product overwrites every element
-      resolveKernel('matmul', matmulKernel)(x._array, 0, w._array, 0, out, 0, rows, k, n, false, true, false);
       const shape = [rows, n];
+      if (hasKernel('linearForward')) {
+        // The backend's fused kernel (wasm): the bias and ReLU applied to each tile as the product finishes it.
+        resolveKernel('linearForward', linearForwardKernel)(
+          x._array,
+          w._array,
+          b?._array ?? null,
+          out,
+          rows,
+          k,
+          n,
+          relu,
+        );
+        return new Tensor(out, shape, dtype);
+      }
+      resolveKernel('matmul', matmulKernel)(x._array, 0, w._array, 0, out, 0, rows, k, n, false, true, false);
       if (b !== null) resolveKernel('add', addKernel)(out, shape, b._array, b.shape, out, shape);
       if (relu) resolveKernel('relu', reluKernel)(out, out);
       return new Tensor(out, shape, dtype);

@@ -19,6 +19,8 @@ export interface KernelExports {
     packA: number,
     packB: number,
     overwrite: number,
+    bias: number,
+    relu: number,
   ): void;
 }
 
@@ -34,7 +36,7 @@ export interface GemmWorker {
 // SPIN_WORD holds how long idle threads spin (µs), and word t (1 to 15) counts the times worker t fell
 // asleep and had to be woken. The job (from word JOB_WORD) is the product being computed, cut into
 // chunks that any thread claims: [claim, finished, a, ars, acs, b, brs, bcs, c, ldc, m, k, n, overwrite,
-// byRows, size, chunks]. The claim word holds the job's generation (upper bits) and the next chunk to
+// byRows, size, chunks, bias, relu] (bias: the address of the n floats added to C's columns, or 0). The claim word holds the job's generation (upper bits) and the next chunk to
 // take (lower CHUNK_BITS bits); a thread takes chunk i by a compare-and-swap from i to i + 1 under the
 // generation it read, so a thread that wakes late can never take a chunk of a job that is over, and
 // the job's words stay put while any of its chunks is unfinished (the caller starts no new job before

@@ -8,7 +8,7 @@ import { startWebWorker, webWorkersAvailable } from './browser-threads';
 import { MAX_WORKERS } from './control-block';
 import { registerConvKernels } from './conv-kernels';
 import { registerElementwiseKernels } from './elementwise';
-import { makeMatmulKernel } from './matmul';
+import { makeLinearForwardKernel, makeMatmulKernel } from './matmul';
 import { WasmHeap } from './memory';
 import {
   MATMUL_FMA_PARAMS,
@@ -199,6 +199,7 @@ async function initialize(relaxed: boolean): Promise<boolean> {
     setBufferPool(tensorPool);
   }
   registerKernel('matmul', makeMatmulKernel(runtime), 'wasm');
+  registerKernel('linearForward', makeLinearForwardKernel(runtime), 'wasm');
   installFingerprintLanes(heap, instance.exports as unknown as FingerprintExports);
   registerElementwiseKernels(runtime);
   registerNnKernels(runtime);

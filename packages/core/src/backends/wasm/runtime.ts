@@ -157,7 +157,9 @@ export class WasmRuntime {
 
   /**
    * `C += op(A)·op(B)`, or with `overwrite`, `C = op(A)·op(B)` without reading C (k > 0), on operands
-   * already in wasm memory (see scripts/wasm/matmul.mjs for the arguments).
+   * already in wasm memory (see scripts/wasm/matmul.mjs for the arguments); then, with `bias` (an address,
+   * 0 for none), the n floats there added to C's columns, and with `relu`, ReLU applied, as each tile is
+   * finished.
    */
   gemm(
     a: number,
@@ -172,19 +174,22 @@ export class WasmRuntime {
     k: number,
     n: number,
     overwrite = false,
+    bias = 0,
+    relu = false,
   ): void {
     const ow = overwrite ? 1 : 0;
+    const r = relu ? 1 : 0;
     const ctl = this.control;
     const split = ctl === null ? null : splitProduct(m, k, n, this.workers.length + 1, this.tile);
     if (ctl === null || split === null || split.parts <= 1 || this.keepsSolo()) {
       const s = this.heap.scratchOf(0);
-      this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, ow);
+      this.gemmKernel(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, s.packA, s.packB, ow, bias, r);
       return;
     }
     const { parts, byRows, size } = split;
     // The job's words after claim and finished, in the order the worker reads them (see the layout above).
     this.closeJob(ctl);
-    ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts], JOB_WORD + 2);
+    ctl.set([a, ars, acs, b, brs, bcs, c, ldc, m, k, n, ow, byRows ? 1 : 0, size, parts, bias, r], JOB_WORD + 2);
     const s = this.heap.scratchOf(0);
     this.share(ctl, parts, (i) => {
       // Chunk i: `size` rows of A and C from row i·size, or `size` columns of B and C.
@@ -192,7 +197,8 @@ export class WasmRuntime {
       const [rows, cols] = byRows ? [Math.min(size, m - at), n] : [m, Math.min(size, n - at)];
       const [aAt, bAt] = byRows ? [a + at * ars * 4, b] : [a, b + at * bcs * 4];
       const cAt = c + (byRows ? at * ldc : at) * 4;
-      this.gemmKernel(aAt, ars, acs, bAt, brs, bcs, cAt, ldc, rows, k, cols, s.packA, s.packB, ow);
+      const biasAt = byRows || bias === 0 ? bias : bias + at * 4;
+      this.gemmKernel(aAt, ars, acs, bAt, brs, bcs, cAt, ldc, rows, k, cols, s.packA, s.packB, ow, biasAt, r);
     });
   }
 

@@ -63,7 +63,7 @@ function nablaGemmWorker(module, memory, slot, ready) {
       if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
       const a = ctl[job + 2], ars = ctl[job + 3], acs = ctl[job + 4], b = ctl[job + 5], brs = ctl[job + 6];
       const bcs = ctl[job + 7], c = ctl[job + 8], ldc = ctl[job + 9], m = ctl[job + 10], k = ctl[job + 11];
-      const n = ctl[job + 12], ow = ctl[job + 13], size = ctl[job + 15];
+      const n = ctl[job + 12], ow = ctl[job + 13], size = ctl[job + 15], bias = ctl[job + 17], relu = ctl[job + 18];
       const at = chunk * size;
       if (ctl[job + 14] === ${UPDATE_JOB}) {
         // An optimizer update over elements [at, at + count): its pointers moved by at, then count, then the scalars.
@@ -85,9 +85,9 @@ function nablaGemmWorker(module, memory, slot, ready) {
         args[ctl[d + 2]] = Math.min(size, ctl[d + 3] - at);
         slices[ctl[d]](...args);
       } else if (ctl[job + 14] === 1)
-        gemm(a + at * ars * 4, ars, acs, b, brs, bcs, c + at * ldc * 4, ldc, Math.min(size, m - at), k, n, packA, packB, ow);
+        gemm(a + at * ars * 4, ars, acs, b, brs, bcs, c + at * ldc * 4, ldc, Math.min(size, m - at), k, n, packA, packB, ow, bias, relu);
       else
-        gemm(a, ars, acs, b + at * bcs * 4, brs, bcs, c + at * 4, ldc, m, k, Math.min(size, n - at), packA, packB, ow);
+        gemm(a, ars, acs, b + at * bcs * 4, brs, bcs, c + at * 4, ldc, m, k, Math.min(size, n - at), packA, packB, ow, bias === 0 ? 0 : bias + at * 4, relu);
       Atomics.add(ctl, base + 1, 1);
       if (Atomics.add(ctl, job + 1, 1) + 1 === chunks) Atomics.notify(ctl, job + 1);
     }
