@@ -53,18 +53,6 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
   const load = [];
   const zero = [];
   const store = [];
-  // The epilogue of the last k block (a linear layer's bias and ReLU): the bias's NR floats for this tile's
-  // columns are added to every row, then ReLU keeps v where v > 0 or v is NaN, else 0 (the relu kernel's rule).
-  const addBias = [];
-  const relu = [];
-  for (const v of range(NV)) addBias.push(`(local.set $b${v} (v128.load offset=${v * 16} (local.get $bias)))`);
-  for (const r of range(MR))
-    for (const v of range(NV)) {
-      addBias.push(`(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (local.get $b${v})))`);
-      relu.push(
-        `(local.set ${acc(r, v)} (v128.bitselect (local.get ${acc(r, v)}) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get ${acc(r, v)}) (v128.const i64x2 0 0)) (f32x4.ne (local.get ${acc(r, v)}) (local.get ${acc(r, v)})))))`,
-      );
-    }
   for (const r of range(MR)) {
     for (const v of range(NV)) {
       zero.push(`(local.set ${acc(r, v)} (v128.const i64x2 0 0))`);
@@ -78,10 +66,8 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
   }
   return `
   ;; The MR x NR tile at $c (row stride $ldc) += the panels' product; with $zero, = the product (C is
-  ;; not read). Then, before the store: with $bias (not 0), the NR floats there added to each row; with $relu,
-  ;; ReLU applied (the gemm passes them for the last k block only).
+  ;; not read).
   (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $zero i32)
-    (param $bias i32) (param $relu i32)
     (local $ldcb i32) (local $cr i32) (local $a v128) (local $blocks i32)
     ${locals.join(' ')}
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
@@ -103,10 +89,43 @@ function microKernel({ MR, NR, UNROLL, FMA = false }) {
       (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))
       (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
       (br_if $rest (local.get $blocks)))))
-    (if (local.get $bias) (then ${addBias.join('\n      ')}))
-    (if (local.get $relu) (then ${relu.join('\n      ')}))
     (local.set $cr (local.get $c))
     ${store.join('\n    ')})`;
+}
+
+/**
+ * `$epilogue`: a linear layer's bias and ReLU applied to a stored MR x NR tile of C (still in L1), in a function
+ * of its own: put in the micro-kernel, its extra registers made V8 spill accumulators in the k loop (the
+ * products ran at half speed).
+ */
+function epilogue({ MR, NR }) {
+  const NV = NR / 4;
+  const body = [];
+  for (const r of range(MR))
+    for (const v of range(NV)) {
+      const at = v * 16;
+      body.push(`(local.set $x (v128.load offset=${at} (local.get $cr)))`);
+      body.push(`(if (local.get $bias) (then (local.set $x (f32x4.add (local.get $x) (local.get $b${v})))))`);
+      body.push(
+        '(if (local.get $relu) (then (local.set $x (v128.bitselect (local.get $x) (v128.const i64x2 0 0) (v128.or (f32x4.gt (local.get $x) (v128.const i64x2 0 0)) (f32x4.ne (local.get $x) (local.get $x)))))))',
+      );
+      body.push(`(v128.store offset=${at} (local.get $cr) (local.get $x))`);
+      if (v === NV - 1 && r < MR - 1) body.push('(local.set $cr (i32.add (local.get $cr) (local.get $ldcb)))');
+    }
+  return `
+  ;; The MR x NR tile at $c (row stride $ldc): with $bias (not 0), the NR floats there added to each row; with
+  ;; $relu, ReLU applied (v where v > 0 or v is NaN, else 0, as the relu kernel). The gemm calls it for each
+  ;; full tile of the last k block.
+  (func $epilogue (param $c i32) (param $ldc i32) (param $bias i32) (param $relu i32)
+    (local $ldcb i32) (local $cr i32) (local $x v128) ${range(NV)
+      .map((v) => `(local $b${v} v128)`)
+      .join(' ')}
+    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $cr (local.get $c))
+    (if (local.get $bias) (then ${range(NV)
+      .map((v) => `(local.set $b${v} (v128.load offset=${v * 16} (local.get $bias)))`)
+      .join(' ')}))
+    ${body.join('\n    ')})`;
 }
 
 /** The packing routines and the blocked driver `gemm`. */
@@ -322,17 +341,19 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first)
-                    (select (i32.add (local.get $eb) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))
-                      (i32.const 0) (local.get $eb))
-                    (local.get $er)))
+                    (local.get $kc) (local.get $cptr) (local.get $ldc) (local.get $first))
+                  (if (i32.or (local.get $eb) (local.get $er))
+                    (then (call $epilogue (local.get $cptr) (local.get $ldc)
+                      (select (i32.add (local.get $eb) (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))
+                        (i32.const 0) (local.get $eb))
+                      (local.get $er)))))
                 (else
                   ;; An edge tile: compute the full tile into scratch, then write (first block when
                   ;; overwriting) or add its valid part to C.
                   (call $micro
                     (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                     (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-                    (local.get $kc) (local.get $tile) (i32.const ${NR}) (i32.const 1) (i32.const 0) (i32.const 0))
+                    (local.get $kc) (local.get $tile) (i32.const ${NR}) (i32.const 1))
                   (local.set $r (i32.const 0))
                   (block $rdone (loop $rloop
                     (br_if $rdone (i32.ge_u (local.get $r) (local.get $mr)))
@@ -369,5 +390,5 @@ function driver({ MR, NR, KC, MC, NC, PACK_UNROLL = true }) {
 
 /** The WAT functions of the matrix product for the given tile and block sizes. */
 export function matmulWat(params = MATMUL_PARAMS) {
-  return `${microKernel(params)}\n${driver(params)}`;
+  return `${microKernel(params)}\n${epilogue(params)}\n${driver(params)}`;
 }
