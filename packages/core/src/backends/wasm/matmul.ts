@@ -135,7 +135,7 @@ export function makeMatmulKernel(runtime: WasmRuntime): typeof matmulKernel {
 /**
  * The wasm backend's `linearForward` kernel: `out = act(x·wᵀ + bias)` for `x` `[rows, k]`, `w` `[n, k]`,
  * `bias` `[n]` or null, `act` ReLU or none, in one pass of the SIMD gemm (the bias and ReLU are applied
- * to each tile of the output as the product finishes it, while it is in registers). The values are those
+ * to each tile of the output right after the product stores it, while it is in the L1 cache). The values are those
  * of the wasm matmul, add and relu kernels one after the other, to the bit: the product is complete
  * before the bias is added. Where the gemm does not run (see the matmul kernel), the same three steps run
  * on the cpu kernels ({@link linearForwardKernel}).
