@@ -1,4 +1,5 @@
-import { allocate, type DType, promoteTypes, type TypedArray } from '../dtype';
+import { allocate, type DType, promoteTypes } from '../dtype';
+import type { BinaryKernel } from '../kernels/cpu/binary';
 import { extremumShareKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { broadcastShapes, shapeSize, shapesEqual } from '../shape';
@@ -15,16 +16,6 @@ export function binaryOperands(a: TensorLike, b: TensorLike): [Tensor, Tensor, D
   const tb = asTensor(b, ta);
   return [ta, tb, promoteTypes(ta.dtype, tb.dtype)];
 }
-
-/** The signature shared by the binary elementwise kernels: `out` is allocated for `outShape`. */
-export type BinaryKernel = (
-  a: TypedArray,
-  aShape: readonly number[],
-  b: TypedArray,
-  bShape: readonly number[],
-  out: TypedArray,
-  outShape: readonly number[],
-) => void;
 
 /**
  * The forward of a broadcasting binary op: the broadcast shape (a {@link ShapeError} naming `name`

@@ -13,6 +13,7 @@ import {
   tanhKernel,
   thresholdBackwardKernel,
 } from '../../kernels/cpu/activations';
+import type { BinaryKernel } from '../../kernels/cpu/binary';
 import {
   addKernel,
   clampBackwardKernel,
@@ -26,7 +27,6 @@ import {
 } from '../../kernels/cpu/elementwise';
 import { mapUnary } from '../../kernels/cpu/unary';
 import { registerKernel } from '../../kernels/registry';
-import type { BinaryKernel } from '../../ops/binary';
 import { alignBytes, MAX_OPERAND_BYTES, type WasmHeap } from './memory';
 import { registerReduceKernels } from './reduce-kernels';
 import type { WasmRuntime } from './runtime';

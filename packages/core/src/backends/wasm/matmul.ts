@@ -113,20 +113,7 @@ function gemmOn(
  * results can differ from it in the last bits.
  */
 export function makeMatmulKernel(runtime: WasmRuntime): typeof matmulKernel {
-  return function matmulWasm(
-    a: TypedArray,
-    aOffset: number,
-    b: TypedArray,
-    bOffset: number,
-    out: TypedArray,
-    outOffset: number,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    accumulate: boolean,
-  ): void {
+  return function matmulWasm(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate) {
     if (!gemmOn(runtime, a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate, null, false))
       matmulKernel(a, aOffset, b, bOffset, out, outOffset, m, k, n, transA, transB, accumulate);
   };

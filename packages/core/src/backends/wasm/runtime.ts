@@ -16,16 +16,10 @@ import {
   SPIN_WORD,
   UPDATE_JOB,
 } from './control-block';
+import { awaitFinished, claimChunks, closeJob, publishJob } from './hand-over';
 import type { WasmHeap } from './memory';
 import { MATMUL_PARAMS } from './module.generated';
-import {
-  CHUNK_BITS,
-  type LatenessState,
-  nextLateness,
-  type RegisterTile,
-  SOLO_BACKOFF,
-  splitProduct,
-} from './product-split';
+import { type LatenessState, nextLateness, type RegisterTile, SOLO_BACKOFF, splitProduct } from './product-split';
 
 /**
  * The instantiated module, its memory and the worker threads that share it. Large products are cut
@@ -336,68 +330,26 @@ export class WasmRuntime {
     this.awaitFinished(ctl, job + 1, chunks);
   }
 
-  /**
-   * Claim chunks of the published job, as the workers do, and `run` each (counting it finished) until none
-   * is left, unless tests keep the caller out (`callerTakesChunks`). Returns how many this thread ran.
-   */
-  private claimChunks(ctl: Int32Array, chunks: number, run: (chunk: number) => void): number {
-    const job = JOB_WORD;
-    let own = 0;
-    while (this.callerTakesChunks) {
-      const claim = Atomics.load(ctl, job);
-      const i = claim & ((1 << CHUNK_BITS) - 1);
-      if (i >= chunks) break;
-      if (Atomics.compareExchange(ctl, job, claim, claim + 1) !== claim) continue;
-      run(i);
-      Atomics.add(ctl, job + 1, 1);
-      own++;
-    }
-    return own;
-  }
-
-  /**
-   * Close the claim word of the job that is over (its next chunk the largest there can be, under its
-   * generation) before any word of the next job is written. A worker still in its claim loop may have read
-   * the old claim word and then read the next job's chunk count: its compare-and-swap on the old word then
-   * fails, where it would otherwise take a chunk of a job not yet published and count it finished in
-   * that job, which would then wait forever for a count it had passed.
-   */
+  /** Close the claim word of the job that is over (see {@link closeJob}). */
   private closeJob(ctl: Int32Array): void {
-    Atomics.store(ctl, JOB_WORD, (this.generation << CHUNK_BITS) | ((1 << CHUNK_BITS) - 1));
+    closeJob(ctl, this.generation);
   }
 
-  /**
-   * Publish the job whose words are written (its finished count reset, a new generation in the claim word,
-   * which makes the other words visible to whoever claims a chunk), and wake `helpers` workers.
-   */
+  /** Publish the job whose words are written, under a new generation, and wake `helpers` workers. */
   private publish(ctl: Int32Array, helpers: number): void {
-    const job = JOB_WORD;
-    Atomics.store(ctl, job + 1, 0);
     this.generation = (this.generation + 1) % GENERATIONS;
-    Atomics.store(ctl, job, this.generation << CHUNK_BITS);
     this.sequence = (this.sequence + 1) | 0;
-    const seq = this.sequence;
-    for (let t = 1; t <= helpers; t++) {
-      Atomics.store(ctl, t * SLOT_WORDS, seq);
-      Atomics.notify(ctl, t * SLOT_WORDS);
-    }
+    publishJob(ctl, this.generation, this.sequence, helpers);
   }
 
-  /**
-   * Spin until `ctl[at]` (the job's finished chunks) is `parts`: the chunks still running were claimed
-   * by threads that run, so this is short; past the spin time, sleep in `Atomics.wait` where this thread may.
-   */
+  /** Claim and `run` chunks as the workers do ({@link claimChunks}), unless tests keep the caller out. */
+  private claimChunks(ctl: Int32Array, chunks: number, run: (chunk: number) => void): number {
+    return this.callerTakesChunks ? claimChunks(ctl, chunks, run) : 0;
+  }
+
+  /** Wait until the job's `parts` chunks are finished ({@link awaitFinished}). */
   private awaitFinished(ctl: Int32Array, at: number, parts: number): void {
-    if (Atomics.load(ctl, at) === parts) return;
-    const until = performance.now() + this.spinUs / 1000;
-    let i = 0;
-    for (;;) {
-      const done = Atomics.load(ctl, at);
-      if (done === parts) return;
-      // A broken hand-over would otherwise wait forever: fail instead.
-      if (done > parts) throw new Error(`wasm threads: ${done} chunks finished of a job of ${parts}`);
-      if (this.blocking && (++i & 255) === 0 && performance.now() > until) Atomics.wait(ctl, at, done, 1);
-    }
+    awaitFinished(ctl, at, parts, this.blocking, this.spinUs);
   }
 }
 
