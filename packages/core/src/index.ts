@@ -138,6 +138,7 @@ export { cumprod } from './ops/cumprod';
 export { cumsum } from './ops/cumsum';
 export { div } from './ops/div';
 export { dot } from './ops/dot';
+export { einsum } from './ops/einsum';
 export { elu } from './ops/elu';
 export { erf } from './ops/erf';
 export { exp } from './ops/exp';
