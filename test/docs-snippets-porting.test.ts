@@ -934,6 +934,18 @@ describe('guide: porting-from-pytorch, recurrent and attention layers', () => {
     expect(result.weights!.shape).toEqual([2, 3, 3]);
   });
 
+  it('Transformer is nn.Transformer: masks as options, PyTorch state-dict names', () => {
+    const model = new nn.Transformer(8, 2, { numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 16 });
+    const src = randn([6, 2, 8], { generator: new Generator(0) });
+    const tgt = randn([4, 2, 8], { generator: new Generator(1) });
+    const out = model.eval().forward(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(4) });
+    expect(out.shape).toEqual([4, 2, 8]);
+    const keys = Object.keys(model.stateDict());
+    expect(keys).toContain('encoder.layers.0.self_attn.in_proj_weight');
+    expect(keys).toContain('decoder.layers.0.multihead_attn.out_proj.bias');
+    expect(keys).toContain('decoder.norm.weight');
+  });
+
   it("with padding, gather reads each sequence's last real step out of output", () => {
     const gen = new Generator(0);
     const lstm = new LSTM(2, 3, { batchFirst: true, generator: gen });
@@ -957,9 +969,9 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
-    for (const name of ['Conv3d', 'EmbeddingBag', 'Bilinear', 'CTCLoss', 'Transformer'])
-      expect(nnExports[name], name).toBeUndefined();
+    for (const name of ['Conv3d', 'EmbeddingBag', 'Bilinear', 'CTCLoss']) expect(nnExports[name], name).toBeUndefined();
     for (const name of [
+      'Transformer',
       'TransformerEncoder',
       'TransformerDecoder',
       'TransformerEncoderLayer',

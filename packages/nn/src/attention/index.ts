@@ -6,6 +6,7 @@ export {
   type MultiheadAttentionOutput,
 } from './multihead-attention';
 export {
+  Transformer,
   type TransformerActivation,
   TransformerDecoder,
   TransformerDecoderLayer,
@@ -14,6 +15,8 @@ export {
   type TransformerEncoderForwardOptions,
   TransformerEncoderLayer,
   type TransformerEncoderLayerForwardOptions,
+  type TransformerForwardOptions,
   type TransformerLayerOptions,
+  type TransformerOptions,
   type TransformerStackOptions,
 } from './transformer';

@@ -1,6 +1,7 @@
 // The Transformer layers, like torch.nn.Transformer*'s (PyTorch 1.13), by file: transformer-encoder.ts
 // (TransformerEncoderLayer, TransformerEncoder), transformer-decoder.ts (TransformerDecoderLayer,
-// TransformerDecoder) and transformer-common.ts (the layer and stack options, and what the layers share).
+// TransformerDecoder), transformer-model.ts (Transformer, the two stacks together) and transformer-common.ts
+// (the layer and stack options, and what the layers share).
 export type {
   TransformerActivation,
   TransformerLayerOptions,
@@ -17,3 +18,4 @@ export {
   TransformerEncoderLayer,
   type TransformerEncoderLayerForwardOptions,
 } from './transformer-encoder';
+export { Transformer, type TransformerForwardOptions, type TransformerOptions } from './transformer-model';
