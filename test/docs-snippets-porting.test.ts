@@ -969,7 +969,7 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
-    for (const name of ['Conv3d', 'EmbeddingBag', 'Bilinear', 'CTCLoss']) expect(nnExports[name], name).toBeUndefined();
+    for (const name of ['Conv3d', 'EmbeddingBag', 'CTCLoss']) expect(nnExports[name], name).toBeUndefined();
     for (const name of [
       'Transformer',
       'TransformerEncoder',
@@ -1024,6 +1024,7 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
       expect(typeof coreExports[name], name).toBe('function');
     const nnExports = nn as Record<string, unknown>;
     for (const name of [
+      'Bilinear',
       'CosineSimilarity',
       'PairwiseDistance',
       'PixelShuffle',
@@ -1041,6 +1042,7 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
       'pixelShuffle',
       'pixelUnshuffle',
       'dropout2d',
+      'bilinear',
     ])
       expect(typeof f[name], name).toBe('function');
     const dataExports = data as Record<string, unknown>;

@@ -26,6 +26,7 @@ export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity
 export { calculateGain } from './init';
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
+export { Bilinear, type BilinearOptions } from './layers/bilinear';
 export { Conv1d, type Conv1dOptions, Conv2d, type Conv2dOptions } from './layers/conv';
 export { CosineSimilarity } from './layers/cosine-similarity';
 export { Dropout, type DropoutOptions } from './layers/dropout';

@@ -32,6 +32,7 @@ export { marginRankingLoss } from '../losses/margin-ranking-loss';
 export { mseLoss } from '../losses/mse-loss';
 export { huberLoss, smoothL1Loss } from '../losses/smooth-l1-loss';
 export * from '../recurrent/functional';
+export { bilinear } from './bilinear';
 export { cosineSimilarity } from './cosine-similarity';
 export { dropout } from './dropout';
 export { dropout2d } from './dropout2d';

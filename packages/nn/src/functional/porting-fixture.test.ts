@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gradients, type Tensor } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { expectParity, fromParity, type ParityTensor } from '../parity-fixture';
+import { bilinear } from './bilinear';
 import { cosineSimilarity } from './cosine-similarity';
 import { normalize } from './normalize';
 import { pairwiseDistance } from './pairwise-distance';
@@ -11,7 +12,7 @@ import { pixelShuffle, pixelUnshuffle } from './pixel-shuffle';
 
 interface PortingCase {
   id: string;
-  fn: 'normalize' | 'cosineSimilarity' | 'pairwiseDistance' | 'pixelShuffle' | 'pixelUnshuffle';
+  fn: 'normalize' | 'cosineSimilarity' | 'pairwiseDistance' | 'pixelShuffle' | 'pixelUnshuffle' | 'bilinear';
   dtype: 'float64' | 'float32';
   options: Record<string, number | string | boolean | number[]> | null;
   factor: number | null;
@@ -52,6 +53,8 @@ function run(c: PortingCase, xs: Tensor[]): Tensor {
       return pixelShuffle(xs[0], c.factor as number);
     case 'pixelUnshuffle':
       return pixelUnshuffle(xs[0], c.factor as number);
+    case 'bilinear':
+      return bilinear(xs[0], xs[1], xs[2], xs[3] ?? null);
   }
 }
 
@@ -60,7 +63,7 @@ describe('PyTorch 1.13 parity (test/fixtures/nn-porting.json)', () => {
     expect(fixture.format).toBe('nabla-nn-porting/v1');
     const fns = new Set(fixture.cases.map((c) => c.fn));
     expect([...fns].sort()).toEqual(
-      ['cosineSimilarity', 'normalize', 'pairwiseDistance', 'pixelShuffle', 'pixelUnshuffle'].sort(),
+      ['bilinear', 'cosineSimilarity', 'normalize', 'pairwiseDistance', 'pixelShuffle', 'pixelUnshuffle'].sort(),
     );
     expect(fixture.cases.some((c) => c.dtype === 'float32')).toBe(true);
   });
