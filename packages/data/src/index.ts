@@ -13,7 +13,9 @@
  * @packageDocumentation
  * @mergeModuleWith <project>
  */
+
 export { type Collated, defaultCollate } from './collate';
+export { ConcatDataset } from './concat-dataset';
 export { DataLoader, type DataLoaderOptions } from './data-loader';
 export { type Digits, type LoadDigitsOptions, loadDigits } from './digits/load-digits';
 export { type IdxArray, IdxError, parseIdx } from './mnist/idx';
