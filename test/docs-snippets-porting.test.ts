@@ -1020,7 +1020,17 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
   });
   it('exports every op, layer and sampler the section names, and unique returns an object', () => {
     const coreExports = core as Record<string, unknown>;
-    for (const name of ['einsum', 'scatter', 'repeatInterleave', 'nonzero', 'unique', 'cumsum', 'topk', 'erf'])
+    for (const name of [
+      'einsum',
+      'scatter',
+      'scatterReduce',
+      'repeatInterleave',
+      'nonzero',
+      'unique',
+      'cumsum',
+      'topk',
+      'erf',
+    ])
       expect(typeof coreExports[name], name).toBe('function');
     const nnExports = nn as Record<string, unknown>;
     for (const name of [

@@ -71,7 +71,8 @@ import { reshape } from './ops/reshape';
 import { roll } from './ops/roll';
 import { ceil, floor, type RoundOptions, round, trunc } from './ops/rounding';
 import { rsqrt } from './ops/rsqrt';
-import { scatter } from './ops/scatter';
+import { type ScatterOptions, scatter } from './ops/scatter';
+import { type ScatterReduceOptions, type ScatterReduction, scatterReduce } from './ops/scatter-reduce';
 import { sigmoid } from './ops/sigmoid';
 import { sign } from './ops/sign';
 import { silu } from './ops/silu';
@@ -1173,8 +1174,18 @@ export class Tensor {
     return topk(this, k, axis, options);
   }
   /** See {@link scatter}. */
-  scatter(axis: number, index: Tensor, src: Tensor | number): Tensor {
-    return scatter(this, axis, index, src);
+  scatter(axis: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor {
+    return scatter(this, axis, index, src, options);
+  }
+  /** See {@link scatterReduce}. */
+  scatterReduce(
+    axis: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: ScatterReduction,
+    options?: ScatterReduceOptions,
+  ): Tensor {
+    return scatterReduce(this, axis, index, src, reduce, options);
   }
   /** See {@link repeatInterleave}. */
   repeatInterleave(repeats: number | Tensor, axis?: number): Tensor {

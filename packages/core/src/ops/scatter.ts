@@ -1,3 +1,4 @@
+import { full } from '../creation';
 import { allocate, type TypedArray } from '../dtype';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import { copyKernel } from '../kernels/cpu/elementwise';
@@ -8,6 +9,16 @@ import { Tensor } from '../tensor';
 import { checkIndexTensor } from './index-select';
 import { reshape } from './reshape';
 import { scatteredSourceGradient } from './scatter-add';
+import { scatterReduce } from './scatter-reduce';
+
+/** Options of {@link scatter}. */
+export interface ScatterOptions {
+  /**
+   * Combine with `x`'s value instead of overwriting it, as `torch.scatter`'s `reduce` does: `'add'` adds,
+   * `'multiply'` multiplies (repeated indices combine every value). Default: overwrite.
+   */
+  reduce?: 'add' | 'multiply';
+}
 
 /**
  * The cpu kernel of `scatter`, in place on `out` (of `outShape`, already holding a copy of `x`): for every
@@ -115,19 +126,43 @@ function atLeast1d(t: Tensor): Tensor {
  * those whose value was overwritten), and zero where `src` is larger than `index` (where PyTorch throws).
  * Both are differentiable again.
  *
+ * With `reduce` (`'add'` or `'multiply'`), the values are combined with `x`'s instead: this is
+ * {@link scatterReduce} with `'sum'` or `'prod'` (a number `src` scattered as a tensor of it), and so has
+ * gradients, where PyTorch 1.13 has none for `scatter` with `reduce`.
+ *
  * @param x - the tensor to copy and write into
  * @param axis - the axis `index` picks positions along (negative counts from the end)
  * @param index - int32 positions along `axis`
  * @param src - the values to write (a tensor of `x`'s dtype), or one number written everywhere
+ * @param options - `reduce`: combine with `x` (`'add'`, `'multiply'`) instead of overwriting
  *
  * @example
  * ```ts
  * const rows = tensor([[2, 0], [1, 2]], { dtype: 'int32' });
  * scatter(zeros([3, 2]), 0, rows, tensor([[7, 8], [9, 6]])).toArray(); // [[0, 8], [9, 0], [7, 6]]
  * scatter(ones([4]), 0, tensor([3, 0], { dtype: 'int32' }), -1).toArray(); // [-1, 1, 1, -1]
+ * scatter(ones([3]), 0, tensor([0, 0], { dtype: 'int32' }), 5, { reduce: 'add' }).toArray(); // [11, 1, 1]
  * ```
  */
-export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor | number): Tensor {
+export function scatter(
+  x: Tensor,
+  axis: number,
+  index: Tensor,
+  src: Tensor | number,
+  options: ScatterOptions = {},
+): Tensor {
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`scatter: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  for (const key of Object.keys(options))
+    if (key !== 'reduce') throw new ValueError(`scatter: unknown option ${JSON.stringify(key)} (known: reduce)`);
+  if (options.reduce !== undefined) {
+    if (options.reduce !== 'add' && options.reduce !== 'multiply')
+      throw new ValueError(`scatter: reduce must be 'add' or 'multiply', got ${JSON.stringify(options.reduce)}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`scatter: x must be a Tensor, got ${typeof x}`);
+    if (!(index instanceof Tensor)) throw new ValueError(`scatter: index must be a Tensor, got ${typeof index}`);
+    const values = typeof src === 'number' ? full(index.ndim === 0 ? [] : index.shape, src, { dtype: x.dtype }) : src;
+    return scatterReduce(x, axis, index, values, options.reduce === 'add' ? 'sum' : 'prod');
+  }
   if (!(x instanceof Tensor)) throw new ValueError(`scatter: x must be a Tensor, got ${typeof x}`);
   if (!(index instanceof Tensor)) throw new ValueError(`scatter: index must be a Tensor, got ${typeof index}`);
   if (!(src instanceof Tensor) && typeof src !== 'number')
