@@ -93,7 +93,7 @@ export function scatterReduceKernel(
     if (reduce === 'sum' || reduce === 'mean') out[t] = a + b;
     else if (reduce === 'prod') out[t] = int ? Math.imul(a, b) : a * b;
     else if (a !== a || b !== b) out[t] = Number.NaN;
-    else out[t] = reduce === 'amax' ? (b > a ? b : a) : b < a ? b : a;
+    else out[t] = reduce === 'amax' ? Math.max(a, b) : Math.min(a, b);
     if (counts !== null) counts[t]++;
   }
   if (counts !== null)
