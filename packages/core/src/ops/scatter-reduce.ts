@@ -92,8 +92,7 @@ export function scatterReduceKernel(
     const b = src[p];
     if (reduce === 'sum' || reduce === 'mean') out[t] = a + b;
     else if (reduce === 'prod') out[t] = int ? Math.imul(a, b) : a * b;
-    else if (a !== a || b !== b) out[t] = Number.NaN;
-    else out[t] = reduce === 'amax' ? Math.max(a, b) : Math.min(a, b);
+    else out[t] = reduce === 'amax' ? Math.max(a, b) : Math.min(a, b); // NaN wins, as in PyTorch
     if (counts !== null) counts[t]++;
   }
   if (counts !== null)
