@@ -79,6 +79,7 @@ describe('the functional namespace F', () => {
         'pairwiseDistance',
         'pixelShuffle',
         'pixelUnshuffle',
+        'bilinear',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');
