@@ -81,6 +81,7 @@ export {
   type BufferOptions,
   type ForwardHook,
   type ForwardPreHook,
+  type FullBackwardHook,
   type LoadStateDictOptions,
   type LoadStateDictResult,
   Module,

@@ -1,8 +1,11 @@
-// Forward hooks and forward pre-hooks of `Module.registerForwardHook` and `Module.registerForwardPreHook`:
-// the hook types, and the own-property `forward` wrapper that a module with hooks of either kind gets
-// (removed again with its last hook of both kinds).
+// Forward hooks, forward pre-hooks and full backward hooks of `Module.registerForwardHook`,
+// `Module.registerForwardPreHook` and `Module.registerFullBackwardHook`: the hook types, and the own-property
+// `forward` wrapper that a module with hooks of any kind gets (removed again with its last hook). The
+// backward hooks' gates are in module-backward-hooks.ts.
 
+import { isGradEnabled } from '@nablajs/core';
 import type { Module } from './module';
+import { BackwardHookCall, type FullBackwardHook } from './module-backward-hooks';
 
 /**
  * A forward hook: sees a module's inputs and output after each `forward` call and may return a
@@ -35,6 +38,8 @@ export interface HookState {
   preHooks: ForwardPreHook<Module>[];
   /** The forward hooks, in registration order. */
   hooks: ForwardHook<Module>[];
+  /** The full backward hooks, in registration order. */
+  backwardHooks: FullBackwardHook<Module>[];
   /** The own `forward` property the instance had before the wrapper was installed, if any. */
   ownForward: PropertyDescriptor | undefined;
 }
@@ -61,7 +66,15 @@ export function addForwardPreHook(module: Module, slot: HookSlot, hook: ForwardP
   return addHook(module, slot, 'preHooks', hook);
 }
 
-function addHook<K extends 'preHooks' | 'hooks'>(
+/**
+ * The body of {@link Module.registerFullBackwardHook}: add `hook` (installing the `forward` wrapper if
+ * `module` has no hooks yet) and return the function that removes it (and the wrapper with the last hook).
+ */
+export function addFullBackwardHook(module: Module, slot: HookSlot, hook: FullBackwardHook<Module>): () => void {
+  return addHook(module, slot, 'backwardHooks', hook);
+}
+
+function addHook<K extends 'preHooks' | 'hooks' | 'backwardHooks'>(
   module: Module,
   slot: HookSlot,
   kind: K,
@@ -74,7 +87,8 @@ function addHook<K extends 'preHooks' | 'hooks'>(
     const i = list.indexOf(hook);
     if (i < 0) return;
     list.splice(i, 1);
-    if (state.preHooks.length === 0 && state.hooks.length === 0 && slot.get() === state) {
+    const none = state.preHooks.length === 0 && state.hooks.length === 0 && state.backwardHooks.length === 0;
+    if (none && slot.get() === state) {
       if (state.ownForward !== undefined) Object.defineProperty(module, 'forward', state.ownForward);
       else delete (module as { forward?: unknown }).forward;
       slot.set(null);
@@ -88,7 +102,12 @@ function addHook<K extends 'preHooks' | 'hooks'>(
  * lists are copied per call, so a hook that adds or removes hooks takes effect from the next call.
  */
 function installWrapper(module: Module, slot: HookSlot): HookState {
-  const state: HookState = { preHooks: [], hooks: [], ownForward: Object.getOwnPropertyDescriptor(module, 'forward') };
+  const state: HookState = {
+    preHooks: [],
+    hooks: [],
+    backwardHooks: [],
+    ownForward: Object.getOwnPropertyDescriptor(module, 'forward'),
+  };
   const inner = module.forward;
   const wrapper = (...inputs: unknown[]): unknown => {
     let args = inputs;
@@ -96,12 +115,19 @@ function installWrapper(module: Module, slot: HookSlot): HookState {
       const replaced: unknown = h(module, args);
       if (replaced !== undefined) args = Array.isArray(replaced) ? replaced : [replaced];
     }
-    let output = inner.apply(module, args);
+    // full backward hooks (as PyTorch orders them): the inputs gated before forward, the output after the
+    // forward hooks; the hooks of this call are those registered now
+    const backward =
+      state.backwardHooks.length > 0 && isGradEnabled()
+        ? new BackwardHookCall(module, [...state.backwardHooks], `${module.constructor.name}.registerFullBackwardHook`)
+        : null;
+    const forwardArgs = backward === null ? args : backward.gateInputs(args);
+    let output = inner.apply(module, forwardArgs);
     for (const h of [...state.hooks]) {
       const replaced = h(module, args, output);
       if (replaced !== undefined) output = replaced;
     }
-    return output;
+    return backward === null ? output : backward.gateOutput(output);
   };
   Object.defineProperty(module, 'forward', { value: wrapper, writable: true, configurable: true, enumerable: false });
   slot.set(state);

@@ -8,10 +8,12 @@ import {
   Tensor,
   ValueError,
 } from '@nablajs/core';
+import type { FullBackwardHook } from './module-backward-hooks';
 import { convertOwnTensors } from './module-convert';
 import {
   addForwardHook,
   addForwardPreHook,
+  addFullBackwardHook,
   type ForwardHook,
   type ForwardPreHook,
   type HookSlot,
@@ -33,6 +35,7 @@ import {
   setLegacyNames,
 } from './module-state-dict';
 
+export type { FullBackwardHook } from './module-backward-hooks';
 export type { ForwardHook, ForwardPreHook } from './module-hooks';
 export type { BufferOptions, LoadStateDictOptions, LoadStateDictResult } from './module-state-dict';
 export { parameter } from './parameter';
@@ -515,6 +518,36 @@ export abstract class Module {
     if (typeof hook !== 'function')
       throw new ValueError(`${this.typeName()}.registerForwardPreHook: hook must be a function`);
     return addForwardPreHook(this, this.hookSlot(), hook as unknown as ForwardPreHook<Module>);
+  }
+
+  /**
+   * Call `hook(module, gradInput, gradOutput)` during backward, once the gradients of this module's inputs
+   * are computed (or, when no input requires one, once its output's is), like PyTorch's
+   * `register_full_backward_hook`. `gradInput` has one entry per argument of `forward` (`null` for one that
+   * is not a tensor requiring a gradient), `gradOutput` one, the gradient of the output. A hook that returns
+   * an array of the same length replaces `gradInput` for the rest of backward (`null`: no gradient). Each
+   * forward call uses the hooks registered at that time, and needs a forward that returns one Tensor. Returns
+   * a function that removes the hook.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook
+   *
+   * @example
+   * ```ts
+   * // Grad-CAM's ingredient: the gradient of the loss with respect to a layer's output
+   * let seen: Tensor | null = null;
+   * const remove = conv.registerFullBackwardHook((_m, _gradInput, [gradOutput]) => {
+   *   seen = gradOutput;
+   * });
+   * loss.backward(); // after a forward through conv
+   * remove();
+   * // clip the gradient that flows back into a layer's input
+   * fc.registerFullBackwardHook((_m, [g]) => [g ? g.clamp(-1, 1) : null]);
+   * ```
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<this>): () => void {
+    if (typeof hook !== 'function')
+      throw new ValueError(`${this.typeName()}.registerFullBackwardHook: hook must be a function`);
+    return addFullBackwardHook(this, this.hookSlot(), hook as unknown as FullBackwardHook<Module>);
   }
 
   /** Where {@link addForwardHook} and {@link addForwardPreHook} keep this module's hooks. */
