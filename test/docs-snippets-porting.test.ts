@@ -969,7 +969,8 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
-    for (const name of ['Conv3d', 'EmbeddingBag', 'CTCLoss']) expect(nnExports[name], name).toBeUndefined();
+    for (const name of ['ConvTranspose3d', 'MaxPool3d', 'EmbeddingBag', 'CTCLoss'])
+      expect(nnExports[name], name).toBeUndefined();
     for (const name of [
       'Transformer',
       'TransformerEncoder',
@@ -1035,6 +1036,7 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
     const nnExports = nn as Record<string, unknown>;
     for (const name of [
       'Bilinear',
+      'Conv3d',
       'CosineSimilarity',
       'PairwiseDistance',
       'PixelShuffle',
@@ -1053,6 +1055,7 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
       'pixelUnshuffle',
       'dropout2d',
       'bilinear',
+      'conv3d',
     ])
       expect(typeof f[name], name).toBe('function');
     const dataExports = data as Record<string, unknown>;

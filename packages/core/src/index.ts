@@ -133,6 +133,7 @@ export { clone } from './ops/clone';
 export { eq, ge, gt, le, lt, ne } from './ops/compare';
 export { cat, concat } from './ops/concat';
 export { type Conv2dOptions, conv2d, type Size2d } from './ops/conv2d';
+export { type Conv3dOptions, conv3d, type Size3d } from './ops/conv3d';
 export { cos } from './ops/cos';
 export { cumprod } from './ops/cumprod';
 export { cumsum } from './ops/cumsum';

@@ -28,6 +28,7 @@ export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplu
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
 export { Bilinear, type BilinearOptions } from './layers/bilinear';
 export { Conv1d, type Conv1dOptions, Conv2d, type Conv2dOptions } from './layers/conv';
+export { Conv3d, type Conv3dLayerOptions } from './layers/conv3d';
 export { CosineSimilarity } from './layers/cosine-similarity';
 export { Dropout, type DropoutOptions } from './layers/dropout';
 export { Dropout2d, type Dropout2dOptions } from './layers/dropout2d';

@@ -80,6 +80,7 @@ describe('the functional namespace F', () => {
         'pixelShuffle',
         'pixelUnshuffle',
         'bilinear',
+        'conv3d',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -5,6 +5,7 @@
 export {
   avgPool2d,
   conv2d,
+  conv3d,
   elu,
   gelu,
   leakyRelu,

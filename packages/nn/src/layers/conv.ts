@@ -91,7 +91,8 @@ const CONV_OPTIONS = optionNames<Conv1dOptions & Conv2dOptions>({
   paddingMode: true,
 });
 
-function checkPaddingMode(label: string, mode: unknown): ConvPaddingMode {
+/** Check a layer's `paddingMode` option (default `'zeros'`); shared with Conv3d. */
+export function checkPaddingMode(label: string, mode: unknown): ConvPaddingMode {
   const m = mode ?? 'zeros';
   if (m !== 'zeros' && m !== 'reflect' && m !== 'replicate' && m !== 'circular')
     throw new ValueError(
@@ -100,8 +101,13 @@ function checkPaddingMode(label: string, mode: unknown): ConvPaddingMode {
   return m;
 }
 
-/** Pad `x` in a non-zeros mode (as PyTorch does before such a convolution), naming the layer in errors. */
-function padInMode(label: string, x: Tensor, padding: number[], mode: Exclude<ConvPaddingMode, 'zeros'>): Tensor {
+/** Pad `x` in a non-zeros mode (as PyTorch does before such a convolution), naming the layer in errors; shared with Conv3d. */
+export function padInMode(
+  label: string,
+  x: Tensor,
+  padding: number[],
+  mode: Exclude<ConvPaddingMode, 'zeros'>,
+): Tensor {
   try {
     return padWithMode(x, padding, { mode });
   } catch (e) {
@@ -173,8 +179,8 @@ export function checkConvInput(
     );
 }
 
-/** Explicit [before, after] padding per spatial dim for 'same', or the symmetric numbers. */
-function samePadding(kernel: readonly number[], dilation: readonly number[]): Array<[number, number]> {
+/** Explicit [before, after] padding per spatial dim for 'same', or the symmetric numbers; shared with Conv3d. */
+export function samePadding(kernel: readonly number[], dilation: readonly number[]): Array<[number, number]> {
   return kernel.map((k, i) => {
     const total = dilation[i] * (k - 1);
     const before = Math.floor(total / 2);

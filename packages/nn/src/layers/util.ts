@@ -53,6 +53,20 @@ export function toPair(layer: string, arg: string, value: unknown, min: number):
   return [list[0], list[1]];
 }
 
+/** Parse an int-or-triple layer argument into `[depth, height, width]`, each `>= min`. */
+export function toTriple(layer: string, arg: string, value: unknown, min: number): [number, number, number] {
+  const list = typeof value === 'number' ? [value, value, value] : Array.isArray(value) ? value : null;
+  if (
+    list === null ||
+    list.length !== 3 ||
+    !list.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= min)
+  )
+    throw new ValueError(
+      `${layer}: ${arg} must be an integer >= ${min} or three of them, got ${JSON.stringify(value)}`,
+    );
+  return [list[0], list[1], list[2]];
+}
+
 /** Check a parameter dtype option (default float32). */
 export function checkFloatDType(layer: string, dtype: unknown): FloatDType {
   const d = dtype ?? 'float32';
