@@ -33,6 +33,7 @@ export { CosineSimilarity } from './layers/cosine-similarity';
 export { Dropout, type DropoutOptions } from './layers/dropout';
 export { Dropout2d, type Dropout2dOptions } from './layers/dropout2d';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { EmbeddingBag, type EmbeddingBagLayerOptions } from './layers/embedding-bag';
 export { Flatten, Unflatten } from './layers/flatten';
 export { Identity } from './layers/identity';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';

@@ -81,6 +81,7 @@ describe('the functional namespace F', () => {
         'pixelUnshuffle',
         'bilinear',
         'conv3d',
+        'embeddingBag',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -38,6 +38,7 @@ export { cosineSimilarity } from './cosine-similarity';
 export { dropout } from './dropout';
 export { dropout2d } from './dropout2d';
 export { embedding } from './embedding';
+export { type EmbeddingBagMode, type EmbeddingBagOptions, embeddingBag } from './embedding-bag';
 export { linear } from './linear';
 export { batchNorm, layerNorm } from './normalization';
 export { normalize } from './normalize';
