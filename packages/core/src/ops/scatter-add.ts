@@ -24,6 +24,29 @@ export function scatteredSourceGradient(g: Tensor, index: Tensor, src: Tensor, a
   return pad(gs, padding);
 }
 
+/**
+ * Check the shapes of a scatter into `x` along `axis` (already normalised) of `src` at `index`: the same number
+ * of dims for all three, `index` no larger than `src` anywhere nor than `x` off `axis`. `fn` names the caller.
+ *
+ * @internal
+ */
+export function checkScatterShapes(fn: string, x: Tensor, index: Tensor, src: Tensor, axis: number): void {
+  if (index.ndim !== x.ndim || src.ndim !== x.ndim)
+    throw new ShapeError(
+      `${fn}: x, index and src must have the same number of dims, got ${x.ndim}, ${index.ndim} and ${src.ndim}`,
+    );
+  for (let d = 0; d < x.ndim; d++) {
+    if (index.shape[d] > src.shape[d])
+      throw new ShapeError(
+        `${fn}: index of shape ${formatShape(index.shape)} is larger than src of shape ${formatShape(src.shape)} at dim ${d}`,
+      );
+    if (d !== axis && index.shape[d] > x.shape[d])
+      throw new ShapeError(
+        `${fn}: index of shape ${formatShape(index.shape)} is larger than x of shape ${formatShape(x.shape)} at dim ${d} (only axis ${axis} may differ)`,
+      );
+  }
+}
+
 /** Apply the registered scatterAdd op (inputs `[x, index, src]`) without re-checking arguments (used by VJPs). */
 export const scatterAddOp: (inputs: readonly Tensor[], axis: number) => Tensor = registerOp<number>({
   name: 'scatterAdd',
@@ -69,20 +92,7 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
   if (!(index instanceof Tensor)) throw new ValueError(`scatterAdd: index must be a Tensor, got ${typeof index}`);
   if (!(src instanceof Tensor)) throw new ValueError(`scatterAdd: src must be a Tensor, got ${typeof src}`);
   const a = normalizeAxis(axis, x.ndim, 'scatterAdd');
-  if (index.ndim !== x.ndim || src.ndim !== x.ndim)
-    throw new ShapeError(
-      `scatterAdd: x, index and src must have the same number of dims, got ${x.ndim}, ${index.ndim} and ${src.ndim}`,
-    );
-  for (let d = 0; d < x.ndim; d++) {
-    if (index.shape[d] > src.shape[d])
-      throw new ShapeError(
-        `scatterAdd: index of shape ${formatShape(index.shape)} is larger than src of shape ${formatShape(src.shape)} at dim ${d}`,
-      );
-    if (d !== a && index.shape[d] > x.shape[d])
-      throw new ShapeError(
-        `scatterAdd: index of shape ${formatShape(index.shape)} is larger than x of shape ${formatShape(x.shape)} at dim ${d} (only axis ${a} may differ)`,
-      );
-  }
+  checkScatterShapes('scatterAdd', x, index, src, a);
   checkIndexTensor('scatterAdd', index, x.ndim === 0 ? 1 : x.shape[a]);
   return scatterAddOp([x, index, src], a);
 }

@@ -1,10 +1,10 @@
 import { full } from '../creation';
 import { allocate, type TypedArray } from '../dtype';
-import { DTypeError, ShapeError, ValueError } from '../errors';
+import { DTypeError, ValueError } from '../errors';
 import { copyKernel } from '../kernels/cpu/elementwise';
 import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
-import { formatShape, normalizeAxis, shapesEqual, stridesOf } from '../shape';
+import { normalizeAxis, shapesEqual, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { cast } from './cast';
 import { eq, gt } from './compare';
@@ -13,7 +13,7 @@ import { gatherOp } from './gather';
 import { checkIndexTensor } from './index-select';
 import { mul } from './mul';
 import { reshape } from './reshape';
-import { scatterAddOp } from './scatter-add';
+import { checkScatterShapes, scatterAddOp } from './scatter-add';
 import { crop } from './slice';
 import { where } from './where';
 
@@ -257,20 +257,7 @@ export function scatterReduce(
   const idx = index.ndim === 0 ? reshape(index, [1]) : index;
   const s = src.ndim === 0 ? reshape(src, [1]) : src;
   const a = normalizeAxis(axis, base.ndim, fn);
-  if (idx.ndim !== base.ndim || s.ndim !== base.ndim)
-    throw new ShapeError(
-      `${fn}: x, index and src must have the same number of dims, got ${x.ndim}, ${index.ndim} and ${src.ndim}`,
-    );
-  for (let d = 0; d < base.ndim; d++) {
-    if (idx.shape[d] > s.shape[d])
-      throw new ShapeError(
-        `${fn}: index of shape ${formatShape(index.shape)} is larger than src of shape ${formatShape(src.shape)} at dim ${d}`,
-      );
-    if (d !== a && idx.shape[d] > base.shape[d])
-      throw new ShapeError(
-        `${fn}: index of shape ${formatShape(index.shape)} is larger than x of shape ${formatShape(x.shape)} at dim ${d} (only axis ${a} may differ)`,
-      );
-  }
+  checkScatterShapes(fn, base, idx, s, a);
   checkIndexTensor(fn, idx, base.shape[a]);
   // only the part of src that index covers is read: cut it to index's shape (its gradient pads the rest with 0)
   const used = shapesEqual(idx.shape, s.shape)

@@ -40,7 +40,7 @@ export interface TransformerStackOptions {
   norm?: Module | null;
 }
 
-const LAYER_OPTIONS = optionNames<TransformerLayerOptions>({
+export const LAYER_OPTIONS = optionNames<TransformerLayerOptions>({
   dimFeedforward: true,
   dropout: true,
   activation: true,

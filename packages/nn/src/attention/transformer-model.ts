@@ -5,7 +5,7 @@ import { xavierUniform } from '../init-xavier-kaiming';
 import { LayerNorm } from '../layers/layer-norm';
 import { checkInt, generatorOf } from '../layers/util';
 import { Module } from '../module';
-import { checkSequence, type TransformerLayerOptions } from './transformer-common';
+import { checkSequence, LAYER_OPTIONS, type TransformerLayerOptions } from './transformer-common';
 import {
   TransformerDecoder,
   TransformerDecoderLayer,
@@ -31,20 +31,15 @@ export interface TransformerOptions extends TransformerLayerOptions {
   customDecoder?: Module | null;
 }
 
-const TRANSFORMER_OPTIONS = optionNames<TransformerOptions>({
-  dimFeedforward: true,
-  dropout: true,
-  activation: true,
-  layerNormEps: true,
-  batchFirst: true,
-  normFirst: true,
-  dtype: true,
-  generator: true,
-  numEncoderLayers: true,
-  numDecoderLayers: true,
-  customEncoder: true,
-  customDecoder: true,
-});
+const TRANSFORMER_OPTIONS = [
+  ...LAYER_OPTIONS,
+  ...optionNames<Omit<TransformerOptions, keyof TransformerLayerOptions>>({
+    numEncoderLayers: true,
+    numDecoderLayers: true,
+    customEncoder: true,
+    customDecoder: true,
+  }),
+];
 
 /** Options of {@link Transformer.forward}: the masks of PyTorch 1.13's `nn.Transformer.forward`, all optional. */
 export interface TransformerForwardOptions extends TransformerDecoderLayerForwardOptions {

@@ -239,16 +239,7 @@ export class Conv2d extends Module {
     this.groups = groups;
     this.kernelSize = toPair(label, 'kernelSize', kernelSize, 1);
     this.paddingMode = checkPaddingMode(label, options.paddingMode);
-    this.stride = toPair(label, 'stride', options.stride ?? 1, 1);
-    this.dilation = toPair(label, 'dilation', options.dilation ?? 1, 1);
-    const padding = options.padding ?? 0;
-    if (padding === 'same') {
-      if (this.stride[0] !== 1 || this.stride[1] !== 1)
-        throw new ValueError(
-          `${label}: padding 'same' is not supported for strided convolutions (stride ${JSON.stringify(this.stride)})`,
-        );
-      this.padding = 'same';
-    } else this.padding = padding === 'valid' ? [0, 0] : toPair(label, 'padding', padding, 0);
+    ({ stride: this.stride, dilation: this.dilation, padding: this.padding } = convWindow(label, options, toPair));
     const shape = [outChannels, inChannels / groups, ...this.kernelSize];
     ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
@@ -290,17 +281,53 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    const parts = [
-      `${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}`,
-    ];
-    if (this.padding === 'same') parts.push("padding='same'");
-    else if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding=${formatShape(this.padding)}`);
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${formatShape(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (this.bias === null) parts.push('bias=false');
-    if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
-    return parts.join(', ');
+    return convExtraRepr(this);
   }
+}
+
+/**
+ * The window options of a 2-D or 3-D convolution layer, parsed by `parse` (`toPair`, `toTriple`): stride and
+ * dilation (default 1), and padding (default 0; `'valid'` for none, `'same'` for stride 1 only).
+ */
+export function convWindow<T extends readonly number[]>(
+  label: string,
+  options: { stride?: unknown; padding?: unknown; dilation?: unknown },
+  parse: (label: string, arg: string, value: unknown, min: number) => T,
+): { stride: T; dilation: T; padding: T | 'same' } {
+  const stride = parse(label, 'stride', options.stride ?? 1, 1);
+  const dilation = parse(label, 'dilation', options.dilation ?? 1, 1);
+  const padding = options.padding ?? 0;
+  if (padding !== 'same')
+    return { stride, dilation, padding: parse(label, 'padding', padding === 'valid' ? 0 : padding, 0) };
+  if (stride.some((v) => v !== 1))
+    throw new ValueError(
+      `${label}: padding 'same' is not supported for strided convolutions (stride ${JSON.stringify(stride)})`,
+    );
+  return { stride, dilation, padding: 'same' };
+}
+
+/** The `extraRepr` of a 2-D or 3-D convolution layer: what differs from the defaults, as PyTorch prints it. */
+export function convExtraRepr(layer: {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: readonly number[];
+  stride: readonly number[];
+  padding: readonly number[] | 'same';
+  dilation: readonly number[];
+  groups: number;
+  bias: Tensor | null;
+  paddingMode: ConvPaddingMode;
+}): string {
+  const parts = [
+    `${layer.inChannels}, ${layer.outChannels}, kernelSize=${formatShape(layer.kernelSize)}, stride=${formatShape(layer.stride)}`,
+  ];
+  if (layer.padding === 'same') parts.push("padding='same'");
+  else if (layer.padding.some((p) => p !== 0)) parts.push(`padding=${formatShape(layer.padding)}`);
+  if (layer.dilation.some((d) => d !== 1)) parts.push(`dilation=${formatShape(layer.dilation)}`);
+  if (layer.groups !== 1) parts.push(`groups=${layer.groups}`);
+  if (layer.bias === null) parts.push('bias=false');
+  if (layer.paddingMode !== 'zeros') parts.push(`paddingMode='${layer.paddingMode}'`);
+  return parts.join(', ');
 }
 
 /**

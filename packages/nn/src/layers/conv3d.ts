@@ -1,10 +1,12 @@
-import { checkOptions, conv3d, type Generator, optionNames, type Size3d, type Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, conv3d, type Generator, optionNames, type Size3d, type Tensor } from '@nablajs/core';
 import { Module } from '../module';
 import {
   type ConvPaddingMode,
   checkChannels,
   checkConvInput,
   checkPaddingMode,
+  convExtraRepr,
+  convWindow,
   createConvParameters,
   padInMode,
   samePadding,
@@ -93,16 +95,7 @@ export class Conv3d extends Module {
     this.groups = groups;
     this.kernelSize = toTriple(label, 'kernelSize', kernelSize, 1);
     this.paddingMode = checkPaddingMode(label, options.paddingMode);
-    this.stride = toTriple(label, 'stride', options.stride ?? 1, 1);
-    this.dilation = toTriple(label, 'dilation', options.dilation ?? 1, 1);
-    const padding = options.padding ?? 0;
-    if (padding === 'same') {
-      if (this.stride.some((s) => s !== 1))
-        throw new ValueError(
-          `${label}: padding 'same' is not supported for strided convolutions (stride ${JSON.stringify(this.stride)})`,
-        );
-      this.padding = 'same';
-    } else this.padding = padding === 'valid' ? [0, 0, 0] : toTriple(label, 'padding', padding, 0);
+    ({ stride: this.stride, dilation: this.dilation, padding: this.padding } = convWindow(label, options, toTriple));
     const shape = [outChannels, inChannels / groups, ...this.kernelSize];
     ({ weight: this.weight, bias: this.bias } = createConvParameters(this, label, shape, outChannels, options));
   }
@@ -131,15 +124,6 @@ export class Conv3d extends Module {
   }
 
   override extraRepr(): string {
-    const parts = [
-      `${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}`,
-    ];
-    if (this.padding === 'same') parts.push("padding='same'");
-    else if (this.padding.some((p) => p !== 0)) parts.push(`padding=${formatShape(this.padding)}`);
-    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${formatShape(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (this.bias === null) parts.push('bias=false');
-    if (this.paddingMode !== 'zeros') parts.push(`paddingMode='${this.paddingMode}'`);
-    return parts.join(', ');
+    return convExtraRepr(this);
   }
 }

@@ -1,18 +1,9 @@
-import {
-  checkOptions,
-  DTypeError,
-  type Generator,
-  optionNames,
-  runOnHost,
-  type Tensor,
-  ValueError,
-  zeros,
-} from '@nablajs/core';
+import { checkOptions, DTypeError, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import { checkMaxNorm, checkNormType } from '../functional/embedding';
 import { type EmbeddingBagMode, embeddingBag } from '../functional/embedding-bag';
-import { normal } from '../init';
 import { Module } from '../module';
-import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
+import { registerTable, resolvePaddingIdx } from './embedding';
+import { checkInput, checkInt, type FloatDType, formatShape } from './util';
 
 /** Options of {@link EmbeddingBag}, with PyTorch's defaults. */
 export interface EmbeddingBagLayerOptions {
@@ -85,12 +76,7 @@ export class EmbeddingBag extends Module {
     if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
       throw new ValueError(`${label}: mode must be 'sum', 'mean' or 'max', got ${JSON.stringify(mode)}`);
     this.mode = mode;
-    const pad = options.paddingIdx ?? null;
-    if (pad !== null && (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings))
-      throw new ValueError(
-        `${label}: paddingIdx must be an integer in [${-numEmbeddings}, ${numEmbeddings}), got ${pad}`,
-      );
-    this.paddingIdx = pad === null ? null : pad < 0 ? pad + numEmbeddings : pad;
+    this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
     this.maxNorm = checkMaxNorm(label, options.maxNorm);
     this.normType = checkNormType(label, options.normType);
     this.includeLastOffset = options.includeLastOffset ?? false;
@@ -98,13 +84,7 @@ export class EmbeddingBag extends Module {
       throw new ValueError(
         `${label}: includeLastOffset must be a boolean, got ${JSON.stringify(this.includeLastOffset)}`,
       );
-    const dtype = checkFloatDType(label, options.dtype);
-    this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
-    normal(this.weight, 0, 1, { generator: generatorOf(options) });
-    const rows = this.weight._array;
-    const p = this.paddingIdx;
-    if (p !== null) runOnHost([], [rows], () => rows.fill(0, p * embeddingDim, (p + 1) * embeddingDim));
-    this.weight.markModified();
+    this.weight = registerTable(this, label, numEmbeddings, embeddingDim, this.paddingIdx, options);
   }
 
   /** The bags' reductions: `[B, embeddingDim]` (see {@link embeddingBag}). */

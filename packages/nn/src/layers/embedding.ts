@@ -86,13 +86,7 @@ export class Embedding extends Module {
     this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
     this.maxNorm = checkMaxNorm(label, options.maxNorm);
     this.normType = checkNormType(label, options.normType);
-    const dtype = checkFloatDType(label, options.dtype);
-    this.weight = this.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
-    normal(this.weight, 0, 1, { generator: generatorOf(options) });
-    const rows = this.weight._array;
-    const pad = this.paddingIdx;
-    if (pad !== null) runOnHost([], [rows], () => rows.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim));
-    this.weight.markModified();
+    this.weight = registerTable(this, label, numEmbeddings, embeddingDim, this.paddingIdx, options);
   }
 
   /**
@@ -155,7 +149,30 @@ export class Embedding extends Module {
   }
 }
 
-function resolvePaddingIdx(label: string, paddingIdx: number | null | undefined, num: number): number | null {
+/**
+ * Register `module`'s `weight`, a `[numEmbeddings, embeddingDim]` table drawn from `N(0, 1)` with the `paddingIdx`
+ * row at zeros, as PyTorch initialises Embedding and EmbeddingBag.
+ */
+export function registerTable(
+  module: Module,
+  label: string,
+  numEmbeddings: number,
+  embeddingDim: number,
+  paddingIdx: number | null,
+  options: { dtype?: FloatDType; generator?: Generator },
+): Tensor {
+  const dtype = checkFloatDType(label, options.dtype);
+  const weight = module.registerParameter('weight', zeros([numEmbeddings, embeddingDim], { dtype }));
+  normal(weight, 0, 1, { generator: generatorOf(options) });
+  const rows = weight._array;
+  if (paddingIdx !== null)
+    runOnHost([], [rows], () => rows.fill(0, paddingIdx * embeddingDim, (paddingIdx + 1) * embeddingDim));
+  weight.markModified();
+  return weight;
+}
+
+/** A `paddingIdx` option as a row (negative counts from the end), or null; `label` names the layer in errors. */
+export function resolvePaddingIdx(label: string, paddingIdx: number | null | undefined, num: number): number | null {
   if (paddingIdx === undefined || paddingIdx === null) return null;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
     throw new ValueError(`${label}: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
