@@ -84,6 +84,7 @@ export {
   type ForwardHook,
   type ForwardPreHook,
   type FullBackwardHook,
+  type FullBackwardPreHook,
   type LoadStateDictOptions,
   type LoadStateDictResult,
   Module,

@@ -146,4 +146,48 @@ describe('Module.registerFullBackwardHook (values checked with PyTorch 1.13)', (
         .backward(),
     ).toThrow(/must return nothing or an array of 1 input gradients, got 2 entries/);
   });
+
+  it('registerFullBackwardPreHook: sees the output gradient first and may replace it, for the module and its full hooks', () => {
+    const fc = new Linear(2, 2);
+    const order: string[] = [];
+    let fullSaw: Tensor | null = null;
+    const removePre = fc.registerFullBackwardPreHook((_m, [g]) => {
+      order.push('pre');
+      return [(g as Tensor).mul(10)];
+    });
+    fc.registerFullBackwardHook((_m, _gi, [go]) => {
+      order.push('full');
+      fullSaw = go;
+    });
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    fc.forward(x).sum().backward();
+    expect(order).toEqual(['pre', 'full']);
+    expect((fullSaw as Tensor | null)?.toArray()).toEqual([[10, 10]]);
+    const w = fc.weight.toArray() as number[][];
+    expect(x.grad?.toArray()).toEqual([[10 * (w[0][0] + w[1][0]), 10 * (w[0][1] + w[1][1])].map(Math.fround)]);
+    expect(fc.weight.grad?.toArray()).toEqual([
+      [10, 20],
+      [10, 20],
+    ]); // the module's own backward got the replaced gradient too
+    removePre();
+    const only = new Linear(2, 2);
+    let calls = 0;
+    only.registerFullBackwardPreHook(() => {
+      calls++;
+    });
+    only
+      .forward(tensor([[1, 2]]))
+      .sum()
+      .backward(); // no input needs a gradient: the pre-hook runs all the same
+    expect(calls).toBe(1);
+    only.registerFullBackwardPreHook(() => [tensor([1])]);
+    expect(() =>
+      only
+        .forward(tensor([[1, 2]]))
+        .sum()
+        .backward(),
+    ).toThrow(
+      /Linear.registerFullBackwardPreHook: a full backward pre-hook must return nothing or an array of one gradient/,
+    );
+  });
 });

@@ -20,6 +20,17 @@ export type FullBackwardHook<M extends Module = Module> = (
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only observes returns nothing
 ) => (Tensor | null)[] | undefined | void;
 
+/**
+ * A full backward pre-hook: called with the gradient of the module's output (`gradOutput`, one entry) as soon
+ * as it is computed, before it flows into the module. Returning an array of one gradient (of the output's
+ * shape) replaces it for the module's backward and for its full backward hooks; returning nothing keeps it.
+ */
+export type FullBackwardPreHook<M extends Module = Module> = (
+  module: M,
+  gradOutput: (Tensor | null)[],
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only observes returns nothing
+) => (Tensor | null)[] | undefined | void;
+
 interface Gate {
   /** Called by the identity op's backward with the gradient of its output; returns its input's (null: none). */
   readonly onGrad: (g: Tensor) => Tensor | null;
@@ -50,12 +61,14 @@ export class BackwardHookCall {
   constructor(
     private readonly module: Module,
     private readonly hooks: readonly FullBackwardHook[],
+    private readonly preHooks: readonly FullBackwardPreHook[],
     private readonly label: string,
   ) {}
 
   /** The arguments for `forward`: those requiring gradients replaced by views of one gated tensor. */
   gateInputs(args: unknown[]): unknown[] {
     this.count = args.length;
+    if (this.hooks.length === 0) return args; // pre-hooks only: the output's gate is enough
     args.forEach((a, i) => {
       if (!(a instanceof TensorClass)) return;
       if (a.requiresGrad) this.gradArgs.push(i);
@@ -92,9 +105,10 @@ export class BackwardHookCall {
       );
     if (!output.requiresGrad) return output;
     return outputGate([output], {
-      onGrad: (g) => {
+      onGrad: (grad) => {
+        const g = this.runPreHooks(grad);
         this.gradOutput = g;
-        if (this.gradArgs.length === 0) {
+        if (this.gradArgs.length === 0 && this.hooks.length > 0) {
           // no input takes a gradient: the hooks run now, with no input gradients to replace
           for (const hook of this.hooks) {
             const r = hook(this.module, new Array<Tensor | null>(this.count).fill(null), [g]);
@@ -107,6 +121,26 @@ export class BackwardHookCall {
         return g;
       },
     });
+  }
+
+  /** Run the pre-hooks on the output's gradient `g`, each on what the previous one left. */
+  private runPreHooks(g: Tensor): Tensor {
+    let current = g;
+    for (const hook of this.preHooks) {
+      const r = hook(this.module, [current]);
+      if (r === undefined) continue;
+      const next = Array.isArray(r) && r.length === 1 ? r[0] : undefined;
+      if (
+        !(next instanceof TensorClass) ||
+        next.shape.length !== g.shape.length ||
+        next.shape.some((d, i) => d !== g.shape[i])
+      )
+        throw new NablaError(
+          `${this.label.replace('registerFullBackwardHook', 'registerFullBackwardPreHook')}: a full backward pre-hook must return nothing or an array of one gradient of the output's shape [${g.shape.join(', ')}]`,
+        );
+      current = next;
+    }
+    return current;
   }
 
   /**

@@ -5,7 +5,7 @@
 
 import { isGradEnabled } from '@nablajs/core';
 import type { Module } from './module';
-import { BackwardHookCall, type FullBackwardHook } from './module-backward-hooks';
+import { BackwardHookCall, type FullBackwardHook, type FullBackwardPreHook } from './module-backward-hooks';
 
 /**
  * A forward hook: sees a module's inputs and output after each `forward` call and may return a
@@ -40,6 +40,8 @@ export interface HookState {
   hooks: ForwardHook<Module>[];
   /** The full backward hooks, in registration order. */
   backwardHooks: FullBackwardHook<Module>[];
+  /** The full backward pre-hooks, in registration order. */
+  backwardPreHooks: FullBackwardPreHook<Module>[];
   /** The own `forward` property the instance had before the wrapper was installed, if any. */
   ownForward: PropertyDescriptor | undefined;
 }
@@ -74,7 +76,15 @@ export function addFullBackwardHook(module: Module, slot: HookSlot, hook: FullBa
   return addHook(module, slot, 'backwardHooks', hook);
 }
 
-function addHook<K extends 'preHooks' | 'hooks' | 'backwardHooks'>(
+/**
+ * The body of {@link Module.registerFullBackwardPreHook}: add `hook` (installing the `forward` wrapper if
+ * `module` has no hooks yet) and return the function that removes it (and the wrapper with the last hook).
+ */
+export function addFullBackwardPreHook(module: Module, slot: HookSlot, hook: FullBackwardPreHook<Module>): () => void {
+  return addHook(module, slot, 'backwardPreHooks', hook);
+}
+
+function addHook<K extends 'preHooks' | 'hooks' | 'backwardHooks' | 'backwardPreHooks'>(
   module: Module,
   slot: HookSlot,
   kind: K,
@@ -87,7 +97,11 @@ function addHook<K extends 'preHooks' | 'hooks' | 'backwardHooks'>(
     const i = list.indexOf(hook);
     if (i < 0) return;
     list.splice(i, 1);
-    const none = state.preHooks.length === 0 && state.hooks.length === 0 && state.backwardHooks.length === 0;
+    const none =
+      state.preHooks.length === 0 &&
+      state.hooks.length === 0 &&
+      state.backwardHooks.length === 0 &&
+      state.backwardPreHooks.length === 0;
     if (none && slot.get() === state) {
       if (state.ownForward !== undefined) Object.defineProperty(module, 'forward', state.ownForward);
       else delete (module as { forward?: unknown }).forward;
@@ -106,6 +120,7 @@ function installWrapper(module: Module, slot: HookSlot): HookState {
     preHooks: [],
     hooks: [],
     backwardHooks: [],
+    backwardPreHooks: [],
     ownForward: Object.getOwnPropertyDescriptor(module, 'forward'),
   };
   const inner = module.forward;
@@ -118,8 +133,13 @@ function installWrapper(module: Module, slot: HookSlot): HookState {
     // full backward hooks (as PyTorch orders them): the inputs gated before forward, the output after the
     // forward hooks; the hooks of this call are those registered now
     const backward =
-      state.backwardHooks.length > 0 && isGradEnabled()
-        ? new BackwardHookCall(module, [...state.backwardHooks], `${module.constructor.name}.registerFullBackwardHook`)
+      (state.backwardHooks.length > 0 || state.backwardPreHooks.length > 0) && isGradEnabled()
+        ? new BackwardHookCall(
+            module,
+            [...state.backwardHooks],
+            [...state.backwardPreHooks],
+            `${module.constructor.name}.registerFullBackwardHook`,
+          )
         : null;
     const forwardArgs = backward === null ? args : backward.gateInputs(args);
     let output = inner.apply(module, forwardArgs);

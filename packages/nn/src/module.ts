@@ -8,12 +8,13 @@ import {
   Tensor,
   ValueError,
 } from '@nablajs/core';
-import type { FullBackwardHook } from './module-backward-hooks';
+import type { FullBackwardHook, FullBackwardPreHook } from './module-backward-hooks';
 import { convertOwnTensors } from './module-convert';
 import {
   addForwardHook,
   addForwardPreHook,
   addFullBackwardHook,
+  addFullBackwardPreHook,
   type ForwardHook,
   type ForwardPreHook,
   type HookSlot,
@@ -35,7 +36,7 @@ import {
   setLegacyNames,
 } from './module-state-dict';
 
-export type { FullBackwardHook } from './module-backward-hooks';
+export type { FullBackwardHook, FullBackwardPreHook } from './module-backward-hooks';
 export type { ForwardHook, ForwardPreHook } from './module-hooks';
 export type { BufferOptions, LoadStateDictOptions, LoadStateDictResult } from './module-state-dict';
 export { parameter } from './parameter';
@@ -548,6 +549,26 @@ export abstract class Module {
     if (typeof hook !== 'function')
       throw new ValueError(`${this.typeName()}.registerFullBackwardHook: hook must be a function`);
     return addFullBackwardHook(this, this.hookSlot(), hook as unknown as FullBackwardHook<Module>);
+  }
+
+  /**
+   * Call `hook(module, gradOutput)` during backward as soon as the gradient of this module's output is
+   * computed, before it flows into the module, like PyTorch's `register_full_backward_pre_hook` (PyTorch 2.0).
+   * A hook that returns `[g]` (of the output's shape) replaces the output's gradient for the module's backward
+   * and its full backward hooks. For a forward that returns one Tensor. Returns a function that removes the hook.
+   *
+   * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_pre_hook
+   *
+   * @example
+   * ```ts
+   * // scale the gradient that reaches a layer from above
+   * const remove = block.registerFullBackwardPreHook((_m, [g]) => [g === null ? null : g.mul(0.5)]);
+   * ```
+   */
+  registerFullBackwardPreHook(hook: FullBackwardPreHook<this>): () => void {
+    if (typeof hook !== 'function')
+      throw new ValueError(`${this.typeName()}.registerFullBackwardPreHook: hook must be a function`);
+    return addFullBackwardPreHook(this, this.hookSlot(), hook as unknown as FullBackwardPreHook<Module>);
   }
 
   /** Where {@link addForwardHook} and {@link addForwardPreHook} keep this module's hooks. */
