@@ -1036,6 +1036,8 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
     for (const name of [
       'Bilinear',
       'Conv3d',
+      'BatchNorm3d',
+      'InstanceNorm3d',
       'EmbeddingBag',
       'CosineSimilarity',
       'PairwiseDistance',

@@ -3,10 +3,12 @@ import {
   AdaptiveAvgPool1d,
   AdaptiveMaxPool2d,
   AvgPool1d,
+  BatchNorm3d,
   F,
   GroupNorm,
   InstanceNorm1d,
   InstanceNorm2d,
+  InstanceNorm3d,
   MaxPool1d,
   MaxPool2d,
   type Module,
@@ -66,6 +68,10 @@ function buildModule(c: ModuleCase): Module {
       return new InstanceNorm1d(c.args[0], { ...o, dtype });
     case 'InstanceNorm2d':
       return new InstanceNorm2d(c.args[0], { ...o, dtype });
+    case 'InstanceNorm3d':
+      return new InstanceNorm3d(c.args[0], { ...o, dtype });
+    case 'BatchNorm3d':
+      return new BatchNorm3d(c.args[0], { ...o, dtype });
     case 'RMSNorm':
       return new RMSNorm(c.args[0], { ...o, dtype });
     case 'MaxPool1d':
@@ -120,9 +126,11 @@ describe('golden nn-normpool fixture', () => {
         'AdaptiveAvgPool1d',
         'AdaptiveMaxPool2d',
         'AvgPool1d',
+        'BatchNorm3d',
         'GroupNorm',
         'InstanceNorm1d',
         'InstanceNorm2d',
+        'InstanceNorm3d',
         'MaxPool1d',
         'MaxPool2dWithIndices',
         'RMSNorm',

@@ -25,7 +25,7 @@ export type { PairwiseDistanceOptions } from './functional/pairwise-distance';
 export type { FanInAndFanOut, FanMode, InitOptions, KaimingOptions, Nonlinearity } from './init';
 export { calculateGain } from './init';
 export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations';
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './layers/batch-norm';
 export { Bilinear, type BilinearOptions } from './layers/bilinear';
 export { Conv1d, type Conv1dOptions, Conv2d, type Conv2dOptions } from './layers/conv';
 export { Conv3d, type Conv3dLayerOptions } from './layers/conv3d';

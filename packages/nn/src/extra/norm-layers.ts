@@ -164,14 +164,14 @@ function runInstanceNorm(
 }
 
 /**
- * The shared body of {@link InstanceNorm1d} and {@link InstanceNorm2d}: `rank` is the number of spatial
- * dimensions (1 or 2). Buffers `running_mean`, `running_var` and `num_batches_tracked` (never incremented,
+ * The shared body of {@link InstanceNorm1d}, {@link InstanceNorm2d} and {@link InstanceNorm3d}: `rank` is the
+ * number of spatial dimensions (1, 2 or 3). Buffers `running_mean`, `running_var` and `num_batches_tracked` (never incremented,
  * as in PyTorch 1.13).
  */
 export abstract class InstanceNormNd extends RunningStatsNorm<number> {
-  private readonly rank: 1 | 2;
+  private readonly rank: 1 | 2 | 3;
 
-  protected constructor(numFeatures: number, options: InstanceNormOptions, rank: 1 | 2) {
+  protected constructor(numFeatures: number, options: InstanceNormOptions, rank: 1 | 2 | 3) {
     super((m) => createInstanceNorm(m, `InstanceNorm${rank}d(${numFeatures})`, numFeatures, options));
     this.rank = rank;
   }
@@ -226,6 +226,25 @@ export class InstanceNorm1d extends InstanceNormNd {
 export class InstanceNorm2d extends InstanceNormNd {
   constructor(numFeatures: number, options: InstanceNormOptions = {}) {
     super(numFeatures, options, 2);
+  }
+}
+
+/**
+ * Instance normalisation of `[N, C, D, H, W]` (or unbatched `[C, D, H, W]`) inputs, like
+ * `torch.nn.InstanceNorm3d`: each sample's channel is normalised over its `D x H x W` positions; the same
+ * statistics, running updates, defaults and state-dict names as {@link InstanceNorm1d}.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.InstanceNorm3d.html
+ *
+ * @example
+ * ```ts
+ * const norm = new InstanceNorm3d(3, { affine: true });
+ * norm.forward(randn([2, 3, 4, 8, 8])).shape; // [2, 3, 4, 8, 8]
+ * ```
+ */
+export class InstanceNorm3d extends InstanceNormNd {
+  constructor(numFeatures: number, options: InstanceNormOptions = {}) {
+    super(numFeatures, options, 3);
   }
 }
 

@@ -1,4 +1,4 @@
-// Issue 15: normalisation and pooling layers (GroupNorm, InstanceNorm1d/2d, RMSNorm, 1-d pooling,
+// Issue 15: normalisation and pooling layers (GroupNorm, InstanceNorm1d/2d/3d, RMSNorm, 1-d pooling,
 // adaptive pooling, max pooling with indices and max unpooling).
 
 export {
@@ -6,6 +6,7 @@ export {
   type GroupNormOptions,
   InstanceNorm1d,
   InstanceNorm2d,
+  InstanceNorm3d,
   type InstanceNormOptions,
   RMSNorm,
   type RMSNormOptions,

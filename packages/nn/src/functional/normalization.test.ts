@@ -175,9 +175,9 @@ describe('batchNorm', () => {
 
   it('rejects bad shapes, a single value per channel in training and missing running statistics in eval', () => {
     expect(() => batchNorm(zeros([3]), null, null, null, null, true)).toThrow(
-      'batchNorm: input must be [N, C], [N, C, L] or [N, C, H, W], got shape [3]',
+      'batchNorm: input must be [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W], got shape [3]',
     );
-    expect(() => batchNorm(zeros([1, 1, 1, 1, 1]), null, null, null, null, true)).toThrow(ShapeError);
+    expect(() => batchNorm(zeros([1, 1, 1, 1, 1, 1]), null, null, null, null, true)).toThrow(ShapeError);
     expect(() => batchNorm(zeros([1, 3]), null, null, null, null, true)).toThrow(
       'batchNorm: expected more than 1 value per channel when training, got input shape [1,3]',
     );

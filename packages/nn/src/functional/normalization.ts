@@ -63,7 +63,7 @@ export function layerNorm(
 }
 
 /**
- * Batch normalisation over axis 1 of `x` (`[N, C]`, `[N, C, L]` or `[N, C, H, W]`), like
+ * Batch normalisation over axis 1 of `x` (`[N, C]`, `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`), like
  * `torch.nn.functional.batch_norm`: `y = (x - μ_c) / sqrt(σ²_c + eps) · weight_c + bias_c`.
  *
  * In training, `μ` and `σ²` are the batch mean and the **biased** batch variance per channel, and the
@@ -95,8 +95,10 @@ export function batchNorm(
   checkFloating(fn, 'input', x);
   checkEps(fn, eps);
   checkNumberIn(fn, 'momentum', momentum, 0, 1);
-  if (x.ndim < 2 || x.ndim > 4)
-    throw new ShapeError(`${fn}: input must be [N, C], [N, C, L] or [N, C, H, W], got shape ${describeShape(x.shape)}`);
+  if (x.ndim < 2 || x.ndim > 5)
+    throw new ShapeError(
+      `${fn}: input must be [N, C], [N, C, L], [N, C, H, W] or [N, C, D, H, W], got shape ${describeShape(x.shape)}`,
+    );
   const channels = x.shape[1];
   const w = checkAffine(fn, 'weight', weight, [channels]);
   const b = checkAffine(fn, 'bias', bias, [channels]);

@@ -153,3 +153,30 @@ export class BatchNorm2d extends RunningStatsNorm<number | null> {
     return runBatchNorm(label, this.state, this.training, input);
   }
 }
+
+/**
+ * Batch normalisation of `[N, C, D, H, W]` inputs over the batch and the three spatial dimensions per channel,
+ * like `torch.nn.BatchNorm3d`; the same statistics, running updates and state-dict names as {@link BatchNorm1d}.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm3d.html
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm3d(8);
+ * bn.forward(randn([2, 8, 4, 16, 16])).shape; // [2, 8, 4, 16, 16]
+ * ```
+ */
+export class BatchNorm3d extends RunningStatsNorm<number | null> {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super((m) => createBatchNorm(m, `BatchNorm3d(${numFeatures})`, numFeatures, options));
+  }
+
+  /** Normalise a `[N, C, D, H, W]` input. */
+  forward(input: Tensor): Tensor {
+    const label = `BatchNorm3d(${this.numFeatures})`;
+    checkInput(label, input);
+    if (input.ndim !== 5)
+      throw new ShapeError(`${label}: expected a 5-D input [N, C, D, H, W], got shape ${formatShape(input.shape)}`);
+    return runBatchNorm(label, this.state, this.training, input);
+  }
+}
