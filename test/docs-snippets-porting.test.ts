@@ -969,7 +969,8 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
-    for (const name of ['ConvTranspose3d', 'MaxPool3d', 'CTCLoss']) expect(nnExports[name], name).toBeUndefined();
+    for (const name of ['ConvTranspose3d', 'AdaptiveMaxPool3d', 'MaxUnpool3d', 'CTCLoss'])
+      expect(nnExports[name], name).toBeUndefined();
     for (const name of [
       'Transformer',
       'TransformerEncoder',
@@ -1036,6 +1037,9 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
     for (const name of [
       'Bilinear',
       'Conv3d',
+      'MaxPool3d',
+      'AvgPool3d',
+      'AdaptiveAvgPool3d',
       'BatchNorm3d',
       'InstanceNorm3d',
       'EmbeddingBag',
@@ -1058,6 +1062,8 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
       'dropout2d',
       'bilinear',
       'conv3d',
+      'maxPool3d',
+      'avgPool3d',
       'embeddingBag',
     ])
       expect(typeof f[name], name).toBe('function');

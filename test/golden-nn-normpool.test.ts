@@ -1,8 +1,10 @@
 import { gradients, type Tensor } from '@nablajs/core';
 import {
   AdaptiveAvgPool1d,
+  AdaptiveAvgPool3d,
   AdaptiveMaxPool2d,
   AvgPool1d,
+  AvgPool3d,
   BatchNorm3d,
   F,
   GroupNorm,
@@ -11,6 +13,7 @@ import {
   InstanceNorm3d,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
   type Module,
   RMSNorm,
 } from '@nablajs/nn';
@@ -84,6 +87,12 @@ function buildModule(c: ModuleCase): Module {
       return new AdaptiveMaxPool2d(c.args[0], o);
     case 'MaxPool2dWithIndices': // PyTorch's MaxPool2d(..., return_indices=True)
       return new MaxPool2d(c.args[0], { ...o, returnIndices: true });
+    case 'MaxPool3d':
+      return new MaxPool3d(c.args[0], o);
+    case 'AvgPool3d':
+      return new AvgPool3d(c.args[0], o);
+    case 'AdaptiveAvgPool3d':
+      return new AdaptiveAvgPool3d(c.args[0]);
     default:
       throw new Error(`no nabla module for ${c.module}`);
   }
@@ -124,8 +133,10 @@ describe('golden nn-normpool fixture', () => {
     expect([...modules].sort()).toEqual(
       [
         'AdaptiveAvgPool1d',
+        'AdaptiveAvgPool3d',
         'AdaptiveMaxPool2d',
         'AvgPool1d',
+        'AvgPool3d',
         'BatchNorm3d',
         'GroupNorm',
         'InstanceNorm1d',
@@ -133,6 +144,7 @@ describe('golden nn-normpool fixture', () => {
         'InstanceNorm3d',
         'MaxPool1d',
         'MaxPool2dWithIndices',
+        'MaxPool3d',
         'RMSNorm',
       ].sort(),
     );

@@ -48,6 +48,14 @@ export {
   MaxPool2d,
   type MaxPool2dOptions,
 } from './layers/pooling';
+export {
+  AdaptiveAvgPool3d,
+  type AdaptiveSize3d,
+  AvgPool3d,
+  type AvgPool3dLayerOptions,
+  MaxPool3d,
+  type MaxPool3dLayerOptions,
+} from './layers/pooling3d';
 export type { FloatDType, Size2d } from './layers/util';
 export { type LoadSafetensorsOptions, loadSafetensors, type SafetensorsContents } from './load-safetensors';
 export {

@@ -82,6 +82,8 @@ describe('the functional namespace F', () => {
         'bilinear',
         'conv3d',
         'embeddingBag',
+        'avgPool3d',
+        'maxPool3d',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

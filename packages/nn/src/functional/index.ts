@@ -4,6 +4,7 @@
 
 export {
   avgPool2d,
+  avgPool3d,
   conv2d,
   conv3d,
   elu,
@@ -12,6 +13,7 @@ export {
   logSigmoid,
   logSoftmax,
   maxPool2d,
+  maxPool3d,
   relu,
   sigmoid,
   silu,

@@ -238,8 +238,8 @@ function adaptiveWindows(size: number, out: number): Array<[number, number]> {
   return windows;
 }
 
-/** Average each adaptive window along `axis` of `x` (an axis from the end: -2 for H, -1 for W). */
-function adaptiveMean(x: Tensor, axis: -2 | -1, out: number): Tensor {
+/** Average each adaptive window along `axis` of `x` (an axis from the end: -3 for D, -2 for H, -1 for W). */
+export function adaptiveMean(x: Tensor, axis: -3 | -2 | -1, out: number): Tensor {
   const size = x.shape[x.ndim + axis];
   if (out === size) return x;
   const pieces = adaptiveWindows(size, out).map(([start, end]) => {
