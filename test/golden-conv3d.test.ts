@@ -1,15 +1,25 @@
-import { type Conv3dOptions, conv3d, gradients, type Tensor } from '@nablajs/core';
-import { Conv3d, type ConvPaddingMode } from '@nablajs/nn';
+import {
+  type Conv3dOptions,
+  type ConvTranspose3dOptions,
+  conv3d,
+  convTranspose3d,
+  gradients,
+  type Tensor,
+} from '@nablajs/core';
+import { Conv3d, type ConvPaddingMode, ConvTranspose3d } from '@nablajs/nn';
 import { describe, expect, it } from 'vitest';
 import { closeTo, type FixtureTensor, fromFixture, loadFixture } from './helpers/fixtures';
 
-// PyTorch 1.13.1 reference values of F.conv3d and nn.Conv3d (see test/fixtures/README.md, section conv3d.json).
+// PyTorch 1.13.1 reference values of F.conv3d, nn.Conv3d and F.conv_transpose3d (see test/fixtures/README.md,
+// section conv3d.json).
 
 interface Conv3dCase {
   id: string;
   dtype: 'float64' | 'float32';
-  options: Conv3dOptions;
+  options: Conv3dOptions & ConvTranspose3dOptions;
   padding_mode: ConvPaddingMode;
+  /** F.conv_transpose3d's case (the weight is [C_in, C_out / groups, kD, kH, kW]). */
+  transposed?: boolean;
   input: FixtureTensor;
   weight: FixtureTensor;
   bias: FixtureTensor | null;
@@ -25,7 +35,8 @@ const fixture = loadFixture<{ torch_version: string; cases: Conv3dCase[] }>('con
 describe('conv3d and Conv3d against PyTorch 1.13.1', () => {
   it('covers the fixture', () => {
     expect(fixture.torch_version).toMatch(/^1\.13/);
-    expect(fixture.cases.length).toBe(14);
+    expect(fixture.cases.length).toBe(19);
+    expect(fixture.cases.filter((c) => c.transposed === true).length).toBe(5);
   });
 
   for (const c of fixture.cases) {
@@ -38,7 +49,7 @@ describe('conv3d and Conv3d against PyTorch 1.13.1', () => {
       if (c.padding_mode === 'zeros') {
         weight = fromFixture(c.weight, { requiresGrad: true });
         bias = c.bias === null ? null : fromFixture(c.bias, { requiresGrad: true });
-        out = conv3d(x, weight, bias, c.options);
+        out = c.transposed ? convTranspose3d(x, weight, bias, c.options) : conv3d(x, weight, bias, c.options);
       } else {
         const [outChannels, perGroup, ...kernel] = c.weight.shape;
         const groups = c.options.groups ?? 1;
@@ -66,4 +77,29 @@ describe('conv3d and Conv3d against PyTorch 1.13.1', () => {
       if (bias !== null) closeTo(grads[2] as Tensor, c.grad_bias as FixtureTensor, tol, 'grad bias');
     });
   }
+
+  it('ConvTranspose3d: the functional result with its weights, and outputSize picks the output padding', () => {
+    const c = fixture.cases.find((x) => x.id === 'transpose-stride-padding-output-padding') as Conv3dCase;
+    const [inChannels, perGroup, ...kernel] = c.weight.shape;
+    const layer = new ConvTranspose3d(inChannels, perGroup, kernel as [number, number, number], {
+      stride: c.options.stride,
+      padding: c.options.padding as [number, number, number],
+      outputPadding: c.options.outputPadding,
+      dtype: 'float64',
+    });
+    layer.loadStateDict({ weight: fromFixture(c.weight), bias: fromFixture(c.bias as FixtureTensor) });
+    closeTo(layer.forward(fromFixture(c.input)), c.out, { rel: 1e-12 }, 'out');
+    const noPadding = new ConvTranspose3d(inChannels, perGroup, kernel as [number, number, number], {
+      stride: c.options.stride,
+      padding: c.options.padding as [number, number, number],
+      dtype: 'float64',
+    });
+    noPadding.loadStateDict({ weight: fromFixture(c.weight), bias: fromFixture(c.bias as FixtureTensor) });
+    closeTo(
+      noPadding.forward(fromFixture(c.input), { outputSize: c.out.shape.slice(2) }),
+      c.out,
+      { rel: 1e-12 },
+      'out',
+    );
+  });
 });

@@ -132,6 +132,7 @@ export { clamp } from './ops/clamp';
 export { clone } from './ops/clone';
 export { eq, ge, gt, le, lt, ne } from './ops/compare';
 export { cat, concat } from './ops/concat';
+export { type ConvTranspose3dOptions, convTranspose3d } from './ops/conv-transpose3d';
 export { type Conv2dOptions, conv2d, type Size2d } from './ops/conv2d';
 export { type Conv3dOptions, conv3d, type Size3d } from './ops/conv3d';
 export { cos } from './ops/cos';

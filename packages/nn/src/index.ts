@@ -18,6 +18,7 @@ import * as init from './init';
 export * from './attention/index';
 export * from './extra/activations-losses';
 export * from './extra/conv-resample';
+export { ConvTranspose3d, type ConvTranspose3dLayerOptions } from './extra/conv-transpose3d';
 export * from './extra/norm-pool';
 export type { CosineSimilarityOptions } from './functional/cosine-similarity';
 export type { NormalizeOptions } from './functional/normalize';

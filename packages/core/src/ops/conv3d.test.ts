@@ -3,6 +3,7 @@ import { gradcheck } from '../autograd/gradcheck';
 import { zeros } from '../creation';
 import { DTypeError, ShapeError, ValueError } from '../errors';
 import type { Tensor } from '../tensor';
+import { convTranspose3d } from './conv-transpose3d';
 import { conv3d } from './conv3d';
 import { gradgradcheck, rnd } from './grad-test-helpers';
 
@@ -91,5 +92,38 @@ describe('conv3d', () => {
     );
     expect(() => conv3d(x, zeros([1, 2, 1, 1, 1]), zeros([2]))).toThrow(/conv3d: bias must have shape \[1\]/);
     expect(() => conv3d(zeros([1, 2, 3, 3, 3], { dtype: 'int32' }), zeros([1, 2, 1, 1, 1]))).toThrow(DTypeError);
+  });
+});
+
+describe('convTranspose3d', () => {
+  it('is the adjoint of conv3d: <conv3d(x, w), y> = <x, convTranspose3d(y, w)>', () => {
+    const x = rnd([1, 2, 5, 4, 4], 11, false);
+    const w = rnd([3, 2, 3, 2, 2], 12, false);
+    const options = { stride: [2, 1, 2] as [number, number, number], padding: [1, 0, 1] as [number, number, number] };
+    const y = conv3d(x, w, null, options);
+    const z = rnd(y.shape as number[], 13, false);
+    const back = convTranspose3d(z, w, null, options);
+    expect(back.shape).toEqual(x.shape);
+    const dot = (a: Tensor, b: Tensor) => Array.from(a.values).reduce((s, v, i) => s + v * b.values[i], 0);
+    expect(dot(y, z)).toBeCloseTo(dot(x, back), 10);
+  });
+
+  it('has gradients, and gradients of gradients, that match finite differences', () => {
+    const f = (x: Tensor, w: Tensor, b: Tensor) =>
+      convTranspose3d(x, w, b, { stride: [2, 1, 1], outputPadding: [1, 0, 0], groups: 2 });
+    const args = [rnd([1, 4, 2, 2, 3], 14), rnd([4, 1, 2, 2, 1], 15), rnd([2], 16)];
+    expect(gradcheck(f, args)).toBe(true);
+    expect(gradgradcheck((x, w, b) => f(x, w, b).square(), args)).toBe(true);
+  });
+
+  it('refuses bad arguments with errors that name them', () => {
+    const x = zeros([1, 2, 3, 3, 3]);
+    expect(() => convTranspose3d(x, zeros([3, 1, 1, 1, 1]))).toThrow(
+      /convTranspose3d: input has 2 channels but weight expects 3/,
+    );
+    expect(() => convTranspose3d(x, zeros([2, 1, 1, 1, 1]), null, { outputPadding: 1 })).toThrow(
+      /convTranspose3d: outputPadding \[1, ?1, ?1\] must be smaller than either stride/,
+    );
+    expect(() => convTranspose3d(x, zeros([2, 1, 1, 1]))).toThrow(ShapeError);
   });
 });

@@ -94,9 +94,11 @@ const CONV_TRANSPOSE1D_FUNCTIONAL_OPTIONS = optionNames<ConvTranspose1dFunctiona
   groups: true,
   dilation: true,
 });
-const FORWARD_OPTIONS = optionNames<ConvTransposeForwardOptions>({ outputSize: true });
+/** The option names of a transposed convolution layer's forward; shared with ConvTranspose3d. */
+export const FORWARD_OPTIONS = optionNames<ConvTransposeForwardOptions>({ outputSize: true });
 
-function checkOutputPadding(
+/** Check a transposed convolution layer's outputPadding against its stride and dilation; shared with ConvTranspose3d. */
+export function checkOutputPadding(
   label: string,
   outputPadding: readonly number[],
   stride: readonly number[],
@@ -109,8 +111,8 @@ function checkOutputPadding(
       );
 }
 
-/** PyTorch's `_output_padding`: the output padding giving `outputSize`, or the layer's own. */
-function outputPaddingFor(
+/** PyTorch's `_output_padding`: the output padding giving `outputSize`, or the layer's own; shared with ConvTranspose3d. */
+export function outputPaddingFor(
   label: string,
   input: Tensor,
   spatial: number,

@@ -84,6 +84,7 @@ describe('the functional namespace F', () => {
         'embeddingBag',
         'avgPool3d',
         'maxPool3d',
+        'convTranspose3d',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -7,6 +7,7 @@ export {
   avgPool3d,
   conv2d,
   conv3d,
+  convTranspose3d,
   elu,
   gelu,
   leakyRelu,
