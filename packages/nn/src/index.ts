@@ -67,6 +67,7 @@ export {
 } from './losses/binary-cross-entropy';
 export { type CosineEmbeddingLossOptions, cosineEmbeddingLoss } from './losses/cosine-embedding-loss';
 export { type CrossEntropyOptions, crossEntropy, type NLLLossOptions, nllLoss } from './losses/cross-entropy';
+export { CTCLoss, type CTCLossOptions, ctcLoss } from './losses/ctc-loss';
 export { type HingeEmbeddingLossOptions, hingeEmbeddingLoss } from './losses/hinge-embedding-loss';
 export { type KLDivOptions, klDiv } from './losses/kl-div';
 export { l1Loss } from './losses/l1-loss';

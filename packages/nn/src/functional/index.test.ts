@@ -85,6 +85,7 @@ describe('the functional namespace F', () => {
         'avgPool3d',
         'maxPool3d',
         'convTranspose3d',
+        'ctcLoss',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -29,6 +29,7 @@ export * from '../extra/norm-pool-functional';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy';
 export { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss';
 export { crossEntropy, nllLoss } from '../losses/cross-entropy';
+export { ctcLoss } from '../losses/ctc-loss';
 export { hingeEmbeddingLoss } from '../losses/hinge-embedding-loss';
 export { klDiv } from '../losses/kl-div';
 export { l1Loss } from '../losses/l1-loss';
