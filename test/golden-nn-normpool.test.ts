@@ -113,6 +113,9 @@ const FUNCTIONAL: Record<string, (inp: Inputs, o: Record<string, unknown>) => Te
   f_max_unpool2d_k2: ({ x, indices }, o) => unpool(x, indices, o),
   f_max_unpool2d_output_size: ({ x, indices }, o) => unpool(x, indices, o),
   f_max_unpool2d_overlap_k3_s2_p1: ({ x, indices }, o) => unpool(x, indices, o),
+  f_max_unpool3d_k2: ({ x, indices }, { kernelSize, ...o }) => F.maxUnpool3d(x, indices, kernelSize as number, o),
+  f_max_unpool3d_overlap_output_size: ({ x, indices }, { kernelSize, ...o }) =>
+    F.maxUnpool3d(x, indices, kernelSize as number, o),
 };
 
 function checkGrads(c: Case, names: string[], wrt: Tensor[], out: Tensor, tol: Tolerance) {

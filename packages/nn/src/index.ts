@@ -56,6 +56,8 @@ export {
   type AvgPool3dLayerOptions,
   MaxPool3d,
   type MaxPool3dLayerOptions,
+  MaxUnpool3d,
+  type MaxUnpool3dLayerOptions,
 } from './layers/pooling3d';
 export type { FloatDType, Size2d } from './layers/util';
 export { type LoadSafetensorsOptions, loadSafetensors, type SafetensorsContents } from './load-safetensors';

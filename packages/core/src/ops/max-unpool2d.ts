@@ -5,6 +5,7 @@ import { runOnHost } from '../residency';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { pair, type Size2d } from './conv2d';
+import { type Size3d, triple } from './conv3d';
 import { copyIndices, type PlaneIndexAttrs, planeScatterOp } from './pool-plane';
 
 /** Options of {@link maxUnpool2d}, with PyTorch's defaults. */
@@ -73,12 +74,71 @@ export function maxUnpool2d(
   options: MaxUnpool2dOptions = {},
 ): Tensor {
   checkOptions('maxUnpool2d', options, MAX_UNPOOL2D_OPTIONS);
-  const fn = 'maxUnpool2d';
+  return maxUnpool('maxUnpool2d', 2, input, indices, pair('maxUnpool2d', 'kernelSize', kernelSize, 1), options, pair);
+}
+
+/** Options of {@link maxUnpool3d}, with PyTorch's defaults. */
+export interface MaxUnpool3dOptions {
+  /** The stride of the max pooling being inverted (default: `kernelSize`). */
+  stride?: Size3d | null;
+  /** The padding of the max pooling being inverted (default 0); it only changes the default output size. */
+  padding?: Size3d;
+  /**
+   * The output's spatial size `[D, H, W]` (or `[N, C, D, H, W]`, whose last three are used), each within
+   * `stride` of the default size (exclusive); default `(D_in - 1)·stride - 2·padding + kernelSize`.
+   */
+  outputSize?: readonly number[] | null;
+}
+
+const MAX_UNPOOL3D_OPTIONS = optionNames<MaxUnpool3dOptions>({ stride: true, padding: true, outputSize: true });
+
+/**
+ * The partial inverse of {@link maxPool3dWithIndices}, like `torch.nn.functional.max_unpool3d`: a zero volume of
+ * the pooling's input size (or `outputSize`) with each value of `input` written at its flat index `d·H·W + h·W + w`
+ * from `indices`. Gradient: the upstream gradient gathered at the indices.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.MaxUnpool3d.html
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = maxPool3dWithIndices(randn([1, 2, 4, 4, 4]), { kernelSize: 2 });
+ * maxUnpool3d(values, indices, 2).shape; // [1, 2, 4, 4, 4]
+ * ```
+ */
+export function maxUnpool3d(
+  input: Tensor,
+  indices: Tensor,
+  kernelSize: Size3d,
+  options: MaxUnpool3dOptions = {},
+): Tensor {
+  checkOptions('maxUnpool3d', options, MAX_UNPOOL3D_OPTIONS);
+  return maxUnpool(
+    'maxUnpool3d',
+    3,
+    input,
+    indices,
+    triple('maxUnpool3d', 'kernelSize', kernelSize, 1),
+    options,
+    triple,
+  );
+}
+
+/** The body of {@link maxUnpool2d} and {@link maxUnpool3d}: `spatial` (2 or 3) trailing dims, `fn` the caller's name. */
+function maxUnpool(
+  fn: string,
+  spatial: 2 | 3,
+  input: Tensor,
+  indices: Tensor,
+  kernel: readonly number[],
+  options: { stride?: unknown; padding?: unknown; outputSize?: readonly number[] | null },
+  parse: (fn: string, arg: string, value: never, min: number) => readonly number[],
+): Tensor {
   if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
   if (!(indices instanceof Tensor)) throw new ValueError(`${fn}: indices must be a Tensor`);
-  if (input.ndim !== 3 && input.ndim !== 4)
+  const dims = spatial === 2 ? 'H, W' : 'D, H, W';
+  if (input.ndim !== spatial + 1 && input.ndim !== spatial + 2)
     throw new ShapeError(
-      `${fn}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${formatShape(input.shape)}`,
+      `${fn}: expected a ${spatial + 1}-D [C, ${dims}] or ${spatial + 2}-D [N, C, ${dims}] input, got shape ${formatShape(input.shape)}`,
     );
   if (input.dtype !== 'int32' && !isFloatingDType(input.dtype))
     throw new DTypeError(`${fn}: input must be float32, float64 or int32, got ${input.dtype}`);
@@ -87,50 +147,48 @@ export function maxUnpool2d(
     throw new ShapeError(
       `${fn}: indices of shape ${formatShape(indices.shape)} must have the input's shape ${formatShape(input.shape)}`,
     );
-  const kernel = pair(fn, 'kernelSize', kernelSize, 1);
   const stride =
-    options.stride === undefined || options.stride === null ? kernel : pair(fn, 'stride', options.stride, 1);
-  const padding = pair(fn, 'padding', options.padding ?? 0, 0);
-  const height = input.shape[input.ndim - 2];
-  const width = input.shape[input.ndim - 1];
-  const defaults = [
-    (height - 1) * stride[0] - 2 * padding[0] + kernel[0],
-    (width - 1) * stride[1] - 2 * padding[1] + kernel[1],
-  ];
+    options.stride === undefined || options.stride === null ? kernel : parse(fn, 'stride', options.stride as never, 1);
+  const padding = parse(fn, 'padding', (options.padding ?? 0) as never, 0);
+  const inSizes = input.shape.slice(input.ndim - spatial);
+  const defaults = inSizes.map((n, d) => (n - 1) * stride[d] - 2 * padding[d] + kernel[d]);
   let size = defaults;
   const requested = options.outputSize ?? null;
   if (requested !== null) {
     if (!Array.isArray(requested) || !requested.every((v) => typeof v === 'number' && Number.isInteger(v)))
       throw new ValueError(`${fn}: outputSize must be a list of integers, got ${JSON.stringify(requested)}`);
-    const hw = requested.length === 4 ? requested.slice(2) : requested;
-    if (hw.length !== 2) throw new ValueError(`${fn}: outputSize must have 2 or 4 elements, got ${requested.length}`);
-    for (let d = 0; d < 2; d++) {
+    const own = requested.length === spatial + 2 ? requested.slice(2) : requested;
+    if (own.length !== spatial)
+      throw new ValueError(
+        `${fn}: outputSize must have ${spatial} or ${spatial + 2} elements, got ${requested.length}`,
+      );
+    for (let d = 0; d < spatial; d++) {
       const lo = defaults[d] - stride[d];
       const hi = defaults[d] + stride[d];
-      if (!(hw[d] > lo && hw[d] < hi))
+      if (!(own[d] > lo && own[d] < hi))
         throw new ValueError(
           `${fn}: invalid outputSize ${JSON.stringify(requested)}: dim ${d} must be between ${lo} and ${hi} (exclusive) for input shape ${formatShape(input.shape)}`,
         );
     }
-    size = hw;
+    size = own;
   }
-  const [outH, outW] = size;
-  if (outH < 1 || outW < 1)
+  if (size.some((v) => v < 1))
     throw new ShapeError(
-      `${fn}: the output size would be ${outH}x${outW} for input shape ${formatShape(input.shape)}, kernel ${kernel.join('x')}, stride ${stride.join('x')} and padding ${padding.join('x')}`,
+      `${fn}: the output size would be ${size.join('x')} for input shape ${formatShape(input.shape)}, kernel ${kernel.join('x')}, stride ${stride.join('x')} and padding ${padding.join('x')}`,
     );
-  const plane = outH * outW;
+  const plane = size.reduce((a, b) => a * b, 1);
   // A copy of the indices (the op keeps them), checked where they are.
   const idx = copyIndices(indices._array as Int32Array);
   runOnHost([idx], [], () => {
     for (let i = 0; i < idx.length; i++)
       if (idx[i] < 0 || idx[i] >= plane)
         throw new IndexError(
-          `${fn}: indices hold ${idx[i]} at flat position ${i}, outside the output plane of ${outH}x${outW} (valid: 0 to ${plane - 1})`,
+          `${fn}: indices hold ${idx[i]} at flat position ${i}, outside the output ${spatial === 2 ? 'plane' : 'volume'} of ${size.join('x')} (valid: 0 to ${plane - 1})`,
         );
   });
-  const planes = input.size / (height * width || 1);
-  const outShape = [...input.shape.slice(0, -2), outH, outW];
+  const inPlane = inSizes.reduce((a, b) => a * b, 1);
+  const planes = input.size / (inPlane || 1);
+  const outShape = [...input.shape.slice(0, -spatial), ...size];
   return maxUnpool2dOp([input], {
     indices: idx,
     planes,

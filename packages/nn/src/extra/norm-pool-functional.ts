@@ -9,6 +9,8 @@ export {
   maxPool1d,
   maxPool1dWithIndices,
   maxPool2dWithIndices,
+  maxPool3dWithIndices,
   maxUnpool2d,
+  maxUnpool3d,
 } from '@nablajs/core';
 export { groupNorm, instanceNorm, rmsNorm } from './norm-functional';

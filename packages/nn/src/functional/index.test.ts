@@ -86,6 +86,8 @@ describe('the functional namespace F', () => {
         'maxPool3d',
         'convTranspose3d',
         'ctcLoss',
+        'maxUnpool3d',
+        'maxPool3dWithIndices',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

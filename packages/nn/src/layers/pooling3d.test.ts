@@ -1,6 +1,6 @@
 import { randn, ShapeError, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
-import { AdaptiveAvgPool3d, AvgPool3d, MaxPool3d } from './pooling3d';
+import { AdaptiveAvgPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d } from './pooling3d';
 
 describe('3-D pooling layers', () => {
   it('give PyTorch shapes, indices with returnIndices, and global pooling with AdaptiveAvgPool3d(1)', () => {
@@ -21,5 +21,18 @@ describe('3-D pooling layers', () => {
     expect(() => new AvgPool3d(2, { divisorOverride: 1.5 })).toThrow(/AvgPool3d\(2\): divisorOverride/);
     expect(() => new AdaptiveAvgPool3d([1, 2] as never)).toThrow(ValueError);
     expect(() => new MaxPool3d([2, 2] as never)).toThrow(/MaxPool3d\(\[2,2\]\): kernelSize/);
+  });
+});
+
+describe('MaxUnpool3d', () => {
+  it('puts each maximum back where MaxPool3d found it, zeros elsewhere', () => {
+    const x = randn([1, 2, 4, 4, 4]);
+    const [values, indices] = new MaxPool3d(2, { returnIndices: true }).forward(x);
+    const back = new MaxUnpool3d(2).forward(values, indices);
+    expect(back.shape).toEqual([1, 2, 4, 4, 4]);
+    const kept = Array.from(back.values).filter((v) => v !== 0);
+    expect(kept.length).toBe(16);
+    expect([...kept].sort()).toEqual(Array.from(values.values).sort());
+    expect(() => new MaxUnpool3d(2).forward(values, indices, [9, 9, 9])).toThrow(/maxUnpool3d: invalid outputSize/);
   });
 });

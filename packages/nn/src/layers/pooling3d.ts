@@ -3,6 +3,7 @@ import {
   checkOptions,
   maxPool3d,
   maxPool3dWithIndices,
+  maxUnpool3d,
   optionNames,
   ShapeError,
   type Size3d,
@@ -244,5 +245,60 @@ export class AdaptiveAvgPool3d extends Module {
 
   override extraRepr(): string {
     return `outputSize=${JSON.stringify(this.outputSize)}`;
+  }
+}
+
+/** Options of {@link MaxUnpool3d}, with PyTorch's defaults. */
+export interface MaxUnpool3dLayerOptions {
+  /** The stride of the pooling being inverted (default: the kernel size). */
+  stride?: Size3d | null;
+  /** Its padding (default 0). */
+  padding?: Size3d;
+}
+
+const MAX_UNPOOL3D_OPTIONS = optionNames<MaxUnpool3dLayerOptions>({ stride: true, padding: true });
+
+/**
+ * The partial inverse of {@link MaxPool3d}, like `torch.nn.MaxUnpool3d`: `forward(values, indices, outputSize?)`
+ * writes the values into a zero volume at the indices `MaxPool3d` returned with `returnIndices` (core's
+ * {@link maxUnpool3d}).
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.MaxUnpool3d.html
+ *
+ * @example
+ * ```ts
+ * const [values, indices] = new MaxPool3d(2, { returnIndices: true }).forward(randn([1, 3, 4, 4, 4]));
+ * new MaxUnpool3d(2).forward(values, indices).shape; // [1, 3, 4, 4, 4]
+ * ```
+ */
+export class MaxUnpool3d extends Module {
+  /** The window `[kD, kH, kW]` of the pooling being inverted. */
+  readonly kernelSize: readonly [number, number, number];
+  /** Its stride. */
+  readonly stride: readonly [number, number, number];
+  /** Its padding. */
+  readonly padding: readonly [number, number, number];
+
+  constructor(kernelSize: Size3d, options: MaxUnpool3dLayerOptions = {}) {
+    super();
+    const label = `MaxUnpool3d(${JSON.stringify(kernelSize)})`;
+    checkOptions(label, options, MAX_UNPOOL3D_OPTIONS);
+    ({
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    } = window3d(label, kernelSize, options));
+  }
+
+  /** Unpool `input` (`[N, C, D, H, W]` or `[C, D, H, W]`) at `indices` (int32, the input's shape). */
+  forward(input: Tensor, indices: Tensor, outputSize: readonly number[] | null = null): Tensor {
+    const label = `MaxUnpool3d(${formatShape(this.kernelSize)})`;
+    checkInput(label, input);
+    checkInput(label, indices, 'indices');
+    return maxUnpool3d(input, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}, padding=${formatShape(this.padding)}`;
   }
 }
