@@ -969,7 +969,8 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
-    for (const name of ['AdaptiveMaxPool3d']) expect(nnExports[name], name).toBeUndefined();
+    for (const name of ['weightNorm', 'spectralNorm']) expect(nnExports[name], name).toBeUndefined();
+    expect(typeof (nn.Module.prototype as unknown as Record<string, unknown>).registerBackwardHook).toBe('undefined');
     for (const name of [
       'Transformer',
       'TransformerEncoder',
@@ -1040,6 +1041,7 @@ describe('guide: porting-from-pytorch, Ops and layers added for porters', () => 
       'ConvTranspose3d',
       'MaxPool3d',
       'MaxUnpool3d',
+      'AdaptiveMaxPool3d',
       'AvgPool3d',
       'AdaptiveAvgPool3d',
       'BatchNorm3d',

@@ -3,6 +3,7 @@ import {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool3d,
   AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
   AvgPool1d,
   AvgPool3d,
   BatchNorm3d,
@@ -93,6 +94,8 @@ function buildModule(c: ModuleCase): Module {
       return new AvgPool3d(c.args[0], o);
     case 'AdaptiveAvgPool3d':
       return new AdaptiveAvgPool3d(c.args[0]);
+    case 'AdaptiveMaxPool3d':
+      return new AdaptiveMaxPool3d(c.args[0], o);
     default:
       throw new Error(`no nabla module for ${c.module}`);
   }
@@ -138,6 +141,7 @@ describe('golden nn-normpool fixture', () => {
         'AdaptiveAvgPool1d',
         'AdaptiveAvgPool3d',
         'AdaptiveMaxPool2d',
+        'AdaptiveMaxPool3d',
         'AvgPool1d',
         'AvgPool3d',
         'BatchNorm3d',

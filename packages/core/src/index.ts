@@ -179,7 +179,16 @@ export { oneHot } from './ops/one-hot';
 export { outer } from './ops/outer';
 export { pad } from './ops/pad';
 export { permute } from './ops/permute';
-export { type AvgPool3dOptions, avgPool3d, type MaxPool3dOptions, maxPool3d, maxPool3dWithIndices } from './ops/pool3d';
+export {
+  type AdaptiveOutputSize3d,
+  type AvgPool3dOptions,
+  adaptiveMaxPool3d,
+  adaptiveMaxPool3dWithIndices,
+  avgPool3d,
+  type MaxPool3dOptions,
+  maxPool3d,
+  maxPool3dWithIndices,
+} from './ops/pool3d';
 export * from './ops/pooling-ops';
 export { pow } from './ops/pow';
 export { prod } from './ops/prod';

@@ -51,6 +51,7 @@ export {
 } from './layers/pooling';
 export {
   AdaptiveAvgPool3d,
+  AdaptiveMaxPool3d,
   type AdaptiveSize3d,
   AvgPool3d,
   type AvgPool3dLayerOptions,

@@ -4,7 +4,7 @@ import { zeros } from '../creation';
 import { ShapeError, ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { rnd } from './grad-test-helpers';
-import { avgPool3d, maxPool3d, maxPool3dWithIndices } from './pool3d';
+import { adaptiveMaxPool3d, avgPool3d, maxPool3d, maxPool3dWithIndices } from './pool3d';
 
 describe('3-D pooling', () => {
   it('max: each output is its window maximum, and the index points at it', () => {
@@ -44,6 +44,7 @@ describe('3-D pooling', () => {
     const avg = (o: object) => (t: Tensor) => avgPool3d(t, { kernelSize: [2, 3, 2], stride: 2, padding: 1, ...o });
     expect(gradcheck(avg({ countIncludePad: false, ceilMode: true }), [x])).toBe(true);
     expect(gradcheck(avg({ divisorOverride: 5 }), [x])).toBe(true);
+    expect(gradcheck((t: Tensor) => adaptiveMaxPool3d(t, [3, 2, null]), [x])).toBe(true);
   });
 
   it('refuses bad arguments with errors that name them', () => {

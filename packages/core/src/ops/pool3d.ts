@@ -2,6 +2,7 @@ import { checkOptions, optionNames } from '../check-options';
 import { ShapeError, ValueError } from '../errors';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
+import { adaptiveMaxPool2dWithIndices } from './adaptive-pool';
 import { avgPool2d } from './avg-pool2d';
 import { type Size3d, triple } from './conv3d';
 import type { ValuesAndIndices } from './max';
@@ -121,6 +122,35 @@ function unbatch(x: Tensor, y: Tensor): Tensor {
   return x.ndim === 5 ? y : reshape(y, y.shape.slice(1));
 }
 
+function unbatchPair(x: Tensor, r: ValuesAndIndices): ValuesAndIndices {
+  return { values: unbatch(x, r.values), indices: unbatch(x, r.indices) };
+}
+
+/**
+ * The values and flat `d·H·W + h·W + w` indices of a 3-D max pooling done in two passes: `first` pooled height and
+ * width over `[N, C·D, H, W]`, `second` pooled depth over `[N, C, D, H'·W']` with windows one column wide;
+ * `shape` is the input's `[N, C, D, H, W]`.
+ */
+function combineIndices(first: ValuesAndIndices, second: ValuesAndIndices, shape: readonly number[]): ValuesAndIndices {
+  const [n, c, d, h, w] = shape;
+  const [, , ho, wo] = first.values.shape;
+  const dOut = second.values.shape[2];
+  // The depth of each maximum (from the second pass's index into its D x H'W' plane), then the height-and-width
+  // index the first pass found at that depth.
+  const depthIndex = second.indices.values as Int32Array;
+  const planeIndex = first.indices.values as Int32Array;
+  const flat = new Int32Array(depthIndex.length);
+  const columns = ho * wo;
+  for (let i = 0; i < flat.length; i++) {
+    const col = i % columns;
+    const nc = Math.floor(i / (dOut * columns));
+    const depth = Math.floor(depthIndex[i] / columns);
+    flat[i] = depth * h * w + planeIndex[(nc * d + depth) * columns + col];
+  }
+  const out = [n, c, dOut, ho, wo];
+  return { values: reshape(second.values, out), indices: new Tensor(flat, out, 'int32') };
+}
+
 /**
  * 3-D max pooling of `[N, C, D, H, W]` (or unbatched `[C, D, H, W]`) inputs, like
  * `torch.nn.functional.max_pool3d`: each output is the maximum of a `kernelSize` window (with `dilation`),
@@ -176,23 +206,7 @@ export function maxPool3dWithIndices(x: Tensor, options: MaxPool3dOptions): Valu
     dilation: [w.dilation[0], 1],
     ceilMode,
   });
-  const dOut = second.values.shape[2];
-  // The depth of each maximum (from the second pooling's index into its D x H'W' plane), then the
-  // height-and-width index the first pooling found at that depth.
-  const depthIndex = second.indices.values as Int32Array;
-  const planeIndex = first.indices.values as Int32Array;
-  const flat = new Int32Array(depthIndex.length);
-  const columns = ho * wo;
-  for (let i = 0; i < flat.length; i++) {
-    const col = i % columns;
-    const nc = Math.floor(i / (dOut * columns));
-    const depth = Math.floor(depthIndex[i] / columns);
-    flat[i] = depth * h * wd + planeIndex[(nc * d + depth) * columns + col];
-  }
-  const shape = [n, c, dOut, ho, wo];
-  const values = reshape(second.values, shape);
-  const indices = new Tensor(flat, shape, 'int32');
-  return { values: unbatch(x, values), indices: unbatch(x, indices) };
+  return unbatchPair(x, combineIndices(first, second, [n, c, d, h, wd]));
 }
 
 /**
@@ -227,4 +241,58 @@ export function avgPool3d(x: Tensor, options: AvgPool3dOptions): Tensor {
     return avgPool2d(t, { kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride });
   });
   return unbatch(x, y);
+}
+
+/** The output size of a 3-D adaptive pooling: one number, or `[d, h, w]` where null keeps the input's size. */
+export type AdaptiveOutputSize3d = number | readonly [number | null, number | null, number | null];
+
+/**
+ * 3-D adaptive max pooling to a fixed output size, with the position of each maximum, like
+ * `torch.nn.functional.adaptive_max_pool3d(..., return_indices=True)`: output cell `(i, j, k)` is the maximum over
+ * input depths `[floor(i·D/outD), ceil((i+1)·D/outD))` and likewise for rows and columns; `indices` (int32) is its
+ * flat index `d·H·W + h·W + w`. It runs as two 2-D adaptive max poolings (height and width, then depth).
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveMaxPool3d.html
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = adaptiveMaxPool3dWithIndices(randn([1, 4, 5, 7, 7]), [2, 3, 3]);
+ * values.shape; // [1, 4, 2, 3, 3]
+ * ```
+ */
+export function adaptiveMaxPool3dWithIndices(x: Tensor, outputSize: AdaptiveOutputSize3d): ValuesAndIndices {
+  const fn = 'adaptiveMaxPool3dWithIndices';
+  if (!(x instanceof Tensor)) throw new ValueError(`${fn}: x must be a Tensor`);
+  if (x.ndim !== 4 && x.ndim !== 5)
+    throw new ShapeError(
+      `${fn}: expected a 4-D [C, D, H, W] (unbatched) or 5-D [N, C, D, H, W] input, got shape ${formatShape(x.shape)}`,
+    );
+  const list =
+    typeof outputSize === 'number'
+      ? [outputSize, outputSize, outputSize]
+      : Array.isArray(outputSize)
+        ? outputSize
+        : null;
+  if (list === null || list.length !== 3 || !list.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
+    throw new ValueError(
+      `${fn}: outputSize must be a positive integer or three positive integers or nulls, got ${JSON.stringify(outputSize)}`,
+    );
+  const v = x.ndim === 5 ? x : reshape(x, [1, ...x.shape]);
+  const [n, c, d, h, w] = v.shape;
+  const [od, oh, ow] = list.map((o, i) => o ?? [d, h, w][i]);
+  const first = adaptiveMaxPool2dWithIndices(reshape(v, [n, c * d, h, w]), [oh, ow]);
+  const second = adaptiveMaxPool2dWithIndices(reshape(first.values, [n, c, d, oh * ow]), [od, oh * ow]);
+  return unbatchPair(x, combineIndices(first, second, [n, c, d, h, w]));
+}
+
+/**
+ * {@link adaptiveMaxPool3dWithIndices}' values alone, like `torch.nn.functional.adaptive_max_pool3d`.
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool3d(randn([2, 3, 8, 8, 8]), 1).shape; // [2, 3, 1, 1, 1]
+ * ```
+ */
+export function adaptiveMaxPool3d(x: Tensor, outputSize: AdaptiveOutputSize3d): Tensor {
+  return adaptiveMaxPool3dWithIndices(x, outputSize).values;
 }

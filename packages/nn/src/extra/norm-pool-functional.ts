@@ -5,6 +5,8 @@ export {
   adaptiveAvgPool1d,
   adaptiveMaxPool2d,
   adaptiveMaxPool2dWithIndices,
+  adaptiveMaxPool3d,
+  adaptiveMaxPool3dWithIndices,
   avgPool1d,
   maxPool1d,
   maxPool1dWithIndices,

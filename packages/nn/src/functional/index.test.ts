@@ -88,6 +88,8 @@ describe('the functional namespace F', () => {
         'ctcLoss',
         'maxUnpool3d',
         'maxPool3dWithIndices',
+        'adaptiveMaxPool3d',
+        'adaptiveMaxPool3dWithIndices',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -1,4 +1,5 @@
 import {
+  adaptiveMaxPool3dWithIndices,
   avgPool3d,
   checkOptions,
   maxPool3d,
@@ -200,6 +201,20 @@ export class AvgPool3d extends Module {
 /** The output size of a 3-D adaptive pooling: a number for every dim, or `[d, h, w]` where null keeps the input size. */
 export type AdaptiveSize3d = number | readonly [number | null, number | null, number | null];
 
+function checkAdaptiveSize3d(layer: string, outputSize: unknown): [number | null, number | null, number | null] {
+  const list =
+    typeof outputSize === 'number'
+      ? [outputSize, outputSize, outputSize]
+      : Array.isArray(outputSize)
+        ? outputSize
+        : null;
+  if (list === null || list.length !== 3 || !list.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
+    throw new ValueError(
+      `${layer}: outputSize must be a positive integer or three positive integers or nulls, got ${JSON.stringify(outputSize)}`,
+    );
+  return [list[0], list[1], list[2]];
+}
+
 /**
  * 3-D adaptive average pooling to a fixed output size, like `torch.nn.AdaptiveAvgPool3d`: output cell
  * `(i, j, k)` is the mean of input depths `[floor(i·D/outD), ceil((i+1)·D/outD))` and likewise for rows and
@@ -218,17 +233,7 @@ export class AdaptiveAvgPool3d extends Module {
 
   constructor(outputSize: AdaptiveSize3d) {
     super();
-    const list =
-      typeof outputSize === 'number'
-        ? [outputSize, outputSize, outputSize]
-        : Array.isArray(outputSize)
-          ? outputSize
-          : null;
-    if (list === null || list.length !== 3 || !list.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
-      throw new ValueError(
-        `AdaptiveAvgPool3d: outputSize must be a positive integer or three positive integers or nulls, got ${JSON.stringify(outputSize)}`,
-      );
-    this.outputSize = [list[0], list[1], list[2]];
+    this.outputSize = checkAdaptiveSize3d('AdaptiveAvgPool3d', outputSize);
   }
 
   /** Pool `input` (`[N, C, D, H, W]` or `[C, D, H, W]`) to `outputSize`. */
@@ -300,5 +305,42 @@ export class MaxUnpool3d extends Module {
 
   override extraRepr(): string {
     return `kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}, padding=${formatShape(this.padding)}`;
+  }
+}
+
+/**
+ * 3-D adaptive max pooling to a fixed output size, like `torch.nn.AdaptiveMaxPool3d`: output cell `(i, j, k)` is the
+ * maximum over input depths `[floor(i·D/outD), ceil((i+1)·D/outD))` and likewise for rows and columns (core's
+ * {@link adaptiveMaxPool3dWithIndices}). With `returnIndices`, `forward` returns `[values, indices]`.
+ *
+ * See https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveMaxPool3d.html
+ *
+ * @example
+ * ```ts
+ * new AdaptiveMaxPool3d([1, 2, 2]).forward(randn([2, 8, 5, 7, 7])).shape; // [2, 8, 1, 2, 2]
+ * ```
+ */
+export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
+  /** The target `[D_out, H_out, W_out]` (null keeps the input size). */
+  readonly outputSize: readonly [number | null, number | null, number | null];
+  /** Whether `forward` returns `[values, indices]`. */
+  readonly returnIndices: R;
+
+  constructor(outputSize: AdaptiveSize3d, options: { returnIndices?: R } = {}) {
+    super();
+    checkOptions('AdaptiveMaxPool3d', options, optionNames<{ returnIndices?: R }>({ returnIndices: true }));
+    this.outputSize = checkAdaptiveSize3d('AdaptiveMaxPool3d', outputSize);
+    this.returnIndices = (options.returnIndices ?? false) as R;
+  }
+
+  /** Pool `input` (`[N, C, D, H, W]` or `[C, D, H, W]`) to `outputSize`: the values, or `[values, indices]`. */
+  forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
+    checkPool3dInput(`AdaptiveMaxPool3d(${JSON.stringify(this.outputSize)})`, input);
+    const { values, indices } = adaptiveMaxPool3dWithIndices(input, this.outputSize);
+    return (this.returnIndices ? [values, indices] : values) as R extends true ? [Tensor, Tensor] : Tensor;
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${JSON.stringify(this.outputSize)}`;
   }
 }
