@@ -1,11 +1,10 @@
 import { checkOptions, optionNames } from '../check-options';
-import { isFloatingDType } from '../dtype';
-import { DTypeError, ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError } from '../errors';
 import { formatShape } from '../shape';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { add } from './add';
 import { convTranspose2d, convTransposeOutputSize } from './conv-transpose';
-import { type Size3d, triple } from './conv3d';
+import { checkConv3dArgs, type Size3d, triple } from './conv3d';
 import { pad } from './pad';
 import { permute } from './permute';
 import { reshape } from './reshape';
@@ -61,30 +60,15 @@ export function convTranspose3d(
   options: ConvTranspose3dOptions = {},
 ): Tensor {
   const fn = 'convTranspose3d';
-  if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
-  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
-  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
-    throw new ValueError(`${fn}: bias must be a Tensor, null or undefined`);
   checkOptions(fn, options, CONV_TRANSPOSE3D_OPTIONS);
-  const b = bias ?? null;
-  for (const [name, t] of [
-    ['input', input],
-    ['weight', weight],
-    ['bias', b],
-  ] as const)
-    if (t !== null && !isFloatingDType(t.dtype))
-      throw new DTypeError(`${fn}: ${name} must be float32 or float64, got ${t.dtype}`);
-  if (input.ndim !== 4 && input.ndim !== 5)
-    throw new ShapeError(
-      `${fn}: expected a 4-D [C, D, H, W] (unbatched) or 5-D [N, C, D, H, W] input, got shape ${formatShape(input.shape)}`,
-    );
-  if (weight.ndim !== 5)
-    throw new ShapeError(
-      `${fn}: weight must be 5-D [inChannels, outChannels/groups, kD, kH, kW], got shape ${formatShape(weight.shape)}`,
-    );
-  const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`${fn}: groups must be a positive integer, got ${groups}`);
+  const { b, groups } = checkConv3dArgs(
+    fn,
+    input,
+    weight,
+    bias,
+    options.groups,
+    '[inChannels, outChannels/groups, kD, kH, kW]',
+  );
   const stride = triple(fn, 'stride', options.stride ?? 1, 1);
   const padding = triple(fn, 'padding', options.padding ?? 0, 0);
   const outputPadding = triple(fn, 'outputPadding', options.outputPadding ?? 0, 0);

@@ -49,6 +49,42 @@ export function triple(fn: string, arg: string, value: unknown, min: number): [n
 }
 
 /**
+ * Check the arguments shared by {@link conv3d} and `convTranspose3d`: tensors, float dtypes, a 4-D or 5-D input, a
+ * 5-D weight (`layout` names its dims in errors) and the groups. Returns the bias (null when absent) and the groups.
+ */
+export function checkConv3dArgs(
+  fn: string,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  groupsOption: number | undefined,
+  layout: string,
+): { b: Tensor | null; groups: number } {
+  if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
+  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
+    throw new ValueError(`${fn}: bias must be a Tensor, null or undefined`);
+  const b = bias ?? null;
+  for (const [name, t] of [
+    ['input', input],
+    ['weight', weight],
+    ['bias', b],
+  ] as const)
+    if (t !== null && !isFloatingDType(t.dtype))
+      throw new DTypeError(`${fn}: ${name} must be float32 or float64, got ${t.dtype}`);
+  if (input.ndim !== 4 && input.ndim !== 5)
+    throw new ShapeError(
+      `${fn}: expected a 4-D [C, D, H, W] (unbatched) or 5-D [N, C, D, H, W] input, got shape ${formatShape(input.shape)}`,
+    );
+  if (weight.ndim !== 5)
+    throw new ShapeError(`${fn}: weight must be 5-D ${layout}, got shape ${formatShape(weight.shape)}`);
+  const groups = groupsOption ?? 1;
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(`${fn}: groups must be a positive integer, got ${groups}`);
+  return { b, groups };
+}
+
+/**
  * The 3-D convolution (a cross-correlation) of `input` (`[N, C, D, H, W]`, or unbatched `[C, D, H, W]`) with
  * `weight` (`[outChannels, C / groups, kD, kH, kW]`) plus the optional `bias` (`[outChannels]`), like
  * `torch.nn.functional.conv3d`: the output is `[N, outChannels, D_out, H_out, W_out]` with
@@ -70,30 +106,15 @@ export function triple(fn: string, arg: string, value: unknown, min: number): [n
  */
 export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv3dOptions = {}): Tensor {
   const fn = 'conv3d';
-  if (!(input instanceof Tensor)) throw new ValueError(`${fn}: input must be a Tensor`);
-  if (!(weight instanceof Tensor)) throw new ValueError(`${fn}: weight must be a Tensor`);
-  if (bias !== null && bias !== undefined && !(bias instanceof Tensor))
-    throw new ValueError(`${fn}: bias must be a Tensor, null or undefined`);
   checkOptions(fn, options, CONV3D_OPTIONS);
-  const b = bias ?? null;
-  for (const [name, t] of [
-    ['input', input],
-    ['weight', weight],
-    ['bias', b],
-  ] as const)
-    if (t !== null && !isFloatingDType(t.dtype))
-      throw new DTypeError(`${fn}: ${name} must be float32 or float64, got ${t.dtype}`);
-  if (input.ndim !== 4 && input.ndim !== 5)
-    throw new ShapeError(
-      `${fn}: expected a 4-D [C, D, H, W] (unbatched) or 5-D [N, C, D, H, W] input, got shape ${formatShape(input.shape)}`,
-    );
-  if (weight.ndim !== 5)
-    throw new ShapeError(
-      `${fn}: weight must be 5-D [outChannels, inChannels/groups, kD, kH, kW], got shape ${formatShape(weight.shape)}`,
-    );
-  const groups = options.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`${fn}: groups must be a positive integer, got ${groups}`);
+  const { b, groups } = checkConv3dArgs(
+    fn,
+    input,
+    weight,
+    bias,
+    options.groups,
+    '[outChannels, inChannels/groups, kD, kH, kW]',
+  );
   const x = input.ndim === 5 ? input : unsqueeze(input, 0);
   const [n, channels, depth] = x.shape;
   const [outChannels, perGroup, kD, kH, kW] = weight.shape;
