@@ -4,7 +4,7 @@ import { zeros } from '../creation';
 import { ShapeError, ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { rnd } from './grad-test-helpers';
-import { adaptiveMaxPool3d, avgPool3d, maxPool3d, maxPool3dWithIndices } from './pool3d';
+import { adaptiveMaxPool3d, adaptiveMaxPool3dWithIndices, avgPool3d, maxPool3d, maxPool3dWithIndices } from './pool3d';
 
 describe('3-D pooling', () => {
   it('max: each output is its window maximum, and the index points at it', () => {
@@ -45,6 +45,10 @@ describe('3-D pooling', () => {
     expect(gradcheck(avg({ countIncludePad: false, ceilMode: true }), [x])).toBe(true);
     expect(gradcheck(avg({ divisorOverride: 5 }), [x])).toBe(true);
     expect(gradcheck((t: Tensor) => adaptiveMaxPool3d(t, [3, 2, null]), [x])).toBe(true);
+    // the values alone are those the indexed form gives
+    expect(Array.from(adaptiveMaxPool3d(x, [3, 2, 4]).values)).toEqual(
+      Array.from(adaptiveMaxPool3dWithIndices(x, [3, 2, 4]).values.values),
+    );
   });
 
   it('refuses bad arguments with errors that name them', () => {

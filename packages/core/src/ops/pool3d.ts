@@ -2,7 +2,7 @@ import { checkOptions, optionNames } from '../check-options';
 import { ShapeError, ValueError } from '../errors';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
-import { adaptiveMaxPool2dWithIndices } from './adaptive-pool';
+import { adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices } from './adaptive-pool';
 import { avgPool2d } from './avg-pool2d';
 import { type Size3d, triple } from './conv3d';
 import type { ValuesAndIndices } from './max';
@@ -178,7 +178,9 @@ export function maxPool3d(x: Tensor, options: MaxPool3dOptions): Tensor {
 /**
  * {@link maxPool3d} with the position of each maximum: `indices` (int32, the output's shape) is the flat
  * index `d·H·W + h·W + w` of the maximum within its `D x H x W` input volume, as PyTorch's
- * `return_indices=True` gives it (the first maximum in that order when several are equal).
+ * `return_indices=True` gives it (the first maximum in that order when several are equal). The indices of the
+ * two passes are combined on the host (on the webgpu backend, once they are read back; {@link maxPool3d} alone
+ * stays on the device).
  *
  * @example
  * ```ts
@@ -261,7 +263,16 @@ export type AdaptiveOutputSize3d = number | readonly [number | null, number | nu
  * ```
  */
 export function adaptiveMaxPool3dWithIndices(x: Tensor, outputSize: AdaptiveOutputSize3d): ValuesAndIndices {
-  const fn = 'adaptiveMaxPool3dWithIndices';
+  const { v, sizes } = adaptive3d('adaptiveMaxPool3dWithIndices', x, outputSize);
+  const [n, c, d, h, w] = v.shape;
+  const [od, oh, ow] = sizes;
+  const first = adaptiveMaxPool2dWithIndices(reshape(v, [n, c * d, h, w]), [oh, ow]);
+  const second = adaptiveMaxPool2dWithIndices(reshape(first.values, [n, c, d, oh * ow]), [od, oh * ow]);
+  return unbatchPair(x, combineIndices(first, second, [n, c, d, h, w]));
+}
+
+/** Check a 3-D adaptive pooling's input and `outputSize`: the input as `[N, C, D, H, W]` and the output's sizes. */
+function adaptive3d(fn: string, x: Tensor, outputSize: AdaptiveOutputSize3d): { v: Tensor; sizes: number[] } {
   if (!(x instanceof Tensor)) throw new ValueError(`${fn}: x must be a Tensor`);
   if (x.ndim !== 4 && x.ndim !== 5)
     throw new ShapeError(
@@ -278,15 +289,14 @@ export function adaptiveMaxPool3dWithIndices(x: Tensor, outputSize: AdaptiveOutp
       `${fn}: outputSize must be a positive integer or three positive integers or nulls, got ${JSON.stringify(outputSize)}`,
     );
   const v = x.ndim === 5 ? x : reshape(x, [1, ...x.shape]);
-  const [n, c, d, h, w] = v.shape;
-  const [od, oh, ow] = list.map((o, i) => o ?? [d, h, w][i]);
-  const first = adaptiveMaxPool2dWithIndices(reshape(v, [n, c * d, h, w]), [oh, ow]);
-  const second = adaptiveMaxPool2dWithIndices(reshape(first.values, [n, c, d, oh * ow]), [od, oh * ow]);
-  return unbatchPair(x, combineIndices(first, second, [n, c, d, h, w]));
+  const [, , d, h, w] = v.shape;
+  return { v, sizes: list.map((o, i) => o ?? [d, h, w][i]) };
 }
 
 /**
- * {@link adaptiveMaxPool3dWithIndices}' values alone, like `torch.nn.functional.adaptive_max_pool3d`.
+ * {@link adaptiveMaxPool3dWithIndices}' values alone, like `torch.nn.functional.adaptive_max_pool3d`: two 2-D
+ * adaptive max poolings, with no index bookkeeping (which runs on the host, so on the webgpu backend the indices
+ * wait for their values to be read back, and these do not).
  *
  * @example
  * ```ts
@@ -294,5 +304,10 @@ export function adaptiveMaxPool3dWithIndices(x: Tensor, outputSize: AdaptiveOutp
  * ```
  */
 export function adaptiveMaxPool3d(x: Tensor, outputSize: AdaptiveOutputSize3d): Tensor {
-  return adaptiveMaxPool3dWithIndices(x, outputSize).values;
+  const { v, sizes } = adaptive3d('adaptiveMaxPool3d', x, outputSize);
+  const [n, c, d, h, w] = v.shape;
+  const [od, oh, ow] = sizes;
+  const first = adaptiveMaxPool2d(reshape(v, [n, c * d, h, w]), [oh, ow]);
+  const second = adaptiveMaxPool2d(reshape(first, [n, c, d, oh * ow]), [od, oh * ow]);
+  return unbatch(x, reshape(second, [n, c, od, oh, ow]));
 }

@@ -1,4 +1,5 @@
 import {
+  adaptiveMaxPool3d,
   adaptiveMaxPool3dWithIndices,
   avgPool3d,
   checkOptions,
@@ -336,8 +337,10 @@ export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
   /** Pool `input` (`[N, C, D, H, W]` or `[C, D, H, W]`) to `outputSize`: the values, or `[values, indices]`. */
   forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
     checkPool3dInput(`AdaptiveMaxPool3d(${JSON.stringify(this.outputSize)})`, input);
+    if (!this.returnIndices)
+      return adaptiveMaxPool3d(input, this.outputSize) as R extends true ? [Tensor, Tensor] : Tensor;
     const { values, indices } = adaptiveMaxPool3dWithIndices(input, this.outputSize);
-    return (this.returnIndices ? [values, indices] : values) as R extends true ? [Tensor, Tensor] : Tensor;
+    return [values, indices] as R extends true ? [Tensor, Tensor] : Tensor;
   }
 
   override extraRepr(): string {
