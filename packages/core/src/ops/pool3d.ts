@@ -97,6 +97,7 @@ function separable(
     stride: [number, number],
     padding: [number, number],
     dilation: [number, number],
+    depthPass: boolean,
   ) => Tensor,
 ): Tensor {
   const [n, c, d, h, wd] = w.x.shape;
@@ -106,6 +107,7 @@ function separable(
     [w.stride[1], w.stride[2]],
     [w.padding[1], w.padding[2]],
     [w.dilation[1], w.dilation[2]],
+    false,
   );
   const [, , ho, wo] = hw.shape;
   const out = plane(
@@ -114,6 +116,7 @@ function separable(
     [w.stride[0], 1],
     [w.padding[0], 0],
     [w.dilation[0], 1],
+    true,
   );
   return reshape(out, [n, c, out.shape[2], ho, wo]);
 }
@@ -236,10 +239,9 @@ export function avgPool3d(x: Tensor, options: AvgPool3dOptions): Tensor {
     throw new ValueError(
       `avgPool3d: divisorOverride must be a non-zero integer or null, got ${JSON.stringify(override)}`,
     );
-  let pass = 0;
-  const y = separable(w, (t, kernelSize, stride, padding) => {
+  const y = separable(w, (t, kernelSize, stride, padding, _dilation, depthPass) => {
     // with a divisor override: sums over height and width (divisor 1), then the override over depth
-    const divisorOverride = override === null ? null : pass++ === 0 ? 1 : override;
+    const divisorOverride = override === null ? null : depthPass ? override : 1;
     return avgPool2d(t, { kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride });
   });
   return unbatch(x, y);

@@ -1,6 +1,6 @@
 // Issue 15: transposed convolutions, resampling and padding layers.
 
-export type { ConvPaddingMode } from '../layers/conv';
+export type { ConvPaddingMode } from '../layers/conv-common';
 export {
   ConvTranspose1d,
   type ConvTranspose1dFunctionalOptions,

@@ -1,7 +1,6 @@
 import {
   checkOptions,
   convTranspose2d,
-  convTransposeOutputSize,
   DTypeError,
   type Generator,
   optionNames,
@@ -12,9 +11,18 @@ import {
   unsqueeze,
   ValueError,
 } from '@nablajs/core';
-import { checkChannels, checkConvInput, createConvParameters } from '../layers/conv';
+import { checkChannels, checkConvInput, createConvParameters } from '../layers/conv-common';
 import { checkInt, type FloatDType, formatShape, type Size2d, toPair } from '../layers/util';
 import { Module } from '../module';
+import {
+  type ConvTransposeForwardOptions,
+  checkOutputPadding,
+  convTransposeExtraRepr,
+  FORWARD_OPTIONS,
+  outputPaddingFor,
+} from './conv-transpose-common';
+
+export type { ConvTransposeForwardOptions } from './conv-transpose-common';
 
 /** Options of {@link ConvTranspose2d}, with PyTorch's defaults. */
 export interface ConvTranspose2dOptions {
@@ -70,12 +78,6 @@ export interface ConvTranspose1dFunctionalOptions {
   dilation?: number;
 }
 
-/** The extra argument of a transposed convolution layer's forward: PyTorch's `output_size`. */
-export interface ConvTransposeForwardOptions {
-  /** The wanted spatial output size (or the full shape, batch and channels first); picks the output padding. */
-  outputSize?: readonly number[] | null;
-}
-
 // ConvTranspose1d and ConvTranspose2d take the same option names (their types differ only in the values).
 const CONV_TRANSPOSE_OPTIONS = optionNames<ConvTranspose1dOptions & ConvTranspose2dOptions>({
   stride: true,
@@ -94,60 +96,6 @@ const CONV_TRANSPOSE1D_FUNCTIONAL_OPTIONS = optionNames<ConvTranspose1dFunctiona
   groups: true,
   dilation: true,
 });
-/** The option names of a transposed convolution layer's forward; shared with ConvTranspose3d. */
-export const FORWARD_OPTIONS = optionNames<ConvTransposeForwardOptions>({ outputSize: true });
-
-/** Check a transposed convolution layer's outputPadding against its stride and dilation; shared with ConvTranspose3d. */
-export function checkOutputPadding(
-  label: string,
-  outputPadding: readonly number[],
-  stride: readonly number[],
-  dilation: readonly number[],
-): void {
-  for (let i = 0; i < outputPadding.length; i++)
-    if (outputPadding[i] >= stride[i] && outputPadding[i] >= dilation[i])
-      throw new ValueError(
-        `${label}: outputPadding ${formatShape(outputPadding)} must be smaller than either stride ${formatShape(stride)} or dilation ${formatShape(dilation)}`,
-      );
-}
-
-/** PyTorch's `_output_padding`: the output padding giving `outputSize`, or the layer's own; shared with ConvTranspose3d. */
-export function outputPaddingFor(
-  label: string,
-  input: Tensor,
-  spatial: number,
-  outputSize: readonly number[] | null | undefined,
-  geometry: {
-    kernel: readonly number[];
-    stride: readonly number[];
-    padding: readonly number[];
-    dilation: readonly number[];
-  },
-  own: readonly number[],
-): number[] {
-  if (outputSize === null || outputSize === undefined) return [...own];
-  if (!Array.isArray(outputSize) || !outputSize.every((v) => Number.isInteger(v) && v >= 0))
-    throw new ValueError(
-      `${label}: outputSize must be a list of non-negative integers, got ${JSON.stringify(outputSize)}`,
-    );
-  const nonSpatial = input.ndim === spatial + 2 ? 2 : 1;
-  const size = outputSize.length === spatial + nonSpatial ? outputSize.slice(nonSpatial) : [...outputSize];
-  if (size.length !== spatial)
-    throw new ValueError(
-      `${label}: outputSize must have ${spatial} or ${spatial + nonSpatial} elements (got ${outputSize.length}: ${formatShape(outputSize)})`,
-    );
-  const inSizes = input.shape.slice(input.ndim - spatial);
-  return size.map((want, i) => {
-    const { kernel, stride, padding, dilation } = geometry;
-    const min = convTransposeOutputSize(inSizes[i], kernel[i], stride[i], padding[i], dilation[i], 0);
-    const max = min + stride[i] - 1;
-    if (want < min || want > max)
-      throw new ValueError(
-        `${label}: requested an output size of ${formatShape(size)}, but valid sizes range from ${min} to ${max} in dim ${i} (for an input of shape ${formatShape(input.shape)})`,
-      );
-    return want - min;
-  });
-}
 
 /**
  * A 2-D transposed convolution layer ("deconvolution", the gradient of a convolution with respect to its
@@ -238,16 +186,7 @@ export class ConvTranspose2d extends Module {
   }
 
   override extraRepr(): string {
-    const parts = [
-      `${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}`,
-    ];
-    if (this.padding[0] !== 0 || this.padding[1] !== 0) parts.push(`padding=${formatShape(this.padding)}`);
-    if (this.outputPadding[0] !== 0 || this.outputPadding[1] !== 0)
-      parts.push(`outputPadding=${formatShape(this.outputPadding)}`);
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation=${formatShape(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (this.bias === null) parts.push('bias=false');
-    return parts.join(', ');
+    return convTransposeExtraRepr(this);
   }
 }
 

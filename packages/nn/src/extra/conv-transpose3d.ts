@@ -1,13 +1,14 @@
 import { checkOptions, convTranspose3d, type Generator, optionNames, type Size3d, type Tensor } from '@nablajs/core';
-import { checkChannels, checkConvInput, createConvParameters } from '../layers/conv';
+import { checkChannels, checkConvInput, createConvParameters } from '../layers/conv-common';
 import { type FloatDType, formatShape, toTriple } from '../layers/util';
 import { Module } from '../module';
 import {
   type ConvTransposeForwardOptions,
   checkOutputPadding,
+  convTransposeExtraRepr,
   FORWARD_OPTIONS,
   outputPaddingFor,
-} from './conv-transpose';
+} from './conv-transpose-common';
 
 /** Options of {@link ConvTranspose3d}, with PyTorch's defaults. */
 export interface ConvTranspose3dLayerOptions {
@@ -120,14 +121,6 @@ export class ConvTranspose3d extends Module {
   }
 
   override extraRepr(): string {
-    const parts = [
-      `${this.inChannels}, ${this.outChannels}, kernelSize=${formatShape(this.kernelSize)}, stride=${formatShape(this.stride)}`,
-    ];
-    if (this.padding.some((p) => p !== 0)) parts.push(`padding=${formatShape(this.padding)}`);
-    if (this.outputPadding.some((p) => p !== 0)) parts.push(`outputPadding=${formatShape(this.outputPadding)}`);
-    if (this.dilation.some((v) => v !== 1)) parts.push(`dilation=${formatShape(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (this.bias === null) parts.push('bias=false');
-    return parts.join(', ');
+    return convTransposeExtraRepr(this);
   }
 }

@@ -13,7 +13,7 @@ import {
   zeros,
 } from '@nablajs/core';
 import { checkFloating, describeShape } from './check';
-import { checkMaxNorm, checkNormType, lookupRows } from './embedding';
+import { checkMaxNorm, checkNormType, lookupRows, resolvePaddingIdx } from './embedding';
 
 /** How {@link embeddingBag} reduces each bag: PyTorch's `mode`. */
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
@@ -149,14 +149,7 @@ export function embeddingBag(
   if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
     throw new ValueError(`${fn}: mode must be 'sum', 'mean' or 'max', got ${JSON.stringify(mode)}`);
   const [numEmbeddings, dim] = weight.shape;
-  let paddingIdx = options.paddingIdx ?? null;
-  if (paddingIdx !== null) {
-    if (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)
-      throw new ValueError(
-        `${fn}: paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${paddingIdx}`,
-      );
-    if (paddingIdx < 0) paddingIdx += numEmbeddings;
-  }
+  const paddingIdx = resolvePaddingIdx(fn, options.paddingIdx, numEmbeddings);
   const psw = options.perSampleWeights ?? null;
   if (psw !== null) {
     if (mode !== 'sum')

@@ -243,3 +243,11 @@ export function checkNormType(fn: string, normType: unknown): number {
 function describeValue(v: unknown): string {
   return typeof v === 'number' ? String(v) : JSON.stringify(v);
 }
+
+/** A `paddingIdx` option as a row (negative counts from the end), or null; `label` names the layer in errors. */
+export function resolvePaddingIdx(label: string, paddingIdx: number | null | undefined, num: number): number | null {
+  if (paddingIdx === undefined || paddingIdx === null) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
+    throw new ValueError(`${label}: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
+  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}

@@ -10,7 +10,7 @@ import {
   createConvParameters,
   padInMode,
   samePadding,
-} from './conv';
+} from './conv-common';
 import { type FloatDType, formatShape, toTriple } from './util';
 
 /** Options of {@link Conv3d}, with PyTorch's defaults. */

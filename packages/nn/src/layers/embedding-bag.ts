@@ -1,8 +1,8 @@
 import { checkOptions, DTypeError, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
-import { checkMaxNorm, checkNormType } from '../functional/embedding';
+import { checkMaxNorm, checkNormType, resolvePaddingIdx } from '../functional/embedding';
 import { type EmbeddingBagMode, embeddingBag } from '../functional/embedding-bag';
 import { Module } from '../module';
-import { registerTable, resolvePaddingIdx } from './embedding';
+import { registerTable } from './embedding';
 import { checkInput, checkInt, type FloatDType, formatShape } from './util';
 
 /** Options of {@link EmbeddingBag}, with PyTorch's defaults. */

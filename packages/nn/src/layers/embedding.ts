@@ -10,7 +10,7 @@ import {
   ValueError,
   zeros,
 } from '@nablajs/core';
-import { checkMaxNorm, checkNormType, lookupRows } from '../functional/embedding';
+import { checkMaxNorm, checkNormType, lookupRows, resolvePaddingIdx } from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
@@ -169,12 +169,4 @@ export function registerTable(
     runOnHost([], [rows], () => rows.fill(0, paddingIdx * embeddingDim, (paddingIdx + 1) * embeddingDim));
   weight.markModified();
   return weight;
-}
-
-/** A `paddingIdx` option as a row (negative counts from the end), or null; `label` names the layer in errors. */
-export function resolvePaddingIdx(label: string, paddingIdx: number | null | undefined, num: number): number | null {
-  if (paddingIdx === undefined || paddingIdx === null) return null;
-  if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
-    throw new ValueError(`${label}: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
-  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }

@@ -94,15 +94,32 @@ export function windowRepr(w: Window2d): string {
   return `kernelSize=${sizeText(w.kernelSize)}, stride=${sizeText(w.stride)}, padding=${sizeText(w.padding)}`;
 }
 
+/** Check an average pooling layer's `divisorOverride` option: a non-zero integer, or null (the default). */
+export function checkDivisorOverride(label: string, value: number | null | undefined): number | null {
+  const v = value ?? null;
+  if (v !== null && (!Number.isInteger(v) || v === 0))
+    throw new ValueError(`${label}: divisorOverride must be a non-zero integer or null, got ${v}`);
+  return v;
+}
+
 /** Check an adaptive pooling's `outputSize` ({@link AdaptiveSize2d}) and return it as a pair. */
 export function checkAdaptiveSize2d(layer: string, outputSize: unknown): readonly [number | null, number | null] {
-  const pair =
-    typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize : null;
-  if (pair === null || pair.length !== 2 || !pair.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
+  const [h, w] = checkAdaptiveSize(layer, outputSize, 2);
+  return [h, w];
+}
+
+/**
+ * Check an adaptive pooling's `outputSize` of `dims` (2 or 3) spatial dims: one positive integer for all, or a
+ * list of positive integers or nulls (null keeps the input's size). Returns the list.
+ */
+export function checkAdaptiveSize(layer: string, outputSize: unknown, dims: 2 | 3): (number | null)[] {
+  const list =
+    typeof outputSize === 'number' ? new Array(dims).fill(outputSize) : Array.isArray(outputSize) ? outputSize : null;
+  if (list === null || list.length !== dims || !list.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
     throw new ValueError(
-      `${layer}: outputSize must be a positive integer or a pair of positive integers or nulls, got ${JSON.stringify(outputSize)}`,
+      `${layer}: outputSize must be a positive integer or ${dims === 2 ? 'a pair of' : 'three'} positive integers or nulls, got ${JSON.stringify(outputSize)}`,
     );
-  return [pair[0], pair[1]];
+  return [...list];
 }
 
 /**
@@ -205,9 +222,7 @@ export class AvgPool2d extends Module {
     } = checkWindow2d(label, kernelSize, options));
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
-    this.divisorOverride = options.divisorOverride ?? null;
-    if (this.divisorOverride !== null && (!Number.isInteger(this.divisorOverride) || this.divisorOverride === 0))
-      throw new ValueError(`${label}: divisorOverride must be a non-zero integer or null, got ${this.divisorOverride}`);
+    this.divisorOverride = checkDivisorOverride(label, options.divisorOverride);
   }
 
   /** Average-pool `input`. */

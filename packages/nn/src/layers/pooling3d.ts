@@ -10,10 +10,9 @@ import {
   ShapeError,
   type Size3d,
   type Tensor,
-  ValueError,
 } from '@nablajs/core';
 import { Module } from '../module';
-import { adaptiveMean } from './pooling';
+import { adaptiveMean, checkAdaptiveSize, checkDivisorOverride } from './pooling';
 import { checkInput, formatShape, toTriple } from './util';
 
 /** Options of {@link MaxPool3d}, with PyTorch's defaults. */
@@ -176,9 +175,7 @@ export class AvgPool3d extends Module {
     } = window3d(label, kernelSize, options));
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
-    this.divisorOverride = options.divisorOverride ?? null;
-    if (this.divisorOverride !== null && (!Number.isInteger(this.divisorOverride) || this.divisorOverride === 0))
-      throw new ValueError(`${label}: divisorOverride must be a non-zero integer or null, got ${this.divisorOverride}`);
+    this.divisorOverride = checkDivisorOverride(label, options.divisorOverride);
   }
 
   /** Average-pool `input`. */
@@ -203,17 +200,8 @@ export class AvgPool3d extends Module {
 export type AdaptiveSize3d = number | readonly [number | null, number | null, number | null];
 
 function checkAdaptiveSize3d(layer: string, outputSize: unknown): [number | null, number | null, number | null] {
-  const list =
-    typeof outputSize === 'number'
-      ? [outputSize, outputSize, outputSize]
-      : Array.isArray(outputSize)
-        ? outputSize
-        : null;
-  if (list === null || list.length !== 3 || !list.every((v) => v === null || (Number.isInteger(v) && v >= 1)))
-    throw new ValueError(
-      `${layer}: outputSize must be a positive integer or three positive integers or nulls, got ${JSON.stringify(outputSize)}`,
-    );
-  return [list[0], list[1], list[2]];
+  const [d, h, w] = checkAdaptiveSize(layer, outputSize, 3);
+  return [d, h, w];
 }
 
 /**

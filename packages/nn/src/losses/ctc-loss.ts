@@ -188,14 +188,20 @@ export function ctcLoss(
     add(tensor(first, { dtype }).reshape([batch, width]), emitAt(0)),
     tensor(none, { dtype }).reshape([batch, width]),
   );
-  for (let step = 1; step < steps; step++) {
+  // no step past the longest input; a sample whose input has ended keeps its alpha (while every input runs, no mask)
+  const shortest = Math.min(...inLen);
+  const longest = Math.max(...inLen);
+  for (let step = 1; step < longest; step++) {
     const fromTwoBack = where(canSkip, shift(alpha, 2), inf);
     const next = add(logAddExp3(alpha, shift(alpha, 1), fromTwoBack), emitAt(step));
-    alpha = where(
-      perSample((n) => step < inLen[n]),
-      next,
-      alpha,
-    ); // a sample whose input has ended keeps its alpha
+    alpha =
+      step < shortest
+        ? next
+        : where(
+            perSample((n) => step < inLen[n]),
+            next,
+            alpha,
+          );
   }
   // -log p: the alignments ending in the last label or in the blank after it (only the blank for an empty target)
   const last = gather(
