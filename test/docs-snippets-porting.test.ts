@@ -964,12 +964,43 @@ describe('guide: porting-from-pytorch, recurrent and attention layers', () => {
   });
 });
 
+describe('guide: porting-from-pytorch, Parametrizations', () => {
+  it('runs the example with its state-dict names, and refuses a recurrent weight', () => {
+    const { Conv2d, Linear, LSTM, parametrizations, parametrize } = nn;
+    const critic = parametrizations.spectralNorm(new Linear(20, 40));
+    const conv = parametrizations.weightNorm(new Conv2d(3, 16, 3), { dim: 0 });
+    expect(Object.keys(critic.stateDict())).toEqual([
+      'bias',
+      'parametrizations.weight.original',
+      'parametrizations.weight.0._u',
+      'parametrizations.weight.0._v',
+    ]);
+    const x = randn([2, 20]);
+    const out = parametrize.cached(() => critic.forward(x));
+    expect(out.shape).toEqual([2, 40]);
+    const w = conv.weight;
+    parametrize.removeParametrizations(conv, 'weight');
+    expect(Object.keys(conv.stateDict())).toEqual(['bias', 'weight']); // re-registered last, as in PyTorch
+    expect(Array.from(conv.weight.data)).toEqual(Array.from(w.data));
+    // Assignment runs the right inverses; the explicit call does the same.
+    const list = parametrize.parametrizationsOf(critic)?.get('weight') as nn.parametrize.ParametrizationList;
+    const value = randn([40, 20]);
+    list.rightInverse(value);
+    expect(Array.from(list.original.data)).toEqual(Array.from(value.data));
+    expect(() => parametrize.registerParametrization(new LSTM(2, 3), 'weight_ih_l0', new nn.Identity())).toThrow(
+      /registerParametrization: LSTM keeps "weight_ih_l0" inside its field/,
+    );
+  });
+});
+
 describe('guide: porting-from-pytorch, not in nabla', () => {
   it('the ops, modules and data tools listed are absent; their stand-ins exist', () => {
     const coreExports = core as Record<string, unknown>;
     expect(typeof coreExports.scatterAdd).toBe('function');
     const nnExports = nn as Record<string, unknown>;
     for (const name of ['weightNorm', 'spectralNorm']) expect(nnExports[name], name).toBeUndefined();
+    expect((nn.parametrizations as Record<string, unknown>).orthogonal).toBeUndefined();
+    expect(typeof nn.parametrizations.weightNorm).toBe('function');
     expect(typeof (nn.Module.prototype as unknown as Record<string, unknown>).registerBackwardHook).toBe('undefined');
     for (const name of [
       'Transformer',

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as core from '@nablajs/core';
 import {
   AnomalyError,
   allocate,
@@ -47,6 +48,8 @@ import {
   Module,
   mseLoss,
   parameter,
+  parametrizations,
+  parametrize,
   ReLU,
   Sequential,
   StateDictError,
@@ -344,6 +347,37 @@ class Mlp extends Module {
 }
 
 describe('guide: building-models', () => {
+  it('parametrizations: a symmetric weight, spectral norm and weight norm, with their names', () => {
+    class Symmetric extends Module {
+      forward(x: Tensor): Tensor {
+        return core.add(core.triu(x), core.transpose(core.triu(x, 1), 0, 1));
+      }
+      rightInverse(a: Tensor): Tensor {
+        return core.triu(a);
+      }
+    }
+    const layer = parametrize.registerParametrization(new Linear(8, 8), 'weight', new Symmetric());
+    expect(layer.namedParameters().map(([n]) => n)).toEqual(['bias', 'parametrizations.weight.original']);
+    const w = layer.weight;
+    expect(Array.from(w.data)).toEqual(Array.from(core.transpose(w, 0, 1).data));
+    const critic = parametrizations.spectralNorm(new Linear(64, 1));
+    expect(critic.weight.shape).toEqual([1, 64]);
+    // A 1 x 64 weight's only singular value is its norm: the power iteration finds it, so the weight has norm 1.
+    expect(Math.hypot(...critic.weight.data)).toBeCloseTo(1, 5);
+    const wn = parametrizations.weightNorm(new Linear(64, 32));
+    expect(wn.namedParameters().map(([n]) => n)).toEqual([
+      'bias',
+      'parametrizations.weight.original0',
+      'parametrizations.weight.original1',
+    ]);
+    const x = randn([2, 64]);
+    const [a, b] = parametrize.cached(() => [wn.weight, wn.weight]);
+    expect(a).toBe(b);
+    expect(wn.forward(x).shape).toEqual([2, 32]);
+    parametrize.removeParametrizations(layer, 'weight');
+    expect(layer.namedParameters().map(([n]) => n)).toEqual(['bias', 'weight']);
+  });
+
   it('a Module subclass registers parameters, buffers and submodules', () => {
     const model = new Mlp();
     expect(model.namedParameters().map(([name]) => name)).toEqual([

@@ -13,6 +13,8 @@
  */
 import * as F from './functional/index';
 import * as init from './init';
+import * as parametrizations from './parametrizations';
+import * as parametrize from './parametrize-index';
 
 // Issue 15's layers, one barrel per area.
 export * from './attention/index';
@@ -114,4 +116,4 @@ export { saveSafetensors } from './save-safetensors';
 export { Sequential } from './sequential';
 export { type ShapeMismatch, StateDictError } from './state-dict-error';
 export { type SummaryOptions, summary } from './summary';
-export { F, init };
+export { F, init, parametrizations, parametrize };

@@ -50,6 +50,15 @@ export interface StateRegistries {
   readonly children: ReadonlyMap<string, Module | null>;
 }
 
+/** A module's registries, writable: what `parametrize.ts` moves tensors between (see `Module._registriesOf`). */
+export interface ModuleRegistries extends StateRegistries {
+  readonly parameters: Map<string, Tensor | null>;
+  readonly buffers: Map<string, Tensor | null>;
+  readonly nonPersistent: Set<string>;
+  readonly legacyNames: Map<string, string>;
+  readonly children: Map<string, Module | null>;
+}
+
 /** The registries of a module (given by {@link Module}, which alone can read them). */
 export type RegistriesOf = (module: Module) => StateRegistries;
 
@@ -107,8 +116,9 @@ export function collectStateEntries(
   for (const [name, t] of own.buffers)
     if (t !== null && !own.nonPersistent.has(name)) out.push([dottedName(prefix, name), t]);
   if (legacy !== null)
+    // A dotted current name points below the module (weight norm's `weight_g` -> its parametrization's original0).
     for (const [old, name] of own.legacyNames)
-      if (own.buffers.has(name) && own.buffers.get(name) !== null && !own.nonPersistent.has(name))
+      if (name.includes('.') || (own.buffers.get(name) != null && !own.nonPersistent.has(name)))
         legacy.set(dottedName(prefix, old), dottedName(prefix, name));
   for (const [name, child] of own.children)
     if (child !== null) collectStateEntries(child, registriesOf, dottedName(prefix, name), out, visiting, legacy);
@@ -150,7 +160,8 @@ export function loadStateDictInto(
   const sourceKeys = new Map<string, string>();
   for (const key of given) {
     const current = expected.has(key) ? key : legacy.get(key);
-    if (current !== undefined && (current === key || !Object.hasOwn(stateDict, current))) sourceKeys.set(current, key);
+    if (current !== undefined && expected.has(current) && (current === key || !Object.hasOwn(stateDict, current)))
+      sourceKeys.set(current, key);
   }
   const missingKeys = [...expected.keys()].filter((k) => !sourceKeys.has(k));
   const used = new Set(sourceKeys.values());

@@ -32,7 +32,7 @@ import {
   type LoadStateDictOptions,
   type LoadStateDictResult,
   loadStateDictInto,
-  type RegistriesOf,
+  type ModuleRegistries,
   setLegacyNames,
 } from './module-state-dict';
 
@@ -583,16 +583,9 @@ export abstract class Module {
    * with `legacy`, also each entry's legacy dotted names (legacy -> current).
    */
   private stateEntries(legacy: Map<string, string> | null = null): Array<[string, Tensor]> {
-    const registriesOf: RegistriesOf = (m) => ({
-      parameters: m.parameterMap,
-      buffers: m.bufferMap,
-      nonPersistent: m.nonPersistent,
-      legacyNames: m.legacyNames,
-      children: m.moduleMap,
-    });
     this.namedModules(); // the check for unregistered fields
     const out: Array<[string, Tensor]> = [];
-    collectStateEntries(this, registriesOf, '', out, new Set(), legacy);
+    collectStateEntries(this, Module._registriesOf, '', out, new Set(), legacy);
     return out;
   }
 
@@ -617,7 +610,8 @@ export abstract class Module {
   /**
    * The legacy names {@link Module.loadStateDict} accepts, as `{ legacyDottedName: dottedName }` for every
    * persistent buffer registered with {@link BufferOptions.legacyNames} (BatchNorm's camelCase names from
-   * before it took PyTorch's). A checkpoint reader can rename a saved model's entries with it.
+   * before it took PyTorch's) and for weight norm's `weight_g` and `weight_v` (PyTorch's names before its
+   * parametrization). A checkpoint reader can rename a saved model's entries with it.
    *
    * @example
    * ```ts
@@ -656,6 +650,22 @@ export abstract class Module {
    */
   loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     return loadStateDictInto(this.typeName(), stateDict, options, (legacy) => this.stateEntries(legacy));
+  }
+
+  /**
+   * The module's registries, writable, for the parametrizations of this package (`parametrize.ts`), which
+   * move a tensor from a module's parameters to its `parametrizations` child and back.
+   *
+   * @internal
+   */
+  static _registriesOf(m: Module): ModuleRegistries {
+    return {
+      parameters: m.parameterMap,
+      buffers: m.bufferMap,
+      nonPersistent: m.nonPersistent,
+      legacyNames: m.legacyNames,
+      children: m.moduleMap,
+    };
   }
 
   // ---- printing --------------------------------------------------------------------------------
