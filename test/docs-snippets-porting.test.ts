@@ -946,21 +946,31 @@ describe('guide: porting-from-pytorch, recurrent and attention layers', () => {
     expect(keys).toContain('decoder.norm.weight');
   });
 
-  it("with padding, gather reads each sequence's last real step out of output", () => {
+  it('packed sequences: each sequence runs for its own length, h in the batch order, zeros after each end', () => {
     const gen = new Generator(0);
-    const lstm = new LSTM(2, 3, { batchFirst: true, generator: gen });
-    const a = randn([1, 2, 2], { generator: gen }); // length 2
-    const b = randn([1, 4, 2], { generator: gen }); // length 4
-    const padded = cat([cat([a, zeros([1, 2, 2])], 1), b], 0);
-    const { output } = lstm.forward(padded);
-    const lengths = tensor([2, 4], { dtype: 'int32' });
-    const index = lengths.sub(1).reshape([2, 1, 1]).expand([2, 1, 3]).int();
-    const last = output.gather(1, index).reshape([2, 3]);
-    expect(Array.from(last.slice([[0, 1]]).data)).toEqual(Array.from(lstm.forward(a).h.data));
-    expect(Array.from(last.slice([[1, 2]]).data)).toEqual(Array.from(lstm.forward(b).h.data));
-    expect(Array.from(lstm.forward(padded).h.slice([null, [0, 1]]).data)).not.toEqual(
-      Array.from(lstm.forward(a).h.data),
-    ); // its h has read the padding
+    const lstm = new LSTM(2, 3, { generator: gen });
+    const a = randn([2, 1, 2], { generator: gen }); // length 2
+    const b = randn([4, 1, 2], { generator: gen }); // length 4
+    const x = cat([cat([a, zeros([2, 1, 2])], 0), b], 1); // [4, 2, 2], padded
+    const lengths = [2, 4];
+    const packed = nn.packPaddedSequence(x, lengths, { enforceSorted: false });
+    const { output, h, c } = lstm.forward(packed);
+    expect(output).toBeInstanceOf(nn.PackedSequence);
+    expect(Array.from(h.slice([null, [0, 1]]).data)).toEqual(Array.from(lstm.forward(a).h.data));
+    expect(Array.from(h.slice([null, [1, 2]]).data)).toEqual(Array.from(lstm.forward(b).h.data));
+    expect(c.shape).toEqual([1, 2, 3]);
+    const { output: padded, lengths: lens } = nn.padPackedSequence(output);
+    expect(lens.dtype).toBe('int32');
+    expect(lens.toArray()).toEqual([2, 4]);
+    expect(
+      Array.from(
+        padded.slice([
+          [2, 4],
+          [0, 1],
+        ]).data,
+      ),
+    ).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(nn.packSequence([randn([3, 2]), randn([1, 2])]).batchSizes.toArray()).toEqual([2, 1, 1]);
   });
 });
 

@@ -1,6 +1,16 @@
 export type { LSTMState } from './cell-functions';
 export { GRUCell, LSTMCell, RNNCell, RNNCellBase, type RNNCellBaseOptions, type RNNCellOptions } from './cells';
 export {
+  PackedSequence,
+  type PackPaddedSequenceOptions,
+  type PadPackedSequenceOptions,
+  type PadSequenceOptions,
+  packPaddedSequence,
+  packSequence,
+  padPackedSequence,
+  padSequence,
+} from './packed-sequence';
+export {
   GRU,
   type GRUOptions,
   LSTM,

@@ -1,9 +1,9 @@
 import {
-  add,
   cat,
   checkOptions,
   DTypeError,
   type Generator,
+  indexSelect,
   optionNames,
   reshape,
   ShapeError,
@@ -15,12 +15,13 @@ import {
   zeros,
 } from '@nablajs/core';
 import { dropout as dropoutFn } from '../functional/dropout';
-import { linear } from '../functional/linear';
 import { uniform } from '../init';
 import { checkFloatDType, checkInt, type FloatDType, formatShape, generatorOf } from '../layers/util';
 import { Module } from '../module';
-import { checkRecurrentInput, gruStep, lstmStep, rnnStep } from './cell-functions';
+import { checkRecurrentInput } from './cell-functions';
+import { PackedSequence } from './packed-sequence';
 import type { LSTMOptions, RNNOptions } from './rnn';
+import { type DirectionWeights, runDirection } from './rnn-direction';
 
 /** The recurrence a {@link RNNBase} runs (PyTorch's `mode`). */
 export type RNNMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -67,39 +68,17 @@ function optionNamesOf(mode: RNNMode): readonly string[] {
   ];
 }
 
-/** The parameters of one layer and direction (null where absent). */
-interface Weights {
-  weightIh: Tensor;
-  weightHh: Tensor;
-  biasIh: Tensor | null;
-  biasHh: Tensor | null;
-  weightHr: Tensor | null;
-}
-
 /** The result of {@link RNNBase.run}: the output sequence and the final states. */
 export interface RNNRunResult {
-  /** The outputs of the last layer at every step, `[seq, batch, numDirections * outSize]` (or batch first / unbatched as the input). */
-  output: Tensor;
+  /**
+   * The outputs of the last layer at every step, `[seq, batch, numDirections * outSize]` (or batch first /
+   * unbatched as the input), or a {@link PackedSequence} of `[sum of lengths, numDirections * outSize]` for a packed input.
+   */
+  output: Tensor | PackedSequence;
   /** The final hidden state of every layer and direction, `[numLayers * numDirections, batch, outSize]` (no batch dimension for unbatched input). */
   h: Tensor;
   /** The final cell state (LSTM only), `[numLayers * numDirections, batch, hiddenSize]`, else null. */
   c: Tensor | null;
-}
-
-/**
- * Split `x`, `[count * batch, features]`, into its `count` time steps of `[batch, features]` by halving
- * recursively. NOTE: splitting into all steps at once makes the backward pass scatter every step's
- * gradient into a zero tensor of the whole sequence (O(seq²) work); halving costs O(seq log seq).
- */
-function splitSteps(x: Tensor, batch: number, count: number, out: Tensor[]): void {
-  if (count === 1) {
-    out.push(x);
-    return;
-  }
-  const left = Math.ceil(count / 2);
-  const [first, second] = split(x, [left * batch, (count - left) * batch], 0);
-  splitSteps(first, batch, left, out);
-  splitSteps(second, batch, count - left, out);
 }
 
 function gatesOf(mode: RNNMode): number {
@@ -159,7 +138,7 @@ export abstract class RNNBase extends Module {
   readonly dtype: FloatDType;
   /** The generator of the dropout masks, or undefined for the global one. */
   readonly generator: Generator | undefined;
-  private readonly weights: Weights[] = [];
+  private readonly weights: DirectionWeights[] = [];
 
   /**
    * Check the options and create the parameters of a `mode` network.
@@ -255,19 +234,29 @@ export abstract class RNNBase extends Module {
    * Run the network on `input` from the initial states `h0` (and `c0` for an LSTM; zeros when absent).
    * Every argument is checked before anything is computed.
    *
-   * @param input - `[seq, batch, inputSize]`, `[batch, seq, inputSize]` with `batchFirst`, or `[seq, inputSize]` unbatched
+   * @param input - `[seq, batch, inputSize]`, `[batch, seq, inputSize]` with `batchFirst`, `[seq, inputSize]`
+   *   unbatched, or a {@link PackedSequence} (then the output is one too, with the same batch sizes and order)
    * @param h0 - `[numLayers * numDirections, batch, outSize]` (`[numLayers * numDirections, outSize]` unbatched)
    * @param c0 - LSTM only: `[numLayers * numDirections, batch, hiddenSize]` (no batch dimension unbatched)
    */
   protected run(input: unknown, h0?: unknown, c0?: unknown): RNNRunResult {
     const label = this.label;
-    checkRecurrentInput(label, input, this.dtype, this.inputSize, 2);
-    const unbatched = input.ndim === 2;
-    const seqLen = unbatched ? input.shape[0] : input.shape[this.batchFirst ? 1 : 0];
-    const batch = unbatched ? 1 : input.shape[this.batchFirst ? 0 : 1];
+    const packed = input instanceof PackedSequence ? input : null;
+    if (packed !== null) {
+      if (packed.data.ndim !== 2)
+        throw new ShapeError(
+          `${label}: a packed input's data must be [sum of lengths, inputSize], got shape ${formatShape(packed.data.shape)}`,
+        );
+      checkRecurrentInput(label, packed.data, this.dtype, this.inputSize, 1);
+    } else checkRecurrentInput(label, input, this.dtype, this.inputSize, 2);
+    const padded = input as Tensor;
+    const unbatched = packed === null && padded.ndim === 2;
+    const seqLen =
+      packed !== null ? packed.batchSizes.size : unbatched ? padded.shape[0] : padded.shape[this.batchFirst ? 1 : 0];
+    const batch = packed !== null ? packed.batch : unbatched ? 1 : padded.shape[this.batchFirst ? 0 : 1];
     if (seqLen === 0 || batch === 0)
       throw new ShapeError(
-        `${label}: input must have a non-empty sequence and batch, got shape ${formatShape(input.shape)}`,
+        `${label}: input must have a non-empty sequence and batch, got shape ${formatShape(padded.shape)}`,
       );
     const states = this.numLayers * this.numDirections;
     const h =
@@ -277,84 +266,85 @@ export abstract class RNNBase extends Module {
         ? null
         : this.checkState('c0', c0, [states, batch, this.hiddenSize], unbatched);
 
-    // Time-major [seq, batch, features] inside.
-    let x = unbatched ? reshape(input, [seqLen, 1, this.inputSize]) : this.batchFirst ? transpose(input, 0, 1) : input;
-    const hInit = this.initialStates(h, states, batch, this.outSize);
-    const cInit = this.mode === 'LSTM' ? this.initialStates(c, states, batch, this.hiddenSize) : null;
+    // Inside, the layer input is flat, [rows, features], time step after time step: `sizes[t]` rows at step t
+    // (the batch when padded; the sequences still running, longest first, when packed).
+    const sizes = packed !== null ? Array.from(packed.batchSizes.data) : new Array<number>(seqLen).fill(batch);
+    let x: Tensor;
+    if (packed !== null) x = packed.data;
+    else {
+      const timeMajor = unbatched
+        ? reshape(padded, [seqLen, 1, this.inputSize])
+        : this.batchFirst
+          ? transpose(padded, 0, 1)
+          : padded;
+      x = reshape(timeMajor, [seqLen * batch, this.inputSize]);
+    }
+    // A packed batch runs in its sorted order: its initial states are taken in that order, its final ones put back.
+    const order = packed?.sortedIndices ?? null;
+    const hInit = this.initialStates(h, states, batch, this.outSize, order);
+    const cInit = this.mode === 'LSTM' ? this.initialStates(c, states, batch, this.hiddenSize, order) : null;
     const hLast: Tensor[] = [];
     const cLast: Tensor[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
       if (layer > 0 && this.dropout > 0 && this.training) x = dropoutFn(x, this.dropout, true, this.generator);
-      const flat = reshape(x, [seqLen * batch, x.shape[2]]);
       const outputs: Tensor[] = [];
       for (let dir = 0; dir < this.numDirections; dir++) {
         const index = layer * this.numDirections + dir;
-        const result = this.runDirection(
-          flat,
+        const result = runDirection(
+          this.mode,
+          this.hiddenSize,
+          x,
           this.weights[index],
           hInit[index],
           cInit === null ? null : cInit[index],
-          seqLen,
-          batch,
+          sizes,
           dir === 1,
         );
         outputs.push(result.output);
         hLast.push(result.h);
         if (result.c !== null) cLast.push(result.c);
       }
-      x = outputs.length === 1 ? outputs[0] : cat(outputs, 2);
+      x = outputs.length === 1 ? outputs[0] : cat(outputs, 1);
     }
-    let output = x;
-    if (unbatched) output = reshape(output, [seqLen, output.shape[2]]);
-    else if (this.batchFirst) output = transpose(output, 0, 1);
+    const unsort = packed?.unsortedIndices ?? null;
     const finalState = (list: Tensor[]): Tensor => {
       const s = stack(list, 0);
+      if (unsort !== null) return indexSelect(s, 1, unsort);
       return unbatched ? reshape(s, [s.shape[0], s.shape[2]]) : s;
     };
-    return { output, h: finalState(hLast), c: this.mode === 'LSTM' ? finalState(cLast) : null };
+    const h1 = finalState(hLast);
+    const c1 = this.mode === 'LSTM' ? finalState(cLast) : null;
+    if (packed !== null)
+      return {
+        output: new PackedSequence(x, packed.batchSizes, packed.sortedIndices, packed.unsortedIndices),
+        h: h1,
+        c: c1,
+      };
+    let output = reshape(x, [seqLen, batch, x.shape[1]]);
+    if (unbatched) output = reshape(output, [seqLen, output.shape[2]]);
+    else if (this.batchFirst) output = transpose(output, 0, 1);
+    return { output, h: h1, c: c1 };
   }
 
-  /** The initial state of every layer and direction as `[batch, size]` tensors (zeros when absent). */
-  private initialStates(state: Tensor | null, count: number, batch: number, size: number): Tensor[] {
+  /**
+   * The initial state of every layer and direction as `[batch, size]` tensors (zeros when absent), with the batch
+   * taken in `order` when given.
+   */
+  private initialStates(
+    state: Tensor | null,
+    count: number,
+    batch: number,
+    size: number,
+    order: Tensor | null,
+  ): Tensor[] {
     if (state === null) {
       const zero = zeros([batch, size], { dtype: this.dtype });
       return new Array<Tensor>(count).fill(zero);
     }
-    return split(state, 1, 0).map((s) => reshape(s, [batch, size]));
-  }
-
-  /** One layer in one direction over the whole sequence; `flat` is the layer input as `[seq * batch, features]`. */
-  private runDirection(
-    flat: Tensor,
-    w: Weights,
-    h0: Tensor,
-    c0: Tensor | null,
-    seqLen: number,
-    batch: number,
-    reverse: boolean,
-  ): { output: Tensor; h: Tensor; c: Tensor | null } {
-    // NOTE: RNN and LSTM add b_hh outside the recurrence (summed once with b_ih); GRU cannot, because
-    // r multiplies (h W_hnᵀ + b_hn).
-    const inputBias =
-      this.mode === 'GRU' || w.biasIh === null || w.biasHh === null ? w.biasIh : add(w.biasIh, w.biasHh);
-    const projected = linear(flat, w.weightIh, inputBias);
-    const steps: Tensor[] = [];
-    splitSteps(projected, batch, seqLen, steps);
-    const outputs = new Array<Tensor>(seqLen);
-    let h = h0;
-    let c = c0;
-    for (let i = 0; i < seqLen; i++) {
-      const t = reverse ? seqLen - 1 - i : i;
-      const xg = steps[t];
-      if (this.mode === 'LSTM') {
-        const next = lstmStep(xg, h, c as Tensor, w.weightHh, w.weightHr, this.hiddenSize);
-        h = next.h;
-        c = next.c;
-      } else if (this.mode === 'GRU') h = gruStep(xg, h, w.weightHh, w.biasHh, this.hiddenSize);
-      else h = rnnStep(xg, h, w.weightHh, this.mode === 'RNN_TANH' ? 'tanh' : 'relu');
-      outputs[t] = h;
-    }
-    return { output: stack(outputs, 0), h, c };
+    return split(state, 1, 0).map((s) => {
+      const rows = reshape(s, [batch, size]);
+      return order === null ? rows : indexSelect(rows, 0, order);
+    });
   }
 
   override extraRepr(): string {

@@ -1,5 +1,6 @@
 import { type Tensor, ValueError } from '@nablajs/core';
 import { type LSTMState, lstmStateParts } from './cell-functions';
+import type { PackedSequence } from './packed-sequence';
 import { RNNBase, type RNNBaseOptions } from './rnn-base';
 
 // A caller without types may still pass projSize to RNN or GRU; RNNBase rejects it as PyTorch does.
@@ -25,9 +26,9 @@ export interface GRUOptions extends RNNBaseOptions {}
 /**
  * What {@link RNN} and {@link GRU} return: PyTorch's tuple `(output, h_n)` as `{ output, h }`.
  */
-export interface RNNOutput {
-  /** The last layer's hidden state at every step (both directions concatenated): `[seq, batch, numDirections * hiddenSize]`, `[batch, seq, ·]` with batchFirst, `[seq, ·]` unbatched. */
-  output: Tensor;
+export interface RNNOutput<O extends Tensor | PackedSequence = Tensor> {
+  /** The last layer's hidden state at every step (both directions concatenated): `[seq, batch, numDirections * hiddenSize]`, `[batch, seq, ·]` with batchFirst, `[seq, ·]` unbatched; a {@link PackedSequence} for a packed input. */
+  output: O;
   /** PyTorch's `h_n`: the final hidden state of each layer and direction (index `layer * numDirections + direction`), `[numLayers * numDirections, batch, hiddenSize]` (no batch dimension unbatched). */
   h: Tensor;
 }
@@ -35,7 +36,7 @@ export interface RNNOutput {
 /**
  * What {@link LSTM} returns: PyTorch's `(output, (h_n, c_n))` as `{ output, h, c }`.
  */
-export interface LSTMOutput extends RNNOutput {
+export interface LSTMOutput<O extends Tensor | PackedSequence = Tensor> extends RNNOutput<O> {
   /** PyTorch's `c_n`: the final cell state of each layer and direction, `[numLayers * numDirections, batch, hiddenSize]` (no batch dimension unbatched). */
   c: Tensor;
 }
@@ -71,10 +72,13 @@ export class RNN extends RNNBase {
   }
 
   /**
-   * Run the RNN over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, or `[seq, inputSize]`)
-   * from `h0` (`[numLayers * numDirections, batch, hiddenSize]`, zeros by default).
+   * Run the RNN over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, `[seq, inputSize]`, or a
+   * {@link PackedSequence}, whose output is packed too) from `h0` (`[numLayers * numDirections, batch,
+   * hiddenSize]`, zeros by default).
    */
-  forward(input: Tensor, h0?: Tensor | null): RNNOutput {
+  forward(input: Tensor, h0?: Tensor | null): RNNOutput;
+  forward(input: PackedSequence, h0?: Tensor | null): RNNOutput<PackedSequence>;
+  forward(input: Tensor | PackedSequence, h0?: Tensor | null): RNNOutput<Tensor | PackedSequence> {
     const { output, h } = this.run(input, h0);
     return { output, h };
   }
@@ -106,11 +110,16 @@ export class LSTM extends RNNBase {
   }
 
   /**
-   * Run the LSTM over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, or `[seq, inputSize]`)
-   * from `hx = { h, c }` (or PyTorch's pair `[h, c]`): `h` is `[numLayers * numDirections, batch, outSize]`,
+   * Run the LSTM over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, `[seq, inputSize]`, or a
+   * {@link PackedSequence}, whose output is packed too) from `hx = { h, c }` (or PyTorch's pair `[h, c]`): `h` is `[numLayers * numDirections, batch, outSize]`,
    * `c` is `[numLayers * numDirections, batch, hiddenSize]`; both zeros by default.
    */
-  forward(input: Tensor, hx?: LSTMState | readonly [Tensor, Tensor] | null): LSTMOutput {
+  forward(input: Tensor, hx?: LSTMState | readonly [Tensor, Tensor] | null): LSTMOutput;
+  forward(input: PackedSequence, hx?: LSTMState | readonly [Tensor, Tensor] | null): LSTMOutput<PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    hx?: LSTMState | readonly [Tensor, Tensor] | null,
+  ): LSTMOutput<Tensor | PackedSequence> {
     const [h0, c0] = lstmStateParts(this.label, hx);
     const { output, h, c } = this.run(input, h0, c0);
     return { output, h, c: c as Tensor };
@@ -142,10 +151,13 @@ export class GRU extends RNNBase {
   }
 
   /**
-   * Run the GRU over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, or `[seq, inputSize]`)
-   * from `h0` (`[numLayers * numDirections, batch, hiddenSize]`, zeros by default).
+   * Run the GRU over `input` (`[seq, batch, inputSize]`, batch first with `batchFirst`, `[seq, inputSize]`, or a
+   * {@link PackedSequence}, whose output is packed too) from `h0` (`[numLayers * numDirections, batch,
+   * hiddenSize]`, zeros by default).
    */
-  forward(input: Tensor, h0?: Tensor | null): RNNOutput {
+  forward(input: Tensor, h0?: Tensor | null): RNNOutput;
+  forward(input: PackedSequence, h0?: Tensor | null): RNNOutput<PackedSequence>;
+  forward(input: Tensor | PackedSequence, h0?: Tensor | null): RNNOutput<Tensor | PackedSequence> {
     const { output, h } = this.run(input, h0);
     return { output, h };
   }
