@@ -13,7 +13,7 @@ import {
   zeros,
 } from '@nablajs/core';
 import { checkFloating, describeShape } from './check';
-import { checkMaxNorm, checkNormType, lookupRows, resolvePaddingIdx } from './embedding';
+import { checkMaxNorm, checkNormType, checkScaleGradByFreq, lookupRows, resolvePaddingIdx } from './embedding';
 
 /** How {@link embeddingBag} reduces each bag: PyTorch's `mode`. */
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
@@ -32,6 +32,11 @@ export interface EmbeddingBagOptions {
   normType?: number;
   /** `offsets` has one more entry than there are bags: the end of the last bag (default false). */
   includeLastOffset?: boolean;
+  /**
+   * Divide the gradient of each looked-up row by how often its index occurs in `input` (default false; modes
+   * `'sum'` and `'mean'`), like PyTorch's `scale_grad_by_freq`.
+   */
+  scaleGradByFreq?: boolean;
 }
 
 const EMBEDDING_BAG_OPTIONS = optionNames<EmbeddingBagOptions>({
@@ -41,6 +46,7 @@ const EMBEDDING_BAG_OPTIONS = optionNames<EmbeddingBagOptions>({
   maxNorm: true,
   normType: true,
   includeLastOffset: true,
+  scaleGradByFreq: true,
 });
 
 /** The bags of `input`: for each kept position, its index, its bag and its position in `input`. */
@@ -114,7 +120,9 @@ function bagsOf(
  *
  * Gradients flow to `weight` (each looked-up row, `paddingIdx`'s excluded) and to `perSampleWeights`; the
  * maximum's is shared between rows of equal value (PyTorch gives it to one of them: the same when, as usual,
- * they are copies of one row).
+ * they are copies of one row). With `scaleGradByFreq` each row's gradient is divided by its index's count in
+ * `input`, as documented (PyTorch 1.13's CPU kernel divides some rows by another index's count when the counts
+ * differ: PyTorch issue 190063); it is refused with mode `'max'`, which PyTorch refuses at the backward.
  *
  * See https://pytorch.org/docs/stable/generated/torch.nn.functional.embedding_bag.html
  *
@@ -169,6 +177,9 @@ export function embeddingBag(
     throw new ValueError(`${fn}: includeLastOffset must be a boolean, got ${JSON.stringify(includeLastOffset)}`);
   const maxNorm = checkMaxNorm(fn, options.maxNorm);
   const normType = checkNormType(fn, options.normType);
+  const scaleGradByFreq = checkScaleGradByFreq(fn, options.scaleGradByFreq);
+  if (scaleGradByFreq && mode === 'max')
+    throw new ValueError(`${fn}: scaleGradByFreq is not supported with mode 'max' (PyTorch refuses it too)`);
   const b = bagsOf(fn, input, offsets ?? null, numEmbeddings, paddingIdx, includeLastOffset);
   const kept = b.index.length;
   const out = zeros([b.bags, dim], { dtype: weight.dtype });
@@ -176,7 +187,7 @@ export function embeddingBag(
   let rows = lookupRows(
     tensor(b.index, { dtype: 'int32' }),
     weight,
-    { maxNorm, normType },
+    { maxNorm, normType, scaleGradByFreq },
     (v, n) => `${fn}: index ${v} is out of range for ${n} embeddings`,
   );
   if (psw !== null) {

@@ -3,11 +3,14 @@ import {
   cast,
   checkOptions,
   DTypeError,
+  div,
   expand,
   IndexError,
+  indexSelect,
   indexSelectKernel,
   mul,
   ne,
+  ones,
   optionNames,
   registerOp,
   reshape,
@@ -24,6 +27,8 @@ import { checkFloating, checkTensor, describeShape } from './check';
 interface EmbeddingAttrs {
   /** The row whose gradient is zero (already made non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** Whether each looked-up row's gradient is divided by the number of times its index occurs. */
+  readonly scaleGradByFreq: boolean;
 }
 
 // Inputs [weight, indices]. The forward copies rows; the VJP scatter-adds the upstream rows back into
@@ -41,7 +46,7 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     resolveKernel('indexSelect', indexSelectKernel)(weight._array, 1, num, dim, indices._array as Int32Array, out);
     return new Tensor(out, [...indices.shape, dim], weight.dtype);
   },
-  backward: (g, { inputs: [weight, indices], attrs: { paddingIdx } }) => {
+  backward: (g, { inputs: [weight, indices], attrs: { paddingIdx, scaleGradByFreq } }) => {
     if (!weight.requiresGrad) return [null, null];
     const [num, dim] = weight.shape;
     const m = indices.size;
@@ -49,6 +54,12 @@ const embeddingOp = registerOp<EmbeddingAttrs>({
     // The row mask and the scatter index are made with ops, so indices on the GPU stay there.
     const column = reshape(indices, [m, 1]);
     if (paddingIdx !== null) rows = mul(rows, cast(ne(column, paddingIdx), g.dtype));
+    if (scaleGradByFreq) {
+      // PyTorch's scale_grad_by_freq: each row times 1 / (how often its index occurs among all the indices).
+      const flat = reshape(indices, [m]);
+      const counts = scatterAdd(zeros([num], { dtype: g.dtype }), 0, flat, ones([m], { dtype: g.dtype }));
+      rows = mul(rows, reshape(div(1, indexSelect(counts, 0, flat)), [m, 1]));
+    }
     const grad = scatterAdd(zeros([num, dim], { dtype: g.dtype }), 0, expand(column, [m, dim]), rows);
     return [grad, null];
   },
@@ -72,12 +83,18 @@ export interface EmbeddingFunctionOptions {
   maxNorm?: number | null;
   /** The order of the norm compared with `maxNorm` (default 2); a positive number or Infinity. */
   normType?: number;
+  /**
+   * Divide the gradient of each looked-up row by how often its index occurs in `indices` (default false),
+   * like PyTorch's `scale_grad_by_freq`.
+   */
+  scaleGradByFreq?: boolean;
 }
 
 const EMBEDDING_FUNCTION_OPTIONS = optionNames<EmbeddingFunctionOptions>({
   paddingIdx: true,
   maxNorm: true,
   normType: true,
+  scaleGradByFreq: true,
 });
 
 /** The `p`-norm of `w[start, start + n)`, computed in double precision. */
@@ -206,8 +223,9 @@ export function lookupRows(
       if (v < 0 || v >= num) throw new IndexError(outOfRange(v, num));
     }
   });
+  const scaleGradByFreq = checkScaleGradByFreq(fn, options.scaleGradByFreq);
   if (maxNorm !== null) renormRows(weight, indices, maxNorm, normType);
-  return embeddingOp([weight, indices], { paddingIdx: padding });
+  return embeddingOp([weight, indices], { paddingIdx: padding, scaleGradByFreq });
 }
 
 /**
@@ -250,4 +268,21 @@ export function resolvePaddingIdx(label: string, paddingIdx: number | null | und
   if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num)
     throw new ValueError(`${label}: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}
+
+/**
+ * Check a `scaleGradByFreq` option (default false).
+ *
+ * @internal shared with the Embedding and EmbeddingBag layers
+ *
+ * @example
+ * ```ts
+ * checkScaleGradByFreq('embedding', undefined); // false
+ * ```
+ */
+export function checkScaleGradByFreq(fn: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean')
+    throw new ValueError(`${fn}: scaleGradByFreq must be a boolean, got ${describeValue(value)}`);
+  return value;
 }

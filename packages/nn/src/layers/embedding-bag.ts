@@ -1,5 +1,5 @@
 import { checkOptions, DTypeError, type Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
-import { checkMaxNorm, checkNormType, resolvePaddingIdx } from '../functional/embedding';
+import { checkMaxNorm, checkNormType, checkScaleGradByFreq, resolvePaddingIdx } from '../functional/embedding';
 import { type EmbeddingBagMode, embeddingBag } from '../functional/embedding-bag';
 import { Module } from '../module';
 import { registerTable } from './embedding';
@@ -17,6 +17,8 @@ export interface EmbeddingBagLayerOptions {
   normType?: number;
   /** `offsets` has one more entry than there are bags: the end of the last bag (default false). */
   includeLastOffset?: boolean;
+  /** Divide each looked-up row's gradient by how often its index occurs in the input (default false; not with `'max'`). */
+  scaleGradByFreq?: boolean;
   /** The weight's dtype (default float32). */
   dtype?: FloatDType;
   /** The generator of the initial weights (default: core's global generator). */
@@ -29,6 +31,7 @@ const EMBEDDING_BAG_LAYER_OPTIONS = optionNames<EmbeddingBagLayerOptions>({
   maxNorm: true,
   normType: true,
   includeLastOffset: true,
+  scaleGradByFreq: true,
   dtype: true,
   generator: true,
 });
@@ -63,6 +66,8 @@ export class EmbeddingBag extends Module {
   readonly normType: number;
   /** Whether `offsets` ends with the end of the last bag. */
   readonly includeLastOffset: boolean;
+  /** Whether each looked-up row's gradient is divided by its index's count in the input. */
+  readonly scaleGradByFreq: boolean;
   /** The table, `[numEmbeddings, embeddingDim]`. */
   readonly weight: Tensor;
 
@@ -84,6 +89,9 @@ export class EmbeddingBag extends Module {
       throw new ValueError(
         `${label}: includeLastOffset must be a boolean, got ${JSON.stringify(this.includeLastOffset)}`,
       );
+    this.scaleGradByFreq = checkScaleGradByFreq(label, options.scaleGradByFreq);
+    if (this.scaleGradByFreq && mode === 'max')
+      throw new ValueError(`${label}: scaleGradByFreq is not supported with mode 'max' (PyTorch refuses it too)`);
     this.weight = registerTable(this, label, numEmbeddings, embeddingDim, this.paddingIdx, options);
   }
 
@@ -102,6 +110,7 @@ export class EmbeddingBag extends Module {
       maxNorm: this.maxNorm,
       normType: this.normType,
       includeLastOffset: this.includeLastOffset,
+      scaleGradByFreq: this.scaleGradByFreq,
     });
   }
 

@@ -10,7 +10,13 @@ import {
   ValueError,
   zeros,
 } from '@nablajs/core';
-import { checkMaxNorm, checkNormType, lookupRows, resolvePaddingIdx } from '../functional/embedding';
+import {
+  checkMaxNorm,
+  checkNormType,
+  checkScaleGradByFreq,
+  lookupRows,
+  resolvePaddingIdx,
+} from '../functional/embedding';
 import { normal } from '../init';
 import { Module } from '../module';
 import { checkFloatDType, checkInput, checkInt, type FloatDType, formatShape, generatorOf } from './util';
@@ -26,6 +32,8 @@ export interface EmbeddingOptions {
   maxNorm?: number | null;
   /** The order of the norm compared with `maxNorm` (default 2); a positive number or Infinity. */
   normType?: number;
+  /** Divide each looked-up row's gradient by how often its index occurs in the input (default false). */
+  scaleGradByFreq?: boolean;
   /** The weight's dtype (default float32). */
   dtype?: FloatDType;
   /** The generator of the initial weights (default: core's global generator). */
@@ -36,6 +44,7 @@ const EMBEDDING_OPTIONS = optionNames<EmbeddingOptions>({
   paddingIdx: true,
   maxNorm: true,
   normType: true,
+  scaleGradByFreq: true,
   dtype: true,
   generator: true,
 });
@@ -44,6 +53,7 @@ const FROM_PRETRAINED_OPTIONS = optionNames<NonNullable<Parameters<typeof Embedd
   paddingIdx: true,
   maxNorm: true,
   normType: true,
+  scaleGradByFreq: true,
 });
 
 /**
@@ -74,6 +84,8 @@ export class Embedding extends Module {
   readonly maxNorm: number | null;
   /** The order of the norm compared with `maxNorm`. */
   readonly normType: number;
+  /** Whether each looked-up row's gradient is divided by its index's count in the input. */
+  readonly scaleGradByFreq: boolean;
   /** The table, `[numEmbeddings, embeddingDim]`. */
   readonly weight: Tensor;
 
@@ -86,6 +98,7 @@ export class Embedding extends Module {
     this.paddingIdx = resolvePaddingIdx(label, options.paddingIdx, numEmbeddings);
     this.maxNorm = checkMaxNorm(label, options.maxNorm);
     this.normType = checkNormType(label, options.normType);
+    this.scaleGradByFreq = checkScaleGradByFreq(label, options.scaleGradByFreq);
     this.weight = registerTable(this, label, numEmbeddings, embeddingDim, this.paddingIdx, options);
   }
 
@@ -101,7 +114,13 @@ export class Embedding extends Module {
    */
   static fromPretrained(
     embeddings: Tensor,
-    options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {},
+    options: {
+      freeze?: boolean;
+      paddingIdx?: number | null;
+      maxNorm?: number | null;
+      normType?: number;
+      scaleGradByFreq?: boolean;
+    } = {},
   ): Embedding {
     checkOptions('Embedding.fromPretrained', options, FROM_PRETRAINED_OPTIONS);
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2)
@@ -113,6 +132,7 @@ export class Embedding extends Module {
       paddingIdx: options.paddingIdx,
       maxNorm: options.maxNorm,
       normType: options.normType,
+      scaleGradByFreq: options.scaleGradByFreq,
       dtype: embeddings.dtype,
     });
     resolveKernel('copy', copyKernel)(embeddings._array, emb.weight._array);
@@ -133,7 +153,12 @@ export class Embedding extends Module {
     return lookupRows(
       input,
       this.weight,
-      { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType },
+      {
+        paddingIdx: this.paddingIdx,
+        maxNorm: this.maxNorm,
+        normType: this.normType,
+        scaleGradByFreq: this.scaleGradByFreq,
+      },
       (v, num) =>
         `${label}: index ${v} is out of range for ${num} embeddings (expected [0, ${num}); input shape ${formatShape(input.shape)})`,
     );
