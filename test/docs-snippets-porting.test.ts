@@ -974,6 +974,40 @@ describe('guide: porting-from-pytorch, recurrent and attention layers', () => {
   });
 });
 
+describe('guide: porting-from-pytorch, iterable datasets', () => {
+  it('IterableDataLoader batches a stream in order, and fit trains on it', async () => {
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => [tensor([i / 10, 1 - i / 10]), tensor([i % 2], { dtype: 'int32' }).reshape([])] as const,
+    );
+    class Stream implements data.IterableDataset<readonly [Tensor, Tensor]> {
+      *[Symbol.iterator]() {
+        yield* rows;
+      }
+    }
+    const stream = new data.IterableDataLoader(new Stream(), { batchSize: 4 });
+    expect([...stream].map(([x]) => x.shape)).toEqual([
+      [4, 2],
+      [4, 2],
+      [2, 2],
+    ]);
+    expect(stream.length).toBeNull();
+    expect(() => new data.IterableDataLoader(new Stream(), { shuffle: true } as object)).toThrow(
+      /shuffle does not apply/,
+    );
+    const model = new nn.Linear(2, 2);
+    // biome-ignore lint/suspicious/noFocusedTests: fit is nabla's training loop, not a focused test
+    const { history } = await fit({
+      model,
+      data: stream,
+      loss: nn.crossEntropy,
+      optimizer: sgd(model.parameters(), { lr: 0.1 }),
+      epochs: 2,
+    });
+    expect(history.length).toBe(2);
+  });
+});
+
 describe('guide: porting-from-pytorch, Parametrizations', () => {
   it('runs the example with its state-dict names, and refuses a recurrent weight', () => {
     const { Conv2d, Linear, LSTM, parametrizations, parametrize } = nn;
@@ -1021,7 +1055,8 @@ describe('guide: porting-from-pytorch, not in nabla', () => {
     ])
       expect(typeof nnExports[name], name).toBe('function');
     const dataExports = data as Record<string, unknown>;
-    for (const name of ['IterableDataset', 'DistributedSampler']) expect(dataExports[name], name).toBeUndefined();
+    for (const name of ['DistributedSampler']) expect(dataExports[name], name).toBeUndefined();
+    expect(typeof dataExports.IterableDataLoader).toBe('function');
     expect(typeof dataExports.Subset).toBe('function');
     expect(typeof dataExports.ConcatDataset).toBe('function');
     expect(typeof dataExports.randomSplit).toBe('function');

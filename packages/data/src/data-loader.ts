@@ -105,7 +105,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     if (!dataset || typeof dataset.get !== 'function' || typeof dataset.length !== 'number')
-      throw new ValueError('DataLoader: dataset must have a length and a get(index) method');
+      throw new ValueError(
+        'DataLoader: dataset must have a length and a get(index) method' +
+          (dataset !== null && typeof (dataset as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+            ? "; for an iterable dataset (PyTorch's IterableDataset) use IterableDataLoader"
+            : ''),
+      );
     checkOptions('DataLoader', options, DATA_LOADER_OPTIONS);
     const { batchSize = 1, shuffle = false, dropLast = false, collate } = options;
     if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1)

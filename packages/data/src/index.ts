@@ -18,6 +18,7 @@ export { type Collated, defaultCollate } from './collate';
 export { ConcatDataset } from './concat-dataset';
 export { DataLoader, type DataLoaderOptions } from './data-loader';
 export { type Digits, type LoadDigitsOptions, loadDigits } from './digits/load-digits';
+export { IterableDataLoader, type IterableDataLoaderOptions, type IterableDataset } from './iterable-data-loader';
 export { type IdxArray, IdxError, parseIdx } from './mnist/idx';
 export { type Mnist, type MnistFromIdxOptions, type MnistOptions, mnistFromIdx } from './mnist/mnist-from-idx';
 export {
