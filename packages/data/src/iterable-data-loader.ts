@@ -16,7 +16,10 @@ import { type Collated, defaultCollate } from './collate';
  * }
  * ```
  */
-export type IterableDataset<T> = Iterable<T> & { readonly length?: number };
+export interface IterableDataset<T> extends Iterable<T> {
+  /** The number of items, when it is known (it gives {@link IterableDataLoader.length}). */
+  readonly length?: number;
+}
 
 /** Options of {@link IterableDataLoader}. */
 export interface IterableDataLoaderOptions<T, B = Collated<T>> {

@@ -50,7 +50,12 @@ describe('embeddingBag', () => {
       ShapeError,
     );
     expect(() => embeddingBag(int([1, 2]), weight, int([0]), { mode: 'min' as never })).toThrow(ValueError);
-    expect(() => embeddingBag(int([1, 2]), weight, int([0]), { scaleGradByFreq: true } as never)).toThrow(ValueError);
+    expect(() => embeddingBag(int([1, 2]), weight, int([0]), { mode: 'max', scaleGradByFreq: true })).toThrow(
+      /scaleGradByFreq is not supported with mode 'max'/,
+    );
+    expect(() => embeddingBag(int([1, 2]), weight, int([0]), { scaleGradByFrequency: true } as never)).toThrow(
+      ValueError,
+    );
     const bag = new EmbeddingBag(4, 2);
     expect(() => bag.forward(tensor([1, 2]), int([0]))).toThrow(/EmbeddingBag\(4, 2\): input must be an int32 tensor/);
     expect(() => new EmbeddingBag(4, 2, { paddingIdx: 4 })).toThrow(/paddingIdx must be an integer in \[-4, 4\)/);

@@ -3,6 +3,7 @@ export { GRUCell, LSTMCell, RNNCell, RNNCellBase, type RNNCellBaseOptions, type 
 export {
   PackedSequence,
   type PackPaddedSequenceOptions,
+  type PaddedSequence,
   type PadPackedSequenceOptions,
   type PadSequenceOptions,
   packPaddedSequence,

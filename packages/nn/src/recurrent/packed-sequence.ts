@@ -87,6 +87,14 @@ export interface PadPackedSequenceOptions {
   totalLength?: number | null;
 }
 
+/** What {@link padPackedSequence} returns: PyTorch's `(padded, lengths)` pair. */
+export interface PaddedSequence {
+  /** `[time, batch, *]` (`[batch, time, *]` with `batchFirst`), `paddingValue` after each sequence's end. */
+  output: Tensor;
+  /** int32 `[batch]`: each sequence's length, in the batch order the sequences were packed from. */
+  lengths: Tensor;
+}
+
 /** Options of {@link padSequence}. */
 export interface PadSequenceOptions {
   /** Return `[batch, time, *]` (default false: `[time, batch, *]`). */
@@ -236,10 +244,7 @@ export function packPaddedSequence(
  * const unpacked = padPackedSequence(output); // unpacked.output: [time, batch, hiddenSize], zeros after each end
  * ```
  */
-export function padPackedSequence(
-  sequence: PackedSequence,
-  options: PadPackedSequenceOptions = {},
-): { output: Tensor; lengths: Tensor } {
+export function padPackedSequence(sequence: PackedSequence, options: PadPackedSequenceOptions = {}): PaddedSequence {
   const fn = 'padPackedSequence';
   checkOptions(fn, options, PAD_PACKED_OPTIONS);
   if (!(sequence instanceof PackedSequence)) throw new ValueError(`${fn}: sequence must be a PackedSequence`);
