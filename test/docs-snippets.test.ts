@@ -376,6 +376,10 @@ describe('guide: building-models', () => {
     expect(wn.forward(x).shape).toEqual([2, 32]);
     parametrize.removeParametrizations(layer, 'weight');
     expect(layer.namedParameters().map(([n]) => n)).toEqual(['bias', 'weight']);
+    const rotation = parametrizations.orthogonal(new Linear(16, 16, { dtype: 'float64' }));
+    const gram = core.matmulTransposed(rotation.weight, rotation.weight, { transB: true });
+    const id = core.eye(16, 16, { dtype: 'float64' });
+    expect(Math.max(...Array.from(gram.data, (v, i) => Math.abs(v - id.data[i])))).toBeLessThan(1e-12);
   });
 
   it('a Module subclass registers parameters, buffers and submodules', () => {

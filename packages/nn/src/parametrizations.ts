@@ -28,6 +28,8 @@ import { generatorOf } from './layers/util';
 import { Module } from './module';
 import { addLegacyName, registerParametrization } from './parametrize';
 
+export { type OrthogonalMap, type OrthogonalOptions, orthogonal } from './parametrization-orthogonal';
+
 /** Options of {@link spectralNorm}. */
 export interface SpectralNormOptions {
   /** The parameter to normalise (default `'weight'`). */
