@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   add,
   eye,
-  Generator,
   gradcheck,
   gradgradcheck,
   householderProduct,
@@ -10,24 +9,13 @@ import {
   matmulTransposed,
   matrixExp,
   mul,
-  randn,
   ShapeError,
   solve,
-  type Tensor,
   tensor,
   ValueError,
   zeros,
 } from '../../index';
-
-function random(shape: number[], seed: number, requiresGrad = false): Tensor {
-  return randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad });
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
+import { maxAbsDiff, random } from './test-utils';
 
 describe('matrixExp', () => {
   it('is the identity at 0, a rotation for a skew matrix, and exp(A) exp(-A) = I at a large norm', () => {

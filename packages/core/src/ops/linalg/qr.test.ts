@@ -3,7 +3,6 @@ import {
   AutogradError,
   DTypeError,
   enableGrad,
-  Generator,
   gradcheck,
   gradgradcheck,
   gradients,
@@ -11,7 +10,6 @@ import {
   matmulTransposed,
   mul,
   qr,
-  randn,
   ShapeError,
   sum,
   type Tensor,
@@ -21,17 +19,8 @@ import {
 } from '../../index';
 import { concat } from '../concat';
 import { reshape } from '../reshape';
+import { maxAbsDiff, random } from './test-utils';
 import { triangularSolve } from './triangular-solve';
-
-function random(shape: number[], seed: number, requiresGrad = false): Tensor {
-  return randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad });
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 /** max |QᵀQ - I| over a batch of matrices with `cols` columns. */
 function orthogonalityError(q: Tensor): number {
