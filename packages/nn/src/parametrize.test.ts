@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { ReLU } from './layers/activations';
 import { Linear } from './layers/linear';
 import { Module } from './module';
+import { ParameterDict } from './parameter-dict';
 import * as parametrizations from './parametrizations';
 import * as parametrize from './parametrize-index';
 import { LSTM } from './recurrent/rnn';
@@ -180,6 +181,22 @@ describe('registerParametrization', () => {
     );
     expect(parametrize.isParametrized(lstm)).toBe(false);
     expect(values(lstm)).toEqual(before);
+  });
+
+  it('refuses a tensor kept in a Map or inside a ParameterDict, where forward would read the original', () => {
+    class Mapped extends Module {
+      readonly w = this.registerParameter('w', tensor([1, 2]));
+      readonly lookup = new Map([['w', this.w]]);
+      forward(x: Tensor): Tensor {
+        return mul(x, this.lookup.get('w') as Tensor);
+      }
+    }
+    expect(() => parametrize.registerParametrization(new Mapped(), 'w', new Scale(2))).toThrow(
+      /keeps "w" inside its field "lookup\.w"/,
+    );
+    const dict = new ParameterDict({ a: tensor([1, 2]) });
+    expect(() => parametrize.registerParametrization(dict, 'a', new Scale(2))).toThrow(/inside its field/);
+    expect(parametrize.isParametrized(dict)).toBe(false);
   });
 
   it('with unsafe, allows a change of shape', () => {

@@ -167,14 +167,19 @@ function parametrizedValue(module: Module, name: string): Tensor {
   return value;
 }
 
-/** Every place below `value` (arrays and plain objects, two levels) that holds `tensor`, as a path. */
+/** A place below `value` (arrays, plain objects, Maps and Sets, two levels) that holds `tensor`, as a path. */
 function hiddenReference(value: unknown, tensor: Tensor, depth: number): string | null {
   if (depth > 2 || value === null || typeof value !== 'object' || value instanceof Module || value instanceof Tensor)
     return null;
-  const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
-  for (const key of Object.keys(value)) {
-    const inner = (value as Record<string, unknown>)[key];
+  let entries: Iterable<[string, unknown]>;
+  if (value instanceof Map) entries = Array.from(value, ([k, v]) => [String(k), v] as [string, unknown]);
+  else if (value instanceof Set) entries = Array.from(value, (v, i) => [String(i), v] as [string, unknown]);
+  else {
+    const proto = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
+    entries = Object.entries(value);
+  }
+  for (const [key, inner] of entries) {
     if (inner === tensor) return key;
     const deeper = hiddenReference(inner, tensor, depth + 1);
     if (deeper !== null) return `${key}.${deeper}`;
@@ -185,9 +190,11 @@ function hiddenReference(value: unknown, tensor: Tensor, depth: number): string 
 /** The own data fields of `module` holding `tensor` (throws when the tensor also sits inside a field's value). */
 function fieldsHolding(fn: string, module: Module, name: string, tensor: Tensor): string[] {
   const fields: string[] = [];
+  // The module's own registries hold every tensor it registered: they are what the parametrization rewrites.
+  const registries = new Set<unknown>(Object.values(Module._registriesOf(module)));
   for (const key of Object.keys(module)) {
     const desc = Object.getOwnPropertyDescriptor(module, key);
-    if (desc === undefined || !('value' in desc)) continue;
+    if (desc === undefined || !('value' in desc) || registries.has(desc.value)) continue;
     if (desc.value === tensor) {
       fields.push(key);
       continue;
