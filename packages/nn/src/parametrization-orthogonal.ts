@@ -66,6 +66,12 @@ function lastTwo(t: Tensor): [number, number] {
   return [t.shape[t.ndim - 2], t.shape[t.ndim - 1]];
 }
 
+/** Each matrix of `t` as a tall one (`n >= k` rows and columns), transposed when it was wide. */
+function asTall(t: Tensor): { x: Tensor; n: number; k: number; transposed: boolean } {
+  const [rows, cols] = lastTwo(t);
+  return rows < cols ? { x: mT(t), n: cols, k: rows, transposed: true } : { x: t, n: rows, k: cols, transposed: false };
+}
+
 /** Swap the last two axes. */
 function mT(t: Tensor): Tensor {
   return transpose(t, -2, -1);
@@ -118,13 +124,7 @@ class Orthogonal extends Module {
   }
 
   forward(weight: Tensor): Tensor {
-    let x = weight;
-    let [n, k] = lastTwo(x);
-    const transposed = n < k;
-    if (transposed) {
-      x = mT(x);
-      [n, k] = [k, n];
-    }
+    const { x, n, k, transposed } = asTall(weight);
     const batch = x.shape.slice(0, -2);
     let q: Tensor;
     if (this.orthogonalMap === 'householder') {
@@ -155,20 +155,13 @@ class Orthogonal extends Module {
         );
       const first = !this.registered;
       this.registered = true;
-      let q = value;
-      let [n, k] = lastTwo(q);
-      const transpose = n < k;
-      if (transpose) {
-        q = mT(q);
-        [n, k] = [k, n];
-      }
+      const { x: q, n, k } = asTall(value);
       if (!this.useTrivialization) {
-        // As PyTorch: these maps have no inverse; at registration the weight itself becomes the original.
-        if (this.orthogonalMap !== 'householder' && first) return value;
+        // As PyTorch: these maps have no inverse; at registration the weight itself becomes the original. (The
+        // Householder map without the trivialization is refused by orthogonal() before it gets here.)
+        if (first) return value;
         throw new ValueError(
-          this.orthogonalMap === 'householder'
-            ? 'orthogonal: the Householder map without useTrivialization needs a QR factorisation in LAPACK form, which nabla does not have; keep useTrivialization: true'
-            : 'orthogonal: it is not possible to assign to the matrix exponential or the Cayley parametrizations when useTrivialization is false',
+          'orthogonal: it is not possible to assign to the matrix exponential or the Cayley parametrizations when useTrivialization is false',
         );
       }
       let base: Tensor;
