@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inDependencyOrder } from './build-order.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const requireHere = createRequire(import.meta.url);
@@ -84,17 +85,19 @@ function entryFiles(pkg) {
  */
 export async function buildMissing(root = REPO) {
   const missing = listPackages(root).filter((p) => entryFiles(p.pkg).some((f) => !existsSync(join(p.dir, f))));
-  const queue = [...missing];
   const failed = [];
-  const next = async () => {
-    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-      const pkg = p;
-      console.log(`check-packages: building ${pkg.folder} (its dist is missing or incomplete)`);
-      const code = await run('npx', ['--no-install', 'tsup'], { cwd: pkg.dir, quiet: true });
-      if (code.status !== 0) failed.push(`${pkg.folder}:\n${code.output}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), Math.max(1, missing.length)) }, next));
+  // each after the packages it imports (its declarations read their dist types), as many at once as there are cores
+  const byFolder = new Map(missing.map((p) => [p.folder, p]));
+  await inDependencyOrder(
+    root,
+    [...byFolder.keys()],
+    async (folder) => {
+      console.log(`check-packages: building ${folder} (its dist is missing or incomplete)`);
+      const code = await run('npx', ['--no-install', 'tsup'], { cwd: byFolder.get(folder).dir, quiet: true });
+      if (code.status !== 0) failed.push(`${folder}:\n${code.output}`);
+    },
+    availableParallelism(),
+  );
   if (failed.length > 0) throw new Error(`check-packages: the build failed for ${failed.join('\n')}`);
   return missing.map((p) => p.folder);
 }

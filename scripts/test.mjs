@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { inDependencyOrder } from './build-order.mjs';
 import { countReport } from './count-report.mjs';
 
 // The browser tests read the packages' dist builds: build the missing ones here, once, before any test runs,
@@ -12,19 +13,19 @@ const packages = readdirSync('packages').filter((p) => existsSync(`packages/${p}
 const missing = packages.filter((p) => !existsSync(`packages/${p}/dist/index.js`));
 if (missing.length > 0) {
   console.log(`test: building ${missing.length} package(s) without a dist build first: ${missing.join(', ')}`);
-  // As many builds at once as there are cores (each build is one process that waits on disk and on its
-  // type-declaration pass much of the time).
-  const queue = [...missing];
-  const buildNext = async () => {
-    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-      const pkg = p;
+  // As many builds at once as there are cores (each build is one process that waits on disk much of the time),
+  // each after the packages it imports, whose dist types its declarations read.
+  await inDependencyOrder(
+    '.',
+    missing,
+    async (pkg) => {
       const code = await new Promise((done) =>
         spawn('npx', ['--no-install', 'tsup'], { cwd: `packages/${pkg}`, stdio: 'ignore' }).on('exit', done),
       );
       if (code !== 0) console.log(`test: the build of packages/${pkg} failed; the browser tests will say more`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), missing.length)) }, buildNext));
+    },
+    availableParallelism(),
+  );
 }
 // Likewise the playground bundle (examples/playground/dist), which the browser tests serve: built here when it
 // is missing or older than its sources (the playground's files and the sources of the packages it bundles).

@@ -4,7 +4,9 @@ export default defineConfig([
   {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
-    dts: true,
+    // Declarations resolve the other @nablajs packages through their built dist types (paths: {} drops the
+    // source aliases of tsconfig.base.json): 3 s instead of 17 per package, as the sources are not checked again.
+    dts: { compilerOptions: { paths: {} } },
     // Each build cleans only its own files: the two builds run at the same time.
     clean: ['index.*'],
     sourcemap: true,
