@@ -1,4 +1,5 @@
 import { DTypeError } from './errors';
+import { getBackend } from './kernels/registry';
 import { getBufferPool } from './lifetime';
 
 /**
@@ -47,9 +48,14 @@ export function isHalfDType(dtype: DType): dtype is 'float16' | 'bfloat16' {
  * store, which costs about 600 ns, more than an op on 64 floats (a view on an existing buffer: 30-100
  * ns). Slabs are bump-allocated and never reused, so every array starts zeroed, and a slab is freed by
  * the GC once none of its arrays is reachable; a long-lived small array keeps at most its 8 KB slab.
+ * While the wasm backend is active, arrays of 64 bytes or less come from slabs too:
+ * its kernels read `buffer` of every operand to find whether it is in wasm memory, and reading `buffer`
+ * of an array kept on V8's heap moves it to a backing store of its own (about 1 µs).
  */
 const SLAB_BYTES = 8192;
 const SLAB_MIN_BYTES = 65;
+/** The smallest array from a slab while the wasm backend is active. */
+const SLAB_MIN_BYTES_POOLED = 1;
 const SLAB_MAX_BYTES = 1024;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
@@ -100,32 +106,34 @@ export function setAllocationObserver(next: ((array: TypedArray, zeroed: boolean
 
 function allocateArray(dtype: DType, size: number, zeroed: boolean): TypedArray {
   const pool = getBufferPool();
+  let slabMin = SLAB_MIN_BYTES;
   if (pool !== null) {
     const pooled = pool.allocate(dtype, size, zeroed);
     if (pooled !== null) return pooled;
+    if (getBackend() === 'wasm') slabMin = SLAB_MIN_BYTES_POOLED;
   }
   switch (dtype) {
     case 'float32':
-      if (size * 4 >= SLAB_MIN_BYTES && size * 4 <= SLAB_MAX_BYTES) {
+      if (size * 4 >= slabMin && size * 4 <= SLAB_MAX_BYTES) {
         const at = fromSlab(size * 4);
         return new Float32Array(slab, at, size);
       }
       return new Float32Array(size);
     case 'float64':
-      if (size * 8 >= SLAB_MIN_BYTES && size * 8 <= SLAB_MAX_BYTES) {
+      if (size * 8 >= slabMin && size * 8 <= SLAB_MAX_BYTES) {
         const at = fromSlab(size * 8);
         return new Float64Array(slab, at, size);
       }
       return new Float64Array(size);
     case 'int32':
-      if (size * 4 >= SLAB_MIN_BYTES && size * 4 <= SLAB_MAX_BYTES) {
+      if (size * 4 >= slabMin && size * 4 <= SLAB_MAX_BYTES) {
         const at = fromSlab(size * 4);
         return new Int32Array(slab, at, size);
       }
       return new Int32Array(size);
     case 'float16':
     case 'bfloat16':
-      if (size * 2 >= SLAB_MIN_BYTES && size * 2 <= SLAB_MAX_BYTES) {
+      if (size * 2 >= slabMin && size * 2 <= SLAB_MAX_BYTES) {
         const at = fromSlab(size * 2);
         return new Uint16Array(slab, at, size);
       }

@@ -14,6 +14,8 @@ export interface BufferPool {
   release(data: TypedArray): void;
   /** Whether `data` is one of the pool's arrays. */
   owns(data: TypedArray): boolean;
+  /** Called when the outermost open scope has closed and disposed what it recorded. */
+  scopesClosed?(): void;
 }
 
 let pool: BufferPool | null = null;
@@ -70,4 +72,5 @@ export function closeScope(scope: Set<ScopedValue>, survivors: ReadonlySet<Scope
     if (survivors.has(value)) parent?.add(value);
     else value.dispose();
   }
+  if (scopes.length === 0) pool?.scopesClosed?.();
 }

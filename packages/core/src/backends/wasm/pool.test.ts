@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backward } from '../../autograd/backward';
 import { allocate } from '../../dtype';
 import { getBackend, setBackend } from '../../kernels/registry';
@@ -11,6 +13,14 @@ import { Tensor } from '../../tensor';
 import { tidy } from '../../tidy';
 import { getWasmRuntime, initWasmBackend, wasmMemoryBytes } from './index';
 import { MIN_POOLED_ELEMENTS, type WasmBufferPool } from './pool';
+
+/** The garbage collector: `global.gc` under `--expose-gc`, else exposed at run time through a fresh V8 context. */
+function collector(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 const resident = (t: Tensor | Float32Array) =>
   (getWasmRuntime()?.heap.pointerOf(t instanceof Tensor ? t.data : t) ?? -1) >= 0;
@@ -33,6 +43,17 @@ describe('wasm tensor memory (pool)', () => {
     expect(getWasmRuntime()?.heap.pointerOf(allocate('float64', 4096))).toBe(-1);
     setBackend('cpu');
     expect(resident(allocate('float32', 4096) as Float32Array)).toBe(false);
+  });
+
+  it('gives tiny arrays views into shared slabs while wasm is active (kernels read their buffer)', () => {
+    for (const dtype of ['float32', 'int32', 'float64'] as const) {
+      const tiny = allocate(dtype, 3);
+      expect(tiny.buffer.byteLength).toBeGreaterThan(tiny.byteLength);
+      expect(Array.from(tiny)).toEqual([0, 0, 0]);
+    }
+    setBackend('cpu');
+    const own = allocate('float32', 3);
+    expect(own.buffer.byteLength).toBe(own.byteLength);
   });
 
   it('hands out zero-filled blocks even when reusing a dirty one', () => {
@@ -176,6 +197,59 @@ describe('wasm tensor memory (pool)', () => {
     } finally {
       pool.unscopedLimit = saved;
     }
+  });
+
+  it('registers with the finalizer only the blocks still in use when their scope closes', () => {
+    const register = vi.spyOn(FinalizationRegistry.prototype, 'register');
+    try {
+      let during = -1;
+      let reused: Float32Array | null = null;
+      const kept = tidy(() => {
+        for (let i = 0; i < 10; i++) randn([40, 40]).mul(2);
+        // a block given back and handed out again inside the scope: only the new array counts
+        const first = randn([50, 50]);
+        const at = getWasmRuntime()?.heap.pointerOf(first.data);
+        first.dispose();
+        const second = tidy(() => randn([50, 50]));
+        expect(getWasmRuntime()?.heap.pointerOf(second.data)).toBe(at);
+        reused = second.data as Float32Array;
+        during = register.mock.calls.length;
+        return [second, randn([60, 60])];
+      });
+      // nothing while the scopes were open (the inner one's survivor moved to the outer scope)
+      expect(during).toBe(0);
+      const registered = register.mock.calls.map((call) => call[0]);
+      expect(registered).toHaveLength(2);
+      expect(registered).toContain(reused);
+      expect(registered).toContain(kept[1].data);
+      const live = pool.liveBlocks;
+      for (const t of kept) t.dispose();
+      expect(pool.liveBlocks).toBe(live - 2);
+      // outside a scope, the block is registered at once
+      register.mockClear();
+      const outside = randn([70, 70]);
+      expect(register.mock.calls.map((call) => call[0])).toEqual([outside.data]);
+      outside.dispose();
+    } finally {
+      register.mockRestore();
+    }
+  });
+
+  it('gives back, once the garbage collector took its array, a block that outlived its scope', async () => {
+    const gc = collector();
+    const collect = async () => {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 1)); // the finalizer runs in a task of its own
+    };
+    // first the garbage of the tests before: blocks whose arrays nothing reaches any more
+    for (let i = 0; i < 5; i++) await collect();
+    const before = pool.liveBlocks;
+    (() => {
+      tidy(() => randn([80, 80]).mul(3)); // returned, then dropped without dispose()
+    })();
+    expect(pool.liveBlocks).toBe(before + 1);
+    for (let i = 0; i < 50 && pool.liveBlocks > before; i++) await collect();
+    expect(pool.liveBlocks).toBe(before);
   });
 
   it('gradients accumulate in place across backward calls', () => {

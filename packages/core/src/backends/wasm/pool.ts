@@ -16,7 +16,11 @@ export const DEFAULT_POOL_LIMIT_BYTES = 1 << 30;
  */
 export const DEFAULT_UNSCOPED_LIMIT_BYTES = 64 << 20;
 
+/** At most this many blocks wait for their finalizer registration (see `WasmBufferPool.scopesClosed`). */
+const MAX_UNREGISTERED = 1024;
+
 interface Block {
+  readonly ptr: number;
   readonly bytes: number;
   readonly token: object;
   refs: number;
@@ -33,6 +37,11 @@ interface Block {
  * never inside a synchronous loop). The pool never holds more than `limit` bytes of blocks, and
  * outside `tidy` scopes no more than `unscopedLimit`: past them, arrays come from ordinary JavaScript
  * memory (kernels then copy them), so memory stays bounded even when nothing is disposed.
+ *
+ * Registering an array with the FinalizationRegistry costs about 0.5 µs, as much as a small op, and
+ * most arrays made inside a scope are disposed when it ends: those wait (strongly held, at most
+ * {@link MAX_UNREGISTERED} of them) until the outermost scope closes, and only the ones still in use
+ * then (returned from it, kept, a gradient) are registered.
  */
 export class WasmBufferPool implements BufferPool {
   private readonly heap: WasmHeap;
@@ -42,6 +51,9 @@ export class WasmBufferPool implements BufferPool {
   unscopedLimit: number;
   /** Bytes in tensor blocks now (not counting the kernels' scratch and arena). */
   pooledBytes = 0;
+  /** Arrays handed out inside a scope and not yet registered with the finalizer, and their blocks. */
+  private readonly unregistered: TypedArray[] = [];
+  private readonly unregisteredBlocks: Block[] = [];
 
   constructor(heap: WasmHeap, limit = DEFAULT_POOL_LIMIT_BYTES, unscopedLimit = DEFAULT_UNSCOPED_LIMIT_BYTES) {
     this.heap = heap;
@@ -57,11 +69,31 @@ export class WasmBufferPool implements BufferPool {
     const ptr = this.heap.alloc(bytes);
     const array = new Float32Array(this.heap.f32.buffer, ptr, size);
     if (zeroed) array.fill(0); // a reused block holds an earlier tensor's values
-    const token = {};
-    this.blocks.set(ptr, { bytes, token, refs: 0 });
-    this.registry.register(array, ptr, token);
+    const block: Block = { ptr, bytes, token: {}, refs: 0 };
+    this.blocks.set(ptr, block);
+    if (inScope() && this.unregistered.length < MAX_UNREGISTERED) {
+      this.unregistered.push(array);
+      this.unregisteredBlocks.push(block);
+    } else this.registry.register(array, ptr, block.token);
     this.pooledBytes += bytes;
     return array;
+  }
+
+  /**
+   * Once no scope is open: register with the finalizer the arrays handed out inside scopes that are still
+   * in use (a tensor returned from the scope or kept, a gradient); those disposed meanwhile gave their
+   * blocks back.
+   */
+  scopesClosed(): void {
+    const arrays = this.unregistered;
+    const blocks = this.unregisteredBlocks;
+    for (let i = 0; i < arrays.length; i++) {
+      const block = blocks[i];
+      // still handed out: the map has this very block (a block given back and handed out again is a new one)
+      if (this.blocks.get(block.ptr) === block) this.registry.register(arrays[i], block.ptr, block.token);
+    }
+    arrays.length = 0;
+    blocks.length = 0;
   }
 
   retain(data: TypedArray): void {
