@@ -82,6 +82,17 @@ describe('clipGradNorm', () => {
     expect(() => clipGradNorm([1 as unknown as Tensor], 1)).toThrow('clipGradNorm: params[0] is not a Tensor');
     expect(() => clipGradNorm(null as never, 1)).toThrow(/params must be a Tensor or an iterable/);
   });
+
+  it('refuses unknown options, and options given where the order of the norm goes, leaving the gradients alone', () => {
+    const p = withGrad([Number.POSITIVE_INFINITY, 0]);
+    expect(() => clipGradNorm([p], 1, 2, { error_if_nonfinite: true } as never)).toThrow(
+      /clipGradNorm: unknown option "error_if_nonfinite" \(did you mean "errorIfNonfinite"\?\)/,
+    );
+    expect(() => clipGradNorm([p], 1, { normType: 1 } as never)).toThrow(
+      /clipGradNorm: normType must be a number or 'inf' \/ '-inf', got an object; .* clipGradNorm\(params, maxNorm, 2, \{ errorIfNonfinite: true \}\)/,
+    );
+    expect(Array.from((p.grad as Tensor).values)).toEqual([Number.POSITIVE_INFINITY, 0]);
+  });
 });
 
 describe('clipGradValue', () => {

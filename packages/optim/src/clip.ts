@@ -1,4 +1,4 @@
-import { Tensor, type TypedArray, ValueError } from '@nablajs/core';
+import { checkOptions, Tensor, type TypedArray, ValueError } from '@nablajs/core';
 import { checkNumber } from './validate';
 
 /** Options of {@link clipGradNorm}. */
@@ -137,6 +137,10 @@ export function clipCoefficient(maxNorm: number, total: number): number {
  */
 export function parseNormType(fn: string, normType: unknown): number {
   const p = normType === 'inf' ? Number.POSITIVE_INFINITY : normType === '-inf' ? Number.NEGATIVE_INFINITY : normType;
+  if (normType !== null && typeof normType === 'object')
+    throw new ValueError(
+      `${fn}: normType must be a number or 'inf' / '-inf', got an object; the order of the norm is a positional argument and the options come after it, as in ${fn}(params, maxNorm, 2, { errorIfNonfinite: true })`,
+    );
   if (typeof p !== 'number' || Number.isNaN(p))
     throw new ValueError(
       `${fn}: normType must be a number (p, 0, a negative p, Infinity or -Infinity) or 'inf' / '-inf', got ${typeof normType === 'string' ? JSON.stringify(normType) : String(normType)}`,
@@ -190,6 +194,7 @@ export function clipGradNorm(
 ): number {
   const fn = 'clipGradNorm';
   checkNumber(fn, 'maxNorm', maxNorm, { min: 0 });
+  checkOptions(fn, options, ['errorIfNonfinite']);
   const p = parseNormType(fn, normType);
   const grads = gradientsOf(fn, params);
   if (grads.length === 0) return 0;

@@ -124,5 +124,8 @@ describe('emaWeights', () => {
       'emaWeights: warmup must be true or false, got 1',
     );
     expect(() => emaWeights([tensor([1], { dtype: 'int32' })])).toThrow(/params\[0\] is int32/);
+    expect(() => emaWeights(fresh(), { decay: 0.9, num_updates: 10 } as never)).toThrow(
+      /emaWeights: unknown option "num_updates"; options are decay, warmup/,
+    );
   });
 });

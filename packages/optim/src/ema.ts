@@ -1,4 +1,13 @@
-import { allocate, checkHostRead, NablaError, runOnHost, Tensor, type TypedArray, ValueError } from '@nablajs/core';
+import {
+  allocate,
+  checkHostRead,
+  checkOptions,
+  NablaError,
+  runOnHost,
+  Tensor,
+  type TypedArray,
+  ValueError,
+} from '@nablajs/core';
 import { decodeState, encodeState, stateMismatch } from './state';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -81,6 +90,7 @@ export interface EmaWeights {
  */
 export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): EmaWeights {
   const fn = 'emaWeights';
+  checkOptions(fn, options, ['decay', 'warmup']);
   const decay = checkNumber(fn, 'decay', options.decay ?? 0.999, { min: 0, max: 1 });
   const warmup = checkBoolean(fn, 'warmup', options.warmup ?? false);
   const list = [...params];

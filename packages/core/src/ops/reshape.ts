@@ -5,6 +5,10 @@ import { Tensor } from '../tensor';
 
 /** Resolve a requested shape with at most one `-1` against `size` elements; `fn` names the caller in errors. */
 export function resolveShape(fn: string, size: number, from: Shape, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape))
+    throw new ShapeError(
+      `${fn}: shape must be an array of sizes (one may be -1), as in ${fn}(x, [2, -1]) or x.${fn}([2, -1]), got ${typeof shape === 'number' ? `the number ${shape}` : typeof shape}`,
+    );
   let infer = -1;
   let known = 1;
   for (let i = 0; i < shape.length; i++) {

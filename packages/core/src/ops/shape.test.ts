@@ -142,6 +142,15 @@ describe('unsqueeze / squeeze / flatten', () => {
     expect(() => flatten(x, 2, 1)).toThrow(AxisError);
   });
 
+  it("reshape names PyTorch's varargs form, a shape given as separate numbers, and points to the array", () => {
+    const x = arange(6);
+    expect(() => (x.reshape as unknown as (...s: number[]) => unknown)(2, 3)).toThrow(
+      /^reshape: shape must be an array of sizes \(one may be -1\), as in reshape\(x, \[2, -1\]\) or x\.reshape\(\[2, -1\]\), got the number 2$/,
+    );
+    expect(() => x.reshape('6' as never)).toThrow(/reshape: shape must be an array of sizes .*, got string/);
+    expect(x.reshape([-1, 2]).shape).toEqual([3, 2]);
+  });
+
   it('golden: x.reshape(-1, 2).flatten() and (x.unsqueeze(1) * y.unsqueeze(0)).squeeze()', () => {
     gradcheck((a) => flatten(a.reshape([-1, 2])), [rnd([3, 4])]);
     const f = (a: Tensor, b: Tensor) => squeeze(unsqueeze(a, 1).mul(unsqueeze(b, 0)));

@@ -58,5 +58,6 @@ describe('loadDigits', () => {
     expect(() => loadDigits({ dtype: 'int32' as 'float32' })).toThrow(
       /loadDigits: dtype must be 'float32' or 'float64', got "int32"/,
     );
+    expect(() => loadDigits({ return_X_y: true } as never)).toThrow(/loadDigits: unknown option "return_X_y"/);
   });
 });

@@ -1,4 +1,4 @@
-import { Tensor } from '@nablajs/core';
+import { checkOptions, Tensor } from '@nablajs/core';
 import { decodeBase64 } from '../base64';
 import { checkFloatDType } from '../util';
 import { DIGITS_BASE64, DIGITS_COUNT, DIGITS_FEATURES } from './digits-data';
@@ -41,6 +41,7 @@ let bytes: Uint8Array | null = null;
  * ```
  */
 export function loadDigits(options: LoadDigitsOptions = {}): Digits {
+  checkOptions('loadDigits', options, ['dtype', 'normalize']);
   const { dtype = 'float32', normalize = true } = options;
   const type = checkFloatDType('loadDigits', dtype);
   bytes ??= decodeBase64(DIGITS_BASE64);

@@ -26,7 +26,7 @@ export interface CirclesOptions extends ClassificationOptions {
  * ```
  */
 export function circles(options: CirclesOptions = {}): SyntheticData {
-  const resolved = resolveClassification('circles', options);
+  const resolved = resolveClassification('circles', options, ['factor']);
   const { factor = 0.8 } = options;
   if (typeof factor !== 'number' || !(factor >= 0 && factor < 1))
     throw new ValueError(`circles: factor must be in [0, 1), got ${String(factor)}`);

@@ -1,4 +1,4 @@
-import { defaultGenerator, type Generator, randperm, Tensor } from '@nablajs/core';
+import { checkOptions, defaultGenerator, type Generator, randperm, Tensor } from '@nablajs/core';
 import { checkFloatDType, checkGenerator, checkInteger, checkNonNegative, floatArray } from '../util';
 
 /** Options shared by the synthetic data sets. */
@@ -36,8 +36,16 @@ export interface ResolvedClassification {
   generator: Generator;
 }
 
-/** Check the options every two-class set shares; `fn` names the caller in errors. */
-export function resolveClassification(fn: string, options: ClassificationOptions): ResolvedClassification {
+/**
+ * Check the options every two-class set shares, and that no other key than those and `extra` (the set's own
+ * options) is given; `fn` names the caller in errors.
+ */
+export function resolveClassification(
+  fn: string,
+  options: ClassificationOptions,
+  extra: readonly string[] = [],
+): ResolvedClassification {
+  checkOptions(fn, options, ['n', 'noise', 'shuffle', 'dtype', 'generator', ...extra]);
   const { n = 100, noise = 0, shuffle = true, dtype = 'float32' } = options;
   return {
     n: checkInteger(fn, 'n', n, 1),

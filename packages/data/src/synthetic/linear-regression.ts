@@ -1,4 +1,4 @@
-import { defaultGenerator, Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, defaultGenerator, Tensor, ValueError } from '@nablajs/core';
 import { checkFloatDType, checkGenerator, checkInteger, checkNonNegative, floatArray } from '../util';
 import type { SyntheticData, SyntheticOptions } from './common';
 
@@ -28,6 +28,7 @@ export interface LinearRegressionOptions extends SyntheticOptions {
  */
 export function linearRegression(options: LinearRegressionOptions = {}): SyntheticData {
   const fn = 'linearRegression';
+  checkOptions(fn, options, ['n', 'slope', 'intercept', 'noise', 'dtype', 'generator']);
   const { n = 100, slope = 2, intercept = 1, noise = 0.1, dtype = 'float32' } = options;
   checkInteger(fn, 'n', n, 1);
   if (typeof slope !== 'number' || !Number.isFinite(slope))

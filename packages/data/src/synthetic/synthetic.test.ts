@@ -173,4 +173,17 @@ describe('xor', () => {
     expect(() => xor({ noise: Number.POSITIVE_INFINITY })).toThrow(/xor: noise must be a finite number >= 0/);
     expect(() => xor({ generator: {} as Generator })).toThrow(/xor: generator must be a Generator/);
   });
+
+  it('refuses options a set does not know (scikit-learn names, a typo), each set with its own', () => {
+    expect(() => moons({ n_samples: 10 } as never)).toThrow(/moons: unknown option "n_samples"/);
+    expect(() => circles({ factor: 0.5, noize: 0.1 } as never)).toThrow(
+      /circles: unknown option "noize" \(did you mean "noise"\?\)/,
+    );
+    expect(() => twoSpirals({ factor: 0.5 } as never)).toThrow(
+      /twoSpirals: unknown option "factor"; options are .*turns/,
+    );
+    expect(() => linearRegression({ coef: 2 } as never)).toThrow(/linearRegression: unknown option "coef"/);
+    expect(circles({ n: 10, factor: 0.5 }).x.shape).toEqual([10, 2]);
+    expect(twoSpirals({ n: 10, turns: 2 }).x.shape).toEqual([10, 2]);
+  });
 });

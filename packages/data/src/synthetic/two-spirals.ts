@@ -22,7 +22,7 @@ export interface TwoSpiralsOptions extends ClassificationOptions {
  * ```
  */
 export function twoSpirals(options: TwoSpiralsOptions = {}): SyntheticData {
-  const resolved = resolveClassification('twoSpirals', options);
+  const resolved = resolveClassification('twoSpirals', options, ['turns']);
   const { turns = 1.5 } = options;
   if (typeof turns !== 'number' || !Number.isFinite(turns) || turns <= 0)
     throw new ValueError(`twoSpirals: turns must be a positive number, got ${String(turns)}`);

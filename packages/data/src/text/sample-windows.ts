@@ -1,4 +1,4 @@
-import { defaultGenerator, type Generator, Tensor, ValueError } from '@nablajs/core';
+import { checkOptions, defaultGenerator, type Generator, Tensor, ValueError } from '@nablajs/core';
 import { checkGenerator, checkInteger } from '../util';
 
 /** Options of {@link sampleWindows}. */
@@ -51,6 +51,7 @@ export function sampleWindows(tokens: Int32Array | Tensor, options: SampleWindow
   else throw new ValueError(`${fn}: tokens must be an Int32Array or a 1-D int32 tensor`);
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${fn}: options { batchSize, contextLength } are required`);
+  checkOptions(fn, options, ['batchSize', 'contextLength', 'generator']);
   const batchSize = checkInteger(fn, 'batchSize', options.batchSize, 1);
   const contextLength = checkInteger(fn, 'contextLength', options.contextLength, 1);
   const generator = checkGenerator(fn, options.generator) ?? defaultGenerator();

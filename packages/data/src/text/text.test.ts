@@ -112,6 +112,9 @@ describe('sampleWindows', () => {
     expect(Array.from(y.values)).toEqual([6, 7, 6, 7]);
     const generator = new Generator(1);
     const state = generator.getState();
+    expect(() => sampleWindows(tokens, { batchSize: 2, contextLength: 2, block_size: 2 } as never)).toThrow(
+      /sampleWindows: unknown option "block_size"/,
+    );
     expect(() => sampleWindows(tokens, { batchSize: 0, contextLength: 2, generator })).toThrow(
       /sampleWindows: batchSize must be an integer >= 1, got 0/,
     );

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { finite, positive, positiveInt } from './checks';
 import { checkTarget, createScheduler, type Scheduler, type SchedulerStateDict, stateNumber } from './scheduler';
@@ -33,6 +33,7 @@ export interface CosineAnnealingLROptions {
 export function cosineAnnealingLR(optimizer: Optimizer, options: CosineAnnealingLROptions): Scheduler {
   const name = 'cosineAnnealingLR';
   const { tMax, etaMin = 0, key = 'lr' } = options ?? ({} as CosineAnnealingLROptions);
+  checkOptions(name, options ?? undefined, ['tMax', 'etaMin', 'key']);
   checkTarget(name, optimizer, key);
   // A number of epochs, not necessarily whole (PyTorch takes a float T_max).
   positive(name, 'tMax', tMax);
@@ -105,6 +106,7 @@ export function cosineAnnealingWarmRestarts(
 ): WarmRestartsScheduler {
   const name = 'cosineAnnealingWarmRestarts';
   const { t0, tMult = 1, etaMin = 0, key = 'lr' } = options ?? ({} as CosineAnnealingWarmRestartsOptions);
+  checkOptions(name, options ?? undefined, ['t0', 'tMult', 'etaMin', 'key']);
   checkTarget(name, optimizer, key);
   positiveInt(name, 't0', t0);
   positiveInt(name, 'tMult', tMult);

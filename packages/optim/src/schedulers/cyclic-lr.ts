@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { bool, finite, func, nonNegative, oneOf, positive } from './checks';
 import { type MomentumSlot, momentumSlots, readMomentum, writeMomentum } from './momentum';
@@ -79,6 +79,20 @@ export function cyclicLR(optimizer: Optimizer, options: CyclicLROptions): Schedu
     maxMomentum = 0.9,
     key = 'lr',
   } = options ?? ({} as CyclicLROptions);
+  checkOptions(name, options ?? undefined, [
+    'baseLr',
+    'maxLr',
+    'stepSizeUp',
+    'stepSizeDown',
+    'mode',
+    'gamma',
+    'scaleFn',
+    'scaleMode',
+    'cycleMomentum',
+    'baseMomentum',
+    'maxMomentum',
+    'key',
+  ]);
   checkTarget(name, optimizer, key);
   const groups = optimizer.paramGroups.length;
   const baseLrs = perGroup(name, 'baseLr', baseLr, groups, finite);

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { show } from './checks';
 import { checkTarget, createScheduler, type Scheduler } from './scheduler';
@@ -52,6 +52,7 @@ function factor(name: string, fn: LrLambda, epoch: number): number {
 export function lambdaLR(optimizer: Optimizer, options: LambdaLROptions): Scheduler {
   const name = 'lambdaLR';
   const { lrLambda, key = 'lr' } = options ?? ({} as LambdaLROptions);
+  checkOptions(name, options ?? undefined, ['lrLambda', 'key']);
   checkTarget(name, optimizer, key);
   const fns = lambdas(name, optimizer, lrLambda);
   return createScheduler(name, optimizer, key, {
@@ -74,6 +75,7 @@ export function lambdaLR(optimizer: Optimizer, options: LambdaLROptions): Schedu
 export function multiplicativeLR(optimizer: Optimizer, options: LambdaLROptions): Scheduler {
   const name = 'multiplicativeLR';
   const { lrLambda, key = 'lr' } = options ?? ({} as LambdaLROptions);
+  checkOptions(name, options ?? undefined, ['lrLambda', 'key']);
   checkTarget(name, optimizer, key);
   const fns = lambdas(name, optimizer, lrLambda);
   return createScheduler(name, optimizer, key, {

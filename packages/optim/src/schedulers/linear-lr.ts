@@ -1,3 +1,4 @@
+import { checkOptions } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { inRange, nonNegative, positiveInt } from './checks';
 import { checkTarget, createScheduler, type Scheduler } from './scheduler';
@@ -32,6 +33,7 @@ export interface LinearLROptions {
 export function linearLR(optimizer: Optimizer, options: LinearLROptions = {}): Scheduler {
   const name = 'linearLR';
   const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, key = 'lr' } = options ?? {};
+  checkOptions(name, options ?? undefined, ['startFactor', 'endFactor', 'totalIters', 'key']);
   checkTarget(name, optimizer, key);
   inRange(name, 'startFactor', startFactor, 0, 1, true);
   inRange(name, 'endFactor', endFactor, 0, 1);
@@ -74,6 +76,7 @@ export interface ConstantLROptions {
 export function constantLR(optimizer: Optimizer, options: ConstantLROptions = {}): Scheduler {
   const name = 'constantLR';
   const { factor = 1 / 3, totalIters = 5, key = 'lr' } = options ?? {};
+  checkOptions(name, options ?? undefined, ['factor', 'totalIters', 'key']);
   checkTarget(name, optimizer, key);
   // NOTE: PyTorch accepts factor 0, then multiplies by 1/0 at totalIters and produces NaN; we reject it.
   inRange(name, 'factor', factor, 0, 1, true);
@@ -114,6 +117,7 @@ export interface PolynomialLROptions {
 export function polynomialLR(optimizer: Optimizer, options: PolynomialLROptions = {}): Scheduler {
   const name = 'polynomialLR';
   const { totalIters = 5, power = 1, key = 'lr' } = options ?? {};
+  checkOptions(name, options ?? undefined, ['totalIters', 'power', 'key']);
   checkTarget(name, optimizer, key);
   positiveInt(name, 'totalIters', totalIters);
   nonNegative(name, 'power', power);

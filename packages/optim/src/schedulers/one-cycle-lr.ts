@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { bool, finite, inRange, oneOf, positive, positiveInt, show } from './checks';
 import { type MomentumSlot, momentumSlots, readMomentum, writeMomentum } from './momentum';
@@ -96,6 +96,21 @@ export function oneCycleLR(optimizer: Optimizer, options: OneCycleLROptions): Sc
     threePhase = false,
     key = 'lr',
   } = options ?? ({} as OneCycleLROptions);
+  checkOptions(name, options ?? undefined, [
+    'maxLr',
+    'totalSteps',
+    'epochs',
+    'stepsPerEpoch',
+    'pctStart',
+    'annealStrategy',
+    'cycleMomentum',
+    'baseMomentum',
+    'maxMomentum',
+    'divFactor',
+    'finalDivFactor',
+    'threePhase',
+    'key',
+  ]);
   checkTarget(name, optimizer, key);
   readValues(name, optimizer, key);
   const groups = optimizer.paramGroups.length;

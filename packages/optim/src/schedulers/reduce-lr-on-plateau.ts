@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { inRange, nonNegative, nonNegativeInt, oneOf, show } from './checks';
 import {
@@ -82,6 +82,17 @@ export function reduceLROnPlateau(optimizer: Optimizer, options: ReduceLROnPlate
     eps = 1e-8,
     key = 'lr',
   } = options ?? {};
+  checkOptions(name, options ?? undefined, [
+    'mode',
+    'factor',
+    'patience',
+    'threshold',
+    'thresholdMode',
+    'cooldown',
+    'minLr',
+    'eps',
+    'key',
+  ]);
   checkTarget(name, optimizer, key);
   oneOf(name, 'mode', mode, ['min', 'max'] as const);
   inRange(name, 'factor', factor, 0, 1, false, true);

@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { show } from './checks';
 import {
@@ -99,6 +99,7 @@ function compositeState(
 export function sequentialLR(optimizer: Optimizer, options: SequentialLROptions): Scheduler {
   const name = 'sequentialLR';
   const { schedulers, milestones, key: keyOption } = options ?? ({} as SequentialLROptions);
+  checkOptions(name, options ?? undefined, ['schedulers', 'milestones', 'key']);
   checkTarget(name, optimizer, keyOption ?? 'lr');
   const subs = subSchedulers(name, optimizer, schedulers);
   const key = schedulers[0].key;

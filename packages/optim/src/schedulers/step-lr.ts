@@ -1,4 +1,4 @@
-import { ValueError } from '@nablajs/core';
+import { checkOptions, ValueError } from '@nablajs/core';
 import type { Optimizer } from '../types';
 import { nonNegativeInt, positive, positiveInt, show } from './checks';
 import { checkTarget, createScheduler, type Scheduler } from './scheduler';
@@ -30,6 +30,7 @@ export interface StepLROptions {
 export function stepLR(optimizer: Optimizer, options: StepLROptions): Scheduler {
   const name = 'stepLR';
   const { stepSize, gamma = 0.1, key = 'lr' } = options ?? ({} as StepLROptions);
+  checkOptions(name, options ?? undefined, ['stepSize', 'gamma', 'key']);
   checkTarget(name, optimizer, key);
   positiveInt(name, 'stepSize', stepSize);
   positive(name, 'gamma', gamma);
@@ -67,6 +68,7 @@ export interface MultiStepLROptions {
 export function multiStepLR(optimizer: Optimizer, options: MultiStepLROptions): Scheduler {
   const name = 'multiStepLR';
   const { milestones, gamma = 0.1, key = 'lr' } = options ?? ({} as MultiStepLROptions);
+  checkOptions(name, options ?? undefined, ['milestones', 'gamma', 'key']);
   checkTarget(name, optimizer, key);
   if (!Array.isArray(milestones))
     throw new ValueError(`${name}: milestones must be an array of non-negative integers, got ${show(milestones)}`);
@@ -110,6 +112,7 @@ export interface ExponentialLROptions {
 export function exponentialLR(optimizer: Optimizer, options: ExponentialLROptions): Scheduler {
   const name = 'exponentialLR';
   const { gamma, key = 'lr' } = options ?? ({} as ExponentialLROptions);
+  checkOptions(name, options ?? undefined, ['gamma', 'key']);
   checkTarget(name, optimizer, key);
   positive(name, 'gamma', gamma);
   return createScheduler(name, optimizer, key, {
