@@ -1,4 +1,4 @@
-import { gradcheck, gradients, logSoftmax, randn, type Tensor, tensor, ValueError } from '@nablajs/core';
+import { gradcheck, gradients, logSoftmax, randn, sum, type Tensor, tensor, ValueError } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
 import { CTCLoss, ctcLoss } from './ctc-loss';
 
@@ -77,6 +77,33 @@ describe('ctcLoss', () => {
     const [g] = gradients([loss], [logits]);
     expect(Array.from((g as Tensor).values).every((v) => v === 0)).toBe(true);
     expect(ctcLoss(lp, int([[1, 2, 3, 1]]), [3], [4]).item()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("without zeroInfinity, an impossible target's gradient is NaN inside its input and 0 after, as PyTorch's", () => {
+    const logits = randn([5, 2, 4], { dtype: 'float64', requiresGrad: true });
+    const targets = int([
+      [1, 1, 1, 1],
+      [3, 1, 0, 0],
+    ]);
+    for (const reduction of ['none', 'sum', 'mean'] as const) {
+      const loss = ctcLoss(logSoftmax(logits, 2), targets, [3, 5], [4, 2], { reduction });
+      const [g] = gradients([reduction === 'none' ? sum(loss) : loss], [logits]);
+      const v = (g as Tensor).values;
+      for (let t = 0; t < 5; t++)
+        for (let c = 0; c < 4; c++) {
+          const first = v[(t * 2 + 0) * 4 + c];
+          if (t < 3) expect(first).toBeNaN();
+          else expect(first).toBe(0);
+          expect(Number.isFinite(v[(t * 2 + 1) * 4 + c])).toBe(true); // the possible sample is untouched
+        }
+      // and the possible sample's gradient is the one it has alone
+      const alone = ctcLoss(logSoftmax(logits, 2).slice([null, [1, 2]]), int([[3, 1]]), [5], [2], {
+        reduction: 'sum',
+      });
+      const [ga] = gradients([alone], [logits]);
+      if (reduction === 'sum')
+        for (let i = 0; i < v.length; i++) if (i % 8 >= 4) expect(v[i]).toBeCloseTo((ga as Tensor).values[i], 12);
+    }
   });
 
   it('refuses bad arguments with errors that name them', () => {

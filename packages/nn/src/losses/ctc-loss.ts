@@ -11,6 +11,7 @@ import {
   maximum,
   optionNames,
   ShapeError,
+  sqrt,
   sub,
   sum,
   type Tensor,
@@ -63,6 +64,27 @@ function logAddExp3(a: Tensor, b: Tensor, c: Tensor): Tensor {
 }
 
 /**
+ * Per sample, 0; its gradient is NaN in every element of `lp` (`[T, N, C]`) before the sample's input length
+ * when the sample's loss is infinite (`infinite`, `[N]` of 0 and 1), and 0 everywhere else.
+ */
+function nanGradientAt(lp: Tensor, inLen: readonly number[], infinite: Tensor): Tensor {
+  const [steps, batch, classes] = lp.shape;
+  const inside = new Int32Array(steps * batch * classes);
+  for (let t = 0; t < steps; t++)
+    for (let n = 0; n < batch; n++)
+      if (t < inLen[n]) inside.fill(1, (t * batch + n) * classes, (t * batch + n + 1) * classes);
+  const mask = where(
+    infinite.reshape([1, batch, 1]),
+    tensor(inside, { dtype: 'int32' }).reshape([steps, batch, classes]),
+    0,
+  );
+  // elsewhere u is 1, where sqrt has a finite slope: a zero gradient stays 0 (at 0 it would be 0 * inf)
+  const u = where(eq(mask, 1), sub(lp, lp), 1);
+  const root = sqrt(u);
+  return sum(sub(root, root.detach()), [0, 2]);
+}
+
+/**
  * The Connectionist Temporal Classification loss, like `torch.nn.functional.ctc_loss` (Graves et al., 2006):
  * `-log p(target | input)` summed over every alignment of the target (with blanks between and around its labels,
  * and repeats collapsed) to the input's time steps, by the forward recursion in log space.
@@ -75,7 +97,8 @@ function logAddExp3(a: Tensor, b: Tensor, c: Tensor): Tensor {
  *
  * Reductions as in PyTorch: `'none'` gives `[N]`, `'sum'` their sum, `'mean'` (default) the mean over the
  * batch of each loss divided by its target length (at least 1). A target that no alignment fits (too long for
- * its input) gives `Infinity`, or 0 and a zero gradient with `zeroInfinity`.
+ * its input) gives `Infinity` and, as in PyTorch, a NaN gradient in its sample's steps before its input length;
+ * with `zeroInfinity`, a loss of 0 and a zero gradient.
  *
  * The gradient is that of this loss in `logProbs`. Through a `logSoftmax` (the usual use) it equals PyTorch's;
  * for `logProbs` that are leaves themselves it differs by `exp(logProbs)`, which PyTorch's kernel adds (its
@@ -219,7 +242,12 @@ export function ctcLoss(
     last.slice([null, [1, 2]]).reshape([batch]),
   );
   let losses = logAddExp3(endBlank, endLabel, full([batch], inf, { dtype })).neg();
-  if (zeroInfinity) losses = where(eq(losses, Number.POSITIVE_INFINITY), 0, losses);
+  const infinite = eq(losses, Number.POSITIVE_INFINITY);
+  if (zeroInfinity) losses = where(infinite, 0, losses);
+  // NOTE: PyTorch's kernel gives an infinite loss a NaN gradient in its sample's first inputLengths steps (its
+  // exp(logAlpha + logBeta + nll) is exp(-inf + inf)), and zeroInfinity is the documented way out: the same
+  // here, by a term whose value is 0 and whose gradient is NaN at those steps (sqrt'(0) times the 1 - 1 of x - x).
+  else losses = add(losses, nanGradientAt(lp, inLen, infinite));
   let out: Tensor;
   if (reduction === 'none') out = losses;
   else if (reduction === 'sum') out = sum(losses);
