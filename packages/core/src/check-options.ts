@@ -41,7 +41,11 @@ export function optionNames<T extends object>(names: { readonly [K in keyof Requ
 export function checkOptions(fn: string, options: unknown, known: readonly string[], what = 'option'): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new ValueError(`${fn}: expected an options object, got ${describe(options)}`);
+    throw new ValueError(
+      `${fn}: expected an options object, got ${describe(options)}` +
+        // PyTorch's positional arguments after the tensors (max_pool2d(x, 2)) are named options here
+        (known.length > 0 ? `; pass them by name, as in { ${known[0]}: ... } (options are ${known.join(', ')})` : ''),
+    );
   // NOTE: core's ops call this on every step: the common case (only known keys) allocates nothing.
   let allKnown = true;
   for (const key in options)

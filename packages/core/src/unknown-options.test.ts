@@ -335,9 +335,12 @@ describe('checkOptions', () => {
     );
     expect(message(() => checkOptions('f', { x: undefined }, []))).toBe('f: unknown option "x"; options are none');
     expect(message(() => checkOptions('f', 'valLoss', ['monitor']))).toBe(
-      'f: expected an options object, got "valLoss"',
+      'f: expected an options object, got "valLoss"; pass them by name, as in { monitor: ... } (options are monitor)',
     );
-    expect(message(() => checkOptions('f', [1], ['monitor']))).toBe('f: expected an options object, got an array');
+    expect(message(() => checkOptions('f', [1], ['monitor', 'mode']))).toBe(
+      'f: expected an options object, got an array; pass them by name, as in { monitor: ... } (options are monitor, mode)',
+    );
+    expect(message(() => checkOptions('f', 2, []))).toBe('f: expected an options object, got 2');
     expect(() => checkOptions('f', undefined, [])).not.toThrow();
     expect(() => checkOptions('f', { a: 1 }, ['a', 'b'])).not.toThrow();
   });
