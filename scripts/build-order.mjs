@@ -1,6 +1,8 @@
 // Build workspace packages in dependency order: a package's type declarations are built against the dist types
 // of the @nablajs packages it imports (see the packages' tsup.config.ts), so each build waits for those first.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 /** The folders under `root`/packages of the workspace packages that `folder`'s package.json depends on. */
@@ -52,4 +54,41 @@ export async function inDependencyOrder(root, folders, build, concurrency) {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, folders.length)) }, worker));
+}
+
+/**
+ * Build (tsup) the package folders `folders` of `root`/packages in dependency order, as many at once as there
+ * are cores (each build waits on disk much of the time); `onStart(folder)` is called as each starts. Resolves to
+ * the builds that failed, each with its output.
+ *
+ * @example
+ * const failed = await buildPackages(repo, ['nn', 'core']); // [] when both built
+ */
+export async function buildPackages(root, folders, onStart = () => {}) {
+  const failed = [];
+  await inDependencyOrder(
+    root,
+    folders,
+    async (folder) => {
+      onStart(folder);
+      const { code, output } = await new Promise((done) => {
+        const child = spawn('npx', ['--no-install', 'tsup'], {
+          cwd: join(root, 'packages', folder),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d) => {
+          output += d;
+        });
+        child.stderr.on('data', (d) => {
+          output += d;
+        });
+        child.on('error', (error) => done({ code: 1, output: `${output}${error}` }));
+        child.on('close', (code) => done({ code, output }));
+      });
+      if (code !== 0) failed.push({ folder, output });
+    },
+    availableParallelism(),
+  );
+  return failed;
 }

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inDependencyOrder } from './build-order.mjs';
+import { buildPackages } from './build-order.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const requireHere = createRequire(import.meta.url);
@@ -85,19 +85,14 @@ function entryFiles(pkg) {
  */
 export async function buildMissing(root = REPO) {
   const missing = listPackages(root).filter((p) => entryFiles(p.pkg).some((f) => !existsSync(join(p.dir, f))));
-  const failed = [];
-  // each after the packages it imports (its declarations read their dist types), as many at once as there are cores
-  const byFolder = new Map(missing.map((p) => [p.folder, p]));
-  await inDependencyOrder(
-    root,
-    [...byFolder.keys()],
-    async (folder) => {
-      console.log(`check-packages: building ${folder} (its dist is missing or incomplete)`);
-      const code = await run('npx', ['--no-install', 'tsup'], { cwd: byFolder.get(folder).dir, quiet: true });
-      if (code.status !== 0) failed.push(`${folder}:\n${code.output}`);
-    },
-    availableParallelism(),
-  );
+  // each after the packages it imports (its declarations read their dist types)
+  const failed = (
+    await buildPackages(
+      root,
+      missing.map((p) => p.folder),
+      (folder) => console.log(`check-packages: building ${folder} (its dist is missing or incomplete)`),
+    )
+  ).map(({ folder, output }) => `${folder}:\n${output}`);
   if (failed.length > 0) throw new Error(`check-packages: the build failed for ${failed.join('\n')}`);
   return missing.map((p) => p.folder);
 }

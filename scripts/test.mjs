@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Runs the whole vitest suite, then prints one plain line `N passed, N failed` counted from
 // vitest's JSON report, so that every run (local or CI) shows how many tests ran.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { inDependencyOrder } from './build-order.mjs';
+import { buildPackages } from './build-order.mjs';
 import { countReport } from './count-report.mjs';
 
 // The browser tests read the packages' dist builds: build the missing ones here, once, before any test runs,
@@ -13,19 +12,8 @@ const packages = readdirSync('packages').filter((p) => existsSync(`packages/${p}
 const missing = packages.filter((p) => !existsSync(`packages/${p}/dist/index.js`));
 if (missing.length > 0) {
   console.log(`test: building ${missing.length} package(s) without a dist build first: ${missing.join(', ')}`);
-  // As many builds at once as there are cores (each build is one process that waits on disk much of the time),
-  // each after the packages it imports, whose dist types its declarations read.
-  await inDependencyOrder(
-    '.',
-    missing,
-    async (pkg) => {
-      const code = await new Promise((done) =>
-        spawn('npx', ['--no-install', 'tsup'], { cwd: `packages/${pkg}`, stdio: 'ignore' }).on('exit', done),
-      );
-      if (code !== 0) console.log(`test: the build of packages/${pkg} failed; the browser tests will say more`);
-    },
-    availableParallelism(),
-  );
+  for (const { folder } of await buildPackages('.', missing))
+    console.log(`test: the build of packages/${folder} failed; the browser tests will say more`);
 }
 // Likewise the playground bundle (examples/playground/dist), which the browser tests serve: built here when it
 // is missing or older than its sources (the playground's files and the sources of the packages it bundles).
