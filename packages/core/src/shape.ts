@@ -35,6 +35,33 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** Slots of the cache of {@link frozenShape} (a power of two). */
+const FROZEN_SHAPES = 256;
+const frozenShapes: (Shape | undefined)[] = new Array(FROZEN_SHAPES);
+
+/**
+ * A frozen copy of `shape`, shared by the tensors of equal shape: the Tensor constructor's. Copying and
+ * freezing an array costs about 0.15 µs, a tenth of a small MLP step's JavaScript per tensor, while the
+ * shapes of a training step repeat from one step to the next; a small direct-mapped cache by content
+ * returns the frozen array made for an equal shape before (a frozen array cannot be changed, so sharing
+ * it is safe).
+ */
+export function frozenShape(shape: Shape): Shape {
+  const n = shape.length;
+  let h = n;
+  for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + shape[i]) | 0;
+  const slot = (h ^ (h >>> 11)) & (FROZEN_SHAPES - 1);
+  const hit = frozenShapes[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit[i] === shape[i]) i++;
+    if (i === n) return hit;
+  }
+  const made = Object.freeze([...shape]);
+  frozenShapes[slot] = made;
+  return made;
+}
+
 /** `[2,3]` style formatting for error messages. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(',')}]`;

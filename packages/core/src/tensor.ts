@@ -103,7 +103,7 @@ import { type UniqueOptions, type UniqueResultOf, unique } from './ops/unique';
 import { unsqueeze } from './ops/unsqueeze';
 import { std, type VarianceOptions, variance } from './ops/variance';
 import { getResidency } from './residency';
-import { formatShape, type Shape, shapeSize, shapesEqual } from './shape';
+import { formatShape, frozenShape, type Shape, shapeSize, shapesEqual } from './shape';
 import { type BufferVersion, fingerprintOf, newBufferVersion, syncVersion } from './version';
 
 /** A tensor, or a plain number that ops turn into a 0-d tensor of a matching dtype. */
@@ -180,7 +180,7 @@ export class Tensor {
     if (!arrayMatchesDType(data, dtype))
       throw new DTypeError(`Tensor: data is a ${data.constructor.name} but dtype is ${dtype}`);
     this.dataArray = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = frozenShape(shape);
     this.dtype = dtype;
     const pool = getBufferPool();
     if (pool !== null) pool.retain(data);

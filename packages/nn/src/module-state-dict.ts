@@ -135,20 +135,32 @@ export function copyStateEntries(entries: ReadonlyArray<[string, Tensor]>): Reco
   return out;
 }
 
+/** The entries of a Map state dict (PyTorch's is an OrderedDict) as a record; every key must be a string. */
+function recordOf(owner: string, map: ReadonlyMap<unknown, Tensor>): Record<string, Tensor> {
+  const record: Record<string, Tensor> = Object.create(null);
+  for (const [key, value] of map) {
+    if (typeof key !== 'string')
+      throw new ValueError(`${owner}.loadStateDict: a Map state dict needs string keys, got a ${typeof key} key`);
+    record[key] = value;
+  }
+  return record;
+}
+
 /**
  * The body of {@link Module.loadStateDict}: check everything (throwing one {@link StateDictError}),
  * then copy the values into the module's own tensors. `owner` is the module's printed name.
  */
 export function loadStateDictInto(
   owner: string,
-  stateDict: Readonly<Record<string, Tensor>>,
+  input: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>,
   options: LoadStateDictOptions,
   stateEntries: StateEntries,
 ): LoadStateDictResult {
   checkOptions(`${owner}.loadStateDict`, options, LOAD_STATE_DICT_OPTIONS);
   const strict = options.strict ?? true;
-  if (stateDict === null || typeof stateDict !== 'object')
-    throw new ValueError(`${owner}.loadStateDict: stateDict must be an object of tensors`);
+  if (input === null || typeof input !== 'object')
+    throw new ValueError(`${owner}.loadStateDict: stateDict must be an object or a Map of tensors`);
+  const stateDict = input instanceof Map ? recordOf(owner, input) : (input as Readonly<Record<string, Tensor>>);
   const legacy = new Map<string, string>();
   const entries = stateEntries(legacy);
   const expected = new Map(entries);

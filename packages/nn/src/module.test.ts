@@ -258,6 +258,30 @@ describe('stateDict and loadStateDict', () => {
     expect(b.parameters().every((p, i) => p === params[i])).toBe(true);
   });
 
+  it('loads a Map state dict (as PyTorch takes an OrderedDict), checking it as a record', () => {
+    const a = new Net(1);
+    const b = new Net(2);
+    const x = randn([5, 4], { generator: new Generator(9) });
+    const map = new Map(Object.entries(a.stateDict()));
+    expect(b.loadStateDict(map)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(Array.from(b.forward(x).data)).toEqual(Array.from(a.forward(x).data));
+    // the same checks as for a record: a missing and an unexpected key, nothing loaded
+    const c = new Net(3);
+    const before = snapshot(c);
+    map.delete('net.0.bias');
+    map.set('net.9.weight', zeros([1]));
+    expect(() => c.loadStateDict(map)).toThrow(StateDictError);
+    expect(snapshot(c)).toEqual(before);
+    expect(c.loadStateDict(map, { strict: false })).toEqual({
+      missingKeys: ['net.0.bias'],
+      unexpectedKeys: ['net.9.weight'],
+    });
+    const numbered = new Map<unknown, Tensor>([[0, zeros([1])]]) as unknown as Map<string, Tensor>;
+    expect(() => c.loadStateDict(numbered)).toThrow(
+      'Net.loadStateDict: a Map state dict needs string keys, got a number key',
+    );
+  });
+
   it('round-trips BatchNorm running statistics', () => {
     const a = new WithNorm();
     a.forward(randn([6, 3], { generator: new Generator(3) }));

@@ -638,7 +638,8 @@ export abstract class Module {
    * A key under a buffer's legacy name ({@link BufferOptions.legacyNames}: BatchNorm's `runningMean`,
    * `runningVar` and `numBatchesTracked` and BCEWithLogitsLoss's `posWeight`, the names nabla saved them
    * under before it took PyTorch's) loads into that buffer when the state dict lacks its current name;
-   * when it has both, the legacy key is unexpected.
+   * when it has both, the legacy key is unexpected. The state dict is a record of tensors (what
+   * {@link Module.stateDict} and `loadSafetensors` return) or a `Map` of them, as PyTorch's OrderedDict.
    *
    * See https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict
    *
@@ -648,7 +649,10 @@ export abstract class Module {
    * const { missingKeys } = backbone.loadStateDict(checkpoint, { strict: false });
    * ```
    */
-  loadStateDict(stateDict: Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  loadStateDict(
+    stateDict: Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>,
+    options: LoadStateDictOptions = {},
+  ): LoadStateDictResult {
     return loadStateDictInto(this.typeName(), stateDict, options, (legacy) => this.stateEntries(legacy));
   }
 

@@ -173,9 +173,10 @@ export function fusedLinear(x: Tensor, weight: Tensor, bias?: Tensor | null, opt
     throw new ShapeError(
       `fusedLinear: bias must have shape [${weight.shape[0]}] to match weight shape ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}`,
     );
-  const dtypes = new Set([x.dtype, weight.dtype, bias?.dtype ?? x.dtype]);
-  if (dtypes.size !== 1)
+  if (weight.dtype !== x.dtype || (bias !== undefined && bias !== null && bias.dtype !== x.dtype)) {
+    const dtypes = new Set([x.dtype, weight.dtype, bias?.dtype ?? x.dtype]);
     throw new DTypeError(`fusedLinear: x, weight and bias must have one dtype, got ${[...dtypes].join(', ')}`);
+  }
   const inputs = bias === undefined || bias === null ? [x, weight] : [x, weight, bias];
   return (activation === 'relu' ? linearReluOp : linearOp)(inputs, { relu: activation === 'relu' });
 }

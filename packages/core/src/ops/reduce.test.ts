@@ -626,3 +626,37 @@ describe('reductions do not mutate their inputs', () => {
     }
   });
 });
+
+describe('reductions over leading axes reuse one accumulator (cpu kernel)', () => {
+  /** The sum / max over axis 0 of `[rows, cols]` written out in plain loops. */
+  function byHand(x: number[], rows: number, cols: number, kind: 'sum' | 'max'): number[] {
+    const out = new Array<number>(cols).fill(kind === 'sum' ? 0 : Number.NEGATIVE_INFINITY);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const v = x[r * cols + c];
+        out[c] = kind === 'sum' ? out[c] + v : Math.max(out[c], v);
+      }
+    return out;
+  }
+
+  it('one reduction after another, of other widths and kinds, starts from its own identity', () => {
+    // wide then narrow, sums then maxima of negative values (a leftover 0 or partial sum would show),
+    // and one wider than the reused accumulator (4,096 doubles)
+    const cases: [number, number, 'sum' | 'max'][] = [
+      [3, 50, 'sum'],
+      [2, 7, 'sum'],
+      [4, 50, 'max'],
+      [5, 7, 'sum'],
+      [2, 5000, 'sum'],
+      [3, 4096, 'max'],
+      [2, 3, 'max'],
+    ];
+    let k = 0;
+    for (const [rows, cols, kind] of cases) {
+      const x = Array.from({ length: rows * cols }, () => -1 - ((k++ * 7919) % 97) / 10);
+      const t = tensor(x, f64).reshape([rows, cols]);
+      const got = kind === 'sum' ? sum(t, 0) : amax(t, 0);
+      expect(values(got), `${kind} of [${rows}, ${cols}]`).toEqual(byHand(x, rows, cols, kind));
+    }
+  });
+});

@@ -104,8 +104,16 @@ function classWeight(weight: Tensor, classAxis: number, ndim: number): Tensor {
   return reshape(weight.detach(), shape);
 }
 
+/** Whether `shape` is `full` without its axis `axis`. */
+function sameShapeWithout(shape: readonly number[], full: readonly number[], axis: number): boolean {
+  if (shape.length !== full.length - 1) return false;
+  for (let d = 0; d < shape.length; d++) if (shape[d] !== full[d < axis ? d : d + 1]) return false;
+  return true;
+}
+
 /** Check class-index targets against log-probabilities (or logits) `logp`. */
 function checkClassTargets(fn: string, logp: Tensor, target: Tensor, classAxis: number): void {
+  if (target.dtype === 'int32' && sameShapeWithout(target.shape, logp.shape, classAxis)) return;
   const expected = logp.shape.filter((_, d) => d !== classAxis);
   if (target.dtype !== 'int32')
     throw new DTypeError(
@@ -160,7 +168,7 @@ function classPicks(
   const targets = target._array;
   // 16-bit weights hold bit patterns: read them as numbers.
   const w = weight === null ? null : (isHalfDType(weight.dtype) ? cast(weight.detach(), 'float32') : weight)._array;
-  const safe = new Int32Array(n);
+  const safe = allocate('int32', n) as Int32Array;
   const perSample = alloc(n);
   const mask = alloc(n);
   const denominator = alloc(1);
@@ -337,9 +345,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   ) {
     // Class indices on the cpu or wasm backend: one op (logSoftmaxNll), the same values as the ops below.
     checkClassTargets('crossEntropy', input, target, 1);
-    const make = input.dtype === 'float32' ? Float32Array : Float64Array;
     const rowsOf = { logits: input._array, classes: input.shape[1] };
-    const picks = classPicks('crossEntropy', target, p, (size) => new make(size), rowsOf);
+    const picks = classPicks('crossEntropy', target, p, (size) => allocate(input.dtype, size), rowsOf);
     const weights = picks.perSample as Float32Array | Float64Array;
     const denominator = picks.denominator as Float32Array | Float64Array;
     // NOTE: the fused op weights every row, an ignored one by 0: 0 · (1/0) is NaN where PyTorch skips the row,

@@ -321,4 +321,9 @@ describe('wasm fused optimizer updates', () => {
       'adagradUpdateKernel: sum has 7 elements, param has 8',
     );
   });
+
+  it('names an update the module does not have (the runtime looks each one up once, by family and flags)', () => {
+    expect(() => rt.update('adam', 999, [], 0, [])).toThrow('WasmRuntime.update: no update opt_adam_999');
+    expect(() => rt.update('lion', 0, [], 0, [])).toThrow('WasmRuntime.update: no update opt_lion_0');
+  });
 });

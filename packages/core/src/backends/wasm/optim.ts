@@ -52,7 +52,7 @@ export function makeAdamUpdateKernel(runtime: WasmRuntime): typeof adamUpdateKer
     const flags = (vmax !== null ? 1 : 0) | (weightDecay !== 0 ? (decoupled ? 4 : 2) : 0) | (maximize ? 8 : 0);
     // The bias corrections outside the division (see scripts/wasm/optim.mjs): ε·√bc2 and -lr·√bc2/bc1.
     const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
-    runtime.update(`adam_${flags}`, [pp, gp, mp, vp, xp], n, [
+    runtime.update('adam', flags, [pp, gp, mp, vp, xp], n, [
       maximize ? -1 : 1,
       weightDecay,
       beta1,
@@ -94,7 +94,7 @@ export function makeSgdUpdateKernel(runtime: WasmRuntime): typeof sgdUpdateKerne
     }
     const buffered = momentumBuffer !== null;
     const flags = (weightDecay !== 0 ? 1 : 0) | (buffered ? (firstStep ? 2 : 4) : 0) | (buffered && nesterov ? 8 : 0);
-    runtime.update(`sgd_${flags}`, [pp, gp, bp], n, [maximize ? -1 : 1, weightDecay, momentum, 1 - dampening, -lr]);
+    runtime.update('sgd', flags, [pp, gp, bp], n, [maximize ? -1 : 1, weightDecay, momentum, 1 - dampening, -lr]);
   };
 }
 
@@ -140,7 +140,7 @@ export function makeRmspropUpdateKernel(runtime: WasmRuntime): typeof rmspropUpd
       return;
     }
     const flags = (weightDecay !== 0 ? 1 : 0) | (gradAvg !== null ? 2 : 0) | (momentumBuffer !== null ? 4 : 0);
-    runtime.update(`rmsprop_${flags}`, [pp, gp, sp, ap, bp], n, [
+    runtime.update('rmsprop', flags, [pp, gp, sp, ap, bp], n, [
       maximize ? -1 : 1,
       weightDecay,
       alpha,
@@ -168,7 +168,7 @@ export function makeAdagradUpdateKernel(runtime: WasmRuntime): typeof adagradUpd
       return;
     }
     const flags = weightDecay !== 0 ? 1 : 0;
-    runtime.update(`adagrad_${flags}`, [pp, gp, sp], n, [
+    runtime.update('adagrad', flags, [pp, gp, sp], n, [
       maximize ? -1 : 1,
       weightDecay,
       1 / (1 + (step - 1) * lrDecay),

@@ -24,6 +24,8 @@ interface Block {
   readonly bytes: number;
   readonly token: object;
   refs: number;
+  /** False once the block went back to the heap. */
+  live: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export class WasmBufferPool implements BufferPool {
     const ptr = this.heap.alloc(bytes);
     const array = new Float32Array(this.heap.f32.buffer, ptr, size);
     if (zeroed) array.fill(0); // a reused block holds an earlier tensor's values
-    const block: Block = { ptr, bytes, token: {}, refs: 0 };
+    const block: Block = { ptr, bytes, token: {}, refs: 0, live: true };
     this.blocks.set(ptr, block);
     if (inScope() && this.unregistered.length < MAX_UNREGISTERED) {
       this.unregistered.push(array);
@@ -90,7 +92,7 @@ export class WasmBufferPool implements BufferPool {
     for (let i = 0; i < arrays.length; i++) {
       const block = blocks[i];
       // still handed out: the map has this very block (a block given back and handed out again is a new one)
-      if (this.blocks.get(block.ptr) === block) this.registry.register(arrays[i], block.ptr, block.token);
+      if (block.live) this.registry.register(arrays[i], block.ptr, block.token);
     }
     arrays.length = 0;
     blocks.length = 0;
@@ -131,6 +133,7 @@ export class WasmBufferPool implements BufferPool {
     const block = this.blocks.get(ptr);
     if (block === undefined) return;
     this.blocks.delete(ptr);
+    block.live = false;
     this.pooledBytes -= block.bytes;
     this.heap.release(ptr, block.bytes);
   }

@@ -126,6 +126,19 @@ function foldInto(
   }
 }
 
+/** Accumulators of up to this many doubles are reused from one reduction to the next. */
+const SCRATCH_DOUBLES = 4096;
+const scratch = new Float64Array(SCRATCH_DOUBLES);
+
+/**
+ * `n` doubles to accumulate in (not zeroed; only the first `n` are meant): the reused scratch when it is
+ * large enough (a new Float64Array of more than 64 bytes costs about 1 µs, as much as a small
+ * reduction), else a new array. A reduction takes it once and calls no other, so one scratch serves all.
+ */
+function doubles(n: number): Float64Array {
+  return n <= SCRATCH_DOUBLES ? scratch : new Float64Array(n);
+}
+
 /**
  * The generic reduction: reduce the contiguous `x` of `shape` over the sorted, distinct `axes` into
  * `out` (the reduced shape, row-major), dividing each result by `divisor` (1 except for a mean).
@@ -152,9 +165,9 @@ export function reduceKernel(
       for (let o = 0; o < outer; o++) out[o] = foldRow(kind, x, o * n, n, init) / divisor;
       return;
     }
-    const acc = new Float64Array(inner);
+    const acc = doubles(inner);
     for (let o = 0; o < outer; o++) {
-      acc.fill(init);
+      acc.fill(init, 0, inner);
       const base = o * n * inner;
       for (let r = 0; r < n; r++) foldInto(kind, x, base + r * inner, acc, 0, inner);
       const outBase = o * inner;
