@@ -7,6 +7,7 @@
 // of `@nablajs/nn`.
 
 export type { InitOptions } from './init-common';
+export * from './init-eye-dirac';
 export { constant, normal, ones, uniform, zeros } from './init-fill';
 export { calculateFanInAndFanOut, calculateGain, type FanInAndFanOut, type Nonlinearity } from './init-gain';
 export { orthogonal } from './init-orthogonal';

@@ -25,6 +25,10 @@ export {
 export * from '../attention/functional';
 export * from '../extra/activations-losses-functional';
 export * from '../extra/conv-resample-functional';
+export * from '../extra/fold-functional';
+export * from '../extra/more-activations-functional';
+export * from '../extra/more-layers-functional';
+export * from '../extra/more-losses-functional';
 export * from '../extra/norm-pool-functional';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy';
 export { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss';

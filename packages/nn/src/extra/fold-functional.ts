@@ -1,0 +1,2 @@
+// Barrel of the fold area (functional forms, part of `F`): filled by its implementation files.
+export {};

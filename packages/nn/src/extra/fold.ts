@@ -1,0 +1,2 @@
+// Barrel of the fold area (modules): filled by its implementation files.
+export {};

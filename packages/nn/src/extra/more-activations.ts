@@ -1,0 +1,2 @@
+// Barrel of the more-activations area (modules): filled by its implementation files.
+export {};

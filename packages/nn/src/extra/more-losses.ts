@@ -1,0 +1,2 @@
+// Barrel of the more-losses area (modules): filled by its implementation files.
+export {};

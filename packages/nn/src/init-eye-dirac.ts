@@ -1,0 +1,2 @@
+// init.eye and init.dirac: filled by the implementation.
+export {};
