@@ -15,6 +15,7 @@ export {
   type TransformerEncoderForwardOptions,
   TransformerEncoderLayer,
   type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions,
   type TransformerForwardOptions,
   type TransformerLayerOptions,
   type TransformerOptions,

@@ -1,6 +1,6 @@
 // The Transformer encoder: one encoder layer (self-attention, then a feed-forward block) and a stack of
 // copies of one, like torch.nn.TransformerEncoderLayer and torch.nn.TransformerEncoder.
-import { checkOptions, Generator, optionNames, type Tensor } from '@nablajs/core';
+import { checkOptions, Generator, optionNames, type Tensor, ValueError } from '@nablajs/core';
 import type { Dropout } from '../layers/dropout';
 import type { LayerNorm } from '../layers/layer-norm';
 import type { Linear } from '../layers/linear';
@@ -41,6 +41,26 @@ const ENCODER_LAYER_FORWARD_OPTIONS = optionNames<TransformerEncoderLayerForward
   srcKeyPaddingMask: true,
 });
 const ENCODER_FORWARD_OPTIONS = optionNames<TransformerEncoderForwardOptions>({ mask: true, srcKeyPaddingMask: true });
+
+/**
+ * Options of {@link TransformerEncoder}: the stack's `norm`, and PyTorch 1.13's two performance flags, accepted
+ * so that a port keeps its arguments. They change nothing here: nabla never turns a padded batch into a nested
+ * tensor, so every position of the output is computed as on PyTorch's regular path (PyTorch's nested-tensor
+ * path, taken in inference with a `srcKeyPaddingMask`, returns 0 at the padded positions instead).
+ *
+ * @example
+ * ```ts
+ * const options: TransformerEncoderOptions = { norm: new LayerNorm(16), enableNestedTensor: false };
+ * ```
+ */
+export interface TransformerEncoderOptions extends TransformerStackOptions {
+  /** PyTorch's `enable_nested_tensor` (default true there): accepted, without effect. */
+  enableNestedTensor?: boolean;
+  /** PyTorch's `mask_check` (default true there): accepted, without effect. */
+  maskCheck?: boolean;
+}
+
+const ENCODER_OPTIONS = optionNames<TransformerEncoderOptions>({ norm: true, enableNestedTensor: true, maskCheck: true });
 
 /**
  * A Transformer encoder layer, like `torch.nn.TransformerEncoderLayer` (PyTorch 1.13): self-attention
@@ -172,9 +192,17 @@ export class TransformerEncoder extends Module {
   /** The final normalisation, or null. */
   readonly norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
+  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
-    const stack = registerStack(this, 'TransformerEncoder', encoderLayer, TransformerEncoderLayer, numLayers, options);
+    checkOptions('TransformerEncoder', options ?? undefined, ENCODER_OPTIONS);
+    const { norm, enableNestedTensor, maskCheck } = options ?? {};
+    for (const [name, flag] of [
+      ['enableNestedTensor', enableNestedTensor],
+      ['maskCheck', maskCheck],
+    ] as const)
+      if (flag !== undefined && typeof flag !== 'boolean')
+        throw new ValueError(`TransformerEncoder: options.${name} must be a boolean, got ${String(flag)}`);
+    const stack = registerStack(this, 'TransformerEncoder', encoderLayer, TransformerEncoderLayer, numLayers, { norm });
     this.numLayers = numLayers;
     this.layers = stack.layers;
     this.norm = stack.norm;

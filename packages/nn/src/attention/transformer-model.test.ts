@@ -123,6 +123,27 @@ describe('Transformer', () => {
     );
   });
 
+  it("TransformerEncoder takes PyTorch's enableNestedTensor and maskCheck flags, which change nothing", () => {
+    const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, generator: new Generator(3) });
+    const plain = new TransformerEncoder(layer, 2).eval();
+    const flagged = new TransformerEncoder(layer, 2, { enableNestedTensor: true, maskCheck: false }).eval();
+    const src = randn([5, 2, 8], { generator: new Generator(4) });
+    const pad = zeros([2, 5], { dtype: 'int32' });
+    pad.values[4] = 1; // the last position of the first sequence is padding
+    pad.markModified();
+    const a = plain.forward(src, { srcKeyPaddingMask: pad });
+    const b = flagged.forward(src, { srcKeyPaddingMask: pad });
+    expect(Array.from(b.values)).toEqual(Array.from(a.values));
+    // the padded position is computed, not zeroed as PyTorch's nested-tensor path would
+    expect(Array.from(b.values.subarray(4 * 16, 4 * 16 + 8)).some((v) => v !== 0)).toBe(true);
+    expect(() => new TransformerEncoder(layer, 2, { enableNestedTensor: 'no' } as never)).toThrow(
+      'TransformerEncoder: options.enableNestedTensor must be a boolean, got no',
+    );
+    expect(() => new TransformerEncoder(layer, 2, { enable_nested_tensor: false } as never)).toThrow(
+      /TransformerEncoder.*enable_nested_tensor/,
+    );
+  });
+
   it('generateSquareSubsequentMask: -Infinity above the diagonal, 0 elsewhere', () => {
     const m = Transformer.generateSquareSubsequentMask(3, { dtype: 'float64' });
     expect(m.dtype).toBe('float64');

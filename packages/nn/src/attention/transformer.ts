@@ -17,5 +17,6 @@ export {
   type TransformerEncoderForwardOptions,
   TransformerEncoderLayer,
   type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions,
 } from './transformer-encoder';
 export { Transformer, type TransformerForwardOptions, type TransformerOptions } from './transformer-model';
