@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type DType, Tensor } from '@nablajs/core';
+import { type DType, gradients, Tensor } from '@nablajs/core';
+import { expect } from 'vitest';
 
 /** A tensor as the golden fixtures write it: row-major `data` of `shape` (see test/fixtures/README.md). */
 export interface FixtureTensor {
@@ -102,4 +103,29 @@ export function closeTo(actual: Tensor, expected: FixtureTensor, tol: Tolerance,
 /** Assert exact equality of an integer tensor with an int64/bool fixture tensor. */
 export function equalInts(actual: Tensor, expected: FixtureTensor, label = 'tensor'): void {
   closeTo(actual, expected, { rel: 0 }, label);
+}
+
+/** A fixture case of a one-input function: its input, output, an upstream gradient and the input's gradient. */
+export interface ForwardBackwardCase {
+  id: string;
+  dtype: string;
+  input: FixtureTensor;
+  output: FixtureTensor;
+  upstream: FixtureTensor;
+  grads: { input: FixtureTensor };
+}
+
+/**
+ * Run `run` on the case's input (a leaf that requires gradients) and compare its output, then the input's
+ * gradient for the case's upstream gradient, with the fixture (same dtype, within `tol`).
+ */
+export function checkForwardBackward(c: ForwardBackwardCase, run: (x: Tensor) => Tensor, tol: Tolerance): void {
+  const x = fromFixture(c.input, { requiresGrad: true });
+  const out = run(x);
+  expect(out.dtype).toBe(c.dtype);
+  closeTo(out, c.output, tol, `${c.id} output`);
+  const [g] = gradients([out], [x], [fromFixture(c.upstream)]);
+  if (g === null || g === undefined) throw new Error(`${c.id}: no gradient for the input`);
+  expect(g.dtype).toBe(c.dtype);
+  closeTo(g, c.grads.input, tol, `${c.id} grad input`);
 }

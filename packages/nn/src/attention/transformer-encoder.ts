@@ -60,7 +60,11 @@ export interface TransformerEncoderOptions extends TransformerStackOptions {
   maskCheck?: boolean;
 }
 
-const ENCODER_OPTIONS = optionNames<TransformerEncoderOptions>({ norm: true, enableNestedTensor: true, maskCheck: true });
+const ENCODER_OPTIONS = optionNames<TransformerEncoderOptions>({
+  norm: true,
+  enableNestedTensor: true,
+  maskCheck: true,
+});
 
 /**
  * A Transformer encoder layer, like `torch.nn.TransformerEncoderLayer` (PyTorch 1.13): self-attention

@@ -1,2 +1,2 @@
 // Barrel of the fold area (functional forms, part of `F`): filled by its implementation files.
-export {};
+export { type FoldOptions, fold, type SlidingBlockOptions, type UnfoldOptions, unfold } from './fold-ops';

@@ -1,2 +1,4 @@
 // Barrel of the fold area (modules): filled by its implementation files.
-export {};
+
+export { Fold, Unfold } from './fold-layers';
+export type { SlidingBlockOptions } from './fold-ops';

@@ -1,2 +1,10 @@
 // Barrel of the more-activations area (functional forms, part of `F`): filled by its implementation files.
-export {};
+export {
+  hardshrink,
+  rrelu,
+  softmin,
+  softshrink,
+  softsign,
+  tanhshrink,
+  threshold,
+} from './more-act-functional';

@@ -1,2 +1,16 @@
 // Barrel of the more-activations area (modules): filled by its implementation files.
-export {};
+export {
+  Hardshrink,
+  type HardshrinkOptions,
+  LogSigmoid,
+  RReLU,
+  type RReLUOptions,
+  Softmin,
+  type SoftminOptions,
+  Softshrink,
+  type SoftshrinkOptions,
+  Softsign,
+  Tanhshrink,
+  Threshold,
+  type ThresholdOptions,
+} from './more-act-layers';

@@ -103,7 +103,7 @@ export function pad(input: Tensor, padding: readonly number[], options: PadOptio
   return circularPad(input, padding);
 }
 
-function padList(label: string, padding: unknown, pairs: 1 | 2, allowNegative: boolean): number[] {
+function padList(label: string, padding: unknown, pairs: 1 | 2 | 3, allowNegative: boolean): number[] {
   const n = pairs * 2;
   const list =
     typeof padding === 'number' ? new Array<number>(n).fill(padding) : Array.isArray(padding) ? padding : null;
@@ -118,9 +118,12 @@ function padList(label: string, padding: unknown, pairs: 1 | 2, allowNegative: b
   return [...list];
 }
 
-/** The shared body of the padding layers: fixed padding, one mode, a 2-D/3-D (1-d) or 3-D/4-D (2-d) input. */
-abstract class PadNd extends Module {
-  /** The padding, `[left, right]` (1-d) or `[left, right, top, bottom]` (2-d). */
+/**
+ * The shared body of the padding layers (here and in pad-more-layers.ts): fixed padding, one mode, a 2-D/3-D
+ * (1-d), 3-D/4-D (2-d) or 4-D/5-D (3-d) input.
+ */
+export abstract class PadNd extends Module {
+  /** The padding, `[left, right]` (1-d), `[left, right, top, bottom]` (2-d), then `front, back` (3-d). */
   readonly padding: readonly number[];
   /** The padding mode of `F.pad` this layer applies. */
   protected abstract readonly mode: PadMode;
@@ -131,7 +134,7 @@ abstract class PadNd extends Module {
     /** The layer's name in error messages. */
     protected readonly label: string,
     padding: unknown,
-    pairs: 1 | 2,
+    pairs: 1 | 2 | 3,
     fill = 0,
     allowNegative = true,
   ) {

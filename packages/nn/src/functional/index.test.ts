@@ -90,6 +90,23 @@ describe('the functional namespace F', () => {
         'maxPool3dWithIndices',
         'adaptiveMaxPool3d',
         'adaptiveMaxPool3dWithIndices',
+        // the functions the PyTorch audit found missing
+        'softmin',
+        'softsign',
+        'threshold',
+        'hardshrink',
+        'softshrink',
+        'tanhshrink',
+        'rrelu',
+        'unfold',
+        'fold',
+        'tripletMarginWithDistanceLoss',
+        'multilabelMarginLoss',
+        'gumbelSoftmax',
+        'dropout1d',
+        'dropout3d',
+        'alphaDropout',
+        'featureAlphaDropout',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');

@@ -1,6 +1,6 @@
 // Helpers shared by the loss and functional tests: seeded random tensors, a plain-loop reduction and
 // element-wise comparisons. Not part of the public API.
-import { type Generator, Tensor } from '@nablajs/core';
+import { type Generator, gradients, Tensor, tensor } from '@nablajs/core';
 import { expect } from 'vitest';
 import type { Reduction } from './reduction';
 
@@ -110,4 +110,25 @@ export function snapshot(...tensors: Tensor[]): () => void {
       expect(Array.from(t.values)).toEqual(copies[k]);
     });
   };
+}
+
+/** A float64 tensor of `values` (requiring gradients by default), for the activations' kink tests. */
+export const f64 = (values: number[], requiresGrad = true) => tensor(values, { dtype: 'float64', requiresGrad });
+
+/** The gradient of `sum(f(x))` at `values`, in float64. */
+export function gradAt(f: (x: Tensor) => Tensor, values: number[]): number[] {
+  const x = f64(values);
+  const [g] = gradients([f(x).sum()], [x]);
+  return Array.from((g as Tensor).values);
+}
+
+/** `n` random float64 values (`scale` times normal) at least `gap` away from every kink, as a leaf that requires gradients. */
+export function awayFrom(kinks: number[], n: number, gen: Generator, scale: number, gap: number): Tensor {
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = scale * gen.normal();
+    while (kinks.some((k) => Math.abs(v - k) < gap)) v = scale * gen.normal();
+    data[i] = v;
+  }
+  return tensor(data, { shape: [n], dtype: 'float64', requiresGrad: true });
 }
