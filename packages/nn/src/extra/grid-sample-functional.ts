@@ -1,0 +1,2 @@
+// Barrel of the grid-sample area (functional forms, part of `F`): filled by its implementation files.
+export {};

@@ -1,0 +1,2 @@
+// Barrel of the grid-sample area (modules): filled by its implementation files.
+export {};

@@ -1,0 +1,2 @@
+// Barrel of the more-pool area (modules): filled by its implementation files.
+export {};

@@ -1,0 +1,2 @@
+// init.sparse: filled by the implementation.
+export {};
