@@ -1,4 +1,4 @@
-import { gradients, type Tensor } from '@nablajs/core';
+import type { Tensor } from '@nablajs/core';
 import {
   F,
   Hardshrink,
@@ -12,7 +12,7 @@ import {
   Threshold,
 } from '@nablajs/nn';
 import { describe, expect, it } from 'vitest';
-import { closeTo, type FixtureTensor, fromFixture, loadFixture, opsTolerance } from './helpers/fixtures';
+import { checkOutputAndGrad, type FixtureTensor, fromFixture, loadFixture } from './helpers/fixtures';
 
 // PyTorch 1.13.1 reference values of softmin, softsign, threshold, hardshrink, softshrink, tanhshrink,
 // rrelu (eval mode) and LogSigmoid (written by scripts/fixtures/make_nn_more_act_fixture.py): every case
@@ -57,11 +57,7 @@ const FUNCTIONS: Record<string, (...args: any[]) => Tensor> = {
 };
 
 function check(c: Case, x: Tensor, out: Tensor, via: string): void {
-  const tol = opsTolerance(c.dtype);
-  expect(out.dtype, `${c.id} (${via}) dtype`).toBe(c.dtype);
-  closeTo(out, c.output, tol, `${c.id} (${via}) output`);
-  const [g] = gradients([out], [x], [fromFixture(c.upstream)]);
-  closeTo(g as Tensor, c.grad, tol, `${c.id} (${via}) grad`);
+  checkOutputAndGrad(c, x, out, via);
 }
 
 /** Whether some element of the fixture input equals `v` exactly (after rounding to the case's dtype). */

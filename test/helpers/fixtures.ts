@@ -129,3 +129,24 @@ export function checkForwardBackward(c: ForwardBackwardCase, run: (x: Tensor) =>
   expect(g.dtype).toBe(c.dtype);
   closeTo(g, c.grads.input, tol, `${c.id} grad input`);
 }
+
+/** A fixture case checked through several calls (a module and its function): output and input gradient. */
+export interface OutputGradCase {
+  id: string;
+  dtype: string;
+  output: FixtureTensor;
+  upstream: FixtureTensor;
+  grad: FixtureTensor;
+}
+
+/**
+ * Compare `out`, computed from the leaf `x` by way `via` (a module or a function), and the gradient of `x` for
+ * the case's upstream gradient with the fixture, within `opsTolerance`.
+ */
+export function checkOutputAndGrad(c: OutputGradCase, x: Tensor, out: Tensor, via: string): void {
+  const tol = opsTolerance(c.dtype as DType);
+  expect(out.dtype, `${c.id} (${via}) dtype`).toBe(c.dtype);
+  closeTo(out, c.output, tol, `${c.id} (${via}) output`);
+  const [g] = gradients([out], [x], [fromFixture(c.upstream)]);
+  closeTo(g as Tensor, c.grad, tol, `${c.id} (${via}) grad`);
+}

@@ -8,10 +8,10 @@
 
 export type { InitOptions } from './init-common';
 export * from './init-eye-dirac';
-export * from './init-sparse';
 export { constant, normal, ones, uniform, zeros } from './init-fill';
 export { calculateFanInAndFanOut, calculateGain, type FanInAndFanOut, type Nonlinearity } from './init-gain';
 export { orthogonal } from './init-orthogonal';
+export * from './init-sparse';
 export { truncNormal } from './init-trunc-normal';
 export {
   type FanMode,

@@ -6,6 +6,9 @@ import { resolveKernel } from '../kernels/registry';
 import { registerOp } from '../op';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
+import { areaMap, cubicMap, gatherMap, linearMap, nearestExactMap, nearestMap } from './interpolate-maps';
+
+export { gatherMap };
 
 interface AxisAttrs {
   readonly axis: number;
@@ -49,9 +52,8 @@ const resampleAxisAdjointOp: (inputs: readonly Tensor[], attrs: AxisAttrs) => Te
 });
 
 /**
- * Resample one axis of `x` by `map` (each output position a weighted sum of at most two input
- * positions). A linear op whose gradient is its adjoint; shared by {@link interpolate} and the padding
- * modes.
+ * Resample one axis of `x` by `map` (each output position a weighted sum of input positions along the
+ * axis). A linear op whose gradient is its adjoint; shared by {@link interpolate} and the padding modes.
  *
  * @example
  * ```ts
@@ -63,29 +65,17 @@ export function resampleAxis(x: Tensor, axis: number, map: AxisMap): Tensor {
 }
 
 /**
- * An {@link AxisMap} that copies input position `index[j]` to output position `j`.
+ * The interpolation modes of {@link interpolate}, as PyTorch 1.13: `'nearest'`, `'nearest-exact'` and
+ * `'area'` (any of 1 to 3 spatial dims), `'linear'` (3-D input), `'bilinear'` and `'bicubic'` (4-D input)
+ * and `'trilinear'` (5-D input).
  *
  * @example
  * ```ts
- * gatherMap(3, Int32Array.from([2, 1, 0])); // reverses an axis of length 3
- * ```
- */
-export function gatherMap(inSize: number, index: Int32Array): AxisMap {
-  const ones = new Float64Array(index.length).fill(1);
-  return { inSize, outSize: index.length, i0: index, i1: index, w0: ones, w1: new Float64Array(index.length) };
-}
-
-/**
- * The interpolation modes of {@link interpolate}: `'nearest'` (any of 1 to 3 spatial dims), `'linear'`
- * (3-D input) and `'bilinear'` (4-D input).
- *
- * @example
- * ```ts
- * const mode: InterpolateMode = 'bilinear';
+ * const mode: InterpolateMode = 'bicubic';
  * interpolate(randn([1, 1, 2, 2]), { size: 4, mode });
  * ```
  */
-export type InterpolateMode = 'nearest' | 'linear' | 'bilinear';
+export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area' | 'nearest-exact';
 
 /** Options of {@link interpolate}, with PyTorch's defaults. */
 export interface InterpolateOptions {
@@ -93,12 +83,23 @@ export interface InterpolateOptions {
   size?: number | readonly number[] | null;
   /** Multiplier of the spatial size, one number or one per dim (give this or `size`). */
   scaleFactor?: number | readonly number[] | null;
-  /** `'nearest'` (default), `'linear'` (3-D input) or `'bilinear'` (4-D input). */
+  /**
+   * `'nearest'` (default), `'nearest-exact'`, `'area'` (3-D to 5-D input), `'linear'` (3-D), `'bilinear'`,
+   * `'bicubic'` (4-D) or `'trilinear'` (5-D).
+   */
   mode?: InterpolateMode;
-  /** Linear modes only: align the centres of the corner pixels (default false). */
+  /**
+   * `'linear'`, `'bilinear'`, `'bicubic'` and `'trilinear'` only: align the centres of the corner pixels
+   * (default false).
+   */
   alignCorners?: boolean | null;
-  /** Recompute the scale from the output size instead of using `scaleFactor` in the sampling (default false). */
+  /**
+   * Recompute the scale from the output size instead of using `scaleFactor` in the sampling (default false;
+   * not with `size`; `'area'` always uses the output size).
+   */
   recomputeScaleFactor?: boolean | null;
+  /** Anti-aliasing: not supported, only `false` (the default) is accepted. */
+  antialias?: boolean | null;
 }
 
 const INTERPOLATE_OPTIONS = optionNames<InterpolateOptions>({
@@ -107,9 +108,28 @@ const INTERPOLATE_OPTIONS = optionNames<InterpolateOptions>({
   mode: true,
   alignCorners: true,
   recomputeScaleFactor: true,
+  antialias: true,
 });
 
 const FN = 'interpolate';
+
+const MODES: readonly InterpolateMode[] = [
+  'nearest',
+  'linear',
+  'bilinear',
+  'bicubic',
+  'trilinear',
+  'area',
+  'nearest-exact',
+];
+
+/** The input rank each fixed-rank mode needs, and its layout for messages. */
+const RANK: Partial<Record<InterpolateMode, [number, string]>> = {
+  linear: [3, '[N, C, L]'],
+  bilinear: [4, '[N, C, H, W]'],
+  bicubic: [4, '[N, C, H, W]'],
+  trilinear: [5, '[N, C, D, H, W]'],
+};
 
 function listOf(arg: string, value: number | readonly number[], dims: number, integer: boolean): number[] {
   const list =
@@ -126,50 +146,54 @@ function listOf(arg: string, value: number | readonly number[], dims: number, in
   return list;
 }
 
-/** PyTorch's nearest rule: `min(floor(j · scale), in - 1)` in float32, with exact shortcuts for ×1 and ×2. */
-function nearestMap(inSize: number, outSize: number, scale: number | undefined): AxisMap {
-  const index = new Int32Array(outSize);
-  const s = Math.fround(scale !== undefined ? 1 / scale : inSize / outSize);
-  for (let j = 0; j < outSize; j++) {
-    if (outSize === inSize) index[j] = j;
-    else if (outSize === 2 * inSize) index[j] = j >> 1;
-    else index[j] = Math.min(Math.floor(Math.fround(j * s)), inSize - 1);
-  }
-  return gatherMap(inSize, index);
+function optionalBoolean(name: string, value: unknown): boolean | null {
+  if (value !== null && value !== undefined && typeof value !== 'boolean')
+    throw new ValueError(`${FN}: ${name} must be a boolean, got ${JSON.stringify(value)}`);
+  return (value as boolean | null | undefined) ?? null;
 }
 
-/** PyTorch's linear rule: source `scale·(j + ½) - ½` clamped at 0 (or `scale·j` with aligned corners). */
-function linearMap(inSize: number, outSize: number, alignCorners: boolean, scale: number | undefined): AxisMap {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const w0 = new Float64Array(outSize);
-  const w1 = new Float64Array(outSize);
-  const step = alignCorners
-    ? outSize > 1
-      ? (inSize - 1) / (outSize - 1)
-      : 0
-    : scale !== undefined
-      ? 1 / scale
-      : inSize / outSize;
-  for (let j = 0; j < outSize; j++) {
-    const src = alignCorners ? step * j : Math.max(0, step * (j + 0.5) - 0.5);
-    const lo = Math.min(Math.floor(src), inSize - 1);
-    i0[j] = lo;
-    i1[j] = lo < inSize - 1 ? lo + 1 : lo;
-    w1[j] = src - lo;
-    w0[j] = 1 - w1[j];
+function axisMap(
+  mode: InterpolateMode,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scale: number | undefined,
+  dims: number,
+): AxisMap {
+  switch (mode) {
+    case 'nearest':
+      return nearestMap(inSize, outSize, scale, dims > 1);
+    case 'nearest-exact':
+      return nearestExactMap(inSize, outSize, scale);
+    case 'area':
+      return areaMap(inSize, outSize);
+    case 'bicubic':
+      return cubicMap(inSize, outSize, alignCorners, scale);
+    default:
+      return linearMap(inSize, outSize, alignCorners, scale);
   }
-  return { inSize, outSize, i0, i1, w0, w1 };
 }
 
 /**
  * Resize the spatial dims of an `[N, C, ...]` input, like PyTorch 1.13's
- * `torch.nn.functional.interpolate`: `'nearest'` copies input pixel `min(floor(j · in / out), in - 1)`
- * (`in / out` replaced by `1 / scaleFactor` when a scale is given), `'linear'` (3-D input) and
- * `'bilinear'` (4-D input) interpolate between the two nearest input pixels at source position
- * `(j + ½)·in/out - ½` (clamped at 0), or `j·(in - 1)/(out - 1)` with `alignCorners`. Give exactly one of
- * `size` and `scaleFactor`; with `scaleFactor` the output size is `floor(in · scaleFactor)` and, unless
- * `recomputeScaleFactor` is set, the scale itself drives the sampling.
+ * `torch.nn.functional.interpolate`. Each spatial axis is resampled on its own (the modes are separable):
+ *
+ * - `'nearest'` copies input pixel `min(floor(j · in / out), in - 1)`, and `'nearest-exact'` pixel
+ *   `min(floor((j + ½) · in / out), in - 1)` (`in / out` replaced by `1 / scaleFactor` when a scale is
+ *   given); 3-D to 5-D input. As PyTorch's kernels, `'nearest'` on 4-D and 5-D input copies an axis whose
+ *   size does not change and reads pixel `floor(j / 2)` on one whose size doubles, whatever the scale.
+ * - `'linear'` (3-D input), `'bilinear'` (4-D) and `'trilinear'` (5-D) interpolate between the two nearest
+ *   input pixels at source position `(j + ½)·in/out - ½` (clamped at 0), or `j·(in - 1)/(out - 1)` with
+ *   `alignCorners`; an axis whose size does not change is copied.
+ * - `'bicubic'` (4-D input) weighs the four input pixels around the same source position (not clamped)
+ *   with the cubic convolution kernel of `A = -0.75`, their indices clamped to the border.
+ * - `'area'` (3-D to 5-D input) is adaptive average pooling: output `j` averages the input pixels
+ *   `[floor(j·in/out), ceil((j + 1)·in/out))`.
+ *
+ * Give exactly one of `size` and `scaleFactor`; with `scaleFactor` the output size is
+ * `floor(in · scaleFactor)` and, unless `recomputeScaleFactor` is set (or the mode is `'area'`), the scale
+ * itself drives the sampling. `alignCorners` is only for the linear and cubic modes; `antialias` is not
+ * supported.
  *
  * Gradient: the adjoint resampling (each output gradient added back onto the input pixels it read,
  * with the same weights); differentiable again.
@@ -180,6 +204,7 @@ function linearMap(inSize: number, outSize: number, alignCorners: boolean, scale
  * ```ts
  * interpolate(randn([1, 3, 4, 4]), { scaleFactor: 2 }).shape; // [1, 3, 8, 8]
  * interpolate(randn([1, 3, 4, 4]), { size: [6, 5], mode: 'bilinear', alignCorners: true }).shape; // [1, 3, 6, 5]
+ * interpolate(randn([1, 3, 6, 6]), { size: 4, mode: 'area' }).shape; // [1, 3, 4, 4]
  * ```
  */
 export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor {
@@ -187,24 +212,32 @@ export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor
   if (!(x instanceof Tensor)) throw new ValueError(`${FN}: input must be a Tensor`);
   if (!isFloatingDType(x.dtype)) throw new DTypeError(`${FN}: input must be float32 or float64, got ${x.dtype}`);
   const mode = options.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear')
-    throw new ValueError(`${FN}: mode must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(mode)}`);
+  if (!MODES.includes(mode))
+    throw new ValueError(
+      `${FN}: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
+    );
   if (x.ndim < 3 || x.ndim > 5)
     throw new ShapeError(`${FN}: expected a 3-D, 4-D or 5-D [N, C, ...] input, got shape ${formatShape(x.shape)}`);
-  if (mode === 'linear' && x.ndim !== 3)
-    throw new ShapeError(`${FN}: mode 'linear' needs a 3-D [N, C, L] input, got shape ${formatShape(x.shape)}`);
-  if (mode === 'bilinear' && x.ndim !== 4)
-    throw new ShapeError(`${FN}: mode 'bilinear' needs a 4-D [N, C, H, W] input, got shape ${formatShape(x.shape)}`);
-  const align = options.alignCorners ?? null;
-  if (align !== null && typeof align !== 'boolean')
-    throw new ValueError(`${FN}: alignCorners must be a boolean, got ${JSON.stringify(align)}`);
-  if (mode === 'nearest' && align !== null)
-    throw new ValueError(`${FN}: alignCorners can only be set with the interpolating modes 'linear' and 'bilinear'`);
+  const rank = RANK[mode];
+  if (rank !== undefined && x.ndim !== rank[0])
+    throw new ShapeError(
+      `${FN}: mode '${mode}' needs a ${rank[0]}-D ${rank[1]} input, got shape ${formatShape(x.shape)}`,
+    );
+  const align = optionalBoolean('alignCorners', options.alignCorners);
+  if (rank === undefined && align !== null)
+    throw new ValueError(
+      `${FN}: alignCorners can only be set with the interpolating modes 'linear', 'bilinear', 'bicubic' and 'trilinear', not '${mode}'`,
+    );
+  if (optionalBoolean('antialias', options.antialias) === true)
+    throw new ValueError(`${FN}: antialias is not supported (only antialias: false)`);
+  const recompute = optionalBoolean('recomputeScaleFactor', options.recomputeScaleFactor) ?? false;
   const size = options.size ?? null;
   const scaleFactor = options.scaleFactor ?? null;
   if (size !== null && scaleFactor !== null)
     throw new ValueError(`${FN}: only one of size and scaleFactor may be given`);
   if (size === null && scaleFactor === null) throw new ValueError(`${FN}: either size or scaleFactor must be given`);
+  if (size !== null && recompute)
+    throw new ValueError(`${FN}: recomputeScaleFactor is only meaningful with scaleFactor, not with an explicit size`);
   const dims = x.ndim - 2;
   const inSizes = x.shape.slice(2);
   let outSizes: number[];
@@ -213,7 +246,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor
   else {
     const factors = listOf('scaleFactor', scaleFactor as number | readonly number[], dims, false);
     outSizes = inSizes.map((n, i) => Math.floor(n * factors[i]));
-    if (!(options.recomputeScaleFactor ?? false)) scales = factors;
+    // NOTE: 'area' always pools to the output size, as if recomputeScaleFactor were set.
+    if (!recompute && mode !== 'area') scales = factors;
   }
   for (let i = 0; i < dims; i++)
     if (outSizes[i] < 1 || inSizes[i] < 1)
@@ -222,12 +256,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor
       );
   let y = x;
   // NOTE: the last dim first, so that bilinear sums in PyTorch's order h0·(w0·a + w1·b) + h1·(...).
-  for (let i = dims - 1; i >= 0; i--) {
-    const map =
-      mode === 'nearest'
-        ? nearestMap(inSizes[i], outSizes[i], scales[i])
-        : linearMap(inSizes[i], outSizes[i], align ?? false, scales[i]);
-    y = resampleAxis(y, i + 2, map);
-  }
+  for (let i = dims - 1; i >= 0; i--)
+    y = resampleAxis(y, i + 2, axisMap(mode, inSizes[i], outSizes[i], align ?? false, scales[i], dims));
   return y;
 }

@@ -8,13 +8,27 @@ export interface UpsampleOptions {
   size?: number | readonly number[] | null;
   /** The multiplier of the spatial size, one number or one per spatial dim (give this or `size`). */
   scaleFactor?: number | readonly number[] | null;
-  /** `'nearest'` (default), `'linear'` (3-D input) or `'bilinear'` (4-D input). */
+  /**
+   * `'nearest'` (default), `'linear'` (3-D input), `'bilinear'`, `'bicubic'` (4-D input) or `'trilinear'`
+   * (5-D input); `'nearest-exact'` and `'area'` are passed on to {@link interpolate} too, as PyTorch's does.
+   */
   mode?: InterpolateMode;
-  /** Linear modes only: align the centres of the corner pixels (default false). */
+  /** `'linear'`, `'bilinear'`, `'bicubic'` and `'trilinear'` only: align the centres of the corner pixels (default false). */
   alignCorners?: boolean | null;
   /** Recompute the scale from the output size (default false). */
   recomputeScaleFactor?: boolean | null;
 }
+
+const MODES: readonly InterpolateMode[] = [
+  'nearest',
+  'linear',
+  'bilinear',
+  'bicubic',
+  'trilinear',
+  'area',
+  'nearest-exact',
+];
+const ALIGNABLE: readonly InterpolateMode[] = ['linear', 'bilinear', 'bicubic', 'trilinear'];
 
 const UPSAMPLE_OPTIONS = optionNames<UpsampleOptions>({
   size: true,
@@ -27,9 +41,11 @@ const UPSAMPLE_OPTIONS = optionNames<UpsampleOptions>({
 /**
  * Upsample (or downsample) the spatial dims of an `[N, C, ...]` input, like `torch.nn.Upsample`: it calls
  * {@link interpolate} with its options. `'nearest'` copies input pixel `min(floor(j · in / out), in - 1)`;
- * `'linear'` / `'bilinear'` interpolate at source position `(j + ½)·in/out - ½` (or `j·(in - 1)/(out - 1)`
- * with `alignCorners`). Defaults: mode `'nearest'`, alignCorners false; exactly one of `size` and
- * `scaleFactor` must be given. No parameters.
+ * `'linear'` / `'bilinear'` / `'trilinear'` interpolate at source position `(j + ½)·in/out - ½` (or
+ * `j·(in - 1)/(out - 1)` with `alignCorners`) and `'bicubic'` weighs the four pixels around it with the cubic
+ * convolution kernel (`A = -0.75`). PyTorch documents these five modes; as its module passes the mode on,
+ * `'nearest-exact'` and `'area'` work too. Defaults: mode `'nearest'`, alignCorners false; exactly one of
+ * `size` and `scaleFactor` must be given. No parameters.
  *
  * See https://pytorch.org/docs/1.13/generated/torch.nn.Upsample.html
  *
@@ -45,7 +61,7 @@ export class Upsample extends Module {
   readonly scaleFactor: number | readonly number[] | null;
   /** The interpolation mode. */
   readonly mode: InterpolateMode;
-  /** Whether the corner pixels are aligned (linear modes), or null. */
+  /** Whether the corner pixels are aligned (linear and cubic modes), or null. */
   readonly alignCorners: boolean | null;
   /** Whether the scale is recomputed from the output size, or null. */
   readonly recomputeScaleFactor: boolean | null;
@@ -54,8 +70,10 @@ export class Upsample extends Module {
     super();
     checkOptions('Upsample', options, UPSAMPLE_OPTIONS);
     const mode = options.mode ?? 'nearest';
-    if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear')
-      throw new ValueError(`Upsample: mode must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(mode)}`);
+    if (!MODES.includes(mode))
+      throw new ValueError(
+        `Upsample: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
+      );
     const size = options.size ?? null;
     const scaleFactor = options.scaleFactor ?? null;
     if (size !== null && scaleFactor !== null)
@@ -63,9 +81,9 @@ export class Upsample extends Module {
     if (size === null && scaleFactor === null)
       throw new ValueError('Upsample: either size or scaleFactor must be given');
     const alignCorners = options.alignCorners ?? null;
-    if (mode === 'nearest' && alignCorners !== null)
+    if (!ALIGNABLE.includes(mode) && alignCorners !== null)
       throw new ValueError(
-        "Upsample: alignCorners can only be set with the interpolating modes 'linear' and 'bilinear'",
+        `Upsample: alignCorners can only be set with the interpolating modes 'linear', 'bilinear', 'bicubic' and 'trilinear', not '${mode}'`,
       );
     this.size = size;
     this.scaleFactor = scaleFactor;

@@ -107,6 +107,14 @@ describe('the functional namespace F', () => {
         'dropout3d',
         'alphaDropout',
         'featureAlphaDropout',
+        'gridSample',
+        'affineGrid',
+        'adaptiveMaxPool1d',
+        'adaptiveMaxPool1dWithIndices',
+        'channelShuffle',
+        'localResponseNorm',
+        'lpPool1d',
+        'lpPool2d',
       ].sort(),
     );
     for (const value of Object.values(F)) expect(typeof value).toBe('function');
