@@ -56,10 +56,6 @@ const FUNCTIONS: Record<string, (...args: any[]) => Tensor> = {
   logSigmoid: F.logSigmoid,
 };
 
-function check(c: Case, x: Tensor, out: Tensor, via: string): void {
-  checkOutputAndGrad(c, x, out, via);
-}
-
 /** Whether some element of the fixture input equals `v` exactly (after rounding to the case's dtype). */
 function hasValue(c: Case, v: number): boolean {
   const want = c.dtype === 'float32' ? Math.fround(v) : v;
@@ -94,10 +90,10 @@ describe('golden nn-more-act: modules and F functions vs PyTorch', () => {
       const x = fromFixture(c.x, { requiresGrad: true });
       const module = MODULES[c.module.name](c.module.options);
       expect([...module.namedParameters()]).toEqual([]);
-      check(c, x, module.forward(x) as Tensor, 'module');
+      checkOutputAndGrad(c, x, module.forward(x) as Tensor, 'module');
 
       const y = fromFixture(c.x, { requiresGrad: true });
-      check(c, y, FUNCTIONS[c.fn.name](y, ...c.fn.args), 'F');
+      checkOutputAndGrad(c, y, FUNCTIONS[c.fn.name](y, ...c.fn.args), 'F');
     });
   }
 });

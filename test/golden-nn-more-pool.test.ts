@@ -53,10 +53,6 @@ const FUNCTIONS: Record<string, (...args: any[]) => Tensor> = {
   channelShuffle: F.channelShuffle,
 };
 
-function check(c: Case, x: Tensor, out: Tensor, via: string): void {
-  checkOutputAndGrad(c, x, out, via);
-}
-
 /** Whether some window of an LP pooling case sums to 0 (an output of exactly 0). */
 function hasZeroWindow(c: Case): boolean {
   return c.output.data.some((v) => v === 0);
@@ -88,11 +84,11 @@ describe('golden nn-more-pool: modules and F functions vs PyTorch', () => {
       const x = fromFixture(c.x, { requiresGrad: true });
       const module = MODULES[c.module.name](c.module.options);
       expect([...module.namedParameters()]).toEqual([]);
-      check(c, x, module.forward(x) as Tensor, 'module');
+      checkOutputAndGrad(c, x, module.forward(x) as Tensor, 'module');
 
       if (c.fn !== null) {
         const y = fromFixture(c.x, { requiresGrad: true });
-        check(c, y, FUNCTIONS[c.fn.name](y, ...c.fn.args), 'F');
+        checkOutputAndGrad(c, y, FUNCTIONS[c.fn.name](y, ...c.fn.args), 'F');
       }
       if (c.indices !== undefined) {
         const z = fromFixture(c.x, { requiresGrad: true });
@@ -100,11 +96,11 @@ describe('golden nn-more-pool: modules and F functions vs PyTorch', () => {
           z,
         );
         equalInts(indices, c.indices, `${c.id} indices (module)`);
-        check(c, z, values, 'module with indices');
+        checkOutputAndGrad(c, z, values, 'module with indices');
         const w = fromFixture(c.x, { requiresGrad: true });
         const both = F.adaptiveMaxPool1dWithIndices(w, c.module.options.outputSize);
         equalInts(both.indices, c.indices, `${c.id} indices (F)`);
-        check(c, w, both.values, 'F with indices');
+        checkOutputAndGrad(c, w, both.values, 'F with indices');
       }
     });
   }

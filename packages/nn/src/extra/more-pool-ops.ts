@@ -20,6 +20,7 @@ import {
   type ValuesAndIndices,
 } from '@nablajs/core';
 import { checkFloating, checkTensor, describeShape } from '../functional/check';
+import { checkFinite, checkInt, toPair } from '../layers/util';
 
 // Each function is composed from core ops, so autograd needs no VJP of its own and gradients of gradients
 // work; the compositions follow PyTorch 1.13's, so that values and gradients (at zero sums too) match.
@@ -98,25 +99,6 @@ export const LP_POOL2D_OPTIONS = optionNames<LPPool2dOptions>({
 /** @internal */
 export const LRN_OPTIONS = optionNames<LocalResponseNormOptions>({ size: true, alpha: true, beta: true, k: true });
 
-function checkInt(fn: string, arg: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-    throw new ValueError(`${fn}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(value) ?? String(value)}`);
-  return value;
-}
-
-function checkPair(fn: string, arg: string, value: unknown): [number, number] {
-  const list = typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : null;
-  if (list === null || list.length !== 2 || !list.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 1))
-    throw new ValueError(`${fn}: ${arg} must be an integer >= 1 or a pair of them, got ${JSON.stringify(value)}`);
-  return [list[0], list[1]];
-}
-
-function checkNumber(fn: string, arg: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new ValueError(`${fn}: ${arg} must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
-  return value;
-}
-
 function checkNormType(fn: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0))
     throw new ValueError(`${fn}: normType must be a finite number > 0, got ${JSON.stringify(value) ?? String(value)}`);
@@ -181,8 +163,8 @@ export function lpPool2d(x: Tensor, options: LPPool2dOptions): Tensor {
   checkFloating(fn, 'input', x);
   checkOptions(fn, options, LP_POOL2D_OPTIONS);
   const p = checkNormType(fn, options?.normType);
-  const kernelSize = checkPair(fn, 'kernelSize', options.kernelSize);
-  const stride = checkPair(fn, 'stride', options.stride ?? kernelSize);
+  const kernelSize = toPair(fn, 'kernelSize', options.kernelSize, 1);
+  const stride = toPair(fn, 'stride', options.stride ?? kernelSize, 1);
   checkNdim(fn, x, [3, 4], 'a 3-D [C, H, W] or 4-D [N, C, H, W]');
   const mean = avgPool2d(pow(x, p), { kernelSize, stride, ceilMode: options.ceilMode ?? false });
   return lpFinish(mean, kernelSize[0] * kernelSize[1], p);
@@ -256,9 +238,9 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions):
   checkFloating(fn, 'input', x);
   checkOptions(fn, options, LRN_OPTIONS);
   const size = checkInt(fn, 'size', options?.size, 1);
-  const alpha = checkNumber(fn, 'alpha', options.alpha ?? 1e-4);
-  const beta = checkNumber(fn, 'beta', options.beta ?? 0.75);
-  const k = checkNumber(fn, 'k', options.k ?? 1);
+  const alpha = checkFinite(fn, 'alpha', options.alpha ?? 1e-4);
+  const beta = checkFinite(fn, 'beta', options.beta ?? 0.75);
+  const k = checkFinite(fn, 'k', options.k ?? 1);
   if (x.ndim < 3)
     throw new ShapeError(`${fn}: expected an input of 3 or more dims [N, C, ...], got shape ${describeShape(x.shape)}`);
   if (x.size === 0) return mul(x, 1);

@@ -118,6 +118,12 @@ function padList(label: string, padding: unknown, pairs: 1 | 2 | 3, allowNegativ
   return [...list];
 }
 
+/** `value` if it is a number (a constant padding layer's fill), else a ValueError naming `label`. */
+export function fillValue(label: string, value: unknown): number {
+  if (typeof value !== 'number') throw new ValueError(`${label}: value must be a number, got ${typeof value}`);
+  return value;
+}
+
 /**
  * The shared body of the padding layers (here and in pad-more-layers.ts): fixed padding, one mode, a 2-D/3-D
  * (1-d), 3-D/4-D (2-d) or 4-D/5-D (3-d) input.
@@ -196,8 +202,7 @@ export class ConstantPad2d extends PadNd {
   /** Pads with mode `'constant'`. */
   protected readonly mode = 'constant';
   constructor(padding: number | readonly [number, number, number, number], value: number) {
-    if (typeof value !== 'number') throw new ValueError(`ConstantPad2d: value must be a number, got ${typeof value}`);
-    super('ConstantPad2d', padding, 2, value, true);
+    super('ConstantPad2d', padding, 2, fillValue('ConstantPad2d', value), true);
   }
 }
 

@@ -1,14 +1,7 @@
 // The padding layers beyond pad-layers.ts: ConstantPad1d, ConstantPad3d, ReflectionPad3d and ReplicationPad3d,
 // like the torch.nn modules of those names, each a fixed call of F.pad.
 
-import { ValueError } from '@nablajs/core';
-import { PadNd } from './pad-layers';
-
-/** `value` if it is a number (a constant pad's fill), else a ValueError naming `label`. */
-function fillValue(label: string, value: unknown): number {
-  if (typeof value !== 'number') throw new ValueError(`${label}: value must be a number, got ${JSON.stringify(value)}`);
-  return value;
-}
+import { fillValue, PadNd } from './pad-layers';
 
 /**
  * Pad the last dim with a constant `value`, like `torch.nn.ConstantPad1d`: `padding` is one integer for both

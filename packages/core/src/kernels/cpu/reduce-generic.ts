@@ -128,7 +128,8 @@ function foldInto(
 
 /** Accumulators of up to this many doubles are reused from one reduction to the next. */
 const SCRATCH_DOUBLES = 4096;
-const scratch = new Float64Array(SCRATCH_DOUBLES);
+/** Made at the first reduction that needs it, not when the module loads. */
+let scratch: Float64Array | null = null;
 
 /**
  * `n` doubles to accumulate in (not zeroed; only the first `n` are meant): the reused scratch when it is
@@ -136,7 +137,9 @@ const scratch = new Float64Array(SCRATCH_DOUBLES);
  * reduction), else a new array. A reduction takes it once and calls no other, so one scratch serves all.
  */
 function doubles(n: number): Float64Array {
-  return n <= SCRATCH_DOUBLES ? scratch : new Float64Array(n);
+  if (n > SCRATCH_DOUBLES) return new Float64Array(n);
+  if (scratch === null) scratch = new Float64Array(SCRATCH_DOUBLES);
+  return scratch;
 }
 
 /**
