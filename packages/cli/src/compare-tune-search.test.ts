@@ -74,7 +74,7 @@ describe('usage errors before any training', () => {
       'a hyperparameter the optimizer does not have',
       { spaces: ['momentum=0.5,0.9'] },
       'sgd adam',
-      /^--tune "momentum=0.5,0.9": optimizer adam has no hyperparameter "momentum"; valid hyperparameters of adam: lr, betas, eps, weightDecay, amsgrad, maximize$/,
+      /^--tune "momentum=0.5,0.9": optimizer adam has no hyperparameter "momentum"; valid hyperparameters of adam: lr, betas, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay$/,
     ],
     [
       'a boolean hyperparameter',

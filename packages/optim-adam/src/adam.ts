@@ -1,4 +1,5 @@
 import {
+  addDecoupledWeightDecay,
   addWeightDecay,
   chain,
   defineOptimizer,
@@ -8,7 +9,7 @@ import {
   scaleByLearningRate,
 } from '@nablajs/optim';
 import { fusedAdam } from './fused';
-import { checkAdamFamily } from './validate';
+import { checkAdamFamily, DECOUPLED } from './validate';
 
 /** Options of {@link adam}: PyTorch's `torch.optim.Adam` keyword arguments in lowerCamelCase. */
 export interface AdamOptions {
@@ -24,12 +25,18 @@ export interface AdamOptions {
   amsgrad?: boolean;
   /** Maximize the objective (gradient ascent) instead of minimizing it. Default `false`. */
   maximize?: boolean;
+  /**
+   * Decouple the weight decay from the gradient, as {@link adamw} (PyTorch's `decoupled_weight_decay`):
+   * `p ← p·(1 - lr·weightDecay)` at every step instead of adding `weightDecay·p` to the gradient.
+   * Default `false`.
+   */
+  decoupledWeightDecay?: boolean;
 }
 
 /**
  * Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization"), exactly as PyTorch's
  * `torch.optim.Adam`. Per parameter, with its step count `t` and `g` the gradient (negated first when
- * `maximize`, then plus `weightDecay · p`):
+ * `maximize`, then plus `weightDecay · p` unless `decoupledWeightDecay`):
  *
  * ```
  * m ← β₁·m + (1-β₁)·g
@@ -37,8 +44,11 @@ export interface AdamOptions {
  * p ← p - lr/(1-β₁ᵗ) · m / (√v/√(1-β₂ᵗ) + ε)
  * ```
  *
+ * With `decoupledWeightDecay`, `p ← p·(1 - lr·weightDecay)` first and the gradient is left alone: the
+ * step is then {@link adamw}'s (PyTorch >= 2.6 defines `AdamW` as this Adam with the flag on).
+ *
  * Defaults (PyTorch's): `lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false,
- * maximize false`.
+ * maximize false, decoupledWeightDecay false`.
  *
  * PyTorch and the paper: ε is added after the bias correction (the paper's Algorithm 1; not its
  * "efficient" form with ε added to `√v` before correcting). `weightDecay` is L2 added to the gradient, so
@@ -48,7 +58,8 @@ export interface AdamOptions {
  *
  * Runs as one fused kernel per parameter (`adamUpdate`, replaceable by a backend); the recipe it
  * matches, run when fused updates are off:
- * `chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate())`.
+ * `chain(flipIfMaximize(), addWeightDecay('decoupledWeightDecay'), scaleByAdam(),
+ * addDecoupledWeightDecay('decoupledWeightDecay'), scaleByLearningRate())`.
  *
  * @example
  * ```ts
@@ -61,9 +72,23 @@ export interface AdamOptions {
  */
 export const adam: OptimizerFactory<AdamOptions> = defineOptimizer<AdamOptions>({
   name: 'adam',
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
-  validate: (hp) => checkAdamFamily('adam', hp, ['amsgrad', 'maximize']),
-  rule: chain(flipIfMaximize(), addWeightDecay(), scaleByAdam(), scaleByLearningRate()),
+  defaults: {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    amsgrad: false,
+    maximize: false,
+    decoupledWeightDecay: false,
+  },
+  validate: (hp) => checkAdamFamily('adam', hp, ['amsgrad', 'maximize', 'decoupledWeightDecay']),
+  rule: chain(
+    flipIfMaximize(),
+    addWeightDecay(DECOUPLED),
+    scaleByAdam(),
+    addDecoupledWeightDecay(DECOUPLED),
+    scaleByLearningRate(),
+  ),
   // The state of scaleByAdam() is entry 2 of the chain's.
-  fused: fusedAdam(2, false),
+  fused: fusedAdam(2, DECOUPLED),
 });

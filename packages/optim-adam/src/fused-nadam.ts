@@ -22,6 +22,8 @@ export function fusedNadam(stateIndex: number): FusedUpdate {
   return (state, ctx) => {
     const s = (state as unknown[])[stateIndex] as NadamState;
     const hp = ctx.hp;
+    // The kernel adds L2 decay to the unflipped gradient: the chain takes the other cases.
+    if (hp.maximize === true || hp.decoupledWeightDecay === true) return false;
     const betas = hp.betas as readonly number[];
     const b1 = betas[0];
     const b2 = betas[1];

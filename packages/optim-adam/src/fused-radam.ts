@@ -21,6 +21,8 @@ export function fusedRadam(stateIndex: number): FusedUpdate {
   return (state, ctx) => {
     const s = (state as unknown[])[stateIndex] as RadamState;
     const hp = ctx.hp;
+    // The kernel adds L2 decay to the unflipped gradient: the chain takes the other cases.
+    if (hp.maximize === true || hp.decoupledWeightDecay === true) return false;
     const betas = hp.betas as readonly number[];
     const b1 = betas[0];
     const b2 = betas[1];

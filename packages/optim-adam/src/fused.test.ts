@@ -52,6 +52,19 @@ for (const [name, factory] of [
         });
       });
 
+    it('decoupledWeightDecay switched on and off between steps (adam: AdamW in those steps)', () => {
+      check(factory, {
+        steps: 30,
+        options: { lr: 0.01, weightDecay: 0.2 },
+        schedule: (k) => {
+          if (k === 5) return { decoupledWeightDecay: true };
+          if (k === 15) return { decoupledWeightDecay: false, maximize: true };
+          if (k === 20) return { decoupledWeightDecay: true };
+          return null;
+        },
+      });
+    });
+
     it('counts one kernel call per parameter with a gradient', () => {
       check(factory, { steps: 4, sizes: [5, 6, 7] });
       // Steps 1-4 of the fused run and steps 1 and 3 of the alternating one; parameter i has no

@@ -1,15 +1,17 @@
 import { allocate, type TypedArray } from '@nablajs/core';
 import {
+  addDecoupledWeightDecay,
   addWeightDecay,
   chain,
   checkNumber,
   defineOptimizer,
+  flipIfMaximize,
   type OptimizerFactory,
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
 import { fusedNadam } from './fused-nadam';
-import { checkAdamFamily } from './validate';
+import { checkAdamFamily, DECOUPLED } from './validate';
 
 /** The state of {@link scaleByNadam}: one entry per parameter, indexed like the updates. */
 export interface NadamState {
@@ -94,8 +96,16 @@ export interface NadamOptions {
   betas?: readonly number[];
   /** Added to the bias-corrected `√v` in the denominator. Default `1e-8`. */
   eps?: number;
-  /** L2 penalty: `weightDecay · p` is added to the gradient. Default `0`. */
+  /** L2 penalty: `weightDecay · p` is added to the gradient (see `decoupledWeightDecay`). Default `0`. */
   weightDecay?: number;
+  /**
+   * Decouple the weight decay from the gradient (PyTorch's `decoupled_weight_decay`, as AdamW):
+   * `p ← p·(1 - lr·weightDecay)` at every step instead of adding `weightDecay·p` to the gradient.
+   * Default `false`.
+   */
+  decoupledWeightDecay?: boolean;
+  /** Maximize the objective (gradient ascent) instead of minimizing it. Default `false`. */
+  maximize?: boolean;
   /** `ψ` of the momentum schedule `μ_t = β₁·(1 - ½·0.96^(t·ψ))`. Default `4e-3`. */
   momentumDecay?: number;
 }
@@ -112,14 +122,19 @@ export interface NadamOptions {
  * p ← p - lr·(1-μ_t)/(1-Π_t) · g/d - lr·μ_{t+1}/(1-Π_t·μ_{t+1}) · m/d
  * ```
  *
- * Defaults (PyTorch's): `lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3`.
+ * With `decoupledWeightDecay`, `p ← p·(1 - lr·weightDecay)` first and the gradient is left alone; with
+ * `maximize`, `g` is the negated gradient.
+ *
+ * Defaults (PyTorch's): `lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3,
+ * decoupledWeightDecay false, maximize false`.
  *
  * PyTorch and the paper: the momentum schedule and its `ψ = 0.004` are the paper's. PyTorch 1.13's
  * default (single-tensor) implementation multiplied `μ_t` into the product twice (about 2e-3 off after
  * 25 steps); its `foreach` path, PyTorch >= 2.0 and the documentation use `Π_t·μ_{t+1}`, which nabla
- * follows. Like PyTorch 1.13, there is no `maximize` option.
+ * follows.
  *
- * Recipe: `chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate())`. Runs as one fused kernel
+ * Recipe: `chain(flipIfMaximize(), addWeightDecay('decoupledWeightDecay'), scaleByNadam(),
+ * addDecoupledWeightDecay('decoupledWeightDecay'), scaleByLearningRate())`. Runs as one fused kernel
  * per parameter (`nadamUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
@@ -130,11 +145,26 @@ export interface NadamOptions {
  */
 export const nadam: OptimizerFactory<NadamOptions> = defineOptimizer<NadamOptions>({
   name: 'nadam',
-  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
+  defaults: {
+    lr: 2e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    momentumDecay: 4e-3,
+    decoupledWeightDecay: false,
+    maximize: false,
+  },
   validate: (hp) => {
-    checkAdamFamily('nadam', hp);
+    checkAdamFamily('nadam', hp, [DECOUPLED, 'maximize']);
     checkNumber('nadam', 'momentumDecay', hp.momentumDecay, { min: 0 });
   },
-  rule: chain(addWeightDecay(), scaleByNadam(), scaleByLearningRate()),
-  fused: fusedNadam(1),
+  rule: chain(
+    flipIfMaximize(),
+    addWeightDecay(DECOUPLED),
+    scaleByNadam(),
+    addDecoupledWeightDecay(DECOUPLED),
+    scaleByLearningRate(),
+  ),
+  // The state of scaleByNadam() is entry 2 of the chain's.
+  fused: fusedNadam(2),
 });

@@ -28,10 +28,14 @@ function prepared(g: number, p: number, hp: Hp, l2: boolean): number {
   return l2 ? x + hp.weightDecay * p : x;
 }
 
-function adamLike(decoupled: boolean): RefStep {
+/** Whether the step's weight decay is decoupled: always (AdamW) or as the group's flag says. */
+const isDecoupled = (always: boolean, hp: Hp) => always || hp.decoupledWeightDecay === true;
+
+function adamLike(alwaysDecoupled: boolean): RefStep {
   return (p, g, s, hp) => {
     s.t++;
     const [b1, b2] = hp.betas;
+    const decoupled = isDecoupled(alwaysDecoupled, hp);
     for (let j = 0; j < p.length; j++) {
       const gj = prepared(g[j], p[j], hp, !decoupled);
       if (decoupled) p[j] *= 1 - hp.lr * hp.weightDecay;
@@ -67,7 +71,8 @@ const nadamRef: RefStep = (p, g, s, hp) => {
   const muNext = b1 * (1 - 0.5 * 0.96 ** ((s.t + 1) * hp.momentumDecay));
   s.muProduct *= mu;
   for (let j = 0; j < p.length; j++) {
-    const gj = prepared(g[j], p[j], hp, true);
+    const gj = prepared(g[j], p[j], hp, !isDecoupled(false, hp));
+    if (isDecoupled(false, hp)) p[j] *= 1 - hp.lr * hp.weightDecay;
     s.m[j] = b1 * s.m[j] + (1 - b1) * gj;
     s.v[j] = b2 * s.v[j] + (1 - b2) * gj * gj;
     const denom = Math.sqrt(s.v[j] / (1 - b2 ** s.t)) + hp.eps;
@@ -82,7 +87,8 @@ const radamRef: RefStep = (p, g, s, hp) => {
   const rhoInf = 2 / (1 - b2) - 1;
   const rhoT = rhoInf - (2 * s.t * b2 ** s.t) / (1 - b2 ** s.t);
   for (let j = 0; j < p.length; j++) {
-    const gj = prepared(g[j], p[j], hp, true);
+    const gj = prepared(g[j], p[j], hp, !isDecoupled(false, hp));
+    if (isDecoupled(false, hp)) p[j] *= 1 - hp.lr * hp.weightDecay;
     s.m[j] = b1 * s.m[j] + (1 - b1) * gj;
     s.v[j] = b2 * s.v[j] + (1 - b2) * gj * gj;
     const mHat = s.m[j] / (1 - b1 ** s.t);
@@ -110,7 +116,15 @@ const specs: Spec[] = [
   {
     name: 'adam',
     factory: adam,
-    defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+    defaults: {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      decoupledWeightDecay: false,
+    },
     ref: adamLike(false),
     changes: {
       3: [
@@ -118,8 +132,9 @@ const specs: Spec[] = [
         { amsgrad: true, weightDecay: 0.1 },
       ],
       5: [{ eps: 0.5, maximize: true }, { betas: [0.95, 0.9] }],
+      7: [{ decoupledWeightDecay: true, weightDecay: 0.3 }, { decoupledWeightDecay: true }],
     },
-    flags: ['amsgrad', 'maximize'],
+    flags: ['amsgrad', 'maximize', 'decoupledWeightDecay'],
   },
   {
     name: 'adamw',
@@ -149,25 +164,48 @@ const specs: Spec[] = [
   {
     name: 'nadam',
     factory: nadam,
-    defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
+    defaults: {
+      lr: 2e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      momentumDecay: 4e-3,
+      decoupledWeightDecay: false,
+      maximize: false,
+    },
     ref: nadamRef,
     changes: {
       3: [{ lr: 0.02, momentumDecay: 0.3 }, { betas: [0.5, 0.7] }],
-      5: [{ eps: 0.1, weightDecay: 0.2 }, { momentumDecay: 0 }],
+      5: [
+        { eps: 0.1, weightDecay: 0.2 },
+        { momentumDecay: 0, weightDecay: 0.1, decoupledWeightDecay: true },
+      ],
+      7: [{ maximize: true, decoupledWeightDecay: true }, { decoupledWeightDecay: false }],
     },
-    flags: [],
+    flags: ['maximize', 'decoupledWeightDecay'],
   },
   {
     name: 'radam',
     factory: radam,
-    defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
+    defaults: {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      decoupledWeightDecay: false,
+      maximize: false,
+    },
     ref: radamRef,
     changes: {
       // betas[1] = 0.5 makes rho_t > 5 impossible (rho_inf = 3): plain momentum steps from then on.
       3: [{ lr: 0.02, betas: [0.8, 0.5] }, { weightDecay: 0.1 }],
-      6: [{ eps: 0.1, betas: [0.9, 0.999] }, { lr: 0.3 }],
+      6: [
+        { eps: 0.1, betas: [0.9, 0.999], decoupledWeightDecay: true, weightDecay: 0.2 },
+        { lr: 0.3, maximize: true },
+      ],
+      8: [{ maximize: true }, { decoupledWeightDecay: true }],
     },
-    flags: [],
+    flags: ['maximize', 'decoupledWeightDecay'],
   },
 ];
 

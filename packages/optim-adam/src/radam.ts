@@ -1,14 +1,16 @@
 import { allocate, type TypedArray } from '@nablajs/core';
 import {
+  addDecoupledWeightDecay,
   addWeightDecay,
   chain,
   defineOptimizer,
+  flipIfMaximize,
   type OptimizerFactory,
   scaleByLearningRate,
   type UpdateRule,
 } from '@nablajs/optim';
 import { fusedRadam } from './fused-radam';
-import { checkAdamFamily } from './validate';
+import { checkAdamFamily, DECOUPLED } from './validate';
 
 /** The state of {@link scaleByRadam}: one entry per parameter, indexed like the updates. */
 export interface RadamState {
@@ -93,8 +95,16 @@ export interface RadamOptions {
   betas?: readonly number[];
   /** Added to `√v` (before the bias correction) in the denominator. Default `1e-8`. */
   eps?: number;
-  /** L2 penalty: `weightDecay · p` is added to the gradient. Default `0`. */
+  /** L2 penalty: `weightDecay · p` is added to the gradient (see `decoupledWeightDecay`). Default `0`. */
   weightDecay?: number;
+  /**
+   * Decouple the weight decay from the gradient (PyTorch's `decoupled_weight_decay`, as AdamW):
+   * `p ← p·(1 - lr·weightDecay)` at every step instead of adding `weightDecay·p` to the gradient.
+   * Default `false`.
+   */
+  decoupledWeightDecay?: boolean;
+  /** Maximize the objective (gradient ascent) instead of minimizing it. Default `false`. */
+  maximize?: boolean;
 }
 
 /**
@@ -113,13 +123,18 @@ export interface RadamOptions {
  * With `β₂ = 0.999` the adaptive step starts at step 6 (`ρ_5 ≈ 4.996`, `ρ_6 ≈ 5.994`); the early
  * momentum steps are not normalised, so they scale with the gradient.
  *
- * Defaults (PyTorch's): `lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0`.
+ * With `decoupledWeightDecay`, `p ← p·(1 - lr·weightDecay)` first and the gradient is left alone; with
+ * `maximize`, `g` is the negated gradient.
+ *
+ * Defaults (PyTorch's): `lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, decoupledWeightDecay
+ * false, maximize false`.
  *
  * PyTorch and the paper: the paper switches at `ρ_t > 4` and has no ε (`√((1-β₂ᵗ)/v)`); PyTorch
  * switches at `ρ_t > 5` and adds ε to `√v`. nabla follows PyTorch (its documented single-tensor path;
- * 1.13's `foreach` path omitted ε). Like PyTorch 1.13, there is no `maximize` option.
+ * 1.13's `foreach` path omitted ε).
  *
- * Recipe: `chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate())`. Runs as one fused kernel per
+ * Recipe: `chain(flipIfMaximize(), addWeightDecay('decoupledWeightDecay'), scaleByRadam(),
+ * addDecoupledWeightDecay('decoupledWeightDecay'), scaleByLearningRate())`. Runs as one fused kernel per
  * parameter (`radamUpdate`, which the webgpu backend runs on the GPU).
  *
  * @example
@@ -130,8 +145,15 @@ export interface RadamOptions {
  */
 export const radam: OptimizerFactory<RadamOptions> = defineOptimizer<RadamOptions>({
   name: 'radam',
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
-  validate: (hp) => checkAdamFamily('radam', hp),
-  rule: chain(addWeightDecay(), scaleByRadam(), scaleByLearningRate()),
-  fused: fusedRadam(1),
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false },
+  validate: (hp) => checkAdamFamily('radam', hp, [DECOUPLED, 'maximize']),
+  rule: chain(
+    flipIfMaximize(),
+    addWeightDecay(DECOUPLED),
+    scaleByRadam(),
+    addDecoupledWeightDecay(DECOUPLED),
+    scaleByLearningRate(),
+  ),
+  // The state of scaleByRadam() is entry 2 of the chain's.
+  fused: fusedRadam(2),
 });

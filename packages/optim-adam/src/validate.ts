@@ -13,3 +13,9 @@ export function checkAdamFamily(fn: string, hp: Readonly<Hyperparams>, flags: re
   checkNumber(fn, 'weightDecay', hp.weightDecay, { min: 0 });
   for (const flag of flags) checkBoolean(fn, flag, hp[flag]);
 }
+
+/**
+ * The hyperparameter that switches Adam's, NAdam's and RAdam's weight decay from L2 on the gradient to
+ * decoupled (PyTorch's `decoupled_weight_decay`).
+ */
+export const DECOUPLED = 'decoupledWeightDecay';

@@ -51,20 +51,25 @@ export function flipIfMaximize(): UpdateRule<null> {
  * Add L2 weight decay to the gradient: `u ← u + weightDecay · p` (PyTorch's `weight_decay` in every
  * optimizer but AdamW). A no-op when the group's `weightDecay` is 0.
  *
+ * @param decoupledSwitch - the name of a boolean hyperparameter that moves the decay elsewhere (PyTorch's
+ *   `decoupled_weight_decay` of Adam, NAdam and RAdam): when the group's value of it is true this block
+ *   does nothing, and an {@link addDecoupledWeightDecay} given the same name, after the adaptive scaling,
+ *   applies the decay instead.
+ *
  * @example
  * ```ts
  * chain(flipIfMaximize(), addWeightDecay(), scaleByLearningRate()); // SGD with weight decay
+ * // Adam whose decay is L2 or decoupled as the group's decoupledWeightDecay says:
+ * chain(
+ *   addWeightDecay('decoupledWeightDecay'),
+ *   scaleByAdam(),
+ *   addDecoupledWeightDecay('decoupledWeightDecay'),
+ *   scaleByLearningRate(),
+ * );
  * ```
  */
-export function addWeightDecay(): UpdateRule<null> {
-  return {
-    init: () => null,
-    update(updates, _state, ctx) {
-      const wd = ctx.hp.weightDecay as number;
-      if (!wd) return;
-      addScaledParams(updates, ctx, wd);
-    },
-  };
+export function addWeightDecay(decoupledSwitch?: string): UpdateRule<null> {
+  return weightDecayBlock(decoupledSwitch, false);
 }
 
 /**
@@ -72,13 +77,29 @@ export function addWeightDecay(): UpdateRule<null> {
  * adaptive scaling so that, once the learning rate is applied, the step is
  * `p ← p - lr·(update + weightDecay·p)`, i.e. PyTorch's `p *= 1 - lr·weight_decay` before the Adam step.
  *
+ * @param decoupledSwitch - the name of a boolean hyperparameter: when given, the decay applies only in
+ *   groups whose value of it is true (see {@link addWeightDecay}); without it, always.
+ *
  * @example
  * ```ts
  * chain(flipIfMaximize(), scaleByAdam(), addDecoupledWeightDecay(), scaleByLearningRate()); // AdamW
  * ```
  */
-export function addDecoupledWeightDecay(): UpdateRule<null> {
-  return addWeightDecay();
+export function addDecoupledWeightDecay(decoupledSwitch?: string): UpdateRule<null> {
+  return weightDecayBlock(decoupledSwitch, true);
+}
+
+/** `u ← u + weightDecay·p`, in groups where `hp[decoupledSwitch] === whenSwitchIs` (always without a switch). */
+function weightDecayBlock(decoupledSwitch: string | undefined, whenSwitchIs: boolean): UpdateRule<null> {
+  return {
+    init: () => null,
+    update(updates, _state, ctx) {
+      if (decoupledSwitch !== undefined && (ctx.hp[decoupledSwitch] === true) !== whenSwitchIs) return;
+      const wd = ctx.hp.weightDecay as number;
+      if (!wd) return;
+      addScaledParams(updates, ctx, wd);
+    },
+  };
 }
 
 /** `u_i += s * p_i` for every parameter with an update. */
