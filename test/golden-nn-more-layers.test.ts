@@ -1,6 +1,9 @@
 import { type Tensor, ValueError } from '@nablajs/core';
 import {
   AlphaDropout,
+  CircularPad1d,
+  CircularPad2d,
+  CircularPad3d,
   ConstantPad1d,
   ConstantPad3d,
   Dropout1d,
@@ -11,6 +14,9 @@ import {
   type Module,
   ReflectionPad3d,
   ReplicationPad3d,
+  Softmax2d,
+  ZeroPad1d,
+  ZeroPad3d,
 } from '@nablajs/nn';
 import { describe, expect, it } from 'vitest';
 import {
@@ -56,7 +62,8 @@ type Case = InitCase | ForwardCase;
 const fixture = loadFixture<{ format: string; torch_version: string; cases: Case[] }>('nn-more-layers.json');
 const initCases = fixture.cases.filter((c): c is InitCase => c.kind === 'init');
 const forwardCases = fixture.cases.filter((c): c is ForwardCase => c.kind !== 'init');
-// Padding copies and sums values, dropout in these cases copies or zeroes them: agreement to rounding.
+// Padding copies and sums values, dropout in these cases copies or zeroes them, Softmax2d rounds a few
+// operations: agreement to rounding.
 const tolerance = (dtype: string): Tolerance => ({ rel: dtype === 'float32' ? 1e-6 : 1e-12 });
 
 function buildModule(c: ForwardCase): Module {
@@ -70,6 +77,18 @@ function buildModule(c: ForwardCase): Module {
       return new ReflectionPad3d(a0);
     case 'ReplicationPad3d':
       return new ReplicationPad3d(a0);
+    case 'ZeroPad1d':
+      return new ZeroPad1d(a0);
+    case 'ZeroPad3d':
+      return new ZeroPad3d(a0);
+    case 'CircularPad1d':
+      return new CircularPad1d(a0);
+    case 'CircularPad2d':
+      return new CircularPad2d(a0);
+    case 'CircularPad3d':
+      return new CircularPad3d(a0);
+    case 'Softmax2d':
+      return new Softmax2d();
     case 'Dropout1d':
       return new Dropout1d(a0);
     case 'Dropout3d':
@@ -123,6 +142,12 @@ describe('golden nn-more-layers fixture', () => {
         'module:ConstantPad3d',
         'module:ReflectionPad3d',
         'module:ReplicationPad3d',
+        'module:ZeroPad1d',
+        'module:ZeroPad3d',
+        'module:CircularPad1d',
+        'module:CircularPad2d',
+        'module:CircularPad3d',
+        'module:Softmax2d',
         'module:Dropout1d',
         'module:Dropout3d',
         'module:AlphaDropout',

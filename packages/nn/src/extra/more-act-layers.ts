@@ -1,6 +1,15 @@
-import { checkOptions, type Generator, logSigmoid, optionNames, type Tensor, ValueError } from '@nablajs/core';
+import {
+  checkOptions,
+  type Generator,
+  logSigmoid,
+  optionNames,
+  ShapeError,
+  softmax,
+  type Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { ElementwiseActivation } from '../layers/activations';
-import { checkAxis, checkFinite, checkInput } from '../layers/util';
+import { checkAxis, checkFinite, checkInput, formatShape } from '../layers/util';
 import { Module } from '../module';
 import { hardshrink, rrelu, softmin, softshrink, softsign, tanhshrink, threshold } from './more-act-functional';
 
@@ -310,5 +319,29 @@ export class RReLU extends Module {
 
   override extraRepr(): string {
     return `lower=${this.lower}, upper=${this.upper}`;
+  }
+}
+
+/**
+ * Softmax over the channels at every spatial position, like `torch.nn.Softmax2d`: the input is
+ * `[N, C, H, W]` or `[C, H, W]` and the softmax runs along `C` (dim -3), so `output.sum(-3)` is 1
+ * everywhere.
+ *
+ * See https://pytorch.org/docs/1.13/generated/torch.nn.Softmax2d.html
+ *
+ * @example
+ * ```ts
+ * new Softmax2d().forward(randn([2, 5, 4, 4])).sum(1).shape; // [2, 4, 4], every value 1 up to rounding
+ * ```
+ */
+export class Softmax2d extends Module {
+  /** The softmax of `input` along its channel dim (-3). */
+  forward(input: Tensor): Tensor {
+    checkInput('Softmax2d', input);
+    if (input.ndim !== 3 && input.ndim !== 4)
+      throw new ShapeError(
+        `Softmax2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${formatShape(input.shape)}`,
+      );
+    return softmax(input, -3);
   }
 }

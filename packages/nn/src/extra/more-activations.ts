@@ -5,6 +5,7 @@ export {
   LogSigmoid,
   RReLU,
   type RReLUOptions,
+  Softmax2d,
   Softmin,
   type SoftminOptions,
   Softshrink,

@@ -11,8 +11,12 @@ import {
   zeros,
 } from '@nablajs/core';
 import { describe, expect, it } from 'vitest';
+import { Softmax2d } from './more-act-layers';
 import {
   AlphaDropout,
+  CircularPad1d,
+  CircularPad2d,
+  CircularPad3d,
   ConstantPad1d,
   ConstantPad3d,
   Dropout1d,
@@ -20,6 +24,8 @@ import {
   FeatureAlphaDropout,
   ReflectionPad3d,
   ReplicationPad3d,
+  ZeroPad1d,
+  ZeroPad3d,
 } from './more-layers';
 import { alphaDropout, dropout1d, dropout3d, featureAlphaDropout } from './more-layers-functional';
 import { pad } from './pad-layers';
@@ -313,5 +319,64 @@ describe('ConstantPad1d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d', () =
     expect(() => new ConstantPad1d(1, 0).forward(randn([5]))).toThrow(ShapeError);
     expect(() => new ReflectionPad3d(3).forward(randn([1, 3, 3, 3]))).toThrow(/reflect padding \[3, 3\]/);
     expect(new ReplicationPad3d(1).extraRepr()).toBe('padding=[1,1,1,1,1,1]');
+  });
+});
+
+describe("PyTorch 2.1's ZeroPad1d, ZeroPad3d, CircularPad1d/2d/3d, and Softmax2d", () => {
+  it('ZeroPad1d and ZeroPad3d pad with zeros or crop', () => {
+    const x = tensor([[1, 2, 3]]);
+    expect(new ZeroPad1d([1, 2]).forward(x).toArray()).toEqual([[0, 1, 2, 3, 0, 0]]);
+    expect(new ZeroPad1d([-1, 1]).forward(x).toArray()).toEqual([[2, 3, 0]]);
+    const y = new ZeroPad3d([1, 0, 0, 0, 0, 1]).forward(ones([1, 1, 1, 1]));
+    expect(y.shape).toEqual([1, 2, 1, 2]);
+    expect(Array.from(y.data)).toEqual([0, 1, 0, 0]);
+    expect(new ZeroPad1d(2).extraRepr()).toBe('padding=[2,2]');
+  });
+
+  it('CircularPad1d wraps around, and its gradient sums every copy of an element', () => {
+    const w = tensor([1, 2, 3], { ...f64, requiresGrad: true });
+    const y = new CircularPad1d([2, 1]).forward(w.reshape([1, 3]));
+    expect(y.toArray()).toEqual([[2, 3, 1, 2, 3, 1]]);
+    const [g] = gradients([y.mul(tensor([1, 10, 100, 1000, 10000, 100000], f64)).sum()], [w]);
+    // element 1 feeds positions 2 and 5, element 2 positions 0 and 3, element 3 positions 1 and 4
+    expect(Array.from((g as Tensor).data)).toEqual([100100, 1001, 10010]);
+  });
+
+  it('CircularPad2d and CircularPad3d wrap each padded dim, batched or not', () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]).reshape([1, 2, 2]);
+    expect(new CircularPad2d([1, 0, 0, 1]).forward(x).toArray()).toEqual([
+      [
+        [2, 1, 2],
+        [4, 3, 4],
+        [2, 1, 2],
+      ],
+    ]);
+    expect(new CircularPad3d(1).forward(randn([2, 1, 2, 3, 2])).shape).toEqual([2, 1, 4, 5, 4]);
+    expect(new CircularPad3d([0, 0, 0, 0, 1, 1]).forward(x.reshape([1, 1, 2, 2])).shape).toEqual([1, 3, 2, 2]);
+  });
+
+  it('check the padding against the input, naming the layer', () => {
+    expect(() => new CircularPad1d(4).forward(randn([1, 3]))).toThrow(/circular padding \[4, 4\]/);
+    expect(() => new CircularPad2d(1).forward(randn([4, 4]))).toThrow(
+      /CircularPad2d: expected a 3-D or 4-D input, got shape \[4,4\]/,
+    );
+    expect(() => new ZeroPad3d([1, 2] as unknown as number)).toThrow(/ZeroPad3d: padding must be an integer/);
+  });
+
+  it('Softmax2d normalises over the channels at every position, and refuses other ranks', () => {
+    const x = randn([2, 3, 2, 2]);
+    const y = new Softmax2d().forward(x);
+    const sums = y.sum(1);
+    for (const v of sums.data) expect(v).toBeCloseTo(1, 6);
+    const one = randn([3, 2, 2]);
+    expect(Array.from(new Softmax2d().forward(one).data)).toEqual(
+      Array.from(new Softmax2d().forward(one.reshape([1, 3, 2, 2])).data),
+    );
+    expect(() => new Softmax2d().forward(randn([3, 4]))).toThrow(
+      /Softmax2d: expected a 3-D \[C, H, W\] or 4-D \[N, C, H, W\] input, got shape \[3,4\]/,
+    );
   });
 });

@@ -6,4 +6,14 @@ export {
   type DropoutLayerOptions,
   FeatureAlphaDropout,
 } from './dropout-more-layers';
-export { ConstantPad1d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d } from './pad-more-layers';
+export {
+  CircularPad1d,
+  CircularPad2d,
+  CircularPad3d,
+  ConstantPad1d,
+  ConstantPad3d,
+  ReflectionPad3d,
+  ReplicationPad3d,
+  ZeroPad1d,
+  ZeroPad3d,
+} from './pad-more-layers';
