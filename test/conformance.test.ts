@@ -8,6 +8,7 @@ import {
   checkOptimizerConformance,
 } from '@nablajs/optim/testkit';
 import { adadelta } from '@nablajs/optim-adadelta';
+import { adafactor } from '@nablajs/optim-adafactor';
 import { adagrad } from '@nablajs/optim-adagrad';
 import adamPlugin, { adam, adamax, adamw, cautiousAdamw, nadam, radam } from '@nablajs/optim-adam';
 import { adan } from '@nablajs/optim-adan';
@@ -77,6 +78,8 @@ const rows: Record<string, Row> = {
     soap,
     { dtype: 'float32', options: { lr: 0.01, precondition1d: true, preconditionFrequency: 2, eps: 1e-6 } },
   ],
+  adafactor: [adafactor, { invalidOptions: [{ d: 0.5 }, { beta2Decay: 0.1 }, { eps: [null, -1] }] }],
+  'adafactor-float32': [adafactor, { dtype: 'float32', options: { weightDecay: 0.01 } }],
   lookahead: [lookahead, { options: { inner: 'adam', lr: 0.05 }, invalidOptions: [{ k: 0 }, { alpha: 2 }] }],
 };
 

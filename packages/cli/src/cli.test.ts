@@ -22,7 +22,9 @@ describe('usage errors: exit code 2, the valid values on stderr, nothing written
     const r = await run(['compare', '--task', 'quadratic', '--optimizers', 'sgd adamm', '--out', 'out'], dir);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^nabla compare: unknown optimizer "adamm"; valid optimizers: adadelta, adagrad, adam, /);
+    expect(r.stderr).toMatch(
+      /^nabla compare: unknown optimizer "adamm"; valid optimizers: adadelta, adafactor, adagrad, adam, /,
+    );
     expect(r.stderr).toContain('rmsprop');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });

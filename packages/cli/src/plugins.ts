@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { NablaError } from '@nablajs/core';
 import optim, { listPlugins, type OptimizerPlugin, pluginOf, usePlugin } from '@nablajs/optim';
 import adadelta from '@nablajs/optim-adadelta';
+import adafactor from '@nablajs/optim-adafactor';
 import adagrad from '@nablajs/optim-adagrad';
 import adam from '@nablajs/optim-adam';
 import adan from '@nablajs/optim-adan';
@@ -47,6 +48,7 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   ademamix,
   prodigy,
   soap,
+  adafactor,
 ];
 
 /**
