@@ -90,6 +90,7 @@ import {
 } from '@nablajs/optim';
 import { assertOptimizerConformance, checkOptimizerConformance } from '@nablajs/optim/testkit';
 import { adadelta } from '@nablajs/optim-adadelta';
+import { adafactor } from '@nablajs/optim-adafactor';
 import { adagrad } from '@nablajs/optim-adagrad';
 import adamPlugin, { adam, adamax, adamw, nadam, radam } from '@nablajs/optim-adam';
 import { lamb } from '@nablajs/optim-lamb';
@@ -555,7 +556,7 @@ describe('guide: optimizers', () => {
       maximize: false,
     });
     const adamDefaults = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
-    expect(defaults(adam(p()))).toEqual(adamDefaults);
+    expect(defaults(adam(p()))).toEqual({ ...adamDefaults, decoupledWeightDecay: false });
     expect(defaults(adamw(p()))).toEqual({ ...adamDefaults, weightDecay: 0.01 });
     expect(defaults(adamax(p()))).toEqual({
       lr: 2e-3,
@@ -570,8 +571,17 @@ describe('guide: optimizers', () => {
       eps: 1e-8,
       weightDecay: 0,
       momentumDecay: 4e-3,
+      decoupledWeightDecay: false,
+      maximize: false,
     });
-    expect(defaults(radam(p()))).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    expect(defaults(radam(p()))).toEqual({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      decoupledWeightDecay: false,
+      maximize: false,
+    });
     expect(defaults(rmsprop(p()))).toEqual({
       lr: 0.01,
       alpha: 0.99,
@@ -608,6 +618,15 @@ describe('guide: optimizers', () => {
       weightDecay: 0,
       biasCorrection: true,
       trustClip: false,
+    });
+    // PyTorch's eps (null, 1e-3), stored as null (see the guide)
+    expect(defaults(adafactor(p()))).toEqual({
+      lr: 1e-2,
+      beta2Decay: -0.8,
+      eps: null,
+      d: 1,
+      weightDecay: 0,
+      maximize: false,
     });
   });
 

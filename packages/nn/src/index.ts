@@ -122,4 +122,5 @@ export { saveSafetensors } from './save-safetensors';
 export { Sequential } from './sequential';
 export { type ShapeMismatch, StateDictError } from './state-dict-error';
 export { type SummaryOptions, summary } from './summary';
+export { type UpdateBnBatch, updateBn, updateBnAsync } from './update-bn';
 export { F, init, parametrizations, parametrize };

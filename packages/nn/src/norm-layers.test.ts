@@ -241,3 +241,21 @@ describe('train() and eval() switch Dropout and BatchNorm', () => {
     expect(bn.numBatchesTracked?.item()).toBe(3);
   });
 });
+
+describe('BatchNorm momentum is writable, as in PyTorch', () => {
+  it('a new momentum drives the next update; null switches to the cumulative average; bad values are refused', () => {
+    const bn = new BatchNorm1d(1, { dtype: 'float64' });
+    const x = tensor([[1], [3]], { dtype: 'float64' }); // batch mean 2
+    bn.momentum = 0.5;
+    bn.forward(x);
+    expect(bn.runningMean?.data[0]).toBe(1); // 0.5 · 0 + 0.5 · 2
+    bn.momentum = null;
+    bn.forward(tensor([[5], [7]], { dtype: 'float64' })); // second batch, mean 6: cumulative factor 1/2
+    expect(bn.runningMean?.data[0]).toBe(3.5);
+    expect(bn.extraRepr()).toContain('momentum=null');
+    expect(() => {
+      bn.momentum = 1.5;
+    }).toThrow('BatchNorm1d(1): momentum must be in [0, 1] or null, got 1.5');
+    expect(bn.momentum).toBeNull();
+  });
+});

@@ -1,15 +1,6 @@
-import {
-  allocate,
-  checkHostRead,
-  checkOptions,
-  NablaError,
-  runOnHost,
-  Tensor,
-  type TypedArray,
-  ValueError,
-} from '@nablajs/core';
-import { decodeState, encodeState, stateMismatch } from './state';
+import { checkOptions, type Tensor, ValueError } from '@nablajs/core';
 import { checkBoolean, checkNumber } from './validate';
+import { weightAverage } from './weight-average';
 
 /** Options of {@link emaWeights}. */
 export interface EmaOptions {
@@ -93,107 +84,53 @@ export function emaWeights(params: Iterable<Tensor>, options: EmaOptions = {}): 
   checkOptions(fn, options, ['decay', 'warmup']);
   const decay = checkNumber(fn, 'decay', options.decay ?? 0.999, { min: 0, max: 1 });
   const warmup = checkBoolean(fn, 'warmup', options.warmup ?? false);
-  const list = [...params];
-  list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new ValueError(`${fn}: params[${i}] is not a Tensor`);
-    if (p.dtype !== 'float32' && p.dtype !== 'float64')
-      throw new ValueError(`${fn}: params[${i}] is ${p.dtype}; only float32 and float64 tensors can be averaged`);
-  });
-  let avgs: TypedArray[] = list.map((p) => allocate(p.dtype, p.size));
-  // NOTE: on the webgpu backend the averages live in JavaScript memory and every pass over them is a host
-  // task (runOnHost): it waits for the parameters' values when they are on the GPU.
-  runOnHost(list, avgs, () => {
-    avgs.forEach((a, i) => {
-      a.set(list[i]._array);
-    });
-  });
-  let numUpdates = 0;
-  let swapped = false;
-
-  function current(reader: string): TypedArray[] {
-    for (const a of avgs) checkHostRead(a, reader);
-    // While swapped, the averages live in the parameters.
-    return swapped ? list.map((p) => p.values) : avgs;
-  }
+  const core = weightAverage(fn, params);
 
   return {
     decay,
     get numUpdates() {
-      return numUpdates;
+      return core.count;
     },
     get swapped() {
-      return swapped;
+      return core.swapped;
     },
     update() {
-      if (swapped)
-        throw new NablaError(
-          `${fn}.update: the averaged weights are swapped in; call swap() to restore the raw weights first`,
-        );
-      const d = warmup ? Math.min(decay, (1 + numUpdates) / (10 + numUpdates)) : decay;
-      const w = 1 - d;
-      const first = numUpdates === 0;
-      const targets = avgs;
-      runOnHost(list, targets, () => {
-        for (let i = 0; i < list.length; i++) {
-          const p = list[i]._array;
-          const a = targets[i];
-          if (first) a.set(p);
-          else for (let j = 0; j < a.length; j++) a[j] += w * (p[j] - a[j]);
+      const n = core.count;
+      const w = 1 - (warmup ? Math.min(decay, (1 + n) / (10 + n)) : decay);
+      core.update((ps, avgs) => {
+        for (let i = 0; i < avgs.length; i++) {
+          const p = ps[i];
+          const a = avgs[i];
+          for (let j = 0; j < a.length; j++) a[j] += w * (p[j] - a[j]);
         }
       });
-      numUpdates++;
     },
     swap() {
-      const targets = avgs;
-      runOnHost([], [...list, ...targets], () => {
-        for (let i = 0; i < list.length; i++) {
-          const p = list[i].values;
-          const a = targets[i];
-          for (let j = 0; j < a.length; j++) {
-            const t = p[j];
-            p[j] = a[j];
-            a[j] = t;
-          }
-        }
-      });
-      for (const p of list) p.markModified();
-      swapped = !swapped;
+      core.swap();
     },
     averages() {
-      return current(`${fn}.averages`).map((a, i) => {
-        const copy = allocate(list[i].dtype, a.length);
-        copy.set(a);
-        return new Tensor(copy, list[i].shape, list[i].dtype);
-      });
+      return core.copies(`${fn}.averages`);
     },
     stateDict() {
       return {
         kind: 'emaWeights',
         decay,
         warmup,
-        numUpdates,
-        averages: current(`${fn}.stateDict`).map((a) => encodeState(a)),
+        numUpdates: core.count,
+        averages: core.encoded(`${fn}.stateDict`),
       };
     },
     loadStateDict(sd: EmaStateDict) {
       const where = `${fn}.loadStateDict`;
       if (sd === null || typeof sd !== 'object' || sd.kind !== 'emaWeights' || !Array.isArray(sd.averages))
         throw new ValueError(`${where}: expected an object from emaWeights().stateDict()`);
-      if (swapped) throw new NablaError(`${where}: the averaged weights are swapped in; call swap() first`);
-      for (const a of avgs) checkHostRead(a, where);
+      core.checkLoadable(where);
       checkNumber(where, 'numUpdates', sd.numUpdates, { min: 0, integer: true });
       if (sd.decay !== decay || sd.warmup !== warmup)
         throw new ValueError(
           `${where}: the state has decay ${sd.decay} and warmup ${sd.warmup}, this average has decay ${decay} and warmup ${warmup}`,
         );
-      const decoded = sd.averages.map(decodeState);
-      const mismatch = stateMismatch(avgs, decoded);
-      if (mismatch !== null || decoded.some((a) => a === null))
-        throw new ValueError(
-          `${where}: the saved averages do not fit these parameters (${mismatch ?? 'missing averages'})`,
-        );
-      avgs = decoded as TypedArray[];
-      numUpdates = sd.numUpdates;
+      core.load(where, sd.averages, sd.numUpdates);
     },
   };
 }

@@ -92,6 +92,7 @@ export {
   type StepLROptions,
   stepLR,
 } from './schedulers/step-lr';
+export { type SwaLROptions, swaLR } from './schedulers/swa-lr';
 export {
   decodeState,
   type Encoded,
@@ -101,6 +102,7 @@ export {
   stateMismatch,
   writeStateDict,
 } from './state';
+export { type AverageFn, type SwaOptions, type SwaStateDict, type SwaWeights, swaWeights } from './swa';
 export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
 export { type AdamState, scaleByAdam } from './transforms/adam';

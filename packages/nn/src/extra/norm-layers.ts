@@ -125,7 +125,7 @@ function createInstanceNorm(
   const affine = options.affine ?? false;
   const trackRunningStats = options.trackRunningStats ?? false;
   const dtype = checkFloatDType(label, options.dtype);
-  return registerRunningStats(module, { numFeatures, eps, momentum, affine, trackRunningStats }, dtype);
+  return registerRunningStats(module, { label, numFeatures, eps, momentum, affine, trackRunningStats }, dtype);
 }
 
 // PyTorch's _InstanceNorm.forward: an unbatched input gets a batch of one; instance statistics in

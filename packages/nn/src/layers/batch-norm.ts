@@ -45,7 +45,7 @@ function createBatchNorm(
     throw new ValueError(`${label}: momentum must be in [0, 1] or null, got ${momentum}`);
   const dtype = checkFloatDType(label, options.dtype);
   // The camelCase names are those nabla saved before it took PyTorch's: checkpoints with them still load.
-  return registerRunningStats(module, { numFeatures, eps, momentum, affine, trackRunningStats }, dtype, [
+  return registerRunningStats(module, { label, numFeatures, eps, momentum, affine, trackRunningStats }, dtype, [
     'runningMean',
     'runningVar',
     'numBatchesTracked',

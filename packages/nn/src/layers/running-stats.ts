@@ -1,9 +1,11 @@
-import { ones, type Tensor, zeros } from '@nablajs/core';
+import { ones, type Tensor, ValueError, zeros } from '@nablajs/core';
 import { Module } from '../module';
 import type { FloatDType } from './util';
 
 /** The options and tensors of a per-channel normalisation layer with optional running statistics. */
 export interface RunningStatsState<M extends number | null = number | null> {
+  /** The layer's name in error messages (`BatchNorm1d(16)`). */
+  label: string;
   numFeatures: number;
   eps: number;
   momentum: M;
@@ -53,8 +55,6 @@ export abstract class RunningStatsNorm<M extends number | null = number | null> 
   readonly numFeatures: number;
   /** The variance offset. */
   readonly eps: number;
-  /** The running-average factor (BatchNorm: or null for a cumulative average). */
-  readonly momentum: M;
   /** Whether `weight` and `bias` are learned. */
   readonly affine: boolean;
   /** Whether running statistics are kept. */
@@ -78,7 +78,6 @@ export abstract class RunningStatsNorm<M extends number | null = number | null> 
     this.state = s;
     this.numFeatures = s.numFeatures;
     this.eps = s.eps;
-    this.momentum = s.momentum;
     this.affine = s.affine;
     this.trackRunningStats = s.trackRunningStats;
     this.weight = s.weight;
@@ -86,6 +85,25 @@ export abstract class RunningStatsNorm<M extends number | null = number | null> 
     this.runningMean = s.runningMean;
     this.runningVar = s.runningVar;
     this.numBatchesTracked = s.numBatchesTracked;
+  }
+
+  /**
+   * The running-average factor in [0, 1] (BatchNorm: or null for a cumulative average). Writable, as in
+   * PyTorch (`bn.momentum = null` switches a BatchNorm layer to a cumulative average, as `updateBn` does);
+   * a value out of range is refused with the layer's name and leaves the momentum as it was.
+   */
+  get momentum(): M {
+    return this.state.momentum;
+  }
+
+  /** Set the running-average factor (see the getter); refused, naming the layer, when out of range. */
+  set momentum(value: M) {
+    const nullable = this.state.label.startsWith('BatchNorm');
+    if (value === null ? !nullable : !(typeof value === 'number' && value >= 0 && value <= 1))
+      throw new ValueError(
+        `${this.state.label}: momentum must be in [0, 1]${nullable ? ' or null' : ''}, got ${JSON.stringify(value) ?? String(value)}`,
+      );
+    this.state.momentum = value;
   }
 
   override extraRepr(): string {
