@@ -57,7 +57,7 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
  * @example
  * ```ts
  * registerBuiltinPlugins();
- * listOptimizers(); // ['adadelta', 'adagrad', 'adam', ...]
+ * listOptimizers(); // ['adadelta', 'adafactor', 'adagrad', ...]
  * ```
  */
 export function registerBuiltinPlugins(): void {
