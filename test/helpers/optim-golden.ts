@@ -117,10 +117,10 @@ export function replayCase(
   c: OptimizerCase,
   // biome-ignore lint/suspicious/noExplicitAny: any factory, whatever its options type
   factory: (params: ParamsInput, options: any) => Optimizer,
-  replay: { closure?: boolean; options?: Record<string, unknown> } = {},
+  replay: { closure?: boolean; options?: Record<string, unknown>; loss?: (params: Tensor[]) => Tensor } = {},
 ): Optimizer {
   const params = caseParams(c);
-  const f = problemLoss(c.problem, c.dtype);
+  const f = replay.loss ?? problemLoss(c.problem, c.dtype);
   const tol = optimizerTolerance(c);
   const opt = factory(params, replay.options ?? toOptions(c.hyperparams));
   const closure = () => {
