@@ -6,7 +6,7 @@ import { COMPARE_OPTIONS } from './compare-options';
 import { parseOptimizerSpec, parseOptimizerSpecs, resolveOptimizers } from './optimizer-spec';
 import { registerBuiltinPlugins } from './plugins';
 import { attachSchedule, parseSchedule } from './schedule';
-import { parseKeyValues, parseValue, splitTopLevel } from './spec-values';
+import { formatValue, parseKeyValues, parseValue, splitTopLevel } from './spec-values';
 import { UsageError } from './usage-error';
 
 beforeAll(() => registerBuiltinPlugins());
@@ -25,11 +25,15 @@ describe('parseValue', () => {
     expect(parseValue('[0.9,0.999]')).toEqual([0.9, 0.999]);
     expect(parseValue('[1.2, 0.5]')).toEqual([1.2, 0.5]);
     expect(parseValue('strong_wolfe')).toBe('strong_wolfe');
+    // PyTorch's (None, 1e-3) of Adafactor's eps, and back
+    expect(parseValue('[null,1e-3]')).toEqual([null, 0.001]);
+    expect(parseValue('[None, 2]')).toEqual([null, 2]);
+    expect(formatValue(parseValue('[null,0.001]'))).toBe('[null,0.001]');
   });
 
   it('rejects empty values and lists of non-numbers', () => {
     expect(() => parseValue('', 'sgd: lr')).toThrow(/sgd: lr: missing value/);
-    expect(() => parseValue('[a,b]', 'adam: betas')).toThrow(/adam: betas: a list must hold numbers only/);
+    expect(() => parseValue('[a,b]', 'adam: betas')).toThrow(/adam: betas: a list must hold numbers \(or null\) only/);
   });
 });
 

@@ -53,7 +53,8 @@ function parseNumber(text: string): number | undefined {
 
 /**
  * Parse one value of a `key=value` option: a number (`0.1`, `1e-3`, `-inf`), a boolean (`true`,
- * `false`), `null`, a list of numbers (`[0.9,0.999]` or `0.9/0.999`), or else the text as a string
+ * `false`), `null`, a list of numbers (`[0.9,0.999]` or `0.9/0.999`; a bracketed one may hold `null`s:
+ * `[null,1e-3]`), or else the text as a string
  * (`strong_wolfe`).
  *
  * @example
@@ -74,9 +75,12 @@ export function parseValue(text: string, where = 'value'): HyperValue {
   const list = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t.includes('/') ? t : null;
   if (list !== null) {
     const parts = list.split(list === t ? '/' : ',');
-    const numbers = parts.map(parseNumber);
-    if (numbers.every((x) => x !== undefined)) return numbers as number[];
-    if (list !== t) throw new UsageError(`${where}: a list must hold numbers only, got ${JSON.stringify(t)}`);
+    // A bracketed list may hold null entries too (Adafactor's eps = [null, 1e-3], PyTorch's (None, 1e-3)).
+    const numbers = parts.map((p) =>
+      list !== t && ['null', 'none'].includes(p.trim().toLowerCase()) ? null : parseNumber(p),
+    );
+    if (numbers.every((x) => x !== undefined)) return numbers as unknown as HyperValue;
+    if (list !== t) throw new UsageError(`${where}: a list must hold numbers (or null) only, got ${JSON.stringify(t)}`);
   }
   if (t.includes('[') || t.includes(']')) throw new UsageError(`${where}: unbalanced brackets in ${JSON.stringify(t)}`);
   return t;
@@ -127,6 +131,6 @@ export function parseKeyValues(text: string, where: string): Record<string, Hype
  */
 export function formatValue(value: HyperValue | undefined): string {
   if (value === undefined) return '';
-  if (Array.isArray(value)) return `[${value.join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => (v === null ? 'null' : String(v))).join(',')}]`;
   return String(value);
 }
