@@ -619,11 +619,10 @@ describe('guide: optimizers', () => {
       biasCorrection: true,
       trustClip: false,
     });
-    // PyTorch's eps (null, 1e-3), stored as null (see the guide)
     expect(defaults(adafactor(p()))).toEqual({
       lr: 1e-2,
       beta2Decay: -0.8,
-      eps: null,
+      eps: [null, 1e-3],
       d: 1,
       weightDecay: 0,
       maximize: false,

@@ -30,7 +30,14 @@ describe('adafactor: options', () => {
   it('defaults to PyTorch’s, with eps null standing for [null, 1e-3]', () => {
     const opt = adafactor([param([1, 2], [2])]);
     expect(opt.name).toBe('adafactor');
-    expect(opt.defaults).toEqual({ lr: 1e-2, beta2Decay: -0.8, eps: null, d: 1, weightDecay: 0, maximize: false });
+    expect(opt.defaults).toEqual({
+      lr: 1e-2,
+      beta2Decay: -0.8,
+      eps: [null, 1e-3],
+      d: 1,
+      weightDecay: 0,
+      maximize: false,
+    });
   });
 
   it('rejects bad values, naming the function, the option and the value', () => {
@@ -41,8 +48,8 @@ describe('adafactor: options', () => {
       [{ eps: [-1, 1e-3] }, 'adafactor: eps[0] must be in [0, inf), got -1'],
       [{ eps: [null, -0.5] }, 'adafactor: eps[1] must be in [0, inf), got -0.5'],
       [{ eps: [1e-30, null] }, 'adafactor: eps[1] must be a number in [0, inf), got null'],
-      [{ eps: [1e-30] }, 'adafactor: eps must be null or an array [eps1, eps2] (eps1 may be null), got [1e-30]'],
-      [{ eps: 1e-3 }, 'adafactor: eps must be null or an array [eps1, eps2] (eps1 may be null), got 0.001'],
+      [{ eps: [1e-30] }, 'adafactor: eps must be an array [eps1, eps2] (eps1 may be null), got [1e-30]'],
+      [{ eps: 1e-3 }, 'adafactor: eps must be an array [eps1, eps2] (eps1 may be null), got 0.001'],
       [{ d: 0.5 }, 'adafactor: d must be in [1, inf), got 0.5'],
       [{ weightDecay: -0.1 }, 'adafactor: weightDecay must be in [0, inf), got -0.1'],
       [{ maximize: 'yes' }, 'adafactor: maximize must be true or false, got "yes"'],
@@ -55,9 +62,19 @@ describe('adafactor: options', () => {
     );
   });
 
-  it('accepts PyTorch’s spellings of eps: null first entry, explicit pair, or null for the default', () => {
-    for (const eps of [null, [null, 1e-3], [1e-30, 1e-3], [0, 0]] as const)
+  it('accepts PyTorch’s spellings of eps: null first entry or an explicit pair; refuses other shapes', () => {
+    for (const eps of [
+      [null, 1e-3],
+      [1e-30, 1e-3],
+      [0, 0],
+    ] as const)
       expect(adafactor([param([1], [1])], { eps }).paramGroups[0].eps).toEqual(eps);
+    expect(() => adafactor([param([1], [1])], { eps: null as unknown as [number, number] })).toThrow(
+      'adafactor: eps must be an array [eps1, eps2] (eps1 may be null), got null',
+    );
+    expect(() => adafactor([param([1], [1])], { eps: [null, null] as unknown as [number, number] })).toThrow(
+      'adafactor: eps[1] must be a number',
+    );
   });
 
   it('leaves the caller’s parameters and an existing optimizer untouched when it rejects options', () => {

@@ -30,9 +30,9 @@ export interface AdafactorOptions {
    * `[ε₁, ε₂]`, each ≥ 0. `ε₁` bounds from below the variance estimate (as `ε₁²`) and the mean of the row
    * factor it is divided by; `null` (the default) takes the machine epsilon of each parameter's dtype
    * (float32: 2⁻²³, float64: 2⁻⁵²). `ε₂` bounds from below the parameter scale `RMS(p)` that multiplies
-   * the relative step. Default `null`, which stands for PyTorch's default `[null, 1e-3]`.
+   * the relative step. Default `[null, 1e-3]` (PyTorch's `(None, 1e-3)`).
    */
-  eps?: readonly [number | null, number] | null;
+  eps?: readonly [number | null, number];
   /** Clipping threshold `d ≥ 1`: the update is divided by `max(1, RMS(update)/d)`. Default `1`. */
   d?: number;
   /** Decoupled weight decay `λ ≥ 0`: `p ← p·(1 - lr·λ)` before the step. Default `0`. */
@@ -41,12 +41,11 @@ export interface AdafactorOptions {
   maximize?: boolean;
 }
 
-/** Check `eps`: `null`, or an array `[ε₁, ε₂]` with `ε₁` null or ≥ 0 and `ε₂` ≥ 0. */
+/** Check `eps`: an array `[ε₁, ε₂]` with `ε₁` null or ≥ 0 and `ε₂` ≥ 0. */
 function checkEps(eps: unknown): void {
-  if (eps === null) return;
   if (!Array.isArray(eps) || eps.length !== 2)
     throw new ValueError(
-      `${NAME}: eps must be null or an array [eps1, eps2] (eps1 may be null), got ${JSON.stringify(eps) ?? String(eps)}`,
+      `${NAME}: eps must be an array [eps1, eps2] (eps1 may be null), got ${JSON.stringify(eps) ?? String(eps)}`,
     );
   if (eps[0] !== null) checkNumber(NAME, 'eps[0]', eps[0], { min: 0 });
   checkNumber(NAME, 'eps[1]', eps[1], { min: 0 });
@@ -89,10 +88,9 @@ function validate(hp: Readonly<Hyperparams>): void {
  *
  * with `ε₁ = eps[0]`, or the machine epsilon of `p`'s dtype when it is `null`, and `ε₂ = eps[1]`.
  *
- * Defaults (PyTorch's): `lr 1e-2, beta2Decay -0.8, eps [null, 1e-3], d 1, weightDecay 0, maximize false`.
- * Since nabla's hyperparameter values cannot hold `null` inside an array, the default `eps` is stored as
- * `null`, which means `[null, 1e-3]`; `eps: [null, 1e-3]` and `eps: [1e-30, 1e-3]` are accepted as in
- * PyTorch. PyTorch's `foreach` chooses among implementations of the same rule and does not apply.
+ * Defaults (PyTorch's): `lr 1e-2, beta2Decay -0.8, eps [null, 1e-3], d 1, weightDecay 0, maximize false`;
+ * `eps` is written as PyTorch's tuple (`[1e-30, 1e-3]`, or `null` first for the machine epsilon). PyTorch's
+ * `foreach` chooses among implementations of the same rule and does not apply.
  *
  * Where PyTorch (and so nabla) differs from the paper:
  * - the paper has no learning rate: its relative step is `min(0.01, 1/√t)`. PyTorch's `lr` takes the
@@ -120,7 +118,7 @@ function validate(hp: Readonly<Hyperparams>): void {
  */
 export const adafactor: OptimizerFactory<AdafactorOptions> = defineOptimizer<AdafactorOptions>({
   name: NAME,
-  defaults: { lr: 1e-2, beta2Decay: -0.8, eps: null, d: 1, weightDecay: 0, maximize: false },
+  defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false },
   validate,
   rule: chain(flipIfMaximize(), scaleByAdafactor()),
 });

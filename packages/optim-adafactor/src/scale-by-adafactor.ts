@@ -171,7 +171,7 @@ function unfactoredUpdate(u: TypedArray, variance: TypedArray, w: number, eps1Sq
  * import { chain, defineOptimizer, flipIfMaximize } from '@nablajs/optim';
  * const myAdafactor = defineOptimizer({
  *   name: 'myAdafactor',
- *   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: null, d: 1, weightDecay: 0, maximize: false },
+ *   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false },
  *   rule: chain(flipIfMaximize(), scaleByAdafactor()),
  * });
  * ```
@@ -189,10 +189,10 @@ export function scaleByAdafactor(): UpdateRule<AdafactorState> {
       const beta2Decay = ctx.hp.beta2Decay as number;
       const d = ctx.hp.d as number;
       const weightDecay = ctx.hp.weightDecay as number;
-      // NOTE: validation leaves eps null (PyTorch's default [null, 1e-3]) or a pair whose first entry may be null.
-      const eps = ctx.hp.eps as readonly (number | null)[] | null;
-      const eps1Option = eps === null ? null : eps[0];
-      const eps2 = eps === null ? 1e-3 : (eps[1] as number);
+      // NOTE: validation leaves a pair whose first entry may be null (the dtype's machine epsilon).
+      const eps = ctx.hp.eps as readonly (number | null)[];
+      const eps1Option = eps[0];
+      const eps2 = eps[1] as number;
       const decay = weightDecay !== 0 ? lr * weightDecay : 0;
       for (let i = 0; i < updates.length; i++) {
         const u = updates[i];

@@ -182,7 +182,14 @@ export function checkAgainstDefaults(name: string, defaults: Readonly<Hyperparam
     } else if (typeof d === 'boolean') checkBoolean(name, key, v);
     else if (typeof d === 'string') {
       if (typeof v !== 'string') throw new ValueError(`${name}: ${key} must be a string, got ${JSON.stringify(v)}`);
-    } else if (Array.isArray(d)) checkTuple(name, key, v, d.length);
+    } else if (Array.isArray(d)) {
+      // An array default with a null entry (Adafactor's eps, [null, 1e-3]): only the length here; the
+      // optimizer's validate checks the entries.
+      if (d.includes(null)) {
+        if (!Array.isArray(v) || v.length !== d.length)
+          throw new ValueError(`${name}: ${key} must be an array of ${d.length} values, got ${JSON.stringify(v)}`);
+      } else checkTuple(name, key, v, d.length);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 import type { Tensor, TypedArray } from '@nablajs/core';
 
-/** A hyperparameter value: a number, a flag, a tuple of numbers (`betas`), or a string option (`lineSearchFn`). */
-export type HyperValue = number | boolean | string | readonly number[] | null;
+/**
+ * A hyperparameter value: a number, a flag, a tuple of numbers (`betas`; an entry may be null where the
+ * optimizer allows it, as Adafactor's `eps: [null, 1e-3]`), or a string option (`lineSearchFn`).
+ */
+export type HyperValue = number | boolean | string | readonly (number | null)[] | null;
 
 /** The hyperparameters of a parameter group, by PyTorch keyword name in lowerCamelCase (`lr`, `weightDecay`, `betas`, ...). */
 export interface Hyperparams {
