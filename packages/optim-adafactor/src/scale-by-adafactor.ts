@@ -84,27 +84,28 @@ function factoredUpdate(
   eps1Sq: number,
 ): number {
   let sumSq = 0;
+  // One pass over g² per matrix: the row sums as it goes, the column sums in `colSums` (each summed over the
+  // rows in order, as a separate pass would).
+  const colSums = new Float64Array(n);
   for (let b = 0; b < batch; b++) {
     const off = b * m * n;
+    colSums.fill(0);
     let rowSum = 0;
     for (let r = 0; r < m; r++) {
       let s = 0;
       for (let c = 0; c < n; c++) {
         const g = u[off + r * n + c];
-        s += g * g;
+        const g2 = g * g;
+        s += g2;
+        colSums[c] += g2;
       }
       const k = b * m + r;
       rowVar[k] = lerp(rowVar[k], s / n, w);
       rowSum += rowVar[k];
     }
     for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) {
-        const g = u[off + r * n + c];
-        s += g * g;
-      }
       const k = b * n + c;
-      colVar[k] = lerp(colVar[k], s / m, w);
+      colVar[k] = lerp(colVar[k], colSums[c] / m, w);
     }
     const rowMean = Math.max(rowSum / m, eps1);
     for (let r = 0; r < m; r++) {

@@ -1,6 +1,7 @@
 import { nadamUpdateKernel, resolveKernel } from '@nablajs/core';
 import type { FusedUpdate } from '@nablajs/optim';
 import type { NadamState } from './nadam';
+import { DECOUPLED } from './validate';
 
 /**
  * The fused step of {@link nadam}: one `nadamUpdate` kernel call per parameter with a gradient, on the
@@ -23,7 +24,7 @@ export function fusedNadam(stateIndex: number): FusedUpdate {
     const s = (state as unknown[])[stateIndex] as NadamState;
     const hp = ctx.hp;
     // The kernel adds L2 decay to the unflipped gradient: the chain takes the other cases.
-    if (hp.maximize === true || hp.decoupledWeightDecay === true) return false;
+    if (hp.maximize === true || hp[DECOUPLED] === true) return false;
     const betas = hp.betas as readonly number[];
     const b1 = betas[0];
     const b2 = betas[1];

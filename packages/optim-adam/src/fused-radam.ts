@@ -1,6 +1,7 @@
 import { radamUpdateKernel, resolveKernel } from '@nablajs/core';
 import type { FusedUpdate } from '@nablajs/optim';
 import type { RadamState } from './radam';
+import { DECOUPLED } from './validate';
 
 /**
  * The fused step of {@link radam}: one `radamUpdate` kernel call per parameter with a gradient, on the
@@ -22,7 +23,7 @@ export function fusedRadam(stateIndex: number): FusedUpdate {
     const s = (state as unknown[])[stateIndex] as RadamState;
     const hp = ctx.hp;
     // The kernel adds L2 decay to the unflipped gradient: the chain takes the other cases.
-    if (hp.maximize === true || hp.decoupledWeightDecay === true) return false;
+    if (hp.maximize === true || hp[DECOUPLED] === true) return false;
     const betas = hp.betas as readonly number[];
     const b1 = betas[0];
     const b2 = betas[1];

@@ -113,7 +113,16 @@ const INTERPOLATE_OPTIONS = optionNames<InterpolateOptions>({
 
 const FN = 'interpolate';
 
-const MODES: readonly InterpolateMode[] = [
+/**
+ * Every mode {@link interpolate} takes, in the order its errors list them (what `nn.Upsample` checks its
+ * `mode` against too).
+ *
+ * @example
+ * ```ts
+ * INTERPOLATE_MODES.includes('bicubic'); // true
+ * ```
+ */
+export const INTERPOLATE_MODES: readonly InterpolateMode[] = Object.freeze([
   'nearest',
   'linear',
   'bilinear',
@@ -121,7 +130,7 @@ const MODES: readonly InterpolateMode[] = [
   'trilinear',
   'area',
   'nearest-exact',
-];
+]);
 
 /** The input rank each fixed-rank mode needs, and its layout for messages. */
 const RANK: Partial<Record<InterpolateMode, [number, string]>> = {
@@ -212,9 +221,9 @@ export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor
   if (!(x instanceof Tensor)) throw new ValueError(`${FN}: input must be a Tensor`);
   if (!isFloatingDType(x.dtype)) throw new DTypeError(`${FN}: input must be float32 or float64, got ${x.dtype}`);
   const mode = options.mode ?? 'nearest';
-  if (!MODES.includes(mode))
+  if (!INTERPOLATE_MODES.includes(mode))
     throw new ValueError(
-      `${FN}: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
+      `${FN}: mode must be one of ${INTERPOLATE_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
     );
   if (x.ndim < 3 || x.ndim > 5)
     throw new ShapeError(`${FN}: expected a 3-D, 4-D or 5-D [N, C, ...] input, got shape ${formatShape(x.shape)}`);

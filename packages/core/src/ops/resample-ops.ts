@@ -2,5 +2,5 @@
 // non-constant padding modes.
 
 export { type ConvTranspose2dOptions, convTranspose2d, convTransposeOutputSize } from './conv-transpose';
-export { type InterpolateMode, type InterpolateOptions, interpolate } from './interpolate';
+export { INTERPOLATE_MODES, type InterpolateMode, type InterpolateOptions, interpolate } from './interpolate';
 export { circularPad, type PadMode, reflectionPad, replicationPad } from './pad-modes';

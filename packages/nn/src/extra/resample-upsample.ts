@@ -1,4 +1,12 @@
-import { checkOptions, type InterpolateMode, interpolate, optionNames, type Tensor, ValueError } from '@nablajs/core';
+import {
+  checkOptions,
+  INTERPOLATE_MODES,
+  type InterpolateMode,
+  interpolate,
+  optionNames,
+  type Tensor,
+  ValueError,
+} from '@nablajs/core';
 import { checkInput } from '../layers/util';
 import { Module } from '../module';
 
@@ -19,15 +27,6 @@ export interface UpsampleOptions {
   recomputeScaleFactor?: boolean | null;
 }
 
-const MODES: readonly InterpolateMode[] = [
-  'nearest',
-  'linear',
-  'bilinear',
-  'bicubic',
-  'trilinear',
-  'area',
-  'nearest-exact',
-];
 const ALIGNABLE: readonly InterpolateMode[] = ['linear', 'bilinear', 'bicubic', 'trilinear'];
 
 const UPSAMPLE_OPTIONS = optionNames<UpsampleOptions>({
@@ -70,9 +69,9 @@ export class Upsample extends Module {
     super();
     checkOptions('Upsample', options, UPSAMPLE_OPTIONS);
     const mode = options.mode ?? 'nearest';
-    if (!MODES.includes(mode))
+    if (!INTERPOLATE_MODES.includes(mode))
       throw new ValueError(
-        `Upsample: mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
+        `Upsample: mode must be one of ${INTERPOLATE_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
       );
     const size = options.size ?? null;
     const scaleFactor = options.scaleFactor ?? null;
