@@ -105,6 +105,7 @@ export {
 export { type AverageFn, type SwaOptions, type SwaStateDict, type SwaWeights, swaWeights } from './swa';
 export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
+export { adaptiveGradClip } from './transforms/adaptive-grad-clip';
 export { type AdamState, scaleByAdam } from './transforms/adam';
 export {
   addDecoupledWeightDecay,
@@ -114,6 +115,7 @@ export {
   scaleByLearningRate,
 } from './transforms/basic';
 export { cautious } from './transforms/cautious';
+export { type CentralizeOptions, centralize } from './transforms/centralize';
 export { clipByGlobalNorm } from './transforms/clip-by-global-norm';
 export {
   type LookaheadOptions,
