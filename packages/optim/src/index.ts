@@ -105,8 +105,9 @@ export {
 export { type AverageFn, type SwaOptions, type SwaStateDict, type SwaWeights, swaWeights } from './swa';
 export { type AccumulateState, accumulateGradients } from './transforms/accumulate';
 export { type ScaleByAdagradState, scaleByAdagrad } from './transforms/adagrad';
-export { adaptiveGradClip } from './transforms/adaptive-grad-clip';
 export { type AdamState, scaleByAdam } from './transforms/adam';
+export { adaptiveGradClip } from './transforms/adaptive-grad-clip';
+export { type ApplyIfFiniteStats, applyIfFinite, applyIfFiniteStats } from './transforms/apply-if-finite';
 export {
   addDecoupledWeightDecay,
   addScaledParams,
