@@ -7,15 +7,18 @@ import {
   type ConformanceOptions,
   checkOptimizerConformance,
 } from '@nablajs/optim/testkit';
+import { adabelief } from '@nablajs/optim-adabelief';
 import { adadelta } from '@nablajs/optim-adadelta';
 import { adafactor } from '@nablajs/optim-adafactor';
 import { adagrad } from '@nablajs/optim-adagrad';
 import adamPlugin, { adam, adamax, adamw, cautiousAdamw, nadam, radam } from '@nablajs/optim-adam';
 import { adan } from '@nablajs/optim-adan';
 import { ademamix } from '@nablajs/optim-ademamix';
+import { adopt } from '@nablajs/optim-adopt';
 import { lamb } from '@nablajs/optim-lamb';
 import { lbfgs } from '@nablajs/optim-lbfgs';
 import { lion } from '@nablajs/optim-lion';
+import { mars } from '@nablajs/optim-mars';
 import { muon } from '@nablajs/optim-muon';
 import { prodigy } from '@nablajs/optim-prodigy';
 import { rmsprop } from '@nablajs/optim-rmsprop';
@@ -80,6 +83,23 @@ const rows: Record<string, Row> = {
   ],
   adafactor: [adafactor, { invalidOptions: [{ d: 0.5 }, { beta2Decay: 0.1 }, { eps: [null, -1] }] }],
   'adafactor-float32': [adafactor, { dtype: 'float32', options: { weightDecay: 0.01 } }],
+  // AdaBelief's first five steps (rectified) are unnormalised momentum steps: lr 1e-3 keeps Rosenbrock in range.
+  adabelief: [adabelief, { invalidOptions: [{ betas: [0.9, 1] }, { eps: -1 }, { rectify: 'yes' }] }],
+  'adabelief-float32': [
+    adabelief,
+    { dtype: 'float32', options: { lr: 0.01, rectify: false, amsgrad: true, weightDecay: 0.01 } },
+  ],
+  adopt: [
+    adopt,
+    { options: { lr: 0.01 }, invalidOptions: [{ betas: [0.9, 1] }, { clipLambda: 5 }, { decouple: 'yes' }] },
+  ],
+  'adopt-float32': [adopt, { dtype: 'float32', options: { lr: 0.01, betas: [0.5, 0.9], eps: 1e-3 } }],
+  // The testkit's parameters are vectors: they take MARS's AdamW branch; optimize1d sends them through MARS.
+  mars: [mars, { options: { lr: 0.01 }, invalidOptions: [{ marsType: 'adam' }, { betas1d: [0.9, 1] }] }],
+  'mars-float32': [
+    mars,
+    { dtype: 'float32', options: { lr: 0.01, optimize1d: true, amsgrad: true, weightDecay: 0.01 } },
+  ],
   lookahead: [lookahead, { options: { inner: 'adam', lr: 0.05 }, invalidOptions: [{ k: 0 }, { alpha: 2 }] }],
 };
 

@@ -89,13 +89,16 @@ import {
   usePlugin,
 } from '@nablajs/optim';
 import { assertOptimizerConformance, checkOptimizerConformance } from '@nablajs/optim/testkit';
+import { adabelief } from '@nablajs/optim-adabelief';
 import { adadelta } from '@nablajs/optim-adadelta';
 import { adafactor } from '@nablajs/optim-adafactor';
 import { adagrad } from '@nablajs/optim-adagrad';
 import adamPlugin, { adam, adamax, adamw, nadam, radam } from '@nablajs/optim-adam';
+import { adopt } from '@nablajs/optim-adopt';
 import { lamb } from '@nablajs/optim-lamb';
 import { lbfgs } from '@nablajs/optim-lbfgs';
 import { lion } from '@nablajs/optim-lion';
+import { mars } from '@nablajs/optim-mars';
 import { rmsprop } from '@nablajs/optim-rmsprop';
 import { rprop } from '@nablajs/optim-rprop';
 import sgdPlugin, { asgd, sgd } from '@nablajs/optim-sgd';
@@ -626,6 +629,39 @@ describe('guide: optimizers', () => {
       d: 1,
       weightDecay: 0,
       maximize: false,
+    });
+    expect(defaults(adabelief(p()))).toEqual({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-16,
+      weightDecay: 0,
+      amsgrad: false,
+      weightDecouple: true,
+      fixedDecay: false,
+      rectify: true,
+      degeneratedToSgd: true,
+    });
+    // clipLambda (step ↦ step^0.25) is optimizer-wide, not a group hyperparameter
+    expect(defaults(adopt(p()))).toEqual({
+      lr: 1e-3,
+      betas: [0.9, 0.9999],
+      eps: 1e-6,
+      weightDecay: 0,
+      decouple: false,
+      maximize: false,
+    });
+    expect(defaults(mars(p()))).toEqual({
+      lr: 3e-3,
+      betas: [0.95, 0.99],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      gamma: 0.025,
+      marsType: 'mars-adamw',
+      optimize1d: false,
+      lr1d: 3e-3,
+      betas1d: [0.9, 0.95],
+      weightDecay1d: 0.1,
     });
   });
 

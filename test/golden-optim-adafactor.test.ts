@@ -2,19 +2,19 @@
 // scripts/fixtures/make_optim_adafactor_fixture.py; test/fixtures/optim-adafactor.json): losses, parameter
 // checkpoints, the final loss and every parameter's final state after a JSON round trip of the state dict.
 import type { Tensor } from '@nablajs/core';
-import { decodeState, type Optimizer, type ParamsInput } from '@nablajs/optim';
+import { decodeState, type Optimizer } from '@nablajs/optim';
 import { type AdafactorState, adafactor } from '@nablajs/optim-adafactor';
 import { describe, expect, it } from 'vitest';
 import { type FixtureTensor, fromFixture } from './helpers/fixtures';
 import {
   closeNumbers,
   expectEveryProblemInBothDtypes,
-  fixtureGroups,
   type OptimizerCase,
   optimizerCases,
   optimizerTolerance,
   replayCase,
   stateDictViaJson,
+  withFixtureGroups,
 } from './helpers/optim-golden';
 
 type TorchState = Record<string, number | { data: number[] }>;
@@ -28,13 +28,8 @@ interface AdafactorCase extends OptimizerCase {
 
 const cases = optimizerCases('optim-adafactor.json') as AdafactorCase[];
 
-/** The factory for a case: plain, or over the fixture's parameter groups (indices and overrides). */
-function factoryOf(c: AdafactorCase) {
-  const groups = c.param_groups;
-  if (groups === undefined) return adafactor;
-  return (params: ParamsInput, options: object) =>
-    adafactor(fixtureGroups(c, groups, params as readonly Tensor[]), options);
-}
+/** The factory for a case: plain, or over the fixture's parameter groups. */
+const factoryOf = (c: AdafactorCase) => withFixtureGroups(c, adafactor);
 
 /**
  * The generator's own problem (not in optim_common's set): a 3-D parameter T [2, 3, 4] and a 0-d scalar s,

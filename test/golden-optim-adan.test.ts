@@ -1,18 +1,17 @@
 // Adan vs the authors' PyTorch code (sail-sg/Adan) run on PyTorch 1.13 (test/fixtures/optim-adan.json):
 // losses, parameter checkpoints, the final loss and the final optimizer state of every case.
-import type { Tensor } from '@nablajs/core';
-import { decodeState, type Optimizer, type ParamsInput } from '@nablajs/optim';
+import { decodeState, type Optimizer } from '@nablajs/optim';
 import { adan } from '@nablajs/optim-adan';
 import { describe, expect, it } from 'vitest';
 import {
   closeNumbers,
   expectEveryProblemInBothDtypes,
-  fixtureGroups,
   type OptimizerCase,
   optimizerCases,
   optimizerTolerance,
   replayCase,
   stateDictViaJson,
+  withFixtureGroups,
 } from './helpers/optim-golden';
 
 type TorchState = Record<string, { data: number[] }>;
@@ -25,12 +24,8 @@ interface AdanCase extends OptimizerCase {
 
 const cases = optimizerCases('optim-adan.json') as AdanCase[];
 
-/** The factory for a case: plain, or with the fixture's parameter groups (indices and overrides). */
-function factoryOf(c: AdanCase) {
-  const groups = c.param_groups;
-  if (groups === undefined) return adan;
-  return (params: ParamsInput, options: object) => adan(fixtureGroups(c, groups, params as readonly Tensor[]), options);
-}
+/** The factory for a case: plain, or over the fixture's parameter groups. */
+const factoryOf = (c: AdanCase) => withFixtureGroups(c, adan);
 
 /** Compare the state of scaleByAdan (block 1 of the recipe), after a JSON round trip, with PyTorch's. */
 function checkFinalState(c: AdanCase, opt: Optimizer): void {

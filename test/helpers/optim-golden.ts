@@ -98,6 +98,19 @@ export function fixtureGroups(
   }));
 }
 
+/**
+ * `factory` for a case: itself when the case has no `param_groups`, else over the fixture's groups (indices or
+ * names and snake_case overrides, see {@link fixtureGroups}).
+ */
+export function withFixtureGroups<O>(
+  c: OptimizerCase & { param_groups?: readonly ({ params: readonly (number | string)[] } & Record<string, unknown>)[] },
+  factory: (params: ParamsInput, options: O) => Optimizer,
+): (params: ParamsInput, options: O) => Optimizer {
+  const groups = c.param_groups;
+  if (groups === undefined) return factory;
+  return (params, options) => factory(fixtureGroups(c, groups, params as readonly Tensor[]), options);
+}
+
 /** The README's tolerance for a case: relative to max(1, |expected|). */
 export function optimizerTolerance(c: Pick<OptimizerCase, 'dtype' | 'optimizer'>): number {
   if (c.dtype === 'float32') return 1e-5;

@@ -23,7 +23,7 @@ describe('usage errors: exit code 2, the valid values on stderr, nothing written
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^nabla compare: unknown optimizer "adamm"; valid optimizers: adadelta, adafactor, adagrad, adam, /,
+      /^nabla compare: unknown optimizer "adamm"; valid optimizers: adabelief, adadelta, adafactor, adagrad, adam, /,
     );
     expect(r.stderr).toContain('rmsprop');
     expect(existsSync(join(dir, 'out'))).toBe(false);

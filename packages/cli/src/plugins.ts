@@ -3,15 +3,18 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NablaError } from '@nablajs/core';
 import optim, { listPlugins, type OptimizerPlugin, pluginOf, usePlugin } from '@nablajs/optim';
+import adabelief from '@nablajs/optim-adabelief';
 import adadelta from '@nablajs/optim-adadelta';
 import adafactor from '@nablajs/optim-adafactor';
 import adagrad from '@nablajs/optim-adagrad';
 import adam from '@nablajs/optim-adam';
 import adan from '@nablajs/optim-adan';
 import ademamix from '@nablajs/optim-ademamix';
+import adopt from '@nablajs/optim-adopt';
 import lamb from '@nablajs/optim-lamb';
 import lbfgs from '@nablajs/optim-lbfgs';
 import lion from '@nablajs/optim-lion';
+import mars from '@nablajs/optim-mars';
 import muon from '@nablajs/optim-muon';
 import prodigy from '@nablajs/optim-prodigy';
 import rmsprop from '@nablajs/optim-rmsprop';
@@ -49,6 +52,9 @@ export const BUILTIN_PLUGINS: readonly OptimizerPlugin[] = [
   prodigy,
   soap,
   adafactor,
+  adopt,
+  mars,
+  adabelief,
 ];
 
 /**

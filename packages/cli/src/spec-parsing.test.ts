@@ -94,7 +94,7 @@ describe('optimizer specs', () => {
     const error = captureError(() => resolveOptimizers(parseOptimizerSpecs(['adamm'])));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(
-      /^unknown optimizer "adamm"; valid optimizers: adadelta, adafactor, adagrad, adam, adamax, adamw, /,
+      /^unknown optimizer "adamm"; valid optimizers: adabelief, adadelta, adafactor, adagrad, adam, adamax, adamw, /,
     );
     expect(error.message).toContain('sgd');
     expect(error.message).toContain('lbfgs');
