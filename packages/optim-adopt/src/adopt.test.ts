@@ -329,14 +329,32 @@ describe('adopt: options, groups, state and plugin', () => {
     }
   });
 
-  it('registers adopt through its plugin; wrappers take a factory made from adoptDefinition', () => {
+  it('registers adopt through its plugin; wrappers take it by name, and a factory made from adoptDefinition', () => {
     usePlugin(adoptPlugin);
     expect(adoptPlugin.name).toBe('@nablajs/optim-adopt');
     expect(listOptimizers()).toContain('adopt');
     const opt = createOptimizer('adopt', [f64([1, 2])], { clipLambda: null, lr: 0.01 });
     expect(opt.name).toBe('adopt');
     expect(opt.paramGroups[0].lr).toBe(0.01);
-    expect(() => lookahead([f64([1])], { inner: 'adopt' })).toThrow('cannot be wrapped');
+    // wrappers take 'adopt' by name with the default clip (the declared definition), and refuse a clipLambda
+    const wrappedP = f64([1, 2]);
+    const byName = lookahead([wrappedP], { inner: 'adopt', innerOptions: { lr: 0.02 }, k: 10 });
+    expect(byName.paramGroups[0].inner).toBe('adopt');
+    const plain = run([1, 2], [], { lr: 0.02 });
+    for (const g of [
+      [0.3, -0.2],
+      [0.5, 0.1],
+      [-0.4, 0.6],
+    ]) {
+      setGrad(wrappedP, g);
+      setGrad(plain.p, g);
+      byName.step();
+      plain.opt.step();
+    }
+    // before Lookahead's first synchronisation (k = 10) the fast weights are plain ADOPT's, default clip
+    expect(Array.from(wrappedP.data)).toEqual(Array.from(plain.p.data));
+    expect(wrappedP.data[0]).not.toBe(1);
+    expect(() => lookahead([f64([1])], { inner: 'adopt', innerOptions: { clipLambda: null } })).toThrow(/clipLambda/);
 
     const adoptRule = defineOptimizer(adoptDefinition(() => 0.5));
     usePlugin(definePlugin({ name: 'adopt-rule', optimizers: { adoptRule } }));

@@ -12,6 +12,7 @@ import {
   type ParamsInput,
   type RuleOptimizerFactory,
   scaleByLearningRate,
+  withDefinition,
 } from '@nablajs/optim';
 import { type AdoptClip, defaultAdoptClip, scaleByAdopt } from './scale-by-adopt';
 
@@ -66,8 +67,8 @@ function validateAdopt(hp: Readonly<Hyperparams>): void {
  * The definition of ADOPT with a given clipping bound, as {@link adopt} builds it: its name (`'adopt'`),
  * group defaults, validation and rule, `chain(flipIfMaximize(), addWeightDecay('decouple'),
  * scaleByAdopt(clipLambda), scaleByLearningRate())`. `defineOptimizer(adoptDefinition(clip))` is a factory
- * of its own that wrappers can find by name once registered (`adopt`, which takes `clipLambda` as an
- * option, cannot be wrapped: see {@link adopt}).
+ * of its own that wrappers can find by name once registered, with its clip (wrappers take `'adopt'` with
+ * the default clip: see {@link adopt}).
  *
  * @param clipLambda - the clipping bound (see {@link AdoptClip}), or `null` for none; default `t^0.25`.
  *
@@ -89,7 +90,8 @@ export function adoptDefinition(clipLambda: AdoptClip | null = defaultAdoptClip)
 }
 
 /** The factories of the two common settings, made once; a custom clipLambda gets one per optimizer. */
-const withDefaultClip: RuleOptimizerFactory = defineOptimizer(adoptDefinition());
+const DEFAULT_DEFINITION = adoptDefinition();
+const withDefaultClip: RuleOptimizerFactory = defineOptimizer(DEFAULT_DEFINITION);
 const withoutClip: RuleOptimizerFactory = defineOptimizer(adoptDefinition(null));
 
 function shown(value: unknown): string {
@@ -132,9 +134,10 @@ function shown(value: unknown): string {
  * `clipLambda` is optimizer-wide, as the reference's `self.clip_lambda`: a function cannot be a
  * parameter-group hyperparameter in nabla (groups are plain data, saved in the state dict), so it is not in
  * `defaults`, `paramGroups` or `stateDict()` (PyTorch does not save it either). For the same reason `adopt`
- * is a factory of its own around `defineOptimizer` rather than one made by it, so wrappers (`lookahead`,
- * `sam`) cannot wrap `'adopt'` by name; register `defineOptimizer(adoptDefinition(clip))` for that (see
- * {@link adoptDefinition}). The reference calls `clip_lambda` with the step as a float (`3.0`) on its
+ * is a factory of its own around `defineOptimizer`, declared (`withDefinition`) with the definition of the
+ * default clip: wrappers (`lookahead`, `sam`) wrap `'adopt'` by name with the default clip, and reject a
+ * `clipLambda` among the inner options; to wrap another clip, register
+ * `defineOptimizer(adoptDefinition(clip))` under a name of your own (see {@link adoptDefinition}). The reference calls `clip_lambda` with the step as a float (`3.0`) on its
  * single-tensor path, the one it runs on CPU, and with the step's 0-d tensor on its multi-tensor path;
  * nabla passes the number, and computes the default `t^0.25` in double precision as the single-tensor path
  * does. The reference keeps one step per parameter (skipping parameters without a gradient), as nabla does.
@@ -160,15 +163,18 @@ function shown(value: unknown): string {
  * opt.step();
  * ```
  */
-export const adopt: RuleOptimizerFactory<AdoptOptions> = (params: ParamsInput, options?: AdoptOptions) => {
-  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'clipLambda'))
-    return withDefaultClip(params, options as Partial<Hyperparams> | undefined);
-  const { clipLambda, ...rest } = options;
-  if (clipLambda === undefined) return withDefaultClip(params, rest as Partial<Hyperparams>);
-  if (clipLambda === null) return withoutClip(params, rest as Partial<Hyperparams>);
-  if (typeof clipLambda !== 'function')
-    throw new ValueError(
-      `${NAME}: clipLambda must be a function of the step count (step) => number, or null for no clipping, got ${shown(clipLambda)}`,
-    );
-  return defineOptimizer(adoptDefinition(clipLambda))(params, rest as Partial<Hyperparams>);
-};
+export const adopt: RuleOptimizerFactory<AdoptOptions> = withDefinition(
+  (params: ParamsInput, options?: AdoptOptions) => {
+    if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'clipLambda'))
+      return withDefaultClip(params, options as Partial<Hyperparams> | undefined);
+    const { clipLambda, ...rest } = options;
+    if (clipLambda === undefined) return withDefaultClip(params, rest as Partial<Hyperparams>);
+    if (clipLambda === null) return withoutClip(params, rest as Partial<Hyperparams>);
+    if (typeof clipLambda !== 'function')
+      throw new ValueError(
+        `${NAME}: clipLambda must be a function of the step count (step) => number, or null for no clipping, got ${shown(clipLambda)}`,
+      );
+    return defineOptimizer(adoptDefinition(clipLambda))(params, rest as Partial<Hyperparams>);
+  },
+  DEFAULT_DEFINITION,
+);

@@ -1,3 +1,4 @@
+import { ValueError } from '@nablajs/core';
 import { checkDefinition, type OptimizerDefinition, type RuleOptimizerFactory } from './definition';
 import { RuleOptimizer } from './runtime';
 import type { Hyperparams, ParamsInput } from './types';
@@ -36,6 +37,34 @@ export function defineOptimizer<O extends object = Partial<Hyperparams>>(
 }
 
 const definitions = new WeakMap<object, OptimizerDefinition>();
+
+/**
+ * Declare `definition` as the one behind a hand-written `factory`: a factory that builds optimizers of
+ * `definition` but also takes options that are not hyperparameters (a function, say, which a parameter
+ * group cannot hold). {@link definitionOf} then returns it, so that wrappers (`lookahead`, `sam`) can wrap
+ * the factory by name, with the definition's own options. Returns `factory`.
+ *
+ * @example
+ * ```ts
+ * const plain = defineOptimizer(myDefinition(defaultSchedule));
+ * export const mine = withDefinition(
+ *   (params: ParamsInput, { schedule, ...rest }: MyOptions = {}) =>
+ *     schedule === undefined ? plain(params, rest) : defineOptimizer(myDefinition(schedule))(params, rest),
+ *   definitionOf(plain) as OptimizerDefinition,
+ * );
+ * lookahead(params, { inner: 'mine' }); // wraps the definition (the default schedule)
+ * ```
+ */
+export function withDefinition<F extends (...args: never[]) => unknown>(
+  factory: F,
+  definition: OptimizerDefinition,
+): F {
+  if (typeof factory !== 'function')
+    throw new ValueError(`withDefinition: factory must be a function, got ${typeof factory}`);
+  checkDefinition(definition);
+  definitions.set(factory, definition);
+  return factory;
+}
 
 /**
  * The definition behind a factory made by {@link defineOptimizer} (its name, defaults, validation and

@@ -28,7 +28,7 @@ export {
   vectorNorm,
 } from './clip';
 export { type StepContextOptions, stepContext } from './context';
-export { defineOptimizer, definitionOf } from './define';
+export { defineOptimizer, definitionOf, withDefinition } from './define';
 export type { DeviceClosureStep, OptimizerDefinition, OptimizerFactory, RuleOptimizerFactory } from './definition';
 export { checkAgainstDefaults } from './definition';
 export { closureLossValue, stepWhenOnHost } from './device-closure';
