@@ -19,7 +19,10 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { allocate, initWasmBackend, setBackend, Tensor } from '@nablajs/core';
 import optimPlugin, { type Optimizer, type ParamsInput, usePlugin } from '@nablajs/optim';
+import { adabelief } from '@nablajs/optim-adabelief';
 import { adamw } from '@nablajs/optim-adam';
+import { adopt } from '@nablajs/optim-adopt';
+import { mars } from '@nablajs/optim-mars';
 import { muon } from '@nablajs/optim-muon';
 import { prodigy } from '@nablajs/optim-prodigy';
 import { adamwScheduleFree } from '@nablajs/optim-schedulefree';
@@ -63,6 +66,10 @@ const CASES: [string, Build, number][] = [
   ['soap (plain step)', (ps) => soap(ps, { preconditionFrequency: 1_000_000 }), 10],
   ['prodigy', (ps) => prodigy(ps), 30],
   ['adamwScheduleFree', (ps) => adamwScheduleFree(ps), 30],
+  ['adopt', (ps) => adopt(ps), 30],
+  ['mars', (ps) => mars(ps), 30],
+  ['mars (mars-shampoo)', (ps) => mars(ps, { marsType: 'mars-shampoo' }), 10],
+  ['adabelief', (ps) => adabelief(ps), 30],
 ];
 
 function median(xs: number[]): number {

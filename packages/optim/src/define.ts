@@ -44,6 +44,8 @@ const definitions = new WeakMap<object, OptimizerDefinition>();
  * group cannot hold). {@link definitionOf} then returns it, so that wrappers (`lookahead`, `sam`) can wrap
  * the factory by name, with the definition's own options. Returns `factory`.
  *
+ * @typeParam F - the factory's own type, kept as it is
+ *
  * @example
  * ```ts
  * const plain = defineOptimizer(myDefinition(defaultSchedule));
