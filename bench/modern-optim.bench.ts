@@ -27,6 +27,7 @@ import { muon } from '@nablajs/optim-muon';
 import { prodigy } from '@nablajs/optim-prodigy';
 import { adamwScheduleFree } from '@nablajs/optim-schedulefree';
 import { soap } from '@nablajs/optim-soap';
+import { settle } from './wasm/settle';
 
 usePlugin(optimPlugin);
 
@@ -101,6 +102,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
   for (let r = 0; r < ROUNDS; r++) {
     let base = Number.NaN;
     for (const [name, build, steps] of CASES) {
+      // NOTE: the previous case's tensors must give their wasm blocks back first (see bench/wasm/settle.ts):
+      // without it the later rounds' parameters land in JavaScript memory and AdamW ran 10x slower there.
+      await settle();
       const ms = timeSteps(build, steps);
       if (name === 'adamw') base = ms;
       if (perRound[name] === undefined) perRound[name] = [];
